@@ -1,0 +1,267 @@
+//! sysroot-builder: turns the compiler's own library source, plus our overlay
+//! (library/std-xous), into the `xous` toolchain: std for
+//! riscv32imac-unknown-xous-elf and core+alloc for riscv32imac-unknown-none-elf,
+//! built offline and without a C compiler, laid out for `rustup toolchain link`.
+//!
+//! Stages: check versions -> sync the overlaid source copy -> build both
+//! targets -> assemble the toolchain (-> archive). A build whose inputs
+//! (compiler, library release, overlay, this recipe) are unchanged is skipped.
+
+mod archive;
+mod cargo_build;
+mod error;
+mod manifest;
+mod overlay;
+mod patch;
+mod progress;
+mod toolchain;
+mod tree;
+mod version;
+
+use cargo_build::{Workspace, BUILDS};
+use error::{bail, Result};
+use manifest::Manifest;
+use overlay::Overlay;
+use progress::Progress;
+use std::path::{Path, PathBuf};
+use version::Compiler;
+
+const USAGE: &str = "\
+usage: sysroot-builder build [options]     build (or confirm up to date) a toolchain
+       sysroot-builder install ARCHIVE [options]
+                                           install a prebuilt sysroot archive
+
+options:
+  --pristine             no overlay: the library source as shipped (toolchain `xous-upstream`)
+  --library DIR          library source (default: <rustc sysroot>/lib/rustlib/src/rust/library)
+  --overlay DIR          the overlay (default: this repository's library/std-xous)
+  --rustc PATH           the compiler (default: /usr/bin/rustc; cargo is taken beside it)
+  --toolchain-dir DIR    output (default: ~/.local/share/xous/toolchains/<name>)
+  --work-dir DIR         scratch space (default: ~/.cache/xous/sysroot/<name>)
+  --archive FILE         also write a prebuilt sysroot FILE (.tar.gz) and FILE.sha256
+  --print-toolchain-dir  print the toolchain directory on stdout when done
+";
+
+#[derive(Default)]
+struct Options {
+    pristine: bool,
+    library: Option<PathBuf>,
+    overlay: Option<PathBuf>,
+    rustc: Option<PathBuf>,
+    toolchain_dir: Option<PathBuf>,
+    work_dir: Option<PathBuf>,
+    archive: Option<PathBuf>,
+    print_toolchain_dir: bool,
+    positional: Vec<PathBuf>,
+}
+
+fn parse_options(args: impl Iterator<Item = String>) -> Result<Options> {
+    let mut o = Options::default();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> Result<PathBuf> {
+            match args.next() {
+                Some(v) => Ok(PathBuf::from(v)),
+                None => bail!("{name} needs a value\n\n{USAGE}"),
+            }
+        };
+        match arg.as_str() {
+            "--pristine" => o.pristine = true,
+            "--print-toolchain-dir" => o.print_toolchain_dir = true,
+            "--library" => o.library = Some(value(&arg)?),
+            "--overlay" => o.overlay = Some(value(&arg)?),
+            "--rustc" => o.rustc = Some(value(&arg)?),
+            "--toolchain-dir" => o.toolchain_dir = Some(value(&arg)?),
+            "--work-dir" => o.work_dir = Some(value(&arg)?),
+            "--archive" => o.archive = Some(value(&arg)?),
+            "-h" | "--help" => bail!("{USAGE}"),
+            flag if flag.starts_with('-') => bail!("unknown option {flag}\n\n{USAGE}"),
+            _ => o.positional.push(PathBuf::from(arg)),
+        }
+    }
+    Ok(o)
+}
+
+impl Options {
+    fn name(&self) -> &'static str {
+        if self.pristine { "xous-upstream" } else { "xous" }
+    }
+
+    fn compiler(&self) -> Result<Compiler> {
+        Compiler::probe(self.rustc.as_deref().unwrap_or(Path::new("/usr/bin/rustc")))
+    }
+
+    fn toolchain_dir(&self) -> Result<PathBuf> {
+        match &self.toolchain_dir {
+            Some(dir) => absolute(dir),
+            None => Ok(user_dir("XDG_DATA_HOME", ".local/share")?.join("toolchains").join(self.name())),
+        }
+    }
+
+    fn work_dir(&self) -> Result<PathBuf> {
+        match &self.work_dir {
+            Some(dir) => absolute(dir),
+            None => Ok(user_dir("XDG_CACHE_HOME", ".cache")?.join("sysroot").join(self.name())),
+        }
+    }
+}
+
+/// `$XDG_*/xous`, or `~/<fallback>/xous`.
+fn user_dir(xdg: &str, fallback: &str) -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(xdg).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("xous"));
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => Ok(PathBuf::from(home).join(fallback).join("xous")),
+        None => bail!("neither ${xdg} nor $HOME is set; pass --toolchain-dir and --work-dir"),
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    use error::Context;
+    std::path::absolute(path).context(|| format!("cannot resolve {}", path.display()))
+}
+
+fn build(o: &Options) -> Result<()> {
+    let dest = o.toolchain_dir()?;
+    let mut progress = Progress::new(if o.archive.is_some() { 5 } else { 4 });
+    let (compiler, library, overlay) = progress.stage("check compiler, library source and overlay", || {
+        let compiler = o.compiler()?;
+        let library = absolute(&o.library.clone().unwrap_or_else(|| compiler.default_library_source()))?;
+        let library_release = version::library_release(&library)?;
+        let overlay = match o.pristine {
+            true => None,
+            false => {
+                let dir = o.overlay.clone().unwrap_or_else(|| {
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../library/std-xous")
+                });
+                Some(Overlay::load(&dir)?)
+            }
+        };
+        version::check_release(&compiler, &library_release, overlay.as_ref().map(|o| o.release.as_str()))?;
+        Ok::<_, error::Error>((compiler, library, overlay))
+    })?;
+    let overlay_sha256 = overlay.as_ref().map_or("none".to_string(), |o| o.sha256.clone());
+    let targets: Vec<&str> = BUILDS.iter().map(|b| b.target).collect();
+    let key = manifest::cache_key(&compiler.verbose_version, &compiler.release, &overlay_sha256, &targets);
+
+    if Manifest::is_up_to_date(&dest, &key) {
+        eprintln!("sysroot-builder: toolchain `{}` is up to date: {}", o.name(), dest.display());
+    } else {
+        let work = o.work_dir()?;
+        let ws = Workspace {
+            library: work.join("library"),
+            vendor: library.join("vendor"),
+            work: work.clone(),
+            rustc: compiler.path.clone(),
+            cargo: compiler.path.with_file_name("cargo"),
+        };
+        progress.stage("copy the library source and apply the overlay", || {
+            let changes = match &overlay {
+                Some(overlay) => overlay.changes(&library)?,
+                None => Default::default(),
+            };
+            let report = tree::sync(&library, &ws.library, &changes)?;
+            eprintln!(
+                "  {} files changed by the overlay; copy: {} written, {} removed, {} unchanged",
+                changes.len(),
+                report.written,
+                report.removed,
+                report.unchanged
+            );
+            Ok::<_, error::Error>(())
+        })?;
+        let built = progress.stage("build the target libraries (both targets at once)", || {
+            for b in &BUILDS {
+                eprintln!("  {} for {} (package `{}`)", b.what, b.target, b.package);
+            }
+            ws.prepare()?;
+            ws.build_all()
+        })?;
+        progress.stage("assemble the toolchain", || {
+            let staging = toolchain::staging_dir(&dest)?;
+            let rlibs = toolchain::add_rlibs(&staging, &built)?;
+            toolchain::add_frame(&staging, &dest, &compiler)?;
+            let manifest = Manifest {
+                name: o.name().to_string(),
+                compiler: compiler.version_line.clone(),
+                compiler_commit: compiler.commit_hash.clone(),
+                library_release: compiler.release.clone(),
+                overlay_sha256: overlay_sha256.clone(),
+                cache_key: key.clone(),
+                rlibs,
+            };
+            std::fs::write(staging.join(manifest::FILE_NAME), manifest.render())
+                .map_err(|e| error::Error::msg(format!("cannot write the manifest: {e}")))?;
+            toolchain::commit(&staging, &dest)
+        })?;
+        print_contents(&Manifest::read(&dest)?);
+        eprintln!(
+            "sysroot-builder: toolchain `{}` built in {:.1} s: {}",
+            o.name(),
+            progress.total_seconds(),
+            dest.display()
+        );
+    }
+    if let Some(archive) = &o.archive {
+        let archive = absolute(archive)?;
+        let sum = progress.stage("write the prebuilt sysroot archive", || {
+            archive::write(&dest, &Manifest::read(&dest)?, &archive)
+        })?;
+        eprintln!("sysroot-builder: wrote {} (sha256 {sum})", archive.display());
+    }
+    if o.print_toolchain_dir {
+        println!("{}", dest.display());
+    }
+    Ok(())
+}
+
+/// Lists, per target, the crates the toolchain holds.
+fn print_contents(manifest: &Manifest) {
+    for b in &BUILDS {
+        let dir = toolchain::target_lib_dir(b.target);
+        let crates: Vec<&str> = manifest
+            .rlibs
+            .iter()
+            .filter_map(|r| r.strip_prefix(&dir)?.strip_prefix("/lib"))
+            .filter_map(|name| name.strip_suffix(".rlib"))
+            .map(|name| name.rsplit_once('-').map_or(name, |(krate, _)| krate))
+            .collect();
+        eprintln!("  {}: {} crates: {}", b.target, crates.len(), crates.join(" "));
+    }
+}
+
+fn install(o: &Options) -> Result<()> {
+    let [archive] = o.positional.as_slice() else {
+        bail!("install takes exactly one archive\n\n{USAGE}");
+    };
+    let dest = o.toolchain_dir()?;
+    let manifest = archive::install(archive, &dest, &o.compiler()?)?;
+    eprintln!(
+        "sysroot-builder: installed {} as toolchain `{}` ({} libraries, {}): {}",
+        archive.display(),
+        manifest.name,
+        manifest.rlibs.len(),
+        manifest.compiler,
+        dest.display()
+    );
+    print_contents(&manifest);
+    if o.print_toolchain_dir {
+        println!("{}", dest.display());
+    }
+    Ok(())
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let result = parse_options(args).and_then(|o| match command.as_str() {
+        "build" if o.positional.is_empty() => build(&o),
+        "install" => install(&o),
+        _ => bail!("{USAGE}"),
+    });
+    if let Err(e) = result {
+        eprintln!("sysroot-builder: error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,131 @@
+//! The toolchain directory that `rustup toolchain link` points at:
+//!
+//! ```text
+//! bin/rustc, bin/rustdoc   wrappers: the compiler with `--sysroot` = this directory
+//! bin/cargo                link to the compiler's cargo
+//! lib/rustlib/<host>       link to the compiler's own host libraries
+//! lib/rustlib/<target>/lib our target libraries (rlibs)
+//! RUST_VERSION             the compiler's version line
+//! manifest.toml            what it was built from (see manifest.rs)
+//! ```
+//!
+//! A toolchain is assembled in a staging directory and renamed into place,
+//! so a failed or interrupted build never leaves a half toolchain behind.
+
+use crate::cargo_build::{make_executable, Built};
+use crate::error::{Context, Result};
+use crate::version::Compiler;
+use std::path::{Path, PathBuf};
+
+pub fn target_lib_dir(target: &str) -> String {
+    format!("lib/rustlib/{target}/lib")
+}
+
+/// A fresh, empty staging directory next to `dest`.
+pub fn staging_dir(dest: &Path) -> Result<PathBuf> {
+    let staging = sibling(dest, "staging");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .context(|| format!("cannot clear {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging).context(|| format!("cannot create {}", staging.display()))?;
+    Ok(staging)
+}
+
+fn sibling(dest: &Path, suffix: &str) -> PathBuf {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    dest.with_file_name(format!(".{name}.{suffix}"))
+}
+
+/// Copies the built rlibs into `staging`; returns their paths relative to it.
+pub fn add_rlibs(staging: &Path, built: &[Built]) -> Result<Vec<String>> {
+    let mut relative = Vec::new();
+    for build in built {
+        let dir = target_lib_dir(build.target);
+        std::fs::create_dir_all(staging.join(&dir)).context(|| format!("cannot create {dir}"))?;
+        for rlib in &build.rlibs {
+            let name = rlib.file_name().expect("an rlib has a name").to_string_lossy();
+            let path = format!("{dir}/{name}");
+            std::fs::copy(rlib, staging.join(&path))
+                .context(|| format!("cannot copy {}", rlib.display()))?;
+            relative.push(path);
+        }
+    }
+    relative.sort();
+    Ok(relative)
+}
+
+/// Writes the wrappers and links that make `staging`, once renamed to `dest`,
+/// a toolchain rustup can link.
+pub fn add_frame(staging: &Path, dest: &Path, compiler: &Compiler) -> Result<()> {
+    let bin = staging.join("bin");
+    std::fs::create_dir_all(&bin).context(|| format!("cannot create {}", bin.display()))?;
+    let compiler_bin = compiler.path.parent().unwrap_or(Path::new("/usr/bin"));
+    for tool in ["rustc", "rustdoc"] {
+        let wrapper = format!(
+            "#!/bin/sh\n\
+             # Written by sysroot-builder: the system {tool}, with this toolchain as its sysroot.\n\
+             exec {} --sysroot {} \"$@\"\n",
+            shell_quote(&compiler_bin.join(tool)),
+            shell_quote(dest)
+        );
+        let path = bin.join(tool);
+        std::fs::write(&path, wrapper).context(|| format!("cannot write {}", path.display()))?;
+        make_executable(&path)?;
+    }
+    symlink(&compiler_bin.join("cargo"), &bin.join("cargo"))?;
+    let host_libs = format!("lib/rustlib/{}", compiler.host);
+    std::fs::create_dir_all(staging.join("lib/rustlib")).context(|| "cannot create lib/rustlib".to_string())?;
+    symlink(&compiler.sysroot.join(&host_libs), &staging.join(&host_libs))?;
+    std::fs::write(staging.join("RUST_VERSION"), format!("{}\n", compiler.version_line))
+        .context(|| "cannot write RUST_VERSION".to_string())
+}
+
+/// Replaces `dest` by `staging` (the old toolchain, if any, is removed after).
+pub fn commit(staging: &Path, dest: &Path) -> Result<()> {
+    let old = sibling(dest, "old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).context(|| format!("cannot clear {}", old.display()))?;
+    }
+    if dest.exists() {
+        std::fs::rename(dest, &old).context(|| format!("cannot move {} aside", dest.display()))?;
+    }
+    std::fs::rename(staging, dest).context(|| format!("cannot create {}", dest.display()))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(())
+}
+
+fn symlink(target: &Path, link: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, link)
+        .context(|| format!("cannot link {} -> {}", link.display(), target.display()))
+}
+
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_paths_for_sh() {
+        assert_eq!(shell_quote(Path::new("/a b/it's")), r"'/a b/it'\''s'");
+    }
+
+    #[test]
+    fn commit_replaces_an_existing_toolchain() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("xous");
+        std::fs::create_dir_all(dest.join("old-only")).unwrap();
+        let staging = staging_dir(&dest).unwrap();
+        std::fs::write(staging.join("new"), "").unwrap();
+        commit(&staging, &dest).unwrap();
+        assert!(dest.join("new").exists() && !dest.join("old-only").exists());
+        assert!(!staging.exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "only the toolchain remains");
+    }
+}
