@@ -1,0 +1,167 @@
+//! `./x test`: every test of the project, host and target, each reported as
+//! it finishes, with one closing line `tests: N passed, M failed` that counts
+//! every test (each unit test inside a cargo test run counts as one).
+
+use crate::elf;
+use crate::project::{output, run, Project, XOUS_TARGET};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// What a check that passed reports: a note, and how many tests it ran.
+pub struct Passed {
+    note: String,
+    tests: usize,
+}
+
+impl From<String> for Passed {
+    fn from(note: String) -> Passed {
+        Passed { note, tests: 1 }
+    }
+}
+
+/// Why a check failed, and how many of its tests failed.
+pub struct Failed {
+    why: String,
+    tests: usize,
+}
+
+impl From<String> for Failed {
+    fn from(why: String) -> Failed {
+        Failed { why, tests: 1 }
+    }
+}
+
+type Check = fn(&Project) -> Result<Passed, Failed>;
+
+const CHECKS: &[(&str, Check)] = &[
+    ("host unit tests (sysroot-builder, xtask) and target-spec drift", host_unit_tests),
+    ("test-apps/hello builds for the target", hello_builds),
+    ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
+    ("a second setup rebuilds nothing", second_setup_is_a_no_op),
+    ("prebuilt sysroot archive: write, install, build with it", archive_round_trip),
+];
+
+pub fn run_all(project: &Project) -> Result<(), String> {
+    let (mut passed, mut failed) = (0, 0);
+    for (name, check) in CHECKS {
+        eprintln!("x test: {name} ...");
+        let start = Instant::now();
+        match check(project) {
+            Ok(ok) => {
+                passed += ok.tests;
+                println!("test {name} ... ok ({:.1} s) {}", start.elapsed().as_secs_f64(), ok.note);
+            }
+            Err(failure) => {
+                failed += failure.tests;
+                println!("test {name} ... FAILED\n{}", failure.why);
+            }
+        }
+    }
+    println!("tests: {passed} passed, {failed} failed");
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failed} test(s) failed"))
+    }
+}
+
+fn host_unit_tests(project: &Project) -> Result<Passed, Failed> {
+    let mut cmd = project.cargo();
+    cmd.current_dir(&project.root).args(["test", "--release", "--locked", "--workspace"]);
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    print!("{stdout}");
+    let (passed, failed) = count_cargo_tests(&stdout);
+    match (out.status.success(), passed) {
+        (true, 0) => Err("cargo test ran no test".to_string().into()),
+        (true, tests) => Ok(Passed { note: format!("{tests} tests"), tests }),
+        (false, _) => Err(Failed { why: format!("cargo test failed ({})", out.status), tests: failed.max(1) }),
+    }
+}
+
+/// Sums the `test result: ... N passed; M failed; ...` lines of cargo test.
+fn count_cargo_tests(output: &str) -> (usize, usize) {
+    let number_before = |line: &str, word: &str| -> usize {
+        line.split(';')
+            .find_map(|part| part.trim().strip_suffix(word)?.trim().rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    output
+        .lines()
+        .filter(|line| line.starts_with("test result:"))
+        .fold((0, 0), |(p, f), line| (p + number_before(line, "passed"), f + number_before(line, "failed")))
+}
+
+fn hello_builds(project: &Project) -> Result<Passed, Failed> {
+    let hello = project.build_test_app("hello")?;
+    Ok(elf::inspect(&hello)?.to_string().into())
+}
+
+/// What the README tells a user to do, done in a scratch directory through
+/// rustup's `cargo +xous` (not our environment), so the link itself is tested.
+fn outside_crate_builds(project: &Project) -> Result<Passed, Failed> {
+    // Outside the repository, so neither its workspace nor its rust-toolchain.toml applies.
+    let scratch = std::env::temp_dir().join(format!("xous-outside-crate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let user_cargo = |dir: &Path| {
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(dir).env_remove("RUSTC").env_remove("RUSTDOC").env_remove("CARGO");
+        cmd
+    };
+    output(user_cargo(&scratch).args(["+xous", "new", "--quiet", "hi"]))?;
+    let crate_dir = scratch.join("hi");
+    output(user_cargo(&crate_dir).args(["+xous", "build", "--release", "--target", XOUS_TARGET]))?;
+    let exe = crate_dir.join("target").join(XOUS_TARGET).join("release/hi");
+    let info = elf::inspect(&exe);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(info?.to_string().into())
+}
+
+fn second_setup_is_a_no_op(project: &Project) -> Result<Passed, Failed> {
+    let manifest = project.toolchain.join("manifest.toml");
+    let modified = || std::fs::metadata(&manifest).and_then(|m| m.modified()).map_err(|e| e.to_string());
+    let before = modified()?;
+    let overlay = project.root.join("library/std-xous");
+    let log = output(Command::new(&project.builder).arg("build").arg("--overlay").arg(&overlay))?;
+    if !log.contains("is up to date") || modified()? != before {
+        return Err(format!("the builder did not treat the toolchain as up to date:\n{log}").into());
+    }
+    Ok(String::new().into())
+}
+
+/// `--archive` from the current toolchain, `install` into a scratch
+/// toolchain directory, and hello built against that installed sysroot.
+fn archive_round_trip(project: &Project) -> Result<Passed, Failed> {
+    let scratch = project.root.join("target/test/archive");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let archive = scratch.join("xous-sysroot.tar.gz");
+    let overlay = project.root.join("library/std-xous");
+    output(Command::new(&project.builder).arg("build").arg("--overlay").arg(&overlay).arg("--archive").arg(&archive))?;
+    let installed = scratch.join("installed");
+    output(Command::new(&project.builder).arg("install").arg(&archive).arg("--toolchain-dir").arg(&installed))?;
+    let target_dir = scratch.join("target");
+    run(Command::new(installed.join("bin/cargo"))
+        .current_dir(project.root.join("test-apps"))
+        .env("RUSTC", installed.join("bin/rustc"))
+        .args(["build", "--release", "--locked", "-p", "hello", "--target-dir"])
+        .arg(&target_dir))?;
+    let size = std::fs::metadata(&archive).map_err(|e| e.to_string())?.len();
+    let info = elf::inspect(&target_dir.join(XOUS_TARGET).join("release/hello"))?;
+    Ok(format!("archive {} KiB; hello: {info}", size / 1024).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_cargo_test_results() {
+        let out = "running 2 tests\ntest result: ok. 31 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.03s\n\
+                   test result: FAILED. 2 passed; 3 failed; 0 ignored\n";
+        assert_eq!(count_cargo_tests(out), (33, 3));
+        assert_eq!(count_cargo_tests("no tests here"), (0, 0));
+    }
+}

@@ -1,0 +1,73 @@
+//! Where things are (repository, toolchain, sysroot builder) and how target
+//! code is built, as `./x` handed them over in the environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const XOUS_TARGET: &str = "riscv32imac-unknown-xous-elf";
+
+pub struct Project {
+    pub root: PathBuf,
+    /// The linked `xous` toolchain directory.
+    pub toolchain: PathBuf,
+    /// The sysroot-builder binary `./x` built and ran.
+    pub builder: PathBuf,
+}
+
+impl Project {
+    pub fn from_env() -> Result<Project, String> {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("${name} is not set: run this through ./x"))
+        };
+        Ok(Project {
+            root: Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ is in the root").to_path_buf(),
+            toolchain: var("XOUS_TOOLCHAIN")?,
+            builder: var("XOUS_SYSROOT_BUILDER")?,
+        })
+    }
+
+    pub fn rust_version(&self) -> Result<String, String> {
+        let path = self.toolchain.join("RUST_VERSION");
+        std::fs::read_to_string(&path)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
+    /// `cargo` of the xous toolchain.
+    pub fn cargo(&self) -> Command {
+        let mut cmd = Command::new(self.toolchain.join("bin/cargo"));
+        cmd.env("RUSTC", self.toolchain.join("bin/rustc"))
+            .env("RUSTDOC", self.toolchain.join("bin/rustdoc"));
+        cmd
+    }
+
+    /// Builds one of test-apps/ (release) and returns the path of its ELF.
+    pub fn build_test_app(&self, name: &str) -> Result<PathBuf, String> {
+        let dir = self.root.join("test-apps");
+        run(self.cargo().current_dir(&dir).args(["build", "--release", "--locked", "-p", name]))?;
+        Ok(dir.join("target").join(XOUS_TARGET).join("release").join(name))
+    }
+}
+
+/// Runs a command, inheriting its output; an error names it and its status.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+/// Runs a command and returns its stderr and stdout together; an error carries them.
+pub fn output(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("{cmd:?} failed ({}):\n{text}", out.status))
+    }
+}
