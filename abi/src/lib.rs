@@ -1,0 +1,33 @@
+//! The Xous ABI, defined once.
+//!
+//! Every number that crosses the user/kernel boundary, or the boundary between
+//! a program and a service, lives here: the kernel, the services, the host
+//! tools (image builder, runner) and our std layer all use this crate, so the
+//! two sides cannot drift. It is `no_std`, allocation-free and has no
+//! dependencies. The reference client is the Xous platform layer of the
+//! compiler's library source (`std/src/os/xous`, `std/src/sys/*/xous*`);
+//! where a value here is also there, it must agree.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod console;
+pub mod error;
+pub mod memory;
+pub mod message;
+pub mod params;
+pub mod services;
+pub mod syscall;
+
+pub use error::Error;
+pub use syscall::{Syscall, SyscallResult};
+
+/// Limits of the kernel's tables (as in Xous).
+pub mod limits {
+    /// Processes, counting the kernel as PID 1.
+    pub const MAX_PROCESSES: usize = 64;
+    /// Threads of one process.
+    pub const MAX_THREADS: usize = 31;
+    /// Servers in the whole system.
+    pub const MAX_SERVERS: usize = 128;
+}

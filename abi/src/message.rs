@@ -1,0 +1,82 @@
+//! Messages: the five kinds, as `SendMessage` takes them and as a received
+//! envelope reports them, and the envelope's register layout.
+
+/// The `kind` argument of `SendMessage` / `TrySendMessage`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum InvokeType {
+    LendMut = 1,
+    Lend = 2,
+    Move = 3,
+    Scalar = 4,
+    BlockingScalar = 5,
+}
+
+impl InvokeType {
+    pub fn from_usize(n: usize) -> Option<InvokeType> {
+        use InvokeType::*;
+        [LendMut, Lend, Move, Scalar, BlockingScalar].into_iter().find(|k| *k as usize == n)
+    }
+
+    /// The same kind as a received envelope numbers it (one less).
+    pub fn envelope_kind(self) -> usize {
+        self as usize - 1
+    }
+
+    pub fn is_memory(self) -> bool {
+        matches!(self, InvokeType::LendMut | InvokeType::Lend | InvokeType::Move)
+    }
+
+    /// Whether the sender waits for the server's reply.
+    pub fn blocks_sender(self) -> bool {
+        matches!(self, InvokeType::LendMut | InvokeType::Lend | InvokeType::BlockingScalar)
+    }
+}
+
+/// A received message in registers a0..a7 after `ReceiveMessage`:
+/// `[MessageEnvelope, sender, kind (0..4), id, a, b, c, d]`; for memory kinds
+/// a = buffer address, b = length, c = offset, d = valid.
+pub const ENVELOPE_WORDS: usize = 8;
+
+/// Identifies a sender to reply to. Opaque to user space; the kernel packs
+/// (pid << 24) | (server index << 16) | queue slot, as Xous does.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct MessageSender(pub usize);
+
+impl MessageSender {
+    pub fn new(pid: u8, server: u8, slot: u16) -> MessageSender {
+        MessageSender(((pid as usize) << 24) | ((server as usize) << 16) | slot as usize)
+    }
+    pub fn pid(self) -> u8 {
+        (self.0 >> 24) as u8
+    }
+    pub fn server(self) -> u8 {
+        (self.0 >> 16) as u8
+    }
+    pub fn slot(self) -> u16 {
+        self.0 as u16
+    }
+}
+
+/// `ReplyAndReceiveNext`'s last argument for a memory reply.
+pub const REPLY_IS_MEMORY: usize = usize::MAX;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(InvokeType::from_usize(1), Some(InvokeType::LendMut));
+        assert_eq!(InvokeType::from_usize(0), None);
+        assert_eq!(InvokeType::from_usize(6), None);
+        assert_eq!(InvokeType::Scalar.envelope_kind(), 3);
+        assert!(InvokeType::Lend.blocks_sender() && !InvokeType::Move.blocks_sender());
+    }
+
+    #[test]
+    fn sender_packs_its_parts() {
+        let s = MessageSender::new(5, 17, 300);
+        assert_eq!((s.pid(), s.server(), s.slot()), (5, 17, 300));
+    }
+}

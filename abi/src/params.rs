@@ -1,0 +1,160 @@
+//! The parameter block a process receives in a1 at entry: program arguments
+//! and environment, as std's `sys/pal/xous/params.rs` reads them.
+//!
+//! ```text
+//! "AppP" u32 8  u32 total_length  u32 block_count      (the header is a block too)
+//! "EnvB" u32 size  u16 count  { u16 key_len, key, u16 value_len, value }*
+//! "ArgL" u32 size  u16 count  { u16 len, arg }*
+//! ```
+//! All integers little-endian; `size` excludes the 8-byte block header.
+
+pub const APP_MAGIC: [u8; 4] = *b"AppP";
+pub const ENV_MAGIC: [u8; 4] = *b"EnvB";
+pub const ARGS_MAGIC: [u8; 4] = *b"ArgL";
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ParamsError {
+    /// A string, or the count of them, exceeds 65,535.
+    TooLong,
+    /// The output buffer is smaller than [`encoded_len`].
+    BufferTooSmall,
+}
+
+fn strings_len<'a>(items: impl Iterator<Item = &'a str>) -> usize {
+    items.map(|s| 2 + s.len()).sum()
+}
+
+/// Bytes needed to encode `args` and `env`.
+pub fn encoded_len(args: &[&str], env: &[(&str, &str)]) -> usize {
+    let env_data = 2 + strings_len(env.iter().flat_map(|(k, v)| [*k, *v]));
+    let args_data = 2 + strings_len(args.iter().copied());
+    16 + 8 + env_data + 8 + args_data
+}
+
+struct Writer<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+    fn u16(&mut self, value: usize) -> Result<(), ParamsError> {
+        let value = u16::try_from(value).map_err(|_| ParamsError::TooLong)?;
+        self.bytes(&value.to_le_bytes());
+        Ok(())
+    }
+    fn u32(&mut self, value: usize) {
+        self.bytes(&(value as u32).to_le_bytes());
+    }
+    fn string(&mut self, s: &str) -> Result<(), ParamsError> {
+        self.u16(s.len())?;
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Encodes a parameter block into `out`; returns its length.
+pub fn encode(args: &[&str], env: &[(&str, &str)], out: &mut [u8]) -> Result<usize, ParamsError> {
+    let total = encoded_len(args, env);
+    if out.len() < total {
+        return Err(ParamsError::BufferTooSmall);
+    }
+    let mut w = Writer { out, at: 0 };
+    w.bytes(&APP_MAGIC);
+    w.u32(8);
+    w.u32(total);
+    w.u32(3);
+    w.bytes(&ENV_MAGIC);
+    w.u32(2 + strings_len(env.iter().flat_map(|(k, v)| [*k, *v])));
+    w.u16(env.len())?;
+    for (key, value) in env {
+        w.string(key)?;
+        w.string(value)?;
+    }
+    w.bytes(&ARGS_MAGIC);
+    w.u32(2 + strings_len(args.iter().copied()));
+    w.u16(args.len())?;
+    for arg in args {
+        w.string(arg)?;
+    }
+    debug_assert_eq!(w.at, total);
+    Ok(total)
+}
+
+/// One block of a parameter block: its magic and data.
+pub struct Block<'a> {
+    pub magic: [u8; 4],
+    pub data: &'a [u8],
+}
+
+/// Iterates the blocks of an encoded parameter block, as std does; `None`
+/// when the header is not an `AppP` header.
+pub fn blocks(params: &[u8]) -> Option<impl Iterator<Item = Block<'_>>> {
+    let word = |at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(params.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    if params.get(..4)? != APP_MAGIC || word(4)? != 8 || word(8)? < 16 || word(8)? > params.len() {
+        return None;
+    }
+    let data = &params[..word(8)?];
+    let mut at = 0;
+    Some(core::iter::from_fn(move || {
+        let magic: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        let size = u32::from_le_bytes(data.get(at + 4..at + 8)?.try_into().ok()?) as usize;
+        let block = data.get(at + 8..at + 8 + size)?;
+        at += 8 + size;
+        Some(Block { magic, data: block })
+    }))
+}
+
+/// The length-prefixed strings of an `EnvB` or `ArgL` block's data (after its count).
+pub fn strings(data: &[u8]) -> impl Iterator<Item = &str> {
+    let mut at = 2;
+    core::iter::from_fn(move || {
+        let len = u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?) as usize;
+        let s = core::str::from_utf8(data.get(at + 2..at + 2 + len)?).ok()?;
+        at += 2 + len;
+        Some(s)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_what_std_reads() {
+        let args = ["app", "a b", ""];
+        let env = [("K", "V"), ("EMPTY", "")];
+        let mut buf = [0u8; 256];
+        let n = encode(&args, &env, &mut buf).unwrap();
+        assert_eq!(n, encoded_len(&args, &env));
+        let blocks: Vec<Block> = blocks(&buf[..n]).unwrap().collect();
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0].magic, APP_MAGIC);
+        assert_eq!(blocks[0].data.len(), 8);
+        assert_eq!(blocks[1].magic, ENV_MAGIC);
+        let env_strings: Vec<&str> = strings(blocks[1].data).collect();
+        assert_eq!(env_strings, ["K", "V", "EMPTY", ""]);
+        assert_eq!(blocks[2].magic, ARGS_MAGIC);
+        assert_eq!(u16::from_le_bytes([blocks[2].data[0], blocks[2].data[1]]), 3);
+        let arg_strings: Vec<&str> = strings(blocks[2].data).collect();
+        assert_eq!(arg_strings, args);
+    }
+
+    #[test]
+    fn refuses_what_does_not_fit() {
+        let mut small = [0u8; 10];
+        assert_eq!(encode(&["x"], &[], &mut small), Err(ParamsError::BufferTooSmall));
+        let long = core::str::from_utf8(&[b'a'; 70_000]).unwrap();
+        let mut big = [0u8; 70_100];
+        assert_eq!(encode(&[long], &[], &mut big), Err(ParamsError::TooLong));
+        assert!(blocks(b"ApPp\x08\0\0\0").is_none());
+    }
+
+    extern crate std;
+    use std::vec::Vec;
+}

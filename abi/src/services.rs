@@ -1,0 +1,95 @@
+//! The services std reaches by fixed name, and the opcodes it sends them.
+//! Names of 16 bytes or less double as server IDs (SIDs).
+
+/// A 128-bit server ID as the four words `Connect` and friends take.
+pub type Sid = [u32; 4];
+
+/// The SID for a name of 1..=16 bytes: the bytes, zero-padded, read as four
+/// little-endian words (as std's `ServerAddress::try_from(&str)` does).
+pub const fn sid_from_name(name: &str) -> Option<Sid> {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() > 16 {
+        return None;
+    }
+    let mut padded = [0u8; 16];
+    let mut i = 0;
+    while i < bytes.len() {
+        padded[i] = bytes[i];
+        i += 1;
+    }
+    let mut sid = [0u32; 4];
+    let mut w = 0;
+    while w < 4 {
+        sid[w] = u32::from_le_bytes([padded[4 * w], padded[4 * w + 1], padded[4 * w + 2], padded[4 * w + 3]]);
+        w += 1;
+    }
+    Some(sid)
+}
+
+const fn sid(name: &str) -> Sid {
+    match sid_from_name(name) {
+        Some(sid) => sid,
+        None => panic!("a SID name has 1..=16 bytes"),
+    }
+}
+
+/// The name server: maps names to connections.
+pub mod names {
+    pub const SID: super::Sid = super::sid("xous-name-server");
+    /// MutableBorrow of one page: name bytes at 0..64, length (u32 LE) at
+    /// 64..68, `valid` = length. The reply overwrites the page: u32 0 at 0..4
+    /// and the CID at 4..8 on success, a nonzero u32 at 0..4 otherwise.
+    pub const BLOCKING_CONNECT: usize = 6;
+    pub const TRY_CONNECT: usize = 7;
+    pub const NAME_MAX_LENGTH: usize = 64;
+}
+
+/// The ticktimer: time since boot, sleeping, and std's mutex/condvar slow path.
+pub mod ticktimer {
+    pub const SID: super::Sid = super::sid("ticktimer-server");
+    /// BlockingScalar -> Scalar2(ms low, ms high).
+    pub const ELAPSED_MS: usize = 0;
+    pub const SLEEP_MS: usize = 1;
+    pub const LOCK_MUTEX: usize = 6;
+    pub const UNLOCK_MUTEX: usize = 7;
+    /// (address, timeout ms; 0 = forever).
+    pub const WAIT_FOR_CONDITION: usize = 8;
+    /// (address, count).
+    pub const NOTIFY_CONDITION: usize = 9;
+    pub const FREE_MUTEX: usize = 10;
+    pub const FREE_CONDITION: usize = 11;
+}
+
+/// The log: stdout, stderr and panic messages.
+pub mod log {
+    /// Note the trailing space: the name is exactly 16 bytes.
+    pub const SID: super::Sid = super::sid("xous-log-server ");
+    /// Borrow of text pages; `valid` = byte count.
+    pub const STDOUT: usize = 1;
+    pub const STDERR: usize = 2;
+    /// Scalar: a panic message follows.
+    pub const BEGIN_PANIC: usize = 1000;
+    /// Scalar `1100 + n`: n (1..=16) bytes of panic text packed in the four words.
+    pub const APPEND_PANIC_MESSAGE: usize = 1100;
+}
+
+/// System time (UTC).
+pub mod systime {
+    pub const SID: super::Sid = super::sid("timeserverpublic");
+    /// BlockingScalar -> Scalar2(ms low, ms high) since the Unix epoch.
+    pub const GET_UTC_TIME_MS: usize = 3;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sids_are_the_names_bytes() {
+        assert_eq!(log::SID[3].to_le_bytes(), *b"ver ");
+        assert_eq!(names::SID[0].to_le_bytes(), *b"xous");
+        assert_eq!(sid_from_name("ab"), Some([u32::from_le_bytes(*b"ab\0\0"), 0, 0, 0]));
+        assert_eq!(sid_from_name(""), None);
+        assert_eq!(sid_from_name("seventeen bytes!!"), None);
+    }
+}
