@@ -35,7 +35,8 @@ impl From<String> for Failed {
 type Check = fn(&Project) -> Result<Passed, Failed>;
 
 const CHECKS: &[(&str, Check)] = &[
-    ("host unit tests (sysroot-builder, xtask) and target-spec drift", host_unit_tests),
+    ("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
+    ("kernel unit tests on the host", kernel_unit_tests),
     ("test-apps/hello builds for the target", hello_builds),
     ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     ("a second setup rebuilds nothing", second_setup_is_a_no_op),
@@ -69,6 +70,19 @@ pub fn run_all(project: &Project) -> Result<(), String> {
 fn host_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(&project.root).args(["test", "--release", "--locked", "--workspace"]);
+    cargo_test(cmd)
+}
+
+/// The kernel's hardware-independent logic, built for the host.
+fn kernel_unit_tests(project: &Project) -> Result<Passed, Failed> {
+    let mut cmd = project.cargo();
+    cmd.current_dir(project.root.join("kernel"))
+        .args(["test", "--locked", "--lib", "--target", crate::project::HOST_TARGET]);
+    cargo_test(cmd)
+}
+
+/// Runs a `cargo test` command, showing its output and counting its tests.
+fn cargo_test(mut cmd: Command) -> Result<Passed, Failed> {
     let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprint!("{}", String::from_utf8_lossy(&out.stderr));

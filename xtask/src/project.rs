@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub const XOUS_TARGET: &str = "riscv32imac-unknown-xous-elf";
+/// What the kernel's host tests are built for.
+pub const HOST_TARGET: &str = "x86_64-unknown-linux-gnu";
 
 pub struct Project {
     pub root: PathBuf,

@@ -1,0 +1,4 @@
+//! The architecture: RISC-V (RV32IMAC, Sv32). All `unsafe` and all assembly
+//! of the kernel live below this module.
+
+pub mod riscv;

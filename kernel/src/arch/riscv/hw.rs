@@ -1,0 +1,101 @@
+//! The kernel's view of the machine: physical memory through the direct
+//! map, the UART console, the power-off device. Implements the traits the
+//! portable kernel is written against.
+//!
+//! Virtual layout of the kernel half (the same in every address space):
+//! - 0xff00_0000: device pages (UART, test device), one second-level table
+//! - 0xff40_0000..0xffc0_0000: RAM 4..12 MiB (two 4 MiB megapages)
+//! - 0xffc0_0000..: RAM 0..4 MiB (one megapage), where the kernel itself runs
+
+use crate::board;
+use crate::kernel::Platform;
+use crate::mem::pte::ENTRIES;
+use crate::mem::space::PhysMem;
+use crate::mem::PAGE_SIZE;
+use xous_abi::console::{self, Channel};
+
+/// Where the device pages appear.
+pub const DEVICE_WINDOW: usize = 0xff00_0000;
+pub const UART_VIRT: usize = DEVICE_WINDOW;
+pub const TEST_DEVICE_VIRT: usize = DEVICE_WINDOW + PAGE_SIZE;
+
+const LOW_RAM: usize = 4 * 1024 * 1024;
+const KERNEL_WINDOW: usize = 0xffc0_0000;
+const HIGH_RAM_WINDOW: usize = 0xff40_0000;
+
+/// The kernel-virtual address of physical `pa` (managed RAM only).
+pub fn phys_to_virt(pa: usize) -> usize {
+    let offset = pa.checked_sub(board::RAM_BASE).expect("address in RAM");
+    assert!(offset < board::RAM_MANAGED, "address in managed RAM");
+    if offset < LOW_RAM {
+        KERNEL_WINDOW + offset
+    } else {
+        HIGH_RAM_WINDOW + (offset - LOW_RAM)
+    }
+}
+
+/// The physical address of a kernel-virtual address in the kernel window.
+pub fn virt_to_phys(va: usize) -> usize {
+    if va >= KERNEL_WINDOW {
+        va - KERNEL_WINDOW + board::RAM_BASE
+    } else {
+        va - HIGH_RAM_WINDOW + board::RAM_BASE + LOW_RAM
+    }
+}
+
+pub struct Hw;
+
+impl PhysMem for Hw {
+    fn table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
+        assert_eq!(pa % PAGE_SIZE, 0);
+        // SAFETY: every managed frame is mapped read-write at phys_to_virt(pa);
+        // the kernel is single-threaded and holds no other reference to a
+        // frame while it works on it through this one.
+        unsafe { &mut *(phys_to_virt(pa) as *mut [u32; ENTRIES]) }
+    }
+
+    fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]) {
+        assert!(offset + bytes.len() <= PAGE_SIZE);
+        // SAFETY: as in `table`; the range stays inside the one frame.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), (phys_to_virt(pa) + offset) as *mut u8, bytes.len()) };
+    }
+
+    fn read(&mut self, pa: usize, offset: usize, out: &mut [u8]) {
+        assert!(offset + out.len() <= PAGE_SIZE);
+        // SAFETY: as in `table`; the range stays inside the one frame.
+        unsafe { core::ptr::copy_nonoverlapping((phys_to_virt(pa) + offset) as *const u8, out.as_mut_ptr(), out.len()) };
+    }
+}
+
+impl Platform for Hw {
+    fn console(&mut self, channel: Channel, bytes: &[u8]) {
+        for chunk in bytes.chunks(console::MAX_PAYLOAD) {
+            for b in console::header(channel, chunk.len()).iter().chain(chunk) {
+                uart_put(*b);
+            }
+        }
+    }
+
+    fn flush_tlb(&mut self, asid: u8, va: Option<usize>) {
+        super::csr::flush_tlb(asid, va);
+    }
+}
+
+fn uart_put(byte: u8) {
+    let uart = UART_VIRT as *mut u8;
+    // SAFETY: the UART's registers are mapped at UART_VIRT (device window);
+    // volatile accesses, one byte each, as the 16550 expects.
+    unsafe {
+        while core::ptr::read_volatile(uart.add(5)) & 0x20 == 0 {}
+        core::ptr::write_volatile(uart, byte);
+    }
+}
+
+/// Ends the machine with `code` (QEMU exits with it).
+pub fn power_off(code: u32) -> ! {
+    // SAFETY: the test device is mapped at TEST_DEVICE_VIRT; this write ends the machine.
+    unsafe { core::ptr::write_volatile(TEST_DEVICE_VIRT as *mut u32, board::power_off_word(code)) };
+    loop {
+        super::csr::wait_for_interrupt();
+    }
+}

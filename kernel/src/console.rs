@@ -1,0 +1,73 @@
+//! Formatting for the kernel's own console lines. A line is built in a fixed
+//! buffer (the kernel has no heap) and sent as one frame, so it can never be
+//! split by another writer. Kernel lines are short (a name of at most 64
+//! bytes and a few numbers); one that would not fit ends with `...`.
+
+use core::fmt;
+
+const CAPACITY: usize = 240;
+
+pub struct Line {
+    buf: [u8; CAPACITY],
+    len: usize,
+    overflowed: bool,
+}
+
+impl Line {
+    pub const fn new() -> Line {
+        Line { buf: [0; CAPACITY], len: 0, overflowed: false }
+    }
+
+    pub fn push_newline(&mut self) {
+        if self.overflowed {
+            self.len = self.len.min(CAPACITY - 4);
+            self.buf[self.len..self.len + 3].copy_from_slice(b"...");
+            self.len += 3;
+        }
+        if self.len == CAPACITY {
+            self.len -= 1;
+        }
+        self.buf[self.len] = b'\n';
+        self.len += 1;
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = CAPACITY - 1 - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            self.overflowed = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::fmt::Write;
+
+    #[test]
+    fn short_lines_are_kept_whole() {
+        let mut l = Line::new();
+        write!(l, "pid {} at {:#x}", 5, 0x1000).unwrap();
+        l.push_newline();
+        assert_eq!(l.as_bytes(), b"pid 5 at 0x1000\n");
+    }
+
+    #[test]
+    fn long_lines_say_they_were_cut() {
+        let mut l = Line::new();
+        write!(l, "{}", "x".repeat(500)).unwrap();
+        l.push_newline();
+        assert_eq!(l.as_bytes().len(), CAPACITY);
+        assert!(l.as_bytes().ends_with(b"...\n"));
+    }
+}

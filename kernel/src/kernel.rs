@@ -1,0 +1,386 @@
+//! The kernel's state and its reactions to the three things that enter it:
+//! a syscall, a fault, and the timer. Everything here is plain Rust over the
+//! [`Platform`] trait, so the whole of it runs in host tests; `arch` only
+//! saves registers, calls in, and resumes whichever thread we pick.
+
+use crate::mem::frames::{Frames, Owner};
+use crate::mem::pte::{self, ENTRIES};
+use crate::mem::space::{MapError, PhysMem, Space};
+use crate::mem::PAGE_SIZE;
+use crate::process::{Process, ProcessTable, ThreadState, CONTEXT_WORDS};
+use crate::sched::{RunQueue, ThreadRef};
+use xous_abi::console::Channel;
+use xous_abi::memory::RETURN_FROM_THREAD;
+use xous_abi::Error;
+
+/// What the kernel needs from the machine besides memory.
+pub trait Platform: PhysMem {
+    /// Writes one console frame on `channel`.
+    fn console(&mut self, channel: Channel, bytes: &[u8]);
+    /// Forgets cached translations of address space `asid` (all, or one page).
+    fn flush_tlb(&mut self, asid: u8, va: Option<usize>);
+}
+
+/// First root-table slot of the kernel's half (0xff00_0000 and up).
+pub const FIRST_KERNEL_SLOT: usize = 0x3fc;
+
+/// Register numbers in a saved context.
+pub mod reg {
+    pub const RA: usize = 1;
+    pub const SP: usize = 2;
+    pub const TP: usize = 4;
+    pub const A0: usize = 10;
+    /// The saved pc sits after x31.
+    pub const PC: usize = 32;
+}
+
+/// Why a user thread trapped, other than a syscall or an interrupt.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    InstructionPage,
+    LoadPage,
+    StorePage,
+    InstructionAccess,
+    LoadAccess,
+    StoreAccess,
+    IllegalInstruction,
+    InstructionMisaligned,
+    LoadMisaligned,
+    StoreMisaligned,
+    Breakpoint,
+}
+
+impl Fault {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fault::InstructionPage => "instruction page fault",
+            Fault::LoadPage => "load page fault",
+            Fault::StorePage => "store page fault",
+            Fault::InstructionAccess => "instruction access fault",
+            Fault::LoadAccess => "load access fault",
+            Fault::StoreAccess => "store access fault",
+            Fault::IllegalInstruction => "illegal instruction",
+            Fault::InstructionMisaligned => "misaligned instruction fetch",
+            Fault::LoadMisaligned => "misaligned load",
+            Fault::StoreMisaligned => "misaligned store",
+            Fault::Breakpoint => "breakpoint",
+        }
+    }
+}
+
+pub struct Kernel<P: Platform> {
+    pub hw: P,
+    pub frames: Frames,
+    pub procs: ProcessTable,
+    pub queue: RunQueue,
+    /// The thread that was running when the kernel was entered, if it still can.
+    pub current: Option<ThreadRef>,
+    /// The kernel half every address space shares.
+    kernel_root: [u32; ENTRIES],
+    /// Set when the system should stop, with the exit code to report.
+    pub halted: Option<u32>,
+}
+
+impl<P: Platform> Kernel<P> {
+    pub fn new(hw: P, frames: Frames, kernel_root: [u32; ENTRIES]) -> Kernel<P> {
+        Kernel {
+            hw,
+            frames,
+            procs: ProcessTable::new(),
+            queue: RunQueue::new(),
+            current: None,
+            kernel_root,
+            halted: None,
+        }
+    }
+
+    // ---- saved registers -------------------------------------------------
+
+    fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
+        let p = self.procs.get(t.pid).expect("thread of a live process");
+        (p.contexts, (t.tid as usize - 1) * CONTEXT_WORDS)
+    }
+
+    pub fn reg(&mut self, t: ThreadRef, r: usize) -> usize {
+        let (page, base) = self.context_slot(t);
+        self.hw.table(page)[base + r] as usize
+    }
+
+    pub fn set_reg(&mut self, t: ThreadRef, r: usize, value: usize) {
+        let (page, base) = self.context_slot(t);
+        self.hw.table(page)[base + r] = value as u32;
+    }
+
+    /// Physical address of `t`'s saved registers (for the trap code).
+    pub fn context_address(&self, t: ThreadRef) -> usize {
+        let (page, base) = self.context_slot(t);
+        page + base * 4
+    }
+
+    /// Writes a syscall result into a0..a7 of `t`.
+    pub fn set_result(&mut self, t: ThreadRef, words: [usize; 8]) {
+        for (i, w) in words.iter().enumerate() {
+            self.set_reg(t, reg::A0 + i, *w);
+        }
+    }
+
+    // ---- processes and threads -----------------------------------------
+
+    /// A new process with an empty address space and no threads.
+    pub fn create_process(&mut self, name: &str, main: bool) -> Result<u8, Error> {
+        let pid = self.procs.free_pid().ok_or(Error::OutOfMemory)?;
+        let space = Space::new(&mut self.hw, &mut self.frames, pid, &self.kernel_root, FIRST_KERNEL_SLOT)
+            .map_err(map_error)?;
+        let Some(contexts) = self.frames.alloc(pid) else {
+            self.frames.free_all(pid);
+            return Err(Error::OutOfMemory);
+        };
+        self.hw.zero(contexts);
+        self.hw.flush_tlb(pid, None);
+        self.procs.insert(Process::new(pid, name, space, contexts, main));
+        Ok(pid)
+    }
+
+    /// Starts a thread at `entry` with stack pointer `sp` and a0..a3 = `args`;
+    /// returning from `entry` ends the thread.
+    pub fn spawn_thread(&mut self, pid: u8, entry: usize, sp: usize, args: [usize; 4]) -> Result<u8, Error> {
+        let p = self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
+        let tid = p.free_thread_slot().ok_or(Error::ThreadNotAvailable)?;
+        p.threads[tid as usize] = ThreadState::Ready;
+        let t = ThreadRef { pid, tid };
+        for r in 0..CONTEXT_WORDS {
+            self.set_reg(t, r, 0);
+        }
+        self.set_reg(t, reg::PC, entry);
+        self.set_reg(t, reg::SP, sp);
+        self.set_reg(t, reg::RA, RETURN_FROM_THREAD);
+        for (i, a) in args.iter().enumerate() {
+            self.set_reg(t, reg::A0 + i, *a);
+        }
+        self.queue.push(t);
+        Ok(tid)
+    }
+
+    /// Ends thread `t` with `value`, waking a thread that was joining it.
+    pub fn exit_thread(&mut self, t: ThreadRef, value: usize) {
+        let Some(p) = self.procs.get_mut(t.pid) else { return };
+        let joiner = (1..p.threads.len()).find(|&j| p.threads[j] == ThreadState::Joining(t.tid));
+        p.threads[t.tid as usize] = match joiner {
+            Some(_) => ThreadState::Free,
+            None => ThreadState::Exited(value),
+        };
+        let no_threads_left = p.live_threads() == 0;
+        self.queue.remove(|q| q == t);
+        if self.current == Some(t) {
+            self.current = None;
+        }
+        if let Some(j) = joiner {
+            let waiter = ThreadRef { pid: t.pid, tid: j as u8 };
+            self.procs.get_mut(t.pid).expect("live").threads[j] = ThreadState::Ready;
+            self.set_result(waiter, crate::syscall::scalar1(value));
+            self.queue.push(waiter);
+        } else if no_threads_left {
+            self.terminate(t.pid, 0);
+        }
+    }
+
+    /// Ends process `pid`: its threads stop, all its frames return to the pool.
+    pub fn terminate(&mut self, pid: u8, code: u32) {
+        let Some(p) = self.procs.remove(pid) else { return };
+        self.queue.remove(|t| t.pid == pid);
+        if self.current.is_some_and(|t| t.pid == pid) {
+            self.current = None;
+        }
+        self.frames.free_all(pid);
+        self.hw.flush_tlb(pid, None);
+        if p.main {
+            self.halted = Some(code);
+        }
+    }
+
+    /// One line on the kernel channel.
+    pub fn report(&mut self, args: core::fmt::Arguments) {
+        let mut line = crate::console::Line::new();
+        let _ = core::fmt::write(&mut line, args);
+        line.push_newline();
+        self.hw.console(Channel::Kernel, line.as_bytes());
+    }
+
+    // ---- memory -----------------------------------------------------------
+
+    /// Reserves `[va, va + len)` in `pid`'s space, to be backed on first
+    /// touch with `flags` (R/W/X); without R it is a guard (never accessible).
+    pub fn reserve(&mut self, pid: u8, va: usize, len: usize, flags: u32) -> Result<(), Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if space.entry(&mut self.hw, page) != 0 {
+                return Err(Error::MemoryInUse);
+            }
+        }
+        let marker = if flags & pte::R != 0 { pte::LAZY | (flags & pte::RWX) } else { pte::GUARD };
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if let Err(e) = space.set_entry(&mut self.hw, &mut self.frames, page, marker) {
+                self.release(pid, va, page - va);
+                return Err(map_error(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Unmaps `[va, va + len)` in `pid`'s space, freeing the frames it owns there.
+    pub fn release(&mut self, pid: u8, va: usize, len: usize) {
+        let Some(space) = self.procs.get(pid).map(|p| p.space) else { return };
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if let Ok(old) = space.unmap(&mut self.hw, page) {
+                let frame = pte::address(old);
+                if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
+                    let _ = self.frames.free(frame, pid);
+                }
+                self.hw.flush_tlb(pid, Some(page));
+            }
+        }
+    }
+
+    /// Maps a zeroed frame at `va` (which must be free) with `flags`.
+    pub fn map_fresh(&mut self, pid: u8, va: usize, flags: u32) -> Result<usize, Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let frame = self.frames.alloc(pid).ok_or(Error::OutOfMemory)?;
+        self.hw.zero(frame);
+        if let Err(e) = space.map(&mut self.hw, &mut self.frames, va, frame, flags | pte::U, true) {
+            let _ = self.frames.free(frame, pid);
+            return Err(map_error(e));
+        }
+        Ok(frame)
+    }
+
+    /// Copies `bytes` into `pid`'s memory at `va`; every page must be mapped.
+    pub fn write_user(&mut self, pid: u8, va: usize, bytes: &[u8]) -> Result<(), Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let mut done = 0;
+        while done < bytes.len() {
+            let at = va + done;
+            let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
+            if !pte::is_leaf(entry) {
+                return Err(Error::BadAddress);
+            }
+            let offset = at % PAGE_SIZE;
+            let n = (PAGE_SIZE - offset).min(bytes.len() - done);
+            self.hw.write(pte::address(entry), offset, &bytes[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copies from `pid`'s memory at `va` into `out`; every page must be
+    /// mapped and readable by the process.
+    pub fn read_user(&mut self, pid: u8, va: usize, out: &mut [u8]) -> Result<(), Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let mut done = 0;
+        while done < out.len() {
+            let at = va.checked_add(done).ok_or(Error::BadAddress)?;
+            let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
+            if !pte::is_leaf(entry) || entry & pte::U == 0 || entry & pte::R == 0 {
+                return Err(Error::BadAddress);
+            }
+            let offset = at % PAGE_SIZE;
+            let n = (PAGE_SIZE - offset).min(out.len() - done);
+            self.hw.read(pte::address(entry), offset, &mut out[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    // ---- entries from the trap handler ------------------------------------
+
+    /// The thread to run now: the current one if it can go on, else the next ready one.
+    pub fn next_thread(&mut self) -> Option<ThreadRef> {
+        if self.current.is_none() {
+            self.current = self.queue.pop();
+        }
+        self.current
+    }
+
+    /// Timer tick: the running thread goes to the back of the queue.
+    pub fn preempt(&mut self) {
+        if let Some(t) = self.current.take() {
+            self.queue.push(t);
+        }
+    }
+
+    /// A user fault in thread `t`: back a lazy page, end a thread that
+    /// returned to the exit address, or end the process with a report.
+    pub fn fault(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize) {
+        let page = address & !(PAGE_SIZE - 1);
+        if fault == Fault::InstructionPage && page == RETURN_FROM_THREAD {
+            let value = self.reg(t, reg::A0);
+            self.exit_thread(t, value);
+            return;
+        }
+        if matches!(fault, Fault::InstructionPage | Fault::LoadPage | Fault::StorePage) {
+            let space = self.procs.get(t.pid).expect("live").space;
+            let entry = space.entry(&mut self.hw, page);
+            let wanted = match fault {
+                Fault::InstructionPage => pte::X,
+                Fault::LoadPage => pte::R,
+                _ => pte::W,
+            };
+            if entry & pte::LAZY != 0 && entry & wanted != 0 {
+                match self.map_fresh(t.pid, page, entry & pte::RWX) {
+                    Ok(_) => return,
+                    Err(_) => {
+                        let name = self.name_of(t.pid);
+                        self.report(format_args!(
+                            "kernel: process {} ({}) terminated: out of memory backing {:#010x}",
+                            t.pid,
+                            name.as_str(),
+                            address
+                        ));
+                        self.terminate(t.pid, FAULT_EXIT_CODE);
+                        return;
+                    }
+                }
+            }
+        }
+        let name = self.name_of(t.pid);
+        self.report(format_args!(
+            "kernel: process {} ({}) terminated: {} at pc {:#010x}, address {:#010x}",
+            t.pid,
+            name.as_str(),
+            fault.describe(),
+            pc,
+            address
+        ));
+        self.terminate(t.pid, FAULT_EXIT_CODE);
+    }
+
+    /// A copy of `pid`'s name, so the table may change while it is printed.
+    pub fn name_of(&self, pid: u8) -> FixedName {
+        let name = self.procs.get(pid).map_or("?", |p| p.name());
+        let mut bytes = [0; crate::process::NAME_LEN];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        FixedName { bytes, len: name.len() }
+    }
+}
+
+/// The exit code of a process the kernel ended for a fault.
+pub const FAULT_EXIT_CODE: u32 = 0xff;
+
+pub fn map_error(e: MapError) -> Error {
+    match e {
+        MapError::OutOfMemory => Error::OutOfMemory,
+        MapError::InUse => Error::MemoryInUse,
+        MapError::NotMapped => Error::BadAddress,
+    }
+}
+
+/// A process name copied out of the table.
+pub struct FixedName {
+    bytes: [u8; crate::process::NAME_LEN],
+    len: usize,
+}
+
+impl FixedName {
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
+    }
+}

@@ -1,0 +1,36 @@
+//! A message-passing microkernel for RV32IMAC with the Sv32 MMU that speaks
+//! the Xous ABI, so that the std in the compiler's own library source runs
+//! on it unmodified.
+//!
+//! Design principles:
+//! - **The kernel is plain Rust over two traits.** Page tables, frame
+//!   ownership, processes, threads, the run queue and every syscall are
+//!   ordinary data structures and functions, written against [`kernel::Platform`]
+//!   and [`mem::space::PhysMem`]; they are unit-tested on the host. Only
+//!   `arch/` (trap entry, context switch, CSRs, the boot path; all the
+//!   `unsafe` and assembly) and `board/` (addresses of one machine) touch hardware.
+//! - **The caller faults, never the kernel.** Every syscall checks its
+//!   arguments and answers with an ABI error; a user fault ends that process
+//!   with a one-line report. No user input reaches a `panic!`.
+//! - **Every frame has one owner.** The frame table records who owns each
+//!   physical page, so a dying process gives back exactly what it had.
+//! - **The kernel is not preemptible and has one stack.** Traps run to
+//!   completion with interrupts off; a thread that blocks is simply not in
+//!   the run queue, and an idle system waits in `wfi`.
+
+#![cfg_attr(not(test), no_std)]
+
+pub mod console;
+pub mod kernel;
+pub mod mem;
+pub mod process;
+pub mod sched;
+pub mod syscall;
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(target_arch = "riscv32")]
+pub mod arch;
+#[cfg(target_arch = "riscv32")]
+pub mod board;

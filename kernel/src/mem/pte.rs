@@ -1,0 +1,71 @@
+//! Sv32 page-table entries, and the meaning we give to invalid ones.
+//!
+//! A valid entry is what the hardware reads. An invalid entry (V = 0) is
+//! ignored by the hardware, so its other bits are ours: `LAZY` marks a page
+//! that is reserved and gets a zeroed frame on first touch (with the R/W/X
+//! bits it will have), `GUARD` a page that is reserved but never accessible
+//! (std's stack guard pages, mapped "write-only").
+
+pub const V: u32 = 1 << 0;
+pub const R: u32 = 1 << 1;
+pub const W: u32 = 1 << 2;
+pub const X: u32 = 1 << 3;
+pub const U: u32 = 1 << 4;
+pub const G: u32 = 1 << 5;
+pub const A: u32 = 1 << 6;
+pub const D: u32 = 1 << 7;
+/// Software bits (RSW), used only in invalid entries.
+pub const LAZY: u32 = 1 << 8;
+pub const GUARD: u32 = 1 << 9;
+
+pub const RWX: u32 = R | W | X;
+
+/// Entries per table (4 KiB / 4 bytes).
+pub const ENTRIES: usize = 1024;
+
+pub fn vpn1(va: usize) -> usize {
+    (va >> 22) & 0x3ff
+}
+
+pub fn vpn0(va: usize) -> usize {
+    (va >> 12) & 0x3ff
+}
+
+/// A leaf or pointer entry for physical address `pa` (4 KiB aligned).
+pub fn entry(pa: usize, flags: u32) -> u32 {
+    (((pa >> 12) as u32) << 10) | flags
+}
+
+/// The physical address an entry points at.
+pub fn address(entry: u32) -> usize {
+    ((entry >> 10) as usize) << 12
+}
+
+pub fn is_valid(entry: u32) -> bool {
+    entry & V != 0
+}
+
+/// A valid entry with R, W or X set maps a page; without, it points to a table.
+pub fn is_leaf(entry: u32) -> bool {
+    is_valid(entry) && entry & RWX != 0
+}
+
+/// Reserved but not (yet) backed: lazy or guard.
+pub fn is_reserved(entry: u32) -> bool {
+    !is_valid(entry) && entry & (LAZY | GUARD) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_and_decodes() {
+        let e = entry(0x8123_4000, V | R | U);
+        assert_eq!(address(e), 0x8123_4000);
+        assert!(is_leaf(e) && is_valid(e));
+        assert!(!is_leaf(entry(0x8000_0000, V)), "pointer to a table");
+        assert_eq!((vpn1(0xffc0_1234), vpn0(0xffc0_1234)), (0x3ff, 0x001));
+        assert!(is_reserved(LAZY | R | W) && !is_reserved(0));
+    }
+}

@@ -1,0 +1,178 @@
+//! Processes and their threads: the kernel's table of who exists, what each
+//! owns (address space, context page, heap) and what each thread is doing.
+
+use crate::mem::space::Space;
+use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
+
+pub const NAME_LEN: usize = 64;
+
+/// Registers saved per thread: x0..x31 (x0 unused) and the pc.
+pub const CONTEXT_WORDS: usize = 33;
+const _: () = assert!(MAX_THREADS * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// No thread in this slot.
+    Free,
+    /// Runnable: queued, or running now.
+    Ready,
+    /// Waiting for thread `tid` of the same process to finish.
+    Joining(u8),
+    /// Finished with this value; kept until joined (or its slot is needed).
+    Exited(usize),
+}
+
+pub struct Process {
+    pub pid: u8,
+    name: [u8; NAME_LEN],
+    name_len: usize,
+    pub space: Space,
+    /// Physical address of the page holding the threads' saved registers.
+    pub contexts: usize,
+    /// Index = thread id; slot 0 is unused (thread ids start at 1).
+    pub threads: [ThreadState; MAX_THREADS + 1],
+    pub heap_size: usize,
+    pub heap_max: usize,
+    /// When this process ends, the system ends with its exit code.
+    pub main: bool,
+}
+
+impl Process {
+    pub fn new(pid: u8, name: &str, space: Space, contexts: usize, main: bool) -> Process {
+        let mut p = Process {
+            pid,
+            name: [0; NAME_LEN],
+            name_len: 0,
+            space,
+            contexts,
+            threads: [ThreadState::Free; MAX_THREADS + 1],
+            heap_size: 0,
+            heap_max: DEFAULT_HEAP_MAX,
+            main,
+        };
+        // Keep whole characters only, so the stored name stays valid UTF-8.
+        let mut len = name.len().min(NAME_LEN);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        p.name[..len].copy_from_slice(&name.as_bytes()[..len]);
+        p.name_len = len;
+        p
+    }
+
+    pub fn name(&self) -> &str {
+        core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
+    }
+
+    /// A slot for a new thread: a free one, else one whose thread exited long ago.
+    pub fn free_thread_slot(&self) -> Option<u8> {
+        let slots = 1..=MAX_THREADS;
+        slots.clone().find(|&t| self.threads[t] == ThreadState::Free)
+            .or_else(|| slots.clone().find(|&t| matches!(self.threads[t], ThreadState::Exited(_))))
+            .map(|t| t as u8)
+    }
+
+    pub fn live_threads(&self) -> usize {
+        self.threads[1..].iter().filter(|s| matches!(s, ThreadState::Ready | ThreadState::Joining(_))).count()
+    }
+}
+
+/// The heap a process may grow to unless it raises the limit.
+pub const DEFAULT_HEAP_MAX: usize = 8 * 1024 * 1024;
+
+/// First PID of a user process (1 is the kernel).
+pub const FIRST_PID: u8 = 2;
+
+pub struct ProcessTable {
+    slots: [Option<Process>; MAX_PROCESSES],
+}
+
+impl ProcessTable {
+    pub const fn new() -> ProcessTable {
+        ProcessTable { slots: [const { None }; MAX_PROCESSES] }
+    }
+
+    fn index(pid: u8) -> Option<usize> {
+        let i = (pid as usize).checked_sub(1)?;
+        (pid >= FIRST_PID && i < MAX_PROCESSES).then_some(i)
+    }
+
+    pub fn get(&self, pid: u8) -> Option<&Process> {
+        self.slots[Self::index(pid)?].as_ref()
+    }
+
+    pub fn get_mut(&mut self, pid: u8) -> Option<&mut Process> {
+        self.slots[Self::index(pid)?].as_mut()
+    }
+
+    /// The lowest unused PID.
+    pub fn free_pid(&self) -> Option<u8> {
+        (FIRST_PID..=MAX_PROCESSES as u8).find(|&pid| self.get(pid).is_none())
+    }
+
+    pub fn insert(&mut self, p: Process) {
+        let i = Self::index(p.pid).expect("valid pid");
+        assert!(self.slots[i].is_none(), "pid in use");
+        self.slots[i] = Some(p);
+    }
+
+    pub fn remove(&mut self, pid: u8) -> Option<Process> {
+        self.slots[Self::index(pid)?].take()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Process> {
+        self.slots.iter().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process(pid: u8, name: &str) -> Process {
+        Process::new(pid, name, Space { root: 0, owner: pid }, 0, false)
+    }
+
+    #[test]
+    fn pids_start_at_two_and_are_reused() {
+        let mut t = ProcessTable::new();
+        assert_eq!(t.free_pid(), Some(2));
+        t.insert(process(2, "a"));
+        t.insert(process(3, "b"));
+        assert_eq!(t.free_pid(), Some(4));
+        t.remove(2);
+        assert_eq!(t.free_pid(), Some(2));
+        assert!(t.get(1).is_none() && t.get(0).is_none() && t.get(200).is_none());
+    }
+
+    #[test]
+    fn table_fills_up() {
+        let mut t = ProcessTable::new();
+        for pid in 2..=64 {
+            t.insert(process(pid, "p"));
+        }
+        assert_eq!(t.free_pid(), None);
+    }
+
+    #[test]
+    fn names_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(40);
+        let p = process(2, &long);
+        assert_eq!(p.name().len(), 64);
+        assert!(p.name().chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn thread_slots_prefer_free_then_exited() {
+        let mut p = process(2, "p");
+        for t in 1..=MAX_THREADS {
+            p.threads[t] = ThreadState::Ready;
+        }
+        assert_eq!(p.free_thread_slot(), None);
+        p.threads[7] = ThreadState::Exited(0);
+        assert_eq!(p.free_thread_slot(), Some(7));
+        p.threads[9] = ThreadState::Free;
+        assert_eq!(p.free_thread_slot(), Some(9));
+        assert_eq!(p.live_threads(), MAX_THREADS - 2);
+    }
+}

@@ -1,0 +1,326 @@
+//! Syscalls: decode a0..a7 of the calling thread, check every argument,
+//! act, and write the result back. A bad argument is an error result for
+//! the caller, never a kernel panic. Each handler says which ABI errors it
+//! returns; the table of shared/xous-abi.md is the contract.
+
+use crate::kernel::{reg, Kernel, Platform};
+use crate::mem::pte;
+use crate::mem::PAGE_SIZE;
+use crate::process::ThreadState;
+use crate::sched::ThreadRef;
+use xous_abi::console::Channel;
+use xous_abi::memory::{self, flags, is_user_page_range};
+use xous_abi::syscall::Limit;
+use xous_abi::{Error, Syscall, SyscallResult};
+
+pub fn result(tag: SyscallResult, payload: &[usize]) -> [usize; 8] {
+    let mut words = [0; 8];
+    words[0] = tag as usize;
+    words[1..1 + payload.len()].copy_from_slice(payload);
+    words
+}
+
+pub fn ok() -> [usize; 8] {
+    result(SyscallResult::Ok, &[])
+}
+
+pub fn error(e: Error) -> [usize; 8] {
+    result(SyscallResult::Error, &[e as usize])
+}
+
+pub fn scalar1(value: usize) -> [usize; 8] {
+    result(SyscallResult::Scalar1, &[value])
+}
+
+/// What a syscall did to its caller.
+pub enum Outcome {
+    /// Resume the caller with these a0..a7.
+    Reply([usize; 8]),
+    /// The caller waits; whoever wakes it writes its result.
+    Blocked,
+    /// The caller no longer exists (it ended itself).
+    Gone,
+}
+
+impl From<Result<[usize; 8], Error>> for Outcome {
+    fn from(r: Result<[usize; 8], Error>) -> Outcome {
+        Outcome::Reply(r.unwrap_or_else(error))
+    }
+}
+
+/// `PlatformSpecific` meta-opcodes.
+pub mod platform {
+    /// (channel, address, length): write bytes to the console as one frame
+    /// per 4 KiB. The log service uses it; so can any process (a debug aid).
+    pub const CONSOLE_WRITE: usize = 1;
+}
+
+/// Handles the `ecall` of thread `t`, which is running.
+pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
+    let mut a = [0usize; 8];
+    for (i, word) in a.iter_mut().enumerate() {
+        *word = k.reg(t, reg::A0 + i);
+    }
+    let pc = k.reg(t, reg::PC);
+    k.set_reg(t, reg::PC, pc.wrapping_add(4));
+    let outcome = match Syscall::from_usize(a[0]) {
+        Some(call) => dispatch(k, t, call, a),
+        None => Outcome::Reply(error(Error::UnhandledSyscall)),
+    };
+    match outcome {
+        Outcome::Reply(words) => k.set_result(t, words),
+        Outcome::Blocked => {
+            if k.current == Some(t) {
+                k.current = None;
+            }
+        }
+        Outcome::Gone => {}
+    }
+}
+
+fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usize; 8]) -> Outcome {
+    match call {
+        Syscall::GetProcessId => Outcome::Reply(result(SyscallResult::ProcessId, &[t.pid as usize])),
+        Syscall::GetThreadId => Outcome::Reply(result(SyscallResult::ThreadId, &[t.tid as usize])),
+        Syscall::Yield => {
+            k.preempt();
+            Outcome::Reply(ok())
+        }
+        Syscall::TerminateProcess => {
+            k.terminate(t.pid, a[1] as u32);
+            Outcome::Gone
+        }
+        Syscall::Shutdown => {
+            k.halted = Some(0);
+            Outcome::Reply(ok())
+        }
+        Syscall::MapMemory => map_memory(k, t.pid, a[1], a[2], a[3], a[4]).into(),
+        Syscall::UnmapMemory => unmap_memory(k, t.pid, a[1], a[2]).into(),
+        Syscall::UpdateMemoryFlags => update_memory_flags(k, t.pid, a[1], a[2], a[3], a[4]).into(),
+        Syscall::IncreaseHeap => increase_heap(k, t.pid, a[1], a[2]).into(),
+        Syscall::DecreaseHeap => decrease_heap(k, t.pid, a[1]).into(),
+        Syscall::AdjustProcessLimit => adjust_limit(k, t.pid, a[1], a[2], a[3]).into(),
+        Syscall::CreateThread => create_thread(k, t.pid, a).into(),
+        Syscall::JoinThread => join_thread(k, t, a[1]),
+        Syscall::PlatformSpecific => platform_specific(k, t.pid, a).into(),
+        _ => Outcome::Reply(error(Error::UnhandledSyscall)),
+    }
+}
+
+/// R/W/X of the ABI's flags as page-table bits.
+fn permissions(abi_flags: usize) -> u32 {
+    let mut bits = 0;
+    if abi_flags & flags::R != 0 {
+        bits |= pte::R;
+    }
+    if abi_flags & flags::W != 0 {
+        bits |= pte::W;
+    }
+    if abi_flags & flags::X != 0 {
+        bits |= pte::X;
+    }
+    bits
+}
+
+fn check_range(addr: usize, len: usize) -> Result<(), Error> {
+    if addr % PAGE_SIZE != 0 || len % PAGE_SIZE != 0 || len == 0 {
+        return Err(Error::BadAlignment);
+    }
+    if !is_user_page_range(addr, len) {
+        return Err(Error::BadAddress);
+    }
+    Ok(())
+}
+
+/// MapMemory(phys, virt, size, flags) -> MemoryRange. Anonymous memory
+/// (phys = 0) is reserved now and backed with zeroed frames on first touch.
+/// Errors: BadAlignment, BadAddress, MemoryInUse, OutOfMemory, InvalidArgument.
+fn map_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize, size: usize, abi_flags: usize) -> Result<[usize; 8], Error> {
+    if abi_flags & !flags::ALL != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    if size == 0 || size % PAGE_SIZE != 0 || phys % PAGE_SIZE != 0 {
+        return Err(Error::BadAlignment);
+    }
+    if phys != 0 {
+        // Physical and device mappings arrive with the drivers' needs (the
+        // services issue); until then a request for one is refused clearly.
+        return Err(Error::AccessDenied);
+    }
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    let virt = match virt {
+        0 => space
+            .find_free(&mut k.hw, memory::USER_MMAP_BASE, memory::USER_STACK_TOP - MAIN_STACK_RESERVE, size)
+            .ok_or(Error::OutOfMemory)?,
+        v => {
+            check_range(v, size)?;
+            v
+        }
+    };
+    k.reserve(pid, virt, size, permissions(abi_flags))?;
+    Ok(result(SyscallResult::MemoryRange, &[virt, size]))
+}
+
+/// Room left below the top of user memory for the main thread's stack and
+/// its parameter block (see loader.rs); MapMemory does not place things there.
+pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
+
+/// UnmapMemory(addr, size). Errors: BadAlignment, BadAddress (something in
+/// the range was not mapped).
+fn unmap_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usize) -> Result<[usize; 8], Error> {
+    check_range(addr, size)?;
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    for page in (addr..addr + size).step_by(PAGE_SIZE) {
+        if space.entry(&mut k.hw, page) == 0 {
+            return Err(Error::BadAddress);
+        }
+    }
+    k.release(pid, addr, size);
+    Ok(ok())
+}
+
+/// UpdateMemoryFlags(addr, size, flags, pid | 0): permissions can only be
+/// taken away. Without R the pages become inaccessible (std's guard pages).
+/// Errors: BadAlignment, BadAddress, AccessDenied (another process, or adding a permission).
+fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usize, abi_flags: usize, target: usize) -> Result<[usize; 8], Error> {
+    if target != 0 && target != pid as usize {
+        return Err(Error::AccessDenied);
+    }
+    check_range(addr, size)?;
+    let wanted = permissions(abi_flags);
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    for page in (addr..addr + size).step_by(PAGE_SIZE) {
+        let e = space.entry(&mut k.hw, page);
+        if e == 0 {
+            return Err(Error::BadAddress);
+        }
+        if pte::is_valid(e) || e & pte::LAZY != 0 {
+            if wanted & !(e & pte::RWX) != 0 {
+                return Err(Error::AccessDenied);
+            }
+        }
+    }
+    for page in (addr..addr + size).step_by(PAGE_SIZE) {
+        let e = space.entry(&mut k.hw, page);
+        let kept = (e & pte::RWX) & wanted;
+        let new = if kept & pte::R == 0 {
+            // No access: keep any frame (freed on unmap), drop validity.
+            (e & !(pte::V | pte::LAZY | pte::RWX)) | pte::GUARD
+        } else {
+            (e & !pte::RWX) | kept
+        };
+        space.set_entry(&mut k.hw, &mut k.frames, page, new).map_err(crate::kernel::map_error)?;
+        k.hw.flush_tlb(pid, Some(page));
+    }
+    Ok(ok())
+}
+
+/// IncreaseHeap(bytes, flags) -> MemoryRange of the new part (0 bytes: the
+/// whole heap). Errors: BadAlignment, OutOfMemory (over the heap limit).
+fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flags: usize) -> Result<[usize; 8], Error> {
+    let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
+    let (size, max) = (p.heap_size, p.heap_max);
+    if bytes == 0 {
+        return Ok(result(SyscallResult::MemoryRange, &[memory::USER_HEAP_BASE, size]));
+    }
+    if bytes % PAGE_SIZE != 0 {
+        return Err(Error::BadAlignment);
+    }
+    if bytes > max.saturating_sub(size) {
+        return Err(Error::OutOfMemory);
+    }
+    let start = memory::USER_HEAP_BASE + size;
+    k.reserve(pid, start, bytes, (permissions(abi_flags) & pte::RWX) | pte::R)?;
+    k.procs.get_mut(pid).expect("live").heap_size = size + bytes;
+    Ok(result(SyscallResult::MemoryRange, &[start, bytes]))
+}
+
+/// DecreaseHeap(bytes) -> MemoryRange of what remains. Errors: BadAlignment,
+/// InvalidArgument (more than the heap).
+fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Result<[usize; 8], Error> {
+    let size = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.heap_size;
+    if bytes % PAGE_SIZE != 0 {
+        return Err(Error::BadAlignment);
+    }
+    if bytes > size {
+        return Err(Error::InvalidArgument);
+    }
+    let new_size = size - bytes;
+    k.release(pid, memory::USER_HEAP_BASE + new_size, bytes);
+    k.procs.get_mut(pid).expect("live").heap_size = new_size;
+    Ok(result(SyscallResult::MemoryRange, &[memory::USER_HEAP_BASE, new_size]))
+}
+
+/// AdjustProcessLimit(knob, expected, new) -> Scalar2(knob, value). The heap
+/// maximum changes only if `expected` is its current value; the heap size
+/// is read-only. Errors: InvalidLimit.
+fn adjust_limit<P: Platform>(k: &mut Kernel<P>, pid: u8, knob: usize, expected: usize, new: usize) -> Result<[usize; 8], Error> {
+    let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
+    let value = match knob {
+        k if k == Limit::HeapMaximum as usize => {
+            if expected == p.heap_max && new >= p.heap_size && new % PAGE_SIZE == 0 {
+                p.heap_max = new;
+            }
+            p.heap_max
+        }
+        k if k == Limit::HeapSize as usize => p.heap_size,
+        _ => return Err(Error::InvalidLimit),
+    };
+    Ok(result(SyscallResult::Scalar2, &[knob, value]))
+}
+
+/// CreateThread(entry, stack, stack_len, a0..a3) -> ThreadId. The stack must
+/// be mapped, whole pages. Errors: BadAddress, BadAlignment, ThreadNotAvailable.
+fn create_thread<P: Platform>(k: &mut Kernel<P>, pid: u8, a: [usize; 8]) -> Result<[usize; 8], Error> {
+    let (entry, stack, len) = (a[1], a[2], a[3]);
+    check_range(stack, len)?;
+    if entry == 0 || entry >= memory::USER_END {
+        return Err(Error::BadAddress);
+    }
+    let tid = k.spawn_thread(pid, entry, stack + len, [a[4], a[5], a[6], a[7]])?;
+    Ok(result(SyscallResult::ThreadId, &[tid as usize]))
+}
+
+/// JoinThread(tid) -> Scalar1(value) once that thread has returned.
+/// Errors: ThreadNotAvailable (no such thread), InvalidThread (itself).
+fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Outcome {
+    let Some(p) = k.procs.get_mut(t.pid) else { return Outcome::Gone };
+    if tid == t.tid as usize {
+        return Outcome::Reply(error(Error::InvalidThread));
+    }
+    match p.threads.get(tid).copied() {
+        None | Some(ThreadState::Free) => Outcome::Reply(error(Error::ThreadNotAvailable)),
+        Some(ThreadState::Exited(value)) => {
+            p.threads[tid] = ThreadState::Free;
+            Outcome::Reply(scalar1(value))
+        }
+        Some(_) => {
+            if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) {
+                // Someone else already waits for it; only one joiner is allowed.
+                return Outcome::Reply(error(Error::ThreadNotAvailable));
+            }
+            p.threads[t.tid as usize] = ThreadState::Joining(tid as u8);
+            Outcome::Blocked
+        }
+    }
+}
+
+/// PlatformSpecific(meta, ...). Errors: InvalidArgument, BadAddress.
+fn platform_specific<P: Platform>(k: &mut Kernel<P>, pid: u8, a: [usize; 8]) -> Result<[usize; 8], Error> {
+    match a[1] {
+        platform::CONSOLE_WRITE => {
+            let channel = u8::try_from(a[2]).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;
+            let (mut addr, mut left) = (a[3], a[4]);
+            let mut chunk = [0u8; PAGE_SIZE];
+            while left > 0 {
+                let n = left.min(PAGE_SIZE);
+                k.read_user(pid, addr, &mut chunk[..n])?;
+                k.hw.console(channel, &chunk[..n]);
+                addr += n;
+                left -= n;
+            }
+            Ok(ok())
+        }
+        _ => Err(Error::InvalidArgument),
+    }
+}

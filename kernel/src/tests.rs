@@ -1,0 +1,261 @@
+//! Host tests of the kernel's behaviour through its syscall interface: a
+//! fake platform stands in for the machine, threads "trap" by having their
+//! a0..a7 set and `syscall::handle` called, as the trap path does.
+
+use crate::kernel::{reg, Fault, Kernel, Platform, FAULT_EXIT_CODE, FIRST_KERNEL_SLOT};
+use crate::mem::frames::Frames;
+use crate::mem::pte::{self, ENTRIES};
+use crate::mem::space::fake::FakeMem;
+use crate::mem::space::PhysMem;
+use crate::sched::ThreadRef;
+use crate::syscall;
+use xous_abi::console::Channel;
+use xous_abi::memory::{flags, RETURN_FROM_THREAD, USER_HEAP_BASE, USER_MMAP_BASE};
+use xous_abi::{Error, Syscall, SyscallResult};
+
+#[derive(Default)]
+struct FakePlatform {
+    mem: FakeMem,
+    console: Vec<(Channel, Vec<u8>)>,
+}
+
+impl PhysMem for FakePlatform {
+    fn table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
+        self.mem.table(pa)
+    }
+    fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]) {
+        self.mem.write(pa, offset, bytes)
+    }
+    fn read(&mut self, pa: usize, offset: usize, out: &mut [u8]) {
+        self.mem.read(pa, offset, out)
+    }
+}
+
+impl Platform for FakePlatform {
+    fn console(&mut self, channel: Channel, bytes: &[u8]) {
+        self.console.push((channel, bytes.to_vec()));
+    }
+    fn flush_tlb(&mut self, _asid: u8, _va: Option<usize>) {}
+}
+
+fn kernel_with(frames: usize) -> Kernel<FakePlatform> {
+    let mut root = [0u32; ENTRIES];
+    root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
+    Kernel::new(FakePlatform::default(), Frames::new(0x8000_0000, frames), root)
+}
+
+/// A kernel with one process (main) running one thread; returns that thread.
+fn booted() -> (Kernel<FakePlatform>, ThreadRef) {
+    let mut k = kernel_with(256);
+    let pid = k.create_process("test", true).unwrap();
+    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
+    let t = k.next_thread().unwrap();
+    assert_eq!(t, ThreadRef { pid, tid });
+    (k, t)
+}
+
+/// Runs one syscall as thread `t`; returns a0..a7 afterwards.
+fn call(k: &mut Kernel<FakePlatform>, t: ThreadRef, args: &[usize]) -> [usize; 8] {
+    for i in 0..8 {
+        k.set_reg(t, reg::A0 + i, args.get(i).copied().unwrap_or(0));
+    }
+    syscall::handle(k, t);
+    let mut out = [0; 8];
+    for (i, w) in out.iter_mut().enumerate() {
+        *w = k.reg(t, reg::A0 + i);
+    }
+    out
+}
+
+fn err(e: Error) -> [usize; 2] {
+    [SyscallResult::Error as usize, e as usize]
+}
+
+fn head(r: [usize; 8]) -> [usize; 2] {
+    [r[0], r[1]]
+}
+
+#[test]
+fn identity_calls() {
+    let (mut k, t) = booted();
+    assert_eq!(head(call(&mut k, t, &[Syscall::GetProcessId as usize])), [SyscallResult::ProcessId as usize, 2]);
+    assert_eq!(head(call(&mut k, t, &[Syscall::GetThreadId as usize])), [SyscallResult::ThreadId as usize, t.tid as usize]);
+    assert_eq!(k.reg(t, reg::PC), 0x1_0000 + 8, "each ecall returns past itself");
+}
+
+#[test]
+fn unknown_and_unimplemented_syscalls_are_errors() {
+    let (mut k, t) = booted();
+    assert_eq!(head(call(&mut k, t, &[0])), err(Error::UnhandledSyscall));
+    assert_eq!(head(call(&mut k, t, &[9999])), err(Error::UnhandledSyscall));
+    assert_eq!(head(call(&mut k, t, &[usize::MAX, 1, 2, 3])), err(Error::UnhandledSyscall));
+}
+
+#[test]
+fn map_memory_checks_its_arguments() {
+    let (mut k, t) = booted();
+    let map = Syscall::MapMemory as usize;
+    let rw = flags::R | flags::W;
+    assert_eq!(head(call(&mut k, t, &[map, 0, 0, 100, rw])), err(Error::BadAlignment), "partial page");
+    assert_eq!(head(call(&mut k, t, &[map, 0, 0, 0, rw])), err(Error::BadAlignment), "empty");
+    assert_eq!(head(call(&mut k, t, &[map, 0, 0x6000_0010, 4096, rw])), err(Error::BadAlignment), "unaligned address");
+    assert_eq!(head(call(&mut k, t, &[map, 0, 0xff00_0000, 4096, rw])), err(Error::BadAddress), "kernel space");
+    assert_eq!(head(call(&mut k, t, &[map, 0, 0xffff_f000, 0x2000, rw])), err(Error::BadAddress), "wraps");
+    assert_eq!(head(call(&mut k, t, &[map, 0, 0, 4096, 0x4000])), err(Error::InvalidArgument), "unknown flag");
+    assert_eq!(head(call(&mut k, t, &[map, 0x8000_0000, 0, 4096, rw])), err(Error::AccessDenied), "physical");
+    let r = call(&mut k, t, &[map, 0, 0, 0x3000, rw]);
+    assert_eq!(r[..3], [SyscallResult::MemoryRange as usize, USER_MMAP_BASE, 0x3000]);
+    let again = call(&mut k, t, &[map, 0, USER_MMAP_BASE + 0x2000, 0x1000, rw]);
+    assert_eq!(head(again), err(Error::MemoryInUse), "overlap");
+    let next = call(&mut k, t, &[map, 0, 0, 0x1000, rw]);
+    assert_eq!(next[1], USER_MMAP_BASE + 0x3000, "next free range");
+}
+
+#[test]
+fn anonymous_memory_is_zeroed_on_first_touch_and_freed_on_unmap() {
+    let (mut k, t) = booted();
+    let free_before = k.frames.free_count();
+    let r = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W]);
+    let va = r[1];
+    assert_eq!(k.frames.free_count(), free_before - 1, "only a second-level table so far");
+    k.fault(t, Fault::StorePage, 0x1_0000, va + 8);
+    assert_eq!(k.procs.get(t.pid).map(|p| p.pid), Some(t.pid), "a lazy page is not a fault");
+    let mut word = [0xffu8; 4];
+    k.read_user(t.pid, va + 8, &mut word).unwrap();
+    assert_eq!(word, [0; 4], "zeroed");
+    assert_eq!(head(call(&mut k, t, &[Syscall::UnmapMemory as usize, va, 0x2000])), [0, 0]);
+    assert_eq!(k.frames.free_count(), free_before - 1, "the page went back; the table stays");
+    assert_eq!(head(call(&mut k, t, &[Syscall::UnmapMemory as usize, va, 0x2000])), err(Error::BadAddress), "twice");
+}
+
+#[test]
+fn guard_pages_fault_and_flags_can_only_be_removed() {
+    let (mut k, t) = booted();
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W | flags::X])[1];
+    let update = Syscall::UpdateMemoryFlags as usize;
+    assert_eq!(head(call(&mut k, t, &[update, va, 0x1000, flags::W])), [0, 0]);
+    let ro = call(&mut k, t, &[update, va + 0x1000, 0x1000, flags::R]);
+    assert_eq!(head(ro), [0, 0]);
+    assert_eq!(head(call(&mut k, t, &[update, va + 0x1000, 0x1000, flags::R | flags::W])), err(Error::AccessDenied), "cannot add W back");
+    assert_eq!(head(call(&mut k, t, &[update, va, 0x1000, flags::R, 7])), err(Error::AccessDenied), "other process");
+    k.fault(t, Fault::StorePage, 0x1_0000, va + 0x1000);
+    assert!(k.procs.get(t.pid).is_none(), "writing a read-only page ends the process");
+    let (channel, line) = k.hw.console.last().unwrap();
+    assert_eq!(*channel, Channel::Kernel);
+    let line = String::from_utf8_lossy(line);
+    assert!(line.contains("process 2 (test)") && line.contains("store page fault") && line.contains("pc 0x00010000"), "{line}");
+    assert_eq!(k.halted, Some(FAULT_EXIT_CODE), "the main process ended the system");
+}
+
+#[test]
+fn heap_grows_to_its_limit() {
+    let (mut k, t) = booted();
+    let grow = Syscall::IncreaseHeap as usize;
+    let r = call(&mut k, t, &[grow, 0x4000, flags::R | flags::W]);
+    assert_eq!(r[..3], [SyscallResult::MemoryRange as usize, USER_HEAP_BASE, 0x4000]);
+    let r = call(&mut k, t, &[grow, 0x1000, flags::R | flags::W]);
+    assert_eq!(r[1], USER_HEAP_BASE + 0x4000);
+    assert_eq!(call(&mut k, t, &[grow, 0, 0])[..3], [SyscallResult::MemoryRange as usize, USER_HEAP_BASE, 0x5000]);
+    assert_eq!(head(call(&mut k, t, &[grow, 100, 0])), err(Error::BadAlignment));
+    let limit = Syscall::AdjustProcessLimit as usize;
+    let max = call(&mut k, t, &[limit, 1, 0, 0])[2];
+    assert_eq!(call(&mut k, t, &[limit, 1, max, 0x8000])[..3], [SyscallResult::Scalar2 as usize, 1, 0x8000]);
+    assert_eq!(head(call(&mut k, t, &[grow, 0x4000, flags::R | flags::W])), err(Error::OutOfMemory), "over the limit");
+    assert_eq!(head(call(&mut k, t, &[limit, 9, 0, 0])), err(Error::InvalidLimit));
+    let r = call(&mut k, t, &[Syscall::DecreaseHeap as usize, 0x1000]);
+    assert_eq!(r[..3], [SyscallResult::MemoryRange as usize, USER_HEAP_BASE, 0x4000]);
+    assert_eq!(head(call(&mut k, t, &[Syscall::DecreaseHeap as usize, 0x10_0000])), err(Error::InvalidArgument));
+}
+
+#[test]
+fn threads_join_before_and_after_they_exit() {
+    let (mut k, t) = booted();
+    let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
+    let create = Syscall::CreateThread as usize;
+    let r = call(&mut k, t, &[create, 0x1_0100, stack, 0x2000, 11, 22, 33, 44]);
+    assert_eq!(r[0], SyscallResult::ThreadId as usize);
+    let child = ThreadRef { pid: t.pid, tid: r[1] as u8 };
+    assert_eq!(k.reg(child, reg::SP), stack + 0x2000);
+    assert_eq!(k.reg(child, reg::A0 + 3), 44);
+    assert_eq!(k.reg(child, reg::RA), RETURN_FROM_THREAD);
+    // Join while it runs: the joiner blocks, then wakes with the return value.
+    call(&mut k, t, &[Syscall::JoinThread as usize, child.tid as usize]);
+    assert_eq!(k.current, None, "the joiner blocked");
+    assert_eq!(k.next_thread(), Some(child));
+    k.set_reg(child, reg::A0, 77);
+    k.fault(child, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
+    assert_eq!(k.next_thread(), Some(t));
+    assert_eq!(k.reg(t, reg::A0 + 1), 77);
+    // Join after it exited: the value was kept.
+    let r = call(&mut k, t, &[create, 0x1_0100, stack, 0x2000]);
+    let child = ThreadRef { pid: t.pid, tid: r[1] as u8 };
+    k.set_reg(child, reg::A0, 5);
+    k.fault(child, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
+    assert_eq!(call(&mut k, t, &[Syscall::JoinThread as usize, child.tid as usize])[..2], [SyscallResult::Scalar1 as usize, 5]);
+    assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, child.tid as usize])), err(Error::ThreadNotAvailable), "joined already");
+    assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, t.tid as usize])), err(Error::InvalidThread), "itself");
+    assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, 99])), err(Error::ThreadNotAvailable));
+    assert_eq!(head(call(&mut k, t, &[create, 0, stack, 0x2000])), err(Error::BadAddress), "no entry");
+    assert_eq!(head(call(&mut k, t, &[create, 0x1_0100, stack + 1, 0x2000])), err(Error::BadAlignment));
+}
+
+#[test]
+fn thread_limit_is_an_error() {
+    let (mut k, t) = booted();
+    let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R | flags::W])[1];
+    for _ in 0..30 {
+        assert_eq!(call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x1000])[0], SyscallResult::ThreadId as usize);
+    }
+    let r = call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x1000]);
+    assert_eq!(head(r), err(Error::ThreadNotAvailable));
+}
+
+#[test]
+fn a_dead_process_gives_back_every_frame() {
+    let mut k = kernel_with(256);
+    let free = k.frames.free_count();
+    let pid = k.create_process("victim", false).unwrap();
+    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
+    let t = ThreadRef { pid, tid };
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x4000, flags::R | flags::W])[1];
+    for page in 0..4 {
+        k.fault(t, Fault::StorePage, 0, va + page * 0x1000);
+    }
+    assert!(k.frames.free_count() < free - 4);
+    k.set_reg(t, reg::A0, Syscall::TerminateProcess as usize);
+    k.set_reg(t, reg::A0 + 1, 3);
+    syscall::handle(&mut k, t);
+    assert!(k.procs.get(pid).is_none());
+    assert_eq!(k.frames.free_count(), free);
+    assert_eq!(k.halted, None, "not the main process");
+    assert!(k.queue.is_empty());
+}
+
+#[test]
+fn console_write_reads_only_readable_user_memory() {
+    let (mut k, t) = booted();
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R | flags::W])[1];
+    k.fault(t, Fault::StorePage, 0, va);
+    k.write_user(t.pid, va, b"hello").unwrap();
+    let ps = Syscall::PlatformSpecific as usize;
+    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 1, va, 5])), [0, 0]);
+    assert_eq!(k.hw.console.last().unwrap(), &(Channel::Stdout, b"hello".to_vec()));
+    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 1, va, 0x2000])), err(Error::BadAddress), "runs off the mapping");
+    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 9, va, 5])), err(Error::InvalidArgument), "channel");
+    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 1, 0xffc0_0000, 5])), err(Error::BadAddress), "kernel memory");
+    assert_eq!(head(call(&mut k, t, &[ps, 77])), err(Error::InvalidArgument));
+}
+
+#[test]
+fn out_of_frames_is_an_error_not_a_panic() {
+    let mut k = kernel_with(3);
+    let pid = k.create_process("a", false).unwrap();
+    assert_eq!(k.create_process("b", false), Err(Error::OutOfMemory));
+    assert_eq!(k.frames.free_count(), 1, "the failed attempt gave back what it took");
+    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
+    let t = ThreadRef { pid, tid };
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R | flags::W])[1];
+    k.fault(t, Fault::StorePage, 0, va);
+    assert!(k.procs.get(pid).is_none(), "no frame to back the page: the process ends");
+    assert!(String::from_utf8_lossy(&k.hw.console.last().unwrap().1).contains("out of memory"));
+}
