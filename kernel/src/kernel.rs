@@ -19,6 +19,8 @@ pub trait Platform: PhysMem {
     fn console(&mut self, channel: Channel, bytes: &[u8]);
     /// Forgets cached translations of address space `asid` (all, or one page).
     fn flush_tlb(&mut self, asid: u8, va: Option<usize>);
+    /// Some unpredictable bits (for server IDs).
+    fn entropy(&mut self) -> u32;
 }
 
 /// First root-table slot of the kernel's half (0xff00_0000 and up).
@@ -79,6 +81,7 @@ pub struct Kernel<P: Platform> {
     kernel_root: [u32; ENTRIES],
     /// Set when the system should stop, with the exit code to report.
     pub halted: Option<u32>,
+    pub ipc: crate::ipc::Ipc,
 }
 
 impl<P: Platform> Kernel<P> {
@@ -91,6 +94,7 @@ impl<P: Platform> Kernel<P> {
             current: None,
             kernel_root,
             halted: None,
+            ipc: crate::ipc::Ipc::new(),
         }
     }
 
@@ -184,8 +188,43 @@ impl<P: Platform> Kernel<P> {
         }
     }
 
-    /// Ends process `pid`: its threads stop, all its frames return to the pool.
+    /// Takes `t` off the processor; it runs again when something wakes it.
+    pub fn block(&mut self, t: ThreadRef) {
+        self.queue.remove(|q| q == t);
+        if self.current == Some(t) {
+            self.current = None;
+        }
+    }
+
+    /// Makes a waiting thread runnable with `result` in a0..a7.
+    pub fn wake(&mut self, t: ThreadRef, result: [usize; 8]) {
+        let Some(p) = self.procs.get_mut(t.pid) else { return };
+        p.threads[t.tid as usize] = ThreadState::Ready;
+        self.set_result(t, result);
+        self.queue.push(t);
+    }
+
+    /// Lets every thread waiting to repeat its syscall try again.
+    pub fn wake_retries(&mut self) {
+        for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
+            let Some(p) = self.procs.get_mut(pid) else { continue };
+            for tid in 1..p.threads.len() {
+                if p.threads[tid] == ThreadState::Retry {
+                    p.threads[tid] = ThreadState::Ready;
+                    self.queue.push(ThreadRef { pid, tid: tid as u8 });
+                }
+            }
+        }
+    }
+
+    /// Ends process `pid`: its threads stop, its servers close (their waiting
+    /// clients get an error), memory it lent is held until returned, and all
+    /// its frames return to the pool.
     pub fn terminate(&mut self, pid: u8, code: u32) {
+        if self.procs.get(pid).is_none() {
+            return;
+        }
+        crate::syscall::process_gone(self, pid);
         let Some(p) = self.procs.remove(pid) else { return };
         self.queue.remove(|t| t.pid == pid);
         if self.current.is_some_and(|t| t.pid == pid) {
@@ -324,7 +363,7 @@ impl<P: Platform> Kernel<P> {
                 Fault::LoadPage => pte::R,
                 _ => pte::W,
             };
-            if entry & pte::LAZY != 0 && entry & wanted != 0 {
+            if pte::is_lazy(entry) && entry & wanted != 0 {
                 match self.map_fresh(t.pid, page, entry & pte::RWX) {
                     Ok(_) => return,
                     Err(_) => {

@@ -21,6 +21,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod console;
+pub mod ipc;
 pub mod kernel;
 pub mod mem;
 pub mod process;
@@ -29,6 +30,8 @@ pub mod syscall;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ipc;
 
 #[cfg(target_arch = "riscv32")]
 pub mod arch;

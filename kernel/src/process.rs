@@ -20,6 +20,13 @@ pub enum ThreadState {
     Joining(u8),
     /// Finished with this value; kept until joined (or its slot is needed).
     Exited(usize),
+    /// Waiting for a message to server `index` (ReceiveMessage).
+    Receiving(u8),
+    /// Waiting for the reply to message `slot` (a blocking send).
+    AwaitingReply(u16),
+    /// Will repeat its syscall when something changes (its server appears,
+    /// or the queue it sends to has room).
+    Retry,
 }
 
 pub struct Process {
@@ -35,6 +42,8 @@ pub struct Process {
     pub heap_max: usize,
     /// When this process ends, the system ends with its exit code.
     pub main: bool,
+    /// Connection id - 1 -> server index + 1 (0: unused).
+    pub connections: [u16; crate::ipc::MAX_CONNECTIONS],
 }
 
 impl Process {
@@ -49,6 +58,7 @@ impl Process {
             heap_size: 0,
             heap_max: DEFAULT_HEAP_MAX,
             main,
+            connections: [0; crate::ipc::MAX_CONNECTIONS],
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);
@@ -73,7 +83,23 @@ impl Process {
     }
 
     pub fn live_threads(&self) -> usize {
-        self.threads[1..].iter().filter(|s| matches!(s, ThreadState::Ready | ThreadState::Joining(_))).count()
+        self.threads[1..].iter().filter(|s| !matches!(s, ThreadState::Free | ThreadState::Exited(_))).count()
+    }
+
+    /// The connection id for server `index`, making one if needed.
+    pub fn connect(&mut self, index: u8) -> Option<usize> {
+        if let Some(i) = self.connections.iter().position(|c| *c == index as u16 + 1) {
+            return Some(i + 1);
+        }
+        let free = self.connections.iter().position(|c| *c == 0)?;
+        self.connections[free] = index as u16 + 1;
+        Some(free + 1)
+    }
+
+    /// The server a connection id leads to.
+    pub fn server_of(&self, cid: usize) -> Option<u8> {
+        let c = *self.connections.get(cid.checked_sub(1)?)?;
+        (c != 0).then(|| (c - 1) as u8)
     }
 }
 

@@ -14,9 +14,10 @@ use xous_abi::memory::{flags, RETURN_FROM_THREAD, USER_HEAP_BASE, USER_MMAP_BASE
 use xous_abi::{Error, Syscall, SyscallResult};
 
 #[derive(Default)]
-struct FakePlatform {
+pub struct FakePlatform {
     mem: FakeMem,
     console: Vec<(Channel, Vec<u8>)>,
+    seed: u32,
 }
 
 impl PhysMem for FakePlatform {
@@ -36,9 +37,13 @@ impl Platform for FakePlatform {
         self.console.push((channel, bytes.to_vec()));
     }
     fn flush_tlb(&mut self, _asid: u8, _va: Option<usize>) {}
+    fn entropy(&mut self) -> u32 {
+        self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        self.seed
+    }
 }
 
-fn kernel_with(frames: usize) -> Kernel<FakePlatform> {
+pub fn kernel_with(frames: usize) -> Kernel<FakePlatform> {
     let mut root = [0u32; ENTRIES];
     root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
     Kernel::new(FakePlatform::default(), Frames::new(0x8000_0000, frames), root)
@@ -55,7 +60,7 @@ fn booted() -> (Kernel<FakePlatform>, ThreadRef) {
 }
 
 /// Runs one syscall as thread `t`; returns a0..a7 afterwards.
-fn call(k: &mut Kernel<FakePlatform>, t: ThreadRef, args: &[usize]) -> [usize; 8] {
+pub fn call(k: &mut Kernel<FakePlatform>, t: ThreadRef, args: &[usize]) -> [usize; 8] {
     for i in 0..8 {
         k.set_reg(t, reg::A0 + i, args.get(i).copied().unwrap_or(0));
     }
@@ -67,11 +72,11 @@ fn call(k: &mut Kernel<FakePlatform>, t: ThreadRef, args: &[usize]) -> [usize; 8
     out
 }
 
-fn err(e: Error) -> [usize; 2] {
+pub fn err(e: Error) -> [usize; 2] {
     [SyscallResult::Error as usize, e as usize]
 }
 
-fn head(r: [usize; 8]) -> [usize; 2] {
+pub fn head(r: [usize; 8]) -> [usize; 2] {
     [r[0], r[1]]
 }
 

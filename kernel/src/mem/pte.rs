@@ -19,6 +19,11 @@ pub const LAZY: u32 = 1 << 8;
 pub const GUARD: u32 = 1 << 9;
 
 pub const RWX: u32 = R | W | X;
+/// In a valid entry: W was taken away because the page is lent read-only.
+pub const LENT_READ_ONLY: u32 = 1 << 8;
+/// An invalid entry with both marks: the page is lent away (mutably, or
+/// being moved); address and permissions are kept for its return.
+pub const LENT_AWAY: u32 = LAZY | GUARD;
 
 /// Entries per table (4 KiB / 4 bytes).
 pub const ENTRIES: usize = 1024;
@@ -50,6 +55,16 @@ pub fn is_leaf(entry: u32) -> bool {
     is_valid(entry) && entry & RWX != 0
 }
 
+/// A page reserved to be backed with a zeroed frame on first touch.
+pub fn is_lazy(entry: u32) -> bool {
+    !is_valid(entry) && entry & LENT_AWAY == LAZY
+}
+
+/// A page that is lent out (either way) and may not be changed by its owner.
+pub fn is_lent(entry: u32) -> bool {
+    if is_valid(entry) { entry & LENT_READ_ONLY != 0 } else { entry & LENT_AWAY == LENT_AWAY }
+}
+
 /// Reserved but not (yet) backed: lazy or guard.
 pub fn is_reserved(entry: u32) -> bool {
     !is_valid(entry) && entry & (LAZY | GUARD) != 0
@@ -67,5 +82,7 @@ mod tests {
         assert!(!is_leaf(entry(0x8000_0000, V)), "pointer to a table");
         assert_eq!((vpn1(0xffc0_1234), vpn0(0xffc0_1234)), (0x3ff, 0x001));
         assert!(is_reserved(LAZY | R | W) && !is_reserved(0));
+        assert!(is_lazy(LAZY | R) && !is_lazy(LENT_AWAY | R) && !is_lazy(GUARD));
+        assert!(is_lent(LENT_AWAY | R | W) && is_lent(V | R | LENT_READ_ONLY) && !is_lent(V | R | W));
     }
 }

@@ -156,7 +156,7 @@ extern "C" fn kmain() -> ! {
     }
     // SAFETY: boot runs alone; nothing has a reference to the state yet.
     let k = unsafe {
-        (*core::ptr::addr_of_mut!(KERNEL_STATE)).write(Kernel::new(Hw, frames, kernel_root));
+        (*core::ptr::addr_of_mut!(KERNEL_STATE)).write(Kernel::new(Hw { seed: 0 }, frames, kernel_root));
         kernel()
     };
     k.report(format_args!(

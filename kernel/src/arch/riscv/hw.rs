@@ -43,7 +43,11 @@ pub fn virt_to_phys(va: usize) -> usize {
     }
 }
 
-pub struct Hw;
+/// The kernel's handle on the machine; the state it needs is the
+/// generator behind `entropy`.
+pub struct Hw {
+    pub seed: u32,
+}
 
 impl PhysMem for Hw {
     fn table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
@@ -78,6 +82,18 @@ impl Platform for Hw {
 
     fn flush_tlb(&mut self, asid: u8, va: Option<usize>) {
         super::csr::flush_tlb(asid, va);
+    }
+
+    /// The time counter stirred into a xorshift generator. Unpredictable
+    /// enough to keep server IDs from colliding; not for secrets (the TRNG
+    /// service is).
+    fn entropy(&mut self) -> u32 {
+        let mut x = self.seed ^ super::csr::time() as u32 ^ 0x9e37_79b9;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.seed = x;
+        x
     }
 }
 

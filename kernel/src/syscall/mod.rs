@@ -13,6 +13,8 @@ use xous_abi::memory::{self, flags, is_user_page_range};
 use xous_abi::syscall::Limit;
 use xous_abi::{Error, Syscall, SyscallResult};
 
+mod ipc;
+
 pub fn result(tag: SyscallResult, payload: &[usize]) -> [usize; 8] {
     let mut words = [0; 8];
     words[0] = tag as usize;
@@ -36,6 +38,8 @@ pub fn scalar1(value: usize) -> [usize; 8] {
 pub enum Outcome {
     /// Resume the caller with these a0..a7.
     Reply([usize; 8]),
+    /// The caller waits and then repeats this syscall (see ThreadState::Retry).
+    Retry,
     /// The caller waits; whoever wakes it writes its result.
     Blocked,
     /// The caller no longer exists (it ended itself).
@@ -55,6 +59,8 @@ pub mod platform {
     pub const CONSOLE_WRITE: usize = 1;
 }
 
+pub use ipc::process_gone;
+
 /// Handles the `ecall` of thread `t`, which is running.
 pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     let mut a = [0usize; 8];
@@ -69,10 +75,11 @@ pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     };
     match outcome {
         Outcome::Reply(words) => k.set_result(t, words),
-        Outcome::Blocked => {
-            if k.current == Some(t) {
-                k.current = None;
-            }
+        Outcome::Blocked => k.block(t),
+        Outcome::Retry => {
+            k.set_reg(t, reg::PC, pc);
+            k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
+            k.block(t);
         }
         Outcome::Gone => {}
     }
@@ -103,6 +110,25 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usi
         Syscall::CreateThread => create_thread(k, t.pid, a).into(),
         Syscall::JoinThread => join_thread(k, t, a[1]),
         Syscall::PlatformSpecific => platform_specific(k, t.pid, a).into(),
+        Syscall::CreateServerWithAddress => ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), false).into(),
+        Syscall::CreateServer => ipc::create_server(k, t.pid, None, true).into(),
+        Syscall::CreateServerId => ipc::new_server_id(k).into(),
+        Syscall::DestroyServer => ipc::destroy_server(k, t.pid, [a[1], a[2], a[3], a[4]]).into(),
+        Syscall::Connect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], true),
+        Syscall::TryConnect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], false),
+        Syscall::ConnectForProcess => match u8::try_from(a[1]) {
+            Ok(pid) if k.procs.get(pid).is_some() => ipc::connect(k, t, pid, [a[2], a[3], a[4], a[5]], false),
+            _ => Outcome::Reply(error(Error::ProcessNotFound)),
+        },
+        Syscall::Disconnect => ipc::disconnect(k, t.pid, a[1]).into(),
+        Syscall::SendMessage => ipc::send(k, t, a, true),
+        Syscall::TrySendMessage => ipc::send(k, t, a, false),
+        Syscall::ReceiveMessage => ipc::receive(k, t, [a[1], a[2], a[3], a[4]], true),
+        Syscall::TryReceiveMessage => ipc::receive(k, t, [a[1], a[2], a[3], a[4]], false),
+        Syscall::ReturnMemory => ipc::return_memory(k, t.pid, a[1], a[2], a[3], a[4], a[5]).into(),
+        Syscall::ReturnScalar1 => ipc::return_scalar(k, t.pid, a[1], &a[2..3]).into(),
+        Syscall::ReturnScalar2 => ipc::return_scalar(k, t.pid, a[1], &a[2..4]).into(),
+        Syscall::ReturnScalar5 => ipc::return_scalar(k, t.pid, a[1], &a[2..7]).into(),
         _ => Outcome::Reply(error(Error::UnhandledSyscall)),
     }
 }
@@ -122,7 +148,7 @@ fn permissions(abi_flags: usize) -> u32 {
     bits
 }
 
-fn check_range(addr: usize, len: usize) -> Result<(), Error> {
+pub(crate) fn check_range(addr: usize, len: usize) -> Result<(), Error> {
     if addr % PAGE_SIZE != 0 || len % PAGE_SIZE != 0 || len == 0 {
         return Err(Error::BadAlignment);
     }
@@ -166,13 +192,15 @@ fn map_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
 pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
 
 /// UnmapMemory(addr, size). Errors: BadAlignment, BadAddress (something in
-/// the range was not mapped).
+/// the range was not mapped), ShareViolation (a page is lent out).
 fn unmap_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usize) -> Result<[usize; 8], Error> {
     check_range(addr, size)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     for page in (addr..addr + size).step_by(PAGE_SIZE) {
-        if space.entry(&mut k.hw, page) == 0 {
-            return Err(Error::BadAddress);
+        match space.entry(&mut k.hw, page) {
+            0 => return Err(Error::BadAddress),
+            e if pte::is_lent(e) => return Err(Error::ShareViolation),
+            _ => {}
         }
     }
     k.release(pid, addr, size);
@@ -194,7 +222,10 @@ fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, siz
         if e == 0 {
             return Err(Error::BadAddress);
         }
-        if pte::is_valid(e) || e & pte::LAZY != 0 {
+        if pte::is_lent(e) {
+            return Err(Error::ShareViolation);
+        }
+        if pte::is_valid(e) || pte::is_lazy(e) {
             if wanted & !(e & pte::RWX) != 0 {
                 return Err(Error::AccessDenied);
             }

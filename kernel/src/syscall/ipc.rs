@@ -1,0 +1,406 @@
+//! Message-passing syscalls: servers, connections, send, receive, reply.
+//!
+//! Memory messages move pages, never bytes. At send, the sender's pages are
+//! checked and marked: lent read-only pages lose W (nobody writes while they
+//! are lent); pages lent mutably or moved become unreachable to the sender.
+//! At receive, the same frames are mapped into the server's message region.
+//! At reply, they leave the server and the sender's entries are restored; a
+//! move instead hands the frames to the server for good.
+
+use super::{error, ok, result, Outcome};
+use crate::ipc::{Stage, MAX_MESSAGES};
+use crate::kernel::{Kernel, Platform};
+use crate::mem::pte;
+use crate::mem::PAGE_SIZE;
+use crate::process::ThreadState;
+use crate::sched::ThreadRef;
+use xous_abi::memory::{USER_MESSAGE_BASE, USER_MMAP_BASE};
+use xous_abi::message::InvokeType;
+use xous_abi::services::Sid;
+use xous_abi::{Error, SyscallResult};
+
+fn sid_of(words: [usize; 4]) -> Sid {
+    words.map(|w| w as u32)
+}
+
+fn sid_words(sid: Sid) -> [usize; 4] {
+    sid.map(|w| w as usize)
+}
+
+/// CreateServerWithAddress(sid) -> ServerID; CreateServer -> NewServerID(sid, cid).
+/// Errors: ServerExists, OutOfMemory (server table or connections full).
+pub fn create_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: Option<[usize; 4]>, connect: bool) -> Result<[usize; 8], Error> {
+    let sid = match sid {
+        Some(words) => sid_of(words),
+        None => random_sid(k),
+    };
+    if k.ipc.find_server(&sid).is_some() {
+        return Err(Error::ServerExists);
+    }
+    let index = k.ipc.add_server(sid, pid).ok_or(Error::OutOfMemory)?;
+    k.wake_retries();
+    let w = sid_words(sid);
+    if !connect {
+        return Ok(result(SyscallResult::ServerId, &w));
+    }
+    let Some(cid) = k.procs.get_mut(pid).and_then(|p| p.connect(index)) else {
+        k.ipc.servers[index as usize] = None;
+        return Err(Error::OutOfMemory);
+    };
+    Ok(result(SyscallResult::NewServerId, &[w[0], w[1], w[2], w[3], cid]))
+}
+
+fn random_sid<P: Platform>(k: &mut Kernel<P>) -> Sid {
+    loop {
+        let sid = [k.hw.entropy(), k.hw.entropy(), k.hw.entropy(), k.hw.entropy()];
+        if k.ipc.find_server(&sid).is_none() {
+            return sid;
+        }
+    }
+}
+
+/// CreateServerId -> ServerID: a fresh random SID (no server yet).
+pub fn new_server_id<P: Platform>(k: &mut Kernel<P>) -> Result<[usize; 8], Error> {
+    let sid = random_sid(k);
+    Ok(result(SyscallResult::ServerId, &sid_words(sid)))
+}
+
+/// DestroyServer(sid). Errors: ServerNotFound, AccessDenied (not the owner).
+pub fn destroy_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: [usize; 4]) -> Result<[usize; 8], Error> {
+    let index = k.ipc.find_server(&sid_of(sid)).ok_or(Error::ServerNotFound)?;
+    if k.ipc.server(index).map(|s| s.owner) != Some(pid) {
+        return Err(Error::AccessDenied);
+    }
+    close_server(k, index);
+    Ok(ok())
+}
+
+/// Connect/TryConnect(sid), ConnectForProcess(pid, sid) -> ConnectionID.
+/// Connect waits for the server to appear; the others fail with ServerNotFound.
+/// Errors: ServerNotFound, OutOfMemory (the connection table is full).
+pub fn connect<P: Platform>(k: &mut Kernel<P>, caller: ThreadRef, pid: u8, sid: [usize; 4], wait: bool) -> Outcome {
+    let Some(index) = k.ipc.find_server(&sid_of(sid)) else {
+        return if wait { Outcome::Retry } else { Outcome::Reply(error(Error::ServerNotFound)) };
+    };
+    let _ = caller;
+    match k.procs.get_mut(pid).and_then(|p| p.connect(index)) {
+        Some(cid) => Outcome::Reply(result(SyscallResult::ConnectionId, &[cid])),
+        None => Outcome::Reply(error(Error::OutOfMemory)),
+    }
+}
+
+/// Disconnect(cid). Errors: ServerNotFound (no such connection).
+pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result<[usize; 8], Error> {
+    let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
+    p.server_of(cid).ok_or(Error::ServerNotFound)?;
+    p.connections[cid - 1] = 0;
+    Ok(ok())
+}
+
+/// SendMessage/TrySendMessage(cid, kind, id, a, b, c, d).
+/// Scalar and Move return Ok at once; the others wait for the reply.
+/// Errors: ServerNotFound (bad cid, or the server is gone), InvalidArgument
+/// (kind), BadAlignment / BadAddress (buffer), ShareViolation (a page is
+/// already lent), ServerQueueFull (TrySendMessage only; SendMessage waits).
+pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8], wait: bool) -> Outcome {
+    match try_send(k, t, a) {
+        Ok(outcome) => outcome,
+        Err(Error::ServerQueueFull) if wait => Outcome::Retry,
+        Err(e) => Outcome::Reply(error(e)),
+    }
+}
+
+fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Result<Outcome, Error> {
+    let server = k.procs.get(t.pid).and_then(|p| p.server_of(a[1])).ok_or(Error::ServerNotFound)?;
+    let kind = InvokeType::from_usize(a[2]).ok_or(Error::InvalidArgument)?;
+    let args = [a[4], a[5], a[6], a[7]];
+    if kind.is_memory() {
+        check_lendable(k, t.pid, args[0], args[1], kind)?;
+    }
+    if k.ipc.queued(server) >= crate::ipc::QUEUE_DEPTH || k.ipc.messages.iter().all(|m| m.is_some()) {
+        return Err(Error::ServerQueueFull);
+    }
+    if kind.is_memory() {
+        mark_lent(k, t.pid, args[0], args[1], kind);
+    }
+    let slot = k.ipc.enqueue(server, t, kind, a[3], args).expect("room was checked");
+    let owner = k.ipc.server(server).expect("live").owner;
+    deliver_to_waiting(k, owner, server);
+    if kind.blocks_sender() {
+        if let Some(p) = k.procs.get_mut(t.pid) {
+            p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
+        }
+        Ok(Outcome::Blocked)
+    } else {
+        Ok(Outcome::Reply(ok()))
+    }
+}
+
+/// Every page of the buffer is mapped, readable (and writable for a mutable
+/// lend or move), owned by the sender for a move, and not lent already.
+fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) -> Result<(), Error> {
+    super::check_range(addr, len)?;
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    for page in (addr..addr + len).step_by(PAGE_SIZE) {
+        let mut e = space.entry(&mut k.hw, page);
+        if pte::is_lazy(e) {
+            // Never touched yet: back it now, so a frame can be lent.
+            k.map_fresh(pid, page, e & pte::RWX)?;
+            e = space.entry(&mut k.hw, page);
+        }
+        if pte::is_lent(e) {
+            return Err(Error::ShareViolation);
+        }
+        if !pte::is_leaf(e) || e & pte::U == 0 || e & pte::R == 0 {
+            return Err(Error::BadAddress);
+        }
+        let needs_write = matches!(kind, InvokeType::LendMut | InvokeType::Move);
+        if needs_write && e & pte::W == 0 {
+            return Err(Error::BadAddress);
+        }
+        if kind == InvokeType::Move && k.frames.owner(pte::address(e)) != Some(pid) {
+            return Err(Error::ShareViolation);
+        }
+    }
+    Ok(())
+}
+
+fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) {
+    let space = k.procs.get(pid).expect("live").space;
+    for page in (addr..addr + len).step_by(PAGE_SIZE) {
+        let e = space.entry(&mut k.hw, page);
+        let marked = match kind {
+            InvokeType::Lend if e & pte::W != 0 => (e & !pte::W) | pte::LENT_READ_ONLY,
+            InvokeType::Lend => e | pte::LENT_READ_ONLY,
+            _ => (e & !pte::V) | pte::LENT_AWAY,
+        };
+        space.set_entry(&mut k.hw, &mut k.frames, page, marked).expect("the entry exists");
+        k.hw.flush_tlb(pid, Some(page));
+    }
+}
+
+/// Gives the sender's pages their access back.
+fn unmark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize) {
+    let Some(space) = k.procs.get(pid).map(|p| p.space) else { return };
+    for page in (addr..addr + len).step_by(PAGE_SIZE) {
+        let e = space.entry(&mut k.hw, page);
+        let restored = if pte::is_valid(e) {
+            if e & pte::LENT_READ_ONLY != 0 && e & pte::X == 0 { (e & !pte::LENT_READ_ONLY) | pte::W } else { e & !pte::LENT_READ_ONLY }
+        } else {
+            (e & !pte::LENT_AWAY) | pte::V
+        };
+        let _ = space.set_entry(&mut k.hw, &mut k.frames, page, restored);
+        k.hw.flush_tlb(pid, Some(page));
+    }
+}
+
+/// If a thread of `owner` waits on `server`, hands it the oldest message.
+fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, owner: u8, server: u8) {
+    let Some(p) = k.procs.get(owner) else { return };
+    let Some(tid) = (1..p.threads.len()).find(|&t| p.threads[t] == ThreadState::Receiving(server)) else { return };
+    let receiver = ThreadRef { pid: owner, tid: tid as u8 };
+    if let Some(slot) = k.ipc.oldest_queued(server) {
+        match deliver(k, receiver, slot) {
+            Ok(envelope) => k.wake(receiver, envelope),
+            Err(e) => k.wake(receiver, error(e)),
+        }
+    }
+}
+
+/// Moves message `slot` to its server's thread `receiver`; returns the envelope.
+fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> Result<[usize; 8], Error> {
+    let m = k.ipc.messages[slot].expect("queued message");
+    let sender_word = k.ipc.sender_word(slot);
+    let mut words = m.args;
+    let mut server_va = 0;
+    if m.kind.is_memory() {
+        server_va = map_into_server(k, receiver.pid, m.sender.pid, m.args[0], m.args[1], m.kind)?;
+        words[0] = server_va;
+    }
+    if m.kind.blocks_sender() {
+        k.ipc.messages[slot].as_mut().expect("live").stage = Stage::Delivered { server_va };
+    } else {
+        // Scalar and Move need no reply: the message is done once received.
+        k.ipc.messages[slot] = None;
+        if m.kind == InvokeType::Move {
+            forget_moved(k, m.sender.pid, m.args[0], m.args[1]);
+        }
+        k.wake_retries();
+    }
+    Ok(result(SyscallResult::MessageEnvelope, &[sender_word, m.kind.envelope_kind(), m.id, words[0], words[1], words[2], words[3]]))
+}
+
+/// Maps the sender's frames into the server's message region.
+fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, addr: usize, len: usize, kind: InvokeType) -> Result<usize, Error> {
+    let server_space = k.procs.get(server_pid).ok_or(Error::ProcessNotFound)?.space;
+    let sender_space = k.procs.get(sender).ok_or(Error::ProcessNotFound)?.space;
+    let at = server_space.find_free(&mut k.hw, USER_MESSAGE_BASE, USER_MMAP_BASE, len).ok_or(Error::OutOfMemory)?;
+    let flags = match kind {
+        InvokeType::Lend => pte::R | pte::U,
+        _ => pte::R | pte::W | pte::U,
+    };
+    for (i, page) in (addr..addr + len).step_by(PAGE_SIZE).enumerate() {
+        let frame = pte::address(sender_space.entry(&mut k.hw, page));
+        let target = at + i * PAGE_SIZE;
+        if let Err(e) = server_space.map(&mut k.hw, &mut k.frames, target, frame, flags, false) {
+            for undo in (at..target).step_by(PAGE_SIZE) {
+                let _ = server_space.unmap(&mut k.hw, undo);
+            }
+            return Err(crate::kernel::map_error(e));
+        }
+        if kind == InvokeType::Move {
+            let _ = k.frames.transfer(frame, sender, server_pid);
+        }
+    }
+    Ok(at)
+}
+
+/// A move is complete: the pages leave the sender's address space.
+fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: usize) {
+    let Some(space) = k.procs.get(sender).map(|p| p.space) else { return };
+    for page in (addr..addr + len).step_by(PAGE_SIZE) {
+        let _ = space.unmap(&mut k.hw, page);
+        k.hw.flush_tlb(sender, Some(page));
+    }
+}
+
+/// ReceiveMessage/TryReceiveMessage(sid) -> MessageEnvelope; TryReceive
+/// answers None when nothing is waiting. Errors: ServerNotFound, AccessDenied
+/// (not the server's owner).
+pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wait: bool) -> Outcome {
+    let Some(server) = k.ipc.find_server(&sid_of(sid)) else {
+        return Outcome::Reply(error(Error::ServerNotFound));
+    };
+    if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) {
+        return Outcome::Reply(error(Error::AccessDenied));
+    }
+    match k.ipc.oldest_queued(server) {
+        Some(slot) => Outcome::Reply(deliver(k, t, slot).unwrap_or_else(error)),
+        None if wait => {
+            k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Receiving(server);
+            Outcome::Blocked
+        }
+        None => Outcome::Reply(result(SyscallResult::None, &[])),
+    }
+}
+
+/// ReturnMemory(sender, addr, len, offset, valid): the server gives lent
+/// memory back; the sender wakes with MemoryReturned(offset, valid).
+/// Errors: InvalidArgument (no such message awaiting a memory reply),
+/// BadAddress (addr/len are not where the message was mapped).
+pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Result<[usize; 8], Error> {
+    let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
+    let m = k.ipc.messages[slot].expect("live");
+    let Stage::Delivered { server_va } = m.stage else { return Err(Error::InvalidArgument) };
+    if !m.kind.is_memory() {
+        return Err(Error::InvalidArgument);
+    }
+    if addr != server_va || len != m.args[1] {
+        return Err(Error::BadAddress);
+    }
+    unmap_from_server(k, pid, server_va, len, m.orphaned);
+    k.ipc.messages[slot] = None;
+    k.wake_retries();
+    if !m.orphaned {
+        unmark_lent(k, m.sender.pid, m.args[0], m.args[1]);
+        k.wake(m.sender, result(SyscallResult::MemoryReturned, &[offset, valid]));
+    }
+    Ok(ok())
+}
+
+fn unmap_from_server<P: Platform>(k: &mut Kernel<P>, pid: u8, at: usize, len: usize, free_frames: bool) {
+    let Some(space) = k.procs.get(pid).map(|p| p.space) else { return };
+    for page in (at..at + len).step_by(PAGE_SIZE) {
+        if let Ok(e) = space.unmap(&mut k.hw, page) {
+            if free_frames {
+                let _ = k.frames.free(pte::address(e), pid);
+            }
+        }
+        k.hw.flush_tlb(pid, Some(page));
+    }
+}
+
+/// ReturnScalar1/2/5(sender, values): the answer to a BlockingScalar.
+/// Errors: InvalidArgument (no such message awaiting a scalar reply).
+pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[usize]) -> Result<[usize; 8], Error> {
+    let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
+    let m = k.ipc.messages[slot].expect("live");
+    if m.kind != InvokeType::BlockingScalar {
+        return Err(Error::InvalidArgument);
+    }
+    k.ipc.messages[slot] = None;
+    k.wake_retries();
+    if !m.orphaned {
+        let tag = match values.len() {
+            1 => SyscallResult::Scalar1,
+            2 => SyscallResult::Scalar2,
+            _ => SyscallResult::Scalar5,
+        };
+        k.wake(m.sender, result(tag, values));
+    }
+    Ok(ok())
+}
+
+/// Closes server `index`: every message still meant for it is answered with
+/// ServerNotFound (lent pages go back first), and connections to it end.
+fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
+    let owner = k.ipc.server(index).map(|s| s.owner);
+    for slot in 0..MAX_MESSAGES {
+        let Some(m) = k.ipc.messages[slot].filter(|m| m.server == index) else { continue };
+        k.ipc.messages[slot] = None;
+        if let (Stage::Delivered { server_va }, Some(owner)) = (m.stage, owner) {
+            if m.kind.is_memory() {
+                unmap_from_server(k, owner, server_va, m.args[1], m.orphaned);
+            }
+        }
+        if m.orphaned {
+            continue;
+        }
+        if m.kind.is_memory() {
+            unmark_lent(k, m.sender.pid, m.args[0], m.args[1]);
+        }
+        if m.kind.blocks_sender() {
+            k.wake(m.sender, error(Error::ServerNotFound));
+        }
+    }
+    k.ipc.servers[index as usize] = None;
+    for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
+        if let Some(p) = k.procs.get_mut(pid) {
+            for c in p.connections.iter_mut().filter(|c| **c == index as u16 + 1) {
+                *c = 0;
+            }
+        }
+    }
+    k.wake_retries();
+}
+
+/// Process `pid` is ending: close its servers, drop its queued messages,
+/// and keep the frames it lent to servers alive until they are returned.
+pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
+    for index in 0..xous_abi::limits::MAX_SERVERS as u8 {
+        if k.ipc.server(index).is_some_and(|s| s.owner == pid) {
+            close_server(k, index);
+        }
+    }
+    for slot in 0..MAX_MESSAGES {
+        let Some(m) = k.ipc.messages[slot].filter(|m| m.sender.pid == pid) else { continue };
+        match m.stage {
+            Stage::Queued => k.ipc.messages[slot] = None,
+            Stage::Delivered { server_va } => {
+                if m.kind.is_memory() {
+                    // The server still holds these frames: they become its
+                    // own, to be freed when it returns them.
+                    let owner = k.ipc.server(m.server).expect("live").owner;
+                    if let Some(space) = k.procs.get(owner).map(|p| p.space) {
+                        for page in (server_va..server_va + m.args[1]).step_by(PAGE_SIZE) {
+                            let frame = pte::address(space.entry(&mut k.hw, page));
+                            let _ = k.frames.transfer(frame, pid, owner);
+                        }
+                    }
+                }
+                k.ipc.messages[slot].as_mut().expect("live").orphaned = true;
+            }
+        }
+    }
+    k.wake_retries();
+}

@@ -1,0 +1,262 @@
+//! Host tests of message passing: every kind, the memory rules, and what
+//! happens when a server or a client dies mid-conversation.
+
+use crate::kernel::{reg, Fault, Kernel};
+use crate::mem::pte;
+use crate::process::ThreadState;
+use crate::sched::ThreadRef;
+use crate::tests::{call, err, head, kernel_with, FakePlatform};
+use xous_abi::memory::{flags, USER_MESSAGE_BASE};
+use xous_abi::message::InvokeType;
+use xous_abi::{Error, Syscall, SyscallResult};
+
+const SID: [usize; 4] = [0x7473_6574, 1, 2, 3];
+
+struct World {
+    k: Kernel<FakePlatform>,
+    server: ThreadRef,
+    client: ThreadRef,
+    cid: usize,
+}
+
+fn start(k: &mut Kernel<FakePlatform>, name: &str) -> ThreadRef {
+    let pid = k.create_process(name, false).unwrap();
+    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
+    ThreadRef { pid, tid }
+}
+
+/// A server process with a server at SID, and a client connected to it.
+fn world() -> World {
+    let mut k = kernel_with(512);
+    let server = start(&mut k, "server");
+    let client = start(&mut k, "client");
+    let r = call(&mut k, server, &[Syscall::CreateServerWithAddress as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(r[..5], [SyscallResult::ServerId as usize, SID[0], SID[1], SID[2], SID[3]]);
+    let r = call(&mut k, client, &[Syscall::Connect as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(r[0], SyscallResult::ConnectionId as usize);
+    World { k, server, client, cid: r[1] }
+}
+
+fn receive(w: &mut World) -> [usize; 8] {
+    call(&mut w.k, w.server, &[Syscall::ReceiveMessage as usize, SID[0], SID[1], SID[2], SID[3]])
+}
+
+/// A client buffer of `pages` pages holding `fill`.
+fn buffer(w: &mut World, pages: usize, fill: u8) -> usize {
+    let va = call(&mut w.k, w.client, &[Syscall::MapMemory as usize, 0, 0, pages * 4096, flags::R | flags::W])[1];
+    for p in 0..pages {
+        w.k.fault(w.client, Fault::StorePage, 0, va + p * 4096);
+        w.k.write_user(w.client.pid, va + p * 4096, &[fill; 16]).unwrap();
+    }
+    va
+}
+
+fn state(k: &Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
+    k.procs.get(t.pid).unwrap().threads[t.tid as usize]
+}
+
+#[test]
+fn scalar_messages_do_not_block_and_arrive_in_order() {
+    let mut w = world();
+    for id in [5, 6] {
+        let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, id, 1, 2, 3, 4]);
+        assert_eq!(head(r), [0, 0]);
+    }
+    let env = receive(&mut w);
+    assert_eq!(env[0], SyscallResult::MessageEnvelope as usize);
+    assert_eq!(env[2..8], [3, 5, 1, 2, 3, 4], "kind 3 = Scalar inside an envelope");
+    assert_eq!(receive(&mut w)[3], 6);
+    let none = call(&mut w.k, w.server, &[Syscall::TryReceiveMessage as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(none[0], SyscallResult::None as usize);
+}
+
+#[test]
+fn blocking_scalar_round_trip() {
+    let mut w = world();
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::BlockingScalar as usize, 9, 10, 20, 0, 0]);
+    assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)));
+    let env = receive(&mut w);
+    assert_eq!(env[2..6], [4, 9, 10, 20]);
+    let sender = env[1];
+    assert_eq!(head(call(&mut w.k, w.server, &[Syscall::ReturnScalar2 as usize, sender, 30, 40])), [0, 0]);
+    assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+    assert_eq!(w.k.reg(w.client, reg::A0), SyscallResult::Scalar2 as usize);
+    assert_eq!((w.k.reg(w.client, reg::A0 + 1), w.k.reg(w.client, reg::A0 + 2)), (30, 40));
+    let again = call(&mut w.k, w.server, &[Syscall::ReturnScalar1 as usize, sender, 1]);
+    assert_eq!(head(again), err(Error::InvalidArgument), "double return");
+}
+
+#[test]
+fn a_waiting_receiver_gets_the_message_at_once() {
+    let mut w = world();
+    receive(&mut w);
+    assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 7, 0, 0, 0, 0]);
+    assert_eq!(state(&w.k, w.server), ThreadState::Ready);
+    assert_eq!(w.k.reg(w.server, reg::A0 + 3), 7);
+}
+
+#[test]
+fn lend_is_read_only_for_everyone_until_returned() {
+    let mut w = world();
+    let va = buffer(&mut w, 1, 0xab);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 1, va, 4096, 0, 16]);
+    let client_entry = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
+    assert!(pte::is_valid(client_entry) && client_entry & pte::W == 0, "the lender keeps read access only");
+    let env = receive(&mut w);
+    let at = env[4];
+    assert!(at >= USER_MESSAGE_BASE);
+    let server_entry = w.k.procs.get(w.server.pid).unwrap().space.entry(&mut w.k.hw, at);
+    assert_eq!(pte::address(server_entry), pte::address(client_entry), "same frame: zero copy");
+    assert_eq!(server_entry & pte::W, 0, "the server cannot write a lent page");
+    let mut seen = [0u8; 4];
+    w.k.read_user(w.server.pid, at, &mut seen).unwrap();
+    assert_eq!(seen, [0xab; 4]);
+    let unmap = call(&mut w.k, w.client, &[Syscall::UnmapMemory as usize, va, 4096]);
+    assert_eq!(head(unmap), err(Error::ShareViolation), "cannot unmap while lent");
+    let ret = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], at, 4096, 0, 0]);
+    assert_eq!(head(ret), [0, 0]);
+    assert_eq!(w.k.reg(w.client, reg::A0), SyscallResult::MemoryReturned as usize);
+    let back = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
+    assert!(back & pte::W != 0 && !pte::is_lent(back), "write access restored");
+    assert_eq!(w.k.procs.get(w.server.pid).unwrap().space.entry(&mut w.k.hw, at), 0, "gone from the server");
+}
+
+#[test]
+fn lend_mut_is_unreachable_to_the_sender_and_returns_offset_and_valid() {
+    let mut w = world();
+    let va = buffer(&mut w, 2, 1);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 8192, 0, 0]);
+    let e = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
+    assert!(!pte::is_valid(e) && pte::is_lent(e));
+    let env = receive(&mut w);
+    assert_eq!(env[2], 0, "kind 0 = MutableBorrow inside an envelope");
+    w.k.write_user(w.server.pid, env[4] + 4096, b"reply").unwrap();
+    let wrong = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], env[4], 4096, 0, 0]);
+    assert_eq!(head(wrong), err(Error::BadAddress), "length must match");
+    call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], env[4], 8192, 3, 5]);
+    assert_eq!(w.k.reg(w.client, reg::A0 + 1), 3);
+    assert_eq!(w.k.reg(w.client, reg::A0 + 2), 5);
+    let mut seen = [0u8; 5];
+    w.k.read_user(w.client.pid, va + 4096, &mut seen).unwrap();
+    assert_eq!(&seen, b"reply");
+}
+
+#[test]
+fn touching_a_page_lent_mutably_ends_the_sender() {
+    let mut w = world();
+    let other = start(&mut w.k, "bystander");
+    let va = buffer(&mut w, 1, 1);
+    // A second thread of the client touches the page while it is lent.
+    let t2 = ThreadRef { pid: w.client.pid, tid: w.k.spawn_thread(w.client.pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap() };
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    receive(&mut w);
+    w.k.fault(t2, Fault::LoadPage, 0x1_0000, va);
+    assert!(w.k.procs.get(w.client.pid).is_none(), "the lender faulted");
+    assert!(w.k.procs.get(other.pid).is_some());
+}
+
+#[test]
+fn moved_pages_leave_the_sender_for_good() {
+    let mut w = world();
+    let va = buffer(&mut w, 1, 0x5a);
+    let frame = pte::address(w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va));
+    let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Move as usize, 1, va, 4096, 0, 0]);
+    assert_eq!(head(r), [0, 0], "a move does not wait");
+    let env = receive(&mut w);
+    assert_eq!(w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va), 0, "gone from the sender");
+    assert_eq!(w.k.frames.owner(frame), Some(w.server.pid), "now the server's");
+    let mut seen = [0u8; 2];
+    w.k.read_user(w.server.pid, env[4], &mut seen).unwrap();
+    assert_eq!(seen, [0x5a; 2]);
+}
+
+#[test]
+fn bad_buffers_and_connections_are_errors() {
+    let mut w = world();
+    let send = Syscall::SendMessage as usize;
+    let lend = InvokeType::Lend as usize;
+    assert_eq!(head(call(&mut w.k, w.client, &[send, 99, lend, 1, 0x6000_0000, 4096])), err(Error::ServerNotFound), "unknown cid");
+    assert_eq!(head(call(&mut w.k, w.client, &[send, 0, lend, 1, 0x6000_0000, 4096])), err(Error::ServerNotFound), "cid 0");
+    assert_eq!(head(call(&mut w.k, w.client, &[send, w.cid, 9, 1])), err(Error::InvalidArgument), "kind");
+    assert_eq!(head(call(&mut w.k, w.client, &[send, w.cid, lend, 1, 0x6000_0100, 4096])), err(Error::BadAlignment));
+    assert_eq!(head(call(&mut w.k, w.client, &[send, w.cid, lend, 1, 0x6000_0000, 100])), err(Error::BadAlignment), "partial page");
+    assert_eq!(head(call(&mut w.k, w.client, &[send, w.cid, lend, 1, 0x6000_0000, 4096])), err(Error::BadAddress), "unmapped");
+    assert_eq!(head(call(&mut w.k, w.client, &[send, w.cid, lend, 1, 0xffc0_0000, 4096])), err(Error::BadAddress), "kernel");
+    let va = buffer(&mut w, 1, 0);
+    call(&mut w.k, w.client, &[Syscall::UpdateMemoryFlags as usize, va, 4096, flags::R]);
+    let ro = call(&mut w.k, w.client, &[send, w.cid, InvokeType::LendMut as usize, 1, va, 4096]);
+    assert_eq!(head(ro), err(Error::BadAddress), "lend_mut of a read-only page");
+    let unknown_sid = call(&mut w.k, w.client, &[Syscall::TryConnect as usize, 1, 1, 1, 1]);
+    assert_eq!(head(unknown_sid), err(Error::ServerNotFound));
+    let not_owner = call(&mut w.k, w.client, &[Syscall::ReceiveMessage as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(head(not_owner), err(Error::AccessDenied));
+    let exists = call(&mut w.k, w.client, &[Syscall::CreateServerWithAddress as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(head(exists), err(Error::ServerExists));
+    let forged = call(&mut w.k, w.client, &[Syscall::ReturnScalar1 as usize, 0x0300_0000, 1]);
+    assert_eq!(head(forged), err(Error::InvalidArgument), "reply to nothing");
+}
+
+#[test]
+fn a_full_queue_refuses_try_send_and_makes_send_wait() {
+    let mut w = world();
+    for _ in 0..crate::ipc::QUEUE_DEPTH {
+        call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    }
+    let r = call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    assert_eq!(head(r), err(Error::ServerQueueFull));
+    let pc = w.k.reg(w.client, reg::PC);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    assert_eq!(state(&w.k, w.client), ThreadState::Retry);
+    assert_eq!(w.k.reg(w.client, reg::PC), pc, "the ecall will run again");
+    receive(&mut w);
+    assert_eq!(state(&w.k, w.client), ThreadState::Ready, "room again: it retries");
+}
+
+#[test]
+fn connect_waits_for_the_server_to_appear() {
+    let mut k = kernel_with(256);
+    let client = start(&mut k, "client");
+    let server = start(&mut k, "server");
+    let sid = [1usize, 2, 3, 4];
+    call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]]);
+    assert_eq!(state(&k, client), ThreadState::Retry);
+    call(&mut k, server, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
+    assert_eq!(state(&k, client), ThreadState::Ready);
+    let r = call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]]);
+    assert_eq!(r[0], SyscallResult::ConnectionId as usize);
+    let again = call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]]);
+    assert_eq!(again[1], r[1], "the same cid twice");
+}
+
+#[test]
+fn a_dying_server_wakes_its_clients_with_an_error() {
+    let mut w = world();
+    let va = buffer(&mut w, 1, 1);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    receive(&mut w);
+    w.k.terminate(w.server.pid, 1);
+    assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+    assert_eq!([w.k.reg(w.client, reg::A0), w.k.reg(w.client, reg::A0 + 1)], err(Error::ServerNotFound));
+    let e = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
+    assert!(pte::is_valid(e) && !pte::is_lent(e), "the page came back");
+    let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    assert_eq!(head(r), err(Error::ServerNotFound), "the connection is gone");
+}
+
+#[test]
+fn a_dying_client_leaves_its_lent_frames_with_the_server_until_returned() {
+    let mut w = world();
+    let va = buffer(&mut w, 1, 0x33);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 1, va, 4096, 0, 0]);
+    let env = receive(&mut w);
+    let free_before = w.k.frames.free_count();
+    w.k.terminate(w.client.pid, 1);
+    let mut seen = [0u8; 1];
+    w.k.read_user(w.server.pid, env[4], &mut seen).unwrap();
+    assert_eq!(seen, [0x33], "the server still reads valid memory");
+    let after_death = w.k.frames.free_count();
+    assert!(after_death > free_before, "the rest of the client was freed");
+    call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], env[4], 4096, 0, 0]);
+    assert_eq!(w.k.frames.free_count(), after_death + 1, "the lent frame is reclaimed on return");
+}
