@@ -7,6 +7,7 @@
 //! (pid << 24) | (server << 16) | slot, as in Xous.
 
 use crate::sched::ThreadRef;
+use crate::slot::Slot;
 use xous_abi::limits::MAX_SERVERS;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::Sid;
@@ -52,13 +53,13 @@ pub struct Message {
 
 pub struct Ipc {
     pub servers: [Option<Server>; MAX_SERVERS],
-    pub messages: [Option<Message>; MAX_MESSAGES],
+    pub messages: [Slot<Message>; MAX_MESSAGES],
     next_seq: u32,
 }
 
 impl Ipc {
     pub const fn new() -> Ipc {
-        Ipc { servers: [None; MAX_SERVERS], messages: [None; MAX_MESSAGES], next_seq: 0 }
+        Ipc { servers: [None; MAX_SERVERS], messages: [Slot::Empty; MAX_MESSAGES], next_seq: 0 }
     }
 
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
@@ -77,7 +78,7 @@ impl Ipc {
     }
 
     pub fn queued(&self, server: u8) -> usize {
-        self.messages.iter().flatten().filter(|m| m.server == server && m.stage == Stage::Queued).count()
+        self.messages.iter().filter_map(Slot::as_ref).filter(|m| m.server == server && m.stage == Stage::Queued).count()
     }
 
     /// Puts a message in the pool; `None` when the server's queue or the pool is full.
@@ -85,9 +86,9 @@ impl Ipc {
         if self.queued(server) >= QUEUE_DEPTH {
             return None;
         }
-        let slot = self.messages.iter().position(|m| m.is_none())?;
+        let slot = self.messages.iter().position(Slot::is_empty)?;
         self.next_seq = self.next_seq.wrapping_add(1);
-        self.messages[slot] = Some(Message {
+        self.messages[slot] = Slot::Full(Message {
             server,
             sender,
             kind,
@@ -105,14 +106,14 @@ impl Ipc {
         self.messages
             .iter()
             .enumerate()
-            .filter_map(|(i, m)| m.filter(|m| m.server == server && m.stage == Stage::Queued).map(|m| (i, m.seq)))
+            .filter_map(|(i, m)| m.get().filter(|m| m.server == server && m.stage == Stage::Queued).map(|m| (i, m.seq)))
             .max_by_key(|(_, seq)| self.next_seq.wrapping_sub(*seq))
             .map(|(i, _)| i)
     }
 
     /// The reply address of message `slot` as the server sees it.
     pub fn sender_word(&self, slot: usize) -> usize {
-        let m = self.messages[slot].expect("live message");
+        let m = self.messages[slot].get().expect("live message");
         MessageSender::new(m.sender.pid, m.server, slot as u16).0
     }
 
@@ -120,7 +121,7 @@ impl Ipc {
     pub fn awaiting_reply(&self, word: usize, owner: u8) -> Option<usize> {
         let s = MessageSender(word);
         let slot = s.slot() as usize;
-        let m = self.messages.get(slot).copied().flatten()?;
+        let m = self.messages.get(slot).and_then(Slot::get)?;
         let server = self.server(m.server)?;
         let matches = m.server == s.server() && m.sender.pid == s.pid() && server.owner == owner;
         (matches && matches!(m.stage, Stage::Delivered { .. }) && m.kind.blocks_sender()).then_some(slot)
@@ -144,7 +145,7 @@ mod tests {
         let first = ipc.enqueue(s, t(3), InvokeType::Scalar, 10, [0; 4]).unwrap();
         let second = ipc.enqueue(s, t(3), InvokeType::Scalar, 11, [0; 4]).unwrap();
         assert_eq!(ipc.oldest_queued(s), Some(first));
-        ipc.messages[first] = None;
+        ipc.messages[first] = Slot::Empty;
         assert_eq!(ipc.oldest_queued(s), Some(second));
         for _ in 1..QUEUE_DEPTH {
             assert!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]).is_some());

@@ -78,14 +78,14 @@ pub struct Kernel<P: Platform> {
     /// The thread that was running when the kernel was entered, if it still can.
     pub current: Option<ThreadRef>,
     /// The kernel half every address space shares.
-    kernel_root: [u32; ENTRIES],
+    pub kernel_root: [u32; ENTRIES],
     /// Set when the system should stop, with the exit code to report.
     pub halted: Option<u32>,
     pub ipc: crate::ipc::Ipc,
 }
 
 impl<P: Platform> Kernel<P> {
-    pub fn new(hw: P, frames: Frames, kernel_root: [u32; ENTRIES]) -> Kernel<P> {
+    pub const fn new(hw: P, frames: Frames, kernel_root: [u32; ENTRIES]) -> Kernel<P> {
         Kernel {
             hw,
             frames,

@@ -26,6 +26,7 @@ pub mod kernel;
 pub mod mem;
 pub mod process;
 pub mod sched;
+pub mod slot;
 pub mod syscall;
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! owns (address space, context page, heap) and what each thread is doing.
 
 use crate::mem::space::Space;
+use crate::slot::Slot;
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
 pub const NAME_LEN: usize = 64;
@@ -110,12 +111,12 @@ pub const DEFAULT_HEAP_MAX: usize = 8 * 1024 * 1024;
 pub const FIRST_PID: u8 = 2;
 
 pub struct ProcessTable {
-    slots: [Option<Process>; MAX_PROCESSES],
+    slots: [Slot<Process>; MAX_PROCESSES],
 }
 
 impl ProcessTable {
     pub const fn new() -> ProcessTable {
-        ProcessTable { slots: [const { None }; MAX_PROCESSES] }
+        ProcessTable { slots: [const { Slot::Empty }; MAX_PROCESSES] }
     }
 
     fn index(pid: u8) -> Option<usize> {
@@ -138,8 +139,8 @@ impl ProcessTable {
 
     pub fn insert(&mut self, p: Process) {
         let i = Self::index(p.pid).expect("valid pid");
-        assert!(self.slots[i].is_none(), "pid in use");
-        self.slots[i] = Some(p);
+        assert!(self.slots[i].is_empty(), "pid in use");
+        self.slots[i] = Slot::Full(p);
     }
 
     pub fn remove(&mut self, pid: u8) -> Option<Process> {
@@ -147,7 +148,7 @@ impl ProcessTable {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Process> {
-        self.slots.iter().flatten()
+        self.slots.iter().filter_map(Slot::as_ref)
     }
 }
 

@@ -264,3 +264,4 @@ fn out_of_frames_is_an_error_not_a_panic() {
     assert!(k.procs.get(pid).is_none(), "no frame to back the page: the process ends");
     assert!(String::from_utf8_lossy(&k.hw.console.last().unwrap().1).contains("out of memory"));
 }
+

@@ -12,8 +12,8 @@ pub type Owner = u8;
 pub const FREE: Owner = 0;
 pub const KERNEL: Owner = 1;
 
-/// Most frames the allocator tracks (48 MiB of RAM).
-pub const MAX_FRAMES: usize = 12 * 1024;
+/// Most frames the allocator tracks (16 MiB of RAM).
+pub const MAX_FRAMES: usize = 4 * 1024;
 
 pub struct Frames {
     base: usize,
@@ -37,6 +37,11 @@ impl Frames {
     pub const fn new(base: usize, count: usize) -> Frames {
         let count = if count > MAX_FRAMES { MAX_FRAMES } else { count };
         Frames { base, count, owners: [FREE; MAX_FRAMES], hint: 0, free: count }
+    }
+
+    /// Tracks nothing yet (all zero, so a static of it costs no image bytes).
+    pub const fn empty() -> Frames {
+        Frames::new(0, 0)
     }
 
     fn index(&self, pa: usize) -> Option<usize> {

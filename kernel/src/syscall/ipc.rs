@@ -14,6 +14,7 @@ use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::process::ThreadState;
 use crate::sched::ThreadRef;
+use crate::slot::Slot;
 use xous_abi::memory::{USER_MESSAGE_BASE, USER_MMAP_BASE};
 use xous_abi::message::InvokeType;
 use xous_abi::services::Sid;
@@ -117,7 +118,7 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Resu
     if kind.is_memory() {
         check_lendable(k, t.pid, args[0], args[1], kind)?;
     }
-    if k.ipc.queued(server) >= crate::ipc::QUEUE_DEPTH || k.ipc.messages.iter().all(|m| m.is_some()) {
+    if k.ipc.queued(server) >= crate::ipc::QUEUE_DEPTH || k.ipc.messages.iter().all(|m| !m.is_empty()) {
         return Err(Error::ServerQueueFull);
     }
     if kind.is_memory() {
@@ -209,7 +210,7 @@ fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, owner: u8, server: u8) {
 
 /// Moves message `slot` to its server's thread `receiver`; returns the envelope.
 fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> Result<[usize; 8], Error> {
-    let m = k.ipc.messages[slot].expect("queued message");
+    let m = k.ipc.messages[slot].get().expect("queued message");
     let sender_word = k.ipc.sender_word(slot);
     let mut words = m.args;
     let mut server_va = 0;
@@ -221,7 +222,7 @@ fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> 
         k.ipc.messages[slot].as_mut().expect("live").stage = Stage::Delivered { server_va };
     } else {
         // Scalar and Move need no reply: the message is done once received.
-        k.ipc.messages[slot] = None;
+        k.ipc.messages[slot] = Slot::Empty;
         if m.kind == InvokeType::Move {
             forget_moved(k, m.sender.pid, m.args[0], m.args[1]);
         }
@@ -290,7 +291,7 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wa
 /// BadAddress (addr/len are not where the message was mapped).
 pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Result<[usize; 8], Error> {
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
-    let m = k.ipc.messages[slot].expect("live");
+    let m = k.ipc.messages[slot].get().expect("live");
     let Stage::Delivered { server_va } = m.stage else { return Err(Error::InvalidArgument) };
     if !m.kind.is_memory() {
         return Err(Error::InvalidArgument);
@@ -299,7 +300,7 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr:
         return Err(Error::BadAddress);
     }
     unmap_from_server(k, pid, server_va, len, m.orphaned);
-    k.ipc.messages[slot] = None;
+    k.ipc.messages[slot] = Slot::Empty;
     k.wake_retries();
     if !m.orphaned {
         unmark_lent(k, m.sender.pid, m.args[0], m.args[1]);
@@ -324,11 +325,11 @@ fn unmap_from_server<P: Platform>(k: &mut Kernel<P>, pid: u8, at: usize, len: us
 /// Errors: InvalidArgument (no such message awaiting a scalar reply).
 pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[usize]) -> Result<[usize; 8], Error> {
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
-    let m = k.ipc.messages[slot].expect("live");
+    let m = k.ipc.messages[slot].get().expect("live");
     if m.kind != InvokeType::BlockingScalar {
         return Err(Error::InvalidArgument);
     }
-    k.ipc.messages[slot] = None;
+    k.ipc.messages[slot] = Slot::Empty;
     k.wake_retries();
     if !m.orphaned {
         let tag = match values.len() {
@@ -346,8 +347,8 @@ pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, value
 fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
     let owner = k.ipc.server(index).map(|s| s.owner);
     for slot in 0..MAX_MESSAGES {
-        let Some(m) = k.ipc.messages[slot].filter(|m| m.server == index) else { continue };
-        k.ipc.messages[slot] = None;
+        let Some(m) = k.ipc.messages[slot].get().filter(|m| m.server == index) else { continue };
+        k.ipc.messages[slot] = Slot::Empty;
         if let (Stage::Delivered { server_va }, Some(owner)) = (m.stage, owner) {
             if m.kind.is_memory() {
                 unmap_from_server(k, owner, server_va, m.args[1], m.orphaned);
@@ -383,9 +384,9 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
         }
     }
     for slot in 0..MAX_MESSAGES {
-        let Some(m) = k.ipc.messages[slot].filter(|m| m.sender.pid == pid) else { continue };
+        let Some(m) = k.ipc.messages[slot].get().filter(|m| m.sender.pid == pid) else { continue };
         match m.stage {
-            Stage::Queued => k.ipc.messages[slot] = None,
+            Stage::Queued => k.ipc.messages[slot] = Slot::Empty,
             Stage::Delivered { server_va } => {
                 if m.kind.is_memory() {
                     // The server still holds these frames: they become its

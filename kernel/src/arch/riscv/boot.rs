@@ -4,7 +4,7 @@
 //! with the MMU off. The assembly below hands every trap and interrupt to
 //! S-mode, opens physical memory to S and U through the PMP, lets S own its
 //! timer (Sstc), and enters S-mode on a boot table that maps the first
-//! 4 MiB of RAM both where it is and at 0xffc0_0000; it then jumps to the
+//! 4 MiB of RAM both where it is and at 0xff40_0000; it then jumps to the
 //! high address, where the kernel is linked, and calls `kmain`.
 
 use super::csr;
@@ -17,7 +17,7 @@ use crate::mem::PAGE_SIZE;
 use core::arch::global_asm;
 
 /// Bytes of the one kernel stack (boot, then every trap).
-pub const KERNEL_STACK_SIZE: usize = 64 * 1024;
+pub const KERNEL_STACK_SIZE: usize = 16 * 1024;
 
 global_asm!(
     r#"
@@ -48,9 +48,9 @@ _start:
     li      t2, 2048
     add     t2, t2, t0
     sw      t1, 0(t2)               # slot 0x200: where we run now
-    li      t2, 4092
+    li      t2, 4084
     add     t2, t2, t0
-    sw      t1, 0(t2)               # slot 0x3ff: 0xffc0_0000
+    sw      t1, 0(t2)               # slot 0x3fd: 0xff40_0000
     srli    a0, t0, 12
     li      t1, 0x80000000
     or      a0, a0, t1              # satp: Sv32, ASID 0, boot_root
@@ -65,7 +65,7 @@ _start:
 
 1:  csrw    satp, a0
     sfence.vma
-    li      t0, 0x7fc00000          # 0xffc0_0000 - RAM_BASE
+    li      t0, 0x7f400000          # 0xff40_0000 - RAM_BASE
     la      t1, 2f
     add     t1, t1, t0
     jr      t1
@@ -124,41 +124,41 @@ fn map_kernel() -> [u32; ENTRIES] {
     devices.0[0] = pte::entry(board::UART, global | pte::R | pte::W);
     devices.0[1] = pte::entry(board::TEST_DEVICE, global | pte::R | pte::W);
     root.0[pte::vpn1(DEVICE_WINDOW)] = pte::entry(hw::virt_to_phys(address_of(devices)), pte::V | pte::G);
-    root.0[0x3fd] = pte::entry(board::RAM_BASE + 0x40_0000, global | pte::R | pte::W);
-    root.0[0x3fe] = pte::entry(board::RAM_BASE + 0x80_0000, global | pte::R | pte::W);
-    root.0[0x3ff] = pte::entry(board::RAM_BASE, global | pte::RWX);
+    // The direct map: the kernel's own 4 MiB executable, the rest not.
+    root.0[0x3fd] = pte::entry(board::RAM_BASE, global | pte::RWX);
+    root.0[0x3fe] = pte::entry(board::RAM_BASE + 0x40_0000, global | pte::R | pte::W);
+    root.0[0x3ff] = pte::entry(board::RAM_BASE + 0x80_0000, global | pte::R | pte::W);
     debug_assert_eq!(FIRST_KERNEL_SLOT, 0x3fc);
     csr::set_address_space(hw::virt_to_phys(address_of(root)), 0);
     root.0
 }
 
-/// The kernel state; created once by `kmain`, used by every trap after.
-static mut KERNEL_STATE: core::mem::MaybeUninit<Kernel<Hw>> = core::mem::MaybeUninit::uninit();
+/// The kernel state. Built at compile time (an empty kernel is all zeros,
+/// so it sits in .bss and costs neither image bytes nor boot stack), then
+/// filled in by `kmain`, then used by every trap.
+static mut KERNEL_STATE: Kernel<Hw> = Kernel::new(Hw { seed: 0 }, Frames::empty(), [0; ENTRIES]);
 
 /// The kernel state.
 ///
 /// # Safety
-/// Only after `kmain` initialised it, and with no other reference alive:
-/// the kernel runs on one hart with interrupts off, and each trap takes
-/// this reference once and drops it before returning to user mode.
+/// The kernel runs on one hart with interrupts off; each trap (and `kmain`)
+/// takes this reference once and drops it before returning to user mode, so
+/// no two references are ever alive together.
 pub unsafe fn kernel() -> &'static mut Kernel<Hw> {
     // SAFETY: see the function's contract.
-    unsafe { (*core::ptr::addr_of_mut!(KERNEL_STATE)).assume_init_mut() }
+    unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_STATE) }
 }
 
 extern "C" fn kmain() -> ! {
-    let kernel_root = map_kernel();
-    let mut frames = Frames::new(board::RAM_BASE, board::RAM_MANAGED / PAGE_SIZE);
+    // SAFETY: boot runs alone; this is the only reference to the state.
+    let k = unsafe { kernel() };
+    k.kernel_root = map_kernel();
+    k.frames = Frames::new(board::RAM_BASE, board::RAM_MANAGED / PAGE_SIZE);
     // SAFETY: taking the address of a linker symbol.
     let kernel_end = hw::virt_to_phys(unsafe { address_of(&__kernel_end) });
     for frame in (board::RAM_BASE..kernel_end).step_by(PAGE_SIZE) {
-        frames.claim(frame, KERNEL).expect("kernel frames are free at boot");
+        k.frames.claim(frame, KERNEL).expect("kernel frames are free at boot");
     }
-    // SAFETY: boot runs alone; nothing has a reference to the state yet.
-    let k = unsafe {
-        (*core::ptr::addr_of_mut!(KERNEL_STATE)).write(Kernel::new(Hw { seed: 0 }, frames, kernel_root));
-        kernel()
-    };
     k.report(format_args!(
         "kernel: booting; {} KiB managed RAM, {} KiB free",
         board::RAM_MANAGED / 1024,

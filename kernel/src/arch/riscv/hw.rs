@@ -2,10 +2,12 @@
 //! map, the UART console, the power-off device. Implements the traits the
 //! portable kernel is written against.
 //!
-//! Virtual layout of the kernel half (the same in every address space):
+//! Virtual layout of the kernel half (the same in every address space, and
+//! only accessible in S-mode):
 //! - 0xff00_0000: device pages (UART, test device), one second-level table
-//! - 0xff40_0000..0xffc0_0000: RAM 4..12 MiB (two 4 MiB megapages)
-//! - 0xffc0_0000..: RAM 0..4 MiB (one megapage), where the kernel itself runs
+//! - 0xff40_0000..: the direct map of the managed RAM (12 MiB in three
+//!   megapages); the kernel runs in its first 4 MiB, where the boot image
+//!   put it. User space ends at 0xff00_0000, so all of it is out of reach.
 
 use crate::board;
 use crate::kernel::Platform;
@@ -19,28 +21,20 @@ pub const DEVICE_WINDOW: usize = 0xff00_0000;
 pub const UART_VIRT: usize = DEVICE_WINDOW;
 pub const TEST_DEVICE_VIRT: usize = DEVICE_WINDOW + PAGE_SIZE;
 
-const LOW_RAM: usize = 4 * 1024 * 1024;
-const KERNEL_WINDOW: usize = 0xffc0_0000;
-const HIGH_RAM_WINDOW: usize = 0xff40_0000;
+/// Where the direct map of RAM starts.
+pub const DIRECT_MAP: usize = 0xff40_0000;
+const _: () = assert!(board::RAM_MANAGED - 1 <= usize::MAX - DIRECT_MAP);
 
 /// The kernel-virtual address of physical `pa` (managed RAM only).
 pub fn phys_to_virt(pa: usize) -> usize {
     let offset = pa.checked_sub(board::RAM_BASE).expect("address in RAM");
     assert!(offset < board::RAM_MANAGED, "address in managed RAM");
-    if offset < LOW_RAM {
-        KERNEL_WINDOW + offset
-    } else {
-        HIGH_RAM_WINDOW + (offset - LOW_RAM)
-    }
+    DIRECT_MAP + offset
 }
 
-/// The physical address of a kernel-virtual address in the kernel window.
+/// The physical address of a kernel-virtual address in the direct map.
 pub fn virt_to_phys(va: usize) -> usize {
-    if va >= KERNEL_WINDOW {
-        va - KERNEL_WINDOW + board::RAM_BASE
-    } else {
-        va - HIGH_RAM_WINDOW + board::RAM_BASE + LOW_RAM
-    }
+    va - DIRECT_MAP + board::RAM_BASE
 }
 
 /// The kernel's handle on the machine; the state it needs is the
