@@ -23,6 +23,7 @@
 pub mod console;
 pub mod ipc;
 pub mod kernel;
+pub mod loader;
 pub mod mem;
 pub mod process;
 pub mod sched;

@@ -13,7 +13,9 @@ use crate::board;
 use crate::kernel::{Kernel, FIRST_KERNEL_SLOT};
 use crate::mem::frames::{Frames, KERNEL};
 use crate::mem::pte::{self, ENTRIES};
+use crate::loader;
 use crate::mem::PAGE_SIZE;
+use xous_abi::memory::page_round_up;
 use core::arch::global_asm;
 
 /// Bytes of the one kernel stack (boot, then every trap).
@@ -159,10 +161,30 @@ extern "C" fn kmain() -> ! {
     for frame in (board::RAM_BASE..kernel_end).step_by(PAGE_SIZE) {
         k.frames.claim(frame, KERNEL).expect("kernel frames are free at boot");
     }
+    // SAFETY: the boot image was loaded at RAM_BASE and lies in managed RAM,
+    // which the direct map covers; nothing writes it while it is read.
+    let ram = unsafe { core::slice::from_raw_parts(hw::phys_to_virt(board::RAM_BASE) as *const u8, board::RAM_MANAGED) };
+    let image = match boot_image::parse(ram) {
+        Ok(image) => image,
+        Err(e) => super::panic::crash(format_args!("kernel: the boot image is invalid: {e}")),
+    };
+    let image_end = board::RAM_BASE + page_round_up(image.header().image_len as usize);
+    for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
+        k.frames.claim(frame, KERNEL).expect("image frames are free at boot");
+    }
     k.report(format_args!(
-        "kernel: booting; {} KiB managed RAM, {} KiB free",
+        "kernel: booting {} processes; {} KiB managed RAM, {} KiB free",
+        image.processes().len(),
         board::RAM_MANAGED / 1024,
         k.frames.free_count() * PAGE_SIZE / 1024
     ));
+    if let Err((index, e)) = loader::load_all(k, &image) {
+        let name = image.processes().nth(index).map_or("?", |p| p.name);
+        super::panic::crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
+    }
+    // The processes have their own copies now: the image's pages are free.
+    for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
+        let _ = k.frames.free(frame, KERNEL);
+    }
     super::trap::start()
 }
