@@ -1,0 +1,45 @@
+//! The log service, at SID `xous-log-server ` (the name std connects to):
+//! stdout and stderr arrive as lent pages (opcode 1 and 2, `valid` = bytes)
+//! and go to the console's stdout and stderr channels, whole: a write is
+//! never truncated, only framed. Panic messages arrive as scalars (1000
+//! begins one, 1100 + n carries n bytes) and go to stderr.
+//!
+//! no_std: std's own println is a client of this service.
+//! A malformed request (unknown opcode, `valid` beyond the buffer, a panic
+//! chunk of more than 16 bytes) is answered and ignored, never fatal.
+#![no_std]
+#![no_main]
+
+use xous_abi::console::Channel;
+use xous_abi::services::log;
+use xous_rt::{kind, reply, write, Server};
+
+fn main(_params: usize) -> usize {
+    let server = Server::create(log::SID);
+    loop {
+        let message = server.receive();
+        match (message.kind, message.id) {
+            (kind::BORROW | kind::MUTABLE_BORROW, log::STDOUT | log::STDERR) => {
+                let channel = if message.id == log::STDOUT { Channel::Stdout } else { Channel::Stderr };
+                let bytes = message.bytes();
+                let valid = message.args[3];
+                if valid <= bytes.len() {
+                    write(channel, &bytes[..valid]);
+                }
+                reply(&message, 0, 0, 0);
+            }
+            (kind::SCALAR | kind::BLOCKING_SCALAR, id) if (log::APPEND_PANIC_MESSAGE + 1..=log::APPEND_PANIC_MESSAGE + 16).contains(&id) => {
+                let len = id - log::APPEND_PANIC_MESSAGE;
+                let mut text = [0u8; 16];
+                for (i, word) in message.args.iter().enumerate() {
+                    text[i * 4..i * 4 + 4].copy_from_slice(&(*word as u32).to_le_bytes());
+                }
+                write(Channel::Stderr, &text[..len]);
+                reply(&message, 0, 0, 0);
+            }
+            _ => reply(&message, 0, 0, 0),
+        }
+    }
+}
+
+xous_rt::entry!(main);

@@ -1,0 +1,206 @@
+//! The no_std user runtime shared by the services and the kernel's on-target
+//! tests: the entry point, raw syscalls (the one place with `asm!`), console
+//! output, exit, and the panic handler.
+
+#![no_std]
+
+pub use xous_abi::{Error, Syscall, SyscallResult};
+use xous_abi::console::Channel;
+
+/// The eight registers a syscall returns.
+pub type Regs = [usize; 8];
+
+/// Raw `ecall`: a0 = number, a1..a7 = arguments.
+pub fn syscall(call: Syscall, args: &[usize]) -> Regs {
+    let mut r = [0usize; 8];
+    r[0] = call as usize;
+    r[1..1 + args.len()].copy_from_slice(args);
+    raw(r)
+}
+
+/// `ecall` with all eight registers as given.
+pub fn raw(mut r: Regs) -> Regs {
+    // SAFETY: ecall traps to the kernel, which reads a0..a7 and writes them
+    // back; it touches no memory of ours except as the syscall says.
+    unsafe {
+        core::arch::asm!(
+            "ecall",
+            inlateout("a0") r[0], inlateout("a1") r[1], inlateout("a2") r[2], inlateout("a3") r[3],
+            inlateout("a4") r[4], inlateout("a5") r[5], inlateout("a6") r[6], inlateout("a7") r[7],
+        )
+    };
+    r
+}
+
+/// Writes bytes to the console (stdout or stderr channel).
+pub fn write(channel: Channel, bytes: &[u8]) {
+    let r = syscall(Syscall::PlatformSpecific, &[1, channel as usize, bytes.as_ptr() as usize, bytes.len()]);
+    if r[0] != SyscallResult::Ok as usize {
+        exit(90);
+    }
+}
+
+pub struct Stdout;
+
+impl core::fmt::Write for Stdout {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        write(Channel::Stdout, s.as_bytes());
+        Ok(())
+    }
+}
+
+#[macro_export]
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use core::fmt::Write;
+        let _ = writeln!($crate::Stdout, $($arg)*);
+    }};
+}
+
+pub fn exit(code: usize) -> ! {
+    syscall(Syscall::TerminateProcess, &[code]);
+    loop {
+        syscall(Syscall::Yield, &[]);
+    }
+}
+
+/// A fixed buffer for one message.
+pub struct Line {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Line {
+    pub const fn new() -> Line {
+        Line { buf: [0; 256], len: 0 }
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// The error code of a failed syscall, or `None` if it did not fail.
+pub fn error_of(r: Regs) -> Option<Error> {
+    (r[0] == SyscallResult::Error as usize).then(|| Error::from_usize(r[1]))
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let mut line = Line::new();
+    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("panic: {info}\n"));
+    write(Channel::Stderr, line.as_bytes());
+    exit(101)
+}
+
+/// Each test program defines `main() -> usize` (its exit code).
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[no_mangle]
+        pub extern "C" fn _start(_eh_frame: usize, params: usize) -> ! {
+            let f: fn(usize) -> usize = $main;
+            $crate::exit(f(params))
+        }
+    };
+}
+
+/// The xous target's `core` is built for unwinding and names a personality
+/// routine; these programs abort on panic, so it is never called.
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}
+
+/// A received message (the registers of `ReceiveMessage`).
+#[derive(Clone, Copy, Debug)]
+pub struct Envelope {
+    /// Who to reply to.
+    pub sender: usize,
+    /// 0 MutableBorrow, 1 Borrow, 2 Move, 3 Scalar, 4 BlockingScalar.
+    pub kind: usize,
+    pub id: usize,
+    /// Scalars: the four words. Memory: address, length, offset, valid.
+    pub args: [usize; 4],
+}
+
+pub mod kind {
+    pub const MUTABLE_BORROW: usize = 0;
+    pub const BORROW: usize = 1;
+    pub const MOVE: usize = 2;
+    pub const SCALAR: usize = 3;
+    pub const BLOCKING_SCALAR: usize = 4;
+}
+
+impl Envelope {
+    pub fn is_memory(&self) -> bool {
+        self.kind <= kind::MOVE
+    }
+
+    /// The borrowed bytes of a Borrow or MutableBorrow message.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: for a memory message the kernel mapped `args[1]` bytes at
+        // `args[0]` into this process, readable, until we reply.
+        unsafe { core::slice::from_raw_parts(self.args[0] as *const u8, self.args[1]) }
+    }
+
+    /// The lent bytes of a MutableBorrow message.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        assert_eq!(self.kind, kind::MUTABLE_BORROW, "only a mutable borrow is writable");
+        // SAFETY: as `bytes`; a MutableBorrow's pages are mapped writable and
+        // no one else can reach them until we reply.
+        unsafe { core::slice::from_raw_parts_mut(self.args[0] as *mut u8, self.args[1]) }
+    }
+}
+
+/// A server: creates itself at a fixed SID and hands out messages.
+pub struct Server {
+    sid: [usize; 4],
+}
+
+impl Server {
+    /// Registers the server; ends the process if the SID is taken.
+    pub fn create(sid: xous_abi::services::Sid) -> Server {
+        let sid = sid.map(|w| w as usize);
+        let r = syscall(Syscall::CreateServerWithAddress, &sid);
+        if r[0] != SyscallResult::ServerId as usize {
+            write(Channel::Stderr, b"cannot create server\n");
+            exit(2);
+        }
+        Server { sid }
+    }
+
+    /// Waits for the next message.
+    pub fn receive(&self) -> Envelope {
+        loop {
+            let r = syscall(Syscall::ReceiveMessage, &self.sid);
+            if r[0] == SyscallResult::MessageEnvelope as usize {
+                return Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] };
+            }
+        }
+    }
+}
+
+/// Answers a message as its kind requires, so a sender never waits for a
+/// reply that will not come: memory goes back with (offset, valid),
+/// a BlockingScalar gets `scalar`; the others need nothing.
+pub fn reply(message: &Envelope, offset: usize, valid: usize, scalar: usize) {
+    match message.kind {
+        kind::MUTABLE_BORROW | kind::BORROW => {
+            syscall(Syscall::ReturnMemory, &[message.sender, message.args[0], message.args[1], offset, valid]);
+        }
+        kind::BLOCKING_SCALAR => {
+            syscall(Syscall::ReturnScalar1, &[message.sender, scalar]);
+        }
+        kind::MOVE => {
+            syscall(Syscall::UnmapMemory, &[message.args[0], message.args[1]]);
+        }
+        _ => {}
+    }
+}
