@@ -1,0 +1,39 @@
+//! The boot image: the one file the host gives the machine.
+//!
+//! QEMU (`-bios none -kernel image.bin`) or a board's loader puts it at the
+//! start of RAM; the CPU runs offset 0, a jump over the header page to the
+//! kernel at 0x1000. After the kernel's memory come the process directory
+//! and each initial process's data (parameter block and segment bytes, page
+//! by page). FORMAT.md describes every byte; [`layout`] holds the offsets.
+//!
+//! [`parse`] checks everything (bounds with checked arithmetic, CRCs, user
+//! space, overlaps, names) before anything is used, allocates nothing and
+//! never panics, so the kernel runs it on the image in RAM. The writer
+//! ([`write()`], feature `std`) is for the host tools.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+mod crc32;
+mod error;
+mod image;
+pub mod layout;
+mod parse;
+mod process;
+mod segment;
+#[cfg(any(test, feature = "std"))]
+mod write;
+
+pub use error::{ImageError, Name, ProcessError, SegmentError};
+pub use image::{Header, Image};
+pub use parse::parse;
+pub use process::{Process, Processes};
+pub use segment::{Segment, Segments};
+#[cfg(any(test, feature = "std"))]
+pub use write::{write, KernelSegment, ProcessInput, ProcessSegment, WriteError};
+
+#[cfg(test)]
+mod tests;

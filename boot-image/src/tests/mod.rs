@@ -1,0 +1,132 @@
+//! Host tests of the format: a sample image (kernel and three processes),
+//! and helpers that patch a field and re-seal the CRCs so that a test reaches
+//! the check it means to reach rather than stopping at a CRC.
+
+mod corruption;
+mod fuzz;
+mod round_trip;
+mod writer;
+
+use crate::crc32::crc32;
+use crate::layout::{entry, header, read_u32, segment, HEADER_PAGE_LEN};
+use crate::write::{header_crc, write, KernelSegment, ProcessInput, ProcessSegment};
+use std::vec::Vec;
+
+pub const LOAD: u32 = 0x8000_0000;
+pub const R: u32 = segment::FLAG_R;
+pub const W: u32 = segment::FLAG_W;
+pub const X: u32 = segment::FLAG_X;
+
+/// Kernel pieces: text at the load address + 0x1000, then .bss.
+pub fn kernel_text() -> Vec<u8> {
+    (0..0x1234u32).map(|i| (i * 7) as u8).collect()
+}
+
+pub fn sample_kernel(text: &[u8]) -> [KernelSegment<'_>; 2] {
+    [
+        KernelSegment { paddr: LOAD + 0x1000, mem_size: text.len() as u32, bytes: text },
+        KernelSegment { paddr: LOAD + 0x3000, mem_size: 0x2800, bytes: &[] },
+    ]
+}
+
+/// Deterministic filler bytes, different per `seed`.
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 1).collect()
+}
+
+/// The sample: `init` (text + data), `log` (text + .bss only), `app` (MAIN:
+/// rodata with .eh_frame, text, data + .bss), each with arguments.
+pub fn sample() -> Vec<u8> {
+    let kernel_text = kernel_text();
+    let (text_a, data_a) = (pattern(0x1234, 1), pattern(0x80, 2));
+    let text_b = pattern(0x300, 3);
+    let (rodata_c, text_c, data_c) = (pattern(0x2100, 4), pattern(0x1800, 5), pattern(0x44, 6));
+    let init = [
+        ProcessSegment { vaddr: 0x1_0000, mem_size: 0x1234, flags: R | X, bytes: &text_a },
+        ProcessSegment { vaddr: 0x2_0100, mem_size: 0x2000, flags: R | W, bytes: &data_a },
+    ];
+    let log = [
+        ProcessSegment { vaddr: 0x1_0000, mem_size: 0x300, flags: R | X, bytes: &text_b },
+        ProcessSegment { vaddr: 0x3_0000, mem_size: 0x5000, flags: R | W, bytes: &[] },
+    ];
+    let app = [
+        ProcessSegment { vaddr: 0x1_0118, mem_size: 0x2100, flags: R, bytes: &rodata_c },
+        ProcessSegment { vaddr: 0x1_3754, mem_size: 0x1800, flags: R | X, bytes: &text_c },
+        ProcessSegment { vaddr: 0x1_5f10, mem_size: 0x2b4, flags: R | W, bytes: &data_c },
+    ];
+    let processes = [
+        ProcessInput {
+            name: "init",
+            main: false,
+            entry: 0x1_0000,
+            eh_frame: 0,
+            args: &["init"],
+            env: &[],
+            segments: &init,
+        },
+        ProcessInput {
+            name: "log",
+            main: false,
+            entry: 0x1_0010,
+            eh_frame: 0,
+            args: &["log"],
+            env: &[],
+            segments: &log,
+        },
+        ProcessInput {
+            name: "app",
+            main: true,
+            entry: 0x1_4000,
+            eh_frame: 0x1_1000,
+            args: &["app", "one", "two words"],
+            env: &[("RUST_BACKTRACE", "1")],
+            segments: &app,
+        },
+    ];
+    write(LOAD, &sample_kernel(&kernel_text), &processes).expect("the sample is valid")
+}
+
+pub fn get(image: &[u8], at: usize) -> u32 {
+    read_u32(image, at).expect("field in the image")
+}
+
+pub fn set(image: &mut [u8], at: usize, value: u32) {
+    image[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Offset of process `index`'s directory entry.
+pub fn entry_at(image: &[u8], index: usize) -> usize {
+    get(image, header::DIRECTORY_OFFSET) as usize + index * entry::LEN
+}
+
+/// Offset of row `row` of process `index`'s segment table.
+pub fn row_at(image: &[u8], index: usize, row: usize) -> usize {
+    get(image, entry_at(image, index) + entry::SEGMENT_TABLE) as usize + row * segment::LEN
+}
+
+/// Recomputes the header CRC and every data CRC that the (possibly patched)
+/// fields let it find; leaves alone what is out of bounds. Never panics.
+pub fn reseal(image: &mut [u8]) {
+    if image.len() < HEADER_PAGE_LEN {
+        return;
+    }
+    let field = |image: &[u8], at: usize| read_u32(image, at).map(|v| v as usize);
+    let directory_offset = field(image, header::DIRECTORY_OFFSET).unwrap_or(0);
+    let count = field(image, header::PROCESS_COUNT).unwrap_or(0).min(64);
+    for index in 0..count {
+        let at = directory_offset.saturating_add(index * entry::LEN);
+        let (Some(offset), Some(len)) = (field(image, at + entry::DATA_OFFSET), field(image, at + entry::DATA_LEN))
+        else {
+            continue;
+        };
+        if let Some(data) = offset.checked_add(len).and_then(|end| image.get(offset..end)) {
+            let crc = crc32(data);
+            image[at + entry::DATA_CRC..at + entry::DATA_CRC + 4].copy_from_slice(&crc.to_le_bytes());
+        }
+    }
+    let directory_len = field(image, header::DIRECTORY_LEN).unwrap_or(0);
+    let directory =
+        directory_offset.checked_add(directory_len).and_then(|end| image.get(directory_offset..end)).unwrap_or(&[]);
+    let crc = header_crc(&image[..HEADER_PAGE_LEN], directory);
+    set(image, header::CRC, crc);
+}

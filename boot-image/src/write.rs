@@ -1,0 +1,297 @@
+//! The writer (feature `std`): lays out a kernel and processes as FORMAT.md
+//! describes and fills in the CRCs. It checks what the parser cannot see
+//! (the kernel's physical addresses, names and parameters that do not fit
+//! their fields), then hands its result to `parse`, so that the parser stays
+//! the one definition of a valid image.
+
+use crate::crc32::crc32;
+use crate::error::ImageError;
+use crate::layout::{self, entry, header, segment, NAME_MAX};
+use core::fmt;
+use std::string::String;
+use std::vec::Vec;
+use xous_abi::memory::{is_page_aligned, PAGE_SIZE};
+use xous_abi::params::{self, ParamsError};
+
+/// A piece of the kernel: `bytes` placed at physical `paddr`, followed by
+/// zeros up to `mem_size` (its .bss, say).
+#[derive(Clone, Copy, Debug)]
+pub struct KernelSegment<'a> {
+    pub paddr: u32,
+    pub mem_size: u32,
+    pub bytes: &'a [u8],
+}
+
+/// A piece of a process: `bytes` at `vaddr`, then zeros up to `mem_size`.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessSegment<'a> {
+    pub vaddr: u32,
+    pub mem_size: u32,
+    /// `layout::segment::FLAG_R | FLAG_W | FLAG_X`.
+    pub flags: u32,
+    pub bytes: &'a [u8],
+}
+
+/// An initial process, as the writer takes it.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessInput<'a> {
+    pub name: &'a str,
+    pub main: bool,
+    pub entry: u32,
+    pub eh_frame: u32,
+    /// Its argv, argv\[0\] included.
+    pub args: &'a [&'a str],
+    pub env: &'a [(&'a str, &'a str)],
+    /// In ascending address order, as an ELF file lists them.
+    pub segments: &'a [ProcessSegment<'a>],
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteError {
+    LoadAddressUnaligned {
+        address: u32,
+    },
+    /// No kernel segment with any memory.
+    NoKernel,
+    /// A kernel segment is not inside `[start, end)`: after the header page,
+    /// within the kernel's 4 MiB window.
+    KernelSegmentOutOfRange {
+        index: usize,
+        paddr: u32,
+        mem_size: u32,
+        start: u64,
+        end: u64,
+    },
+    KernelSegmentFileLargerThanMemory {
+        index: usize,
+        file_size: usize,
+        mem_size: u32,
+    },
+    KernelSegmentsOverlap {
+        first: usize,
+        second: usize,
+    },
+    NameLength {
+        index: usize,
+        name: String,
+    },
+    Params {
+        index: usize,
+        name: String,
+        error: ParamsError,
+    },
+    /// The image would pass 4 GiB.
+    TooLarge,
+    /// What the parser says about the result.
+    Invalid(ImageError),
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use WriteError::*;
+        match self {
+            LoadAddressUnaligned { address } => write!(f, "load address {address:#x} is not page-aligned"),
+            NoKernel => write!(f, "the kernel has no loadable segment"),
+            KernelSegmentOutOfRange { index, paddr, mem_size, start, end } => write!(
+                f,
+                "kernel segment {index} (physical {paddr:#x}, {mem_size:#x} bytes) is not inside {start:#x}..{end:#x}: \
+                 the kernel must be linked to load at the image's load address + 0x1000 and fit in 4 MiB"
+            ),
+            KernelSegmentFileLargerThanMemory { index, file_size, mem_size } => {
+                write!(f, "kernel segment {index} stores {file_size:#x} bytes, more than its memory size {mem_size:#x}")
+            }
+            KernelSegmentsOverlap { first, second } => {
+                write!(f, "kernel segments {first} and {second} overlap in physical memory")
+            }
+            NameLength { index, name } => {
+                write!(f, "process {index}: name {name:?} is not 1 to {NAME_MAX} bytes of UTF-8")
+            }
+            Params { index, name, error: ParamsError::TooLong } => {
+                write!(f, "process {index} (`{name}`): an argument, environment string or their count exceeds 65535")
+            }
+            Params { index, name, error } => write!(f, "process {index} (`{name}`): parameters: {error:?}"),
+            TooLarge => write!(f, "the image would be larger than 4 GiB"),
+            Invalid(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Writes the image of `kernel` and `processes` (in boot order) for loading
+/// at physical `load_address`.
+pub fn write(load_address: u32, kernel: &[KernelSegment], processes: &[ProcessInput]) -> Result<Vec<u8>, WriteError> {
+    if !is_page_aligned(load_address as usize) {
+        return Err(WriteError::LoadAddressUnaligned { address: load_address });
+    }
+    let (kernel_bytes, kernel_memory_size) = flatten_kernel(load_address, kernel)?;
+    let directory_offset = layout::KERNEL_OFFSET + kernel_memory_size;
+    let entries_len = processes.len() * entry::LEN;
+    let tables_len: usize = processes.iter().map(|p| p.segments.len() * segment::LEN).sum();
+
+    let mut out = std::vec![0; layout::HEADER_PAGE_LEN];
+    out.extend_from_slice(&kernel_bytes);
+    out.resize(directory_offset + entries_len + tables_len, 0);
+    pad_to_page(&mut out);
+
+    let mut entry_at = directory_offset;
+    let mut table_at = directory_offset + entries_len;
+    for (index, process) in processes.iter().enumerate() {
+        let record = write_process(&mut out, index, process, table_at)?;
+        out[entry_at..entry_at + entry::LEN].copy_from_slice(&record);
+        entry_at += entry::LEN;
+        table_at += process.segments.len() * segment::LEN;
+    }
+
+    let fields = [
+        (header::DIRECTORY_LEN, entries_len + tables_len),
+        (header::IMAGE_LEN, out.len()),
+        (header::KERNEL_OFFSET, layout::KERNEL_OFFSET),
+        (header::KERNEL_FILE_SIZE, kernel_bytes.len()),
+        (header::KERNEL_MEMORY_SIZE, kernel_memory_size),
+        (header::PROCESS_COUNT, processes.len()),
+        (header::DIRECTORY_OFFSET, directory_offset),
+        (header::LOAD_ADDRESS, load_address as usize),
+    ];
+    for (at, value) in fields {
+        put(&mut out, at, value)?;
+    }
+    out[header::JUMP..header::JUMP + 4].copy_from_slice(&layout::JUMP_TO_KERNEL.to_le_bytes());
+    out[header::MAGIC..header::MAGIC + 8].copy_from_slice(&layout::MAGIC);
+    out[header::VERSION..header::VERSION + 4].copy_from_slice(&layout::VERSION.to_le_bytes());
+    let directory = directory_offset..directory_offset + entries_len + tables_len;
+    let crc = header_crc(&out[..layout::HEADER_PAGE_LEN], &out[directory]);
+    out[header::CRC..header::CRC + 4].copy_from_slice(&crc.to_le_bytes());
+
+    crate::parse(&out).map_err(WriteError::Invalid)?;
+    Ok(out)
+}
+
+/// The CRC the header stores: its page with the CRC field read as zero, then
+/// the directory.
+pub(crate) fn header_crc(header_page: &[u8], directory: &[u8]) -> u32 {
+    let mut bytes = Vec::with_capacity(header_page.len() + directory.len());
+    bytes.extend_from_slice(header_page);
+    bytes[header::CRC..header::CRC + 4].fill(0);
+    bytes.extend_from_slice(directory);
+    crc32(&bytes)
+}
+
+/// The kernel as one flat run of bytes from the load address + 0x1000, and
+/// the whole pages of memory it occupies from there.
+fn flatten_kernel(load_address: u32, segments: &[KernelSegment]) -> Result<(Vec<u8>, usize), WriteError> {
+    let start = load_address as u64 + layout::KERNEL_OFFSET as u64;
+    let end = load_address as u64 + layout::KERNEL_WINDOW as u64;
+    let mut used: Vec<usize> = Vec::new();
+    for (index, s) in segments.iter().enumerate() {
+        if s.mem_size == 0 && s.bytes.is_empty() {
+            continue;
+        }
+        if s.bytes.len() > s.mem_size as usize {
+            let file_size = s.bytes.len();
+            return Err(WriteError::KernelSegmentFileLargerThanMemory { index, file_size, mem_size: s.mem_size });
+        }
+        if (s.paddr as u64) < start || s.paddr as u64 + s.mem_size as u64 > end {
+            return Err(WriteError::KernelSegmentOutOfRange {
+                index,
+                paddr: s.paddr,
+                mem_size: s.mem_size,
+                start,
+                end,
+            });
+        }
+        used.push(index);
+    }
+    used.sort_by_key(|&index| segments[index].paddr);
+    for pair in used.windows(2) {
+        let (a, b) = (&segments[pair[0]], &segments[pair[1]]);
+        if a.paddr as u64 + a.mem_size as u64 > b.paddr as u64 {
+            return Err(WriteError::KernelSegmentsOverlap { first: pair[0], second: pair[1] });
+        }
+    }
+    let offset = |s: &KernelSegment| (s.paddr as u64 - start) as usize;
+    let memory_end = used.iter().map(|&i| offset(&segments[i]) + segments[i].mem_size as usize).max();
+    let memory_size = memory_end.ok_or(WriteError::NoKernel)?.next_multiple_of(PAGE_SIZE);
+    let stored: Vec<&KernelSegment> = used.iter().map(|&i| &segments[i]).filter(|s| !s.bytes.is_empty()).collect();
+    let file_size = stored.iter().map(|s| offset(s) + s.bytes.len()).max().unwrap_or(0);
+    let mut bytes = std::vec![0; file_size];
+    for s in stored {
+        bytes[offset(s)..offset(s) + s.bytes.len()].copy_from_slice(s.bytes);
+    }
+    Ok((bytes, memory_size))
+}
+
+/// Appends the process's data (parameter block, then each segment's bytes
+/// on pages of their own), writes its segment table at `table_at`, and
+/// returns its directory entry.
+fn write_process(
+    out: &mut Vec<u8>,
+    index: usize,
+    process: &ProcessInput,
+    table_at: usize,
+) -> Result<[u8; entry::LEN], WriteError> {
+    let name = process.name;
+    if name.is_empty() || name.len() > NAME_MAX {
+        return Err(WriteError::NameLength { index, name: name.into() });
+    }
+    let data_offset = out.len();
+    let params_len = params::encoded_len(process.args, process.env);
+    out.resize(data_offset + params_len, 0);
+    params::encode(process.args, process.env, &mut out[data_offset..]).map_err(|error| WriteError::Params {
+        index,
+        name: name.into(),
+        error,
+    })?;
+    pad_to_page(out);
+
+    for (row_index, s) in process.segments.iter().enumerate() {
+        let offset = if s.bytes.is_empty() {
+            0
+        } else {
+            let offset = out.len() + s.vaddr as usize % PAGE_SIZE;
+            out.resize(offset, 0);
+            out.extend_from_slice(s.bytes);
+            pad_to_page(out);
+            offset
+        };
+        let at = table_at + row_index * segment::LEN;
+        put(out, at + segment::VADDR, s.vaddr as usize)?;
+        put(out, at + segment::MEM_SIZE, s.mem_size as usize)?;
+        put(out, at + segment::FILE_SIZE, s.bytes.len())?;
+        put(out, at + segment::FLAGS, s.flags as usize)?;
+        put(out, at + segment::OFFSET, offset)?;
+    }
+
+    let data_len = out.len() - data_offset;
+    let mut record = [0u8; entry::LEN];
+    record[entry::NAME..entry::NAME + name.len()].copy_from_slice(name.as_bytes());
+    let flags = if process.main { entry::FLAG_MAIN } else { 0 };
+    let fields = [
+        (entry::NAME_LEN, name.len()),
+        (entry::FLAGS, flags as usize),
+        (entry::ENTRY, process.entry as usize),
+        (entry::EH_FRAME, process.eh_frame as usize),
+        (entry::DATA_OFFSET, data_offset),
+        (entry::DATA_LEN, data_len),
+        (entry::DATA_CRC, crc32(&out[data_offset..]) as usize),
+        (entry::PARAMS_OFFSET, data_offset),
+        (entry::PARAMS_LEN, params_len),
+        (entry::SEGMENT_COUNT, process.segments.len()),
+        (entry::SEGMENT_TABLE, table_at),
+    ];
+    for (at, value) in fields {
+        put(&mut record, at, value)?;
+    }
+    Ok(record)
+}
+
+/// Stores `value` as a little-endian u32 at `at`.
+fn put(bytes: &mut [u8], at: usize, value: usize) -> Result<(), WriteError> {
+    let value = u32::try_from(value).map_err(|_| WriteError::TooLarge)?;
+    bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    Ok(())
+}
+
+fn pad_to_page(out: &mut Vec<u8>) {
+    out.resize(out.len().next_multiple_of(PAGE_SIZE), 0);
+}

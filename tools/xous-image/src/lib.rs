@@ -1,0 +1,122 @@
+//! The image builder: reads a kernel ELF and process ELFs from disk, takes
+//! from each what the boot image needs, and writes the image with
+//! `boot_image::write`. Used by `xous-run` and by the `xous-image` command.
+//! Every error names the file (or the process) it is about.
+
+mod elf;
+#[cfg(any(test, feature = "test-elf"))]
+pub mod test_elf;
+
+pub use elf::{read_executable, Executable, LoadSegment};
+
+use boot_image::{ImageError, KernelSegment, ProcessInput, ProcessSegment, WriteError};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where QEMU's `virt` machine has RAM, and so loads the image.
+pub const QEMU_VIRT_LOAD_ADDRESS: u32 = 0x8000_0000;
+
+/// An initial process: which ELF, under what name, with what parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessSpec {
+    /// At most 64 bytes of UTF-8.
+    pub name: String,
+    pub path: PathBuf,
+    /// Its whole argv, argv\[0\] first.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Its exit ends the run (at most one process).
+    pub main: bool,
+}
+
+/// Why an image could not be built, ready to show.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Builds the image of `kernel` and `processes` (in boot order), to be
+/// loaded at `load_address`.
+pub fn build_image(load_address: u32, kernel: &Path, processes: &[ProcessSpec]) -> Result<Vec<u8>, Error> {
+    let kernel_exe = read_elf(kernel)?;
+    check_kernel_entry(load_address, kernel, &kernel_exe)?;
+    let kernel_segments: Vec<KernelSegment> = kernel_exe
+        .segments
+        .iter()
+        .map(|s| KernelSegment { paddr: s.paddr, mem_size: s.mem_size, bytes: &s.bytes })
+        .collect();
+
+    let executables = processes.iter().map(|p| read_elf(&p.path)).collect::<Result<Vec<_>, _>>()?;
+    let segments: Vec<Vec<ProcessSegment>> =
+        executables.iter().map(|exe| exe.segments.iter().map(process_segment).collect()).collect();
+    let args: Vec<Vec<&str>> = processes.iter().map(|p| p.args.iter().map(String::as_str).collect()).collect();
+    let env: Vec<Vec<(&str, &str)>> =
+        processes.iter().map(|p| p.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
+    let inputs: Vec<ProcessInput> = processes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ProcessInput {
+            name: &p.name,
+            main: p.main,
+            entry: executables[i].entry,
+            eh_frame: executables[i].eh_frame,
+            args: &args[i],
+            env: &env[i],
+            segments: &segments[i],
+        })
+        .collect();
+
+    boot_image::write(load_address, &kernel_segments, &inputs).map_err(|e| explain(e, kernel, processes))
+}
+
+/// Puts the writer's error in terms of the file it is about.
+fn explain(error: WriteError, kernel: &Path, processes: &[ProcessSpec]) -> Error {
+    let process_path = |index: usize| processes.get(index).map(|p| p.path.as_path());
+    let path = match &error {
+        WriteError::NoKernel
+        | WriteError::KernelSegmentOutOfRange { .. }
+        | WriteError::KernelSegmentFileLargerThanMemory { .. }
+        | WriteError::KernelSegmentsOverlap { .. } => Some(kernel),
+        WriteError::NameLength { index, .. } | WriteError::Params { index, .. } => process_path(*index),
+        WriteError::Invalid(ImageError::Process { index, .. }) => process_path(*index as usize),
+        _ => None,
+    };
+    match path {
+        Some(path) => Error(format!("{}: {error}", path.display())),
+        None => Error(format!("cannot build the boot image: {error}")),
+    }
+}
+
+fn process_segment(s: &LoadSegment) -> ProcessSegment<'_> {
+    ProcessSegment { vaddr: s.vaddr, mem_size: s.mem_size, flags: s.flags, bytes: &s.bytes }
+}
+
+fn read_elf(path: &Path) -> Result<Executable, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
+    read_executable(&bytes).map_err(|why| Error(format!("{}: {why}", path.display())))
+}
+
+/// The image jumps to its offset 0x1000: the kernel's entry point must be
+/// the byte loaded there.
+fn check_kernel_entry(load_address: u32, path: &Path, kernel: &Executable) -> Result<(), Error> {
+    let expected = load_address.wrapping_add(boot_image::layout::KERNEL_OFFSET as u32);
+    match kernel.physical(kernel.entry) {
+        Some(physical) if physical == expected => Ok(()),
+        found => Err(Error(format!(
+            "{}: the kernel's entry point {:#x} is {}, but the boot image starts the kernel at physical {expected:#x} \
+             (load address + 0x1000): link the entry code first, at that address",
+            path.display(),
+            kernel.entry,
+            found.map_or("in no segment".to_string(), |p| format!("at physical {p:#x}")),
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

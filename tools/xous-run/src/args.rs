@@ -1,0 +1,228 @@
+//! The command line: options first, then the program, then the program's
+//! own arguments, untouched (so `cargo run -- --help` reaches the program,
+//! not the runner). Also the `--help` text, which documents the exit codes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+usage: xous-run [OPTIONS] PROGRAM.elf [ARGS...]
+
+Boots the kernel, the core services and PROGRAM in QEMU (riscv32 `virt`)
+and streams the console: the program's stdout to stdout; its stderr and the
+kernel's messages to stderr. Everything after PROGRAM is its arguments
+(argv[0] is PROGRAM's file name). Meant as cargo's runner for
+riscv32imac-unknown-xous-elf.
+
+options:
+  --env KEY=VALUE       set an environment variable for the program (repeatable)
+  --timeout SECONDS     stop QEMU after this long
+  --memory SIZE         guest RAM, as QEMU's -m takes it (default 32M)
+  --icount              -icount shift=0: guest time counts instructions (deterministic)
+  --gdb                 start QEMU halted, waiting for a debugger on :1234
+  --qemu-arg ARG        pass ARG to QEMU (repeatable)
+  --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
+  --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
+  --image-out PATH      keep the boot image at PATH
+  -h, --help            this text
+
+The runner bundle is $XOUS_RUNNER_HOME, else ~/.local/share/xous/runner:
+kernel.elf, and services/ with one ELF per service and services/order
+listing their names in boot order.
+
+exit status:
+  the program's exit code (QEMU's exit status), or:
+  124  --timeout expired; QEMU was killed
+  125  the kernel or a service crashed
+  126  xous-run could not prepare the run (bad arguments, missing kernel, bad ELF)
+  127  QEMU could not be started
+";
+
+/// Guest RAM: as the user wrote it (QEMU parses that) and in bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Memory {
+    pub text: String,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub env: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+    pub memory: Memory,
+    pub icount: bool,
+    pub gdb: bool,
+    pub qemu_args: Vec<String>,
+    pub kernel: Option<PathBuf>,
+    pub services: Vec<(String, PathBuf)>,
+    pub image_out: Option<PathBuf>,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Invocation {
+    Run(Box<Options>),
+    Help,
+}
+
+/// Parses xous-run's arguments (without argv\[0\]).
+pub fn parse(args: &[String]) -> Result<Invocation, String> {
+    let mut env = Vec::new();
+    let mut timeout = None;
+    let mut memory = parse_memory("32M")?;
+    let (mut icount, mut gdb) = (false, false);
+    let mut qemu_args = Vec::new();
+    let mut kernel = None;
+    let mut services = Vec::new();
+    let mut image_out = None;
+
+    let mut rest = args.iter();
+    let program = loop {
+        let Some(arg) = rest.next() else {
+            return Err("no program to run".into());
+        };
+        if arg == "--" {
+            break rest.next().ok_or("no program after `--`")?;
+        }
+        if !arg.starts_with('-') {
+            break arg;
+        }
+        // `--name value` or `--name=value`.
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || inline.clone().or_else(|| rest.next().cloned()).ok_or(format!("{name} needs a value"));
+        match name {
+            "-h" | "--help" => return Ok(Invocation::Help),
+            "--env" => env.push(split_pair(&value()?, "--env", "KEY=VALUE")?),
+            "--timeout" => timeout = Some(parse_timeout(&value()?)?),
+            "--memory" => memory = parse_memory(&value()?)?,
+            "--icount" => icount = true,
+            "--gdb" => gdb = true,
+            "--qemu-arg" => qemu_args.push(value()?),
+            "--kernel" => kernel = Some(PathBuf::from(value()?)),
+            "--service" => {
+                let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
+                services.push((name, PathBuf::from(path)));
+            }
+            "--image-out" => image_out = Some(PathBuf::from(value()?)),
+            _ => return Err(format!("unknown option `{arg}`")),
+        }
+        if inline.is_some() && matches!(name, "--icount" | "--gdb") {
+            return Err(format!("{name} takes no value"));
+        }
+    };
+    Ok(Invocation::Run(Box::new(Options {
+        env,
+        timeout,
+        memory,
+        icount,
+        gdb,
+        qemu_args,
+        kernel,
+        services,
+        image_out,
+        program: PathBuf::from(program),
+        args: rest.cloned().collect(),
+    })))
+}
+
+fn split_pair(text: &str, option: &str, shape: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("{option} takes {shape}, not `{text}`")),
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!("--timeout takes a positive number of seconds, not `{text}`")),
+    }
+}
+
+/// A size as QEMU's `-m` takes it: a number of MiB, or a number with a
+/// K, M or G suffix.
+fn parse_memory(text: &str) -> Result<Memory, String> {
+    let bad = || format!("--memory takes a size such as 32M or 1G, not `{text}`");
+    let (digits, unit) = match text.char_indices().last().ok_or_else(bad)? {
+        (at, 'K' | 'k') => (&text[..at], 1u64 << 10),
+        (at, 'M' | 'm') => (&text[..at], 1 << 20),
+        (at, 'G' | 'g') => (&text[..at], 1 << 30),
+        _ => (text, 1 << 20),
+    };
+    let count: u64 = digits.parse().map_err(|_| bad())?;
+    let bytes = count.checked_mul(unit).filter(|&bytes| bytes > 0).ok_or_else(bad)?;
+    Ok(Memory { text: text.to_string(), bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(line: &str) -> Options {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        match parse(&args) {
+            Ok(Invocation::Run(options)) => *options,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn error(line: &str) -> String {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        parse(&args).unwrap_err()
+    }
+
+    #[test]
+    fn options_before_the_program_are_ours_the_rest_is_the_programs() {
+        let o = run("--env A=1 --timeout 2.5 --memory 64M --gdb app.elf --env B=2 --help -- x");
+        assert_eq!(o.env, [("A".to_string(), "1".to_string())]);
+        assert_eq!(o.timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(o.memory, Memory { text: "64M".into(), bytes: 64 << 20 });
+        assert!(o.gdb && !o.icount);
+        assert_eq!(o.program, PathBuf::from("app.elf"));
+        assert_eq!(o.args, ["--env", "B=2", "--help", "--", "x"]);
+    }
+
+    #[test]
+    fn defaults_and_every_option() {
+        let o = run("app");
+        assert_eq!((o.memory.bytes, o.timeout, o.icount, o.gdb), (32 << 20, None, false, false));
+        assert!(o.args.is_empty() && o.env.is_empty() && o.kernel.is_none() && o.services.is_empty());
+        let o = run("--icount --qemu-arg -d --qemu-arg=int --kernel k.elf --service log=l.elf --service=x=y --image-out i.bin --env=K=V=W -- -app");
+        assert!(o.icount);
+        assert_eq!(o.qemu_args, ["-d", "int"]);
+        assert_eq!(o.kernel, Some(PathBuf::from("k.elf")));
+        assert_eq!(o.services, [("log".to_string(), PathBuf::from("l.elf")), ("x".to_string(), PathBuf::from("y"))]);
+        assert_eq!(o.image_out, Some(PathBuf::from("i.bin")));
+        assert_eq!(o.env, [("K".to_string(), "V=W".to_string())]);
+        assert_eq!(o.program, PathBuf::from("-app"), "after --, even a dash starts the program");
+    }
+
+    #[test]
+    fn sizes_as_qemu_takes_them() {
+        assert_eq!(run("--memory 3M app").memory.bytes, 3 << 20);
+        assert_eq!(run("--memory 1G app").memory.bytes, 1 << 30);
+        assert_eq!(run("--memory 65536K app").memory.bytes, 64 << 20);
+        assert_eq!(run("--memory 48 app").memory.bytes, 48 << 20, "plain numbers are MiB");
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(error(""), "no program to run");
+        assert_eq!(error("--env A=1"), "no program to run");
+        assert_eq!(error("--"), "no program after `--`");
+        assert_eq!(error("--timeout"), "--timeout needs a value");
+        assert!(error("--timeout 0 app").contains("positive number of seconds"));
+        assert!(error("--timeout soon app").contains("not `soon`"));
+        assert!(error("--memory lots app").contains("such as 32M"));
+        assert!(error("--memory 0M app").contains("such as 32M"));
+        assert!(error("--env novalue app").contains("--env takes KEY=VALUE"));
+        assert!(error("--service =x app").contains("--service takes NAME=PATH"));
+        assert_eq!(error("--frobnicate app"), "unknown option `--frobnicate`");
+        assert_eq!(error("--gdb=yes app"), "--gdb takes no value");
+        assert_eq!(parse(&["--help".to_string(), "app".to_string()]), Ok(Invocation::Help));
+    }
+}

@@ -1,0 +1,118 @@
+//! xous-run: the cargo runner for riscv32imac-unknown-xous-elf. It builds a
+//! boot image of the kernel, the core services and the program, boots it in
+//! QEMU, streams the console, and exits with the program's exit code (or
+//! one of its own, see `exit.rs`).
+
+mod args;
+mod bundle;
+mod console;
+mod exit;
+mod qemu;
+
+use args::{Invocation, Options, USAGE};
+use bundle::Bundle;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tempfile::NamedTempFile;
+
+fn main() -> ExitCode {
+    ExitCode::from(run())
+}
+
+fn run() -> u8 {
+    let args: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|arg| arg.into_string()).collect();
+    let args = match args {
+        Ok(args) => args,
+        Err(arg) => return fail(exit::NOT_PREPARED, &format!("argument {arg:?} is not UTF-8")),
+    };
+    let options = match args::parse(&args) {
+        Ok(Invocation::Run(options)) => options,
+        Ok(Invocation::Help) => {
+            print!("{USAGE}");
+            return 0;
+        }
+        Err(why) => return fail(exit::NOT_PREPARED, &format!("{why} (xous-run --help shows the usage)")),
+    };
+    let (image, kernel) = match prepare(&options) {
+        Ok(prepared) => prepared,
+        Err(why) => return fail(exit::NOT_PREPARED, &why),
+    };
+    let machine = qemu::Machine {
+        memory: &options.memory.text,
+        icount: options.icount,
+        gdb: options.gdb,
+        extra: &options.qemu_args,
+    };
+    if options.gdb {
+        explain_gdb(&kernel, &options.program);
+    }
+    let (end, crash) = match qemu::run(&qemu::arguments(&machine, image.path()), options.timeout) {
+        Ok(ended) => ended,
+        Err(qemu::StartError(why)) => return fail(exit::QEMU_NOT_STARTED, &why),
+    };
+    let (code, messages) = exit::outcome(end, crash.as_deref());
+    for message in messages {
+        eprintln!("{message}");
+    }
+    code
+}
+
+fn fail(code: u8, why: &str) -> u8 {
+    eprintln!("xous-run: {why}");
+    code
+}
+
+/// Where the image is: kept at `--image-out`, or a temporary file that is
+/// removed when the run ends.
+enum ImageFile {
+    Kept(PathBuf),
+    Temporary(NamedTempFile),
+}
+
+impl ImageFile {
+    fn path(&self) -> &Path {
+        match self {
+            ImageFile::Kept(path) => path,
+            ImageFile::Temporary(file) => file.path(),
+        }
+    }
+}
+
+/// Finds the kernel and services, builds the image and writes it out.
+fn prepare(options: &Options) -> Result<(ImageFile, PathBuf), String> {
+    let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+    let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("HOME"))?;
+    let kernel = bundle.kernel(options.kernel.as_deref())?;
+    let services = bundle::apply_overrides(bundle.services()?, &options.services);
+    let processes = bundle::processes(&services, options)?;
+    let bytes =
+        xous_image::build_image(xous_image::QEMU_VIRT_LOAD_ADDRESS, &kernel, &processes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 >= options.memory.bytes {
+        let (len, memory) = (bytes.len(), &options.memory.text);
+        return Err(format!("the boot image ({len} bytes) does not fit in the guest's RAM (--memory {memory})"));
+    }
+    let image = match &options.image_out {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            ImageFile::Kept(path.clone())
+        }
+        None => {
+            let file = tempfile::Builder::new().prefix("xous-run-").suffix(".img").tempfile();
+            let mut file = file.map_err(|e| format!("cannot create a temporary file for the image: {e}"))?;
+            std::io::Write::write_all(&mut file, &bytes).map_err(|e| format!("cannot write the image: {e}"))?;
+            ImageFile::Temporary(file)
+        }
+    };
+    Ok((image, kernel))
+}
+
+fn explain_gdb(kernel: &Path, program: &Path) {
+    eprintln!(
+        "xous-run: QEMU is halted, waiting for a debugger on localhost:1234. Attach with\n\
+         \x20   gdb-multiarch -ex 'target remote :1234' {}\n\
+         (or riscv64-unknown-elf-gdb), and load the program's symbols with\n\
+         \x20   add-symbol-file {}",
+        kernel.display(),
+        program.display()
+    );
+}

@@ -1,0 +1,114 @@
+//! Starting QEMU on a boot image and watching it: the command line, the
+//! console copied through the demultiplexer on a thread of its own, and the
+//! wait (with the `--timeout` deadline, after which QEMU is killed).
+
+use crate::console::Demux;
+use crate::exit::QemuEnd;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub const QEMU: &str = "qemu-system-riscv32";
+
+/// How to run QEMU, apart from the image.
+pub struct Machine<'a> {
+    pub memory: &'a str,
+    pub icount: bool,
+    pub gdb: bool,
+    pub extra: &'a [String],
+}
+
+/// QEMU's arguments: the `virt` board with no firmware, the image as the
+/// "kernel" (loaded at the start of RAM, run from its first byte), serial on
+/// stdio, nothing else on the console.
+pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["-M", "virt", "-bios", "none", "-m", machine.memory, "-kernel"].iter().map(|s| s.to_string()).collect();
+    args.push(image.display().to_string());
+    let rest = ["-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "virtio-rng-device"];
+    args.extend(rest.iter().map(|s| s.to_string()));
+    if machine.icount {
+        args.extend(["-icount".to_string(), "shift=0".to_string()]);
+    }
+    if machine.gdb {
+        args.extend(["-s".to_string(), "-S".to_string()]);
+    }
+    args.extend(machine.extra.iter().cloned());
+    args
+}
+
+/// Why QEMU did not run.
+pub struct StartError(pub String);
+
+/// Runs QEMU with `args`, streams its console to our stdout and stderr,
+/// and waits for it (at most `timeout`). Returns how it ended and the first
+/// line of any crash report.
+pub fn run(args: &[String], timeout: Option<Duration>) -> Result<(QemuEnd, Option<String>), StartError> {
+    let mut child = Command::new(QEMU)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| StartError(format!("cannot start {QEMU}: {e} (Debian: apt-get install qemu-system-misc)")))?;
+    let console = child.stdout.take().expect("stdout is piped");
+    let reader = thread::spawn(move || {
+        let mut demux = Demux::new(io::stdout().lock(), io::stderr());
+        // A read error ends the copy; QEMU's status still says how it ended.
+        let _ = demux.pump(console);
+        demux.crash()
+    });
+    let end = wait(&mut child, timeout).map_err(|e| StartError(format!("lost track of {QEMU}: {e}")))?;
+    let crash = reader.join().unwrap_or(None);
+    Ok((end, crash))
+}
+
+fn wait(child: &mut Child, timeout: Option<Duration>) -> io::Result<QemuEnd> {
+    let Some(limit) = timeout else {
+        return child.wait().map(end_of);
+    };
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(end_of(status));
+        }
+        if Instant::now() >= deadline {
+            // It may have exited just now; either way it is gone after this.
+            let _ = child.kill();
+            child.wait()?;
+            return Ok(QemuEnd::TimedOut(limit));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn end_of(status: ExitStatus) -> QemuEnd {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => QemuEnd::Exited(code),
+        (None, Some(signal)) => QemuEnd::Signalled(signal),
+        (None, None) => QemuEnd::Exited(255),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line() {
+        let machine = Machine { memory: "32M", icount: false, gdb: false, extra: &[] };
+        let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
+        assert_eq!(
+            args,
+            "-M virt -bios none -m 32M -kernel /tmp/i.img -display none -monitor none -serial stdio -device virtio-rng-device"
+        );
+        let extra = ["-d".to_string(), "int".to_string()];
+        let machine = Machine { memory: "64M", icount: true, gdb: true, extra: &extra };
+        let args = arguments(&machine, Path::new("i")).join(" ");
+        assert!(args.contains("-m 64M"));
+        assert!(args.ends_with("-icount shift=0 -s -S -d int"), "{args}");
+    }
+}
