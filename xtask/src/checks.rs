@@ -3,6 +3,7 @@
 //! every test (each unit test inside a cargo test run counts as one).
 
 use crate::elf;
+use crate::target_checks;
 use crate::project::{output, run, Project, XOUS_TARGET};
 use std::path::Path;
 use std::process::Command;
@@ -10,8 +11,8 @@ use std::time::Instant;
 
 /// What a check that passed reports: a note, and how many tests it ran.
 pub struct Passed {
-    note: String,
-    tests: usize,
+    pub note: String,
+    pub tests: usize,
 }
 
 impl From<String> for Passed {
@@ -22,8 +23,8 @@ impl From<String> for Passed {
 
 /// Why a check failed, and how many of its tests failed.
 pub struct Failed {
-    why: String,
-    tests: usize,
+    pub why: String,
+    pub tests: usize,
 }
 
 impl From<String> for Failed {
@@ -41,6 +42,12 @@ const CHECKS: &[(&str, Check)] = &[
     ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     ("a second setup rebuilds nothing", second_setup_is_a_no_op),
     ("prebuilt sysroot archive: write, install, build with it", archive_round_trip),
+    ("on QEMU: a no_std program's exit code comes back through xous-run", target_checks::exit_code),
+    ("on QEMU: memory, thread and identity syscalls with their errors", target_checks::syscalls),
+    ("on QEMU: every message kind between two processes, and bad requests", target_checks::ipc),
+    ("on QEMU: faulting processes end with a report, the rest live on", target_checks::isolation),
+    ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
+    ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
 ];
 
 pub fn run_all(project: &Project) -> Result<(), String> {

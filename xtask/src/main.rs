@@ -6,14 +6,17 @@ mod bench;
 mod checks;
 mod elf;
 mod project;
+mod runner;
+mod target_checks;
 
 use project::Project;
 
 const USAGE: &str = "\
 usage: ./x <command>
 
-  setup   install packages, build the sysroot, link the `xous` toolchain (done by ./x itself)
-  run     build the demo for riscv32imac-unknown-xous-elf and show it
+  setup   install packages, build the sysroot, link the `xous` toolchain (./x itself),
+          then build and install the kernel, the services and xous-run
+  run     boot the demo on QEMU: the kernel, the services and test-apps/hello
   test    run every test; the last line is `tests: N passed, M failed`
   bench   measure the cold sysroot build into target/bench.json
 ";
@@ -25,6 +28,9 @@ fn main() {
         Err(e) => fail(&e),
     };
     let result = match args.first().map(String::as_str) {
+        Some("setup") => runner::install(&project).map(|r| {
+            println!("kernel, services and xous-run installed: {} and {}", r.bundle.display(), r.xous_run.display())
+        }),
         Some("run") => run(&project),
         Some("test") => checks::run_all(&project),
         Some("bench") => bench::run(&project),
@@ -41,15 +47,25 @@ fn fail(message: &str) -> ! {
     std::process::exit(1);
 }
 
-/// The demo. Until the kernel exists, it builds test-apps/hello for the
-/// target and shows what came out.
+/// The demo: an ordinary std program, built with cargo for the target,
+/// booted with the kernel and the services under QEMU by xous-run.
 fn run(project: &Project) -> Result<(), String> {
+    let runner = runner::install(project)?;
     let hello = project.build_test_app("hello")?;
     let info = elf::inspect(&hello)?;
     println!("toolchain `xous`: {} ({})", project.toolchain.display(), project.rust_version()?);
-    println!("built test-apps/hello for {}:", project::XOUS_TARGET);
-    println!("  {}", hello.display());
-    println!("  {info}");
-    println!("booting it on QEMU needs the kernel and its runner, which are not in this tree yet");
-    Ok(())
+    println!("test-apps/hello for {}: {info}", project::XOUS_TARGET);
+    println!("booting it: {} {} from the repository", runner.xous_run.display(), hello.display());
+    println!("----");
+    let status = std::process::Command::new(&runner.xous_run)
+        .args(["--timeout", "60"])
+        .arg(&hello)
+        .args(["from", "./x", "run"])
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", runner.xous_run.display()))?;
+    println!("----");
+    match status.code() {
+        Some(0) => Ok(println!("the demo exited with 0")),
+        other => Err(format!("the demo failed: xous-run exited with {other:?}")),
+    }
 }

@@ -1,0 +1,131 @@
+//! `./x test` on the target: programs booted on QEMU by xous-run, with the
+//! kernel and services of the runner bundle, checked by their exit code and
+//! by what they print.
+
+use crate::checks::{Failed, Passed};
+use crate::project::{run, Project, XOUS_TARGET};
+use crate::runner;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Outcome {
+    fn describe(&self) -> String {
+        format!("exit {:?}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+fn target_tests(project: &Project) -> Result<PathBuf, String> {
+    let dir = project.root.join("kernel/target-tests");
+    run(project.cargo().current_dir(&dir).args(["build", "--release", "--locked", "--quiet"]))?;
+    Ok(dir.join("target").join(XOUS_TARGET).join("release"))
+}
+
+/// Boots `program` (with extra `services`) under xous-run.
+fn boot(project: &Project, program: &Path, services: &[(&str, PathBuf)], args: &[&str]) -> Result<Outcome, String> {
+    let runner = runner::install(project)?;
+    let mut cmd = Command::new(&runner.xous_run);
+    cmd.args(["--timeout", "60"]);
+    for (name, path) in services {
+        cmd.arg("--service").arg(format!("{name}={}", path.display()));
+    }
+    let out = cmd.arg(program).args(args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
+    Ok(Outcome {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+fn expect(outcome: &Outcome, code: i32, stdout_has: &[&str], stderr_has: &[&str]) -> Result<Passed, Failed> {
+    let ok = outcome.code == Some(code)
+        && stdout_has.iter().all(|s| outcome.stdout.contains(s))
+        && stderr_has.iter().all(|s| outcome.stderr.contains(s));
+    if ok {
+        Ok(Passed::from(format!("exit {code}")))
+    } else {
+        Err(Failed::from(format!("expected exit {code}, stdout with {stdout_has:?}, stderr with {stderr_has:?}; got {}", outcome.describe())))
+    }
+}
+
+pub fn exit_code(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("exit-code"), &[], &[])?;
+    expect(&outcome, 7, &["exit-code: leaving with 7"], &[])
+}
+
+pub fn syscalls(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("syscalls"), &[], &[])?;
+    expect(&outcome, 0, &["syscalls: all checks passed"], &[])
+}
+
+pub fn ipc(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("ipc-client"), &[("ipc-server", bin.join("ipc-server"))], &[])?;
+    expect(&outcome, 0, &["ipc: all checks passed"], &[])
+}
+
+pub fn isolation(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let victims = ["victim-kernel-read", "victim-null-write", "victim-illegal-instruction", "victim-guard-page"];
+    let services: Vec<(&str, PathBuf)> = victims.iter().map(|v| (*v, bin.join(v))).collect();
+    let outcome = boot(project, &bin.join("isolation-main"), &services, &[])?;
+    expect(
+        &outcome,
+        0,
+        &["isolation: survived the victims"],
+        &[
+            "(victim-kernel-read) terminated: load page fault",
+            "address 0xff401000",
+            "(victim-null-write) terminated: store page fault",
+            "address 0x00000010",
+            "(victim-illegal-instruction) terminated: illegal instruction",
+            "(victim-guard-page) terminated: load page fault",
+        ],
+    )
+}
+
+pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
+    let hello = project.build_test_app("hello")?;
+    let outcome = boot(project, &hello, &[], &["one", "two words"])?;
+    expect(&outcome, 0, &["Hello from Rust std on Xous!", r#"args: ["hello", "one", "two words"]"#], &[])
+}
+
+/// A boot image with one flipped byte in its process directory: the kernel
+/// must refuse it with a message on the crash channel and stop (exit 254).
+pub fn malformed_image(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let runner = runner::install(project)?;
+    let image = project.root.join("target/test/malformed.img");
+    std::fs::create_dir_all(image.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+    let xous_image = project.root.join("target/release/xous-image");
+    run(Command::new(&xous_image)
+        .arg("--kernel")
+        .arg(&runner.kernel)
+        .arg("--process")
+        .arg(format!("exit-code={}", bin.join("exit-code").display()))
+        .arg("--main")
+        .arg("-o")
+        .arg(&image))?;
+    let mut bytes = std::fs::read(&image).map_err(|e| e.to_string())?;
+    let directory = u32::from_le_bytes(bytes[0x28..0x2c].try_into().expect("4 bytes")) as usize;
+    bytes[directory + 8] ^= 0x20;
+    std::fs::write(&image, &bytes).map_err(|e| e.to_string())?;
+    let out = Command::new("timeout")
+        .args(["30", "qemu-system-riscv32", "-M", "virt", "-bios", "none", "-m", "32M", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel"])
+        .arg(&image)
+        .output()
+        .map_err(|e| format!("cannot run QEMU: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() == Some(254) && text.contains("the boot image is invalid") {
+        Ok(Passed::from(text.lines().find_map(|l| l.find("kernel:").map(|at| l[at..].to_string())).unwrap_or_default()))
+    } else {
+        Err(Failed::from(format!("expected a refusal with exit 254, got {:?}: {text}", out.status.code())))
+    }
+}
