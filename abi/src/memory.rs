@@ -28,8 +28,10 @@ pub const USER_MMAP_BASE: usize = 0x6000_0000;
 pub const USER_STACK_TOP: usize = 0x8000_0000;
 /// First address that is not user space.
 pub const USER_END: usize = 0xff00_0000;
-/// The kernel's window in every address space: the top 4 MiB.
-pub const KERNEL_BASE: usize = 0xffc0_0000;
+/// Where the kernel's half of every address space begins (S-mode only).
+pub const KERNEL_SPACE: usize = USER_END;
+/// The most RAM the kernel image (code, data, .bss, boot stack) may occupy.
+pub const KERNEL_IMAGE_MAX: usize = 4 * 1024 * 1024;
 
 /// A thread that returns here leaves its interrupt handler.
 pub const RETURN_FROM_INTERRUPT: usize = 0xff80_2000;

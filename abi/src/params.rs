@@ -100,23 +100,25 @@ pub fn blocks(params: &[u8]) -> Option<impl Iterator<Item = Block<'_>>> {
         return None;
     }
     let data = &params[..word(8)?];
-    let mut at = 0;
+    let mut at: usize = 0;
     Some(core::iter::from_fn(move || {
-        let magic: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
-        let size = u32::from_le_bytes(data.get(at + 4..at + 8)?.try_into().ok()?) as usize;
-        let block = data.get(at + 8..at + 8 + size)?;
-        at += 8 + size;
+        let magic: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        let size = u32::from_le_bytes(data.get(at + 4..at.checked_add(8)?)?.try_into().ok()?) as usize;
+        let end = at.checked_add(8)?.checked_add(size)?;
+        let block = data.get(at + 8..end)?;
+        at = end;
         Some(Block { magic, data: block })
     }))
 }
 
 /// The length-prefixed strings of an `EnvB` or `ArgL` block's data (after its count).
 pub fn strings(data: &[u8]) -> impl Iterator<Item = &str> {
-    let mut at = 2;
+    let mut at: usize = 2;
     core::iter::from_fn(move || {
-        let len = u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?) as usize;
-        let s = core::str::from_utf8(data.get(at + 2..at + 2 + len)?).ok()?;
-        at += 2 + len;
+        let len = u16::from_le_bytes(data.get(at..at.checked_add(2)?)?.try_into().ok()?) as usize;
+        let end = at.checked_add(2)?.checked_add(len)?;
+        let s = core::str::from_utf8(data.get(at + 2..end)?).ok()?;
+        at = end;
         Some(s)
     })
 }
@@ -153,6 +155,19 @@ mod tests {
         let mut big = [0u8; 70_100];
         assert_eq!(encode(&[long], &[], &mut big), Err(ParamsError::TooLong));
         assert!(blocks(b"ApPp\x08\0\0\0").is_none());
+    }
+
+    #[test]
+    fn hostile_sizes_end_the_walk_without_overflow() {
+        let mut buf = [0u8; 32];
+        buf[..4].copy_from_slice(&APP_MAGIC);
+        buf[4..8].copy_from_slice(&8u32.to_le_bytes());
+        buf[8..12].copy_from_slice(&32u32.to_le_bytes());
+        buf[16..20].copy_from_slice(&ENV_MAGIC);
+        buf[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
+        let walked: Vec<Block> = blocks(&buf).unwrap().collect();
+        assert_eq!(walked.len(), 1, "the block claiming 4 GiB is not read");
+        assert_eq!(strings(&[1, 0, 0xff, 0xff]).count(), 0);
     }
 
     extern crate std;

@@ -2,7 +2,7 @@
 //! The writer and the parser both use these; a change here is a change of the
 //! format and needs a new [`VERSION`].
 
-use xous_abi::memory::{KERNEL_BASE, PAGE_SIZE};
+use xous_abi::memory::{KERNEL_IMAGE_MAX, PAGE_SIZE};
 
 /// The first eight bytes after the jump instruction.
 pub const MAGIC: [u8; 8] = *b"XOUSBOOT";
@@ -16,9 +16,9 @@ pub const KERNEL_OFFSET: usize = PAGE_SIZE;
 /// over the header to the kernel. J-type: imm\[12\] lands in bit 12, rd = x0,
 /// opcode 0x6f.
 pub const JUMP_TO_KERNEL: u32 = 0x0000_106f;
-/// The kernel runs at `KERNEL_BASE + its offset in the image`, so the kernel
-/// (its header page offset plus its memory) fits in the top 4 MiB window.
-pub const KERNEL_WINDOW: usize = (u32::MAX as usize) - KERNEL_BASE + 1;
+/// The kernel (its header page offset plus its memory) must fit in the
+/// first 4 MiB of the image, the part of RAM it runs in.
+pub const KERNEL_WINDOW: usize = KERNEL_IMAGE_MAX;
 /// Most processes a directory may list: every PID but the kernel's.
 pub const MAX_PROCESSES: usize = xous_abi::limits::MAX_PROCESSES - 1;
 /// Longest process name, in bytes of UTF-8.

@@ -44,8 +44,9 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Resul
         if segment.is_executable() {
             flags |= pte::X;
         }
+        // The image guarantees segments never share a page.
         for page in segment.pages().step_by(PAGE_SIZE) {
-            map_or_widen(k, pid, page, flags)?;
+            k.map_fresh(pid, page, flags)?;
         }
         k.write_user(pid, segment.vaddr as usize, segment.bytes)?;
     }
@@ -58,15 +59,4 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Resul
     let args = [process.eh_frame as usize, PARAMS_BASE, 0, 0];
     k.spawn_thread(pid, process.entry as usize, USER_STACK_TOP, args)?;
     Ok(())
-}
-
-/// Maps a fresh page, or, where two segments share a page, gives the page
-/// both segments' permissions.
-fn map_or_widen<P: Platform>(k: &mut Kernel<P>, pid: u8, page: usize, flags: u32) -> Result<(), Error> {
-    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
-    let entry = space.entry(&mut k.hw, page);
-    if pte::is_valid(entry) {
-        return space.set_entry(&mut k.hw, &mut k.frames, page, entry | flags).map_err(crate::kernel::map_error);
-    }
-    k.map_fresh(pid, page, flags).map(|_| ())
 }

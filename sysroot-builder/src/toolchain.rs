@@ -63,8 +63,10 @@ pub fn add_frame(staging: &Path, dest: &Path, compiler: &Compiler) -> Result<()>
     let compiler_bin = compiler.path.parent().unwrap_or(Path::new("/usr/bin"));
     for tool in ["rustc", "rustdoc"] {
         let wrapper = format!(
-            "#!/bin/sh\n\
+            "#!/bin/bash\n\
              # Written by sysroot-builder: the system {tool}, with this toolchain as its sysroot.\n\
+             # bash, not sh: dash drops environment variables whose names hold a '-',\n\
+             # such as cargo's CARGO_BIN_EXE_<name-with-dashes>.\n\
              exec {} --sysroot {} \"$@\"\n",
             shell_quote(&compiler_bin.join(tool)),
             shell_quote(dest)
