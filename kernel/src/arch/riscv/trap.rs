@@ -115,6 +115,8 @@ pub fn start() -> ! {
     // enters user mode, SPIE = 0 so the kernel keeps interrupts off.
     unsafe {
         core::arch::asm!("csrw stvec, {0}", in(reg) trap_entry as *const () as usize);
+        // User mode may read cycle, time and instret (benchmarks, Instant).
+        core::arch::asm!("csrw scounteren, {0}", in(reg) 0b111);
         core::arch::asm!("csrc sstatus, {0}", in(reg) csr::SSTATUS_SPP | (1 << 5));
     }
     csr::set_timer(csr::time() + QUANTUM);
