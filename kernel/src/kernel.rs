@@ -7,10 +7,10 @@ use crate::mem::frames::{Frames, Owner};
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::space::{MapError, PhysMem, Space};
 use crate::mem::PAGE_SIZE;
-use crate::process::{Process, ProcessTable, ThreadState, CONTEXT_WORDS};
+use crate::process::{Process, ProcessTable, ThreadState, CONTEXT_WORDS, INTERRUPT_CONTEXT};
 use crate::sched::{RunQueue, ThreadRef};
 use xous_abi::console::Channel;
-use xous_abi::memory::RETURN_FROM_THREAD;
+use xous_abi::memory::{RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
 use xous_abi::Error;
 
 /// What the kernel needs from the machine besides memory.
@@ -21,6 +21,14 @@ pub trait Platform: PhysMem {
     fn flush_tlb(&mut self, asid: u8, va: Option<usize>);
     /// Some unpredictable bits (for server IDs).
     fn entropy(&mut self) -> u32;
+    /// Whether interrupt `irq` exists on this board.
+    fn irq_exists(&self, irq: usize) -> bool;
+    /// Lets `irq` reach the kernel, or stops it.
+    fn enable_irq(&mut self, irq: usize, on: bool);
+    /// Tells the interrupt controller `irq` has been handled.
+    fn complete_irq(&mut self, irq: usize);
+    /// Whether user processes may map the device page at `pa`.
+    fn is_user_device(&self, pa: usize) -> bool;
 }
 
 /// First root-table slot of the kernel's half (0xff00_0000 and up).
@@ -32,8 +40,8 @@ pub mod reg {
     pub const SP: usize = 2;
     pub const TP: usize = 4;
     pub const A0: usize = 10;
-    /// The saved pc sits after x31.
-    pub const PC: usize = 32;
+    /// The saved pc sits where x0 (always zero) would.
+    pub const PC: usize = 0;
 }
 
 /// Why a user thread trapped, other than a syscall or an interrupt.
@@ -82,6 +90,8 @@ pub struct Kernel<P: Platform> {
     /// Set when the system should stop, with the exit code to report.
     pub halted: Option<u32>,
     pub ipc: crate::ipc::Ipc,
+    pub irqs: crate::irq::Irqs,
+    pub devices: crate::irq::Devices,
 }
 
 impl<P: Platform> Kernel<P> {
@@ -95,6 +105,8 @@ impl<P: Platform> Kernel<P> {
             kernel_root,
             halted: None,
             ipc: crate::ipc::Ipc::new(),
+            irqs: crate::irq::Irqs::new(),
+            devices: crate::irq::Devices::new(),
         }
     }
 
@@ -102,7 +114,7 @@ impl<P: Platform> Kernel<P> {
 
     fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
         let p = self.procs.get(t.pid).expect("thread of a live process");
-        (p.contexts, (t.tid as usize - 1) * CONTEXT_WORDS)
+        (p.contexts, t.tid as usize * CONTEXT_WORDS)
     }
 
     pub fn reg(&mut self, t: ThreadRef, r: usize) -> usize {
@@ -208,7 +220,7 @@ impl<P: Platform> Kernel<P> {
     pub fn wake_retries(&mut self) {
         for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
             let Some(p) = self.procs.get_mut(pid) else { continue };
-            for tid in 1..p.threads.len() {
+            for tid in 0..p.threads.len() {
                 if p.threads[tid] == ThreadState::Retry {
                     p.threads[tid] = ThreadState::Ready;
                     self.queue.push(ThreadRef { pid, tid: tid as u8 });
@@ -225,6 +237,8 @@ impl<P: Platform> Kernel<P> {
             return;
         }
         crate::syscall::process_gone(self, pid);
+        self.release_interrupts(pid);
+        self.devices.release_all(pid);
         let Some(p) = self.procs.remove(pid) else { return };
         self.queue.remove(|t| t.pid == pid);
         if self.current.is_some_and(|t| t.pid == pid) {
@@ -274,6 +288,8 @@ impl<P: Platform> Kernel<P> {
                 let frame = pte::address(old);
                 if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
                     let _ = self.frames.free(frame, pid);
+                } else if pte::is_valid(old) && !self.frames.contains(frame) {
+                    self.devices.release(frame, pid);
                 }
                 self.hw.flush_tlb(pid, Some(page));
             }
@@ -346,13 +362,85 @@ impl<P: Platform> Kernel<P> {
         }
     }
 
+    // ---- interrupts --------------------------------------------------------
+
+    /// Interrupt `irq` fired: run its owner's handler now, or as soon as
+    /// that process's handler is free. Unclaimed interrupts are completed.
+    pub fn interrupt(&mut self, irq: usize) {
+        let Some(claim) = self.irqs.claim(irq) else {
+            self.hw.complete_irq(irq);
+            return;
+        };
+        let busy = self.procs.get(claim.pid).is_some_and(|p| p.threads[INTERRUPT_CONTEXT as usize] != ThreadState::Free);
+        if busy {
+            self.irqs.claim_mut(irq).expect("claimed").pending = true;
+            return;
+        }
+        self.start_handler(irq, claim.pid, claim.handler, claim.arg);
+    }
+
+    fn start_handler(&mut self, irq: usize, pid: u8, handler: usize, arg: usize) {
+        let t = ThreadRef { pid, tid: INTERRUPT_CONTEXT };
+        for r in 0..CONTEXT_WORDS {
+            self.set_reg(t, r, 0);
+        }
+        self.set_reg(t, reg::PC, handler);
+        self.set_reg(t, reg::SP, INTERRUPT_STACK_TOP);
+        self.set_reg(t, reg::RA, RETURN_FROM_INTERRUPT);
+        self.set_reg(t, reg::A0, irq);
+        self.set_reg(t, reg::A0 + 1, arg);
+        let claim = self.irqs.claim_mut(irq).expect("claimed");
+        claim.in_service = true;
+        claim.pending = false;
+        self.procs.get_mut(pid).expect("live").threads[INTERRUPT_CONTEXT as usize] = ThreadState::Ready;
+        // The handler runs first; the interrupted thread right after it.
+        if let Some(current) = self.current.take() {
+            self.queue.push_front(current);
+        }
+        self.queue.push_front(t);
+    }
+
+    /// The handler of `pid` returned: complete its interrupt, start the next.
+    fn interrupt_done(&mut self, pid: u8) {
+        let t = ThreadRef { pid, tid: INTERRUPT_CONTEXT };
+        self.block(t);
+        if let Some(p) = self.procs.get_mut(pid) {
+            p.threads[INTERRUPT_CONTEXT as usize] = ThreadState::Free;
+        }
+        if let Some(irq) = self.irqs.in_service(pid) {
+            self.irqs.claim_mut(irq).expect("claimed").in_service = false;
+            self.hw.complete_irq(irq);
+        }
+        if let Some(irq) = self.irqs.next_pending(pid) {
+            let c = self.irqs.claim(irq).expect("claimed");
+            self.start_handler(irq, pid, c.handler, c.arg);
+        }
+    }
+
+    /// Gives up every interrupt `pid` claimed (it is ending).
+    fn release_interrupts(&mut self, pid: u8) {
+        for irq in 0..crate::irq::MAX_IRQS {
+            if let Some(c) = self.irqs.claim(irq).filter(|c| c.pid == pid) {
+                self.hw.enable_irq(irq, false);
+                if c.in_service {
+                    self.hw.complete_irq(irq);
+                }
+                self.irqs.claims[irq] = crate::slot::Slot::Empty;
+            }
+        }
+    }
+
     /// A user fault in thread `t`: back a lazy page, end a thread that
     /// returned to the exit address, or end the process with a report.
     pub fn fault(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize) {
         let page = address & !(PAGE_SIZE - 1);
-        if fault == Fault::InstructionPage && page == RETURN_FROM_THREAD {
+        if fault == Fault::InstructionPage && page == RETURN_FROM_THREAD && t.tid != INTERRUPT_CONTEXT {
             let value = self.reg(t, reg::A0);
             self.exit_thread(t, value);
+            return;
+        }
+        if fault == Fault::InstructionPage && page == RETURN_FROM_INTERRUPT && t.tid == INTERRUPT_CONTEXT {
+            self.interrupt_done(t.pid);
             return;
         }
         if matches!(fault, Fault::InstructionPage | Fault::LoadPage | Fault::StorePage) {
@@ -400,6 +488,11 @@ impl<P: Platform> Kernel<P> {
         FixedName { bytes, len: name.len() }
     }
 }
+
+/// The top of the stack interrupt handlers run on (reserved at the first
+/// ClaimInterrupt, backed when touched), in the region MapMemory leaves alone.
+pub const INTERRUPT_STACK_TOP: usize = 0x7f80_0000;
+pub const INTERRUPT_STACK_SIZE: usize = 16 * 1024;
 
 /// The exit code of a process the kernel ended for a fault.
 pub const FAULT_EXIT_CODE: u32 = 0xff;

@@ -22,6 +22,7 @@
 
 pub mod console;
 pub mod ipc;
+pub mod irq;
 pub mod kernel;
 pub mod loader;
 pub mod mem;
@@ -34,6 +35,8 @@ pub mod syscall;
 mod tests;
 #[cfg(test)]
 mod tests_ipc;
+#[cfg(test)]
+mod tests_irq;
 
 #[cfg(target_arch = "riscv32")]
 pub mod arch;

@@ -7,9 +7,11 @@ use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
 pub const NAME_LEN: usize = 64;
 
-/// Registers saved per thread: x0..x31 (x0 unused) and the pc.
-pub const CONTEXT_WORDS: usize = 33;
-const _: () = assert!(MAX_THREADS * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
+/// Registers saved per thread: the pc where x0 would be, then x1..x31.
+pub const CONTEXT_WORDS: usize = 32;
+/// Slot 0 of the context page is the interrupt handler's; threads 1..=31 follow.
+pub const INTERRUPT_CONTEXT: u8 = 0;
+const _: () = assert!((MAX_THREADS + 1) * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ThreadState {

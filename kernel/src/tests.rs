@@ -18,6 +18,8 @@ pub struct FakePlatform {
     mem: FakeMem,
     console: Vec<(Channel, Vec<u8>)>,
     seed: u32,
+    pub enabled: [bool; 32],
+    pub completed: Vec<usize>,
 }
 
 impl PhysMem for FakePlatform {
@@ -37,6 +39,18 @@ impl Platform for FakePlatform {
         self.console.push((channel, bytes.to_vec()));
     }
     fn flush_tlb(&mut self, _asid: u8, _va: Option<usize>) {}
+    fn irq_exists(&self, irq: usize) -> bool {
+        (1..=31).contains(&irq)
+    }
+    fn enable_irq(&mut self, irq: usize, on: bool) {
+        self.enabled[irq] = on;
+    }
+    fn complete_irq(&mut self, irq: usize) {
+        self.completed.push(irq);
+    }
+    fn is_user_device(&self, pa: usize) -> bool {
+        (0x1000_1000..0x1000_3000).contains(&pa)
+    }
     fn entropy(&mut self) -> u32 {
         self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         self.seed

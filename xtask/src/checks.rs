@@ -46,6 +46,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: memory, thread and identity syscalls with their errors", target_checks::syscalls),
     ("on QEMU: every message kind between two processes, and bad requests", target_checks::ipc),
     ("on QEMU: faulting processes end with a report, the rest live on", target_checks::isolation),
+    ("on QEMU: a device interrupt handled in a process, device mappings", target_checks::interrupts),
     ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
 ];

@@ -91,6 +91,12 @@ pub fn isolation(project: &Project) -> Result<Passed, Failed> {
     )
 }
 
+pub fn interrupts(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("irq-rtc"), &[], &[])?;
+    expect(&outcome, 0, &["irq: the RTC alarm interrupted twice; all checks passed"], &[])
+}
+
 pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
     let hello = project.build_test_app("hello")?;
     let outcome = boot(project, &hello, &[], &["one", "two words"])?;

@@ -12,6 +12,27 @@ pub const UART: usize = 0x1000_0000;
 /// SiFive test device: 0x5555 = pass (exit 0), (code << 16) | 0x3333 = fail with code.
 pub const TEST_DEVICE: usize = 0x0010_0000;
 
+/// The PLIC, and where this hart's supervisor context (context 1) lives in it.
+pub const PLIC: usize = 0x0c00_0000;
+pub const PLIC_PRIORITY_PAGE: usize = PLIC;
+pub const PLIC_ENABLE_PAGE: usize = PLIC + 0x2000;
+/// Offset of context 1's enable bits in the enable page.
+pub const PLIC_ENABLE_OFFSET: usize = 0x80;
+/// Context 1's threshold (offset 0) and claim/complete (offset 4) register page.
+pub const PLIC_CONTEXT_PAGE: usize = PLIC + 0x20_1000;
+/// Interrupt sources: 1..IRQ_COUNT.
+pub const IRQ_COUNT: usize = 96;
+
+/// Device pages user processes may map (drivers): the goldfish RTC and the
+/// eight virtio-mmio slots. The UART, test device and PLIC stay the kernel's.
+pub fn is_user_device(pa: usize) -> bool {
+    pa == RTC || (VIRTIO_FIRST..VIRTIO_FIRST + 8 * 0x1000).contains(&pa)
+}
+/// goldfish RTC (interrupt 11).
+pub const RTC: usize = 0x0010_1000;
+/// virtio-mmio slot 0 (interrupt 1); slot n at + n * 0x1000 (interrupt 1 + n).
+pub const VIRTIO_FIRST: usize = 0x1000_1000;
+
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
 

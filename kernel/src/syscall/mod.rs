@@ -110,6 +110,8 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usi
         Syscall::CreateThread => create_thread(k, t.pid, a).into(),
         Syscall::JoinThread => join_thread(k, t, a[1]),
         Syscall::PlatformSpecific => platform_specific(k, t.pid, a).into(),
+        Syscall::ClaimInterrupt => claim_interrupt(k, t.pid, a[1], a[2], a[3]).into(),
+        Syscall::FreeInterrupt => free_interrupt(k, t.pid, a[1]).into(),
         Syscall::CreateServerWithAddress => ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), false).into(),
         Syscall::CreateServer => ipc::create_server(k, t.pid, None, true).into(),
         Syscall::CreateServerId => ipc::new_server_id(k).into(),
@@ -169,9 +171,7 @@ fn map_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
         return Err(Error::BadAlignment);
     }
     if phys != 0 {
-        // Physical and device mappings arrive with the drivers' needs (the
-        // services issue); until then a request for one is refused clearly.
-        return Err(Error::AccessDenied);
+        return map_device(k, pid, phys, virt, size);
     }
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     let virt = match virt {
@@ -185,6 +185,74 @@ fn map_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
     };
     k.reserve(pid, virt, size, permissions(abi_flags))?;
     Ok(result(SyscallResult::MemoryRange, &[virt, size]))
+}
+
+/// MapMemory of a physical range: only device pages the board lets user
+/// processes drive, each by one process at a time, read-write and uncached.
+/// Errors: AccessDenied (RAM, or a device the kernel keeps), MemoryInUse
+/// (another process has it, or the address is taken), OutOfMemory.
+fn map_device<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize, size: usize) -> Result<[usize; 8], Error> {
+    let pages = || (phys..phys.saturating_add(size)).step_by(PAGE_SIZE);
+    if phys.checked_add(size).is_none() || pages().any(|pa| !k.hw.is_user_device(pa)) {
+        return Err(Error::AccessDenied);
+    }
+    if pages().any(|pa| k.devices.owner(pa).is_some()) {
+        return Err(Error::MemoryInUse);
+    }
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    let virt = match virt {
+        0 => space
+            .find_free(&mut k.hw, memory::USER_MMAP_BASE, memory::USER_STACK_TOP - MAIN_STACK_RESERVE, size)
+            .ok_or(Error::OutOfMemory)?,
+        v => {
+            check_range(v, size)?;
+            v
+        }
+    };
+    for (i, pa) in pages().enumerate() {
+        let va = virt + i * PAGE_SIZE;
+        let mapped = space.map(&mut k.hw, &mut k.frames, va, pa, pte::R | pte::W | pte::U, false);
+        if let Err(e) = mapped.map_err(crate::kernel::map_error).and_then(|()| {
+            if k.devices.take(pa, pid) { Ok(()) } else { Err(Error::OutOfMemory) }
+        }) {
+            k.release(pid, virt, i * PAGE_SIZE + PAGE_SIZE);
+            return Err(e);
+        }
+    }
+    Ok(result(SyscallResult::MemoryRange, &[virt, size]))
+}
+
+/// ClaimInterrupt(irq, handler, arg). Errors: InterruptNotFound (no such
+/// interrupt), InterruptInUse (claimed already), BadAddress (handler).
+fn claim_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize, handler: usize, arg: usize) -> Result<[usize; 8], Error> {
+    if irq == 0 || irq >= crate::irq::MAX_IRQS || !k.hw.irq_exists(irq) {
+        return Err(Error::InterruptNotFound);
+    }
+    if k.irqs.claim(irq).is_some() {
+        return Err(Error::InterruptInUse);
+    }
+    if handler == 0 || handler >= memory::USER_END {
+        return Err(Error::BadAddress);
+    }
+    let stack = crate::kernel::INTERRUPT_STACK_TOP - crate::kernel::INTERRUPT_STACK_SIZE;
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    if space.entry(&mut k.hw, stack) == 0 {
+        k.reserve(pid, stack, crate::kernel::INTERRUPT_STACK_SIZE, pte::R | pte::W)?;
+    }
+    k.irqs.claims[irq] = crate::slot::Slot::Full(crate::irq::Claim { pid, handler, arg, in_service: false, pending: false });
+    k.hw.enable_irq(irq, true);
+    Ok(ok())
+}
+
+/// FreeInterrupt(irq). Errors: InterruptNotFound (not claimed by the caller).
+fn free_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize) -> Result<[usize; 8], Error> {
+    let claim = k.irqs.claim(irq).filter(|c| c.pid == pid).ok_or(Error::InterruptNotFound)?;
+    k.hw.enable_irq(irq, false);
+    if claim.in_service {
+        k.hw.complete_irq(irq);
+    }
+    k.irqs.claims[irq] = crate::slot::Slot::Empty;
+    Ok(ok())
 }
 
 /// Room left below the top of user memory for the main thread's stack and

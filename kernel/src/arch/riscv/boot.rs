@@ -123,8 +123,9 @@ fn map_kernel() -> [u32; ENTRIES] {
     // SAFETY: boot runs alone; these statics are written here once, before
     // any other code reads them.
     let (root, devices) = unsafe { (&mut *core::ptr::addr_of_mut!(KERNEL_ROOT), &mut *core::ptr::addr_of_mut!(DEVICE_TABLE)) };
-    devices.0[0] = pte::entry(board::UART, global | pte::R | pte::W);
-    devices.0[1] = pte::entry(board::TEST_DEVICE, global | pte::R | pte::W);
+    for (i, page) in hw::DEVICE_PAGES.iter().enumerate() {
+        devices.0[i] = pte::entry(*page, global | pte::R | pte::W);
+    }
     root.0[pte::vpn1(DEVICE_WINDOW)] = pte::entry(hw::virt_to_phys(address_of(devices)), pte::V | pte::G);
     // The direct map: the kernel's own 4 MiB executable, the rest not.
     root.0[0x3fd] = pte::entry(board::RAM_BASE, global | pte::RWX);

@@ -4,6 +4,7 @@ use core::arch::asm;
 
 pub const SSTATUS_SPP: usize = 1 << 8;
 pub const SIE_STIE: usize = 1 << 5;
+pub const SIE_SEIE: usize = 1 << 9;
 
 macro_rules! read_csr {
     ($name:ident, $csr:literal) => {
@@ -51,10 +52,10 @@ pub fn set_timer(when: u64) {
     };
 }
 
-/// Enables the timer interrupt (taken while a user thread runs).
-pub fn enable_timer_interrupt() {
+/// Enables the timer and external interrupts (taken while a user thread runs).
+pub fn enable_interrupts() {
     // SAFETY: the kernel runs with sstatus.SIE clear, so this only affects user mode.
-    unsafe { asm!("csrs sie, {0}", in(reg) SIE_STIE) };
+    unsafe { asm!("csrs sie, {0}", in(reg) SIE_STIE | SIE_SEIE) };
 }
 
 /// Switches to the address space with root table `root_pa`, ASID `asid`.
@@ -83,10 +84,10 @@ pub fn wait_for_interrupt() {
     unsafe { asm!("wfi") };
 }
 
-/// True when the supervisor timer interrupt is pending.
-pub fn timer_pending() -> bool {
+/// The pending supervisor interrupts (bits as in `sie`).
+pub fn pending_interrupts() -> usize {
     let sip: usize;
     // SAFETY: reading sip has no side effects.
     unsafe { asm!("csrr {0}, sip", out(reg) sip) };
-    sip & SIE_STIE != 0
+    sip
 }

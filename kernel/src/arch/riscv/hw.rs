@@ -20,6 +20,12 @@ use xous_abi::console::{self, Channel};
 pub const DEVICE_WINDOW: usize = 0xff00_0000;
 pub const UART_VIRT: usize = DEVICE_WINDOW;
 pub const TEST_DEVICE_VIRT: usize = DEVICE_WINDOW + PAGE_SIZE;
+pub const PLIC_PRIORITY_VIRT: usize = DEVICE_WINDOW + 2 * PAGE_SIZE;
+pub const PLIC_ENABLE_VIRT: usize = DEVICE_WINDOW + 3 * PAGE_SIZE;
+pub const PLIC_CONTEXT_VIRT: usize = DEVICE_WINDOW + 4 * PAGE_SIZE;
+/// The device pages, in window order.
+pub const DEVICE_PAGES: [usize; 5] =
+    [board::UART, board::TEST_DEVICE, board::PLIC_PRIORITY_PAGE, board::PLIC_ENABLE_PAGE, board::PLIC_CONTEXT_PAGE];
 
 /// Where the direct map of RAM starts.
 pub const DIRECT_MAP: usize = 0xff40_0000;
@@ -78,6 +84,32 @@ impl Platform for Hw {
         super::csr::flush_tlb(asid, va);
     }
 
+    fn irq_exists(&self, irq: usize) -> bool {
+        (1..board::IRQ_COUNT).contains(&irq)
+    }
+
+    fn enable_irq(&mut self, irq: usize, on: bool) {
+        let enable = (PLIC_ENABLE_VIRT + board::PLIC_ENABLE_OFFSET + (irq / 32) * 4) as *mut u32;
+        let priority = (PLIC_PRIORITY_VIRT + irq * 4) as *mut u32;
+        // SAFETY: the PLIC's pages are mapped in the device window; `irq` is
+        // below IRQ_COUNT, so both registers are inside them.
+        unsafe {
+            core::ptr::write_volatile(priority, on as u32);
+            let bits = core::ptr::read_volatile(enable);
+            let bit = 1 << (irq % 32);
+            core::ptr::write_volatile(enable, if on { bits | bit } else { bits & !bit });
+        }
+    }
+
+    fn complete_irq(&mut self, irq: usize) {
+        // SAFETY: the claim/complete register of context 1, in the device window.
+        unsafe { core::ptr::write_volatile((PLIC_CONTEXT_VIRT + 4) as *mut u32, irq as u32) };
+    }
+
+    fn is_user_device(&self, pa: usize) -> bool {
+        board::is_user_device(pa)
+    }
+
     /// The time counter stirred into a xorshift generator. Unpredictable
     /// enough to keep server IDs from colliding; not for secrets (the TRNG
     /// service is).
@@ -89,6 +121,13 @@ impl Platform for Hw {
         self.seed = x;
         x
     }
+}
+
+/// The highest-priority pending interrupt, claimed at the PLIC.
+pub fn claim_irq() -> Option<usize> {
+    // SAFETY: reading the claim register of context 1 claims one interrupt.
+    let irq = unsafe { core::ptr::read_volatile((PLIC_CONTEXT_VIRT + 4) as *const u32) };
+    (irq != 0).then_some(irq as usize)
 }
 
 fn uart_put(byte: u8) {

@@ -1,7 +1,7 @@
 //! Entering and leaving the kernel.
 //!
 //! While a user thread runs, `sscratch` holds the kernel-virtual address of
-//! its saved-register slot (x1..x31, then pc). `trap_entry` saves the user
+//! its saved-register slot (pc, then x1..x31). `trap_entry` saves the user
 //! registers there, switches to the kernel stack and calls `trap`, which
 //! returns the slot of the thread to run next; `resume` loads it and `sret`s.
 
@@ -53,13 +53,13 @@ trap_entry:
     csrr    t5, sscratch
     sw      t5, 124(t6)
     csrr    t5, sepc
-    sw      t5, 128(t6)
+    sw      t5, 0(t6)
     la      sp, {stack} + {stack_size}
     call    {trap}
 
     .global resume
 resume:
-    lw      t5, 128(a0)
+    lw      t5, 0(a0)
     csrw    sepc, t5
     mv      t6, a0
     csrw    sscratch, t6
@@ -120,7 +120,9 @@ pub fn start() -> ! {
         core::arch::asm!("csrc sstatus, {0}", in(reg) csr::SSTATUS_SPP | (1 << 5));
     }
     csr::set_timer(csr::time() + QUANTUM);
-    csr::enable_timer_interrupt();
+    // SAFETY: context 1's threshold register: let every priority through.
+    unsafe { core::ptr::write_volatile(hw::PLIC_CONTEXT_VIRT as *mut u32, 0) };
+    csr::enable_interrupts();
     // SAFETY: kmain initialised the state; this is the only reference.
     let k = unsafe { kernel() };
     let context = run_next(k);
@@ -143,6 +145,7 @@ extern "C" fn trap(_context: usize) -> usize {
             csr::set_timer(csr::time() + QUANTUM);
             k.preempt();
         }
+        (true, 9) => external_interrupts(k),
         (true, _) => {}
         (false, 8) => {
             let t = k.current.expect("a user thread trapped");
@@ -193,10 +196,24 @@ fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
             k.report(format_args!("kernel: no processes left"));
             hw::power_off(0);
         }
-        while !csr::timer_pending() {
+        let mut pending = csr::pending_interrupts();
+        while pending & (csr::SIE_STIE | csr::SIE_SEIE) == 0 {
             csr::wait_for_interrupt();
+            pending = csr::pending_interrupts();
         }
-        csr::set_timer(csr::time() + QUANTUM);
+        if pending & csr::SIE_STIE != 0 {
+            csr::set_timer(csr::time() + QUANTUM);
+        }
+        if pending & csr::SIE_SEIE != 0 {
+            external_interrupts(k);
+        }
+    }
+}
+
+/// Hands every pending device interrupt to its owner's handler.
+fn external_interrupts(k: &mut Kernel<hw::Hw>) {
+    while let Some(irq) = hw::claim_irq() {
+        k.interrupt(irq);
     }
 }
 
