@@ -10,7 +10,7 @@ use crate::mem::PAGE_SIZE;
 use crate::process::{Process, ProcessTable, ThreadState, CONTEXT_WORDS, INTERRUPT_CONTEXT};
 use crate::sched::{RunQueue, ThreadRef};
 use xous_abi::console::Channel;
-use xous_abi::memory::{RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
+use xous_abi::memory::{RETURN_FROM_EXCEPTION, RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
 use xous_abi::Error;
 
 /// What the kernel needs from the machine besides memory.
@@ -61,6 +61,43 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The fault a RISC-V exception code (scause) stands for, if it is one
+    /// a user thread can cause.
+    pub fn from_cause(code: usize) -> Option<Fault> {
+        [
+            Fault::InstructionMisaligned,
+            Fault::InstructionAccess,
+            Fault::IllegalInstruction,
+            Fault::Breakpoint,
+            Fault::LoadMisaligned,
+            Fault::LoadAccess,
+            Fault::StoreMisaligned,
+            Fault::StoreAccess,
+            Fault::InstructionPage,
+            Fault::LoadPage,
+            Fault::StorePage,
+        ]
+        .into_iter()
+        .find(|f| f.cause() == code)
+    }
+
+    /// The RISC-V exception code (scause) of this fault.
+    pub fn cause(self) -> usize {
+        match self {
+            Fault::InstructionMisaligned => 0,
+            Fault::InstructionAccess => 1,
+            Fault::IllegalInstruction => 2,
+            Fault::Breakpoint => 3,
+            Fault::LoadMisaligned => 4,
+            Fault::LoadAccess => 5,
+            Fault::StoreMisaligned => 6,
+            Fault::StoreAccess => 7,
+            Fault::InstructionPage => 12,
+            Fault::LoadPage => 13,
+            Fault::StorePage => 15,
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Fault::InstructionPage => "instruction page fault",
@@ -443,6 +480,11 @@ impl<P: Platform> Kernel<P> {
             self.interrupt_done(t.pid);
             return;
         }
+        if fault == Fault::InstructionPage && page == RETURN_FROM_EXCEPTION {
+            if self.exception_done(t) {
+                return;
+            }
+        }
         if matches!(fault, Fault::InstructionPage | Fault::LoadPage | Fault::StorePage) {
             let space = self.procs.get(t.pid).expect("live").space;
             let entry = space.entry(&mut self.hw, page);
@@ -468,6 +510,9 @@ impl<P: Platform> Kernel<P> {
                 }
             }
         }
+        if self.enter_exception_handler(t, fault, pc, address) {
+            return;
+        }
         let name = self.name_of(t.pid);
         self.report(format_args!(
             "kernel: process {} ({}) terminated: {} at pc {:#010x}, address {:#010x}",
@@ -478,6 +523,40 @@ impl<P: Platform> Kernel<P> {
             address
         ));
         self.terminate(t.pid, FAULT_EXIT_CODE);
+    }
+
+    /// Runs the process's exception handler for this fault, if it has one
+    /// and is not in it already.
+    fn enter_exception_handler(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize) -> bool {
+        let Some(p) = self.procs.get(t.pid) else { return false };
+        let (Some((handler, sp)), None) = (p.exception_handler, p.in_exception) else { return false };
+        if t.tid == INTERRUPT_CONTEXT {
+            return false;
+        }
+        let (page, base) = self.context_slot(t);
+        let saved: [u32; CONTEXT_WORDS] = self.hw.table(page)[base..base + CONTEXT_WORDS].try_into().expect("one context");
+        self.procs.get_mut(t.pid).expect("live").in_exception = Some((t.tid, saved));
+        self.set_reg(t, reg::PC, handler);
+        self.set_reg(t, reg::SP, sp);
+        self.set_reg(t, reg::RA, RETURN_FROM_EXCEPTION);
+        self.set_reg(t, reg::A0, fault.cause());
+        self.set_reg(t, reg::A0 + 1, address);
+        self.set_reg(t, reg::A0 + 2, pc);
+        true
+    }
+
+    /// The handler returned: the thread retries what faulted.
+    fn exception_done(&mut self, t: ThreadRef) -> bool {
+        let Some(p) = self.procs.get_mut(t.pid) else { return false };
+        match p.in_exception {
+            Some((tid, saved)) if tid == t.tid => {
+                p.in_exception = None;
+                let (page, base) = self.context_slot(t);
+                self.hw.table(page)[base..base + CONTEXT_WORDS].copy_from_slice(&saved);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// A copy of `pid`'s name, so the table may change while it is printed.

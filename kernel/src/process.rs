@@ -47,6 +47,10 @@ pub struct Process {
     pub main: bool,
     /// Connection id - 1 -> server index + 1 (0: unused).
     pub connections: [u16; crate::ipc::MAX_CONNECTIONS],
+    /// SetExceptionHandler's (pc, sp).
+    pub exception_handler: Option<(usize, usize)>,
+    /// While a handler runs: the faulting thread and its registers.
+    pub in_exception: Option<(u8, [u32; CONTEXT_WORDS])>,
 }
 
 impl Process {
@@ -62,6 +66,8 @@ impl Process {
             heap_max: DEFAULT_HEAP_MAX,
             main,
             connections: [0; crate::ipc::MAX_CONNECTIONS],
+            exception_handler: None,
+            in_exception: None,
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);

@@ -10,7 +10,7 @@ use crate::mem::space::PhysMem;
 use crate::sched::ThreadRef;
 use crate::syscall;
 use xous_abi::console::Channel;
-use xous_abi::memory::{flags, RETURN_FROM_THREAD, USER_HEAP_BASE, USER_MMAP_BASE};
+use xous_abi::memory::{flags, RETURN_FROM_EXCEPTION, RETURN_FROM_THREAD, USER_HEAP_BASE, USER_MMAP_BASE};
 use xous_abi::{Error, Syscall, SyscallResult};
 
 #[derive(Default)]
@@ -279,3 +279,24 @@ fn out_of_frames_is_an_error_not_a_panic() {
     assert!(String::from_utf8_lossy(&k.hw.console.last().unwrap().1).contains("out of memory"));
 }
 
+
+#[test]
+fn an_exception_handler_gets_the_fault_and_retries_it() {
+    let (mut k, t) = booted();
+    let set = Syscall::SetExceptionHandler as usize;
+    assert_eq!(head(call(&mut k, t, &[set, 0xff00_0000, 0x7000_0000])), err(Error::BadAddress));
+    assert_eq!(head(call(&mut k, t, &[set, 0x1_2000, 0x7000_0000])), [0, 0]);
+    k.set_reg(t, reg::A0 + 5, 55);
+    k.set_reg(t, reg::PC, 0x1_0040); // as the trap path leaves it: sepc
+    k.fault(t, Fault::LoadPage, 0x1_0040, 0x5000_0000);
+    assert!(k.procs.get(t.pid).is_some(), "handled, not ended");
+    assert_eq!(k.reg(t, reg::PC), 0x1_2000);
+    assert_eq!((k.reg(t, reg::A0), k.reg(t, reg::A0 + 1), k.reg(t, reg::A0 + 2)), (13, 0x5000_0000, 0x1_0040));
+    k.fault(t, Fault::InstructionPage, RETURN_FROM_EXCEPTION, RETURN_FROM_EXCEPTION);
+    assert_eq!(k.reg(t, reg::PC), 0x1_0040, "back at the faulting instruction");
+    assert_eq!(k.reg(t, reg::A0 + 5), 55, "with its registers");
+    // It faults again; this time the handler itself faults: that is fatal.
+    k.fault(t, Fault::LoadPage, 0x1_0040, 0x5000_0000);
+    k.fault(t, Fault::StorePage, 0x1_2004, 0x10);
+    assert!(k.procs.get(t.pid).is_none(), "a fault in the handler is fatal");
+}

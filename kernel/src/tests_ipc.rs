@@ -260,3 +260,37 @@ fn a_dying_client_leaves_its_lent_frames_with_the_server_until_returned() {
     call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], env[4], 4096, 0, 0]);
     assert_eq!(w.k.frames.free_count(), after_death + 1, "the lent frame is reclaimed on return");
 }
+
+#[test]
+fn reply_and_receive_next_answers_then_takes_the_next_message() {
+    let mut w = world();
+    let second = start(&mut w.k, "second");
+    let r = call(&mut w.k, second, &[Syscall::Connect as usize, SID[0], SID[1], SID[2], SID[3]]);
+    let cid2 = r[1];
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::BlockingScalar as usize, 1, 5, 0, 0, 0]);
+    call(&mut w.k, second, &[Syscall::SendMessage as usize, cid2, InvokeType::BlockingScalar as usize, 2, 6, 0, 0, 0]);
+    let env = receive(&mut w);
+    assert_eq!(env[3], 1);
+    let next = call(&mut w.k, w.server, &[Syscall::ReplyAndReceiveNext as usize, env[1], 0, 50, 0, 0, 0, 1]);
+    assert_eq!(next[0], SyscallResult::MessageEnvelope as usize);
+    assert_eq!(next[3], 2, "the second message came with the reply");
+    assert_eq!([w.k.reg(w.client, reg::A0), w.k.reg(w.client, reg::A0 + 1)], [SyscallResult::Scalar1 as usize, 50]);
+    call(&mut w.k, w.server, &[Syscall::ReplyAndReceiveNext as usize, next[1], 1, 2, 3, 4, 5, 5]);
+    let r: Vec<usize> = (0..6).map(|i| w.k.reg(second, reg::A0 + i)).collect();
+    assert_eq!(r, [SyscallResult::Scalar5 as usize, 1, 2, 3, 4, 5]);
+    assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0), "nothing left: it waits");
+    let bad = call(&mut w.k, w.client, &[Syscall::ReplyAndReceiveNext as usize, env[1], 0, 0, 0, 0, 0, 1]);
+    assert_eq!(head(bad), err(Error::InvalidArgument), "not its message");
+}
+
+#[test]
+fn reply_and_receive_next_returns_memory() {
+    let mut w = world();
+    let va = buffer(&mut w, 1, 0);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    let env = receive(&mut w);
+    call(&mut w.k, w.server, &[Syscall::ReplyAndReceiveNext as usize, env[1], 0, env[4], 4096, 7, 8, usize::MAX]);
+    assert_eq!(w.k.reg(w.client, reg::A0), SyscallResult::MemoryReturned as usize);
+    assert_eq!((w.k.reg(w.client, reg::A0 + 1), w.k.reg(w.client, reg::A0 + 2)), (7, 8));
+    assert!(!pte::is_lent(w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va)));
+}

@@ -97,6 +97,12 @@ pub fn interrupts(project: &Project) -> Result<Passed, Failed> {
     expect(&outcome, 0, &["irq: the RTC alarm interrupted twice; all checks passed"], &[])
 }
 
+pub fn exception_handler(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("exception-handler"), &[], &[])?;
+    expect(&outcome, 0, &["exception: the handler mapped the page and the read was retried"], &[])
+}
+
 pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
     let hello = project.build_test_app("hello")?;
     let outcome = boot(project, &hello, &[], &["one", "two words"])?;

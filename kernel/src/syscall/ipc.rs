@@ -285,6 +285,36 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wa
     }
 }
 
+/// ReplyAndReceiveNext(sender, a0..a4, scalar count): answers a message as
+/// ReturnMemory (offset = a3, valid = a4) or ReturnScalar1/2/5 (count 1:
+/// a1; 2: a1, a2; otherwise a0..a4) would, by the message's kind, then
+/// receives the next message of the same server, waiting if there is none.
+/// Errors: InvalidArgument (no such message awaiting a reply).
+pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Outcome {
+    let Some(slot) = k.ipc.awaiting_reply(a[1], t.pid) else {
+        return Outcome::Reply(error(Error::InvalidArgument));
+    };
+    let m = k.ipc.messages[slot].get().expect("live");
+    let replied = if m.kind.is_memory() {
+        let Stage::Delivered { server_va } = m.stage else { return Outcome::Reply(error(Error::InvalidArgument)) };
+        return_memory(k, t.pid, a[1], server_va, m.args[1], a[5], a[6])
+    } else {
+        let values = [a[2], a[3], a[4], a[5], a[6]];
+        match a[7] {
+            1 => return_scalar(k, t.pid, a[1], &values[1..2]),
+            2 => return_scalar(k, t.pid, a[1], &values[1..3]),
+            _ => return_scalar(k, t.pid, a[1], &values),
+        }
+    };
+    if let Err(e) = replied {
+        return Outcome::Reply(error(e));
+    }
+    let Some(server) = k.ipc.server(m.server) else {
+        return Outcome::Reply(error(Error::ServerNotFound));
+    };
+    receive(k, t, server.sid.map(|w| w as usize), true)
+}
+
 /// ReturnMemory(sender, addr, len, offset, valid): the server gives lent
 /// memory back; the sender wakes with MemoryReturned(offset, valid).
 /// Errors: InvalidArgument (no such message awaiting a memory reply),

@@ -131,6 +131,8 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usi
         Syscall::ReturnScalar1 => ipc::return_scalar(k, t.pid, a[1], &a[2..3]).into(),
         Syscall::ReturnScalar2 => ipc::return_scalar(k, t.pid, a[1], &a[2..4]).into(),
         Syscall::ReturnScalar5 => ipc::return_scalar(k, t.pid, a[1], &a[2..7]).into(),
+        Syscall::ReplyAndReceiveNext => ipc::reply_and_receive_next(k, t, a),
+        Syscall::SetExceptionHandler => set_exception_handler(k, t.pid, a[1], a[2]).into(),
         _ => Outcome::Reply(error(Error::UnhandledSyscall)),
     }
 }
@@ -252,6 +254,19 @@ fn free_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize) -> Result
         k.hw.complete_irq(irq);
     }
     k.irqs.claims[irq] = crate::slot::Slot::Empty;
+    Ok(ok())
+}
+
+/// SetExceptionHandler(pc, sp): faults of this process's threads run the
+/// handler (a0 = RISC-V cause, a1 = address, a2 = pc) on stack `sp` instead of
+/// ending the process; returning to 0xff80_4000 retries the faulting
+/// instruction. pc = 0 removes the handler. Errors: BadAddress.
+fn set_exception_handler<P: Platform>(k: &mut Kernel<P>, pid: u8, pc: usize, sp: usize) -> Result<[usize; 8], Error> {
+    if pc >= memory::USER_END || sp >= memory::USER_END || (pc != 0 && sp == 0) {
+        return Err(Error::BadAddress);
+    }
+    let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
+    p.exception_handler = (pc != 0).then_some((pc, sp));
     Ok(ok())
 }
 

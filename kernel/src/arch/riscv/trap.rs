@@ -154,30 +154,13 @@ extern "C" fn trap(_context: usize) -> usize {
         (false, code) => {
             let t = k.current.expect("a user thread trapped");
             let pc = k.reg(t, crate::kernel::reg::PC);
-            match fault_of(code) {
+            match Fault::from_cause(code) {
                 Some(fault) => k.fault(t, fault, pc, value),
                 None => kernel_fault(cause, value),
             }
         }
     }
     run_next(k)
-}
-
-fn fault_of(code: usize) -> Option<Fault> {
-    Some(match code {
-        0 => Fault::InstructionMisaligned,
-        1 => Fault::InstructionAccess,
-        2 => Fault::IllegalInstruction,
-        3 => Fault::Breakpoint,
-        4 => Fault::LoadMisaligned,
-        5 => Fault::LoadAccess,
-        6 => Fault::StoreMisaligned,
-        7 => Fault::StoreAccess,
-        12 => Fault::InstructionPage,
-        13 => Fault::LoadPage,
-        15 => Fault::StorePage,
-        _ => return None,
-    })
 }
 
 /// Picks the next thread (waiting in `wfi` while there is none), switches to

@@ -12,14 +12,16 @@ fn main(_params: usize) -> usize {
     let sid = sid_from_name(NAME).unwrap().map(|w| w as usize);
     let r = syscall(Syscall::CreateServerWithAddress, &sid);
     check!(r[0] == SyscallResult::ServerId as usize, "CreateServerWithAddress: {:?}", r);
+    let mut next = None;
     loop {
-        let m = syscall(Syscall::ReceiveMessage, &sid);
+        let m = next.take().unwrap_or_else(|| syscall(Syscall::ReceiveMessage, &sid));
         check!(m[0] == SyscallResult::MessageEnvelope as usize, "ReceiveMessage: {:?}", m);
         let (sender, kind, id, a, b, c, d) = (m[1], m[2], m[3], m[4], m[5], m[6], m[7]);
         match (kind, id) {
-            // BlockingScalar: sum and product.
+            // BlockingScalar: sum and product, answered with ReplyAndReceiveNext,
+            // which hands back the next message at once.
             (4, 2) => {
-                syscall(Syscall::ReturnScalar2, &[sender, a + b, a * b]);
+                next = Some(syscall(Syscall::ReplyAndReceiveNext, &[sender, 0, a + b, a * b, 0, 0, 2]));
             }
             // Lend: add up the bytes, report the sum as `offset`.
             (1, 3) => {
