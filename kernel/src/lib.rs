@@ -40,5 +40,3 @@ mod tests_irq;
 
 #[cfg(target_arch = "riscv32")]
 pub mod arch;
-#[cfg(target_arch = "riscv32")]
-pub mod board;

@@ -9,7 +9,6 @@
 
 use super::csr;
 use super::hw::{self, Hw, DEVICE_WINDOW};
-use crate::board;
 use crate::kernel::{Kernel, FIRST_KERNEL_SLOT};
 use crate::mem::frames::{Frames, KERNEL};
 use crate::mem::pte::{self, ENTRIES};

@@ -9,7 +9,6 @@
 //!   megapages); the kernel runs in its first 4 MiB, where the boot image
 //!   put it. User space ends at 0xff00_0000, so all of it is out of reach.
 
-use crate::board;
 use crate::kernel::Platform;
 use crate::mem::pte::ENTRIES;
 use crate::mem::space::PhysMem;

@@ -8,7 +8,6 @@
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
 use super::hw::{self, phys_to_virt};
-use crate::board;
 use crate::kernel::{Fault, Kernel};
 use crate::syscall;
 use core::arch::global_asm;

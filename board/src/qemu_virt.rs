@@ -35,6 +35,8 @@ pub const VIRTIO_FIRST: usize = 0x1000_1000;
 
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
+/// The goldfish RTC's interrupt.
+pub const RTC_IRQ: usize = 11;
 
 /// The value that makes QEMU exit with `code`.
 pub fn power_off_word(code: u32) -> u32 {
