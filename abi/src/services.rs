@@ -42,6 +42,20 @@ pub mod names {
     pub const BLOCKING_CONNECT: usize = 6;
     pub const TRY_CONNECT: usize = 7;
     pub const NAME_MAX_LENGTH: usize = 64;
+    /// Ours (services register their names): MutableBorrow of one page with
+    /// the name as for a connect, then the server's SID as four u32 LE at
+    /// 68..84. The reply writes a u32 result at 0..4.
+    pub const REGISTER: usize = 1;
+    /// Offsets in the request page.
+    pub const LENGTH_AT: usize = 64;
+    pub const SID_AT: usize = 68;
+    pub const CID_AT: usize = 4;
+    /// Results written at 0..4 of the page.
+    pub const OK: u32 = 0;
+    pub const NOT_FOUND: u32 = 1;
+    pub const BAD_REQUEST: u32 = 2;
+    pub const NAME_TAKEN: u32 = 3;
+    pub const TABLE_FULL: u32 = 4;
 }
 
 /// The ticktimer: time since boot, sleeping, and std's mutex/condvar slow path.

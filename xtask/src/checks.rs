@@ -48,6 +48,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: faulting processes end with a report, the rest live on", target_checks::isolation),
     ("on QEMU: a device interrupt handled in a process, device mappings", target_checks::interrupts),
     ("on QEMU: an exception handler repairs a fault and the thread retries", target_checks::exception_handler),
+    ("on QEMU: the name server: register, connect by name, wait for a name, bad requests", target_checks::names),
     ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
 ];

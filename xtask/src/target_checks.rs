@@ -20,7 +20,8 @@ impl Outcome {
     }
 }
 
-fn target_tests(project: &Project) -> Result<PathBuf, String> {
+/// Builds kernel/target-tests (release); returns where its programs are.
+pub fn target_tests(project: &Project) -> Result<PathBuf, String> {
     let dir = project.root.join("kernel/target-tests");
     run(project.cargo().current_dir(&dir).args(["build", "--release", "--locked", "--quiet"]))?;
     Ok(dir.join("target").join(XOUS_TARGET).join("release"))
@@ -101,6 +102,12 @@ pub fn exception_handler(project: &Project) -> Result<Passed, Failed> {
     let bin = target_tests(project)?;
     let outcome = boot(project, &bin.join("exception-handler"), &[], &[])?;
     expect(&outcome, 0, &["exception: the handler mapped the page and the read was retried"], &[])
+}
+
+pub fn names(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("names-client"), &[("names-echo", bin.join("names-echo"))], &[])?;
+    expect(&outcome, 0, &["names: all checks passed"], &[])
 }
 
 pub fn std_hello(project: &Project) -> Result<Passed, Failed> {

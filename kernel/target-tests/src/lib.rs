@@ -6,6 +6,8 @@
 
 pub use xous_rt::*;
 
+pub mod names;
+
 /// Ends the program with exit code 1 when `cond` is false, saying where.
 #[macro_export]
 macro_rules! check {
