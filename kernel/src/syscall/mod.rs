@@ -175,18 +175,22 @@ fn map_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
     if phys != 0 {
         return map_device(k, pid, phys, virt, size);
     }
-    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
-    let virt = match virt {
-        0 => space
-            .find_free(&mut k.hw, memory::USER_MMAP_BASE, memory::USER_STACK_TOP - MAIN_STACK_RESERVE, size)
-            .ok_or(Error::OutOfMemory)?,
-        v => {
-            check_range(v, size)?;
-            v
-        }
-    };
+    let virt = placement(k, pid, virt, size)?;
     k.reserve(pid, virt, size, permissions(abi_flags))?;
     Ok(result(SyscallResult::MemoryRange, &[virt, size]))
+}
+
+/// Where a MapMemory lands: the address asked for (checked), or for 0 the
+/// lowest free range in the MapMemory area.
+fn placement<P: Platform>(k: &mut Kernel<P>, pid: u8, virt: usize, size: usize) -> Result<usize, Error> {
+    if virt != 0 {
+        check_range(virt, size)?;
+        return Ok(virt);
+    }
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    space
+        .find_free(&mut k.hw, memory::USER_MMAP_BASE, memory::USER_STACK_TOP - MAIN_STACK_RESERVE, size)
+        .ok_or(Error::OutOfMemory)
 }
 
 /// MapMemory of a physical range: only device pages the board lets user
@@ -202,15 +206,7 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
         return Err(Error::MemoryInUse);
     }
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
-    let virt = match virt {
-        0 => space
-            .find_free(&mut k.hw, memory::USER_MMAP_BASE, memory::USER_STACK_TOP - MAIN_STACK_RESERVE, size)
-            .ok_or(Error::OutOfMemory)?,
-        v => {
-            check_range(v, size)?;
-            v
-        }
-    };
+    let virt = placement(k, pid, virt, size)?;
     for (i, pa) in pages().enumerate() {
         let va = virt + i * PAGE_SIZE;
         let mapped = space.map(&mut k.hw, &mut k.frames, va, pa, pte::R | pte::W | pte::U, false);
