@@ -1,15 +1,59 @@
-//! `./x bench`: the project's measurements, printed as a table and written to
-//! target/bench.json (one number per metric). Wall-clock numbers appear only
-//! where time is the goal itself (the cold sysroot build).
+//! `./x bench`: the project's measurements, printed as a table (value, goal,
+//! met or not) and merged into target/bench.json (one number per metric).
+//! Wall-clock numbers appear only where time is the goal itself (the cold
+//! sysroot build); the kernel is measured in retired instructions, which do
+//! not depend on the machine (kernel_bench.rs). `./x bench kernel` or
+//! `./x bench sysroot` measures one part and keeps the other's numbers.
 
+use crate::kernel_bench;
 use crate::project::{output, Project};
 use std::process::Command;
 use std::time::Instant;
 
-pub fn run(project: &Project) -> Result<(), String> {
-    let mut metrics: Vec<(&str, f64, &str)> = Vec::new();
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Goal {
+    /// Met when the value is at most this.
+    AtMost(f64),
+    /// No goal: the number is reported to be watched.
+    Report,
+}
 
-    // A cold build: fresh work and toolchain directories, nothing cached.
+pub struct Metric {
+    /// The key in bench.json.
+    pub name: String,
+    pub value: f64,
+    pub unit: &'static str,
+    pub goal: Goal,
+    /// Two measurements gave the same value.
+    pub repeatable: bool,
+}
+
+pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
+    let (kernel, sysroot) = match part {
+        None => (true, true),
+        Some("kernel") => (true, false),
+        Some("sysroot") => (false, true),
+        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel` and `sysroot` (none: both)")),
+    };
+    let mut metrics = Vec::new();
+    if kernel {
+        metrics.extend(kernel_bench::measure(project)?);
+    }
+    if sysroot {
+        metrics.push(sysroot_cold_build(project)?);
+    }
+    print_table(&metrics);
+    let path = project.root.join("target/bench.json");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let new: Vec<(String, String)> = metrics.iter().map(|m| (m.name.clone(), json_number(m.value))).collect();
+    std::fs::write(&path, to_json(&merge(parse_json(&old), new)))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// A cold build: fresh work and toolchain directories, nothing cached.
+fn sysroot_cold_build(project: &Project) -> Result<Metric, String> {
     let scratch = project.root.join("target/bench/sysroot");
     let _ = std::fs::remove_dir_all(&scratch);
     eprintln!("x bench: cold sysroot build (about a minute and a half) ...");
@@ -24,17 +68,78 @@ pub fn run(project: &Project) -> Result<(), String> {
             .arg("--work-dir")
             .arg(scratch.join("work")),
     )?;
-    metrics.push(("sysroot_cold_build_s", start.elapsed().as_secs_f64(), "s (goal <= 90)"));
+    let seconds = start.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&scratch);
+    Ok(Metric { name: "sysroot_cold_build_s".into(), value: seconds, unit: "s", goal: Goal::AtMost(90.0), repeatable: true })
+}
 
-    println!("{:<28} {:>12}", "metric", "value");
-    for (name, value, unit) in &metrics {
-        println!("{name:<28} {value:>12.1} {unit}");
+fn print_table(metrics: &[Metric]) {
+    println!("{:<26} {:>12} {:<6} {:<10} met", "metric", "value", "unit", "goal");
+    for m in metrics {
+        let (goal, met) = match m.goal {
+            Goal::AtMost(limit) => (format!("<= {}", json_number(limit)), if m.value <= limit { "yes" } else { "NO" }),
+            Goal::Report => ("report".to_string(), "-"),
+        };
+        let note = if m.repeatable { "" } else { "  (differed between two runs)" };
+        println!("{:<26} {:>12} {:<6} {goal:<10} {met}{note}", m.name, json_number(m.value), m.unit);
     }
-    let json: Vec<String> = metrics.iter().map(|(name, value, _)| format!("  \"{name}\": {value:.1}")).collect();
-    let path = project.root.join("target/bench.json");
-    std::fs::write(&path, format!("{{\n{}\n}}\n", json.join(",\n")))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("wrote {}", path.display());
-    Ok(())
+}
+
+/// Whole numbers as integers, others with one decimal.
+fn json_number(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// The `"name": value` pairs of a flat JSON object as `to_json` writes it
+/// (one pair a line); anything else is ignored.
+fn parse_json(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let (name, value) = line.trim().trim_end_matches(',').split_once(':')?;
+            let name = name.trim().strip_prefix('"')?.strip_suffix('"')?;
+            Some((name.to_string(), value.trim().to_string()))
+        })
+        .collect()
+}
+
+/// `old` with the values of `new` put in, in place; metrics new to the file go last.
+fn merge(mut old: Vec<(String, String)>, new: Vec<(String, String)>) -> Vec<(String, String)> {
+    for (name, value) in new {
+        match old.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => old.push((name, value)),
+        }
+    }
+    old
+}
+
+fn to_json(pairs: &[(String, String)]) -> String {
+    let lines: Vec<String> = pairs.iter().map(|(name, value)| format!("  \"{name}\": {value}")).collect();
+    format!("{{\n{}\n}}\n", lines.join(",\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_into_the_existing_file() {
+        let old = parse_json("{\n  \"sysroot_cold_build_s\": 84.2,\n  \"null_syscall\": 300\n}\n");
+        assert_eq!(old, [("sysroot_cold_build_s".to_string(), "84.2".to_string()), ("null_syscall".to_string(), "300".to_string())]);
+        let new = vec![("null_syscall".to_string(), json_number(2093.0)), ("kernel_bytes".to_string(), json_number(62350.0))];
+        let json = to_json(&merge(old, new));
+        assert_eq!(json, "{\n  \"sysroot_cold_build_s\": 84.2,\n  \"null_syscall\": 2093,\n  \"kernel_bytes\": 62350\n}\n");
+        assert_eq!(parse_json(&json).len(), 3, "reads back what it writes");
+        assert_eq!(parse_json("not json at all"), []);
+    }
+
+    #[test]
+    fn numbers_are_whole_or_one_decimal() {
+        assert_eq!(json_number(150.0), "150");
+        assert_eq!(json_number(85.26), "85.3");
+    }
 }

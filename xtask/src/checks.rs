@@ -125,7 +125,7 @@ fn hello_builds(project: &Project) -> Result<Passed, Failed> {
 
 /// What the README tells a user to do, done in a scratch directory through
 /// rustup's `cargo +xous` (not our environment), so the link itself is tested.
-fn outside_crate_builds(project: &Project) -> Result<Passed, Failed> {
+fn outside_crate_builds(_project: &Project) -> Result<Passed, Failed> {
     // Outside the repository, so neither its workspace nor its rust-toolchain.toml applies.
     let scratch = std::env::temp_dir().join(format!("xous-outside-crate-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);

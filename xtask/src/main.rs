@@ -5,6 +5,7 @@
 mod bench;
 mod checks;
 mod elf;
+mod kernel_bench;
 mod project;
 mod runner;
 mod target_checks;
@@ -18,7 +19,10 @@ usage: ./x <command>
           then build and install the kernel, the services and xous-run
   run     boot the demo on QEMU: the kernel, the services and test-apps/hello
   test    run every test; the last line is `tests: N passed, M failed`
-  bench   measure the cold sysroot build into target/bench.json
+  bench [kernel|sysroot]
+          measure into target/bench.json (docs/benchmarks.md): the kernel in
+          instructions per operation on QEMU, its size and lines, and the cold
+          sysroot build; naming a part measures only that part
 ";
 
 fn main() {
@@ -33,7 +37,7 @@ fn main() {
         }),
         Some("run") => run(&project),
         Some("test") => checks::run_all(&project),
-        Some("bench") => bench::run(&project),
+        Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };

@@ -1,8 +1,11 @@
 //! The kernel's on-target tests share the services' runtime (xous-rt) and
 //! add `check!`, which ends the program with a message and exit code 1 when
-//! an expectation fails.
+//! an expectation fails, and `bench`, the instruction counting behind the
+//! bench programs.
 
 #![no_std]
+
+pub mod bench;
 
 pub use xous_rt::*;
 
