@@ -54,18 +54,55 @@ pub enum Syscall {
 impl Syscall {
     pub fn from_usize(n: usize) -> Option<Syscall> {
         use Syscall::*;
-        const ALL: [Syscall; 45] = [
-            MapMemory, Yield, ReturnToParent, ClaimInterrupt, FreeInterrupt, SwitchTo,
-            ReadyThreads, WaitEvent, IncreaseHeap, DecreaseHeap, UpdateMemoryFlags,
-            SetMemRegion, CreateServerWithAddress, ReceiveMessage, SendMessage, Connect,
-            CreateThread, UnmapMemory, ReturnMemory, CreateProcess, TerminateProcess, Shutdown,
-            TrySendMessage, TryConnect, ReturnScalar1, ReturnScalar2, TryReceiveMessage,
-            CreateServer, ConnectForProcess, CreateServerId, GetThreadId, GetProcessId,
-            DestroyServer, Disconnect, JoinThread, SetExceptionHandler, AdjustProcessLimit,
-            VirtToPhys, ReturnScalar5, ReplyAndReceiveNext, VirtToPhysPid, SwapOp,
-            MapMemoryAsync, RawTrng, PlatformSpecific,
-        ];
-        ALL.iter().copied().find(|s| *s as usize == n)
+        // A match, not a search: this runs on every syscall.
+        Some(match n {
+            2 => MapMemory,
+            3 => Yield,
+            4 => ReturnToParent,
+            5 => ClaimInterrupt,
+            6 => FreeInterrupt,
+            7 => SwitchTo,
+            8 => ReadyThreads,
+            9 => WaitEvent,
+            10 => IncreaseHeap,
+            11 => DecreaseHeap,
+            12 => UpdateMemoryFlags,
+            13 => SetMemRegion,
+            14 => CreateServerWithAddress,
+            15 => ReceiveMessage,
+            16 => SendMessage,
+            17 => Connect,
+            18 => CreateThread,
+            19 => UnmapMemory,
+            20 => ReturnMemory,
+            21 => CreateProcess,
+            22 => TerminateProcess,
+            23 => Shutdown,
+            24 => TrySendMessage,
+            25 => TryConnect,
+            26 => ReturnScalar1,
+            27 => ReturnScalar2,
+            28 => TryReceiveMessage,
+            29 => CreateServer,
+            30 => ConnectForProcess,
+            31 => CreateServerId,
+            32 => GetThreadId,
+            33 => GetProcessId,
+            34 => DestroyServer,
+            35 => Disconnect,
+            36 => JoinThread,
+            37 => SetExceptionHandler,
+            38 => AdjustProcessLimit,
+            39 => VirtToPhys,
+            40 => ReturnScalar5,
+            41 => ReplyAndReceiveNext,
+            42 => VirtToPhysPid,
+            43 => SwapOp,
+            44 => MapMemoryAsync,
+            45 => RawTrng,
+            46 => PlatformSpecific,
+            _ => return None,
+        })
     }
 }
 

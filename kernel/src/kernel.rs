@@ -127,6 +127,8 @@ pub struct Kernel<P: Platform> {
     /// Set when the system should stop, with the exit code to report.
     pub halted: Option<u32>,
     pub ipc: crate::ipc::Ipc,
+    /// Some thread may be in ThreadState::Retry (set when one enters it).
+    pub retries_waiting: bool,
     pub irqs: crate::irq::Irqs,
     pub devices: crate::irq::Devices,
 }
@@ -142,6 +144,7 @@ impl<P: Platform> Kernel<P> {
             kernel_root,
             halted: None,
             ipc: crate::ipc::Ipc::new(),
+            retries_waiting: false,
             irqs: crate::irq::Irqs::new(),
             devices: crate::irq::Devices::new(),
         }
@@ -172,9 +175,16 @@ impl<P: Platform> Kernel<P> {
 
     /// Writes a syscall result into a0..a7 of `t`.
     pub fn set_result(&mut self, t: ThreadRef, words: [usize; 8]) {
-        for (i, w) in words.iter().enumerate() {
-            self.set_reg(t, reg::A0 + i, *w);
+        let context = self.context(t);
+        for (slot, w) in context[reg::A0..reg::A0 + 8].iter_mut().zip(words) {
+            *slot = w as u32;
         }
+    }
+
+    /// All of `t`'s saved registers at once (one lookup, for the syscall path).
+    pub fn context(&mut self, t: ThreadRef) -> &mut [u32] {
+        let (page, base) = self.context_slot(t);
+        &mut self.hw.table(page)[base..base + CONTEXT_WORDS]
     }
 
     // ---- processes and threads -----------------------------------------
@@ -255,6 +265,10 @@ impl<P: Platform> Kernel<P> {
 
     /// Lets every thread waiting to repeat its syscall try again.
     pub fn wake_retries(&mut self) {
+        if !self.retries_waiting {
+            return;
+        }
+        self.retries_waiting = false;
         for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
             let Some(p) = self.procs.get_mut(pid) else { continue };
             for tid in 0..p.threads.len() {

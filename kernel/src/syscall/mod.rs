@@ -63,12 +63,13 @@ pub use ipc::process_gone;
 
 /// Handles the `ecall` of thread `t`, which is running.
 pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
+    let context = k.context(t);
     let mut a = [0usize; 8];
-    for (i, word) in a.iter_mut().enumerate() {
-        *word = k.reg(t, reg::A0 + i);
+    for (word, saved) in a.iter_mut().zip(&context[reg::A0..reg::A0 + 8]) {
+        *word = *saved as usize;
     }
-    let pc = k.reg(t, reg::PC);
-    k.set_reg(t, reg::PC, pc.wrapping_add(4));
+    let pc = context[reg::PC] as usize;
+    context[reg::PC] = pc.wrapping_add(4) as u32;
     let outcome = match Syscall::from_usize(a[0]) {
         Some(call) => dispatch(k, t, call, a),
         None => Outcome::Reply(error(Error::UnhandledSyscall)),
@@ -79,6 +80,7 @@ pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
         Outcome::Retry => {
             k.set_reg(t, reg::PC, pc);
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
+            k.retries_waiting = true;
             k.block(t);
         }
         Outcome::Gone => {}
