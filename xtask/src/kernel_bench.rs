@@ -20,11 +20,6 @@ const MEASURED: &[(&str, Goal)] = &[
     ("boot_to_first_process", Goal::Report),
 ];
 
-/// QEMU counts instructions (`-icount shift=0`), and never lets guest time
-/// run with the host clock while the guest waits (`sleep=off`): otherwise
-/// the wait at QEMU's start moves the counter by a different amount on
-/// every run. (`xous-run --icount` leaves sleep on, hence the raw option.)
-const ICOUNT: [&str; 4] = ["--qemu-arg", "-icount", "--qemu-arg", "shift=0,sleep=off"];
 
 /// Every kernel metric: the bench programs run twice, and a value that
 /// differs between the runs is a warning; then size and lines.
@@ -75,7 +70,7 @@ fn run_programs(runner: &Runner, bundle: &Path, bin: &Path) -> Result<Vec<u64>, 
     let mut cmd = Command::new(&runner.xous_run);
     cmd.env("XOUS_RUNNER_HOME", bundle)
         .args(["--timeout", "120"])
-        .args(ICOUNT)
+        .arg("--icount")
         .arg("--kernel")
         .arg(&runner.kernel)
         .arg("--service")
