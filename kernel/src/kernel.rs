@@ -356,6 +356,8 @@ impl<P: Platform> Kernel<P> {
             let _ = self.frames.free(frame, pid);
             return Err(map_error(e));
         }
+        // A TLB may keep the old (invalid or lazy) entry: drop it.
+        self.hw.flush_tlb(pid, Some(va));
         Ok(frame)
     }
 

@@ -252,6 +252,7 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
         if kind == InvokeType::Move {
             let _ = k.frames.transfer(frame, sender, server_pid);
         }
+        k.hw.flush_tlb(server_pid, Some(target));
     }
     Ok(at)
 }

@@ -218,6 +218,7 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
             k.release(pid, virt, i * PAGE_SIZE + PAGE_SIZE);
             return Err(e);
         }
+        k.hw.flush_tlb(pid, Some(va));
     }
     Ok(result(SyscallResult::MemoryRange, &[virt, size]))
 }

@@ -132,6 +132,8 @@ fn map_kernel() -> [u32; ENTRIES] {
     root.0[0x3ff] = pte::entry(board::RAM_BASE + 0x80_0000, global | pte::R | pte::W);
     debug_assert_eq!(FIRST_KERNEL_SLOT, 0x3fc);
     csr::set_address_space(hw::virt_to_phys(address_of(root)), 0);
+    // The boot table's entries (ASID 0 too) must not outlive it.
+    csr::flush_tlb(0, None);
     root.0
 }
 

@@ -58,12 +58,19 @@ pub fn enable_interrupts() {
     unsafe { asm!("csrs sie, {0}", in(reg) SIE_STIE | SIE_SEIE) };
 }
 
-/// Switches to the address space with root table `root_pa`, ASID `asid`.
+/// Switches to the address space with root table `root_pa`, ASID `asid`,
+/// unless it is the current one. No TLB flush: each address space has its
+/// own ASID, and the kernel flushes an ASID before a PID is used again.
 pub fn set_address_space(root_pa: usize, asid: u8) {
     let satp = (1 << 31) | ((asid as usize) << 22) | (root_pa >> 12);
-    // SAFETY: every root table maps the kernel identically (the same global
-    // entries), so the code and data in use stay mapped across the switch.
-    unsafe { asm!("csrw satp, {0}", "sfence.vma", in(reg) satp) };
+    let current: usize;
+    // SAFETY: reading satp has no side effects.
+    unsafe { asm!("csrr {0}, satp", out(reg) current) };
+    if current != satp {
+        // SAFETY: every root table maps the kernel identically (the same
+        // global entries), so the code and data in use stay mapped.
+        unsafe { asm!("csrw satp, {0}", in(reg) satp) };
+    }
 }
 
 /// Forgets cached translations: of one page, or of a whole address space.
