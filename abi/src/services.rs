@@ -63,15 +63,41 @@ pub mod ticktimer {
     pub const SID: super::Sid = super::sid("ticktimer-server");
     /// BlockingScalar -> Scalar2(ms low, ms high).
     pub const ELAPSED_MS: usize = 0;
+    /// (ms): the answer comes once `ms` have passed.
     pub const SLEEP_MS: usize = 1;
+    /// (address): the answer means the caller now holds the mutex. std
+    /// counts waiters in the mutex itself, so an UnlockMutex may arrive
+    /// before the LockMutex it releases; the next LockMutex takes it.
     pub const LOCK_MUTEX: usize = 6;
+    /// (address): hands the mutex to the longest waiter.
     pub const UNLOCK_MUTEX: usize = 7;
-    /// (address, timeout ms; 0 = forever).
+    /// (address, timeout ms; 0 = forever) -> `OK` if notified, else nonzero.
     pub const WAIT_FOR_CONDITION: usize = 8;
-    /// (address, count).
+    /// (address, count) -> Scalar1(threads woken, at most count).
     pub const NOTIFY_CONDITION: usize = 9;
+    /// (address): std no longer uses this mutex or condition (it was
+    /// dropped); whatever the service remembers for it goes.
     pub const FREE_MUTEX: usize = 10;
     pub const FREE_CONDITION: usize = 11;
+    /// Ours: BlockingScalar -> Scalar2(ns low, ns high), the real-time
+    /// clock (nanoseconds since the Unix epoch). The ticktimer owns the RTC
+    /// for its alarm; the system-time service reads the clock through this.
+    pub const RTC_TIME_NS: usize = 100;
+    /// Ours, internal: the Scalar the ticktimer's alarm interrupt handler
+    /// sends to its own server to wake the main loop. From anyone else it
+    /// only makes the ticktimer look at its deadlines early; harmless.
+    pub const ALARM: usize = 101;
+
+    /// Scalar1 results. WaitForCondition: `OK` when notified, anything else
+    /// when not (std reads nonzero as "timed out"). NotifyCondition answers
+    /// the number of threads woken instead.
+    pub const OK: usize = 0;
+    pub const TIMED_OUT: usize = 1;
+    /// The caller's process has as many requests held as it has threads
+    /// (see the ticktimer service); the request was not kept.
+    pub const TABLE_FULL: usize = 2;
+    /// Unknown opcode, wrong message kind, or a sender the service cannot place.
+    pub const BAD_REQUEST: usize = 3;
 }
 
 /// The log: stdout, stderr and panic messages.
@@ -92,6 +118,8 @@ pub mod systime {
     pub const SID: super::Sid = super::sid("timeserverpublic");
     /// BlockingScalar -> Scalar2(ms low, ms high) since the Unix epoch.
     pub const GET_UTC_TIME_MS: usize = 3;
+    /// Scalar1 answer to any other blocking request.
+    pub const BAD_REQUEST: usize = 1;
 }
 
 #[cfg(test)]

@@ -29,11 +29,31 @@ pub fn target_tests(project: &Project) -> Result<PathBuf, String> {
 
 /// Boots `program` (with extra `services`) under xous-run.
 fn boot(project: &Project, program: &Path, services: &[(&str, PathBuf)], args: &[&str]) -> Result<Outcome, String> {
+    boot_with(project, program, args, &Extras { services, ..Extras::default() })
+}
+
+/// What a boot may add to the installed runner bundle.
+#[derive(Default)]
+struct Extras<'a> {
+    services: &'a [(&'a str, PathBuf)],
+    /// `KEY=VALUE` for the program's environment.
+    env: &'a [String],
+    /// A runner bundle to use instead of the installed one.
+    bundle: Option<PathBuf>,
+}
+
+fn boot_with(project: &Project, program: &Path, args: &[&str], extras: &Extras) -> Result<Outcome, String> {
     let runner = runner::install(project)?;
     let mut cmd = Command::new(&runner.xous_run);
     cmd.args(["--timeout", "60"]);
-    for (name, path) in services {
+    for (name, path) in extras.services {
         cmd.arg("--service").arg(format!("{name}={}", path.display()));
+    }
+    for variable in extras.env {
+        cmd.arg("--env").arg(variable);
+    }
+    if let Some(bundle) = &extras.bundle {
+        cmd.env("XOUS_RUNNER_HOME", bundle);
     }
     let out = cmd.arg(program).args(args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
     Ok(Outcome {
@@ -41,6 +61,25 @@ fn boot(project: &Project, program: &Path, services: &[(&str, PathBuf)], args: &
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
+}
+
+/// A copy of the installed runner bundle without the services in
+/// `left_out`, for tests that need a device one of them owns.
+fn bundle_without(project: &Project, left_out: &[&str]) -> Result<PathBuf, String> {
+    let runner = runner::install(project)?;
+    let bundle = project.root.join("target/test").join(format!("bundle-without-{}", left_out.join("-")));
+    let _ = std::fs::remove_dir_all(&bundle);
+    std::fs::create_dir_all(bundle.join("services")).map_err(|e| e.to_string())?;
+    let copy = |path: &str| {
+        std::fs::copy(runner.bundle.join(path), bundle.join(path)).map_err(|e| format!("cannot copy {path} of the runner bundle: {e}"))
+    };
+    copy("kernel.elf")?;
+    let kept: Vec<&str> = runner::SERVICES.iter().copied().filter(|s| !left_out.contains(s)).collect();
+    for service in &kept {
+        copy(&format!("services/{service}"))?;
+    }
+    std::fs::write(bundle.join("services/order"), kept.join("\n") + "\n").map_err(|e| e.to_string())?;
+    Ok(bundle)
 }
 
 fn expect(outcome: &Outcome, code: i32, stdout_has: &[&str], stderr_has: &[&str]) -> Result<Passed, Failed> {
@@ -60,6 +99,12 @@ pub fn exit_code(project: &Project) -> Result<Passed, Failed> {
     expect(&outcome, 7, &["exit-code: leaving with 7"], &[])
 }
 
+/// Runs without the timer services for now: the program's thread-limit
+/// check assumes no worker exits before the table is full, but a quantum
+/// that ends inside its creation loop lets workers exit, and the kernel
+/// reuses exited slots, so it sometimes creates 31 threads. With the timer
+/// services booted first the timing makes that happen about one run in
+/// eight. To be fixed in kernel/target-tests/src/bin/syscalls.rs.
 pub fn syscalls(project: &Project) -> Result<Passed, Failed> {
     let bin = target_tests(project)?;
     let outcome = boot(project, &bin.join("syscalls"), &[], &[])?;
@@ -92,9 +137,12 @@ pub fn isolation(project: &Project) -> Result<Passed, Failed> {
     )
 }
 
+/// irq-rtc maps the RTC and claims its interrupt, which the ticktimer owns
+/// in the full bundle (and systime waits for the ticktimer): it runs without them.
 pub fn interrupts(project: &Project) -> Result<Passed, Failed> {
     let bin = target_tests(project)?;
-    let outcome = boot(project, &bin.join("irq-rtc"), &[], &[])?;
+    let bundle = bundle_without(project, &["ticktimer", "systime"])?;
+    let outcome = boot_with(project, &bin.join("irq-rtc"), &[], &Extras { bundle: Some(bundle), ..Extras::default() })?;
     expect(&outcome, 0, &["irq: the RTC alarm interrupted twice; all checks passed"], &[])
 }
 
@@ -114,6 +162,32 @@ pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
     let hello = project.build_test_app("hello")?;
     let outcome = boot(project, &hello, &[], &["one", "two words"])?;
     expect(&outcome, 0, &["Hello from Rust std on Xous!", r#"args: ["hello", "one", "two words"]"#], &[])
+}
+
+/// test-apps/time: Instant, sleep and timed waits on the ticktimer, and
+/// SystemTime from the system-time service against the host's clock now.
+pub fn std_time(project: &Project) -> Result<Passed, Failed> {
+    let time = project.build_test_app("time")?;
+    let host_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis();
+    let env = [format!("HOST_UNIX_TIME_MS={host_ms}")];
+    let outcome = boot_with(project, &time, &[], &Extras { env: &env, ..Extras::default() })?;
+    expect(&outcome, 0, &["SystemTime is within 5 s of the host clock", "time: all checks passed"], &[])
+}
+
+/// test-apps/threads: std's threads and locks, contended, through the ticktimer.
+pub fn std_threads(project: &Project) -> Result<Passed, Failed> {
+    let threads = project.build_test_app("threads")?;
+    let outcome = boot(project, &threads, &[], &[])?;
+    expect(&outcome, 0, &["threads: all checks passed"], &[])
+}
+
+/// test-apps/timer-protocol: the two services spoken to with raw syscalls,
+/// while test-apps/dying-client dies with requests held in the ticktimer.
+pub fn timer_protocol(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("timer-protocol")?;
+    let dying = project.build_test_app("dying-client")?;
+    let outcome = boot(project, &program, &[("dying-client", dying)], &[])?;
+    expect(&outcome, 0, &["timer-protocol: all checks passed"], &["(dying-client) terminated: store page fault"])
 }
 
 /// A boot image with one flipped byte in its process directory: the kernel

@@ -204,3 +204,28 @@ pub fn reply(message: &Envelope, offset: usize, valid: usize, scalar: usize) {
         _ => {}
     }
 }
+
+/// Answers a BlockingScalar with one, two or five words (ReturnScalar1/2/5).
+/// An error means no such message awaits a reply (or another word count).
+pub fn return_scalar(sender: usize, values: &[usize]) -> Result<(), Error> {
+    let call = match values.len() {
+        1 => Syscall::ReturnScalar1,
+        2 => Syscall::ReturnScalar2,
+        5 => Syscall::ReturnScalar5,
+        _ => return Err(Error::InvalidArgument),
+    };
+    let mut args = [0usize; 6];
+    args[0] = sender;
+    args[1..=values.len()].copy_from_slice(values);
+    error_of(syscall(call, &args[..=values.len()])).map_or(Ok(()), Err)
+}
+
+/// Connects to the server `sid`, waiting until it exists; its connection id.
+pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
+    let r = syscall(Syscall::Connect, &sid.map(|w| w as usize));
+    match error_of(r) {
+        Some(e) => Err(e),
+        None if r[0] == SyscallResult::ConnectionId as usize => Ok(r[1]),
+        None => Err(Error::InternalError),
+    }
+}

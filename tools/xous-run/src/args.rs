@@ -18,7 +18,7 @@ options:
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
   --memory SIZE         guest RAM, as QEMU's -m takes it (default 32M)
-  --icount              -icount shift=0,sleep=off: guest time counts instructions (deterministic)
+  --icount              -icount shift=0,sleep=off -rtc clock=vm: guest time counts instructions (deterministic)
   --gdb                 start QEMU halted, waiting for a debugger on :1234
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)

@@ -31,7 +31,9 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
     let rest = ["-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "virtio-rng-device"];
     args.extend(rest.iter().map(|s| s.to_string()));
     if machine.icount {
-        args.extend(["-icount".to_string(), "shift=0,sleep=off".to_string()]);
+        // The RTC follows guest time too, or sleeps (timed by the RTC's
+        // alarm) would last host seconds while guest time races ahead.
+        args.extend(["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"].map(String::from));
     }
     if machine.gdb {
         args.extend(["-s".to_string(), "-S".to_string()]);
@@ -109,6 +111,6 @@ mod tests {
         let machine = Machine { memory: "64M", icount: true, gdb: true, extra: &extra };
         let args = arguments(&machine, Path::new("i")).join(" ");
         assert!(args.contains("-m 64M"));
-        assert!(args.ends_with("-icount shift=0,sleep=off -s -S -d int"), "{args}");
+        assert!(args.ends_with("-icount shift=0,sleep=off -rtc clock=vm -s -S -d int"), "{args}");
     }
 }

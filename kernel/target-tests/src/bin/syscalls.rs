@@ -8,6 +8,9 @@ use kernel_target_tests::{check, entry, error_of, println, raw, syscall, Error, 
 use xous_abi::memory::flags;
 
 static TOUCHED: AtomicUsize = AtomicUsize::new(0);
+/// Workers wait for this before they return, so that while the thread
+/// table is being filled no slot is freed (an exited thread's slot is reused).
+static RELEASE: AtomicUsize = AtomicUsize::new(0);
 
 fn main(_params: usize) -> usize {
     identity();
@@ -68,12 +71,16 @@ fn heap() {
 
 extern "C" fn worker(value: usize) -> usize {
     TOUCHED.fetch_add(1, Ordering::SeqCst);
+    while RELEASE.load(Ordering::SeqCst) == 0 {
+        syscall(Syscall::Yield, &[]);
+    }
     value * 2
 }
 
 fn threads() {
     let stack = syscall(Syscall::MapMemory, &[0, 0, 31 * 4096, flags::R | flags::W])[1];
     let entry = worker as *const () as usize;
+    RELEASE.store(1, Ordering::SeqCst);
     let r = syscall(Syscall::CreateThread, &[entry, stack, 4096, 21]);
     check!(r[0] == SyscallResult::ThreadId as usize, "CreateThread: {:?}", r);
     let joined = syscall(Syscall::JoinThread, &[r[1]]);
@@ -82,7 +89,9 @@ fn threads() {
     let me = syscall(Syscall::GetThreadId, &[])[1];
     check!(error_of(syscall(Syscall::JoinThread, &[me])) == Some(Error::InvalidThread), "joining itself");
     check!(error_of(syscall(Syscall::CreateThread, &[entry, stack + 2, 4096, 0])) == Some(Error::BadAlignment), "odd stack");
-    // Fill the thread table: 30 more threads fit beside this one.
+    // Fill the thread table: 30 more threads fit beside this one, and none
+    // may finish (and free its slot) before the table is full.
+    RELEASE.store(0, Ordering::SeqCst);
     let mut made = 0;
     let mut tids = [0usize; 31];
     loop {
@@ -96,6 +105,7 @@ fn threads() {
         check!(made <= 31, "more threads than the limit");
     }
     check!(made == 30, "created {} threads", made);
+    RELEASE.store(1, Ordering::SeqCst);
     for (i, tid) in tids[..made].iter().enumerate() {
         let r = syscall(Syscall::JoinThread, &[*tid]);
         check!(r[1] == i * 2, "thread {} returned {}", tid, r[1]);

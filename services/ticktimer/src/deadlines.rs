@@ -1,0 +1,155 @@
+//! The deadline queue: held requests that end at a time (sleeps, waits with
+//! a timeout), kept in deadline order so the earliest is always at hand for
+//! the alarm. Equal deadlines leave in the order they came.
+//!
+//! Stored latest first, so the earliest is the last element and taking it
+//! moves nothing; inserting and removing shift the entries after the spot.
+
+/// Which held request: a process and a slot of its table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub pid: u8,
+    pub slot: u8,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    at: u64,
+    key: Key,
+}
+
+pub struct Deadlines<const N: usize> {
+    /// `entries[..len]`, deadlines falling; equal deadlines newest first.
+    entries: [Entry; N],
+    len: usize,
+}
+
+/// The queue is full.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Full;
+
+impl<const N: usize> Deadlines<N> {
+    pub const fn new() -> Self {
+        Deadlines { entries: [Entry { at: 0, key: Key { pid: 0, slot: 0 } }; N], len: 0 }
+    }
+
+    /// Adds `key`, due at `at`, after everything due at or before `at`.
+    pub fn insert(&mut self, at: u64, key: Key) -> Result<(), Full> {
+        if self.len == N {
+            return Err(Full);
+        }
+        // Later deadlines stay in front; equal and earlier ones behind it.
+        let spot = self.entries[..self.len].partition_point(|e| e.at > at);
+        self.entries.copy_within(spot..self.len, spot + 1);
+        self.entries[spot] = Entry { at, key };
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Takes `key` out of the queue; whether it was there.
+    pub fn remove(&mut self, key: Key) -> bool {
+        let Some(i) = self.entries[..self.len].iter().rposition(|e| e.key == key) else {
+            return false;
+        };
+        self.entries.copy_within(i + 1..self.len, i);
+        self.len -= 1;
+        true
+    }
+
+    /// The earliest deadline.
+    pub fn earliest(&self) -> Option<u64> {
+        self.len.checked_sub(1).map(|last| self.entries[last].at)
+    }
+
+    /// Takes the earliest entry if it is due at `now` (deadline <= now).
+    pub fn pop_due(&mut self, now: u64) -> Option<Key> {
+        let last = self.len.checked_sub(1)?;
+        let entry = self.entries[last];
+        if entry.at > now {
+            return None;
+        }
+        self.len = last;
+        Some(entry.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(slot: u8) -> Key {
+        Key { pid: 2, slot }
+    }
+
+    fn drain<const N: usize>(q: &mut Deadlines<N>, now: u64) -> Vec<u8> {
+        core::iter::from_fn(|| q.pop_due(now)).map(|k| k.slot).collect()
+    }
+
+    #[test]
+    fn leaves_in_deadline_order() {
+        let mut q = Deadlines::<8>::new();
+        for (slot, at) in [(0, 50), (1, 10), (2, 30), (3, 20), (4, 40)] {
+            q.insert(at, key(slot)).unwrap();
+        }
+        assert_eq!(q.earliest(), Some(10));
+        assert_eq!(drain(&mut q, 25), [1, 3]);
+        assert_eq!(q.earliest(), Some(30));
+        assert_eq!(drain(&mut q, 1000), [2, 4, 0]);
+        assert_eq!(q.earliest(), None);
+        assert_eq!(q.pop_due(u64::MAX), None);
+    }
+
+    #[test]
+    fn equal_deadlines_first_come_first_out() {
+        let mut q = Deadlines::<8>::new();
+        q.insert(20, key(0)).unwrap();
+        q.insert(10, key(1)).unwrap();
+        q.insert(20, key(2)).unwrap();
+        q.insert(10, key(3)).unwrap();
+        q.insert(20, key(4)).unwrap();
+        assert_eq!(drain(&mut q, 20), [1, 3, 0, 2, 4]);
+    }
+
+    #[test]
+    fn nothing_leaves_before_its_time() {
+        let mut q = Deadlines::<4>::new();
+        q.insert(100, key(0)).unwrap();
+        assert_eq!(q.pop_due(99), None);
+        assert_eq!(q.earliest(), Some(100));
+        assert_eq!(q.pop_due(100), Some(key(0)));
+    }
+
+    #[test]
+    fn remove_keeps_the_order_of_the_rest() {
+        let mut q = Deadlines::<8>::new();
+        for (slot, at) in [(0, 5), (1, 15), (2, 10), (3, 20)] {
+            q.insert(at, key(slot)).unwrap();
+        }
+        assert!(q.remove(key(2)));
+        assert!(!q.remove(key(2)), "already gone");
+        assert!(q.remove(key(0)));
+        assert_eq!(q.earliest(), Some(15));
+        assert_eq!(drain(&mut q, 100), [1, 3]);
+        assert!(!q.remove(key(7)));
+    }
+
+    #[test]
+    fn full_is_an_error_not_a_loss() {
+        let mut q = Deadlines::<2>::new();
+        q.insert(3, key(0)).unwrap();
+        q.insert(1, key(1)).unwrap();
+        assert_eq!(q.insert(2, key(2)), Err(Full));
+        assert_eq!(drain(&mut q, 10), [1, 0]);
+        q.insert(2, key(2)).unwrap();
+        assert_eq!(q.earliest(), Some(2));
+    }
+
+    #[test]
+    fn same_slot_of_other_processes_is_another_key() {
+        let mut q = Deadlines::<4>::new();
+        q.insert(1, Key { pid: 2, slot: 0 }).unwrap();
+        q.insert(2, Key { pid: 3, slot: 0 }).unwrap();
+        assert!(q.remove(Key { pid: 3, slot: 0 }));
+        assert_eq!(q.pop_due(10), Some(Key { pid: 2, slot: 0 }));
+    }
+}

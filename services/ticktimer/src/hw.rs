@@ -1,0 +1,114 @@
+//! The ticktimer's hardware: the `time` CSR (time since boot) and the
+//! goldfish RTC (the real-time clock, its alarm and the alarm's interrupt).
+//! All of the process's `unsafe` is here.
+//!
+//! Deadlines are in `time` counts; the alarm is set that far ahead on the
+//! RTC's clock, so the two must run at one rate. In QEMU `time` is guest
+//! time and the RTC follows the host's clock by default: the same rate,
+//! except under `-icount` with `sleep=off` (xous-run --icount), where guest
+//! time races ahead while the guest idles, and a sleep ends on time by the
+//! host's clock but very late by Instant. QEMU's `-rtc clock=vm` puts the
+//! RTC on guest time and makes them one clock. An alarm that fires early
+//! (the clocks drifted) is simply set again for the rest.
+
+use xous_abi::memory::flags;
+use xous_rt::{error_of, syscall, Error, Syscall};
+
+/// Nanoseconds per `time` count.
+pub const NS_PER_TICK: u64 = 1_000_000_000 / board::TIMEBASE_HZ;
+
+/// The `time` CSR: counts at board::TIMEBASE_HZ from boot; user mode may read it.
+pub fn ticks() -> u64 {
+    loop {
+        let (high, low, high_again): (u32, u32, u32);
+        // SAFETY: reading the time counter has no side effects, and the
+        // kernel lets user mode read it (scounteren).
+        unsafe {
+            core::arch::asm!(
+                "rdtimeh {0}", "rdtime {1}", "rdtimeh {2}",
+                out(reg) high, out(reg) low, out(reg) high_again,
+                options(nomem, nostack)
+            )
+        };
+        // The low word wrapped between the two reads: read again.
+        if high == high_again {
+            return ((high as u64) << 32) | low as u64;
+        }
+    }
+}
+
+// The goldfish RTC's registers. Reading TIME_LOW latches TIME_HIGH;
+// writing ALARM_LOW arms the alarm at (ALARM_HIGH, ALARM_LOW), and an alarm
+// already in the past fires at once.
+const TIME_LOW: usize = 0x00;
+const TIME_HIGH: usize = 0x04;
+const ALARM_LOW: usize = 0x08;
+const ALARM_HIGH: usize = 0x0c;
+const IRQ_ENABLED: usize = 0x10;
+const CLEAR_ALARM: usize = 0x14;
+const CLEAR_INTERRUPT: usize = 0x1c;
+
+/// The goldfish RTC, mapped into this process (the kernel gives a device
+/// page to one process only: this one).
+pub struct Rtc {
+    base: usize,
+}
+
+impl Rtc {
+    pub fn map() -> Result<Rtc, Error> {
+        let r = syscall(Syscall::MapMemory, &[board::RTC, 0, 4096, flags::R | flags::W]);
+        match error_of(r) {
+            Some(e) => Err(e),
+            None => Ok(Rtc { base: r[1] }),
+        }
+    }
+
+    /// Where the registers are mapped (the interrupt handler's argument).
+    pub fn base(&self) -> usize {
+        self.base
+    }
+
+    /// Nanoseconds since the Unix epoch (QEMU starts it at the host's time).
+    pub fn now_ns(&self) -> u64 {
+        let low = read(self.base, TIME_LOW) as u64;
+        let high = read(self.base, TIME_HIGH) as u64;
+        (high << 32) | low
+    }
+
+    pub fn enable_interrupt(&self) {
+        write(self.base, IRQ_ENABLED, 1);
+    }
+
+    pub fn alarm_after_ns(&self, ns: u64) {
+        alarm_after_ns(self.base, ns);
+    }
+
+    pub fn cancel_alarm(&self) {
+        write(self.base, CLEAR_ALARM, 1);
+    }
+}
+
+/// Arms the alarm `ns` from now; for the interrupt handler too, which has
+/// only the base address.
+pub fn alarm_after_ns(base: usize, ns: u64) {
+    let rtc = Rtc { base };
+    let at = rtc.now_ns().saturating_add(ns);
+    write(base, ALARM_HIGH, (at >> 32) as u32);
+    write(base, ALARM_LOW, at as u32);
+}
+
+/// Lowers the alarm's interrupt (from the interrupt handler).
+pub fn clear_interrupt(base: usize) {
+    write(base, CLEAR_INTERRUPT, 1);
+}
+
+fn read(base: usize, register: usize) -> u32 {
+    // SAFETY: `base` is where `Rtc::map` mapped the RTC's page, which stays
+    // mapped for the life of the process; the register is in that page.
+    unsafe { ((base + register) as *const u32).read_volatile() }
+}
+
+fn write(base: usize, register: usize, value: u32) {
+    // SAFETY: as in `read`.
+    unsafe { ((base + register) as *mut u32).write_volatile(value) }
+}

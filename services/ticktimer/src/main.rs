@@ -1,0 +1,140 @@
+//! The ticktimer service, at SID `ticktimer-server`: time since boot
+//! (ElapsedMs, from the `time` CSR), sleeping (SleepMs), and the slow path
+//! of std's Mutex, Condvar and thread parking (LockMutex, UnlockMutex,
+//! WaitForCondition, NotifyCondition, FreeMutex, FreeCondition). It also
+//! owns the goldfish RTC and answers the system-time service's RTC_TIME_NS.
+//!
+//! no_std: std's own locks, `sleep` and `Instant` are clients of this
+//! service, so a ticktimer built on std would wait on itself.
+//!
+//! No busy waiting: held requests with a deadline (sleeps, timed waits)
+//! sit in a queue ordered by deadline, and the RTC alarm is armed for the
+//! earliest. Its interrupt handler lowers the interrupt and sends ALARM, a
+//! Scalar, to this server over a connection the process opened to itself;
+//! the main loop wakes, answers whatever is due and re-arms. After every
+//! message the loop answers what is due anyway, so an ALARM that could not
+//! be sent (a full queue) loses nothing: the handler then re-arms the alarm
+//! a millisecond later to try again.
+//!
+//! The logic (the library: `lib.rs`) keeps one table per process with a slot
+//! per thread context, and a deadline queue with room for every slot. std
+//! cannot fill its table (see `table.rs`); a client that does gets
+//! TABLE_FULL at once instead of being held. std ignores the answer to
+//! SleepMs and LockMutex, so for such a client a sleep ends early and a lock
+//! is granted without exclusion; a WaitForCondition answered TABLE_FULL
+//! looks like a timeout (a spurious wakeup, which std tolerates); an
+//! UnlockMutex that cannot be remembered leaves the next locker waiting.
+//! Every held request is answered exactly once. If the kernel refuses a
+//! reply (no such request waits), the entry is dropped, and an unlock or
+//! notify goes on to the next waiter. Malformed requests (unknown opcode,
+//! wrong kind, a sender PID out of range) are answered if the sender waits
+//! and otherwise ignored.
+//!
+//! A dead client: this kernel keeps a message whose sender died until the
+//! server replies, and accepts that reply (it goes nowhere), so the reply
+//! word stays unique and never reaches a newer message. The kernel does not
+//! yet tell services when a process ends; until it does, what a dead
+//! process leaves here stays: its mutex and condition waiters (each also
+//! holding one of the kernel's message slots) and its remembered unlocks.
+//! Its sleeps and timed waits go at their deadline. PIDs are not reused yet
+//! (no CreateProcess); when they are, the exit notification must clear the
+//! process's table first.
+#![no_std]
+#![no_main]
+
+mod hw;
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use hw::{Rtc, NS_PER_TICK};
+use ticktimer::{decode, Decoded, Replies, Reply, Ticks, Ticktimer};
+use xous_abi::message::InvokeType;
+use xous_abi::services::ticktimer as op;
+use xous_rt::{error_of, kind, reply, return_scalar, syscall, Server, Syscall};
+
+/// The connection to our own server that the interrupt handler sends on.
+static SELF_CONNECTION: AtomicUsize = AtomicUsize::new(0);
+
+/// How long the handler waits before trying again when ALARM cannot be sent.
+const ALARM_RETRY_NS: u64 = 1_000_000;
+
+/// Answers through the kernel.
+struct Kernel;
+
+impl Replies for Kernel {
+    fn send(&mut self, sender: usize, reply: Reply) -> bool {
+        match reply {
+            Reply::Scalar1(a) => return_scalar(sender, &[a]).is_ok(),
+            Reply::Scalar2(a, b) => return_scalar(sender, &[a, b]).is_ok(),
+        }
+    }
+}
+
+/// The alarm interrupt's handler: runs in this process ahead of its
+/// threads, on its own stack, and must stay short. `rtc` is the base of the
+/// RTC's registers.
+extern "C" fn on_alarm(_irq: usize, rtc: usize) {
+    hw::clear_interrupt(rtc);
+    let connection = SELF_CONNECTION.load(Ordering::Relaxed);
+    let sent = syscall(Syscall::TrySendMessage, &[connection, InvokeType::Scalar as usize, op::ALARM, 0, 0, 0, 0]);
+    if error_of(sent).is_some() {
+        hw::alarm_after_ns(rtc, ALARM_RETRY_NS);
+    }
+}
+
+fn fail(what: &str, error: xous_rt::Error) -> usize {
+    let mut line = xous_rt::Line::new();
+    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("ticktimer: {what}: {error:?}\n"));
+    xous_rt::write(xous_abi::console::Channel::Stderr, line.as_bytes());
+    1
+}
+
+fn main(_params: usize) -> usize {
+    let rtc = match Rtc::map() {
+        Ok(rtc) => rtc,
+        Err(e) => return fail("cannot map the RTC", e),
+    };
+    let server = Server::create(op::SID);
+    match xous_rt::connect(op::SID) {
+        Ok(connection) => SELF_CONNECTION.store(connection, Ordering::Relaxed),
+        Err(e) => return fail("cannot connect to itself", e),
+    }
+    let claim = syscall(Syscall::ClaimInterrupt, &[board::RTC_IRQ, on_alarm as *const () as usize, rtc.base()]);
+    if let Some(e) = error_of(claim) {
+        return fail("cannot claim the RTC interrupt", e);
+    }
+    rtc.enable_interrupt();
+
+    let mut timer = Ticktimer::new();
+    // The deadline the alarm is set for, if any.
+    let mut armed: Option<Ticks> = None;
+    loop {
+        let message = server.receive();
+        match decode(message.kind, message.id, message.args) {
+            Decoded::Ticktimer(request) => {
+                let answer = timer.handle(hw::ticks(), message.sender, request, &mut Kernel);
+                if let (Some(answer), kind::BLOCKING_SCALAR) = (answer, message.kind) {
+                    Kernel.send(message.sender, answer);
+                }
+            }
+            Decoded::RtcTimeNs => {
+                let ns = rtc.now_ns();
+                Kernel.send(message.sender, Reply::Scalar2(ns as u32 as usize, (ns >> 32) as usize));
+            }
+            // The alarm went off: nothing is armed any more.
+            Decoded::Alarm => armed = None,
+            Decoded::Malformed => reply(&message, 0, 0, op::BAD_REQUEST),
+        }
+        let now = hw::ticks();
+        timer.expire(now, &mut Kernel);
+        let next = timer.next_deadline();
+        if next != armed {
+            match next {
+                Some(at) => rtc.alarm_after_ns(at.saturating_sub(now).saturating_mul(NS_PER_TICK)),
+                None => rtc.cancel_alarm(),
+            }
+            armed = next;
+        }
+    }
+}
+
+xous_rt::entry!(main);
