@@ -51,6 +51,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: an exception handler repairs a fault and the thread retries", target_checks::exception_handler),
     ("on QEMU: the name server: register, connect by name, wait for a name, bad requests", target_checks::names),
     ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
+    ("on QEMU: the demo of ./x run (threads, channel, mutex, sleep, clocks)", target_checks::demo),
     ("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock", target_checks::std_time),
     ("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped", target_checks::std_threads),
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),

@@ -17,7 +17,7 @@ usage: ./x <command>
 
   setup   install packages, build the sysroot, link the `xous` toolchain (./x itself),
           then build and install the kernel, the services and xous-run
-  run     boot the demo on QEMU: the kernel, the services and test-apps/hello
+  run     boot the demo on QEMU: the kernel, the services and test-apps/demo
   test    run every test; the last line is `tests: N passed, M failed`
   bench [kernel|sysroot]
           measure into target/bench.json (docs/benchmarks.md): the kernel in
@@ -51,20 +51,20 @@ fn fail(message: &str) -> ! {
     std::process::exit(1);
 }
 
-/// The demo: an ordinary std program, built with cargo for the target,
-/// booted with the kernel and the services under QEMU by xous-run.
+/// The demo: an ordinary std program (threads, a channel, a mutex, sleep,
+/// both clocks), built with cargo for the target, booted with the kernel
+/// and the services under QEMU by xous-run.
 fn run(project: &Project) -> Result<(), String> {
     let runner = runner::install(project)?;
-    let hello = project.build_test_app("hello")?;
-    let info = elf::inspect(&hello)?;
+    let demo = project.build_test_app("demo")?;
+    let info = elf::inspect(&demo)?;
     println!("toolchain `xous`: {} ({})", project.toolchain.display(), project.rust_version()?);
-    println!("test-apps/hello for {}: {info}", project::XOUS_TARGET);
-    println!("booting it: {} {} from the repository", runner.xous_run.display(), hello.display());
+    println!("test-apps/demo for {}: {info}", project::XOUS_TARGET);
+    println!("booting it: {} {}", runner.xous_run.display(), demo.display());
     println!("----");
     let status = std::process::Command::new(&runner.xous_run)
         .args(["--timeout", "60"])
-        .arg(&hello)
-        .args(["from", "./x", "run"])
+        .arg(&demo)
         .status()
         .map_err(|e| format!("cannot run {}: {e}", runner.xous_run.display()))?;
     println!("----");

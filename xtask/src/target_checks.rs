@@ -158,6 +158,13 @@ pub fn names(project: &Project) -> Result<Passed, Failed> {
     expect(&outcome, 0, &["names: all checks passed"], &[])
 }
 
+/// What `./x run` shows must work: the demo ends well.
+pub fn demo(project: &Project) -> Result<Passed, Failed> {
+    let demo = project.build_test_app("demo")?;
+    let outcome = boot(project, &demo, &[], &[])?;
+    expect(&outcome, 0, &["demo: thread 4 slept 80 ms, summed 1..=4000 = 8002000", "demo: total 15005000 after"], &[])
+}
+
 pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
     let hello = project.build_test_app("hello")?;
     let outcome = boot(project, &hello, &[], &["one", "two words"])?;
