@@ -52,6 +52,11 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: the name server: register, connect by name, wait for a name, bad requests", target_checks::names),
     ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
     ("on QEMU: the demo of ./x run (threads, channel, mutex, sleep, clocks)", target_checks::demo),
+    ("on QEMU: std panic: message on stderr, exit code 101", target_checks::std_panic),
+    ("on QEMU: std process::exit(7) is xous-run's exit code", target_checks::std_exit),
+    ("on QEMU: std args and environment from xous-run's arguments and --env", target_checks::std_args_env),
+    ("on QEMU: std heap: mixed allocations, repeated, stay bounded", target_checks::std_alloc),
+    ("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
     ("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock", target_checks::std_time),
     ("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped", target_checks::std_threads),
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),
@@ -156,6 +161,54 @@ fn outside_crate_builds(_project: &Project) -> Result<Passed, Failed> {
     let info = elf::inspect(&exe);
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(info?.to_string().into())
+}
+
+/// The README's runner configuration, used as a user would: `cargo +xous
+/// test` of a crate outside the repository runs its tests on QEMU; one
+/// failing test makes it exit non-zero.
+fn outside_crate_tests(_project: &Project) -> Result<Passed, Failed> {
+    let scratch = std::env::temp_dir().join(format!("xous-outside-tests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let result = run_outside_tests(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn run_outside_tests(scratch: &Path) -> Result<Passed, Failed> {
+    let write = |path: &Path, text: &str| {
+        std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let krate = scratch.join("adder");
+    write(&krate.join("Cargo.toml"), "[package]\nname = \"adder\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")?;
+    write(
+        &krate.join(".cargo/config.toml"),
+        "[build]\ntarget = \"riscv32imac-unknown-xous-elf\"\n\n[target.riscv32imac-unknown-xous-elf]\nrunner = \"xous-run\"\n",
+    )?;
+    let tests = "pub fn add(a: u64, b: u64) -> u64 { a + b }\n\
+        #[cfg(test)]\nmod tests {\n\
+        #[test] fn adds() { assert_eq!(super::add(2, 2), 4); }\n\
+        #[test] fn in_a_thread() { assert_eq!(std::thread::spawn(|| super::add(20, 22)).join().unwrap(), 42); }\n\
+        #[test] #[should_panic(expected = \"boom\")] fn unwinds() { panic!(\"boom\"); }\n}\n";
+    write(&krate.join("src/lib.rs"), tests)?;
+    let cargo_test = || {
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(&krate).args(["+xous", "test"]).env_remove("RUSTC").env_remove("RUSTDOC").env_remove("CARGO");
+        cmd.output().map_err(|e| format!("cannot run cargo +xous test: {e}"))
+    };
+    let passing = cargo_test()?;
+    let stdout = String::from_utf8_lossy(&passing.stdout);
+    if !passing.status.success() || !stdout.contains("test result: ok. 3 passed; 0 failed") {
+        return Err(format!("cargo +xous test failed ({}):\n{stdout}\n{}", passing.status, String::from_utf8_lossy(&passing.stderr)).into());
+    }
+    write(&krate.join("src/failing.rs"), "#[test] fn fails() { assert_eq!(1 + 1, 3); }\n")?;
+    write(&krate.join("src/lib.rs"), &format!("{tests}#[cfg(test)]\nmod failing;\n"))?;
+    let failing = cargo_test()?;
+    let stdout = String::from_utf8_lossy(&failing.stdout);
+    if failing.status.success() || !stdout.contains("3 passed; 1 failed") {
+        return Err(format!("a failing test did not fail the run ({}):\n{stdout}", failing.status).into());
+    }
+    Ok(Passed::from("3 tests pass on QEMU; with a failing one added, cargo exits non-zero".to_string()))
 }
 
 fn second_setup_is_a_no_op(project: &Project) -> Result<Passed, Failed> {

@@ -158,6 +158,31 @@ pub fn names(project: &Project) -> Result<Passed, Failed> {
     expect(&outcome, 0, &["names: all checks passed"], &[])
 }
 
+pub fn std_panic(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("panic")?;
+    let outcome = boot(project, &program, &[], &[])?;
+    expect(&outcome, 101, &["panic: about to panic"], &["panicked at", "deliberate panic with None and a number 42"])
+}
+
+pub fn std_exit(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("exit")?;
+    let outcome = boot(project, &program, &[], &[])?;
+    expect(&outcome, 7, &["exit: leaving with 7"], &[])
+}
+
+pub fn std_args_env(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("args-env")?;
+    let env = ["GREETING=hello world".to_string(), "EMPTY=".to_string()];
+    let outcome = boot_with(project, &program, &["a", "b c"], &Extras { env: &env, ..Extras::default() })?;
+    expect(&outcome, 0, &["args-env: all checks passed"], &[])
+}
+
+pub fn std_alloc(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("alloc")?;
+    let outcome = boot(project, &program, &[], &[])?;
+    expect(&outcome, 0, &["alloc: all checks passed"], &[])
+}
+
 /// What `./x run` shows must work: the demo ends well.
 pub fn demo(project: &Project) -> Result<Passed, Failed> {
     let demo = project.build_test_app("demo")?;
