@@ -57,6 +57,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: std args and environment from xous-run's arguments and --env", target_checks::std_args_env),
     ("on QEMU: std heap: mixed allocations, repeated, stay bounded", target_checks::std_alloc),
     ("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
+    ("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
     ("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock", target_checks::std_time),
     ("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped", target_checks::std_threads),
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),

@@ -14,6 +14,8 @@ pub struct Project {
     pub toolchain: PathBuf,
     /// The sysroot-builder binary `./x` built and ran.
     pub builder: PathBuf,
+    /// The linked `xous-upstream` toolchain: the same, with no overlay.
+    pub upstream: PathBuf,
 }
 
 impl Project {
@@ -27,6 +29,7 @@ impl Project {
             root: Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ is in the root").to_path_buf(),
             toolchain: var("XOUS_TOOLCHAIN")?,
             builder: var("XOUS_SYSROOT_BUILDER")?,
+            upstream: var("XOUS_UPSTREAM_TOOLCHAIN")?,
         })
     }
 
@@ -47,9 +50,21 @@ impl Project {
 
     /// Builds one of test-apps/ (release) and returns the path of its ELF.
     pub fn build_test_app(&self, name: &str) -> Result<PathBuf, String> {
+        self.build_test_app_against(name, &self.toolchain, "target")
+    }
+
+    /// The same, against the pristine std (`xous-upstream`), in a target
+    /// directory of its own.
+    pub fn build_test_app_upstream(&self, name: &str) -> Result<PathBuf, String> {
+        self.build_test_app_against(name, &self.upstream, "target-upstream")
+    }
+
+    fn build_test_app_against(&self, name: &str, toolchain: &Path, target_dir: &str) -> Result<PathBuf, String> {
         let dir = self.root.join("test-apps");
-        run(self.cargo().current_dir(&dir).args(["build", "--release", "--locked", "-p", name]))?;
-        Ok(dir.join("target").join(XOUS_TARGET).join("release").join(name))
+        let mut cmd = Command::new(toolchain.join("bin/cargo"));
+        cmd.env("RUSTC", toolchain.join("bin/rustc")).env("RUSTDOC", toolchain.join("bin/rustdoc"));
+        run(cmd.current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))?;
+        Ok(dir.join(target_dir).join(XOUS_TARGET).join("release").join(name))
     }
 }
 

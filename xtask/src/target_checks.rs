@@ -159,39 +159,57 @@ pub fn names(project: &Project) -> Result<Passed, Failed> {
 }
 
 pub fn std_panic(project: &Project) -> Result<Passed, Failed> {
-    let program = project.build_test_app("panic")?;
+    std_panic_with(project, project.build_test_app("panic")?)
+}
+
+fn std_panic_with(project: &Project, program: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &program, &[], &[])?;
     expect(&outcome, 101, &["panic: about to panic"], &["panicked at", "deliberate panic with None and a number 42"])
 }
 
 pub fn std_exit(project: &Project) -> Result<Passed, Failed> {
-    let program = project.build_test_app("exit")?;
+    std_exit_with(project, project.build_test_app("exit")?)
+}
+
+fn std_exit_with(project: &Project, program: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &program, &[], &[])?;
     expect(&outcome, 7, &["exit: leaving with 7"], &[])
 }
 
 pub fn std_args_env(project: &Project) -> Result<Passed, Failed> {
-    let program = project.build_test_app("args-env")?;
+    std_args_env_with(project, project.build_test_app("args-env")?)
+}
+
+fn std_args_env_with(project: &Project, program: PathBuf) -> Result<Passed, Failed> {
     let env = ["GREETING=hello world".to_string(), "EMPTY=".to_string()];
     let outcome = boot_with(project, &program, &["a", "b c"], &Extras { env: &env, ..Extras::default() })?;
     expect(&outcome, 0, &["args-env: all checks passed"], &[])
 }
 
 pub fn std_alloc(project: &Project) -> Result<Passed, Failed> {
-    let program = project.build_test_app("alloc")?;
+    std_alloc_with(project, project.build_test_app("alloc")?)
+}
+
+fn std_alloc_with(project: &Project, program: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &program, &[], &[])?;
     expect(&outcome, 0, &["alloc: all checks passed"], &[])
 }
 
 /// What `./x run` shows must work: the demo ends well.
 pub fn demo(project: &Project) -> Result<Passed, Failed> {
-    let demo = project.build_test_app("demo")?;
+    demo_with(project, project.build_test_app("demo")?)
+}
+
+fn demo_with(project: &Project, demo: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &demo, &[], &[])?;
     expect(&outcome, 0, &["demo: thread 4 slept 80 ms, summed 1..=4000 = 8002000", "demo: total 15005000 after"], &[])
 }
 
 pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
-    let hello = project.build_test_app("hello")?;
+    std_hello_with(project, project.build_test_app("hello")?)
+}
+
+fn std_hello_with(project: &Project, hello: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &hello, &[], &["one", "two words"])?;
     expect(&outcome, 0, &["Hello from Rust std on Xous!", r#"args: ["hello", "one", "two words"]"#], &[])
 }
@@ -199,7 +217,10 @@ pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
 /// test-apps/time: Instant, sleep and timed waits on the ticktimer, and
 /// SystemTime from the system-time service against the host's clock now.
 pub fn std_time(project: &Project) -> Result<Passed, Failed> {
-    let time = project.build_test_app("time")?;
+    std_time_with(project, project.build_test_app("time")?)
+}
+
+fn std_time_with(project: &Project, time: PathBuf) -> Result<Passed, Failed> {
     let host_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis();
     let env = [format!("HOST_UNIX_TIME_MS={host_ms}")];
     let outcome = boot_with(project, &time, &[], &Extras { env: &env, ..Extras::default() })?;
@@ -208,7 +229,10 @@ pub fn std_time(project: &Project) -> Result<Passed, Failed> {
 
 /// test-apps/threads: std's threads and locks, contended, through the ticktimer.
 pub fn std_threads(project: &Project) -> Result<Passed, Failed> {
-    let threads = project.build_test_app("threads")?;
+    std_threads_with(project, project.build_test_app("threads")?)
+}
+
+fn std_threads_with(project: &Project, threads: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &threads, &[], &[])?;
     expect(&outcome, 0, &["threads: all checks passed"], &[])
 }
@@ -252,5 +276,34 @@ pub fn malformed_image(project: &Project) -> Result<Passed, Failed> {
         Ok(Passed::from(text.lines().find_map(|l| l.find("kernel:").map(|at| l[at..].to_string())).unwrap_or_default()))
     } else {
         Err(Failed::from(format!("expected a refusal with exit 254, got {:?}: {text}", out.status.code())))
+    }
+}
+
+/// The std programs above, built against the pristine sysroot (the library
+/// source with no overlay, toolchain `xous-upstream`): our kernel and
+/// services must run the std that ships with the compiler, unmodified.
+pub fn std_contract_on_upstream(project: &Project) -> Result<Passed, Failed> {
+    type Check = fn(&Project, PathBuf) -> Result<Passed, Failed>;
+    let apps: [(&str, Check); 8] = [
+        ("hello", std_hello_with),
+        ("demo", demo_with),
+        ("panic", std_panic_with),
+        ("exit", std_exit_with),
+        ("args-env", std_args_env_with),
+        ("alloc", std_alloc_with),
+        ("time", std_time_with),
+        ("threads", std_threads_with),
+    ];
+    let mut failures = Vec::new();
+    for (app, check) in apps {
+        let program = project.build_test_app_upstream(app)?;
+        if let Err(failed) = check(project, program) {
+            failures.push(format!("{app}: {}", failed.why));
+        }
+    }
+    if failures.is_empty() {
+        Ok(Passed { note: format!("{} programs on xous-upstream", apps.len()), tests: apps.len() })
+    } else {
+        Err(Failed { why: failures.join("\n"), tests: failures.len() })
     }
 }
