@@ -45,6 +45,12 @@ _start:
     csrw    0x31a, t0
 
     la      t0, boot_root           # physical: the MMU is off
+    li      t1, 4096                # zero it first: it is not part of the image
+    add     t1, t1, t0
+6:  sw      zero, 0(t0)
+    addi    t0, t0, 4
+    bltu    t0, t1, 6b
+    la      t0, boot_root
     li      t1, 0x200000ef          # megapage RAM_BASE, V R W X G A D
     li      t2, 2048
     add     t2, t2, t0
@@ -84,7 +90,7 @@ _start:
     j       3b
     .option pop
 
-    .section .data.boot_root, "aw"
+    .section .boot_root, "aw", @nobits
     .balign 4096
 boot_root:
     .zero 4096
