@@ -51,15 +51,51 @@ pub struct Message {
     pub orphaned: bool,
 }
 
+/// One server's queue: the slots of its messages waiting to be received,
+/// oldest first (so sending and receiving never scan the message pool).
+#[derive(Clone, Copy)]
+struct Fifo {
+    slots: [u16; QUEUE_DEPTH],
+    head: usize,
+    len: usize,
+}
+
+impl Fifo {
+    const EMPTY: Fifo = Fifo { slots: [0; QUEUE_DEPTH], head: 0, len: 0 };
+
+    fn push(&mut self, slot: usize) -> bool {
+        if self.len == QUEUE_DEPTH {
+            return false;
+        }
+        self.slots[(self.head + self.len) % QUEUE_DEPTH] = slot as u16;
+        self.len += 1;
+        true
+    }
+
+    fn front(&self) -> Option<usize> {
+        (self.len > 0).then(|| self.slots[self.head] as usize)
+    }
+
+    /// Takes `slot` out, wherever it is in the queue.
+    fn remove(&mut self, slot: usize) {
+        let Some(at) = (0..self.len).find(|i| self.slots[(self.head + i) % QUEUE_DEPTH] as usize == slot) else { return };
+        for i in at..self.len - 1 {
+            self.slots[(self.head + i) % QUEUE_DEPTH] = self.slots[(self.head + i + 1) % QUEUE_DEPTH];
+        }
+        self.len -= 1;
+    }
+}
+
 pub struct Ipc {
     pub servers: [Option<Server>; MAX_SERVERS],
     pub messages: [Slot<Message>; MAX_MESSAGES],
+    queues: [Fifo; MAX_SERVERS],
     next_seq: u32,
 }
 
 impl Ipc {
     pub const fn new() -> Ipc {
-        Ipc { servers: [None; MAX_SERVERS], messages: [Slot::Empty; MAX_MESSAGES], next_seq: 0 }
+        Ipc { servers: [None; MAX_SERVERS], messages: [Slot::Empty; MAX_MESSAGES], queues: [Fifo::EMPTY; MAX_SERVERS], next_seq: 0 }
     }
 
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
@@ -78,7 +114,19 @@ impl Ipc {
     }
 
     pub fn queued(&self, server: u8) -> usize {
-        self.messages.iter().filter_map(Slot::as_ref).filter(|m| m.server == server && m.stage == Stage::Queued).count()
+        self.queues[server as usize].len
+    }
+
+    /// Message `slot` leaves its server's queue (it is delivered, or dropped).
+    pub fn unqueue(&mut self, slot: usize) {
+        if let Some(m) = self.messages[slot].get().filter(|m| m.stage == Stage::Queued) {
+            self.queues[m.server as usize].remove(slot);
+        }
+    }
+
+    /// Forgets every message queued for `server` (it is closing).
+    pub fn clear_queue(&mut self, server: u8) {
+        self.queues[server as usize] = Fifo::EMPTY;
     }
 
     /// Puts a message in the pool; `None` when the server's queue or the pool is full.
@@ -87,6 +135,7 @@ impl Ipc {
             return None;
         }
         let slot = self.messages.iter().position(Slot::is_empty)?;
+        self.queues[server as usize].push(slot);
         self.next_seq = self.next_seq.wrapping_add(1);
         self.messages[slot] = Slot::Full(Message {
             server,
@@ -103,12 +152,7 @@ impl Ipc {
 
     /// The oldest queued message for `server`.
     pub fn oldest_queued(&self, server: u8) -> Option<usize> {
-        self.messages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| m.get().filter(|m| m.server == server && m.stage == Stage::Queued).map(|m| (i, m.seq)))
-            .max_by_key(|(_, seq)| self.next_seq.wrapping_sub(*seq))
-            .map(|(i, _)| i)
+        self.queues[server as usize].front()
     }
 
     /// The reply address of message `slot` as the server sees it.
@@ -144,10 +188,17 @@ mod tests {
         assert_eq!(ipc.find_server(&[9, 9, 9, 9]), None);
         let first = ipc.enqueue(s, t(3), InvokeType::Scalar, 10, [0; 4]).unwrap();
         let second = ipc.enqueue(s, t(3), InvokeType::Scalar, 11, [0; 4]).unwrap();
+        let third = ipc.enqueue(s, t(3), InvokeType::Scalar, 12, [0; 4]).unwrap();
         assert_eq!(ipc.oldest_queued(s), Some(first));
+        ipc.unqueue(first);
         ipc.messages[first] = Slot::Empty;
         assert_eq!(ipc.oldest_queued(s), Some(second));
-        for _ in 1..QUEUE_DEPTH {
+        ipc.unqueue(third);
+        ipc.messages[third] = Slot::Empty;
+        ipc.unqueue(second);
+        ipc.messages[second] = Slot::Empty;
+        assert_eq!((ipc.oldest_queued(s), ipc.queued(s)), (None, 0), "removed from the middle and the end");
+        for _ in 0..QUEUE_DEPTH {
             assert!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]).is_some());
         }
         assert_eq!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]), None, "queue full");

@@ -218,6 +218,9 @@ fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> 
         server_va = map_into_server(k, receiver.pid, m.sender.pid, m.args[0], m.args[1], m.kind)?;
         words[0] = server_va;
     }
+    // Mapped (or nothing to map): only now does it leave the queue, so a
+    // message that could not be mapped stays queued, not lost.
+    k.ipc.unqueue(slot);
     if m.kind.blocks_sender() {
         k.ipc.messages[slot].as_mut().expect("live").stage = Stage::Delivered { server_va };
     } else {
@@ -396,6 +399,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
         }
     }
     k.ipc.servers[index as usize] = None;
+    k.ipc.clear_queue(index);
     for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
         if let Some(p) = k.procs.get_mut(pid) {
             for c in p.connections.iter_mut().filter(|c| **c == index as u16 + 1) {
@@ -417,7 +421,10 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
     for slot in 0..MAX_MESSAGES {
         let Some(m) = k.ipc.messages[slot].get().filter(|m| m.sender.pid == pid) else { continue };
         match m.stage {
-            Stage::Queued => k.ipc.messages[slot] = Slot::Empty,
+            Stage::Queued => {
+                k.ipc.unqueue(slot);
+                k.ipc.messages[slot] = Slot::Empty;
+            }
             Stage::Delivered { server_va } => {
                 if m.kind.is_memory() {
                     // The server still holds these frames: they become its
