@@ -38,6 +38,7 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     let mut metrics = Vec::new();
     if kernel {
         metrics.extend(kernel_bench::measure(project)?);
+        metrics.extend(crate::std_bench::measure(project)?);
     }
     if sysroot {
         metrics.push(sysroot_cold_build(project)?);
@@ -90,7 +91,8 @@ fn json_number(value: f64) -> String {
     if value.fract() == 0.0 {
         format!("{value:.0}")
     } else {
-        format!("{value:.1}")
+        // Up to three decimals (ratios need them), without trailing zeros.
+        format!("{value:.3}").trim_end_matches('0').to_string()
     }
 }
 

@@ -84,22 +84,22 @@ fn run_programs(runner: &Runner, bundle: &Path, bin: &Path) -> Result<Vec<u64>, 
     if !out.status.success() {
         return Err(failed(format!("xous-run exited with {:?}", out.status.code())));
     }
-    parse_results(&stdout).map_err(failed)
+    parse_results(&stdout, MEASURED).map_err(failed)
 }
 
-/// The `bench: NAME=VALUE` lines: each name of `MEASURED` exactly once, no other.
-fn parse_results(stdout: &str) -> Result<Vec<u64>, String> {
-    let mut values: Vec<Option<u64>> = vec![None; MEASURED.len()];
+/// The `bench: NAME=VALUE` lines: each name of `measured` exactly once, no other.
+pub fn parse_results(stdout: &str, measured: &[(&str, Goal)]) -> Result<Vec<u64>, String> {
+    let mut values: Vec<Option<u64>> = vec![None; measured.len()];
     for line in stdout.lines() {
         let Some(result) = line.trim().strip_prefix("bench: ") else { continue };
         let (name, value) = result.split_once('=').ok_or_else(|| format!("malformed line `{line}`"))?;
-        let index = MEASURED.iter().position(|(known, _)| *known == name).ok_or_else(|| format!("unknown metric `{name}`"))?;
+        let index = measured.iter().position(|(known, _)| *known == name).ok_or_else(|| format!("unknown metric `{name}`"))?;
         let value = value.parse().map_err(|_| format!("`{line}`: not a number"))?;
         if values[index].replace(value).is_some() {
             return Err(format!("{name} reported twice"));
         }
     }
-    let missing: Vec<&str> = MEASURED.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((name, _), _)| *name).collect();
+    let missing: Vec<&str> = measured.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((name, _), _)| *name).collect();
     if !missing.is_empty() {
         return Err(format!("no result for {}", missing.join(", ")));
     }
@@ -178,12 +178,12 @@ mod tests {
     fn parses_every_result_once() {
         let out = "kernel says hi\nbench: null_syscall=1\nbench: scalar_roundtrip=2\nbench: lend_mut_4k_roundtrip=3\n\
                    bench: lend_mut_64k_roundtrip=4\nbench: thread_create_join=5\nbench: boot_to_first_process=6\n";
-        assert_eq!(parse_results(out).unwrap(), [1, 2, 3, 4, 5, 6]);
-        let missing = parse_results("bench: null_syscall=1\n").unwrap_err();
+        assert_eq!(parse_results(out, MEASURED).unwrap(), [1, 2, 3, 4, 5, 6]);
+        let missing = parse_results("bench: null_syscall=1\n", MEASURED).unwrap_err();
         assert!(missing.contains("no result for scalar_roundtrip"), "{missing}");
-        assert!(parse_results(&format!("{out}bench: null_syscall=1\n")).unwrap_err().contains("twice"));
-        assert!(parse_results("bench: nul_syscall=1\n").unwrap_err().contains("unknown metric"));
-        assert!(parse_results("bench: null_syscall=x\n").unwrap_err().contains("not a number"));
+        assert!(parse_results(&format!("{out}bench: null_syscall=1\n"), MEASURED).unwrap_err().contains("twice"));
+        assert!(parse_results("bench: nul_syscall=1\n", MEASURED).unwrap_err().contains("unknown metric"));
+        assert!(parse_results("bench: null_syscall=x\n", MEASURED).unwrap_err().contains("not a number"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod elf;
 mod kernel_bench;
 mod project;
 mod runner;
+mod std_bench;
 mod target_checks;
 
 use project::Project;
