@@ -140,8 +140,10 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_whole_or_one_decimal() {
+    fn numbers_are_whole_or_up_to_three_decimals() {
         assert_eq!(json_number(150.0), "150");
-        assert_eq!(json_number(85.26), "85.3");
+        assert_eq!(json_number(85.26), "85.26");
+        assert_eq!(json_number(0.99849), "0.998");
+        assert_eq!(json_number(84.2), "84.2");
     }
 }
