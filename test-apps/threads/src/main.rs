@@ -4,27 +4,13 @@
 //! ticktimer) and verifies the result: counts, exclusion, order, wakeups.
 //! Prints one line per check and exits 1 if any failed.
 
+use checks::Checks;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex, Once, OnceLock, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
-
-struct Checks {
-    failed: usize,
-}
-
-impl Checks {
-    fn check(&mut self, ok: bool, what: String) {
-        if ok {
-            println!("ok: {what}");
-        } else {
-            println!("FAILED: {what}");
-            self.failed += 1;
-        }
-    }
-}
 
 const THREADS: usize = 8;
 
@@ -379,7 +365,7 @@ fn park_unpark(c: &mut Checks) {
 }
 
 fn main() {
-    let mut c = Checks { failed: 0 };
+    let mut c = Checks::new("threads");
     mutex_counter(&mut c);
     condvar_queue(&mut c);
     condvar_gate(&mut c);
@@ -390,10 +376,5 @@ fn main() {
     thread_locals(&mut c);
     scoped_and_named(&mut c);
     park_unpark(&mut c);
-    if c.failed == 0 {
-        println!("threads: all checks passed");
-    } else {
-        println!("threads: {} checks failed", c.failed);
-        std::process::exit(1);
-    }
+    c.finish();
 }

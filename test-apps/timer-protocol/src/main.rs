@@ -7,6 +7,7 @@
 //! are below the program's text, so no std object of this program has them.
 //! Prints one line per check and exits 1 if any failed.
 
+use checks::Checks;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -76,21 +77,6 @@ fn lend(cid: usize, id: usize) -> usize {
     // SAFETY: allocated above with this layout, and back from the loan.
     unsafe { std::alloc::dealloc(page, layout) };
     r[0]
-}
-
-struct Checks {
-    failed: usize,
-}
-
-impl Checks {
-    fn check(&mut self, ok: bool, what: String) {
-        if ok {
-            println!("ok: {what}");
-        } else {
-            println!("FAILED: {what}");
-            self.failed += 1;
-        }
-    }
 }
 
 /// Runs `request` on a thread; returns whether it was still blocked after
@@ -209,7 +195,7 @@ fn clocks(c: &mut Checks, t: usize, s: usize) {
 }
 
 fn main() {
-    let mut c = Checks { failed: 0 };
+    let mut c = Checks::new("timer-protocol");
     let t = connect(tt::SID);
     let s = connect(systime::SID);
     clocks(&mut c, t, s);
@@ -222,10 +208,5 @@ fn main() {
     thread::sleep(Duration::from_millis(20));
     let took = before.elapsed().as_millis();
     c.check((20..20 + SLACK_MS).contains(&took), format!("afterwards std's sleep(20 ms) took {took} ms"));
-    if c.failed == 0 {
-        println!("timer-protocol: all checks passed");
-    } else {
-        println!("timer-protocol: {} checks failed", c.failed);
-        std::process::exit(1);
-    }
+    c.finish();
 }
