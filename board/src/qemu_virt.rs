@@ -30,6 +30,20 @@ pub fn is_user_device(pa: usize) -> bool {
 }
 /// goldfish RTC (interrupt 11).
 pub const RTC: usize = 0x0010_1000;
+
+/// The goldfish RTC's registers (offsets in its page). Time is nanoseconds
+/// since the Unix epoch; reading TIME_LOW latches TIME_HIGH; writing
+/// ALARM_LOW arms the alarm at (ALARM_HIGH, ALARM_LOW), and an alarm
+/// already in the past fires at once.
+pub mod rtc {
+    pub const TIME_LOW: usize = 0x00;
+    pub const TIME_HIGH: usize = 0x04;
+    pub const ALARM_LOW: usize = 0x08;
+    pub const ALARM_HIGH: usize = 0x0c;
+    pub const IRQ_ENABLED: usize = 0x10;
+    pub const CLEAR_ALARM: usize = 0x14;
+    pub const CLEAR_INTERRUPT: usize = 0x1c;
+}
 /// virtio-mmio slot 0 (interrupt 1); slot n at + n * 0x1000 (interrupt 1 + n).
 pub const VIRTIO_FIRST: usize = 0x1000_1000;
 

@@ -37,16 +37,7 @@ pub fn ticks() -> u64 {
     }
 }
 
-// The goldfish RTC's registers. Reading TIME_LOW latches TIME_HIGH;
-// writing ALARM_LOW arms the alarm at (ALARM_HIGH, ALARM_LOW), and an alarm
-// already in the past fires at once.
-const TIME_LOW: usize = 0x00;
-const TIME_HIGH: usize = 0x04;
-const ALARM_LOW: usize = 0x08;
-const ALARM_HIGH: usize = 0x0c;
-const IRQ_ENABLED: usize = 0x10;
-const CLEAR_ALARM: usize = 0x14;
-const CLEAR_INTERRUPT: usize = 0x1c;
+use board::rtc::{ALARM_HIGH, ALARM_LOW, CLEAR_ALARM, CLEAR_INTERRUPT, IRQ_ENABLED, TIME_HIGH, TIME_LOW};
 
 /// The goldfish RTC, mapped into this process (the kernel gives a device
 /// page to one process only: this one).

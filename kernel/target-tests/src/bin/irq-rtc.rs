@@ -10,14 +10,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel_target_tests::{check, entry, error_of, println, syscall, Error, Syscall, SyscallResult};
 use xous_abi::memory::flags;
 
-const RTC: usize = 0x0010_1000;
-const RTC_IRQ: usize = 11;
-const TIME_LOW: usize = 0x00;
-const TIME_HIGH: usize = 0x04;
-const ALARM_LOW: usize = 0x08;
-const ALARM_HIGH: usize = 0x0c;
-const IRQ_ENABLED: usize = 0x10;
-const CLEAR_INTERRUPT: usize = 0x1c;
+use board::rtc::{ALARM_HIGH, ALARM_LOW, CLEAR_INTERRUPT, IRQ_ENABLED, TIME_HIGH, TIME_LOW};
+use board::{RTC, RTC_IRQ};
 
 static FIRED: AtomicUsize = AtomicUsize::new(0);
 static SEEN_IRQ: AtomicUsize = AtomicUsize::new(0);
