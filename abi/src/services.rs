@@ -122,6 +122,17 @@ pub mod systime {
     pub const BAD_REQUEST: usize = 1;
 }
 
+/// Random numbers from the machine's entropy device (ours; std's random
+/// source will use it).
+pub mod rng {
+    pub const SID: super::Sid = super::sid("xous-entropy-src");
+    /// MutableBorrow of whole pages: `valid` = bytes wanted (at most the
+    /// buffer); the reply fills them and answers valid = bytes filled.
+    pub const FILL: usize = 0;
+    /// BlockingScalar -> Scalar2(low, high): 64 random bits.
+    pub const U64: usize = 1;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ pub const IRQ_COUNT: usize = 96;
 /// Device pages user processes may map (drivers): the goldfish RTC and the
 /// eight virtio-mmio slots. The UART, test device and PLIC stay the kernel's.
 pub fn is_user_device(pa: usize) -> bool {
-    pa == RTC || (VIRTIO_FIRST..VIRTIO_FIRST + 8 * 0x1000).contains(&pa)
+    pa == RTC || (VIRTIO_FIRST..VIRTIO_FIRST + VIRTIO_SLOTS * 0x1000).contains(&pa)
 }
 /// goldfish RTC (interrupt 11).
 pub const RTC: usize = 0x0010_1000;
@@ -46,6 +46,7 @@ pub mod rtc {
 }
 /// virtio-mmio slot 0 (interrupt 1); slot n at + n * 0x1000 (interrupt 1 + n).
 pub const VIRTIO_FIRST: usize = 0x1000_1000;
+pub const VIRTIO_SLOTS: usize = 8;
 
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;

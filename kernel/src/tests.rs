@@ -300,3 +300,15 @@ fn an_exception_handler_gets_the_fault_and_retries_it() {
     k.fault(t, Fault::StorePage, 0x1_2004, 0x10);
     assert!(k.procs.get(t.pid).is_none(), "a fault in the handler is fatal");
 }
+
+#[test]
+fn virt_to_phys_backs_and_reports_the_frame() {
+    let (mut k, t) = booted();
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R | flags::W])[1];
+    let r = call(&mut k, t, &[Syscall::VirtToPhys as usize, va + 0x10]);
+    assert_eq!(r[0], SyscallResult::Scalar1 as usize);
+    let frame = pte::address(k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, va));
+    assert_eq!(r[1], frame + 0x10, "the page was backed and its frame reported");
+    assert_eq!(head(call(&mut k, t, &[Syscall::VirtToPhys as usize, 0x5000_0000])), err(Error::BadAddress));
+    assert_eq!(head(call(&mut k, t, &[Syscall::VirtToPhys as usize, 0xff40_0000])), err(Error::BadAddress));
+}

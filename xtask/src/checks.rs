@@ -50,6 +50,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: a device interrupt handled in a process, device mappings", target_checks::interrupts),
     ("on QEMU: an exception handler repairs a fault and the thread retries", target_checks::exception_handler),
     ("on QEMU: the name server: register, connect by name, wait for a name, bad requests", target_checks::names),
+    ("on QEMU: the entropy service (virtio-rng): random pages and values, bad requests", target_checks::rng),
     ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
     ("on QEMU: the demo of ./x run (threads, channel, mutex, sleep, clocks)", target_checks::demo),
     ("on QEMU: std panic: message on stderr, exit code 101", target_checks::std_panic),

@@ -205,6 +205,12 @@ fn demo_with(project: &Project, demo: PathBuf) -> Result<Passed, Failed> {
     expect(&outcome, 0, &["demo: thread 4 slept 80 ms, summed 1..=4000 = 8002000", "demo: total 15005000 after"], &[])
 }
 
+pub fn rng(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("rng-client"), &[], &[])?;
+    expect(&outcome, 0, &["rng: all checks passed"], &[])
+}
+
 pub fn std_hello(project: &Project) -> Result<Passed, Failed> {
     std_hello_with(project, project.build_test_app("hello")?)
 }

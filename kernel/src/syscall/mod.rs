@@ -135,6 +135,7 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usi
         Syscall::ReturnScalar5 => ipc::return_scalar(k, t.pid, a[1], &a[2..7]).into(),
         Syscall::ReplyAndReceiveNext => ipc::reply_and_receive_next(k, t, a),
         Syscall::SetExceptionHandler => set_exception_handler(k, t.pid, a[1], a[2]).into(),
+        Syscall::VirtToPhys => virt_to_phys(k, t.pid, a[1]).into(),
         _ => Outcome::Reply(error(Error::UnhandledSyscall)),
     }
 }
@@ -267,6 +268,26 @@ fn set_exception_handler<P: Platform>(k: &mut Kernel<P>, pid: u8, pc: usize, sp:
     let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
     p.exception_handler = (pc != 0).then_some((pc, sp));
     Ok(ok())
+}
+
+/// VirtToPhys(address) -> Scalar1(physical address): for drivers, which
+/// hand devices the physical addresses of their buffers (virtio DMA). A
+/// page never touched is backed first. Errors: BadAddress (not mapped).
+fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize) -> Result<[usize; 8], Error> {
+    if va >= memory::USER_END {
+        return Err(Error::BadAddress);
+    }
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    let page = va & !(PAGE_SIZE - 1);
+    let mut e = space.entry(&mut k.hw, page);
+    if pte::is_lazy(e) {
+        k.map_fresh(pid, page, e & pte::RWX)?;
+        e = space.entry(&mut k.hw, page);
+    }
+    if !pte::is_leaf(e) || e & pte::U == 0 {
+        return Err(Error::BadAddress);
+    }
+    Ok(scalar1(pte::address(e) + va % PAGE_SIZE))
 }
 
 /// Room left below the top of user memory for the main thread's stack and

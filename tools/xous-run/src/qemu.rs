@@ -28,7 +28,12 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
     let mut args: Vec<String> =
         ["-M", "virt", "-bios", "none", "-m", machine.memory, "-kernel"].iter().map(|s| s.to_string()).collect();
     args.push(image.display().to_string());
-    let rest = ["-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "virtio-rng-device"];
+    // Modern (virtio 1.x) register layout for every virtio-mmio device:
+    // the drivers in services/virtio speak only that.
+    let rest = [
+        "-display", "none", "-monitor", "none", "-serial", "stdio",
+        "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device",
+    ];
     args.extend(rest.iter().map(|s| s.to_string()));
     if machine.icount {
         // The RTC follows guest time too, or sleeps (timed by the RTC's
@@ -105,7 +110,7 @@ mod tests {
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
-            "-M virt -bios none -m 32M -kernel /tmp/i.img -display none -monitor none -serial stdio -device virtio-rng-device"
+            "-M virt -bios none -m 32M -kernel /tmp/i.img -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device"
         );
         let extra = ["-d".to_string(), "int".to_string()];
         let machine = Machine { memory: "64M", icount: true, gdb: true, extra: &extra };
