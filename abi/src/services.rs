@@ -44,8 +44,10 @@ pub mod names {
     pub const NAME_MAX_LENGTH: usize = 64;
     /// Ours (services register their names): MutableBorrow of one page with
     /// the name as for a connect, then the server's SID as four u32 LE at
-    /// 68..84. The reply writes a u32 result at 0..4.
-    pub const REGISTER: usize = 1;
+    /// 68..84. The reply writes a u32 result at 0..4. Numbered apart from
+    /// Xous's own name-server opcodes (0 Register and 1 Lookup carry
+    /// rkyv-serialised requests), so those can be served beside it later.
+    pub const REGISTER: usize = 0x100;
     /// Offsets in the request page.
     pub const LENGTH_AT: usize = 64;
     pub const SID_AT: usize = 68;
