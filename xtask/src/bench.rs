@@ -10,6 +10,54 @@ use crate::project::{output, Project};
 use std::process::Command;
 use std::time::Instant;
 
+/// Runs a bench program twice (`command` makes the xous-run command) and
+/// reads each `measured` metric from its `bench: NAME=VALUE` lines; a value
+/// that differs between the runs is a warning, and marked. Metrics named
+/// `*_us` are guest microseconds, the others retired instructions.
+pub fn measure_twice(what: &str, measured: &[(&str, Goal)], command: &dyn Fn() -> Command) -> Result<Vec<Metric>, String> {
+    eprintln!("x bench: {what} benchmarks on QEMU (two runs) ...");
+    let run = || -> Result<Vec<u64>, String> {
+        let out = command().output().map_err(|e| format!("cannot run xous-run: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let failed = |why: String| {
+            format!("the {what} benchmarks failed: {why}\n--- stdout\n{stdout}--- stderr\n{}", String::from_utf8_lossy(&out.stderr))
+        };
+        if !out.status.success() {
+            return Err(failed(format!("xous-run exited with {:?}", out.status.code())));
+        }
+        parse_results(&stdout, measured).map_err(failed)
+    };
+    let (first, second) = (run()?, run()?);
+    let mut metrics = Vec::new();
+    for (((name, goal), value), again) in measured.iter().zip(first).zip(second) {
+        if again != value {
+            eprintln!("x bench: warning: {name} is not deterministic: {value} then {again}");
+        }
+        let unit = if name.ends_with("_us") { "us" } else { "instr" };
+        metrics.push(Metric { name: name.to_string(), value: value as f64, unit, goal: *goal, repeatable: again == value });
+    }
+    Ok(metrics)
+}
+
+/// The `bench: NAME=VALUE` lines: each name of `measured` exactly once, no other.
+pub fn parse_results(stdout: &str, measured: &[(&str, Goal)]) -> Result<Vec<u64>, String> {
+    let mut values: Vec<Option<u64>> = vec![None; measured.len()];
+    for line in stdout.lines() {
+        let Some(result) = line.trim().strip_prefix("bench: ") else { continue };
+        let (name, value) = result.split_once('=').ok_or_else(|| format!("malformed line `{line}`"))?;
+        let index = measured.iter().position(|(known, _)| *known == name).ok_or_else(|| format!("unknown metric `{name}`"))?;
+        let value = value.parse().map_err(|_| format!("`{line}`: not a number"))?;
+        if values[index].replace(value).is_some() {
+            return Err(format!("{name} reported twice"));
+        }
+    }
+    let missing: Vec<&str> = measured.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((name, _), _)| *name).collect();
+    if !missing.is_empty() {
+        return Err(format!("no result for {}", missing.join(", ")));
+    }
+    Ok(values.into_iter().flatten().collect())
+}
+
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub enum Goal {
     /// Met when the value is at most this.

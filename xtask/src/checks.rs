@@ -151,11 +151,6 @@ fn outside_crate_builds(_project: &Project) -> Result<Passed, Failed> {
     let scratch = std::env::temp_dir().join(format!("xous-outside-crate-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
-    let user_cargo = |dir: &Path| {
-        let mut cmd = Command::new("cargo");
-        cmd.current_dir(dir).env_remove("RUSTC").env_remove("RUSTDOC").env_remove("CARGO");
-        cmd
-    };
     output(user_cargo(&scratch).args(["+xous", "new", "--quiet", "hi"]))?;
     let crate_dir = scratch.join("hi");
     output(user_cargo(&crate_dir).args(["+xous", "build", "--release", "--target", XOUS_TARGET]))?;
@@ -163,6 +158,14 @@ fn outside_crate_builds(_project: &Project) -> Result<Passed, Failed> {
     let info = elf::inspect(&exe);
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(info?.to_string().into())
+}
+
+/// `cargo` as a user outside the repository runs it: rustup's proxy,
+/// without the environment ./x set up for the project.
+fn user_cargo(dir: &Path) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(dir).env_remove("RUSTC").env_remove("RUSTDOC").env_remove("CARGO");
+    cmd
 }
 
 /// The README's runner configuration, used as a user would: `cargo +xous
@@ -194,9 +197,7 @@ fn run_outside_tests(scratch: &Path) -> Result<Passed, Failed> {
         #[test] #[should_panic(expected = \"boom\")] fn unwinds() { panic!(\"boom\"); }\n}\n";
     write(&krate.join("src/lib.rs"), tests)?;
     let cargo_test = || {
-        let mut cmd = Command::new("cargo");
-        cmd.current_dir(&krate).args(["+xous", "test"]).env_remove("RUSTC").env_remove("RUSTDOC").env_remove("CARGO");
-        cmd.output().map_err(|e| format!("cannot run cargo +xous test: {e}"))
+        user_cargo(&krate).args(["+xous", "test"]).output().map_err(|e| format!("cannot run cargo +xous test: {e}"))
     };
     let passing = cargo_test()?;
     let stdout = String::from_utf8_lossy(&passing.stdout);

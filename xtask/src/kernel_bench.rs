@@ -3,7 +3,7 @@
 //! QEMU with an exact instruction counter; the release kernel's size; and
 //! its lines of code. docs/benchmarks.md says what each metric means.
 
-use crate::bench::{Goal, Metric};
+use crate::bench::{measure_twice, Goal, Metric};
 use crate::project::Project;
 use crate::runner::{self, Runner};
 use crate::{elf, target_checks};
@@ -27,16 +27,7 @@ pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     let runner = runner::install(project)?;
     let bin = target_checks::target_tests(project)?;
     let bundle = boot_first_bundle(project, &runner, &bin)?;
-    eprintln!("x bench: kernel benchmarks on QEMU (two runs) ...");
-    let first = run_programs(&runner, &bundle, &bin)?;
-    let second = run_programs(&runner, &bundle, &bin)?;
-    let mut metrics = Vec::new();
-    for (((name, goal), value), again) in MEASURED.iter().zip(first).zip(second) {
-        if again != value {
-            eprintln!("x bench: warning: {name} is not deterministic: {value} then {again}");
-        }
-        metrics.push(Metric { name: name.to_string(), value: value as f64, unit: "instr", goal: *goal, repeatable: again == value });
-    }
+    let mut metrics = measure_twice("kernel", MEASURED, &|| bench_client(&runner, &bundle, &bin))?;
     let bytes = elf::loaded_bytes(&runner.kernel)?;
     metrics.push(Metric { name: "kernel_bytes".into(), value: bytes as f64, unit: "B", goal: Goal::AtMost(65_536.0), repeatable: true });
     let lines = count_kernel_lines(&project.root.join("kernel/src"))?;
@@ -64,9 +55,8 @@ fn boot_first_bundle(project: &Project, runner: &Runner, bin: &Path) -> Result<P
     Ok(dir)
 }
 
-/// One boot of bench-client (with bench-server and the bench bundle); the
-/// values in `MEASURED` order. Any failure is an error that shows the output.
-fn run_programs(runner: &Runner, bundle: &Path, bin: &Path) -> Result<Vec<u64>, String> {
+/// A boot of bench-client, with bench-server and the bench bundle.
+fn bench_client(runner: &Runner, bundle: &Path, bin: &Path) -> Command {
     let mut cmd = Command::new(&runner.xous_run);
     cmd.env("XOUS_RUNNER_HOME", bundle)
         .args(["--timeout", "120"])
@@ -76,34 +66,7 @@ fn run_programs(runner: &Runner, bundle: &Path, bin: &Path) -> Result<Vec<u64>, 
         .arg("--service")
         .arg(format!("bench-server={}", bin.join("bench-server").display()))
         .arg(bin.join("bench-client"));
-    let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", runner.xous_run.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let failed = |why: String| {
-        format!("the kernel benchmarks failed: {why}\n--- stdout\n{stdout}--- stderr\n{}", String::from_utf8_lossy(&out.stderr))
-    };
-    if !out.status.success() {
-        return Err(failed(format!("xous-run exited with {:?}", out.status.code())));
-    }
-    parse_results(&stdout, MEASURED).map_err(failed)
-}
-
-/// The `bench: NAME=VALUE` lines: each name of `measured` exactly once, no other.
-pub fn parse_results(stdout: &str, measured: &[(&str, Goal)]) -> Result<Vec<u64>, String> {
-    let mut values: Vec<Option<u64>> = vec![None; measured.len()];
-    for line in stdout.lines() {
-        let Some(result) = line.trim().strip_prefix("bench: ") else { continue };
-        let (name, value) = result.split_once('=').ok_or_else(|| format!("malformed line `{line}`"))?;
-        let index = measured.iter().position(|(known, _)| *known == name).ok_or_else(|| format!("unknown metric `{name}`"))?;
-        let value = value.parse().map_err(|_| format!("`{line}`: not a number"))?;
-        if values[index].replace(value).is_some() {
-            return Err(format!("{name} reported twice"));
-        }
-    }
-    let missing: Vec<&str> = measured.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|((name, _), _)| *name).collect();
-    if !missing.is_empty() {
-        return Err(format!("no result for {}", missing.join(", ")));
-    }
-    Ok(values.into_iter().flatten().collect())
+    cmd
 }
 
 /// Lines of Rust in `dir` (recursively) that are neither blank nor comments
@@ -178,12 +141,12 @@ mod tests {
     fn parses_every_result_once() {
         let out = "kernel says hi\nbench: null_syscall=1\nbench: scalar_roundtrip=2\nbench: lend_mut_4k_roundtrip=3\n\
                    bench: lend_mut_64k_roundtrip=4\nbench: thread_create_join=5\nbench: boot_to_first_process=6\n";
-        assert_eq!(parse_results(out, MEASURED).unwrap(), [1, 2, 3, 4, 5, 6]);
-        let missing = parse_results("bench: null_syscall=1\n", MEASURED).unwrap_err();
+        assert_eq!(crate::bench::parse_results(out, MEASURED).unwrap(), [1, 2, 3, 4, 5, 6]);
+        let missing = crate::bench::parse_results("bench: null_syscall=1\n", MEASURED).unwrap_err();
         assert!(missing.contains("no result for scalar_roundtrip"), "{missing}");
-        assert!(parse_results(&format!("{out}bench: null_syscall=1\n"), MEASURED).unwrap_err().contains("twice"));
-        assert!(parse_results("bench: nul_syscall=1\n", MEASURED).unwrap_err().contains("unknown metric"));
-        assert!(parse_results("bench: null_syscall=x\n", MEASURED).unwrap_err().contains("not a number"));
+        assert!(crate::bench::parse_results(&format!("{out}bench: null_syscall=1\n"), MEASURED).unwrap_err().contains("twice"));
+        assert!(crate::bench::parse_results("bench: nul_syscall=1\n", MEASURED).unwrap_err().contains("unknown metric"));
+        assert!(crate::bench::parse_results("bench: null_syscall=x\n", MEASURED).unwrap_err().contains("not a number"));
     }
 
     #[test]

@@ -42,10 +42,7 @@ impl Project {
 
     /// `cargo` of the xous toolchain.
     pub fn cargo(&self) -> Command {
-        let mut cmd = Command::new(self.toolchain.join("bin/cargo"));
-        cmd.env("RUSTC", self.toolchain.join("bin/rustc"))
-            .env("RUSTDOC", self.toolchain.join("bin/rustdoc"));
-        cmd
+        cargo_of(&self.toolchain)
     }
 
     /// Builds one of test-apps/ (release) and returns the path of its ELF.
@@ -61,11 +58,16 @@ impl Project {
 
     fn build_test_app_against(&self, name: &str, toolchain: &Path, target_dir: &str) -> Result<PathBuf, String> {
         let dir = self.root.join("test-apps");
-        let mut cmd = Command::new(toolchain.join("bin/cargo"));
-        cmd.env("RUSTC", toolchain.join("bin/rustc")).env("RUSTDOC", toolchain.join("bin/rustdoc"));
-        run(cmd.current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))?;
+        run(cargo_of(toolchain).current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))?;
         Ok(dir.join(target_dir).join(XOUS_TARGET).join("release").join(name))
     }
+}
+
+/// `cargo` of a linked toolchain directory, with its compiler.
+fn cargo_of(toolchain: &Path) -> Command {
+    let mut cmd = Command::new(toolchain.join("bin/cargo"));
+    cmd.env("RUSTC", toolchain.join("bin/rustc")).env("RUSTDOC", toolchain.join("bin/rustdoc"));
+    cmd
 }
 
 /// Runs a command, inheriting its output; an error names it and its status.

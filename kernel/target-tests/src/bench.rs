@@ -14,31 +14,7 @@ pub const BATCH: u64 = 100;
 /// Measured batches (after one warm-up batch).
 pub const BATCHES: usize = 10;
 
-/// The 64-bit `instret` counter. On RV32 it is two CSRs: read high, low,
-/// high again, and retry if a carry moved the high half in between.
-#[inline(always)]
-pub fn instret() -> u64 {
-    loop {
-        let (hi, lo, hi_again): (u32, u32, u32);
-        // SAFETY: reads counters the kernel lets user mode read (scounteren);
-        // no memory is touched. Not `pure`: the compiler must keep it in
-        // place among the syscalls it measures.
-        unsafe {
-            core::arch::asm!(
-                "rdinstreth {hi}",
-                "rdinstret {lo}",
-                "rdinstreth {hi_again}",
-                hi = out(reg) hi,
-                lo = out(reg) lo,
-                hi_again = out(reg) hi_again,
-                options(nomem, nostack),
-            )
-        };
-        if hi == hi_again {
-            return (u64::from(hi) << 32) | u64::from(lo);
-        }
-    }
-}
+pub use xous_rt::counters::instret;
 
 /// Instructions retired by `BATCH` calls of `op`, loop included.
 #[inline(never)]

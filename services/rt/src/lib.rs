@@ -229,3 +229,41 @@ pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
         None => Err(Error::InternalError),
     }
 }
+
+/// The 64-bit counters the kernel lets user mode read (scounteren). On RV32
+/// each is two CSRs: read high, low, high again, and retry if a carry moved
+/// the high half in between.
+pub mod counters {
+    macro_rules! read_counter {
+        ($high:literal, $low:literal) => {
+            loop {
+                let (hi, lo, hi_again): (u32, u32, u32);
+                // SAFETY: reads a counter user mode may read; no memory is
+                // touched. Not `pure`: callers that measure rely on it
+                // staying in place among the code they measure.
+                unsafe {
+                    core::arch::asm!(
+                        concat!($high, " {0}"), concat!($low, " {1}"), concat!($high, " {2}"),
+                        out(reg) hi, out(reg) lo, out(reg) hi_again,
+                        options(nomem, nostack),
+                    )
+                };
+                if hi == hi_again {
+                    break (u64::from(hi) << 32) | u64::from(lo);
+                }
+            }
+        };
+    }
+
+    /// The `time` counter (the board's timebase, from boot).
+    #[inline(always)]
+    pub fn time() -> u64 {
+        read_counter!("rdtimeh", "rdtime")
+    }
+
+    /// Retired instructions (exact under QEMU's `-icount`).
+    #[inline(always)]
+    pub fn instret() -> u64 {
+        read_counter!("rdinstreth", "rdinstret")
+    }
+}

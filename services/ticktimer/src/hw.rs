@@ -19,22 +19,7 @@ pub const NS_PER_TICK: u64 = 1_000_000_000 / board::TIMEBASE_HZ;
 
 /// The `time` CSR: counts at board::TIMEBASE_HZ from boot; user mode may read it.
 pub fn ticks() -> u64 {
-    loop {
-        let (high, low, high_again): (u32, u32, u32);
-        // SAFETY: reading the time counter has no side effects, and the
-        // kernel lets user mode read it (scounteren).
-        unsafe {
-            core::arch::asm!(
-                "rdtimeh {0}", "rdtime {1}", "rdtimeh {2}",
-                out(reg) high, out(reg) low, out(reg) high_again,
-                options(nomem, nostack)
-            )
-        };
-        // The low word wrapped between the two reads: read again.
-        if high == high_again {
-            return ((high as u64) << 32) | low as u64;
-        }
-    }
+    xous_rt::counters::time()
 }
 
 use board::rtc::{ALARM_HIGH, ALARM_LOW, CLEAR_ALARM, CLEAR_INTERRUPT, IRQ_ENABLED, TIME_HIGH, TIME_LOW};
