@@ -19,7 +19,9 @@ usage: ./x <command>
   setup   install packages, build the sysroot, link the `xous` toolchain (./x itself),
           then build and install the kernel, the services and xous-run
   run     boot the demo on QEMU: the kernel, the services and test-apps/demo
-  test    run every test; the last line is `tests: N passed, M failed`
+  test [FILTER]
+          run every test (or those whose name contains FILTER); the last line
+          is `tests: N passed, M failed`
   bench [kernel|sysroot]
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
@@ -37,7 +39,7 @@ fn main() {
             println!("kernel, services and xous-run installed: {} and {}", r.bundle.display(), r.xous_run.display())
         }),
         Some("run") => run(&project),
-        Some("test") => checks::run_all(&project),
+        Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),
