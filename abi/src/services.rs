@@ -45,9 +45,17 @@ pub mod names {
     /// Ours (services register their names): MutableBorrow of one page with
     /// the name as for a connect, then the server's SID as four u32 LE at
     /// 68..84. The reply writes a u32 result at 0..4. Numbered apart from
-    /// Xous's own name-server opcodes (0 Register and 1 Lookup carry
-    /// rkyv-serialised requests), so those can be served beside it later.
+    /// Xous's own name-server opcodes below.
     pub const REGISTER: usize = 0x100;
+    /// What the published `xous-api-names` client sends: a MutableBorrow of
+    /// an rkyv-archived request (`offset` = the archive's length), answered
+    /// in place with an archived `Return` (the layouts are in the name
+    /// server's `xous_api` module). Register asks the name server for a new
+    /// SID under a name (with an optional limit on connections); the client
+    /// then creates its server at that SID itself.
+    pub const XOUS_REGISTER: usize = 0;
+    /// Connects the caller to a registered name at once, or fails.
+    pub const XOUS_LOOKUP: usize = 1;
     /// Offsets in the request page.
     pub const LENGTH_AT: usize = 64;
     pub const SID_AT: usize = 68;
@@ -58,6 +66,8 @@ pub mod names {
     pub const BAD_REQUEST: u32 = 2;
     pub const NAME_TAKEN: u32 = 3;
     pub const TABLE_FULL: u32 = 4;
+    /// The name was registered with a connection limit, and it is used up.
+    pub const LIMIT_REACHED: u32 = 5;
 }
 
 /// The ticktimer: time since boot, sleeping, and std's mutex/condvar slow path.

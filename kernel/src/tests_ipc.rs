@@ -31,7 +31,8 @@ fn world() -> World {
     let server = start(&mut k, "server");
     let client = start(&mut k, "client");
     let r = call(&mut k, server, &[Syscall::CreateServerWithAddress as usize, SID[0], SID[1], SID[2], SID[3]]);
-    assert_eq!(r[..5], [SyscallResult::ServerId as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(r[..5], [SyscallResult::NewServerId as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_ne!(r[5], 0, "the creator's connection to its server");
     let r = call(&mut k, client, &[Syscall::Connect as usize, SID[0], SID[1], SID[2], SID[3]]);
     assert_eq!(r[0], SyscallResult::ConnectionId as usize);
     World { k, server, client, cid: r[1] }

@@ -28,7 +28,9 @@ fn sid_words(sid: Sid) -> [usize; 4] {
     sid.map(|w| w as usize)
 }
 
-/// CreateServerWithAddress(sid) -> ServerID; CreateServer -> NewServerID(sid, cid).
+/// CreateServerWithAddress(sid), CreateServer -> NewServerID(sid, cid): the
+/// creator is connected to its own server (what the published `xous` crate
+/// expects of both).
 /// Errors: ServerExists, OutOfMemory (server table or connections full).
 pub fn create_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: Option<[usize; 4]>, connect: bool) -> Result<[usize; 8], Error> {
     let sid = match sid {

@@ -114,7 +114,7 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usi
         Syscall::PlatformSpecific => platform_specific(k, t.pid, a).into(),
         Syscall::ClaimInterrupt => claim_interrupt(k, t.pid, a[1], a[2], a[3]).into(),
         Syscall::FreeInterrupt => free_interrupt(k, t.pid, a[1]).into(),
-        Syscall::CreateServerWithAddress => ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), false).into(),
+        Syscall::CreateServerWithAddress => ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), true).into(),
         Syscall::CreateServer => ipc::create_server(k, t.pid, None, true).into(),
         Syscall::CreateServerId => ipc::new_server_id(k).into(),
         Syscall::DestroyServer => ipc::destroy_server(k, t.pid, [a[1], a[2], a[3], a[4]]).into(),

@@ -4,61 +4,206 @@
 //! client with ConnectForProcess and hands back only the connection id, so
 //! clients never see SIDs.
 //!
-//! Requests are one lent page (see `xous_abi::services::names`). TryConnect
-//! to an unknown name answers NOT_FOUND at once; BlockingConnect holds the
-//! request until the name is registered. Malformed requests (not a mutable
-//! loan, a length over 64 or beyond `valid`, invalid UTF-8) get BAD_REQUEST.
+//! Two dialects, both one lent page per request:
+//! - ours and std's (see `xous_abi::services::names`): REGISTER with a
+//!   SID, BLOCKING_CONNECT and TRY_CONNECT. TryConnect to an unknown name
+//!   answers NOT_FOUND at once; BlockingConnect holds the request until the
+//!   name is registered. Malformed requests (a length over 64 or beyond
+//!   `valid`, invalid UTF-8) get BAD_REQUEST.
+//! - the published Xous client's (`xous-api-names`, see `xous_api`):
+//!   Register, where the name server picks a fresh SID (CreateServerId) and
+//!   the client then creates its server there, and Lookup, which connects
+//!   at once or fails. Undecodable archives get `Return::Failure`.
+//!
+//! Between a Xous Register and the client creating its server, a name is
+//! known but has no server yet. A blocking connect that arrives then stays
+//! waiting, and the name server retries it between messages, yielding the
+//! CPU, for a bounded number of rounds (the client creates its server right
+//! after the answer, so this is short); it never blocks on a client.
 //!
 //! no_std: std's connect-by-name is a client of this service.
 #![no_std]
 #![no_main]
 
+use ::names::xous_api;
+use xous_abi::error::Error;
 use xous_abi::services::names;
 use xous_rt::{kind, reply, syscall, Envelope, Server, Syscall, SyscallResult};
 
 mod table;
 use table::{Names, Waiters};
 
+/// How many times the name server yields while a connect waits for a
+/// registered name's server to be created.
+const SERVER_WAIT_ROUNDS: u32 = 10_000;
+
+struct NameServer {
+    registry: Names,
+    waiting: Waiters,
+    /// Rounds left to retry waiters whose name is registered but whose
+    /// server is not there yet.
+    retry_rounds: u32,
+}
+
 fn main(_params: usize) -> usize {
     let server = Server::create(names::SID);
-    let mut registry = Names::new();
-    let mut waiting = Waiters::new();
+    let mut state = NameServer { registry: Names::new(), waiting: Waiters::new(), retry_rounds: 0 };
     loop {
-        let mut message = server.receive();
+        let message = if state.retry_rounds > 0 {
+            match server.try_receive() {
+                Some(message) => message,
+                None => {
+                    syscall(Syscall::Yield, &[]);
+                    state.retry_rounds -= 1;
+                    state.serve_waiters();
+                    continue;
+                }
+            }
+        } else {
+            server.receive()
+        };
+        state.handle(message);
+    }
+}
+
+/// Why a connection could not be made now.
+enum NotConnected {
+    /// The name is registered but its server does not exist yet.
+    NoServerYet,
+    /// A result code for the client (NOT_FOUND, LIMIT_REACHED).
+    Refused(u32),
+}
+
+impl NameServer {
+    fn handle(&mut self, mut message: Envelope) {
         if message.kind != kind::MUTABLE_BORROW || message.args[1] < 4096 {
             reply(&message, 0, 0, 0);
-            continue;
+            return;
+        }
+        if message.id == names::XOUS_REGISTER || message.id == names::XOUS_LOOKUP {
+            return self.handle_xous(message);
         }
         let mut name_buf = [0u8; names::NAME_MAX_LENGTH];
         let Some(length) = request_name(&message, &mut name_buf) else {
-            answer(&mut message, names::BAD_REQUEST, 0);
-            continue;
+            return answer(&mut message, names::BAD_REQUEST, 0);
         };
         let name = &name_buf[..length];
         match message.id {
             names::REGISTER => {
-                let sid = read_sid(message.bytes());
-                let result = registry.add(name, sid);
+                let result = self.registry.add(name, read_sid(message.bytes()), None);
                 answer(&mut message, result, 0);
                 if result == names::OK {
-                    // Everyone who waited for this name gets connected now.
-                    while let Some(mut waiter) = waiting.take(name) {
-                        connect(&mut waiter, sid);
-                    }
+                    self.serve_waiters();
                 }
             }
-            names::BLOCKING_CONNECT | names::TRY_CONNECT => match registry.find(name) {
-                Some(sid) => connect(&mut message, sid),
-                None if message.id == names::TRY_CONNECT => answer(&mut message, names::NOT_FOUND, 0),
-                None => {
-                    if let Err(mut refused) = waiting.add(name, message) {
-                        answer(&mut refused, names::TABLE_FULL, 0);
+            names::BLOCKING_CONNECT | names::TRY_CONNECT => {
+                let blocking = message.id == names::BLOCKING_CONNECT;
+                match self.connect(name, message.sender) {
+                    Ok(cid) => answer(&mut message, names::OK, cid),
+                    Err(NotConnected::NoServerYet) if blocking => {
+                        self.retry_rounds = SERVER_WAIT_ROUNDS;
+                        self.wait(name, message);
                     }
+                    Err(NotConnected::Refused(names::NOT_FOUND)) if blocking => self.wait(name, message),
+                    Err(NotConnected::NoServerYet) => answer(&mut message, names::NOT_FOUND, 0),
+                    Err(NotConnected::Refused(code)) => answer(&mut message, code, 0),
                 }
-            },
+            }
             _ => answer(&mut message, names::BAD_REQUEST, 0),
         }
     }
+
+    /// Holds a blocking connect until its name (and server) appear.
+    fn wait(&mut self, name: &[u8], message: Envelope) {
+        if let Err(mut refused) = self.waiting.add(name, message) {
+            answer(&mut refused, names::TABLE_FULL, 0);
+        }
+    }
+
+    /// Register and Lookup as the published `xous-api-names` sends them.
+    fn handle_xous(&mut self, mut message: Envelope) {
+        let (id, sender, used) = (message.id, message.sender, message.args[2]);
+        let page = message.bytes_mut();
+        let used = if id == names::XOUS_REGISTER {
+            match xous_api::read_registration(page, used) {
+                Some(registration) if !registration.name.is_empty() => {
+                    let sid = new_sid();
+                    let name = registration.name.as_bytes();
+                    match sid.map(|sid| (sid, self.registry.add(name, sid, registration.conn_limit))) {
+                        Some((sid, names::OK)) => xous_api::write_sid(page, sid),
+                        _ => xous_api::write_failure(page),
+                    }
+                }
+                _ => xous_api::write_failure(page),
+            }
+        } else {
+            let mut name_buf = [0u8; names::NAME_MAX_LENGTH];
+            let name = xous_api::read_lookup(page, used).map(|name| {
+                name_buf[..name.len()].copy_from_slice(name.as_bytes());
+                &name_buf[..name.len()]
+            });
+            match name.map(|name| self.connect(name, sender)) {
+                Some(Ok(cid)) => xous_api::write_cid(page, cid),
+                _ => xous_api::write_failure(page),
+            }
+        };
+        reply(&message, used, 0, 0);
+        // A new name may be what someone is waiting for.
+        self.serve_waiters();
+    }
+
+    /// Connects `sender`'s process to the server registered as `name`.
+    fn connect(&mut self, name: &[u8], sender: usize) -> Result<u32, NotConnected> {
+        let sid = self.registry.admit(name).map_err(NotConnected::Refused)?;
+        let pid = xous_abi::message::MessageSender(sender).pid() as usize;
+        let r = syscall(Syscall::ConnectForProcess, &[pid, sid[0] as usize, sid[1] as usize, sid[2] as usize, sid[3] as usize]);
+        if r[0] == SyscallResult::ConnectionId as usize {
+            self.registry.connected(name);
+            Ok(r[1] as u32)
+        } else if r[0] == SyscallResult::Error as usize && r[1] == Error::ServerNotFound as usize {
+            Err(NotConnected::NoServerYet)
+        } else {
+            // The client's connection table is full, or it has gone.
+            Err(NotConnected::Refused(names::TABLE_FULL))
+        }
+    }
+
+    /// Answers every waiting connect whose name is now registered; those
+    /// whose server is not there yet wait on (and keep the retries going).
+    fn serve_waiters(&mut self) {
+        let mut ready = [None; table::MAX_WAITERS];
+        let registry = &self.registry;
+        for slot in ready.iter_mut() {
+            *slot = self.waiting.take_where(|name| registry.contains(name));
+        }
+        let mut server_missing = false;
+        for mut waiter in ready.into_iter().flatten() {
+            let mut name_buf = [0u8; names::NAME_MAX_LENGTH];
+            let Some(length) = request_name(&waiter, &mut name_buf) else {
+                answer(&mut waiter, names::BAD_REQUEST, 0);
+                continue;
+            };
+            let name = &name_buf[..length];
+            match self.connect(name, waiter.sender) {
+                Ok(cid) => answer(&mut waiter, names::OK, cid),
+                Err(NotConnected::Refused(code)) => answer(&mut waiter, code, 0),
+                Err(NotConnected::NoServerYet) => {
+                    server_missing = true;
+                    // Room is certain: it came out of the same table.
+                    self.wait(name, waiter);
+                }
+            }
+        }
+        if !server_missing {
+            self.retry_rounds = 0;
+        }
+    }
+}
+
+/// A fresh random SID from the kernel, for a Xous Register.
+fn new_sid() -> Option<[u32; 4]> {
+    let r = syscall(Syscall::CreateServerId, &[]);
+    (r[0] == SyscallResult::ServerId as usize).then(|| [r[1] as u32, r[2] as u32, r[3] as u32, r[4] as u32])
 }
 
 /// Copies the name of a well-formed request into `name`; returns its length.
@@ -76,17 +221,6 @@ fn request_name(message: &Envelope, name: &mut [u8; names::NAME_MAX_LENGTH]) -> 
 fn read_sid(page: &[u8]) -> [u32; 4] {
     let word = |i: usize| u32::from_le_bytes(page[names::SID_AT + 4 * i..names::SID_AT + 4 * i + 4].try_into().expect("4 bytes"));
     [word(0), word(1), word(2), word(3)]
-}
-
-/// Connects the sender's process to `sid` and answers with the connection id.
-fn connect(message: &mut Envelope, sid: [u32; 4]) {
-    let pid = xous_abi::message::MessageSender(message.sender).pid() as usize;
-    let r = syscall(Syscall::ConnectForProcess, &[pid, sid[0] as usize, sid[1] as usize, sid[2] as usize, sid[3] as usize]);
-    if r[0] == SyscallResult::ConnectionId as usize {
-        answer(message, names::OK, r[1] as u32);
-    } else {
-        answer(message, names::NOT_FOUND, 0);
-    }
 }
 
 /// Writes the result (and connection id) into the page and gives it back.

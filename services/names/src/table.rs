@@ -1,8 +1,8 @@
 //! The name server's two fixed-size tables: registered names, and connect
-//! requests waiting for a name to appear. No heap: bounded, and full is an
-//! answer (TABLE_FULL / NAME_TAKEN), never a crash.
+//! requests waiting for a name (or its server) to appear. No heap: bounded,
+//! and full is an answer (TABLE_FULL / NAME_TAKEN), never a crash.
 
-use xous_abi::services::names::{NAME_MAX_LENGTH, NAME_TAKEN, OK, TABLE_FULL};
+use xous_abi::services::names::{LIMIT_REACHED, NAME_MAX_LENGTH, NAME_TAKEN, NOT_FOUND, OK, TABLE_FULL};
 use xous_rt::Envelope;
 
 pub const MAX_NAMES: usize = 64;
@@ -26,8 +26,16 @@ impl Name {
     }
 }
 
+#[derive(Clone, Copy)]
+struct Entry {
+    name: Name,
+    sid: [u32; 4],
+    /// How many more connections may be made (None: no limit).
+    connections_left: Option<u32>,
+}
+
 pub struct Names {
-    entries: [Option<(Name, [u32; 4])>; MAX_NAMES],
+    entries: [Option<Entry>; MAX_NAMES],
 }
 
 impl Names {
@@ -35,18 +43,40 @@ impl Names {
         Names { entries: [None; MAX_NAMES] }
     }
 
-    pub fn find(&self, name: &[u8]) -> Option<[u32; 4]> {
-        self.entries.iter().flatten().find(|(n, _)| n.is(name)).map(|(_, sid)| *sid)
+    fn entry(&mut self, name: &[u8]) -> Option<&mut Entry> {
+        self.entries.iter_mut().flatten().find(|e| e.name.is(name))
     }
 
-    /// Registers `name` for `sid`; a result code for the client.
-    pub fn add(&mut self, name: &[u8], sid: [u32; 4]) -> u32 {
-        if self.find(name).is_some() {
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.entries.iter().flatten().any(|e| e.name.is(name))
+    }
+
+    /// The SID to connect a client of `name` to, or why not (NOT_FOUND,
+    /// LIMIT_REACHED). Call `connected` once the connection is made.
+    pub fn admit(&mut self, name: &[u8]) -> Result<[u32; 4], u32> {
+        match self.entry(name) {
+            None => Err(NOT_FOUND),
+            Some(Entry { connections_left: Some(0), .. }) => Err(LIMIT_REACHED),
+            Some(entry) => Ok(entry.sid),
+        }
+    }
+
+    /// Counts one connection made to `name` against its limit.
+    pub fn connected(&mut self, name: &[u8]) {
+        if let Some(left) = self.entry(name).and_then(|e| e.connections_left.as_mut()) {
+            *left = left.saturating_sub(1);
+        }
+    }
+
+    /// Registers `name` for `sid`, allowing `limit` connections (None: any
+    /// number); a result code for the client.
+    pub fn add(&mut self, name: &[u8], sid: [u32; 4], limit: Option<u32>) -> u32 {
+        if self.contains(name) {
             return NAME_TAKEN;
         }
         match self.entries.iter_mut().find(|e| e.is_none()) {
             Some(slot) => {
-                *slot = Some((Name::new(name), sid));
+                *slot = Some(Entry { name: Name::new(name), sid, connections_left: limit });
                 OK
             }
             None => TABLE_FULL,
@@ -74,9 +104,9 @@ impl Waiters {
         }
     }
 
-    /// One request waiting for `name`, if any.
-    pub fn take(&mut self, name: &[u8]) -> Option<Envelope> {
-        let slot = self.entries.iter_mut().find(|e| e.as_ref().is_some_and(|(n, _)| n.is(name)))?;
+    /// One waiting request whose name satisfies `ready`, if any.
+    pub fn take_where(&mut self, ready: impl Fn(&[u8]) -> bool) -> Option<Envelope> {
+        let slot = self.entries.iter_mut().find(|e| e.as_ref().is_some_and(|(n, _)| ready(&n.bytes[..n.len])))?;
         slot.take().map(|(_, message)| message)
     }
 }

@@ -169,11 +169,18 @@ impl Server {
     pub fn create(sid: xous_abi::services::Sid) -> Server {
         let sid = sid.map(|w| w as usize);
         let r = syscall(Syscall::CreateServerWithAddress, &sid);
-        if r[0] != SyscallResult::ServerId as usize {
+        if r[0] != SyscallResult::NewServerId as usize {
             write(Channel::Stderr, b"cannot create server\n");
             exit(2);
         }
         Server { sid }
+    }
+
+    /// The next message if one is queued; never waits.
+    pub fn try_receive(&self) -> Option<Envelope> {
+        let r = syscall(Syscall::TryReceiveMessage, &self.sid);
+        (r[0] == SyscallResult::MessageEnvelope as usize)
+            .then(|| Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] })
     }
 
     /// Waits for the next message.

@@ -11,7 +11,7 @@ pub const NAME: &str = "kernel-test-ipc";
 fn main(_params: usize) -> usize {
     let sid = sid_from_name(NAME).unwrap().map(|w| w as usize);
     let r = syscall(Syscall::CreateServerWithAddress, &sid);
-    check!(r[0] == SyscallResult::ServerId as usize, "CreateServerWithAddress: {:?}", r);
+    check!(r[0] == SyscallResult::NewServerId as usize, "CreateServerWithAddress: {:?}", r);
     let mut next = None;
     loop {
         let m = next.take().unwrap_or_else(|| syscall(Syscall::ReceiveMessage, &sid));

@@ -1,0 +1,6 @@
+//! The name server's logic that needs no hardware, unit-tested on the host
+//! (`cargo test --lib --target x86_64-unknown-linux-gnu`): the wire format
+//! of the published Xous name-server client.
+#![cfg_attr(not(test), no_std)]
+
+pub mod xous_api;
