@@ -38,7 +38,7 @@ type Check = fn(&Project) -> Result<Passed, Failed>;
 const CHECKS: &[(&str, Check)] = &[
     ("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
     ("kernel unit tests on the host", kernel_unit_tests),
-    ("services' logic unit tests on the host (ticktimer)", services_unit_tests),
+    ("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
     ("test-apps/hello builds for the target", hello_builds),
     ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     ("a second setup rebuilds nothing", second_setup_is_a_no_op),
@@ -62,6 +62,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock", target_checks::std_time),
     ("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped", target_checks::std_threads),
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),
+    ("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates", target_checks::xous_crates),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
 ];
 
@@ -113,7 +114,7 @@ fn kernel_unit_tests(project: &Project) -> Result<Passed, Failed> {
 fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("services"))
-        .args(["test", "--locked", "--lib", "-p", "ticktimer", "--target", crate::project::HOST_TARGET]);
+        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "--target", crate::project::HOST_TARGET]);
     cargo_test(cmd)
 }
 

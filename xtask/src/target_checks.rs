@@ -243,6 +243,18 @@ fn std_threads_with(project: &Project, threads: PathBuf) -> Result<Passed, Faile
     expect(&outcome, 0, &["threads: all checks passed"], &[])
 }
 
+/// test-apps/xous-crates: a program written with the published Xous crates
+/// (xous, xous-api-names, xous-api-ticktimer, xous-ipc) registers a server
+/// by name and talks to it with scalar and memory messages.
+pub fn xous_crates(project: &Project) -> Result<Passed, Failed> {
+    xous_crates_with(project, project.build_test_app("xous-crates")?)
+}
+
+fn xous_crates_with(project: &Project, program: PathBuf) -> Result<Passed, Failed> {
+    let outcome = boot(project, &program, &[], &[])?;
+    expect(&outcome, 0, &["xous-crates: all checks passed"], &[])
+}
+
 /// test-apps/timer-protocol: the two services spoken to with raw syscalls,
 /// while test-apps/dying-client dies with requests held in the ticktimer.
 pub fn timer_protocol(project: &Project) -> Result<Passed, Failed> {
@@ -290,7 +302,7 @@ pub fn malformed_image(project: &Project) -> Result<Passed, Failed> {
 /// services must run the std that ships with the compiler, unmodified.
 pub fn std_contract_on_upstream(project: &Project) -> Result<Passed, Failed> {
     type Check = fn(&Project, PathBuf) -> Result<Passed, Failed>;
-    let apps: [(&str, Check); 8] = [
+    let apps: [(&str, Check); 9] = [
         ("hello", std_hello_with),
         ("demo", demo_with),
         ("panic", std_panic_with),
@@ -299,6 +311,7 @@ pub fn std_contract_on_upstream(project: &Project) -> Result<Passed, Failed> {
         ("alloc", std_alloc_with),
         ("time", std_time_with),
         ("threads", std_threads_with),
+        ("xous-crates", xous_crates_with),
     ];
     let mut failures = Vec::new();
     for (app, check) in apps {

@@ -31,3 +31,14 @@ pub fn request(opcode: usize, name: &[u8], claimed_length: usize, sid: [u32; 4])
     let word = |at: usize| u32::from_le_bytes(page.0[at..at + 4].try_into().unwrap());
     (word(0), word(names::CID_AT))
 }
+
+/// A request in the dialect of the published Xous client (an rkyv archive
+/// of `offset` bytes), here with whatever bytes a test wants; returns the
+/// `offset` of the answer and the tag of the archived `Return` in it.
+pub fn xous_request(opcode: usize, bytes: &[u8], offset: usize) -> (usize, u8) {
+    let mut page = Page([0; 4096]);
+    page.0[..bytes.len()].copy_from_slice(bytes);
+    let r = syscall(Syscall::SendMessage, &[name_server(), InvokeType::LendMut as usize, opcode, page.0.as_mut_ptr() as usize, 4096, offset, 4096]);
+    assert_eq!(r[0], SyscallResult::MemoryReturned as usize, "the name server answers");
+    (r[1], page.0[0])
+}

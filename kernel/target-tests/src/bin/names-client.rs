@@ -25,6 +25,22 @@ fn main(_params: usize) -> usize {
     check!(bad == ns::BAD_REQUEST, "an unknown opcode: {}", bad);
     let (bad, _) = names::request(ns::TRY_CONNECT, b"x", 0, [0; 4]);
     check!(bad == ns::BAD_REQUEST, "an empty name: {}", bad);
+    // The published client's dialect, malformed: each answered with an
+    // archived `Return::Failure` (tag 1, 48 bytes), and the server lives on.
+    let garbage = [0xa5u8; 64];
+    for (opcode, offset, what) in [
+        (ns::XOUS_LOOKUP, 0, "an empty archive"),
+        (ns::XOUS_LOOKUP, 6, "an archive shorter than a string"),
+        (ns::XOUS_LOOKUP, 5000, "an archive longer than the page"),
+        (ns::XOUS_LOOKUP, 64, "a string pointing outside the archive"),
+        (ns::XOUS_REGISTER, 64, "a registration whose name points outside"),
+        (ns::XOUS_REGISTER, 3, "a misaligned archive"),
+    ] {
+        let answer = names::xous_request(opcode, &garbage, offset);
+        check!(answer == (48, 1), "{}: answered {:?}", what, answer);
+    }
+    let (result, _) = names::request(ns::TRY_CONNECT, b"names-test-echo", 15, [0; 4]);
+    check!(result == ns::OK, "the name server still serves: {}", result);
     println!("names: all checks passed");
     0
 }
