@@ -7,3 +7,13 @@
 
 mod qemu_virt;
 pub use qemu_virt::*;
+
+/// How the kernel learns how much RAM the machine has.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RamSize {
+    /// From the `memory` node of the flattened device tree whose physical
+    /// address is in a1 when the kernel starts.
+    DeviceTree,
+    /// A fixed amount (a chip's SRAM), in bytes.
+    Fixed(usize),
+}

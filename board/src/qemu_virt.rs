@@ -3,9 +3,9 @@
 
 /// Start of RAM; the boot image is loaded here (its header page first).
 pub const RAM_BASE: usize = 0x8000_0000;
-/// RAM the kernel maps and manages (the rest is not used yet). `xous-run`
-/// gives the machine at least this much.
-pub const RAM_MANAGED: usize = 12 * 1024 * 1024;
+/// How much RAM follows RAM_BASE is QEMU's `-m` (xous-run's `--memory`);
+/// QEMU says it in the device tree it passes in a1 at reset (`-bios none`).
+pub const RAM_SIZE: crate::RamSize = crate::RamSize::DeviceTree;
 
 /// 16550 UART: transmit holding register at 0, line status at 5.
 pub const UART: usize = 0x1000_0000;

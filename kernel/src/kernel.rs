@@ -194,7 +194,7 @@ impl<P: Platform> Kernel<P> {
         let pid = self.procs.free_pid().ok_or(Error::OutOfMemory)?;
         let space = Space::new(&mut self.hw, &mut self.frames, pid, &self.kernel_root, FIRST_KERNEL_SLOT)
             .map_err(map_error)?;
-        let Some(contexts) = self.frames.alloc(pid) else {
+        let Some(contexts) = self.frames.alloc_low(pid) else {
             self.frames.free_all(pid);
             return Err(Error::OutOfMemory);
         };
@@ -308,6 +308,12 @@ impl<P: Platform> Kernel<P> {
         let _ = core::fmt::write(&mut line, args);
         line.push_newline();
         self.hw.console(Channel::Kernel, line.as_bytes());
+    }
+
+    /// The closing line: the most RAM that was in use at once, of all there is.
+    pub fn report_peak_memory(&mut self) {
+        let (peak, total) = (self.frames.peak() * PAGE_SIZE / 1024, self.frames.total() * PAGE_SIZE / 1024);
+        self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB"));
     }
 
     // ---- memory -----------------------------------------------------------

@@ -21,6 +21,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod console;
+pub mod fdt;
 pub mod ipc;
 pub mod irq;
 pub mod kernel;

@@ -57,10 +57,16 @@ impl Platform for FakePlatform {
     }
 }
 
+/// A kernel with `frames` frames of RAM, at most 128 of them in the low pool.
 pub fn kernel_with(frames: usize) -> Kernel<FakePlatform> {
+    kernel_with_pools(frames.min(128), frames - frames.min(128))
+}
+
+/// A kernel with `low` frames of directly mapped RAM and `high` more.
+pub fn kernel_with_pools(low: usize, high: usize) -> Kernel<FakePlatform> {
     let mut root = [0u32; ENTRIES];
     root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
-    Kernel::new(FakePlatform::default(), Frames::new(0x8000_0000, frames), root)
+    Kernel::new(FakePlatform::default(), Frames::for_tests(0x8000_0000, low + high, low), root)
 }
 
 /// A kernel with one process (main) running one thread; returns that thread.
@@ -311,4 +317,34 @@ fn virt_to_phys_backs_and_reports_the_frame() {
     assert_eq!(r[1], frame + 0x10, "the page was backed and its frame reported");
     assert_eq!(head(call(&mut k, t, &[Syscall::VirtToPhys as usize, 0x5000_0000])), err(Error::BadAddress));
     assert_eq!(head(call(&mut k, t, &[Syscall::VirtToPhys as usize, 0xff40_0000])), err(Error::BadAddress));
+}
+
+#[test]
+fn user_pages_fill_all_of_ram_and_tables_stay_low() {
+    let mut k = crate::tests::kernel_with_pools(8, 24);
+    let pid = k.create_process("big", true).unwrap();
+    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
+    let t = ThreadRef { pid, tid };
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 64 * 0x1000, flags::R | flags::W])[1];
+    let space = k.procs.get(pid).unwrap().space;
+    let low_end = 0x8000_0000 + 8 * 0x1000;
+    let mut frames = Vec::new();
+    loop {
+        let r = call(&mut k, t, &[Syscall::VirtToPhys as usize, va + frames.len() * 0x1000]);
+        if r[0] != SyscallResult::Scalar1 as usize {
+            assert_eq!(head(r), err(Error::OutOfMemory), "running out is an error");
+            break;
+        }
+        frames.push(r[1]);
+    }
+    assert!(frames[..24].iter().all(|pa| *pa >= low_end), "the high pool first: {frames:x?}");
+    assert_eq!(frames.len(), 24 + 8 - 3, "then what the root, the saved registers and one table left of the low pool");
+    let top = pte::address(k.hw.table(space.root)[pte::vpn1(va)]);
+    assert!(top < low_end, "page tables come from the low pool");
+    let far = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0x7000_0000, 0x1000, flags::R | flags::W]);
+    assert_eq!(head(far), err(Error::OutOfMemory), "no frame for a new page table");
+    assert_eq!((k.frames.free_count(), k.frames.peak()), (0, 32));
+    assert_eq!(head(call(&mut k, t, &[Syscall::UnmapMemory as usize, va, 64 * 0x1000])), [0, 0]);
+    assert_eq!(k.frames.free_count(), 24 + 8 - 3, "all back");
+    assert!(k.procs.get(pid).is_some(), "the process lives on");
 }

@@ -46,6 +46,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: a no_std program's exit code comes back through xous-run", target_checks::exit_code),
     ("on QEMU: memory, thread and identity syscalls with their errors", target_checks::syscalls),
     ("on QEMU: every message kind between two processes, and bad requests", target_checks::ipc),
+    ("on QEMU: 40 MiB touched under --memory 64M, running out is OutOfMemory, peak memory reported", target_checks::big_memory),
     ("on QEMU: faulting processes end with a report, the rest live on", target_checks::isolation),
     ("on QEMU: a device interrupt handled in a process, device mappings", target_checks::interrupts),
     ("on QEMU: an exception handler repairs a fault and the thread retries", target_checks::exception_handler),

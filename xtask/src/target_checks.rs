@@ -40,6 +40,8 @@ struct Extras<'a> {
     env: &'a [String],
     /// A runner bundle to use instead of the installed one.
     bundle: Option<PathBuf>,
+    /// Guest RAM (xous-run's `--memory`) instead of its default.
+    memory: Option<&'a str>,
 }
 
 fn boot_with(project: &Project, program: &Path, args: &[&str], extras: &Extras) -> Result<Outcome, String> {
@@ -54,6 +56,9 @@ fn boot_with(project: &Project, program: &Path, args: &[&str], extras: &Extras) 
     }
     if let Some(bundle) = &extras.bundle {
         cmd.env("XOUS_RUNNER_HOME", bundle);
+    }
+    if let Some(memory) = extras.memory {
+        cmd.args(["--memory", memory]);
     }
     let out = cmd.arg(program).args(args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
     Ok(Outcome {
@@ -144,6 +149,14 @@ pub fn interrupts(project: &Project) -> Result<Passed, Failed> {
     let bundle = bundle_without(project, &["ticktimer", "systime"])?;
     let outcome = boot_with(project, &bin.join("irq-rtc"), &[], &Extras { bundle: Some(bundle), ..Extras::default() })?;
     expect(&outcome, 0, &["irq: the RTC alarm interrupted twice; all checks passed"], &[])
+}
+
+/// All of RAM is used, not only what the kernel maps itself; running out
+/// is an error for the program, and the kernel reports its peak use.
+pub fn big_memory(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot_with(project, &bin.join("big-memory"), &[], &Extras { memory: Some("64M"), ..Extras::default() })?;
+    expect(&outcome, 0, &["big-memory: all checks passed"], &["kernel: peak memory", "KiB of 65536 KiB"])
 }
 
 pub fn exception_handler(project: &Project) -> Result<Passed, Failed> {

@@ -1,9 +1,21 @@
 //! Physical page frames and who owns each one.
 //!
-//! Every frame of usable RAM has exactly one owner: free, the kernel, or a
-//! process (by PID). Allocation, freeing and "give back everything this
-//! process had" all go through this record, so a dying process can never
-//! leak a page, and no process can free another's.
+//! Every frame of RAM has exactly one owner: free, the kernel, or a process
+//! (by PID). Allocation, freeing and "give back everything this process
+//! had" all go through this record, so a dying process can never leak a
+//! page, and no process can free another's.
+//!
+//! RAM is split in two pools. The low pool is the RAM the kernel maps
+//! directly (arch/riscv/hw.rs): page tables and saved registers come from
+//! it, so the kernel reaches them without remapping anything. The high pool
+//! is the rest; user pages come from it first (the kernel only touches
+//! them to zero or copy them, through a window), and from the low pool
+//! only when it is empty, so the low pool lasts for the kernel's frames.
+//!
+//! The record is one word per frame, in RAM the kernel sets aside at boot:
+//! the owner in the low byte and, for a free frame, a link to the next free
+//! frame of its pool in the bits above. Allocating and freeing take and put
+//! back the first frame of a pool's list: no search, whatever the RAM size.
 
 use crate::mem::PAGE_SIZE;
 
@@ -12,16 +24,24 @@ pub type Owner = u8;
 pub const FREE: Owner = 0;
 pub const KERNEL: Owner = 1;
 
-/// Most frames the allocator tracks (16 MiB of RAM).
-pub const MAX_FRAMES: usize = 4 * 1024;
+/// Most frames a record can describe (links are 24 bits: index + 1).
+pub const MAX_FRAMES: usize = (1 << 24) - 1;
+
+const LOW: usize = 0;
+const HIGH: usize = 1;
 
 pub struct Frames {
     base: usize,
     count: usize,
-    owners: [Owner; MAX_FRAMES],
-    /// Where the next search for a free frame starts.
-    hint: usize,
-    free: usize,
+    /// Frames below this index are the low pool.
+    low: usize,
+    /// Per frame: owner | (next free frame's index + 1) << 8.
+    record: Option<&'static mut [u32]>,
+    /// Per pool: its first free frame's index + 1 (0: none), how many are free.
+    head: [u32; 2],
+    free: [usize; 2],
+    /// The most frames ever in use at once.
+    peak: usize,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -33,15 +53,60 @@ pub enum FrameError {
 }
 
 impl Frames {
-    /// Tracks `[base, base + count * PAGE_SIZE)`, all free.
-    pub const fn new(base: usize, count: usize) -> Frames {
-        let count = if count > MAX_FRAMES { MAX_FRAMES } else { count };
-        Frames { base, count, owners: [FREE; MAX_FRAMES], hint: 0, free: count }
-    }
-
     /// Tracks nothing yet (all zero, so a static of it costs no image bytes).
     pub const fn empty() -> Frames {
-        Frames::new(0, 0)
+        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0 }
+    }
+
+    /// Tracks one frame per word of `record` from `base`: the first `low`
+    /// are the low pool; those below `reserved` belong to the kernel, the
+    /// others are free.
+    pub fn new(base: usize, low: usize, reserved: usize, record: &'static mut [u32]) -> Frames {
+        let count = record.len().min(MAX_FRAMES);
+        let low = low.min(count);
+        // Each pool's list runs up from its first free frame, so the lowest
+        // frames are handed out first.
+        let first = [reserved.min(low), reserved.max(low).min(count)];
+        let end = [low, count];
+        for (i, entry) in record.iter_mut().enumerate().take(count) {
+            let next = i as u32 + 2;
+            *entry = if i < reserved { KERNEL as u32 } else if i + 1 == low || i + 1 == count { 0 } else { next << 8 };
+        }
+        let head = [0, 1].map(|p| if first[p] < end[p] { first[p] as u32 + 1 } else { 0 });
+        let free = [0, 1].map(|p| end[p] - first[p]);
+        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0 };
+        f.peak = f.in_use();
+        f
+    }
+
+    fn record(&mut self) -> &mut [u32] {
+        self.record.as_deref_mut().unwrap_or(&mut [])
+    }
+
+    fn pool(&self, i: usize) -> usize {
+        if i < self.low { LOW } else { HIGH }
+    }
+
+    /// Frame `i` becomes free: the first of its pool's list.
+    fn push(&mut self, i: usize) {
+        let pool = self.pool(i);
+        let next = self.head[pool];
+        self.record()[i] = next << 8;
+        self.head[pool] = i as u32 + 1;
+        self.free[pool] += 1;
+    }
+
+    /// Takes the first free frame of `pool` for `owner`.
+    fn take(&mut self, pool: usize, owner: Owner) -> Option<usize> {
+        debug_assert_ne!(owner, FREE);
+        let i = self.head[pool].checked_sub(1)? as usize;
+        let record = self.record();
+        let next = record[i] >> 8;
+        record[i] = owner as u32;
+        self.head[pool] = next;
+        self.free[pool] -= 1;
+        self.peak = self.peak.max(self.in_use());
+        Some(self.base + i * PAGE_SIZE)
     }
 
     fn index(&self, pa: usize) -> Option<usize> {
@@ -57,74 +122,84 @@ impl Frames {
     }
 
     pub fn owner(&self, pa: usize) -> Option<Owner> {
-        self.index(pa).map(|i| self.owners[i])
+        let i = self.index(pa)?;
+        self.record.as_deref().map(|r| r[i] as Owner)
     }
 
     pub fn free_count(&self) -> usize {
-        self.free
+        self.free[LOW] + self.free[HIGH]
     }
 
-    /// Takes any free frame for `owner`.
+    /// Frames tracked, in use or not.
+    pub fn total(&self) -> usize {
+        self.count
+    }
+
+    pub fn in_use(&self) -> usize {
+        self.count - self.free_count()
+    }
+
+    /// The most frames that were in use at once.
+    pub fn peak(&self) -> usize {
+        self.peak
+    }
+
+    /// Takes any free frame for `owner`: from the high pool while it lasts.
     pub fn alloc(&mut self, owner: Owner) -> Option<usize> {
-        debug_assert_ne!(owner, FREE);
-        for step in 0..self.count {
-            let i = (self.hint + step) % self.count;
-            if self.owners[i] == FREE {
-                self.owners[i] = owner;
-                self.hint = (i + 1) % self.count;
-                self.free -= 1;
-                return Some(self.base + i * PAGE_SIZE);
-            }
-        }
-        None
+        self.take(HIGH, owner).or_else(|| self.take(LOW, owner))
     }
 
-    /// Takes the specific frame `pa` for `owner`, if it is free.
-    pub fn claim(&mut self, pa: usize, owner: Owner) -> Result<(), FrameError> {
-        let i = self.index(pa).ok_or(FrameError::NotRam)?;
-        if self.owners[i] != FREE {
-            return Err(FrameError::NotOwner);
-        }
-        self.owners[i] = owner;
-        self.free -= 1;
-        Ok(())
+    /// Takes a free frame of the low pool (the kernel maps it directly).
+    pub fn alloc_low(&mut self, owner: Owner) -> Option<usize> {
+        self.take(LOW, owner)
     }
 
     /// Gives `pa` from `from` to `to` (memory that moves between processes).
     pub fn transfer(&mut self, pa: usize, from: Owner, to: Owner) -> Result<(), FrameError> {
         let i = self.index(pa).ok_or(FrameError::NotRam)?;
-        if self.owners[i] != from {
+        if self.owner(pa) != Some(from) || from == FREE || to == FREE {
             return Err(FrameError::NotOwner);
         }
-        self.owners[i] = to;
+        self.record()[i] = to as u32;
         Ok(())
     }
 
     /// Frees `pa`, which must belong to `owner`.
     pub fn free(&mut self, pa: usize, owner: Owner) -> Result<(), FrameError> {
         let i = self.index(pa).ok_or(FrameError::NotRam)?;
-        if self.owners[i] != owner || owner == FREE {
+        if self.owner(pa) != Some(owner) || owner == FREE {
             return Err(FrameError::NotOwner);
         }
-        self.owners[i] = FREE;
-        self.free += 1;
+        self.push(i);
         Ok(())
     }
 
     /// Frees every frame `owner` holds; returns how many.
     pub fn free_all(&mut self, owner: Owner) -> usize {
-        let mut n = 0;
-        for o in self.owners[..self.count].iter_mut().filter(|o| **o == owner) {
-            *o = FREE;
-            n += 1;
+        if owner == FREE {
+            return 0;
         }
-        self.free += n;
+        let mut n = 0;
+        for i in 0..self.count {
+            if self.record()[i] == owner as u32 {
+                self.push(i);
+                n += 1;
+            }
+        }
         n
     }
 
     /// How many frames `owner` holds.
     pub fn count_of(&self, owner: Owner) -> usize {
-        self.owners[..self.count].iter().filter(|o| **o == owner).count()
+        self.record.as_deref().map_or(0, |r| r.iter().filter(|e| **e == owner as u32).count())
+    }
+}
+
+#[cfg(test)]
+impl Frames {
+    /// `count` free frames from `base` (a record on the heap), the first `low` of them the low pool.
+    pub fn for_tests(base: usize, count: usize, low: usize) -> Frames {
+        Frames::new(base, low, 0, Box::leak(vec![0; count].into_boxed_slice()))
     }
 }
 
@@ -136,38 +211,112 @@ mod tests {
 
     #[test]
     fn allocates_each_frame_once() {
-        let mut f = Frames::new(BASE, 4);
-        let mut got: Vec<usize> = (0..4).map(|_| f.alloc(5).unwrap()).collect();
-        got.sort();
-        assert_eq!(got, [BASE, BASE + 0x1000, BASE + 0x2000, BASE + 0x3000]);
+        let mut f = Frames::for_tests(BASE, 4, 4);
+        let got: Vec<usize> = (0..4).map(|_| f.alloc(5).unwrap()).collect();
+        assert_eq!(got, [BASE, BASE + 0x1000, BASE + 0x2000, BASE + 0x3000], "lowest first");
         assert_eq!(f.alloc(5), None, "exhausted");
         assert_eq!(f.free_count(), 0);
     }
 
     #[test]
     fn only_the_owner_frees() {
-        let mut f = Frames::new(BASE, 4);
+        let mut f = Frames::for_tests(BASE, 4, 4);
         let pa = f.alloc(5).unwrap();
         assert_eq!(f.free(pa, 6), Err(FrameError::NotOwner));
         assert_eq!(f.free(pa + 1, 5), Err(FrameError::NotRam), "unaligned");
         assert_eq!(f.free(BASE + 0x10_0000, 5), Err(FrameError::NotRam), "outside");
+        assert_eq!(f.free(BASE - 0x1000, 5), Err(FrameError::NotRam), "below");
         assert_eq!(f.free(pa, 5), Ok(()));
         assert_eq!(f.free(pa, 5), Err(FrameError::NotOwner), "double free");
+        assert_eq!(f.free(BASE + 0x1000, FREE), Err(FrameError::NotOwner), "freeing a free frame");
+        assert_eq!(f.free_count(), 4);
     }
 
     #[test]
-    fn claim_transfer_and_free_all() {
-        let mut f = Frames::new(BASE, 8);
-        f.claim(BASE, KERNEL).unwrap();
-        assert_eq!(f.claim(BASE, 5), Err(FrameError::NotOwner));
+    fn reserved_frames_transfer_and_free_all() {
+        let record = Box::leak(vec![0xdead_beef; 8].into_boxed_slice());
+        let mut f = Frames::new(BASE, 8, 2, record);
+        assert_eq!((f.owner(BASE), f.owner(BASE + 0x1000), f.owner(BASE + 0x2000)), (Some(KERNEL), Some(KERNEL), Some(FREE)));
+        assert_eq!((f.free_count(), f.in_use(), f.peak()), (6, 2, 2));
         let a = f.alloc(5).unwrap();
         let b = f.alloc(5).unwrap();
+        assert_eq!(a, BASE + 0x2000, "after the reserved frames");
         f.transfer(b, 5, 6).unwrap();
         assert_eq!(f.transfer(b, 5, 7), Err(FrameError::NotOwner));
+        assert_eq!(f.transfer(BASE + 0x7000, FREE, 7), Err(FrameError::NotOwner), "a free frame is nobody's to give");
         assert_eq!(f.count_of(5), 1);
         assert_eq!(f.free_all(5), 1);
+        assert_eq!(f.free_all(FREE), 0);
         assert_eq!(f.owner(a), Some(FREE));
         assert_eq!(f.owner(b), Some(6));
+        assert_eq!(f.free_count(), 5);
+        assert_eq!(f.free(BASE, KERNEL), Ok(()), "the kernel gives back what it reserved");
         assert_eq!(f.free_count(), 6);
+    }
+
+    #[test]
+    fn reserved_frames_may_reach_into_the_high_pool() {
+        let mut f = Frames::new(BASE, 2, 4, Box::leak(vec![0; 8].into_boxed_slice()));
+        assert_eq!((f.free_count(), f.alloc_low(5)), (4, None));
+        assert_eq!(f.alloc(5), Some(BASE + 0x4000));
+        f.free(BASE + 0x1000, KERNEL).unwrap();
+        assert_eq!(f.alloc_low(5), Some(BASE + 0x1000));
+    }
+
+    #[test]
+    fn user_frames_come_from_high_first_and_tables_from_low_only() {
+        let mut f = Frames::for_tests(BASE, 6, 2);
+        let high: Vec<usize> = (0..4).map(|_| f.alloc(5).unwrap()).collect();
+        assert!(high.iter().all(|pa| *pa >= BASE + 0x2000), "{high:x?}");
+        assert_eq!(f.alloc_low(5), Some(BASE));
+        assert_eq!(f.alloc(5), Some(BASE + 0x1000), "then the low pool");
+        assert_eq!(f.alloc_low(5), None);
+        f.free(high[0], 5).unwrap();
+        assert_eq!(f.alloc_low(5), None, "a freed high frame stays high");
+        f.free(BASE, 5).unwrap();
+        assert_eq!(f.alloc_low(5), Some(BASE), "a freed low frame goes back to the low pool");
+    }
+
+    #[test]
+    fn peak_is_the_most_in_use_at_once() {
+        let mut f = Frames::for_tests(BASE, 16, 8);
+        let taken: Vec<usize> = (0..10).map(|_| f.alloc(5).unwrap()).collect();
+        for pa in &taken {
+            f.free(*pa, 5).unwrap();
+        }
+        assert_eq!((f.in_use(), f.peak()), (0, 10));
+        f.alloc(5).unwrap();
+        assert_eq!(f.peak(), 10);
+        assert_eq!(f.free_all(5), 1);
+        assert_eq!((f.free_count(), f.total()), (16, 16));
+    }
+
+    #[test]
+    fn an_empty_record_has_nothing() {
+        let mut f = Frames::empty();
+        assert_eq!((f.alloc(5), f.alloc_low(5), f.owner(0), f.free_count()), (None, None, None, 0));
+        assert_eq!(f.free(0, 5), Err(FrameError::NotRam));
+    }
+
+    #[test]
+    fn every_frame_is_reachable_after_churn() {
+        let mut f = Frames::for_tests(BASE, 64, 16);
+        let mut held = Vec::new();
+        for round in 0..500usize {
+            if round % 3 != 2 {
+                if let Some(pa) = f.alloc((round % 4) as u8 + 2) {
+                    held.push(pa);
+                }
+            } else if let Some(pa) = held.pop() {
+                let owner = f.owner(pa).unwrap();
+                f.free(pa, owner).unwrap();
+            }
+        }
+        for owner in 2..6 {
+            f.free_all(owner);
+        }
+        let mut all: Vec<usize> = std::iter::from_fn(|| f.alloc(9)).collect();
+        all.sort();
+        assert_eq!(all, (0..64).map(|i| BASE + i * PAGE_SIZE).collect::<Vec<_>>());
     }
 }

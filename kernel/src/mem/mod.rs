@@ -4,5 +4,6 @@
 pub mod frames;
 pub mod pte;
 pub mod space;
+pub mod window;
 
 pub use xous_abi::memory::PAGE_SIZE;

@@ -4,7 +4,8 @@
 //! Physical memory is reached through [`PhysMem`], so the same code runs on
 //! the target (through the kernel's direct map) and in host tests (through
 //! a fake). Table frames belong to the space's owner, so they go back to
-//! the free pool with the rest of a process's frames when it dies.
+//! the free pool with the rest of a process's frames when it dies; they
+//! come from the low pool, which the kernel reaches without remapping.
 
 use crate::mem::frames::{Frames, Owner};
 use crate::mem::pte::{self, ENTRIES};
@@ -49,7 +50,7 @@ impl Space {
         kernel_root: &[u32; ENTRIES],
         first_kernel_slot: usize,
     ) -> Result<Space, MapError> {
-        let root = frames.alloc(owner).ok_or(MapError::OutOfMemory)?;
+        let root = frames.alloc_low(owner).ok_or(MapError::OutOfMemory)?;
         let table = mem.table(root);
         table.fill(0);
         table[first_kernel_slot..].copy_from_slice(&kernel_root[first_kernel_slot..]);
@@ -70,7 +71,7 @@ impl Space {
         let slot = pte::vpn1(va);
         let mut top = mem.table(self.root)[slot];
         if !pte::is_valid(top) {
-            let table = frames.alloc(self.owner).ok_or(MapError::OutOfMemory)?;
+            let table = frames.alloc_low(self.owner).ok_or(MapError::OutOfMemory)?;
             mem.table(table).fill(0);
             top = pte::entry(table, pte::V);
             mem.table(self.root)[slot] = top;
@@ -174,7 +175,7 @@ mod tests {
 
     fn setup() -> (FakeMem, Frames, Space) {
         let mut mem = FakeMem::default();
-        let mut frames = Frames::new(0x8000_0000, 64);
+        let mut frames = Frames::for_tests(0x8000_0000, 64, 64);
         let mut kernel_root = [0u32; ENTRIES];
         kernel_root[0x3ff] = pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G);
         let space = Space::new(&mut mem, &mut frames, 5, &kernel_root, 0x3fc).unwrap();
@@ -228,7 +229,7 @@ mod tests {
     #[test]
     fn running_out_of_frames_is_an_error() {
         let mut mem = FakeMem::default();
-        let mut frames = Frames::new(0x8000_0000, 2);
+        let mut frames = Frames::for_tests(0x8000_0000, 2, 2);
         let space = Space::new(&mut mem, &mut frames, 5, &[0; ENTRIES], 0x3fc).unwrap();
         let pa = frames.alloc(5).unwrap();
         assert_eq!(space.map(&mut mem, &mut frames, 0x1000, pa, pte::R, false), Err(MapError::OutOfMemory));

@@ -5,15 +5,23 @@
 //! S-mode, opens physical memory to S and U through the PMP, lets S own its
 //! timer (Sstc), and enters S-mode on a boot table that maps the first
 //! 4 MiB of RAM both where it is and at 0xff40_0000; it then jumps to the
-//! high address, where the kernel is linked, and calls `kmain`.
+//! high address, where the kernel is linked, and calls `kmain` with the
+//! device tree's address (a1 from QEMU's reset code).
+//!
+//! `kmain` builds the kernel half (hw.rs), learns how much RAM there is,
+//! sets the frame record aside right after the boot image, starts the
+//! processes and frees the image.
 
 use super::csr;
-use super::hw::{self, Hw, DEVICE_WINDOW};
+use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, DIRECT_MAP_MAX, MEGAPAGE};
+use super::panic::crash;
 use crate::kernel::{Kernel, FIRST_KERNEL_SLOT};
-use crate::mem::frames::{Frames, KERNEL};
+use crate::mem::frames::Frames;
 use crate::mem::pte::{self, ENTRIES};
-use crate::loader;
+use crate::mem::space::PhysMem;
+use crate::{fdt, loader};
 use crate::mem::PAGE_SIZE;
+use board::{RamSize, RAM_BASE};
 use xous_abi::memory::page_round_up;
 use core::arch::global_asm;
 
@@ -84,7 +92,8 @@ _start:
     sw      zero, 0(t0)
     addi    t0, t0, 4
     j       4b
-5:  call    {kmain}
+5:  mv      a0, a1                  # the device tree
+    call    {kmain}
 
 3:  wfi
     j       3b
@@ -106,13 +115,8 @@ pub struct Stack([u8; KERNEL_STACK_SIZE]);
 #[no_mangle]
 pub static mut KERNEL_STACK: Stack = Stack([0; KERNEL_STACK_SIZE]);
 
-#[repr(C, align(4096))]
-struct Table([u32; ENTRIES]);
-
 /// The kernel's own root table: the kernel half, and nothing below.
 static mut KERNEL_ROOT: Table = Table([0; ENTRIES]);
-/// Second-level table of the device window.
-static mut DEVICE_TABLE: Table = Table([0; ENTRIES]);
 
 extern "C" {
     static __kernel_end: u8;
@@ -122,31 +126,59 @@ fn address_of<T>(value: *const T) -> usize {
     value as usize
 }
 
-/// Builds the kernel half of every address space and switches to it.
-fn map_kernel() -> [u32; ENTRIES] {
+/// Builds the kernel half of every address space, with the first `direct`
+/// bytes of RAM in the direct map, and switches to it.
+fn map_kernel(direct: usize) -> [u32; ENTRIES] {
     let global = pte::V | pte::G | pte::A | pte::D;
-    // SAFETY: boot runs alone; these statics are written here once, before
-    // any other code reads them.
-    let (root, devices) = unsafe { (&mut *core::ptr::addr_of_mut!(KERNEL_ROOT), &mut *core::ptr::addr_of_mut!(DEVICE_TABLE)) };
-    for (i, page) in hw::DEVICE_PAGES.iter().enumerate() {
-        devices.0[i] = pte::entry(*page, global | pte::R | pte::W);
+    // SAFETY: boot runs alone; nothing holds a reference to the root table.
+    let root = unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_ROOT) };
+    root.0[pte::vpn1(DEVICE_WINDOW)] = pte::entry(hw::window_table(), pte::V | pte::G);
+    // The direct map: the kernel's own megapage executable, the rest not.
+    for (i, offset) in (0..direct).step_by(MEGAPAGE).enumerate() {
+        let exec = if i == 0 { pte::X } else { 0 };
+        root.0[pte::vpn1(DIRECT_MAP + offset)] = pte::entry(RAM_BASE + offset, global | pte::R | pte::W | exec);
     }
-    root.0[pte::vpn1(DEVICE_WINDOW)] = pte::entry(hw::virt_to_phys(address_of(devices)), pte::V | pte::G);
-    // The direct map: the kernel's own 4 MiB executable, the rest not.
-    root.0[0x3fd] = pte::entry(board::RAM_BASE, global | pte::RWX);
-    root.0[0x3fe] = pte::entry(board::RAM_BASE + 0x40_0000, global | pte::R | pte::W);
-    root.0[0x3ff] = pte::entry(board::RAM_BASE + 0x80_0000, global | pte::R | pte::W);
     debug_assert_eq!(FIRST_KERNEL_SLOT, 0x3fc);
     csr::set_address_space(hw::virt_to_phys(address_of(root)), 0);
-    // The boot table's entries (ASID 0 too) must not outlive it.
-    csr::flush_tlb(0, None);
+    // The boot table's entries must not outlive it, nor stale "not mapped" ones.
+    csr::flush_all();
     root.0
+}
+
+/// The RAM from RAM_BASE, in bytes (what the board says, or the device
+/// tree at `device_tree`), at most what 32-bit addresses reach.
+fn ram_size(hw: &mut Hw, device_tree: usize) -> usize {
+    let size = match board::RAM_SIZE {
+        RamSize::Fixed(bytes) => Some(bytes as u64),
+        RamSize::DeviceTree if device_tree >= RAM_BASE && device_tree % 8 == 0 => {
+            let read = |at: usize, out: &mut [u8]| read_phys(hw, device_tree, at, out);
+            fdt::memory_size(read, RAM_BASE as u64)
+        }
+        RamSize::DeviceTree => None,
+    };
+    match size {
+        // The last page below 4 GiB stays out, so RAM_BASE + size never wraps.
+        Some(size) => (size.min((usize::MAX - RAM_BASE) as u64) as usize) & !(PAGE_SIZE - 1),
+        None => crash(format_args!("kernel: no RAM size in the device tree at {device_tree:#x}")),
+    }
+}
+
+/// Reads `out.len()` bytes at physical `base + at`, page by page.
+fn read_phys(hw: &mut Hw, base: usize, at: usize, out: &mut [u8]) -> bool {
+    let mut done = 0;
+    while done < out.len() {
+        let Some(pa) = base.checked_add(at + done) else { return false };
+        let n = (PAGE_SIZE - pa % PAGE_SIZE).min(out.len() - done);
+        hw.read(pa & !(PAGE_SIZE - 1), pa % PAGE_SIZE, &mut out[done..done + n]);
+        done += n;
+    }
+    true
 }
 
 /// The kernel state. Built at compile time (an empty kernel is all zeros,
 /// so it sits in .bss and costs neither image bytes nor boot stack), then
 /// filled in by `kmain`, then used by every trap.
-static mut KERNEL_STATE: Kernel<Hw> = Kernel::new(Hw { seed: 0 }, Frames::empty(), [0; ENTRIES]);
+static mut KERNEL_STATE: Kernel<Hw> = Kernel::new(Hw::new(), Frames::empty(), [0; ENTRIES]);
 
 /// The kernel state.
 ///
@@ -159,40 +191,47 @@ pub unsafe fn kernel() -> &'static mut Kernel<Hw> {
     unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_STATE) }
 }
 
-extern "C" fn kmain() -> ! {
+extern "C" fn kmain(device_tree: usize) -> ! {
     // SAFETY: boot runs alone; this is the only reference to the state.
     let k = unsafe { kernel() };
-    k.kernel_root = map_kernel();
-    k.frames = Frames::new(board::RAM_BASE, board::RAM_MANAGED / PAGE_SIZE);
+    k.kernel_root = map_kernel(MEGAPAGE);
+    k.hw.set_direct(MEGAPAGE);
+    let ram = ram_size(&mut k.hw, device_tree);
+    k.hw.set_direct(ram.min(DIRECT_MAP_MAX));
+    k.kernel_root = map_kernel(k.hw.direct());
+    // SAFETY: the direct map covers these bytes; the boot image was loaded
+    // at RAM_BASE; nothing writes them while they are read.
+    let low = unsafe { core::slice::from_raw_parts(DIRECT_MAP as *const u8, k.hw.direct()) };
+    let image = match boot_image::parse(low) {
+        Ok(image) => image,
+        Err(e) => crash(format_args!("kernel: the boot image is invalid: {e}")),
+    };
     // SAFETY: taking the address of a linker symbol.
     let kernel_end = hw::virt_to_phys(unsafe { address_of(&__kernel_end) });
-    for frame in (board::RAM_BASE..kernel_end).step_by(PAGE_SIZE) {
-        k.frames.claim(frame, KERNEL).expect("kernel frames are free at boot");
+    let image_end = RAM_BASE + page_round_up(image.header().image_len as usize);
+    // The frame record: one word per frame of RAM, right after the image.
+    let frames = ram / PAGE_SIZE;
+    let record_end = image_end + page_round_up(frames * 4);
+    if record_end - RAM_BASE > k.hw.direct() {
+        crash(format_args!("kernel: the boot image ({} KiB) leaves no room in the first {} KiB of RAM", (image_end - RAM_BASE) / 1024, k.hw.direct() / 1024));
     }
-    // SAFETY: the boot image was loaded at RAM_BASE and lies in managed RAM,
-    // which the direct map covers; nothing writes it while it is read.
-    let ram = unsafe { core::slice::from_raw_parts(hw::phys_to_virt(board::RAM_BASE) as *const u8, board::RAM_MANAGED) };
-    let image = match boot_image::parse(ram) {
-        Ok(image) => image,
-        Err(e) => super::panic::crash(format_args!("kernel: the boot image is invalid: {e}")),
-    };
-    let image_end = board::RAM_BASE + page_round_up(image.header().image_len as usize);
-    for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
-        k.frames.claim(frame, KERNEL).expect("image frames are free at boot");
-    }
+    // SAFETY: these frames are in the direct map, belong to the kernel from
+    // here on (below `record_end`), and nothing else refers to them.
+    let record = unsafe { core::slice::from_raw_parts_mut(hw::direct(image_end) as *mut u32, frames) };
+    k.frames = Frames::new(RAM_BASE, k.hw.direct() / PAGE_SIZE, (record_end - RAM_BASE) / PAGE_SIZE, record);
     k.report(format_args!(
-        "kernel: booting {} processes; {} KiB managed RAM, {} KiB free",
+        "kernel: booting {} processes; {} KiB RAM, {} KiB free",
         image.processes().len(),
-        board::RAM_MANAGED / 1024,
+        ram / 1024,
         k.frames.free_count() * PAGE_SIZE / 1024
     ));
     if let Err((index, e)) = loader::load_all(k, &image) {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
-        super::panic::crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
+        crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
     }
     // The processes have their own copies now: the image's pages are free.
     for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
-        let _ = k.frames.free(frame, KERNEL);
+        let _ = k.frames.free(frame, crate::mem::frames::KERNEL);
     }
     super::trap::start()
 }

@@ -84,6 +84,19 @@ pub fn flush_tlb(asid: u8, va: Option<usize>) {
     }
 }
 
+/// Forgets cached translations of page `va` in every address space, global
+/// entries included (the kernel half's).
+pub fn flush_global_page(va: usize) {
+    // SAFETY: sfence.vma only drops cached translations.
+    unsafe { asm!("sfence.vma {0}, zero", in(reg) va) };
+}
+
+/// Forgets every cached translation, global ones included.
+pub fn flush_all() {
+    // SAFETY: sfence.vma only drops cached translations.
+    unsafe { asm!("sfence.vma") };
+}
+
 /// Sleeps until an interrupt is pending (interrupts stay disabled in the
 /// kernel; `wfi` wakes on a pending one all the same).
 pub fn wait_for_interrupt() {

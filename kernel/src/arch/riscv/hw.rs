@@ -1,21 +1,38 @@
-//! The kernel's view of the machine: physical memory through the direct
-//! map, the UART console, the power-off device. Implements the traits the
-//! portable kernel is written against.
+//! The kernel's view of the machine: physical memory, the UART console, the
+//! power-off device. Implements the traits the portable kernel is written
+//! against.
 //!
 //! Virtual layout of the kernel half (the same in every address space, and
 //! only accessible in S-mode):
-//! - 0xff00_0000: device pages (UART, test device), one second-level table
-//! - 0xff40_0000..: the direct map of the managed RAM (12 MiB in three
-//!   megapages); the kernel runs in its first 4 MiB, where the boot image
-//!   put it. User space ends at 0xff00_0000, so all of it is out of reach.
+//! - 0xff00_0000: one second-level table, the window table: the device
+//!   pages (UART, test device, PLIC) from its start, and at 0xff20_0000
+//!   the frame window, one page that shows any frame of RAM on demand;
+//! - 0xff40_0000..: the direct map, megapages over the first 12 MiB of RAM
+//!   (less if the machine has less); the kernel runs in its first 4 MiB,
+//!   where the boot image put it.
+//! User space ends at 0xff00_0000, so all of it is out of reach.
+//!
+//! Why not map all of RAM: the kernel half is 16 MiB (the ABI gives user
+//! space everything below 0xff00_0000) and machines have more RAM than that
+//! (`xous-run --memory`, 32 MiB by default, hundreds for the std tests).
+//! So the frames the kernel uses all the time, its image, page tables and
+//! saved registers, come from the directly mapped low RAM (the frame pool
+//! "low", mem/frames.rs), and any other frame is reached through the window
+//! in the rare moments the kernel must touch its contents: zeroing a fresh
+//! user page, the loader's copies, reading a buffer for the console. The
+//! window is remapped only when the frame it shows changes. This also suits
+//! the Baochip-1x, whose 2 MiB of SRAM the direct map covers whole.
 
+use super::csr;
 use crate::kernel::Platform;
-use crate::mem::pte::ENTRIES;
+use crate::mem::pte::{self, ENTRIES};
 use crate::mem::space::PhysMem;
+use crate::mem::window::{Reach, Window};
 use crate::mem::PAGE_SIZE;
+use board::RAM_BASE;
 use xous_abi::console::{self, Channel};
 
-/// Where the device pages appear.
+/// Where the window table's pages appear: the devices first.
 pub const DEVICE_WINDOW: usize = 0xff00_0000;
 pub const UART_VIRT: usize = DEVICE_WINDOW;
 pub const TEST_DEVICE_VIRT: usize = DEVICE_WINDOW + PAGE_SIZE;
@@ -25,48 +42,113 @@ pub const PLIC_CONTEXT_VIRT: usize = DEVICE_WINDOW + 4 * PAGE_SIZE;
 /// The device pages, in window order.
 pub const DEVICE_PAGES: [usize; 5] =
     [board::UART, board::TEST_DEVICE, board::PLIC_PRIORITY_PAGE, board::PLIC_ENABLE_PAGE, board::PLIC_CONTEXT_PAGE];
+/// Where a frame outside the direct map appears while the kernel works on it.
+pub const FRAME_WINDOW: usize = 0xff20_0000;
 
-/// Where the direct map of RAM starts.
+/// Where the direct map of RAM starts, and the most it can cover.
 pub const DIRECT_MAP: usize = 0xff40_0000;
-const _: () = assert!(board::RAM_MANAGED - 1 <= usize::MAX - DIRECT_MAP);
+pub const DIRECT_MAP_MAX: usize = 0usize.wrapping_sub(DIRECT_MAP);
+/// The megapage of the direct map the kernel runs in.
+pub const MEGAPAGE: usize = 0x40_0000;
 
-/// The kernel-virtual address of physical `pa` (managed RAM only).
-pub fn phys_to_virt(pa: usize) -> usize {
-    let offset = pa.checked_sub(board::RAM_BASE).expect("address in RAM");
-    assert!(offset < board::RAM_MANAGED, "address in managed RAM");
-    DIRECT_MAP + offset
+#[repr(C, align(4096))]
+pub struct Table(pub [u32; ENTRIES]);
+
+/// The window table (device pages and the frame window).
+static mut WINDOW_TABLE: Table = Table([0; ENTRIES]);
+
+/// The kernel-virtual address of `pa`, which must be in the direct map
+/// (the kernel's image, and frames of the low pool: tables, saved registers).
+#[inline(always)]
+pub fn direct(pa: usize) -> usize {
+    pa - RAM_BASE + DIRECT_MAP
 }
 
 /// The physical address of a kernel-virtual address in the direct map.
 pub fn virt_to_phys(va: usize) -> usize {
-    va - DIRECT_MAP + board::RAM_BASE
+    va - DIRECT_MAP + RAM_BASE
 }
 
-/// The kernel's handle on the machine; the state it needs is the
-/// generator behind `entropy`.
+/// Fills the window table's device entries; returns the table's physical address.
+pub fn window_table() -> usize {
+    // SAFETY: boot runs alone, before anything reads the table.
+    let table = unsafe { &mut *core::ptr::addr_of_mut!(WINDOW_TABLE) };
+    for (i, page) in DEVICE_PAGES.iter().enumerate() {
+        table.0[i] = pte::entry(*page, pte::V | pte::G | pte::A | pte::D | pte::R | pte::W);
+    }
+    virt_to_phys(table as *const Table as usize)
+}
+
+/// The kernel's handle on the machine: what the direct map covers and
+/// what the window shows, and the generator behind `entropy`.
 pub struct Hw {
     pub seed: u32,
+    window: Window,
+}
+
+impl Hw {
+    pub const fn new() -> Hw {
+        Hw { seed: 0, window: Window::new() }
+    }
+
+    /// The direct map covers the first `bytes` of RAM.
+    pub fn set_direct(&mut self, bytes: usize) {
+        self.window.set_direct(RAM_BASE, bytes);
+    }
+
+    /// Bytes of RAM the direct map covers.
+    pub fn direct(&self) -> usize {
+        self.window.direct()
+    }
+
+    /// Where the kernel can reach frame `pa` now: in the direct map, or
+    /// through the window, which then shows it.
+    #[inline(always)]
+    fn reach(&mut self, pa: usize) -> usize {
+        match self.window.reach(pa) {
+            Reach::Direct(offset) => DIRECT_MAP + offset,
+            Reach::Shown => FRAME_WINDOW,
+            Reach::Remap => {
+                show(pa);
+                FRAME_WINDOW
+            }
+        }
+    }
+}
+
+/// Maps frame `pa` at FRAME_WINDOW.
+fn show(pa: usize) {
+    let entry = pte::entry(pa, pte::V | pte::G | pte::A | pte::D | pte::R | pte::W);
+    // SAFETY: only this function writes the window's entry, with the kernel
+    // running alone; every reference into the window is tied to a `&mut Hw`
+    // borrow (see `table`), so none is alive while the entry changes.
+    unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(WINDOW_TABLE.0[pte::vpn0(FRAME_WINDOW)]), entry) };
+    csr::flush_global_page(FRAME_WINDOW);
 }
 
 impl PhysMem for Hw {
+    #[inline(always)]
     fn table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
-        assert_eq!(pa % PAGE_SIZE, 0);
-        // SAFETY: every managed frame is mapped read-write at phys_to_virt(pa);
-        // the kernel is single-threaded and holds no other reference to a
-        // frame while it works on it through this one.
-        unsafe { &mut *(phys_to_virt(pa) as *mut [u32; ENTRIES]) }
+        let va = self.reach(pa);
+        // SAFETY: `reach` made frame `pa` readable and writable at `va` (the
+        // direct map, or the window). The kernel is single-threaded; the
+        // window shows `pa` until `reach` is called again, which needs
+        // `&mut self`, so not while the returned reference lives.
+        unsafe { &mut *(va as *mut [u32; ENTRIES]) }
     }
 
     fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]) {
         assert!(offset + bytes.len() <= PAGE_SIZE);
+        let va = self.reach(pa);
         // SAFETY: as in `table`; the range stays inside the one frame.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), (phys_to_virt(pa) + offset) as *mut u8, bytes.len()) };
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), (va + offset) as *mut u8, bytes.len()) };
     }
 
     fn read(&mut self, pa: usize, offset: usize, out: &mut [u8]) {
         assert!(offset + out.len() <= PAGE_SIZE);
+        let va = self.reach(pa);
         // SAFETY: as in `table`; the range stays inside the one frame.
-        unsafe { core::ptr::copy_nonoverlapping((phys_to_virt(pa) + offset) as *const u8, out.as_mut_ptr(), out.len()) };
+        unsafe { core::ptr::copy_nonoverlapping((va + offset) as *const u8, out.as_mut_ptr(), out.len()) };
     }
 }
 

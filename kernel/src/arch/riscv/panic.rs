@@ -13,7 +13,7 @@ pub fn crash(args: core::fmt::Arguments) -> ! {
     let mut line = crate::console::Line::new();
     let _ = core::fmt::write(&mut line, args);
     line.push_newline();
-    Hw { seed: 0 }.console(Channel::Crash, line.as_bytes());
+    Hw::new().console(Channel::Crash, line.as_bytes());
     power_off(CRASH_EXIT_CODE)
 }
 

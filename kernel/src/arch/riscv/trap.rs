@@ -7,7 +7,7 @@
 
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
-use super::hw::{self, phys_to_virt};
+use super::hw;
 use crate::kernel::{Fault, Kernel};
 use crate::syscall;
 use core::arch::global_asm;
@@ -167,15 +167,17 @@ extern "C" fn trap(_context: usize) -> usize {
 fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
     loop {
         if let Some(code) = k.halted {
+            k.report_peak_memory();
             hw::power_off(code);
         }
         if let Some(t) = k.next_thread() {
             let root = k.procs.get(t.pid).expect("live").space.root;
             csr::set_address_space(root, t.pid);
-            return phys_to_virt(k.context_address(t));
+            return hw::direct(k.context_address(t));
         }
         if k.procs.iter().next().is_none() {
             k.report(format_args!("kernel: no processes left"));
+            k.report_peak_memory();
             hw::power_off(0);
         }
         let mut pending = csr::pending_interrupts();

@@ -1,0 +1,264 @@
+//! The one fact the kernel wants from a flattened device tree: how much RAM
+//! starts at a given address (a `memory` node's `reg`). QEMU passes such a
+//! tree at reset, and its size is whatever `-m` said.
+//!
+//! The tree is read through a callback, so the kernel can read it from any
+//! physical page and the host tests from a vector. Every offset is checked
+//! against the sizes the tree declares and each step moves forward, so a
+//! corrupt tree gives `None`: never a panic, never an endless walk.
+
+const MAGIC: u32 = 0xd00d_feed;
+const BEGIN_NODE: u32 = 1;
+const END_NODE: u32 = 2;
+const PROP: u32 = 3;
+const NOP: u32 = 4;
+/// The most of a tree we read (QEMU's are a few KiB).
+pub const MAX_SIZE: usize = 1 << 20;
+
+/// A tree and how to read its bytes: `read(offset, out)` fills `out` from
+/// `offset` and says whether it could.
+struct Tree<R> {
+    read: R,
+    size: usize,
+}
+
+impl<R: FnMut(usize, &mut [u8]) -> bool> Tree<R> {
+    fn bytes<const N: usize>(&mut self, at: usize) -> Option<[u8; N]> {
+        let mut out = [0; N];
+        (at.checked_add(N)? <= self.size && (self.read)(at, &mut out)).then_some(out)
+    }
+
+    #[inline(never)]
+    fn u32(&mut self, at: usize) -> Option<u32> {
+        self.bytes::<4>(at).map(u32::from_be_bytes)
+    }
+
+    /// Whether the NUL-terminated string at `at` is `text` (which ends in NUL).
+    fn is(&mut self, at: usize, text: &[u8]) -> bool {
+        text.iter().enumerate().all(|(i, b)| at.checked_add(i).and_then(|a| self.bytes::<1>(a)) == Some([*b]))
+    }
+
+    /// The length of the NUL-terminated string at `at` (4-byte aligned), NUL excluded.
+    fn name_len(&mut self, at: usize) -> Option<usize> {
+        let mut len = 0;
+        loop {
+            let word = self.bytes::<4>(at.checked_add(len)?)?;
+            if let Some(i) = word.iter().position(|b| *b == 0) {
+                return Some(len + i);
+            }
+            len += 4;
+        }
+    }
+
+    /// A number of `cells` 32-bit cells at `at`.
+    fn number(&mut self, at: usize, cells: usize) -> Option<u64> {
+        (0..cells).try_fold(0u64, |n, i| Some((n << 32) | self.u32(at + 4 * i)? as u64))
+    }
+}
+
+fn align4(n: usize) -> Option<usize> {
+    Some(n.checked_add(3)? & !3)
+}
+
+/// The size of the RAM region starting at `base` that a top-level `memory`
+/// node of the tree lists, if the tree is well formed and lists one.
+pub fn memory_size(read: impl FnMut(usize, &mut [u8]) -> bool, base: u64) -> Option<u64> {
+    let mut tree = Tree { read, size: 40 };
+    if tree.u32(0)? != MAGIC {
+        return None;
+    }
+    tree.size = (tree.u32(4)? as usize).min(MAX_SIZE);
+    let strings = tree.u32(12)? as usize;
+    let mut at = tree.u32(8)? as usize;
+    let (mut address_cells, mut size_cells) = (2, 1);
+    let mut depth = 0usize;
+    // For the top-level node being read: is it memory, and where is its `reg`.
+    let (mut is_memory, mut reg) = (false, None);
+    loop {
+        let token = tree.u32(at)?;
+        at += 4;
+        match token {
+            BEGIN_NODE => {
+                depth += 1;
+                let len = tree.name_len(at)?;
+                if depth == 2 {
+                    is_memory = tree.is(at, b"memory\0") || tree.is(at, b"memory@");
+                    reg = None;
+                }
+                at = align4(at + len + 1)?;
+            }
+            END_NODE => {
+                let pair = 4 * (address_cells + size_cells);
+                if let (2, true, Some((value, len)), true) = (depth, is_memory, reg, pair > 0) {
+                    for row in (value..value + len / pair * pair).step_by(pair) {
+                        if tree.number(row, address_cells)? == base {
+                            return tree.number(row + 4 * address_cells, size_cells);
+                        }
+                    }
+                }
+                depth = depth.checked_sub(1)?;
+            }
+            PROP => {
+                let len = tree.u32(at)? as usize;
+                let name = strings.checked_add(tree.u32(at + 4)? as usize)?;
+                let value = at + 8;
+                at = align4(value.checked_add(len)?)?;
+                if depth == 1 && len == 4 && tree.is(name, b"#address-cells\0") {
+                    address_cells = (tree.u32(value)? as usize).min(2);
+                } else if depth == 1 && len == 4 && tree.is(name, b"#size-cells\0") {
+                    size_cells = (tree.u32(value)? as usize).min(2);
+                } else if depth == 2 && tree.is(name, b"device_type\0") && len == 7 {
+                    is_memory |= tree.is(value, b"memory\0");
+                } else if depth == 2 && tree.is(name, b"reg\0") {
+                    reg = Some((value, len));
+                }
+            }
+            NOP => {}
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree builder: enough of the format for the tests.
+    #[derive(Default)]
+    struct Builder {
+        structs: Vec<u8>,
+        strings: Vec<u8>,
+    }
+
+    impl Builder {
+        fn word(&mut self, w: u32) -> &mut Self {
+            self.structs.extend(w.to_be_bytes());
+            self
+        }
+        fn begin(&mut self, name: &str) -> &mut Self {
+            self.word(BEGIN_NODE);
+            self.structs.extend(name.as_bytes());
+            self.structs.push(0);
+            while self.structs.len() % 4 != 0 {
+                self.structs.push(0);
+            }
+            self
+        }
+        fn end(&mut self) -> &mut Self {
+            self.word(END_NODE)
+        }
+        fn prop(&mut self, name: &str, value: &[u8]) -> &mut Self {
+            let offset = self.strings.len() as u32;
+            self.strings.extend(name.as_bytes());
+            self.strings.push(0);
+            self.word(PROP).word(value.len() as u32).word(offset);
+            self.structs.extend(value);
+            while self.structs.len() % 4 != 0 {
+                self.structs.push(0);
+            }
+            self
+        }
+        fn cells(&mut self, name: &str, cells: &[u32]) -> &mut Self {
+            let bytes: Vec<u8> = cells.iter().flat_map(|c| c.to_be_bytes()).collect();
+            self.prop(name, &bytes)
+        }
+        fn build(&mut self) -> Vec<u8> {
+            self.word(9);
+            let structs = 40u32;
+            let strings = structs + self.structs.len() as u32;
+            let size = strings + self.strings.len() as u32;
+            let mut blob = Vec::new();
+            for w in [MAGIC, size, structs, strings, 0, 17, 16, 0, self.strings.len() as u32, self.structs.len() as u32] {
+                blob.extend(w.to_be_bytes());
+            }
+            blob.extend(&self.structs);
+            blob.extend(&self.strings);
+            blob
+        }
+    }
+
+    fn size_in(blob: &[u8]) -> Option<u64> {
+        memory_size(
+            |at, out| match blob.get(at..at + out.len()) {
+                Some(bytes) => {
+                    out.copy_from_slice(bytes);
+                    true
+                }
+                None => false,
+            },
+            0x8000_0000,
+        )
+    }
+
+    /// What QEMU virt (riscv32) gives: two cells each, `reg` before `device_type`.
+    fn qemu_like(mib: u32) -> Vec<u8> {
+        Builder::default()
+            .begin("")
+            .cells("#address-cells", &[2])
+            .cells("#size-cells", &[2])
+            .prop("compatible", b"riscv-virtio\0")
+            .begin("chosen")
+            .prop("bootargs", b"\0")
+            .end()
+            .begin("memory@80000000")
+            .cells("reg", &[0, 0x8000_0000, 0, mib << 20])
+            .prop("device_type", b"memory\0")
+            .end()
+            .begin("soc")
+            .begin("memory@0")
+            .cells("reg", &[0, 0x8000_0000, 0, 1])
+            .end()
+            .end()
+            .end()
+            .build()
+    }
+
+    #[test]
+    fn finds_the_ram_size() {
+        assert_eq!(size_in(&qemu_like(32)), Some(32 << 20));
+        assert_eq!(size_in(&qemu_like(256)), Some(256 << 20));
+        let one_cell = Builder::default()
+            .begin("")
+            .cells("#address-cells", &[1])
+            .cells("#size-cells", &[1])
+            .begin("ram")
+            .prop("device_type", b"memory\0")
+            .cells("reg", &[0x4000_0000, 0x1000, 0x8000_0000, 0x20_0000])
+            .end()
+            .end()
+            .build();
+        assert_eq!(size_in(&one_cell), Some(0x20_0000), "the second row, found by its base");
+    }
+
+    #[test]
+    fn no_memory_node_or_other_base_is_none() {
+        let none = Builder::default().begin("").begin("cpus").end().end().build();
+        assert_eq!(size_in(&none), None);
+        let elsewhere = Builder::default()
+            .begin("")
+            .begin("memory@0")
+            .cells("reg", &[0, 0, 0, 0x1000])
+            .end()
+            .end()
+            .build();
+        assert_eq!(size_in(&elsewhere), None);
+    }
+
+    #[test]
+    fn corrupt_trees_are_none_not_a_panic() {
+        let good = qemu_like(64);
+        assert_eq!(size_in(&good[..good.len() / 2]), None, "cut short");
+        let mut bad_magic = good.clone();
+        bad_magic[0] ^= 1;
+        assert_eq!(size_in(&bad_magic), None);
+        // Every byte flipped in turn, and every length cut: no panic, no hang.
+        for i in 0..good.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut blob = good.clone();
+                blob[i] ^= flip;
+                let _ = size_in(&blob);
+            }
+            let _ = size_in(&good[..i]);
+        }
+    }
+}
