@@ -15,7 +15,14 @@ pub enum InvokeType {
 impl InvokeType {
     pub fn from_usize(n: usize) -> Option<InvokeType> {
         use InvokeType::*;
-        [LendMut, Lend, Move, Scalar, BlockingScalar].into_iter().find(|k| *k as usize == n)
+        Some(match n {
+            1 => LendMut,
+            2 => Lend,
+            3 => Move,
+            4 => Scalar,
+            5 => BlockingScalar,
+            _ => return None,
+        })
     }
 
     /// The same kind as a received envelope numbers it (one less).

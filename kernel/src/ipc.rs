@@ -4,7 +4,9 @@
 //! A message lives in one slot of a shared pool from the moment it is sent
 //! until it is done: received (non-blocking kinds) or replied to (blocking
 //! kinds). The reply address a server gets, the "sender", names that slot:
-//! (pid << 24) | (server << 16) | slot, as in Xous.
+//! (pid << 24) | (server << 16) | slot, as in Xous. Nothing here searches
+//! the pool: free slots are kept on a stack, each server keeps its queue
+//! and the set of its threads waiting to receive.
 
 use crate::sched::ThreadRef;
 use crate::slot::Slot;
@@ -23,6 +25,8 @@ pub const MAX_CONNECTIONS: usize = 32;
 pub struct Server {
     pub sid: Sid,
     pub owner: u8,
+    /// The owner's threads waiting in ReceiveMessage for it: bit n = thread n.
+    pub receivers: u32,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -44,8 +48,6 @@ pub struct Message {
     /// then the advisory `offset` and `valid`.
     pub args: [usize; 4],
     pub stage: Stage,
-    /// Arrival order, for first-in first-out delivery.
-    pub seq: u32,
     /// The sender died while the server held its memory: the frames now
     /// belong to the server's process and are freed when it replies.
     pub orphaned: bool,
@@ -90,23 +92,54 @@ pub struct Ipc {
     pub servers: [Option<Server>; MAX_SERVERS],
     pub messages: [Slot<Message>; MAX_MESSAGES],
     queues: [Fifo; MAX_SERVERS],
-    next_seq: u32,
+    /// Slots given back, to be used again first (a stack of `freed` of them).
+    free_slots: [u8; MAX_MESSAGES],
+    freed: usize,
+    /// Slots from here up have never been used.
+    fresh: usize,
 }
+
+const _: () = assert!(MAX_MESSAGES <= 256, "slots are kept as bytes");
 
 impl Ipc {
     pub const fn new() -> Ipc {
-        Ipc { servers: [None; MAX_SERVERS], messages: [Slot::Empty; MAX_MESSAGES], queues: [Fifo::EMPTY; MAX_SERVERS], next_seq: 0 }
+        Ipc {
+            servers: [None; MAX_SERVERS],
+            messages: [Slot::Empty; MAX_MESSAGES],
+            queues: [Fifo::EMPTY; MAX_SERVERS],
+            free_slots: [0; MAX_MESSAGES],
+            freed: 0,
+            fresh: 0,
+        }
     }
 
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
-        self.servers.iter().position(|s| s.is_some_and(|s| s.sid == *sid)).map(|i| i as u8)
+        let same = |s: &Server| s.sid[0] == sid[0] && s.sid[1] == sid[1] && s.sid[2] == sid[2] && s.sid[3] == sid[3];
+        self.servers.iter().position(|s| s.as_ref().is_some_and(same)).map(|i| i as u8)
     }
 
     /// Registers a server; `None` when the table is full.
     pub fn add_server(&mut self, sid: Sid, owner: u8) -> Option<u8> {
         let i = self.servers.iter().position(|s| s.is_none())?;
-        self.servers[i] = Some(Server { sid, owner });
+        self.servers[i] = Some(Server { sid, owner, receivers: 0 });
         Some(i as u8)
+    }
+
+    pub fn server_mut(&mut self, index: u8) -> Option<&mut Server> {
+        self.servers.get_mut(index as usize)?.as_mut()
+    }
+
+    /// Whether every slot of the pool holds a message.
+    pub fn is_full(&self) -> bool {
+        self.freed == 0 && self.fresh == MAX_MESSAGES
+    }
+
+    /// Message `slot` is done: its slot can be used again.
+    pub fn release(&mut self, slot: usize) {
+        if self.messages[slot].take().is_some() {
+            self.free_slots[self.freed] = slot as u8;
+            self.freed += 1;
+        }
     }
 
     pub fn server(&self, index: u8) -> Option<Server> {
@@ -131,22 +164,18 @@ impl Ipc {
 
     /// Puts a message in the pool; `None` when the server's queue or the pool is full.
     pub fn enqueue(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
-        if self.queued(server) >= QUEUE_DEPTH {
+        if self.queued(server) >= QUEUE_DEPTH || self.is_full() {
             return None;
         }
-        let slot = self.messages.iter().position(Slot::is_empty)?;
+        let slot = if self.freed > 0 {
+            self.freed -= 1;
+            self.free_slots[self.freed] as usize
+        } else {
+            self.fresh += 1;
+            self.fresh - 1
+        };
         self.queues[server as usize].push(slot);
-        self.next_seq = self.next_seq.wrapping_add(1);
-        self.messages[slot] = Slot::Full(Message {
-            server,
-            sender,
-            kind,
-            id,
-            args,
-            stage: Stage::Queued,
-            seq: self.next_seq,
-            orphaned: false,
-        });
+        self.messages[slot] = Slot::Full(Message { server, sender, kind, id, args, stage: Stage::Queued, orphaned: false });
         Some(slot)
     }
 
@@ -191,17 +220,39 @@ mod tests {
         let third = ipc.enqueue(s, t(3), InvokeType::Scalar, 12, [0; 4]).unwrap();
         assert_eq!(ipc.oldest_queued(s), Some(first));
         ipc.unqueue(first);
-        ipc.messages[first] = Slot::Empty;
+        ipc.release(first);
         assert_eq!(ipc.oldest_queued(s), Some(second));
         ipc.unqueue(third);
-        ipc.messages[third] = Slot::Empty;
+        ipc.release(third);
         ipc.unqueue(second);
-        ipc.messages[second] = Slot::Empty;
+        ipc.release(second);
         assert_eq!((ipc.oldest_queued(s), ipc.queued(s)), (None, 0), "removed from the middle and the end");
         for _ in 0..QUEUE_DEPTH {
             assert!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]).is_some());
         }
         assert_eq!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]), None, "queue full");
+    }
+
+    #[test]
+    fn slots_are_reused_and_the_pool_fills_up() {
+        let mut ipc = Ipc::new();
+        let servers: Vec<u8> = (0..MAX_MESSAGES / QUEUE_DEPTH + 1).map(|i| ipc.add_server([i as u32, 0, 0, 0], 2).unwrap()).collect();
+        let mut slots = Vec::new();
+        for i in 0..MAX_MESSAGES {
+            slots.push(ipc.enqueue(servers[i / QUEUE_DEPTH], t(3), InvokeType::Scalar, i, [0; 4]).unwrap());
+        }
+        assert!(ipc.is_full());
+        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(3), InvokeType::Scalar, 0, [0; 4]), None, "the pool is full");
+        let mut sorted = slots.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), MAX_MESSAGES, "every slot once");
+        ipc.unqueue(slots[7]);
+        ipc.release(slots[7]);
+        ipc.release(slots[7]);
+        assert!(!ipc.is_full(), "a slot released twice counts once");
+        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(3), InvokeType::Scalar, 0, [0; 4]), Some(slots[7]));
+        assert!(ipc.is_full());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::process::{Process, ProcessTable, ThreadState, CONTEXT_WORDS, INTERRUP
 use crate::sched::{RunQueue, ThreadRef};
 use xous_abi::console::Channel;
 use xous_abi::memory::{RETURN_FROM_EXCEPTION, RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
-use xous_abi::Error;
+use xous_abi::{Error, SyscallResult};
 
 /// What the kernel needs from the machine besides memory.
 pub trait Platform: PhysMem {
@@ -174,10 +174,20 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Writes a syscall result into a0..a7 of `t`.
-    pub fn set_result(&mut self, t: ThreadRef, words: [usize; 8]) {
+    pub fn set_result(&mut self, t: ThreadRef, words: &[usize; 8]) {
         let context = self.context(t);
         for (slot, w) in context[reg::A0..reg::A0 + 8].iter_mut().zip(words) {
-            *slot = w as u32;
+            *slot = *w as u32;
+        }
+    }
+
+    /// Writes a syscall's answer into a0..a7 of `t`: `tag`, then `payload`
+    /// (at most seven words), then zeros.
+    pub fn answer(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
+        let regs = &mut self.context(t)[reg::A0..reg::A0 + 8];
+        regs[0] = tag as u32;
+        for (i, r) in regs[1..].iter_mut().enumerate() {
+            *r = payload.get(i).map_or(0, |w| *w as u32);
         }
     }
 
@@ -233,34 +243,56 @@ impl<P: Platform> Kernel<P> {
             None => ThreadState::Exited(value),
         };
         let no_threads_left = p.live_threads() == 0;
-        self.queue.remove(|q| q == t);
-        if self.current == Some(t) {
-            self.current = None;
-        }
+        self.block(t);
         if let Some(j) = joiner {
             let waiter = ThreadRef { pid: t.pid, tid: j as u8 };
-            self.procs.get_mut(t.pid).expect("live").threads[j] = ThreadState::Ready;
-            self.set_result(waiter, crate::syscall::scalar1(value));
-            self.queue.push(waiter);
+            self.wake(waiter, SyscallResult::Scalar1, &[value]);
         } else if no_threads_left {
             self.terminate(t.pid, 0);
         }
     }
 
-    /// Takes `t` off the processor; it runs again when something wakes it.
+    /// Takes `t` off the processor (or out of the run queue); it runs again
+    /// when something wakes it.
     pub fn block(&mut self, t: ThreadRef) {
-        self.queue.remove(|q| q == t);
         if self.current == Some(t) {
             self.current = None;
+        } else {
+            self.queue.remove(|q| q == t);
         }
     }
 
-    /// Makes a waiting thread runnable with `result` in a0..a7.
-    pub fn wake(&mut self, t: ThreadRef, result: [usize; 8]) {
-        let Some(p) = self.procs.get_mut(t.pid) else { return };
+    /// Makes the waiting thread `t` runnable, after the others, with this answer.
+    pub fn wake(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
+        if self.ready(t) {
+            self.answer(t, tag, payload);
+            self.queue.push(t);
+        }
+    }
+
+    /// Makes the waiting thread `t` runnable with this answer, and next: a
+    /// sender getting its reply runs as soon as the server waits again.
+    pub fn wake_first(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
+        if self.ready(t) {
+            self.answer(t, tag, payload);
+            self.queue.push_front(t);
+        }
+    }
+
+    /// Makes the waiting thread `t`, whose answer is written already,
+    /// runnable and next: a message's receiver runs as soon as its sender
+    /// waits for the reply (the sender hands it the processor).
+    pub fn hand_over(&mut self, t: ThreadRef) {
+        if self.ready(t) {
+            self.queue.push_front(t);
+        }
+    }
+
+    /// Marks the waiting thread `t` ready; false if its process is gone.
+    fn ready(&mut self, t: ThreadRef) -> bool {
+        let Some(p) = self.procs.get_mut(t.pid) else { return false };
         p.threads[t.tid as usize] = ThreadState::Ready;
-        self.set_result(t, result);
-        self.queue.push(t);
+        true
     }
 
     /// Lets every thread waiting to repeat its syscall try again.
@@ -322,14 +354,15 @@ impl<P: Platform> Kernel<P> {
     /// touch with `flags` (R/W/X); without R it is a guard (never accessible).
     pub fn reserve(&mut self, pid: u8, va: usize, len: usize, flags: u32) -> Result<(), Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let mut walk = space.walk();
         for page in (va..va + len).step_by(PAGE_SIZE) {
-            if space.entry(&mut self.hw, page) != 0 {
+            if walk.entry(&mut self.hw, page) != 0 {
                 return Err(Error::MemoryInUse);
             }
         }
         let marker = if flags & pte::R != 0 { pte::LAZY | (flags & pte::RWX) } else { pte::GUARD };
         for page in (va..va + len).step_by(PAGE_SIZE) {
-            if let Err(e) = space.set_entry(&mut self.hw, &mut self.frames, page, marker) {
+            if let Err(e) = walk.set(&mut self.hw, &mut self.frames, page, marker) {
                 self.release(pid, va, page - va);
                 return Err(map_error(e));
             }
@@ -340,8 +373,9 @@ impl<P: Platform> Kernel<P> {
     /// Unmaps `[va, va + len)` in `pid`'s space, freeing the frames it owns there.
     pub fn release(&mut self, pid: u8, va: usize, len: usize) {
         let Some(space) = self.procs.get(pid).map(|p| p.space) else { return };
+        let mut walk = space.walk();
         for page in (va..va + len).step_by(PAGE_SIZE) {
-            if let Ok(old) = space.unmap(&mut self.hw, page) {
+            if let Some(old) = walk.take(&mut self.hw, page) {
                 let frame = pte::address(old);
                 if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
                     let _ = self.frames.free(frame, pid);

@@ -57,71 +57,146 @@ impl Space {
         Ok(Space { root, owner })
     }
 
+    /// A walk over this space's entries (see [`Walk`]).
+    pub fn walk(&self) -> Walk {
+        Walk { root: self.root, owner: self.owner, region: usize::MAX, table: 0 }
+    }
+
     /// The entry for `va`, or 0 when there is none.
     pub fn entry(&self, mem: &mut impl PhysMem, va: usize) -> u32 {
-        let top = mem.table(self.root)[pte::vpn1(va)];
-        if !pte::is_valid(top) || pte::is_leaf(top) {
-            return 0;
-        }
-        mem.table(pte::address(top))[pte::vpn0(va)]
+        self.walk().entry(mem, va)
     }
 
     /// Sets the entry for `va` (a user page), creating its second-level table if needed.
     pub fn set_entry(&self, mem: &mut impl PhysMem, frames: &mut Frames, va: usize, entry: u32) -> Result<(), MapError> {
-        let slot = pte::vpn1(va);
-        let mut top = mem.table(self.root)[slot];
-        if !pte::is_valid(top) {
-            let table = frames.alloc_low(self.owner).ok_or(MapError::OutOfMemory)?;
-            mem.table(table).fill(0);
-            top = pte::entry(table, pte::V);
-            mem.table(self.root)[slot] = top;
-        }
-        if pte::is_leaf(top) {
-            return Err(MapError::InUse);
-        }
-        mem.table(pte::address(top))[pte::vpn0(va)] = entry;
-        Ok(())
+        self.walk().set(mem, frames, va, entry)
     }
 
     /// Maps frame `pa` at `va` with `flags` (R/W/X, U...), where nothing was.
     /// A reserved (lazy or guard) entry counts as taken unless `over_reserved`.
     pub fn map(&self, mem: &mut impl PhysMem, frames: &mut Frames, va: usize, pa: usize, flags: u32, over_reserved: bool) -> Result<(), MapError> {
-        let old = self.entry(mem, va);
+        let mut walk = self.walk();
+        let old = walk.entry(mem, va);
         if pte::is_valid(old) || (pte::is_reserved(old) && !over_reserved) {
             return Err(MapError::InUse);
         }
-        self.set_entry(mem, frames, va, pte::entry(pa, flags | pte::V | pte::A | pte::D))
+        walk.set(mem, frames, va, pte::entry(pa, flags | pte::V | pte::A | pte::D))
     }
 
     /// Clears the entry for `va`; returns what it was.
     pub fn unmap(&self, mem: &mut impl PhysMem, va: usize) -> Result<u32, MapError> {
-        let old = self.entry(mem, va);
-        if old == 0 {
-            return Err(MapError::NotMapped);
-        }
-        let top = mem.table(self.root)[pte::vpn1(va)];
-        mem.table(pte::address(top))[pte::vpn0(va)] = 0;
-        Ok(old)
+        self.walk().take(mem, va).ok_or(MapError::NotMapped)
     }
 
-    /// The lowest `va` in `[from, to)` where `len` bytes have no entry at all.
+    /// The lowest `va` in `[from, to)` where `len` bytes have no entry at
+    /// all. A 4 MiB region without a second-level table is skipped whole.
     pub fn find_free(&self, mem: &mut impl PhysMem, from: usize, to: usize, len: usize) -> Option<usize> {
         let pages = len / PAGE_SIZE;
-        let mut start = from;
-        let mut run = 0;
-        let mut va = from;
+        let (mut start, mut run, mut va) = (from, 0, from);
         while va < to && run < pages {
-            if self.entry(mem, va) == 0 {
+            let top = mem.table(self.root)[pte::vpn1(va)];
+            let region_end = (va | (REGION - 1)).saturating_add(1).min(to);
+            if !pte::is_valid(top) {
                 if run == 0 {
                     start = va;
                 }
-                run += 1;
-            } else {
-                run = 0;
+                run += (region_end - va) / PAGE_SIZE;
+                va = region_end;
+                continue;
             }
-            va += PAGE_SIZE;
+            if pte::is_leaf(top) {
+                run = 0;
+                va = region_end;
+                continue;
+            }
+            let table = mem.table(pte::address(top));
+            while va < region_end && run < pages {
+                if table[pte::vpn0(va)] != 0 {
+                    run = 0;
+                } else {
+                    if run == 0 {
+                        start = va;
+                    }
+                    run += 1;
+                }
+                va += PAGE_SIZE;
+            }
         }
-        (run == pages && pages > 0).then_some(start)
+        (pages > 0 && run >= pages && start + len <= to).then_some(start)
+    }
+}
+
+/// Bytes one second-level table covers.
+pub const REGION: usize = ENTRIES * PAGE_SIZE;
+
+/// A walk over one space's entries that keeps the second-level table it
+/// used last, so a run of pages costs one walk from the root per 4 MiB.
+/// Tables are never freed while their space lives, so what it keeps stays
+/// true; a missing table is looked for again each time.
+pub struct Walk {
+    root: usize,
+    owner: Owner,
+    /// The root slot of `table`, or usize::MAX for none yet.
+    region: usize,
+    table: usize,
+}
+
+impl Walk {
+    /// The second-level table holding `va`'s entry, if there is one.
+    fn table(&mut self, mem: &mut impl PhysMem, va: usize) -> Option<usize> {
+        let region = pte::vpn1(va);
+        if region != self.region {
+            let top = mem.table(self.root)[region];
+            if !pte::is_valid(top) || pte::is_leaf(top) {
+                return None;
+            }
+            self.region = region;
+            self.table = pte::address(top);
+        }
+        Some(self.table)
+    }
+
+    /// The entry for `va`, or 0 when there is none.
+    pub fn entry(&mut self, mem: &mut impl PhysMem, va: usize) -> u32 {
+        match self.table(mem, va) {
+            Some(table) => mem.table(table)[pte::vpn0(va)],
+            None => 0,
+        }
+    }
+
+    /// Sets the entry for `va` (a user page), creating its second-level table if needed.
+    pub fn set(&mut self, mem: &mut impl PhysMem, frames: &mut Frames, va: usize, entry: u32) -> Result<(), MapError> {
+        let table = match self.table(mem, va) {
+            Some(table) => table,
+            None => {
+                let slot = pte::vpn1(va);
+                if pte::is_valid(mem.table(self.root)[slot]) {
+                    return Err(MapError::InUse);
+                }
+                let table = frames.alloc_low(self.owner).ok_or(MapError::OutOfMemory)?;
+                mem.table(table).fill(0);
+                mem.table(self.root)[slot] = pte::entry(table, pte::V);
+                table
+            }
+        };
+        mem.table(table)[pte::vpn0(va)] = entry;
+        Ok(())
+    }
+
+    /// Replaces the entry for `va` if there is one; returns what it was.
+    pub fn replace(&mut self, mem: &mut impl PhysMem, va: usize, entry: u32) -> Option<u32> {
+        let table = self.table(mem, va)?;
+        let slot = &mut mem.table(table)[pte::vpn0(va)];
+        let old = *slot;
+        (old != 0).then(|| {
+            *slot = entry;
+            old
+        })
+    }
+
+    /// Clears the entry for `va` if there is one; returns what it was.
+    pub fn take(&mut self, mem: &mut impl PhysMem, va: usize) -> Option<u32> {
+        self.replace(mem, va, 0)
     }
 }
 
@@ -224,6 +299,42 @@ mod tests {
         assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x7000_0000, 0x1000), Some(0x6000_0000));
         assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x7000_0000, 0x2000), Some(0x6000_2000));
         assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x6000_2000, 0x2000), None);
+        assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x7000_0000, 0), None);
+    }
+
+    #[test]
+    fn finds_room_across_regions_with_and_without_tables() {
+        let (mut mem, mut frames, space) = setup();
+        let pa = frames.alloc(5).unwrap();
+        // The last page of the first region is taken; the next region has no table.
+        space.map(&mut mem, &mut frames, 0x603f_f000, pa, pte::R, false).unwrap();
+        assert_eq!(space.find_free(&mut mem, 0x603f_f000, 0x7000_0000, 0x2000), Some(0x6040_0000));
+        assert_eq!(space.find_free(&mut mem, 0x603f_e000, 0x7000_0000, 0x1000), Some(0x603f_e000));
+        assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x7000_0000, 0x40_0000), Some(0x6040_0000), "a whole region");
+        assert_eq!(space.find_free(&mut mem, 0x6040_0000, 0x6080_0000, 0x40_1000), None, "longer than the range");
+        // A run that starts in a table and goes on into a region without one.
+        let (mut mem, mut frames, space) = setup();
+        space.map(&mut mem, &mut frames, 0x6000_0000, pa, pte::R, false).unwrap();
+        assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x7000_0000, 0x50_0000), Some(0x6000_1000));
+        assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x6050_1000, 0x50_0000), Some(0x6000_1000), "ends exactly at the limit");
+        assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x6050_0000, 0x50_0000), None);
+    }
+
+    #[test]
+    fn a_walk_keeps_its_table_and_makes_missing_ones() {
+        let (mut mem, mut frames, space) = setup();
+        let mut walk = space.walk();
+        assert_eq!(walk.entry(&mut mem, 0x4000_0000), 0);
+        assert_eq!(walk.replace(&mut mem, 0x4000_0000, 7), None, "no table: nothing to replace");
+        walk.set(&mut mem, &mut frames, 0x4000_0000, pte::LAZY | pte::R).unwrap();
+        walk.set(&mut mem, &mut frames, 0x4000_1000, pte::GUARD).unwrap();
+        assert_eq!(frames.count_of(5), 2, "the root and one table");
+        assert_eq!(walk.replace(&mut mem, 0x4000_1000, pte::LAZY | pte::R), Some(pte::GUARD));
+        assert_eq!(walk.take(&mut mem, 0x4000_0000), Some(pte::LAZY | pte::R));
+        assert_eq!(walk.take(&mut mem, 0x4000_0000), None, "already empty");
+        walk.set(&mut mem, &mut frames, 0x4040_0000, pte::GUARD).unwrap();
+        assert_eq!((walk.entry(&mut mem, 0x4000_1000), space.entry(&mut mem, 0x4040_0000)), (pte::LAZY | pte::R, pte::GUARD));
+        assert_eq!(frames.count_of(5), 3, "a second table for the next region");
     }
 
     #[test]

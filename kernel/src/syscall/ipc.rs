@@ -5,16 +5,22 @@
 //! are lent); pages lent mutably or moved become unreachable to the sender.
 //! At receive, the same frames are mapped into the server's message region.
 //! At reply, they leave the server and the sender's entries are restored; a
-//! move instead hands the frames to the server for good.
+//! move instead hands the frames to the server for good. A run of pages
+//! costs one walk of each page table per 4 MiB (`Walk`).
+//!
+//! The fast path is the general one: a message to a server with a thread
+//! waiting in ReceiveMessage is delivered into that thread's registers at
+//! once and the thread goes first in the run queue, so when the sender
+//! waits for its reply the receiver runs next; a reply does the same for
+//! the sender. Nothing on the way searches a table.
 
-use super::{error, ok, result, Outcome};
+use super::{ok, result, Outcome};
 use crate::ipc::{Stage, MAX_MESSAGES};
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::process::ThreadState;
 use crate::sched::ThreadRef;
-use crate::slot::Slot;
 use xous_abi::memory::{USER_MESSAGE_BASE, USER_MMAP_BASE};
 use xous_abi::message::InvokeType;
 use xous_abi::services::Sid;
@@ -83,12 +89,12 @@ pub fn destroy_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: [usize; 4]) 
 /// Errors: ServerNotFound, OutOfMemory (the connection table is full).
 pub fn connect<P: Platform>(k: &mut Kernel<P>, caller: ThreadRef, pid: u8, sid: [usize; 4], wait: bool) -> Outcome {
     let Some(index) = k.ipc.find_server(&sid_of(sid)) else {
-        return if wait { Outcome::Retry } else { Outcome::Reply(error(Error::ServerNotFound)) };
+        return if wait { Outcome::Retry } else { Outcome::Error(Error::ServerNotFound) };
     };
     let _ = caller;
     match k.procs.get_mut(pid).and_then(|p| p.connect(index)) {
         Some(cid) => Outcome::Reply(result(SyscallResult::ConnectionId, &[cid])),
-        None => Outcome::Reply(error(Error::OutOfMemory)),
+        None => Outcome::Error(Error::OutOfMemory),
     }
 }
 
@@ -105,30 +111,29 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result
 /// Errors: ServerNotFound (bad cid, or the server is gone), InvalidArgument
 /// (kind), BadAlignment / BadAddress (buffer), ShareViolation (a page is
 /// already lent), ServerQueueFull (TrySendMessage only; SendMessage waits).
-pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8], wait: bool) -> Outcome {
+pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], wait: bool) -> Outcome {
     match try_send(k, t, a) {
         Ok(outcome) => outcome,
         Err(Error::ServerQueueFull) if wait => Outcome::Retry,
-        Err(e) => Outcome::Reply(error(e)),
+        Err(e) => Outcome::Error(e),
     }
 }
 
-fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Result<Outcome, Error> {
+fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Result<Outcome, Error> {
     let server = k.procs.get(t.pid).and_then(|p| p.server_of(a[1])).ok_or(Error::ServerNotFound)?;
     let kind = InvokeType::from_usize(a[2]).ok_or(Error::InvalidArgument)?;
     let args = [a[4], a[5], a[6], a[7]];
     if kind.is_memory() {
         check_lendable(k, t.pid, args[0], args[1], kind)?;
     }
-    if k.ipc.queued(server) >= crate::ipc::QUEUE_DEPTH || k.ipc.messages.iter().all(|m| !m.is_empty()) {
+    if k.ipc.queued(server) >= crate::ipc::QUEUE_DEPTH || k.ipc.is_full() {
         return Err(Error::ServerQueueFull);
     }
     if kind.is_memory() {
         mark_lent(k, t.pid, args[0], args[1], kind);
     }
     let slot = k.ipc.enqueue(server, t, kind, a[3], args).expect("room was checked");
-    let owner = k.ipc.server(server).expect("live").owner;
-    deliver_to_waiting(k, owner, server);
+    deliver_to_waiting(k, server);
     if kind.blocks_sender() {
         if let Some(p) = k.procs.get_mut(t.pid) {
             p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
@@ -144,12 +149,14 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Resu
 fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) -> Result<(), Error> {
     super::check_range(addr, len)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    let mut walk = space.walk();
+    let needs_write = matches!(kind, InvokeType::LendMut | InvokeType::Move);
     for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let mut e = space.entry(&mut k.hw, page);
+        let mut e = walk.entry(&mut k.hw, page);
         if pte::is_lazy(e) {
             // Never touched yet: back it now, so a frame can be lent.
             k.map_fresh(pid, page, e & pte::RWX)?;
-            e = space.entry(&mut k.hw, page);
+            e = walk.entry(&mut k.hw, page);
         }
         if pte::is_lent(e) {
             return Err(Error::ShareViolation);
@@ -157,7 +164,6 @@ fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usi
         if !pte::is_leaf(e) || e & pte::U == 0 || e & pte::R == 0 {
             return Err(Error::BadAddress);
         }
-        let needs_write = matches!(kind, InvokeType::LendMut | InvokeType::Move);
         if needs_write && e & pte::W == 0 {
             return Err(Error::BadAddress);
         }
@@ -168,107 +174,131 @@ fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usi
     Ok(())
 }
 
+/// Forgets cached translations of `[va, va + len)` in `pid`'s space: page
+/// by page for a few pages, the whole address space for more.
+fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
+    if len > FLUSH_PAGES_MAX * PAGE_SIZE {
+        k.hw.flush_tlb(pid, None);
+    } else {
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            k.hw.flush_tlb(pid, Some(page));
+        }
+    }
+}
+
+/// Above this many pages one flush of the address space is cheaper.
+const FLUSH_PAGES_MAX: usize = 4;
+
 fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) {
-    let space = k.procs.get(pid).expect("live").space;
+    let mut walk = k.procs.get(pid).expect("live").space.walk();
     for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let e = space.entry(&mut k.hw, page);
+        let e = walk.entry(&mut k.hw, page);
         let marked = match kind {
             InvokeType::Lend if e & pte::W != 0 => (e & !pte::W) | pte::LENT_READ_ONLY,
             InvokeType::Lend => e | pte::LENT_READ_ONLY,
             _ => (e & !pte::V) | pte::LENT_AWAY,
         };
-        space.set_entry(&mut k.hw, &mut k.frames, page, marked).expect("the entry exists");
-        k.hw.flush_tlb(pid, Some(page));
+        walk.replace(&mut k.hw, page, marked).expect("the entry exists");
     }
+    flush_range(k, pid, addr, len);
 }
 
 /// Gives the sender's pages their access back.
 fn unmark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize) {
-    let Some(space) = k.procs.get(pid).map(|p| p.space) else { return };
+    let Some(mut walk) = k.procs.get(pid).map(|p| p.space.walk()) else { return };
     for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let e = space.entry(&mut k.hw, page);
+        let e = walk.entry(&mut k.hw, page);
         let restored = if pte::is_valid(e) {
             if e & pte::LENT_READ_ONLY != 0 && e & pte::X == 0 { (e & !pte::LENT_READ_ONLY) | pte::W } else { e & !pte::LENT_READ_ONLY }
         } else {
             (e & !pte::LENT_AWAY) | pte::V
         };
-        let _ = space.set_entry(&mut k.hw, &mut k.frames, page, restored);
-        k.hw.flush_tlb(pid, Some(page));
+        walk.replace(&mut k.hw, page, restored);
     }
+    flush_range(k, pid, addr, len);
 }
 
-/// If a thread of `owner` waits on `server`, hands it the oldest message.
-fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, owner: u8, server: u8) {
-    let Some(p) = k.procs.get(owner) else { return };
-    let Some(tid) = (1..p.threads.len()).find(|&t| p.threads[t] == ThreadState::Receiving(server)) else { return };
-    let receiver = ThreadRef { pid: owner, tid: tid as u8 };
-    if let Some(slot) = k.ipc.oldest_queued(server) {
-        match deliver(k, receiver, slot) {
-            Ok(envelope) => k.wake(receiver, envelope),
-            Err(e) => k.wake(receiver, error(e)),
-        }
+/// If a thread waits to receive from `server`, hands it the oldest message.
+fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8) {
+    let Some(s) = k.ipc.server(server) else { return };
+    if s.receivers == 0 {
+        return;
     }
+    let receiver = ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 };
+    let Some(slot) = k.ipc.oldest_queued(server) else { return };
+    if let Err(e) = deliver(k, receiver, slot) {
+        k.answer(receiver, SyscallResult::Error, &[e as usize]);
+    }
+    if let Some(s) = k.ipc.server_mut(server) {
+        s.receivers &= !(1 << receiver.tid);
+    }
+    k.hand_over(receiver);
 }
 
-/// Moves message `slot` to its server's thread `receiver`; returns the envelope.
-fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> Result<[usize; 8], Error> {
-    let m = k.ipc.messages[slot].get().expect("queued message");
+/// Moves message `slot` to its server's thread `receiver`, whose a0..a7
+/// get the envelope.
+fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> Result<(), Error> {
+    let m = k.ipc.messages[slot].as_ref().expect("queued message");
+    let (kind, sender, id, args) = (m.kind, m.sender, m.id, m.args);
     let sender_word = k.ipc.sender_word(slot);
-    let mut words = m.args;
+    let mut first = args[0];
     let mut server_va = 0;
-    if m.kind.is_memory() {
-        server_va = map_into_server(k, receiver.pid, m.sender.pid, m.args[0], m.args[1], m.kind)?;
-        words[0] = server_va;
+    if kind.is_memory() {
+        server_va = map_into_server(k, receiver.pid, sender.pid, args[0], args[1], kind)?;
+        first = server_va;
     }
     // Mapped (or nothing to map): only now does it leave the queue, so a
     // message that could not be mapped stays queued, not lost.
     k.ipc.unqueue(slot);
-    if m.kind.blocks_sender() {
+    if kind.blocks_sender() {
         k.ipc.messages[slot].as_mut().expect("live").stage = Stage::Delivered { server_va };
     } else {
         // Scalar and Move need no reply: the message is done once received.
-        k.ipc.messages[slot] = Slot::Empty;
-        if m.kind == InvokeType::Move {
-            forget_moved(k, m.sender.pid, m.args[0], m.args[1]);
+        k.ipc.release(slot);
+        if kind == InvokeType::Move {
+            forget_moved(k, sender.pid, args[0], args[1]);
         }
         k.wake_retries();
     }
-    Ok(result(SyscallResult::MessageEnvelope, &[sender_word, m.kind.envelope_kind(), m.id, words[0], words[1], words[2], words[3]]))
+    let envelope = [sender_word, kind.envelope_kind(), id, first, args[1], args[2], args[3]];
+    k.answer(receiver, SyscallResult::MessageEnvelope, &envelope);
+    Ok(())
 }
 
 /// Maps the sender's frames into the server's message region.
 fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, addr: usize, len: usize, kind: InvokeType) -> Result<usize, Error> {
     let server_space = k.procs.get(server_pid).ok_or(Error::ProcessNotFound)?.space;
-    let sender_space = k.procs.get(sender).ok_or(Error::ProcessNotFound)?.space;
+    let mut from = k.procs.get(sender).ok_or(Error::ProcessNotFound)?.space.walk();
     let at = server_space.find_free(&mut k.hw, USER_MESSAGE_BASE, USER_MMAP_BASE, len).ok_or(Error::OutOfMemory)?;
     let flags = match kind {
         InvokeType::Lend => pte::R | pte::U,
         _ => pte::R | pte::W | pte::U,
-    };
+    } | pte::V | pte::A | pte::D;
+    let mut to = server_space.walk();
     for (i, page) in (addr..addr + len).step_by(PAGE_SIZE).enumerate() {
-        let frame = pte::address(sender_space.entry(&mut k.hw, page));
+        let frame = pte::address(from.entry(&mut k.hw, page));
         let target = at + i * PAGE_SIZE;
-        if let Err(e) = server_space.map(&mut k.hw, &mut k.frames, target, frame, flags, false) {
+        if let Err(e) = to.set(&mut k.hw, &mut k.frames, target, pte::entry(frame, flags)) {
             for undo in (at..target).step_by(PAGE_SIZE) {
-                let _ = server_space.unmap(&mut k.hw, undo);
+                to.take(&mut k.hw, undo);
             }
             return Err(crate::kernel::map_error(e));
         }
         if kind == InvokeType::Move {
             let _ = k.frames.transfer(frame, sender, server_pid);
         }
-        k.hw.flush_tlb(server_pid, Some(target));
     }
+    flush_range(k, server_pid, at, len);
     Ok(at)
 }
 
 /// A move is complete: the pages leave the sender's address space.
 fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: usize) {
-    let Some(space) = k.procs.get(sender).map(|p| p.space) else { return };
+    let Some(mut walk) = k.procs.get(sender).map(|p| p.space.walk()) else { return };
     for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let _ = space.unmap(&mut k.hw, page);
-        k.hw.flush_tlb(sender, Some(page));
+        walk.take(&mut k.hw, page);
     }
+    flush_range(k, sender, addr, len);
 }
 
 /// ReceiveMessage/TryReceiveMessage(sid) -> MessageEnvelope; TryReceive
@@ -276,15 +306,19 @@ fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: us
 /// (not the server's owner).
 pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wait: bool) -> Outcome {
     let Some(server) = k.ipc.find_server(&sid_of(sid)) else {
-        return Outcome::Reply(error(Error::ServerNotFound));
+        return Outcome::Error(Error::ServerNotFound);
     };
     if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) {
-        return Outcome::Reply(error(Error::AccessDenied));
+        return Outcome::Error(Error::AccessDenied);
     }
     match k.ipc.oldest_queued(server) {
-        Some(slot) => Outcome::Reply(deliver(k, t, slot).unwrap_or_else(error)),
+        Some(slot) => match deliver(k, t, slot) {
+            Ok(()) => Outcome::Answered,
+            Err(e) => Outcome::Error(e),
+        },
         None if wait => {
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Receiving(server);
+            k.ipc.server_mut(server).expect("found").receivers |= 1 << t.tid;
             Outcome::Blocked
         }
         None => Outcome::Reply(result(SyscallResult::None, &[])),
@@ -296,14 +330,15 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wa
 /// a1; 2: a1, a2; otherwise a0..a4) would, by the message's kind, then
 /// receives the next message of the same server, waiting if there is none.
 /// Errors: InvalidArgument (no such message awaiting a reply).
-pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Outcome {
+pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Outcome {
     let Some(slot) = k.ipc.awaiting_reply(a[1], t.pid) else {
-        return Outcome::Reply(error(Error::InvalidArgument));
+        return Outcome::Error(Error::InvalidArgument);
     };
-    let m = k.ipc.messages[slot].get().expect("live");
-    let replied = if m.kind.is_memory() {
-        let Stage::Delivered { server_va } = m.stage else { return Outcome::Reply(error(Error::InvalidArgument)) };
-        return_memory(k, t.pid, a[1], server_va, m.args[1], a[5], a[6])
+    let m = k.ipc.messages[slot].as_ref().expect("live");
+    let (kind, stage, len, server) = (m.kind, m.stage, m.args[1], m.server);
+    let replied = if kind.is_memory() {
+        let Stage::Delivered { server_va } = stage else { return Outcome::Error(Error::InvalidArgument) };
+        return_memory(k, t.pid, a[1], server_va, len, a[5], a[6])
     } else {
         let values = [a[2], a[3], a[4], a[5], a[6]];
         match a[7] {
@@ -313,10 +348,10 @@ pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [
         }
     };
     if let Err(e) = replied {
-        return Outcome::Reply(error(e));
+        return Outcome::Error(e);
     }
-    let Some(server) = k.ipc.server(m.server) else {
-        return Outcome::Reply(error(Error::ServerNotFound));
+    let Some(server) = k.ipc.server(server) else {
+        return Outcome::Error(Error::ServerNotFound);
     };
     receive(k, t, server.sid.map(|w| w as usize), true)
 }
@@ -325,69 +360,72 @@ pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [
 /// memory back; the sender wakes with MemoryReturned(offset, valid).
 /// Errors: InvalidArgument (no such message awaiting a memory reply),
 /// BadAddress (addr/len are not where the message was mapped).
-pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Result<[usize; 8], Error> {
+pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Result<(), Error> {
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
-    let m = k.ipc.messages[slot].get().expect("live");
-    let Stage::Delivered { server_va } = m.stage else { return Err(Error::InvalidArgument) };
-    if !m.kind.is_memory() {
+    let m = k.ipc.messages[slot].as_ref().expect("live");
+    let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
+    let Stage::Delivered { server_va } = stage else { return Err(Error::InvalidArgument) };
+    if !kind.is_memory() {
         return Err(Error::InvalidArgument);
     }
-    if addr != server_va || len != m.args[1] {
+    if addr != server_va || len != args[1] {
         return Err(Error::BadAddress);
     }
-    unmap_from_server(k, pid, server_va, len, m.orphaned);
-    k.ipc.messages[slot] = Slot::Empty;
+    unmap_from_server(k, pid, server_va, len, orphaned);
+    k.ipc.release(slot);
     k.wake_retries();
-    if !m.orphaned {
-        unmark_lent(k, m.sender.pid, m.args[0], m.args[1]);
-        k.wake(m.sender, result(SyscallResult::MemoryReturned, &[offset, valid]));
+    if !orphaned {
+        unmark_lent(k, sender.pid, args[0], args[1]);
+        k.wake_first(sender, SyscallResult::MemoryReturned, &[offset, valid]);
     }
-    Ok(ok())
+    Ok(())
 }
 
 fn unmap_from_server<P: Platform>(k: &mut Kernel<P>, pid: u8, at: usize, len: usize, free_frames: bool) {
-    let Some(space) = k.procs.get(pid).map(|p| p.space) else { return };
+    let Some(mut walk) = k.procs.get(pid).map(|p| p.space.walk()) else { return };
     for page in (at..at + len).step_by(PAGE_SIZE) {
-        if let Ok(e) = space.unmap(&mut k.hw, page) {
+        if let Some(e) = walk.take(&mut k.hw, page) {
             if free_frames {
                 let _ = k.frames.free(pte::address(e), pid);
             }
         }
-        k.hw.flush_tlb(pid, Some(page));
     }
+    flush_range(k, pid, at, len);
 }
 
 /// ReturnScalar1/2/5(sender, values): the answer to a BlockingScalar.
 /// Errors: InvalidArgument (no such message awaiting a scalar reply).
-pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[usize]) -> Result<[usize; 8], Error> {
+pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[usize]) -> Result<(), Error> {
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
-    let m = k.ipc.messages[slot].get().expect("live");
-    if m.kind != InvokeType::BlockingScalar {
+    let m = k.ipc.messages[slot].as_ref().expect("live");
+    let (kind, sender, orphaned) = (m.kind, m.sender, m.orphaned);
+    if kind != InvokeType::BlockingScalar {
         return Err(Error::InvalidArgument);
     }
-    k.ipc.messages[slot] = Slot::Empty;
+    k.ipc.release(slot);
     k.wake_retries();
-    if !m.orphaned {
+    if !orphaned {
         let tag = match values.len() {
             1 => SyscallResult::Scalar1,
             2 => SyscallResult::Scalar2,
             _ => SyscallResult::Scalar5,
         };
-        k.wake(m.sender, result(tag, values));
+        k.wake_first(sender, tag, values);
     }
-    Ok(ok())
+    Ok(())
 }
 
 /// Closes server `index`: every message still meant for it is answered with
-/// ServerNotFound (lent pages go back first), and connections to it end.
+/// ServerNotFound (lent pages go back first), its waiting receivers too, and
+/// connections to it end.
 fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
-    let owner = k.ipc.server(index).map(|s| s.owner);
+    let Some(server) = k.ipc.server(index) else { return };
     for slot in 0..MAX_MESSAGES {
         let Some(m) = k.ipc.messages[slot].get().filter(|m| m.server == index) else { continue };
-        k.ipc.messages[slot] = Slot::Empty;
-        if let (Stage::Delivered { server_va }, Some(owner)) = (m.stage, owner) {
+        k.ipc.release(slot);
+        if let Stage::Delivered { server_va } = m.stage {
             if m.kind.is_memory() {
-                unmap_from_server(k, owner, server_va, m.args[1], m.orphaned);
+                unmap_from_server(k, server.owner, server_va, m.args[1], m.orphaned);
             }
         }
         if m.orphaned {
@@ -397,7 +435,12 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
             unmark_lent(k, m.sender.pid, m.args[0], m.args[1]);
         }
         if m.kind.blocks_sender() {
-            k.wake(m.sender, error(Error::ServerNotFound));
+            k.wake(m.sender, SyscallResult::Error, &[Error::ServerNotFound as usize]);
+        }
+    }
+    for tid in 0..32u8 {
+        if server.receivers & (1 << tid) != 0 {
+            k.wake(ThreadRef { pid: server.owner, tid }, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
     k.ipc.servers[index as usize] = None;
@@ -425,16 +468,16 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
         match m.stage {
             Stage::Queued => {
                 k.ipc.unqueue(slot);
-                k.ipc.messages[slot] = Slot::Empty;
+                k.ipc.release(slot);
             }
             Stage::Delivered { server_va } => {
                 if m.kind.is_memory() {
                     // The server still holds these frames: they become its
                     // own, to be freed when it returns them.
                     let owner = k.ipc.server(m.server).expect("live").owner;
-                    if let Some(space) = k.procs.get(owner).map(|p| p.space) {
+                    if let Some(mut walk) = k.procs.get(owner).map(|p| p.space.walk()) {
                         for page in (server_va..server_va + m.args[1]).step_by(PAGE_SIZE) {
-                            let frame = pte::address(space.entry(&mut k.hw, page));
+                            let frame = pte::address(walk.entry(&mut k.hw, page));
                             let _ = k.frames.transfer(frame, pid, owner);
                         }
                     }

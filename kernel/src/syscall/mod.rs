@@ -38,6 +38,10 @@ pub fn scalar1(value: usize) -> [usize; 8] {
 pub enum Outcome {
     /// Resume the caller with these a0..a7.
     Reply([usize; 8]),
+    /// Resume the caller, whose a0..a7 hold its answer already.
+    Answered,
+    /// Resume the caller with this error.
+    Error(Error),
     /// The caller waits and then repeats this syscall (see ThreadState::Retry).
     Retry,
     /// The caller waits; whoever wakes it writes its result.
@@ -48,7 +52,19 @@ pub enum Outcome {
 
 impl From<Result<[usize; 8], Error>> for Outcome {
     fn from(r: Result<[usize; 8], Error>) -> Outcome {
-        Outcome::Reply(r.unwrap_or_else(error))
+        match r {
+            Ok(words) => Outcome::Reply(words),
+            Err(e) => Outcome::Error(e),
+        }
+    }
+}
+
+impl From<Result<(), Error>> for Outcome {
+    fn from(r: Result<(), Error>) -> Outcome {
+        match r {
+            Ok(()) => Outcome::Reply(ok()),
+            Err(e) => Outcome::Error(e),
+        }
     }
 }
 
@@ -64,18 +80,17 @@ pub use ipc::process_gone;
 /// Handles the `ecall` of thread `t`, which is running.
 pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     let context = k.context(t);
-    let mut a = [0usize; 8];
-    for (word, saved) in a.iter_mut().zip(&context[reg::A0..reg::A0 + 8]) {
-        *word = *saved as usize;
-    }
+    let a: [usize; 8] = core::array::from_fn(|i| context[reg::A0 + i] as usize);
     let pc = context[reg::PC] as usize;
     context[reg::PC] = pc.wrapping_add(4) as u32;
     let outcome = match Syscall::from_usize(a[0]) {
-        Some(call) => dispatch(k, t, call, a),
-        None => Outcome::Reply(error(Error::UnhandledSyscall)),
+        Some(call) => dispatch(k, t, call, &a),
+        None => Outcome::Error(Error::UnhandledSyscall),
     };
     match outcome {
-        Outcome::Reply(words) => k.set_result(t, words),
+        Outcome::Reply(words) => k.set_result(t, &words),
+        Outcome::Answered => {}
+        Outcome::Error(e) => k.answer(t, SyscallResult::Error, &[e as usize]),
         Outcome::Blocked => k.block(t),
         Outcome::Retry => {
             k.set_reg(t, reg::PC, pc);
@@ -87,10 +102,10 @@ pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     }
 }
 
-fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usize; 8]) -> Outcome {
+fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[usize; 8]) -> Outcome {
     match call {
-        Syscall::GetProcessId => Outcome::Reply(result(SyscallResult::ProcessId, &[t.pid as usize])),
-        Syscall::GetThreadId => Outcome::Reply(result(SyscallResult::ThreadId, &[t.tid as usize])),
+        Syscall::GetProcessId => answered(k, t, SyscallResult::ProcessId, t.pid as usize),
+        Syscall::GetThreadId => answered(k, t, SyscallResult::ThreadId, t.tid as usize),
         Syscall::Yield => {
             k.preempt();
             Outcome::Reply(ok())
@@ -122,21 +137,38 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: [usi
         Syscall::TryConnect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], false),
         Syscall::ConnectForProcess => match u8::try_from(a[1]) {
             Ok(pid) if k.procs.get(pid).is_some() => ipc::connect(k, t, pid, [a[2], a[3], a[4], a[5]], false),
-            _ => Outcome::Reply(error(Error::ProcessNotFound)),
+            _ => Outcome::Error(Error::ProcessNotFound),
         },
         Syscall::Disconnect => ipc::disconnect(k, t.pid, a[1]).into(),
         Syscall::SendMessage => ipc::send(k, t, a, true),
         Syscall::TrySendMessage => ipc::send(k, t, a, false),
         Syscall::ReceiveMessage => ipc::receive(k, t, [a[1], a[2], a[3], a[4]], true),
         Syscall::TryReceiveMessage => ipc::receive(k, t, [a[1], a[2], a[3], a[4]], false),
-        Syscall::ReturnMemory => ipc::return_memory(k, t.pid, a[1], a[2], a[3], a[4], a[5]).into(),
-        Syscall::ReturnScalar1 => ipc::return_scalar(k, t.pid, a[1], &a[2..3]).into(),
-        Syscall::ReturnScalar2 => ipc::return_scalar(k, t.pid, a[1], &a[2..4]).into(),
-        Syscall::ReturnScalar5 => ipc::return_scalar(k, t.pid, a[1], &a[2..7]).into(),
+        Syscall::ReturnMemory => replied(ipc::return_memory(k, t.pid, a[1], a[2], a[3], a[4], a[5]), k, t),
+        Syscall::ReturnScalar1 => replied(ipc::return_scalar(k, t.pid, a[1], &a[2..3]), k, t),
+        Syscall::ReturnScalar2 => replied(ipc::return_scalar(k, t.pid, a[1], &a[2..4]), k, t),
+        Syscall::ReturnScalar5 => replied(ipc::return_scalar(k, t.pid, a[1], &a[2..7]), k, t),
         Syscall::ReplyAndReceiveNext => ipc::reply_and_receive_next(k, t, a),
         Syscall::SetExceptionHandler => set_exception_handler(k, t.pid, a[1], a[2]).into(),
         Syscall::VirtToPhys => virt_to_phys(k, t.pid, a[1]).into(),
-        _ => Outcome::Reply(error(Error::UnhandledSyscall)),
+        _ => Outcome::Error(Error::UnhandledSyscall),
+    }
+}
+
+/// Answers `t` with `tag` and one word, in place.
+fn answered<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tag: SyscallResult, word: usize) -> Outcome {
+    k.answer(t, tag, &[word]);
+    Outcome::Answered
+}
+
+/// Answers a reply's sender-side syscall (the server's): Ok, in place, or the error.
+fn replied<P: Platform>(r: Result<(), Error>, k: &mut Kernel<P>, t: ThreadRef) -> Outcome {
+    match r {
+        Ok(()) => {
+            k.answer(t, SyscallResult::Ok, &[]);
+            Outcome::Answered
+        }
+        Err(e) => Outcome::Error(e),
     }
 }
 
@@ -405,7 +437,7 @@ fn adjust_limit<P: Platform>(k: &mut Kernel<P>, pid: u8, knob: usize, expected: 
 
 /// CreateThread(entry, stack, stack_len, a0..a3) -> ThreadId. The stack must
 /// be mapped, whole pages. Errors: BadAddress, BadAlignment, ThreadNotAvailable.
-fn create_thread<P: Platform>(k: &mut Kernel<P>, pid: u8, a: [usize; 8]) -> Result<[usize; 8], Error> {
+fn create_thread<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
     let (entry, stack, len) = (a[1], a[2], a[3]);
     check_range(stack, len)?;
     if entry == 0 || entry >= memory::USER_END {
@@ -440,7 +472,7 @@ fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Outc
 }
 
 /// PlatformSpecific(meta, ...). Errors: InvalidArgument, BadAddress.
-fn platform_specific<P: Platform>(k: &mut Kernel<P>, pid: u8, a: [usize; 8]) -> Result<[usize; 8], Error> {
+fn platform_specific<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
     match a[1] {
         platform::CONSOLE_WRITE => {
             let channel = u8::try_from(a[2]).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;

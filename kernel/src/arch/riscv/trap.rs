@@ -3,7 +3,17 @@
 //! While a user thread runs, `sscratch` holds the kernel-virtual address of
 //! its saved-register slot (pc, then x1..x31). `trap_entry` saves the user
 //! registers there, switches to the kernel stack and calls `trap`, which
-//! returns the slot of the thread to run next; `resume` loads it and `sret`s.
+//! says which slot to load next; `resume` loads it and `sret`s.
+//!
+//! A syscall saves and loads only what the kernel's Rust code may change:
+//! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc. The
+//! callee-saved ones (s0-s11) and gp, tp stay in their registers through
+//! the Rust code, which preserves them (gp and tp it never uses). When the
+//! same thread goes on, nothing more is done; when another thread runs
+//! next, they are saved into the caller's slot first, and the next thread's
+//! whole slot is loaded. So the kernel must not read or write a syscall
+//! caller's callee-saved registers in its slot while it handles the call
+//! (none of the syscalls does; faults and interrupts save everything).
 
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
@@ -19,42 +29,28 @@ global_asm!(
     .global trap_entry
 trap_entry:
     csrrw   t6, sscratch, t6
-    sw      x1, 4(t6)
-    sw      x2, 8(t6)
-    sw      x3, 12(t6)
-    sw      x4, 16(t6)
-    sw      x5, 20(t6)
-    sw      x6, 24(t6)
-    sw      x7, 28(t6)
-    sw      x8, 32(t6)
-    sw      x9, 36(t6)
-    sw      x10, 40(t6)
-    sw      x11, 44(t6)
-    sw      x12, 48(t6)
-    sw      x13, 52(t6)
-    sw      x14, 56(t6)
-    sw      x15, 60(t6)
-    sw      x16, 64(t6)
-    sw      x17, 68(t6)
-    sw      x18, 72(t6)
-    sw      x19, 76(t6)
-    sw      x20, 80(t6)
-    sw      x21, 84(t6)
-    sw      x22, 88(t6)
-    sw      x23, 92(t6)
-    sw      x24, 96(t6)
-    sw      x25, 100(t6)
-    sw      x26, 104(t6)
-    sw      x27, 108(t6)
-    sw      x28, 112(t6)
-    sw      x29, 116(t6)
-    sw      x30, 120(t6)
+    .irp n, 1, 2, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30
+    sw      x\n, 4*\n(t6)
+    .endr
     csrr    t5, sscratch
     sw      t5, 124(t6)
     csrr    t5, sepc
     sw      t5, 0(t6)
+    csrr    t5, scause
+    li      t4, 8
+    beq     t5, t4, 1f
+    .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+    sw      x\n, 4*\n(t6)
+    .endr
+1:  mv      a0, t6
     la      sp, {stack} + {stack_size}
     call    {trap}
+    beqz    a1, 2f
+    .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+    sw      x\n, 4*\n(a1)
+    .endr
+2:  andi    t0, a0, 1
+    bnez    t0, 3f
 
     .global resume
 resume:
@@ -62,37 +58,18 @@ resume:
     csrw    sepc, t5
     mv      t6, a0
     csrw    sscratch, t6
-    lw      x1, 4(t6)
-    lw      x2, 8(t6)
-    lw      x3, 12(t6)
-    lw      x4, 16(t6)
-    lw      x5, 20(t6)
-    lw      x6, 24(t6)
-    lw      x7, 28(t6)
-    lw      x8, 32(t6)
-    lw      x9, 36(t6)
-    lw      x10, 40(t6)
-    lw      x11, 44(t6)
-    lw      x12, 48(t6)
-    lw      x13, 52(t6)
-    lw      x14, 56(t6)
-    lw      x15, 60(t6)
-    lw      x16, 64(t6)
-    lw      x17, 68(t6)
-    lw      x18, 72(t6)
-    lw      x19, 76(t6)
-    lw      x20, 80(t6)
-    lw      x21, 84(t6)
-    lw      x22, 88(t6)
-    lw      x23, 92(t6)
-    lw      x24, 96(t6)
-    lw      x25, 100(t6)
-    lw      x26, 104(t6)
-    lw      x27, 108(t6)
-    lw      x28, 112(t6)
-    lw      x29, 116(t6)
-    lw      x30, 120(t6)
-    lw      x31, 124(t6)
+    .irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    lw      x\n, 4*\n(t6)
+    .endr
+    sret
+
+3:  andi    t6, a0, -2
+    lw      t5, 0(t6)
+    csrw    sepc, t5
+    csrw    sscratch, t6
+    .irp n, 1, 2, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30, 31
+    lw      x\n, 4*\n(t6)
+    .endr
     sret
     "#,
     stack = sym KERNEL_STACK,
@@ -129,14 +106,29 @@ pub fn start() -> ! {
     unsafe { resume(context) }
 }
 
-/// Called by `trap_entry` with the slot of the thread that trapped.
-extern "C" fn trap(_context: usize) -> usize {
-    let (cause, value) = (csr::scause(), csr::stval());
+/// Called by `trap_entry` with the slot of the thread that trapped. Returns
+/// in its low word the slot to load next, plus 1 when it is the slot of
+/// the syscall's caller, which needs only its caller-saved registers
+/// loaded; in its high word the slot to save the caller's callee-saved
+/// registers into first, or 0 (see the module's comment).
+extern "C" fn trap(context: usize) -> u64 {
+    let cause = csr::scause();
+    // SAFETY: kmain initialised the state; the trap runs alone.
+    let k = unsafe { kernel() };
+    if cause == ECALL_FROM_USER {
+        let t = k.current.expect("a user thread trapped");
+        syscall::handle(k, t);
+        let next = run_next(k);
+        if k.current == Some(t) {
+            return (next | 1) as u64;
+        }
+        let save = if k.procs.get(t.pid).is_some() { context } else { 0 };
+        return ((save as u64) << 32) | next as u64;
+    }
+    let value = csr::stval();
     if csr::sstatus() & csr::SSTATUS_SPP != 0 {
         kernel_fault(cause, value);
     }
-    // SAFETY: kmain initialised the state; the trap runs alone.
-    let k = unsafe { kernel() };
     let interrupt = cause & (1 << 31) != 0;
     let code = cause & 0x7fff_ffff;
     match (interrupt, code) {
@@ -146,10 +138,6 @@ extern "C" fn trap(_context: usize) -> usize {
         }
         (true, 9) => external_interrupts(k),
         (true, _) => {}
-        (false, 8) => {
-            let t = k.current.expect("a user thread trapped");
-            syscall::handle(k, t);
-        }
         (false, code) => {
             let t = k.current.expect("a user thread trapped");
             let pc = k.reg(t, crate::kernel::reg::PC);
@@ -159,8 +147,11 @@ extern "C" fn trap(_context: usize) -> usize {
             }
         }
     }
-    run_next(k)
+    run_next(k) as u64
 }
+
+/// scause of an `ecall` from user mode.
+const ECALL_FROM_USER: usize = 8;
 
 /// Picks the next thread (waiting in `wfi` while there is none), switches to
 /// its address space and returns its slot; powers off when the system ends.

@@ -3,11 +3,13 @@
 //! and 64 KiB lent mutably), each reported in retired instructions per
 //! operation. Every operation is checked once before and once after it is
 //! measured, so a broken syscall fails the run instead of giving a number.
+//! The measured calls go through `raw`, the eight registers as given (as
+//! std's own wrappers do), not `syscall`, which first copies its arguments.
 #![no_std]
 #![no_main]
 
 use kernel_target_tests::bench::{per_op, report, SERVER_NAME};
-use kernel_target_tests::{check, entry, syscall, Regs, Syscall, SyscallResult};
+use kernel_target_tests::{check, entry, raw, syscall, Regs, Syscall, SyscallResult};
 use xous_abi::memory::flags;
 use xous_abi::message::InvokeType;
 use xous_abi::services::sid_from_name;
@@ -42,7 +44,7 @@ fn measure(name: &str, mut op: impl FnMut() -> Regs, ok: fn(&Regs) -> bool) {
 }
 
 fn null_syscall() {
-    measure("null_syscall", || syscall(Syscall::GetProcessId, &[]), |r| {
+    measure("null_syscall", || raw([Syscall::GetProcessId as usize, 0, 0, 0, 0, 0, 0, 0]), |r| {
         r[0] == SyscallResult::ProcessId as usize
     });
 }
@@ -59,8 +61,8 @@ fn thread_create_join() {
     measure(
         "thread_create_join",
         || {
-            let tid = syscall(Syscall::CreateThread, &[entry, stack, PAGE])[1];
-            syscall(Syscall::JoinThread, &[tid])
+            let tid = raw([Syscall::CreateThread as usize, entry, stack, PAGE, 0, 0, 0, 0])[1];
+            raw([Syscall::JoinThread as usize, tid, 0, 0, 0, 0, 0, 0])
         },
         |r| r[0] == SyscallResult::Scalar1 as usize && r[1] == 7,
     );
@@ -68,7 +70,7 @@ fn thread_create_join() {
 
 fn scalar_roundtrip(cid: usize) {
     let kind = InvokeType::BlockingScalar as usize;
-    measure("scalar_roundtrip", || syscall(Syscall::SendMessage, &[cid, kind, 1, 2, 3, 4, 5]), |r| {
+    measure("scalar_roundtrip", || raw([Syscall::SendMessage as usize, cid, kind, 1, 2, 3, 4, 5]), |r| {
         r[0] == SyscallResult::Scalar1 as usize
     });
 }
@@ -83,7 +85,7 @@ fn lend_mut_roundtrip(cid: usize, name: &str, pages: usize) {
     // SAFETY: the pages the kernel just mapped for us, read-write.
     unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, len) }.fill(1);
     let kind = InvokeType::LendMut as usize;
-    measure(name, || syscall(Syscall::SendMessage, &[cid, kind, 2, addr, len, 0, 0]), |r| {
+    measure(name, || raw([Syscall::SendMessage as usize, cid, kind, 2, addr, len, 0, 0]), |r| {
         r[0] == SyscallResult::MemoryReturned as usize
     });
 }
