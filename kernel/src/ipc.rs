@@ -78,6 +78,13 @@ impl Fifo {
         (self.len > 0).then(|| self.slots[self.head] as usize)
     }
 
+    fn pop_front(&mut self) {
+        if self.len > 0 {
+            self.head = (self.head + 1) % QUEUE_DEPTH;
+            self.len -= 1;
+        }
+    }
+
     /// Takes `slot` out, wherever it is in the queue.
     fn remove(&mut self, slot: usize) {
         let Some(at) = (0..self.len).find(|i| self.slots[(self.head + i) % QUEUE_DEPTH] as usize == slot) else { return };
@@ -89,7 +96,10 @@ impl Fifo {
 }
 
 pub struct Ipc {
-    pub servers: [Option<Server>; MAX_SERVERS],
+    servers: [Option<Server>; MAX_SERVERS],
+    /// The servers by a hash of their SID: server index + 1, 0 for none;
+    /// open addressing with linear probing, rebuilt when a server goes.
+    by_sid: [u8; SID_BUCKETS],
     pub messages: [Slot<Message>; MAX_MESSAGES],
     queues: [Fifo; MAX_SERVERS],
     /// Slots given back, to be used again first (a stack of `freed` of them).
@@ -101,10 +111,26 @@ pub struct Ipc {
 
 const _: () = assert!(MAX_MESSAGES <= 256, "slots are kept as bytes");
 
+/// Buckets of the SID index: twice the servers, so a probe meets an empty
+/// bucket soon, and the table is never full.
+const SID_BUCKETS: usize = 2 * MAX_SERVERS;
+const _: () = assert!(SID_BUCKETS.is_power_of_two() && MAX_SERVERS < 256);
+
+/// Word by word: no call to a byte comparison.
+fn same_sid(a: &Sid, b: &Sid) -> bool {
+    a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3]
+}
+
+fn bucket(sid: &Sid) -> usize {
+    let h = sid[0] ^ sid[1].rotate_left(8) ^ sid[2].rotate_left(16) ^ sid[3].rotate_left(24);
+    (h ^ (h >> 16)) as usize % SID_BUCKETS
+}
+
 impl Ipc {
     pub const fn new() -> Ipc {
         Ipc {
             servers: [None; MAX_SERVERS],
+            by_sid: [0; SID_BUCKETS],
             messages: [Slot::Empty; MAX_MESSAGES],
             queues: [Fifo::EMPTY; MAX_SERVERS],
             free_slots: [0; MAX_MESSAGES],
@@ -114,15 +140,40 @@ impl Ipc {
     }
 
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
-        let same = |s: &Server| s.sid[0] == sid[0] && s.sid[1] == sid[1] && s.sid[2] == sid[2] && s.sid[3] == sid[3];
-        self.servers.iter().position(|s| s.as_ref().is_some_and(same)).map(|i| i as u8)
+        let mut b = bucket(sid);
+        loop {
+            let index = self.by_sid[b].checked_sub(1)?;
+            if self.servers[index as usize].is_some_and(|s| same_sid(&s.sid, sid)) {
+                return Some(index);
+            }
+            b = (b + 1) % SID_BUCKETS;
+        }
     }
 
     /// Registers a server; `None` when the table is full.
     pub fn add_server(&mut self, sid: Sid, owner: u8) -> Option<u8> {
         let i = self.servers.iter().position(|s| s.is_none())?;
         self.servers[i] = Some(Server { sid, owner, receivers: 0 });
+        self.index_server(i);
         Some(i as u8)
+    }
+
+    fn index_server(&mut self, i: usize) {
+        let Some(server) = self.servers[i] else { return };
+        let mut b = bucket(&server.sid);
+        while self.by_sid[b] != 0 {
+            b = (b + 1) % SID_BUCKETS;
+        }
+        self.by_sid[b] = i as u8 + 1;
+    }
+
+    /// Forgets server `index` (its queue must be empty by now).
+    pub fn remove_server(&mut self, index: u8) {
+        self.servers[index as usize] = None;
+        self.by_sid = [0; SID_BUCKETS];
+        for i in 0..MAX_SERVERS {
+            self.index_server(i);
+        }
     }
 
     pub fn server_mut(&mut self, index: u8) -> Option<&mut Server> {
@@ -150,7 +201,12 @@ impl Ipc {
         self.queues[server as usize].len
     }
 
-    /// Message `slot` leaves its server's queue (it is delivered, or dropped).
+    /// The oldest queued message of `server` leaves its queue (it is delivered).
+    pub fn pop_queued(&mut self, server: u8) {
+        self.queues[server as usize].pop_front();
+    }
+
+    /// Message `slot` leaves its server's queue (it is dropped).
     pub fn unqueue(&mut self, slot: usize) {
         if let Some(m) = self.messages[slot].get().filter(|m| m.stage == Stage::Queued) {
             self.queues[m.server as usize].remove(slot);
@@ -162,8 +218,18 @@ impl Ipc {
         self.queues[server as usize] = Fifo::EMPTY;
     }
 
-    /// Puts a message in the pool; `None` when the server's queue or the pool is full.
+    /// Puts a message in the pool and in its server's queue; `None` when
+    /// the server's queue or the pool is full.
     pub fn enqueue(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
+        let slot = self.add(server, sender, kind, id, args)?;
+        self.queue(slot);
+        Some(slot)
+    }
+
+    /// Puts a message in the pool, not yet in its server's queue (it goes
+    /// there with `queue`, or straight to a waiting receiver); `None` when
+    /// the server's queue or the pool is full.
+    pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
         if self.queued(server) >= QUEUE_DEPTH || self.is_full() {
             return None;
         }
@@ -174,9 +240,15 @@ impl Ipc {
             self.fresh += 1;
             self.fresh - 1
         };
-        self.queues[server as usize].push(slot);
         self.messages[slot] = Slot::Full(Message { server, sender, kind, id, args, stage: Stage::Queued, orphaned: false });
         Some(slot)
+    }
+
+    /// Message `slot` joins its server's queue, at the back.
+    pub fn queue(&mut self, slot: usize) {
+        if let Some(m) = self.messages[slot].get() {
+            self.queues[m.server as usize].push(slot);
+        }
     }
 
     /// The oldest queued message for `server`.
@@ -253,6 +325,31 @@ mod tests {
         assert!(!ipc.is_full(), "a slot released twice counts once");
         assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(3), InvokeType::Scalar, 0, [0; 4]), Some(slots[7]));
         assert!(ipc.is_full());
+    }
+
+    #[test]
+    fn servers_are_found_by_sid_through_collisions_and_removals() {
+        let mut ipc = Ipc::new();
+        // Four SIDs the hash sends to one bucket, then others to fill the table.
+        let candidates: Vec<Sid> = (0..8192u32).map(|i| [i, 0x5eed, i.wrapping_mul(7), 1]).collect();
+        let same: Vec<Sid> = candidates.iter().copied().filter(|s| bucket(s) == bucket(&candidates[0])).take(4).collect();
+        assert_eq!(same.len(), 4, "the test needs colliding SIDs");
+        let mut sids = same.clone();
+        sids.extend(candidates.iter().filter(|s| !same.contains(s)).take(MAX_SERVERS - same.len()));
+        for sid in &sids {
+            ipc.add_server(*sid, 2).unwrap();
+        }
+        assert_eq!(ipc.add_server([9, 9, 9, 9], 2), None, "the table is full");
+        for (i, sid) in sids.iter().enumerate() {
+            assert_eq!(ipc.find_server(sid), Some(i as u8));
+        }
+        assert_eq!(ipc.find_server(&[1, 2, 3, 4]), None);
+        let gone = ipc.find_server(&same[0]).unwrap();
+        ipc.remove_server(gone);
+        assert_eq!(ipc.find_server(&same[0]), None);
+        assert!(same[1..].iter().all(|s| ipc.find_server(s).is_some()), "the rest of its chain is still found");
+        assert_eq!(ipc.add_server([7, 7, 7, 7], 3), Some(gone), "the slot is used again");
+        assert_eq!(ipc.find_server(&[7, 7, 7, 7]), Some(gone));
     }
 
     #[test]

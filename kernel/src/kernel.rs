@@ -153,8 +153,8 @@ impl<P: Platform> Kernel<P> {
     // ---- saved registers -------------------------------------------------
 
     fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
-        let p = self.procs.get(t.pid).expect("thread of a live process");
-        (p.contexts, t.tid as usize * CONTEXT_WORDS)
+        let a = self.procs.anchors(t.pid).expect("thread of a live process");
+        (a.contexts, t.tid as usize * CONTEXT_WORDS)
     }
 
     pub fn reg(&mut self, t: ThreadRef, r: usize) -> usize {
@@ -192,9 +192,10 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// All of `t`'s saved registers at once (one lookup, for the syscall path).
-    pub fn context(&mut self, t: ThreadRef) -> &mut [u32] {
+    pub fn context(&mut self, t: ThreadRef) -> &mut [u32; CONTEXT_WORDS] {
         let (page, base) = self.context_slot(t);
-        &mut self.hw.table(page)[base..base + CONTEXT_WORDS]
+        let words = &mut self.hw.table(page)[base..base + CONTEXT_WORDS];
+        words.try_into().expect("a slot is CONTEXT_WORDS long")
     }
 
     // ---- processes and threads -----------------------------------------
@@ -280,11 +281,15 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Makes the waiting thread `t`, whose answer is written already,
-    /// runnable and next: a message's receiver runs as soon as its sender
-    /// waits for the reply (the sender hands it the processor).
+    /// runnable and next: a message's receiver runs at once when its sender
+    /// waits for the reply (the sender hands it the processor), else as
+    /// soon as the running thread stops.
     pub fn hand_over(&mut self, t: ThreadRef) {
         if self.ready(t) {
-            self.queue.push_front(t);
+            match self.current {
+                None => self.current = Some(t),
+                Some(_) => self.queue.push_front(t),
+            }
         }
     }
 
@@ -296,10 +301,15 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Lets every thread waiting to repeat its syscall try again.
+    #[inline]
     pub fn wake_retries(&mut self) {
-        if !self.retries_waiting {
-            return;
+        if self.retries_waiting {
+            self.wake_all_retries();
         }
+    }
+
+    #[inline(never)]
+    fn wake_all_retries(&mut self) {
         self.retries_waiting = false;
         for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
             let Some(p) = self.procs.get_mut(pid) else { continue };

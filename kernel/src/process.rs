@@ -118,13 +118,33 @@ pub const DEFAULT_HEAP_MAX: usize = 8 * 1024 * 1024;
 /// First PID of a user process (1 is the kernel).
 pub const FIRST_PID: u8 = 2;
 
+/// Where the trap path finds a live process: the physical addresses of its
+/// saved registers and of its root table. Copied from the process when it
+/// enters the table, so a syscall reaches them with one index by PID.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Anchors {
+    pub contexts: usize,
+    pub root: usize,
+}
+
 pub struct ProcessTable {
     slots: [Slot<Process>; MAX_PROCESSES],
+    /// By PID; `contexts` 0 when there is no such process.
+    anchors: [Anchors; MAX_PROCESSES + 1],
 }
 
 impl ProcessTable {
     pub const fn new() -> ProcessTable {
-        ProcessTable { slots: [const { Slot::Empty }; MAX_PROCESSES] }
+        ProcessTable {
+            slots: [const { Slot::Empty }; MAX_PROCESSES],
+            anchors: [Anchors { contexts: 0, root: 0 }; MAX_PROCESSES + 1],
+        }
+    }
+
+    /// The anchors of live process `pid`.
+    #[inline]
+    pub fn anchors(&self, pid: u8) -> Option<Anchors> {
+        self.anchors.get(pid as usize).copied().filter(|a| a.contexts != 0)
     }
 
     fn index(pid: u8) -> Option<usize> {
@@ -148,11 +168,15 @@ impl ProcessTable {
     pub fn insert(&mut self, p: Process) {
         let i = Self::index(p.pid).expect("valid pid");
         assert!(self.slots[i].is_empty(), "pid in use");
+        assert_ne!(p.contexts, 0, "a process has saved registers");
+        self.anchors[p.pid as usize] = Anchors { contexts: p.contexts, root: p.space.root };
         self.slots[i] = Slot::Full(p);
     }
 
     pub fn remove(&mut self, pid: u8) -> Option<Process> {
-        self.slots[Self::index(pid)?].take()
+        let p = self.slots[Self::index(pid)?].take()?;
+        self.anchors[pid as usize] = Anchors { contexts: 0, root: 0 };
+        Some(p)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Process> {
@@ -165,7 +189,7 @@ mod tests {
     use super::*;
 
     fn process(pid: u8, name: &str) -> Process {
-        Process::new(pid, name, Space { root: 0, owner: pid }, 0, false)
+        Process::new(pid, name, Space { root: 0x1000, owner: pid }, 0x2000 + pid as usize, false)
     }
 
     #[test]
@@ -175,8 +199,10 @@ mod tests {
         t.insert(process(2, "a"));
         t.insert(process(3, "b"));
         assert_eq!(t.free_pid(), Some(4));
+        assert_eq!(t.anchors(3), Some(Anchors { contexts: 0x2003, root: 0x1000 }));
         t.remove(2);
         assert_eq!(t.free_pid(), Some(2));
+        assert_eq!((t.anchors(2), t.anchors(0), t.anchors(255)), (None, None, None), "gone, or never there");
         assert!(t.get(1).is_none() && t.get(0).is_none() && t.get(200).is_none());
     }
 

@@ -143,6 +143,7 @@ pub struct Walk {
 
 impl Walk {
     /// The second-level table holding `va`'s entry, if there is one.
+    #[inline(always)]
     fn table(&mut self, mem: &mut impl PhysMem, va: usize) -> Option<usize> {
         let region = pte::vpn1(va);
         if region != self.region {
@@ -197,6 +198,27 @@ impl Walk {
     /// Clears the entry for `va` if there is one; returns what it was.
     pub fn take(&mut self, mem: &mut impl PhysMem, va: usize) -> Option<u32> {
         self.replace(mem, va, 0)
+    }
+
+    /// The entries of the pages from `va` (page-aligned) up to `end`, or
+    /// to the end of their second-level table if that comes first; `None`
+    /// if that table does not exist. A loop over a range takes one run
+    /// per 4 MiB and then works on plain words.
+    #[inline(always)]
+    pub fn run<'m, M: PhysMem>(&mut self, mem: &'m mut M, va: usize, end: usize) -> Option<&'m mut [u32]> {
+        let table = self.table(mem, va)?;
+        let first = pte::vpn0(va);
+        let n = ((end - va) / PAGE_SIZE).min(ENTRIES - first);
+        Some(&mut mem.table(table)[first..first + n])
+    }
+
+    /// As `run`, creating the second-level table if needed.
+    pub fn run_or_create<'m, M: PhysMem>(&mut self, mem: &'m mut M, frames: &mut Frames, va: usize, end: usize) -> Result<&'m mut [u32], MapError> {
+        if self.table(mem, va).is_none() {
+            let old = self.entry(mem, va);
+            self.set(mem, frames, va, old)?;
+        }
+        self.run(mem, va, end).ok_or(MapError::InUse)
     }
 }
 
@@ -318,6 +340,21 @@ mod tests {
         assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x7000_0000, 0x50_0000), Some(0x6000_1000));
         assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x6050_1000, 0x50_0000), Some(0x6000_1000), "ends exactly at the limit");
         assert_eq!(space.find_free(&mut mem, 0x6000_0000, 0x6050_0000, 0x50_0000), None);
+    }
+
+    #[test]
+    fn runs_stop_at_the_end_of_a_table() {
+        let (mut mem, mut frames, space) = setup();
+        let mut walk = space.walk();
+        assert!(walk.run(&mut mem, 0x4000_0000, 0x4000_2000).is_none(), "no table yet");
+        let run = walk.run_or_create(&mut mem, &mut frames, 0x403f_e000, 0x4040_4000).unwrap();
+        assert_eq!(run.len(), 2, "two pages left in this table");
+        run[1] = pte::GUARD;
+        assert_eq!(space.entry(&mut mem, 0x403f_f000), pte::GUARD);
+        assert!(walk.run(&mut mem, 0x4040_0000, 0x4040_4000).is_none(), "the next region has no table");
+        let run = walk.run_or_create(&mut mem, &mut frames, 0x4040_0000, 0x4040_4000).unwrap();
+        assert_eq!(run, &[0, 0, 0, 0]);
+        assert_eq!(frames.count_of(5), 3);
     }
 
     #[test]

@@ -38,6 +38,7 @@ fn sid_words(sid: Sid) -> [usize; 4] {
 /// creator is connected to its own server (what the published `xous` crate
 /// expects of both).
 /// Errors: ServerExists, OutOfMemory (server table or connections full).
+#[inline(never)]
 pub fn create_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: Option<[usize; 4]>, connect: bool) -> Result<[usize; 8], Error> {
     let sid = match sid {
         Some(words) => sid_of(words),
@@ -53,7 +54,7 @@ pub fn create_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: Option<[usize
         return Ok(result(SyscallResult::ServerId, &w));
     }
     let Some(cid) = k.procs.get_mut(pid).and_then(|p| p.connect(index)) else {
-        k.ipc.servers[index as usize] = None;
+        k.ipc.remove_server(index);
         return Err(Error::OutOfMemory);
     };
     Ok(result(SyscallResult::NewServerId, &[w[0], w[1], w[2], w[3], cid]))
@@ -69,12 +70,14 @@ fn random_sid<P: Platform>(k: &mut Kernel<P>) -> Sid {
 }
 
 /// CreateServerId -> ServerID: a fresh random SID (no server yet).
+#[inline(never)]
 pub fn new_server_id<P: Platform>(k: &mut Kernel<P>) -> Result<[usize; 8], Error> {
     let sid = random_sid(k);
     Ok(result(SyscallResult::ServerId, &sid_words(sid)))
 }
 
 /// DestroyServer(sid). Errors: ServerNotFound, AccessDenied (not the owner).
+#[inline(never)]
 pub fn destroy_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: [usize; 4]) -> Result<[usize; 8], Error> {
     let index = k.ipc.find_server(&sid_of(sid)).ok_or(Error::ServerNotFound)?;
     if k.ipc.server(index).map(|s| s.owner) != Some(pid) {
@@ -87,18 +90,22 @@ pub fn destroy_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: [usize; 4]) 
 /// Connect/TryConnect(sid), ConnectForProcess(pid, sid) -> ConnectionID.
 /// Connect waits for the server to appear; the others fail with ServerNotFound.
 /// Errors: ServerNotFound, OutOfMemory (the connection table is full).
+#[inline(never)]
 pub fn connect<P: Platform>(k: &mut Kernel<P>, caller: ThreadRef, pid: u8, sid: [usize; 4], wait: bool) -> Outcome {
     let Some(index) = k.ipc.find_server(&sid_of(sid)) else {
         return if wait { Outcome::Retry } else { Outcome::Error(Error::ServerNotFound) };
     };
-    let _ = caller;
     match k.procs.get_mut(pid).and_then(|p| p.connect(index)) {
-        Some(cid) => Outcome::Reply(result(SyscallResult::ConnectionId, &[cid])),
+        Some(cid) => {
+            k.answer(caller, SyscallResult::ConnectionId, &[cid]);
+            Outcome::Answered
+        }
         None => Outcome::Error(Error::OutOfMemory),
     }
 }
 
 /// Disconnect(cid). Errors: ServerNotFound (no such connection).
+#[inline(never)]
 pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result<[usize; 8], Error> {
     let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
     p.server_of(cid).ok_or(Error::ServerNotFound)?;
@@ -111,6 +118,7 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result
 /// Errors: ServerNotFound (bad cid, or the server is gone), InvalidArgument
 /// (kind), BadAlignment / BadAddress (buffer), ShareViolation (a page is
 /// already lent), ServerQueueFull (TrySendMessage only; SendMessage waits).
+#[inline(never)]
 pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], wait: bool) -> Outcome {
     match try_send(k, t, a) {
         Ok(outcome) => outcome,
@@ -132,44 +140,61 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Res
     if kind.is_memory() {
         mark_lent(k, t.pid, args[0], args[1], kind);
     }
-    let slot = k.ipc.enqueue(server, t, kind, a[3], args).expect("room was checked");
-    deliver_to_waiting(k, server);
-    if kind.blocks_sender() {
+    let slot = k.ipc.add(server, t, kind, a[3], args).expect("room was checked");
+    let outcome = if kind.blocks_sender() {
+        // The sender waits from now on, so a receiver it wakes takes its place.
         if let Some(p) = k.procs.get_mut(t.pid) {
             p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
         }
-        Ok(Outcome::Blocked)
+        k.block(t);
+        Outcome::Waiting
     } else {
-        Ok(Outcome::Reply(ok()))
+        k.answer(t, SyscallResult::Ok, &[]);
+        Outcome::Answered
+    };
+    match waiting_receiver(k, server) {
+        Some(receiver) => deliver_to_waiting(k, server, receiver, slot),
+        None => k.ipc.queue(slot),
     }
+    Ok(outcome)
 }
 
 /// Every page of the buffer is mapped, readable (and writable for a mutable
 /// lend or move), owned by the sender for a move, and not lent already.
+#[inline(never)]
 fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) -> Result<(), Error> {
     super::check_range(addr, len)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     let mut walk = space.walk();
     let needs_write = matches!(kind, InvokeType::LendMut | InvokeType::Move);
-    for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let mut e = walk.entry(&mut k.hw, page);
-        if pte::is_lazy(e) {
-            // Never touched yet: back it now, so a frame can be lent.
-            k.map_fresh(pid, page, e & pte::RWX)?;
-            e = walk.entry(&mut k.hw, page);
+    let (mut va, end) = (addr, addr + len);
+    while va < end {
+        let run = walk.run(&mut k.hw, va, end).ok_or(Error::BadAddress)?;
+        let mut lazy = None;
+        for (i, &e) in run.iter().enumerate() {
+            if pte::is_lazy(e) {
+                lazy = Some((va + i * PAGE_SIZE, e));
+                break;
+            }
+            if pte::is_lent(e) {
+                return Err(Error::ShareViolation);
+            }
+            if !pte::is_leaf(e) || e & pte::U == 0 || e & pte::R == 0 || (needs_write && e & pte::W == 0) {
+                return Err(Error::BadAddress);
+            }
+            if kind == InvokeType::Move && k.frames.owner(pte::address(e)) != Some(pid) {
+                return Err(Error::ShareViolation);
+            }
         }
-        if pte::is_lent(e) {
-            return Err(Error::ShareViolation);
-        }
-        if !pte::is_leaf(e) || e & pte::U == 0 || e & pte::R == 0 {
-            return Err(Error::BadAddress);
-        }
-        if needs_write && e & pte::W == 0 {
-            return Err(Error::BadAddress);
-        }
-        if kind == InvokeType::Move && k.frames.owner(pte::address(e)) != Some(pid) {
-            return Err(Error::ShareViolation);
-        }
+        va = match lazy {
+            // Never touched yet: back it now, so a frame can be lent; then
+            // go on from that page.
+            Some((page, e)) => {
+                k.map_fresh(pid, page, e & pte::RWX)?;
+                page
+            }
+            None => va + run.len() * PAGE_SIZE,
+        };
     }
     Ok(())
 }
@@ -189,44 +214,54 @@ fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
 /// Above this many pages one flush of the address space is cheaper.
 const FLUSH_PAGES_MAX: usize = 4;
 
+#[inline(never)]
 fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) {
     let mut walk = k.procs.get(pid).expect("live").space.walk();
-    for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let e = walk.entry(&mut k.hw, page);
-        let marked = match kind {
-            InvokeType::Lend if e & pte::W != 0 => (e & !pte::W) | pte::LENT_READ_ONLY,
-            InvokeType::Lend => e | pte::LENT_READ_ONLY,
-            _ => (e & !pte::V) | pte::LENT_AWAY,
-        };
-        walk.replace(&mut k.hw, page, marked).expect("the entry exists");
+    let (mut va, end) = (addr, addr + len);
+    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+        for e in run.iter_mut() {
+            *e = match kind {
+                InvokeType::Lend if *e & pte::W != 0 => (*e & !pte::W) | pte::LENT_READ_ONLY,
+                InvokeType::Lend => *e | pte::LENT_READ_ONLY,
+                _ => (*e & !pte::V) | pte::LENT_AWAY,
+            };
+        }
+        va += run.len() * PAGE_SIZE;
     }
     flush_range(k, pid, addr, len);
 }
 
 /// Gives the sender's pages their access back.
+#[inline(never)]
 fn unmark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize) {
     let Some(mut walk) = k.procs.get(pid).map(|p| p.space.walk()) else { return };
-    for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        let e = walk.entry(&mut k.hw, page);
-        let restored = if pte::is_valid(e) {
-            if e & pte::LENT_READ_ONLY != 0 && e & pte::X == 0 { (e & !pte::LENT_READ_ONLY) | pte::W } else { e & !pte::LENT_READ_ONLY }
-        } else {
-            (e & !pte::LENT_AWAY) | pte::V
-        };
-        walk.replace(&mut k.hw, page, restored);
+    let (mut va, end) = (addr, addr + len);
+    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+        for e in run.iter_mut() {
+            *e = if pte::is_valid(*e) {
+                if *e & pte::LENT_READ_ONLY != 0 && *e & pte::X == 0 { (*e & !pte::LENT_READ_ONLY) | pte::W } else { *e & !pte::LENT_READ_ONLY }
+            } else {
+                (*e & !pte::LENT_AWAY) | pte::V
+            };
+        }
+        va += run.len() * PAGE_SIZE;
     }
     flush_range(k, pid, addr, len);
 }
 
-/// If a thread waits to receive from `server`, hands it the oldest message.
-fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8) {
-    let Some(s) = k.ipc.server(server) else { return };
-    if s.receivers == 0 {
-        return;
-    }
-    let receiver = ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 };
-    let Some(slot) = k.ipc.oldest_queued(server) else { return };
+/// A thread of `server`'s owner waiting in ReceiveMessage for it, if any.
+/// (One waits only while the server's queue is empty.)
+fn waiting_receiver<P: Platform>(k: &Kernel<P>, server: u8) -> Option<ThreadRef> {
+    let s = k.ipc.server(server)?;
+    (s.receivers != 0).then(|| ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 })
+}
+
+/// Hands message `slot` to `receiver`, which waits for `server`, and lets
+/// it run next (at once if the sender waits now). If the message cannot
+/// be mapped, it joins the queue and the receiver gets the error.
+fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8, receiver: ThreadRef, slot: usize) {
     if let Err(e) = deliver(k, receiver, slot) {
+        k.ipc.queue(slot);
         k.answer(receiver, SyscallResult::Error, &[e as usize]);
     }
     if let Some(s) = k.ipc.server_mut(server) {
@@ -235,8 +270,9 @@ fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8) {
     k.hand_over(receiver);
 }
 
-/// Moves message `slot` to its server's thread `receiver`, whose a0..a7
-/// get the envelope.
+/// Moves message `slot`, which is not in its server's queue (or the
+/// caller takes it out once this succeeds), to the server's thread
+/// `receiver`, whose a0..a7 get the envelope.
 fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> Result<(), Error> {
     let m = k.ipc.messages[slot].as_ref().expect("queued message");
     let (kind, sender, id, args) = (m.kind, m.sender, m.id, m.args);
@@ -247,9 +283,6 @@ fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> 
         server_va = map_into_server(k, receiver.pid, sender.pid, args[0], args[1], kind)?;
         first = server_va;
     }
-    // Mapped (or nothing to map): only now does it leave the queue, so a
-    // message that could not be mapped stays queued, not lost.
-    k.ipc.unqueue(slot);
     if kind.blocks_sender() {
         k.ipc.messages[slot].as_mut().expect("live").stage = Stage::Delivered { server_va };
     } else {
@@ -266,6 +299,7 @@ fn deliver<P: Platform>(k: &mut Kernel<P>, receiver: ThreadRef, slot: usize) -> 
 }
 
 /// Maps the sender's frames into the server's message region.
+#[inline(never)]
 fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, addr: usize, len: usize, kind: InvokeType) -> Result<usize, Error> {
     let server_space = k.procs.get(server_pid).ok_or(Error::ProcessNotFound)?.space;
     let mut from = k.procs.get(sender).ok_or(Error::ProcessNotFound)?.space.walk();
@@ -275,28 +309,51 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
         _ => pte::R | pte::W | pte::U,
     } | pte::V | pte::A | pte::D;
     let mut to = server_space.walk();
-    for (i, page) in (addr..addr + len).step_by(PAGE_SIZE).enumerate() {
-        let frame = pte::address(from.entry(&mut k.hw, page));
-        let target = at + i * PAGE_SIZE;
-        if let Err(e) = to.set(&mut k.hw, &mut k.frames, target, pte::entry(frame, flags)) {
-            for undo in (at..target).step_by(PAGE_SIZE) {
-                to.take(&mut k.hw, undo);
-            }
-            return Err(crate::kernel::map_error(e));
+    // The sender's entries go through a buffer, a chunk at a time: a run
+    // of its table and one of the server's cannot be borrowed together.
+    let mut chunk = [0u32; 8];
+    let mut done = 0;
+    while done < len {
+        let run = from.run(&mut k.hw, addr + done, addr + len).ok_or(Error::BadAddress)?;
+        let n = run.len().min(chunk.len());
+        for (c, e) in chunk.iter_mut().zip(&run[..n]) {
+            *c = pte::entry(pte::address(*e), flags);
+        }
+        let mut written = 0;
+        while written < n {
+            let target = at + done + written * PAGE_SIZE;
+            let dst = match to.run_or_create(&mut k.hw, &mut k.frames, target, at + len) {
+                Ok(dst) => dst,
+                Err(e) => {
+                    for undo in (at..target).step_by(PAGE_SIZE) {
+                        to.take(&mut k.hw, undo);
+                    }
+                    return Err(crate::kernel::map_error(e));
+                }
+            };
+            let m = dst.len().min(n - written);
+            dst[..m].copy_from_slice(&chunk[written..written + m]);
+            written += m;
         }
         if kind == InvokeType::Move {
-            let _ = k.frames.transfer(frame, sender, server_pid);
+            for c in &chunk[..n] {
+                let _ = k.frames.transfer(pte::address(*c), sender, server_pid);
+            }
         }
+        done += n * PAGE_SIZE;
     }
     flush_range(k, server_pid, at, len);
     Ok(at)
 }
 
 /// A move is complete: the pages leave the sender's address space.
+#[inline(never)]
 fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: usize) {
     let Some(mut walk) = k.procs.get(sender).map(|p| p.space.walk()) else { return };
-    for page in (addr..addr + len).step_by(PAGE_SIZE) {
-        walk.take(&mut k.hw, page);
+    let (mut va, end) = (addr, addr + len);
+    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+        run.fill(0);
+        va += run.len() * PAGE_SIZE;
     }
     flush_range(k, sender, addr, len);
 }
@@ -304,6 +361,7 @@ fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: us
 /// ReceiveMessage/TryReceiveMessage(sid) -> MessageEnvelope; TryReceive
 /// answers None when nothing is waiting. Errors: ServerNotFound, AccessDenied
 /// (not the server's owner).
+#[inline(never)]
 pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wait: bool) -> Outcome {
     let Some(server) = k.ipc.find_server(&sid_of(sid)) else {
         return Outcome::Error(Error::ServerNotFound);
@@ -312,16 +370,25 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wa
         return Outcome::Error(Error::AccessDenied);
     }
     match k.ipc.oldest_queued(server) {
+        // Mapped (or nothing to map): only then does it leave the queue, so
+        // a message that could not be mapped stays queued, not lost.
         Some(slot) => match deliver(k, t, slot) {
-            Ok(()) => Outcome::Answered,
+            Ok(()) => {
+                k.ipc.pop_queued(server);
+                Outcome::Answered
+            }
             Err(e) => Outcome::Error(e),
         },
         None if wait => {
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Receiving(server);
             k.ipc.server_mut(server).expect("found").receivers |= 1 << t.tid;
-            Outcome::Blocked
+            k.block(t);
+            Outcome::Waiting
         }
-        None => Outcome::Reply(result(SyscallResult::None, &[])),
+        None => {
+            k.answer(t, SyscallResult::None, &[]);
+            Outcome::Answered
+        }
     }
 }
 
@@ -330,6 +397,7 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wa
 /// a1; 2: a1, a2; otherwise a0..a4) would, by the message's kind, then
 /// receives the next message of the same server, waiting if there is none.
 /// Errors: InvalidArgument (no such message awaiting a reply).
+#[inline(never)]
 pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Outcome {
     let Some(slot) = k.ipc.awaiting_reply(a[1], t.pid) else {
         return Outcome::Error(Error::InvalidArgument);
@@ -360,6 +428,7 @@ pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &
 /// memory back; the sender wakes with MemoryReturned(offset, valid).
 /// Errors: InvalidArgument (no such message awaiting a memory reply),
 /// BadAddress (addr/len are not where the message was mapped).
+#[inline(never)]
 pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Result<(), Error> {
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
     let m = k.ipc.messages[slot].as_ref().expect("live");
@@ -381,20 +450,25 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr:
     Ok(())
 }
 
+#[inline(never)]
 fn unmap_from_server<P: Platform>(k: &mut Kernel<P>, pid: u8, at: usize, len: usize, free_frames: bool) {
     let Some(mut walk) = k.procs.get(pid).map(|p| p.space.walk()) else { return };
-    for page in (at..at + len).step_by(PAGE_SIZE) {
-        if let Some(e) = walk.take(&mut k.hw, page) {
-            if free_frames {
-                let _ = k.frames.free(pte::address(e), pid);
+    let (mut va, end) = (at, at + len);
+    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+        for e in run.iter_mut() {
+            if free_frames && *e != 0 {
+                let _ = k.frames.free(pte::address(*e), pid);
             }
+            *e = 0;
         }
+        va += run.len() * PAGE_SIZE;
     }
     flush_range(k, pid, at, len);
 }
 
 /// ReturnScalar1/2/5(sender, values): the answer to a BlockingScalar.
 /// Errors: InvalidArgument (no such message awaiting a scalar reply).
+#[inline(never)]
 pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[usize]) -> Result<(), Error> {
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
     let m = k.ipc.messages[slot].as_ref().expect("live");
@@ -418,6 +492,7 @@ pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, value
 /// Closes server `index`: every message still meant for it is answered with
 /// ServerNotFound (lent pages go back first), its waiting receivers too, and
 /// connections to it end.
+#[inline(never)]
 fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
     let Some(server) = k.ipc.server(index) else { return };
     for slot in 0..MAX_MESSAGES {
@@ -443,8 +518,8 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
             k.wake(ThreadRef { pid: server.owner, tid }, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
-    k.ipc.servers[index as usize] = None;
     k.ipc.clear_queue(index);
+    k.ipc.remove_server(index);
     for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
         if let Some(p) = k.procs.get_mut(pid) {
             for c in p.connections.iter_mut().filter(|c| **c == index as u16 + 1) {
@@ -457,6 +532,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
 
 /// Process `pid` is ending: close its servers, drop its queued messages,
 /// and keep the frames it lent to servers alive until they are returned.
+#[inline(never)]
 pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
     for index in 0..xous_abi::limits::MAX_SERVERS as u8 {
         if k.ipc.server(index).is_some_and(|s| s.owner == pid) {

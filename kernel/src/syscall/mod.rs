@@ -34,37 +34,39 @@ pub fn scalar1(value: usize) -> [usize; 8] {
     result(SyscallResult::Scalar1, &[value])
 }
 
-/// What a syscall did to its caller.
+/// What a syscall did to its caller. Small, so it comes back in registers.
 pub enum Outcome {
-    /// Resume the caller with these a0..a7.
-    Reply([usize; 8]),
     /// Resume the caller, whose a0..a7 hold its answer already.
     Answered,
     /// Resume the caller with this error.
     Error(Error),
     /// The caller waits and then repeats this syscall (see ThreadState::Retry).
     Retry,
-    /// The caller waits; whoever wakes it writes its result.
-    Blocked,
+    /// The caller waits (the handler blocked it); whoever wakes it writes its result.
+    Waiting,
     /// The caller no longer exists (it ended itself).
     Gone,
 }
 
-impl From<Result<[usize; 8], Error>> for Outcome {
-    fn from(r: Result<[usize; 8], Error>) -> Outcome {
-        match r {
-            Ok(words) => Outcome::Reply(words),
-            Err(e) => Outcome::Error(e),
+/// Writes a handler's result into the caller's a0..a7.
+fn reply<P: Platform>(r: Result<[usize; 8], Error>, k: &mut Kernel<P>, t: ThreadRef) -> Outcome {
+    match r {
+        Ok(words) => {
+            k.set_result(t, &words);
+            Outcome::Answered
         }
+        Err(e) => Outcome::Error(e),
     }
 }
 
-impl From<Result<(), Error>> for Outcome {
-    fn from(r: Result<(), Error>) -> Outcome {
-        match r {
-            Ok(()) => Outcome::Reply(ok()),
-            Err(e) => Outcome::Error(e),
+/// Answers the caller Ok, or with the error.
+fn replied<P: Platform>(r: Result<(), Error>, k: &mut Kernel<P>, t: ThreadRef) -> Outcome {
+    match r {
+        Ok(()) => {
+            k.answer(t, SyscallResult::Ok, &[]);
+            Outcome::Answered
         }
+        Err(e) => Outcome::Error(e),
     }
 }
 
@@ -78,37 +80,51 @@ pub mod platform {
 pub use ipc::process_gone;
 
 /// Handles the `ecall` of thread `t`, which is running.
+#[inline]
 pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
-    let context = k.context(t);
-    let a: [usize; 8] = core::array::from_fn(|i| context[reg::A0 + i] as usize);
-    let pc = context[reg::PC] as usize;
-    context[reg::PC] = pc.wrapping_add(4) as u32;
+    let regs = k.context(t);
+    let pc = regs[reg::PC];
+    regs[reg::PC] = pc.wrapping_add(4);
+    // The identity calls need nothing but the caller: answered here.
+    let identity = match regs[reg::A0] {
+        n if n == Syscall::GetProcessId as u32 => Some((SyscallResult::ProcessId, t.pid)),
+        n if n == Syscall::GetThreadId as u32 => Some((SyscallResult::ThreadId, t.tid)),
+        _ => None,
+    };
+    if let Some((tag, value)) = identity {
+        regs[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
+        return;
+    }
+    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
+    call(k, t, &a, pc);
+}
+
+/// Every other syscall: `a` holds a0..a7, `pc` the `ecall`'s address.
+#[inline(never)]
+fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], pc: u32) {
     let outcome = match Syscall::from_usize(a[0]) {
-        Some(call) => dispatch(k, t, call, &a),
+        Some(call) => dispatch(k, t, call, a),
         None => Outcome::Error(Error::UnhandledSyscall),
     };
     match outcome {
-        Outcome::Reply(words) => k.set_result(t, &words),
-        Outcome::Answered => {}
+        Outcome::Answered | Outcome::Waiting | Outcome::Gone => {}
         Outcome::Error(e) => k.answer(t, SyscallResult::Error, &[e as usize]),
-        Outcome::Blocked => k.block(t),
         Outcome::Retry => {
-            k.set_reg(t, reg::PC, pc);
+            k.set_reg(t, reg::PC, pc as usize);
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
             k.retries_waiting = true;
             k.block(t);
         }
-        Outcome::Gone => {}
     }
 }
 
+/// Each syscall's handler is a function of its own, never inlined here, so
+/// a call pays only for the registers its own handler needs.
 fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[usize; 8]) -> Outcome {
     match call {
-        Syscall::GetProcessId => answered(k, t, SyscallResult::ProcessId, t.pid as usize),
-        Syscall::GetThreadId => answered(k, t, SyscallResult::ThreadId, t.tid as usize),
         Syscall::Yield => {
             k.preempt();
-            Outcome::Reply(ok())
+            replied(Ok(()), k, t)
         }
         Syscall::TerminateProcess => {
             k.terminate(t.pid, a[1] as u32);
@@ -116,30 +132,30 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[us
         }
         Syscall::Shutdown => {
             k.halted = Some(0);
-            Outcome::Reply(ok())
+            replied(Ok(()), k, t)
         }
-        Syscall::MapMemory => map_memory(k, t.pid, a[1], a[2], a[3], a[4]).into(),
-        Syscall::UnmapMemory => unmap_memory(k, t.pid, a[1], a[2]).into(),
-        Syscall::UpdateMemoryFlags => update_memory_flags(k, t.pid, a[1], a[2], a[3], a[4]).into(),
-        Syscall::IncreaseHeap => increase_heap(k, t.pid, a[1], a[2]).into(),
-        Syscall::DecreaseHeap => decrease_heap(k, t.pid, a[1]).into(),
-        Syscall::AdjustProcessLimit => adjust_limit(k, t.pid, a[1], a[2], a[3]).into(),
-        Syscall::CreateThread => create_thread(k, t.pid, a).into(),
+        Syscall::MapMemory => reply(map_memory(k, t.pid, a[1], a[2], a[3], a[4]), k, t),
+        Syscall::UnmapMemory => reply(unmap_memory(k, t.pid, a[1], a[2]), k, t),
+        Syscall::UpdateMemoryFlags => reply(update_memory_flags(k, t.pid, a[1], a[2], a[3], a[4]), k, t),
+        Syscall::IncreaseHeap => reply(increase_heap(k, t.pid, a[1], a[2]), k, t),
+        Syscall::DecreaseHeap => reply(decrease_heap(k, t.pid, a[1]), k, t),
+        Syscall::AdjustProcessLimit => reply(adjust_limit(k, t.pid, a[1], a[2], a[3]), k, t),
+        Syscall::CreateThread => reply(create_thread(k, t.pid, a), k, t),
         Syscall::JoinThread => join_thread(k, t, a[1]),
-        Syscall::PlatformSpecific => platform_specific(k, t.pid, a).into(),
-        Syscall::ClaimInterrupt => claim_interrupt(k, t.pid, a[1], a[2], a[3]).into(),
-        Syscall::FreeInterrupt => free_interrupt(k, t.pid, a[1]).into(),
-        Syscall::CreateServerWithAddress => ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), true).into(),
-        Syscall::CreateServer => ipc::create_server(k, t.pid, None, true).into(),
-        Syscall::CreateServerId => ipc::new_server_id(k).into(),
-        Syscall::DestroyServer => ipc::destroy_server(k, t.pid, [a[1], a[2], a[3], a[4]]).into(),
+        Syscall::PlatformSpecific => reply(platform_specific(k, t.pid, a), k, t),
+        Syscall::ClaimInterrupt => reply(claim_interrupt(k, t.pid, a[1], a[2], a[3]), k, t),
+        Syscall::FreeInterrupt => reply(free_interrupt(k, t.pid, a[1]), k, t),
+        Syscall::CreateServerWithAddress => reply(ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), true), k, t),
+        Syscall::CreateServer => reply(ipc::create_server(k, t.pid, None, true), k, t),
+        Syscall::CreateServerId => reply(ipc::new_server_id(k), k, t),
+        Syscall::DestroyServer => reply(ipc::destroy_server(k, t.pid, [a[1], a[2], a[3], a[4]]), k, t),
         Syscall::Connect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], true),
         Syscall::TryConnect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], false),
         Syscall::ConnectForProcess => match u8::try_from(a[1]) {
             Ok(pid) if k.procs.get(pid).is_some() => ipc::connect(k, t, pid, [a[2], a[3], a[4], a[5]], false),
             _ => Outcome::Error(Error::ProcessNotFound),
         },
-        Syscall::Disconnect => ipc::disconnect(k, t.pid, a[1]).into(),
+        Syscall::Disconnect => reply(ipc::disconnect(k, t.pid, a[1]), k, t),
         Syscall::SendMessage => ipc::send(k, t, a, true),
         Syscall::TrySendMessage => ipc::send(k, t, a, false),
         Syscall::ReceiveMessage => ipc::receive(k, t, [a[1], a[2], a[3], a[4]], true),
@@ -149,26 +165,9 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[us
         Syscall::ReturnScalar2 => replied(ipc::return_scalar(k, t.pid, a[1], &a[2..4]), k, t),
         Syscall::ReturnScalar5 => replied(ipc::return_scalar(k, t.pid, a[1], &a[2..7]), k, t),
         Syscall::ReplyAndReceiveNext => ipc::reply_and_receive_next(k, t, a),
-        Syscall::SetExceptionHandler => set_exception_handler(k, t.pid, a[1], a[2]).into(),
-        Syscall::VirtToPhys => virt_to_phys(k, t.pid, a[1]).into(),
+        Syscall::SetExceptionHandler => reply(set_exception_handler(k, t.pid, a[1], a[2]), k, t),
+        Syscall::VirtToPhys => reply(virt_to_phys(k, t.pid, a[1]), k, t),
         _ => Outcome::Error(Error::UnhandledSyscall),
-    }
-}
-
-/// Answers `t` with `tag` and one word, in place.
-fn answered<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tag: SyscallResult, word: usize) -> Outcome {
-    k.answer(t, tag, &[word]);
-    Outcome::Answered
-}
-
-/// Answers a reply's sender-side syscall (the server's): Ok, in place, or the error.
-fn replied<P: Platform>(r: Result<(), Error>, k: &mut Kernel<P>, t: ThreadRef) -> Outcome {
-    match r {
-        Ok(()) => {
-            k.answer(t, SyscallResult::Ok, &[]);
-            Outcome::Answered
-        }
-        Err(e) => Outcome::Error(e),
     }
 }
 
@@ -200,6 +199,7 @@ pub(crate) fn check_range(addr: usize, len: usize) -> Result<(), Error> {
 /// MapMemory(phys, virt, size, flags) -> MemoryRange. Anonymous memory
 /// (phys = 0) is reserved now and backed with zeroed frames on first touch.
 /// Errors: BadAlignment, BadAddress, MemoryInUse, OutOfMemory, InvalidArgument.
+#[inline(never)]
 fn map_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize, size: usize, abi_flags: usize) -> Result<[usize; 8], Error> {
     if abi_flags & !flags::ALL != 0 {
         return Err(Error::InvalidArgument);
@@ -258,6 +258,7 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, pid: u8, phys: usize, virt: usize,
 
 /// ClaimInterrupt(irq, handler, arg). Errors: InterruptNotFound (no such
 /// interrupt), InterruptInUse (claimed already), BadAddress (handler).
+#[inline(never)]
 fn claim_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize, handler: usize, arg: usize) -> Result<[usize; 8], Error> {
     if irq == 0 || irq >= crate::irq::MAX_IRQS || !k.hw.irq_exists(irq) {
         return Err(Error::InterruptNotFound);
@@ -279,6 +280,7 @@ fn claim_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize, handler:
 }
 
 /// FreeInterrupt(irq). Errors: InterruptNotFound (not claimed by the caller).
+#[inline(never)]
 fn free_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize) -> Result<[usize; 8], Error> {
     let claim = k.irqs.claim(irq).filter(|c| c.pid == pid).ok_or(Error::InterruptNotFound)?;
     k.hw.enable_irq(irq, false);
@@ -293,6 +295,7 @@ fn free_interrupt<P: Platform>(k: &mut Kernel<P>, pid: u8, irq: usize) -> Result
 /// handler (a0 = RISC-V cause, a1 = address, a2 = pc) on stack `sp` instead of
 /// ending the process; returning to 0xff80_4000 retries the faulting
 /// instruction. pc = 0 removes the handler. Errors: BadAddress.
+#[inline(never)]
 fn set_exception_handler<P: Platform>(k: &mut Kernel<P>, pid: u8, pc: usize, sp: usize) -> Result<[usize; 8], Error> {
     if pc >= memory::USER_END || sp >= memory::USER_END || (pc != 0 && sp == 0) {
         return Err(Error::BadAddress);
@@ -305,6 +308,7 @@ fn set_exception_handler<P: Platform>(k: &mut Kernel<P>, pid: u8, pc: usize, sp:
 /// VirtToPhys(address) -> Scalar1(physical address): for drivers, which
 /// hand devices the physical addresses of their buffers (virtio DMA). A
 /// page never touched is backed first. Errors: BadAddress (not mapped).
+#[inline(never)]
 fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize) -> Result<[usize; 8], Error> {
     if va >= memory::USER_END {
         return Err(Error::BadAddress);
@@ -328,6 +332,7 @@ pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
 
 /// UnmapMemory(addr, size). Errors: BadAlignment, BadAddress (something in
 /// the range was not mapped), ShareViolation (a page is lent out).
+#[inline(never)]
 fn unmap_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usize) -> Result<[usize; 8], Error> {
     check_range(addr, size)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
@@ -345,6 +350,7 @@ fn unmap_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usiz
 /// UpdateMemoryFlags(addr, size, flags, pid | 0): permissions can only be
 /// taken away. Without R the pages become inaccessible (std's guard pages).
 /// Errors: BadAlignment, BadAddress, AccessDenied (another process, or adding a permission).
+#[inline(never)]
 fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usize, abi_flags: usize, target: usize) -> Result<[usize; 8], Error> {
     if target != 0 && target != pid as usize {
         return Err(Error::AccessDenied);
@@ -383,6 +389,7 @@ fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, siz
 
 /// IncreaseHeap(bytes, flags) -> MemoryRange of the new part (0 bytes: the
 /// whole heap). Errors: BadAlignment, OutOfMemory (over the heap limit).
+#[inline(never)]
 fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flags: usize) -> Result<[usize; 8], Error> {
     let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
     let (size, max) = (p.heap_size, p.heap_max);
@@ -403,6 +410,7 @@ fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flag
 
 /// DecreaseHeap(bytes) -> MemoryRange of what remains. Errors: BadAlignment,
 /// InvalidArgument (more than the heap).
+#[inline(never)]
 fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Result<[usize; 8], Error> {
     let size = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.heap_size;
     if bytes % PAGE_SIZE != 0 {
@@ -420,6 +428,7 @@ fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Resul
 /// AdjustProcessLimit(knob, expected, new) -> Scalar2(knob, value). The heap
 /// maximum changes only if `expected` is its current value; the heap size
 /// is read-only. Errors: InvalidLimit.
+#[inline(never)]
 fn adjust_limit<P: Platform>(k: &mut Kernel<P>, pid: u8, knob: usize, expected: usize, new: usize) -> Result<[usize; 8], Error> {
     let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
     let value = match knob {
@@ -437,6 +446,7 @@ fn adjust_limit<P: Platform>(k: &mut Kernel<P>, pid: u8, knob: usize, expected: 
 
 /// CreateThread(entry, stack, stack_len, a0..a3) -> ThreadId. The stack must
 /// be mapped, whole pages. Errors: BadAddress, BadAlignment, ThreadNotAvailable.
+#[inline(never)]
 fn create_thread<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
     let (entry, stack, len) = (a[1], a[2], a[3]);
     check_range(stack, len)?;
@@ -449,29 +459,33 @@ fn create_thread<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Res
 
 /// JoinThread(tid) -> Scalar1(value) once that thread has returned.
 /// Errors: ThreadNotAvailable (no such thread), InvalidThread (itself).
+#[inline(never)]
 fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Outcome {
     let Some(p) = k.procs.get_mut(t.pid) else { return Outcome::Gone };
     if tid == t.tid as usize {
-        return Outcome::Reply(error(Error::InvalidThread));
+        return Outcome::Error(Error::InvalidThread);
     }
     match p.threads.get(tid).copied() {
-        None | Some(ThreadState::Free) => Outcome::Reply(error(Error::ThreadNotAvailable)),
+        None | Some(ThreadState::Free) => Outcome::Error(Error::ThreadNotAvailable),
         Some(ThreadState::Exited(value)) => {
             p.threads[tid] = ThreadState::Free;
-            Outcome::Reply(scalar1(value))
+            k.answer(t, SyscallResult::Scalar1, &[value]);
+            Outcome::Answered
         }
         Some(_) => {
             if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) {
                 // Someone else already waits for it; only one joiner is allowed.
-                return Outcome::Reply(error(Error::ThreadNotAvailable));
+                return Outcome::Error(Error::ThreadNotAvailable);
             }
             p.threads[t.tid as usize] = ThreadState::Joining(tid as u8);
-            Outcome::Blocked
+            k.block(t);
+            Outcome::Waiting
         }
     }
 }
 
 /// PlatformSpecific(meta, ...). Errors: InvalidArgument, BadAddress.
+#[inline(never)]
 fn platform_specific<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
     match a[1] {
         platform::CONSOLE_WRITE => {

@@ -19,6 +19,7 @@ use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
 use super::hw;
 use crate::kernel::{Fault, Kernel};
+use crate::process::CONTEXT_WORDS;
 use crate::syscall;
 use core::arch::global_asm;
 
@@ -115,16 +116,30 @@ extern "C" fn trap(context: usize) -> u64 {
     let cause = csr::scause();
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
-    if cause == ECALL_FROM_USER {
-        let t = k.current.expect("a user thread trapped");
-        syscall::handle(k, t);
-        let next = run_next(k);
-        if k.current == Some(t) {
-            return (next | 1) as u64;
-        }
-        let save = if k.procs.get(t.pid).is_some() { context } else { 0 };
-        return ((save as u64) << 32) | next as u64;
+    if cause != ECALL_FROM_USER {
+        return other_trap(k, cause) as u64;
     }
+    let t = k.current.expect("a user thread trapped");
+    syscall::handle(k, t);
+    if k.current == Some(t) && k.halted.is_none() {
+        // The caller goes on, in its own address space.
+        return (context | 1) as u64;
+    }
+    switch_after_syscall(k, t, context)
+}
+
+/// After a syscall, another thread runs: the caller's callee-saved
+/// registers go into its slot first, unless its process is gone.
+#[inline(never)]
+fn switch_after_syscall(k: &mut Kernel<hw::Hw>, t: crate::sched::ThreadRef, context: usize) -> u64 {
+    let next = run_next(k);
+    let save = if k.procs.anchors(t.pid).is_some() { context } else { 0 };
+    ((save as u64) << 32) | next as u64
+}
+
+/// An interrupt or a fault; returns the slot to load.
+#[inline(never)]
+fn other_trap(k: &mut Kernel<hw::Hw>, cause: usize) -> usize {
     let value = csr::stval();
     if csr::sstatus() & csr::SSTATUS_SPP != 0 {
         kernel_fault(cause, value);
@@ -147,7 +162,7 @@ extern "C" fn trap(context: usize) -> u64 {
             }
         }
     }
-    run_next(k) as u64
+    run_next(k)
 }
 
 /// scause of an `ecall` from user mode.
@@ -158,31 +173,43 @@ const ECALL_FROM_USER: usize = 8;
 fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
     loop {
         if let Some(code) = k.halted {
-            k.report_peak_memory();
-            hw::power_off(code);
+            shut_down(k, code);
         }
         if let Some(t) = k.next_thread() {
-            let root = k.procs.get(t.pid).expect("live").space.root;
-            csr::set_address_space(root, t.pid);
-            return hw::direct(k.context_address(t));
+            let anchors = k.procs.anchors(t.pid).expect("a ready thread's process lives");
+            csr::set_address_space(anchors.root, t.pid);
+            return hw::direct(anchors.contexts) + t.tid as usize * CONTEXT_WORDS * 4;
         }
-        if k.procs.iter().next().is_none() {
-            k.report(format_args!("kernel: no processes left"));
-            k.report_peak_memory();
-            hw::power_off(0);
-        }
-        let mut pending = csr::pending_interrupts();
-        while pending & (csr::SIE_STIE | csr::SIE_SEIE) == 0 {
-            csr::wait_for_interrupt();
-            pending = csr::pending_interrupts();
-        }
-        if pending & csr::SIE_STIE != 0 {
-            csr::set_timer(csr::time() + QUANTUM);
-        }
-        if pending & csr::SIE_SEIE != 0 {
-            external_interrupts(k);
-        }
+        idle(k);
     }
+}
+
+/// Nothing to run: powers off if no process is left, else waits for an
+/// interrupt and handles it.
+#[inline(never)]
+fn idle(k: &mut Kernel<hw::Hw>) {
+    if k.procs.iter().next().is_none() {
+        k.report(format_args!("kernel: no processes left"));
+        shut_down(k, 0);
+    }
+    let mut pending = csr::pending_interrupts();
+    while pending & (csr::SIE_STIE | csr::SIE_SEIE) == 0 {
+        csr::wait_for_interrupt();
+        pending = csr::pending_interrupts();
+    }
+    if pending & csr::SIE_STIE != 0 {
+        csr::set_timer(csr::time() + QUANTUM);
+    }
+    if pending & csr::SIE_SEIE != 0 {
+        external_interrupts(k);
+    }
+}
+
+/// The system ends with `code`, after the kernel's closing line.
+#[inline(never)]
+fn shut_down(k: &mut Kernel<hw::Hw>, code: u32) -> ! {
+    k.report_peak_memory();
+    hw::power_off(code)
 }
 
 /// Hands every pending device interrupt to its owner's handler.
