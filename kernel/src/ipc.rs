@@ -229,8 +229,9 @@ impl Ipc {
     /// Puts a message in the pool, not yet in its server's queue (it goes
     /// there with `queue`, or straight to a waiting receiver); `None` when
     /// the server's queue or the pool is full.
+    #[inline]
     pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
-        if self.queued(server) >= QUEUE_DEPTH || self.is_full() {
+        if !self.has_room(server) {
             return None;
         }
         let slot = if self.freed > 0 {
@@ -242,6 +243,20 @@ impl Ipc {
         };
         self.messages[slot] = Slot::Full(Message { server, sender, kind, id, args, stage: Stage::Queued, orphaned: false });
         Some(slot)
+    }
+
+    /// A thread of `server`'s owner waiting in ReceiveMessage for it, if
+    /// any. (One waits only while the server's queue is empty.)
+    #[inline]
+    pub fn waiting_receiver(&self, server: u8) -> Option<ThreadRef> {
+        let s = self.server(server)?;
+        (s.receivers != 0).then(|| ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 })
+    }
+
+    /// Whether a message for `server` fits in its queue and in the pool.
+    #[inline]
+    pub fn has_room(&self, server: u8) -> bool {
+        self.queued(server) < QUEUE_DEPTH && !self.is_full()
     }
 
     /// Message `slot` joins its server's queue, at the back.

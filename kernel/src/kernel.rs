@@ -131,6 +131,9 @@ pub struct Kernel<P: Platform> {
     pub retries_waiting: bool,
     pub irqs: crate::irq::Irqs,
     pub devices: crate::irq::Devices,
+    /// Host tests: every syscall takes the general path (syscall/fast.rs).
+    #[cfg(test)]
+    pub slow_path_only: bool,
 }
 
 impl<P: Platform> Kernel<P> {
@@ -147,6 +150,8 @@ impl<P: Platform> Kernel<P> {
             retries_waiting: false,
             irqs: crate::irq::Irqs::new(),
             devices: crate::irq::Devices::new(),
+            #[cfg(test)]
+            slow_path_only: false,
         }
     }
 
@@ -183,6 +188,7 @@ impl<P: Platform> Kernel<P> {
 
     /// Writes a syscall's answer into a0..a7 of `t`: `tag`, then `payload`
     /// (at most seven words), then zeros.
+    #[inline]
     pub fn answer(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
         let regs = &mut self.context(t)[reg::A0..reg::A0 + 8];
         regs[0] = tag as u32;
@@ -255,6 +261,7 @@ impl<P: Platform> Kernel<P> {
 
     /// Takes `t` off the processor (or out of the run queue); it runs again
     /// when something wakes it.
+    #[inline]
     pub fn block(&mut self, t: ThreadRef) {
         if self.current == Some(t) {
             self.current = None;
@@ -273,6 +280,7 @@ impl<P: Platform> Kernel<P> {
 
     /// Makes the waiting thread `t` runnable with this answer, and next: a
     /// sender getting its reply runs as soon as the server waits again.
+    #[inline]
     pub fn wake_first(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
         if self.ready(t) {
             self.answer(t, tag, payload);
@@ -284,6 +292,7 @@ impl<P: Platform> Kernel<P> {
     /// runnable and next: a message's receiver runs at once when its sender
     /// waits for the reply (the sender hands it the processor), else as
     /// soon as the running thread stops.
+    #[inline]
     pub fn hand_over(&mut self, t: ThreadRef) {
         if self.ready(t) {
             match self.current {
@@ -294,6 +303,7 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Marks the waiting thread `t` ready; false if its process is gone.
+    #[inline]
     fn ready(&mut self, t: ThreadRef) -> bool {
         let Some(p) = self.procs.get_mut(t.pid) else { return false };
         p.threads[t.tid as usize] = ThreadState::Ready;

@@ -66,7 +66,31 @@ pub fn kernel_with(frames: usize) -> Kernel<FakePlatform> {
 pub fn kernel_with_pools(low: usize, high: usize) -> Kernel<FakePlatform> {
     let mut root = [0u32; ENTRIES];
     root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
-    Kernel::new(FakePlatform::default(), Frames::for_tests(0x8000_0000, low + high, low), root)
+    let mut k = Kernel::new(FakePlatform::default(), Frames::for_tests(0x8000_0000, low + high, low), root);
+    k.slow_path_only = SLOW_PATH_ONLY.get();
+    k
+}
+
+thread_local! {
+    /// Set by a test that runs with every syscall on the general path.
+    pub static SLOW_PATH_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs each named test (a `#[test]` function of the module) once more
+/// with the fast path off, so both paths are held to the same results.
+#[macro_export]
+macro_rules! also_on_the_general_path {
+    ($($test:ident),* $(,)?) => {
+        mod general_path {
+            $(
+                #[test]
+                fn $test() {
+                    $crate::tests::SLOW_PATH_ONLY.set(true);
+                    super::$test();
+                }
+            )*
+        }
+    };
 }
 
 /// A kernel with one process (main) running one thread; returns that thread.

@@ -295,3 +295,61 @@ fn reply_and_receive_next_returns_memory() {
     assert_eq!((w.k.reg(w.client, reg::A0 + 1), w.k.reg(w.client, reg::A0 + 2)), (7, 8));
     assert!(!pte::is_lent(w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va)));
 }
+
+#[test]
+fn a_round_trip_with_a_waiting_server_hands_the_processor_over_and_back() {
+    let mut w = world();
+    // The server waits, the client runs.
+    assert_eq!(w.k.next_thread(), Some(w.server));
+    receive(&mut w);
+    assert_eq!((w.k.current, state(&w.k, w.server)), (None, ThreadState::Receiving(0)));
+    assert_eq!(w.k.next_thread(), Some(w.client));
+    let kind = InvokeType::BlockingScalar as usize;
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, kind, 9, 10, 20, 30, 40]);
+    assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)));
+    assert_eq!(w.k.current, Some(w.server), "the sender handed the processor to the receiver");
+    let env: Vec<usize> = (0..8).map(|i| w.k.reg(w.server, reg::A0 + i)).collect();
+    assert_eq!(env[0], SyscallResult::MessageEnvelope as usize);
+    assert_eq!(env[2..8], [4, 9, 10, 20, 30, 40]);
+    assert_eq!(head(call(&mut w.k, w.server, &[Syscall::ReturnScalar1 as usize, env[1], 77])), [0, 0]);
+    assert_eq!(w.k.reg(w.client, reg::A0), SyscallResult::Scalar1 as usize);
+    assert_eq!((w.k.reg(w.client, reg::A0 + 1), w.k.reg(w.client, reg::A0 + 2)), (77, 0));
+    assert_eq!(w.k.current, Some(w.server), "the server goes on after its reply");
+    receive(&mut w);
+    assert_eq!(w.k.next_thread(), Some(w.client), "and the client runs as soon as it waits");
+    let again = call(&mut w.k, w.server, &[Syscall::ReturnScalar1 as usize, env[1], 1]);
+    assert_eq!(head(again), err(Error::InvalidArgument), "answered already");
+}
+
+#[test]
+fn destroying_a_server_wakes_its_waiting_receivers() {
+    let mut w = world();
+    receive(&mut w);
+    assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+    let other = w.k.spawn_thread(w.server.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap();
+    let other = ThreadRef { pid: w.server.pid, tid: other };
+    let r = call(&mut w.k, other, &[Syscall::DestroyServer as usize, SID[0], SID[1], SID[2], SID[3]]);
+    assert_eq!(head(r), [0, 0]);
+    assert_eq!(state(&w.k, w.server), ThreadState::Ready);
+    let answer = [w.k.reg(w.server, reg::A0), w.k.reg(w.server, reg::A0 + 1)];
+    assert_eq!(answer, err(Error::ServerNotFound));
+}
+
+crate::also_on_the_general_path!(
+    scalar_messages_do_not_block_and_arrive_in_order,
+    blocking_scalar_round_trip,
+    a_waiting_receiver_gets_the_message_at_once,
+    lend_is_read_only_for_everyone_until_returned,
+    lend_mut_is_unreachable_to_the_sender_and_returns_offset_and_valid,
+    touching_a_page_lent_mutably_ends_the_sender,
+    moved_pages_leave_the_sender_for_good,
+    bad_buffers_and_connections_are_errors,
+    a_full_queue_refuses_try_send_and_makes_send_wait,
+    connect_waits_for_the_server_to_appear,
+    a_dying_server_wakes_its_clients_with_an_error,
+    a_dying_client_leaves_its_lent_frames_with_the_server_until_returned,
+    reply_and_receive_next_answers_then_takes_the_next_message,
+    reply_and_receive_next_returns_memory,
+    a_round_trip_with_a_waiting_server_hands_the_processor_over_and_back,
+    destroying_a_server_wakes_its_waiting_receivers,
+);

@@ -26,7 +26,7 @@ use xous_abi::message::InvokeType;
 use xous_abi::services::Sid;
 use xous_abi::{Error, SyscallResult};
 
-fn sid_of(words: [usize; 4]) -> Sid {
+pub(super) fn sid_of(words: [usize; 4]) -> Sid {
     words.map(|w| w as u32)
 }
 
@@ -152,7 +152,7 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Res
         k.answer(t, SyscallResult::Ok, &[]);
         Outcome::Answered
     };
-    match waiting_receiver(k, server) {
+    match k.ipc.waiting_receiver(server) {
         Some(receiver) => deliver_to_waiting(k, server, receiver, slot),
         None => k.ipc.queue(slot),
     }
@@ -247,13 +247,6 @@ fn unmark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize)
         va += run.len() * PAGE_SIZE;
     }
     flush_range(k, pid, addr, len);
-}
-
-/// A thread of `server`'s owner waiting in ReceiveMessage for it, if any.
-/// (One waits only while the server's queue is empty.)
-fn waiting_receiver<P: Platform>(k: &Kernel<P>, server: u8) -> Option<ThreadRef> {
-    let s = k.ipc.server(server)?;
-    (s.receivers != 0).then(|| ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 })
 }
 
 /// Hands message `slot` to `receiver`, which waits for `server`, and lets

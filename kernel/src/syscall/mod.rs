@@ -13,6 +13,7 @@ use xous_abi::memory::{self, flags, is_user_page_range};
 use xous_abi::syscall::Limit;
 use xous_abi::{Error, Syscall, SyscallResult};
 
+mod fast;
 mod ipc;
 
 pub fn result(tag: SyscallResult, payload: &[usize]) -> [usize; 8] {
@@ -96,7 +97,9 @@ pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
         return;
     }
     let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
-    call(k, t, &a, pc);
+    if !fast::call(k, t, &a) {
+        call(k, t, &a, pc);
+    }
 }
 
 /// Every other syscall: `a` holds a0..a7, `pc` the `ecall`'s address.

@@ -132,9 +132,8 @@ extern "C" fn trap(context: usize) -> u64 {
 /// registers go into its slot first, unless its process is gone.
 #[inline(never)]
 fn switch_after_syscall(k: &mut Kernel<hw::Hw>, t: crate::sched::ThreadRef, context: usize) -> u64 {
-    let next = run_next(k);
     let save = if k.procs.anchors(t.pid).is_some() { context } else { 0 };
-    ((save as u64) << 32) | next as u64
+    ((save as u64) << 32) | run_next(k) as u64
 }
 
 /// An interrupt or a fault; returns the slot to load.
@@ -170,6 +169,7 @@ const ECALL_FROM_USER: usize = 8;
 
 /// Picks the next thread (waiting in `wfi` while there is none), switches to
 /// its address space and returns its slot; powers off when the system ends.
+#[inline]
 fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
     loop {
         if let Some(code) = k.halted {

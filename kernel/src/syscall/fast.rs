@@ -1,0 +1,92 @@
+//! The fast path: the three calls of a message round trip in their common
+//! case, as seL4 keeps one. A blocking scalar sent to a server that has a
+//! thread waiting to receive; the server's scalar reply; its next
+//! ReceiveMessage with nothing queued. Each function either does the whole
+//! call, with the same effect as the general path (ipc.rs) in that case,
+//! or changes nothing and returns false, and the general path takes the
+//! call. The host tests run every message-passing test both ways.
+
+use super::ipc::sid_of;
+use crate::ipc::Stage;
+use crate::kernel::{Kernel, Platform};
+use crate::process::ThreadState;
+use crate::sched::ThreadRef;
+use xous_abi::message::{InvokeType, MessageSender};
+use xous_abi::{Syscall, SyscallResult};
+
+/// Does syscall `a` of thread `t` if it is one of the cases above.
+#[inline]
+pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+    #[cfg(test)]
+    if k.slow_path_only {
+        return false;
+    }
+    match a[0] {
+        n if n == Syscall::SendMessage as usize => blocking_scalar(k, t, a),
+        n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], &a[2..3]),
+        n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], &a[2..4]),
+        n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a),
+        _ => false,
+    }
+}
+
+/// SendMessage(cid, BlockingScalar, ...) to a server a thread waits on:
+/// the message goes into that thread's registers, and it runs in the
+/// sender's place while the sender waits for the reply.
+#[inline(never)]
+fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+    let kind = InvokeType::BlockingScalar;
+    if a[2] != kind as usize {
+        return false;
+    }
+    let Some(p) = k.procs.get_mut(t.pid) else { return false };
+    let Some(server) = p.server_of(a[1]) else { return false };
+    let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
+    let Some(slot) = k.ipc.add(server, t, kind, a[3], [a[4], a[5], a[6], a[7]]) else { return false };
+    if let Some(m) = k.ipc.messages[slot].as_mut() {
+        m.stage = Stage::Delivered { server_va: 0 };
+    }
+    p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
+    k.block(t);
+    if let Some(s) = k.ipc.server_mut(server) {
+        s.receivers &= !(1 << receiver.tid);
+    }
+    let sender = MessageSender::new(t.pid, server, slot as u16).0;
+    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), a[3], a[4], a[5], a[6], a[7]]);
+    k.hand_over(receiver);
+    true
+}
+
+/// ReturnScalar1/2(sender, values) to a sender that waits for it.
+#[inline(never)]
+fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, values: &[usize]) -> bool {
+    let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
+    let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
+    let (kind, sender, orphaned) = (m.kind, m.sender, m.orphaned);
+    if kind != InvokeType::BlockingScalar || orphaned {
+        return false;
+    }
+    k.ipc.release(slot);
+    k.wake_retries();
+    let tag = if values.len() == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
+    k.wake_first(sender, tag, values);
+    k.answer(t, SyscallResult::Ok, &[]);
+    true
+}
+
+/// ReceiveMessage(sid) with nothing queued: the caller waits.
+#[inline(never)]
+fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+    let Some(server) = k.ipc.find_server(&sid_of([a[1], a[2], a[3], a[4]])) else { return false };
+    if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() {
+        return false;
+    }
+    if let Some(p) = k.procs.get_mut(t.pid) {
+        p.threads[t.tid as usize] = ThreadState::Receiving(server);
+    }
+    if let Some(s) = k.ipc.server_mut(server) {
+        s.receivers |= 1 << t.tid;
+    }
+    k.block(t);
+    true
+}
