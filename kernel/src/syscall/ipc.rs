@@ -218,7 +218,8 @@ const FLUSH_PAGES_MAX: usize = 4;
 fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) {
     let mut walk = k.procs.get(pid).expect("live").space.walk();
     let (mut va, end) = (addr, addr + len);
-    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+    while va < end {
+        let Some(run) = walk.run(&mut k.hw, va, end) else { break };
         for e in run.iter_mut() {
             *e = match kind {
                 InvokeType::Lend if *e & pte::W != 0 => (*e & !pte::W) | pte::LENT_READ_ONLY,
@@ -236,7 +237,8 @@ fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, k
 fn unmark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize) {
     let Some(mut walk) = k.procs.get(pid).map(|p| p.space.walk()) else { return };
     let (mut va, end) = (addr, addr + len);
-    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+    while va < end {
+        let Some(run) = walk.run(&mut k.hw, va, end) else { break };
         for e in run.iter_mut() {
             *e = if pte::is_valid(*e) {
                 if *e & pte::LENT_READ_ONLY != 0 && *e & pte::X == 0 { (*e & !pte::LENT_READ_ONLY) | pte::W } else { *e & !pte::LENT_READ_ONLY }
@@ -344,7 +346,8 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
 fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: usize) {
     let Some(mut walk) = k.procs.get(sender).map(|p| p.space.walk()) else { return };
     let (mut va, end) = (addr, addr + len);
-    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+    while va < end {
+        let Some(run) = walk.run(&mut k.hw, va, end) else { break };
         run.fill(0);
         va += run.len() * PAGE_SIZE;
     }
@@ -447,7 +450,8 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr:
 fn unmap_from_server<P: Platform>(k: &mut Kernel<P>, pid: u8, at: usize, len: usize, free_frames: bool) {
     let Some(mut walk) = k.procs.get(pid).map(|p| p.space.walk()) else { return };
     let (mut va, end) = (at, at + len);
-    while let Some(run) = walk.run(&mut k.hw, va, end).filter(|_| va < end) {
+    while va < end {
+        let Some(run) = walk.run(&mut k.hw, va, end) else { break };
         for e in run.iter_mut() {
             if free_frames && *e != 0 {
                 let _ = k.frames.free(pte::address(*e), pid);
