@@ -32,6 +32,7 @@ pub const BUILDS: [TargetBuild; 2] = [
 const RUSTFLAGS: &str = "-Zforce-unstable-if-unmarked -Cembed-bitcode=yes";
 
 /// Where one build's files live.
+#[derive(Clone)]
 pub struct Workspace {
     /// The overlaid copy of `library/`.
     pub library: PathBuf,
@@ -62,7 +63,7 @@ impl Workspace {
         self.work.join("cc-guard.log")
     }
 
-    fn log(&self, target: &str) -> PathBuf {
+    pub fn log(&self, target: &str) -> PathBuf {
         self.work.join(format!("build-{target}.log"))
     }
 
@@ -93,15 +94,25 @@ impl Workspace {
 
     /// The cargo command for one target, with the whole environment it runs in.
     pub fn command(&self, build: &TargetBuild) -> Command {
-        let mut cmd = Command::new(&self.cargo);
-        cmd.current_dir(&self.library)
-            .args(["build", "--release", "--offline", "-Zavoid-dev-deps"])
-            .args(["--message-format", "json-render-diagnostics"])
-            .args(["-p", build.package, "--target", build.target])
-            .arg("--manifest-path")
-            .arg(self.library.join("Cargo.toml"))
+        let mut cmd = self.cargo(&["build", "-Zavoid-dev-deps"], build.target);
+        cmd.args(["-p", build.package])
             .arg("--target-dir")
             .arg(self.work.join(format!("target-{}", build.target)));
+        cmd
+    }
+
+    /// `cargo <subcommand...> --release --offline` in the library workspace
+    /// for `target`, with JSON messages and the whole environment the
+    /// standard library is built in (flags, offline vendor, C guard).
+    pub fn cargo(&self, subcommand: &[&str], target: &str) -> Command {
+        let mut cmd = Command::new(&self.cargo);
+        cmd.current_dir(&self.library)
+            .args(subcommand)
+            .args(["--release", "--offline"])
+            .args(["--message-format", "json-render-diagnostics"])
+            .args(["--target", target])
+            .arg("--manifest-path")
+            .arg(self.library.join("Cargo.toml"));
         for var in [
             "RUSTFLAGS",
             "CARGO_ENCODED_RUSTFLAGS",
@@ -118,7 +129,7 @@ impl Workspace {
             .env("RUSTC_BOOTSTRAP", "1")
             .env("RUSTFLAGS", RUSTFLAGS)
             .env("CARGO_HOME", self.cargo_home());
-        for (name, value) in cc_guard_env(&self.cc_guard(), build.target) {
+        for (name, value) in cc_guard_env(&self.cc_guard(), target) {
             cmd.env(name, value);
         }
         cmd
@@ -218,7 +229,7 @@ pub fn rlibs_from_messages(reader: impl BufRead) -> Result<Vec<PathBuf>> {
     Ok(rlibs)
 }
 
-fn tail(path: &Path, lines: usize) -> String {
+pub fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

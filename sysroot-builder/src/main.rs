@@ -14,8 +14,10 @@ mod manifest;
 mod overlay;
 mod patch;
 mod progress;
+mod test_build;
 mod toolchain;
 mod tree;
+mod vendor;
 mod version;
 
 use cargo_build::{Workspace, BUILDS};
@@ -30,6 +32,11 @@ const USAGE: &str = "\
 usage: sysroot-builder build [options]     build (or confirm up to date) a toolchain
        sysroot-builder install ARCHIVE [options]
                                            install a prebuilt sysroot archive
+       sysroot-builder tests [PACKAGE...] [options]
+                                           build the library's own test programs for
+                                           riscv32imac-unknown-xous-elf (default: std
+                                           coretests alloctests test) from the same source;
+                                           prints `package<TAB>kind<TAB>name<TAB>path` each
 
 options:
   --pristine             no overlay: the library source as shipped (toolchain `xous-upstream`)
@@ -37,7 +44,8 @@ options:
   --overlay DIR          the overlay (default: this repository's library/std-xous)
   --rustc PATH           the compiler (default: /usr/bin/rustc; cargo is taken beside it)
   --toolchain-dir DIR    output (default: ~/.local/share/xous/toolchains/<name>)
-  --work-dir DIR         scratch space (default: ~/.cache/xous/sysroot/<name>)
+  --work-dir DIR         scratch space (default: ~/.cache/xous/sysroot/<name>;
+                         for tests ~/.cache/xous/std-tests/<name>)
   --archive FILE         also write a prebuilt sysroot FILE (.tar.gz) and FILE.sha256
   --print-toolchain-dir  print the toolchain directory on stdout when done
 ";
@@ -122,25 +130,45 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).context(|| format!("cannot resolve {}", path.display()))
 }
 
+/// The compiler, the library source and the overlay (none if pristine),
+/// checked to be one release.
+fn inputs(o: &Options) -> Result<(Compiler, PathBuf, Option<Overlay>)> {
+    let compiler = o.compiler()?;
+    let library = absolute(&o.library.clone().unwrap_or_else(|| compiler.default_library_source()))?;
+    let library_release = version::library_release(&library)?;
+    let overlay = match o.pristine {
+        true => None,
+        false => {
+            let dir =
+                o.overlay.clone().unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../library/std-xous"));
+            Some(Overlay::load(&dir)?)
+        }
+    };
+    version::check_release(&compiler, &library_release, overlay.as_ref().map(|o| o.release.as_str()))?;
+    Ok((compiler, library, overlay))
+}
+
+/// Copies `library` to `dest` with the overlay's changes applied.
+fn sync_source(library: &Path, dest: &Path, overlay: Option<&Overlay>) -> Result<()> {
+    let changes = match overlay {
+        Some(overlay) => overlay.changes(library)?,
+        None => Default::default(),
+    };
+    let report = tree::sync(library, dest, &changes)?;
+    eprintln!(
+        "  {} files changed by the overlay; copy: {} written, {} removed, {} unchanged",
+        changes.len(),
+        report.written,
+        report.removed,
+        report.unchanged
+    );
+    Ok(())
+}
+
 fn build(o: &Options) -> Result<()> {
     let dest = o.toolchain_dir()?;
     let mut progress = Progress::new(if o.archive.is_some() { 5 } else { 4 });
-    let (compiler, library, overlay) = progress.stage("check compiler, library source and overlay", || {
-        let compiler = o.compiler()?;
-        let library = absolute(&o.library.clone().unwrap_or_else(|| compiler.default_library_source()))?;
-        let library_release = version::library_release(&library)?;
-        let overlay = match o.pristine {
-            true => None,
-            false => {
-                let dir = o.overlay.clone().unwrap_or_else(|| {
-                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../library/std-xous")
-                });
-                Some(Overlay::load(&dir)?)
-            }
-        };
-        version::check_release(&compiler, &library_release, overlay.as_ref().map(|o| o.release.as_str()))?;
-        Ok::<_, error::Error>((compiler, library, overlay))
-    })?;
+    let (compiler, library, overlay) = progress.stage("check compiler, library source and overlay", || inputs(o))?;
     let overlay_sha256 = overlay.as_ref().map_or("none".to_string(), |o| o.sha256.clone());
     let targets: Vec<&str> = BUILDS.iter().map(|b| b.target).collect();
     let key = manifest::cache_key(&compiler.verbose_version, &compiler.release, &overlay_sha256, &targets);
@@ -157,19 +185,7 @@ fn build(o: &Options) -> Result<()> {
             cargo: compiler.path.with_file_name("cargo"),
         };
         progress.stage("copy the library source and apply the overlay", || {
-            let changes = match &overlay {
-                Some(overlay) => overlay.changes(&library)?,
-                None => Default::default(),
-            };
-            let report = tree::sync(&library, &ws.library, &changes)?;
-            eprintln!(
-                "  {} files changed by the overlay; copy: {} written, {} removed, {} unchanged",
-                changes.len(),
-                report.written,
-                report.removed,
-                report.unchanged
-            );
-            Ok::<_, error::Error>(())
+            sync_source(&library, &ws.library, overlay.as_ref())
         })?;
         let built = progress.stage("build the target libraries (both targets at once)", || {
             for b in &BUILDS {
@@ -231,6 +247,46 @@ fn print_contents(manifest: &Manifest) {
     }
 }
 
+/// `tests`: the library's test programs, listed on stdout.
+fn tests(o: &Options) -> Result<()> {
+    let packages: Vec<String> = match o.positional.is_empty() {
+        true => test_build::PACKAGES.iter().map(|p| p.to_string()).collect(),
+        false => o.positional.iter().map(|p| p.display().to_string()).collect(),
+    };
+    if let Some(unknown) = packages.iter().find(|p| !test_build::PACKAGES.contains(&p.as_str())) {
+        bail!("no test package `{unknown}`; there are: {}", test_build::PACKAGES.join(" "));
+    }
+    let mut progress = Progress::new(3);
+    let (compiler, library, overlay) = progress.stage("check compiler, library source and overlay", || inputs(o))?;
+    let work = match &o.work_dir {
+        Some(dir) => absolute(dir)?,
+        None => user_dir("XDG_CACHE_HOME", ".cache")?.join("std-tests").join(o.name()),
+    };
+    let ws = Workspace {
+        library: work.join("library"),
+        vendor: work.join("vendor"),
+        work: work.clone(),
+        rustc: compiler.path.clone(),
+        cargo: compiler.path.with_file_name("cargo"),
+    };
+    progress.stage("copy the library source, apply the overlay, gather the crates", || {
+        sync_source(&library, &ws.library, overlay.as_ref())?;
+        let lock = std::fs::read_to_string(ws.library.join("Cargo.lock"))
+            .map_err(|e| error::Error::msg(format!("cannot read the library's Cargo.lock: {e}")))?;
+        vendor::merge(&library.join("vendor"), &work.join("vendor-extra"), &ws.vendor, &ws.cargo, &lock)?;
+        ws.prepare()
+    })?;
+    let host_rustlib = compiler.sysroot.join("lib/rustlib").join(&compiler.host);
+    let programs = progress.stage(&format!("build the sysroot and the test programs of {}", packages.join(" ")), || {
+        test_build::build(&ws, &host_rustlib, &packages)
+    })?;
+    for p in &programs {
+        println!("{}\t{}\t{}\t{}", p.package, p.kind, p.name, p.path.display());
+    }
+    eprintln!("sysroot-builder: {} test programs built in {:.1} s", programs.len(), progress.total_seconds());
+    Ok(())
+}
+
 fn install(o: &Options) -> Result<()> {
     let [archive] = o.positional.as_slice() else {
         bail!("install takes exactly one archive\n\n{USAGE}");
@@ -258,6 +314,7 @@ fn main() {
     let result = parse_options(args).and_then(|o| match command.as_str() {
         "build" if o.positional.is_empty() => build(&o),
         "install" => install(&o),
+        "tests" => tests(&o),
         _ => bail!("{USAGE}"),
     });
     if let Err(e) = result {

@@ -9,6 +9,7 @@ mod kernel_bench;
 mod project;
 mod runner;
 mod std_bench;
+mod std_tests;
 mod target_checks;
 
 use project::Project;
@@ -22,6 +23,10 @@ usage: ./x <command>
   test [FILTER]
           run every test (or those whose name contains FILTER); the last line
           is `tests: N passed, M failed`
+  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
+          build the standard library's own tests for the target and run them on
+          QEMU; writes docs/std-tests.md; the last line is
+          `std-tests: N passed, M failed, K skipped`
   bench [kernel|sysroot]
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
@@ -41,6 +46,7 @@ fn main() {
         Some("run") => run(&project),
         Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
+        Some("std-tests") => std_tests::parse(&args[1..]).and_then(|o| std_tests::run(&project, &o)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };

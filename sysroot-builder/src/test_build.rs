@@ -1,0 +1,148 @@
+//! The library's own tests (`std` with its integration tests, `coretests`,
+//! `alloctests`, `test`) built for riscv32imac-unknown-xous-elf from the
+//! same overlaid source as the toolchain, for `./x std-tests` to run.
+//!
+//! rustc links a test program against the crates cargo builds *and* the
+//! sysroot (the harness's `test` crate comes from there). The two must be
+//! the very same builds, or rustc sees two different `core`s. So both come
+//! from one cargo target directory: first the `sysroot` package, assembled
+//! into a private sysroot, then the tests with a rustc pointed at it. The
+//! toolchain build's own directory is left alone.
+
+use crate::cargo_build::{make_executable, rlibs_from_messages, tail, Workspace, XOUS_TARGET};
+use crate::error::{bail, Context, Result};
+use crate::toolchain;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// The library packages whose tests we run.
+pub const PACKAGES: [&str; 4] = ["std", "coretests", "alloctests", "test"];
+
+/// One test program cargo built.
+pub struct TestProgram {
+    pub package: String,
+    /// `lib` for a crate's unit tests, `test` for an integration test.
+    pub kind: String,
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Builds the private sysroot, then the test programs of `packages`.
+pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String]) -> Result<Vec<TestProgram>> {
+    let target_dir = ws.work.join("target");
+    let sysroot = ws.work.join("sysroot");
+    let mut build = ws.cargo(&["build", "-Zavoid-dev-deps", "-p", "sysroot"], XOUS_TARGET);
+    build.arg("--target-dir").arg(&target_dir);
+    let messages = run(ws, build, "the sysroot for the tests")?;
+    let rlibs = rlibs_from_messages(messages.as_bytes())?;
+    assemble_sysroot(&sysroot, host_rustlib, &rlibs)?;
+    let wrapper = ws.work.join("bin/rustc");
+    std::fs::create_dir_all(ws.work.join("bin")).context(|| "cannot create bin/".to_string())?;
+    let script = format!(
+        "#!/bin/bash\n# Written by sysroot-builder: rustc with the tests' own sysroot.\nexec '{}' --sysroot '{}' \"$@\"\n",
+        ws.rustc.display(),
+        sysroot.display()
+    );
+    std::fs::write(&wrapper, script).context(|| format!("cannot write {}", wrapper.display()))?;
+    make_executable(&wrapper)?;
+
+    let tests = Workspace { rustc: wrapper, ..ws.clone() };
+    // `sysroot` too: cargo then resolves std's features exactly as for the
+    // sysroot above, so the std it links is the one the sysroot holds.
+    let mut args = vec!["test", "--no-run", "-p", "sysroot"];
+    for p in packages {
+        args.extend(["-p", p.as_str()]);
+    }
+    let mut cmd = tests.cargo(&args, XOUS_TARGET);
+    cmd.arg("--target-dir").arg(&target_dir);
+    let messages = run(&tests, cmd, "the test programs")?;
+    ws.check_no_c_calls()?;
+    Ok(programs_from_messages(&messages))
+}
+
+fn run(ws: &Workspace, mut cmd: std::process::Command, what: &str) -> Result<String> {
+    let log = ws.log("tests");
+    let stderr = std::fs::File::create(&log).context(|| format!("cannot create {}", log.display()))?;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .context(|| format!("cannot run {}", ws.cargo.display()))?;
+    let mut messages = String::new();
+    std::io::Read::read_to_string(&mut BufReader::new(child.stdout.take().expect("piped")), &mut messages)
+        .context(|| "cannot read cargo's output".to_string())?;
+    let status = child.wait().context(|| "cannot wait for cargo".to_string())?;
+    if !status.success() {
+        bail!("building {what} failed ({status}); last lines of {}:\n{}", log.display(), tail(&log, 40));
+    }
+    Ok(messages)
+}
+
+/// A sysroot holding exactly `rlibs` for the target, and the host's own.
+fn assemble_sysroot(sysroot: &Path, host_rustlib: &Path, rlibs: &[PathBuf]) -> Result<()> {
+    if sysroot.exists() {
+        std::fs::remove_dir_all(sysroot).context(|| format!("cannot clear {}", sysroot.display()))?;
+    }
+    let lib = sysroot.join(toolchain::target_lib_dir(XOUS_TARGET));
+    std::fs::create_dir_all(&lib).context(|| format!("cannot create {}", lib.display()))?;
+    for rlib in rlibs {
+        let name = rlib.file_name().expect("an rlib has a name");
+        std::fs::copy(rlib, lib.join(name)).context(|| format!("cannot copy {}", rlib.display()))?;
+    }
+    let host = sysroot.join("lib/rustlib").join(host_rustlib.file_name().expect("a host triple"));
+    std::os::unix::fs::symlink(host_rustlib, &host).context(|| format!("cannot link {}", host.display()))
+}
+
+/// The test executables in cargo's JSON messages.
+pub fn programs_from_messages(messages: &str) -> Vec<TestProgram> {
+    let mut programs = Vec::new();
+    for line in messages.lines() {
+        let Ok(m) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if m["reason"] != "compiler-artifact" || m["profile"]["test"] != true {
+            continue;
+        }
+        let Some(path) = m["executable"].as_str() else { continue };
+        let package = m["package_id"].as_str().unwrap_or_default();
+        // `path+file:///.../library/std#0.0.0` or `... std 0.0.0 (...)`: the crate directory's name.
+        let package = package.rsplit(['/', ' ']).find(|s| !s.is_empty() && !s.starts_with('(')).unwrap_or_default();
+        let package = package.split('#').next().unwrap_or_default().to_string();
+        let kind = m["target"]["kind"][0].as_str().unwrap_or_default();
+        programs.push(TestProgram {
+            package,
+            kind: if kind == "lib" || kind == "rlib" { "lib".into() } else { kind.into() },
+            name: m["target"]["name"].as_str().unwrap_or_default().to_string(),
+            path: PathBuf::from(path),
+        });
+    }
+    programs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_test_executables() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/library/std#0.0.0","target":{"kind":["lib"],"name":"std"},"profile":{"test":true},"executable":"/t/std-1"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/library/std#0.0.0","target":{"kind":["test"],"name":"env"},"profile":{"test":true},"executable":"/t/env-2"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/library/core#0.0.0","target":{"kind":["lib"],"name":"core"},"profile":{"test":false},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/library/coretests#0.0.0","target":{"kind":["test"],"name":"coretests"},"profile":{"test":true},"executable":"/t/coretests-3"}"#,
+            "\nnot json\n"
+        );
+        let found: Vec<(String, String, String)> =
+            programs_from_messages(messages).into_iter().map(|p| (p.package, p.kind, p.name)).collect();
+        assert_eq!(
+            found,
+            [
+                ("std".into(), "lib".into(), "std".into()),
+                ("std".into(), "test".into(), "env".into()),
+                ("coretests".into(), "test".into(), "coretests".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! `./x std-tests`: the standard library's own tests (core, alloc, std with
+//! its integration tests, test) built for the target from the same source
+//! as our std (`sysroot-builder tests`), each program booted under
+//! xous-run, every test's result counted. Programs run with one test
+//! thread, so a test that hangs or brings its program down is known by
+//! name: it is recorded as failed and the program runs again without it.
+
+mod known;
+mod libtest;
+mod report;
+
+use crate::project::Project;
+use crate::runner;
+use libtest::{Outcome, Run};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const USAGE: &str = "\
+usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
+  builds the library's own tests for the target and runs them on QEMU; the
+  last line is `std-tests: N passed, M failed, K skipped`";
+
+/// Guest RAM for a test program (the biggest are about 5 MB of code).
+const MEMORY: &str = "256M";
+/// A program that prints nothing for this long is stuck in its current test.
+const STALL: Duration = Duration::from_secs(300);
+/// How often one program is restarted after a test hung or killed it.
+const MAX_RESTARTS: usize = 12;
+
+/// The suites, and the library package each is built from.
+pub const SUITES: [(&str, &str); 4] = [("core", "coretests"), ("alloc", "alloctests"), ("std", "std"), ("test", "test")];
+
+pub struct Options {
+    pub suite: Option<String>,
+    pub filter: Option<String>,
+    pub pristine: bool,
+}
+
+pub fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { suite: None, filter: None, pristine: false };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().cloned().ok_or(format!("{arg} needs a value\n{USAGE}"));
+        match arg.as_str() {
+            "--suite" => {
+                let suite = value()?;
+                if !SUITES.iter().any(|(s, _)| *s == suite) {
+                    return Err(format!("no suite `{suite}`\n{USAGE}"));
+                }
+                o.suite = Some(suite);
+            }
+            "--filter" => o.filter = Some(value()?),
+            "--pristine" => o.pristine = true,
+            _ => return Err(format!("unknown argument `{arg}`\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// One test's result, with the suite and program it belongs to.
+pub struct TestResult {
+    pub suite: &'static str,
+    pub program: String,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+/// The counts of a set of results: (passed, failed, skipped).
+pub fn tally<'a>(results: impl Iterator<Item = &'a TestResult>) -> (usize, usize, usize) {
+    results.fold((0, 0, 0), |(p, f, s), r| match r.outcome {
+        Outcome::Passed => (p + 1, f, s),
+        Outcome::Failed(_) => (p, f + 1, s),
+        Outcome::Ignored(_) => (p, f, s + 1),
+    })
+}
+
+/// `./x std-tests`: prints the per-program and per-suite counts and the
+/// closing line; fails if a test failed that `known` does not explain.
+pub fn run(project: &Project, options: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    let results = run_suites(project, options)?;
+    let unexplained = report::print(&results);
+    if options.filter.is_none() && options.suite.is_none() {
+        let path = report::write(project, options.pristine, &results, started.elapsed())?;
+        eprintln!("std-tests: results written to {}", path.display());
+    }
+    let (passed, failed, skipped) = tally(results.iter());
+    println!("std-tests: {passed} passed, {failed} failed, {skipped} skipped");
+    match unexplained {
+        0 => Ok(()),
+        n => Err(format!("{n} failed tests have no written reason (xtask/src/std_tests/known.rs)")),
+    }
+}
+
+/// Builds and runs the chosen suites; every test's result.
+pub fn run_suites(project: &Project, options: &Options) -> Result<Vec<TestResult>, String> {
+    let suites: Vec<(&'static str, &'static str)> =
+        SUITES.iter().copied().filter(|(s, _)| options.suite.as_deref().map_or(true, |c| c == *s)).collect();
+    let programs = build(project, &suites, options.pristine)?;
+    let runner = runner::install(project)?;
+    let mut results = Vec::new();
+    for (suite, program) in programs {
+        let start = Instant::now();
+        let found = run_program(&runner.xous_run, suite, &program, options.filter.as_deref());
+        let mine: Vec<&TestResult> = found.iter().collect();
+        let (p, f, s) = tally(mine.into_iter());
+        eprintln!(
+            "std-tests: {suite} {}: {p} passed, {f} failed, {s} skipped ({:.1} s)",
+            program_name(&program),
+            start.elapsed().as_secs_f64()
+        );
+        results.extend(found);
+    }
+    Ok(results)
+}
+
+/// Has the builder build the suites' test programs; (suite, path) each.
+fn build(project: &Project, suites: &[(&'static str, &'static str)], pristine: bool) -> Result<Vec<(&'static str, PathBuf)>, String> {
+    let mut cmd = Command::new(&project.builder);
+    cmd.arg("tests").args(suites.iter().map(|(_, package)| package));
+    if pristine {
+        cmd.arg("--pristine");
+    }
+    eprintln!("std-tests: building the test programs ({})", suites.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", "));
+    let out = cmd.stderr(Stdio::inherit()).output().map_err(|e| format!("cannot run {}: {e}", project.builder.display()))?;
+    if !out.status.success() {
+        return Err(format!("building the library's tests failed ({})", out.status));
+    }
+    let mut programs = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [package, _kind, _name, path] = fields[..] else { continue };
+        if let Some((suite, _)) = suites.iter().find(|(_, p)| *p == package) {
+            programs.push((*suite, PathBuf::from(path)));
+        }
+    }
+    if programs.is_empty() {
+        return Err("the builder listed no test programs".into());
+    }
+    Ok(programs)
+}
+
+/// `std-<hash>` -> `std`.
+fn program_name(path: &Path) -> String {
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    file.rsplit_once('-').map_or(file.clone(), |(name, _)| name.to_string())
+}
+
+/// Runs one program to the end, restarting it without each test that hung
+/// or took it down.
+fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>) -> Vec<TestResult> {
+    let name = program_name(program);
+    let mut results: Vec<TestResult> = Vec::new();
+    let mut skips: Vec<String> = known::skips(suite, &name).map(|s| s.to_string()).collect();
+    for skip in &skips {
+        let reason = known::skip_reason(suite, &name, skip).unwrap_or_default();
+        results.push(TestResult { suite, program: name.clone(), name: skip.clone(), outcome: Outcome::Ignored(reason.into()) });
+    }
+    for _ in 0..=MAX_RESTARTS {
+        let (run, ending) = run_once(xous_run, program, filter, &skips);
+        for (test, outcome) in run.results {
+            if !results.iter().any(|r| r.name == test) {
+                results.push(TestResult { suite, program: name.clone(), name: test, outcome });
+            }
+        }
+        match (run.unfinished, run.completed) {
+            (_, true) if ending.success => return results,
+            (_, true) => {
+                let why = format!("the program ended with {} after its tests: {}", ending.describe(), ending.stderr_tail);
+                results.push(TestResult { suite, program: name.clone(), name: format!("{name} (exit)"), outcome: Outcome::Failed(why) });
+                return results;
+            }
+            (Some(test), false) => {
+                let why = match ending.stalled {
+                    true => format!("hung: no output for {} s", STALL.as_secs()),
+                    false => format!("took the program down: {}: {}", ending.describe(), ending.stderr_tail),
+                };
+                results.push(TestResult { suite, program: name.clone(), name: test.clone(), outcome: Outcome::Failed(why) });
+                skips.push(test);
+            }
+            (None, false) => {
+                // Died before or between tests, or a program without libtest.
+                let outcome = match ending.success && results.is_empty() {
+                    true => Outcome::Passed,
+                    false => Outcome::Failed(format!("{} before finishing: {}", ending.describe(), ending.stderr_tail)),
+                };
+                results.push(TestResult { suite, program: name.clone(), name: format!("{name} (whole program)"), outcome });
+                return results;
+            }
+        }
+    }
+    results.push(TestResult {
+        suite,
+        program: name.clone(),
+        name: format!("{name} (rest)"),
+        outcome: Outcome::Failed(format!("gave up after {MAX_RESTARTS} restarts")),
+    });
+    results
+}
+
+/// How a run ended.
+struct Ending {
+    success: bool,
+    code: Option<i32>,
+    stalled: bool,
+    stderr_tail: String,
+}
+
+impl Ending {
+    fn describe(&self) -> String {
+        match (self.stalled, self.code) {
+            (true, _) => "a stall".into(),
+            (false, Some(code)) => format!("exit code {code}"),
+            (false, None) => "a signal".into(),
+        }
+    }
+}
+
+/// One boot of `program`; stops it if it prints nothing for `STALL`.
+fn run_once(xous_run: &Path, program: &Path, filter: Option<&str>, skips: &[String]) -> (Run, Ending) {
+    let mut cmd = Command::new(xous_run);
+    cmd.args(["--memory", MEMORY]).arg(program).args(["--test-threads", "1"]);
+    if !skips.is_empty() && filter.is_none() {
+        cmd.arg("--exact");
+    }
+    for skip in skips {
+        cmd.args(["--skip", skip]);
+    }
+    cmd.args(filter);
+    // Its own process group, so a stall can stop xous-run and QEMU at once.
+    cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut run = Run::default();
+    let Ok(mut child) = cmd.spawn() else {
+        let ending = Ending { success: false, code: None, stalled: false, stderr_tail: "cannot start xous-run".into() };
+        return (run, ending);
+    };
+    let stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let (lines, incoming) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut all = String::new();
+    let mut stalled = false;
+    loop {
+        match incoming.recv_timeout(STALL) {
+            Ok(line) => {
+                if line.starts_with("test ") {
+                    run.line(&line);
+                } else {
+                    run.bare_result(&line);
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                stalled = true;
+                let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+                break;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let status = child.wait();
+    let stderr = errors.join().unwrap_or_default();
+    run.add_failure_reasons(&all);
+    let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let stderr_tail = tail[tail.len().saturating_sub(3)..].join(" / ");
+    let code = status.as_ref().ok().and_then(|s| s.code());
+    let success = !stalled && code == Some(0);
+    (run, Ending { success, code, stalled, stderr_tail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_programs_without_their_hash() {
+        assert_eq!(program_name(Path::new("/t/deps/std-0123abcd")), "std");
+        assert_eq!(program_name(Path::new("/t/deps/sync-ffee")), "sync");
+        assert_eq!(program_name(Path::new("/t/deps/env_modify-12")), "env_modify");
+    }
+
+    #[test]
+    fn parses_the_options() {
+        let o = parse(&["--suite".into(), "core".into(), "--filter".into(), "fmt".into(), "--pristine".into()]).unwrap();
+        assert_eq!((o.suite.as_deref(), o.filter.as_deref(), o.pristine), (Some("core"), Some("fmt"), true));
+        assert!(parse(&["--suite".into(), "nope".into()]).unwrap_err().contains("no suite"));
+        assert!(parse(&["--what".into()]).is_err());
+    }
+}
