@@ -16,6 +16,7 @@ pub mod error;
 pub mod memory;
 pub mod message;
 pub mod params;
+pub mod platform;
 pub mod services;
 pub mod syscall;
 

@@ -11,6 +11,7 @@ use crate::process::{Process, ProcessTable, ThreadState, CONTEXT_WORDS, INTERRUP
 use crate::sched::{RunQueue, ThreadRef};
 use xous_abi::console::Channel;
 use xous_abi::memory::{RETURN_FROM_EXCEPTION, RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
+use xous_abi::platform::Ending;
 use xous_abi::{Error, SyscallResult};
 
 /// What the kernel needs from the machine besides memory.
@@ -131,6 +132,8 @@ pub struct Kernel<P: Platform> {
     pub retries_waiting: bool,
     pub irqs: crate::irq::Irqs,
     pub devices: crate::irq::Devices,
+    /// The servers that hear when a process ends, and what they were not told yet.
+    pub exits: crate::exits::Exits,
     /// Host tests: every syscall takes the general path (syscall/fast.rs).
     #[cfg(test)]
     pub slow_path_only: bool,
@@ -150,6 +153,7 @@ impl<P: Platform> Kernel<P> {
             retries_waiting: false,
             irqs: crate::irq::Irqs::new(),
             devices: crate::irq::Devices::new(),
+            exits: crate::exits::Exits::new(),
             #[cfg(test)]
             slow_path_only: false,
         }
@@ -332,10 +336,23 @@ impl<P: Platform> Kernel<P> {
         }
     }
 
-    /// Ends process `pid`: its threads stop, its servers close (their waiting
-    /// clients get an error), memory it lent is held until returned, and all
-    /// its frames return to the pool.
+    /// Ends process `pid`, which exited with `code` (TerminateProcess, or
+    /// its last thread returned).
     pub fn terminate(&mut self, pid: u8, code: u32) {
+        self.end(pid, code, Ending::Exited);
+    }
+
+    /// Ends process `pid` for a fault (or a page it touched that no frame
+    /// could back).
+    pub fn terminate_for_fault(&mut self, pid: u8) {
+        self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
+    }
+
+    /// Every process ends here: its threads stop, its servers close (their
+    /// waiting clients get an error), memory it lent is held until
+    /// returned, all its frames return to the pool, and the servers that
+    /// watch for process ends are told.
+    fn end(&mut self, pid: u8, code: u32, ending: Ending) {
         if self.procs.get(pid).is_none() {
             return;
         }
@@ -352,6 +369,7 @@ impl<P: Platform> Kernel<P> {
         if p.main {
             self.halted = Some(code);
         }
+        crate::syscall::process_ended(self, pid, code, ending);
     }
 
     /// One line on the kernel channel.
@@ -580,7 +598,7 @@ impl<P: Platform> Kernel<P> {
                             name.as_str(),
                             address
                         ));
-                        self.terminate(t.pid, FAULT_EXIT_CODE);
+                        self.terminate_for_fault(t.pid);
                         return;
                     }
                 }
@@ -598,7 +616,7 @@ impl<P: Platform> Kernel<P> {
             pc,
             address
         ));
-        self.terminate(t.pid, FAULT_EXIT_CODE);
+        self.terminate_for_fault(t.pid);
     }
 
     /// Runs the process's exception handler for this fault, if it has one
@@ -649,8 +667,7 @@ impl<P: Platform> Kernel<P> {
 pub const INTERRUPT_STACK_TOP: usize = 0x7f80_0000;
 pub const INTERRUPT_STACK_SIZE: usize = 16 * 1024;
 
-/// The exit code of a process the kernel ended for a fault.
-pub const FAULT_EXIT_CODE: u32 = 0xff;
+pub use xous_abi::platform::FAULT_EXIT_CODE;
 
 pub fn map_error(e: MapError) -> Error {
     match e {

@@ -21,6 +21,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod console;
+pub mod exits;
 pub mod fdt;
 pub mod ipc;
 pub mod irq;
@@ -34,6 +35,8 @@ pub mod syscall;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exits;
 #[cfg(test)]
 mod tests_ipc;
 #[cfg(test)]

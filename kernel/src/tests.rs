@@ -287,11 +287,11 @@ fn console_write_reads_only_readable_user_memory() {
     k.fault(t, Fault::StorePage, 0, va);
     k.write_user(t.pid, va, b"hello").unwrap();
     let ps = Syscall::PlatformSpecific as usize;
-    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 1, va, 5])), [0, 0]);
+    assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 1, va, 5])), [0, 0]);
     assert_eq!(k.hw.console.last().unwrap(), &(Channel::Stdout, b"hello".to_vec()));
-    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 1, va, 0x2000])), err(Error::BadAddress), "runs off the mapping");
-    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 9, va, 5])), err(Error::InvalidArgument), "channel");
-    assert_eq!(head(call(&mut k, t, &[ps, syscall::platform::CONSOLE_WRITE, 1, 0xffc0_0000, 5])), err(Error::BadAddress), "kernel memory");
+    assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 1, va, 0x2000])), err(Error::BadAddress), "runs off the mapping");
+    assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 9, va, 5])), err(Error::InvalidArgument), "channel");
+    assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 1, 0xffc0_0000, 5])), err(Error::BadAddress), "kernel memory");
     assert_eq!(head(call(&mut k, t, &[ps, 77])), err(Error::InvalidArgument));
 }
 

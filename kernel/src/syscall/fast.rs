@@ -74,11 +74,11 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, value
     true
 }
 
-/// ReceiveMessage(sid) with nothing queued: the caller waits.
+/// ReceiveMessage(sid) with nothing queued (no message, no exit notice): the caller waits.
 #[inline(never)]
 fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
     let Some(server) = k.ipc.find_server(&sid_of([a[1], a[2], a[3], a[4]])) else { return false };
-    if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() {
+    if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
         return false;
     }
     if let Some(p) = k.procs.get_mut(t.pid) {

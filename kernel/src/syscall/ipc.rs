@@ -354,8 +354,9 @@ fn forget_moved<P: Platform>(k: &mut Kernel<P>, sender: u8, addr: usize, len: us
     flush_range(k, sender, addr, len);
 }
 
-/// ReceiveMessage/TryReceiveMessage(sid) -> MessageEnvelope; TryReceive
-/// answers None when nothing is waiting. Errors: ServerNotFound, AccessDenied
+/// ReceiveMessage/TryReceiveMessage(sid) -> MessageEnvelope (an exit
+/// notice first, then the oldest queued message); TryReceive answers None
+/// when nothing is waiting. Errors: ServerNotFound, AccessDenied
 /// (not the server's owner).
 #[inline(never)]
 pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wait: bool) -> Outcome {
@@ -364,6 +365,9 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: [usize; 4], wa
     };
     if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) {
         return Outcome::Error(Error::AccessDenied);
+    }
+    if let Some(outcome) = super::exits::receive_notice(k, t, server) {
+        return outcome;
     }
     match k.ipc.oldest_queued(server) {
         // Mapped (or nothing to map): only then does it leave the queue, so
@@ -517,6 +521,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
     }
     k.ipc.clear_queue(index);
     k.ipc.remove_server(index);
+    k.exits.forget(index);
     for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
         if let Some(p) = k.procs.get_mut(pid) {
             for c in p.connections.iter_mut().filter(|c| **c == index as u16 + 1) {

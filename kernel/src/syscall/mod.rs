@@ -10,9 +10,11 @@ use crate::process::ThreadState;
 use crate::sched::ThreadRef;
 use xous_abi::console::Channel;
 use xous_abi::memory::{self, flags, is_user_page_range};
+use xous_abi::platform;
 use xous_abi::syscall::Limit;
 use xous_abi::{Error, Syscall, SyscallResult};
 
+mod exits;
 mod fast;
 mod ipc;
 
@@ -71,13 +73,7 @@ fn replied<P: Platform>(r: Result<(), Error>, k: &mut Kernel<P>, t: ThreadRef) -
     }
 }
 
-/// `PlatformSpecific` meta-opcodes.
-pub mod platform {
-    /// (channel, address, length): write bytes to the console as one frame
-    /// per 4 KiB. The log service uses it; so can any process (a debug aid).
-    pub const CONSOLE_WRITE: usize = 1;
-}
-
+pub use exits::process_ended;
 pub use ipc::process_gone;
 
 /// Handles the `ecall` of thread `t`, which is running.
@@ -487,10 +483,12 @@ fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Outc
     }
 }
 
-/// PlatformSpecific(meta, ...). Errors: InvalidArgument, BadAddress.
+/// PlatformSpecific(meta, ...): the calls of `xous_abi::platform`.
+/// Errors: InvalidArgument (no such meta-opcode), then each call's own.
 #[inline(never)]
 fn platform_specific<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
     match a[1] {
+        platform::WATCH_EXITS => exits::watch(k, pid, [a[2], a[3], a[4], a[5]], a[6]),
         platform::CONSOLE_WRITE => {
             let channel = u8::try_from(a[2]).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;
             let (mut addr, mut left) = (a[3], a[4]);

@@ -1,0 +1,103 @@
+//! `PlatformSpecific` (syscall 46): the calls our kernel adds to the Xous
+//! set. Xous leaves this syscall's meaning to each platform; a1 picks the
+//! call (the meta-opcode), a2..a7 are its arguments. An unknown meta-opcode
+//! is InvalidArgument.
+//!
+//! Besides the console, it carries exit notices: a server that keeps
+//! something per client process (the ticktimer's waiters, later open files
+//! and sockets) needs to hear when a client ends, fault or exit, so it can
+//! let go of what that client held.
+
+/// (channel, address, length) -> Ok: writes bytes to the console, one frame
+/// per 4 KiB. The log service uses it; so can any process (a debug aid).
+/// Errors: InvalidArgument (channel), BadAddress (unreadable buffer).
+pub const CONSOLE_WRITE: usize = 1;
+
+/// (sid0..sid3, id) -> Ok: from now on, whenever a process ends, the
+/// kernel gives server `sid` (which the caller must own) an exit notice:
+/// a Scalar with this `id` (see [`ExitNotice`]). Asking again changes the
+/// id; the registration ends with the server. Errors: ServerNotFound,
+/// AccessDenied (another process's server), OutOfMemory (the kernel's
+/// table of watching servers is full).
+///
+/// Notices are never dropped: one that does not fit the server's queue
+/// waits in the kernel (one per PID at most: two ends of the same PID not
+/// yet received arrive as one, with the later exit code). A server receives
+/// its notices before its queued messages, so the notice about a PID always
+/// comes before any message from a later process with that PID.
+pub const WATCH_EXITS: usize = 2;
+
+/// Exit notices come from the kernel: the sender word of their envelope
+/// names this PID, which no process has, so a process cannot forge one.
+/// (A reply to that sender word is an error: nothing waits for it.)
+pub const KERNEL_PID: u8 = 1;
+
+/// How a process ended (a notice's third word).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Ending {
+    /// TerminateProcess, or its last thread returned (exit code 0).
+    Exited = 0,
+    /// The kernel ended it: a fault it did not handle, or no memory for a
+    /// page it touched. The exit code is then [`FAULT_EXIT_CODE`].
+    Faulted = 1,
+}
+
+/// The exit code of a process the kernel ended (for the main process, the
+/// system's exit code).
+pub const FAULT_EXIT_CODE: u32 = 0xff;
+
+/// A process ended. In the envelope: kind Scalar, the registered id, and
+/// the words (pid, exit code, ending, 0).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ExitNotice {
+    pub pid: u8,
+    pub code: u32,
+    pub ending: Ending,
+}
+
+impl ExitNotice {
+    /// The four words of the notice's Scalar.
+    pub fn words(self) -> [usize; 4] {
+        [self.pid as usize, self.code as usize, self.ending as usize, 0]
+    }
+
+    /// The notice in a received message, if it is one: a Scalar with the
+    /// `watched` id, sent by the kernel (`sender` is the envelope's sender
+    /// word, `kind` its kind 0..4). Anything else, forged ones included, is
+    /// `None`.
+    pub fn from_envelope(sender: usize, kind: usize, id: usize, args: [usize; 4], watched: usize) -> Option<ExitNotice> {
+        let scalar = kind == crate::message::InvokeType::Scalar.envelope_kind();
+        if !scalar || id != watched || crate::message::MessageSender(sender).pid() != KERNEL_PID {
+            return None;
+        }
+        let ending = match args[2] {
+            0 => Ending::Exited,
+            1 => Ending::Faulted,
+            _ => return None,
+        };
+        Some(ExitNotice { pid: u8::try_from(args[0]).ok()?, code: args[1] as u32, ending })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageSender;
+
+    const SCALAR: usize = 3;
+    const BLOCKING_SCALAR: usize = 4;
+
+    #[test]
+    fn notices_come_only_from_the_kernel_with_the_watched_id() {
+        let kernel = MessageSender::new(KERNEL_PID, 4, 0).0;
+        let notice = ExitNotice { pid: 7, code: 0xff, ending: Ending::Faulted };
+        assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 102, notice.words(), 102), Some(notice));
+        let forged = MessageSender::new(7, 4, 0).0;
+        assert_eq!(ExitNotice::from_envelope(forged, SCALAR, 102, notice.words(), 102), None, "from a process");
+        assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 101, notice.words(), 102), None, "another id");
+        assert_eq!(ExitNotice::from_envelope(kernel, BLOCKING_SCALAR, 102, notice.words(), 102), None, "another kind");
+        assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 102, [7, 0, 2, 0], 102), None, "no such ending");
+        assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 102, [300, 0, 0, 0], 102), None, "no such pid");
+    }
+}
