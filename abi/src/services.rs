@@ -99,6 +99,17 @@ pub mod ticktimer {
     /// sends to its own server to wake the main loop. From anyone else it
     /// only makes the ticktimer look at its deadlines early; harmless.
     pub const ALARM: usize = 101;
+    /// Ours, internal: the id of the exit notices the ticktimer asks the
+    /// kernel for (`crate::platform::WATCH_EXITS`). On one, everything it
+    /// holds for that process goes. Only the kernel can send a notice; the
+    /// same id from a process is a bad request.
+    pub const PROCESS_ENDED: usize = 102;
+    /// Ours, for tests: BlockingScalar(pid) -> Scalar2(entries, deadlines):
+    /// how many entries the ticktimer's table for `pid` holds (held
+    /// requests and remembered unlocks) and how many of them wait in the
+    /// deadline queue. A PID no process can have holds nothing: (0, 0).
+    /// (Scalar2, so no count can be taken for a Scalar1 BAD_REQUEST.)
+    pub const HELD_FOR: usize = 103;
 
     /// Scalar1 results. WaitForCondition: `OK` when notified, anything else
     /// when not (std reads nonzero as "timed out"). NotifyCondition answers

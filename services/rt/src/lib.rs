@@ -6,6 +6,7 @@
 
 pub use xous_abi::{Error, Syscall, SyscallResult};
 use xous_abi::console::Channel;
+use xous_abi::platform;
 
 /// The eight registers a syscall returns.
 pub type Regs = [usize; 8];
@@ -34,7 +35,7 @@ pub fn raw(mut r: Regs) -> Regs {
 
 /// Writes bytes to the console (stdout or stderr channel).
 pub fn write(channel: Channel, bytes: &[u8]) {
-    let r = syscall(Syscall::PlatformSpecific, &[1, channel as usize, bytes.as_ptr() as usize, bytes.len()]);
+    let r = syscall(Syscall::PlatformSpecific, &[platform::CONSOLE_WRITE, channel as usize, bytes.as_ptr() as usize, bytes.len()]);
     if r[0] != SyscallResult::Ok as usize {
         exit(90);
     }
@@ -225,6 +226,14 @@ pub fn return_scalar(sender: usize, values: &[usize]) -> Result<(), Error> {
     args[0] = sender;
     args[1..=values.len()].copy_from_slice(values);
     error_of(syscall(call, &args[..=values.len()])).map_or(Ok(()), Err)
+}
+
+/// Asks the kernel to tell our server `sid` whenever a process ends: a
+/// Scalar with message id `id` from the kernel (`xous_abi::platform`:
+/// WATCH_EXITS, and `ExitNotice::from_envelope` to recognise one).
+pub fn watch_exits(sid: xous_abi::services::Sid, id: usize) -> Result<(), Error> {
+    let [a, b, c, d] = sid.map(|w| w as usize);
+    error_of(syscall(Syscall::PlatformSpecific, &[platform::WATCH_EXITS, a, b, c, d, id])).map_or(Ok(()), Err)
 }
 
 /// Connects to the server `sid`, waiting until it exists; its connection id.

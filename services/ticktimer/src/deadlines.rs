@@ -56,6 +56,23 @@ impl<const N: usize> Deadlines<N> {
         true
     }
 
+    /// Takes every entry of process `pid` out, keeping the order of the rest.
+    pub fn remove_process(&mut self, pid: u8) {
+        let mut kept = 0;
+        for i in 0..self.len {
+            if self.entries[i].key.pid != pid {
+                self.entries[kept] = self.entries[i];
+                kept += 1;
+            }
+        }
+        self.len = kept;
+    }
+
+    /// How many entries process `pid` has in the queue.
+    pub fn count_for(&self, pid: u8) -> usize {
+        self.entries[..self.len].iter().filter(|e| e.key.pid == pid).count()
+    }
+
     /// The earliest deadline.
     pub fn earliest(&self) -> Option<u64> {
         self.len.checked_sub(1).map(|last| self.entries[last].at)
@@ -142,6 +159,20 @@ mod tests {
         assert_eq!(drain(&mut q, 10), [1, 0]);
         q.insert(2, key(2)).unwrap();
         assert_eq!(q.earliest(), Some(2));
+    }
+
+    #[test]
+    fn a_process_leaves_all_at_once_and_the_rest_keep_their_order() {
+        let mut q = Deadlines::<8>::new();
+        for (pid, slot, at) in [(2, 0, 40), (3, 0, 10), (2, 1, 20), (4, 0, 30), (3, 1, 50), (4, 1, 20)] {
+            q.insert(at, Key { pid, slot }).unwrap();
+        }
+        assert_eq!((q.count_for(2), q.count_for(3), q.count_for(9)), (2, 2, 0));
+        q.remove_process(2);
+        assert_eq!(q.count_for(2), 0);
+        let order: Vec<Key> = core::iter::from_fn(|| q.pop_due(100)).collect();
+        let expected = [Key { pid: 3, slot: 0 }, Key { pid: 4, slot: 1 }, Key { pid: 4, slot: 0 }, Key { pid: 3, slot: 1 }];
+        assert_eq!(order, expected);
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! set by the kernel) and the address std passes: a mutex or condition at
 //! the same address in two processes is two objects.
 //!
+//! A process's table lives as long as the process: the kernel's exit notice
+//! (`process_ended`) empties it and takes its deadlines out of the queue.
+//!
 //! Time is the `time` CSR's count (`Ticks`, board::TIMEBASE_HZ a second):
 //! monotonic, and read by the caller of every function here.
 
@@ -95,7 +98,31 @@ impl Ticktimer {
                 self.free_condition(pid, condition, out);
                 Some(Reply::Scalar1(OK))
             }
+            Request::HeldFor(target) => Some(self.held_for(target)),
         }
+    }
+
+    /// Process `pid` ended (the kernel's exit notice): everything held for
+    /// it goes, so nothing of it reaches a later process with its PID.
+    /// Each held request is still answered: the kernel keeps a dead
+    /// sender's message, and the reply word naming it, until the server
+    /// answers, and drops the answer; answering is what frees it.
+    pub fn process_ended(&mut self, pid: u8, out: &mut impl Replies) {
+        let Some(table) = self.tables.get_mut(pid as usize) else { return };
+        for slot in 0..SLOTS as u8 {
+            if let Some(sender) = table.remove(slot).and_then(|e| e.sender()) {
+                out.send(sender, Reply::Scalar1(TIMED_OUT));
+            }
+        }
+        self.deadlines.remove_process(pid);
+    }
+
+    /// HeldFor: (entries in `pid`'s table, of them in the deadline queue).
+    fn held_for(&self, pid: usize) -> Reply {
+        let Some(table) = u8::try_from(pid).ok().and_then(|pid| self.tables.get(pid as usize)) else {
+            return Reply::Scalar2(0, 0);
+        };
+        Reply::Scalar2(table.len(), self.deadlines.count_for(pid as u8))
     }
 
     /// Answers every held request whose deadline is at or before `now`:

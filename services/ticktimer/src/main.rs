@@ -30,15 +30,19 @@
 //! wrong kind, a sender PID out of range) are answered if the sender waits
 //! and otherwise ignored.
 //!
-//! A dead client: this kernel keeps a message whose sender died until the
-//! server replies, and accepts that reply (it goes nowhere), so the reply
-//! word stays unique and never reaches a newer message. The kernel does not
-//! yet tell services when a process ends; until it does, what a dead
-//! process leaves here stays: its mutex and condition waiters (each also
-//! holding one of the kernel's message slots) and its remembered unlocks.
-//! Its sleeps and timed waits go at their deadline. PIDs are not reused yet
-//! (no CreateProcess); when they are, the exit notification must clear the
-//! process's table first.
+//! A dead client: at startup the ticktimer asks the kernel for exit
+//! notices (PlatformSpecific WATCH_EXITS, message PROCESS_ENDED), and on
+//! one it lets go of everything the process left: its sleeps, its mutex
+//! and condition waiters, its remembered unlocks, their deadlines. Nothing
+//! of a dead process then reaches a later one given the same PID, and the
+//! kernel's notice about a PID always comes before any message of that
+//! later process. The kernel keeps a dead sender's message until the server
+//! replies, and accepts that reply (it goes nowhere), so the reply word
+//! stays unique; the ticktimer answers each dropped request, which is what
+//! frees the kernel's message slot. HELD_FOR (pid) says how much is held
+//! for a process, for tests to see the cleanup. Should the kernel refuse
+//! the watch (its table full), the ticktimer says so on stderr and serves
+//! on, without the cleanup.
 #![no_std]
 #![no_main]
 
@@ -81,10 +85,16 @@ extern "C" fn on_alarm(_irq: usize, rtc: usize) {
     }
 }
 
-fn fail(what: &str, error: xous_rt::Error) -> usize {
+/// One line on stderr.
+fn report(what: &str, error: xous_rt::Error) {
     let mut line = xous_rt::Line::new();
     let _ = core::fmt::Write::write_fmt(&mut line, format_args!("ticktimer: {what}: {error:?}\n"));
     xous_rt::write(xous_abi::console::Channel::Stderr, line.as_bytes());
+}
+
+/// Reports why the service cannot start; its exit code.
+fn fail(what: &str, error: xous_rt::Error) -> usize {
+    report(what, error);
     1
 }
 
@@ -103,13 +113,16 @@ fn main(_params: usize) -> usize {
         return fail("cannot claim the RTC interrupt", e);
     }
     rtc.enable_interrupt();
+    if let Err(e) = xous_rt::watch_exits(op::SID, op::PROCESS_ENDED) {
+        report("cannot watch for process exits; what dead processes hold stays", e);
+    }
 
     let mut timer = Ticktimer::new();
     // The deadline the alarm is set for, if any.
     let mut armed: Option<Ticks> = None;
     loop {
         let message = server.receive();
-        match decode(message.kind, message.id, message.args) {
+        match decode(message.sender, message.kind, message.id, message.args) {
             Decoded::Ticktimer(request) => {
                 let answer = timer.handle(hw::ticks(), message.sender, request, &mut Kernel);
                 if let (Some(answer), kind::BLOCKING_SCALAR) = (answer, message.kind) {
@@ -122,6 +135,7 @@ fn main(_params: usize) -> usize {
             }
             // The alarm went off: nothing is armed any more.
             Decoded::Alarm => armed = None,
+            Decoded::ProcessEnded(pid) => timer.process_ended(pid, &mut Kernel),
             Decoded::Malformed => reply(&message, 0, 0, op::BAD_REQUEST),
         }
         let now = hw::ticks();

@@ -28,6 +28,16 @@ pub enum Entry {
     Unlocked { mutex: usize, count: usize },
 }
 
+impl Entry {
+    /// The reply word of the held request, if the entry is one.
+    pub fn sender(&self) -> Option<usize> {
+        match *self {
+            Entry::Sleeping { sender } | Entry::Locking { sender, .. } | Entry::Waiting { sender, .. } => Some(sender),
+            Entry::Unlocked { .. } => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Slot {
     entry: Entry,
@@ -78,6 +88,11 @@ impl Table {
     pub fn is_empty(&self) -> bool {
         self.slots.iter().all(Option::is_none)
     }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +101,14 @@ mod tests {
 
     fn sleeping(sender: usize) -> Entry {
         Entry::Sleeping { sender }
+    }
+
+    #[test]
+    fn held_requests_have_a_sender_remembered_unlocks_do_not() {
+        assert_eq!(sleeping(7).sender(), Some(7));
+        assert_eq!(Entry::Locking { sender: 8, mutex: 1 }.sender(), Some(8));
+        assert_eq!(Entry::Waiting { sender: 9, condition: 1 }.sender(), Some(9));
+        assert_eq!(Entry::Unlocked { mutex: 1, count: 1 }.sender(), None);
     }
 
     #[test]
@@ -136,7 +159,9 @@ mod tests {
         }
         assert_eq!(t.get(slot), Some(Entry::Unlocked { mutex: 0x40, count: 2 }));
         assert!(!t.is_empty());
+        assert_eq!(t.len(), 1);
         t.remove(slot);
         assert!(t.is_empty());
+        assert_eq!(t.len(), 0);
     }
 }

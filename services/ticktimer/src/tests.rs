@@ -323,6 +323,61 @@ fn a_sleeper_that_died_is_dropped_at_its_deadline() {
     assert!(holds_nothing(&t));
 }
 
+#[test]
+fn an_ended_process_leaves_nothing_and_each_held_request_is_answered_once() {
+    let mut t = boxed();
+    let mut out = Out::default();
+    t.handle(0, sender(2, 0), Request::LockMutex(0x100), &mut out);
+    t.handle(0, sender(2, 1), Request::UnlockMutex(0x200), &mut out);
+    t.handle(0, sender(2, 2), Request::SleepMs(100), &mut out);
+    t.handle(0, sender(2, 3), Request::WaitForCondition { condition: 0x300, timeout_ms: 50 }, &mut out);
+    t.handle(0, sender(2, 4), Request::WaitForCondition { condition: 0x300, timeout_ms: 0 }, &mut out);
+    t.handle(0, sender(3, 0), Request::SleepMs(70), &mut out);
+    t.handle(0, sender(3, 1), Request::LockMutex(0x100), &mut out);
+    let held = |t: &mut Ticktimer, pid: usize| t.handle(0, sender(3, 9), Request::HeldFor(pid), &mut Out::default());
+    assert_eq!(held(&mut t, 2), Some(Reply::Scalar2(5, 2)), "four requests and an unlock; two with deadlines");
+    out.take();
+    t.process_ended(2, &mut out);
+    let mut answered: Vec<usize> = out.take().into_iter().map(|(s, _)| s).collect();
+    answered.sort();
+    assert_eq!(answered, [sender(2, 0), sender(2, 2), sender(2, 3), sender(2, 4)], "answered, so the kernel frees each message");
+    assert_eq!(held(&mut t, 2), Some(Reply::Scalar2(0, 0)));
+    assert_eq!(held(&mut t, 3), Some(Reply::Scalar2(2, 1)), "another process keeps its own");
+    assert_eq!(t.next_deadline(), Some(70 * MS), "the dead process's deadlines left the queue");
+    t.expire(100 * MS, &mut out);
+    assert_eq!(out.take(), [(sender(3, 0), Reply::Scalar1(OK))]);
+}
+
+#[test]
+fn a_later_process_with_the_same_pid_starts_clean() {
+    let mut t = boxed();
+    // This kernel takes the answer to a dead sender's message (it goes
+    // nowhere), so without the notice its waiter would take an unlock.
+    let mut out = Out::default();
+    t.handle(0, sender(2, 0), Request::LockMutex(0x100), &mut out);
+    t.handle(0, sender(2, 1), Request::UnlockMutex(0x200), &mut out);
+    t.process_ended(2, &mut out);
+    out.take();
+    assert_eq!(t.handle(0, sender(2, 7), Request::LockMutex(0x200), &mut out), None, "no unlock of the dead process is taken");
+    assert_eq!(t.handle(0, sender(2, 8), Request::UnlockMutex(0x100), &mut out), ok());
+    assert!(out.take().is_empty(), "the unlock reaches no dead waiter");
+    assert_eq!(t.handle(0, sender(2, 9), Request::LockMutex(0x100), &mut out), ok(), "it was remembered for the new process");
+}
+
+#[test]
+fn held_for_answers_any_pid_and_ends_of_impossible_pids_are_ignored() {
+    let mut t = boxed();
+    let mut out = Out::default();
+    for pid in [0, 1, MAX_PROCESSES + 1, 255, 256, usize::MAX] {
+        assert_eq!(t.handle(0, sender(2, 0), Request::HeldFor(pid), &mut out), Some(Reply::Scalar2(0, 0)), "pid {pid}");
+    }
+    t.handle(0, sender(2, 0), Request::SleepMs(5), &mut out);
+    for pid in [0, 1, 200, 255] {
+        t.process_ended(pid, &mut out);
+    }
+    assert_eq!(t.handle(0, sender(3, 0), Request::HeldFor(2), &mut out), Some(Reply::Scalar2(1, 1)));
+}
+
 // ---- std's protocols, simulated -------------------------------------------
 
 /// A small deterministic random source for interleavings.
