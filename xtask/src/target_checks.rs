@@ -269,7 +269,8 @@ fn xous_crates_with(project: &Project, program: PathBuf) -> Result<Passed, Faile
 }
 
 /// test-apps/timer-protocol: the two services spoken to with raw syscalls,
-/// while test-apps/dying-client dies with requests held in the ticktimer.
+/// and test-apps/dying-client dying with requests held in the ticktimer,
+/// which the kernel's exit notice must make the ticktimer let go of.
 pub fn timer_protocol(project: &Project) -> Result<Passed, Failed> {
     let program = project.build_test_app("timer-protocol")?;
     let dying = project.build_test_app("dying-client")?;

@@ -1,6 +1,9 @@
 //! Named checks for the std test apps: each prints one line (`ok: ...` or
 //! `FAILED: ...`), and `finish` ends the program with exit code 1 if any
 //! failed, after the line xtask looks for (`<app>: all checks passed`).
+//! Also the one raw syscall of the apps that use the ABI directly (`raw`).
+
+pub mod raw;
 
 pub struct Checks {
     app: &'static str,

@@ -5,15 +5,18 @@
 //! they treat a careless client (a full table, malformed requests: always
 //! an answer, never a crash). The addresses used as mutexes and conditions
 //! are below the program's text, so no std object of this program has them.
+//! It also sees test-apps/dying-client die with requests held in the
+//! ticktimer, and checks that the ticktimer then holds nothing for it.
 //! Prints one line per check and exits 1 if any failed.
 
+use checks::raw::ecall;
 use checks::Checks;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use xous_abi::message::InvokeType;
-use xous_abi::services::{systime, ticktimer as tt};
+use xous_abi::message::{InvokeType, MessageSender};
+use xous_abi::services::{sid_from_name, systime, ticktimer as tt};
 use xous_abi::{Syscall, SyscallResult};
 
 /// Slots of a process's table in the ticktimer (31 threads + the interrupt context).
@@ -23,20 +26,9 @@ const TABLE_SLOTS: usize = 32;
 /// SLACK_MS, so a busy host does not fail it.
 const QUICK_MS: u128 = 20;
 const SLACK_MS: u128 = 25;
-
-fn ecall(mut r: [usize; 8]) -> [usize; 8] {
-    // SAFETY: a syscall: the kernel reads a0..a7 and writes them back, and
-    // touches no memory of ours except what the call names (none here but
-    // the lent page in `lend`, which is ours and stays alive).
-    unsafe {
-        std::arch::asm!(
-            "ecall",
-            inlateout("a0") r[0], inlateout("a1") r[1], inlateout("a2") r[2], inlateout("a3") r[3],
-            inlateout("a4") r[4], inlateout("a5") r[5], inlateout("a6") r[6], inlateout("a7") r[7],
-        )
-    };
-    r
-}
+/// How long to give something that should happen soon (another process
+/// reaching the ticktimer, the kernel's exit notice reaching it).
+const WAIT_MS: u128 = 2000;
 
 fn connect(sid: [u32; 4]) -> usize {
     let [a, b, c, d] = sid.map(|w| w as usize);
@@ -77,6 +69,50 @@ fn lend(cid: usize, id: usize) -> usize {
     // SAFETY: allocated above with this layout, and back from the loan.
     unsafe { std::alloc::dealloc(page, layout) };
     r[0]
+}
+
+/// HELD_FOR: (entries, of them with a deadline) the ticktimer holds for `pid`.
+fn held_for(t: usize, pid: u8) -> Option<(usize, usize)> {
+    let (tag, entries, deadlines) = blocking(t, tt::HELD_FOR, pid as usize, 0);
+    (tag == SyscallResult::Scalar2 as usize).then_some((entries, deadlines))
+}
+
+/// Asks HELD_FOR every few ms until it answers `wanted`, for at most
+/// WAIT_MS; the last answer.
+fn held_for_becomes(t: usize, pid: u8, wanted: (usize, usize)) -> Option<(usize, usize)> {
+    let start = Instant::now();
+    loop {
+        let held = held_for(t, pid);
+        if held == Some(wanted) || start.elapsed().as_millis() > WAIT_MS {
+            return held;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// test-apps/dying-client's server here (the same name is in its main.rs).
+const WITNESS: &str = "dying-witness";
+
+/// test-apps/dying-client, booted beside this program, sends a message to
+/// WITNESS while its three threads are held in the ticktimer (a sleep, a
+/// condition wait, a lock), and faults once answered. The kernel-written
+/// sender word gives its PID; the ticktimer, told of the end by the
+/// kernel, must then hold nothing for that PID. Without the exit notice
+/// the wait and the lock would stay held for good.
+fn dying_client(c: &mut Checks, t: usize) {
+    let sid = sid_from_name(WITNESS).expect("a short name").map(|w| w as usize);
+    let r = ecall([Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3], 0, 0, 0]);
+    assert_eq!(r[0], SyscallResult::NewServerId as usize, "CreateServerWithAddress: {r:?}");
+    let message = ecall([Syscall::ReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3], 0, 0, 0]);
+    assert_eq!(message[0], SyscallResult::MessageEnvelope as usize, "ReceiveMessage: {message:?}");
+    let pid = MessageSender(message[1]).pid();
+    let before = held_for_becomes(t, pid, (3, 1));
+    c.check(before == Some((3, 1)), format!("dying-client (PID {pid}) has 3 requests held in the ticktimer, 1 with a deadline: {before:?}"));
+    let answered = ecall([Syscall::ReturnScalar1 as usize, message[1], 0, 0, 0, 0, 0, 0]);
+    assert_eq!(answered[0], SyscallResult::Ok as usize, "ReturnScalar1: {answered:?}");
+    let after = held_for_becomes(t, pid, (0, 0));
+    c.check(after == Some((0, 0)), format!("once dying-client faulted, the ticktimer holds nothing for PID {pid}: {after:?}"));
+    c.check(held_for(t, 200) == Some((0, 0)), "HELD_FOR a PID no process has: (0, 0)".into());
 }
 
 /// Runs `request` on a thread; returns whether it was still blocked after
@@ -176,6 +212,16 @@ fn malformed(c: &mut Checks, t: usize, s: usize) {
     scalar(t, tt::UNLOCK_MUTEX, M);
     let waited = blocks_until(move || { answer1(t, tt::LOCK_MUTEX, M, 0); }, || { answer1(t, tt::UNLOCK_MUTEX, M, 0); });
     c.check(waited, "ticktimer: an UnlockMutex sent as a Scalar is ignored".into());
+    // Only the kernel may say that a process ended.
+    let own = ecall([Syscall::GetProcessId as usize, 0, 0, 0, 0, 0, 0, 0])[1];
+    c.check(answer1(t, tt::PROCESS_ENDED, own, 0) == Some(tt::BAD_REQUEST), "ticktimer: PROCESS_ENDED from a process gets BAD_REQUEST".into());
+    const R: usize = 0x600;
+    answer1(t, tt::UNLOCK_MUTEX, R, 0);
+    scalar(t, tt::PROCESS_ENDED, own);
+    let before = Instant::now();
+    let got = answer1(t, tt::LOCK_MUTEX, R, 0);
+    let took = before.elapsed().as_millis();
+    c.check(got == Some(tt::OK) && took < QUICK_MS, format!("ticktimer: a forged PROCESS_ENDED Scalar is ignored: the remembered unlock is still taken at once ({took} ms)"));
     c.check(answer1(s, 4, 0, 0) == Some(systime::BAD_REQUEST), "systime: unknown opcode gets BAD_REQUEST".into());
     c.check(lend(s, systime::GET_UTC_TIME_MS) == SyscallResult::MemoryReturned as usize, "systime: a lent page comes back".into());
 }
@@ -198,6 +244,7 @@ fn main() {
     let mut c = Checks::new("timer-protocol");
     let t = connect(tt::SID);
     let s = connect(systime::SID);
+    dying_client(&mut c, t);
     clocks(&mut c, t, s);
     mutexes(&mut c, t);
     conditions(&mut c, t);
