@@ -197,7 +197,7 @@ fn build(o: &Options) -> Result<()> {
         progress.stage("assemble the toolchain", || {
             let staging = toolchain::staging_dir(&dest)?;
             let rlibs = toolchain::add_rlibs(&staging, &built)?;
-            toolchain::add_frame(&staging, &dest, &compiler)?;
+            toolchain::add_frame(&staging, &dest, &compiler, &key)?;
             let manifest = Manifest {
                 name: o.name().to_string(),
                 compiler: compiler.version_line.clone(),

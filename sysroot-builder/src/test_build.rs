@@ -50,18 +50,36 @@ pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String]) -> Result
     let tests = Workspace { rustc: wrapper, ..ws.clone() };
     // `sysroot` too: cargo then resolves std's features exactly as for the
     // sysroot above, so the std it links is the one the sysroot holds.
-    let mut args = vec!["test", "--no-run", "-p", "sysroot"];
+    // `--keep-going`: a program that does not compile (std's own unit tests
+    // do not, as shipped) is reported, and the others are built anyway.
+    let mut args = vec!["build", "--tests", "--keep-going", "-p", "sysroot"];
     for p in packages {
         args.extend(["-p", p.as_str()]);
     }
     let mut cmd = tests.cargo(&args, XOUS_TARGET);
     cmd.arg("--target-dir").arg(&target_dir);
-    let messages = run(&tests, cmd, "the test programs")?;
+    let (messages, success) = run_keep_going(&tests, cmd)?;
     ws.check_no_c_calls()?;
-    Ok(programs_from_messages(&messages))
+    let programs = programs_from_messages(&messages);
+    let failed = failures_from_messages(&messages);
+    if !success && failed.is_empty() {
+        let log = ws.log("tests");
+        bail!("building the test programs failed; last lines of {}:\n{}", log.display(), tail(&log, 40));
+    }
+    Ok(programs.into_iter().chain(failed).collect())
 }
 
-fn run(ws: &Workspace, mut cmd: std::process::Command, what: &str) -> Result<String> {
+fn run(ws: &Workspace, cmd: std::process::Command, what: &str) -> Result<String> {
+    let (messages, success) = run_keep_going(ws, cmd)?;
+    if !success {
+        let log = ws.log("tests");
+        bail!("building {what} failed; last lines of {}:\n{}", log.display(), tail(&log, 40));
+    }
+    Ok(messages)
+}
+
+/// Runs cargo; its JSON messages, and whether it succeeded.
+fn run_keep_going(ws: &Workspace, mut cmd: std::process::Command) -> Result<(String, bool)> {
     let log = ws.log("tests");
     let stderr = std::fs::File::create(&log).context(|| format!("cannot create {}", log.display()))?;
     let mut child = cmd
@@ -73,10 +91,7 @@ fn run(ws: &Workspace, mut cmd: std::process::Command, what: &str) -> Result<Str
     std::io::Read::read_to_string(&mut BufReader::new(child.stdout.take().expect("piped")), &mut messages)
         .context(|| "cannot read cargo's output".to_string())?;
     let status = child.wait().context(|| "cannot wait for cargo".to_string())?;
-    if !status.success() {
-        bail!("building {what} failed ({status}); last lines of {}:\n{}", log.display(), tail(&log, 40));
-    }
-    Ok(messages)
+    Ok((messages, status.success()))
 }
 
 /// A sysroot holding exactly `rlibs` for the target, and the host's own.
@@ -94,6 +109,33 @@ fn assemble_sysroot(sysroot: &Path, host_rustlib: &Path, rlibs: &[PathBuf]) -> R
     std::os::unix::fs::symlink(host_rustlib, &host).context(|| format!("cannot link {}", host.display()))
 }
 
+/// The test programs that did not compile, from the errors in cargo's JSON
+/// messages: kind `uncompiled`, path `-`, so the runner reports them.
+pub fn failures_from_messages(messages: &str) -> Vec<TestProgram> {
+    let mut failed: Vec<TestProgram> = Vec::new();
+    for line in messages.lines() {
+        let Ok(m) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if m["reason"] != "compiler-message" || m["message"]["level"] != "error" {
+            continue;
+        }
+        let package = package_name(m["package_id"].as_str().unwrap_or_default());
+        let name = m["target"]["name"].as_str().unwrap_or_default().to_string();
+        if !failed.iter().any(|p| p.package == package && p.name == name) {
+            failed.push(TestProgram { package, kind: "uncompiled".into(), name, path: PathBuf::from("-") });
+        }
+    }
+    failed
+}
+
+/// `path+file:///.../library/std#0.0.0` (or `std 0.0.0 (path+file://...)`) -> `std`.
+fn package_name(id: &str) -> String {
+    if let Some((name, _)) = id.split_once(' ') {
+        return name.to_string();
+    }
+    let last = id.rsplit('/').next().unwrap_or_default();
+    last.split(['#', '@']).next().unwrap_or_default().to_string()
+}
+
 /// The test executables in cargo's JSON messages.
 pub fn programs_from_messages(messages: &str) -> Vec<TestProgram> {
     let mut programs = Vec::new();
@@ -103,10 +145,7 @@ pub fn programs_from_messages(messages: &str) -> Vec<TestProgram> {
             continue;
         }
         let Some(path) = m["executable"].as_str() else { continue };
-        let package = m["package_id"].as_str().unwrap_or_default();
-        // `path+file:///.../library/std#0.0.0` or `... std 0.0.0 (...)`: the crate directory's name.
-        let package = package.rsplit(['/', ' ']).find(|s| !s.is_empty() && !s.starts_with('(')).unwrap_or_default();
-        let package = package.split('#').next().unwrap_or_default().to_string();
+        let package = package_name(m["package_id"].as_str().unwrap_or_default());
         let kind = m["target"]["kind"][0].as_str().unwrap_or_default();
         programs.push(TestProgram {
             package,
@@ -136,6 +175,16 @@ mod tests {
         );
         let found: Vec<(String, String, String)> =
             programs_from_messages(messages).into_iter().map(|p| (p.package, p.kind, p.name)).collect();
+        let failed = failures_from_messages(concat!(
+            r#"{"reason":"compiler-message","package_id":"path+file:///w/library/std#0.0.0","target":{"kind":["lib"],"name":"std"},"message":{"level":"error"}}"#,
+            "\n",
+            r#"{"reason":"compiler-message","package_id":"path+file:///w/library/std#0.0.0","target":{"kind":["lib"],"name":"std"},"message":{"level":"error"}}"#,
+            "\n",
+            r#"{"reason":"compiler-message","package_id":"path+file:///w/library/std#0.0.0","target":{"kind":["test"],"name":"env"},"message":{"level":"warning"}}"#,
+        ));
+        assert_eq!(failed.len(), 1);
+        assert_eq!((failed[0].package.as_str(), failed[0].kind.as_str(), failed[0].name.as_str()), ("std", "uncompiled", "std"));
+        assert_eq!(package_name("std 0.0.0 (path+file:///w/library/std)"), "std");
         assert_eq!(
             found,
             [

@@ -57,18 +57,31 @@ pub fn add_rlibs(staging: &Path, built: &[Built]) -> Result<Vec<String>> {
 
 /// Writes the wrappers and links that make `staging`, once renamed to `dest`,
 /// a toolchain rustup can link.
-pub fn add_frame(staging: &Path, dest: &Path, compiler: &Compiler) -> Result<()> {
+///
+/// `sysroot_id` (the cache key) is added to what `rustc -vV` prints: cargo
+/// keys every crate it builds on that output, so crates built against an
+/// earlier build of this sysroot are rebuilt instead of failing to link
+/// ("can't find crate") against the new one.
+pub fn add_frame(staging: &Path, dest: &Path, compiler: &Compiler, sysroot_id: &str) -> Result<()> {
     let bin = staging.join("bin");
     std::fs::create_dir_all(&bin).context(|| format!("cannot create {}", bin.display()))?;
     let compiler_bin = compiler.path.parent().unwrap_or(Path::new("/usr/bin"));
     for tool in ["rustc", "rustdoc"] {
+        let real = shell_quote(&compiler_bin.join(tool));
+        let version = match tool {
+            "rustc" => format!(
+                "if [ \"$#\" = 1 ] && [ \"$1\" = -vV ]; then\n    {real} -vV && echo {}\n    exit\nfi\n",
+                shell_quote(Path::new(&format!("xous-sysroot: {sysroot_id}")))
+            ),
+            _ => String::new(),
+        };
         let wrapper = format!(
             "#!/bin/bash\n\
              # Written by sysroot-builder: the system {tool}, with this toolchain as its sysroot.\n\
              # bash, not sh: dash drops environment variables whose names hold a '-',\n\
              # such as cargo's CARGO_BIN_EXE_<name-with-dashes>.\n\
-             exec {} --sysroot {} \"$@\"\n",
-            shell_quote(&compiler_bin.join(tool)),
+             {version}\
+             exec {real} --sysroot {} \"$@\"\n",
             shell_quote(dest)
         );
         let path = bin.join(tool);
@@ -129,5 +142,31 @@ mod tests {
         assert!(!staging.exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "only the toolchain remains");
+    }
+
+    #[test]
+    fn the_rustc_wrapper_names_the_sysroot_build_in_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("fake");
+        std::fs::create_dir_all(&fake).unwrap();
+        for tool in ["rustc", "rustdoc", "cargo"] {
+            std::fs::write(fake.join(tool), "#!/bin/sh\necho \"real $*\"\n").unwrap();
+            make_executable(&fake.join(tool)).unwrap();
+        }
+        let compiler = Compiler {
+            path: fake.join("rustc"),
+            sysroot: dir.path().join("sys"),
+            host: "x86_64-unknown-linux-gnu".into(),
+            ..crate::version::parse_verbose_version("rustc 1.96.0 (abc 2026-01-01)\nhost: x\nrelease: 1.96.0\ncommit-hash: abc\n").unwrap()
+        };
+        let dest = dir.path().join("xous");
+        let staging = staging_dir(&dest).unwrap();
+        add_frame(&staging, &dest, &compiler, "key-1").unwrap();
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new(staging.join("bin/rustc")).args(args).output().unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        };
+        assert_eq!(run(&["-vV"]), "real -vV\nxous-sysroot: key-1\n");
+        assert_eq!(run(&["--print", "sysroot"]), format!("real --sysroot {} --print sysroot\n", dest.display()));
     }
 }

@@ -65,6 +65,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),
     ("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates", target_checks::xous_crates),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
+    ("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
 ];
 
 /// Runs every check, or with `filter` only those whose name contains it.
@@ -117,6 +118,14 @@ fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
     cmd.current_dir(project.root.join("services"))
         .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "--target", crate::project::HOST_TARGET]);
     cargo_test(cmd)
+}
+
+/// The std suite of `./x std-tests`: its passed tests count here.
+fn std_suite(project: &Project) -> Result<Passed, Failed> {
+    match crate::std_tests::check_suite(project, "std") {
+        Ok((tests, note)) => Ok(Passed { note, tests }),
+        Err((tests, why)) => Err(Failed { why, tests }),
+    }
 }
 
 /// Runs a `cargo test` command, showing its output and counting its tests.

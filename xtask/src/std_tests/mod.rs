@@ -12,7 +12,7 @@ mod report;
 use crate::project::Project;
 use crate::runner;
 use libtest::{Outcome, Run};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -34,6 +34,7 @@ const MAX_RESTARTS: usize = 12;
 /// The suites, and the library package each is built from.
 pub const SUITES: [(&str, &str); 4] = [("core", "coretests"), ("alloc", "alloctests"), ("std", "std"), ("test", "test")];
 
+#[derive(Debug)]
 pub struct Options {
     pub suite: Option<String>,
     pub filter: Option<String>,
@@ -96,16 +97,52 @@ pub fn run(project: &Project, options: &Options) -> Result<(), String> {
     }
 }
 
+/// For `./x test`: one suite of our std, on QEMU; the number of tests
+/// passed, or the failures nobody explained.
+pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (usize, String)> {
+    let options = Options { suite: Some(suite.into()), filter: None, pristine: false };
+    let results = run_suites(project, &options).map_err(|e| (1, e))?;
+    let (passed, failed, skipped) = tally(results.iter());
+    let unexplained: Vec<String> = results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name).is_none() => {
+                Some(format!("{} {}: {} -- {panic}", r.suite, r.program, r.name))
+            }
+            _ => None,
+        })
+        .collect();
+    let summary = format!("{passed} passed, {failed} failed (each with its reason in std_tests/known.rs), {skipped} skipped");
+    match unexplained.len() {
+        0 => Ok((passed, summary)),
+        n => Err((n, format!("{summary}; failures without a written reason:\n{}", unexplained.join("\n")))),
+    }
+}
+
 /// Builds and runs the chosen suites; every test's result.
 pub fn run_suites(project: &Project, options: &Options) -> Result<Vec<TestResult>, String> {
     let suites: Vec<(&'static str, &'static str)> =
         SUITES.iter().copied().filter(|(s, _)| options.suite.as_deref().map_or(true, |c| c == *s)).collect();
-    let programs = build(project, &suites, options.pristine)?;
-    let runner = runner::install(project)?;
-    let mut results = Vec::new();
+    let (programs, uncompiled) = build(project, &suites, options.pristine)?;
+    // A bundle given in $XOUS_RUNNER_HOME is used as it is (xous-run reads
+    // it); otherwise the kernel and services of this tree are installed.
+    let xous_run = match std::env::var_os("XOUS_RUNNER_HOME") {
+        Some(_) => PathBuf::from("xous-run"),
+        None => runner::install(project)?.xous_run,
+    };
+    let mut results: Vec<TestResult> = uncompiled
+        .into_iter()
+        .map(|(suite, name)| TestResult {
+            suite,
+            program: name.clone(),
+            name: format!("{name} (did not compile)"),
+            outcome: Outcome::Failed("the test program does not compile for this target; its tests cannot run \
+                (the builder's log in ~/.cache/xous/std-tests/ has the errors)".into()),
+        })
+        .collect();
     for (suite, program) in programs {
         let start = Instant::now();
-        let found = run_program(&runner.xous_run, suite, &program, options.filter.as_deref());
+        let found = run_program(&xous_run, suite, &program, options.filter.as_deref());
         let mine: Vec<&TestResult> = found.iter().collect();
         let (p, f, s) = tally(mine.into_iter());
         eprintln!(
@@ -118,8 +155,12 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<Vec<TestResult
     Ok(results)
 }
 
-/// Has the builder build the suites' test programs; (suite, path) each.
-fn build(project: &Project, suites: &[(&'static str, &'static str)], pristine: bool) -> Result<Vec<(&'static str, PathBuf)>, String> {
+/// (suite, program path) of each test program built, and (suite, target
+/// name) of each that did not compile.
+type Built = (Vec<(&'static str, PathBuf)>, Vec<(&'static str, String)>);
+
+/// Has the builder build the suites' test programs.
+fn build(project: &Project, suites: &[(&'static str, &'static str)], pristine: bool) -> Result<Built, String> {
     let mut cmd = Command::new(&project.builder);
     cmd.arg("tests").args(suites.iter().map(|(_, package)| package));
     if pristine {
@@ -130,22 +171,22 @@ fn build(project: &Project, suites: &[(&'static str, &'static str)], pristine: b
     if !out.status.success() {
         return Err(format!("building the library's tests failed ({})", out.status));
     }
-    let mut programs = Vec::new();
+    let (mut programs, mut uncompiled) = (Vec::new(), Vec::new());
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let fields: Vec<&str> = line.split('\t').collect();
-        let [package, kind, _name, path] = fields[..] else { continue };
-        // Benchmarks are not part of the suites (libtest would run each once).
-        if kind == "bench" {
-            continue;
-        }
-        if let Some((suite, _)) = suites.iter().find(|(_, p)| *p == package) {
-            programs.push((*suite, PathBuf::from(path)));
+        let [package, kind, name, path] = fields[..] else { continue };
+        let Some((suite, _)) = suites.iter().find(|(_, p)| *p == package) else { continue };
+        match kind {
+            // Benchmarks are not part of the suites (libtest would run each once).
+            "bench" => {}
+            "uncompiled" => uncompiled.push((*suite, name.to_string())),
+            _ => programs.push((*suite, PathBuf::from(path))),
         }
     }
     if programs.is_empty() {
         return Err("the builder listed no test programs".into());
     }
-    Ok(programs)
+    Ok((programs, uncompiled))
 }
 
 /// `std-<hash>` -> `std`.
@@ -159,10 +200,17 @@ fn program_name(path: &Path) -> String {
 fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>) -> Vec<TestResult> {
     let name = program_name(program);
     let mut results: Vec<TestResult> = Vec::new();
-    let mut skips: Vec<String> = known::skips(suite, &name).map(|s| s.to_string()).collect();
-    for skip in &skips {
-        let reason = known::skip_reason(suite, &name, skip).unwrap_or_default();
-        results.push(TestResult { suite, program: name.clone(), name: skip.clone(), outcome: Outcome::Ignored(reason.into()) });
+    let mut skips: Vec<String> = Vec::new();
+    for (test, verdict) in known::of_program(suite, &name) {
+        let outcome = match verdict {
+            known::Verdict::Skip(why) => Outcome::Ignored(why.into()),
+            known::Verdict::FailWithoutRunning(why) => Outcome::Failed(why.into()),
+            known::Verdict::Fails(_) => continue,
+        };
+        if filter.map_or(true, |f| test.contains(f)) {
+            results.push(TestResult { suite, program: name.clone(), name: test.into(), outcome });
+        }
+        skips.push(test.into());
     }
     for _ in 0..=MAX_RESTARTS {
         let (run, ending) = run_once(xous_run, program, filter, &skips);
@@ -173,6 +221,7 @@ fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Opt
         }
         match (run.unfinished, run.completed) {
             (_, true) if ending.success => return results,
+            (_, true) if results.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) => return results,
             (_, true) => {
                 let why = format!("the program ended with {} after its tests: {}", ending.describe(), ending.stderr_tail);
                 results.push(TestResult { suite, program: name.clone(), name: format!("{name} (exit)"), outcome: Outcome::Failed(why) });
@@ -204,6 +253,14 @@ fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Opt
         outcome: Outcome::Failed(format!("gave up after {MAX_RESTARTS} restarts")),
     });
     results
+}
+
+fn take_line(run: &mut Run, line: &str) {
+    if line.starts_with("test ") {
+        run.line(line);
+    } else {
+        run.bare_result(line);
+    }
 }
 
 /// How a run ended.
@@ -249,26 +306,32 @@ fn run_once(xous_run: &Path, program: &Path, filter: Option<&str>, skips: &[Stri
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let (lines, incoming) = mpsc::channel();
+    // Bytes, not lines: libtest writes `test NAME ... ` and only ends the
+    // line when the test ends, so a hung test is that unfinished line.
+    let (chunks, incoming) = mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if lines.send(line.unwrap_or_default()).is_err() {
+        let mut stdout = stdout;
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            if chunks.send(buf[..n].to_vec()).is_err() {
                 break;
             }
         }
     });
     let mut all = String::new();
+    let mut partial = String::new();
     let mut stalled = false;
     loop {
         match incoming.recv_timeout(STALL) {
-            Ok(line) => {
-                if line.starts_with("test ") {
-                    run.line(&line);
-                } else {
-                    run.bare_result(&line);
+            Ok(chunk) => {
+                partial.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = partial.find('\n') {
+                    let line: String = partial.drain(..=end).collect();
+                    let line = line.trim_end_matches(['\n', '\r']);
+                    take_line(&mut run, line);
+                    all.push_str(line);
+                    all.push('\n');
                 }
-                all.push_str(&line);
-                all.push('\n');
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 stalled = true;
@@ -277,6 +340,10 @@ fn run_once(xous_run: &Path, program: &Path, filter: Option<&str>, skips: &[Stri
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
+    }
+    if !partial.is_empty() {
+        take_line(&mut run, &partial);
+        all.push_str(&partial);
     }
     let status = child.wait();
     let stderr = errors.join().unwrap_or_default();
