@@ -2,6 +2,7 @@
 //! own arguments, untouched (so `cargo run -- --help` reaches the program,
 //! not the runner). Also the `--help` text, which documents the exit codes.
 
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,6 +21,11 @@ options:
   --memory SIZE         guest RAM, as QEMU's -m takes it (default 32M)
   --icount              -icount shift=0,sleep=off -rtc clock=vm: guest time counts instructions (deterministic)
   --gdb                 start QEMU halted, waiting for a debugger on :1234
+  --hostfwd RULE        forward a host port on 127.0.0.1 to the guest, QEMU's syntax
+                        tcp:127.0.0.1:HOSTPORT-:GUESTPORT or udp:... (repeatable;
+                        the host address may be left out, and only 127.0.0.1 is taken)
+  --dns IP              the DNS server the network service asks (default 10.0.2.3,
+                        QEMU's; 10.0.2.2 is the host's loopback, port 53)
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
@@ -53,6 +59,9 @@ pub struct Options {
     pub icount: bool,
     pub gdb: bool,
     pub qemu_args: Vec<String>,
+    /// `--hostfwd` rules, normalised to `PROTO:127.0.0.1:HOSTPORT-:GUESTPORT`.
+    pub hostfwd: Vec<String>,
+    pub dns: Option<Ipv4Addr>,
     pub kernel: Option<PathBuf>,
     pub services: Vec<(String, PathBuf)>,
     pub image_out: Option<PathBuf>,
@@ -73,6 +82,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut memory = parse_memory("32M")?;
     let (mut icount, mut gdb) = (false, false);
     let mut qemu_args = Vec::new();
+    let mut hostfwd = Vec::new();
+    let mut dns = None;
     let mut kernel = None;
     let mut services = Vec::new();
     let mut image_out = None;
@@ -102,6 +113,11 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "--icount" => icount = true,
             "--gdb" => gdb = true,
             "--qemu-arg" => qemu_args.push(value()?),
+            "--hostfwd" => hostfwd.push(parse_hostfwd(&value()?)?),
+            "--dns" => {
+                let text = value()?;
+                dns = Some(text.parse().map_err(|_| format!("--dns takes an IPv4 address, not `{text}`"))?);
+            }
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "--service" => {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
@@ -121,6 +137,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         icount,
         gdb,
         qemu_args,
+        hostfwd,
+        dns,
         kernel,
         services,
         image_out,
@@ -141,6 +159,36 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
         Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
         _ => Err(format!("--timeout takes a positive number of seconds, not `{text}`")),
     }
+}
+
+/// A port forward in QEMU's syntax, `PROTO:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT`,
+/// bound on the host's loopback only: an empty host address (which QEMU
+/// would bind on every interface) becomes 127.0.0.1, any other is refused.
+fn parse_hostfwd(text: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("--hostfwd takes tcp:127.0.0.1:HOSTPORT-:GUESTPORT (or udp:...), not `{text}`: {why}");
+    let (host, guest) = text.split_once('-').ok_or_else(|| bad("no `-` between host and guest"))?;
+    let mut host_parts = host.split(':');
+    let (proto, address, host_port) = match (host_parts.next(), host_parts.next(), host_parts.next(), host_parts.next()) {
+        (Some(proto), Some(address), Some(port), None) => (proto, address, port),
+        (Some(proto), Some(port), None, None) => (proto, "", port),
+        _ => return Err(bad("the host side is PROTO:ADDRESS:PORT")),
+    };
+    if proto != "tcp" && proto != "udp" {
+        return Err(bad("the protocol is tcp or udp"));
+    }
+    if !address.is_empty() && address != "127.0.0.1" {
+        return Err(bad("forwards are bound on 127.0.0.1 only"));
+    }
+    let (guest_address, guest_port) = guest.rsplit_once(':').ok_or_else(|| bad("the guest side is [ADDRESS]:PORT"))?;
+    if !guest_address.is_empty() && guest_address.parse::<Ipv4Addr>().is_err() {
+        return Err(bad("the guest address is an IPv4 address"));
+    }
+    for port in [host_port, guest_port] {
+        if port.parse::<u16>().ok().filter(|&p| p != 0).is_none() {
+            return Err(bad("ports are 1..=65535"));
+        }
+    }
+    Ok(format!("{proto}:127.0.0.1:{host_port}-{guest_address}:{guest_port}"))
 }
 
 /// A size as QEMU's `-m` takes it: a number of MiB, or a number with a
@@ -224,5 +272,21 @@ mod tests {
         assert_eq!(error("--frobnicate app"), "unknown option `--frobnicate`");
         assert_eq!(error("--gdb=yes app"), "--gdb takes no value");
         assert_eq!(parse(&["--help".to_string(), "app".to_string()]), Ok(Invocation::Help));
+        assert!(error("--dns example.org app").contains("--dns takes an IPv4 address"));
+    }
+
+    #[test]
+    fn port_forwards_stay_on_loopback() {
+        let o = run("--hostfwd tcp:127.0.0.1:5555-:7 --hostfwd udp::6000-10.0.2.15:6001 --dns 10.0.2.2 app");
+        assert_eq!(o.hostfwd, ["tcp:127.0.0.1:5555-:7", "udp:127.0.0.1:6000-10.0.2.15:6001"]);
+        assert_eq!(o.dns, Some(Ipv4Addr::new(10, 0, 2, 2)));
+        assert_eq!(run("--hostfwd tcp:80-:8080 app").hostfwd, ["tcp:127.0.0.1:80-:8080"]);
+        assert!(error("--hostfwd tcp:0.0.0.0:80-:80 app").contains("127.0.0.1 only"));
+        assert!(error("--hostfwd tcp:192.168.1.2:80-:80 app").contains("127.0.0.1 only"));
+        assert!(error("--hostfwd sctp:127.0.0.1:80-:80 app").contains("tcp or udp"));
+        assert!(error("--hostfwd tcp:127.0.0.1:80 app").contains("no `-`"));
+        assert!(error("--hostfwd tcp:127.0.0.1:0-:80 app").contains("1..=65535"));
+        assert!(error("--hostfwd tcp:127.0.0.1:80-:http app").contains("1..=65535"));
+        assert!(error("--hostfwd tcp:127.0.0.1:80-host:80 app").contains("IPv4"));
     }
 }

@@ -84,8 +84,12 @@ pub fn apply_overrides(
     services
 }
 
-/// Every process of the run: each service (argv = its name), then the
-/// program, MAIN, named and argv\[0\]-ed after its file name.
+/// The network service's name: `--dns IP` becomes its arguments `--dns IP`.
+pub const NET_SERVICE: &str = "net";
+
+/// Every process of the run: each service (argv = its name, and for the
+/// network service `--dns IP` if asked), then the program, MAIN, named and
+/// argv\[0\]-ed after its file name.
 pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Vec<ProcessSpec>, String> {
     let file_name = options.program.file_name().and_then(|name| name.to_str());
     let file_name = file_name.ok_or_else(|| format!("{}: not a UTF-8 file name", options.program.display()))?;
@@ -94,7 +98,10 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
         .map(|(name, path)| ProcessSpec {
             name: name.clone(),
             path: path.clone(),
-            args: vec![name.clone()],
+            args: match (name.as_str(), options.dns) {
+                (NET_SERVICE, Some(dns)) => vec![name.clone(), "--dns".to_string(), dns.to_string()],
+                _ => vec![name.clone()],
+            },
             env: Vec::new(),
             main: false,
         })
@@ -192,5 +199,14 @@ mod tests {
         let list = processes(&[], &options(&long)).unwrap();
         assert_eq!(list[0].name, "x".repeat(63), "cut at a character boundary");
         assert_eq!(list[0].args[0], long, "argv[0] keeps the whole name");
+    }
+
+    #[test]
+    fn the_dns_server_goes_to_the_network_service() {
+        let services = [("log".to_string(), PathBuf::from("b/log")), ("net".to_string(), PathBuf::from("b/net"))];
+        let list = processes(&services, &options("--dns 10.0.2.2 app")).unwrap();
+        assert_eq!(list[0].args, ["log"]);
+        assert_eq!(list[1].args, ["net", "--dns", "10.0.2.2"]);
+        assert_eq!(processes(&services, &options("app")).unwrap()[1].args, ["net"]);
     }
 }

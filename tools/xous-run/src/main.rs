@@ -41,6 +41,7 @@ fn run() -> u8 {
         memory: &options.memory.text,
         icount: options.icount,
         gdb: options.gdb,
+        hostfwd: &options.hostfwd,
         extra: &options.qemu_args,
     };
     if options.gdb {

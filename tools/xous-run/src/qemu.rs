@@ -18,6 +18,8 @@ pub struct Machine<'a> {
     pub memory: &'a str,
     pub icount: bool,
     pub gdb: bool,
+    /// `--hostfwd` rules, already bound to 127.0.0.1 (see `args`).
+    pub hostfwd: &'a [String],
     pub extra: &'a [String],
 }
 
@@ -35,6 +37,16 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
         "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device",
     ];
     args.extend(rest.iter().map(|s| s.to_string()));
+    // Every run has a network, as every Linux program has one: QEMU's user
+    // network, where the guest is 10.0.2.15 and the host's loopback is
+    // 10.0.2.2. Nothing reaches the guest but the forwards asked for, each
+    // bound on the host's 127.0.0.1.
+    let mut netdev = "user,id=net0,restrict=off".to_string();
+    for rule in machine.hostfwd {
+        netdev.push_str(",hostfwd=");
+        netdev.push_str(rule);
+    }
+    args.extend(["-netdev".to_string(), netdev, "-device".to_string(), "virtio-net-device,netdev=net0".to_string()]);
     if machine.icount {
         // The RTC follows guest time too, or sleeps (timed by the RTC's
         // alarm) would last host seconds while guest time races ahead.
@@ -106,16 +118,19 @@ mod tests {
 
     #[test]
     fn the_command_line() {
-        let machine = Machine { memory: "32M", icount: false, gdb: false, extra: &[] };
+        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], extra: &[] };
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
-            "-M virt -bios none -m 32M -kernel /tmp/i.img -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device"
+            "-M virt -bios none -m 32M -kernel /tmp/i.img -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device \
+             -netdev user,id=net0,restrict=off -device virtio-net-device,netdev=net0"
         );
         let extra = ["-d".to_string(), "int".to_string()];
-        let machine = Machine { memory: "64M", icount: true, gdb: true, extra: &extra };
+        let forwards = ["tcp:127.0.0.1:5555-:7".to_string(), "udp:127.0.0.1:6000-:6001".to_string()];
+        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, extra: &extra };
         let args = arguments(&machine, Path::new("i")).join(" ");
         assert!(args.contains("-m 64M"));
+        assert!(args.contains("-netdev user,id=net0,restrict=off,hostfwd=tcp:127.0.0.1:5555-:7,hostfwd=udp:127.0.0.1:6000-:6001 "), "{args}");
         assert!(args.ends_with("-icount shift=0,sleep=off -rtc clock=vm -s -S -d int"), "{args}");
     }
 }
