@@ -156,6 +156,74 @@ pub mod rng {
     pub const U64: usize = 1;
 }
 
+/// The network service (std's `net` client, `sys/net/connection/xous/`)
+/// and the DNS resolver, one server known by two names. std connects to
+/// them by name through the name server. Every memory request is a
+/// MutableBorrow of one page, answered in place; the layouts are std's and
+/// are described where the service decodes them (`services/net`).
+pub mod net {
+    /// The server's own SID (std never sees it; it connects by name).
+    pub const SID: super::Sid = super::sid("net-middleware!!");
+    pub const NAME: &str = "_Middleware Network Server_";
+    pub const DNS_NAME: &str = "_DNS Resolver Middleware_";
+
+    /// The message id: opcode in bits 0..15, bit 15 = nonblocking (TCP
+    /// receive and peek), socket number in bits 16..31.
+    pub const OPCODE_MASK: usize = 0x7fff;
+    pub const NONBLOCKING: usize = 0x8000;
+    pub const SOCKET_SHIFT: usize = 16;
+
+    /// DNS: MutableBorrow, the name in the page, `valid` = its length.
+    pub const DNS_RAW_LOOKUP: usize = 6;
+    pub const TCP_CONNECT: usize = 30;
+    pub const TCP_TX: usize = 31;
+    pub const TCP_PEEK: usize = 32;
+    pub const TCP_RX: usize = 33;
+    /// BlockingScalar: closes a TCP stream or listener.
+    pub const TCP_CLOSE: usize = 34;
+    pub const GET_ADDRESS: usize = 35;
+    /// BlockingScalar (fourth word 0 = TCP, 1 = UDP) -> Scalar1(ttl).
+    pub const GET_TTL: usize = 36;
+    /// BlockingScalar (ttl, _, _, 0 = TCP or 1 = UDP).
+    pub const SET_TTL: usize = 37;
+    pub const GET_NODELAY: usize = 38;
+    pub const SET_NODELAY: usize = 39;
+    pub const UDP_BIND: usize = 40;
+    pub const UDP_CLOSE: usize = 41;
+    pub const UDP_RX: usize = 42;
+    pub const UDP_TX: usize = 43;
+    pub const TCP_LISTEN: usize = 44;
+    pub const TCP_ACCEPT: usize = 45;
+    /// BlockingScalar (how: 1 read, 2 write, 3 both).
+    pub const TCP_SHUTDOWN: usize = 46;
+    /// Ours, internal: the Scalars the service sends itself (its device's
+    /// interrupt, its timer). From anyone else they only make it look
+    /// at its sockets early; harmless.
+    pub const WAKE: usize = 0x7f00;
+    /// Ours, internal: the id of the kernel's exit notices.
+    pub const PROCESS_ENDED: usize = 0x7f01;
+
+    /// Error codes in the replies (std's `NetError`, and ours after it,
+    /// which the upstream client reads as a generic error).
+    pub mod error {
+        pub const UNADDRESSABLE: u8 = 1;
+        pub const SOCKET_IN_USE: u8 = 2;
+        pub const ACCESS_DENIED: u8 = 3;
+        pub const INVALID: u8 = 4;
+        pub const FINISHED: u8 = 5;
+        pub const LIBRARY_ERROR: u8 = 6;
+        pub const ALREADY_USED: u8 = 7;
+        pub const TIMED_OUT: u8 = 8;
+        pub const WOULD_BLOCK: u8 = 9;
+        /// Ours: the peer refused the connection (RST to our SYN).
+        pub const CONNECTION_REFUSED: u8 = 10;
+        /// Ours: the connection was reset.
+        pub const CONNECTION_RESET: u8 = 11;
+        /// Ours: no such socket, or not the caller's, or not of that kind.
+        pub const BAD_SOCKET: u8 = 12;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

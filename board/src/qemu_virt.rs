@@ -47,6 +47,8 @@ pub mod rtc {
 /// virtio-mmio slot 0 (interrupt 1); slot n at + n * 0x1000 (interrupt 1 + n).
 pub const VIRTIO_FIRST: usize = 0x1000_1000;
 pub const VIRTIO_SLOTS: usize = 8;
+/// Slot 0's interrupt; slot n raises VIRTIO_FIRST_IRQ + n.
+pub const VIRTIO_FIRST_IRQ: usize = 1;
 
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;

@@ -1,6 +1,8 @@
 //! The virtio-mmio driver core (virtio 1.x, "modern" registers) that the
 //! device services share: find a device of a given kind among the board's
-//! virtio-mmio slots, bring it up, and run requests through one virtqueue.
+//! virtio-mmio slots, bring it up with the features and queues its driver
+//! asks for (`Transport`, `Queue`), and for the simplest devices (entropy)
+//! run requests through one queue and wait for each (`Device`).
 //!
 //! The device reads and writes our memory by physical address (DMA), so
 //! the queue and the buffers live in pages of this process whose physical
@@ -9,16 +11,21 @@
 
 #![no_std]
 
-use core::sync::atomic::{fence, Ordering};
+mod queue;
+pub use queue::Queue;
+
 use xous_abi::memory::flags;
 use xous_rt::{syscall, Syscall, SyscallResult};
 
 /// Device kinds (virtio's device IDs).
+pub const NETWORK: u32 = 1;
 pub const ENTROPY: u32 = 4;
 
 const MAGIC: usize = 0x000;
 const VERSION: usize = 0x004;
 const DEVICE_ID: usize = 0x008;
+const DEVICE_FEATURES: usize = 0x010;
+const DEVICE_FEATURES_SEL: usize = 0x014;
 const DRIVER_FEATURES: usize = 0x020;
 const DRIVER_FEATURES_SEL: usize = 0x024;
 const QUEUE_SEL: usize = 0x030;
@@ -32,19 +39,16 @@ const STATUS: usize = 0x070;
 const QUEUE_DESC: usize = 0x080;
 const QUEUE_DRIVER: usize = 0x090;
 const QUEUE_DEVICE: usize = 0x0a0;
+/// The device-specific configuration space.
+const CONFIG: usize = 0x100;
 
 const ACKNOWLEDGE: u32 = 1;
 const DRIVER: u32 = 2;
 const DRIVER_OK: u32 = 4;
 const FEATURES_OK: u32 = 8;
 
-/// Entries in our one queue.
-const QUEUE_SIZE: usize = 8;
-/// Where the three parts of the queue sit in its page.
-const AVAIL_AT: usize = 256;
-const USED_AT: usize = 512;
-/// A descriptor the device writes into.
-const DESC_WRITE: u16 = 2;
+/// VIRTIO_F_VERSION_1: the modern interface, which is all we speak.
+pub const FEATURE_VERSION_1: u64 = 1 << 32;
 
 #[derive(Debug)]
 pub enum VirtioError {
@@ -53,13 +57,6 @@ pub enum VirtioError {
     Syscall(usize),
     /// The device did not answer a request.
     Timeout,
-}
-
-pub struct Device {
-    regs: usize,
-    queue: usize,
-    queue_phys: usize,
-    last_used: u16,
 }
 
 fn map(phys: usize) -> Result<usize, VirtioError> {
@@ -80,7 +77,13 @@ pub fn dma_page() -> Result<(usize, usize), VirtioError> {
     Ok((r[1], p[1]))
 }
 
-impl Device {
+/// A device's registers, mapped, and which slot (so which interrupt) it is.
+pub struct Transport {
+    regs: usize,
+    slot: usize,
+}
+
+impl Transport {
     fn read(&self, reg: usize) -> u32 {
         // SAFETY: `regs` is the device's register page, mapped by `find`.
         unsafe { core::ptr::read_volatile((self.regs + reg) as *const u32) }
@@ -91,83 +94,125 @@ impl Device {
         unsafe { core::ptr::write_volatile((self.regs + reg) as *mut u32, value) }
     }
 
-    /// The first device of `kind` in the board's slots, brought up with one queue.
-    pub fn find(kind: u32) -> Result<Device, VirtioError> {
+    /// The first device of `kind` in the board's slots, reset, told that a
+    /// driver is here, and given the features in `wanted` that it offers
+    /// (VERSION_1 is required). Next: add the queues, then `start`.
+    pub fn find(kind: u32, wanted: u64) -> Result<(Transport, u64), VirtioError> {
         for slot in 0..board::VIRTIO_SLOTS {
-            let phys = board::VIRTIO_FIRST + slot * 0x1000;
-            let regs = map(phys)?;
-            let probe = Device { regs, queue: 0, queue_phys: 0, last_used: 0 };
+            let regs = map(board::VIRTIO_FIRST + slot * 0x1000)?;
+            let probe = Transport { regs, slot };
             if probe.read(MAGIC) == 0x7472_6976 && probe.read(VERSION) == 2 && probe.read(DEVICE_ID) == kind {
-                return probe.start();
+                let features = probe.negotiate(wanted | FEATURE_VERSION_1)?;
+                return Ok((probe, features));
             }
             syscall(Syscall::UnmapMemory, &[regs, 4096]);
         }
         Err(VirtioError::NotFound)
     }
 
-    fn start(mut self) -> Result<Device, VirtioError> {
+    fn negotiate(&self, wanted: u64) -> Result<u64, VirtioError> {
         self.write(STATUS, 0);
         self.write(STATUS, ACKNOWLEDGE);
         self.write(STATUS, ACKNOWLEDGE | DRIVER);
-        // We need no feature but VIRTIO_F_VERSION_1 (bit 32).
-        self.write(DRIVER_FEATURES_SEL, 0);
-        self.write(DRIVER_FEATURES, 0);
-        self.write(DRIVER_FEATURES_SEL, 1);
-        self.write(DRIVER_FEATURES, 1);
+        let mut offered = 0u64;
+        for half in 0..2 {
+            self.write(DEVICE_FEATURES_SEL, half);
+            offered |= (self.read(DEVICE_FEATURES) as u64) << (32 * half);
+        }
+        let chosen = offered & wanted;
+        if chosen & FEATURE_VERSION_1 == 0 {
+            return Err(VirtioError::Refused("not a virtio 1.x device"));
+        }
+        for half in 0..2 {
+            self.write(DRIVER_FEATURES_SEL, half);
+            self.write(DRIVER_FEATURES, (chosen >> (32 * half)) as u32);
+        }
         self.write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK);
         if self.read(STATUS) & FEATURES_OK == 0 {
             return Err(VirtioError::Refused("features"));
         }
-        self.write(QUEUE_SEL, 0);
-        if (self.read(QUEUE_NUM_MAX) as usize) < QUEUE_SIZE {
+        Ok(chosen)
+    }
+
+    /// Makes `queue` the device's queue number `index`.
+    pub fn add_queue(&self, index: u32, queue: &Queue) -> Result<(), VirtioError> {
+        self.write(QUEUE_SEL, index);
+        if self.read(QUEUE_NUM_MAX) < queue.size() as u32 {
             return Err(VirtioError::Refused("queue size"));
         }
-        let (queue, queue_phys) = dma_page()?;
-        self.queue = queue;
-        self.queue_phys = queue_phys;
-        self.write(QUEUE_NUM, QUEUE_SIZE as u32);
-        for (reg, at) in [(QUEUE_DESC, 0), (QUEUE_DRIVER, AVAIL_AT), (QUEUE_DEVICE, USED_AT)] {
-            self.write(reg, (queue_phys + at) as u32);
+        self.write(QUEUE_NUM, queue.size() as u32);
+        for (reg, phys) in [QUEUE_DESC, QUEUE_DRIVER, QUEUE_DEVICE].into_iter().zip(queue.rings()) {
+            self.write(reg, phys as u32);
             self.write(reg + 4, 0);
         }
         self.write(QUEUE_READY, 1);
-        self.write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
-        Ok(self)
+        Ok(())
     }
 
-    fn queue_u16(&self, at: usize) -> *mut u16 {
-        (self.queue + at) as *mut u16
+    /// The driver is ready: the device may start using the queues.
+    pub fn start(&self) {
+        self.write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
+    }
+
+    /// Tells the device that queue `index` has new available buffers.
+    pub fn notify(&self, index: u32) {
+        self.write(QUEUE_NOTIFY, index);
+    }
+
+    /// A byte of the device-specific configuration.
+    pub fn config_byte(&self, offset: usize) -> u8 {
+        // SAFETY: the configuration space is in the mapped register page
+        // (offsets past it are the caller's mistake, still inside the page
+        // for any device configuration we read).
+        unsafe { core::ptr::read_volatile((self.regs + CONFIG + offset.min(0xeff)) as *const u8) }
+    }
+
+    /// The interrupt this device raises (the board's numbering).
+    pub fn irq(&self) -> usize {
+        board::VIRTIO_FIRST_IRQ + self.slot
+    }
+
+    /// Where the registers are mapped: an interrupt handler's argument for
+    /// `acknowledge_interrupt`.
+    pub fn registers(&self) -> usize {
+        self.regs
+    }
+}
+
+/// Lowers a device's interrupt; `regs` is `Transport::registers`. For an
+/// interrupt handler, which has no `Transport`. Returns the status bits
+/// (1: a queue was used, 2: the configuration changed).
+pub fn acknowledge_interrupt(regs: usize) -> u32 {
+    let device = Transport { regs, slot: 0 };
+    let status = device.read(INTERRUPT_STATUS);
+    device.write(INTERRUPT_ACK, status);
+    status
+}
+
+/// The simplest device use: one queue of 8, one request at a time, waited for.
+pub struct Device {
+    transport: Transport,
+    queue: Queue,
+}
+
+impl Device {
+    /// The first device of `kind` in the board's slots, brought up with one queue.
+    pub fn find(kind: u32) -> Result<Device, VirtioError> {
+        let (transport, _) = Transport::find(kind, 0)?;
+        let queue = Queue::new(8)?;
+        transport.add_queue(0, &queue)?;
+        transport.start();
+        Ok(Device { transport, queue })
     }
 
     /// Hands the device one buffer to write (`phys`, `len`); waits for it,
     /// yielding the processor meanwhile; returns how many bytes it wrote.
     pub fn fill(&mut self, phys: usize, len: u32) -> Result<u32, VirtioError> {
-        // SAFETY: the queue page is ours and mapped; the device reads the
-        // descriptor and the available ring only after the notify below,
-        // and the fences order our writes before it.
-        unsafe {
-            let desc = self.queue as *mut u8;
-            core::ptr::write_volatile(desc as *mut u64, phys as u64);
-            core::ptr::write_volatile(desc.add(8) as *mut u32, len);
-            core::ptr::write_volatile(desc.add(12) as *mut u16, DESC_WRITE);
-            core::ptr::write_volatile(desc.add(14) as *mut u16, 0);
-            let idx = core::ptr::read_volatile(self.queue_u16(AVAIL_AT + 2));
-            core::ptr::write_volatile(self.queue_u16(AVAIL_AT + 4 + 2 * (idx as usize % QUEUE_SIZE)), 0);
-            fence(Ordering::SeqCst);
-            core::ptr::write_volatile(self.queue_u16(AVAIL_AT + 2), idx.wrapping_add(1));
-            fence(Ordering::SeqCst);
-        }
-        self.write(QUEUE_NOTIFY, 0);
+        self.queue.give(0, phys, len, true);
+        self.transport.notify(0);
         for _ in 0..1_000_000 {
-            // SAFETY: the used ring's index, which the device writes.
-            let used = unsafe { core::ptr::read_volatile(self.queue_u16(USED_AT + 2)) };
-            if used != self.last_used {
-                fence(Ordering::SeqCst);
-                let slot = self.last_used as usize % QUEUE_SIZE;
-                self.last_used = used;
-                self.write(INTERRUPT_ACK, self.read(INTERRUPT_STATUS));
-                // SAFETY: the used element the device just completed.
-                let written = unsafe { core::ptr::read_volatile((self.queue + USED_AT + 4 + 8 * slot + 4) as *const u32) };
+            if let Some((_, written)) = self.queue.take_used() {
+                acknowledge_interrupt(self.transport.regs);
                 return Ok(written);
             }
             syscall(Syscall::Yield, &[]);

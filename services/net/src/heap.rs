@@ -1,0 +1,61 @@
+//! The service's heap, for smoltcp's socket buffers: a first-fit allocator
+//! over the process heap, which grows with IncreaseHeap whenever an
+//! allocation does not fit (the pages come right after the last ones, so
+//! the allocator's one region is extended). Running out of heap is a null
+//! allocation, which ends the service: every buffer size is bounded
+//! (see `stack.rs`), so that means the kernel's heap limit is too low.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::NonNull;
+use linked_list_allocator::LockedHeap;
+use xous_abi::memory::flags;
+use xous_rt::{syscall, Syscall, SyscallResult};
+
+/// Heap grows by at least this much at a time.
+const GROWTH: usize = 256 * 1024;
+
+pub struct Heap(LockedHeap);
+
+impl Heap {
+    pub const fn new() -> Heap {
+        Heap(LockedHeap::empty())
+    }
+}
+
+/// More heap from the kernel: (start, bytes), or `None` when refused.
+fn increase_heap(bytes: usize) -> Option<(usize, usize)> {
+    let r = syscall(Syscall::IncreaseHeap, &[bytes, flags::R | flags::W]);
+    (r[0] == SyscallResult::MemoryRange as usize).then_some((r[1], r[2]))
+}
+
+// SAFETY: allocation and deallocation go through the locked allocator,
+// which hands out disjoint blocks of the region it was given; the region
+// is heap memory the kernel mapped for this process and nothing else uses.
+unsafe impl GlobalAlloc for Heap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let mut heap = self.0.lock();
+        loop {
+            if let Ok(block) = heap.allocate_first_fit(layout) {
+                return block.as_ptr();
+            }
+            let wanted = (layout.size() + layout.align() + 64).max(GROWTH).next_multiple_of(4096);
+            let Some((start, bytes)) = increase_heap(wanted) else {
+                return core::ptr::null_mut();
+            };
+            if heap.size() == 0 {
+                // SAFETY: fresh heap pages, mapped read-write, used by no one.
+                unsafe { heap.init(start as *mut u8, bytes) };
+            } else {
+                // SAFETY: the new pages follow the region's end directly.
+                unsafe { heap.extend(bytes) };
+            }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(block) = NonNull::new(ptr) {
+            // SAFETY: `ptr` came from `alloc` with this layout (GlobalAlloc's contract).
+            unsafe { self.0.lock().deallocate(block, layout) };
+        }
+    }
+}

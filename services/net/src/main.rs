@@ -1,0 +1,192 @@
+//! The network service: std's `TcpStream`, `TcpListener`, `UdpSocket` and
+//! name lookups, served on smoltcp (IPv4, TCP, UDP, DNS) over QEMU's
+//! virtio-net device. One server, registered with the name server under
+//! both names std connects to, `_Middleware Network Server_` and
+//! `_DNS Resolver Middleware_`: the DNS opcode (6) and the network ones
+//! (30..=46) do not overlap, and the resolver must share the stack's
+//! interface anyway.
+//!
+//! Configuration: QEMU's user network has a fixed plan, so the address is
+//! static: 10.0.2.15/24, gateway 10.0.2.2 (the host's loopback), DNS
+//! server 10.0.2.3 (QEMU's forwarder) unless the boot arguments say
+//! `--dns IP` (xous-run's `--dns`). No DHCP: it would only wait for the
+//! same answer.
+//!
+//! Events: the main thread waits in ReceiveMessage for requests; the
+//! device's interrupt (ClaimInterrupt) has a handler that lowers it and
+//! sends the server a WAKE; a timer thread (`timer.rs`) sends WAKE when the
+//! next deadline comes (smoltcp's timers, request timeouts). After each
+//! message the stack runs until idle and the held requests are retried
+//! (`service.rs`). If the interrupt cannot be claimed, the timer alone
+//! drives the stack, every few milliseconds. With no device at all, the
+//! service still answers every request, with errors.
+//!
+//! A process that ends has its sockets closed (the kernel's exit notices,
+//! `WATCH_EXITS`). Malformed requests, unknown opcodes and socket numbers
+//! that are not the caller's get error replies, never a crash.
+//!
+//! Where std's client cannot read what we mean, we answer what it reads
+//! best: a read timeout is WOULD_BLOCK (9; Linux's EAGAIN); a refused or
+//! reset connection and a full table use codes std reads as a generic
+//! error; a write to a closed connection is TIMED_OUT (8), which std reads
+//! as BrokenPipe. IPv6 addresses are refused as unaddressable.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod heap;
+mod nic;
+mod service;
+mod sockets;
+mod timer;
+mod wire;
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use smoltcp::iface::{Config, Interface};
+use smoltcp::time::Instant;
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
+use xous_abi::console::Channel;
+use xous_abi::message::InvokeType;
+use xous_abi::platform::ExitNotice;
+use xous_abi::services::{names, net, ticktimer};
+use xous_abi::memory::flags;
+use xous_rt::{connect, error_of, kind, reply, syscall, write, Server, Syscall, SyscallResult};
+
+#[global_allocator]
+static HEAP: heap::Heap = heap::Heap::new();
+
+const ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 2, 15);
+const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);
+const DNS_SERVER: Ipv4Address = Ipv4Address::new(10, 0, 2, 3);
+
+/// Our connection to our own server, for the interrupt handler.
+static SELF_CONNECTION: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn on_interrupt(_irq: usize, registers: usize) {
+    virtio::acknowledge_interrupt(registers);
+    let connection = SELF_CONNECTION.load(Ordering::Relaxed);
+    // A full queue loses nothing: the main loop is awake then anyway.
+    syscall(Syscall::TrySendMessage, &[connection, InvokeType::Scalar as usize, net::WAKE, 0, 0, 0, 0]);
+}
+
+fn say(text: &str) {
+    write(Channel::Stderr, text.as_bytes());
+}
+
+/// `--dns IP` from our boot arguments.
+fn dns_server(params: usize) -> Option<Ipv4Address> {
+    if params == 0 {
+        return None;
+    }
+    // SAFETY: the kernel maps the parameter block at `params`, readable;
+    // its header (12 bytes) says how long it is.
+    let header = unsafe { core::slice::from_raw_parts(params as *const u8, 12) };
+    let total = u32::from_le_bytes(header[8..12].try_into().ok()?) as usize;
+    // SAFETY: as above, `total` bytes as the header says.
+    let block = unsafe { core::slice::from_raw_parts(params as *const u8, total.max(12)) };
+    let args = xous_abi::params::blocks(block)?.find(|b| &b.magic == b"ArgL")?;
+    let mut strings = xous_abi::params::strings(args.data);
+    strings.find(|&s| s == "--dns")?;
+    strings.next()?.parse().ok()
+}
+
+/// Registers `name` for our server with the name server.
+fn register(name: &str) -> bool {
+    let r = syscall(Syscall::MapMemory, &[0, 0, 4096, flags::R | flags::W]);
+    if r[0] != SyscallResult::MemoryRange as usize {
+        return false;
+    }
+    let page = r[1];
+    // SAFETY: a fresh page of ours, mapped read-write.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(page as *mut u8, 4096) };
+    bytes[..name.len()].copy_from_slice(name.as_bytes());
+    bytes[names::LENGTH_AT..names::LENGTH_AT + 4].copy_from_slice(&(name.len() as u32).to_le_bytes());
+    for (i, word) in net::SID.iter().enumerate() {
+        bytes[names::SID_AT + 4 * i..names::SID_AT + 4 * i + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    let ok = connect(names::SID).is_ok_and(|names| {
+        let r = syscall(Syscall::SendMessage, &[names, InvokeType::LendMut as usize, names::REGISTER, page, 4096, 0, name.len()]);
+        r[0] == SyscallResult::MemoryReturned as usize && bytes[..4] == names::OK.to_le_bytes()
+    });
+    syscall(Syscall::UnmapMemory, &[page, 4096]);
+    ok
+}
+
+fn main(params: usize) -> usize {
+    let server = Server::create(net::SID);
+    for name in [net::NAME, net::DNS_NAME] {
+        if !register(name) {
+            say("net: cannot register with the name server\n");
+        }
+    }
+    let myself = connect(net::SID).unwrap_or(0);
+    SELF_CONNECTION.store(myself, Ordering::Relaxed);
+    let ticktimer = connect(ticktimer::SID).unwrap_or(0);
+    if let Err(e) = xous_rt::watch_exits(net::SID, net::PROCESS_ENDED) {
+        let _ = e;
+        say("net: cannot watch for process exits; dead clients' sockets stay open\n");
+    }
+    let Ok(mut nic) = nic::Nic::find() else {
+        say("net: no virtio-net device; every request will fail\n");
+        return serve_without_network(server);
+    };
+    if timer::start(myself, ticktimer).is_err() {
+        say("net: cannot start the timer thread\n");
+    }
+    let claim = syscall(Syscall::ClaimInterrupt, &[nic.irq(), on_interrupt as *const () as usize, nic.registers()]);
+    let polling = error_of(claim).is_some();
+    if polling {
+        say("net: cannot claim the device's interrupt; polling\n");
+    }
+
+    let mut config = Config::new(HardwareAddress::Ethernet(EthernetAddress(nic.mac)));
+    config.random_seed = xous_rt::counters::time();
+    let now = timer::now_ms();
+    let mut iface = Interface::new(config, &mut nic, Instant::from_millis(now as i64));
+    iface.update_ip_addrs(|addrs| {
+        let _ = addrs.push(IpCidr::new(ADDRESS.into(), 24));
+    });
+    let _ = iface.routes_mut().add_default_ipv4_route(GATEWAY);
+    let mut net = service::Net::new(iface, nic, dns_server(params).unwrap_or(DNS_SERVER));
+
+    loop {
+        let message = server.receive();
+        let now = timer::now_ms();
+        dispatch(&mut net, message, now);
+        while let Some(message) = server.try_receive() {
+            dispatch(&mut net, message, timer::now_ms());
+        }
+        let next = net.run(timer::now_ms());
+        let next = if polling { Some(next.unwrap_or(u64::MAX).min(timer::now_ms() + 5)) } else { next };
+        timer::wake_at(next, ticktimer);
+    }
+}
+
+fn dispatch(net: &mut service::Net, message: xous_rt::Envelope, now: u64) {
+    if let Some(notice) = ExitNotice::from_envelope(message.sender, message.kind, message.id, message.args, net::PROCESS_ENDED) {
+        net.process_ended(notice.pid);
+        return;
+    }
+    net.handle(message, now);
+}
+
+/// No device: every request gets an error reply.
+fn serve_without_network(server: Server) -> usize {
+    loop {
+        let mut message = server.receive();
+        match message.kind {
+            kind::MUTABLE_BORROW if message.args[1] >= 4096 => {
+                let page = message.bytes_mut();
+                page[..8].fill(0);
+                page[0] = 1;
+                page[1] = net::error::UNADDRESSABLE;
+                page[4] = net::error::UNADDRESSABLE;
+                reply(&message, 0, 0, 0);
+            }
+            _ => reply(&message, 0, 0, net::error::UNADDRESSABLE as usize),
+        }
+    }
+}
+
+xous_rt::entry!(main);

@@ -1,0 +1,652 @@
+//! The requests of std's net and DNS clients, served on smoltcp's sockets.
+//!
+//! A request that can be answered now is answered now; one that must wait
+//! (a blocking receive, accept or connect, a send into a full buffer, a DNS
+//! query) is held, its page still lent to us, and tried again after every
+//! event until it completes, fails, or reaches its deadline. Replies keep
+//! std's layouts (`wire.rs`); where std cannot read an error we answer the
+//! nearest one it can (see the header of main.rs for the list).
+
+use crate::nic::Nic;
+use crate::sockets::{Entry, Kind, Table};
+use crate::wire;
+use alloc::vec;
+use alloc::vec::Vec;
+use smoltcp::iface::{Interface, SocketHandle, SocketSet};
+use smoltcp::socket::dns::{self, GetQueryResultError};
+use smoltcp::socket::{tcp, udp};
+use smoltcp::time::Instant;
+use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
+use xous_abi::message::MessageSender;
+use xous_abi::services::net::{self, error};
+use xous_rt::{kind, reply, return_scalar, Envelope};
+
+const TCP_RX_BUFFER: usize = 32 * 1024;
+const TCP_TX_BUFFER: usize = 32 * 1024;
+const UDP_BUFFER: usize = 16 * 1024;
+const UDP_PACKETS: usize = 16;
+/// Connections a listener holds before they are accepted.
+const BACKLOG: usize = 8;
+/// A connect with no timeout gives up after this long (as BSD does).
+const CONNECT_TIMEOUT_MS: u64 = 75_000;
+const DNS_TIMEOUT_MS: u64 = 10_000;
+const FIRST_EPHEMERAL_PORT: u16 = 49152;
+
+#[derive(Clone, Copy)]
+enum Wait {
+    Connect(u16),
+    Read { socket: u16, peek: bool, nonblocking: bool },
+    Write(u16),
+    Accept { socket: u16, nonblocking: bool },
+    UdpReceive { socket: u16, peek: bool, nonblocking: bool },
+    UdpSend(u16),
+    Dns(dns::QueryHandle),
+}
+
+#[derive(Clone, Copy)]
+struct Held {
+    message: Envelope,
+    wait: Wait,
+    /// ms since boot.
+    deadline: Option<u64>,
+}
+
+pub struct Net {
+    pub iface: Interface,
+    pub nic: Nic,
+    pub sockets: SocketSet<'static>,
+    table: Table,
+    held: Vec<Held>,
+    dns: SocketHandle,
+    /// Streams the client closed, kept until their FIN is through.
+    closing: Vec<SocketHandle>,
+    next_port: u16,
+}
+
+/// Writes an error reply in the place std reads it for `opcode`, and answers.
+fn fail(message: &mut Envelope, opcode: usize, code: u8) {
+    let page = message.bytes_mut();
+    page[..8].fill(0);
+    match opcode {
+        net::TCP_CONNECT => page[0] = code,
+        net::TCP_TX => (page[0], page[4]) = (1, code),
+        net::GET_ADDRESS => {}
+        _ => (page[0], page[1]) = (1, code),
+    }
+    reply(message, 0, 0, 0);
+}
+
+fn tcp_socket() -> tcp::Socket<'static> {
+    tcp::Socket::new(tcp::SocketBuffer::new(vec![0; TCP_RX_BUFFER]), tcp::SocketBuffer::new(vec![0; TCP_TX_BUFFER]))
+}
+
+fn udp_socket() -> udp::Socket<'static> {
+    let buffer = || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; UDP_PACKETS], vec![0; UDP_BUFFER]);
+    udp::Socket::new(buffer(), buffer())
+}
+
+impl Net {
+    pub fn new(iface: Interface, nic: Nic, dns_server: Ipv4Address) -> Net {
+        let mut sockets = SocketSet::new(vec![]);
+        let dns = sockets.add(dns::Socket::new(&[IpAddress::Ipv4(dns_server)], vec![]));
+        Net { iface, nic, sockets, table: Table::new(), held: Vec::new(), dns, closing: Vec::new(), next_port: FIRST_EPHEMERAL_PORT }
+    }
+
+    /// Runs the stack until it has nothing more to do now, and the held
+    /// requests with it; returns when to run it again (ms since boot).
+    pub fn run(&mut self, now: u64) -> Option<u64> {
+        for _ in 0..64 {
+            let changed = self.iface.poll(Instant::from_millis(now as i64), &mut self.nic, &mut self.sockets);
+            let answered = self.serve_held(now);
+            if changed == smoltcp::iface::PollResult::None && !answered {
+                break;
+            }
+        }
+        self.closing.retain(|&handle| {
+            let state = self.sockets.get::<tcp::Socket>(handle).state();
+            let done = matches!(state, tcp::State::Closed | tcp::State::TimeWait);
+            if done {
+                self.sockets.remove(handle);
+            }
+            !done
+        });
+        let stack = self.iface.poll_at(Instant::from_millis(now as i64), &self.sockets).map(|at| at.total_millis().max(0) as u64);
+        self.held.iter().filter_map(|h| h.deadline).chain(stack).min()
+    }
+
+    fn ephemeral_port(&mut self) -> u16 {
+        for _ in 0..(u16::MAX - FIRST_EPHEMERAL_PORT) {
+            let port = self.next_port;
+            self.next_port = if port == u16::MAX { FIRST_EPHEMERAL_PORT } else { port + 1 };
+            if !self.table.port_taken(port, false) && !self.table.port_taken(port, true) {
+                return port;
+            }
+        }
+        self.next_port
+    }
+
+    /// A client process ended: its sockets go, its held requests are let go.
+    pub fn process_ended(&mut self, pid: u8) {
+        for entry in self.table.remove_all_of(pid) {
+            self.drop_entry(entry, false);
+        }
+        self.held.retain(|h| {
+            let theirs = MessageSender(h.message.sender).pid() == pid;
+            if theirs {
+                reply(&h.message, 0, 0, 0);
+            }
+            !theirs
+        });
+    }
+
+    fn drop_entry(&mut self, entry: Entry, graceful: bool) {
+        match entry.kind {
+            Kind::Stream { handle, .. } if graceful => {
+                self.sockets.get_mut::<tcp::Socket>(handle).close();
+                self.closing.push(handle);
+            }
+            Kind::Stream { handle, .. } => {
+                self.sockets.get_mut::<tcp::Socket>(handle).abort();
+                self.closing.push(handle);
+            }
+            Kind::Listener { backlog, .. } => {
+                for handle in backlog {
+                    self.sockets.get_mut::<tcp::Socket>(handle).abort();
+                    self.closing.push(handle);
+                }
+            }
+            Kind::Udp { handle, .. } => {
+                self.sockets.remove(handle);
+            }
+        }
+    }
+
+    /// One message from a client.
+    pub fn handle(&mut self, mut message: Envelope, now: u64) {
+        let pid = MessageSender(message.sender).pid();
+        let opcode = message.id & net::OPCODE_MASK;
+        let socket = message.id >> net::SOCKET_SHIFT;
+        let nonblocking = message.id & net::NONBLOCKING != 0;
+        match message.kind {
+            kind::SCALAR => {}
+            kind::BLOCKING_SCALAR => {
+                let value = self.scalar(opcode, socket, pid, message.args);
+                let _ = return_scalar(message.sender, &[value]);
+            }
+            kind::MUTABLE_BORROW if message.args[1] >= 4096 => {
+                if let Some((wait, deadline)) = self.start(&mut message, opcode, socket, nonblocking, pid, now) {
+                    let mut held = Held { message, wait, deadline };
+                    if !self.attempt(&mut held, now) {
+                        self.held.push(held);
+                    }
+                }
+            }
+            _ => reply(&message, 0, 0, 0),
+        }
+    }
+
+    /// BlockingScalars: answers Scalar1(value); 0 is success for those
+    /// whose answer std ignores, anything else an error.
+    fn scalar(&mut self, opcode: usize, socket: usize, pid: u8, args: [usize; 4]) -> usize {
+        let Some(entry) = self.table.get(socket, pid) else { return error::BAD_SOCKET as usize };
+        let udp = args[3] == 1;
+        match (opcode, &mut entry.kind) {
+            (net::TCP_CLOSE, Kind::Stream { .. } | Kind::Listener { .. }) | (net::UDP_CLOSE, Kind::Udp { .. }) => {
+                let entry = self.table.remove(socket, pid).expect("just found");
+                self.drop_entry(entry, true);
+                0
+            }
+            (net::TCP_SHUTDOWN, Kind::Stream { handle, read_closed }) => {
+                let how = args[0];
+                if !(1..=3).contains(&how) {
+                    return error::INVALID as usize;
+                }
+                if how & 1 != 0 {
+                    *read_closed = true;
+                }
+                if how & 2 != 0 {
+                    self.sockets.get_mut::<tcp::Socket>(*handle).close();
+                }
+                0
+            }
+            (net::GET_TTL, Kind::Stream { handle, .. }) if !udp => {
+                self.sockets.get::<tcp::Socket>(*handle).hop_limit().unwrap_or(64) as usize
+            }
+            (net::GET_TTL, Kind::Listener { ttl, .. }) if !udp => ttl.unwrap_or(64) as usize,
+            (net::GET_TTL, Kind::Udp { handle, .. }) if udp => {
+                self.sockets.get::<udp::Socket>(*handle).hop_limit().unwrap_or(64) as usize
+            }
+            (net::SET_TTL, kind) => {
+                let Some(ttl) = u8::try_from(args[0]).ok().filter(|&t| t > 0) else { return error::INVALID as usize };
+                match kind {
+                    Kind::Stream { handle, .. } if !udp => self.sockets.get_mut::<tcp::Socket>(*handle).set_hop_limit(Some(ttl)),
+                    Kind::Listener { ttl: t, backlog, .. } if !udp => {
+                        *t = Some(ttl);
+                        for &handle in backlog.iter() {
+                            self.sockets.get_mut::<tcp::Socket>(handle).set_hop_limit(Some(ttl));
+                        }
+                    }
+                    Kind::Udp { handle, .. } if udp => self.sockets.get_mut::<udp::Socket>(*handle).set_hop_limit(Some(ttl)),
+                    _ => return error::BAD_SOCKET as usize,
+                }
+                0
+            }
+            (net::GET_NODELAY, Kind::Stream { handle, .. }) => !self.sockets.get::<tcp::Socket>(*handle).nagle_enabled() as usize,
+            (net::SET_NODELAY, Kind::Stream { handle, .. }) => {
+                self.sockets.get_mut::<tcp::Socket>(*handle).set_nagle_enabled(args[0] == 0);
+                0
+            }
+            _ => error::BAD_SOCKET as usize,
+        }
+    }
+
+    /// Takes a memory request in: answers it, or says what it waits for.
+    fn start(&mut self, m: &mut Envelope, opcode: usize, socket: usize, nonblocking: bool, pid: u8, now: u64) -> Option<(Wait, Option<u64>)> {
+        let page = m.bytes_mut();
+        let socket16 = socket as u16;
+        let stream_ok = |t: &mut Table| matches!(t.get(socket, pid), Some(Entry { kind: Kind::Stream { .. }, .. }));
+        let wait = match opcode {
+            net::TCP_CONNECT => {
+                let Some((remote, timeout)) = wire::connect(page) else { return bad(m, opcode, error::UNADDRESSABLE) };
+                let timeout = if timeout == 0 { CONNECT_TIMEOUT_MS } else { timeout };
+                let local = self.ephemeral_port();
+                let mut tcp = tcp_socket();
+                if tcp.connect(self.iface.context(), remote, local).is_err() {
+                    return bad(m, opcode, error::UNADDRESSABLE);
+                }
+                let handle = self.sockets.add(tcp);
+                let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false } }) else {
+                    self.sockets.remove(handle);
+                    return bad(m, opcode, error::LIBRARY_ERROR);
+                };
+                return Some((Wait::Connect(number), Some(now.saturating_add(timeout))));
+            }
+            net::TCP_TX | net::TCP_RX | net::TCP_PEEK if !stream_ok(&mut self.table) => return bad(m, opcode, error::BAD_SOCKET),
+            net::TCP_TX => Wait::Write(socket16),
+            net::TCP_RX | net::TCP_PEEK => Wait::Read { socket: socket16, peek: opcode == net::TCP_PEEK, nonblocking },
+            net::GET_ADDRESS => {
+                let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket, pid) else {
+                    return bad(m, opcode, error::BAD_SOCKET);
+                };
+                let local = self.sockets.get::<tcp::Socket>(*handle).local_endpoint();
+                let page = m.bytes_mut();
+                match local {
+                    Some(IpEndpoint { addr: IpAddress::Ipv4(v4), .. }) => {
+                        page[0] = 4;
+                        page[1..5].copy_from_slice(&v4.octets());
+                        reply(m, 0, 5, 0);
+                    }
+                    None => fail(m, opcode, error::INVALID),
+                }
+                return None;
+            }
+            net::TCP_LISTEN => return self.listen(m, pid),
+            net::TCP_ACCEPT => match self.table.get(socket, pid) {
+                Some(Entry { kind: Kind::Listener { .. }, .. }) => Wait::Accept { socket: socket16, nonblocking: page[0] == 0 },
+                _ => return bad(m, opcode, error::BAD_SOCKET),
+            },
+            net::UDP_BIND => return self.udp_bind(m, pid),
+            net::UDP_RX | net::UDP_TX if !matches!(self.table.get(socket, pid), Some(Entry { kind: Kind::Udp { .. }, .. })) => {
+                return bad(m, opcode, error::BAD_SOCKET)
+            }
+            net::UDP_RX => {
+                let blocking = page[0] != 0;
+                let timeout = wire::u64_at(page, 1).unwrap_or(0);
+                let wait = Wait::UdpReceive { socket: socket16, peek: m.args[2] != 0, nonblocking: !blocking };
+                return Some((wait, (blocking && timeout > 0).then(|| now.saturating_add(timeout))));
+            }
+            net::UDP_TX => {
+                if wire::udp_send(page).is_none() {
+                    return bad(m, opcode, error::INVALID);
+                }
+                Wait::UdpSend(socket16)
+            }
+            net::DNS_RAW_LOOKUP => return self.lookup(m, now),
+            _ => return bad(m, opcode, error::INVALID),
+        };
+        // Timeouts of reads and writes come in `offset`, in ms (0: none).
+        let timeout = m.args[2] as u64;
+        let deadline = matches!(wait, Wait::Read { .. } | Wait::Write(_)).then_some(timeout).filter(|&t| t > 0);
+        Some((wait, deadline.map(|t| now.saturating_add(t))))
+    }
+
+    fn listen(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
+        let page = m.bytes_mut();
+        let Some((address, port)) = wire::bind(page) else { return bad(m, net::TCP_LISTEN, error::INVALID) };
+        if !self.is_local(address) {
+            return bad(m, net::TCP_LISTEN, error::INVALID);
+        }
+        let number = match self.table.relisten(port, pid) {
+            Some(number) => number,
+            None => {
+                if port != 0 && self.table.port_taken(port, false) {
+                    return bad(m, net::TCP_LISTEN, error::SOCKET_IN_USE);
+                }
+                let port = if port == 0 { self.ephemeral_port() } else { port };
+                let mut backlog = Vec::new();
+                for _ in 0..BACKLOG {
+                    backlog.push(self.listening_socket(address, port));
+                }
+                match self.table.add(Entry { owner: pid, kind: Kind::Listener { address, port, backlog: backlog.clone(), relistens: 0, ttl: None } }) {
+                    Some(number) => number,
+                    None => {
+                        for handle in backlog {
+                            self.sockets.remove(handle);
+                        }
+                        return bad(m, net::TCP_LISTEN, error::LIBRARY_ERROR);
+                    }
+                }
+            }
+        };
+        let Some(Entry { kind: Kind::Listener { port, .. }, .. }) = self.table.get(number as usize, pid) else { unreachable!() };
+        let port = *port;
+        let page = m.bytes_mut();
+        page[0] = 0;
+        page[1] = number as u8;
+        page[2..4].copy_from_slice(&port.to_le_bytes());
+        reply(m, 0, 1, 0);
+        None
+    }
+
+    fn listening_socket(&mut self, address: IpAddress, port: u16) -> SocketHandle {
+        let mut tcp = tcp_socket();
+        let addr = (!address.is_unspecified()).then_some(address);
+        // Cannot fail: the port is not 0 and the socket is new.
+        let _ = tcp.listen(IpListenEndpoint { addr, port });
+        self.sockets.add(tcp)
+    }
+
+    fn is_local(&self, address: IpAddress) -> bool {
+        address.is_unspecified() || self.iface.has_ip_addr(address)
+    }
+
+    fn udp_bind(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
+        let page = m.bytes_mut();
+        let Some((address, port)) = wire::bind(page) else { return bad(m, net::UDP_BIND, error::INVALID) };
+        if !self.is_local(address) {
+            return bad(m, net::UDP_BIND, error::INVALID);
+        }
+        if port != 0 && self.table.port_taken(port, true) {
+            return bad(m, net::UDP_BIND, error::SOCKET_IN_USE);
+        }
+        let port = if port == 0 { self.ephemeral_port() } else { port };
+        let mut udp = udp_socket();
+        let addr = (!address.is_unspecified()).then_some(address);
+        if udp.bind(IpListenEndpoint { addr, port }).is_err() {
+            return bad(m, net::UDP_BIND, error::INVALID);
+        }
+        let handle = self.sockets.add(udp);
+        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Udp { handle, port } }) else {
+            self.sockets.remove(handle);
+            return bad(m, net::UDP_BIND, error::LIBRARY_ERROR);
+        };
+        let page = m.bytes_mut();
+        page[0] = 0;
+        page[1] = number as u8;
+        page[2..4].copy_from_slice(&port.to_le_bytes());
+        reply(m, 0, 1, 0);
+        None
+    }
+
+    fn lookup(&mut self, m: &mut Envelope, now: u64) -> Option<(Wait, Option<u64>)> {
+        let length = m.args[3];
+        let page = m.bytes_mut();
+        let Some(name) = page.get(..length).filter(|n| !n.is_empty() && n.len() <= 255).and_then(|n| core::str::from_utf8(n).ok()) else {
+            return bad(m, net::DNS_RAW_LOOKUP, error::INVALID);
+        };
+        if let Ok(literal) = name.parse::<Ipv4Address>() {
+            wire::write_dns_answer(page, &[literal]);
+            reply(m, 0, 0, 0);
+            return None;
+        }
+        let mut copy = [0u8; 255];
+        copy[..name.len()].copy_from_slice(name.as_bytes());
+        let name = core::str::from_utf8(&copy[..length]).expect("checked above");
+        let query = self.sockets.get_mut::<dns::Socket>(self.dns).start_query(self.iface.context(), name, DnsQueryType::A);
+        match query {
+            Ok(query) => Some((Wait::Dns(query), Some(now.saturating_add(DNS_TIMEOUT_MS)))),
+            Err(_) => bad(m, net::DNS_RAW_LOOKUP, error::INVALID),
+        }
+    }
+
+    /// Tries every held request; whether any was answered.
+    fn serve_held(&mut self, now: u64) -> bool {
+        let mut answered = false;
+        let mut i = 0;
+        while i < self.held.len() {
+            let mut held = self.held[i];
+            if self.attempt(&mut held, now) {
+                self.held.swap_remove(i);
+                answered = true;
+            } else {
+                i += 1;
+            }
+        }
+        answered
+    }
+
+    /// Tries to complete a request; true when it has been answered.
+    fn attempt(&mut self, held: &mut Held, now: u64) -> bool {
+        let m = &mut held.message;
+        let pid = MessageSender(m.sender).pid();
+        let expired = held.deadline.is_some_and(|d| now >= d);
+        let opcode = m.id & net::OPCODE_MASK;
+        match held.wait {
+            Wait::Connect(number) => {
+                let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(number as usize, pid) else {
+                    fail(m, opcode, error::BAD_SOCKET);
+                    return true;
+                };
+                let tcp = self.sockets.get::<tcp::Socket>(*handle);
+                let code = match tcp.state() {
+                    tcp::State::SynSent | tcp::State::SynReceived if !expired => return false,
+                    tcp::State::SynSent | tcp::State::SynReceived => error::TIMED_OUT,
+                    tcp::State::Closed => error::CONNECTION_REFUSED,
+                    _ => {
+                        let local = tcp.local_endpoint().map_or(0, |e| e.port);
+                        let remote = tcp.remote_endpoint().map_or(0, |e| e.port);
+                        let page = m.bytes_mut();
+                        page[..8].fill(0);
+                        page[2..4].copy_from_slice(&number.to_le_bytes());
+                        page[4..6].copy_from_slice(&local.to_le_bytes());
+                        page[6..8].copy_from_slice(&remote.to_le_bytes());
+                        reply(m, 0, 1, 0);
+                        return true;
+                    }
+                };
+                let entry = self.table.remove(number as usize, pid).expect("just found");
+                self.drop_entry(entry, false);
+                fail(m, opcode, code);
+                true
+            }
+            Wait::Read { socket, peek, nonblocking } => {
+                let Some(Entry { kind: Kind::Stream { handle, read_closed }, .. }) = self.table.get(socket as usize, pid) else {
+                    fail(m, opcode, error::BAD_SOCKET);
+                    return true;
+                };
+                let (handle, read_closed) = (*handle, *read_closed);
+                let wanted = m.args[3].min(4096);
+                let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+                if wanted == 0 || read_closed || (!tcp.can_recv() && !tcp.may_recv()) {
+                    reply(m, 1, 0, 0);
+                    return true;
+                }
+                if tcp.can_recv() {
+                    let page = m.bytes_mut();
+                    let got = if peek { tcp.peek_slice(&mut page[..wanted]) } else { tcp.recv_slice(&mut page[..wanted]) };
+                    reply(m, 1, got.unwrap_or(0), 0);
+                    return true;
+                }
+                if nonblocking || expired {
+                    fail(m, opcode, error::WOULD_BLOCK);
+                    return true;
+                }
+                false
+            }
+            Wait::Write(socket) => {
+                let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
+                    fail(m, opcode, error::BAD_SOCKET);
+                    return true;
+                };
+                let handle = *handle;
+                let length = m.args[3].min(4096);
+                let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+                if !tcp.may_send() {
+                    // std reads TIMED_OUT here as BrokenPipe.
+                    fail(m, opcode, error::TIMED_OUT);
+                    return true;
+                }
+                if length == 0 || tcp.can_send() {
+                    let page = m.bytes_mut();
+                    let sent = tcp.send_slice(&page[..length]).unwrap_or(0);
+                    page[..4].fill(0);
+                    page[4..8].copy_from_slice(&(sent as u32).to_le_bytes());
+                    reply(m, 0, 0, 0);
+                    return true;
+                }
+                if expired {
+                    fail(m, opcode, error::WOULD_BLOCK);
+                    return true;
+                }
+                false
+            }
+            Wait::Accept { socket, nonblocking } => self.accept(m, socket, nonblocking, pid),
+            Wait::UdpReceive { socket, peek, nonblocking } => {
+                let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
+                    fail(m, opcode, error::BAD_SOCKET);
+                    return true;
+                };
+                let udp = self.sockets.get_mut::<udp::Socket>(*handle);
+                if udp.can_recv() {
+                    let page = m.bytes_mut();
+                    let mut data = [0u8; 4096 - wire::UDP_DATA_AT];
+                    let (length, peer) = match if peek { udp.peek().map(|(d, meta)| (d, meta.endpoint)) } else { udp.recv().map(|(d, meta)| (d, meta.endpoint)) } {
+                        Ok((bytes, peer)) => {
+                            let n = bytes.len().min(data.len());
+                            data[..n].copy_from_slice(&bytes[..n]);
+                            (n, peer)
+                        }
+                        Err(_) => {
+                            fail(m, opcode, error::LIBRARY_ERROR);
+                            return true;
+                        }
+                    };
+                    page[..wire::UDP_DATA_AT].fill(0);
+                    page[1..3].copy_from_slice(&(length as u16).to_le_bytes());
+                    wire::write_peer(page, peer);
+                    page[wire::UDP_DATA_AT..wire::UDP_DATA_AT + length].copy_from_slice(&data[..length]);
+                    reply(m, 0, 1, 0);
+                    return true;
+                }
+                if nonblocking || expired {
+                    fail(m, opcode, error::WOULD_BLOCK);
+                    return true;
+                }
+                false
+            }
+            Wait::UdpSend(socket) => {
+                let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
+                    fail(m, opcode, error::BAD_SOCKET);
+                    return true;
+                };
+                let handle = *handle;
+                let page = m.bytes_mut();
+                let Some((to, range)) = wire::udp_send(page) else {
+                    fail(m, opcode, error::INVALID);
+                    return true;
+                };
+                if to.port == 0 || to.addr.is_unspecified() {
+                    fail(m, opcode, error::INVALID);
+                    return true;
+                }
+                match self.sockets.get_mut::<udp::Socket>(handle).send_slice(&page[range], to) {
+                    Ok(()) => {
+                        page[0] = 0;
+                        reply(m, 0, 1, 0);
+                        true
+                    }
+                    Err(udp::SendError::BufferFull) => false,
+                    Err(_) => {
+                        fail(m, opcode, error::INVALID);
+                        true
+                    }
+                }
+            }
+            Wait::Dns(query) => {
+                let dns = self.sockets.get_mut::<dns::Socket>(self.dns);
+                match dns.get_query_result(query) {
+                    Ok(addresses) => {
+                        let mut v4 = [Ipv4Address::UNSPECIFIED; 4];
+                        let mut count = 0;
+                        for IpAddress::Ipv4(address) in addresses.iter().copied() {
+                            if count < v4.len() {
+                                v4[count] = address;
+                                count += 1;
+                            }
+                        }
+                        wire::write_dns_answer(m.bytes_mut(), &v4[..count]);
+                        reply(m, 0, 0, 0);
+                        true
+                    }
+                    Err(GetQueryResultError::Pending) if !expired => false,
+                    Err(GetQueryResultError::Pending) => {
+                        dns.cancel_query(query);
+                        fail(m, opcode, error::TIMED_OUT);
+                        true
+                    }
+                    Err(GetQueryResultError::Failed) => {
+                        fail(m, opcode, error::UNADDRESSABLE);
+                        true
+                    }
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, m: &mut Envelope, socket: u16, nonblocking: bool, pid: u8) -> bool {
+        let opcode = net::TCP_ACCEPT;
+        let Some(Entry { kind: Kind::Listener { backlog, address, port, ttl, .. }, .. }) = self.table.get(socket as usize, pid) else {
+            fail(m, opcode, error::BAD_SOCKET);
+            return true;
+        };
+        let (address, port, ttl) = (*address, *port, *ttl);
+        let ready = backlog.iter().position(|&h| {
+            matches!(self.sockets.get::<tcp::Socket>(h).state(), tcp::State::Established | tcp::State::CloseWait)
+        });
+        let Some(at) = ready else {
+            if nonblocking {
+                fail(m, opcode, error::WOULD_BLOCK);
+                return true;
+            }
+            return false;
+        };
+        let handle = backlog[at];
+        let peer = self.sockets.get::<tcp::Socket>(handle).remote_endpoint();
+        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false } }) else {
+            fail(m, opcode, error::LIBRARY_ERROR);
+            return true;
+        };
+        let fresh = self.listening_socket(address, port);
+        if let Some(ttl) = ttl {
+            self.sockets.get_mut::<tcp::Socket>(fresh).set_hop_limit(Some(ttl));
+        }
+        if let Some(Entry { kind: Kind::Listener { backlog, relistens, .. }, .. }) = self.table.get(socket as usize, pid) {
+            backlog[at] = fresh;
+            *relistens += 1;
+        }
+        let page = m.bytes_mut();
+        page[..wire::UDP_DATA_AT].fill(0);
+        page[1..3].copy_from_slice(&number.to_le_bytes());
+        if let Some(peer) = peer {
+            wire::write_peer(page, peer);
+        }
+        reply(m, 0, 1, 0);
+        true
+    }
+}
+
+/// Answers a request with an error, and holds nothing.
+fn bad(m: &mut Envelope, opcode: usize, code: u8) -> Option<(Wait, Option<u64>)> {
+    fail(m, opcode, code);
+    None
+}

@@ -1,0 +1,103 @@
+//! The socket table: std's socket numbers and what stands behind each,
+//! with the process that owns it. A number is good only for its owner;
+//! anyone else's use of it is a bad socket, as is a number of the wrong
+//! kind. Listeners and UDP sockets get numbers below 256, because std
+//! reads theirs from one byte of the reply.
+
+use alloc::vec::Vec;
+use smoltcp::iface::SocketHandle;
+
+/// How many sockets there can be at once.
+pub const MAX_SOCKETS: usize = 255;
+
+pub enum Kind {
+    Stream {
+        handle: SocketHandle,
+        /// `shutdown(Read)`: reads answer end of stream.
+        read_closed: bool,
+    },
+    Listener {
+        /// What it was bound to (unspecified: every address of ours).
+        address: smoltcp::wire::IpAddress,
+        port: u16,
+        /// Sockets listening on the port, or connected and not accepted yet.
+        backlog: Vec<SocketHandle>,
+        /// Accepts not yet followed by the listen std sends after each
+        /// accept (it expects the listener to be gone and binds again);
+        /// that listen gets this same socket number back.
+        relistens: u32,
+        ttl: Option<u8>,
+    },
+    Udp {
+        handle: SocketHandle,
+        port: u16,
+    },
+}
+
+pub struct Entry {
+    pub owner: u8,
+    pub kind: Kind,
+}
+
+pub struct Table {
+    /// Index = socket number; 0 is never handed out.
+    entries: Vec<Option<Entry>>,
+}
+
+impl Table {
+    pub fn new() -> Table {
+        let mut entries = Vec::new();
+        entries.resize_with(MAX_SOCKETS + 1, || None);
+        Table { entries }
+    }
+
+    /// A free number for `entry` (below 256 for any kind), or `None`.
+    pub fn add(&mut self, entry: Entry) -> Option<u16> {
+        let free = (1..self.entries.len()).find(|&n| self.entries[n].is_none())?;
+        self.entries[free] = Some(entry);
+        Some(free as u16)
+    }
+
+    /// Socket `number`, if `pid` owns it.
+    pub fn get(&mut self, number: usize, pid: u8) -> Option<&mut Entry> {
+        self.entries.get_mut(number)?.as_mut().filter(|e| e.owner == pid)
+    }
+
+    pub fn remove(&mut self, number: usize, pid: u8) -> Option<Entry> {
+        self.get(number, pid)?;
+        self.entries[number].take()
+    }
+
+    /// Every socket of `pid`, taken out of the table.
+    pub fn remove_all_of(&mut self, pid: u8) -> Vec<Entry> {
+        let mut gone = Vec::new();
+        for slot in self.entries.iter_mut() {
+            if slot.as_ref().is_some_and(|e| e.owner == pid) {
+                gone.extend(slot.take());
+            }
+        }
+        gone
+    }
+
+    /// Whether a listener or UDP socket (of `udp` kind) holds `port`.
+    pub fn port_taken(&self, port: u16, udp: bool) -> bool {
+        self.entries.iter().flatten().any(|e| match e.kind {
+            Kind::Listener { port: p, .. } => !udp && p == port,
+            Kind::Udp { port: p, .. } => udp && p == port,
+            Kind::Stream { .. } => false,
+        })
+    }
+
+    /// The listener `pid` has on `port` awaiting a listen after an accept.
+    pub fn relisten(&mut self, port: u16, pid: u8) -> Option<u16> {
+        for (n, slot) in self.entries.iter_mut().enumerate() {
+            if let Some(Entry { owner, kind: Kind::Listener { port: p, relistens, .. } }) = slot {
+                if *owner == pid && *p == port && *relistens > 0 {
+                    *relistens -= 1;
+                    return Some(n as u16);
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,67 @@
+//! std's request and reply layouts (`sys/net/connection/xous/*.rs`), read
+//! and written in the lent page. Every reader checks bounds and answers
+//! `None` for what std would never send, so a malformed request gets an
+//! error reply. Integers are little-endian; addresses are a version byte
+//! (4 or 6) and then the address's bytes.
+
+use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};
+
+/// An IPv4 address after a version byte at `at`; IPv6 is not served.
+pub fn address(page: &[u8], at: usize) -> Option<IpAddress> {
+    match page.get(at)? {
+        4 => {
+            let b = page.get(at + 1..at + 5)?;
+            Some(IpAddress::Ipv4(Ipv4Address::new(b[0], b[1], b[2], b[3])))
+        }
+        _ => None,
+    }
+}
+
+pub fn u16_at(page: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(page.get(at..at + 2)?.try_into().ok()?))
+}
+
+pub fn u64_at(page: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(page.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// TCP connect: port at 0, timeout (ms, u64) at 2, address at 10.
+pub fn connect(page: &[u8]) -> Option<(IpEndpoint, u64)> {
+    Some((IpEndpoint::new(address(page, 10)?, u16_at(page, 0)?), u64_at(page, 2)?))
+}
+
+/// TCP listen and UDP bind: port at 0, address at 2.
+pub fn bind(page: &[u8]) -> Option<(IpAddress, u16)> {
+    Some((address(page, 2)?, u16_at(page, 0)?))
+}
+
+/// UDP send: port at 0, address at 2, length (u16) at 19, data at 21.
+pub fn udp_send(page: &[u8]) -> Option<(IpEndpoint, core::ops::Range<usize>)> {
+    let len = u16_at(page, 19)? as usize;
+    page.get(21..21 + len)?;
+    Some((IpEndpoint::new(address(page, 2)?, u16_at(page, 0)?), 21..21 + len))
+}
+
+/// Where a received datagram's data starts in a UDP receive reply.
+pub const UDP_DATA_AT: usize = 22;
+
+/// The peer of an accept or a UDP receive: version at 3, address at 4,
+/// port at 20 (the layout leaves room for IPv6).
+pub fn write_peer(page: &mut [u8], peer: IpEndpoint) {
+    let IpAddress::Ipv4(v4) = peer.addr;
+    page[3] = 4;
+    page[4..8].copy_from_slice(&v4.octets());
+    page[20..22].copy_from_slice(&peer.port.to_le_bytes());
+}
+
+/// A DNS answer: 0 at 0, the count at 1, then per address 4 and its four
+/// bytes; a byte that is neither 4 nor 6 ends the list for std.
+pub fn write_dns_answer(page: &mut [u8], addresses: &[Ipv4Address]) {
+    page.fill(0);
+    let count = addresses.len().min((page.len() - 3) / 5).min(255);
+    page[1] = count as u8;
+    for (i, address) in addresses[..count].iter().enumerate() {
+        page[2 + 5 * i] = 4;
+        page[3 + 5 * i..7 + 5 * i].copy_from_slice(&address.octets());
+    }
+}
