@@ -50,6 +50,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: faulting processes end with a report, the rest live on", target_checks::isolation),
     ("on QEMU: a device interrupt handled in a process, device mappings", target_checks::interrupts),
     ("on QEMU: an exception handler repairs a fault and the thread retries", target_checks::exception_handler),
+    ("on QEMU: CreateProcess: a child from the parent's pages runs, answers and its exit is noticed; bad requests", target_checks::spawn),
     ("on QEMU: the name server: register, connect by name, wait for a name, bad requests", target_checks::names),
     ("on QEMU: the entropy service (virtio-rng): random pages and values, bad requests", target_checks::rng),
     ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
@@ -64,6 +65,8 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped", target_checks::std_threads),
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),
     ("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates", target_checks::xous_crates),
+    ("on QEMU: std net: TCP and UDP both ways with the host's loopback, timeouts, nonblocking, shutdown, 32 connections, 16 MiB each way, DNS", target_checks::std_net),
+    ("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors", target_checks::net_protocol),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
     ("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
 ];

@@ -6,6 +6,7 @@ mod bench;
 mod checks;
 mod elf;
 mod kernel_bench;
+mod net_host;
 mod project;
 mod runner;
 mod std_bench;

@@ -42,6 +42,8 @@ struct Extras<'a> {
     bundle: Option<PathBuf>,
     /// Guest RAM (xous-run's `--memory`) instead of its default.
     memory: Option<&'a str>,
+    /// More xous-run options (`--hostfwd`, `--dns`).
+    options: &'a [String],
 }
 
 fn boot_with(project: &Project, program: &Path, args: &[&str], extras: &Extras) -> Result<Outcome, String> {
@@ -60,6 +62,7 @@ fn boot_with(project: &Project, program: &Path, args: &[&str], extras: &Extras) 
     if let Some(memory) = extras.memory {
         cmd.args(["--memory", memory]);
     }
+    cmd.args(extras.options);
     let out = cmd.arg(program).args(args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
     Ok(Outcome {
         code: out.status.code(),
@@ -157,6 +160,15 @@ pub fn big_memory(project: &Project) -> Result<Passed, Failed> {
     let bin = target_tests(project)?;
     let outcome = boot_with(project, &bin.join("big-memory"), &[], &Extras { memory: Some("64M"), ..Extras::default() })?;
     expect(&outcome, 0, &["big-memory: all checks passed"], &["kernel: peak memory", "KiB of 65536 KiB"])
+}
+
+/// CreateProcess: a parent moves a copy of its image into a child, which
+/// prints, answers the parent on its initial server and exits with 42; the
+/// parent hears of it as an exit notice. Bad requests are errors.
+pub fn spawn(project: &Project) -> Result<Passed, Failed> {
+    let bin = target_tests(project)?;
+    let outcome = boot(project, &bin.join("spawn"), &[], &[])?;
+    expect(&outcome, 0, &["spawn-child: pid", "started with a0 0x12340, a1 0x5678", "spawn: child", "all checks passed"], &[])
 }
 
 pub fn exception_handler(project: &Project) -> Result<Passed, Failed> {
@@ -276,6 +288,51 @@ pub fn timer_protocol(project: &Project) -> Result<Passed, Failed> {
     let dying = project.build_test_app("dying-client")?;
     let outcome = boot(project, &program, &[("dying-client", dying)], &[])?;
     expect(&outcome, 0, &["timer-protocol: all checks passed"], &["(dying-client) terminated: store page fault"])
+}
+
+/// test-apps/net: std::net against the host side in `net_host` (servers
+/// on 127.0.0.1, reached as 10.0.2.2; clients through --hostfwd; a DNS
+/// responder behind --dns 10.0.2.2).
+pub fn std_net(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("net")?;
+    let port = |what| crate::net_host::free_port().map_err(|e| format!("no free port for {what}: {e}"));
+    let (tcp_forward, udp_forward) = (port("the TCP forward")?, port("the UDP forward")?);
+    let (guest_tcp, guest_udp) = (7000, 7001);
+    let host = crate::net_host::Host::start(tcp_forward, udp_forward)?;
+    let env = [
+        format!("HOST_TCP_PORT={}", host.tcp_port),
+        format!("HOST_UDP_PORT={}", host.udp_port),
+        format!("HOST_CLOSED_PORT={}", host.closed_port),
+        format!("GUEST_TCP_PORT={guest_tcp}"),
+        format!("GUEST_UDP_PORT={guest_udp}"),
+    ];
+    let options = [
+        "--hostfwd".to_string(),
+        format!("tcp:127.0.0.1:{tcp_forward}-:{guest_tcp}"),
+        "--hostfwd".to_string(),
+        format!("udp:127.0.0.1:{udp_forward}-:{guest_udp}"),
+        "--dns".to_string(),
+        "10.0.2.2".to_string(),
+    ];
+    let outcome = boot_with(project, &program, &[], &Extras { env: &env, options: &options, memory: Some("64M"), ..Extras::default() });
+    let (reports, host_ok) = host.finish();
+    let mut outcome = outcome?;
+    outcome.stderr.push_str(&reports.join("\n"));
+    let result = expect(&outcome, 0, &["net: all checks passed"], &[]);
+    match (result, host_ok) {
+        (Ok(passed), true) => Ok(passed),
+        (Ok(_), false) => Err(Failed::from(format!("the host side failed: {}", outcome.describe()))),
+        (Err(failed), _) => Err(failed),
+    }
+}
+
+/// test-apps/net-protocol: the network service spoken to with raw
+/// syscalls: bad socket numbers, unknown opcodes, out-of-range values and
+/// wrong message kinds get errors, and the service serves on.
+pub fn net_protocol(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("net-protocol")?;
+    let outcome = boot(project, &program, &[], &[])?;
+    expect(&outcome, 0, &["net-protocol: all checks passed"], &[])
 }
 
 /// A boot image with one flipped byte in its process directory: the kernel

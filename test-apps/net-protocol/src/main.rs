@@ -1,0 +1,111 @@
+//! The network service's protocol spoken with raw syscalls, as std never
+//! would: unknown opcodes, socket numbers that do not exist, out-of-range
+//! lengths and values, the wrong message kinds. Each must get an error
+//! reply (never a hang or a crash), and the service must still serve a
+//! good request afterwards.
+
+use checks::raw::ecall;
+use checks::Checks;
+use xous_abi::message::InvokeType;
+use xous_abi::services::net::{self, error};
+use xous_abi::{Syscall, SyscallResult};
+
+#[repr(C, align(4096))]
+struct Page([u8; 4096]);
+
+fn connect() -> usize {
+    let [a, b, c, d] = net::SID.map(|w| w as usize);
+    let r = ecall([Syscall::Connect as usize, a, b, c, d, 0, 0, 0]);
+    assert_eq!(r[0], SyscallResult::ConnectionId as usize, "Connect: {r:?}");
+    r[1]
+}
+
+/// A memory request; (result tag, offset, valid) and the page after it.
+fn lend(cid: usize, kind: InvokeType, id: usize, page: &mut Page, offset: usize, valid: usize) -> (usize, usize, usize) {
+    let r = ecall([Syscall::SendMessage as usize, cid, kind as usize, id, page.0.as_mut_ptr() as usize, 4096, offset, valid]);
+    (r[0], r[1], r[2])
+}
+
+fn blocking(cid: usize, id: usize, args: [usize; 4]) -> Option<usize> {
+    let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::BlockingScalar as usize, id, args[0], args[1], args[2], args[3]]);
+    (r[0] == SyscallResult::Scalar1 as usize).then_some(r[1])
+}
+
+fn id(opcode: usize, socket: usize) -> usize {
+    opcode | (socket << net::SOCKET_SHIFT)
+}
+
+fn udp_bind(cid: usize, port: u16) -> (usize, Page) {
+    let mut page = Page([0; 4096]);
+    page.0[..2].copy_from_slice(&port.to_le_bytes());
+    page.0[2] = 4;
+    let (_, _, valid) = lend(cid, InvokeType::LendMut, net::UDP_BIND, &mut page, 0, 4096);
+    (valid, page)
+}
+
+fn main() {
+    let mut c = Checks::new("net-protocol");
+    let cid = connect();
+    let returned = SyscallResult::MemoryReturned as usize;
+
+    let mut page = Page([0xaa; 4096]);
+    let r = lend(cid, InvokeType::LendMut, id(net::TCP_RX, 999), &mut page, 0, 100);
+    c.check(r == (returned, 0, 0) && page.0[0] == 1 && page.0[1] == error::BAD_SOCKET, format!("receive on socket 999: {r:?} {:?}", &page.0[..2]));
+    let r = lend(cid, InvokeType::LendMut, id(net::TCP_TX, 0), &mut page, 0, 100);
+    c.check(r.0 == returned && page.0[0] == 1 && page.0[4] == error::BAD_SOCKET, format!("send on socket 0: {r:?}"));
+    let r = lend(cid, InvokeType::LendMut, id(net::TCP_ACCEPT, 65535), &mut page, 0, 0);
+    c.check(r.0 == returned && page.0[0] == 1 && page.0[1] == error::BAD_SOCKET, format!("accept on socket 65535: {r:?}"));
+    let r = lend(cid, InvokeType::LendMut, 0x7ffe, &mut page, 0, 0);
+    c.check(r.0 == returned && page.0[0] == 1 && page.0[1] == error::INVALID, format!("unknown opcode: {r:?}"));
+    let r = blocking(cid, id(net::TCP_CLOSE, 77), [0; 4]);
+    c.check(r == Some(error::BAD_SOCKET as usize), format!("close of socket 77: {r:?}"));
+    let r = blocking(cid, 0x7ffe, [1, 2, 3, 4]);
+    c.check(r.is_some_and(|v| v != 0), format!("unknown blocking opcode: {r:?}"));
+    let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::Scalar as usize, id(net::TCP_RX, 5), 1, 2, 3, 4]);
+    c.check(r[0] == SyscallResult::Ok as usize, "a scalar where a lend belongs is dropped".into());
+
+    // A connect: an IPv6 request, and one lent read-only.
+    let mut page = Page([0; 4096]);
+    page.0[10] = 6;
+    let r = lend(cid, InvokeType::LendMut, net::TCP_CONNECT, &mut page, 0, 4096);
+    c.check(r.0 == returned && page.0[0] == error::UNADDRESSABLE, format!("connect to IPv6: {r:?} {}", page.0[0]));
+    let r = lend(cid, InvokeType::Lend, net::TCP_CONNECT, &mut page, 0, 4096);
+    c.check(r.0 == returned, format!("a read-only lend is returned: {r:?}"));
+
+    // UDP: a send whose length runs past the page; TTLs out of range.
+    let (valid, bound) = udp_bind(cid, 5353);
+    let socket = bound.0[1] as usize;
+    c.check(valid != 0 && bound.0[0] == 0 && socket != 0, format!("UDP bind: valid {valid}, {:?}", &bound.0[..4]));
+    let (valid, again) = udp_bind(cid, 5353);
+    c.check(valid == 0 && again.0[0] == 1 && again.0[1] == error::SOCKET_IN_USE, format!("the same port twice: {:?}", &again.0[..2]));
+    let mut page = Page([0; 4096]);
+    page.0[..2].copy_from_slice(&9u16.to_le_bytes());
+    page.0[2..7].copy_from_slice(&[4, 10, 0, 2, 2]);
+    page.0[19..21].copy_from_slice(&5000u16.to_le_bytes());
+    let r = lend(cid, InvokeType::LendMut, id(net::UDP_TX, socket), &mut page, 0, 4096);
+    c.check(r.0 == returned && page.0[0] == 1 && page.0[1] == error::INVALID, format!("UDP send of 5000 bytes in a page: {r:?}"));
+    for ttl in [0, 256, usize::MAX] {
+        let r = blocking(cid, id(net::SET_TTL, socket), [ttl, 0, 0, 1]);
+        c.check(r == Some(error::INVALID as usize), format!("TTL {ttl}: {r:?}"));
+    }
+    let r = blocking(cid, id(net::GET_TTL, socket), [0, 0, 0, 0]);
+    c.check(r == Some(error::BAD_SOCKET as usize), format!("a UDP socket asked for a TCP TTL: {r:?}"));
+    let r = blocking(cid, id(net::GET_TTL, socket), [0, 0, 0, 1]);
+    c.check(r == Some(64), format!("its UDP TTL: {r:?}"));
+    let r = blocking(cid, id(net::TCP_SHUTDOWN, socket), [3, 0, 0, 0]);
+    c.check(r == Some(error::BAD_SOCKET as usize), format!("shutdown of a UDP socket: {r:?}"));
+
+    // DNS: no name, a name too long, not UTF-8.
+    for (what, bytes, length) in [("empty", &b""[..], 0), ("4000 bytes", &[b'a'; 4000][..], 4000), ("not UTF-8", &[0xff, 0xfe][..], 2)] {
+        let mut page = Page([0; 4096]);
+        page.0[..bytes.len()].copy_from_slice(bytes);
+        let r = lend(cid, InvokeType::LendMut, net::DNS_RAW_LOOKUP, &mut page, 0, length);
+        c.check(r.0 == returned && page.0[0] != 0, format!("DNS lookup of a name {what}: {r:?}"));
+    }
+
+    // Still serving: close the socket and bind its port again.
+    let r = blocking(cid, id(net::UDP_CLOSE, socket), [0; 4]);
+    let (valid, _) = udp_bind(cid, 5353);
+    c.check(r == Some(0) && valid != 0, format!("after all that, close and bind again: {r:?} {valid}"));
+    c.finish();
+}
