@@ -17,6 +17,7 @@ pub mod memory;
 pub mod message;
 pub mod params;
 pub mod platform;
+pub mod process;
 pub mod services;
 pub mod syscall;
 

@@ -348,28 +348,42 @@ impl<P: Platform> Kernel<P> {
         self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
     }
 
-    /// Every process ends here: its threads stop, its servers close (their
-    /// waiting clients get an error), memory it lent is held until
-    /// returned, all its frames return to the pool, and the servers that
-    /// watch for process ends are told.
+    /// Every process ends here: it leaves the system (`tear_down`), and if
+    /// it was the main one the system stops; the servers that watch for
+    /// process ends are told.
     fn end(&mut self, pid: u8, code: u32, ending: Ending) {
-        if self.procs.get(pid).is_none() {
-            return;
+        let Some(main) = self.tear_down(pid) else { return };
+        if main {
+            self.halted = Some(code);
         }
+        crate::syscall::process_ended(self, pid, code, ending);
+    }
+
+    /// Takes a process that never ran (a CreateProcess that failed half-way)
+    /// out again, telling nobody.
+    pub fn discard(&mut self, pid: u8) {
+        self.tear_down(pid);
+    }
+
+    /// Process `pid` leaves: its threads stop, its servers close (their
+    /// waiting clients get an error), memory it lent is held until
+    /// returned, all its frames return to the pool, its children have no
+    /// parent any more. Whether it was the main process; None if there is
+    /// no such process.
+    fn tear_down(&mut self, pid: u8) -> Option<bool> {
+        self.procs.get(pid)?;
         crate::syscall::process_gone(self, pid);
         self.release_interrupts(pid);
         self.devices.release_all(pid);
-        let Some(p) = self.procs.remove(pid) else { return };
+        let p = self.procs.remove(pid)?;
+        self.procs.orphan_children_of(pid);
         self.queue.remove(|t| t.pid == pid);
         if self.current.is_some_and(|t| t.pid == pid) {
             self.current = None;
         }
         self.frames.free_all(pid);
         self.hw.flush_tlb(pid, None);
-        if p.main {
-            self.halted = Some(code);
-        }
-        crate::syscall::process_ended(self, pid, code, ending);
+        Some(p.main)
     }
 
     /// One line on the kernel channel.

@@ -41,6 +41,8 @@ mod tests_exits;
 mod tests_ipc;
 #[cfg(test)]
 mod tests_irq;
+#[cfg(test)]
+mod tests_process;
 
 #[cfg(target_arch = "riscv32")]
 pub mod arch;

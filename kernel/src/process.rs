@@ -51,6 +51,12 @@ pub struct Process {
     pub exception_handler: Option<(usize, usize)>,
     /// While a handler runs: the faulting thread and its registers.
     pub in_exception: Option<(u8, [u32; CONTEXT_WORDS])>,
+    /// The process that created this one with CreateProcess (0: none, or it ended).
+    pub parent: u8,
+    /// Where IncreaseHeap grows from (SetMemRegion's Heap).
+    pub heap_base: usize,
+    /// Where MapMemory with no address looks for room (SetMemRegion's Default).
+    pub map_area: (usize, usize),
 }
 
 impl Process {
@@ -68,6 +74,9 @@ impl Process {
             connections: [0; crate::ipc::MAX_CONNECTIONS],
             exception_handler: None,
             in_exception: None,
+            parent: 0,
+            heap_base: xous_abi::memory::USER_HEAP_BASE,
+            map_area: DEFAULT_MAP_AREA,
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);
@@ -114,6 +123,15 @@ impl Process {
 
 /// The heap a process may grow to unless it raises the limit.
 pub const DEFAULT_HEAP_MAX: usize = 8 * 1024 * 1024;
+
+/// Where MapMemory places memory when given no address, unless SetMemRegion
+/// says otherwise: up to the region kept for the main stack and its
+/// parameter block (loader.rs).
+pub const DEFAULT_MAP_AREA: (usize, usize) = (xous_abi::memory::USER_MMAP_BASE, xous_abi::memory::USER_STACK_TOP - MAIN_STACK_RESERVE);
+
+/// Room left below the top of user memory for the main thread's stack and
+/// its parameter block (see loader.rs); MapMemory does not place things there.
+pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
 
 /// First PID of a user process (1 is the kernel).
 pub const FIRST_PID: u8 = 2;
@@ -181,6 +199,16 @@ impl ProcessTable {
 
     pub fn iter(&self) -> impl Iterator<Item = &Process> {
         self.slots.iter().filter_map(Slot::as_ref)
+    }
+
+    /// The children of `pid`, which is ending, have no parent any more
+    /// (so a later process with that PID is not theirs).
+    pub fn orphan_children_of(&mut self, pid: u8) {
+        for p in self.slots.iter_mut().filter_map(Slot::as_mut) {
+            if p.parent == pid {
+                p.parent = 0;
+            }
+        }
     }
 }
 

@@ -60,7 +60,7 @@ pub fn create_server<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: Option<[usize
     Ok(result(SyscallResult::NewServerId, &[w[0], w[1], w[2], w[3], cid]))
 }
 
-fn random_sid<P: Platform>(k: &mut Kernel<P>) -> Sid {
+pub(super) fn random_sid<P: Platform>(k: &mut Kernel<P>) -> Sid {
     loop {
         let sid = [k.hw.entropy(), k.hw.entropy(), k.hw.entropy(), k.hw.entropy()];
         if k.ipc.find_server(&sid).is_none() {

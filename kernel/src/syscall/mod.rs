@@ -17,6 +17,7 @@ use xous_abi::{Error, Syscall, SyscallResult};
 mod exits;
 mod fast;
 mod ipc;
+mod process;
 
 pub fn result(tag: SyscallResult, payload: &[usize]) -> [usize; 8] {
     let mut words = [0; 8];
@@ -166,6 +167,8 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[us
         Syscall::ReplyAndReceiveNext => ipc::reply_and_receive_next(k, t, a),
         Syscall::SetExceptionHandler => reply(set_exception_handler(k, t.pid, a[1], a[2]), k, t),
         Syscall::VirtToPhys => reply(virt_to_phys(k, t.pid, a[1]), k, t),
+        Syscall::CreateProcess => reply(process::create_process(k, t.pid, a), k, t),
+        Syscall::SetMemRegion => reply(process::set_mem_region(k, t.pid, a[1], a[2], a[3], a[4]), k, t),
         _ => Outcome::Error(Error::UnhandledSyscall),
     }
 }
@@ -221,10 +224,9 @@ fn placement<P: Platform>(k: &mut Kernel<P>, pid: u8, virt: usize, size: usize) 
         check_range(virt, size)?;
         return Ok(virt);
     }
-    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
-    space
-        .find_free(&mut k.hw, memory::USER_MMAP_BASE, memory::USER_STACK_TOP - MAIN_STACK_RESERVE, size)
-        .ok_or(Error::OutOfMemory)
+    let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
+    let (space, (from, to)) = (p.space, p.map_area);
+    space.find_free(&mut k.hw, from, to, size).ok_or(Error::OutOfMemory)
 }
 
 /// MapMemory of a physical range: only device pages the board lets user
@@ -325,9 +327,7 @@ fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize) -> Result<[u
     Ok(scalar1(pte::address(e) + va % PAGE_SIZE))
 }
 
-/// Room left below the top of user memory for the main thread's stack and
-/// its parameter block (see loader.rs); MapMemory does not place things there.
-pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
+pub use crate::process::MAIN_STACK_RESERVE;
 
 /// UnmapMemory(addr, size). Errors: BadAlignment, BadAddress (something in
 /// the range was not mapped), ShareViolation (a page is lent out).
@@ -391,9 +391,9 @@ fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, siz
 #[inline(never)]
 fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flags: usize) -> Result<[usize; 8], Error> {
     let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
-    let (size, max) = (p.heap_size, p.heap_max);
+    let (base, size, max) = (p.heap_base, p.heap_size, p.heap_max);
     if bytes == 0 {
-        return Ok(result(SyscallResult::MemoryRange, &[memory::USER_HEAP_BASE, size]));
+        return Ok(result(SyscallResult::MemoryRange, &[base, size]));
     }
     if bytes % PAGE_SIZE != 0 {
         return Err(Error::BadAlignment);
@@ -401,7 +401,7 @@ fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flag
     if bytes > max.saturating_sub(size) {
         return Err(Error::OutOfMemory);
     }
-    let start = memory::USER_HEAP_BASE + size;
+    let start = base + size;
     k.reserve(pid, start, bytes, (permissions(abi_flags) & pte::RWX) | pte::R)?;
     k.procs.get_mut(pid).expect("live").heap_size = size + bytes;
     Ok(result(SyscallResult::MemoryRange, &[start, bytes]))
@@ -411,7 +411,8 @@ fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flag
 /// InvalidArgument (more than the heap).
 #[inline(never)]
 fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Result<[usize; 8], Error> {
-    let size = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.heap_size;
+    let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
+    let (base, size) = (p.heap_base, p.heap_size);
     if bytes % PAGE_SIZE != 0 {
         return Err(Error::BadAlignment);
     }
@@ -419,9 +420,9 @@ fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Resul
         return Err(Error::InvalidArgument);
     }
     let new_size = size - bytes;
-    k.release(pid, memory::USER_HEAP_BASE + new_size, bytes);
+    k.release(pid, base + new_size, bytes);
     k.procs.get_mut(pid).expect("live").heap_size = new_size;
-    Ok(result(SyscallResult::MemoryRange, &[memory::USER_HEAP_BASE, new_size]))
+    Ok(result(SyscallResult::MemoryRange, &[base, new_size]))
 }
 
 /// AdjustProcessLimit(knob, expected, new) -> Scalar2(knob, value). The heap
