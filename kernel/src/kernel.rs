@@ -161,19 +161,20 @@ impl<P: Platform> Kernel<P> {
 
     // ---- saved registers -------------------------------------------------
 
+    #[inline(always)]
     fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
         let a = self.procs.anchors(t.pid).expect("thread of a live process");
         (a.contexts, t.tid as usize * CONTEXT_WORDS)
     }
 
+    #[inline]
     pub fn reg(&mut self, t: ThreadRef, r: usize) -> usize {
-        let (page, base) = self.context_slot(t);
-        self.hw.table(page)[base + r] as usize
+        self.context(t)[r] as usize
     }
 
+    #[inline]
     pub fn set_reg(&mut self, t: ThreadRef, r: usize, value: usize) {
-        let (page, base) = self.context_slot(t);
-        self.hw.table(page)[base + r] = value as u32;
+        self.context(t)[r] = value as u32;
     }
 
     /// Physical address of `t`'s saved registers (for the trap code).
@@ -202,10 +203,11 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// All of `t`'s saved registers at once (one lookup, for the syscall path).
+    #[inline(always)]
     pub fn context(&mut self, t: ThreadRef) -> &mut [u32; CONTEXT_WORDS] {
-        let (page, base) = self.context_slot(t);
-        let words = &mut self.hw.table(page)[base..base + CONTEXT_WORDS];
-        words.try_into().expect("a slot is CONTEXT_WORDS long")
+        let (page, _) = self.context_slot(t);
+        let slots: &mut [[u32; CONTEXT_WORDS]; crate::process::CONTEXTS_PER_PAGE] = self.hw.low_table(page).as_chunks_mut().0.try_into().expect("a page of slots");
+        &mut slots[t.tid as usize % crate::process::CONTEXTS_PER_PAGE]
     }
 
     // ---- processes and threads -----------------------------------------
@@ -275,6 +277,7 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Makes the waiting thread `t` runnable, after the others, with this answer.
+    #[inline]
     pub fn wake(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
         if self.ready(t) {
             self.answer(t, tag, payload);

@@ -12,6 +12,9 @@ pub const CONTEXT_WORDS: usize = 32;
 /// Slot 0 of the context page is the interrupt handler's; threads 1..=31 follow.
 pub const INTERRUPT_CONTEXT: u8 = 0;
 const _: () = assert!((MAX_THREADS + 1) * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
+/// Slots in a page of saved registers.
+pub const CONTEXTS_PER_PAGE: usize = 4096 / (CONTEXT_WORDS * 4);
+const _: () = assert!(CONTEXTS_PER_PAGE == MAX_THREADS + 1);
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ThreadState {
@@ -147,22 +150,24 @@ pub struct Anchors {
 
 pub struct ProcessTable {
     slots: [Slot<Process>; MAX_PROCESSES],
-    /// By PID; `contexts` 0 when there is no such process.
-    anchors: [Anchors; MAX_PROCESSES + 1],
+    /// By PID, for every u8 (so looking one up needs no bounds check);
+    /// `contexts` 0 when there is no such process.
+    anchors: [Anchors; 256],
 }
 
 impl ProcessTable {
     pub const fn new() -> ProcessTable {
         ProcessTable {
             slots: [const { Slot::Empty }; MAX_PROCESSES],
-            anchors: [Anchors { contexts: 0, root: 0 }; MAX_PROCESSES + 1],
+            anchors: [Anchors { contexts: 0, root: 0 }; 256],
         }
     }
 
     /// The anchors of live process `pid`.
-    #[inline]
+    #[inline(always)]
     pub fn anchors(&self, pid: u8) -> Option<Anchors> {
-        self.anchors.get(pid as usize).copied().filter(|a| a.contexts != 0)
+        let a = self.anchors[pid as usize];
+        (a.contexts != 0).then_some(a)
     }
 
     fn index(pid: u8) -> Option<usize> {

@@ -353,3 +353,24 @@ crate::also_on_the_general_path!(
     a_round_trip_with_a_waiting_server_hands_the_processor_over_and_back,
     destroying_a_server_wakes_its_waiting_receivers,
 );
+
+#[test]
+fn a_lend_of_more_pages_than_a_chunk_maps_every_frame_in_order() {
+    let mut w = world();
+    let pages = 20;
+    let va = buffer(&mut w, pages, 3);
+    let frame = |k: &mut Kernel<FakePlatform>, pid: u8, at: usize| {
+        let space = k.procs.get(pid).unwrap().space;
+        crate::mem::pte::address(space.entry(&mut k.hw, at))
+    };
+    let frames: Vec<usize> = (0..pages).map(|p| frame(&mut w.k, w.client.pid, va + p * 4096)).collect();
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, pages * 4096, 0, 0]);
+    let env = receive(&mut w);
+    let at = env[4];
+    let seen: Vec<usize> = (0..pages).map(|p| frame(&mut w.k, w.server.pid, at + p * 4096)).collect();
+    assert_eq!(seen, frames);
+    let ret = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], at, pages * 4096, 0, 0]);
+    assert_eq!(head(ret), [0, 0]);
+    assert!((0..pages).all(|p| frame(&mut w.k, w.server.pid, at + p * 4096) == 0), "gone from the server");
+    assert_eq!((0..pages).map(|p| frame(&mut w.k, w.client.pid, va + p * 4096)).collect::<Vec<_>>(), frames);
+}

@@ -19,6 +19,13 @@ pub trait PhysMem {
     fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]);
     /// Copies from the page at `pa`, from byte `offset`, into `out`.
     fn read(&mut self, pa: usize, offset: usize, out: &mut [u8]);
+    /// A frame of the low pool (page tables, saved registers), which the
+    /// kernel reaches directly: the same as `table` without the question
+    /// of how to reach it.
+    #[inline(always)]
+    fn low_table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
+        self.table(pa)
+    }
     /// Fills the page at `pa` with zeros.
     fn zero(&mut self, pa: usize) {
         self.table(pa).fill(0);
@@ -158,6 +165,7 @@ impl Walk {
     }
 
     /// The entry for `va`, or 0 when there is none.
+    #[inline]
     pub fn entry(&mut self, mem: &mut impl PhysMem, va: usize) -> u32 {
         match self.table(mem, va) {
             Some(table) => mem.table(table)[pte::vpn0(va)],
@@ -185,6 +193,7 @@ impl Walk {
     }
 
     /// Replaces the entry for `va` if there is one; returns what it was.
+    #[inline]
     pub fn replace(&mut self, mem: &mut impl PhysMem, va: usize, entry: u32) -> Option<u32> {
         let table = self.table(mem, va)?;
         let slot = &mut mem.table(table)[pte::vpn0(va)];

@@ -304,15 +304,15 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
         _ => pte::R | pte::W | pte::U,
     } | pte::V | pte::A | pte::D;
     let mut to = server_space.walk();
-    // The sender's entries go through a buffer, a chunk at a time: a run
+    // The sender's frames go through a buffer, a chunk at a time: a run
     // of its table and one of the server's cannot be borrowed together.
-    let mut chunk = [0u32; 8];
+    let mut chunk = [0usize; 8];
     let mut done = 0;
     while done < len {
         let run = from.run(&mut k.hw, addr + done, addr + len).ok_or(Error::BadAddress)?;
         let n = run.len().min(chunk.len());
         for (c, e) in chunk.iter_mut().zip(&run[..n]) {
-            *c = pte::entry(pte::address(*e), flags);
+            *c = pte::address(*e);
         }
         let mut written = 0;
         while written < n {
@@ -327,12 +327,16 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
                 }
             };
             let m = dst.len().min(n - written);
-            dst[..m].copy_from_slice(&chunk[written..written + m]);
+            // Built entry by entry: a plain copy would be a memcpy call,
+            // about a hundred instructions for a few words.
+            for (d, c) in dst[..m].iter_mut().zip(&chunk[written..written + m]) {
+                *d = pte::entry(*c, flags);
+            }
             written += m;
         }
         if kind == InvokeType::Move {
             for c in &chunk[..n] {
-                let _ = k.frames.transfer(pte::address(*c), sender, server_pid);
+                let _ = k.frames.transfer(*c, sender, server_pid);
             }
         }
         done += n * PAGE_SIZE;

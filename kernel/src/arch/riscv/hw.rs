@@ -137,6 +137,13 @@ impl PhysMem for Hw {
         unsafe { &mut *(va as *mut [u32; ENTRIES]) }
     }
 
+    #[inline(always)]
+    fn low_table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
+        // SAFETY: frames of the low pool are in the direct map (mem/frames.rs),
+        // which is always mapped; the same exclusivity as `table`.
+        unsafe { &mut *(direct(pa) as *mut [u32; ENTRIES]) }
+    }
+
     fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]) {
         assert!(offset + bytes.len() <= PAGE_SIZE);
         let va = self.reach(pa);
