@@ -2,7 +2,8 @@
 //! device services share: find a device of a given kind among the board's
 //! virtio-mmio slots, bring it up with the features and queues its driver
 //! asks for (`Transport`, `Queue`), and for the simplest devices (entropy)
-//! run requests through one queue and wait for each (`Device`).
+//! run requests through one queue and wait for each (`Device`). The
+//! virtio-blk driver lives here too (`blk.rs`), behind `block::BlockDevice`.
 //!
 //! The device reads and writes our memory by physical address (DMA), so
 //! the queue and the buffers live in pages of this process whose physical
@@ -11,7 +12,9 @@
 
 #![no_std]
 
+mod blk;
 mod queue;
+pub use blk::Blk;
 pub use queue::Queue;
 
 use xous_abi::memory::flags;
@@ -19,6 +22,7 @@ use xous_rt::{syscall, Syscall, SyscallResult};
 
 /// Device kinds (virtio's device IDs).
 pub const NETWORK: u32 = 1;
+pub const BLOCK: u32 = 2;
 pub const ENTROPY: u32 = 4;
 
 const MAGIC: usize = 0x000;

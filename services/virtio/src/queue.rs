@@ -1,12 +1,15 @@
 //! A split virtqueue (virtio 1.x, section 2.7) in one page of ours: the
 //! descriptor table, the available ring and the used ring, for up to 128
 //! entries. The driver owns a descriptor from `give` until the device hands
-//! it back through the used ring (`take_used`). One buffer per descriptor:
-//! no chains, no indirect tables; that is all the rng and net devices need.
+//! it back through the used ring (`take_used`). One buffer per descriptor
+//! for rng and net; a chain of descriptors for one request of the block
+//! device (`give_chain`: header, data, status). No indirect tables.
 
 use crate::{dma_page, VirtioError};
 use core::sync::atomic::{fence, Ordering};
 
+/// The descriptor continues in the one named by its `next` field.
+const DESC_NEXT: u16 = 1;
 /// The device writes the buffer (else it reads it).
 const DESC_WRITE: u16 = 2;
 
@@ -53,20 +56,37 @@ impl Queue {
     /// must not give a descriptor the device still holds, and must notify
     /// the device afterwards.
     pub fn give(&mut self, desc: u16, phys: usize, len: u32, device_writes: bool) {
-        assert!(desc < self.size, "descriptor out of range");
-        let flags = if device_writes { DESC_WRITE } else { 0 };
-        let at = self.page + 16 * desc as usize;
+        self.give_chain(desc, &[(phys, len, device_writes)]);
+    }
+
+    /// Hands the device one request made of several buffers, in descriptors
+    /// `first`, `first + 1`, ... chained in that order; each buffer is
+    /// (physical address, length, whether the device writes it). The used
+    /// ring will name `first`. The same rules as `give` hold for each.
+    pub fn give_chain(&mut self, first: u16, buffers: &[(usize, u32, bool)]) {
+        assert!(!buffers.is_empty() && first as usize + buffers.len() <= self.size as usize, "descriptors out of range");
+        for (i, &(phys, len, device_writes)) in buffers.iter().enumerate() {
+            let desc = first + i as u16;
+            let more = i + 1 < buffers.len();
+            let flags = if device_writes { DESC_WRITE } else { 0 } | if more { DESC_NEXT } else { 0 };
+            let next = if more { desc + 1 } else { 0 };
+            let at = self.page + 16 * desc as usize;
+            // SAFETY: the queue page is ours and mapped; `desc` is in range
+            // (asserted above), so the descriptor lies inside it. The device
+            // reads it only once the available index moves past the chain.
+            unsafe {
+                core::ptr::write_volatile(at as *mut u64, phys as u64);
+                core::ptr::write_volatile((at + 8) as *mut u32, len);
+                core::ptr::write_volatile((at + 12) as *mut u16, flags);
+                core::ptr::write_volatile((at + 14) as *mut u16, next);
+            }
+        }
         let slot = self.avail_at + 4 + 2 * (self.next_avail % self.size) as usize;
-        // SAFETY: the queue page is ours and mapped; `desc` is in range, so
-        // the descriptor and the ring slot lie inside it. The device reads
-        // them only once the available index below moves past them, and the
-        // fences order our writes before that.
+        // SAFETY: the ring slot and index are inside our page; the fences
+        // order the descriptors and the slot before the index the device
+        // watches.
         unsafe {
-            core::ptr::write_volatile(at as *mut u64, phys as u64);
-            core::ptr::write_volatile((at + 8) as *mut u32, len);
-            core::ptr::write_volatile((at + 12) as *mut u16, flags);
-            core::ptr::write_volatile((at + 14) as *mut u16, 0);
-            core::ptr::write_volatile(self.u16_at(slot), desc);
+            core::ptr::write_volatile(self.u16_at(slot), first);
             fence(Ordering::SeqCst);
             self.next_avail = self.next_avail.wrapping_add(1);
             core::ptr::write_volatile(self.u16_at(self.avail_at + 2), self.next_avail);

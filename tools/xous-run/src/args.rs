@@ -26,6 +26,8 @@ options:
                         the host address may be left out, and only 127.0.0.1 is taken)
   --dns IP              the DNS server the network service asks (default 10.0.2.3,
                         QEMU's; 10.0.2.2 is the host's loopback, port 53)
+  --disk PATH           a virtio-blk disk backed by the raw image PATH (created, 16 MiB,
+                        if missing; kept across runs): the filesystem service's disk
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
@@ -62,6 +64,7 @@ pub struct Options {
     /// `--hostfwd` rules, normalised to `PROTO:127.0.0.1:HOSTPORT-:GUESTPORT`.
     pub hostfwd: Vec<String>,
     pub dns: Option<Ipv4Addr>,
+    pub disk: Option<PathBuf>,
     pub kernel: Option<PathBuf>,
     pub services: Vec<(String, PathBuf)>,
     pub image_out: Option<PathBuf>,
@@ -84,6 +87,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut qemu_args = Vec::new();
     let mut hostfwd = Vec::new();
     let mut dns = None;
+    let mut disk = None;
     let mut kernel = None;
     let mut services = Vec::new();
     let mut image_out = None;
@@ -118,6 +122,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                 let text = value()?;
                 dns = Some(text.parse().map_err(|_| format!("--dns takes an IPv4 address, not `{text}`"))?);
             }
+            "--disk" => disk = Some(PathBuf::from(value()?)),
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "--service" => {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
@@ -139,6 +144,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         qemu_args,
         hostfwd,
         dns,
+        disk,
         kernel,
         services,
         image_out,
@@ -280,6 +286,8 @@ mod tests {
         let o = run("--hostfwd tcp:127.0.0.1:5555-:7 --hostfwd udp::6000-10.0.2.15:6001 --dns 10.0.2.2 app");
         assert_eq!(o.hostfwd, ["tcp:127.0.0.1:5555-:7", "udp:127.0.0.1:6000-10.0.2.15:6001"]);
         assert_eq!(o.dns, Some(Ipv4Addr::new(10, 0, 2, 2)));
+        assert_eq!(run("--disk d.img app").disk, Some(PathBuf::from("d.img")));
+        assert_eq!(run("app").disk, None);
         assert_eq!(run("--hostfwd tcp:80-:8080 app").hostfwd, ["tcp:127.0.0.1:80-:8080"]);
         assert!(error("--hostfwd tcp:0.0.0.0:80-:80 app").contains("127.0.0.1 only"));
         assert!(error("--hostfwd tcp:192.168.1.2:80-:80 app").contains("127.0.0.1 only"));

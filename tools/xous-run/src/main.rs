@@ -6,6 +6,7 @@
 mod args;
 mod bundle;
 mod console;
+mod disk;
 mod exit;
 mod qemu;
 
@@ -37,11 +38,17 @@ fn run() -> u8 {
         Ok(prepared) => prepared,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
     };
+    if let Some(disk) = &options.disk {
+        if let Err(why) = disk::prepare(disk) {
+            return fail(exit::NOT_PREPARED, &why);
+        }
+    }
     let machine = qemu::Machine {
         memory: &options.memory.text,
         icount: options.icount,
         gdb: options.gdb,
         hostfwd: &options.hostfwd,
+        disk: options.disk.as_deref(),
         extra: &options.qemu_args,
     };
     if options.gdb {

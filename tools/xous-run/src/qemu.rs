@@ -20,6 +20,8 @@ pub struct Machine<'a> {
     pub gdb: bool,
     /// `--hostfwd` rules, already bound to 127.0.0.1 (see `args`).
     pub hostfwd: &'a [String],
+    /// `--disk`: the raw image behind a virtio-blk device.
+    pub disk: Option<&'a Path>,
     pub extra: &'a [String],
 }
 
@@ -47,6 +49,11 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
         netdev.push_str(rule);
     }
     args.extend(["-netdev".to_string(), netdev, "-device".to_string(), "virtio-net-device,netdev=net0".to_string()]);
+    if let Some(disk) = machine.disk {
+        args.push("-drive".to_string());
+        args.push(format!("file={},format=raw,if=none,id=disk0", disk.display()));
+        args.extend(["-device".to_string(), "virtio-blk-device,drive=disk0".to_string()]);
+    }
     if machine.icount {
         // The RTC follows guest time too, or sleeps (timed by the RTC's
         // alarm) would last host seconds while guest time races ahead.
@@ -118,7 +125,7 @@ mod tests {
 
     #[test]
     fn the_command_line() {
-        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], extra: &[] };
+        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], disk: None, extra: &[] };
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
@@ -127,10 +134,11 @@ mod tests {
         );
         let extra = ["-d".to_string(), "int".to_string()];
         let forwards = ["tcp:127.0.0.1:5555-:7".to_string(), "udp:127.0.0.1:6000-:6001".to_string()];
-        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, extra: &extra };
+        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, disk: Some(Path::new("d.img")), extra: &extra };
         let args = arguments(&machine, Path::new("i")).join(" ");
         assert!(args.contains("-m 64M"));
         assert!(args.contains("-netdev user,id=net0,restrict=off,hostfwd=tcp:127.0.0.1:5555-:7,hostfwd=udp:127.0.0.1:6000-:6001 "), "{args}");
+        assert!(args.contains(" -drive file=d.img,format=raw,if=none,id=disk0 -device virtio-blk-device,drive=disk0 "), "{args}");
         assert!(args.ends_with("-icount shift=0,sleep=off -rtc clock=vm -s -S -d int"), "{args}");
     }
 }
