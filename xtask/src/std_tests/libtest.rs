@@ -34,7 +34,8 @@ impl Run {
         }
         let Some(rest) = line.strip_prefix("test ") else { return };
         let Some((name, result)) = rest.split_once(" ... ") else { return };
-        let name = name.to_string();
+        // `#[should_panic]` tests are shown as `NAME - should panic`.
+        let name = name.strip_suffix(" - should panic").unwrap_or(name).to_string();
         let result = result.trim_end();
         let outcome = if result == "ok" {
             Outcome::Passed
@@ -88,6 +89,7 @@ pub fn failure_reasons(stdout: &str) -> BTreeMap<&str, String> {
     let mut lines = stdout.lines().peekable();
     while let Some(line) = lines.next() {
         let Some(name) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" stdout ----")) else { continue };
+        let name = name.strip_suffix(" - should panic").unwrap_or(name);
         let mut text = Vec::new();
         let mut in_panic = false;
         while let Some(next) = lines.peek() {
@@ -127,6 +129,7 @@ test a::passes ... ok
 test a::fails ... FAILED
 test a::ignored ... ignored
 test a::ignored_why ... ignored, needs the internet
+test a::panics - should panic ... ok
 test b::hangs ... ";
 
     #[test]
@@ -142,6 +145,7 @@ test b::hangs ... ";
                 ("a::fails".to_string(), Outcome::Failed(String::new())),
                 ("a::ignored".to_string(), Outcome::Ignored(String::new())),
                 ("a::ignored_why".to_string(), Outcome::Ignored("needs the internet".into())),
+                ("a::panics".to_string(), Outcome::Passed),
             ]
         );
         assert_eq!(run.unfinished.as_deref(), Some("b::hangs"));

@@ -27,9 +27,9 @@ usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
 /// Guest RAM for a test program (the biggest are about 5 MB of code).
 const MEMORY: &str = "256M";
 /// A program that prints nothing for this long is stuck in its current test.
-const STALL: Duration = Duration::from_secs(60);
-/// How often one program is restarted after a test hung or killed it.
-const MAX_RESTARTS: usize = 12;
+const STALL: Duration = Duration::from_secs(30);
+/// Tests per boot, named exactly on the command line (about 10 KB).
+const BATCH: usize = 200;
 
 /// The suites, and the library package each is built from.
 pub const SUITES: [(&str, &str); 4] = [("core", "coretests"), ("alloc", "alloctests"), ("std", "std"), ("test", "test")];
@@ -161,8 +161,10 @@ type Built = (Vec<(&'static str, PathBuf)>, Vec<(&'static str, String)>);
 
 /// Has the builder build the suites' test programs.
 fn build(project: &Project, suites: &[(&'static str, &'static str)], pristine: bool) -> Result<Built, String> {
+    // Always all four packages: cargo unifies features over the packages it
+    // builds, so building fewer would rebuild (and relink) everything.
     let mut cmd = Command::new(&project.builder);
-    cmd.arg("tests").args(suites.iter().map(|(_, package)| package));
+    cmd.arg("tests");
     if pristine {
         cmd.arg("--pristine");
     }
@@ -195,64 +197,100 @@ fn program_name(path: &Path) -> String {
     file.rsplit_once('-').map_or(file.clone(), |(name, _)| name.to_string())
 }
 
-/// Runs one program to the end, restarting it without each test that hung
-/// or took it down.
+/// Runs every test of one program: lists them, then runs them in batches
+/// (exact names); a test that hangs or takes the program down is recorded
+/// as failed, and the batch goes on from the test after it.
 fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>) -> Vec<TestResult> {
     let name = program_name(program);
+    let result = |test: &str, outcome| TestResult { suite, program: name.clone(), name: test.to_string(), outcome };
     let mut results: Vec<TestResult> = Vec::new();
-    let mut skips: Vec<String> = Vec::new();
+    let Some(listed) = list_tests(xous_run, program) else {
+        // Not a libtest program (or it cannot even list): judge it whole.
+        let (_, ending) = run_once(xous_run, program, &[]);
+        let outcome = match ending.success {
+            true => Outcome::Passed,
+            false => Outcome::Failed(format!("{}: {}", ending.describe(), ending.stderr_tail)),
+        };
+        results.push(result(&format!("{name} (whole program)"), outcome));
+        return results;
+    };
+    // Tests with a verdict that keeps them from running, if the program has them.
+    let mut not_run: Vec<&str> = Vec::new();
     for (test, verdict) in known::of_program(suite, &name) {
         let outcome = match verdict {
             known::Verdict::Skip(why) => Outcome::Ignored(why.into()),
             known::Verdict::FailWithoutRunning(why) => Outcome::Failed(why.into()),
             known::Verdict::Fails(_) => continue,
         };
+        if !listed.iter().any(|t| t == test) {
+            eprintln!("std-tests: {suite} {name}: no test `{test}`, which std_tests/known.rs names");
+            continue;
+        }
+        not_run.push(test);
         if filter.map_or(true, |f| test.contains(f)) {
-            results.push(TestResult { suite, program: name.clone(), name: test.into(), outcome });
-        }
-        skips.push(test.into());
-    }
-    for _ in 0..=MAX_RESTARTS {
-        let (run, ending) = run_once(xous_run, program, filter, &skips);
-        for (test, outcome) in run.results {
-            if !results.iter().any(|r| r.name == test) {
-                results.push(TestResult { suite, program: name.clone(), name: test, outcome });
-            }
-        }
-        match (run.unfinished, run.completed) {
-            (_, true) if ending.success => return results,
-            (_, true) if results.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) => return results,
-            (_, true) => {
-                let why = format!("the program ended with {} after its tests: {}", ending.describe(), ending.stderr_tail);
-                results.push(TestResult { suite, program: name.clone(), name: format!("{name} (exit)"), outcome: Outcome::Failed(why) });
-                return results;
-            }
-            (Some(test), false) => {
-                let why = match ending.stalled {
-                    true => format!("hung: no output for {} s", STALL.as_secs()),
-                    false => format!("took the program down: {}: {}", ending.describe(), ending.stderr_tail),
-                };
-                results.push(TestResult { suite, program: name.clone(), name: test.clone(), outcome: Outcome::Failed(why) });
-                skips.push(test);
-            }
-            (None, false) => {
-                // Died before or between tests, or a program without libtest.
-                let outcome = match ending.success && results.is_empty() {
-                    true => Outcome::Passed,
-                    false => Outcome::Failed(format!("{} before finishing: {}", ending.describe(), ending.stderr_tail)),
-                };
-                results.push(TestResult { suite, program: name.clone(), name: format!("{name} (whole program)"), outcome });
-                return results;
-            }
+            results.push(result(test, outcome));
         }
     }
-    results.push(TestResult {
-        suite,
-        program: name.clone(),
-        name: format!("{name} (rest)"),
-        outcome: Outcome::Failed(format!("gave up after {MAX_RESTARTS} restarts")),
-    });
+    let wanted: Vec<String> = listed
+        .into_iter()
+        .filter(|t| !not_run.contains(&t.as_str()) && filter.map_or(true, |f| t.contains(f)))
+        .collect();
+    for batch in wanted.chunks(BATCH) {
+        let mut left: Vec<&String> = batch.iter().collect();
+        while !left.is_empty() {
+            let (run, ending) = run_once(xous_run, program, &left);
+            let unfinished = run.unfinished.clone();
+            for (test, outcome) in run.results {
+                if left.contains(&&test) {
+                    results.push(result(&test, outcome));
+                }
+            }
+            match unfinished {
+                Some(test) if !run.completed => {
+                    let why = match ending.stalled {
+                        true => format!("hung: no output for {} s", STALL.as_secs()),
+                        false => format!("took the program down: {}: {}", ending.describe(), ending.stderr_tail),
+                    };
+                    eprintln!("std-tests: {suite} {name}: {test}: {why}");
+                    results.push(result(&test, Outcome::Failed(why)));
+                }
+                _ if !run.completed || !ending.success && !left.iter().any(|t| done(&results, t)) => {
+                    // Died outside any test: the batch's remaining tests cannot run.
+                    let why = format!("the program ended ({}) before running it: {}", ending.describe(), ending.stderr_tail);
+                    let missing: Vec<&String> = left.iter().copied().filter(|t| !done(&results, t)).collect();
+                    for test in missing {
+                        results.push(result(test, Outcome::Failed(why.clone())));
+                    }
+                }
+                _ => {}
+            }
+            let before = left.len();
+            left.retain(|t| !done(&results, t));
+            if left.len() == before {
+                for test in &left {
+                    results.push(result(test, Outcome::Failed("the program never reported it".into())));
+                }
+                break;
+            }
+        }
+    }
     results
+}
+
+fn done(results: &[TestResult], test: &str) -> bool {
+    results.iter().any(|r| r.name == test)
+}
+
+/// The program's tests, as libtest lists them (`NAME: test` lines).
+fn list_tests(xous_run: &Path, program: &Path) -> Option<Vec<String>> {
+    let out = Command::new(xous_run).args(["--memory", MEMORY, "--timeout", "60"]).arg(program).arg("--list").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tests: Vec<String> =
+        text.lines().filter_map(|l| l.trim_end_matches('\r').strip_suffix(": test")).map(str::to_string).collect();
+    text.lines().any(|l| l.contains(" tests, ") || l.contains(" test, ")).then_some(tests)
 }
 
 fn take_line(run: &mut Run, line: &str) {
@@ -281,17 +319,14 @@ impl Ending {
     }
 }
 
-/// One boot of `program`; stops it if it prints nothing for `STALL`.
-fn run_once(xous_run: &Path, program: &Path, filter: Option<&str>, skips: &[String]) -> (Run, Ending) {
+/// One boot of `program` running exactly `tests` (all of them if none);
+/// stops it if it prints nothing for `STALL`.
+fn run_once(xous_run: &Path, program: &Path, tests: &[&String]) -> (Run, Ending) {
     let mut cmd = Command::new(xous_run);
     cmd.args(["--memory", MEMORY]).arg(program).args(["--test-threads", "1"]);
-    if !skips.is_empty() && filter.is_none() {
-        cmd.arg("--exact");
+    if !tests.is_empty() {
+        cmd.arg("--exact").args(tests);
     }
-    for skip in skips {
-        cmd.args(["--skip", skip]);
-    }
-    cmd.args(filter);
     // Its own process group, so a stall can stop xous-run and QEMU at once.
     cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut run = Run::default();
