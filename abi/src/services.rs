@@ -224,6 +224,8 @@ pub mod net {
     }
 }
 
+pub mod fs;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! Block storage behind one small trait, so the filesystem's format logic
 //! does not know what holds its blocks: QEMU's virtio-blk disk
 //! (services/virtio), a RAM device for host tests and disk-less boots
-//! (`ram.rs`), later the Baochip-1x's RRAM.
+//! (services/fs, `ram.rs`: it needs a heap, which drivers do without),
+//! later the Baochip-1x's RRAM.
 //!
 //! A device is an array of `BLOCK_SIZE`-byte blocks. Writes may sit in a
 //! volatile cache and reach the medium in any order until `flush` returns;
@@ -13,10 +14,6 @@
 
 #![no_std]
 
-extern crate alloc;
-
-mod ram;
-pub use ram::RamDevice;
 
 /// Bytes in a block: one page, so a block is also one memory message.
 pub const BLOCK_SIZE: usize = 4096;

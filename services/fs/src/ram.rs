@@ -2,7 +2,7 @@
 //! replay power cuts), and the filesystem's store when the machine has no
 //! disk. Sparse: a block never written reads as zeros and takes no memory.
 
-use crate::{Block, BlockDevice, BlockError, BLOCK_SIZE};
+use block::{Block, BlockDevice, BlockError, BLOCK_SIZE};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 

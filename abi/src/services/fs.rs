@@ -1,0 +1,124 @@
+//! The filesystem service (services/fs): std's `std::fs` for this target
+//! (our overlay's `sys/fs/xous.rs`) and any program. std finds it by name
+//! through the name server.
+//!
+//! Data moves in whole pages: READ is a MutableBorrow of the caller's
+//! buffer pages, WRITE a Borrow; `offset` = the handle, `valid` = the byte
+//! count; the reply's (offset, valid) = (error code, bytes moved). Every
+//! other request is a MutableBorrow of one page laid out as `Request`,
+//! answered in the same page (status at 0..4, then what the opcode gives).
+//! Handles belong to the process that opened them and close when it ends.
+//! Paths are UTF-8 or not, `/`-separated, relative ones start at the root;
+//! `.` and `..` are resolved by the service (there are no links).
+
+/// The server's own SID (std connects by name, never by SID).
+pub const SID: super::Sid = super::sid("xous-filesystem!");
+pub const NAME: &str = "_Xous Filesystem_";
+
+/// (path1: the file; a = `open` flags) -> value = handle, attributes.
+pub const OPEN: usize = 1;
+/// (path1) -> attributes.
+pub const STAT: usize = 2;
+/// (handle) -> attributes.
+pub const FSTAT: usize = 3;
+/// (path1: a directory; a = cursor, 0 first) -> count at 4..8, value = the
+/// next cursor (`END` when done), entries from `ENTRIES_AT`: kind (u8),
+/// name length (u8), the name.
+pub const READ_DIR: usize = 4;
+/// (path1).
+pub const CREATE_DIR: usize = 5;
+pub const REMOVE_FILE: usize = 6;
+pub const REMOVE_DIR: usize = 7;
+/// (path1 -> path2), atomic, replacing a file or an empty directory.
+pub const RENAME: usize = 8;
+/// (the handle if nonzero, else path1; a = 1 readonly, 0 writable).
+pub const SET_READONLY: usize = 9;
+/// (path1) -> value = length, the absolute path from `ENTRIES_AT`.
+pub const CANONICALIZE: usize = 10;
+/// (handle; a = offset as i64, b = whence: 0 start, 1 current, 2 end) -> value = position.
+pub const SEEK: usize = 11;
+/// (handle; a = length).
+pub const SET_LEN: usize = 12;
+/// (handle): everything written so far is on the medium when it returns.
+pub const SYNC: usize = 13;
+pub const CLOSE: usize = 14;
+/// (the handle if nonzero, else path1; a = accessed, b = modified, ns
+/// since the Unix epoch, `KEEP` = leave it).
+pub const SET_TIMES: usize = 15;
+/// (handle) -> value = a new handle to the same file, with its own position.
+pub const DUPLICATE: usize = 16;
+/// Data: see the module's header.
+pub const READ: usize = 20;
+pub const WRITE: usize = 21;
+/// Ours, internal: the id of the kernel's exit notices.
+pub const PROCESS_ENDED: usize = 0x7f01;
+
+/// Open flags (`a` of OPEN).
+pub mod open {
+    pub const READ: u64 = 1;
+    pub const WRITE: u64 = 2;
+    pub const APPEND: u64 = 4;
+    pub const TRUNCATE: u64 = 8;
+    pub const CREATE: u64 = 16;
+    pub const CREATE_NEW: u64 = 32;
+}
+
+/// The request page. Offsets of its fields (little-endian).
+pub const STATUS_AT: usize = 0;
+pub const HANDLE_AT: usize = 4;
+pub const A_AT: usize = 8;
+pub const B_AT: usize = 16;
+pub const PATH1_LEN_AT: usize = 24;
+pub const PATH2_LEN_AT: usize = 28;
+/// Path 1, then path 2 right after it.
+pub const PATHS_AT: usize = 32;
+/// The reply: value (u64) and attributes.
+pub const VALUE_AT: usize = 8;
+pub const KIND_AT: usize = 16;
+pub const READONLY_AT: usize = 17;
+pub const SIZE_AT: usize = 24;
+pub const MODIFIED_AT: usize = 32;
+pub const ACCESSED_AT: usize = 40;
+pub const CREATED_AT: usize = 48;
+pub const ENTRIES_AT: usize = 64;
+pub const COUNT_AT: usize = 4;
+/// READ_DIR's cursor when nothing is left.
+pub const END: u64 = u64::MAX;
+/// SET_TIMES: this time stays as it is.
+pub const KEEP: u64 = u64::MAX;
+
+/// File kinds in attributes and directory entries.
+pub const KIND_FILE: u8 = 1;
+pub const KIND_DIR: u8 = 2;
+
+/// The longest name of one directory entry, in bytes.
+pub const NAME_MAX: usize = 255;
+/// Bytes one READ or WRITE moves at most.
+pub const DATA_MAX: usize = 64 * 1024;
+
+/// Status codes (0 is success).
+pub mod error {
+    pub const NOT_FOUND: u32 = 1;
+    pub const ALREADY_EXISTS: u32 = 2;
+    pub const NOT_A_DIRECTORY: u32 = 3;
+    pub const IS_A_DIRECTORY: u32 = 4;
+    pub const DIRECTORY_NOT_EMPTY: u32 = 5;
+    pub const STORAGE_FULL: u32 = 6;
+    pub const INVALID_FILENAME: u32 = 7;
+    /// The file is read-only (set_readonly), or the handle was not opened for this.
+    pub const PERMISSION_DENIED: u32 = 8;
+    /// No such handle, or not the caller's.
+    pub const BAD_HANDLE: u32 = 9;
+    /// A value out of range (a seek before 0, a directory moved into itself).
+    pub const INVALID_INPUT: u32 = 10;
+    /// The device failed, or what it holds does not check out.
+    pub const IO: u32 = 11;
+    /// The caller has too many files open, or the service does.
+    pub const TOO_MANY_OPEN: u32 = 12;
+    /// A malformed request, an unknown opcode, a wrong message kind.
+    pub const BAD_REQUEST: u32 = 13;
+    /// The file would be larger than the format allows.
+    pub const FILE_TOO_LARGE: u32 = 14;
+    /// The root directory cannot be removed or renamed; the filesystem is busy.
+    pub const BUSY: u32 = 15;
+}

@@ -1,0 +1,613 @@
+//! The filesystem: inodes, directories and files over the copy-on-write
+//! store, and the operations std needs. Every operation either completes
+//! in memory or changes nothing (room is checked before the first block
+//! is taken); `sync` commits. Files removed while open live on, nameless,
+//! until their last handle closes (`open_ref` / `close_ref`); a power cut
+//! meanwhile loses them cleanly, since mounting keeps only what the root
+//! reaches.
+
+use crate::error::{FsError, Result};
+use crate::layout::*;
+use crate::path::components;
+use crate::store::Store;
+use crate::tree;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+use block::{BlockDevice, BLOCK_SIZE};
+
+/// Blocks an operation step may take at most: the paths to a file's leaf
+/// and to its inode, each tree growing once, and a directory's leaf.
+const STEP_BLOCKS: u32 = 3 * (MAX_HEIGHT as u32 + 2);
+/// Blocks kept back from operations that grow the filesystem, so that
+/// removing files (which copies a few blocks too) works on a full device.
+const RESERVE: u32 = STEP_BLOCKS;
+/// The smallest device we format.
+const MIN_BLOCKS: u32 = 16;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub inode: u32,
+    pub kind: u8,
+    pub readonly: bool,
+    pub size: u64,
+    pub modified: u64,
+    pub accessed: u64,
+    pub created: u64,
+}
+
+/// A directory entry found: its slot, inode and kind.
+#[derive(Copy, Clone)]
+struct Found {
+    slot: u32,
+    inode: u32,
+    kind: u8,
+}
+
+pub struct Fs<D> {
+    store: Store<D>,
+    free_inodes: BTreeSet<u32>,
+    /// Open handles per inode, and inodes that lost their name while open.
+    refs: BTreeMap<u32, u32>,
+    orphans: BTreeSet<u32>,
+}
+
+impl<D: BlockDevice> Fs<D> {
+    /// Mounts the filesystem on `device`, or formats it if it holds none
+    /// (no valid superblock: nothing was ever committed there).
+    pub fn mount(mut device: D, now: u64) -> Result<Fs<D>> {
+        let mut newest: Option<Superblock> = None;
+        for slot in 0..SUPERBLOCKS {
+            let mut b = [0u8; BLOCK_SIZE];
+            device.read(slot, &mut b)?;
+            if let Some(sb) = Superblock::decode(&b) {
+                if newest.is_none_or(|n| sb.sequence > n.sequence) {
+                    newest = Some(sb);
+                }
+            }
+        }
+        match newest {
+            Some(sb) if sb.blocks <= device.block_count() && sb.blocks >= MIN_BLOCKS => Self::load(device, sb),
+            Some(_) => Err(FsError::Io),
+            None => Self::format(device, now),
+        }
+    }
+
+    fn format(device: D, now: u64) -> Result<Fs<D>> {
+        let blocks = device.block_count();
+        if blocks < MIN_BLOCKS {
+            return Err(FsError::StorageFull);
+        }
+        let sb = Superblock { sequence: 0, blocks, table_root: 0, table_height: 0, inodes: INODES_PER_BLOCK };
+        let mut fs = Fs { store: Store::new(device, sb), free_inodes: (ROOT + 1..INODES_PER_BLOCK).collect(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
+        let root = Inode { kind: KIND_DIR, parent: ROOT, modified: now, accessed: now, created: now, ..Inode::default() };
+        fs.write_inode(ROOT, &root)?;
+        fs.store.commit()?;
+        Ok(fs)
+    }
+
+    /// Marks everything the durable state reaches: the inode table, then
+    /// every directory and file from the root down.
+    fn load(device: D, sb: Superblock) -> Result<Fs<D>> {
+        let mut store = Store::new(device, sb);
+        let mut present = BTreeSet::new();
+        tree::walk(&mut store, sb.table_root, sb.table_height, 0, &mut |_, _, _| Ok(()))?;
+        let mut fs = Fs { store, free_inodes: BTreeSet::new(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
+        let mut pending = alloc::vec![ROOT];
+        present.insert(ROOT);
+        while let Some(n) = pending.pop() {
+            let inode = fs.read_inode(n)?;
+            let entries_per_dir = inode.size / ENTRY_SIZE as u64;
+            let mut children = Vec::new();
+            tree::walk(&mut fs.store, inode.root, inode.height, 0, &mut |store, index, block| {
+                if inode.kind != KIND_DIR {
+                    return Ok(());
+                }
+                store.with(block, META_ENTRIES, |b| {
+                    for i in 0..ENTRIES_PER_BLOCK {
+                        let slot = index as u32 * ENTRIES_PER_BLOCK + i;
+                        let entry = Entry::decode(&b[entry_place(slot).1..]);
+                        if (slot as u64) < entries_per_dir && entry.inode != 0 {
+                            children.push(entry.inode);
+                        }
+                    }
+                })
+            })?;
+            match inode.kind {
+                KIND_FILE if n != ROOT => {}
+                KIND_DIR => {}
+                _ => return Err(FsError::Io),
+            }
+            for child in children {
+                if child >= sb.inodes || !present.insert(child) {
+                    return Err(FsError::Io);
+                }
+                pending.push(child);
+            }
+        }
+        fs.free_inodes = (ROOT + 1..sb.inodes).filter(|n| !present.contains(n)).collect();
+        fs.store.mounted();
+        Ok(fs)
+    }
+
+    pub fn device(&mut self) -> &mut D {
+        self.store.device()
+    }
+
+    /// Commits: everything done so far survives a power cut from now on.
+    pub fn sync(&mut self) -> Result<()> {
+        self.store.commit()
+    }
+
+    /// `room` for an operation that makes the filesystem bigger.
+    fn room_to_grow(&mut self, blocks: u32) -> Result<()> {
+        self.room(blocks + RESERVE)
+    }
+
+    /// Commits if enough has been written to be worth it, or if room is
+    /// short and a commit would free some.
+    fn room(&mut self, blocks: u32) -> Result<()> {
+        if self.store.needs_commit() {
+            self.store.commit()?;
+        }
+        if self.store.free_blocks() < blocks && self.store.frees_pending() {
+            self.store.commit()?;
+        }
+        if self.store.free_blocks() < blocks { Err(FsError::StorageFull) } else { Ok(()) }
+    }
+
+    // Inodes.
+
+    pub fn read_inode(&mut self, n: u32) -> Result<Inode> {
+        if n == 0 || n >= self.store.sb.inodes {
+            return Err(FsError::Io);
+        }
+        let (index, at) = inode_place(n);
+        let sb = self.store.sb;
+        match tree::leaf(&mut self.store, sb.table_root, sb.table_height, index as u64)? {
+            0 => Ok(Inode::default()),
+            leaf => self.store.with(leaf, META_INODES, |b| Inode::decode(&b[at..])),
+        }
+    }
+
+    fn write_inode(&mut self, n: u32, inode: &Inode) -> Result<()> {
+        let (index, at) = inode_place(n);
+        let (mut root, mut height) = (self.store.sb.table_root, self.store.sb.table_height);
+        let leaf = tree::leaf_mut(&mut self.store, &mut root, &mut height, index as u64, META_INODES, true)?;
+        self.store.sb.table_root = root;
+        self.store.sb.table_height = height;
+        self.store.with_mut(leaf, |b| inode.encode(&mut b[at..]));
+        Ok(())
+    }
+
+    fn new_inode(&mut self) -> u32 {
+        if let Some(n) = self.free_inodes.pop_first() {
+            return n;
+        }
+        let first = self.store.sb.inodes;
+        self.store.sb.inodes += INODES_PER_BLOCK;
+        self.free_inodes.extend(first + 1..first + INODES_PER_BLOCK);
+        first
+    }
+
+    /// The inode's blocks go, and the inode with them.
+    fn destroy(&mut self, n: u32) -> Result<()> {
+        let inode = self.read_inode(n)?;
+        tree::free_all(&mut self.store, inode.root, inode.height)?;
+        self.write_inode(n, &Inode::default())?;
+        self.free_inodes.insert(n);
+        Ok(())
+    }
+
+    /// `n` lost its last name: gone now, or when its last handle closes.
+    fn unlinked(&mut self, n: u32) -> Result<()> {
+        if self.refs.contains_key(&n) {
+            self.orphans.insert(n);
+            Ok(())
+        } else {
+            self.destroy(n)
+        }
+    }
+
+    pub fn open_ref(&mut self, n: u32) {
+        *self.refs.entry(n).or_insert(0) += 1;
+    }
+
+    pub fn close_ref(&mut self, n: u32) -> Result<()> {
+        let Some(count) = self.refs.get_mut(&n) else { return Ok(()) };
+        *count -= 1;
+        if *count == 0 {
+            self.refs.remove(&n);
+            if self.orphans.remove(&n) {
+                self.room(STEP_BLOCKS)?;
+                self.destroy(n)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn attr(&mut self, n: u32) -> Result<Attr> {
+        let i = self.read_inode(n)?;
+        if i.kind == KIND_FREE {
+            return Err(FsError::NotFound);
+        }
+        let size = if i.kind == KIND_DIR { 0 } else { i.size };
+        Ok(Attr { inode: n, kind: i.kind, readonly: i.readonly, size, modified: i.modified, accessed: i.accessed, created: i.created })
+    }
+
+    // Directories.
+
+    fn entries(&mut self, dir: &Inode, mut visit: impl FnMut(u32, &Entry) -> bool) -> Result<()> {
+        let slots = (dir.size / ENTRY_SIZE as u64) as u32;
+        for index in 0..slots.div_ceil(ENTRIES_PER_BLOCK) {
+            let leaf = tree::leaf(&mut self.store, dir.root, dir.height, index as u64)?;
+            if leaf == 0 {
+                continue;
+            }
+            let done = self.store.with(leaf, META_ENTRIES, |b| {
+                (index * ENTRIES_PER_BLOCK..slots.min((index + 1) * ENTRIES_PER_BLOCK)).any(|slot| {
+                    let entry = Entry::decode(&b[entry_place(slot).1..]);
+                    entry.inode != 0 && visit(slot, &entry)
+                })
+            })?;
+            if done {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn find(&mut self, dir: u32, name: &[u8]) -> Result<Option<Found>> {
+        let inode = self.read_inode(dir)?;
+        if inode.kind != KIND_DIR {
+            return Err(FsError::NotADirectory);
+        }
+        let mut found = None;
+        self.entries(&inode, |slot, e| {
+            if e.name == name {
+                found = Some(Found { slot, inode: e.inode, kind: e.kind });
+            }
+            found.is_some()
+        })?;
+        Ok(found)
+    }
+
+    fn set_entry(&mut self, dir: u32, slot: u32, entry: &Entry, now: u64) -> Result<()> {
+        let mut inode = self.read_inode(dir)?;
+        let (index, at) = entry_place(slot);
+        let leaf = tree::leaf_mut(&mut self.store, &mut inode.root, &mut inode.height, index as u64, META_ENTRIES, true)?;
+        self.store.with_mut(leaf, |b| entry.encode(&mut b[at..]));
+        let slots = (inode.size / ENTRY_SIZE as u64) as u32;
+        if slot >= slots {
+            inode.size = (slot as u64 + 1) * ENTRY_SIZE as u64;
+        }
+        if entry.inode == 0 {
+            self.shrink(&mut inode)?;
+        }
+        inode.modified = now;
+        self.write_inode(dir, &inode)
+    }
+
+    /// Drops the free slots at a directory's end, and blocks past them.
+    fn shrink(&mut self, dir: &mut Inode) -> Result<()> {
+        let mut last = None;
+        self.entries(dir, |slot, _| {
+            last = Some(slot);
+            false
+        })?;
+        let slots = last.map_or(0, |s| s + 1);
+        dir.size = slots as u64 * ENTRY_SIZE as u64;
+        tree::truncate(&mut self.store, &mut dir.root, dir.height, slots.div_ceil(ENTRIES_PER_BLOCK) as u64)
+    }
+
+    fn add_entry(&mut self, dir: u32, name: &[u8], inode: u32, kind: u8, now: u64) -> Result<()> {
+        let dir_inode = self.read_inode(dir)?;
+        let slots = (dir_inode.size / ENTRY_SIZE as u64) as u32;
+        let mut taken = BTreeSet::new();
+        self.entries(&dir_inode, |slot, _| {
+            taken.insert(slot);
+            false
+        })?;
+        let slot = (0..slots).find(|s| !taken.contains(s)).unwrap_or(slots);
+        self.set_entry(dir, slot, &Entry { inode, kind, name }, now)
+    }
+
+    fn remove_entry(&mut self, dir: u32, slot: u32, now: u64) -> Result<()> {
+        self.set_entry(dir, slot, &Entry { inode: 0, kind: 0, name: b"" }, now)
+    }
+
+    // Paths.
+
+    /// The inode `path` names.
+    pub fn resolve(&mut self, path: &[u8]) -> Result<u32> {
+        let (names, slash) = components(path)?;
+        let mut at = ROOT;
+        for name in names {
+            at = self.find(at, name)?.ok_or(FsError::NotFound)?.inode;
+        }
+        if slash && self.read_inode(at)?.kind != KIND_DIR {
+            return Err(FsError::NotADirectory);
+        }
+        Ok(at)
+    }
+
+    /// The directory holding what `path` names, the name, and the entry
+    /// if there is one. The root has no parent: Busy.
+    fn parent_of<'p>(&mut self, path: &'p [u8]) -> Result<(u32, &'p [u8], Option<Found>, bool)> {
+        let (mut names, slash) = components(path)?;
+        let name = names.pop().ok_or(FsError::Busy)?;
+        let mut dir = ROOT;
+        for n in names {
+            dir = self.find(dir, n)?.ok_or(FsError::NotFound)?.inode;
+        }
+        let found = self.find(dir, name)?;
+        Ok((dir, name, found, slash))
+    }
+
+    /// The absolute form of `path`, which must exist.
+    pub fn canonicalize(&mut self, path: &[u8]) -> Result<Vec<u8>> {
+        self.resolve(path)?;
+        let (names, _) = components(path)?;
+        let mut out = Vec::new();
+        for name in names {
+            out.push(b'/');
+            out.extend_from_slice(name);
+        }
+        if out.is_empty() {
+            out.push(b'/');
+        }
+        Ok(out)
+    }
+
+    fn create(&mut self, dir: u32, name: &[u8], kind: u8, now: u64) -> Result<u32> {
+        self.room_to_grow(2 * STEP_BLOCKS)?;
+        let n = self.new_inode();
+        let inode = Inode { kind, parent: dir, modified: now, accessed: now, created: now, ..Inode::default() };
+        let made = self.write_inode(n, &inode).and_then(|_| self.add_entry(dir, name, n, kind, now));
+        if made.is_err() {
+            self.free_inodes.insert(n);
+        }
+        made.map(|_| n)
+    }
+
+    /// Opens (or creates) a file: its inode. `write` says whether the
+    /// caller means to change it (a read-only file refuses).
+    pub fn open(&mut self, path: &[u8], create: bool, create_new: bool, truncate: bool, write: bool, now: u64) -> Result<u32> {
+        let (dir, name, found, slash) = match self.parent_of(path) {
+            Err(FsError::Busy) => return if write || create_new { Err(FsError::IsADirectory) } else { Ok(ROOT) },
+            other => other?,
+        };
+        let n = match found {
+            Some(_) if create_new => return Err(FsError::AlreadyExists),
+            Some(f) => f.inode,
+            None if create || create_new => {
+                if slash {
+                    return Err(FsError::IsADirectory);
+                }
+                return self.create(dir, name, KIND_FILE, now);
+            }
+            None => return Err(FsError::NotFound),
+        };
+        let inode = self.read_inode(n)?;
+        if inode.kind == KIND_DIR {
+            return if write { Err(FsError::IsADirectory) } else { Ok(n) };
+        }
+        if slash {
+            return Err(FsError::NotADirectory);
+        }
+        if write && inode.readonly {
+            return Err(FsError::ReadOnly);
+        }
+        if truncate && inode.size > 0 {
+            self.set_len(n, 0, now)?;
+        }
+        Ok(n)
+    }
+
+    pub fn create_dir(&mut self, path: &[u8], now: u64) -> Result<()> {
+        let (dir, name, found, _) = match self.parent_of(path) {
+            Err(FsError::Busy) => return Err(FsError::AlreadyExists),
+            other => other?,
+        };
+        if found.is_some() {
+            return Err(FsError::AlreadyExists);
+        }
+        self.create(dir, name, KIND_DIR, now).map(|_| ())
+    }
+
+    pub fn remove_file(&mut self, path: &[u8], now: u64) -> Result<()> {
+        let (dir, _, found, slash) = self.parent_of(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
+        let found = found.ok_or(FsError::NotFound)?;
+        if found.kind == KIND_DIR {
+            return Err(FsError::IsADirectory);
+        }
+        if slash {
+            return Err(FsError::NotADirectory);
+        }
+        self.room(STEP_BLOCKS)?;
+        self.remove_entry(dir, found.slot, now)?;
+        self.unlinked(found.inode)
+    }
+
+    pub fn remove_dir(&mut self, path: &[u8], now: u64) -> Result<()> {
+        let (dir, _, found, _) = self.parent_of(path)?;
+        let found = found.ok_or(FsError::NotFound)?;
+        if found.kind != KIND_DIR {
+            return Err(FsError::NotADirectory);
+        }
+        if self.read_inode(found.inode)?.size != 0 {
+            return Err(FsError::DirectoryNotEmpty);
+        }
+        self.room(STEP_BLOCKS)?;
+        self.remove_entry(dir, found.slot, now)?;
+        self.unlinked(found.inode)
+    }
+
+    /// Moves `from` to `to` in one step, replacing a file there (or an
+    /// empty directory, if `from` is a directory).
+    pub fn rename(&mut self, from: &[u8], to: &[u8], now: u64) -> Result<()> {
+        let (from_dir, _, source, _) = self.parent_of(from)?;
+        let source = source.ok_or(FsError::NotFound)?;
+        let (to_dir, to_name, target, slash) = self.parent_of(to)?;
+        if source.kind == KIND_DIR {
+            let mut up = to_dir;
+            loop {
+                if up == source.inode {
+                    return Err(FsError::InvalidInput);
+                }
+                if up == ROOT {
+                    break;
+                }
+                up = self.read_inode(up)?.parent;
+            }
+        } else if slash {
+            return Err(FsError::NotADirectory);
+        }
+        if let Some(target) = target {
+            if target.inode == source.inode {
+                return Ok(());
+            }
+            match (source.kind, target.kind) {
+                (KIND_DIR, KIND_DIR) if self.read_inode(target.inode)?.size != 0 => return Err(FsError::DirectoryNotEmpty),
+                (KIND_DIR, KIND_DIR) => {}
+                (KIND_DIR, _) => return Err(FsError::NotADirectory),
+                (_, KIND_DIR) => return Err(FsError::IsADirectory),
+                _ => {}
+            }
+        }
+        self.room_to_grow(3 * STEP_BLOCKS)?;
+        let entry = Entry { inode: source.inode, kind: source.kind, name: to_name };
+        match target {
+            Some(t) => self.set_entry(to_dir, t.slot, &entry, now)?,
+            None => self.add_entry(to_dir, to_name, source.inode, source.kind, now)?,
+        }
+        self.remove_entry(from_dir, source.slot, now)?;
+        if source.kind == KIND_DIR && from_dir != to_dir {
+            let mut moved = self.read_inode(source.inode)?;
+            moved.parent = to_dir;
+            self.write_inode(source.inode, &moved)?;
+        }
+        match target {
+            Some(t) => self.unlinked(t.inode),
+            None => Ok(()),
+        }
+    }
+
+    /// Up to `room` entries from `cursor` on: (kind, name) each, and the
+    /// cursor to go on from (None: the end).
+    pub fn read_dir(&mut self, n: u32, cursor: u64, mut emit: impl FnMut(u8, &[u8]) -> bool) -> Result<Option<u64>> {
+        let inode = self.read_inode(n)?;
+        if inode.kind != KIND_DIR {
+            return Err(FsError::NotADirectory);
+        }
+        let mut next = None;
+        self.entries(&inode, |slot, e| {
+            if (slot as u64) < cursor {
+                return false;
+            }
+            if !emit(e.kind, e.name) {
+                next = Some(slot as u64);
+                return true;
+            }
+            false
+        })?;
+        Ok(next)
+    }
+
+    // File content.
+
+    pub fn read(&mut self, n: u32, position: u64, into: &mut [u8]) -> Result<usize> {
+        let inode = self.read_inode(n)?;
+        if inode.kind == KIND_DIR {
+            return Err(FsError::IsADirectory);
+        }
+        let end = inode.size.min(position.saturating_add(into.len() as u64));
+        let mut at = position;
+        while at < end {
+            let (index, offset) = (at / BLOCK_SIZE as u64, (at % BLOCK_SIZE as u64) as usize);
+            let len = (BLOCK_SIZE - offset).min((end - at) as usize);
+            let out = &mut into[(at - position) as usize..][..len];
+            match tree::leaf(&mut self.store, inode.root, inode.height, index)? {
+                0 => out.fill(0),
+                leaf => self.store.with(leaf, 0, |b| out.copy_from_slice(&b[offset..offset + len]))?,
+            }
+            at += len as u64;
+        }
+        Ok(end.saturating_sub(position) as usize)
+    }
+
+    /// Writes `data` at `position`; how much was written (less only when
+    /// the device filled up on the way; nothing written is an error).
+    pub fn write(&mut self, n: u32, position: u64, data: &[u8], now: u64) -> Result<usize> {
+        let mut inode = self.read_inode(n)?;
+        if inode.kind == KIND_DIR {
+            return Err(FsError::IsADirectory);
+        }
+        if position.checked_add(data.len() as u64).is_none_or(|end| end / BLOCK_SIZE as u64 >= capacity(MAX_HEIGHT)) {
+            return Err(FsError::FileTooLarge);
+        }
+        let mut done = 0;
+        while done < data.len() {
+            let at = position + done as u64;
+            let (index, offset) = (at / BLOCK_SIZE as u64, (at % BLOCK_SIZE as u64) as usize);
+            let len = (BLOCK_SIZE - offset).min(data.len() - done);
+            if let Err(e) = self.room_to_grow(STEP_BLOCKS) {
+                if done == 0 {
+                    return Err(e);
+                }
+                break;
+            }
+            let whole = len == BLOCK_SIZE;
+            let leaf = tree::leaf_mut(&mut self.store, &mut inode.root, &mut inode.height, index, 0, !whole)?;
+            self.store.with_mut(leaf, |b| b[offset..offset + len].copy_from_slice(&data[done..done + len]));
+            done += len;
+            inode.size = inode.size.max(at + len as u64);
+            inode.modified = now;
+            self.write_inode(n, &inode)?;
+        }
+        Ok(done)
+    }
+
+    pub fn set_len(&mut self, n: u32, len: u64, now: u64) -> Result<()> {
+        let mut inode = self.read_inode(n)?;
+        if inode.kind == KIND_DIR {
+            return Err(FsError::IsADirectory);
+        }
+        if len / BLOCK_SIZE as u64 >= capacity(MAX_HEIGHT) {
+            return Err(FsError::FileTooLarge);
+        }
+        self.room(2 * STEP_BLOCKS)?;
+        if len < inode.size {
+            tree::truncate(&mut self.store, &mut inode.root, inode.height, len.div_ceil(BLOCK_SIZE as u64))?;
+            let tail = (len % BLOCK_SIZE as u64) as usize;
+            let index = len / BLOCK_SIZE as u64;
+            if tail != 0 && tree::leaf(&mut self.store, inode.root, inode.height, index)? != 0 {
+                let leaf = tree::leaf_mut(&mut self.store, &mut inode.root, &mut inode.height, index, 0, true)?;
+                self.store.with_mut(leaf, |b| b[tail..].fill(0));
+            }
+        }
+        inode.size = len;
+        inode.modified = now;
+        self.write_inode(n, &inode)
+    }
+
+    pub fn set_readonly(&mut self, n: u32, readonly: bool) -> Result<()> {
+        self.room(STEP_BLOCKS)?;
+        let mut inode = self.read_inode(n)?;
+        inode.readonly = readonly;
+        self.write_inode(n, &inode)
+    }
+
+    /// Times in ns since the epoch; None leaves one as it is.
+    pub fn set_times(&mut self, n: u32, accessed: Option<u64>, modified: Option<u64>) -> Result<()> {
+        self.room(STEP_BLOCKS)?;
+        let mut inode = self.read_inode(n)?;
+        inode.accessed = accessed.unwrap_or(inode.accessed);
+        inode.modified = modified.unwrap_or(inode.modified);
+        self.write_inode(n, &inode)
+    }
+
+    /// Blocks free for new data now.
+    pub fn free_blocks(&self) -> u32 {
+        self.store.free_blocks()
+    }
+}

@@ -1,0 +1,73 @@
+//! The request page of every non-data request (`xous_abi::services::fs`):
+//! its fields read with bounds checked, so a malformed page is an error
+//! reply, and the reply written back into it.
+
+use fs::{Attr, FsError};
+use xous_abi::services::fs::*;
+
+pub struct Request<'a> {
+    pub page: &'a mut [u8],
+}
+
+fn u32_at(page: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(page[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn u64_at(page: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(page[at..at + 8].try_into().expect("8 bytes"))
+}
+
+impl Request<'_> {
+    pub fn handle(&self) -> usize {
+        u32_at(self.page, HANDLE_AT) as usize
+    }
+    pub fn a(&self) -> u64 {
+        u64_at(self.page, A_AT)
+    }
+    pub fn b(&self) -> u64 {
+        u64_at(self.page, B_AT)
+    }
+
+    fn lengths(&self) -> Option<(usize, usize)> {
+        let (one, two) = (u32_at(self.page, PATH1_LEN_AT) as usize, u32_at(self.page, PATH2_LEN_AT) as usize);
+        (one.checked_add(two)? <= self.page.len() - PATHS_AT).then_some((one, two))
+    }
+
+    /// Path 1 (an empty path names nothing).
+    pub fn path(&self) -> Result<&[u8], FsError> {
+        let (one, _) = self.lengths().ok_or(FsError::InvalidInput)?;
+        match &self.page[PATHS_AT..PATHS_AT + one] {
+            [] => Err(FsError::NotFound),
+            path => Ok(path),
+        }
+    }
+
+    /// Path 2 (RENAME's target).
+    pub fn path2(&self) -> Result<&[u8], FsError> {
+        let (one, two) = self.lengths().ok_or(FsError::InvalidInput)?;
+        match &self.page[PATHS_AT + one..PATHS_AT + one + two] {
+            [] => Err(FsError::NotFound),
+            path => Ok(path),
+        }
+    }
+
+    /// The page cleared for a reply with `status`.
+    pub fn reply(&mut self, status: u32) -> &mut [u8] {
+        self.page[..ENTRIES_AT].fill(0);
+        self.page[STATUS_AT..STATUS_AT + 4].copy_from_slice(&status.to_le_bytes());
+        self.page
+    }
+
+    pub fn value(&mut self, value: u64) {
+        self.reply(0)[VALUE_AT..VALUE_AT + 8].copy_from_slice(&value.to_le_bytes());
+    }
+
+    pub fn attributes(&mut self, value: u64, attr: &Attr) {
+        self.value(value);
+        self.page[KIND_AT] = attr.kind;
+        self.page[READONLY_AT] = attr.readonly as u8;
+        for (at, v) in [(SIZE_AT, attr.size), (MODIFIED_AT, attr.modified), (ACCESSED_AT, attr.accessed), (CREATED_AT, attr.created)] {
+            self.page[at..at + 8].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+}
