@@ -51,6 +51,9 @@ const DRIVER: u32 = 2;
 const DRIVER_OK: u32 = 4;
 const FEATURES_OK: u32 = 8;
 
+/// How many times `Transport::find` looks at the slots when some are busy.
+const PROBE_ROUNDS: usize = 100;
+
 /// VIRTIO_F_VERSION_1: the modern interface, which is all we speak.
 pub const FEATURE_VERSION_1: u64 = 1 << 32;
 
@@ -101,15 +104,29 @@ impl Transport {
     /// The first device of `kind` in the board's slots, reset, told that a
     /// driver is here, and given the features in `wanted` that it offers
     /// (VERSION_1 is required). Next: add the queues, then `start`.
+    ///
+    /// Other device services probe the same slots at boot, and a slot's
+    /// registers can be mapped by one process at a time: a slot that is
+    /// busy is looked at again after the others, a few times over.
     pub fn find(kind: u32, wanted: u64) -> Result<(Transport, u64), VirtioError> {
-        for slot in 0..board::VIRTIO_SLOTS {
-            let regs = map(board::VIRTIO_FIRST + slot * 0x1000)?;
-            let probe = Transport { regs, slot };
-            if probe.read(MAGIC) == 0x7472_6976 && probe.read(VERSION) == 2 && probe.read(DEVICE_ID) == kind {
-                let features = probe.negotiate(wanted | FEATURE_VERSION_1)?;
-                return Ok((probe, features));
+        for _ in 0..PROBE_ROUNDS {
+            let mut busy = false;
+            for slot in 0..board::VIRTIO_SLOTS {
+                let Ok(regs) = map(board::VIRTIO_FIRST + slot * 0x1000) else {
+                    busy = true;
+                    continue;
+                };
+                let probe = Transport { regs, slot };
+                if probe.read(MAGIC) == 0x7472_6976 && probe.read(VERSION) == 2 && probe.read(DEVICE_ID) == kind {
+                    let features = probe.negotiate(wanted | FEATURE_VERSION_1)?;
+                    return Ok((probe, features));
+                }
+                syscall(Syscall::UnmapMemory, &[regs, 4096]);
             }
-            syscall(Syscall::UnmapMemory, &[regs, 4096]);
+            if !busy {
+                break;
+            }
+            syscall(Syscall::Yield, &[]);
         }
         Err(VirtioError::NotFound)
     }
