@@ -39,6 +39,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
     ("kernel unit tests on the host", kernel_unit_tests),
     ("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
+    ("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
     ("test-apps/hello builds for the target", hello_builds),
     ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     ("a second setup rebuilds nothing", second_setup_is_a_no_op),
@@ -67,6 +68,8 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates", target_checks::xous_crates),
     ("on QEMU: std net: TCP and UDP both ways with the host's loopback, timeouts, nonblocking, shutdown, 32 connections, 16 MiB each way, DNS", target_checks::std_net),
     ("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors", target_checks::net_protocol),
+    ("on QEMU: std fs: the whole API, every error kind, four threads writing at once, a full disk", target_checks::std_fs),
+    ("on QEMU: std fs: synced files persist across two boots on one disk image", target_checks::std_fs_persistence),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
     ("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
 ];
@@ -120,6 +123,15 @@ fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("services"))
         .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "--target", crate::project::HOST_TARGET]);
+    cargo_test(cmd)
+}
+
+/// services/fs's library (the on-disk format and the operations) with its
+/// power-cut replays, built for the host.
+fn fs_unit_tests(project: &Project) -> Result<Passed, Failed> {
+    let mut cmd = project.cargo();
+    cmd.current_dir(project.root.join("services"))
+        .args(["test", "--locked", "--lib", "-p", "fs", "--target", crate::project::HOST_TARGET]);
     cargo_test(cmd)
 }
 

@@ -7,7 +7,7 @@ use crate::project::{run, Project};
 use std::path::{Path, PathBuf};
 
 /// The core services, in boot order.
-pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net"];
+pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs"];
 
 pub struct Runner {
     /// `~/.local/share/xous/runner`.

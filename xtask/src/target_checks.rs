@@ -335,6 +335,39 @@ pub fn net_protocol(project: &Project) -> Result<Passed, Failed> {
     expect(&outcome, 0, &["net-protocol: all checks passed"], &[])
 }
 
+/// A fresh disk image under target/test for a filesystem check.
+fn fresh_disk(project: &Project, name: &str) -> Result<PathBuf, String> {
+    let disk = project.root.join("target/test").join(name);
+    std::fs::create_dir_all(disk.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+    match std::fs::remove_file(&disk) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("cannot remove {}: {e}", disk.display())),
+        _ => Ok(disk),
+    }
+}
+
+/// test-apps/fs: std::fs on a fresh 16 MiB disk (xous-run --disk), which
+/// it also fills up.
+pub fn std_fs(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("fs")?;
+    let disk = fresh_disk(project, "fs-walk.img")?;
+    let options = ["--disk".to_string(), disk.display().to_string()];
+    let outcome = boot_with(project, &program, &[], &Extras { options: &options, ..Extras::default() })?;
+    expect(&outcome, 0, &["fs: all checks passed"], &[])
+}
+
+/// test-apps/fs twice on one disk image: the first boot writes and syncs
+/// files (one of 5 MB), the second reads them back byte for byte.
+pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("fs")?;
+    let disk = fresh_disk(project, "fs-persist.img")?;
+    let options = ["--disk".to_string(), disk.display().to_string()];
+    let extras = Extras { options: &options, ..Extras::default() };
+    let first = boot_with(project, &program, &["persist-write"], &extras)?;
+    expect(&first, 0, &["fs: all checks passed"], &[])?;
+    let second = boot_with(project, &program, &["persist-check"], &extras)?;
+    expect(&second, 0, &["fs: all checks passed", "/persist/sub/c (5000000 bytes) came back"], &[])
+}
+
 /// A boot image with one flipped byte in its process directory: the kernel
 /// must refuse it with a message on the crash channel and stop (exit 254).
 pub fn malformed_image(project: &Project) -> Result<Passed, Failed> {

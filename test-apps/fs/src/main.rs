@@ -1,0 +1,203 @@
+//! std::fs on the target, through the filesystem service. With no
+//! argument: every call of the API once, each error kind it can give,
+//! and threads writing distinct files at once. With `persist-write` /
+//! `persist-check`: the first boot of a two-boot check on one disk image
+//! writes and syncs files, the second finds them byte for byte.
+
+use checks::Checks;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// The byte at `i` of file `seed`, so a reader can tell what it should get.
+fn pattern(seed: u8, len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 12) as u8).collect()
+}
+
+fn kind<T>(result: std::io::Result<T>) -> Option<ErrorKind> {
+    result.err().map(|e| e.kind())
+}
+
+fn files_and_content(c: &mut Checks) {
+    let _ = fs::remove_dir_all("/walk");
+    c.check(fs::create_dir("/walk").is_ok(), "create_dir".into());
+    let data = pattern(1, 100_000);
+    c.check(fs::write("/walk/a.bin", &data).is_ok(), "fs::write 100 kB".into());
+    c.check(fs::read("/walk/a.bin").ok() == Some(data.clone()), "fs::read gives it back".into());
+    let meta = fs::metadata("/walk/a.bin");
+    c.check(meta.as_ref().is_ok_and(|m| m.is_file() && !m.is_dir() && m.len() == 100_000), format!("metadata: {meta:?}"));
+    let modified = meta.as_ref().ok().and_then(|m| m.modified().ok());
+    let near_now = modified.and_then(|t| SystemTime::now().duration_since(t).ok()).is_some_and(|d| d < Duration::from_secs(60));
+    c.check(near_now, format!("modified is the system clock's now: {modified:?}"));
+    c.check(fs::symlink_metadata("/walk").is_ok_and(|m| m.is_dir() && !m.file_type().is_symlink()), "symlink_metadata of a directory".into());
+
+    let mut f = OpenOptions::new().read(true).write(true).open("/walk/a.bin").unwrap();
+    c.check(f.seek(SeekFrom::Start(99_990)).ok() == Some(99_990), "seek from the start".into());
+    let mut tail = Vec::new();
+    c.check(f.read_to_end(&mut tail).is_ok() && tail == data[99_990..], "read_to_end after a seek".into());
+    c.check(f.seek(SeekFrom::End(-100_001)).map_err(|e| e.kind()) == Err(ErrorKind::InvalidInput), "a seek before 0 is InvalidInput".into());
+    c.check(f.seek(SeekFrom::Current(-10)).ok() == Some(99_990), "seek from the current position".into());
+    c.check(f.write_all(b"0123456789ABC").is_ok() && f.stream_position().ok() == Some(100_003), "write past the end extends".into());
+    c.check(f.set_len(50).is_ok() && f.metadata().is_ok_and(|m| m.len() == 50), "set_len shrinks".into());
+    c.check(f.set_len(4096 * 3).is_ok() && fs::read("/walk/a.bin").is_ok_and(|d| d[..50] == data[..50] && d[50..].iter().all(|&b| b == 0)), "set_len grows with zeros".into());
+    c.check(f.flush().is_ok() && f.sync_all().is_ok() && f.sync_data().is_ok(), "flush, sync_all, sync_data".into());
+    let copy = f.try_clone();
+    c.check(copy.is_ok_and(|mut g| g.seek(SeekFrom::Start(0)).is_ok()), "try_clone".into());
+    drop(f);
+
+    let mut a = OpenOptions::new().append(true).open("/walk/a.bin").unwrap();
+    c.check(a.write_all(b"end").is_ok() && fs::metadata("/walk/a.bin").is_ok_and(|m| m.len() == 4096 * 3 + 3), "append writes at the end".into());
+    drop(a);
+    c.check(File::create("/walk/a.bin").is_ok() && fs::metadata("/walk/a.bin").is_ok_and(|m| m.len() == 0), "create truncates".into());
+    c.check(kind(File::create_new("/walk/a.bin")) == Some(ErrorKind::AlreadyExists), "create_new on an existing file: AlreadyExists".into());
+    c.check(File::create_new("/walk/new").is_ok(), "create_new".into());
+    c.check(kind(OpenOptions::new().open("/walk/new")) == Some(ErrorKind::InvalidInput), "no access mode: InvalidInput".into());
+    c.check(kind(OpenOptions::new().read(true).truncate(true).open("/walk/new")) == Some(ErrorKind::InvalidInput), "truncate without write: InvalidInput".into());
+    let ro = File::open("/walk/new").unwrap();
+    c.check(kind(ro.try_clone().and_then(|mut f| f.write(b"x"))).is_some(), "writing a file opened for reading fails".into());
+}
+
+fn directories(c: &mut Checks) {
+    c.check(fs::create_dir_all("/walk/d/e/f").is_ok() && Path::new("/walk/d/e/f").is_dir(), "create_dir_all".into());
+    for name in ["x", "y", "z"] {
+        fs::write(format!("/walk/d/{name}"), name).unwrap();
+    }
+    let mut names: Vec<String> = fs::read_dir("/walk/d").unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    c.check(names == ["e", "x", "y", "z"], format!("read_dir: {names:?}"));
+    let typed = fs::read_dir("/walk/d").unwrap().all(|e| {
+        let e = e.unwrap();
+        let dir = e.file_name() == "e";
+        e.file_type().is_ok_and(|t| t.is_dir() == dir) && e.metadata().is_ok_and(|m| m.is_dir() == dir) && e.path().starts_with("/walk/d")
+    });
+    c.check(typed, "read_dir's file types, metadata and paths".into());
+    c.check(fs::canonicalize("/walk/d/e/../x").ok().as_deref() == Some(Path::new("/walk/d/x")), "canonicalize".into());
+    c.check(fs::exists("/walk/d/x").ok() == Some(true) && fs::exists("/walk/none").ok() == Some(false), "exists".into());
+    c.check(fs::copy("/walk/d/x", "/walk/d/copy").ok() == Some(1) && fs::read("/walk/d/copy").ok().as_deref() == Some(&b"x"[..]), "copy".into());
+    c.check(fs::rename("/walk/d/y", "/walk/d/z").is_ok() && fs::read("/walk/d/z").ok().as_deref() == Some(&b"y"[..]) && !Path::new("/walk/d/y").exists(), "rename replaces a file".into());
+    c.check(fs::rename("/walk/d/e", "/walk/moved").is_ok() && Path::new("/walk/moved/f").is_dir(), "rename moves a directory".into());
+    c.check(fs::remove_file("/walk/d/copy").is_ok(), "remove_file".into());
+    c.check(fs::remove_dir("/walk/moved/f").is_ok(), "remove_dir".into());
+    c.check(fs::remove_dir_all("/walk/d").is_ok() && !Path::new("/walk/d").exists(), "remove_dir_all".into());
+
+    let mut perms = fs::metadata("/walk/new").unwrap().permissions();
+    perms.set_readonly(true);
+    c.check(fs::set_permissions("/walk/new", perms.clone()).is_ok() && fs::metadata("/walk/new").is_ok_and(|m| m.permissions().readonly()), "set_permissions readonly".into());
+    c.check(kind(OpenOptions::new().write(true).open("/walk/new")) == Some(ErrorKind::PermissionDenied), "writing a read-only file: PermissionDenied".into());
+    perms.set_readonly(false);
+    let f = File::open("/walk/new").unwrap();
+    c.check(f.set_permissions(perms).is_ok() && OpenOptions::new().write(true).open("/walk/new").is_ok(), "File::set_permissions writable again".into());
+    let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    let times = fs::FileTimes::new().set_modified(when).set_accessed(when);
+    c.check(f.set_times(times).is_ok() && fs::metadata("/walk/new").is_ok_and(|m| m.modified().ok() == Some(when) && m.accessed().ok() == Some(when)), "set_times".into());
+}
+
+fn errors(c: &mut Checks) {
+    c.check(kind(File::open("/walk/none")) == Some(ErrorKind::NotFound), "open of nothing: NotFound".into());
+    c.check(kind(fs::metadata("")) == Some(ErrorKind::NotFound), "metadata of an empty path: NotFound".into());
+    c.check(kind(fs::create_dir("/walk")) == Some(ErrorKind::AlreadyExists), "create_dir of an existing one: AlreadyExists".into());
+    c.check(kind(File::create("/walk/new/x")) == Some(ErrorKind::NotADirectory), "a file as a directory: NotADirectory".into());
+    c.check(kind(fs::read_dir("/walk/new")) == Some(ErrorKind::NotADirectory), "read_dir of a file: NotADirectory".into());
+    c.check(kind(fs::remove_dir("/walk/new")) == Some(ErrorKind::NotADirectory), "remove_dir of a file: NotADirectory".into());
+    c.check(kind(OpenOptions::new().write(true).open("/walk")) == Some(ErrorKind::IsADirectory), "writing a directory: IsADirectory".into());
+    c.check(kind(fs::read("/walk")) == Some(ErrorKind::IsADirectory), "reading a directory: IsADirectory".into());
+    c.check(kind(fs::remove_file("/walk")) == Some(ErrorKind::IsADirectory), "remove_file of a directory: IsADirectory".into());
+    c.check(kind(fs::remove_dir("/walk")) == Some(ErrorKind::DirectoryNotEmpty), "remove_dir of a full one: DirectoryNotEmpty".into());
+    c.check(kind(fs::write("/walk/bad\0name", "x")) == Some(ErrorKind::InvalidFilename), "a NUL in a name: InvalidFilename".into());
+    c.check(kind(fs::write(format!("/walk/{}", "n".repeat(256)), "x")) == Some(ErrorKind::InvalidFilename), "a 256-byte name: InvalidFilename".into());
+    c.check(kind(fs::write(format!("/walk/{}", "n/".repeat(3000)), "x")) == Some(ErrorKind::InvalidFilename), "a path longer than a page: InvalidFilename".into());
+    c.check(kind(fs::rename("/walk", "/walk/inside")) == Some(ErrorKind::InvalidInput), "a directory into itself: InvalidInput".into());
+    c.check(kind(fs::hard_link("/walk/new", "/walk/link")) == Some(ErrorKind::Unsupported), "hard_link: Unsupported".into());
+    c.check(kind(fs::read_link("/walk/new")) == Some(ErrorKind::Unsupported), "read_link: Unsupported".into());
+    c.check(kind(fs::remove_dir("/")) == Some(ErrorKind::ResourceBusy), "remove_dir of the root: ResourceBusy".into());
+}
+
+fn storage_full(c: &mut Checks) {
+    let mut f = File::create("/walk/huge").unwrap();
+    let block = vec![0x5au8; 64 * 1024];
+    let mut written = 0u64;
+    let error = loop {
+        match f.write(&block) {
+            Ok(n) => written += n as u64,
+            Err(e) => break e,
+        }
+    };
+    c.check(error.kind() == ErrorKind::StorageFull, format!("a full device: StorageFull after {written} bytes ({error})"));
+    c.check(f.sync_all().is_ok() && fs::metadata("/walk/huge").is_ok_and(|m| m.len() == written), "what fitted is kept".into());
+    drop(f);
+    c.check(fs::remove_file("/walk/huge").is_ok() && fs::write("/walk/after", pattern(3, 300_000)).is_ok(), "removing frees the space".into());
+    c.check(fs::read("/walk/after").ok() == Some(pattern(3, 300_000)), "and the device still works".into());
+}
+
+fn threads(c: &mut Checks) {
+    let workers: Vec<_> = (0..4u8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let path = format!("/walk/thread{t}");
+                let data = pattern(t, 50_000 + t as usize * 3000);
+                let mut f = File::create(&path)?;
+                for chunk in data.chunks(5000) {
+                    f.write_all(chunk)?;
+                }
+                f.sync_all()?;
+                Ok::<bool, std::io::Error>(fs::read(&path)? == data)
+            })
+        })
+        .collect();
+    let results: Vec<_> = workers.into_iter().map(|w| w.join().map(|r| r.ok())).collect();
+    c.check(results.iter().all(|r| matches!(r, Ok(Some(true)))), format!("four threads writing at once: {results:?}"));
+}
+
+/// Whether the file holds `pattern(seed, len)`, read a piece at a time
+/// (a big file and its pattern would not both fit in the heap).
+fn same_as_pattern(path: &str, seed: u8, len: usize) -> std::io::Result<bool> {
+    let expected = pattern(seed, len);
+    let mut f = File::open(path)?;
+    let mut piece = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        let n = f.read(&mut piece)?;
+        if n == 0 {
+            return Ok(at == len);
+        }
+        if at + n > len || piece[..n] != expected[at..at + n] {
+            return Ok(false);
+        }
+        at += n;
+    }
+}
+
+fn persist(c: &mut Checks, write: bool) {
+    let files = [("/persist/a", 1u8, 10usize), ("/persist/sub/b", 2, 70_000), ("/persist/sub/c", 3, 5_000_000)];
+    if write {
+        let _ = fs::remove_dir_all("/persist");
+        fs::create_dir_all("/persist/sub").unwrap();
+        for (path, seed, len) in files {
+            let mut f = File::create(path).unwrap();
+            f.write_all(&pattern(seed, len)).unwrap();
+            f.sync_all().unwrap();
+        }
+        c.check(true, "written and synced".into());
+    } else {
+        for (path, seed, len) in files {
+            c.check(same_as_pattern(path, seed, len).unwrap_or(false), format!("{path} ({len} bytes) came back"));
+        }
+    }
+}
+
+fn main() {
+    let mut c = Checks::new("fs");
+    match std::env::args().nth(1).as_deref() {
+        Some("persist-write") => persist(&mut c, true),
+        Some("persist-check") => persist(&mut c, false),
+        _ => {
+            files_and_content(&mut c);
+            directories(&mut c);
+            errors(&mut c);
+            threads(&mut c);
+            storage_full(&mut c);
+        }
+    }
+    c.finish();
+}
