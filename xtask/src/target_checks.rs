@@ -368,6 +368,15 @@ pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
     expect(&second, 0, &["fs: all checks passed", "/persist/sub/c (5000000 bytes) came back"], &[])
 }
 
+/// test-apps/fs-protocol: the filesystem service spoken to with raw
+/// syscalls, beside fs-holder, a process that holds files open and ends.
+pub fn fs_protocol(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("fs-protocol")?;
+    let holder = program.with_file_name("fs-holder");
+    let outcome = boot(project, &program, &[("fs-holder", holder)], &[])?;
+    expect(&outcome, 0, &["fs-protocol: all checks passed"], &[])
+}
+
 /// A boot image with one flipped byte in its process directory: the kernel
 /// must refuse it with a message on the crash channel and stop (exit 254).
 pub fn malformed_image(project: &Project) -> Result<Passed, Failed> {

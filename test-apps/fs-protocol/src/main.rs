@@ -1,0 +1,116 @@
+//! The filesystem service's protocol spoken with raw syscalls, as std never
+//! would: unknown opcodes, lengths past the page, the wrong message kinds,
+//! handle numbers that are not the caller's (fs-holder's, a process booted
+//! beside this one). Each gets an error (never a hang or a crash), and the
+//! service serves a good request afterwards. Then fs-holder ends holding
+//! its files open, and their handle slots must come free.
+
+use checks::raw::ecall;
+use checks::Checks;
+use std::time::{Duration, Instant};
+use xous_abi::message::InvokeType;
+use xous_abi::services::fs::{self as proto, error};
+use xous_abi::{Syscall, SyscallResult};
+
+#[repr(C, align(4096))]
+struct Page([u8; 4096]);
+
+fn connect() -> usize {
+    let [a, b, c, d] = proto::SID.map(|w| w as usize);
+    let r = ecall([Syscall::Connect as usize, a, b, c, d, 0, 0, 0]);
+    assert_eq!(r[0], SyscallResult::ConnectionId as usize, "Connect: {r:?}");
+    r[1]
+}
+
+/// A memory message; (result tag, offset, valid).
+fn lend(cid: usize, kind: InvokeType, id: usize, page: &mut Page, offset: usize, valid: usize) -> (usize, usize, usize) {
+    let r = ecall([Syscall::SendMessage as usize, cid, kind as usize, id, page.0.as_mut_ptr() as usize, 4096, offset, valid]);
+    (r[0], r[1], r[2])
+}
+
+/// A request page: (status, value) after it is answered.
+fn request(cid: usize, id: usize, handle: u32, a: u64, path: &[u8]) -> (u32, u64) {
+    let mut page = Page([0; 4096]);
+    page.0[proto::HANDLE_AT..][..4].copy_from_slice(&handle.to_le_bytes());
+    page.0[proto::A_AT..][..8].copy_from_slice(&a.to_le_bytes());
+    page.0[proto::PATH1_LEN_AT..][..4].copy_from_slice(&(path.len() as u32).to_le_bytes());
+    page.0[proto::PATHS_AT..][..path.len()].copy_from_slice(path);
+    lend(cid, InvokeType::LendMut, id, &mut page, 0, 0);
+    let status = u32::from_le_bytes(page.0[proto::STATUS_AT..][..4].try_into().unwrap());
+    (status, u64::from_le_bytes(page.0[proto::VALUE_AT..][..8].try_into().unwrap()))
+}
+
+fn wait_for(path: &str) -> bool {
+    let start = Instant::now();
+    while !std::fs::exists(path).unwrap_or(false) {
+        if start.elapsed() > Duration::from_secs(20) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    true
+}
+
+fn main() {
+    let mut c = Checks::new("fs-protocol");
+    let cid = connect();
+    let returned = SyscallResult::MemoryReturned as usize;
+    c.check(wait_for("/holder/ready"), "fs-holder holds its files".into());
+
+    let mut page = Page([0xaa; 4096]);
+    for handle in [0, 1, 2, 999, usize::MAX] {
+        let r = lend(cid, InvokeType::LendMut, proto::READ, &mut page, handle, 100);
+        c.check(r == (returned, error::BAD_HANDLE as usize, 0), format!("READ on handle {handle} (not ours): {r:?}"));
+        let r = lend(cid, InvokeType::Lend, proto::WRITE, &mut page, handle, 100);
+        c.check(r == (returned, error::BAD_HANDLE as usize, 0), format!("WRITE on handle {handle} (not ours): {r:?}"));
+    }
+    for (id, name) in [(proto::SEEK, "SEEK"), (proto::CLOSE, "CLOSE"), (proto::SYNC, "SYNC"), (proto::SET_LEN, "SET_LEN"), (proto::FSTAT, "FSTAT"), (proto::DUPLICATE, "DUPLICATE")] {
+        let r = request(cid, id, 1, 0, b"");
+        c.check(r.0 == error::BAD_HANDLE, format!("{name} of fs-holder's handle 1: {r:?}"));
+    }
+    let r = request(cid, proto::SET_READONLY, 2, 1, b"");
+    c.check(r.0 == error::BAD_HANDLE, format!("SET_READONLY of fs-holder's handle 2: {r:?}"));
+    c.check(request(cid, 0x1234, 0, 0, b"/x").0 == error::BAD_REQUEST, "an unknown opcode: BAD_REQUEST".into());
+
+    let mut page = Page([0; 4096]);
+    page.0[proto::PATH1_LEN_AT..][..4].copy_from_slice(&4090u32.to_le_bytes());
+    page.0[proto::PATH2_LEN_AT..][..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    lend(cid, InvokeType::LendMut, proto::RENAME, &mut page, 0, 0);
+    c.check(page.0[0] == error::INVALID_INPUT as u8, format!("path lengths past the page: status {}", page.0[0]));
+    c.check(request(cid, proto::STAT, 0, 0, b"/a\0b").0 == error::INVALID_FILENAME, "a NUL in a path: INVALID_FILENAME".into());
+    c.check(request(cid, proto::CREATE_DIR, 0, 0, &[b'n'; 300]).0 == error::INVALID_FILENAME, "a 300-byte name: INVALID_FILENAME".into());
+    c.check(request(cid, proto::SEEK, 0, 0, b"").0 == error::BAD_HANDLE, "handle 0: BAD_HANDLE".into());
+
+    let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::BlockingScalar as usize, proto::OPEN, 1, 2, 3, 4]);
+    c.check(r[0] == SyscallResult::Scalar1 as usize && r[1] == error::BAD_REQUEST as usize, format!("a blocking scalar: {r:?}"));
+    let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::Scalar as usize, proto::PROCESS_ENDED, 1, 0, 0, 0]);
+    c.check(r[0] == SyscallResult::Ok as usize, "a forged exit notice is dropped".into());
+    let r = lend(cid, InvokeType::Lend, proto::OPEN, &mut page, 0, 0);
+    c.check(r == (returned, error::BAD_REQUEST as usize, 0), format!("a request page lent read-only: {r:?}"));
+    let r = lend(cid, InvokeType::LendMut, proto::WRITE, &mut page, 1, 10);
+    c.check(r.0 == returned && page.0[0] == error::BAD_REQUEST as u8, format!("WRITE lent mutably is read as a request page: {r:?}, status {}", page.0[0]));
+    let moved = Box::new(Page([0; 4096]));
+    let at = Box::into_raw(moved) as usize;
+    let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::Move as usize, proto::OPEN, at, 4096, 0, 0]);
+    c.check(r[0] == SyscallResult::Ok as usize, format!("a page moved to the service: {r:?}"));
+
+    let (status, handle) = request(cid, proto::OPEN, 0, proto::open::READ | proto::open::WRITE | proto::open::CREATE, b"/mine");
+    c.check(status == 0 && handle > 2, format!("the service still serves: OPEN gives handle {handle} (status {status})"));
+    c.check(request(cid, proto::CLOSE, handle as u32, 0, b"").0 == 0, "and closes it".into());
+
+    std::fs::write("/holder/exit", b"").unwrap();
+    let start = Instant::now();
+    let freed = loop {
+        let (status, handle) = request(cid, proto::OPEN, 0, proto::open::READ, b"/mine");
+        request(cid, proto::CLOSE, handle as u32, 0, b"");
+        if status == 0 && handle == 1 {
+            break true;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    c.check(freed, "fs-holder ended: its handles were closed (slot 1 is free again)".into());
+    c.finish();
+}
