@@ -5,6 +5,7 @@
 mod bench;
 mod checks;
 mod elf;
+mod fs_soak;
 mod kernel_bench;
 mod net_host;
 mod project;
@@ -32,6 +33,10 @@ usage: ./x <command>
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; naming a part measures only that part
+  fs-soak [CUTS]
+          power cuts on the filesystem (default 500): QEMU killed at random moments
+          of a write workload, every synced file checked after each reboot;
+          writes docs/fs-soak.md
 ";
 
 fn main() {
@@ -47,6 +52,7 @@ fn main() {
         Some("run") => run(&project),
         Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
+        Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),
         Some("std-tests") => std_tests::parse(&args[1..]).and_then(|o| std_tests::run(&project, &o)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),

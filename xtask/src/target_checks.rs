@@ -368,6 +368,51 @@ pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
     expect(&second, 0, &["fs: all checks passed", "/persist/sub/c (5000000 bytes) came back"], &[])
 }
 
+/// Power cuts on one disk image: boot test-apps/fs's crash workload, let
+/// xous-run's timeout kill QEMU at a random moment, boot the checker on
+/// the same image with the last generation the workload said it synced;
+/// `cuts` times, the workload going on from there each time.
+pub fn power_cuts(project: &Project, cuts: usize, image: &str) -> Result<(Passed, u64), Failed> {
+    let program = project.build_test_app("fs")?;
+    let disk = fresh_disk(project, image)?;
+    let options = ["--disk".to_string(), disk.display().to_string()];
+    let runner = runner::install(project)?;
+    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+    let mut last: Option<u64> = None;
+    for cut in 0..cuts {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // Boot takes about 0.2 s; the cut falls anywhere in the next 1.3 s.
+        let after = 0.2 + (seed % 1300) as f64 / 1000.0;
+        let first = last.map_or(0, |n| n + 1).to_string();
+        let out = Command::new(&runner.xous_run)
+            .args(["--timeout", &format!("{after:.3}")])
+            .args(&options)
+            .arg(&program)
+            .args(["crash-write", &first])
+            .output()
+            .map_err(|e| format!("cannot run xous-run: {e}"))?;
+        if out.status.code() != Some(124) {
+            return Err(Failed::from(format!("cut {cut}: the workload ended by itself ({:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr))));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if let Some(n) = stdout.lines().filter_map(|l| l.strip_prefix("synced ")?.trim().parse().ok()).last() {
+            last = Some(n);
+        }
+        let check = last.map(|n| n.to_string());
+        let args: Vec<&str> = ["crash-check"].into_iter().chain(check.as_deref()).collect();
+        let outcome = boot_with(project, &program, &args, &Extras { options: &options, ..Extras::default() })?;
+        expect(&outcome, 0, &["fs: all checks passed"], &[]).map_err(|f| Failed::from(format!("after cut {cut} at {after:.3} s (last synced {last:?}): {}", f.why)))?;
+    }
+    let synced = last.map_or(0, |n| n + 1);
+    Ok((Passed::from(format!("{cuts} cuts, {synced} generations synced and checked")), synced))
+}
+
+pub fn std_fs_power_cuts(project: &Project) -> Result<Passed, Failed> {
+    power_cuts(project, 20, "fs-cuts.img").map(|(passed, _)| passed)
+}
+
 /// test-apps/fs-protocol: the filesystem service spoken to with raw
 /// syscalls, beside fs-holder, a process that holds files open and ends.
 pub fn fs_protocol(project: &Project) -> Result<Passed, Failed> {

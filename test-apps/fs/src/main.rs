@@ -2,7 +2,9 @@
 //! argument: every call of the API once, each error kind it can give,
 //! and threads writing distinct files at once. With `persist-write` /
 //! `persist-check`: the first boot of a two-boot check on one disk image
-//! writes and syncs files, the second finds them byte for byte.
+//! writes and syncs files, the second finds them byte for byte. With
+//! `crash-write FIRST` / `crash-check LAST`: a power-cut run (the host
+//! kills QEMU at a random moment of crash-write, then boots crash-check).
 
 use checks::Checks;
 use std::fs::{self, File, OpenOptions};
@@ -186,11 +188,57 @@ fn persist(c: &mut Checks, write: bool) {
     }
 }
 
+/// Generation `n` of the power-cut workload: its file and its content.
+fn generation(n: u64) -> (String, Vec<u8>) {
+    (format!("/crash/g{n}"), pattern(n as u8, (n as usize * 7919) % 300_000 + 1))
+}
+
+/// Keeps the last this many generations; older ones are removed.
+const KEPT: u64 = 10;
+
+/// From generation `first` on, forever: remove the one `KEPT` back, write
+/// this one in pieces, sync it, say "synced N" (only then: what the host
+/// reads as synced is on the disk).
+fn crash_write(first: u64) {
+    fs::create_dir_all("/crash").unwrap();
+    for n in first.. {
+        if n >= KEPT {
+            let _ = fs::remove_file(generation(n - KEPT).0);
+        }
+        let (path, data) = generation(n);
+        let mut f = File::create(&path).unwrap();
+        for piece in data.chunks(10_000) {
+            f.write_all(piece).unwrap();
+        }
+        f.sync_all().unwrap();
+        println!("synced {n}");
+    }
+}
+
+/// After a cut: every generation kept at `last` is whole, the older gone.
+/// (The oldest kept one may be gone too: the run after `last` removes it
+/// before its first sync.)
+fn crash_check(c: &mut Checks, last: u64) {
+    for n in (last + 2).saturating_sub(KEPT)..=last {
+        let (path, data) = generation(n);
+        c.check(same_as_pattern(&path, n as u8, data.len()).unwrap_or(false), format!("{path} ({} bytes) is whole", data.len()));
+    }
+    if last >= KEPT {
+        let gone = generation(last - KEPT).0;
+        c.check(!Path::new(&gone).exists(), format!("{gone} was removed"));
+    }
+}
+
 fn main() {
     let mut c = Checks::new("fs");
     match std::env::args().nth(1).as_deref() {
         Some("persist-write") => persist(&mut c, true),
         Some("persist-check") => persist(&mut c, false),
+        Some("crash-write") => crash_write(std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0)),
+        Some("crash-check") => match std::env::args().nth(2).and_then(|n| n.parse().ok()) {
+            Some(last) => crash_check(&mut c, last),
+            None => c.check(true, "nothing was synced before the cut".into()),
+        },
         _ => {
             files_and_content(&mut c);
             directories(&mut c);
