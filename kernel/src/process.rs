@@ -124,8 +124,11 @@ impl Process {
     }
 }
 
-/// The heap a process may grow to unless it raises the limit.
-pub const DEFAULT_HEAP_MAX: usize = 8 * 1024 * 1024;
+/// The heap a process may grow to unless it lowers (or raises) the limit:
+/// the whole heap area up to the received-messages area, so a std program
+/// is bounded by the RAM there is, as on other systems (std's allocator
+/// never raises the limit itself; at 8 MiB, std's own sort tests ran out).
+pub const DEFAULT_HEAP_MAX: usize = xous_abi::memory::USER_MESSAGE_BASE - xous_abi::memory::USER_HEAP_BASE;
 
 /// Where MapMemory places memory when given no address, unless SetMemRegion
 /// says otherwise: up to the region kept for the main stack and its
