@@ -346,12 +346,14 @@ fn fresh_disk(project: &Project, name: &str) -> Result<PathBuf, String> {
 }
 
 /// test-apps/fs: std::fs on a fresh 16 MiB disk (xous-run --disk), which
-/// it also fills up.
+/// it also fills up; the same program booted beside it as `fs-peer`
+/// writes files of its own meanwhile.
 pub fn std_fs(project: &Project) -> Result<Passed, Failed> {
     let program = project.build_test_app("fs")?;
     let disk = fresh_disk(project, "fs-walk.img")?;
     let options = ["--disk".to_string(), disk.display().to_string()];
-    let outcome = boot_with(project, &program, &[], &Extras { options: &options, ..Extras::default() })?;
+    let services = [("fs-peer", program.clone())];
+    let outcome = boot_with(project, &program, &[], &Extras { options: &options, services: &services, ..Extras::default() })?;
     expect(&outcome, 0, &["fs: all checks passed"], &[])
 }
 
@@ -397,7 +399,13 @@ pub fn power_cuts(project: &Project, cuts: usize, image: &str) -> Result<(Passed
             return Err(Failed::from(format!("cut {cut}: the workload ended by itself ({:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr))));
         }
         let stdout = String::from_utf8_lossy(&out.stdout);
-        if let Some(n) = stdout.lines().filter_map(|l| l.strip_prefix("synced ")?.trim().parse().ok()).last() {
+        // Only whole lines: the cut can fall inside one ("synced 1180"
+        // read as "synced 118").
+        let whole_lines = stdout.split_inclusive('\n').filter(|l| l.ends_with('\n'));
+        if let Some(n) = whole_lines.filter_map(|l| l.strip_prefix("synced ")?.trim().parse().ok()).last() {
+            if last.is_some_and(|previous| n <= previous) {
+                return Err(Failed::from(format!("cut {cut}: the workload went back to generation {n}")));
+            }
             last = Some(n);
         }
         let check = last.map(|n| n.to_string());

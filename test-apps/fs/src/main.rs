@@ -2,7 +2,10 @@
 //! argument: every call of the API once, each error kind it can give,
 //! and threads writing distinct files at once. With `persist-write` /
 //! `persist-check`: the first boot of a two-boot check on one disk image
-//! writes and syncs files, the second finds them byte for byte. With
+//! writes and syncs files, the second finds them byte for byte. Booted
+//! as a second process named `fs-peer`, it writes files of its own while
+//! the first one's threads write theirs. `bench`: throughput and rates.
+//! With
 //! `crash-write FIRST` / `crash-check LAST`: a power-cut run (the host
 //! kills QEMU at a random moment of crash-write, then boots crash-check).
 
@@ -132,6 +135,78 @@ fn storage_full(c: &mut Checks) {
     c.check(fs::read("/walk/after").ok() == Some(pattern(3, 300_000)), "and the device still works".into());
 }
 
+/// The second process (booted as the service `fs-peer`): writes, syncs
+/// and reads back files of its own, then says how it went in /peer/done.
+fn peer() {
+    let result: std::io::Result<bool> = (|| {
+        fs::create_dir_all("/peer")?;
+        let mut all = true;
+        for round in 0..3u8 {
+            for n in 0..4u8 {
+                let path = format!("/peer/p{n}");
+                let data = pattern(100 + n + round, 40_000 + n as usize * 1000);
+                let mut f = File::create(&path)?;
+                for piece in data.chunks(3000) {
+                    f.write_all(piece)?;
+                }
+                f.sync_all()?;
+                all &= fs::read(&path)? == data;
+            }
+        }
+        Ok(all)
+    })();
+    let _ = fs::write("/peer/done.tmp", format!("{result:?}"));
+    let _ = fs::rename("/peer/done.tmp", "/peer/done");
+}
+
+fn wait_for_peer(c: &mut Checks) {
+    let start = std::time::Instant::now();
+    while !Path::new("/peer/done").exists() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let said = fs::read_to_string("/peer/done");
+    c.check(said.as_deref().ok() == Some("Ok(true)"), format!("another process wrote its files meanwhile: {said:?}"));
+}
+
+/// Sequential write and read of 4 MiB, and small files created, looked
+/// at and removed: printed, for the record (docs/benchmarks.md).
+fn bench() {
+    use std::time::Instant;
+    let data = pattern(7, 4 << 20);
+    let start = Instant::now();
+    let mut f = File::create("/bench").unwrap();
+    for piece in data.chunks(64 * 1024) {
+        f.write_all(piece).unwrap();
+    }
+    f.sync_all().unwrap();
+    drop(f);
+    let write = start.elapsed();
+    let start = Instant::now();
+    let mut f = File::open("/bench").unwrap();
+    let mut piece = vec![0u8; 64 * 1024];
+    let mut total = 0;
+    while let Ok(n) = f.read(&mut piece) {
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    let read = start.elapsed();
+    assert_eq!(total, data.len());
+    let mib = |d: Duration| 4.0 / d.as_secs_f64();
+    println!("bench: sequential write 4 MiB (64 KiB writes, then sync_all): {:.1} MiB/s", mib(write));
+    println!("bench: sequential read 4 MiB (64 KiB reads): {:.1} MiB/s", mib(read));
+    fs::create_dir_all("/small").unwrap();
+    let start = Instant::now();
+    for i in 0..200 {
+        let path = format!("/small/f{i}");
+        fs::write(&path, b"a small file").unwrap();
+        assert!(fs::metadata(&path).unwrap().len() == 12);
+        fs::remove_file(&path).unwrap();
+    }
+    println!("bench: small files created, stat'ed and removed: {:.0} a second", 200.0 / start.elapsed().as_secs_f64());
+}
+
 fn threads(c: &mut Checks) {
     let workers: Vec<_> = (0..4u8)
         .map(|t| {
@@ -230,8 +305,12 @@ fn crash_check(c: &mut Checks, last: u64) {
 }
 
 fn main() {
+    if std::env::args().next().is_some_and(|a| a.ends_with("fs-peer")) {
+        return peer();
+    }
     let mut c = Checks::new("fs");
     match std::env::args().nth(1).as_deref() {
+        Some("bench") => bench(),
         Some("persist-write") => persist(&mut c, true),
         Some("persist-check") => persist(&mut c, false),
         Some("crash-write") => crash_write(std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0)),
@@ -244,6 +323,7 @@ fn main() {
             directories(&mut c);
             errors(&mut c);
             threads(&mut c);
+            wait_for_peer(&mut c);
             storage_full(&mut c);
         }
     }
