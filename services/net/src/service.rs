@@ -399,6 +399,13 @@ impl Net {
             reply(m, 0, 0, 0);
             return None;
         }
+        // RFC 6761: `localhost` and names under it are this machine, never asked of a server.
+        let lower = name.trim_end_matches('.');
+        if lower.eq_ignore_ascii_case("localhost") || lower.to_ascii_lowercase().ends_with(".localhost") {
+            wire::write_dns_answer(page, &[Ipv4Address::new(127, 0, 0, 1)]);
+            reply(m, 0, 0, 0);
+            return None;
+        }
         let mut copy = [0u8; 255];
         copy[..name.len()].copy_from_slice(name.as_bytes());
         let name = core::str::from_utf8(&copy[..length]).expect("checked above");

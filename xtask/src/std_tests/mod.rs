@@ -27,7 +27,7 @@ usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
 /// Guest RAM for a test program (the biggest are about 5 MB of code).
 const MEMORY: &str = "256M";
 /// A program that prints nothing for this long is stuck in its current test.
-const STALL: Duration = Duration::from_secs(30);
+const STALL: Duration = Duration::from_secs(120);
 /// Tests per boot, named exactly on the command line (about 10 KB).
 const BATCH: usize = 200;
 
