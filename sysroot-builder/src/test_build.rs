@@ -61,7 +61,9 @@ pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String]) -> Result
     let (messages, success) = run_keep_going(&tests, cmd)?;
     ws.check_no_c_calls()?;
     let programs = programs_from_messages(&messages);
-    let failed = failures_from_messages(&messages);
+    let log = std::fs::read_to_string(ws.log("tests")).unwrap_or_default();
+    let failed: Vec<TestProgram> =
+        failures_from_messages(&messages).into_iter().chain(failures_from_log(&log)).collect();
     if !success && failed.is_empty() {
         let log = ws.log("tests");
         bail!("building the test programs failed; last lines of {}:\n{}", log.display(), tail(&log, 40));
@@ -127,6 +129,25 @@ pub fn failures_from_messages(messages: &str) -> Vec<TestProgram> {
     failed
 }
 
+/// The test programs cargo reports it could not compile, from its log
+/// (with rendered diagnostics, the errors are not among the JSON messages):
+/// ``error: could not compile `std` (lib test) ...`` or ``(test "env")``.
+pub fn failures_from_log(log: &str) -> Vec<TestProgram> {
+    let mut failed = Vec::new();
+    for line in log.lines() {
+        let Some(rest) = line.strip_prefix("error: could not compile `") else { continue };
+        let Some((package, rest)) = rest.split_once("` (") else { continue };
+        let target = rest.split(')').next().unwrap_or_default();
+        let (kind, name) = match target.strip_prefix("test \"").and_then(|t| t.split_once('"')) {
+            Some((name, _)) => ("uncompiled", name.to_string()),
+            None if target.starts_with("lib test") => ("uncompiled", package.to_string()),
+            None => continue,
+        };
+        failed.push(TestProgram { package: package.to_string(), kind: kind.into(), name, path: PathBuf::from("-") });
+    }
+    failed
+}
+
 /// `path+file:///.../library/std#0.0.0` (or `std 0.0.0 (path+file://...)`) -> `std`.
 fn package_name(id: &str) -> String {
     if let Some((name, _)) = id.split_once(' ') {
@@ -185,6 +206,11 @@ mod tests {
         assert_eq!(failed.len(), 1);
         assert_eq!((failed[0].package.as_str(), failed[0].kind.as_str(), failed[0].name.as_str()), ("std", "uncompiled", "std"));
         assert_eq!(package_name("std 0.0.0 (path+file:///w/library/std)"), "std");
+        let log = "warning: x\nerror: could not compile `std` (lib test) due to 2 previous errors\n\
+                   error: could not compile `std` (test \"env\") due to 1 previous error\n\
+                   error: could not compile `core` (lib) due to 1 previous error\n";
+        let from_log: Vec<(String, String)> = failures_from_log(log).into_iter().map(|p| (p.package, p.name)).collect();
+        assert_eq!(from_log, [("std".into(), "std".into()), ("std".into(), "env".into())]);
         assert_eq!(
             found,
             [

@@ -25,7 +25,7 @@ usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
   last line is `std-tests: N passed, M failed, K skipped`";
 
 /// Guest RAM for a test program (the biggest are about 5 MB of code).
-const MEMORY: &str = "256M";
+pub const MEMORY: &str = "256M";
 /// A program that prints nothing for this long is stuck in its current test.
 const STALL: Duration = Duration::from_secs(120);
 /// Tests per boot, named exactly on the command line (about 10 KB).
@@ -83,10 +83,10 @@ pub fn tally<'a>(results: impl Iterator<Item = &'a TestResult>) -> (usize, usize
 /// closing line; fails if a test failed that `known` does not explain.
 pub fn run(project: &Project, options: &Options) -> Result<(), String> {
     let started = Instant::now();
-    let results = run_suites(project, options)?;
+    let (results, peak) = run_suites(project, options)?;
     let unexplained = report::print(&results);
     if options.filter.is_none() && options.suite.is_none() {
-        let path = report::write(project, options.pristine, &results, started.elapsed())?;
+        let path = report::write(project, options.pristine, &results, &peak, started.elapsed())?;
         eprintln!("std-tests: results written to {}", path.display());
     }
     let (passed, failed, skipped) = tally(results.iter());
@@ -101,7 +101,7 @@ pub fn run(project: &Project, options: &Options) -> Result<(), String> {
 /// passed, or the failures nobody explained.
 pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (usize, String)> {
     let options = Options { suite: Some(suite.into()), filter: None, pristine: false };
-    let results = run_suites(project, &options).map_err(|e| (1, e))?;
+    let (results, _) = run_suites(project, &options).map_err(|e| (1, e))?;
     let (passed, failed, skipped) = tally(results.iter());
     let unexplained: Vec<String> = results
         .iter()
@@ -119,8 +119,15 @@ pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (u
     }
 }
 
-/// Builds and runs the chosen suites; every test's result.
-pub fn run_suites(project: &Project, options: &Options) -> Result<Vec<TestResult>, String> {
+/// The most memory the kernel saw in use while one program ran.
+#[derive(Default)]
+pub struct Peak {
+    pub kib: usize,
+    pub program: String,
+}
+
+/// Builds and runs the chosen suites; every test's result, and the peak.
+pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResult>, Peak), String> {
     let suites: Vec<(&'static str, &'static str)> =
         SUITES.iter().copied().filter(|(s, _)| options.suite.as_deref().map_or(true, |c| c == *s)).collect();
     let (programs, uncompiled) = build(project, &suites, options.pristine)?;
@@ -140,9 +147,13 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<Vec<TestResult
                 (the builder's log in ~/.cache/xous/std-tests/ has the errors)".into()),
         })
         .collect();
+    let mut most = Peak::default();
     for (suite, program) in programs {
         let start = Instant::now();
-        let found = run_program(&xous_run, suite, &program, options.filter.as_deref());
+        let (found, peak) = run_program(&xous_run, suite, &program, options.filter.as_deref());
+        if peak > most.kib {
+            most = Peak { kib: peak, program: program_name(&program) };
+        }
         let mine: Vec<&TestResult> = found.iter().collect();
         let (p, f, s) = tally(mine.into_iter());
         eprintln!(
@@ -152,7 +163,8 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<Vec<TestResult
         );
         results.extend(found);
     }
-    Ok(results)
+    eprintln!("std-tests: peak memory in use {} KiB of {MEMORY} (while `{}` ran)", most.kib, most.program);
+    Ok((results, most))
 }
 
 /// (suite, program path) of each test program built, and (suite, target
@@ -200,13 +212,26 @@ fn program_name(path: &Path) -> String {
 /// Runs every test of one program: lists them, then runs them in batches
 /// (exact names); a test that hangs or takes the program down is recorded
 /// as failed, and the batch goes on from the test after it.
-fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>) -> Vec<TestResult> {
+fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>) -> (Vec<TestResult>, usize) {
+    let mut peak = 0;
+    let results = run_program_tests(xous_run, suite, program, filter, &mut peak);
+    (results, peak)
+}
+
+fn run_program_tests(
+    xous_run: &Path,
+    suite: &'static str,
+    program: &Path,
+    filter: Option<&str>,
+    peak: &mut usize,
+) -> Vec<TestResult> {
     let name = program_name(program);
     let result = |test: &str, outcome| TestResult { suite, program: name.clone(), name: test.to_string(), outcome };
     let mut results: Vec<TestResult> = Vec::new();
     let Some(listed) = list_tests(xous_run, program) else {
         // Not a libtest program (or it cannot even list): judge it whole.
         let (_, ending) = run_once(xous_run, program, &[]);
+        *peak = (*peak).max(ending.peak_kib.unwrap_or(0));
         let outcome = match ending.success {
             true => Outcome::Passed,
             false => Outcome::Failed(format!("{}: {}", ending.describe(), ending.stderr_tail)),
@@ -239,6 +264,7 @@ fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Opt
         let mut left: Vec<&String> = batch.iter().collect();
         while !left.is_empty() {
             let (run, ending) = run_once(xous_run, program, &left);
+            *peak = (*peak).max(ending.peak_kib.unwrap_or(0));
             let unfinished = run.unfinished.clone();
             for (test, outcome) in run.results {
                 if left.contains(&&test) {
@@ -307,6 +333,8 @@ struct Ending {
     code: Option<i32>,
     stalled: bool,
     stderr_tail: String,
+    /// The kernel's `peak memory N KiB` at shutdown.
+    peak_kib: Option<usize>,
 }
 
 impl Ending {
@@ -331,7 +359,7 @@ fn run_once(xous_run: &Path, program: &Path, tests: &[&String]) -> (Run, Ending)
     cmd.process_group(0).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut run = Run::default();
     let Ok(mut child) = cmd.spawn() else {
-        let ending = Ending { success: false, code: None, stalled: false, stderr_tail: "cannot start xous-run".into() };
+        let ending = Ending { success: false, code: None, stalled: false, stderr_tail: "cannot start xous-run".into(), peak_kib: None };
         return (run, ending);
     };
     let stdout = child.stdout.take().expect("piped");
@@ -387,7 +415,8 @@ fn run_once(xous_run: &Path, program: &Path, tests: &[&String]) -> (Run, Ending)
     let stderr_tail = tail[tail.len().saturating_sub(3)..].join(" / ");
     let code = status.as_ref().ok().and_then(|s| s.code());
     let success = !stalled && code == Some(0);
-    (run, Ending { success, code, stalled, stderr_tail })
+    let peak_kib = stderr.lines().find_map(|l| l.split("peak memory ").nth(1)?.split(' ').next()?.parse().ok());
+    (run, Ending { success, code, stalled, stderr_tail, peak_kib })
 }
 
 #[cfg(test)]

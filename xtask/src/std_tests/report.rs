@@ -6,7 +6,7 @@
 
 use super::known;
 use super::libtest::Outcome;
-use super::{tally, TestResult, SUITES};
+use super::{tally, Peak, TestResult, MEMORY, SUITES};
 use crate::project::Project;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ pub fn print(results: &[TestResult]) -> usize {
 }
 
 /// Writes the results document; returns its path.
-pub fn write(project: &Project, pristine: bool, results: &[TestResult], took: Duration) -> Result<PathBuf, String> {
+pub fn write(project: &Project, pristine: bool, results: &[TestResult], peak: &Peak, took: Duration) -> Result<PathBuf, String> {
     let name = if pristine { "std-tests-pristine.md" } else { "std-tests.md" };
     let path = project.root.join("docs").join(name);
     let mut doc = String::new();
@@ -71,6 +71,11 @@ pub fn write(project: &Project, pristine: bool, results: &[TestResult], took: Du
         let (p, f, s) = tally(mine.into_iter());
         let _ = writeln!(doc, "| {suite} (`{package}`) | {p} | {f} | {s} |");
     }
+    let _ = writeln!(
+        doc,
+        "\nGuest RAM {MEMORY}; the most the kernel saw in use at once: {} KiB, while `{}` ran.",
+        peak.kib, peak.program
+    );
     let _ = writeln!(doc, "\n## Failed\n");
     let failures: Vec<&TestResult> = results.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).collect();
     if failures.is_empty() {
