@@ -22,39 +22,15 @@ mod request;
 mod service;
 
 use xous_abi::console::Channel;
-use xous_abi::message::InvokeType;
-use xous_abi::memory::flags;
 use xous_abi::platform::ExitNotice;
-use xous_abi::services::{fs as proto, names};
-use xous_rt::{connect, syscall, write, Server, Syscall, SyscallResult};
+use xous_abi::services::fs as proto;
+use xous_rt::{write, Server};
 
 #[global_allocator]
 static HEAP: heap::Heap = heap::Heap::new();
 
 fn say(text: &str) {
     write(Channel::Stderr, text.as_bytes());
-}
-
-/// Registers `name` for our server with the name server.
-fn register(name: &str) -> bool {
-    let r = syscall(Syscall::MapMemory, &[0, 0, 4096, flags::R | flags::W]);
-    if r[0] != SyscallResult::MemoryRange as usize {
-        return false;
-    }
-    let page = r[1];
-    // SAFETY: a fresh page of ours, mapped read-write.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(page as *mut u8, 4096) };
-    bytes[..name.len()].copy_from_slice(name.as_bytes());
-    bytes[names::LENGTH_AT..names::LENGTH_AT + 4].copy_from_slice(&(name.len() as u32).to_le_bytes());
-    for (i, word) in proto::SID.iter().enumerate() {
-        bytes[names::SID_AT + 4 * i..names::SID_AT + 4 * i + 4].copy_from_slice(&word.to_le_bytes());
-    }
-    let ok = connect(names::SID).is_ok_and(|names| {
-        let r = syscall(Syscall::SendMessage, &[names, InvokeType::LendMut as usize, names::REGISTER, page, 4096, 0, name.len()]);
-        r[0] == SyscallResult::MemoryReturned as usize && bytes[..4] == names::OK.to_le_bytes()
-    });
-    syscall(Syscall::UnmapMemory, &[page, 4096]);
-    ok
 }
 
 fn main(_params: usize) -> usize {
@@ -71,7 +47,7 @@ fn main(_params: usize) -> usize {
         }
     };
     let mut service = service::Service::new(filesystem, clock);
-    if !register(proto::NAME) {
+    if !xous_rt::register_name(proto::NAME, proto::SID) {
         say("fs: cannot register with the name server\n");
     }
     loop {

@@ -49,9 +49,8 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
 use xous_abi::console::Channel;
 use xous_abi::message::InvokeType;
 use xous_abi::platform::ExitNotice;
-use xous_abi::services::{names, net, ticktimer};
-use xous_abi::memory::flags;
-use xous_rt::{connect, error_of, kind, reply, syscall, write, Server, Syscall, SyscallResult};
+use xous_abi::services::{net, ticktimer};
+use xous_rt::{connect, error_of, kind, reply, syscall, write, Server, Syscall};
 
 #[global_allocator]
 static HEAP: heap::Heap = heap::Heap::new();
@@ -91,32 +90,10 @@ fn dns_server(params: usize) -> Option<Ipv4Address> {
     strings.next()?.parse().ok()
 }
 
-/// Registers `name` for our server with the name server.
-fn register(name: &str) -> bool {
-    let r = syscall(Syscall::MapMemory, &[0, 0, 4096, flags::R | flags::W]);
-    if r[0] != SyscallResult::MemoryRange as usize {
-        return false;
-    }
-    let page = r[1];
-    // SAFETY: a fresh page of ours, mapped read-write.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(page as *mut u8, 4096) };
-    bytes[..name.len()].copy_from_slice(name.as_bytes());
-    bytes[names::LENGTH_AT..names::LENGTH_AT + 4].copy_from_slice(&(name.len() as u32).to_le_bytes());
-    for (i, word) in net::SID.iter().enumerate() {
-        bytes[names::SID_AT + 4 * i..names::SID_AT + 4 * i + 4].copy_from_slice(&word.to_le_bytes());
-    }
-    let ok = connect(names::SID).is_ok_and(|names| {
-        let r = syscall(Syscall::SendMessage, &[names, InvokeType::LendMut as usize, names::REGISTER, page, 4096, 0, name.len()]);
-        r[0] == SyscallResult::MemoryReturned as usize && bytes[..4] == names::OK.to_le_bytes()
-    });
-    syscall(Syscall::UnmapMemory, &[page, 4096]);
-    ok
-}
-
 fn main(params: usize) -> usize {
     let server = Server::create(net::SID);
     for name in [net::NAME, net::DNS_NAME] {
-        if !register(name) {
+        if !xous_rt::register_name(name, net::SID) {
             say("net: cannot register with the name server\n");
         }
     }

@@ -246,6 +246,34 @@ pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
     }
 }
 
+/// Registers `name` for the server at `sid` with the name server (our
+/// REGISTER request, see `xous_abi::services::names`); whether it was taken.
+pub fn register_name(name: &str, sid: xous_abi::services::Sid) -> bool {
+    use xous_abi::services::names;
+    if name.is_empty() || name.len() > names::NAME_MAX_LENGTH {
+        return false;
+    }
+    let r = syscall(Syscall::MapMemory, &[0, 0, 4096, xous_abi::memory::flags::R | xous_abi::memory::flags::W]);
+    if r[0] != SyscallResult::MemoryRange as usize {
+        return false;
+    }
+    let page = r[1];
+    // SAFETY: a fresh page of ours, mapped read-write, unmapped below.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(page as *mut u8, 4096) };
+    bytes[..name.len()].copy_from_slice(name.as_bytes());
+    bytes[names::LENGTH_AT..names::LENGTH_AT + 4].copy_from_slice(&(name.len() as u32).to_le_bytes());
+    for (i, word) in sid.iter().enumerate() {
+        bytes[names::SID_AT + 4 * i..names::SID_AT + 4 * i + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    let lend = xous_abi::message::InvokeType::LendMut as usize;
+    let ok = connect(names::SID).is_ok_and(|cid| {
+        let r = syscall(Syscall::SendMessage, &[cid, lend, names::REGISTER, page, 4096, 0, name.len()]);
+        r[0] == SyscallResult::MemoryReturned as usize && bytes[..4] == names::OK.to_le_bytes()
+    });
+    syscall(Syscall::UnmapMemory, &[page, 4096]);
+    ok
+}
+
 /// The 64-bit counters the kernel lets user mode read (scounteren). On RV32
 /// each is two CSRs: read high, low, high again, and retry if a carry moved
 /// the high half in between.
