@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs"];
 
 pub struct Runner {
-    /// `~/.local/share/xous/runner`.
+    /// `$XDG_DATA_HOME/xous/runner`, else `~/.local/share/xous/runner`
+    /// (where `xous-run` looks, and where the toolchains live beside it).
     pub bundle: PathBuf,
     /// The installed `xous-run`.
     pub xous_run: PathBuf,
@@ -55,7 +56,10 @@ pub fn install(project: &Project) -> Result<Runner, String> {
     quiet_build(&project.root.join("services"))?;
     run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image"]))?;
 
-    let bundle = home()?.join(".local/share/xous/runner");
+    let bundle = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        Some(data) => PathBuf::from(data).join("xous/runner"),
+        None => home()?.join(".local/share/xous/runner"),
+    };
     let kernel = project.root.join("kernel/target/riscv32imac-unknown-none-elf/release/xous-kernel");
     copy_if_changed(&kernel, &bundle.join("kernel.elf"))?;
     let services = project.root.join("services/target").join(crate::project::XOUS_TARGET).join("release");

@@ -34,7 +34,8 @@ options:
   --image-out PATH      keep the boot image at PATH
   -h, --help            this text
 
-The runner bundle is $XOUS_RUNNER_HOME, else ~/.local/share/xous/runner:
+The runner bundle is $XOUS_RUNNER_HOME, else $XDG_DATA_HOME/xous/runner,
+else ~/.local/share/xous/runner:
 kernel.elf, and services/ with one ELF per service and services/order
 listing their names in boot order.
 

@@ -1,5 +1,6 @@
 //! What runs besides the program: the kernel and the core services, from the
-//! runner bundle (`$XOUS_RUNNER_HOME`, else `~/.local/share/xous/runner`)
+//! runner bundle (`$XOUS_RUNNER_HOME`, else `$XDG_DATA_HOME/xous/runner`,
+//! else `~/.local/share/xous/runner`)
 //! or from `--kernel` / `--service`; and the process list of a run, in boot
 //! order: the services, then the program as MAIN.
 
@@ -16,12 +17,21 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// From `$XOUS_RUNNER_HOME` (`runner_home`), else under `$HOME`.
-    pub fn locate(runner_home: Option<PathBuf>, home: Option<PathBuf>) -> Result<Bundle, String> {
-        match (runner_home, home) {
-            (Some(dir), _) => Ok(Bundle { dir }),
-            (None, Some(home)) => Ok(Bundle { dir: home.join(".local/share/xous/runner") }),
-            (None, None) => Err("neither XOUS_RUNNER_HOME nor HOME is set: cannot find the runner bundle".into()),
+    /// From `$XOUS_RUNNER_HOME` (`runner_home`), else under `$XDG_DATA_HOME`
+    /// (`data_home`, where `./x setup` installs it when that is set), else
+    /// under `$HOME`.
+    pub fn locate(
+        runner_home: Option<PathBuf>,
+        data_home: Option<PathBuf>,
+        home: Option<PathBuf>,
+    ) -> Result<Bundle, String> {
+        match (runner_home, data_home, home) {
+            (Some(dir), _, _) => Ok(Bundle { dir }),
+            (None, Some(data), _) => Ok(Bundle { dir: data.join("xous/runner") }),
+            (None, None, Some(home)) => Ok(Bundle { dir: home.join(".local/share/xous/runner") }),
+            (None, None, None) => {
+                Err("none of XOUS_RUNNER_HOME, XDG_DATA_HOME, HOME is set: cannot find the runner bundle".into())
+            }
         }
     }
 
@@ -143,11 +153,13 @@ mod tests {
 
     #[test]
     fn the_bundle_is_found_from_the_environment() {
-        let explicit = Bundle::locate(Some("/opt/runner".into()), Some("/home/u".into())).unwrap();
+        let explicit = Bundle::locate(Some("/opt/runner".into()), Some("/d".into()), Some("/home/u".into())).unwrap();
         assert_eq!(explicit.dir, PathBuf::from("/opt/runner"));
-        let default = Bundle::locate(None, Some("/home/u".into())).unwrap();
+        let xdg = Bundle::locate(None, Some("/d".into()), Some("/home/u".into())).unwrap();
+        assert_eq!(xdg.dir, PathBuf::from("/d/xous/runner"));
+        let default = Bundle::locate(None, None, Some("/home/u".into())).unwrap();
         assert_eq!(default.dir, PathBuf::from("/home/u/.local/share/xous/runner"));
-        assert!(Bundle::locate(None, None).is_err());
+        assert!(Bundle::locate(None, None, None).is_err());
     }
 
     #[test]

@@ -89,7 +89,7 @@ impl ImageFile {
 /// Finds the kernel and services, builds the image and writes it out.
 fn prepare(options: &Options) -> Result<(ImageFile, PathBuf), String> {
     let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-    let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("HOME"))?;
+    let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?;
     let kernel = bundle.kernel(options.kernel.as_deref())?;
     let services = bundle::apply_overrides(bundle.services()?, &options.services);
     let processes = bundle::processes(&services, options)?;
