@@ -277,8 +277,10 @@ fn tests(o: &Options) -> Result<()> {
         ws.prepare()
     })?;
     let host_rustlib = compiler.sysroot.join("lib/rustlib").join(&compiler.host);
+    let overlay_sha256 = overlay.as_ref().map_or("none".to_string(), |o| o.sha256.clone());
+    let key = manifest::cache_key(&compiler.verbose_version, &compiler.release, &overlay_sha256, &[cargo_build::XOUS_TARGET]);
     let programs = progress.stage(&format!("build the sysroot and the test programs of {}", packages.join(" ")), || {
-        test_build::build(&ws, &host_rustlib, &packages)
+        test_build::build(&ws, &host_rustlib, &packages, &key)
     })?;
     for p in &programs {
         println!("{}\t{}\t{}\t{}", p.package, p.kind, p.name, p.path.display());

@@ -29,23 +29,31 @@ pub struct TestProgram {
 }
 
 /// Builds the private sysroot, then the test programs of `packages`.
-pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String]) -> Result<Vec<TestProgram>> {
+///
+/// `sysroot_id` (the inputs' cache key) is added to what rustc prints for
+/// `-vV`, as in a toolchain: the test programs link the private sysroot,
+/// which cargo does not track, so without it a changed overlay would leave
+/// them linked against the std they were first built with. Both builds see
+/// the same `-vV`, or cargo would give their `std`s different hashes and the
+/// tests would load two of them.
+pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String], sysroot_id: &str) -> Result<Vec<TestProgram>> {
     let target_dir = ws.work.join("target");
     let sysroot = ws.work.join("sysroot");
-    let mut build = ws.cargo(&["build", "-Zavoid-dev-deps", "-p", "sysroot"], XOUS_TARGET);
+    std::fs::create_dir_all(ws.work.join("bin")).context(|| "cannot create bin/".to_string())?;
+    let write_wrapper = |name: &str, sysroot: Option<&Path>| -> Result<PathBuf> {
+        let path = ws.work.join("bin").join(name);
+        let script = toolchain::wrapper_script(&ws.rustc, sysroot, Some(sysroot_id), "the tests' own build of the library");
+        std::fs::write(&path, script).context(|| format!("cannot write {}", path.display()))?;
+        make_executable(&path)?;
+        Ok(path)
+    };
+    let plain = Workspace { rustc: write_wrapper("rustc-for-sysroot", None)?, ..ws.clone() };
+    let mut build = plain.cargo(&["build", "-Zavoid-dev-deps", "-p", "sysroot"], XOUS_TARGET);
     build.arg("--target-dir").arg(&target_dir);
     let messages = run(ws, build, "the sysroot for the tests")?;
     let rlibs = rlibs_from_messages(messages.as_bytes())?;
     assemble_sysroot(&sysroot, host_rustlib, &rlibs)?;
-    let wrapper = ws.work.join("bin/rustc");
-    std::fs::create_dir_all(ws.work.join("bin")).context(|| "cannot create bin/".to_string())?;
-    let script = format!(
-        "#!/bin/bash\n# Written by sysroot-builder: rustc with the tests' own sysroot.\nexec '{}' --sysroot '{}' \"$@\"\n",
-        ws.rustc.display(),
-        sysroot.display()
-    );
-    std::fs::write(&wrapper, script).context(|| format!("cannot write {}", wrapper.display()))?;
-    make_executable(&wrapper)?;
+    let wrapper = write_wrapper("rustc", Some(&sysroot))?;
 
     let tests = Workspace { rustc: wrapper, ..ws.clone() };
     // `sysroot` too: cargo then resolves std's features exactly as for the

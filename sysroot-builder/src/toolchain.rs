@@ -67,23 +67,8 @@ pub fn add_frame(staging: &Path, dest: &Path, compiler: &Compiler, sysroot_id: &
     std::fs::create_dir_all(&bin).context(|| format!("cannot create {}", bin.display()))?;
     let compiler_bin = compiler.path.parent().unwrap_or(Path::new("/usr/bin"));
     for tool in ["rustc", "rustdoc"] {
-        let real = shell_quote(&compiler_bin.join(tool));
-        let version = match tool {
-            "rustc" => format!(
-                "if [ \"$#\" = 1 ] && [ \"$1\" = -vV ]; then\n    {real} -vV && echo {}\n    exit\nfi\n",
-                shell_quote(Path::new(&format!("xous-sysroot: {sysroot_id}")))
-            ),
-            _ => String::new(),
-        };
-        let wrapper = format!(
-            "#!/bin/bash\n\
-             # Written by sysroot-builder: the system {tool}, with this toolchain as its sysroot.\n\
-             # bash, not sh: dash drops environment variables whose names hold a '-',\n\
-             # such as cargo's CARGO_BIN_EXE_<name-with-dashes>.\n\
-             {version}\
-             exec {real} --sysroot {} \"$@\"\n",
-            shell_quote(dest)
-        );
+        let id = (tool == "rustc").then_some(sysroot_id);
+        let wrapper = wrapper_script(&compiler_bin.join(tool), Some(dest), id, "this toolchain");
         let path = bin.join(tool);
         std::fs::write(&path, wrapper).context(|| format!("cannot write {}", path.display()))?;
         make_executable(&path)?;
@@ -115,6 +100,33 @@ pub fn commit(staging: &Path, dest: &Path) -> Result<()> {
 fn symlink(target: &Path, link: &Path) -> Result<()> {
     std::os::unix::fs::symlink(target, link)
         .context(|| format!("cannot link {} -> {}", link.display(), target.display()))
+}
+
+/// A script running `real` with `sysroot` (described as `what`) as its
+/// sysroot, or its own when none. With a `sysroot_id`, `-vV` prints it
+/// after the real version.
+pub fn wrapper_script(real: &Path, sysroot: Option<&Path>, sysroot_id: Option<&str>, what: &str) -> String {
+    let tool = real.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let real = shell_quote(real);
+    let version = match sysroot_id {
+        Some(id) => format!(
+            "if [ \"$#\" = 1 ] && [ \"$1\" = -vV ]; then\n    {real} -vV && echo {}\n    exit\nfi\n",
+            shell_quote(Path::new(&format!("xous-sysroot: {id}")))
+        ),
+        None => String::new(),
+    };
+    let (what, sysroot) = match sysroot {
+        Some(path) => (format!("with {what} as its sysroot"), format!(" --sysroot {}", shell_quote(path))),
+        None => (format!("its own sysroot, versioned as {what}"), String::new()),
+    };
+    format!(
+        "#!/bin/bash\n\
+         # Written by sysroot-builder: the system {tool}, {what}.\n\
+         # bash, not sh: dash drops environment variables whose names hold a '-',\n\
+         # such as cargo's CARGO_BIN_EXE_<name-with-dashes>.\n\
+         {version}\
+         exec {real}{sysroot} \"$@\"\n"
+    )
 }
 
 fn shell_quote(path: &Path) -> String {
