@@ -1,7 +1,8 @@
 //! The fast path: the three calls of a message round trip in their common
 //! case, as seL4 keeps one. A blocking scalar sent to a server that has a
 //! thread waiting to receive; the server's scalar reply; its next
-//! ReceiveMessage with nothing queued. Each function either does the whole
+//! ReceiveMessage with nothing queued. (Lends and their ReturnMemory:
+//! fast_memory.rs.) Each function either does the whole
 //! call, with the same effect as the general path (ipc.rs) in that case,
 //! or changes nothing and returns false, and the general path takes the
 //! call. The host tests run every message-passing test both ways.
@@ -22,7 +23,9 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> boo
         return false;
     }
     match a[0] {
-        n if n == Syscall::SendMessage as usize => blocking_scalar(k, t, a),
+        n if n == Syscall::SendMessage as usize && a[2] == InvokeType::BlockingScalar as usize => blocking_scalar(k, t, a),
+        n if n == Syscall::SendMessage as usize => super::fast_memory::lend(k, t, a),
+        n if n == Syscall::ReturnMemory as usize => super::fast_memory::return_memory(k, t, a),
         n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], &a[2..3]),
         n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], &a[2..4]),
         n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a),
@@ -36,9 +39,6 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> boo
 #[inline(never)]
 fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
     let kind = InvokeType::BlockingScalar;
-    if a[2] != kind as usize {
-        return false;
-    }
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
     let Some(server) = p.server_of(a[1]) else { return false };
     let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };

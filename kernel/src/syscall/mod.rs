@@ -16,6 +16,7 @@ use xous_abi::{Error, Syscall, SyscallResult};
 
 mod exits;
 mod fast;
+mod fast_memory;
 mod ipc;
 mod process;
 
@@ -77,31 +78,37 @@ fn replied<P: Platform>(r: Result<(), Error>, k: &mut Kernel<P>, t: ThreadRef) -
 pub use exits::process_ended;
 pub use ipc::process_gone;
 
-/// Handles the `ecall` of thread `t`, which is running.
-#[inline]
+/// Handles the `ecall` of thread `t`, which is running, from its saved
+/// registers, as the trap path does (the host tests' entry).
 pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     let regs = k.context(t);
-    let pc = regs[reg::PC];
-    regs[reg::PC] = pc.wrapping_add(4);
+    regs[reg::PC] = regs[reg::PC].wrapping_add(4);
+    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
+    ecall(k, t, a);
+}
+
+/// Syscall `a` (a0..a7) of thread `t`, which is running and whose saved pc
+/// is past its `ecall` already.
+#[inline(always)]
+pub fn ecall<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) {
     // The identity calls need nothing but the caller: answered here.
-    let identity = match regs[reg::A0] {
-        n if n == Syscall::GetProcessId as u32 => Some((SyscallResult::ProcessId, t.pid)),
-        n if n == Syscall::GetThreadId as u32 => Some((SyscallResult::ThreadId, t.tid)),
+    let identity = match a[0] {
+        n if n == Syscall::GetProcessId as usize => Some((SyscallResult::ProcessId, t.pid)),
+        n if n == Syscall::GetThreadId as usize => Some((SyscallResult::ThreadId, t.tid)),
         _ => None,
     };
     if let Some((tag, value)) = identity {
-        regs[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
+        k.context(t)[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
         return;
     }
-    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
     if !fast::call(k, t, &a) {
-        call(k, t, &a, pc);
+        call(k, t, &a);
     }
 }
 
-/// Every other syscall: `a` holds a0..a7, `pc` the `ecall`'s address.
+/// Every other syscall: `a` holds a0..a7.
 #[inline(never)]
-fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], pc: u32) {
+fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) {
     let outcome = match Syscall::from_usize(a[0]) {
         Some(call) => dispatch(k, t, call, a),
         None => Outcome::Error(Error::UnhandledSyscall),
@@ -110,7 +117,9 @@ fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], pc: u32) {
         Outcome::Answered | Outcome::Waiting | Outcome::Gone => {}
         Outcome::Error(e) => k.answer(t, SyscallResult::Error, &[e as usize]),
         Outcome::Retry => {
-            k.set_reg(t, reg::PC, pc as usize);
+            // Back to the `ecall`, to make it again.
+            let pc = k.reg(t, reg::PC).wrapping_sub(4);
+            k.set_reg(t, reg::PC, pc);
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
             k.retries_waiting = true;
             k.block(t);
