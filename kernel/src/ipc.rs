@@ -186,6 +186,7 @@ impl Ipc {
     }
 
     /// Message `slot` is done: its slot can be used again.
+    #[inline(always)]
     pub fn release(&mut self, slot: usize) {
         if self.messages[slot].take().is_some() {
             self.free_slots[self.freed] = slot as u8;
@@ -229,7 +230,7 @@ impl Ipc {
     /// Puts a message in the pool, not yet in its server's queue (it goes
     /// there with `queue`, or straight to a waiting receiver); `None` when
     /// the server's queue or the pool is full.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
         if !self.has_room(server) {
             return None;

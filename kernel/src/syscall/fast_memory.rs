@@ -23,20 +23,20 @@ use xous_abi::SyscallResult;
 /// a thread waits on: the frames are mapped into the server, the sender's
 /// entries marked, and the receiver runs in the sender's place.
 #[inline(never)]
-pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
-    let kind = match a[2] {
+#[allow(clippy::too_many_arguments)]
+pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usize, id: usize, addr: usize, len: usize, offset: usize, valid: usize) -> bool {
+    let kind = match kind {
         n if n == InvokeType::LendMut as usize => InvokeType::LendMut,
         n if n == InvokeType::Lend as usize => InvokeType::Lend,
         _ => return false,
     };
-    let (addr, len) = (a[4], a[5]);
     let pages = len / PAGE_SIZE;
     if super::check_range(addr, len).is_err() {
         return false;
     }
     let Some(p) = k.procs.get(t.pid) else { return false };
     let mut from = p.space.walk();
-    let Some(server) = p.server_of(a[1]) else { return false };
+    let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
     if !k.ipc.has_room(server) {
         return false;
@@ -56,7 +56,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> boo
         }
     }
     let Some(d) = free_run(k.hw.low_table(into), pages) else { return false };
-    let Some(slot) = k.ipc.add(server, t, kind, a[3], [addr, len, a[6], a[7]]) else { return false };
+    let Some(slot) = k.ipc.add(server, t, kind, id, [addr, len, offset, valid]) else { return false };
     // Nothing fails from here on.
     for i in 0..pages {
         let e = k.hw.low_table(from)[s + i];
@@ -77,7 +77,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> boo
         s.receivers &= !(1 << receiver.tid);
     }
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
-    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), a[3], at, len, a[6], a[7]]);
+    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, at, len, offset, valid]);
     k.hand_over(receiver);
     true
 }
@@ -99,19 +99,19 @@ fn free_run(table: &[u32], n: usize) -> Option<usize> {
 /// are one run on each side: the server's are cleared, the sender's get
 /// their access back, and the sender is next to run.
 #[inline(never)]
-pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
-    let Some(slot) = k.ipc.awaiting_reply(a[1], t.pid) else { return false };
+pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, at: usize, length: usize, offset: usize, valid: usize) -> bool {
+    let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
     let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
     let (addr, len) = (args[0], args[1]);
     let pages = len / PAGE_SIZE;
-    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: a[2] }) || a[3] != len {
+    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len {
         return false;
     }
     let (Some(server), Some(owner)) = (k.procs.get(t.pid), k.procs.get(sender.pid)) else { return false };
     let (mut to, mut from) = (server.space.walk(), owner.space.walk());
-    let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, a[2])) else { return false };
-    let (s, d) = (pte::vpn0(addr), pte::vpn0(a[2]));
+    let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, at)) else { return false };
+    let (s, d) = (pte::vpn0(addr), pte::vpn0(at));
     if s + pages > ENTRIES || d + pages > ENTRIES {
         return false;
     }
@@ -120,11 +120,11 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8
         let e = k.hw.low_table(from)[s + i];
         k.hw.low_table(from)[s + i] = returned_entry(e);
     }
-    flush_range(k, t.pid, a[2], len);
+    flush_range(k, t.pid, at, len);
     flush_range(k, sender.pid, addr, len);
     k.ipc.release(slot);
     k.wake_retries();
-    k.wake_first(sender, SyscallResult::MemoryReturned, &[a[4], a[5]]);
+    k.wake_first(sender, SyscallResult::MemoryReturned, &[offset, valid]);
     k.answer(t, SyscallResult::Ok, &[]);
     true
 }

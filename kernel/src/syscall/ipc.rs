@@ -201,6 +201,7 @@ fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usi
 
 /// Forgets cached translations of `[va, va + len)` in `pid`'s space: page
 /// by page for a few pages, the whole address space for more.
+#[inline(always)]
 pub(super) fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
     if len > FLUSH_PAGES_MAX * PAGE_SIZE {
         k.hw.flush_tlb(pid, None);

@@ -87,10 +87,21 @@ pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     ecall(k, t, a);
 }
 
+/// What became of a syscall's caller, for the trap path.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// It was answered and goes on.
+    Goes,
+    /// It waits; its process lives.
+    Waits,
+    /// Anything may have happened (the general path): look.
+    Look,
+}
+
 /// Syscall `a` (a0..a7) of thread `t`, which is running and whose saved pc
 /// is past its `ecall` already.
 #[inline(always)]
-pub fn ecall<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) {
+pub fn ecall<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
     // The identity calls need nothing but the caller: answered here.
     let identity = match a[0] {
         n if n == Syscall::GetProcessId as usize => Some((SyscallResult::ProcessId, t.pid)),
@@ -99,18 +110,23 @@ pub fn ecall<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) {
     };
     if let Some((tag, value)) = identity {
         k.context(t)[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
-        return;
+        return Next::Goes;
     }
-    if !fast::call(k, t, &a) {
-        call(k, t, &a);
+    if let Some(next) = fast::call(k, t, a) {
+        return next;
     }
+    call(k, t);
+    Next::Look
 }
 
-/// Every other syscall: `a` holds a0..a7.
+/// Every other syscall, read from `t`'s saved a0..a7 (so the words need
+/// not be kept in registers through the fast path).
 #[inline(never)]
-fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) {
+fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
+    let regs = k.context(t);
+    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
     let outcome = match Syscall::from_usize(a[0]) {
-        Some(call) => dispatch(k, t, call, a),
+        Some(call) => dispatch(k, t, call, &a),
         None => Outcome::Error(Error::UnhandledSyscall),
     };
     match outcome {

@@ -20,7 +20,7 @@ use super::csr;
 use super::hw;
 use crate::kernel::{Fault, Kernel};
 use crate::process::CONTEXT_WORDS;
-use crate::syscall;
+use crate::syscall::{self, Next};
 use core::arch::global_asm;
 
 global_asm!(
@@ -128,14 +128,14 @@ extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
-    syscall::ecall(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
-    if k.current == Some(t) && k.halted.is_none() {
+    let next = syscall::ecall(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
+    if next == Next::Goes || (next == Next::Look && k.current == Some(t) && k.halted.is_none()) {
         // The caller goes on, in its own address space.
         return (context | 1) as u64;
     }
     // Another thread runs: the caller's callee-saved registers go into its
     // slot first, unless its process is gone.
-    let save = if k.procs.anchors(t.pid).is_some() { context } else { 0 };
+    let save = if next == Next::Waits || k.procs.anchors(t.pid).is_some() { context } else { 0 };
     ((save as u64) << 32) | run_next(k) as u64
 }
 
