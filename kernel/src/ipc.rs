@@ -139,6 +139,12 @@ impl Ipc {
         }
     }
 
+    /// Whether server `index` is there and has this SID.
+    #[inline(always)]
+    pub fn has_sid(&self, index: u8, sid: &Sid) -> bool {
+        self.servers.get(index as usize).is_some_and(|s| s.is_some_and(|s| same_sid(&s.sid, sid)))
+    }
+
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
         let mut b = bucket(sid);
         loop {

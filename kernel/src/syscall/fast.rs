@@ -84,13 +84,21 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
 /// ReceiveMessage(sid) with nothing queued (no message, no exit notice): the caller waits.
 #[inline(never)]
 fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1: usize, s2: usize, s3: usize) -> bool {
-    let Some(server) = k.ipc.find_server(&sid_of([s0, s1, s2, s3])) else { return false };
+    let Some(p) = k.procs.get_mut(t.pid) else { return false };
+    // The server this process received for last, else the one the SID names.
+    let sid = sid_of([s0, s1, s2, s3]);
+    let server = match k.ipc.has_sid(p.last_server, &sid) {
+        true => p.last_server,
+        false => match k.ipc.find_server(&sid) {
+            Some(server) => server,
+            None => return false,
+        },
+    };
     if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
         return false;
     }
-    if let Some(p) = k.procs.get_mut(t.pid) {
-        p.threads[t.tid as usize] = ThreadState::Receiving(server);
-    }
+    p.last_server = server;
+    p.threads[t.tid as usize] = ThreadState::Receiving(server);
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers |= 1 << t.tid;
     }
