@@ -2,8 +2,10 @@
 //!
 //! While a user thread runs, `sscratch` holds the kernel-virtual address of
 //! its saved-register slot (pc, then x1..x31). `trap_entry` saves the user
-//! registers there, switches to the kernel stack and calls `trap`, which
-//! says which slot to load next; `resume` loads it and `sret`s.
+//! registers there, switches to the kernel stack and calls `trap_syscall`
+//! (an `ecall`: its a0..a7 are passed on in their registers, its pc is
+//! moved past the `ecall` first) or `trap_other`; either says which slot to
+//! load next; `resume` loads it and `sret`s.
 //!
 //! A syscall saves and loads only what the kernel's Rust code may change:
 //! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc. The
