@@ -402,6 +402,43 @@ fn lends_to_a_waiting_server_are_mapped_marked_and_given_back() {
     assert_eq!(head(r), err(Error::ShareViolation));
 }
 
+#[test]
+fn a_read_only_page_lent_comes_back_read_only() {
+    let mut w = world();
+    let va = call(&mut w.k, w.client, &[Syscall::MapMemory as usize, 0, 0, 4096, flags::R])[1];
+    w.k.fault(w.client, Fault::LoadPage, 0, va);
+    let before = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
+    assert!(pte::is_leaf(before) && before & pte::W == 0);
+    // Twice: the second time the server's message table exists (the fast path).
+    for _ in 0..2 {
+        receive(&mut w);
+        call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 1, va, 4096, 0, 0]);
+        let (word, at) = (w.k.reg(w.server, reg::A0 + 1), w.k.reg(w.server, reg::A0 + 4));
+        let r = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, word, at, 4096, 0, 0]);
+        assert_eq!(head(r), [0, 0]);
+        assert_eq!(w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va), before, "no W it did not have");
+    }
+    let lend_mut = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    assert_eq!(head(lend_mut), err(Error::BadAddress), "not writable, so not lent mutably");
+}
+
+#[test]
+fn heap_pages_lent_out_cannot_be_given_back() {
+    let mut w = world();
+    let r = call(&mut w.k, w.client, &[Syscall::IncreaseHeap as usize, 4096, flags::R | flags::W]);
+    assert_eq!(r[0], SyscallResult::MemoryRange as usize);
+    let va = r[1];
+    w.k.fault(w.client, Fault::StorePage, 0, va);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    let t2 = ThreadRef { pid: w.client.pid, tid: w.k.spawn_thread(w.client.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap() };
+    let r = call(&mut w.k, t2, &[Syscall::DecreaseHeap as usize, 4096]);
+    assert_eq!(head(r), err(Error::ShareViolation));
+    let env = receive(&mut w);
+    call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], env[4], 4096, 0, 0]);
+    let r = call(&mut w.k, t2, &[Syscall::DecreaseHeap as usize, 4096]);
+    assert_eq!(r[0], SyscallResult::MemoryRange as usize, "once it is back");
+}
+
 crate::also_on_the_general_path!(
     scalar_messages_do_not_block_and_arrive_in_order,
     blocking_scalar_round_trip,
@@ -420,6 +457,7 @@ crate::also_on_the_general_path!(
     a_round_trip_with_a_waiting_server_hands_the_processor_over_and_back,
     destroying_a_server_wakes_its_waiting_receivers,
     lends_to_a_waiting_server_are_mapped_marked_and_given_back,
+    a_read_only_page_lent_comes_back_read_only,
 );
 
 #[test]

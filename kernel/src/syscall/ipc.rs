@@ -220,7 +220,7 @@ const FLUSH_PAGES_MAX: usize = 4;
 #[inline(always)]
 pub(super) fn lent_entry(e: u32, kind: InvokeType) -> u32 {
     match kind {
-        InvokeType::Lend if e & pte::W != 0 => (e & !pte::W) | pte::LENT_READ_ONLY,
+        InvokeType::Lend if e & pte::W != 0 => (e & !pte::W) | pte::LENT_READ_ONLY | pte::WRITE_TAKEN,
         InvokeType::Lend => e | pte::LENT_READ_ONLY,
         _ => (e & !pte::V) | pte::LENT_AWAY,
     }
@@ -230,7 +230,8 @@ pub(super) fn lent_entry(e: u32, kind: InvokeType) -> u32 {
 #[inline(always)]
 pub(super) fn returned_entry(e: u32) -> u32 {
     if pte::is_valid(e) {
-        if e & pte::LENT_READ_ONLY != 0 && e & pte::X == 0 { (e & !pte::LENT_READ_ONLY) | pte::W } else { e & !pte::LENT_READ_ONLY }
+        let write = if e & pte::WRITE_TAKEN != 0 { pte::W } else { 0 };
+        (e & !(pte::LENT_READ_ONLY | pte::WRITE_TAKEN)) | write
     } else {
         (e & !pte::LENT_AWAY) | pte::V
     }

@@ -433,7 +433,7 @@ fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flag
 }
 
 /// DecreaseHeap(bytes) -> MemoryRange of what remains. Errors: BadAlignment,
-/// InvalidArgument (more than the heap).
+/// InvalidArgument (more than the heap), ShareViolation (a page is lent out).
 #[inline(never)]
 fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Result<[usize; 8], Error> {
     let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
@@ -445,6 +445,10 @@ fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Resul
         return Err(Error::InvalidArgument);
     }
     let new_size = size - bytes;
+    let space = p.space;
+    if (base + new_size..base + size).step_by(PAGE_SIZE).any(|page| pte::is_lent(space.entry(&mut k.hw, page))) {
+        return Err(Error::ShareViolation);
+    }
     k.release(pid, base + new_size, bytes);
     k.procs.get_mut(pid).expect("live").heap_size = new_size;
     Ok(result(SyscallResult::MemoryRange, &[base, new_size]))
