@@ -1,12 +1,12 @@
-//! The fast path for memory messages (see fast.rs): a Lend or LendMut
-//! to a server with a thread waiting, and the ReturnMemory
-//! that answers it. The general path (ipc.rs) checks the sender's pages,
-//! marks them, finds room in the server, maps the frames there and later
-//! undoes each step, every one a walk of its own; here each side's entries
-//! are one run of one page table, and both sides are done in one pass. Whatever
-//! does not fit that case (a lazy page, an error, a buffer across two
-//! tables, no table yet in the server's message region) goes to the
-//! general path untouched, which then decides (and answers errors).
+//! The fast path for memory messages (see fast.rs): a Lend or LendMut to
+//! a server with a thread waiting, and the ReturnMemory that answers it.
+//! The general path (ipc.rs) checks the sender's pages, marks them, finds
+//! room in the server, maps the frames there and later undoes each step,
+//! every one a walk of its own; here each side's entries are one run of one
+//! page table, and both sides are done in one pass. Whatever does not fit
+//! that case (a lazy page, an error, a buffer across two tables, no table
+//! yet in the server's message region) goes to the general path untouched,
+//! which then decides (and answers errors).
 
 use super::ipc::{flush_range, lendable_entry, lent_entry, returned_entry, server_entry};
 use crate::ipc::Stage;
