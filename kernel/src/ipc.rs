@@ -139,6 +139,12 @@ impl Ipc {
         }
     }
 
+    /// Whether server `index` is there and has this SID.
+    #[inline(always)]
+    pub fn has_sid(&self, index: u8, sid: &Sid) -> bool {
+        self.servers.get(index as usize).is_some_and(|s| s.is_some_and(|s| same_sid(&s.sid, sid)))
+    }
+
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
         let mut b = bucket(sid);
         loop {
@@ -186,6 +192,7 @@ impl Ipc {
     }
 
     /// Message `slot` is done: its slot can be used again.
+    #[inline(always)]
     pub fn release(&mut self, slot: usize) {
         if self.messages[slot].take().is_some() {
             self.free_slots[self.freed] = slot as u8;
@@ -229,7 +236,7 @@ impl Ipc {
     /// Puts a message in the pool, not yet in its server's queue (it goes
     /// there with `queue`, or straight to a waiting receiver); `None` when
     /// the server's queue or the pool is full.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
         if !self.has_room(server) {
             return None;

@@ -193,7 +193,7 @@ impl<P: Platform> Kernel<P> {
 
     /// Writes a syscall's answer into a0..a7 of `t`: `tag`, then `payload`
     /// (at most seven words), then zeros.
-    #[inline]
+    #[inline(always)]
     pub fn answer(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
         let regs = &mut self.context(t)[reg::A0..reg::A0 + 8];
         regs[0] = tag as u32;
@@ -310,7 +310,7 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Marks the waiting thread `t` ready; false if its process is gone.
-    #[inline]
+    #[inline(always)]
     fn ready(&mut self, t: ThreadRef) -> bool {
         let Some(p) = self.procs.get_mut(t.pid) else { return false };
         p.threads[t.tid as usize] = ThreadState::Ready;

@@ -60,6 +60,8 @@ pub struct Process {
     pub heap_base: usize,
     /// Where MapMemory with no address looks for room (SetMemRegion's Default).
     pub map_area: (usize, usize),
+    /// The server it received a message for last (a hint for the fast path).
+    pub last_server: u8,
 }
 
 impl Process {
@@ -80,6 +82,7 @@ impl Process {
             parent: 0,
             heap_base: xous_abi::memory::USER_HEAP_BASE,
             map_area: DEFAULT_MAP_AREA,
+            last_server: 0,
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);

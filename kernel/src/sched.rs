@@ -53,6 +53,7 @@ impl RunQueue {
     }
 
     /// Adds `t`, which is not queued, at the front: it runs next.
+    #[inline(always)]
     pub fn push_front(&mut self, t: ThreadRef) {
         debug_assert!(!self.contains(t), "{t:?} is queued already");
         assert!(self.len < CAPACITY, "run queue holds every thread at most once");

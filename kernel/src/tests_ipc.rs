@@ -335,6 +335,110 @@ fn destroying_a_server_wakes_its_waiting_receivers() {
     assert_eq!(answer, err(Error::ServerNotFound));
 }
 
+#[test]
+fn lends_to_a_waiting_server_are_mapped_marked_and_given_back() {
+    let mut w = world();
+    let pages = 3;
+    let va = buffer(&mut w, pages, 5);
+    let entries = |k: &mut Kernel<FakePlatform>, pid: u8, at: usize| -> Vec<u32> {
+        let space = k.procs.get(pid).unwrap().space;
+        (0..pages).map(|p| space.entry(&mut k.hw, at + p * 4096)).collect()
+    };
+    let before = entries(&mut w.k, w.client.pid, va);
+    // Twice each kind: the first lend makes the server's message table.
+    for (round, kind) in [InvokeType::Lend, InvokeType::LendMut, InvokeType::Lend, InvokeType::LendMut].into_iter().enumerate() {
+        receive(&mut w);
+        assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+        let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, kind as usize, 40 + round, va, pages * 4096, 1, 2]);
+        assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)), "{r:?}");
+        assert_eq!(state(&w.k, w.server), ThreadState::Ready);
+        let env: Vec<usize> = (0..8).map(|i| w.k.reg(w.server, reg::A0 + i)).collect();
+        assert_eq!(env[0], SyscallResult::MessageEnvelope as usize);
+        assert_eq!(env[2..4], [kind.envelope_kind(), 40 + round]);
+        assert_eq!(env[5..8], [pages * 4096, 1, 2]);
+        let at = env[4];
+        let lent = entries(&mut w.k, w.client.pid, va);
+        let mapped = entries(&mut w.k, w.server.pid, at);
+        for p in 0..pages {
+            assert_eq!(pte::address(mapped[p]), pte::address(before[p]), "the sender's frames, in order");
+            assert!(pte::is_leaf(mapped[p]) && mapped[p] & pte::U != 0);
+            assert!(pte::is_lent(lent[p]));
+            if kind == InvokeType::Lend {
+                assert!(mapped[p] & pte::W == 0 && lent[p] & pte::W == 0, "nobody writes a page lent read-only");
+                assert!(pte::is_valid(lent[p]), "its owner still reads it");
+            } else {
+                assert!(mapped[p] & pte::W != 0 && !pte::is_valid(lent[p]), "only the server reaches it");
+            }
+        }
+        let mut seen = [0u8; 4];
+        w.k.read_user(w.server.pid, at + 4096, &mut seen).unwrap();
+        assert_eq!(seen, [5; 4]);
+        let wrong = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], at + 4096, pages * 4096, 0, 0]);
+        assert_eq!(head(wrong), err(Error::BadAddress));
+        let r = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], at, pages * 4096, 3, 4]);
+        assert_eq!(head(r), [0, 0]);
+        assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+        let answer: Vec<usize> = (0..3).map(|i| w.k.reg(w.client, reg::A0 + i)).collect();
+        assert_eq!(answer, [SyscallResult::MemoryReturned as usize, 3, 4]);
+        assert_eq!(entries(&mut w.k, w.client.pid, va), before, "the sender's access as it was");
+        assert_eq!(entries(&mut w.k, w.server.pid, at), [0; 3], "gone from the server");
+        let again = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], at, pages * 4096, 0, 0]);
+        assert_eq!(head(again), err(Error::InvalidArgument), "returned already");
+    }
+    // Bad buffers sent to a waiting server are errors, and it waits on.
+    receive(&mut w);
+    let unmapped = 0x2000_0000;
+    for (addr, len, e) in [(unmapped, 4096, Error::BadAddress), (va + 1, 4096, Error::BadAlignment), (va, 0, Error::BadAlignment)] {
+        let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 0, addr, len, 0, 0]);
+        assert_eq!(head(r), err(e));
+        assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+    }
+    let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 0, va, 4096, 0, 0]);
+    assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)), "{r:?}");
+    // Another thread of the client may not lend the page again.
+    receive(&mut w);
+    let t2 = ThreadRef { pid: w.client.pid, tid: w.k.spawn_thread(w.client.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap() };
+    let r = call(&mut w.k, t2, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 0, va, 4096, 0, 0]);
+    assert_eq!(head(r), err(Error::ShareViolation));
+}
+
+#[test]
+fn a_read_only_page_lent_comes_back_read_only() {
+    let mut w = world();
+    let va = call(&mut w.k, w.client, &[Syscall::MapMemory as usize, 0, 0, 4096, flags::R])[1];
+    w.k.fault(w.client, Fault::LoadPage, 0, va);
+    let before = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
+    assert!(pte::is_leaf(before) && before & pte::W == 0);
+    // Twice: the second time the server's message table exists (the fast path).
+    for _ in 0..2 {
+        receive(&mut w);
+        call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 1, va, 4096, 0, 0]);
+        let (word, at) = (w.k.reg(w.server, reg::A0 + 1), w.k.reg(w.server, reg::A0 + 4));
+        let r = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, word, at, 4096, 0, 0]);
+        assert_eq!(head(r), [0, 0]);
+        assert_eq!(w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va), before, "no W it did not have");
+    }
+    let lend_mut = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    assert_eq!(head(lend_mut), err(Error::BadAddress), "not writable, so not lent mutably");
+}
+
+#[test]
+fn heap_pages_lent_out_cannot_be_given_back() {
+    let mut w = world();
+    let r = call(&mut w.k, w.client, &[Syscall::IncreaseHeap as usize, 4096, flags::R | flags::W]);
+    assert_eq!(r[0], SyscallResult::MemoryRange as usize);
+    let va = r[1];
+    w.k.fault(w.client, Fault::StorePage, 0, va);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
+    let t2 = ThreadRef { pid: w.client.pid, tid: w.k.spawn_thread(w.client.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap() };
+    let r = call(&mut w.k, t2, &[Syscall::DecreaseHeap as usize, 4096]);
+    assert_eq!(head(r), err(Error::ShareViolation));
+    let env = receive(&mut w);
+    call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], env[4], 4096, 0, 0]);
+    let r = call(&mut w.k, t2, &[Syscall::DecreaseHeap as usize, 4096]);
+    assert_eq!(r[0], SyscallResult::MemoryRange as usize, "once it is back");
+}
+
 crate::also_on_the_general_path!(
     scalar_messages_do_not_block_and_arrive_in_order,
     blocking_scalar_round_trip,
@@ -352,6 +456,8 @@ crate::also_on_the_general_path!(
     reply_and_receive_next_returns_memory,
     a_round_trip_with_a_waiting_server_hands_the_processor_over_and_back,
     destroying_a_server_wakes_its_waiting_receivers,
+    lends_to_a_waiting_server_are_mapped_marked_and_given_back,
+    a_read_only_page_lent_comes_back_read_only,
 );
 
 #[test]

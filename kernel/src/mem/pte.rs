@@ -19,8 +19,10 @@ pub const LAZY: u32 = 1 << 8;
 pub const GUARD: u32 = 1 << 9;
 
 pub const RWX: u32 = R | W | X;
-/// In a valid entry: W was taken away because the page is lent read-only.
+/// In a valid entry: the page is lent read-only (W, if it had it, is off).
 pub const LENT_READ_ONLY: u32 = 1 << 8;
+/// In a valid entry lent read-only: it had W, which comes back with it.
+pub const WRITE_TAKEN: u32 = 1 << 9;
 /// An invalid entry with both marks: the page is lent away (mutably, or
 /// being moved); address and permissions are kept for its return.
 pub const LENT_AWAY: u32 = LAZY | GUARD;

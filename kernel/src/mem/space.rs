@@ -5,7 +5,8 @@
 //! the target (through the kernel's direct map) and in host tests (through
 //! a fake). Table frames belong to the space's owner, so they go back to
 //! the free pool with the rest of a process's frames when it dies; they
-//! come from the low pool, which the kernel reaches without remapping.
+//! come from the low pool, which the kernel reaches without remapping
+//! (`PhysMem::low_table`).
 
 use crate::mem::frames::{Frames, Owner};
 use crate::mem::pte::{self, ENTRIES};
@@ -58,7 +59,7 @@ impl Space {
         first_kernel_slot: usize,
     ) -> Result<Space, MapError> {
         let root = frames.alloc_low(owner).ok_or(MapError::OutOfMemory)?;
-        let table = mem.table(root);
+        let table = mem.low_table(root);
         table.fill(0);
         table[first_kernel_slot..].copy_from_slice(&kernel_root[first_kernel_slot..]);
         Ok(Space { root, owner })
@@ -101,7 +102,7 @@ impl Space {
         let pages = len / PAGE_SIZE;
         let (mut start, mut run, mut va) = (from, 0, from);
         while va < to && run < pages {
-            let top = mem.table(self.root)[pte::vpn1(va)];
+            let top = mem.low_table(self.root)[pte::vpn1(va)];
             let region_end = (va | (REGION - 1)).saturating_add(1).min(to);
             if !pte::is_valid(top) {
                 if run == 0 {
@@ -116,7 +117,7 @@ impl Space {
                 va = region_end;
                 continue;
             }
-            let table = mem.table(pte::address(top));
+            let table = mem.low_table(pte::address(top));
             while va < region_end && run < pages {
                 if table[pte::vpn0(va)] != 0 {
                     run = 0;
@@ -151,10 +152,10 @@ pub struct Walk {
 impl Walk {
     /// The second-level table holding `va`'s entry, if there is one.
     #[inline(always)]
-    fn table(&mut self, mem: &mut impl PhysMem, va: usize) -> Option<usize> {
+    pub fn table(&mut self, mem: &mut impl PhysMem, va: usize) -> Option<usize> {
         let region = pte::vpn1(va);
         if region != self.region {
-            let top = mem.table(self.root)[region];
+            let top = mem.low_table(self.root)[region];
             if !pte::is_valid(top) || pte::is_leaf(top) {
                 return None;
             }
@@ -168,7 +169,7 @@ impl Walk {
     #[inline]
     pub fn entry(&mut self, mem: &mut impl PhysMem, va: usize) -> u32 {
         match self.table(mem, va) {
-            Some(table) => mem.table(table)[pte::vpn0(va)],
+            Some(table) => mem.low_table(table)[pte::vpn0(va)],
             None => 0,
         }
     }
@@ -179,16 +180,16 @@ impl Walk {
             Some(table) => table,
             None => {
                 let slot = pte::vpn1(va);
-                if pte::is_valid(mem.table(self.root)[slot]) {
+                if pte::is_valid(mem.low_table(self.root)[slot]) {
                     return Err(MapError::InUse);
                 }
                 let table = frames.alloc_low(self.owner).ok_or(MapError::OutOfMemory)?;
-                mem.table(table).fill(0);
-                mem.table(self.root)[slot] = pte::entry(table, pte::V);
+                mem.low_table(table).fill(0);
+                mem.low_table(self.root)[slot] = pte::entry(table, pte::V);
                 table
             }
         };
-        mem.table(table)[pte::vpn0(va)] = entry;
+        mem.low_table(table)[pte::vpn0(va)] = entry;
         Ok(())
     }
 
@@ -196,7 +197,7 @@ impl Walk {
     #[inline]
     pub fn replace(&mut self, mem: &mut impl PhysMem, va: usize, entry: u32) -> Option<u32> {
         let table = self.table(mem, va)?;
-        let slot = &mut mem.table(table)[pte::vpn0(va)];
+        let slot = &mut mem.low_table(table)[pte::vpn0(va)];
         let old = *slot;
         (old != 0).then(|| {
             *slot = entry;
@@ -218,7 +219,7 @@ impl Walk {
         let table = self.table(mem, va)?;
         let first = pte::vpn0(va);
         let n = ((end - va) / PAGE_SIZE).min(ENTRIES - first);
-        Some(&mut mem.table(table)[first..first + n])
+        Some(&mut mem.low_table(table)[first..first + n])
     }
 
     /// As `run`, creating the second-level table if needed.

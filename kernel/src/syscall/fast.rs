@@ -1,12 +1,15 @@
 //! The fast path: the three calls of a message round trip in their common
 //! case, as seL4 keeps one. A blocking scalar sent to a server that has a
 //! thread waiting to receive; the server's scalar reply; its next
-//! ReceiveMessage with nothing queued. Each function either does the whole
+//! ReceiveMessage with nothing queued. (Lends and their ReturnMemory:
+//! fast_memory.rs.) Each function either does the whole
 //! call, with the same effect as the general path (ipc.rs) in that case,
 //! or changes nothing and returns false, and the general path takes the
 //! call. The host tests run every message-passing test both ways.
 
+use super::fast_memory::{lend, return_memory};
 use super::ipc::sid_of;
+use super::Next;
 use crate::ipc::Stage;
 use crate::kernel::{Kernel, Platform};
 use crate::process::ThreadState;
@@ -14,35 +17,39 @@ use crate::sched::ThreadRef;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::{Syscall, SyscallResult};
 
-/// Does syscall `a` of thread `t` if it is one of the cases above.
-#[inline]
-pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+/// Does syscall `a` of thread `t` if it is one of the cases above; `None`
+/// if it is not, and nothing changed. The words go on in registers.
+#[inline(always)]
+pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Option<Next> {
     #[cfg(test)]
     if k.slow_path_only {
-        return false;
+        return None;
     }
-    match a[0] {
-        n if n == Syscall::SendMessage as usize => blocking_scalar(k, t, a),
-        n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], &a[2..3]),
-        n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], &a[2..4]),
-        n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a),
-        _ => false,
-    }
+    let done = match a[0] {
+        n if n == Syscall::SendMessage as usize && a[2] == InvokeType::BlockingScalar as usize => {
+            blocking_scalar(k, t, a[1], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits)
+        }
+        n if n == Syscall::SendMessage as usize => lend(k, t, a[1], a[2], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits),
+        n if n == Syscall::ReturnMemory as usize => return_memory(k, t, a[1], a[2], a[3], a[4], a[5]).then_some(Next::Goes),
+        n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], 1, a[2], 0).then_some(Next::Goes),
+        n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], 2, a[2], a[3]).then_some(Next::Goes),
+        n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a[1], a[2], a[3], a[4]).then_some(Next::Waits),
+        _ => None,
+    };
+    done
 }
 
 /// SendMessage(cid, BlockingScalar, ...) to a server a thread waits on:
 /// the message goes into that thread's registers, and it runs in the
 /// sender's place while the sender waits for the reply.
 #[inline(never)]
-fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id: usize, w0: usize, w1: usize, w2: usize, w3: usize) -> bool {
     let kind = InvokeType::BlockingScalar;
-    if a[2] != kind as usize {
-        return false;
-    }
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
-    let Some(server) = p.server_of(a[1]) else { return false };
+    let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
-    let Some(slot) = k.ipc.add(server, t, kind, a[3], [a[4], a[5], a[6], a[7]]) else { return false };
+    let Some(slot) = k.ipc.add(server, t, kind, id, [w0, w1, w2, w3]) else { return false };
     if let Some(m) = k.ipc.messages[slot].as_mut() {
         m.stage = Stage::Delivered { server_va: 0 };
     }
@@ -52,14 +59,14 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8])
         s.receivers &= !(1 << receiver.tid);
     }
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
-    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), a[3], a[4], a[5], a[6], a[7]]);
+    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, w0, w1, w2, w3]);
     k.hand_over(receiver);
     true
 }
 
 /// ReturnScalar1/2(sender, values) to a sender that waits for it.
 #[inline(never)]
-fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, values: &[usize]) -> bool {
+fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count: usize, v0: usize, v1: usize) -> bool {
     let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
     let (kind, sender, orphaned) = (m.kind, m.sender, m.orphaned);
@@ -68,22 +75,30 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, value
     }
     k.ipc.release(slot);
     k.wake_retries();
-    let tag = if values.len() == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
-    k.wake_first(sender, tag, values);
+    let tag = if count == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
+    k.wake_first(sender, tag, &[v0, v1][..count]);
     k.answer(t, SyscallResult::Ok, &[]);
     true
 }
 
 /// ReceiveMessage(sid) with nothing queued (no message, no exit notice): the caller waits.
 #[inline(never)]
-fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
-    let Some(server) = k.ipc.find_server(&sid_of([a[1], a[2], a[3], a[4]])) else { return false };
+fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1: usize, s2: usize, s3: usize) -> bool {
+    let Some(p) = k.procs.get_mut(t.pid) else { return false };
+    // The server this process received for last, else the one the SID names.
+    let sid = sid_of([s0, s1, s2, s3]);
+    let server = match k.ipc.has_sid(p.last_server, &sid) {
+        true => p.last_server,
+        false => match k.ipc.find_server(&sid) {
+            Some(server) => server,
+            None => return false,
+        },
+    };
     if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
         return false;
     }
-    if let Some(p) = k.procs.get_mut(t.pid) {
-        p.threads[t.tid as usize] = ThreadState::Receiving(server);
-    }
+    p.last_server = server;
+    p.threads[t.tid as usize] = ThreadState::Receiving(server);
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers |= 1 << t.tid;
     }

@@ -201,7 +201,8 @@ fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usi
 
 /// Forgets cached translations of `[va, va + len)` in `pid`'s space: page
 /// by page for a few pages, the whole address space for more.
-fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
+#[inline(always)]
+pub(super) fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
     if len > FLUSH_PAGES_MAX * PAGE_SIZE {
         k.hw.flush_tlb(pid, None);
     } else {
@@ -214,6 +215,45 @@ fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
 /// Above this many pages one flush of the address space is cheaper.
 const FLUSH_PAGES_MAX: usize = 4;
 
+/// A sender's entry while its page is lent as `kind`: without W for a
+/// read-only lend, invalid (address and permissions kept) otherwise.
+#[inline(always)]
+pub(super) fn lent_entry(e: u32, kind: InvokeType) -> u32 {
+    match kind {
+        InvokeType::Lend if e & pte::W != 0 => (e & !pte::W) | pte::LENT_READ_ONLY | pte::WRITE_TAKEN,
+        InvokeType::Lend => e | pte::LENT_READ_ONLY,
+        _ => (e & !pte::V) | pte::LENT_AWAY,
+    }
+}
+
+/// A sender's entry once its lent page is back: the access it had.
+#[inline(always)]
+pub(super) fn returned_entry(e: u32) -> u32 {
+    if pte::is_valid(e) {
+        let write = if e & pte::WRITE_TAKEN != 0 { pte::W } else { 0 };
+        (e & !(pte::LENT_READ_ONLY | pte::WRITE_TAKEN)) | write
+    } else {
+        (e & !pte::LENT_AWAY) | pte::V
+    }
+}
+
+/// Whether a sender's entry can be lent as is (mapped, user-readable,
+/// writable for a mutable lend, not lent already).
+#[inline(always)]
+pub(super) fn lendable_entry(e: u32, needs_write: bool) -> bool {
+    pte::is_leaf(e) && !pte::is_lent(e) && e & pte::U != 0 && e & pte::R != 0 && (!needs_write || e & pte::W != 0)
+}
+
+/// The entry a server gets for a lent frame.
+#[inline(always)]
+pub(super) fn server_entry(e: u32, kind: InvokeType) -> u32 {
+    let access = match kind {
+        InvokeType::Lend => pte::R | pte::U,
+        _ => pte::R | pte::W | pte::U,
+    };
+    pte::entry(pte::address(e), access | pte::V | pte::A | pte::D)
+}
+
 #[inline(never)]
 fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) {
     let mut walk = k.procs.get(pid).expect("live").space.walk();
@@ -221,11 +261,7 @@ fn mark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, k
     while va < end {
         let Some(run) = walk.run(&mut k.hw, va, end) else { break };
         for e in run.iter_mut() {
-            *e = match kind {
-                InvokeType::Lend if *e & pte::W != 0 => (*e & !pte::W) | pte::LENT_READ_ONLY,
-                InvokeType::Lend => *e | pte::LENT_READ_ONLY,
-                _ => (*e & !pte::V) | pte::LENT_AWAY,
-            };
+            *e = lent_entry(*e, kind);
         }
         va += run.len() * PAGE_SIZE;
     }
@@ -240,11 +276,7 @@ fn unmark_lent<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize)
     while va < end {
         let Some(run) = walk.run(&mut k.hw, va, end) else { break };
         for e in run.iter_mut() {
-            *e = if pte::is_valid(*e) {
-                if *e & pte::LENT_READ_ONLY != 0 && *e & pte::X == 0 { (*e & !pte::LENT_READ_ONLY) | pte::W } else { *e & !pte::LENT_READ_ONLY }
-            } else {
-                (*e & !pte::LENT_AWAY) | pte::V
-            };
+            *e = returned_entry(*e);
         }
         va += run.len() * PAGE_SIZE;
     }
@@ -299,20 +331,16 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
     let server_space = k.procs.get(server_pid).ok_or(Error::ProcessNotFound)?.space;
     let mut from = k.procs.get(sender).ok_or(Error::ProcessNotFound)?.space.walk();
     let at = server_space.find_free(&mut k.hw, USER_MESSAGE_BASE, USER_MMAP_BASE, len).ok_or(Error::OutOfMemory)?;
-    let flags = match kind {
-        InvokeType::Lend => pte::R | pte::U,
-        _ => pte::R | pte::W | pte::U,
-    } | pte::V | pte::A | pte::D;
     let mut to = server_space.walk();
     // The sender's frames go through a buffer, a chunk at a time: a run
     // of its table and one of the server's cannot be borrowed together.
-    let mut chunk = [0usize; 8];
+    let mut chunk = [0u32; 8];
     let mut done = 0;
     while done < len {
         let run = from.run(&mut k.hw, addr + done, addr + len).ok_or(Error::BadAddress)?;
         let n = run.len().min(chunk.len());
         for (c, e) in chunk.iter_mut().zip(&run[..n]) {
-            *c = pte::address(*e);
+            *c = *e;
         }
         let mut written = 0;
         while written < n {
@@ -330,13 +358,13 @@ fn map_into_server<P: Platform>(k: &mut Kernel<P>, server_pid: u8, sender: u8, a
             // Built entry by entry: a plain copy would be a memcpy call,
             // about a hundred instructions for a few words.
             for (d, c) in dst[..m].iter_mut().zip(&chunk[written..written + m]) {
-                *d = pte::entry(*c, flags);
+                *d = server_entry(*c, kind);
             }
             written += m;
         }
         if kind == InvokeType::Move {
             for c in &chunk[..n] {
-                let _ = k.frames.transfer(*c, sender, server_pid);
+                let _ = k.frames.transfer(pte::address(*c), sender, server_pid);
             }
         }
         done += n * PAGE_SIZE;

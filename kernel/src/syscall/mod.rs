@@ -16,6 +16,7 @@ use xous_abi::{Error, Syscall, SyscallResult};
 
 mod exits;
 mod fast;
+mod fast_memory;
 mod ipc;
 mod process;
 
@@ -77,40 +78,64 @@ fn replied<P: Platform>(r: Result<(), Error>, k: &mut Kernel<P>, t: ThreadRef) -
 pub use exits::process_ended;
 pub use ipc::process_gone;
 
-/// Handles the `ecall` of thread `t`, which is running.
-#[inline]
+/// Handles the `ecall` of thread `t`, which is running, from its saved
+/// registers, as the trap path does (the host tests' entry).
 pub fn handle<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     let regs = k.context(t);
-    let pc = regs[reg::PC];
-    regs[reg::PC] = pc.wrapping_add(4);
+    regs[reg::PC] = regs[reg::PC].wrapping_add(4);
+    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
+    ecall(k, t, a);
+}
+
+/// What became of a syscall's caller, for the trap path.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// It was answered and goes on.
+    Goes,
+    /// It waits; its process lives.
+    Waits,
+    /// Anything may have happened (the general path): look.
+    Look,
+}
+
+/// Syscall `a` (a0..a7) of thread `t`, which is running and whose saved pc
+/// is past its `ecall` already.
+#[inline(always)]
+pub fn ecall<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
     // The identity calls need nothing but the caller: answered here.
-    let identity = match regs[reg::A0] {
-        n if n == Syscall::GetProcessId as u32 => Some((SyscallResult::ProcessId, t.pid)),
-        n if n == Syscall::GetThreadId as u32 => Some((SyscallResult::ThreadId, t.tid)),
+    let identity = match a[0] {
+        n if n == Syscall::GetProcessId as usize => Some((SyscallResult::ProcessId, t.pid)),
+        n if n == Syscall::GetThreadId as usize => Some((SyscallResult::ThreadId, t.tid)),
         _ => None,
     };
     if let Some((tag, value)) = identity {
-        regs[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
-        return;
+        k.context(t)[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
+        return Next::Goes;
     }
-    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
-    if !fast::call(k, t, &a) {
-        call(k, t, &a, pc);
+    if let Some(next) = fast::call(k, t, a) {
+        return next;
     }
+    call(k, t);
+    Next::Look
 }
 
-/// Every other syscall: `a` holds a0..a7, `pc` the `ecall`'s address.
+/// Every other syscall, read from `t`'s saved a0..a7 (so the words need
+/// not be kept in registers through the fast path).
 #[inline(never)]
-fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], pc: u32) {
+fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
+    let regs = k.context(t);
+    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
     let outcome = match Syscall::from_usize(a[0]) {
-        Some(call) => dispatch(k, t, call, a),
+        Some(call) => dispatch(k, t, call, &a),
         None => Outcome::Error(Error::UnhandledSyscall),
     };
     match outcome {
         Outcome::Answered | Outcome::Waiting | Outcome::Gone => {}
         Outcome::Error(e) => k.answer(t, SyscallResult::Error, &[e as usize]),
         Outcome::Retry => {
-            k.set_reg(t, reg::PC, pc as usize);
+            // Back to the `ecall`, to make it again.
+            let pc = k.reg(t, reg::PC).wrapping_sub(4);
+            k.set_reg(t, reg::PC, pc);
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
             k.retries_waiting = true;
             k.block(t);
@@ -408,7 +433,7 @@ fn increase_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize, abi_flag
 }
 
 /// DecreaseHeap(bytes) -> MemoryRange of what remains. Errors: BadAlignment,
-/// InvalidArgument (more than the heap).
+/// InvalidArgument (more than the heap), ShareViolation (a page is lent out).
 #[inline(never)]
 fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Result<[usize; 8], Error> {
     let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
@@ -420,6 +445,10 @@ fn decrease_heap<P: Platform>(k: &mut Kernel<P>, pid: u8, bytes: usize) -> Resul
         return Err(Error::InvalidArgument);
     }
     let new_size = size - bytes;
+    let space = p.space;
+    if (base + new_size..base + size).step_by(PAGE_SIZE).any(|page| pte::is_lent(space.entry(&mut k.hw, page))) {
+        return Err(Error::ShareViolation);
+    }
     k.release(pid, base + new_size, bytes);
     k.procs.get_mut(pid).expect("live").heap_size = new_size;
     Ok(result(SyscallResult::MemoryRange, &[base, new_size]))

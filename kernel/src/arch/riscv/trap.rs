@@ -2,8 +2,10 @@
 //!
 //! While a user thread runs, `sscratch` holds the kernel-virtual address of
 //! its saved-register slot (pc, then x1..x31). `trap_entry` saves the user
-//! registers there, switches to the kernel stack and calls `trap`, which
-//! says which slot to load next; `resume` loads it and `sret`s.
+//! registers there, switches to the kernel stack and calls `trap_syscall`
+//! (an `ecall`: its a0..a7 are passed on in their registers, its pc is
+//! moved past the `ecall` first) or `trap_other`; either says which slot to
+//! load next; `resume` loads it and `sret`s.
 //!
 //! A syscall saves and loads only what the kernel's Rust code may change:
 //! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc. The
@@ -20,7 +22,7 @@ use super::csr;
 use super::hw;
 use crate::kernel::{Fault, Kernel};
 use crate::process::CONTEXT_WORDS;
-use crate::syscall;
+use crate::syscall::{self, Next};
 use core::arch::global_asm;
 
 global_asm!(
@@ -36,16 +38,15 @@ trap_entry:
     csrr    t5, sscratch
     sw      t5, 124(t6)
     csrr    t5, sepc
+    csrr    t4, scause
+    li      t3, 8
+    bne     t4, t3, 4f
+    # A syscall: it returns past the ecall; a0..a7 still hold its words.
+    addi    t5, t5, 4
     sw      t5, 0(t6)
-    csrr    t5, scause
-    li      t4, 8
-    beq     t5, t4, 1f
-    .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
-    sw      x\n, 4*\n(t6)
-    .endr
-1:  mv      a0, t6
-    la      sp, {stack} + {stack_size}
-    call    {trap}
+    la      sp, {stack} + {stack_size} - 16
+    sw      t6, 0(sp)
+    call    {syscall}
     beqz    a1, 2f
     .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
     sw      x\n, 4*\n(a1)
@@ -72,10 +73,21 @@ resume:
     lw      x\n, 4*\n(t6)
     .endr
     sret
+
+    # An interrupt or a fault: everything is saved, the next slot loaded whole.
+4:  sw      t5, 0(t6)
+    .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+    sw      x\n, 4*\n(t6)
+    .endr
+    mv      a0, t4
+    la      sp, {stack} + {stack_size}
+    call    {other}
+    j       resume
     "#,
     stack = sym KERNEL_STACK,
     stack_size = const KERNEL_STACK_SIZE,
-    trap = sym trap,
+    syscall = sym trap_syscall,
+    other = sym trap_other,
 );
 
 extern "C" {
@@ -102,38 +114,38 @@ pub fn start() -> ! {
     csr::enable_interrupts();
     // SAFETY: kmain initialised the state; this is the only reference.
     let k = unsafe { kernel() };
-    let context = run_next(k);
+    let context = run_next_slow(k);
     // SAFETY: `context` is the saved-register slot of a live thread.
     unsafe { resume(context) }
 }
 
-/// Called by `trap_entry` with the slot of the thread that trapped. Returns
-/// in its low word the slot to load next, plus 1 when it is the slot of
-/// the syscall's caller, which needs only its caller-saved registers
+/// Called by `trap_entry` for an `ecall`, with the caller's a0..a7 as they
+/// were and the caller's saved-register slot (its pc already past the
+/// `ecall`). Returns in its low word the slot to load next, plus 1 when it
+/// is the slot of the caller, which needs only its caller-saved registers
 /// loaded; in its high word the slot to save the caller's callee-saved
 /// registers into first, or 0 (see the module's comment).
-extern "C" fn trap(context: usize) -> u64 {
-    let cause = csr::scause();
+#[allow(clippy::too_many_arguments)]
+extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize, a7: usize, context: usize) -> u64 {
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
-    if cause != ECALL_FROM_USER {
-        return other_trap(k, cause) as u64;
-    }
-    let t = k.current.expect("a user thread trapped");
-    syscall::handle(k, t);
-    if k.current == Some(t) && k.halted.is_none() {
+    let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
+    let next = syscall::ecall(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
+    if next == Next::Goes || (next == Next::Look && k.current == Some(t) && k.halted.is_none()) {
         // The caller goes on, in its own address space.
         return (context | 1) as u64;
     }
-    switch_after_syscall(k, t, context)
+    // Another thread runs: the caller's callee-saved registers go into its
+    // slot first, unless its process is gone.
+    let save = if next == Next::Waits || k.procs.anchors(t.pid).is_some() { context } else { 0 };
+    ((save as u64) << 32) | run_next(k) as u64
 }
 
-/// After a syscall, another thread runs: the caller's callee-saved
-/// registers go into its slot first, unless its process is gone.
-#[inline(never)]
-fn switch_after_syscall(k: &mut Kernel<hw::Hw>, t: crate::sched::ThreadRef, context: usize) -> u64 {
-    let save = if k.procs.anchors(t.pid).is_some() { context } else { 0 };
-    ((save as u64) << 32) | run_next(k) as u64
+/// Called by `trap_entry` for an interrupt or a fault (scause `cause`),
+/// with every register saved; returns the slot to load.
+extern "C" fn trap_other(cause: usize) -> usize {
+    // SAFETY: kmain initialised the state; the trap runs alone.
+    other_trap(unsafe { kernel() }, cause)
 }
 
 /// An interrupt or a fault; returns the slot to load.
@@ -161,7 +173,7 @@ fn other_trap(k: &mut Kernel<hw::Hw>, cause: usize) -> usize {
             }
         }
     }
-    run_next(k)
+    run_next_slow(k)
 }
 
 /// scause of an `ecall` from user mode.
@@ -169,16 +181,38 @@ const ECALL_FROM_USER: usize = 8;
 
 /// Picks the next thread (waiting in `wfi` while there is none), switches to
 /// its address space and returns its slot; powers off when the system ends.
-#[inline]
+/// The common case, a thread ready at once, is inline.
+#[inline(always)]
 fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
+    if k.halted.is_none() {
+        if k.current.is_none() {
+            k.current = k.queue.pop();
+        }
+        if let Some(t) = k.current {
+            if let Some(anchors) = k.procs.anchors(t.pid) {
+                return enter(anchors, t);
+            }
+        }
+    }
+    run_next_slow(k)
+}
+
+/// Thread `t`'s address space, and the slot to load for it.
+#[inline(always)]
+fn enter(anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
+    csr::set_address_space(anchors.root, t.pid);
+    hw::direct(anchors.contexts) + t.tid as usize * CONTEXT_WORDS * 4
+}
+
+#[inline(never)]
+fn run_next_slow(k: &mut Kernel<hw::Hw>) -> usize {
     loop {
         if let Some(code) = k.halted {
             shut_down(k, code);
         }
         if let Some(t) = k.next_thread() {
             let anchors = k.procs.anchors(t.pid).expect("a ready thread's process lives");
-            csr::set_address_space(anchors.root, t.pid);
-            return hw::direct(anchors.contexts) + t.tid as usize * CONTEXT_WORDS * 4;
+            return enter(anchors, t);
         }
         idle(k);
     }

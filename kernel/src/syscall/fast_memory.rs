@@ -1,0 +1,130 @@
+//! The fast path for memory messages (see fast.rs): a Lend or LendMut to
+//! a server with a thread waiting, and the ReturnMemory that answers it.
+//! The general path (ipc.rs) checks the sender's pages, marks them, finds
+//! room in the server, maps the frames there and later undoes each step,
+//! every one a walk of its own; here each side's entries are one run of one
+//! page table, and both sides are done in one pass. Whatever does not fit
+//! that case (a lazy page, an error, a buffer across two tables, no table
+//! yet in the server's message region) goes to the general path untouched,
+//! which then decides (and answers errors).
+
+use super::ipc::{flush_range, lendable_entry, lent_entry, returned_entry, server_entry};
+use crate::ipc::Stage;
+use crate::kernel::{Kernel, Platform};
+use crate::mem::pte::{self, ENTRIES};
+use crate::mem::PAGE_SIZE;
+use crate::process::ThreadState;
+use crate::sched::ThreadRef;
+use xous_abi::memory::USER_MESSAGE_BASE;
+use xous_abi::message::{InvokeType, MessageSender};
+use xous_abi::SyscallResult;
+
+/// SendMessage(cid, Lend/LendMut, id, addr, len, offset, valid) to a server
+/// a thread waits on: the frames are mapped into the server, the sender's
+/// entries marked, and the receiver runs in the sender's place.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usize, id: usize, addr: usize, len: usize, offset: usize, valid: usize) -> bool {
+    let kind = match kind {
+        n if n == InvokeType::LendMut as usize => InvokeType::LendMut,
+        n if n == InvokeType::Lend as usize => InvokeType::Lend,
+        _ => return false,
+    };
+    let pages = len / PAGE_SIZE;
+    if super::check_range(addr, len).is_err() {
+        return false;
+    }
+    let Some(p) = k.procs.get(t.pid) else { return false };
+    let mut from = p.space.walk();
+    let Some(server) = p.server_of(cid) else { return false };
+    let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
+    if !k.ipc.has_room(server) {
+        return false;
+    }
+    let Some(mut to) = k.procs.get(receiver.pid).map(|r| r.space.walk()) else { return false };
+    // The sender's entries, all lendable, in one table; the lowest room in
+    // the server's message region, in its first table. Page tables are in
+    // the direct map: each access below is a load or a store.
+    let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, USER_MESSAGE_BASE)) else { return false };
+    let s = pte::vpn0(addr);
+    if s + pages > ENTRIES {
+        return false;
+    }
+    for e in &k.hw.low_table(from)[s..s + pages] {
+        if !lendable_entry(*e, kind == InvokeType::LendMut) {
+            return false;
+        }
+    }
+    let Some(d) = free_run(k.hw.low_table(into), pages) else { return false };
+    let Some(slot) = k.ipc.add(server, t, kind, id, [addr, len, offset, valid]) else { return false };
+    // Nothing fails from here on.
+    for i in 0..pages {
+        let e = k.hw.low_table(from)[s + i];
+        k.hw.low_table(into)[d + i] = server_entry(e, kind);
+        k.hw.low_table(from)[s + i] = lent_entry(e, kind);
+    }
+    let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
+    flush_range(k, receiver.pid, at, len);
+    flush_range(k, t.pid, addr, len);
+    if let Some(m) = k.ipc.messages[slot].as_mut() {
+        m.stage = Stage::Delivered { server_va: at };
+    }
+    if let Some(p) = k.procs.get_mut(t.pid) {
+        p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
+    }
+    k.block(t);
+    if let Some(s) = k.ipc.server_mut(server) {
+        s.receivers &= !(1 << receiver.tid);
+    }
+    let sender = MessageSender::new(t.pid, server, slot as u16).0;
+    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, at, len, offset, valid]);
+    k.hand_over(receiver);
+    true
+}
+
+/// The first index of `n` empty entries in a row in `table`.
+#[inline(always)]
+fn free_run(table: &[u32], n: usize) -> Option<usize> {
+    let mut run = 0;
+    for (i, e) in table.iter().enumerate() {
+        run = if *e == 0 { run + 1 } else { 0 };
+        if run == n {
+            return Some(i + 1 - n);
+        }
+    }
+    None
+}
+
+/// ReturnMemory(sender, addr, len, offset, valid) of a lend whose entries
+/// are one run on each side: the server's are cleared, the sender's get
+/// their access back, and the sender is next to run.
+#[inline(never)]
+pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, at: usize, length: usize, offset: usize, valid: usize) -> bool {
+    let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
+    let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
+    let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
+    let (addr, len) = (args[0], args[1]);
+    let pages = len / PAGE_SIZE;
+    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len {
+        return false;
+    }
+    let (Some(server), Some(owner)) = (k.procs.get(t.pid), k.procs.get(sender.pid)) else { return false };
+    let (mut to, mut from) = (server.space.walk(), owner.space.walk());
+    let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, at)) else { return false };
+    let (s, d) = (pte::vpn0(addr), pte::vpn0(at));
+    if s + pages > ENTRIES || d + pages > ENTRIES {
+        return false;
+    }
+    for i in 0..pages {
+        k.hw.low_table(into)[d + i] = 0;
+        let e = k.hw.low_table(from)[s + i];
+        k.hw.low_table(from)[s + i] = returned_entry(e);
+    }
+    flush_range(k, t.pid, at, len);
+    flush_range(k, sender.pid, addr, len);
+    k.ipc.release(slot);
+    k.wake_retries();
+    k.wake_first(sender, SyscallResult::MemoryReturned, &[offset, valid]);
+    k.answer(t, SyscallResult::Ok, &[]);
+    true
+}
