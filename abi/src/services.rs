@@ -110,6 +110,14 @@ pub mod ticktimer {
     /// deadline queue. A PID no process can have holds nothing: (0, 0).
     /// (Scalar2, so no count can be taken for a Scalar1 BAD_REQUEST.)
     pub const HELD_FOR: usize = 103;
+    /// Ours: BlockingScalar -> Scalar2(rate, TIME_SOURCE_TAG): the `time`
+    /// CSR, which ElapsedMs counts from, ticks `rate` times a second and
+    /// user mode may read it, so std reads the time since boot itself
+    /// instead of sending ElapsedMs. A rate of 0 means no counter user mode
+    /// can read (std keeps asking). The tag tells this answer from
+    /// Scalar1(BAD_REQUEST), what a ticktimer without the opcode answers.
+    pub const TIME_SOURCE: usize = 104;
+    pub const TIME_SOURCE_TAG: usize = u32::from_be_bytes(*b"TIME") as usize;
 
     /// Scalar1 results. WaitForCondition: `OK` when notified, anything else
     /// when not (std reads nonzero as "timed out"). NotifyCondition answers

@@ -24,7 +24,7 @@ use deadlines::{Deadlines, Key};
 use table::{Entry, Table, SLOTS};
 use xous_abi::limits::MAX_PROCESSES;
 use xous_abi::message::MessageSender;
-use xous_abi::services::ticktimer::{BAD_REQUEST, OK, TABLE_FULL, TIMED_OUT};
+use xous_abi::services::ticktimer::{BAD_REQUEST, OK, TABLE_FULL, TIMED_OUT, TIME_SOURCE_TAG};
 
 pub use request::{decode, Decoded, Request};
 
@@ -81,6 +81,9 @@ impl Ticktimer {
                 let ms = now / TICKS_PER_MS;
                 Some(Reply::Scalar2(ms as u32 as usize, (ms >> 32) as usize))
             }
+            // The board's `time` CSR is readable from user mode (this
+            // service reads it so too): std may read it itself.
+            Request::TimeSource => Some(Reply::Scalar2(board::TIMEBASE_HZ as usize, TIME_SOURCE_TAG)),
             Request::SleepMs(0) => Some(Reply::Scalar1(OK)),
             Request::SleepMs(ms) => self.hold(pid, Entry::Sleeping { sender }, Some(after(now, ms))),
             Request::LockMutex(mutex) => self.lock(pid, sender, mutex),

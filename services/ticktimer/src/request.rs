@@ -21,6 +21,8 @@ pub enum Request {
     FreeCondition(usize),
     /// How much the ticktimer holds for a PID (a test's window on cleanup).
     HeldFor(usize),
+    /// The rate of the counter user mode may read (std's Instant).
+    TimeSource,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +59,7 @@ pub fn decode(sender: usize, kind: usize, id: usize, args: [usize; 4]) -> Decode
         op::FREE_MUTEX if scalar => Request::FreeMutex(a),
         op::FREE_CONDITION if scalar => Request::FreeCondition(a),
         op::HELD_FOR if blocking => Request::HeldFor(a),
+        op::TIME_SOURCE if blocking => Request::TimeSource,
         op::RTC_TIME_NS if blocking => return Decoded::RtcTimeNs,
         op::ALARM if scalar => return Decoded::Alarm,
         _ => return Decoded::Malformed,
@@ -104,6 +107,8 @@ mod tests {
         assert_eq!(decode(CLIENT, SCALAR, 100, [0; 4]), Decoded::Malformed);
         assert_eq!(decode(CLIENT, BLOCKING, 103, [7, 0, 0, 0]), Decoded::Ticktimer(Request::HeldFor(7)));
         assert_eq!(decode(CLIENT, SCALAR, 103, [7, 0, 0, 0]), Decoded::Malformed);
+        assert_eq!(decode(CLIENT, BLOCKING, 104, [0; 4]), Decoded::Ticktimer(Request::TimeSource));
+        assert_eq!(decode(CLIENT, SCALAR, 104, [0; 4]), Decoded::Malformed);
     }
 
     #[test]
@@ -122,7 +127,7 @@ mod tests {
             assert_eq!(decode(CLIENT, MUTABLE_BORROW, id, [1; 4]), Decoded::Malformed, "opcode {id} as memory");
         }
         assert_eq!(decode(CLIENT, MOVE, 10, [1; 4]), Decoded::Malformed);
-        for id in [2, 3, 4, 5, 12, 99, 102, 104, usize::MAX] {
+        for id in [2, 3, 4, 5, 12, 99, 102, 105, usize::MAX] {
             assert_eq!(decode(CLIENT, BLOCKING, id, [0; 4]), Decoded::Malformed, "opcode {id}");
         }
         assert_eq!(decode(CLIENT, 7, 0, [0; 4]), Decoded::Malformed, "no such kind");

@@ -48,6 +48,18 @@ fn holds_nothing(t: &Ticktimer) -> bool {
 }
 
 #[test]
+fn time_source_names_the_counter_elapsed_ms_counts() {
+    let mut t = boxed();
+    let mut out = Out::default();
+    let answer = t.handle(7 * MS, sender(2, 0), Request::TimeSource, &mut out);
+    let tag = xous_abi::services::ticktimer::TIME_SOURCE_TAG;
+    assert_eq!(answer, Some(Reply::Scalar2(board::TIMEBASE_HZ as usize, tag)));
+    // One millisecond of that rate is what ElapsedMs counts as one.
+    assert_eq!(board::TIMEBASE_HZ / 1000, MS);
+    assert!(holds_nothing(&t) && out.sent.is_empty());
+}
+
+#[test]
 fn elapsed_ms_is_low_then_high_word() {
     let mut t = boxed();
     let mut out = Out::default();

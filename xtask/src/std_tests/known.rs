@@ -26,8 +26,6 @@ const NO_CWD: &str = "needs a working directory (`env::current_dir`), which std-
     std's `sys/paths` is still the unsupported one for this target";
 const MAX_READERS: &str = "takes read locks up to the platform's maximum reader count, over a billion: hours \
     under QEMU";
-const SLOW_INSTANT: &str = "40 million `Instant::now()` calls, each a message to the ticktimer: minutes under \
-    QEMU; fix: std-xous reads the time without a message";
 
 const LEMIRE_ROUNDING: &str = "a code generation bug of the compiler's LLVM for riscv32 at opt-level 3, not the \
     OS: `compute_float::<f64>(0, 2^53 + 2)` inlined with constant arguments gives mantissa 0 instead of 1 \
@@ -44,7 +42,6 @@ const KNOWN: &[(&str, &str, &str, Verdict)] = &[
     ("std", "sync", "mpsc_sync::shared_chan_stress", Fails(THREADS_31)),
     ("std", "sync", "rwlock::test_rwlock_max_readers", FailWithoutRunning(MAX_READERS)),
     ("std", "create_dir_all_bare", "create_dir_all_bare", Fails(NO_CWD)),
-    ("std", "time", "instant_monotonic_concurrent", FailWithoutRunning(SLOW_INSTANT)),
     ("std", "env", "test", Fails(NO_PROCESS)),
     ("std", "env", "test_self_exe_path", Fails(NO_PROCESS)),
     ("std", "process_spawning", "issue_15149", Fails(NO_PROCESS)),
