@@ -263,6 +263,59 @@ fn persist(c: &mut Checks, write: bool) {
     }
 }
 
+/// The working directory (kept in std) and the temporary directory.
+fn working_directory(c: &mut Checks) {
+    use std::env;
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/")), "the working directory starts at /".into());
+    fs::create_dir_all("/cwd/inner").unwrap();
+    c.check(env::set_current_dir("/cwd").is_ok(), "set_current_dir(/cwd)".into());
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd")), "current_dir is /cwd".into());
+    fs::write("rel.txt", b"relative").unwrap();
+    c.check(fs::read("/cwd/rel.txt").ok().as_deref() == Some(&b"relative"[..]), "a relative path lands in the working directory".into());
+    c.check(env::set_current_dir("inner/../inner").is_ok(), "set_current_dir with a relative path and ..".into());
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd/inner")), "current_dir is canonical: /cwd/inner".into());
+    c.check(fs::read("../rel.txt").ok().as_deref() == Some(&b"relative"[..]), ".. from the working directory".into());
+    c.check(std::path::absolute("x").ok().as_deref() == Some(Path::new("/cwd/inner/x")), "path::absolute uses it".into());
+    c.check(kind(env::set_current_dir("/cwd/rel.txt")) == Some(ErrorKind::NotADirectory), "set_current_dir to a file: NotADirectory".into());
+    c.check(kind(env::set_current_dir("/nowhere")) == Some(ErrorKind::NotFound), "set_current_dir to nothing: NotFound".into());
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd/inner")), "a failed set_current_dir changes nothing".into());
+    env::set_current_dir("/").unwrap();
+    fs::remove_dir_all("/cwd").unwrap();
+    let tmp = env::temp_dir();
+    c.check(tmp == Path::new("/tmp") && fs::metadata(&tmp).is_ok_and(|m| m.is_dir()), "temp_dir is /tmp and exists".into());
+    fs::write(tmp.join("t"), b"t").unwrap();
+    c.check(fs::remove_file(tmp.join("t")).is_ok(), "a file in temp_dir".into());
+}
+
+/// The persistence disk again, write-protected (`xous-run --disk-readonly`):
+/// everything reads as before, every change is ReadOnlyFilesystem, and
+/// nothing changed (the files are checked again after the attempts).
+fn read_only(c: &mut Checks) {
+    use std::io::ErrorKind::ReadOnlyFilesystem;
+    let is_ro = |r: std::io::Result<()>| matches!(r, Err(e) if e.kind() == ReadOnlyFilesystem);
+    c.check(same_as_pattern("/persist/a", 1, 10).unwrap_or(false), "read-only: /persist/a reads back".into());
+    c.check(fs::read_dir("/persist").map(|d| d.count()).ok() == Some(2), "read-only: read_dir lists a and sub".into());
+    c.check(is_ro(File::create("/persist/new").map(drop)), "read-only: File::create".into());
+    c.check(is_ro(File::create("/persist/a").map(drop)), "read-only: File::create truncating an existing file".into());
+    c.check(is_ro(OpenOptions::new().append(true).open("/persist/a").map(drop)), "read-only: open for append".into());
+    c.check(is_ro(OpenOptions::new().write(true).open("/persist/a").map(drop)), "read-only: open for write".into());
+    c.check(is_ro(fs::create_dir("/persist/d")), "read-only: create_dir".into());
+    c.check(is_ro(fs::remove_file("/persist/a")), "read-only: remove_file".into());
+    c.check(is_ro(fs::remove_dir_all("/persist/sub")), "read-only: remove_dir_all".into());
+    c.check(is_ro(fs::rename("/persist/a", "/persist/z")), "read-only: rename".into());
+    let mut perm = fs::metadata("/persist/a").unwrap().permissions();
+    perm.set_readonly(true);
+    c.check(is_ro(fs::set_permissions("/persist/a", perm)), "read-only: set_permissions".into());
+    let f = File::open("/persist/a").unwrap();
+    let times = fs::FileTimes::new().set_modified(std::time::SystemTime::UNIX_EPOCH);
+    c.check(is_ro(f.set_times(times)), "read-only: File::set_times".into());
+    c.check(f.sync_all().is_ok(), "read-only: sync_all of a file opened for reading".into());
+    for (path, seed, len) in [("/persist/a", 1u8, 10usize), ("/persist/sub/b", 2, 70_000), ("/persist/sub/c", 3, 5_000_000)] {
+        c.check(same_as_pattern(path, seed, len).unwrap_or(false), format!("read-only: {path} unchanged"));
+    }
+    c.check(!fs::metadata("/persist/a").unwrap().permissions().readonly(), "read-only: the attempts changed nothing".into());
+}
+
 /// Generation `n` of the power-cut workload: its file and its content.
 fn generation(n: u64) -> (String, Vec<u8>) {
     (format!("/crash/g{n}"), pattern(n as u8, (n as usize * 7919) % 300_000 + 1))
@@ -313,6 +366,7 @@ fn main() {
         Some("bench") => bench(),
         Some("persist-write") => persist(&mut c, true),
         Some("persist-check") => persist(&mut c, false),
+        Some("read-only") => read_only(&mut c),
         Some("crash-write") => crash_write(std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0)),
         Some("crash-check") => match std::env::args().nth(2).and_then(|n| n.parse().ok()) {
             Some(last) => crash_check(&mut c, last),
@@ -321,6 +375,7 @@ fn main() {
         _ => {
             files_and_content(&mut c);
             directories(&mut c);
+            working_directory(&mut c);
             errors(&mut c);
             threads(&mut c);
             wait_for_peer(&mut c);
