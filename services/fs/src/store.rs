@@ -185,15 +185,18 @@ impl<D: BlockDevice> Store<D> {
     /// current one uses (and so are not cached): scratch space whose
     /// content nothing reads, for measuring the device (`raw_bench`).
     pub fn scratch_blocks(&self, count: u32) -> alloc::vec::Vec<u32> {
+        let count = count.min(self.free_blocks());
         let mut blocks = alloc::vec::Vec::new();
         let mut from = SUPERBLOCKS;
         while (blocks.len() as u32) < count {
+            // The search wraps around to the start: a block below `from`
+            // means every free block has been taken.
             match self.committed.first_clear_in_both(&self.used, from, self.sb.blocks) {
-                Some(block) => {
+                Some(block) if block >= from => {
                     blocks.push(block);
                     from = block + 1;
                 }
-                None => break,
+                _ => break,
             }
         }
         blocks

@@ -52,9 +52,10 @@ pub fn temp_dir() -> PathBuf {
 }
 
 /// `path` as the filesystem service must see it: absolute, the working
-/// directory in front of a relative one.
+/// directory in front of a relative one. The empty path names nothing
+/// (NotFound, as elsewhere), so it stays empty.
 pub(crate) fn resolve(path: &Path) -> Cow<'_, Path> {
-    if path.has_root() {
+    if path.has_root() || path.as_os_str().is_empty() {
         return Cow::Borrowed(path);
     }
     let cwd = CWD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
