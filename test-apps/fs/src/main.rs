@@ -4,10 +4,11 @@
 //! `persist-check`: the first boot of a two-boot check on one disk image
 //! writes and syncs files, the second finds them byte for byte. Booted
 //! as a second process named `fs-peer`, it writes files of its own while
-//! the first one's threads write theirs. `bench`: throughput and rates.
-//! With
-//! `crash-write FIRST` / `crash-check LAST`: a power-cut run (the host
-//! kills QEMU at a random moment of crash-write, then boots crash-check).
+//! the first one's threads write theirs. `read-only`: the persistence
+//! image again, write-protected (every change is ReadOnlyFilesystem).
+//! With `crash-write FIRST` / `crash-check LAST`: a power-cut run (the
+//! host kills QEMU at a random moment of crash-write, then boots
+//! crash-check). Throughput is measured by test-apps/bench-fs.
 
 use checks::Checks;
 use std::fs::{self, File, OpenOptions};
@@ -168,45 +169,6 @@ fn wait_for_peer(c: &mut Checks) {
     c.check(said.as_deref().ok() == Some("Ok(true)"), format!("another process wrote its files meanwhile: {said:?}"));
 }
 
-/// Sequential write and read of 4 MiB, and small files created, looked
-/// at and removed: printed, for the record (docs/benchmarks.md).
-fn bench() {
-    use std::time::Instant;
-    let data = pattern(7, 4 << 20);
-    let start = Instant::now();
-    let mut f = File::create("/bench").unwrap();
-    for piece in data.chunks(64 * 1024) {
-        f.write_all(piece).unwrap();
-    }
-    f.sync_all().unwrap();
-    drop(f);
-    let write = start.elapsed();
-    let start = Instant::now();
-    let mut f = File::open("/bench").unwrap();
-    let mut piece = vec![0u8; 64 * 1024];
-    let mut total = 0;
-    while let Ok(n) = f.read(&mut piece) {
-        if n == 0 {
-            break;
-        }
-        total += n;
-    }
-    let read = start.elapsed();
-    assert_eq!(total, data.len());
-    let mib = |d: Duration| 4.0 / d.as_secs_f64();
-    println!("bench: sequential write 4 MiB (64 KiB writes, then sync_all): {:.1} MiB/s", mib(write));
-    println!("bench: sequential read 4 MiB (64 KiB reads): {:.1} MiB/s", mib(read));
-    fs::create_dir_all("/small").unwrap();
-    let start = Instant::now();
-    for i in 0..200 {
-        let path = format!("/small/f{i}");
-        fs::write(&path, b"a small file").unwrap();
-        assert!(fs::metadata(&path).unwrap().len() == 12);
-        fs::remove_file(&path).unwrap();
-    }
-    println!("bench: small files created, stat'ed and removed: {:.0} a second", 200.0 / start.elapsed().as_secs_f64());
-}
-
 fn threads(c: &mut Checks) {
     let workers: Vec<_> = (0..4u8)
         .map(|t| {
@@ -363,7 +325,6 @@ fn main() {
     }
     let mut c = Checks::new("fs");
     match std::env::args().nth(1).as_deref() {
-        Some("bench") => bench(),
         Some("persist-write") => persist(&mut c, true),
         Some("persist-check") => persist(&mut c, false),
         Some("read-only") => read_only(&mut c),
