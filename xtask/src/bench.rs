@@ -77,16 +77,20 @@ pub struct Metric {
 }
 
 pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
-    let (kernel, sysroot) = match part {
-        None => (true, true),
-        Some("kernel") => (true, false),
-        Some("sysroot") => (false, true),
-        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel` and `sysroot` (none: both)")),
+    let (kernel, sysroot, fs) = match part {
+        None => (true, true, true),
+        Some("kernel") => (true, false, false),
+        Some("sysroot") => (false, true, false),
+        Some("fs") => (false, false, true),
+        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot` and `fs` (none: all)")),
     };
     let mut metrics = Vec::new();
     if kernel {
         metrics.extend(kernel_bench::measure(project)?);
         metrics.extend(crate::std_bench::measure(project)?);
+    }
+    if fs {
+        metrics.extend(crate::fs_bench::measure(project)?);
     }
     if sysroot {
         metrics.push(sysroot_cold_build(project)?);

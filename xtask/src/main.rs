@@ -5,6 +5,7 @@
 mod bench;
 mod checks;
 mod elf;
+mod fs_bench;
 mod fs_soak;
 mod kernel_bench;
 mod net_host;
@@ -29,7 +30,7 @@ usage: ./x <command>
           build the standard library's own tests for the target and run them on
           QEMU; writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
-  bench [kernel|sysroot]
+  bench [kernel|sysroot|fs]
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; naming a part measures only that part

@@ -358,7 +358,10 @@ pub fn std_fs(project: &Project) -> Result<Passed, Failed> {
 }
 
 /// test-apps/fs twice on one disk image: the first boot writes and syncs
-/// files (one of 5 MB), the second reads them back byte for byte.
+/// files (one of 5 MB), the second reads them back byte for byte; a third
+/// boot has the disk write-protected (`--disk-readonly`): reads work, every
+/// change is ReadOnlyFilesystem, and the image is byte for byte the same
+/// after it.
 pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
     let program = project.build_test_app("fs")?;
     let disk = fresh_disk(project, "fs-persist.img")?;
@@ -367,7 +370,16 @@ pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
     let first = boot_with(project, &program, &["persist-write"], &extras)?;
     expect(&first, 0, &["fs: all checks passed"], &[])?;
     let second = boot_with(project, &program, &["persist-check"], &extras)?;
-    expect(&second, 0, &["fs: all checks passed", "/persist/sub/c (5000000 bytes) came back"], &[])
+    expect(&second, 0, &["fs: all checks passed", "/persist/sub/c (5000000 bytes) came back"], &[])?;
+    let before = std::fs::read(&disk).map_err(|e| e.to_string())?;
+    let options = ["--disk".to_string(), disk.display().to_string(), "--disk-readonly".to_string()];
+    let third = boot_with(project, &program, &["read-only"], &Extras { options: &options, ..Extras::default() })?;
+    let passed = expect(&third, 0, &["fs: all checks passed", "read-only: File::create"], &[])?;
+    let after = std::fs::read(&disk).map_err(|e| e.to_string())?;
+    if before != after {
+        return Err(Failed::from("the write-protected disk image changed".to_string()));
+    }
+    Ok(passed)
 }
 
 /// Power cuts on one disk image: boot test-apps/fs's crash workload, let

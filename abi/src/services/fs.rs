@@ -45,13 +45,19 @@ pub const CLOSE: usize = 14;
 /// (the handle if nonzero, else path1; a = accessed, b = modified, ns
 /// since the Unix epoch, `KEEP` = leave it).
 pub const SET_TIMES: usize = 15;
-/// (handle) -> value = a new handle to the same file, with its own position.
+/// (handle) -> value = a new handle to the same file, sharing its position
+/// (as `try_clone` on Unix: a read through either moves both).
 pub const DUPLICATE: usize = 16;
 /// Data: see the module's header.
 pub const READ: usize = 20;
 pub const WRITE: usize = 21;
 /// Ours, internal: the id of the kernel's exit notices.
 pub const PROCESS_ENDED: usize = 0x7f01;
+/// For `./x bench fs` (test-apps/bench-fs): the block device alone, no
+/// filesystem. (a = blocks, b = 1 write then flush, 0 read) -> value =
+/// blocks moved: up to `a` of the device's free blocks, which no state of
+/// the filesystem uses, so nothing it holds changes.
+pub const RAW_BENCH: usize = 0x7f02;
 
 /// Open flags (`a` of OPEN).
 pub mod open {
@@ -115,6 +121,9 @@ pub mod error {
     pub const IO: u32 = 11;
     /// The caller has too many files open, or the service does.
     pub const TOO_MANY_OPEN: u32 = 12;
+    /// The disk is read-only (a write-protected virtio-blk disk,
+    /// `xous-run --disk-readonly`): nothing on it can change.
+    pub const READ_ONLY_FILESYSTEM: u32 = 16;
     /// A malformed request, an unknown opcode, a wrong message kind.
     pub const BAD_REQUEST: u32 = 13;
     /// The file would be larger than the format allows.

@@ -35,4 +35,9 @@ pub trait BlockDevice {
     fn write(&mut self, block: u32, from: &Block) -> Result<(), BlockError>;
     /// Returns once every earlier write is durable.
     fn flush(&mut self) -> Result<(), BlockError>;
+    /// Whether the medium refuses writes (write-protected): the
+    /// filesystem then mounts read-only and never tries one.
+    fn read_only(&self) -> bool {
+        false
+    }
 }

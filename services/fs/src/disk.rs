@@ -48,4 +48,10 @@ impl BlockDevice for Disk {
             Disk::Ram(d) => d.flush(),
         }
     }
+    fn read_only(&self) -> bool {
+        match self {
+            Disk::Virtio(d) => d.read_only(),
+            Disk::Ram(d) => d.read_only(),
+        }
+    }
 }

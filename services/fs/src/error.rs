@@ -21,6 +21,8 @@ pub enum FsError {
     FileTooLarge,
     /// The root cannot be removed or renamed.
     Busy,
+    /// The device is write-protected: the filesystem is mounted read-only.
+    ReadOnlyFilesystem,
 }
 
 impl FsError {
@@ -38,6 +40,7 @@ impl FsError {
             FsError::Io => error::IO,
             FsError::FileTooLarge => error::FILE_TOO_LARGE,
             FsError::Busy => error::BUSY,
+            FsError::ReadOnlyFilesystem => error::READ_ONLY_FILESYSTEM,
         }
     }
 }

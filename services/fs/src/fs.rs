@@ -13,7 +13,8 @@ use crate::store::Store;
 use crate::tree;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
-use block::{BlockDevice, BLOCK_SIZE};
+use alloc::boxed::Box;
+use block::{Block, BlockDevice, BLOCK_SIZE};
 
 /// Blocks an operation step may take at most: the paths to a file's leaf
 /// and to its inode, each tree growing once, and a directory's leaf.
@@ -53,7 +54,9 @@ pub struct Fs<D> {
 
 impl<D: BlockDevice> Fs<D> {
     /// Mounts the filesystem on `device`, or formats it if it holds none
-    /// (no valid superblock: nothing was ever committed there).
+    /// (no valid superblock: nothing was ever committed there) and can be
+    /// written. Mounting writes nothing else; on a read-only device the
+    /// caller must send no change (the service refuses them).
     pub fn mount(mut device: D, now: u64) -> Result<Fs<D>> {
         let mut newest: Option<Superblock> = None;
         for slot in 0..SUPERBLOCKS {
@@ -68,6 +71,7 @@ impl<D: BlockDevice> Fs<D> {
         match newest {
             Some(sb) if sb.blocks <= device.block_count() && sb.blocks >= MIN_BLOCKS => Self::load(device, sb),
             Some(_) => Err(FsError::Io),
+            None if device.read_only() => Err(FsError::ReadOnlyFilesystem),
             None => Self::format(device, now),
         }
     }
@@ -131,6 +135,27 @@ impl<D: BlockDevice> Fs<D> {
 
     pub fn device(&mut self) -> &mut D {
         self.store.device()
+    }
+
+    pub fn read_only(&mut self) -> bool {
+        self.store.device().read_only()
+    }
+
+    /// The device alone, for `./x bench fs`: writes (then flushes) or reads
+    /// up to `blocks` free blocks, one block a request as a commit writes
+    /// them; the number moved. Free blocks are not part of any state, so
+    /// this changes nothing the filesystem holds, durable or not.
+    pub fn raw_bench(&mut self, blocks: u32, write: bool) -> Result<u32> {
+        let scratch = self.store.scratch_blocks(blocks);
+        let mut data: Box<Block> = Box::new([0x5a; BLOCK_SIZE]);
+        let device = self.store.device();
+        for &block in &scratch {
+            if write { device.write(block, &data)? } else { device.read(block, &mut data)? }
+        }
+        if write {
+            device.flush()?;
+        }
+        Ok(scratch.len() as u32)
     }
 
     /// Commits: everything done so far survives a power cut from now on.

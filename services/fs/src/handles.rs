@@ -1,18 +1,23 @@
 //! Open files: a handle is a number that belongs to one process and names
 //! an inode, a position and what the opener may do. Numbers are table
 //! slots plus one; a slot is reused once closed. A process holds at most
-//! `PER_PROCESS` at once, the service `TOTAL`.
+//! `PER_PROCESS` at once, the service `TOTAL`. A duplicated handle
+//! (`File::try_clone`) shares its position with the original, as an
+//! open file description does on Unix: reading through one moves both.
 
+use alloc::rc::Rc;
 use alloc::vec::Vec;
+use core::cell::Cell;
 
 pub const TOTAL: usize = 512;
 pub const PER_PROCESS: usize = 128;
 
-#[derive(Copy, Clone)]
+#[derive(Clone)]
 pub struct Handle {
     pub pid: u8,
     pub inode: u32,
-    pub position: u64,
+    /// Shared by a handle and its duplicates.
+    pub position: Rc<Cell<u64>>,
     pub read: bool,
     pub write: bool,
     pub append: bool,
@@ -59,6 +64,6 @@ impl Handles {
 
     /// Every handle of a process that ended.
     pub fn remove_all_of(&mut self, pid: u8) -> Vec<Handle> {
-        self.slots.iter_mut().filter(|s| s.is_some_and(|h| h.pid == pid)).filter_map(Option::take).collect()
+        self.slots.iter_mut().filter(|s| s.as_ref().is_some_and(|h| h.pid == pid)).filter_map(Option::take).collect()
     }
 }

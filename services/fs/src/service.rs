@@ -8,11 +8,17 @@
 //! answers; file content (WRITE, SET_LEN) is committed by SYNC, by closing
 //! a handle that wrote, by the next committing request, or when much is
 //! pending.
+//!
+//! On a write-protected disk the filesystem is mounted read-only: every
+//! request that would change it gets READ_ONLY_FILESYSTEM (std's
+//! `ErrorKind::ReadOnlyFilesystem`) and nothing is ever written.
 
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::handles::{Handle, Handles};
 use crate::request::Request;
+use alloc::rc::Rc;
+use core::cell::Cell;
 use fs::{Fs, FsError, KIND_DIR};
 use xous_abi::message::MessageSender;
 use xous_abi::services::fs::{self as proto, error, open};
@@ -81,9 +87,9 @@ impl Service {
             return Err(error::PERMISSION_DENIED);
         }
         let wanted = message.args[3].min(message.args[1]).min(proto::DATA_MAX);
-        let (inode, position) = (handle.inode, handle.position);
+        let (inode, position) = (handle.inode, handle.position.get());
         let count = fs.read(inode, position, &mut message.bytes_mut()[..wanted]).map_err(FsError::code)?;
-        handle.position += count as u64;
+        handle.position.set(position + count as u64);
         Ok(count)
     }
 
@@ -94,17 +100,21 @@ impl Service {
             return Err(error::PERMISSION_DENIED);
         }
         if handle.append {
-            handle.position = fs.attr(handle.inode).map_err(FsError::code)?.size;
+            handle.position.set(fs.attr(handle.inode).map_err(FsError::code)?.size);
         }
         let data = &message.bytes()[..message.args[3].min(message.args[1]).min(proto::DATA_MAX)];
-        let count = fs.write(handle.inode, handle.position, data, self.clock.now()).map_err(FsError::code)?;
-        handle.position += count as u64;
+        let position = handle.position.get();
+        let count = fs.write(handle.inode, position, data, self.clock.now()).map_err(FsError::code)?;
+        handle.position.set(position + count as u64);
         handle.dirty = true;
         Ok(count)
     }
 
     fn request(&mut self, id: usize, request: &mut Request, pid: u8) -> core::result::Result<(), u32> {
         let fs = self.fs.as_mut().ok_or(error::IO)?;
+        if fs.read_only() && changes(id, request) {
+            return Err(error::READ_ONLY_FILESYSTEM);
+        }
         let now = self.clock.now();
         let handles = &mut self.handles;
         let code = |e: FsError| e.code();
@@ -118,7 +128,7 @@ impl Service {
                     .open(path, flags & open::CREATE != 0, flags & open::CREATE_NEW != 0, flags & open::TRUNCATE != 0, changes, now)
                     .map_err(code)?;
                 let attr = fs.attr(inode).map_err(code)?;
-                let handle = Handle { pid, inode, position: 0, read: flags & open::READ != 0, write, append: flags & open::APPEND != 0, dirty: false };
+                let handle = Handle { pid, inode, position: Rc::new(Cell::new(0)), read: flags & open::READ != 0, write, append: flags & open::APPEND != 0, dirty: false };
                 let number = handles.add(handle).ok_or(error::TOO_MANY_OPEN)?;
                 fs.open_ref(inode);
                 if flags & (open::CREATE | open::CREATE_NEW | open::TRUNCATE) != 0 {
@@ -201,7 +211,7 @@ impl Service {
                 let offset = request.a() as i64;
                 let base = match request.b() {
                     0 => 0,
-                    1 => handle.position,
+                    1 => handle.position.get(),
                     2 => fs.attr(handle.inode).map_err(code)?.size,
                     _ => return Err(error::INVALID_INPUT),
                 };
@@ -209,7 +219,7 @@ impl Service {
                 if position > i64::MAX as u64 {
                     return Err(error::INVALID_INPUT);
                 }
-                handle.position = position;
+                handle.position.set(position);
                 request.value(position);
             }
             proto::SET_LEN => {
@@ -227,7 +237,9 @@ impl Service {
             proto::SYNC => {
                 let handle = handles.get(request.handle(), pid).ok_or(error::BAD_HANDLE)?;
                 handle.dirty = false;
-                fs.sync().map_err(code)?;
+                if !fs.read_only() {
+                    fs.sync().map_err(code)?;
+                }
                 request.reply(0);
             }
             proto::CLOSE => {
@@ -239,13 +251,30 @@ impl Service {
                 request.reply(0);
             }
             proto::DUPLICATE => {
-                let handle = *handles.get(request.handle(), pid).ok_or(error::BAD_HANDLE)?;
-                let number = handles.add(Handle { dirty: false, ..handle }).ok_or(error::TOO_MANY_OPEN)?;
+                let handle = handles.get(request.handle(), pid).ok_or(error::BAD_HANDLE)?.clone();
+                let number = handles.add(Handle { dirty: false, ..handle.clone() }).ok_or(error::TOO_MANY_OPEN)?;
                 fs.open_ref(handle.inode);
                 request.value(number as u64);
+            }
+            proto::RAW_BENCH => {
+                let moved = fs.raw_bench(request.a().min(u32::MAX as u64) as u32, request.b() != 0).map_err(code)?;
+                request.value(moved as u64);
             }
             _ => return Err(error::BAD_REQUEST),
         }
         Ok(())
+    }
+}
+
+/// Whether request `id` would change the filesystem (refused with
+/// READ_ONLY_FILESYSTEM when the disk is write-protected). OPEN changes it
+/// when it asks for write access, creation or truncation, even of a file
+/// that turns out not to exist, as on Unix.
+fn changes(id: usize, request: &Request) -> bool {
+    match id {
+        proto::OPEN => request.a() & (open::WRITE | open::APPEND | open::TRUNCATE | open::CREATE | open::CREATE_NEW) != 0,
+        proto::CREATE_DIR | proto::REMOVE_FILE | proto::REMOVE_DIR | proto::RENAME | proto::SET_READONLY | proto::SET_TIMES | proto::SET_LEN => true,
+        proto::RAW_BENCH => request.b() != 0,
+        _ => false,
     }
 }

@@ -21,9 +21,9 @@ use alloc::collections::BTreeMap;
 use block::{Block, BlockDevice, BLOCK_SIZE};
 
 /// Blocks kept in memory at most (clean ones are dropped first).
-const CACHE_BLOCKS: usize = 192;
+const CACHE_BLOCKS: usize = 576;
 /// Dirty blocks past which the filesystem should commit.
-const DIRTY_BLOCKS: usize = 128;
+const DIRTY_BLOCKS: usize = 512;
 
 struct Cached {
     data: Box<Block>,
@@ -179,6 +179,27 @@ impl<D: BlockDevice> Store<D> {
         } else if self.cache.get(&block).is_some_and(|c| !c.dirty) {
             self.cache.remove(&block);
         }
+    }
+
+    /// Up to `count` blocks that neither the durable state nor the
+    /// current one uses (and so are not cached): scratch space whose
+    /// content nothing reads, for measuring the device (`raw_bench`).
+    pub fn scratch_blocks(&self, count: u32) -> alloc::vec::Vec<u32> {
+        let count = count.min(self.free_blocks());
+        let mut blocks = alloc::vec::Vec::new();
+        let mut from = SUPERBLOCKS;
+        while (blocks.len() as u32) < count {
+            // The search wraps around to the start: a block below `from`
+            // means every free block has been taken.
+            match self.committed.first_clear_in_both(&self.used, from, self.sb.blocks) {
+                Some(block) if block >= from => {
+                    blocks.push(block);
+                    from = block + 1;
+                }
+                _ => break,
+            }
+        }
+        blocks
     }
 
     pub fn needs_commit(&self) -> bool {

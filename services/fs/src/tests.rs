@@ -248,3 +248,22 @@ fn a_corrupted_metadata_block_is_an_error_not_a_crash() {
         }
     }
 }
+
+#[test]
+fn raw_bench_touches_only_free_blocks_and_clamps_its_count() {
+    let mut fs = fresh(256);
+    write_file(&mut fs, b"/synced", &pattern(50_000, 3));
+    fs.sync().unwrap();
+    // Written but not committed: its blocks are used, not durable.
+    write_file(&mut fs, b"/pending", &pattern(20_000, 4));
+    let free = fs.free_blocks();
+    assert_eq!(fs.raw_bench(u32::MAX, false), Ok(free), "a read of every free block, once each");
+    assert_eq!(fs.raw_bench(u32::MAX, true), Ok(free), "a write of every free block, once each");
+    assert_eq!(fs.raw_bench(3, true), Ok(3));
+    assert_eq!(read_file(&mut fs, b"/synced"), pattern(50_000, 3));
+    assert_eq!(read_file(&mut fs, b"/pending"), pattern(20_000, 4));
+    fs.sync().unwrap();
+    let mut fs = remount(fs);
+    assert_eq!(read_file(&mut fs, b"/synced"), pattern(50_000, 3));
+    assert_eq!(read_file(&mut fs, b"/pending"), pattern(20_000, 4));
+}

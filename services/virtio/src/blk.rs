@@ -20,6 +20,8 @@ use xous_rt::{error_of, syscall, Syscall, SyscallResult};
 
 /// VIRTIO_BLK_F_FLUSH: the device has a volatile cache and obeys FLUSH.
 const FEATURE_FLUSH: u64 = 1 << 9;
+/// VIRTIO_BLK_F_RO: the disk is write-protected.
+const FEATURE_RO: u64 = 1 << 5;
 const REQUEST_IN: u32 = 0;
 const REQUEST_OUT: u32 = 1;
 const REQUEST_FLUSH: u32 = 4;
@@ -52,12 +54,13 @@ pub struct Blk {
     blocks: u32,
     /// Whether the interrupt wakes us (else we poll).
     interrupts: bool,
+    read_only: bool,
 }
 
 impl Blk {
     /// The first block device, brought up, its interrupt claimed.
     pub fn find() -> Result<Blk, VirtioError> {
-        let (transport, features) = Transport::find(BLOCK, FEATURE_FLUSH)?;
+        let (transport, features) = Transport::find(BLOCK, FEATURE_FLUSH | FEATURE_RO)?;
         if features & FEATURE_FLUSH == 0 {
             return Err(VirtioError::Refused("the disk cannot flush its cache"));
         }
@@ -68,7 +71,7 @@ impl Blk {
         let (header, data) = (dma_page()?, dma_page()?);
         transport.start();
         let interrupts = claim_interrupt(&transport);
-        Ok(Blk { transport, queue, header, data, blocks, interrupts })
+        Ok(Blk { transport, queue, header, data, blocks, interrupts, read_only: features & FEATURE_RO != 0 })
     }
 
     fn bytes(page: usize) -> &'static mut [u8; BLOCK_SIZE] {
@@ -148,5 +151,9 @@ impl BlockDevice for Blk {
 
     fn flush(&mut self) -> Result<(), BlockError> {
         self.request(REQUEST_FLUSH, 0, None)
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
     }
 }

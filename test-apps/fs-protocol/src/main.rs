@@ -2,7 +2,8 @@
 //! would: unknown opcodes, lengths past the page, the wrong message kinds,
 //! handle numbers that are not the caller's (fs-holder's, a process booted
 //! beside this one). Each gets an error (never a hang or a crash), and the
-//! service serves a good request afterwards. Then fs-holder ends holding
+//! service serves a good request afterwards; RAW_BENCH (the bench's raw
+//! device path) with the largest count touches only free blocks. Then fs-holder ends holding
 //! its files open, and their handle slots must come free.
 
 use checks::raw::ecall;
@@ -35,6 +36,16 @@ fn request(cid: usize, id: usize, handle: u32, a: u64, path: &[u8]) -> (u32, u64
     page.0[proto::A_AT..][..8].copy_from_slice(&a.to_le_bytes());
     page.0[proto::PATH1_LEN_AT..][..4].copy_from_slice(&(path.len() as u32).to_le_bytes());
     page.0[proto::PATHS_AT..][..path.len()].copy_from_slice(path);
+    lend(cid, InvokeType::LendMut, id, &mut page, 0, 0);
+    let status = u32::from_le_bytes(page.0[proto::STATUS_AT..][..4].try_into().unwrap());
+    (status, u64::from_le_bytes(page.0[proto::VALUE_AT..][..8].try_into().unwrap()))
+}
+
+/// A request with only a and b set: (status, value).
+fn request_ab(cid: usize, id: usize, a: u64, b: u64) -> (u32, u64) {
+    let mut page = Page([0; 4096]);
+    page.0[proto::A_AT..][..8].copy_from_slice(&a.to_le_bytes());
+    page.0[proto::B_AT..][..8].copy_from_slice(&b.to_le_bytes());
     lend(cid, InvokeType::LendMut, id, &mut page, 0, 0);
     let status = u32::from_le_bytes(page.0[proto::STATUS_AT..][..4].try_into().unwrap());
     (status, u64::from_le_bytes(page.0[proto::VALUE_AT..][..8].try_into().unwrap()))
@@ -93,6 +104,28 @@ fn main() {
     let at = Box::into_raw(moved) as usize;
     let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::Move as usize, proto::OPEN, at, 4096, 0, 0]);
     c.check(r[0] == SyscallResult::Ok as usize, format!("a page moved to the service: {r:?}"));
+
+    let r = request(cid, proto::SEEK, 0, 0, b"");
+    c.check(r.0 == error::BAD_HANDLE, format!("SEEK without a handle: {r:?}"));
+    let kept: Vec<u8> = (0..20_000u32).map(|i| (i * 13 % 251) as u8).collect();
+    std::fs::write("/kept", &kept).unwrap();
+    let (status, handle) = request(cid, proto::OPEN, 0, proto::open::READ, b"/kept");
+    let r = request(cid, proto::SEEK, handle as u32, 0, b"");
+    c.check(status == 0 && r.0 == 0, "SEEK of our own handle works".into());
+    let mut page = Page([0; 4096]);
+    page.0[proto::HANDLE_AT..][..4].copy_from_slice(&(handle as u32).to_le_bytes());
+    page.0[proto::B_AT..][..8].copy_from_slice(&7u64.to_le_bytes());
+    lend(cid, InvokeType::LendMut, proto::SEEK, &mut page, 0, 0);
+    c.check(page.0[0] == error::INVALID_INPUT as u8, format!("SEEK with whence 7: status {}", page.0[0]));
+    request(cid, proto::CLOSE, handle as u32, 0, b"");
+    // RAW_BENCH (the bench's raw device path) may only touch free blocks:
+    // the largest counts are clamped, and the files are intact after it.
+    let (status, moved) = request_ab(cid, proto::RAW_BENCH, u64::MAX, 0);
+    c.check(status == 0 && moved > 0 && moved < u32::MAX as u64, format!("RAW_BENCH read of u64::MAX blocks: {status}, {moved} moved"));
+    let (status, moved) = request_ab(cid, proto::RAW_BENCH, 64, 1);
+    c.check(status == 0 && moved == 64, format!("RAW_BENCH write of 64 free blocks: {status}, {moved} moved"));
+    c.check(std::fs::read("/kept").ok() == Some(kept), "a file written before RAW_BENCH reads back whole".into());
+    c.check(std::fs::metadata("/holder/ready").is_ok(), "fs-holder's files are still there".into());
 
     let (status, handle) = request(cid, proto::OPEN, 0, proto::open::READ | proto::open::WRITE | proto::open::CREATE, b"/mine");
     c.check(status == 0 && handle > 2, format!("the service still serves: OPEN gives handle {handle} (status {status})"));

@@ -4,10 +4,11 @@
 //! `persist-check`: the first boot of a two-boot check on one disk image
 //! writes and syncs files, the second finds them byte for byte. Booted
 //! as a second process named `fs-peer`, it writes files of its own while
-//! the first one's threads write theirs. `bench`: throughput and rates.
-//! With
-//! `crash-write FIRST` / `crash-check LAST`: a power-cut run (the host
-//! kills QEMU at a random moment of crash-write, then boots crash-check).
+//! the first one's threads write theirs. `read-only`: the persistence
+//! image again, write-protected (every change is ReadOnlyFilesystem).
+//! With `crash-write FIRST` / `crash-check LAST`: a power-cut run (the
+//! host kills QEMU at a random moment of crash-write, then boots
+//! crash-check). Throughput is measured by test-apps/bench-fs.
 
 use checks::Checks;
 use std::fs::{self, File, OpenOptions};
@@ -168,45 +169,6 @@ fn wait_for_peer(c: &mut Checks) {
     c.check(said.as_deref().ok() == Some("Ok(true)"), format!("another process wrote its files meanwhile: {said:?}"));
 }
 
-/// Sequential write and read of 4 MiB, and small files created, looked
-/// at and removed: printed, for the record (docs/benchmarks.md).
-fn bench() {
-    use std::time::Instant;
-    let data = pattern(7, 4 << 20);
-    let start = Instant::now();
-    let mut f = File::create("/bench").unwrap();
-    for piece in data.chunks(64 * 1024) {
-        f.write_all(piece).unwrap();
-    }
-    f.sync_all().unwrap();
-    drop(f);
-    let write = start.elapsed();
-    let start = Instant::now();
-    let mut f = File::open("/bench").unwrap();
-    let mut piece = vec![0u8; 64 * 1024];
-    let mut total = 0;
-    while let Ok(n) = f.read(&mut piece) {
-        if n == 0 {
-            break;
-        }
-        total += n;
-    }
-    let read = start.elapsed();
-    assert_eq!(total, data.len());
-    let mib = |d: Duration| 4.0 / d.as_secs_f64();
-    println!("bench: sequential write 4 MiB (64 KiB writes, then sync_all): {:.1} MiB/s", mib(write));
-    println!("bench: sequential read 4 MiB (64 KiB reads): {:.1} MiB/s", mib(read));
-    fs::create_dir_all("/small").unwrap();
-    let start = Instant::now();
-    for i in 0..200 {
-        let path = format!("/small/f{i}");
-        fs::write(&path, b"a small file").unwrap();
-        assert!(fs::metadata(&path).unwrap().len() == 12);
-        fs::remove_file(&path).unwrap();
-    }
-    println!("bench: small files created, stat'ed and removed: {:.0} a second", 200.0 / start.elapsed().as_secs_f64());
-}
-
 fn threads(c: &mut Checks) {
     let workers: Vec<_> = (0..4u8)
         .map(|t| {
@@ -263,6 +225,59 @@ fn persist(c: &mut Checks, write: bool) {
     }
 }
 
+/// The working directory (kept in std) and the temporary directory.
+fn working_directory(c: &mut Checks) {
+    use std::env;
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/")), "the working directory starts at /".into());
+    fs::create_dir_all("/cwd/inner").unwrap();
+    c.check(env::set_current_dir("/cwd").is_ok(), "set_current_dir(/cwd)".into());
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd")), "current_dir is /cwd".into());
+    fs::write("rel.txt", b"relative").unwrap();
+    c.check(fs::read("/cwd/rel.txt").ok().as_deref() == Some(&b"relative"[..]), "a relative path lands in the working directory".into());
+    c.check(env::set_current_dir("inner/../inner").is_ok(), "set_current_dir with a relative path and ..".into());
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd/inner")), "current_dir is canonical: /cwd/inner".into());
+    c.check(fs::read("../rel.txt").ok().as_deref() == Some(&b"relative"[..]), ".. from the working directory".into());
+    c.check(std::path::absolute("x").ok().as_deref() == Some(Path::new("/cwd/inner/x")), "path::absolute uses it".into());
+    c.check(kind(env::set_current_dir("/cwd/rel.txt")) == Some(ErrorKind::NotADirectory), "set_current_dir to a file: NotADirectory".into());
+    c.check(kind(env::set_current_dir("/nowhere")) == Some(ErrorKind::NotFound), "set_current_dir to nothing: NotFound".into());
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd/inner")), "a failed set_current_dir changes nothing".into());
+    env::set_current_dir("/").unwrap();
+    fs::remove_dir_all("/cwd").unwrap();
+    let tmp = env::temp_dir();
+    c.check(tmp == Path::new("/tmp") && fs::metadata(&tmp).is_ok_and(|m| m.is_dir()), "temp_dir is /tmp and exists".into());
+    fs::write(tmp.join("t"), b"t").unwrap();
+    c.check(fs::remove_file(tmp.join("t")).is_ok(), "a file in temp_dir".into());
+}
+
+/// The persistence disk again, write-protected (`xous-run --disk-readonly`):
+/// everything reads as before, every change is ReadOnlyFilesystem, and
+/// nothing changed (the files are checked again after the attempts).
+fn read_only(c: &mut Checks) {
+    use std::io::ErrorKind::ReadOnlyFilesystem;
+    let is_ro = |r: std::io::Result<()>| matches!(r, Err(e) if e.kind() == ReadOnlyFilesystem);
+    c.check(same_as_pattern("/persist/a", 1, 10).unwrap_or(false), "read-only: /persist/a reads back".into());
+    c.check(fs::read_dir("/persist").map(|d| d.count()).ok() == Some(2), "read-only: read_dir lists a and sub".into());
+    c.check(is_ro(File::create("/persist/new").map(drop)), "read-only: File::create".into());
+    c.check(is_ro(File::create("/persist/a").map(drop)), "read-only: File::create truncating an existing file".into());
+    c.check(is_ro(OpenOptions::new().append(true).open("/persist/a").map(drop)), "read-only: open for append".into());
+    c.check(is_ro(OpenOptions::new().write(true).open("/persist/a").map(drop)), "read-only: open for write".into());
+    c.check(is_ro(fs::create_dir("/persist/d")), "read-only: create_dir".into());
+    c.check(is_ro(fs::remove_file("/persist/a")), "read-only: remove_file".into());
+    c.check(is_ro(fs::remove_dir_all("/persist/sub")), "read-only: remove_dir_all".into());
+    c.check(is_ro(fs::rename("/persist/a", "/persist/z")), "read-only: rename".into());
+    let mut perm = fs::metadata("/persist/a").unwrap().permissions();
+    perm.set_readonly(true);
+    c.check(is_ro(fs::set_permissions("/persist/a", perm)), "read-only: set_permissions".into());
+    let f = File::open("/persist/a").unwrap();
+    let times = fs::FileTimes::new().set_modified(std::time::SystemTime::UNIX_EPOCH);
+    c.check(is_ro(f.set_times(times)), "read-only: File::set_times".into());
+    c.check(f.sync_all().is_ok(), "read-only: sync_all of a file opened for reading".into());
+    for (path, seed, len) in [("/persist/a", 1u8, 10usize), ("/persist/sub/b", 2, 70_000), ("/persist/sub/c", 3, 5_000_000)] {
+        c.check(same_as_pattern(path, seed, len).unwrap_or(false), format!("read-only: {path} unchanged"));
+    }
+    c.check(!fs::metadata("/persist/a").unwrap().permissions().readonly(), "read-only: the attempts changed nothing".into());
+}
+
 /// Generation `n` of the power-cut workload: its file and its content.
 fn generation(n: u64) -> (String, Vec<u8>) {
     (format!("/crash/g{n}"), pattern(n as u8, (n as usize * 7919) % 300_000 + 1))
@@ -310,9 +325,9 @@ fn main() {
     }
     let mut c = Checks::new("fs");
     match std::env::args().nth(1).as_deref() {
-        Some("bench") => bench(),
         Some("persist-write") => persist(&mut c, true),
         Some("persist-check") => persist(&mut c, false),
+        Some("read-only") => read_only(&mut c),
         Some("crash-write") => crash_write(std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0)),
         Some("crash-check") => match std::env::args().nth(2).and_then(|n| n.parse().ok()) {
             Some(last) => crash_check(&mut c, last),
@@ -321,6 +336,7 @@ fn main() {
         _ => {
             files_and_content(&mut c);
             directories(&mut c);
+            working_directory(&mut c);
             errors(&mut c);
             threads(&mut c);
             wait_for_peer(&mut c);

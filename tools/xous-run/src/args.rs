@@ -28,6 +28,8 @@ options:
                         QEMU's; 10.0.2.2 is the host's loopback, port 53)
   --disk PATH           a virtio-blk disk backed by the raw image PATH (created, 16 MiB,
                         if missing; kept across runs): the filesystem service's disk
+  --disk-readonly       make the --disk write-protected (virtio-blk's RO feature): the
+                        filesystem mounts it read-only and refuses every change
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
@@ -66,6 +68,8 @@ pub struct Options {
     pub hostfwd: Vec<String>,
     pub dns: Option<Ipv4Addr>,
     pub disk: Option<PathBuf>,
+    /// `--disk-readonly`: the disk is write-protected.
+    pub disk_readonly: bool,
     pub kernel: Option<PathBuf>,
     pub services: Vec<(String, PathBuf)>,
     pub image_out: Option<PathBuf>,
@@ -89,6 +93,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut hostfwd = Vec::new();
     let mut dns = None;
     let mut disk = None;
+    let mut disk_readonly = false;
     let mut kernel = None;
     let mut services = Vec::new();
     let mut image_out = None;
@@ -124,6 +129,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                 dns = Some(text.parse().map_err(|_| format!("--dns takes an IPv4 address, not `{text}`"))?);
             }
             "--disk" => disk = Some(PathBuf::from(value()?)),
+            "--disk-readonly" => disk_readonly = true,
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "--service" => {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
@@ -132,10 +138,13 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "--image-out" => image_out = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option `{arg}`")),
         }
-        if inline.is_some() && matches!(name, "--icount" | "--gdb") {
+        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--disk-readonly") {
             return Err(format!("{name} takes no value"));
         }
     };
+    if disk_readonly && disk.is_none() {
+        return Err("--disk-readonly needs a --disk".to_string());
+    }
     Ok(Invocation::Run(Box::new(Options {
         env,
         timeout,
@@ -146,6 +155,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         hostfwd,
         dns,
         disk,
+        disk_readonly,
         kernel,
         services,
         image_out,
@@ -289,6 +299,8 @@ mod tests {
         assert_eq!(o.dns, Some(Ipv4Addr::new(10, 0, 2, 2)));
         assert_eq!(run("--disk d.img app").disk, Some(PathBuf::from("d.img")));
         assert_eq!(run("app").disk, None);
+        assert!(run("--disk d.img --disk-readonly app").disk_readonly);
+        assert!(!run("--disk d.img app").disk_readonly);
         assert_eq!(run("--hostfwd tcp:80-:8080 app").hostfwd, ["tcp:127.0.0.1:80-:8080"]);
         assert!(error("--hostfwd tcp:0.0.0.0:80-:80 app").contains("127.0.0.1 only"));
         assert!(error("--hostfwd tcp:192.168.1.2:80-:80 app").contains("127.0.0.1 only"));

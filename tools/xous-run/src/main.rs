@@ -49,6 +49,7 @@ fn run() -> u8 {
         gdb: options.gdb,
         hostfwd: &options.hostfwd,
         disk: options.disk.as_deref(),
+        disk_readonly: options.disk_readonly,
         extra: &options.qemu_args,
     };
     if options.gdb {

@@ -22,6 +22,8 @@ pub struct Machine<'a> {
     pub hostfwd: &'a [String],
     /// `--disk`: the raw image behind a virtio-blk device.
     pub disk: Option<&'a Path>,
+    /// `--disk-readonly`: the disk is write-protected.
+    pub disk_readonly: bool,
     pub extra: &'a [String],
 }
 
@@ -51,7 +53,8 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
     args.extend(["-netdev".to_string(), netdev, "-device".to_string(), "virtio-net-device,netdev=net0".to_string()]);
     if let Some(disk) = machine.disk {
         args.push("-drive".to_string());
-        args.push(format!("file={},format=raw,if=none,id=disk0", disk.display()));
+        let readonly = if machine.disk_readonly { ",readonly=on" } else { "" };
+        args.push(format!("file={},format=raw,if=none,id=disk0{readonly}", disk.display()));
         args.extend(["-device".to_string(), "virtio-blk-device,drive=disk0".to_string()]);
     }
     if machine.icount {
@@ -125,7 +128,7 @@ mod tests {
 
     #[test]
     fn the_command_line() {
-        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], disk: None, extra: &[] };
+        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], disk: None, disk_readonly: false, extra: &[] };
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
@@ -134,7 +137,7 @@ mod tests {
         );
         let extra = ["-d".to_string(), "int".to_string()];
         let forwards = ["tcp:127.0.0.1:5555-:7".to_string(), "udp:127.0.0.1:6000-:6001".to_string()];
-        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, disk: Some(Path::new("d.img")), extra: &extra };
+        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, disk: Some(Path::new("d.img")), disk_readonly: false, extra: &extra };
         let args = arguments(&machine, Path::new("i")).join(" ");
         assert!(args.contains("-m 64M"));
         assert!(args.contains("-netdev user,id=net0,restrict=off,hostfwd=tcp:127.0.0.1:5555-:7,hostfwd=udp:127.0.0.1:6000-:6001 "), "{args}");

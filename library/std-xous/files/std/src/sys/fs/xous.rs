@@ -11,6 +11,7 @@
 //! `File` is a handle number; dropping it closes the handle. There are no
 //! links: asking for one is `Unsupported`.
 
+use crate::borrow::Cow;
 use crate::ffi::OsString;
 use crate::fmt;
 use crate::fs::TryLockError;
@@ -89,6 +90,7 @@ mod proto {
     pub const TOO_MANY_OPEN: u32 = 12;
     pub const FILE_TOO_LARGE: u32 = 14;
     pub const BUSY: u32 = 15;
+    pub const READ_ONLY_FILESYSTEM: u32 = 16;
 }
 
 const PAGE: usize = 4096;
@@ -125,12 +127,19 @@ fn error(status: u32) -> io::Error {
         proto::TOO_MANY_OPEN => io::const_error!(QuotaExceeded, "too many open files"),
         proto::FILE_TOO_LARGE => io::const_error!(FileTooLarge, "file too large"),
         proto::BUSY => io::const_error!(ResourceBusy, "the root directory cannot be changed"),
+        proto::READ_ONLY_FILESYSTEM => io::const_error!(ReadOnlyFilesystem, "the filesystem is read-only (write-protected disk)"),
         _ => io::const_error!(Other, "the filesystem service refused the request"),
     }
 }
 
-fn bytes(path: &Path) -> &[u8] {
-    path.as_os_str().as_encoded_bytes()
+/// The path as the service reads it: relative ones joined onto this
+/// process's working directory (`sys/paths/xous.rs`), as the service has
+/// none of its own.
+fn bytes(path: &Path) -> Cow<'_, [u8]> {
+    match crate::sys::paths::resolve(path) {
+        Cow::Borrowed(path) => Cow::Borrowed(path.as_os_str().as_encoded_bytes()),
+        Cow::Owned(path) => Cow::Owned(path.into_os_string().into_encoded_bytes()),
+    }
 }
 
 /// A request page: handle, two numbers, up to two paths.
@@ -192,7 +201,7 @@ impl Reply {
 }
 
 fn path_request(opcode: usize, path: &Path) -> io::Result<Reply> {
-    Request::new(0, 0, 0, bytes(path), b"")?.send(opcode)
+    Request::new(0, 0, 0, &bytes(path), b"")?.send(opcode)
 }
 
 fn time_of(ns: u64) -> io::Result<SystemTime> {
@@ -388,15 +397,19 @@ impl OpenOptions {
     /// access is asked for; creating or truncating needs write access;
     /// appending does not truncate unless the file is new.
     fn flags(&self) -> io::Result<u64> {
+        // The same words as the other platforms: programs and std's tests
+        // compare them.
+        let creates = self.truncate || self.create || self.create_new;
         if !self.read && !self.write && !self.append {
-            return Err(io::const_error!(io::ErrorKind::InvalidInput, "no access mode was asked for"));
+            return Err(if creates {
+                io::const_error!(io::ErrorKind::InvalidInput, "creating or truncating a file requires write or append access")
+            } else {
+                io::const_error!(io::ErrorKind::InvalidInput, "must specify at least one of read, write, or append access")
+            });
         }
         let writes = self.write || self.append;
-        if !writes && (self.truncate || self.create || self.create_new) {
-            return Err(io::const_error!(io::ErrorKind::InvalidInput, "creating or truncating a file needs write or append access"));
-        }
-        if self.append && self.truncate && !self.create_new {
-            return Err(io::const_error!(io::ErrorKind::InvalidInput, "appending and truncating at once"));
+        if (!writes && creates) || (self.append && self.truncate && !self.create_new) {
+            return Err(io::const_error!(io::ErrorKind::InvalidInput, "creating or truncating a file requires write or append access"));
         }
         let flag = |on: bool, bit: u64| if on { bit } else { 0 };
         Ok(flag(self.read, proto::OPEN_READ)
@@ -410,7 +423,7 @@ impl OpenOptions {
 
 impl File {
     pub fn open(path: &Path, opts: &OpenOptions) -> io::Result<File> {
-        let reply = Request::new(0, opts.flags()?, 0, bytes(path), b"")?.send(proto::OPEN)?;
+        let reply = Request::new(0, opts.flags()?, 0, &bytes(path), b"")?.send(proto::OPEN)?;
         Ok(File { handle: reply.value() as u32 })
     }
 
@@ -455,7 +468,13 @@ impl File {
     }
 
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let len = buf.len().min(proto::DATA_MAX);
+        self.read_with(buf.len(), |data| buf[..data.len()].copy_from_slice(data))
+    }
+
+    /// Reads up to `wanted` bytes (at most DATA_MAX) into a bounce buffer
+    /// and hands what came to `take`; the count.
+    fn read_with(&self, wanted: usize, take: impl FnOnce(&[u8])) -> io::Result<usize> {
+        let len = wanted.min(proto::DATA_MAX);
         if len == 0 {
             return Ok(0);
         }
@@ -469,7 +488,7 @@ impl File {
             return Err(error(status as u32));
         }
         let count = count.min(len);
-        buf[..count].copy_from_slice(&lent[..count]);
+        take(&lent[..count]);
         Ok(count)
     }
 
@@ -481,8 +500,10 @@ impl File {
         false
     }
 
-    pub fn read_buf(&self, cursor: BorrowedCursor<'_>) -> io::Result<()> {
-        crate::io::default_read_buf(|buf| self.read(buf), cursor)
+    /// Fills the cursor without initialising the rest of it first.
+    pub fn read_buf(&self, mut cursor: BorrowedCursor<'_>) -> io::Result<()> {
+        self.read_with(cursor.capacity(), |data| cursor.append(data))?;
+        Ok(())
     }
 
     pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
@@ -576,7 +597,7 @@ pub fn readdir(p: &Path) -> io::Result<ReadDir> {
     let mut entries = Vec::new();
     let mut cursor = 0;
     while cursor != proto::END {
-        let reply = Request::new(0, cursor, 0, bytes(p), b"")?.send(proto::READ_DIR)?;
+        let reply = Request::new(0, cursor, 0, &bytes(p), b"")?.send(proto::READ_DIR)?;
         let page = &reply.page.0;
         let count = u32::from_le_bytes(page[proto::COUNT_AT..][..4].try_into().unwrap());
         let mut at = proto::ENTRIES_AT;
@@ -595,15 +616,15 @@ pub fn unlink(p: &Path) -> io::Result<()> {
 }
 
 pub fn rename(old: &Path, new: &Path) -> io::Result<()> {
-    Request::new(0, 0, 0, bytes(old), bytes(new))?.send(proto::RENAME).map(drop)
+    Request::new(0, 0, 0, &bytes(old), &bytes(new))?.send(proto::RENAME).map(drop)
 }
 
 pub fn set_perm(p: &Path, perm: FilePermissions) -> io::Result<()> {
-    Request::new(0, perm.readonly as u64, 0, bytes(p), b"")?.send(proto::SET_READONLY).map(drop)
+    Request::new(0, perm.readonly as u64, 0, &bytes(p), b"")?.send(proto::SET_READONLY).map(drop)
 }
 
 pub fn set_times(p: &Path, times: FileTimes) -> io::Result<()> {
-    Request::new(0, ns_of(times.accessed)?, ns_of(times.modified)?, bytes(p), b"")?.send(proto::SET_TIMES).map(drop)
+    Request::new(0, ns_of(times.accessed)?, ns_of(times.modified)?, &bytes(p), b"")?.send(proto::SET_TIMES).map(drop)
 }
 
 pub fn set_times_nofollow(p: &Path, times: FileTimes) -> io::Result<()> {
