@@ -25,6 +25,9 @@ pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     })?;
     let ours = elf::loaded_bytes(&project.build_test_app("hello")?)?;
     let pristine = elf::loaded_bytes(&project.build_test_app_upstream("hello")?)?;
-    metrics.push(Metric { name: "hello_size_ratio".into(), value: ours as f64 / pristine as f64, unit: "x", goal: Goal::AtMost(1.0), repeatable: true });
+    // The overlay adds what upstream lacks (the unwinder's table search, the
+    // counter clock, the working directory); a hello world may pay at most
+    // 5 % for it.
+    metrics.push(Metric { name: "hello_size_ratio".into(), value: ours as f64 / pristine as f64, unit: "x", goal: Goal::AtMost(1.05), repeatable: true });
     Ok(metrics)
 }
