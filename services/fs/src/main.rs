@@ -17,7 +17,6 @@ extern crate alloc;
 mod clock;
 mod disk;
 mod handles;
-mod heap;
 mod request;
 mod service;
 
@@ -27,7 +26,7 @@ use xous_abi::services::fs as proto;
 use xous_rt::{write, Server};
 
 #[global_allocator]
-static HEAP: heap::Heap = heap::Heap::new();
+static HEAP: service_heap::Heap = service_heap::Heap::new();
 
 fn say(text: &str) {
     write(Channel::Stderr, text.as_bytes());

@@ -35,7 +35,6 @@
 
 extern crate alloc;
 
-mod heap;
 mod nic;
 mod service;
 mod sockets;
@@ -53,7 +52,7 @@ use xous_abi::services::{net, ticktimer};
 use xous_rt::{connect, error_of, kind, reply, syscall, write, Server, Syscall};
 
 #[global_allocator]
-static HEAP: heap::Heap = heap::Heap::new();
+static HEAP: service_heap::Heap = service_heap::Heap::new();
 
 const ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 2, 15);
 const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);

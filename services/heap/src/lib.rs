@@ -1,9 +1,13 @@
-//! The service's heap, for smoltcp's socket buffers: a first-fit allocator
-//! over the process heap, which grows with IncreaseHeap whenever an
-//! allocation does not fit (the pages come right after the last ones, so
-//! the allocator's one region is extended). Running out of heap is a null
-//! allocation, which ends the service: every buffer size is bounded
-//! (see `stack.rs`), so that means the kernel's heap limit is too low.
+//! The heap of a service that needs one (the network service's socket
+//! buffers, the filesystem's block cache and tables): a first-fit allocator
+//! over the process heap, grown with IncreaseHeap whenever an allocation
+//! does not fit. The kernel puts new heap pages right after the last ones,
+//! so the allocator's one region is extended. A refused IncreaseHeap is a
+//! null allocation, which ends the service: each user bounds what it
+//! allocates, so that means the kernel's heap limit is too low.
+//!
+//! Kept out of xous-rt so that services without a heap link no allocator.
+#![no_std]
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
@@ -11,9 +15,10 @@ use linked_list_allocator::LockedHeap;
 use xous_abi::memory::flags;
 use xous_rt::{syscall, Syscall, SyscallResult};
 
-/// Heap grows by at least this much at a time.
+/// The heap grows by at least this much at a time.
 const GROWTH: usize = 256 * 1024;
 
+/// Use as `#[global_allocator] static HEAP: Heap = Heap::new();`.
 pub struct Heap(LockedHeap);
 
 impl Heap {
