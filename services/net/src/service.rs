@@ -36,8 +36,8 @@ const FIRST_EPHEMERAL_PORT: u16 = 49152;
 enum Wait {
     Connect(u16),
     Read { socket: u16, peek: bool, nonblocking: bool },
-    Write(u16),
-    Accept { socket: u16, nonblocking: bool },
+    Write { socket: u16, nonblocking: bool },
+    Accept { socket: u16, nonblocking: bool, relisten: bool },
     UdpReceive { socket: u16, peek: bool, nonblocking: bool },
     UdpSend(u16),
     Dns(dns::QueryHandle),
@@ -196,7 +196,7 @@ impl Net {
                 self.drop_entry(entry, true);
                 0
             }
-            (net::TCP_SHUTDOWN, Kind::Stream { handle, read_closed }) => {
+            (net::TCP_SHUTDOWN, Kind::Stream { handle, read_closed, write_closed }) => {
                 let how = args[0];
                 if !(1..=3).contains(&how) {
                     return error::INVALID as usize;
@@ -205,6 +205,7 @@ impl Net {
                     *read_closed = true;
                 }
                 if how & 2 != 0 {
+                    *write_closed = true;
                     self.sockets.get_mut::<tcp::Socket>(*handle).close();
                 }
                 0
@@ -255,14 +256,14 @@ impl Net {
                     return bad(m, opcode, error::UNADDRESSABLE);
                 }
                 let handle = self.sockets.add(tcp);
-                let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false } }) else {
+                let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false, write_closed: false } }, false) else {
                     self.sockets.remove(handle);
                     return bad(m, opcode, error::LIBRARY_ERROR);
                 };
                 return Some((Wait::Connect(number), Some(now.saturating_add(timeout))));
             }
             net::TCP_TX | net::TCP_RX | net::TCP_PEEK if !stream_ok(&mut self.table) => return bad(m, opcode, error::BAD_SOCKET),
-            net::TCP_TX => Wait::Write(socket16),
+            net::TCP_TX => Wait::Write { socket: socket16, nonblocking },
             net::TCP_RX | net::TCP_PEEK => Wait::Read { socket: socket16, peek: opcode == net::TCP_PEEK, nonblocking },
             net::GET_ADDRESS => {
                 let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket, pid) else {
@@ -282,7 +283,11 @@ impl Net {
             }
             net::TCP_LISTEN => return self.listen(m, pid),
             net::TCP_ACCEPT => match self.table.get(socket, pid) {
-                Some(Entry { kind: Kind::Listener { .. }, .. }) => Wait::Accept { socket: socket16, nonblocking: page[0] == 0 },
+                // Byte 1 = 1: the client keeps its listener after an accept
+                // (std-xous); otherwise it binds again, see `relisten`.
+                Some(Entry { kind: Kind::Listener { .. }, .. }) => {
+                    Wait::Accept { socket: socket16, nonblocking: page[0] == 0, relisten: page[1] != 1 }
+                }
                 _ => return bad(m, opcode, error::BAD_SOCKET),
             },
             net::UDP_BIND => return self.udp_bind(m, pid),
@@ -306,12 +311,13 @@ impl Net {
         };
         // Timeouts of reads and writes come in `offset`, in ms (0: none).
         let timeout = m.args[2] as u64;
-        let deadline = matches!(wait, Wait::Read { .. } | Wait::Write(_)).then_some(timeout).filter(|&t| t > 0);
+        let deadline = matches!(wait, Wait::Read { .. } | Wait::Write { .. }).then_some(timeout).filter(|&t| t > 0);
         Some((wait, deadline.map(|t| now.saturating_add(t))))
     }
 
     fn listen(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
+        let narrow = page[19] != 1;
         let Some((address, port)) = wire::bind(page) else { return bad(m, net::TCP_LISTEN, error::INVALID) };
         if !self.is_local(address) {
             return bad(m, net::TCP_LISTEN, error::INVALID);
@@ -327,7 +333,7 @@ impl Net {
                 for _ in 0..BACKLOG {
                     backlog.push(self.listening_socket(address, port));
                 }
-                match self.table.add(Entry { owner: pid, kind: Kind::Listener { address, port, backlog: backlog.clone(), relistens: 0, ttl: None } }) {
+                match self.table.add(Entry { owner: pid, kind: Kind::Listener { address, port, backlog: backlog.clone(), relistens: 0, ttl: None } }, narrow) {
                     Some(number) => number,
                     None => {
                         for handle in backlog {
@@ -342,8 +348,7 @@ impl Net {
         let port = *port;
         let page = m.bytes_mut();
         page[0] = 0;
-        page[1] = number as u8;
-        page[2..4].copy_from_slice(&port.to_le_bytes());
+        wire::write_bound(page, number, port);
         reply(m, 0, 1, 0);
         None
     }
@@ -362,6 +367,7 @@ impl Net {
 
     fn udp_bind(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
+        let narrow = page[19] != 1;
         let Some((address, port)) = wire::bind(page) else { return bad(m, net::UDP_BIND, error::INVALID) };
         if !self.is_local(address) {
             return bad(m, net::UDP_BIND, error::INVALID);
@@ -376,14 +382,13 @@ impl Net {
             return bad(m, net::UDP_BIND, error::INVALID);
         }
         let handle = self.sockets.add(udp);
-        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Udp { handle, port } }) else {
+        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Udp { handle, port } }, narrow) else {
             self.sockets.remove(handle);
             return bad(m, net::UDP_BIND, error::LIBRARY_ERROR);
         };
         let page = m.bytes_mut();
         page[0] = 0;
-        page[1] = number as u8;
-        page[2..4].copy_from_slice(&port.to_le_bytes());
+        wire::write_bound(page, number, port);
         reply(m, 0, 1, 0);
         None
     }
@@ -467,13 +472,17 @@ impl Net {
                 true
             }
             Wait::Read { socket, peek, nonblocking } => {
-                let Some(Entry { kind: Kind::Stream { handle, read_closed }, .. }) = self.table.get(socket as usize, pid) else {
+                let Some(Entry { kind: Kind::Stream { handle, read_closed, write_closed }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
                     return true;
                 };
-                let (handle, read_closed) = (*handle, *read_closed);
+                let (handle, read_closed, write_closed) = (*handle, *read_closed, *write_closed);
                 let wanted = m.args[3].min(4096);
                 let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+                if !read_closed && was_reset(tcp, write_closed) {
+                    fail(m, opcode, error::CONNECTION_RESET);
+                    return true;
+                }
                 if wanted == 0 || read_closed || (!tcp.can_recv() && !tcp.may_recv()) {
                     reply(m, 1, 0, 0);
                     return true;
@@ -490,14 +499,18 @@ impl Net {
                 }
                 false
             }
-            Wait::Write(socket) => {
-                let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
+            Wait::Write { socket, nonblocking } => {
+                let Some(Entry { kind: Kind::Stream { handle, write_closed, .. }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
                     return true;
                 };
-                let handle = *handle;
+                let (handle, write_closed) = (*handle, *write_closed);
                 let length = m.args[3].min(4096);
                 let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+                if was_reset(tcp, write_closed) {
+                    fail(m, opcode, error::CONNECTION_RESET);
+                    return true;
+                }
                 if !tcp.may_send() {
                     // std reads TIMED_OUT here as BrokenPipe.
                     fail(m, opcode, error::TIMED_OUT);
@@ -511,13 +524,13 @@ impl Net {
                     reply(m, 0, 0, 0);
                     return true;
                 }
-                if expired {
+                if nonblocking || expired {
                     fail(m, opcode, error::WOULD_BLOCK);
                     return true;
                 }
                 false
             }
-            Wait::Accept { socket, nonblocking } => self.accept(m, socket, nonblocking, pid),
+            Wait::Accept { socket, nonblocking, relisten } => self.accept(m, socket, nonblocking, relisten, pid),
             Wait::UdpReceive { socket, peek, nonblocking } => {
                 let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
@@ -610,7 +623,7 @@ impl Net {
         }
     }
 
-    fn accept(&mut self, m: &mut Envelope, socket: u16, nonblocking: bool, pid: u8) -> bool {
+    fn accept(&mut self, m: &mut Envelope, socket: u16, nonblocking: bool, relisten: bool, pid: u8) -> bool {
         let opcode = net::TCP_ACCEPT;
         let Some(Entry { kind: Kind::Listener { backlog, address, port, ttl, .. }, .. }) = self.table.get(socket as usize, pid) else {
             fail(m, opcode, error::BAD_SOCKET);
@@ -629,7 +642,7 @@ impl Net {
         };
         let handle = backlog[at];
         let peer = self.sockets.get::<tcp::Socket>(handle).remote_endpoint();
-        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false } }) else {
+        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false, write_closed: false } }, false) else {
             fail(m, opcode, error::LIBRARY_ERROR);
             return true;
         };
@@ -639,7 +652,9 @@ impl Net {
         }
         if let Some(Entry { kind: Kind::Listener { backlog, relistens, .. }, .. }) = self.table.get(socket as usize, pid) {
             backlog[at] = fresh;
-            *relistens += 1;
+            if relisten {
+                *relistens += 1;
+            }
         }
         let page = m.bytes_mut();
         page[..wire::UDP_DATA_AT].fill(0);
@@ -650,6 +665,13 @@ impl Net {
         reply(m, 0, 1, 0);
         true
     }
+}
+
+/// Whether the connection ended by a reset (or by giving up on the peer)
+/// rather than by the FIN exchange: smoltcp goes to Closed either way, but
+/// after an orderly end it does so only once our side has closed too.
+fn was_reset(tcp: &tcp::Socket, write_closed: bool) -> bool {
+    tcp.state() == tcp::State::Closed && !write_closed
 }
 
 /// Answers a request with an error, and holds nothing.
