@@ -217,10 +217,46 @@ fn main() {
         Err(e) => c.check(false, format!("UdpSocket::bind(0.0.0.0:0): {e}")),
     }
 
+    loopback(&mut c);
+
     // DNS, answered by the host's responder.
     let found = ("net-test.xous.test", 80).to_socket_addrs().map(|a| a.collect::<Vec<_>>());
     let expected = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)), 80);
     c.check(matches!(&found, Ok(a) if a.contains(&expected)), format!("lookup of net-test.xous.test: {found:?}"));
 
     c.finish();
+}
+
+/// 127.0.0.1 is the guest's own: a listener and a client on it, TCP and UDP.
+fn loopback(c: &mut Checks) {
+    let lo = Ipv4Addr::LOCALHOST;
+    let listener = TcpListener::bind((lo, 0));
+    let at = listener.as_ref().ok().and_then(|l| l.local_addr().ok());
+    c.check(at.is_some_and(|a| a.ip() == IpAddr::V4(lo) && a.port() != 0), format!("TcpListener::bind(127.0.0.1:0): {at:?} {:?}", listener.as_ref().err()));
+    if let (Ok(listener), Some(at)) = (listener, at) {
+        let client = TcpStream::connect_timeout(&at, Duration::from_secs(10));
+        let accepted = listener.accept();
+        let talked = client.and_then(|mut client| {
+            let (mut server, peer) = accepted?;
+            client.set_read_timeout(Some(LIMIT))?;
+            server.set_read_timeout(Some(LIMIT))?;
+            client.write_all(b"to myself")?;
+            let mut buf = [0u8; 9];
+            server.read_exact(&mut buf)?;
+            server.write_all(&buf)?;
+            let mut back = [0u8; 9];
+            client.read_exact(&mut back)?;
+            Ok((back == *b"to myself", peer == client.local_addr()?))
+        });
+        c.check(matches!(talked, Ok((true, true))), format!("TCP over loopback, both ends in this process: {talked:?}"));
+    }
+    let pair = UdpSocket::bind((lo, 0)).and_then(|a| Ok((UdpSocket::bind((lo, 0))?, a)));
+    let udp = pair.and_then(|(a, b)| {
+        a.set_read_timeout(Some(LIMIT))?;
+        b.send_to(b"loop", a.local_addr()?)?;
+        let mut buf = [0u8; 2];
+        let (n, from) = a.recv_from(&mut buf)?;
+        Ok((n, buf, from == b.local_addr()?))
+    });
+    c.check(matches!(udp, Ok((2, [b'l', b'o'], true))), format!("UDP over loopback, a 4-byte datagram into a 2-byte buffer: {udp:?}"));
 }
