@@ -193,7 +193,10 @@ impl Net {
         match (opcode, &mut entry.kind) {
             (net::TCP_CLOSE, Kind::Stream { .. } | Kind::Listener { .. }) | (net::UDP_CLOSE, Kind::Udp { .. }) => {
                 let entry = self.table.remove(socket, pid).expect("just found");
-                self.drop_entry(entry, true);
+                // Closed with data it never read: the peer gets a reset, as
+                // from Linux, rather than an end that looks complete.
+                let unread = matches!(entry.kind, Kind::Stream { handle, .. } if self.sockets.get::<tcp::Socket>(handle).can_recv());
+                self.drop_entry(entry, !unread);
                 0
             }
             (net::TCP_SHUTDOWN, Kind::Stream { handle, read_closed, write_closed }) => {
