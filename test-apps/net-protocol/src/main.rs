@@ -107,5 +107,40 @@ fn main() {
     let r = blocking(cid, id(net::UDP_CLOSE, socket), [0; 4]);
     let (valid, _) = udp_bind(cid, 5353);
     c.check(r == Some(0) && valid != 0, format!("after all that, close and bind again: {r:?} {valid}"));
+    dying_client(&mut c);
     c.finish();
+}
+
+/// test-apps/net-dying-client's server here (the same name is in its main.rs).
+const WITNESS: &str = "net-dying-wit";
+
+/// test-apps/net-dying-client, booted beside this program, holds TCP
+/// 127.0.0.1:7700 (listening, with an accepted connection), UDP 7701 and a
+/// blocked accept on 7702 when it reports here, and faults once answered.
+/// Its ports must be taken while it lives and free once the kernel has
+/// told the service of its end (tried for at most 10 s).
+fn dying_client(c: &mut Checks) {
+    use std::net::{TcpListener, UdpSocket};
+    let in_use = |r: std::io::Result<()>| matches!(r, Err(e) if e.kind() == std::io::ErrorKind::AddrInUse);
+    let sid = xous_abi::services::sid_from_name(WITNESS).expect("a short name").map(|w| w as usize);
+    let r = ecall([Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3], 0, 0, 0]);
+    assert_eq!(r[0], SyscallResult::NewServerId as usize, "CreateServerWithAddress: {r:?}");
+    let message = ecall([Syscall::ReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3], 0, 0, 0]);
+    assert_eq!(message[0], SyscallResult::MessageEnvelope as usize, "ReceiveMessage: {message:?}");
+    let tcp = TcpListener::bind("127.0.0.1:7700").map(|_| ());
+    let udp = UdpSocket::bind("127.0.0.1:7701").map(|_| ());
+    c.check(in_use(tcp) && in_use(udp), "while net-dying-client lives, its ports 7700 (TCP) and 7701 (UDP) are taken".into());
+    let answered = ecall([Syscall::ReturnScalar1 as usize, message[1], 0, 0, 0, 0, 0, 0]);
+    assert_eq!(answered[0], SyscallResult::Ok as usize, "ReturnScalar1: {answered:?}");
+    let mut freed = None;
+    for _ in 0..100 {
+        let all = TcpListener::bind("127.0.0.1:7700")
+            .and_then(|a| Ok((a, UdpSocket::bind("127.0.0.1:7701")?, TcpListener::bind("127.0.0.1:7702")?)));
+        if let Ok(all) = all {
+            freed = Some(all);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    c.check(freed.is_some(), "once net-dying-client faulted, the service closed its sockets: 7700, 7701 and 7702 bind again".into());
 }
