@@ -77,11 +77,12 @@ pub struct Metric {
 }
 
 pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
-    let (kernel, sysroot) = match part {
-        None => (true, true),
-        Some("kernel") => (true, false),
-        Some("sysroot") => (false, true),
-        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel` and `sysroot` (none: both)")),
+    let (kernel, sysroot, net) = match part {
+        None => (true, true, true),
+        Some("kernel") => (true, false, false),
+        Some("sysroot") => (false, true, false),
+        Some("net") => (false, false, true),
+        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot` and `net` (none: all)")),
     };
     let mut metrics = Vec::new();
     if kernel {
@@ -90,6 +91,9 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     }
     if sysroot {
         metrics.push(sysroot_cold_build(project)?);
+    }
+    if net {
+        metrics.extend(crate::net_bench::measure(project)?);
     }
     print_table(&metrics);
     let path = project.root.join("target/bench.json");
