@@ -26,11 +26,13 @@
 //! `WATCH_EXITS`). Malformed requests, unknown opcodes and socket numbers
 //! that are not the caller's get error replies, never a crash.
 //!
-//! Where std's client cannot read what we mean, we answer what it reads
-//! best: a read timeout is WOULD_BLOCK (9; Linux's EAGAIN); a refused or
-//! reset connection and a full table use codes std reads as a generic
-//! error; a write to a closed connection is TIMED_OUT (8), which std reads
-//! as BrokenPipe. IPv6 addresses are refused as unaddressable.
+//! Error codes: a read or write timeout is WOULD_BLOCK (9; Linux's
+//! EAGAIN); a write to a connection closed for writing is TIMED_OUT (8),
+//! which both clients read as BrokenPipe; a refused connect is
+//! CONNECTION_REFUSED (10), a reset CONNECTION_RESET (11), a bad socket
+//! BAD_SOCKET (12): std-xous (library/std-xous) reads these, the upstream
+//! client reads them as generic errors. IPv6 addresses are refused as
+//! unaddressable.
 #![no_std]
 #![no_main]
 

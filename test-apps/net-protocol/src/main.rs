@@ -107,6 +107,29 @@ fn main() {
     let r = blocking(cid, id(net::UDP_CLOSE, socket), [0; 4]);
     let (valid, _) = udp_bind(cid, 5353);
     c.check(r == Some(0) && valid != 0, format!("after all that, close and bind again: {r:?} {valid}"));
+    // RAW_BENCH (ours, for ./x bench): a direction or a port it does not take.
+    for (what, direction, port) in [("direction 7", 7u8, 9u16), ("port 0", 0, 0)] {
+        let mut page = Page([0; 4096]);
+        page.0[0] = direction;
+        page.0[1..5].copy_from_slice(&100u32.to_le_bytes());
+        page.0[5..7].copy_from_slice(&port.to_le_bytes());
+        page.0[7..11].copy_from_slice(&[10, 0, 2, 2]);
+        let r = lend(cid, InvokeType::LendMut, net::RAW_BENCH, &mut page, 0, 0);
+        c.check(r.0 == returned && page.0[0] == 1 && page.0[1] == error::INVALID, format!("RAW_BENCH with {what}: {r:?} {:?}", &page.0[..2]));
+    }
+    // A listen from a client that reads two-byte numbers (std-xous, byte
+    // 19 = 1) and one from a client that reads one (upstream): both get a
+    // number the client can read back, the high byte at 4 for the first.
+    for wide in [1u8, 0] {
+        let mut page = Page([0xee; 4096]);
+        page.0[..2].copy_from_slice(&0u16.to_le_bytes());
+        page.0[2..7].copy_from_slice(&[4, 0, 0, 0, 0]);
+        page.0[19] = wide;
+        let r = lend(cid, InvokeType::LendMut, net::TCP_LISTEN, &mut page, 0, 4096);
+        let number = if wide == 1 { u16::from_le_bytes([page.0[1], page.0[4]]) as usize } else { page.0[1] as usize };
+        let closed = blocking(cid, id(net::TCP_CLOSE, number), [0; 4]);
+        c.check(r.0 == returned && page.0[0] == 0 && number != 0 && closed == Some(0), format!("listen (wide {wide}): socket {number}, closed {closed:?}"));
+    }
     dying_client(&mut c);
     c.finish();
 }
