@@ -260,17 +260,10 @@ impl Net {
             net::TCP_CONNECT => {
                 let Some((remote, timeout)) = wire::connect(page) else { return bad(m, opcode, error::UNADDRESSABLE) };
                 let timeout = if timeout == 0 { CONNECT_TIMEOUT_MS } else { timeout };
-                let local = self.ephemeral_port();
-                let mut tcp = tcp_socket();
-                if tcp.connect(self.iface.context(), remote, local).is_err() {
-                    return bad(m, opcode, error::UNADDRESSABLE);
-                }
-                let handle = self.sockets.add(tcp);
-                let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false, write_closed: false } }, false) else {
-                    self.sockets.remove(handle);
-                    return bad(m, opcode, error::LIBRARY_ERROR);
+                return match self.open_stream(remote, pid) {
+                    Ok(number) => Some((Wait::Connect(number), Some(now.saturating_add(timeout)))),
+                    Err(code) => bad(m, opcode, code),
                 };
-                return Some((Wait::Connect(number), Some(now.saturating_add(timeout))));
             }
             net::TCP_TX | net::TCP_RX | net::TCP_PEEK if !stream_ok(&mut self.table) => return bad(m, opcode, error::BAD_SOCKET),
             net::TCP_TX => Wait::Write { socket: socket16, nonblocking },
@@ -506,11 +499,7 @@ impl Net {
                     reply(m, 1, got.unwrap_or(0), 0);
                     return true;
                 }
-                if nonblocking || expired {
-                    fail(m, opcode, error::WOULD_BLOCK);
-                    return true;
-                }
-                false
+                give_up(m, opcode, nonblocking || expired)
             }
             Wait::Write { socket, nonblocking } => {
                 let Some(Entry { kind: Kind::Stream { handle, write_closed, .. }, .. }) = self.table.get(socket as usize, pid) else {
@@ -537,11 +526,7 @@ impl Net {
                     reply(m, 0, 0, 0);
                     return true;
                 }
-                if nonblocking || expired {
-                    fail(m, opcode, error::WOULD_BLOCK);
-                    return true;
-                }
-                false
+                give_up(m, opcode, nonblocking || expired)
             }
             Wait::Accept { socket, nonblocking, relisten } => self.accept(m, socket, nonblocking, relisten, pid),
             Wait::Bench { .. } => self.bench_step(held, now),
@@ -572,11 +557,7 @@ impl Net {
                     reply(m, 0, 1, 0);
                     return true;
                 }
-                if nonblocking || expired {
-                    fail(m, opcode, error::WOULD_BLOCK);
-                    return true;
-                }
-                false
+                give_up(m, opcode, nonblocking || expired)
             }
             Wait::UdpSend(socket) => {
                 let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
@@ -637,6 +618,20 @@ impl Net {
         }
     }
 
+    /// A new stream of `pid`'s, connecting to `remote` (the SYN goes out
+    /// at the next poll): its number, or the error code to answer.
+    fn open_stream(&mut self, remote: IpEndpoint, pid: u8) -> Result<u16, u8> {
+        let local = self.ephemeral_port();
+        let mut tcp = tcp_socket();
+        tcp.connect(self.iface.context(), remote, local).map_err(|_| error::UNADDRESSABLE)?;
+        let handle = self.sockets.add(tcp);
+        let kind = Kind::Stream { handle, read_closed: false, write_closed: false };
+        self.table.add(Entry { owner: pid, kind }, false).ok_or_else(|| {
+            self.sockets.remove(handle);
+            error::LIBRARY_ERROR
+        })
+    }
+
     /// RAW_BENCH: connects to the host's command server; `bench_step`
     /// does the rest.
     fn bench_start(&mut self, m: &mut Envelope, pid: u8, now: u64) -> Option<(Wait, Option<u64>)> {
@@ -649,16 +644,9 @@ impl Net {
         if page[0] > 1 || port == 0 {
             return bad(m, net::RAW_BENCH, error::INVALID);
         }
-        let local = self.ephemeral_port();
-        let mut tcp = tcp_socket();
-        if tcp.connect(self.iface.context(), remote, local).is_err() {
-            return bad(m, net::RAW_BENCH, error::UNADDRESSABLE);
-        }
-        let handle = self.sockets.add(tcp);
-        let kind = Kind::Stream { handle, read_closed: false, write_closed: false };
-        let Some(socket) = self.table.add(Entry { owner: pid, kind }, false) else {
-            self.sockets.remove(handle);
-            return bad(m, net::RAW_BENCH, error::LIBRARY_ERROR);
+        let socket = match self.open_stream(remote, pid) {
+            Ok(socket) => socket,
+            Err(code) => return bad(m, net::RAW_BENCH, code),
         };
         let wait = Wait::Bench { socket, to_host, total, moved: 0, commanded: false };
         Some((wait, Some(now.saturating_add(BENCH_TIMEOUT_MS))))
@@ -798,6 +786,16 @@ fn decimal(mut value: u32, out: &mut [u8]) -> usize {
         out[i] = digits[n - 1 - i];
     }
     n
+}
+
+/// The end of a read, write or receive that found nothing to do: it keeps
+/// waiting (false), unless it may not wait (nonblocking, or its deadline
+/// passed), when it answers WOULD_BLOCK (true).
+fn give_up(m: &mut Envelope, opcode: usize, now: bool) -> bool {
+    if now {
+        fail(m, opcode, error::WOULD_BLOCK);
+    }
+    now
 }
 
 /// Answers a request with an error, and holds nothing.
