@@ -210,6 +210,13 @@ pub mod net {
     pub const WAKE: usize = 0x7f00;
     /// Ours, internal: the id of the kernel's exit notices.
     pub const PROCESS_ENDED: usize = 0x7f01;
+    /// Ours, for `./x bench net`: MutableBorrow; the service itself moves
+    /// bytes over TCP to or from the host side's command server, with no
+    /// message per chunk. Page: 0 = direction (0: to the host, `sink N`;
+    /// 1: from it, `source N`), 1..5 = N (u32), 5..7 = port, 7..11 = IPv4
+    /// address. Answer: 0 at 0 when all N bytes went through, else 1 and
+    /// the error code at 1.
+    pub const RAW_BENCH: usize = 0x7f02;
 
     /// Error codes in the replies (std's `NetError`, and ours after it,
     /// which the upstream client reads as a generic error).

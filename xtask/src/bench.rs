@@ -77,12 +77,13 @@ pub struct Metric {
 }
 
 pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
-    let (kernel, sysroot, fs) = match part {
-        None => (true, true, true),
-        Some("kernel") => (true, false, false),
-        Some("sysroot") => (false, true, false),
-        Some("fs") => (false, false, true),
-        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot` and `fs` (none: all)")),
+    let (kernel, sysroot, fs, net) = match part {
+        None => (true, true, true, true),
+        Some("kernel") => (true, false, false, false),
+        Some("sysroot") => (false, true, false, false),
+        Some("fs") => (false, false, true, false),
+        Some("net") => (false, false, false, true),
+        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot`, `fs` and `net` (none: all)")),
     };
     let mut metrics = Vec::new();
     if kernel {
@@ -94,6 +95,9 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     }
     if sysroot {
         metrics.push(sysroot_cold_build(project)?);
+    }
+    if net {
+        metrics.extend(crate::net_bench::measure(project)?);
     }
     print_table(&metrics);
     let path = project.root.join("target/bench.json");

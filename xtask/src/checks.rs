@@ -67,7 +67,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),
     ("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates", target_checks::xous_crates),
     ("on QEMU: std net: TCP and UDP both ways with the host's loopback, timeouts, nonblocking, shutdown, 32 connections, 16 MiB each way, DNS", target_checks::std_net),
-    ("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors", target_checks::net_protocol),
+    ("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors; a dying client's sockets closed", target_checks::net_protocol),
     ("on QEMU: std fs: the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk", target_checks::std_fs),
     ("on QEMU: std fs: synced files persist across two boots on one disk image; a third boot, write-protected, reads them and refuses every change with ReadOnlyFilesystem", target_checks::std_fs_persistence),
     ("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", target_checks::std_fs_power_cuts),

@@ -8,6 +8,7 @@ mod elf;
 mod fs_bench;
 mod fs_soak;
 mod kernel_bench;
+mod net_bench;
 mod net_host;
 mod project;
 mod runner;
@@ -30,10 +31,10 @@ usage: ./x <command>
           build the standard library's own tests for the target and run them on
           QEMU; writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
-  bench [kernel|sysroot|fs]
+  bench [kernel|sysroot|fs|net]
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
-          sysroot build; naming a part measures only that part
+          sysroot build; std::net against the host (net); naming a part measures only that part
   fs-soak [CUTS]
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;

@@ -87,7 +87,7 @@ impl Host {
     }
 }
 
-fn tcp_server(listener: TcpListener, stop: Arc<AtomicBool>) -> Result<String, String> {
+pub(crate) fn tcp_server(listener: TcpListener, stop: Arc<AtomicBool>) -> Result<String, String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let mut served = 0;
     while !stop.load(Ordering::SeqCst) {
@@ -149,7 +149,7 @@ fn serve_command(stream: TcpStream) -> std::io::Result<()> {
     }
 }
 
-fn udp_echo(socket: UdpSocket, stop: Arc<AtomicBool>) -> Result<String, String> {
+pub(crate) fn udp_echo(socket: UdpSocket, stop: Arc<AtomicBool>) -> Result<String, String> {
     socket.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
     let mut buf = [0u8; 65536];
     let mut echoed = 0;

@@ -328,11 +328,14 @@ pub fn std_net(project: &Project) -> Result<Passed, Failed> {
 
 /// test-apps/net-protocol: the network service spoken to with raw
 /// syscalls: bad socket numbers, unknown opcodes, out-of-range values and
-/// wrong message kinds get errors, and the service serves on.
+/// wrong message kinds get errors, and the service serves on; and
+/// test-apps/net-dying-client dying with sockets open, which the kernel's
+/// exit notice must make the service close.
 pub fn net_protocol(project: &Project) -> Result<Passed, Failed> {
     let program = project.build_test_app("net-protocol")?;
-    let outcome = boot(project, &program, &[], &[])?;
-    expect(&outcome, 0, &["net-protocol: all checks passed"], &[])
+    let dying = project.build_test_app("net-dying-client")?;
+    let outcome = boot(project, &program, &[("net-dying-client", dying)], &[])?;
+    expect(&outcome, 0, &["net-protocol: all checks passed"], &["(net-dying-client) terminated: store page fault"])
 }
 
 /// A fresh disk image under target/test for a filesystem check.

@@ -7,7 +7,8 @@
 //! interface anyway.
 //!
 //! Configuration: QEMU's user network has a fixed plan, so the address is
-//! static: 10.0.2.15/24, gateway 10.0.2.2 (the host's loopback), DNS
+//! static: 10.0.2.15/24 and 127.0.0.1/8 (looped back in `nic.rs`), gateway
+//! 10.0.2.2 (the host's loopback), DNS
 //! server 10.0.2.3 (QEMU's forwarder) unless the boot arguments say
 //! `--dns IP` (xous-run's `--dns`). No DHCP: it would only wait for the
 //! same answer.
@@ -25,11 +26,13 @@
 //! `WATCH_EXITS`). Malformed requests, unknown opcodes and socket numbers
 //! that are not the caller's get error replies, never a crash.
 //!
-//! Where std's client cannot read what we mean, we answer what it reads
-//! best: a read timeout is WOULD_BLOCK (9; Linux's EAGAIN); a refused or
-//! reset connection and a full table use codes std reads as a generic
-//! error; a write to a closed connection is TIMED_OUT (8), which std reads
-//! as BrokenPipe. IPv6 addresses are refused as unaddressable.
+//! Error codes: a read or write timeout is WOULD_BLOCK (9; Linux's
+//! EAGAIN); a write to a connection closed for writing is TIMED_OUT (8),
+//! which both clients read as BrokenPipe; a refused connect is
+//! CONNECTION_REFUSED (10), a reset CONNECTION_RESET (11), a bad socket
+//! BAD_SOCKET (12): std-xous (library/std-xous) reads these, the upstream
+//! client reads them as generic errors. IPv6 addresses are refused as
+//! unaddressable.
 #![no_std]
 #![no_main]
 
@@ -103,7 +106,7 @@ fn main(params: usize) -> usize {
         let _ = e;
         say("net: cannot watch for process exits; dead clients' sockets stay open\n");
     }
-    let Ok(mut nic) = nic::Nic::find() else {
+    let Ok(mut nic) = nic::Nic::find(ADDRESS.octets()) else {
         say("net: no virtio-net device; every request will fail\n");
         return serve_without_network(server);
     };
@@ -122,6 +125,7 @@ fn main(params: usize) -> usize {
     let mut iface = Interface::new(config, &mut nic, Instant::from_millis(now as i64));
     iface.update_ip_addrs(|addrs| {
         let _ = addrs.push(IpCidr::new(ADDRESS.into(), 24));
+        let _ = addrs.push(IpCidr::new(Ipv4Address::new(127, 0, 0, 1).into(), 8));
     });
     let _ = iface.routes_mut().add_default_ipv4_route(GATEWAY);
     let mut net = service::Net::new(iface, nic, dns_server(params).unwrap_or(DNS_SERVER));

@@ -10,7 +10,16 @@
 //! read them. The device's interrupt is lowered by `acknowledge` (from
 //! the service's interrupt handler); its meaning, "a queue moved", is all
 //! the main loop needs to poll.
+//!
+//! Loopback: a frame for one of our own addresses (127.0.0.0/8, or the
+//! interface's address) never reaches the device: it is queued here and
+//! comes back as the next received frame, ARP included, so smoltcp talks
+//! to itself through the same interface and sockets (std's tests connect
+//! to 127.0.0.1). The queue is bounded; a frame beyond it is dropped, as on
+//! a wire.
 
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use core::cell::RefCell;
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
@@ -70,10 +79,17 @@ pub struct Nic {
     /// it is dropped (TCP sends it again; UDP may lose it, as on a wire).
     spare: Buffer,
     pub mac: [u8; 6],
+    /// Frames sent to ourselves, oldest first.
+    looped: RefCell<VecDeque<Vec<u8>>>,
+    /// The interface's own IPv4 address (127.0.0.0/8 is ours as well).
+    address: [u8; 4],
 }
 
+/// Frames the loopback queue holds at most.
+const LOOPED_MAX: usize = 64;
+
 impl Nic {
-    pub fn find() -> Result<Nic, VirtioError> {
+    pub fn find(address: [u8; 4]) -> Result<Nic, VirtioError> {
         let (transport, features) = Transport::find(virtio::NETWORK, FEATURE_MAC)?;
         let rx = Queue::new(RX_COUNT)?;
         let tx = Queue::new(TX_COUNT)?;
@@ -93,6 +109,8 @@ impl Nic {
             spare: buffers::<2>()?[0],
             transport,
             mac,
+            looped: RefCell::new(VecDeque::new()),
+            address,
         };
         for desc in 0..RX_COUNT {
             let buffer = nic.rx_buffers[desc as usize];
@@ -111,6 +129,29 @@ impl Nic {
         self.transport.registers()
     }
 
+    /// Whether `frame` is for one of our own addresses: IPv4 by its
+    /// destination, ARP by the address asked or answered about.
+    fn is_ours(&self, frame: &[u8]) -> bool {
+        let target = match frame.get(12..14) {
+            Some([0x08, 0x00]) => frame.get(30..34),
+            Some([0x08, 0x06]) => frame.get(38..42),
+            _ => None,
+        };
+        target.is_some_and(|ip| ip[0] == 127 || ip == self.address)
+    }
+
+    /// Keeps `frame` for our own receive path, if it is for us.
+    fn loop_back(&self, frame: &[u8]) -> bool {
+        if !self.is_ours(frame) {
+            return false;
+        }
+        let mut looped = self.looped.borrow_mut();
+        if looped.len() < LOOPED_MAX {
+            looped.push_back(frame.to_vec());
+        }
+        true
+    }
+
     /// A free transmit descriptor, after taking back those the device sent.
     fn free_tx(&self) -> Option<u16> {
         let mut tx = self.tx.borrow_mut();
@@ -121,10 +162,9 @@ impl Nic {
     }
 }
 
-pub struct RxToken<'a> {
-    nic: &'a Nic,
-    desc: u16,
-    len: usize,
+pub enum RxToken<'a> {
+    Device { nic: &'a Nic, desc: u16, len: usize },
+    Looped(Vec<u8>),
 }
 
 pub struct TxToken<'a> {
@@ -133,11 +173,15 @@ pub struct TxToken<'a> {
 
 impl phy::RxToken for RxToken<'_> {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        let buffer = self.nic.rx_buffers[self.desc as usize];
-        let end = self.len.clamp(HEADER, BUFFER);
+        let (nic, desc, len) = match self {
+            RxToken::Device { nic, desc, len } => (nic, desc, len),
+            RxToken::Looped(frame) => return f(&frame),
+        };
+        let buffer = nic.rx_buffers[desc as usize];
+        let end = len.clamp(HEADER, BUFFER);
         let result = f(&buffer.bytes()[HEADER..end]);
-        self.nic.rx.borrow_mut().give(self.desc, buffer.phys, BUFFER as u32, true);
-        self.nic.transport.notify(RX);
+        nic.rx.borrow_mut().give(desc, buffer.phys, BUFFER as u32, true);
+        nic.transport.notify(RX);
         result
     }
 }
@@ -146,12 +190,18 @@ impl phy::TxToken for TxToken<'_> {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
         let len = len.min(BUFFER - HEADER);
         let Some(desc) = self.nic.free_tx() else {
-            return f(&mut self.nic.spare.bytes()[..len]);
+            let frame = &mut self.nic.spare.bytes()[..len];
+            let result = f(frame);
+            self.nic.loop_back(frame);
+            return result;
         };
         let buffer = self.nic.tx_buffers[desc as usize];
         let bytes = buffer.bytes();
         bytes[..HEADER].fill(0);
         let result = f(&mut bytes[HEADER..HEADER + len]);
+        if self.nic.loop_back(&bytes[HEADER..HEADER + len]) {
+            return result;
+        }
         let mut tx = self.nic.tx.borrow_mut();
         tx.free[desc as usize] = false;
         tx.queue.give(desc, buffer.phys, (HEADER + len) as u32, false);
@@ -166,8 +216,11 @@ impl phy::Device for Nic {
     type TxToken<'a> = TxToken<'a>;
 
     fn receive(&mut self, _now: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
+        if let Some(frame) = self.looped.borrow_mut().pop_front() {
+            return Some((RxToken::Looped(frame), TxToken { nic: self }));
+        }
         let (desc, len) = self.rx.borrow_mut().take_used()?;
-        Some((RxToken { nic: self, desc, len: len as usize }, TxToken { nic: self }))
+        Some((RxToken::Device { nic: self, desc, len: len as usize }, TxToken { nic: self }))
     }
 
     fn transmit(&mut self, _now: Instant) -> Option<TxToken<'_>> {

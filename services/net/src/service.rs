@@ -31,16 +31,23 @@ const BACKLOG: usize = 8;
 const CONNECT_TIMEOUT_MS: u64 = 75_000;
 const DNS_TIMEOUT_MS: u64 = 10_000;
 const FIRST_EPHEMERAL_PORT: u16 = 49152;
+/// A RAW_BENCH transfer gives up after this long.
+const BENCH_TIMEOUT_MS: u64 = 120_000;
+/// What a RAW_BENCH sends: any bytes do (the host only hashes them).
+static BENCH_CHUNK: [u8; 4096] = [0x5a; 4096];
 
 #[derive(Clone, Copy)]
 enum Wait {
     Connect(u16),
     Read { socket: u16, peek: bool, nonblocking: bool },
-    Write(u16),
-    Accept { socket: u16, nonblocking: bool },
+    Write { socket: u16, nonblocking: bool },
+    Accept { socket: u16, nonblocking: bool, relisten: bool },
     UdpReceive { socket: u16, peek: bool, nonblocking: bool },
     UdpSend(u16),
     Dns(dns::QueryHandle),
+    /// RAW_BENCH on stream `socket`: the command line is sent once
+    /// `commanded`; `moved` of `total` bytes are through.
+    Bench { socket: u16, to_host: bool, total: u32, moved: u32, commanded: bool },
 }
 
 #[derive(Clone, Copy)]
@@ -193,10 +200,13 @@ impl Net {
         match (opcode, &mut entry.kind) {
             (net::TCP_CLOSE, Kind::Stream { .. } | Kind::Listener { .. }) | (net::UDP_CLOSE, Kind::Udp { .. }) => {
                 let entry = self.table.remove(socket, pid).expect("just found");
-                self.drop_entry(entry, true);
+                // Closed with data it never read: the peer gets a reset, as
+                // from Linux, rather than an end that looks complete.
+                let unread = matches!(entry.kind, Kind::Stream { handle, .. } if self.sockets.get::<tcp::Socket>(handle).can_recv());
+                self.drop_entry(entry, !unread);
                 0
             }
-            (net::TCP_SHUTDOWN, Kind::Stream { handle, read_closed }) => {
+            (net::TCP_SHUTDOWN, Kind::Stream { handle, read_closed, write_closed }) => {
                 let how = args[0];
                 if !(1..=3).contains(&how) {
                     return error::INVALID as usize;
@@ -205,6 +215,7 @@ impl Net {
                     *read_closed = true;
                 }
                 if how & 2 != 0 {
+                    *write_closed = true;
                     self.sockets.get_mut::<tcp::Socket>(*handle).close();
                 }
                 0
@@ -249,20 +260,13 @@ impl Net {
             net::TCP_CONNECT => {
                 let Some((remote, timeout)) = wire::connect(page) else { return bad(m, opcode, error::UNADDRESSABLE) };
                 let timeout = if timeout == 0 { CONNECT_TIMEOUT_MS } else { timeout };
-                let local = self.ephemeral_port();
-                let mut tcp = tcp_socket();
-                if tcp.connect(self.iface.context(), remote, local).is_err() {
-                    return bad(m, opcode, error::UNADDRESSABLE);
-                }
-                let handle = self.sockets.add(tcp);
-                let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false } }) else {
-                    self.sockets.remove(handle);
-                    return bad(m, opcode, error::LIBRARY_ERROR);
+                return match self.open_stream(remote, pid) {
+                    Ok(number) => Some((Wait::Connect(number), Some(now.saturating_add(timeout)))),
+                    Err(code) => bad(m, opcode, code),
                 };
-                return Some((Wait::Connect(number), Some(now.saturating_add(timeout))));
             }
             net::TCP_TX | net::TCP_RX | net::TCP_PEEK if !stream_ok(&mut self.table) => return bad(m, opcode, error::BAD_SOCKET),
-            net::TCP_TX => Wait::Write(socket16),
+            net::TCP_TX => Wait::Write { socket: socket16, nonblocking },
             net::TCP_RX | net::TCP_PEEK => Wait::Read { socket: socket16, peek: opcode == net::TCP_PEEK, nonblocking },
             net::GET_ADDRESS => {
                 let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket, pid) else {
@@ -282,7 +286,11 @@ impl Net {
             }
             net::TCP_LISTEN => return self.listen(m, pid),
             net::TCP_ACCEPT => match self.table.get(socket, pid) {
-                Some(Entry { kind: Kind::Listener { .. }, .. }) => Wait::Accept { socket: socket16, nonblocking: page[0] == 0 },
+                // Byte 1 = 1: the client keeps its listener after an accept
+                // (std-xous); otherwise it binds again, see `relisten`.
+                Some(Entry { kind: Kind::Listener { .. }, .. }) => {
+                    Wait::Accept { socket: socket16, nonblocking: page[0] == 0, relisten: page[1] != 1 }
+                }
                 _ => return bad(m, opcode, error::BAD_SOCKET),
             },
             net::UDP_BIND => return self.udp_bind(m, pid),
@@ -302,16 +310,18 @@ impl Net {
                 Wait::UdpSend(socket16)
             }
             net::DNS_RAW_LOOKUP => return self.lookup(m, now),
+            net::RAW_BENCH => return self.bench_start(m, pid, now),
             _ => return bad(m, opcode, error::INVALID),
         };
         // Timeouts of reads and writes come in `offset`, in ms (0: none).
         let timeout = m.args[2] as u64;
-        let deadline = matches!(wait, Wait::Read { .. } | Wait::Write(_)).then_some(timeout).filter(|&t| t > 0);
+        let deadline = matches!(wait, Wait::Read { .. } | Wait::Write { .. }).then_some(timeout).filter(|&t| t > 0);
         Some((wait, deadline.map(|t| now.saturating_add(t))))
     }
 
     fn listen(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
+        let narrow = page[19] != 1;
         let Some((address, port)) = wire::bind(page) else { return bad(m, net::TCP_LISTEN, error::INVALID) };
         if !self.is_local(address) {
             return bad(m, net::TCP_LISTEN, error::INVALID);
@@ -327,7 +337,7 @@ impl Net {
                 for _ in 0..BACKLOG {
                     backlog.push(self.listening_socket(address, port));
                 }
-                match self.table.add(Entry { owner: pid, kind: Kind::Listener { address, port, backlog: backlog.clone(), relistens: 0, ttl: None } }) {
+                match self.table.add(Entry { owner: pid, kind: Kind::Listener { address, port, backlog: backlog.clone(), relistens: 0, ttl: None } }, narrow) {
                     Some(number) => number,
                     None => {
                         for handle in backlog {
@@ -342,8 +352,7 @@ impl Net {
         let port = *port;
         let page = m.bytes_mut();
         page[0] = 0;
-        page[1] = number as u8;
-        page[2..4].copy_from_slice(&port.to_le_bytes());
+        wire::write_bound(page, number, port);
         reply(m, 0, 1, 0);
         None
     }
@@ -362,6 +371,7 @@ impl Net {
 
     fn udp_bind(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
+        let narrow = page[19] != 1;
         let Some((address, port)) = wire::bind(page) else { return bad(m, net::UDP_BIND, error::INVALID) };
         if !self.is_local(address) {
             return bad(m, net::UDP_BIND, error::INVALID);
@@ -376,14 +386,13 @@ impl Net {
             return bad(m, net::UDP_BIND, error::INVALID);
         }
         let handle = self.sockets.add(udp);
-        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Udp { handle, port } }) else {
+        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Udp { handle, port } }, narrow) else {
             self.sockets.remove(handle);
             return bad(m, net::UDP_BIND, error::LIBRARY_ERROR);
         };
         let page = m.bytes_mut();
         page[0] = 0;
-        page[1] = number as u8;
-        page[2..4].copy_from_slice(&port.to_le_bytes());
+        wire::write_bound(page, number, port);
         reply(m, 0, 1, 0);
         None
     }
@@ -426,6 +435,8 @@ impl Net {
                 self.held.swap_remove(i);
                 answered = true;
             } else {
+                // A request may keep progress in its wait (RAW_BENCH).
+                self.held[i] = held;
                 i += 1;
             }
         }
@@ -467,13 +478,17 @@ impl Net {
                 true
             }
             Wait::Read { socket, peek, nonblocking } => {
-                let Some(Entry { kind: Kind::Stream { handle, read_closed }, .. }) = self.table.get(socket as usize, pid) else {
+                let Some(Entry { kind: Kind::Stream { handle, read_closed, write_closed }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
                     return true;
                 };
-                let (handle, read_closed) = (*handle, *read_closed);
+                let (handle, read_closed, write_closed) = (*handle, *read_closed, *write_closed);
                 let wanted = m.args[3].min(4096);
                 let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+                if !read_closed && was_reset(tcp, write_closed) {
+                    fail(m, opcode, error::CONNECTION_RESET);
+                    return true;
+                }
                 if wanted == 0 || read_closed || (!tcp.can_recv() && !tcp.may_recv()) {
                     reply(m, 1, 0, 0);
                     return true;
@@ -484,20 +499,20 @@ impl Net {
                     reply(m, 1, got.unwrap_or(0), 0);
                     return true;
                 }
-                if nonblocking || expired {
-                    fail(m, opcode, error::WOULD_BLOCK);
-                    return true;
-                }
-                false
+                give_up(m, opcode, nonblocking || expired)
             }
-            Wait::Write(socket) => {
-                let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
+            Wait::Write { socket, nonblocking } => {
+                let Some(Entry { kind: Kind::Stream { handle, write_closed, .. }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
                     return true;
                 };
-                let handle = *handle;
+                let (handle, write_closed) = (*handle, *write_closed);
                 let length = m.args[3].min(4096);
                 let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+                if was_reset(tcp, write_closed) {
+                    fail(m, opcode, error::CONNECTION_RESET);
+                    return true;
+                }
                 if !tcp.may_send() {
                     // std reads TIMED_OUT here as BrokenPipe.
                     fail(m, opcode, error::TIMED_OUT);
@@ -511,13 +526,10 @@ impl Net {
                     reply(m, 0, 0, 0);
                     return true;
                 }
-                if expired {
-                    fail(m, opcode, error::WOULD_BLOCK);
-                    return true;
-                }
-                false
+                give_up(m, opcode, nonblocking || expired)
             }
-            Wait::Accept { socket, nonblocking } => self.accept(m, socket, nonblocking, pid),
+            Wait::Accept { socket, nonblocking, relisten } => self.accept(m, socket, nonblocking, relisten, pid),
+            Wait::Bench { .. } => self.bench_step(held, now),
             Wait::UdpReceive { socket, peek, nonblocking } => {
                 let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
@@ -545,11 +557,7 @@ impl Net {
                     reply(m, 0, 1, 0);
                     return true;
                 }
-                if nonblocking || expired {
-                    fail(m, opcode, error::WOULD_BLOCK);
-                    return true;
-                }
-                false
+                give_up(m, opcode, nonblocking || expired)
             }
             Wait::UdpSend(socket) => {
                 let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
@@ -610,7 +618,108 @@ impl Net {
         }
     }
 
-    fn accept(&mut self, m: &mut Envelope, socket: u16, nonblocking: bool, pid: u8) -> bool {
+    /// A new stream of `pid`'s, connecting to `remote` (the SYN goes out
+    /// at the next poll): its number, or the error code to answer.
+    fn open_stream(&mut self, remote: IpEndpoint, pid: u8) -> Result<u16, u8> {
+        let local = self.ephemeral_port();
+        let mut tcp = tcp_socket();
+        tcp.connect(self.iface.context(), remote, local).map_err(|_| error::UNADDRESSABLE)?;
+        let handle = self.sockets.add(tcp);
+        let kind = Kind::Stream { handle, read_closed: false, write_closed: false };
+        self.table.add(Entry { owner: pid, kind }, false).ok_or_else(|| {
+            self.sockets.remove(handle);
+            error::LIBRARY_ERROR
+        })
+    }
+
+    /// RAW_BENCH: connects to the host's command server; `bench_step`
+    /// does the rest.
+    fn bench_start(&mut self, m: &mut Envelope, pid: u8, now: u64) -> Option<(Wait, Option<u64>)> {
+        let page = m.bytes_mut();
+        let (Some(total), Some(port)) = (page.get(1..5), wire::u16_at(page, 5)) else { return bad(m, net::RAW_BENCH, error::INVALID) };
+        let total = u32::from_le_bytes(total.try_into().expect("four bytes"));
+        let to_host = page[0] == 0;
+        let b = &page[7..11];
+        let remote = IpEndpoint::new(IpAddress::Ipv4(Ipv4Address::new(b[0], b[1], b[2], b[3])), port);
+        if page[0] > 1 || port == 0 {
+            return bad(m, net::RAW_BENCH, error::INVALID);
+        }
+        let socket = match self.open_stream(remote, pid) {
+            Ok(socket) => socket,
+            Err(code) => return bad(m, net::RAW_BENCH, code),
+        };
+        let wait = Wait::Bench { socket, to_host, total, moved: 0, commanded: false };
+        Some((wait, Some(now.saturating_add(BENCH_TIMEOUT_MS))))
+    }
+
+    /// Moves what can be moved now; true once answered.
+    fn bench_step(&mut self, held: &mut Held, now: u64) -> bool {
+        let Wait::Bench { socket, to_host, total, mut moved, mut commanded } = held.wait else { unreachable!() };
+        let m = &mut held.message;
+        let pid = MessageSender(m.sender).pid();
+        let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
+            fail(m, net::RAW_BENCH, error::BAD_SOCKET);
+            return true;
+        };
+        let handle = *handle;
+        let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
+        let mut finished = false;
+        let mut code = None;
+        if matches!(tcp.state(), tcp::State::SynSent | tcp::State::SynReceived) {
+        } else if tcp.state() == tcp::State::Closed {
+            code = Some(error::CONNECTION_RESET);
+        } else {
+            if !commanded && tcp.can_send() {
+                let mut line = [0u8; 24];
+                let word: &[u8] = if to_host { b"sink " } else { b"source " };
+                line[..word.len()].copy_from_slice(word);
+                let mut at = word.len();
+                let digits = decimal(total, &mut line[at..]);
+                at += digits;
+                line[at] = b'\n';
+                commanded = tcp.send_slice(&line[..at + 1]) == Ok(at + 1);
+            }
+            if commanded && to_host {
+                while moved < total && tcp.can_send() {
+                    let n = BENCH_CHUNK.len().min((total - moved) as usize);
+                    match tcp.send_slice(&BENCH_CHUNK[..n]) {
+                        Ok(0) | Err(_) => break,
+                        Ok(sent) => moved += sent as u32,
+                    }
+                }
+                // The host answers its hash once it has everything.
+                finished = moved == total && tcp.recv_queue() >= 8;
+            } else if commanded {
+                let mut scratch = [0u8; 4096];
+                while let Ok(n @ 1..) = tcp.recv_slice(&mut scratch) {
+                    moved += n as u32;
+                }
+                finished = moved >= total;
+                if !finished && !tcp.may_recv() {
+                    code = Some(error::CONNECTION_RESET);
+                }
+            }
+        }
+        if !finished && code.is_none() && held.deadline.is_some_and(|d| now >= d) {
+            code = Some(error::TIMED_OUT);
+        }
+        if !finished && code.is_none() {
+            held.wait = Wait::Bench { socket, to_host, total, moved, commanded };
+            return false;
+        }
+        let entry = self.table.remove(socket as usize, pid).expect("just found");
+        self.drop_entry(entry, code.is_none());
+        match code {
+            None => {
+                m.bytes_mut()[..2].fill(0);
+                reply(m, 0, 0, 0);
+            }
+            Some(code) => fail(m, net::RAW_BENCH, code),
+        }
+        true
+    }
+
+    fn accept(&mut self, m: &mut Envelope, socket: u16, nonblocking: bool, relisten: bool, pid: u8) -> bool {
         let opcode = net::TCP_ACCEPT;
         let Some(Entry { kind: Kind::Listener { backlog, address, port, ttl, .. }, .. }) = self.table.get(socket as usize, pid) else {
             fail(m, opcode, error::BAD_SOCKET);
@@ -629,7 +738,7 @@ impl Net {
         };
         let handle = backlog[at];
         let peer = self.sockets.get::<tcp::Socket>(handle).remote_endpoint();
-        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false } }) else {
+        let Some(number) = self.table.add(Entry { owner: pid, kind: Kind::Stream { handle, read_closed: false, write_closed: false } }, false) else {
             fail(m, opcode, error::LIBRARY_ERROR);
             return true;
         };
@@ -639,7 +748,9 @@ impl Net {
         }
         if let Some(Entry { kind: Kind::Listener { backlog, relistens, .. }, .. }) = self.table.get(socket as usize, pid) {
             backlog[at] = fresh;
-            *relistens += 1;
+            if relisten {
+                *relistens += 1;
+            }
         }
         let page = m.bytes_mut();
         page[..wire::UDP_DATA_AT].fill(0);
@@ -650,6 +761,41 @@ impl Net {
         reply(m, 0, 1, 0);
         true
     }
+}
+
+/// Whether the connection ended by a reset (or by giving up on the peer)
+/// rather than by the FIN exchange: smoltcp goes to Closed either way, but
+/// after an orderly end it does so only once our side has closed too.
+fn was_reset(tcp: &tcp::Socket, write_closed: bool) -> bool {
+    tcp.state() == tcp::State::Closed && !write_closed
+}
+
+/// `value` in decimal at the start of `out`; how many digits.
+fn decimal(mut value: u32, out: &mut [u8]) -> usize {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    loop {
+        digits[n] = b'0' + (value % 10) as u8;
+        n += 1;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    for i in 0..n {
+        out[i] = digits[n - 1 - i];
+    }
+    n
+}
+
+/// The end of a read, write or receive that found nothing to do: it keeps
+/// waiting (false), unless it may not wait (nonblocking, or its deadline
+/// passed), when it answers WOULD_BLOCK (true).
+fn give_up(m: &mut Envelope, opcode: usize, now: bool) -> bool {
+    if now {
+        fail(m, opcode, error::WOULD_BLOCK);
+    }
+    now
 }
 
 /// Answers a request with an error, and holds nothing.

@@ -1,20 +1,27 @@
 //! The socket table: std's socket numbers and what stands behind each,
 //! with the process that owns it. A number is good only for its owner;
 //! anyone else's use of it is a bad socket, as is a number of the wrong
-//! kind. Listeners and UDP sockets get numbers below 256, because std
-//! reads theirs from one byte of the reply.
+//! kind. Listeners and UDP sockets of the upstream client get numbers
+//! below 256, because it reads theirs from one byte of the reply; std-xous
+//! says in its request that it reads a second byte (`narrow` below), and
+//! streams' numbers are two bytes in every reply. Streams take numbers
+//! from 256 up first, to leave the low ones to the narrow kinds.
 
 use alloc::vec::Vec;
 use smoltcp::iface::SocketHandle;
 
 /// How many sockets there can be at once.
-pub const MAX_SOCKETS: usize = 255;
+pub const MAX_SOCKETS: usize = 1023;
+/// Numbers below this fit the one byte the upstream client reads.
+const NARROW: usize = 256;
 
 pub enum Kind {
     Stream {
         handle: SocketHandle,
         /// `shutdown(Read)`: reads answer end of stream.
         read_closed: bool,
+        /// `shutdown(Write)`: our FIN is sent or queued.
+        write_closed: bool,
     },
     Listener {
         /// What it was bound to (unspecified: every address of ours).
@@ -51,9 +58,13 @@ impl Table {
         Table { entries }
     }
 
-    /// A free number for `entry` (below 256 for any kind), or `None`.
-    pub fn add(&mut self, entry: Entry) -> Option<u16> {
-        let free = (1..self.entries.len()).find(|&n| self.entries[n].is_none())?;
+    /// A free number for `entry`, or `None`: below 256 if `narrow`, from
+    /// 256 up first for a stream.
+    pub fn add(&mut self, entry: Entry, narrow: bool) -> Option<u16> {
+        let stream = matches!(entry.kind, Kind::Stream { .. });
+        let end = if narrow { NARROW } else { self.entries.len() };
+        let free = |n: &usize| self.entries[*n].is_none();
+        let free = if stream { (NARROW..end).find(free).or_else(|| (1..NARROW).find(free)) } else { (1..end).find(free) }?;
         self.entries[free] = Some(entry);
         Some(free as u16)
     }

@@ -42,6 +42,15 @@ pub fn udp_send(page: &[u8]) -> Option<(IpEndpoint, core::ops::Range<usize>)> {
     Some((IpEndpoint::new(address(page, 2)?, u16_at(page, 0)?), 21..21 + len))
 }
 
+/// A listen's or UDP bind's answer: 0 at 0, the socket number's low byte
+/// at 1 (all the upstream client reads) and its high byte at 4
+/// (std-xous), the port at 2.
+pub fn write_bound(page: &mut [u8], number: u16, port: u16) {
+    let [low, high] = number.to_le_bytes();
+    (page[1], page[4]) = (low, high);
+    page[2..4].copy_from_slice(&port.to_le_bytes());
+}
+
 /// Where a received datagram's data starts in a UDP receive reply.
 pub const UDP_DATA_AT: usize = 22;
 

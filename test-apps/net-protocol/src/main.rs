@@ -107,5 +107,63 @@ fn main() {
     let r = blocking(cid, id(net::UDP_CLOSE, socket), [0; 4]);
     let (valid, _) = udp_bind(cid, 5353);
     c.check(r == Some(0) && valid != 0, format!("after all that, close and bind again: {r:?} {valid}"));
+    // RAW_BENCH (ours, for ./x bench): a direction or a port it does not take.
+    for (what, direction, port) in [("direction 7", 7u8, 9u16), ("port 0", 0, 0)] {
+        let mut page = Page([0; 4096]);
+        page.0[0] = direction;
+        page.0[1..5].copy_from_slice(&100u32.to_le_bytes());
+        page.0[5..7].copy_from_slice(&port.to_le_bytes());
+        page.0[7..11].copy_from_slice(&[10, 0, 2, 2]);
+        let r = lend(cid, InvokeType::LendMut, net::RAW_BENCH, &mut page, 0, 0);
+        c.check(r.0 == returned && page.0[0] == 1 && page.0[1] == error::INVALID, format!("RAW_BENCH with {what}: {r:?} {:?}", &page.0[..2]));
+    }
+    // A listen from a client that reads two-byte numbers (std-xous, byte
+    // 19 = 1) and one from a client that reads one (upstream): both get a
+    // number the client can read back, the high byte at 4 for the first.
+    for wide in [1u8, 0] {
+        let mut page = Page([0xee; 4096]);
+        page.0[..2].copy_from_slice(&0u16.to_le_bytes());
+        page.0[2..7].copy_from_slice(&[4, 0, 0, 0, 0]);
+        page.0[19] = wide;
+        let r = lend(cid, InvokeType::LendMut, net::TCP_LISTEN, &mut page, 0, 4096);
+        let number = if wide == 1 { u16::from_le_bytes([page.0[1], page.0[4]]) as usize } else { page.0[1] as usize };
+        let closed = blocking(cid, id(net::TCP_CLOSE, number), [0; 4]);
+        c.check(r.0 == returned && page.0[0] == 0 && number != 0 && closed == Some(0), format!("listen (wide {wide}): socket {number}, closed {closed:?}"));
+    }
+    dying_client(&mut c);
     c.finish();
+}
+
+/// test-apps/net-dying-client's server here (the same name is in its main.rs).
+const WITNESS: &str = "net-dying-wit";
+
+/// test-apps/net-dying-client, booted beside this program, holds TCP
+/// 127.0.0.1:7700 (listening, with an accepted connection), UDP 7701 and a
+/// blocked accept on 7702 when it reports here, and faults once answered.
+/// Its ports must be taken while it lives and free once the kernel has
+/// told the service of its end (tried for at most 10 s).
+fn dying_client(c: &mut Checks) {
+    use std::net::{TcpListener, UdpSocket};
+    let in_use = |r: std::io::Result<()>| matches!(r, Err(e) if e.kind() == std::io::ErrorKind::AddrInUse);
+    let sid = xous_abi::services::sid_from_name(WITNESS).expect("a short name").map(|w| w as usize);
+    let r = ecall([Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3], 0, 0, 0]);
+    assert_eq!(r[0], SyscallResult::NewServerId as usize, "CreateServerWithAddress: {r:?}");
+    let message = ecall([Syscall::ReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3], 0, 0, 0]);
+    assert_eq!(message[0], SyscallResult::MessageEnvelope as usize, "ReceiveMessage: {message:?}");
+    let tcp = TcpListener::bind("127.0.0.1:7700").map(|_| ());
+    let udp = UdpSocket::bind("127.0.0.1:7701").map(|_| ());
+    c.check(in_use(tcp) && in_use(udp), "while net-dying-client lives, its ports 7700 (TCP) and 7701 (UDP) are taken".into());
+    let answered = ecall([Syscall::ReturnScalar1 as usize, message[1], 0, 0, 0, 0, 0, 0]);
+    assert_eq!(answered[0], SyscallResult::Ok as usize, "ReturnScalar1: {answered:?}");
+    let mut freed = None;
+    for _ in 0..100 {
+        let all = TcpListener::bind("127.0.0.1:7700")
+            .and_then(|a| Ok((a, UdpSocket::bind("127.0.0.1:7701")?, TcpListener::bind("127.0.0.1:7702")?)));
+        if let Ok(all) = all {
+            freed = Some(all);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    c.check(freed.is_some(), "once net-dying-client faulted, the service closed its sockets: 7700, 7701 and 7702 bind again".into());
 }

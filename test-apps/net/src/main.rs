@@ -130,7 +130,10 @@ fn main() {
         Err(e) => c.check(false, format!("connect for the stream checks: {e}")),
     }
     let refused = TcpStream::connect_timeout(&host(port("HOST_CLOSED_PORT")), Duration::from_secs(10));
-    c.check(refused.is_err(), format!("connect to a closed port fails: {:?}", refused.err()));
+    c.check(
+        matches!(&refused, Err(e) if e.kind() == ErrorKind::ConnectionRefused),
+        format!("connect to a closed port of the host: ConnectionRefused: {:?}", refused.err()),
+    );
 
     // 32 connections at once: 8 threads with 4 each.
     let workers: Vec<_> = (0..8)
@@ -195,6 +198,8 @@ fn main() {
     // UDP to the host's echo server.
     match UdpSocket::bind("0.0.0.0:0") {
         Ok(u) => {
+            let local = u.local_addr();
+            c.check(local.as_ref().is_ok_and(|a| a.port() != 0), format!("UdpSocket::bind(0.0.0.0:0) reports the port it got: {local:?}"));
             let _ = u.set_read_timeout(Some(Duration::from_secs(5)));
             let sent = u.send_to(b"datagram", host(udp_server));
             let mut buf = [0u8; 64];
@@ -217,10 +222,117 @@ fn main() {
         Err(e) => c.check(false, format!("UdpSocket::bind(0.0.0.0:0): {e}")),
     }
 
+    loopback(&mut c);
+
     // DNS, answered by the host's responder.
     let found = ("net-test.xous.test", 80).to_socket_addrs().map(|a| a.collect::<Vec<_>>());
     let expected = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)), 80);
     c.check(matches!(&found, Ok(a) if a.contains(&expected)), format!("lookup of net-test.xous.test: {found:?}"));
 
     c.finish();
+}
+
+/// 127.0.0.1 is the guest's own: a listener and a client on it, TCP and UDP.
+fn loopback(c: &mut Checks) {
+    let lo = Ipv4Addr::LOCALHOST;
+    let listener = TcpListener::bind((lo, 0));
+    let at = listener.as_ref().ok().and_then(|l| l.local_addr().ok());
+    c.check(at.is_some_and(|a| a.ip() == IpAddr::V4(lo) && a.port() != 0), format!("TcpListener::bind(127.0.0.1:0): {at:?} {:?}", listener.as_ref().err()));
+    if let (Ok(listener), Some(at)) = (listener, at) {
+        let client = TcpStream::connect_timeout(&at, Duration::from_secs(10));
+        let accepted = listener.accept();
+        let talked = client.and_then(|mut client| {
+            let (mut server, peer) = accepted?;
+            client.set_read_timeout(Some(LIMIT))?;
+            server.set_read_timeout(Some(LIMIT))?;
+            client.write_all(b"to myself")?;
+            let mut buf = [0u8; 9];
+            server.read_exact(&mut buf)?;
+            server.write_all(&buf)?;
+            let mut back = [0u8; 9];
+            client.read_exact(&mut back)?;
+            Ok((back == *b"to myself", peer == client.local_addr()?))
+        });
+        c.check(matches!(talked, Ok((true, true))), format!("TCP over loopback, both ends in this process: {talked:?}"));
+    }
+    ends(c, lo);
+    let pair = UdpSocket::bind((lo, 0)).and_then(|a| Ok((UdpSocket::bind((lo, 0))?, a)));
+    let udp = pair.and_then(|(a, b)| {
+        a.set_read_timeout(Some(LIMIT))?;
+        b.send_to(b"loop", a.local_addr()?)?;
+        let mut buf = [0u8; 2];
+        let (n, from) = a.recv_from(&mut buf)?;
+        Ok((n, buf, from == b.local_addr()?))
+    });
+    c.check(matches!(udp, Ok((2, [b'l', b'o'], true))), format!("UDP over loopback, a 4-byte datagram into a 2-byte buffer: {udp:?}"));
+}
+
+/// A connected pair on 127.0.0.1: (client, accepted server end).
+fn pair(listener: &TcpListener) -> std::io::Result<(TcpStream, TcpStream)> {
+    let client = TcpStream::connect_timeout(&listener.local_addr()?, Duration::from_secs(10))?;
+    let (server, _) = listener.accept()?;
+    client.set_read_timeout(Some(LIMIT))?;
+    server.set_read_timeout(Some(LIMIT))?;
+    Ok((client, server))
+}
+
+/// How connections end, seen from the other side, and the listener's port.
+fn ends(c: &mut Checks, lo: Ipv4Addr) {
+    let Ok(listener) = TcpListener::bind((lo, 0)) else {
+        return c.check(false, "TcpListener::bind(127.0.0.1:0) for the ends".into());
+    };
+    let at = listener.local_addr().expect("bound");
+
+    // A peer that closes after reading everything: end of stream.
+    let closed = pair(&listener).and_then(|(mut client, server)| {
+        drop(server);
+        let mut buf = [0u8; 8];
+        client.read(&mut buf)
+    });
+    c.check(matches!(closed, Ok(0)), format!("the peer closed: read gives end of stream: {closed:?}"));
+
+    // A peer that closes with data it never read: a reset (as from Linux).
+    let reset = pair(&listener).and_then(|(mut client, server)| {
+        client.write_all(b"never read")?;
+        std::thread::sleep(Duration::from_millis(300));
+        drop(server);
+        let mut buf = [0u8; 8];
+        let read = client.read(&mut buf);
+        Ok((read.map_err(|e| e.kind()), client.write(b"more").map_err(|e| e.kind())))
+    });
+    c.check(
+        matches!(reset, Ok((Err(ErrorKind::ConnectionReset), Err(ErrorKind::ConnectionReset | ErrorKind::BrokenPipe)))),
+        format!("the peer reset: read gives ConnectionReset, then write fails: {reset:?}"),
+    );
+
+    // A nonblocking write into a peer that does not read: WouldBlock once
+    // the buffers are full (at most 1 MiB tried).
+    let blocked = pair(&listener).and_then(|(client, _server)| {
+        client.set_nonblocking(true)?;
+        let chunk = [7u8; 4096];
+        let mut written = 0;
+        for _ in 0..256 {
+            match (&client).write(&chunk) {
+                Ok(n) => written += n,
+                Err(e) => return Ok((written, Some(e.kind()))),
+            }
+        }
+        Ok((written, None))
+    });
+    c.check(
+        matches!(blocked, Ok((n, Some(ErrorKind::WouldBlock))) if n > 0),
+        format!("nonblocking write to a peer that does not read: bytes, then WouldBlock: {blocked:?}"),
+    );
+
+    // The listener keeps its port after accepts: a second bind is refused
+    // while it lives, and the port is free again once it is dropped.
+    let again = TcpListener::bind(at).map(|_| ()).map_err(|e| e.kind());
+    c.check(again == Err(ErrorKind::AddrInUse), format!("a second bind of {at} while it listens: {again:?}"));
+    drop(listener);
+    let rebound = TcpListener::bind(at).map(|_| ());
+    c.check(rebound.is_ok(), format!("bind of {at} after the listener was dropped: {rebound:?}"));
+
+    // Nobody listening on 127.0.0.1: refused.
+    let refused = TcpStream::connect_timeout(&at, Duration::from_secs(10)).map(|_| ()).map_err(|e| e.kind());
+    c.check(refused == Err(ErrorKind::ConnectionRefused), format!("connect to {at} with no listener: {refused:?}"));
 }

@@ -1,0 +1,95 @@
+//! `./x bench net`: std::net on the target against servers on the host's
+//! loopback (net_host's command server and UDP echo, reached as 10.0.2.2),
+//! and the network service's raw TCP throughput in the same run
+//! (test-apps/bench-net). Wall-clock numbers, reported rather than held to
+//! a limit, except the ratio of raw to std throughput (goal: std::net at
+//! least 0.8 x raw, so raw/std at most 1.25).
+
+use crate::bench::{Goal, Metric};
+use crate::net_host::{tcp_server, udp_echo};
+use crate::project::Project;
+use crate::runner;
+use std::net::{TcpListener, UdpSocket};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+/// What bench-net prints, with the unit each is in.
+const MEASURED: &[(&str, &str)] = &[
+    ("net_tcp_to_host_mbps", "MB/s"),
+    ("net_tcp_from_host_mbps", "MB/s"),
+    ("net_raw_tcp_to_host_mbps", "MB/s"),
+    ("net_raw_tcp_from_host_mbps", "MB/s"),
+    ("net_tcp_connections_per_s", "1/s"),
+    ("net_udp_round_trip_us", "us"),
+];
+
+/// The `bench: NAME=VALUE` lines of `stdout`, for each of MEASURED.
+fn parse(stdout: &str) -> Result<Vec<f64>, String> {
+    MEASURED
+        .iter()
+        .map(|(name, _)| {
+            let prefix = format!("bench: {name}=");
+            let line = stdout.lines().find_map(|l| l.trim().strip_prefix(prefix.as_str())).ok_or_else(|| format!("no result for {name}"))?;
+            line.parse::<f64>().map_err(|_| format!("{name}: `{line}` is not a number"))
+        })
+        .collect()
+}
+
+pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
+    let runner = runner::install(project)?;
+    let program = project.build_test_app("bench-net")?;
+    let tcp = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let udp = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let (tcp_port, udp_port) = (tcp.local_addr().unwrap().port(), udp.local_addr().unwrap().port());
+    let stop = Arc::new(AtomicBool::new(false));
+    let servers = [{
+        let s = stop.clone();
+        thread::spawn(move || tcp_server(tcp, s))
+    }, {
+        let s = stop.clone();
+        thread::spawn(move || udp_echo(udp, s))
+    }];
+    eprintln!("x bench: network benchmarks on QEMU (about a minute) ...");
+    let out = Command::new(&runner.xous_run)
+        .args(["--timeout", "300", "--memory", "64M"])
+        .args(["--env", &format!("HOST_TCP_PORT={tcp_port}"), "--env", &format!("HOST_UDP_PORT={udp_port}")])
+        .arg(&program)
+        .output()
+        .map_err(|e| format!("cannot run xous-run: {e}"));
+    stop.store(true, Ordering::SeqCst);
+    for server in servers {
+        let _ = server.join();
+    }
+    let out = out?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failed = |why: String| format!("the network benchmarks failed: {why}\n--- stdout\n{stdout}--- stderr\n{}", String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        return Err(failed(format!("xous-run exited with {:?}", out.status.code())));
+    }
+    let values = parse(&stdout).map_err(failed)?;
+    let mut metrics: Vec<Metric> = MEASURED
+        .iter()
+        .zip(&values)
+        .map(|((name, unit), &value)| Metric { name: name.to_string(), value, unit, goal: Goal::Report, repeatable: true })
+        .collect();
+    for (name, raw, std) in [("net_raw_over_std_to_host", values[2], values[0]), ("net_raw_over_std_from_host", values[3], values[1])] {
+        metrics.push(Metric { name: name.into(), value: raw / std, unit: "x", goal: Goal::AtMost(1.25), repeatable: true });
+    }
+    Ok(metrics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_metric_or_says_which_is_missing() {
+        let all: String = MEASURED.iter().enumerate().map(|(i, (n, _))| format!("bench: {n}={i}.5\n")).collect();
+        assert_eq!(parse(&all).unwrap(), [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]);
+        let short = all.replace("bench: net_udp_round_trip_us=5.5\n", "");
+        assert_eq!(parse(&short).unwrap_err(), "no result for net_udp_round_trip_us");
+        assert!(parse(&all.replace("=1.5", "=fast")).unwrap_err().contains("not a number"));
+    }
+}
