@@ -33,6 +33,13 @@
 //! BAD_SOCKET (12): std-xous (library/std-xous) reads these, the upstream
 //! client reads them as generic errors. IPv6 addresses are refused as
 //! unaddressable.
+//!
+//! Memory: socket buffers are allocated fallibly and all of them together
+//! stay within a budget (`service.rs`), so no client can end the service
+//! by exhausting its heap. A socket beyond it is refused: a listen or UDP
+//! bind with LIBRARY_ERROR (6; both clients read Other), a connect with
+//! SOCKET_IN_USE (2; both read ResourceBusy). A listener whose backlog
+//! could not be refilled after an accept refills it later.
 #![no_std]
 #![no_main]
 

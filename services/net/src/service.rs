@@ -14,7 +14,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use smoltcp::iface::{Interface, SocketHandle, SocketSet};
 use smoltcp::socket::dns::{self, GetQueryResultError};
-use smoltcp::socket::{tcp, udp};
+use smoltcp::socket::{tcp, udp, Socket};
 use smoltcp::time::Instant;
 use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
 use xous_abi::message::MessageSender;
@@ -25,7 +25,18 @@ const TCP_RX_BUFFER: usize = 32 * 1024;
 const TCP_TX_BUFFER: usize = 32 * 1024;
 const UDP_BUFFER: usize = 16 * 1024;
 const UDP_PACKETS: usize = 16;
-/// Connections a listener holds before they are accepted.
+/// What one TCP socket's buffers take.
+const TCP_BYTES: usize = TCP_RX_BUFFER + TCP_TX_BUFFER;
+/// What one UDP socket's buffers take (both ways, data and packet records).
+const UDP_BYTES: usize = 2 * (UDP_BUFFER + UDP_PACKETS * core::mem::size_of::<udp::PacketMetadata>());
+/// The socket buffers of all sockets together (streams being closed
+/// included) stay within this, so that no client can make the heap grow
+/// until an allocation fails, which would end the service: a socket that
+/// would go beyond it is refused with an error (see main.rs). 12 MiB is
+/// 24 listeners, or about 190 streams; std's own net tests, several at a
+/// time, stay well below it. Buffers are also allocated fallibly, so a
+/// machine out of memory below the budget gets the same error.
+const BUFFER_BUDGET: usize = 12 * 1024 * 1024;/// Connections a listener holds before they are accepted.
 const BACKLOG: usize = 8;
 /// A connect with no timeout gives up after this long (as BSD does).
 const CONNECT_TIMEOUT_MS: u64 = 75_000;
@@ -83,13 +94,22 @@ fn fail(message: &mut Envelope, opcode: usize, code: u8) {
     reply(message, 0, 0, 0);
 }
 
-fn tcp_socket() -> tcp::Socket<'static> {
-    tcp::Socket::new(tcp::SocketBuffer::new(vec![0; TCP_RX_BUFFER]), tcp::SocketBuffer::new(vec![0; TCP_TX_BUFFER]))
+/// `n` copies of `value`, or `None` if the heap cannot have them (instead
+/// of the allocation failure that would end the service).
+fn filled<T: Clone>(n: usize, value: T) -> Option<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, value);
+    Some(v)
 }
 
-fn udp_socket() -> udp::Socket<'static> {
-    let buffer = || udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; UDP_PACKETS], vec![0; UDP_BUFFER]);
-    udp::Socket::new(buffer(), buffer())
+fn tcp_socket() -> Option<tcp::Socket<'static>> {
+    Some(tcp::Socket::new(tcp::SocketBuffer::new(filled(TCP_RX_BUFFER, 0)?), tcp::SocketBuffer::new(filled(TCP_TX_BUFFER, 0)?)))
+}
+
+fn udp_socket() -> Option<udp::Socket<'static>> {
+    let buffer = || Some(udp::PacketBuffer::new(filled(UDP_PACKETS, udp::PacketMetadata::EMPTY)?, filled(UDP_BUFFER, 0)?));
+    Some(udp::Socket::new(buffer()?, buffer()?))
 }
 
 impl Net {
@@ -119,6 +139,23 @@ impl Net {
         });
         let stack = self.iface.poll_at(Instant::from_millis(now as i64), &self.sockets).map(|at| at.total_millis().max(0) as u64);
         self.held.iter().filter_map(|h| h.deadline).chain(stack).min()
+    }
+
+    /// Whether sockets with `bytes` more of buffers fit the budget.
+    fn afford(&self, bytes: usize) -> bool {
+        let metadata = core::mem::size_of::<udp::PacketMetadata>();
+        let held: usize = self
+            .sockets
+            .iter()
+            .map(|(_, socket)| match socket {
+                Socket::Tcp(t) => t.recv_capacity() + t.send_capacity(),
+                Socket::Udp(u) => {
+                    u.payload_recv_capacity() + u.payload_send_capacity() + (u.packet_recv_capacity() + u.packet_send_capacity()) * metadata
+                }
+                _ => 0,
+            })
+            .sum();
+        held.saturating_add(bytes) <= BUFFER_BUDGET
     }
 
     fn ephemeral_port(&mut self) -> u16 {
@@ -333,9 +370,21 @@ impl Net {
                     return bad(m, net::TCP_LISTEN, error::SOCKET_IN_USE);
                 }
                 let port = if port == 0 { self.ephemeral_port() } else { port };
+                // Over the budget: LIBRARY_ERROR, which both clients read as Other.
+                if !self.afford(BACKLOG * TCP_BYTES) {
+                    return bad(m, net::TCP_LISTEN, error::LIBRARY_ERROR);
+                }
                 let mut backlog = Vec::new();
                 for _ in 0..BACKLOG {
-                    backlog.push(self.listening_socket(address, port));
+                    match self.listening_socket(address, port) {
+                        Some(handle) => backlog.push(handle),
+                        None => {
+                            for handle in backlog {
+                                self.sockets.remove(handle);
+                            }
+                            return bad(m, net::TCP_LISTEN, error::LIBRARY_ERROR);
+                        }
+                    }
                 }
                 match self.table.add(Entry { owner: pid, kind: Kind::Listener { address, port, backlog: backlog.clone(), relistens: 0, ttl: None } }, narrow) {
                     Some(number) => number,
@@ -357,12 +406,13 @@ impl Net {
         None
     }
 
-    fn listening_socket(&mut self, address: IpAddress, port: u16) -> SocketHandle {
-        let mut tcp = tcp_socket();
+    /// A new socket listening on `port`, or `None` if the heap cannot have it.
+    fn listening_socket(&mut self, address: IpAddress, port: u16) -> Option<SocketHandle> {
+        let mut tcp = tcp_socket()?;
         let addr = (!address.is_unspecified()).then_some(address);
         // Cannot fail: the port is not 0 and the socket is new.
         let _ = tcp.listen(IpListenEndpoint { addr, port });
-        self.sockets.add(tcp)
+        Some(self.sockets.add(tcp))
     }
 
     fn is_local(&self, address: IpAddress) -> bool {
@@ -380,7 +430,10 @@ impl Net {
             return bad(m, net::UDP_BIND, error::SOCKET_IN_USE);
         }
         let port = if port == 0 { self.ephemeral_port() } else { port };
-        let mut udp = udp_socket();
+        // Over the budget: LIBRARY_ERROR, which both clients read as Other.
+        let Some(mut udp) = udp_socket().filter(|_| self.afford(UDP_BYTES)) else {
+            return bad(m, net::UDP_BIND, error::LIBRARY_ERROR);
+        };
         let addr = (!address.is_unspecified()).then_some(address);
         if udp.bind(IpListenEndpoint { addr, port }).is_err() {
             return bad(m, net::UDP_BIND, error::INVALID);
@@ -621,8 +674,12 @@ impl Net {
     /// A new stream of `pid`'s, connecting to `remote` (the SYN goes out
     /// at the next poll): its number, or the error code to answer.
     fn open_stream(&mut self, remote: IpEndpoint, pid: u8) -> Result<u16, u8> {
+        // Over the budget: SOCKET_IN_USE, which both clients read as ResourceBusy.
+        if !self.afford(TCP_BYTES) {
+            return Err(error::SOCKET_IN_USE);
+        }
+        let Some(mut tcp) = tcp_socket() else { return Err(error::SOCKET_IN_USE) };
         let local = self.ephemeral_port();
-        let mut tcp = tcp_socket();
         tcp.connect(self.iface.context(), remote, local).map_err(|_| error::UNADDRESSABLE)?;
         let handle = self.sockets.add(tcp);
         let kind = Kind::Stream { handle, read_closed: false, write_closed: false };
@@ -725,7 +782,19 @@ impl Net {
             fail(m, opcode, error::BAD_SOCKET);
             return true;
         };
-        let (address, port, ttl) = (*address, *port, *ttl);
+        let (address, port, ttl, mut waiting) = (*address, *port, *ttl, backlog.len());
+        // A backlog cut short while the budget was spent (below) grows back.
+        while waiting < BACKLOG && self.afford(TCP_BYTES) {
+            let Some(fresh) = self.listening_socket(address, port) else { break };
+            if let Some(ttl) = ttl {
+                self.sockets.get_mut::<tcp::Socket>(fresh).set_hop_limit(Some(ttl));
+            }
+            if let Some(Entry { kind: Kind::Listener { backlog, .. }, .. }) = self.table.get(socket as usize, pid) {
+                backlog.push(fresh);
+            }
+            waiting += 1;
+        }
+        let Some(Entry { kind: Kind::Listener { backlog, .. }, .. }) = self.table.get(socket as usize, pid) else { unreachable!() };
         let ready = backlog.iter().position(|&h| {
             matches!(self.sockets.get::<tcp::Socket>(h).state(), tcp::State::Established | tcp::State::CloseWait)
         });
@@ -742,12 +811,19 @@ impl Net {
             fail(m, opcode, error::LIBRARY_ERROR);
             return true;
         };
-        let fresh = self.listening_socket(address, port);
-        if let Some(ttl) = ttl {
+        // The accepted socket's place is taken by a new one, if the budget
+        // allows; if not, the backlog is one shorter until it does.
+        let fresh = if self.afford(TCP_BYTES) { self.listening_socket(address, port) } else { None };
+        if let (Some(fresh), Some(ttl)) = (fresh, ttl) {
             self.sockets.get_mut::<tcp::Socket>(fresh).set_hop_limit(Some(ttl));
         }
         if let Some(Entry { kind: Kind::Listener { backlog, relistens, .. }, .. }) = self.table.get(socket as usize, pid) {
-            backlog[at] = fresh;
+            match fresh {
+                Some(fresh) => backlog[at] = fresh,
+                None => {
+                    backlog.remove(at);
+                }
+            }
             if relisten {
                 *relistens += 1;
             }

@@ -2,7 +2,8 @@
 //! would: unknown opcodes, socket numbers that do not exist, out-of-range
 //! lengths and values, the wrong message kinds. Each must get an error
 //! reply (never a hang or a crash), and the service must still serve a
-//! good request afterwards.
+//! good request afterwards. Then sockets are opened until the service
+//! refuses them (its socket buffer budget), which must be a clean error.
 
 use checks::raw::ecall;
 use checks::Checks;
@@ -131,7 +132,91 @@ fn main() {
         c.check(r.0 == returned && page.0[0] == 0 && number != 0 && closed == Some(0), format!("listen (wide {wide}): socket {number}, closed {closed:?}"));
     }
     dying_client(&mut c);
+    budget(&mut c, cid);
     c.finish();
+}
+
+/// A listen for 127.0.0.1:0 as std-xous asks it: the socket number, or
+/// the error code.
+fn listen_any(cid: usize) -> Result<usize, u8> {
+    let mut page = Page([0; 4096]);
+    page.0[2..7].copy_from_slice(&[4, 127, 0, 0, 1]);
+    page.0[19] = 1;
+    let (_, _, valid) = lend(cid, InvokeType::LendMut, net::TCP_LISTEN, &mut page, 0, 4096);
+    if valid == 0 || page.0[0] != 0 {
+        return Err(page.0[1]);
+    }
+    Ok(u16::from_le_bytes([page.0[1], page.0[4]]) as usize)
+}
+
+/// The service's socket buffer budget (services/net/src/service.rs), tried
+/// this way: listeners (the biggest: a backlog of sockets each) are opened
+/// until one is refused, then UDP sockets (smaller) until refused, so
+/// that the budget is spent down to less than one socket. Each refusal
+/// must be an error reply with the code std reads as `Other` (listen, UDP
+/// bind) or `ResourceBusy` (connect), and std's own calls must read them
+/// so. Bounded: more than 400 of either is a failure (the budget would
+/// not be there). Once everything is closed, a new listener, connection
+/// and echo must work: the service lives and has its memory back.
+fn budget(c: &mut Checks, cid: usize) {
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::{TcpListener, TcpStream, UdpSocket};
+    let mut listeners = Vec::new();
+    let listen_refused = loop {
+        match listen_any(cid) {
+            Ok(number) if listeners.len() < 400 => listeners.push(number),
+            Ok(_) => break None,
+            Err(code) => break Some(code),
+        }
+    };
+    let mut udp = Vec::new();
+    let udp_refused = loop {
+        let mut page = Page([0; 4096]);
+        page.0[2..7].copy_from_slice(&[4, 127, 0, 0, 1]);
+        page.0[19] = 1;
+        let (_, _, valid) = lend(cid, InvokeType::LendMut, net::UDP_BIND, &mut page, 0, 4096);
+        if valid == 0 || page.0[0] != 0 {
+            break Some(page.0[1]);
+        }
+        udp.push(u16::from_le_bytes([page.0[1], page.0[4]]) as usize);
+        if udp.len() > 400 {
+            break None;
+        }
+    };
+    println!("net-protocol: the service refused the listener after {} and the UDP socket after {}", listeners.len(), udp.len());
+    c.check(
+        !listeners.is_empty() && listen_refused == Some(error::LIBRARY_ERROR) && udp_refused == Some(error::LIBRARY_ERROR),
+        format!("sockets until refused: {} listeners then {listen_refused:?}, {} UDP sockets then {udp_refused:?}", listeners.len(), udp.len()),
+    );
+    // The budget spent, std's calls get errors of the kinds they should.
+    let tcp = TcpListener::bind("127.0.0.1:0").map(|_| ());
+    let datagram = UdpSocket::bind("127.0.0.1:0").map(|_| ());
+    let stream = TcpStream::connect("127.0.0.1:9").map(|_| ());
+    let kind = |r: &std::io::Result<()>| r.as_ref().err().map(|e| e.kind());
+    c.check(
+        kind(&tcp) == Some(ErrorKind::Other) && kind(&datagram) == Some(ErrorKind::Other) && kind(&stream) == Some(ErrorKind::ResourceBusy),
+        format!("std, the budget spent: TcpListener::bind {tcp:?}, UdpSocket::bind {datagram:?}, TcpStream::connect {stream:?}"),
+    );
+    let closed = listeners.iter().chain(&udp).filter(|&&n| {
+        let opcode = if udp.contains(&n) { net::UDP_CLOSE } else { net::TCP_CLOSE };
+        blocking(cid, id(opcode, n), [0; 4]) == Some(0)
+    });
+    let closed = closed.count();
+    c.check(closed == listeners.len() + udp.len(), format!("all {closed} closed"));
+    let echo = (|| -> std::io::Result<Vec<u8>> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let mut client = TcpStream::connect(listener.local_addr()?)?;
+        let (mut server, _) = listener.accept()?;
+        client.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        server.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        client.write_all(b"still here")?;
+        let mut got = [0u8; 10];
+        server.read_exact(&mut got)?;
+        server.write_all(&got)?;
+        client.read_exact(&mut got)?;
+        Ok(got.to_vec())
+    })();
+    c.check(matches!(&echo, Ok(b) if b == b"still here"), format!("after closing them, a new listener, connection and echo: {echo:?}"));
 }
 
 /// test-apps/net-dying-client's server here (the same name is in its main.rs).
