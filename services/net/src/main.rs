@@ -1,5 +1,5 @@
 //! The network service: std's `TcpStream`, `TcpListener`, `UdpSocket` and
-//! name lookups, served on smoltcp (IPv4, TCP, UDP, DNS) over QEMU's
+//! name lookups, served on smoltcp (IPv4, IPv6 loopback, TCP, UDP, DNS) over QEMU's
 //! virtio-net device. One server, registered with the name server under
 //! both names std connects to, `_Middleware Network Server_` and
 //! `_DNS Resolver Middleware_`: the DNS opcode (6) and the network ones
@@ -7,7 +7,8 @@
 //! interface anyway.
 //!
 //! Configuration: QEMU's user network has a fixed plan, so the address is
-//! static: 10.0.2.15/24 and 127.0.0.1/8 (looped back in `nic.rs`), gateway
+//! static: 10.0.2.15/24, 127.0.0.1/8 and ::1/128 (both looped back in
+//! `nic.rs`; IPv6 has no other address or route), gateway
 //! 10.0.2.2 (the host's loopback), DNS
 //! server 10.0.2.3 (QEMU's forwarder) unless the boot arguments say
 //! `--dns IP` (xous-run's `--dns`). No DHCP: it would only wait for the
@@ -31,8 +32,8 @@
 //! which both clients read as BrokenPipe; a refused connect is
 //! CONNECTION_REFUSED (10), a reset CONNECTION_RESET (11), a bad socket
 //! BAD_SOCKET (12): std-xous (library/std-xous) reads these, the upstream
-//! client reads them as generic errors. IPv6 addresses are refused as
-//! unaddressable.
+//! client reads them as generic errors. An IPv6 connect to anything but
+//! ::1 is refused as unaddressable; DNS answers carry IPv4 records only.
 //!
 //! Memory: socket buffers are allocated fallibly and all of them together
 //! stay within a budget (`service.rs`), so no client can end the service
@@ -54,7 +55,7 @@ mod wire;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use smoltcp::iface::{Config, Interface};
 use smoltcp::time::Instant;
-use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address};
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv6Address};
 use xous_abi::console::Channel;
 use xous_abi::message::InvokeType;
 use xous_abi::platform::ExitNotice;
@@ -133,6 +134,7 @@ fn main(params: usize) -> usize {
     iface.update_ip_addrs(|addrs| {
         let _ = addrs.push(IpCidr::new(ADDRESS.into(), 24));
         let _ = addrs.push(IpCidr::new(Ipv4Address::new(127, 0, 0, 1).into(), 8));
+        let _ = addrs.push(IpCidr::new(Ipv6Address::LOCALHOST.into(), 128));
     });
     let _ = iface.routes_mut().add_default_ipv4_route(GATEWAY);
     let mut net = service::Net::new(iface, nic, dns_server(params).unwrap_or(DNS_SERVER));

@@ -11,12 +11,12 @@
 //! the service's interrupt handler); its meaning, "a queue moved", is all
 //! the main loop needs to poll.
 //!
-//! Loopback: a frame for one of our own addresses (127.0.0.0/8, or the
-//! interface's address) never reaches the device: it is queued here and
-//! comes back as the next received frame, ARP included, so smoltcp talks
-//! to itself through the same interface and sockets (std's tests connect
-//! to 127.0.0.1). The queue is bounded; a frame beyond it is dropped, as on
-//! a wire.
+//! Loopback: a frame for one of our own addresses (127.0.0.0/8, ::1, or
+//! the interface's address) never reaches the device: it is queued here
+//! and comes back as the next received frame, ARP and IPv6's neighbor
+//! discovery included, so smoltcp talks to itself through the same
+//! interface and sockets (std's tests connect to 127.0.0.1 and [::1]).
+//! The queue is bounded; a frame beyond it is dropped, as on a wire.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -130,11 +130,15 @@ impl Nic {
     }
 
     /// Whether `frame` is for one of our own addresses: IPv4 by its
-    /// destination, ARP by the address asked or answered about.
+    /// destination, ARP by the address asked or answered about, IPv6 by
+    /// ::1 as its destination or source (neighbor discovery for ::1 goes
+    /// from ::1 to a multicast group; nothing from ::1 belongs on a wire).
     fn is_ours(&self, frame: &[u8]) -> bool {
+        const LOOPBACK6: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
         let target = match frame.get(12..14) {
             Some([0x08, 0x00]) => frame.get(30..34),
             Some([0x08, 0x06]) => frame.get(38..42),
+            Some([0x86, 0xdd]) => return frame.get(22..38) == Some(&LOOPBACK6) || frame.get(38..54) == Some(&LOOPBACK6),
             _ => None,
         };
         target.is_some_and(|ip| ip[0] == 127 || ip == self.address)

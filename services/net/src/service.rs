@@ -296,6 +296,11 @@ impl Net {
         let wait = match opcode {
             net::TCP_CONNECT => {
                 let Some((remote, timeout)) = wire::connect(page) else { return bad(m, opcode, error::UNADDRESSABLE) };
+                // IPv6 reaches only ::1 (there is no IPv6 route): anything
+                // else is refused now rather than timing out.
+                if matches!(remote.addr, IpAddress::Ipv6(_)) && !self.iface.has_ip_addr(remote.addr) {
+                    return bad(m, opcode, error::UNADDRESSABLE);
+                }
                 let timeout = if timeout == 0 { CONNECT_TIMEOUT_MS } else { timeout };
                 return match self.open_stream(remote, pid) {
                     Ok(number) => Some((Wait::Connect(number), Some(now.saturating_add(timeout)))),
@@ -312,10 +317,9 @@ impl Net {
                 let local = self.sockets.get::<tcp::Socket>(*handle).local_endpoint();
                 let page = m.bytes_mut();
                 match local {
-                    Some(IpEndpoint { addr: IpAddress::Ipv4(v4), .. }) => {
-                        page[0] = 4;
-                        page[1..5].copy_from_slice(&v4.octets());
-                        reply(m, 0, 5, 0);
+                    Some(IpEndpoint { addr, .. }) => {
+                        let length = wire::write_address(page, addr);
+                        reply(m, 0, length, 0);
                     }
                     None => fail(m, opcode, error::INVALID),
                 }
@@ -646,7 +650,7 @@ impl Net {
                     Ok(addresses) => {
                         let mut v4 = [Ipv4Address::UNSPECIFIED; 4];
                         let mut count = 0;
-                        for IpAddress::Ipv4(address) in addresses.iter().copied() {
+                        for address in addresses.iter().filter_map(|a| if let IpAddress::Ipv4(a) = a { Some(*a) } else { None }) {
                             if count < v4.len() {
                                 v4[count] = address;
                                 count += 1;

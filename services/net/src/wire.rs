@@ -2,18 +2,40 @@
 //! and written in the lent page. Every reader checks bounds and answers
 //! `None` for what std would never send, so a malformed request gets an
 //! error reply. Integers are little-endian; addresses are a version byte
-//! (4 or 6) and then the address's bytes.
+//! (4 or 6) and then the address's bytes (4 or 16, in network order).
 
-use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address};
+use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address, Ipv6Address};
 
-/// An IPv4 address after a version byte at `at`; IPv6 is not served.
+/// An address after a version byte at `at`: IPv4, or IPv6 (of which only
+/// ::1 and the unspecified address are ours).
 pub fn address(page: &[u8], at: usize) -> Option<IpAddress> {
     match page.get(at)? {
         4 => {
-            let b = page.get(at + 1..at + 5)?;
-            Some(IpAddress::Ipv4(Ipv4Address::new(b[0], b[1], b[2], b[3])))
+            let b: [u8; 4] = page.get(at + 1..at + 5)?.try_into().ok()?;
+            Some(IpAddress::Ipv4(Ipv4Address::from(b)))
+        }
+        6 => {
+            let b: [u8; 16] = page.get(at + 1..at + 17)?.try_into().ok()?;
+            Some(IpAddress::Ipv6(Ipv6Address::from(b)))
         }
         _ => None,
+    }
+}
+
+/// `address` as a version byte and its bytes at the start of `out`; how
+/// many bytes that took.
+pub fn write_address(out: &mut [u8], address: IpAddress) -> usize {
+    match address {
+        IpAddress::Ipv4(v4) => {
+            out[0] = 4;
+            out[1..5].copy_from_slice(&v4.octets());
+            5
+        }
+        IpAddress::Ipv6(v6) => {
+            out[0] = 6;
+            out[1..17].copy_from_slice(&v6.octets());
+            17
+        }
     }
 }
 
@@ -35,7 +57,8 @@ pub fn bind(page: &[u8]) -> Option<(IpAddress, u16)> {
     Some((address(page, 2)?, u16_at(page, 0)?))
 }
 
-/// UDP send: port at 0, address at 2, length (u16) at 19, data at 21.
+/// UDP send: port at 0, address at 2 (up to 17 bytes), length (u16) at
+/// 19, data at 21.
 pub fn udp_send(page: &[u8]) -> Option<(IpEndpoint, core::ops::Range<usize>)> {
     let len = u16_at(page, 19)? as usize;
     page.get(21..21 + len)?;
@@ -55,11 +78,9 @@ pub fn write_bound(page: &mut [u8], number: u16, port: u16) {
 pub const UDP_DATA_AT: usize = 22;
 
 /// The peer of an accept or a UDP receive: version at 3, address at 4,
-/// port at 20 (the layout leaves room for IPv6).
+/// port at 20 (room for IPv6's 16 bytes in between).
 pub fn write_peer(page: &mut [u8], peer: IpEndpoint) {
-    let IpAddress::Ipv4(v4) = peer.addr;
-    page[3] = 4;
-    page[4..8].copy_from_slice(&v4.octets());
+    write_address(&mut page[3..20], peer.addr);
     page[20..22].copy_from_slice(&peer.port.to_le_bytes());
 }
 

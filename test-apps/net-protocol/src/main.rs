@@ -65,11 +65,17 @@ fn main() {
     let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::Scalar as usize, id(net::TCP_RX, 5), 1, 2, 3, 4]);
     c.check(r[0] == SyscallResult::Ok as usize, "a scalar where a lend belongs is dropped".into());
 
-    // A connect: an IPv6 request, and one lent read-only.
+    // A connect: to [::]:0, to an IPv6 address not ours (only ::1 is), to
+    // an address of version 5; and one lent read-only.
+    for (what, version, last) in [("[::]:0", 6, 0), ("[2001::1]:80", 6, 1), ("version 5", 5, 1)] {
+        let mut page = Page([0; 4096]);
+        page.0[..2].copy_from_slice(&(last as u16 * 80).to_le_bytes());
+        page.0[10] = version;
+        (page.0[11], page.0[12], page.0[26]) = (0x20 * last, 0x01 * last, last);
+        let r = lend(cid, InvokeType::LendMut, net::TCP_CONNECT, &mut page, 0, 4096);
+        c.check(r.0 == returned && page.0[0] == error::UNADDRESSABLE, format!("connect to {what}: {r:?} {}", page.0[0]));
+    }
     let mut page = Page([0; 4096]);
-    page.0[10] = 6;
-    let r = lend(cid, InvokeType::LendMut, net::TCP_CONNECT, &mut page, 0, 4096);
-    c.check(r.0 == returned && page.0[0] == error::UNADDRESSABLE, format!("connect to IPv6: {r:?} {}", page.0[0]));
     let r = lend(cid, InvokeType::Lend, net::TCP_CONNECT, &mut page, 0, 4096);
     c.check(r.0 == returned, format!("a read-only lend is returned: {r:?}"));
 

@@ -3,13 +3,14 @@
 //! one-line command protocol (`echo`, `sink N`, `source N`) and a UDP echo
 //! server, both reached as 10.0.2.2; a DNS responder behind `--dns
 //! 10.0.2.2`; and clients that reach this program's listener and UDP
-//! socket through `--hostfwd`. The ports come in the environment. Every
+//! socket through `--hostfwd`; and itself over 127.0.0.1 and ::1, which
+//! the service loops back. The ports come in the environment. Every
 //! wait is bounded by a timeout, so a broken service fails a check rather
 //! than hanging the run.
 
 use checks::Checks;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
 
 const HOST: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
@@ -222,7 +223,8 @@ fn main() {
         Err(e) => c.check(false, format!("UdpSocket::bind(0.0.0.0:0): {e}")),
     }
 
-    loopback(&mut c);
+    loopback(&mut c, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    loopback(&mut c, IpAddr::V6(Ipv6Addr::LOCALHOST));
 
     // DNS, answered by the host's responder.
     let found = ("net-test.xous.test", 80).to_socket_addrs().map(|a| a.collect::<Vec<_>>());
@@ -232,17 +234,18 @@ fn main() {
     c.finish();
 }
 
-/// 127.0.0.1 is the guest's own: a listener and a client on it, TCP and UDP.
-fn loopback(c: &mut Checks) {
-    let lo = Ipv4Addr::LOCALHOST;
+/// 127.0.0.1 and ::1 are the guest's own (the service loops them back):
+/// a listener and a client on one, TCP and UDP; `lo` is which.
+fn loopback(c: &mut Checks, lo: IpAddr) {
     let listener = TcpListener::bind((lo, 0));
     let at = listener.as_ref().ok().and_then(|l| l.local_addr().ok());
-    c.check(at.is_some_and(|a| a.ip() == IpAddr::V4(lo) && a.port() != 0), format!("TcpListener::bind(127.0.0.1:0): {at:?} {:?}", listener.as_ref().err()));
+    c.check(at.is_some_and(|a| a.ip() == lo && a.port() != 0), format!("TcpListener::bind({lo}:0): {at:?} {:?}", listener.as_ref().err()));
     if let (Ok(listener), Some(at)) = (listener, at) {
         let client = TcpStream::connect_timeout(&at, Duration::from_secs(10));
-        let accepted = listener.accept();
+        // Accepted only once connected: a failed connect must not leave
+        // the accept waiting for good.
         let talked = client.and_then(|mut client| {
-            let (mut server, peer) = accepted?;
+            let (mut server, peer) = listener.accept()?;
             client.set_read_timeout(Some(LIMIT))?;
             server.set_read_timeout(Some(LIMIT))?;
             client.write_all(b"to myself")?;
@@ -251,9 +254,10 @@ fn loopback(c: &mut Checks) {
             server.write_all(&buf)?;
             let mut back = [0u8; 9];
             client.read_exact(&mut back)?;
-            Ok((back == *b"to myself", peer == client.local_addr()?))
+            let local = client.local_addr()?;
+            Ok((back == *b"to myself", peer == local && local.ip() == lo && client.peer_addr()? == at && server.local_addr()?.ip() == lo))
         });
-        c.check(matches!(talked, Ok((true, true))), format!("TCP over loopback, both ends in this process: {talked:?}"));
+        c.check(matches!(talked, Ok((true, true))), format!("TCP over loopback ({lo}), both ends in this process, their addresses: {talked:?}"));
     }
     ends(c, lo);
     let pair = UdpSocket::bind((lo, 0)).and_then(|a| Ok((UdpSocket::bind((lo, 0))?, a)));
@@ -264,10 +268,10 @@ fn loopback(c: &mut Checks) {
         let (n, from) = a.recv_from(&mut buf)?;
         Ok((n, buf, from == b.local_addr()?))
     });
-    c.check(matches!(udp, Ok((2, [b'l', b'o'], true))), format!("UDP over loopback, a 4-byte datagram into a 2-byte buffer: {udp:?}"));
+    c.check(matches!(udp, Ok((2, [b'l', b'o'], true))), format!("UDP over loopback ({lo}), a 4-byte datagram into a 2-byte buffer: {udp:?}"));
 }
 
-/// A connected pair on 127.0.0.1: (client, accepted server end).
+/// A connected pair on the listener's address: (client, accepted server end).
 fn pair(listener: &TcpListener) -> std::io::Result<(TcpStream, TcpStream)> {
     let client = TcpStream::connect_timeout(&listener.local_addr()?, Duration::from_secs(10))?;
     let (server, _) = listener.accept()?;
@@ -277,9 +281,9 @@ fn pair(listener: &TcpListener) -> std::io::Result<(TcpStream, TcpStream)> {
 }
 
 /// How connections end, seen from the other side, and the listener's port.
-fn ends(c: &mut Checks, lo: Ipv4Addr) {
+fn ends(c: &mut Checks, lo: IpAddr) {
     let Ok(listener) = TcpListener::bind((lo, 0)) else {
-        return c.check(false, "TcpListener::bind(127.0.0.1:0) for the ends".into());
+        return c.check(false, format!("TcpListener::bind({lo}:0) for the ends"));
     };
     let at = listener.local_addr().expect("bound");
 
@@ -289,7 +293,7 @@ fn ends(c: &mut Checks, lo: Ipv4Addr) {
         let mut buf = [0u8; 8];
         client.read(&mut buf)
     });
-    c.check(matches!(closed, Ok(0)), format!("the peer closed: read gives end of stream: {closed:?}"));
+    c.check(matches!(closed, Ok(0)), format!("{lo}: the peer closed: read gives end of stream: {closed:?}"));
 
     // A peer that closes with data it never read: a reset (as from Linux).
     let reset = pair(&listener).and_then(|(mut client, server)| {
@@ -302,7 +306,7 @@ fn ends(c: &mut Checks, lo: Ipv4Addr) {
     });
     c.check(
         matches!(reset, Ok((Err(ErrorKind::ConnectionReset), Err(ErrorKind::ConnectionReset | ErrorKind::BrokenPipe)))),
-        format!("the peer reset: read gives ConnectionReset, then write fails: {reset:?}"),
+        format!("{lo}: the peer reset: read gives ConnectionReset, then write fails: {reset:?}"),
     );
 
     // A nonblocking write into a peer that does not read: WouldBlock once
@@ -321,7 +325,7 @@ fn ends(c: &mut Checks, lo: Ipv4Addr) {
     });
     c.check(
         matches!(blocked, Ok((n, Some(ErrorKind::WouldBlock))) if n > 0),
-        format!("nonblocking write to a peer that does not read: bytes, then WouldBlock: {blocked:?}"),
+        format!("{lo}: nonblocking write to a peer that does not read: bytes, then WouldBlock: {blocked:?}"),
     );
 
     // The listener keeps its port after accepts: a second bind is refused
@@ -332,7 +336,7 @@ fn ends(c: &mut Checks, lo: Ipv4Addr) {
     let rebound = TcpListener::bind(at).map(|_| ());
     c.check(rebound.is_ok(), format!("bind of {at} after the listener was dropped: {rebound:?}"));
 
-    // Nobody listening on 127.0.0.1: refused.
+    // Nobody listening there: refused.
     let refused = TcpStream::connect_timeout(&at, Duration::from_secs(10)).map(|_| ()).map_err(|e| e.kind());
     c.check(refused == Err(ErrorKind::ConnectionRefused), format!("connect to {at} with no listener: {refused:?}"));
 }
