@@ -627,11 +627,15 @@ impl Net {
                     fail(m, opcode, error::INVALID);
                     return true;
                 };
-                if to.port == 0 || to.addr.is_unspecified() {
+                let udp = self.sockets.get_mut::<udp::Socket>(handle);
+                // A socket bound to an address of one version cannot send
+                // to the other (smoltcp would panic building the packet).
+                let bound = udp.endpoint().addr;
+                if to.port == 0 || to.addr.is_unspecified() || bound.is_some_and(|b| b.version() != to.addr.version()) {
                     fail(m, opcode, error::INVALID);
                     return true;
                 }
-                match self.sockets.get_mut::<udp::Socket>(handle).send_slice(&page[range], to) {
+                match udp.send_slice(&page[range], to) {
                     Ok(()) => {
                         page[0] = 0;
                         reply(m, 0, 1, 0);

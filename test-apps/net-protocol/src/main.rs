@@ -137,9 +137,30 @@ fn main() {
         let closed = blocking(cid, id(net::TCP_CLOSE, number), [0; 4]);
         c.check(r.0 == returned && page.0[0] == 0 && number != 0 && closed == Some(0), format!("listen (wide {wide}): socket {number}, closed {closed:?}"));
     }
+    versions(&mut c);
     dying_client(&mut c);
     budget(&mut c, cid);
     c.finish();
+}
+
+/// UDP between IP versions: a socket bound to 127.0.0.1 sending to [::1]
+/// and one bound to [::1] sending to 127.0.0.1 get an error (InvalidInput),
+/// and the service lives on: a datagram on [::1] still goes through.
+fn versions(c: &mut Checks) {
+    use std::net::UdpSocket;
+    let r = (|| -> std::io::Result<_> {
+        let v4 = UdpSocket::bind("127.0.0.1:0")?;
+        let v6 = UdpSocket::bind("[::1]:0")?;
+        let across = (v4.send_to(b"x", v6.local_addr()?).map_err(|e| e.kind()), v6.send_to(b"x", v4.local_addr()?).map_err(|e| e.kind()));
+        let other = UdpSocket::bind("[::1]:0")?;
+        other.send_to(b"v6", v6.local_addr()?)?;
+        v6.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        let mut buf = [0u8; 4];
+        let (n, from) = v6.recv_from(&mut buf)?;
+        Ok((across, &buf[..n] == b"v6" && from == other.local_addr()?))
+    })();
+    let invalid = Err(std::io::ErrorKind::InvalidInput);
+    c.check(matches!(&r, Ok((a, true)) if *a == (invalid, invalid)), format!("UDP from 127.0.0.1 to [::1] and back refused, then [::1] to [::1] works: {r:?}"));
 }
 
 /// A listen for 127.0.0.1:0 as std-xous asks it: the socket number, or
