@@ -33,10 +33,11 @@ const UDP_BYTES: usize = 2 * (UDP_BUFFER + UDP_PACKETS * core::mem::size_of::<ud
 /// included) stay within this, so that no client can make the heap grow
 /// until an allocation fails, which would end the service: a socket that
 /// would go beyond it is refused with an error (see main.rs). 12 MiB is
-/// 24 listeners, or about 190 streams; std's own net tests, several at a
-/// time, stay well below it. Buffers are also allocated fallibly, so a
-/// machine out of memory below the budget gets the same error.
-const BUFFER_BUDGET: usize = 12 * 1024 * 1024;/// Connections a listener holds before they are accepted.
+/// 24 listeners, or about 190 streams; std's own net tests stay well
+/// below it. Buffers are also allocated fallibly, so a machine out of
+/// memory below the budget gets the same error.
+const BUFFER_BUDGET: usize = 12 * 1024 * 1024;
+/// Connections a listener holds before they are accepted.
 const BACKLOG: usize = 8;
 /// A connect with no timeout gives up after this long (as BSD does).
 const CONNECT_TIMEOUT_MS: u64 = 75_000;
@@ -435,7 +436,7 @@ impl Net {
         }
         let port = if port == 0 { self.ephemeral_port() } else { port };
         // Over the budget: LIBRARY_ERROR, which both clients read as Other.
-        let Some(mut udp) = udp_socket().filter(|_| self.afford(UDP_BYTES)) else {
+        let Some(mut udp) = self.afford(UDP_BYTES).then(udp_socket).flatten() else {
             return bad(m, net::UDP_BIND, error::LIBRARY_ERROR);
         };
         let addr = (!address.is_unspecified()).then_some(address);
