@@ -37,46 +37,11 @@ const LEMIRE_ROUNDING: &str = "a code generation bug of the compiler's LLVM for 
     s and z, and right at 3 when the arguments pass through `black_box`); `str::parse::<f64>` of the same \
     numbers is right";
 
-const IPV6_LOOPBACK: &str = "runs its body on 127.0.0.1 and then on [::1] (each_ip); the IPv4 half passes (the \
-    failure is the bind of [::1]), but the network service serves IPv4 only (smoltcp built without \
-    proto-ipv6, see services/net/Cargo.toml); fix: IPv6 in the service, with ::1 looped back like 127.0.0.1";
 const NO_LINGER: &str = "SO_LINGER is not supported (smoltcp has no linger): `set_linger`/`linger` return \
     Unsupported, as listed in library/std-xous/README.md";
 
 /// (suite, program, test, verdict).
 const KNOWN: &[(&str, &str, &str, Verdict)] = &[
-    ("std", "std", "net::tcp::tests::clone_accept_concurrent", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::clone_accept_smoke", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::clone_while_reading", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::close_read_wakes_up", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::close_readwrite_smoke", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::connect_loopback", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::double_bind", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::multiple_connect_interleaved_greedy_schedule", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::multiple_connect_interleaved_lazy_schedule", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::multiple_connect_serial", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::partial_read", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::peek", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::read_buf", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::read_eof", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::read_vectored", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::shutdown_smoke", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::smoke_test", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::socket_and_peer_name", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::tcp_clone_smoke", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::tcp_clone_two_read", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::tcp_clone_two_write", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::write_close", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::tcp::tests::write_vectored", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::connect_send_peek_recv", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::peek_from", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::set_nonblocking", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::socket_name", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::socket_peer", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::socket_smoke_test_ip4", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::udp_clone_smoke", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::udp_clone_two_read", Fails(IPV6_LOOPBACK)),
-    ("std", "std", "net::udp::tests::udp_clone_two_write", Fails(IPV6_LOOPBACK)),
     ("std", "std", "net::tcp::tests::linger", Fails(NO_LINGER)),
     ("std", "sync", "mpmc::shared_chan_stress", Fails(THREADS_31)),
     ("std", "sync", "mpmc::stress_recv_timeout_shared", Fails(THREADS_31)),
