@@ -30,7 +30,7 @@ mod tree;
 
 pub use error::{FsError, Result};
 pub use fs::{Attr, Fs};
-pub use layout::{KIND_DIR, KIND_FILE, NAME_MAX};
+pub use layout::{KIND_DIR, KIND_FILE, KIND_SYMLINK, LINKS_MAX, NAME_MAX};
 pub use ram::RamDevice;
 
 #[cfg(test)]
