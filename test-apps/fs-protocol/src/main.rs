@@ -117,11 +117,15 @@ fn main() {
     c.check(page.0[0] == error::INVALID_INPUT as u8, format!("READ_LINK with a length past the page: status {}", page.0[0]));
     let (status, _, _) = request2(cid, proto::SYMLINK, b"proto-loop", b"/proto-loop");
     c.check(status == 0 && request(cid, proto::STAT, 0, 0, b"/proto-loop").0 == error::FILESYSTEM_LOOP, "a link to itself: FILESYSTEM_LOOP".into());
-    let (status, len, page) = request2(cid, proto::READ_LINK, b"/proto-loop", b"");
-    c.check(status == 0 && &page.0[proto::ENTRIES_AT..][..len as usize] == b"proto-loop", format!("READ_LINK gives the target: {status}, {len}"));
-    let (status, _, page) = request2(cid, proto::LSTAT, b"/proto-loop", b"");
-    let links = u32::from_le_bytes(page.0[proto::LINKS_AT..][..4].try_into().unwrap());
-    c.check(status == 0 && page.0[proto::KIND_AT] == proto::KIND_SYMLINK && links == 1, format!("LSTAT of the link: {status}, kind {}, {links} names", page.0[proto::KIND_AT]));
+    let (status, len, reply) = request2(cid, proto::READ_LINK, b"/proto-loop", b"");
+    c.check(status == 0 && &reply.0[proto::ENTRIES_AT..][..len as usize] == b"proto-loop", format!("READ_LINK gives the target: {status}, {len}"));
+    let (status, _, reply) = request2(cid, proto::LSTAT, b"/proto-loop", b"");
+    let links = u32::from_le_bytes(reply.0[proto::LINKS_AT..][..4].try_into().unwrap());
+    c.check(status == 0 && reply.0[proto::KIND_AT] == proto::KIND_SYMLINK && links == 1, format!("LSTAT of the link: {status}, kind {}, {links} names", reply.0[proto::KIND_AT]));
+    let (status, _, _) = request2(cid, proto::HARD_LINK, b"/proto-loop", b"/proto-loop-2");
+    let (_, _, reply) = request2(cid, proto::LSTAT, b"/proto-loop-2", b"");
+    let links = u32::from_le_bytes(reply.0[proto::LINKS_AT..][..4].try_into().unwrap());
+    c.check(status == 0 && reply.0[proto::KIND_AT] == proto::KIND_SYMLINK && links == 2, format!("HARD_LINK of the link: {status}, then {links} names"));
 
     let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::BlockingScalar as usize, proto::OPEN, 1, 2, 3, 4]);
     c.check(r[0] == SyscallResult::Scalar1 as usize && r[1] == error::BAD_REQUEST as usize, format!("a blocking scalar: {r:?}"));
