@@ -8,8 +8,21 @@
 //! other request is a MutableBorrow of one page laid out as `Request`,
 //! answered in the same page (status at 0..4, then what the opcode gives).
 //! Handles belong to the process that opened them and close when it ends.
-//! Paths are UTF-8 or not, `/`-separated, relative ones start at the root;
-//! `.` and `..` are resolved by the service (there are no links).
+//! Paths are UTF-8 or not, `/`-separated, relative ones start at the root.
+//!
+//! Links: a symbolic link (`KIND_SYMLINK`) holds a target path as it was
+//! given; a relative target resolves against the directory holding the
+//! link. Resolving a path follows links in every component but the last,
+//! and in the last unless the opcode says it does not (LSTAT, READ_LINK,
+//! SET_TIMES_NOFOLLOW, REMOVE_*, RENAME, the new name of SYMLINK and
+//! HARD_LINK, and OPEN with `CREATE_NEW`); a trailing `/` always follows.
+//! More than `FOLLOW_MAX` links in one resolution is `FILESYSTEM_LOOP`.
+//! `..` is physical: the parent of the directory actually reached (after
+//! following links), as on Unix, not a textual step back; `..` of the
+//! root is the root. A hard link is another directory entry naming the
+//! same inode (files and symbolic links only); attributes count the names
+//! (`LINKS_AT`); the inode goes when its last name does and no handle
+//! holds it open.
 
 /// The server's own SID (std connects by name, never by SID).
 pub const SID: super::Sid = super::sid("xous-filesystem!");
@@ -48,6 +61,19 @@ pub const SET_TIMES: usize = 15;
 /// (handle) -> value = a new handle to the same file, sharing its position
 /// (as `try_clone` on Unix: a read through either moves both).
 pub const DUPLICATE: usize = 16;
+/// (path1: the target, stored as given, not resolved; path2: the new
+/// link, which must not exist).
+pub const SYMLINK: usize = 17;
+/// (path1: an existing file or symbolic link, not followed; path2: the
+/// new name, which must not exist). A directory: PERMISSION_DENIED.
+pub const HARD_LINK: usize = 18;
+/// (path1: a symbolic link, not followed) -> value = length, the target
+/// from `ENTRIES_AT`. Not a link: INVALID_INPUT.
+pub const READ_LINK: usize = 19;
+/// (path1) -> attributes of what path1 names, a link itself not followed.
+pub const LSTAT: usize = 22;
+/// As SET_TIMES by path, on a symbolic link itself (not followed).
+pub const SET_TIMES_NOFOLLOW: usize = 23;
 /// Data: see the module's header.
 pub const READ: usize = 20;
 pub const WRITE: usize = 21;
@@ -86,6 +112,8 @@ pub const SIZE_AT: usize = 24;
 pub const MODIFIED_AT: usize = 32;
 pub const ACCESSED_AT: usize = 40;
 pub const CREATED_AT: usize = 48;
+/// How many names the inode has (u32).
+pub const LINKS_AT: usize = 56;
 pub const ENTRIES_AT: usize = 64;
 pub const COUNT_AT: usize = 4;
 /// READ_DIR's cursor when nothing is left.
@@ -96,6 +124,12 @@ pub const KEEP: u64 = u64::MAX;
 /// File kinds in attributes and directory entries.
 pub const KIND_FILE: u8 = 1;
 pub const KIND_DIR: u8 = 2;
+pub const KIND_SYMLINK: u8 = 3;
+
+/// Symbolic links followed in one path resolution at most.
+pub const FOLLOW_MAX: usize = 40;
+/// The longest symbolic link target, in bytes.
+pub const TARGET_MAX: usize = 4096 - ENTRIES_AT;
 
 /// The longest name of one directory entry, in bytes.
 pub const NAME_MAX: usize = 255;
@@ -111,7 +145,8 @@ pub mod error {
     pub const DIRECTORY_NOT_EMPTY: u32 = 5;
     pub const STORAGE_FULL: u32 = 6;
     pub const INVALID_FILENAME: u32 = 7;
-    /// The file is read-only (set_readonly), or the handle was not opened for this.
+    /// The file is read-only (set_readonly), the handle was not opened for
+    /// this, or a hard link to a directory was asked for.
     pub const PERMISSION_DENIED: u32 = 8;
     /// No such handle, or not the caller's.
     pub const BAD_HANDLE: u32 = 9;
@@ -130,4 +165,9 @@ pub mod error {
     pub const FILE_TOO_LARGE: u32 = 14;
     /// The root directory cannot be removed or renamed; the filesystem is busy.
     pub const BUSY: u32 = 15;
+    /// More than `FOLLOW_MAX` symbolic links in one path (std's
+    /// `ErrorKind::FilesystemLoop`, ELOOP).
+    pub const FILESYSTEM_LOOP: u32 = 17;
+    /// The inode has as many names as it may have (65,535; EMLINK).
+    pub const TOO_MANY_LINKS: u32 = 18;
 }

@@ -23,6 +23,12 @@ pub enum FsError {
     Busy,
     /// The device is write-protected: the filesystem is mounted read-only.
     ReadOnlyFilesystem,
+    /// Too many symbolic links followed while resolving a path (a loop).
+    FilesystemLoop,
+    /// The inode has as many names as it may have.
+    TooManyLinks,
+    /// Not allowed whatever the permissions: a hard link to a directory.
+    NotPermitted,
 }
 
 impl FsError {
@@ -41,6 +47,9 @@ impl FsError {
             FsError::FileTooLarge => error::FILE_TOO_LARGE,
             FsError::Busy => error::BUSY,
             FsError::ReadOnlyFilesystem => error::READ_ONLY_FILESYSTEM,
+            FsError::FilesystemLoop => error::FILESYSTEM_LOOP,
+            FsError::TooManyLinks => error::TOO_MANY_LINKS,
+            FsError::NotPermitted => error::PERMISSION_DENIED,
         }
     }
 }

@@ -5,16 +5,26 @@
 //! until their last handle closes (`open_ref` / `close_ref`); a power cut
 //! meanwhile loses them cleanly, since mounting keeps only what the root
 //! reaches.
+//!
+//! Links: a symbolic link is an inode of kind `KIND_SYMLINK` whose content
+//! is its target; a hard link is one more directory entry naming an inode,
+//! whose `links` counts its names (the inode goes with the last one, or
+//! when its last handle closes). Both are written like any other change,
+//! copy-on-write, so a commit takes an entry and its count together.
+//! Paths are resolved by `walk`: links are followed in every component but
+//! (if asked) the last, at most `FOLLOW_MAX` in one path; `..` is the
+//! parent of the directory actually reached, as on Unix.
 
 use crate::error::{FsError, Result};
 use crate::layout::*;
-use crate::path::components;
+use crate::path::{check_name, push_names};
 use crate::store::Store;
 use crate::tree;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use alloc::boxed::Box;
 use block::{Block, BlockDevice, BLOCK_SIZE};
+use xous_abi::services::fs::{FOLLOW_MAX, TARGET_MAX};
 
 /// Blocks an operation step may take at most: the paths to a file's leaf
 /// and to its inode, each tree growing once, and a directory's leaf.
@@ -34,6 +44,8 @@ pub struct Attr {
     pub modified: u64,
     pub accessed: u64,
     pub created: u64,
+    /// How many names it has (0: removed, open still).
+    pub links: u32,
 }
 
 /// A directory entry found: its slot, inode and kind.
@@ -42,6 +54,23 @@ struct Found {
     slot: u32,
     inode: u32,
     kind: u8,
+}
+
+/// Where a path led.
+enum Last {
+    /// A directory reached without a name of its own: the root, or a path
+    /// ending in `.` or `..` (or a link to one of those).
+    Nameless(u32),
+    /// The last name, in directory `dir`, and its entry if there is one.
+    Named { dir: u32, name: Vec<u8>, found: Option<Found> },
+}
+
+struct Walked {
+    /// The names from the root to the directory holding `last`.
+    chain: Vec<Vec<u8>>,
+    last: Last,
+    /// The path (or the last link followed) ended in `/`.
+    slash: bool,
 }
 
 pub struct Fs<D> {
@@ -83,23 +112,29 @@ impl<D: BlockDevice> Fs<D> {
         }
         let sb = Superblock { sequence: 0, blocks, table_root: 0, table_height: 0, inodes: INODES_PER_BLOCK };
         let mut fs = Fs { store: Store::new(device, sb), free_inodes: (ROOT + 1..INODES_PER_BLOCK).collect(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
-        let root = Inode { kind: KIND_DIR, parent: ROOT, modified: now, accessed: now, created: now, ..Inode::default() };
+        let root = Inode { kind: KIND_DIR, parent: ROOT, links: 1, modified: now, accessed: now, created: now, ..Inode::default() };
         fs.write_inode(ROOT, &root)?;
         fs.store.commit()?;
         Ok(fs)
     }
 
     /// Marks everything the durable state reaches: the inode table, then
-    /// every directory and file from the root down.
+    /// every directory, file and link from the root down, each inode's
+    /// blocks once. A directory must have exactly one name, a file or link
+    /// as many as its count says, and every entry the kind of its inode;
+    /// anything else is not this format (an I/O error).
     fn load(device: D, sb: Superblock) -> Result<Fs<D>> {
         let mut store = Store::new(device, sb);
-        let mut present = BTreeSet::new();
         tree::walk(&mut store, sb.table_root, sb.table_height, 0, &mut |_, _, _| Ok(()))?;
         let mut fs = Fs { store, free_inodes: BTreeSet::new(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
-        let mut pending = alloc::vec![ROOT];
-        present.insert(ROOT);
-        while let Some(n) = pending.pop() {
+        let mut names: BTreeMap<u32, u32> = BTreeMap::new();
+        names.insert(ROOT, 1);
+        let mut pending = alloc::vec![(ROOT, KIND_DIR)];
+        while let Some((n, kind)) = pending.pop() {
             let inode = fs.read_inode(n)?;
+            if inode.kind != kind {
+                return Err(FsError::Io);
+            }
             let entries_per_dir = inode.size / ENTRY_SIZE as u64;
             let mut children = Vec::new();
             tree::walk(&mut fs.store, inode.root, inode.height, 0, &mut |store, index, block| {
@@ -111,24 +146,31 @@ impl<D: BlockDevice> Fs<D> {
                         let slot = index as u32 * ENTRIES_PER_BLOCK + i;
                         let entry = Entry::decode(&b[entry_place(slot).1..]);
                         if (slot as u64) < entries_per_dir && entry.inode != 0 {
-                            children.push(entry.inode);
+                            children.push((entry.inode, entry.kind));
                         }
                     }
                 })
             })?;
-            match inode.kind {
-                KIND_FILE if n != ROOT => {}
-                KIND_DIR => {}
-                _ => return Err(FsError::Io),
-            }
-            for child in children {
-                if child >= sb.inodes || !present.insert(child) {
+            for (child, kind) in children {
+                if child >= sb.inodes {
                     return Err(FsError::Io);
                 }
-                pending.push(child);
+                let count = names.entry(child).or_insert(0);
+                *count += 1;
+                match kind {
+                    KIND_DIR if *count > 1 => return Err(FsError::Io),
+                    KIND_DIR | KIND_FILE | KIND_SYMLINK if *count == 1 => pending.push((child, kind)),
+                    KIND_FILE | KIND_SYMLINK => {}
+                    _ => return Err(FsError::Io),
+                }
             }
         }
-        fs.free_inodes = (ROOT + 1..sb.inodes).filter(|n| !present.contains(n)).collect();
+        for (&n, &count) in &names {
+            if fs.read_inode(n)?.links != count {
+                return Err(FsError::Io);
+            }
+        }
+        fs.free_inodes = (ROOT + 1..sb.inodes).filter(|n| !names.contains_key(n)).collect();
         fs.store.mounted();
         Ok(fs)
     }
@@ -223,8 +265,14 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    /// `n` lost its last name: gone now, or when its last handle closes.
+    /// `n` lost a name; at its last, it goes now, or when its last handle
+    /// closes.
     fn unlinked(&mut self, n: u32) -> Result<()> {
+        let mut inode = self.read_inode(n)?;
+        if inode.links > 1 {
+            inode.links -= 1;
+            return self.write_inode(n, &inode);
+        }
         if self.refs.contains_key(&n) {
             self.orphans.insert(n);
             Ok(())
@@ -256,7 +304,8 @@ impl<D: BlockDevice> Fs<D> {
             return Err(FsError::NotFound);
         }
         let size = if i.kind == KIND_DIR { 0 } else { i.size };
-        Ok(Attr { inode: n, kind: i.kind, readonly: i.readonly, size, modified: i.modified, accessed: i.accessed, created: i.created })
+        let links = if self.orphans.contains(&n) { 0 } else { i.links };
+        Ok(Attr { inode: n, kind: i.kind, readonly: i.readonly, size, modified: i.modified, accessed: i.accessed, created: i.created, links })
     }
 
     // Directories.
@@ -342,40 +391,102 @@ impl<D: BlockDevice> Fs<D> {
 
     // Paths.
 
-    /// The inode `path` names.
+    /// Follows `path` from the root: links in every component but the
+    /// last, and in the last too if `follow_last` (or the path ends in
+    /// `/`). A relative link target continues from the link's directory,
+    /// an absolute one from the root; `..` goes back to the directory
+    /// before (the root's is the root). Missing directories on the way
+    /// are NotFound; a missing last name is `Named` with no entry.
+    fn walk(&mut self, path: &[u8], follow_last: bool) -> Result<Walked> {
+        let mut pending = Vec::new();
+        push_names(&mut pending, path)?;
+        let mut slash = path.ends_with(b"/");
+        // The directories below the root on the way: (inode, name).
+        let mut stack: Vec<(u32, Vec<u8>)> = Vec::new();
+        let mut followed = 0;
+        let chain = |stack: &Vec<(u32, Vec<u8>)>| stack.iter().map(|(_, name)| name.clone()).collect();
+        while let Some(name) = pending.pop() {
+            let at = stack.last().map_or(ROOT, |d| d.0);
+            let last = pending.is_empty();
+            match &name[..] {
+                b"." => continue,
+                b".." => {
+                    stack.pop();
+                    continue;
+                }
+                _ if name.len() > NAME_MAX => return Err(FsError::InvalidFilename),
+                _ => {}
+            }
+            let found = self.find(at, &name)?;
+            match found {
+                None if last => return Ok(Walked { chain: chain(&stack), last: Last::Named { dir: at, name, found: None }, slash }),
+                None => return Err(FsError::NotFound),
+                Some(f) if f.kind == KIND_SYMLINK && (!last || follow_last || slash) => {
+                    followed += 1;
+                    if followed > FOLLOW_MAX {
+                        return Err(FsError::FilesystemLoop);
+                    }
+                    let target = self.link_target(f.inode)?;
+                    if target.starts_with(b"/") {
+                        stack.clear();
+                    }
+                    if last {
+                        slash |= target.ends_with(b"/");
+                    }
+                    push_names(&mut pending, &target)?;
+                }
+                Some(f) if last => return Ok(Walked { chain: chain(&stack), last: Last::Named { dir: at, name, found: Some(f) }, slash }),
+                Some(f) if f.kind == KIND_DIR => stack.push((f.inode, name)),
+                Some(_) => return Err(FsError::NotADirectory),
+            }
+        }
+        let at = stack.last().map_or(ROOT, |d| d.0);
+        Ok(Walked { chain: chain(&stack), last: Last::Nameless(at), slash })
+    }
+
+    /// A symbolic link's target.
+    fn link_target(&mut self, n: u32) -> Result<Vec<u8>> {
+        let size = self.read_inode(n)?.size;
+        if size as usize > TARGET_MAX {
+            return Err(FsError::Io);
+        }
+        let mut target = alloc::vec![0; size as usize];
+        let len = self.read(n, 0, &mut target)?;
+        target.truncate(len);
+        Ok(target)
+    }
+
+    /// The inode `path` names, links followed.
     pub fn resolve(&mut self, path: &[u8]) -> Result<u32> {
-        let (names, slash) = components(path)?;
-        let mut at = ROOT;
-        for name in names {
-            at = self.find(at, name)?.ok_or(FsError::NotFound)?.inode;
-        }
-        if slash && self.read_inode(at)?.kind != KIND_DIR {
-            return Err(FsError::NotADirectory);
-        }
-        Ok(at)
+        self.lookup(path, true)
     }
 
-    /// The directory holding what `path` names, the name, and the entry
-    /// if there is one. The root has no parent: Busy.
-    fn parent_of<'p>(&mut self, path: &'p [u8]) -> Result<(u32, &'p [u8], Option<Found>, bool)> {
-        let (mut names, slash) = components(path)?;
-        let name = names.pop().ok_or(FsError::Busy)?;
-        let mut dir = ROOT;
-        for n in names {
-            dir = self.find(dir, n)?.ok_or(FsError::NotFound)?.inode;
+    /// The inode `path` names; a link at its end followed if `follow`.
+    pub fn lookup(&mut self, path: &[u8], follow: bool) -> Result<u32> {
+        let walked = self.walk(path, follow)?;
+        match walked.last {
+            Last::Nameless(n) => Ok(n),
+            Last::Named { found: None, .. } => Err(FsError::NotFound),
+            Last::Named { found: Some(f), .. } if walked.slash && f.kind != KIND_DIR => Err(FsError::NotADirectory),
+            Last::Named { found: Some(f), .. } => Ok(f.inode),
         }
-        let found = self.find(dir, name)?;
-        Ok((dir, name, found, slash))
     }
 
-    /// The absolute form of `path`, which must exist.
+    /// The absolute path of what `path` names, which must exist, every
+    /// link followed: no `.`, `..` or link left in it.
     pub fn canonicalize(&mut self, path: &[u8]) -> Result<Vec<u8>> {
-        self.resolve(path)?;
-        let (names, _) = components(path)?;
+        let walked = self.walk(path, true)?;
+        let mut names = walked.chain;
+        match walked.last {
+            Last::Nameless(_) => {}
+            Last::Named { found: None, .. } => return Err(FsError::NotFound),
+            Last::Named { found: Some(f), .. } if walked.slash && f.kind != KIND_DIR => return Err(FsError::NotADirectory),
+            Last::Named { name, .. } => names.push(name),
+        }
         let mut out = Vec::new();
         for name in names {
             out.push(b'/');
-            out.extend_from_slice(name);
+            out.extend_from_slice(&name);
         }
         if out.is_empty() {
             out.push(b'/');
@@ -386,7 +497,7 @@ impl<D: BlockDevice> Fs<D> {
     fn create(&mut self, dir: u32, name: &[u8], kind: u8, now: u64) -> Result<u32> {
         self.room_to_grow(2 * STEP_BLOCKS)?;
         let n = self.new_inode();
-        let inode = Inode { kind, parent: dir, modified: now, accessed: now, created: now, ..Inode::default() };
+        let inode = Inode { kind, parent: dir, links: 1, modified: now, accessed: now, created: now, ..Inode::default() };
         let made = self.write_inode(n, &inode).and_then(|_| self.add_entry(dir, name, n, kind, now));
         if made.is_err() {
             self.free_inodes.insert(n);
@@ -397,9 +508,12 @@ impl<D: BlockDevice> Fs<D> {
     /// Opens (or creates) a file: its inode. `write` says whether the
     /// caller means to change it (a read-only file refuses).
     pub fn open(&mut self, path: &[u8], create: bool, create_new: bool, truncate: bool, write: bool, now: u64) -> Result<u32> {
-        let (dir, name, found, slash) = match self.parent_of(path) {
-            Err(FsError::Busy) => return if write || create_new { Err(FsError::IsADirectory) } else { Ok(ROOT) },
-            other => other?,
+        // CREATE_NEW does not follow a link at the end: it exists.
+        let walked = self.walk(path, !create_new)?;
+        let slash = walked.slash;
+        let (dir, name, found) = match walked.last {
+            Last::Nameless(n) => return if write || create_new { Err(FsError::IsADirectory) } else { Ok(n) },
+            Last::Named { dir, name, found } => (dir, name, found),
         };
         let n = match found {
             Some(_) if create_new => return Err(FsError::AlreadyExists),
@@ -408,7 +522,7 @@ impl<D: BlockDevice> Fs<D> {
                 if slash {
                     return Err(FsError::IsADirectory);
                 }
-                return self.create(dir, name, KIND_FILE, now);
+                return self.create(dir, &name, KIND_FILE, now);
             }
             None => return Err(FsError::NotFound),
         };
@@ -428,19 +542,92 @@ impl<D: BlockDevice> Fs<D> {
         Ok(n)
     }
 
+    /// The last name of `path` (a link there not followed) and where it
+    /// is: (directory, name, entry, ends in `/`); `nameless` is the error
+    /// for a path that names a directory without a name (the root, `..`).
+    fn named(&mut self, path: &[u8], nameless: FsError) -> Result<(u32, Vec<u8>, Option<Found>, bool)> {
+        let walked = self.walk(path, false)?;
+        match walked.last {
+            Last::Nameless(_) => Err(nameless),
+            Last::Named { dir, name, found } => Ok((dir, name, found, walked.slash)),
+        }
+    }
+
     pub fn create_dir(&mut self, path: &[u8], now: u64) -> Result<()> {
-        let (dir, name, found, _) = match self.parent_of(path) {
-            Err(FsError::Busy) => return Err(FsError::AlreadyExists),
-            other => other?,
-        };
+        let (dir, name, found, _) = self.named(path, FsError::AlreadyExists)?;
         if found.is_some() {
             return Err(FsError::AlreadyExists);
         }
-        self.create(dir, name, KIND_DIR, now).map(|_| ())
+        self.create(dir, &name, KIND_DIR, now).map(|_| ())
     }
 
+    /// Makes `link`, a symbolic link to `target` (kept as given).
+    pub fn symlink(&mut self, target: &[u8], link: &[u8], now: u64) -> Result<()> {
+        if target.is_empty() {
+            return Err(FsError::NotFound);
+        }
+        if target.len() > TARGET_MAX || target.contains(&0) {
+            return Err(FsError::InvalidFilename);
+        }
+        let (dir, name, found, slash) = self.named(link, FsError::AlreadyExists)?;
+        if found.is_some() {
+            return Err(FsError::AlreadyExists);
+        }
+        if slash {
+            return Err(FsError::NotADirectory);
+        }
+        check_name(&name)?;
+        // Room for the inode, the entry and the target's block together,
+        // so that the link is made whole or not at all.
+        self.room_to_grow(3 * STEP_BLOCKS)?;
+        let n = self.create(dir, &name, KIND_SYMLINK, now)?;
+        match self.write(n, 0, target, now)? {
+            len if len == target.len() => Ok(()),
+            _ => Err(FsError::StorageFull),
+        }
+    }
+
+    /// Gives what `existing` names (a link there not followed) one more
+    /// name, `new`.
+    pub fn hard_link(&mut self, existing: &[u8], new: &[u8], now: u64) -> Result<()> {
+        let (_, _, source, slash) = self.named(existing, FsError::NotPermitted)?;
+        let source = source.ok_or(FsError::NotFound)?;
+        if source.kind == KIND_DIR {
+            return Err(FsError::NotPermitted);
+        }
+        if slash {
+            return Err(FsError::NotADirectory);
+        }
+        let (dir, name, target, slash) = self.named(new, FsError::AlreadyExists)?;
+        if target.is_some() {
+            return Err(FsError::AlreadyExists);
+        }
+        if slash {
+            return Err(FsError::NotADirectory);
+        }
+        let mut inode = self.read_inode(source.inode)?;
+        if inode.links >= LINKS_MAX {
+            return Err(FsError::TooManyLinks);
+        }
+        self.room_to_grow(2 * STEP_BLOCKS)?;
+        self.add_entry(dir, &name, source.inode, source.kind, now)?;
+        inode.links += 1;
+        self.write_inode(source.inode, &inode)
+    }
+
+    /// The target of the symbolic link `path` names (not followed).
+    pub fn read_link(&mut self, path: &[u8]) -> Result<Vec<u8>> {
+        let (_, _, found, slash) = self.named(path, FsError::InvalidInput)?;
+        match found {
+            None => Err(FsError::NotFound),
+            Some(f) if f.kind == KIND_SYMLINK && !slash => self.link_target(f.inode),
+            Some(_) => Err(FsError::InvalidInput),
+        }
+    }
+
+    /// Removes a name of a file or link (a link itself, not followed).
     pub fn remove_file(&mut self, path: &[u8], now: u64) -> Result<()> {
-        let (dir, _, found, slash) = self.parent_of(path).map_err(|e| if e == FsError::Busy { FsError::IsADirectory } else { e })?;
+        let (dir, _, found, slash) = self.named(path, FsError::IsADirectory)?;
         let found = found.ok_or(FsError::NotFound)?;
         if found.kind == KIND_DIR {
             return Err(FsError::IsADirectory);
@@ -454,7 +641,7 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     pub fn remove_dir(&mut self, path: &[u8], now: u64) -> Result<()> {
-        let (dir, _, found, _) = self.parent_of(path)?;
+        let (dir, _, found, _) = self.named(path, FsError::Busy)?;
         let found = found.ok_or(FsError::NotFound)?;
         if found.kind != KIND_DIR {
             return Err(FsError::NotADirectory);
@@ -468,11 +655,13 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Moves `from` to `to` in one step, replacing a file there (or an
-    /// empty directory, if `from` is a directory).
+    /// empty directory, if `from` is a directory). Links at either end are
+    /// not followed: a link is moved, or replaced, itself. Two names of
+    /// one inode: nothing changes.
     pub fn rename(&mut self, from: &[u8], to: &[u8], now: u64) -> Result<()> {
-        let (from_dir, _, source, _) = self.parent_of(from)?;
+        let (from_dir, _, source, _) = self.named(from, FsError::Busy)?;
         let source = source.ok_or(FsError::NotFound)?;
-        let (to_dir, to_name, target, slash) = self.parent_of(to)?;
+        let (to_dir, to_name, target, slash) = self.named(to, FsError::Busy)?;
         if source.kind == KIND_DIR {
             let mut up = to_dir;
             loop {
@@ -500,10 +689,10 @@ impl<D: BlockDevice> Fs<D> {
             }
         }
         self.room_to_grow(3 * STEP_BLOCKS)?;
-        let entry = Entry { inode: source.inode, kind: source.kind, name: to_name };
+        let entry = Entry { inode: source.inode, kind: source.kind, name: &to_name };
         match target {
             Some(t) => self.set_entry(to_dir, t.slot, &entry, now)?,
-            None => self.add_entry(to_dir, to_name, source.inode, source.kind, now)?,
+            None => self.add_entry(to_dir, &to_name, source.inode, source.kind, now)?,
         }
         self.remove_entry(from_dir, source.slot, now)?;
         if source.kind == KIND_DIR && from_dir != to_dir {

@@ -37,6 +37,11 @@ pub const MAX_HEIGHT: u8 = 3;
 pub const KIND_FREE: u8 = 0;
 pub const KIND_FILE: u8 = 1;
 pub const KIND_DIR: u8 = 2;
+/// A symbolic link: its content (data blocks, `size` bytes) is the target
+/// path as it was given, relative or absolute.
+pub const KIND_SYMLINK: u8 = 3;
+/// The most names one inode may have.
+pub const LINKS_MAX: u32 = 65_535;
 /// The root directory's inode number (0 means "no inode").
 pub const ROOT: u32 = 1;
 
@@ -122,6 +127,10 @@ pub struct Inode {
     pub created: u64,
     /// A directory's parent (the root's is itself).
     pub parent: u32,
+    /// How many directory entries name this inode (a directory: 1).
+    /// Stored at byte 44; a stored 0 (disks made before hard links)
+    /// reads as 1.
+    pub links: u32,
 }
 
 impl Inode {
@@ -136,6 +145,7 @@ impl Inode {
             accessed: u64_at(b, 24),
             created: u64_at(b, 32),
             parent: u32_at(b, 40),
+            links: if b[0] == KIND_FREE { 0 } else { u32_at(b, 44).max(1) },
         }
     }
 
@@ -150,6 +160,7 @@ impl Inode {
         put_u64(b, 24, self.accessed);
         put_u64(b, 32, self.created);
         put_u32(b, 40, self.parent);
+        put_u32(b, 44, self.links);
     }
 }
 

@@ -10,6 +10,9 @@
 //! metadata block is an I/O error, never trusted. Free space is not
 //! stored: mounting walks the tree from the root and counts what it
 //! reaches, which also drops files that were open but nameless at a cut.
+//! Symbolic links (an inode holding its target) and hard links (entries
+//! sharing an inode, which counts them) are part of the format; paths are
+//! resolved here, links followed with a bound (`fs.rs`).
 //!
 //! The crates we looked at: littlefs2 (Rust bindings over the C library:
 //! not cc-free) and fatfs (FAT has no crash safety). Neither meets the bar.
@@ -30,7 +33,7 @@ mod tree;
 
 pub use error::{FsError, Result};
 pub use fs::{Attr, Fs};
-pub use layout::{KIND_DIR, KIND_FILE, NAME_MAX};
+pub use layout::{KIND_DIR, KIND_FILE, KIND_SYMLINK, LINKS_MAX, NAME_MAX};
 pub use ram::RamDevice;
 
 #[cfg(test)]

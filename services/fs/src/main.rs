@@ -2,6 +2,8 @@
 //! protocol is `xous_abi::services::fs`), on the crash-safe format of this
 //! crate's library, on the virtio-blk disk (`xous-run --disk`) or, without
 //! one, a RAM device for the run.
+//! Symbolic and hard links are the library's: the service resolves every
+//! path (links followed, at most 40 in one path) and std sends them whole.
 //!
 //! One server, registered with the name server as `_Xous Filesystem_`;
 //! requests are served one at a time, so clients and their threads see

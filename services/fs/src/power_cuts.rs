@@ -3,9 +3,12 @@
 //! sequence (and for every prefix followed by a torn half of the next
 //! write), a disk holding just that much must mount, and show exactly the
 //! state of the last commit whose superblock write it holds: every file
-//! synced by then intact byte for byte, nothing newer.
+//! synced by then intact byte for byte, nothing newer. The workload makes
+//! and removes hard and symbolic links too, writes through links and
+//! renames them; a snapshot holds every link's target and every name's
+//! link count, so a cut must keep an entry and its count together.
 
-use crate::{Fs, KIND_DIR};
+use crate::{Fs, KIND_DIR, KIND_SYMLINK};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -38,8 +41,18 @@ impl BlockDevice for Recorder {
     }
 }
 
-/// Every directory and file, by path: None for a directory, else the content.
-type Snapshot = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+/// What one name is.
+#[derive(PartialEq, Eq, Debug)]
+enum Node {
+    Dir,
+    /// Content and how many names the file has.
+    File(Vec<u8>, u32),
+    /// Target and how many names the link has.
+    Link(Vec<u8>, u32),
+}
+
+/// Every name, by path.
+type Snapshot = BTreeMap<Vec<u8>, Node>;
 
 fn snapshot<D: BlockDevice>(fs: &mut Fs<D>) -> Snapshot {
     let mut out = Snapshot::new();
@@ -54,14 +67,18 @@ fn snapshot<D: BlockDevice>(fs: &mut Fs<D>) -> Snapshot {
         .expect("lists");
         for (kind, name) in entries {
             let path = [&dir[..], b"/", &name].concat();
+            let n = fs.lookup(&path, false).expect("listed");
+            let attr = fs.attr(n).unwrap();
+            assert_eq!(attr.kind, kind, "an entry has its inode's kind");
             if kind == KIND_DIR {
-                out.insert(path.clone(), None);
+                out.insert(path.clone(), Node::Dir);
                 pending.push(path);
+            } else if kind == KIND_SYMLINK {
+                out.insert(path.clone(), Node::Link(fs.read_link(&path).unwrap(), attr.links));
             } else {
-                let f = fs.resolve(&path).expect("listed");
-                let mut data = vec![0; fs.attr(f).unwrap().size as usize];
-                assert_eq!(fs.read(f, 0, &mut data), Ok(data.len()));
-                out.insert(path, Some(data));
+                let mut data = vec![0; attr.size as usize];
+                assert_eq!(fs.read(n, 0, &mut data), Ok(data.len()));
+                out.insert(path, Node::File(data, attr.links));
             }
         }
     }
@@ -93,8 +110,9 @@ fn sync(fs: &mut Fs<Recorder>, snapshots: &mut Vec<Snapshot>) {
     }
 }
 
-/// Creates, overwrites, extends, truncates, renames and removes files in a
-/// few directories, syncing now and then. Returns the snapshot after each
+/// Creates, overwrites, extends, truncates, renames and removes files,
+/// makes hard and symbolic links (relative, absolute, dangling) and writes
+/// through them, in a few directories, syncing now and then. Returns the snapshot after each
 /// commit (the format's first).
 fn workload(fs: &mut Fs<Recorder>, seed: u64, steps: usize) -> Vec<Snapshot> {
     let mut rng = Rng(seed);
@@ -107,18 +125,30 @@ fn workload(fs: &mut Fs<Recorder>, seed: u64, steps: usize) -> Vec<Snapshot> {
     let dirs = [&b"/a"[..], b"/b", b"/a/c", b""];
     for step in 0..steps {
         let path = format!("{}/f{}", core::str::from_utf8(dirs[rng.next(4) as usize]).unwrap(), rng.next(6)).into_bytes();
-        match rng.next(10) {
+        // Through a link, a path may lead to a directory, nowhere or a
+        // loop: those steps fail and change nothing.
+        match rng.next(12) {
             0..=4 => {
-                let n = fs.open(&path, true, false, false, true, NOW).unwrap();
                 let at = rng.next(20_000);
                 let len = 1 + rng.next(9000) as usize;
-                let data: Vec<u8> = (0..len).map(|i| (i as u64 + step as u64 * 7) as u8).collect();
-                fs.write(n, at, &data, NOW).unwrap();
+                if let Ok(n) = fs.open(&path, true, false, false, true, NOW) {
+                    let data: Vec<u8> = (0..len).map(|i| (i as u64 + step as u64 * 7) as u8).collect();
+                    fs.write(n, at, &data, NOW).unwrap();
+                }
             }
             5 => {
+                let len = rng.next(12_000);
                 if let Ok(n) = fs.resolve(&path) {
-                    fs.set_len(n, rng.next(12_000), NOW).unwrap();
+                    let _ = fs.set_len(n, len, NOW);
                 }
+            }
+            8 => {
+                let to = format!("{}/f{}", core::str::from_utf8(dirs[rng.next(4) as usize]).unwrap(), rng.next(6)).into_bytes();
+                let _ = fs.hard_link(&path, &to, NOW);
+            }
+            9 => {
+                let targets = [&b"f1"[..], b"../f2", b"/a/f3", b"/b", b"c/f4", b"missing"];
+                let _ = fs.symlink(targets[rng.next(6) as usize], &path, NOW);
             }
             6 => {
                 let to = format!("{}/f{}", core::str::from_utf8(dirs[rng.next(4) as usize]).unwrap(), rng.next(6)).into_bytes();
@@ -134,7 +164,9 @@ fn workload(fs: &mut Fs<Recorder>, seed: u64, steps: usize) -> Vec<Snapshot> {
     snapshots
 }
 
-fn check_every_cut(seed: u64, steps: usize) -> usize {
+/// Checks every cut; (writes, whether some commit held a symbolic link,
+/// whether some commit held a file with two names or more).
+fn check_every_cut(seed: u64, steps: usize) -> (usize, bool, bool) {
     let recorder = Recorder { disk: RamDevice::new(512), writes: Vec::new() };
     let mut fs = Fs::mount(recorder, NOW).unwrap();
     let snapshots = workload(&mut fs, seed, steps);
@@ -173,13 +205,20 @@ fn check_every_cut(seed: u64, steps: usize) -> usize {
     }
     let mut mounted = Fs::mount(disk, NOW).unwrap();
     assert!(snapshot(&mut mounted) == *snapshots.last().unwrap());
-    writes.len()
+    let nodes = || snapshots.iter().flat_map(|s| s.values());
+    let symlinks = nodes().any(|n| matches!(n, Node::Link(..)));
+    let hard_links = nodes().any(|n| matches!(n, Node::File(_, links) if *links > 1));
+    (writes.len(), symlinks, hard_links)
 }
 
 #[test]
 fn every_cut_of_a_workload_mounts_with_the_last_commit_whole() {
+    let (mut symlinks, mut hard_links) = (false, false);
     for seed in [1, 0x9e37_79b9_7f4a_7c15, 42] {
-        let writes = check_every_cut(seed, 60);
+        let (writes, s, h) = check_every_cut(seed, 60);
         assert!(writes > 100, "the workload writes enough to mean something: {writes}");
+        symlinks |= s;
+        hard_links |= h;
     }
+    assert!(symlinks && hard_links, "the commits held links of both kinds");
 }

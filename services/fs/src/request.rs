@@ -42,7 +42,7 @@ impl Request<'_> {
         }
     }
 
-    /// Path 2 (RENAME's target).
+    /// Path 2 (RENAME's target, the new name of SYMLINK and HARD_LINK).
     pub fn path2(&self) -> Result<&[u8], FsError> {
         let (one, two) = self.lengths().ok_or(FsError::InvalidInput)?;
         match &self.page[PATHS_AT + one..PATHS_AT + one + two] {
@@ -69,5 +69,6 @@ impl Request<'_> {
         for (at, v) in [(SIZE_AT, attr.size), (MODIFIED_AT, attr.modified), (ACCESSED_AT, attr.accessed), (CREATED_AT, attr.created)] {
             self.page[at..at + 8].copy_from_slice(&v.to_le_bytes());
         }
+        self.page[LINKS_AT..LINKS_AT + 4].copy_from_slice(&attr.links.to_le_bytes());
     }
 }

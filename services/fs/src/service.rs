@@ -4,7 +4,7 @@
 //! process's handle) gets an error reply, never a crash.
 //!
 //! When things become durable: a request that changes names or
-//! attributes (create, remove, rename, readonly, times) commits before it
+//! attributes (create, remove, rename, link, readonly, times) commits before it
 //! answers; file content (WRITE, SET_LEN) is committed by SYNC, by closing
 //! a handle that wrote, by the next committing request, or when much is
 //! pending.
@@ -136,8 +136,8 @@ impl Service {
                 }
                 request.attributes(number as u64, &attr);
             }
-            proto::STAT => {
-                let inode = fs.resolve(request.path().map_err(code)?).map_err(code)?;
+            proto::STAT | proto::LSTAT => {
+                let inode = fs.lookup(request.path().map_err(code)?, id == proto::STAT).map_err(code)?;
                 let attr = fs.attr(inode).map_err(code)?;
                 request.attributes(0, &attr);
             }
@@ -183,9 +183,9 @@ impl Service {
                 fs.sync().map_err(code)?;
                 request.reply(0);
             }
-            proto::SET_READONLY | proto::SET_TIMES => {
+            proto::SET_READONLY | proto::SET_TIMES | proto::SET_TIMES_NOFOLLOW => {
                 let inode = match request.handle() {
-                    0 => fs.resolve(request.path().map_err(code)?).map_err(code)?,
+                    0 => fs.lookup(request.path().map_err(code)?, id != proto::SET_TIMES_NOFOLLOW).map_err(code)?,
                     number => handles.get(number, pid).ok_or(error::BAD_HANDLE)?.inode,
                 };
                 let keep = |t: u64| (t != proto::KEEP).then_some(t);
@@ -197,6 +197,20 @@ impl Service {
                 .map_err(code)?;
                 fs.sync().map_err(code)?;
                 request.reply(0);
+            }
+            proto::SYMLINK | proto::HARD_LINK => {
+                let (one, two) = (request.path().map_err(code)?, request.path2().map_err(code)?);
+                if id == proto::SYMLINK { fs.symlink(one, two, now) } else { fs.hard_link(one, two, now) }.map_err(code)?;
+                fs.sync().map_err(code)?;
+                request.reply(0);
+            }
+            proto::READ_LINK => {
+                let target = fs.read_link(request.path().map_err(code)?).map_err(code)?;
+                if proto::ENTRIES_AT + target.len() > request.page.len() {
+                    return Err(error::INVALID_INPUT);
+                }
+                request.value(target.len() as u64);
+                request.page[proto::ENTRIES_AT..proto::ENTRIES_AT + target.len()].copy_from_slice(&target);
             }
             proto::CANONICALIZE => {
                 let path = fs.canonicalize(request.path().map_err(code)?).map_err(code)?;
@@ -273,7 +287,16 @@ impl Service {
 fn changes(id: usize, request: &Request) -> bool {
     match id {
         proto::OPEN => request.a() & (open::WRITE | open::APPEND | open::TRUNCATE | open::CREATE | open::CREATE_NEW) != 0,
-        proto::CREATE_DIR | proto::REMOVE_FILE | proto::REMOVE_DIR | proto::RENAME | proto::SET_READONLY | proto::SET_TIMES | proto::SET_LEN => true,
+        proto::CREATE_DIR
+        | proto::REMOVE_FILE
+        | proto::REMOVE_DIR
+        | proto::RENAME
+        | proto::SET_READONLY
+        | proto::SET_TIMES
+        | proto::SET_TIMES_NOFOLLOW
+        | proto::SET_LEN
+        | proto::SYMLINK
+        | proto::HARD_LINK => true,
         proto::RAW_BENCH => request.b() != 0,
         _ => false,
     }

@@ -1,7 +1,7 @@
 //! The filesystem's operations on the RAM device: what std's calls need,
 //! their errors, persistence across mounts, a full device, big files.
 
-use crate::{Fs, FsError, KIND_DIR, KIND_FILE};
+use crate::{Fs, FsError, KIND_DIR, KIND_FILE, KIND_SYMLINK};
 use alloc::vec;
 use alloc::vec::Vec;
 use crate::RamDevice;
@@ -39,6 +39,11 @@ fn names(fs: &mut Fs<RamDevice>, dir: &[u8]) -> Vec<Vec<u8>> {
     }), Ok(None));
     out.sort();
     out
+}
+
+fn kind_of(fs: &mut Fs<RamDevice>, path: &[u8], follow: bool) -> u8 {
+    let n = fs.lookup(path, follow).unwrap();
+    fs.attr(n).unwrap().kind
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
@@ -122,7 +127,8 @@ fn rename_replaces_atomically_and_moves_directories() {
     fs.rename(b"/x", b"/empty", NOW).unwrap();
     assert_eq!(read_file(&mut fs, b"/empty/y/z"), b"deep");
     fs.rename(b"/empty/y", b"/y", NOW).unwrap();
-    assert_eq!(fs.canonicalize(b"y/z/../z"), Ok(b"/y/z".to_vec()));
+    assert_eq!(fs.canonicalize(b"y/../y/./z"), Ok(b"/y/z".to_vec()));
+    assert_eq!(fs.canonicalize(b"y/z/../z"), Err(FsError::NotADirectory), "`..` after a file is not a step back");
     fs.rename(b"/y/z", b"/y/z", NOW).unwrap();
     fs.sync().unwrap();
     let mut fs = remount(fs);
@@ -266,4 +272,154 @@ fn raw_bench_touches_only_free_blocks_and_clamps_its_count() {
     let mut fs = remount(fs);
     assert_eq!(read_file(&mut fs, b"/synced"), pattern(50_000, 3));
     assert_eq!(read_file(&mut fs, b"/pending"), pattern(20_000, 4));
+}
+
+#[test]
+fn symbolic_links_are_followed_and_read_back() {
+    let mut fs = fresh(256);
+    fs.create_dir(b"/a", NOW).unwrap();
+    fs.create_dir(b"/a/b", NOW).unwrap();
+    write_file(&mut fs, b"/a/f", b"content");
+    fs.symlink(b"/a/f", b"/abs", NOW).unwrap();
+    fs.symlink(b"../f", b"/a/b/rel", NOW).unwrap();
+    fs.symlink(b"a/b", b"/dirlink", NOW).unwrap();
+    fs.symlink(b"nowhere", b"/dangling", NOW).unwrap();
+    assert_eq!(read_file(&mut fs, b"/abs"), b"content");
+    assert_eq!(read_file(&mut fs, b"/a/b/rel"), b"content", "a relative target starts at the link's directory");
+    assert_eq!(read_file(&mut fs, b"/dirlink/rel"), b"content", "links inside the path are followed");
+    // `..` is the parent of where the link led (/a), not of /dirlink's directory.
+    assert_eq!(read_file(&mut fs, b"/dirlink/../f"), b"content");
+    assert_eq!(fs.canonicalize(b"/dirlink/rel"), Ok(b"/a/f".to_vec()));
+    assert_eq!(fs.canonicalize(b"/dirlink/"), Ok(b"/a/b".to_vec()));
+    assert_eq!(fs.read_link(b"/a/b/rel"), Ok(b"../f".to_vec()));
+    assert_eq!(fs.read_link(b"/a/f"), Err(FsError::InvalidInput));
+    assert_eq!(fs.read_link(b"/none"), Err(FsError::NotFound));
+    // Not following the last link: the link itself.
+    let link = fs.lookup(b"/abs", false).unwrap();
+    let attr = fs.attr(link).unwrap();
+    assert_eq!((attr.kind, attr.size, attr.links), (KIND_SYMLINK, 4, 1), "a link's size is its target's length");
+    assert_eq!(kind_of(&mut fs, b"/abs", true), KIND_FILE);
+    assert_eq!(kind_of(&mut fs, b"/dirlink", true), KIND_DIR);
+    // Dangling: no target, but the link is there; opening to create makes the target.
+    assert_eq!(fs.resolve(b"/dangling"), Err(FsError::NotFound));
+    assert_eq!(kind_of(&mut fs, b"/dangling", false), KIND_SYMLINK);
+    assert_eq!(fs.open(b"/dangling", true, true, false, true, NOW), Err(FsError::AlreadyExists));
+    let made = fs.open(b"/dangling", true, false, false, true, NOW).unwrap();
+    fs.write(made, 0, b"made", NOW).unwrap();
+    assert_eq!(read_file(&mut fs, b"/nowhere"), b"made");
+    // Errors.
+    assert_eq!(fs.symlink(b"x", b"/abs", NOW), Err(FsError::AlreadyExists));
+    assert_eq!(fs.symlink(b"", b"/empty", NOW), Err(FsError::NotFound));
+    assert_eq!(fs.symlink(b"a\0b", b"/nul", NOW), Err(FsError::InvalidFilename));
+    assert_eq!(fs.symlink(&[b'x'; 5000], b"/long", NOW), Err(FsError::InvalidFilename));
+    assert_eq!(fs.symlink(b"x", b"/no/such", NOW), Err(FsError::NotFound));
+    assert_eq!(fs.remove_dir(b"/dirlink", NOW), Err(FsError::NotADirectory));
+    // Removing a link removes the link, never what it names.
+    fs.remove_file(b"/abs", NOW).unwrap();
+    assert_eq!(read_file(&mut fs, b"/a/f"), b"content");
+    // Renaming a link moves the link; its relative target now reads from elsewhere.
+    fs.rename(b"/a/b/rel", b"/moved", NOW).unwrap();
+    assert_eq!(fs.read_link(b"/moved"), Ok(b"../f".to_vec()));
+    assert_eq!(fs.resolve(b"/moved"), Err(FsError::NotFound), "from the root, ../f is /f (the root's .. is the root), which is not there");
+    fs.sync().unwrap();
+    let mut fs = remount(fs);
+    assert_eq!(fs.read_link(b"/dirlink"), Ok(b"a/b".to_vec()));
+    assert_eq!(names(&mut fs, b"/"), [b"a".to_vec(), b"dangling".to_vec(), b"dirlink".to_vec(), b"moved".to_vec(), b"nowhere".to_vec()]);
+}
+
+#[test]
+fn link_loops_are_an_error() {
+    let mut fs = fresh(128);
+    fs.symlink(b"/loop2", b"/loop1", NOW).unwrap();
+    fs.symlink(b"loop1", b"/loop2", NOW).unwrap();
+    fs.symlink(b"self/x", b"/self", NOW).unwrap();
+    assert_eq!(fs.resolve(b"/loop1"), Err(FsError::FilesystemLoop));
+    assert_eq!(fs.resolve(b"/self"), Err(FsError::FilesystemLoop));
+    assert_eq!(fs.open(b"/loop1", true, false, false, true, NOW), Err(FsError::FilesystemLoop));
+    assert_eq!(fs.canonicalize(b"/loop2/x"), Err(FsError::FilesystemLoop));
+    // Not following the last one is fine.
+    assert_eq!(fs.read_link(b"/loop1"), Ok(b"/loop2".to_vec()));
+    fs.remove_file(b"/loop1", NOW).unwrap();
+    // A chain of 40 is followed; 41 is a loop as far as anyone can tell.
+    write_file(&mut fs, b"/end", b"e");
+    let mut prev = alloc::string::String::from("end");
+    for i in 0..41 {
+        let name = alloc::format!("c{i}");
+        fs.symlink(prev.as_bytes(), alloc::format!("/{name}").as_bytes(), NOW).unwrap();
+        prev = name;
+    }
+    assert_eq!(read_file(&mut fs, b"/c39"), b"e");
+    assert_eq!(fs.resolve(b"/c40"), Err(FsError::FilesystemLoop));
+}
+
+#[test]
+fn hard_links_share_an_inode_until_the_last_name_goes() {
+    let mut fs = fresh(128);
+    fs.create_dir(b"/d", NOW).unwrap();
+    let n = write_file(&mut fs, b"/f", b"shared");
+    fs.hard_link(b"/f", b"/d/g", NOW).unwrap();
+    assert_eq!(fs.resolve(b"/d/g"), Ok(n));
+    assert_eq!(fs.attr(n).unwrap().links, 2);
+    fs.write(n, 6, b"!", NOW).unwrap();
+    assert_eq!(read_file(&mut fs, b"/d/g"), b"shared!");
+    assert_eq!(fs.hard_link(b"/f", b"/f", NOW), Err(FsError::AlreadyExists));
+    assert_eq!(fs.hard_link(b"/none", b"/x", NOW), Err(FsError::NotFound));
+    assert_eq!(fs.hard_link(b"/d", b"/x", NOW), Err(FsError::NotPermitted));
+    assert_eq!(fs.hard_link(b"/", b"/x", NOW), Err(FsError::NotPermitted));
+    // Renaming one name over another of the same inode changes nothing.
+    fs.rename(b"/f", b"/d/g", NOW).unwrap();
+    assert_eq!(fs.attr(n).unwrap().links, 2);
+    fs.sync().unwrap();
+    let mut fs = remount(fs);
+    assert_eq!(fs.attr(n).unwrap().links, 2, "the count is on the disk");
+    fs.remove_file(b"/f", NOW).unwrap();
+    assert_eq!(read_file(&mut fs, b"/d/g"), b"shared!", "one name gone, the data stays");
+    assert_eq!(fs.attr(n).unwrap().links, 1);
+    // A hard link to a symbolic link is a second name of the link.
+    fs.symlink(b"d/g", b"/s", NOW).unwrap();
+    fs.hard_link(b"/s", b"/s2", NOW).unwrap();
+    assert_eq!(fs.read_link(b"/s2"), Ok(b"d/g".to_vec()));
+    assert_eq!(read_file(&mut fs, b"/s2"), b"shared!");
+    // The last name goes while a handle holds it: nameless until closed.
+    fs.open_ref(n);
+    let free = fs.free_blocks();
+    fs.remove_file(b"/d/g", NOW).unwrap();
+    assert_eq!(fs.attr(n).unwrap().links, 0);
+    assert_eq!(fs.read(n, 0, &mut [0; 6]), Ok(6));
+    fs.close_ref(n).unwrap();
+    fs.sync().unwrap();
+    assert!(fs.free_blocks() > free);
+    assert_eq!(fs.attr(n), Err(FsError::NotFound));
+    assert_eq!(fs.resolve(b"/s"), Err(FsError::NotFound), "dangling now");
+    let mut fs = remount(fs);
+    assert_eq!(names(&mut fs, b"/"), [b"d".to_vec(), b"s".to_vec(), b"s2".to_vec()]);
+}
+
+#[test]
+fn a_wrong_link_count_on_the_disk_does_not_mount() {
+    use block::BlockDevice;
+    let mut fs = fresh(64);
+    write_file(&mut fs, b"/f", b"x");
+    fs.hard_link(b"/f", b"/g", NOW).unwrap();
+    fs.sync().unwrap();
+    let mut disk = fs.device().clone();
+    // f's inode says 1 name where the directory holds 2 (resealed: the checksum is right).
+    let mut changed = false;
+    for block in 2..64 {
+        let mut b = [0u8; 4096];
+        disk.read(block, &mut b).unwrap();
+        if crate::layout::check(&b, crate::layout::META_INODES) {
+            // Older copies (copy-on-write) hold other counts; the live one, 2.
+            let (_, at) = crate::layout::inode_place(fs.resolve(b"/f").unwrap());
+            if crate::layout::u32_at(&b, at + 44) != 2 {
+                continue;
+            }
+            crate::layout::put_u32(&mut b, at + 44, 1);
+            crate::layout::seal(&mut b);
+            disk.write(block, &b).unwrap();
+            changed = true;
+        }
+    }
+    assert!(changed);
+    assert_eq!(Fs::mount(disk, NOW).err(), Some(FsError::Io));
 }

@@ -1,7 +1,7 @@
 //! The filesystem service's protocol spoken with raw syscalls, as std never
 //! would: unknown opcodes, lengths past the page, the wrong message kinds,
 //! handle numbers that are not the caller's (fs-holder's, a process booted
-//! beside this one). Each gets an error (never a hang or a crash), and the
+//! beside this one), link requests with missing, oversized or wrong paths. Each gets an error (never a hang or a crash), and the
 //! service serves a good request afterwards; RAW_BENCH (the bench's raw
 //! device path) with the largest count touches only free blocks. Then fs-holder ends holding
 //! its files open, and their handle slots must come free.
@@ -39,6 +39,18 @@ fn request(cid: usize, id: usize, handle: u32, a: u64, path: &[u8]) -> (u32, u64
     lend(cid, InvokeType::LendMut, id, &mut page, 0, 0);
     let status = u32::from_le_bytes(page.0[proto::STATUS_AT..][..4].try_into().unwrap());
     (status, u64::from_le_bytes(page.0[proto::VALUE_AT..][..8].try_into().unwrap()))
+}
+
+/// A request with two paths: (status, value, the reply page).
+fn request2(cid: usize, id: usize, path1: &[u8], path2: &[u8]) -> (u32, u64, Box<Page>) {
+    let mut page = Box::new(Page([0; 4096]));
+    page.0[proto::PATH1_LEN_AT..][..4].copy_from_slice(&(path1.len() as u32).to_le_bytes());
+    page.0[proto::PATH2_LEN_AT..][..4].copy_from_slice(&(path2.len() as u32).to_le_bytes());
+    page.0[proto::PATHS_AT..][..path1.len()].copy_from_slice(path1);
+    page.0[proto::PATHS_AT + path1.len()..][..path2.len()].copy_from_slice(path2);
+    lend(cid, InvokeType::LendMut, id, &mut page, 0, 0);
+    let status = u32::from_le_bytes(page.0[proto::STATUS_AT..][..4].try_into().unwrap());
+    (status, u64::from_le_bytes(page.0[proto::VALUE_AT..][..8].try_into().unwrap()), page)
 }
 
 /// A request with only a and b set: (status, value).
@@ -91,6 +103,29 @@ fn main() {
     c.check(request(cid, proto::STAT, 0, 0, b"/a\0b").0 == error::INVALID_FILENAME, "a NUL in a path: INVALID_FILENAME".into());
     c.check(request(cid, proto::CREATE_DIR, 0, 0, &[b'n'; 300]).0 == error::INVALID_FILENAME, "a 300-byte name: INVALID_FILENAME".into());
     c.check(request(cid, proto::SEEK, 0, 0, b"").0 == error::BAD_HANDLE, "handle 0: BAD_HANDLE".into());
+
+    // Links: missing or oversized paths, the wrong kind of file.
+    c.check(request2(cid, proto::SYMLINK, b"/t", b"").0 == error::NOT_FOUND, "SYMLINK without a link path: NOT_FOUND".into());
+    c.check(request2(cid, proto::SYMLINK, &[b't'; 4040], b"/l").0 == error::INVALID_FILENAME, "SYMLINK with a 4040-byte target: INVALID_FILENAME".into());
+    c.check(request2(cid, proto::HARD_LINK, b"/nothing", b"/l").0 == error::NOT_FOUND, "HARD_LINK of nothing: NOT_FOUND".into());
+    c.check(request2(cid, proto::HARD_LINK, b"/", b"/l").0 == error::PERMISSION_DENIED, "HARD_LINK of the root: PERMISSION_DENIED".into());
+    c.check(request2(cid, proto::READ_LINK, b"/", b"").0 == error::INVALID_INPUT, "READ_LINK of a directory: INVALID_INPUT".into());
+    c.check(request2(cid, proto::LSTAT, b"/a\0b", b"").0 == error::INVALID_FILENAME, "LSTAT with a NUL: INVALID_FILENAME".into());
+    let mut page = Page([0; 4096]);
+    page.0[proto::PATH1_LEN_AT..][..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    lend(cid, InvokeType::LendMut, proto::READ_LINK, &mut page, 0, 0);
+    c.check(page.0[0] == error::INVALID_INPUT as u8, format!("READ_LINK with a length past the page: status {}", page.0[0]));
+    let (status, _, _) = request2(cid, proto::SYMLINK, b"proto-loop", b"/proto-loop");
+    c.check(status == 0 && request(cid, proto::STAT, 0, 0, b"/proto-loop").0 == error::FILESYSTEM_LOOP, "a link to itself: FILESYSTEM_LOOP".into());
+    let (status, len, reply) = request2(cid, proto::READ_LINK, b"/proto-loop", b"");
+    c.check(status == 0 && &reply.0[proto::ENTRIES_AT..][..len as usize] == b"proto-loop", format!("READ_LINK gives the target: {status}, {len}"));
+    let (status, _, reply) = request2(cid, proto::LSTAT, b"/proto-loop", b"");
+    let links = u32::from_le_bytes(reply.0[proto::LINKS_AT..][..4].try_into().unwrap());
+    c.check(status == 0 && reply.0[proto::KIND_AT] == proto::KIND_SYMLINK && links == 1, format!("LSTAT of the link: {status}, kind {}, {links} names", reply.0[proto::KIND_AT]));
+    let (status, _, _) = request2(cid, proto::HARD_LINK, b"/proto-loop", b"/proto-loop-2");
+    let (_, _, reply) = request2(cid, proto::LSTAT, b"/proto-loop-2", b"");
+    let links = u32::from_le_bytes(reply.0[proto::LINKS_AT..][..4].try_into().unwrap());
+    c.check(status == 0 && reply.0[proto::KIND_AT] == proto::KIND_SYMLINK && links == 2, format!("HARD_LINK of the link: {status}, then {links} names"));
 
     let r = ecall([Syscall::SendMessage as usize, cid, InvokeType::BlockingScalar as usize, proto::OPEN, 1, 2, 3, 4]);
     c.check(r[0] == SyscallResult::Scalar1 as usize && r[1] == error::BAD_REQUEST as usize, format!("a blocking scalar: {r:?}"));

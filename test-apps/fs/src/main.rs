@@ -99,6 +99,57 @@ fn directories(c: &mut Checks) {
     c.check(f.set_times(times).is_ok() && fs::metadata("/walk/new").is_ok_and(|m| m.modified().ok() == Some(when) && m.accessed().ok() == Some(when)), "set_times".into());
 }
 
+/// Symbolic and hard links: made, followed (inside a path too, a relative
+/// target from the link's directory), read back, not followed where std
+/// says so (symlink_metadata, read_dir's entries, remove_file,
+/// remove_dir_all), dangling, in a loop; a hard link's second name shares
+/// the file and keeps it when the first goes.
+#[allow(deprecated)] // fs::soft_link: std::os has no xous symlink call
+fn links(c: &mut Checks) {
+    let linked = Some(b"linked".to_vec());
+    c.check(fs::create_dir_all("/walk/l/sub").is_ok() && fs::write("/walk/l/target", b"linked").is_ok(), "a directory for links".into());
+    c.check(fs::soft_link("/walk/l/target", "/walk/l/abs").is_ok(), "soft_link, absolute target".into());
+    c.check(fs::soft_link("../target", "/walk/l/sub/rel").is_ok(), "soft_link, relative target".into());
+    c.check(fs::soft_link("sub", "/walk/l/dirlink").is_ok(), "soft_link to a directory".into());
+    c.check(fs::read("/walk/l/abs").ok() == linked && fs::read("/walk/l/sub/rel").ok() == linked, "reading follows a link (a relative one from its directory)".into());
+    c.check(fs::read("/walk/l/dirlink/rel").ok() == linked, "a link inside a path is followed".into());
+    c.check(fs::read_link("/walk/l/sub/rel").ok().as_deref() == Some(Path::new("../target")), "read_link gives the target as it was made".into());
+    let own = fs::symlink_metadata("/walk/l/abs");
+    c.check(own.as_ref().is_ok_and(|m| m.file_type().is_symlink() && !m.is_file() && m.len() == "/walk/l/target".len() as u64), format!("symlink_metadata: the link itself: {own:?}"));
+    let followed = fs::metadata("/walk/l/abs");
+    c.check(followed.as_ref().is_ok_and(|m| m.is_file() && !m.file_type().is_symlink() && m.len() == 6), format!("metadata follows: {followed:?}"));
+    let dirlink = Path::new("/walk/l/dirlink");
+    c.check(dirlink.is_dir() && dirlink.is_symlink(), "a link to a directory: is_dir and is_symlink".into());
+    c.check(fs::canonicalize("/walk/l/dirlink/rel").ok().as_deref() == Some(Path::new("/walk/l/target")), "canonicalize resolves every link".into());
+    let entry = fs::read_dir("/walk/l").ok().and_then(|d| d.filter_map(Result::ok).find(|e| e.file_name() == "abs"));
+    c.check(entry.is_some_and(|e| e.file_type().is_ok_and(|t| t.is_symlink()) && e.metadata().is_ok_and(|m| m.file_type().is_symlink())), "read_dir's entry of a link: a symlink, its metadata too".into());
+
+    c.check(fs::soft_link("nothing", "/walk/l/dangling").is_ok(), "soft_link to nothing".into());
+    let dangling = Path::new("/walk/l/dangling");
+    c.check(kind(fs::metadata(dangling)) == Some(ErrorKind::NotFound) && !dangling.exists() && dangling.is_symlink(), "a dangling link: NotFound when followed, there when not".into());
+    c.check(kind(fs::soft_link("x", "/walk/l/abs")) == Some(ErrorKind::AlreadyExists), "soft_link over a name: AlreadyExists".into());
+    c.check(fs::soft_link("loop2", "/walk/l/loop1").is_ok() && fs::soft_link("loop1", "/walk/l/loop2").is_ok(), "two links naming each other".into());
+    let looped = File::open("/walk/l/loop1").map(drop);
+    c.check(looped.as_ref().is_err_and(|e| format!("{:?}", e.kind()) == "FilesystemLoop"), format!("a loop of links: FilesystemLoop: {looped:?}"));
+    c.check(fs::remove_file("/walk/l/abs").is_ok() && fs::read("/walk/l/target").ok() == linked, "remove_file of a link leaves its target".into());
+
+    c.check(fs::hard_link("/walk/l/target", "/walk/l/hard").is_ok(), "hard_link".into());
+    c.check(fs::read("/walk/l/hard").ok() == linked, "a hard link reads the same file".into());
+    c.check(fs::write("/walk/l/hard", b"changed").is_ok() && fs::read("/walk/l/target").ok() == Some(b"changed".to_vec()), "writing one name changes the other".into());
+    let (one, two) = (fs::metadata("/walk/l/target"), fs::metadata("/walk/l/hard"));
+    let same = |m: &fs::Metadata| (m.len(), m.modified().ok(), m.created().ok());
+    c.check(one.as_ref().is_ok_and(|a| two.as_ref().is_ok_and(|b| same(a) == same(b) && !b.file_type().is_symlink())), "both names give one file's metadata".into());
+    c.check(kind(fs::hard_link("/walk/l/target", "/walk/l/target")) == Some(ErrorKind::AlreadyExists), "hard_link onto itself: AlreadyExists".into());
+    c.check(kind(fs::hard_link("/walk/l/none", "/walk/l/h2")) == Some(ErrorKind::NotFound), "hard_link of nothing: NotFound".into());
+    c.check(fs::remove_file("/walk/l/target").is_ok() && fs::read("/walk/l/hard").ok() == Some(b"changed".to_vec()), "removing one name keeps the data".into());
+    c.check(kind(fs::read("/walk/l/sub/rel")) == Some(ErrorKind::NotFound), "a link to the removed name dangles".into());
+
+    c.check(fs::create_dir("/walk/keep").is_ok() && fs::write("/walk/keep/canary", b"c").is_ok() && fs::soft_link("/walk/keep", "/walk/l/sub/out").is_ok(), "a link out of the tree".into());
+    c.check(fs::remove_dir_all("/walk/l").is_ok() && !Path::new("/walk/l").exists(), "remove_dir_all of a tree with links".into());
+    c.check(fs::read("/walk/keep/canary").ok() == Some(b"c".to_vec()), "remove_dir_all did not follow a link".into());
+    c.check(fs::remove_dir_all("/walk/keep").is_ok(), "and the link's target goes on its own".into());
+}
+
 fn errors(c: &mut Checks) {
     c.check(kind(File::open("/walk/none")) == Some(ErrorKind::NotFound), "open of nothing: NotFound".into());
     c.check(kind(fs::metadata("")) == Some(ErrorKind::NotFound), "metadata of an empty path: NotFound".into());
@@ -114,8 +165,8 @@ fn errors(c: &mut Checks) {
     c.check(kind(fs::write(format!("/walk/{}", "n".repeat(256)), "x")) == Some(ErrorKind::InvalidFilename), "a 256-byte name: InvalidFilename".into());
     c.check(kind(fs::write(format!("/walk/{}", "n/".repeat(3000)), "x")) == Some(ErrorKind::InvalidFilename), "a path longer than a page: InvalidFilename".into());
     c.check(kind(fs::rename("/walk", "/walk/inside")) == Some(ErrorKind::InvalidInput), "a directory into itself: InvalidInput".into());
-    c.check(kind(fs::hard_link("/walk/new", "/walk/link")) == Some(ErrorKind::Unsupported), "hard_link: Unsupported".into());
-    c.check(kind(fs::read_link("/walk/new")) == Some(ErrorKind::Unsupported), "read_link: Unsupported".into());
+    c.check(kind(fs::read_link("/walk/new")) == Some(ErrorKind::InvalidInput), "read_link of a file: InvalidInput".into());
+    c.check(kind(fs::hard_link("/walk", "/walk/dirlink")) == Some(ErrorKind::PermissionDenied), "hard_link of a directory: PermissionDenied".into());
     c.check(kind(fs::remove_dir("/")) == Some(ErrorKind::ResourceBusy), "remove_dir of the root: ResourceBusy".into());
 }
 
@@ -263,6 +314,9 @@ fn read_only(c: &mut Checks) {
     c.check(is_ro(OpenOptions::new().write(true).open("/persist/a").map(drop)), "read-only: open for write".into());
     c.check(is_ro(fs::create_dir("/persist/d")), "read-only: create_dir".into());
     c.check(is_ro(fs::remove_file("/persist/a")), "read-only: remove_file".into());
+    #[allow(deprecated)]
+    let soft = fs::soft_link("a", "/persist/link");
+    c.check(is_ro(soft) && is_ro(fs::hard_link("/persist/a", "/persist/hard")), "read-only: soft_link, hard_link".into());
     c.check(is_ro(fs::remove_dir_all("/persist/sub")), "read-only: remove_dir_all".into());
     c.check(is_ro(fs::rename("/persist/a", "/persist/z")), "read-only: rename".into());
     let mut perm = fs::metadata("/persist/a").unwrap().permissions();
@@ -336,6 +390,7 @@ fn main() {
         _ => {
             files_and_content(&mut c);
             directories(&mut c);
+            links(&mut c);
             working_directory(&mut c);
             errors(&mut c);
             threads(&mut c);

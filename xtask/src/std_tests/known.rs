@@ -22,9 +22,6 @@ const THREADS_31: &str = "spawns over 100 threads at once; a process has at most
     (the kernel's limit, from the ABI), so `thread::spawn` fails";
 const NO_PROCESS: &str = "std::process (spawning, current_exe) is Unsupported on this target until \
     std-xous spawns programs from the filesystem (planned)";
-const NO_LINKS: &str = "makes a symbolic or hard link (or a junction) and tests what it does: the Xous \
-    filesystem's format has no links by design (issue 6), so `fs::soft_link`/`fs::hard_link` return \
-    Unsupported (test-apps/fs checks that error); run, each of these fails at its first link";
 const LARGE_DIR: &str = "creates 32,768 files in one directory: the service finds a name by scanning the \
     directory's entries (15 per block), so this is quadratic (hours under QEMU), and the entries alone \
     (8.6 MiB) exceed the 4 MiB RAM device the service uses when there is no disk; fix: an indexed directory";
@@ -49,20 +46,6 @@ const KNOWN: &[(&str, &str, &str, Verdict)] = &[
     ("std", "sync", "mpsc::stress_recv_timeout_shared", Fails(THREADS_31)),
     ("std", "sync", "mpsc_sync::shared_chan_stress", Fails(THREADS_31)),
     ("std", "sync", "rwlock::test_rwlock_max_readers", FailWithoutRunning(MAX_READERS)),
-    ("std", "std", "fs::tests::copy_file_follows_dst_symlink", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::create_dir_all_with_junctions", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::links_work", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::read_link", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::realpath_works", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::realpath_works_tricky", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::recursive_rmdir", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::recursive_rmdir_of_symlink", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::symlink_hard_link", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::symlink_noexist", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::symlinks_work", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::test_fs_set_times_follows_symlink", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::test_fs_set_times_nofollow", Fails(NO_LINKS)),
-    ("std", "std", "fs::tests::test_rename_symlink", Fails(NO_LINKS)),
     ("std", "std", "fs::tests::read_large_dir", FailWithoutRunning(LARGE_DIR)),
     ("std", "env", "test", Fails(NO_PROCESS)),
     ("std", "env", "test_self_exe_path", Fails(NO_PROCESS)),

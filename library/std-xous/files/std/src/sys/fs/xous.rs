@@ -8,8 +8,14 @@
 //! data moves in page-sized lends through a bounce buffer (a program's
 //! buffer need not be page-aligned, and lending its pages would lend its
 //! neighbours too). Positions live in the service, per handle, so a
-//! `File` is a handle number; dropping it closes the handle. There are no
-//! links: asking for one is `Unsupported`.
+//! `File` is a handle number; dropping it closes the handle.
+//!
+//! Links are the service's: it follows symbolic links while resolving a
+//! path (at most 40 in one path, else `FilesystemLoop`), so `stat`,
+//! `canonicalize` and opening follow them, and `lstat`, `readlink`,
+//! removing and renaming do not. A symbolic link's target is sent as
+//! given (a relative one resolves against the link's directory, in the
+//! service), never joined onto the working directory.
 
 use crate::borrow::Cow;
 use crate::ffi::OsString;
@@ -44,6 +50,11 @@ mod proto {
     pub const CLOSE: usize = 14;
     pub const SET_TIMES: usize = 15;
     pub const DUPLICATE: usize = 16;
+    pub const SYMLINK: usize = 17;
+    pub const HARD_LINK: usize = 18;
+    pub const READ_LINK: usize = 19;
+    pub const LSTAT: usize = 22;
+    pub const SET_TIMES_NOFOLLOW: usize = 23;
     pub const READ: usize = 20;
     pub const WRITE: usize = 21;
 
@@ -74,6 +85,7 @@ mod proto {
     pub const KEEP: u64 = u64::MAX;
     pub const KIND_FILE: u8 = 1;
     pub const KIND_DIR: u8 = 2;
+    pub const KIND_SYMLINK: u8 = 3;
     pub const DATA_MAX: usize = 64 * 1024;
 
     pub const NOT_FOUND: u32 = 1;
@@ -91,6 +103,8 @@ mod proto {
     pub const FILE_TOO_LARGE: u32 = 14;
     pub const BUSY: u32 = 15;
     pub const READ_ONLY_FILESYSTEM: u32 = 16;
+    pub const FILESYSTEM_LOOP: u32 = 17;
+    pub const TOO_MANY_LINKS: u32 = 18;
 }
 
 const PAGE: usize = 4096;
@@ -128,6 +142,8 @@ fn error(status: u32) -> io::Error {
         proto::FILE_TOO_LARGE => io::const_error!(FileTooLarge, "file too large"),
         proto::BUSY => io::const_error!(ResourceBusy, "the root directory cannot be changed"),
         proto::READ_ONLY_FILESYSTEM => io::const_error!(ReadOnlyFilesystem, "the filesystem is read-only (write-protected disk)"),
+        proto::FILESYSTEM_LOOP => io::const_error!(FilesystemLoop, "too many levels of symbolic links"),
+        proto::TOO_MANY_LINKS => io::const_error!(TooManyLinks, "too many links"),
         _ => io::const_error!(Other, "the filesystem service refused the request"),
     }
 }
@@ -332,7 +348,7 @@ impl FileType {
     }
 
     pub fn is_symlink(&self) -> bool {
-        false
+        self.kind == proto::KIND_SYMLINK
     }
 }
 
@@ -360,8 +376,9 @@ impl DirEntry {
         OsString::from_inner(Buf::from_inner(self.name.clone()))
     }
 
+    /// As on Unix, the entry itself: a link is not followed.
     pub fn metadata(&self) -> io::Result<FileAttr> {
-        stat(&self.path())
+        lstat(&self.path())
     }
 
     pub fn file_type(&self) -> io::Result<FileType> {
@@ -628,23 +645,36 @@ pub fn set_times(p: &Path, times: FileTimes) -> io::Result<()> {
 }
 
 pub fn set_times_nofollow(p: &Path, times: FileTimes) -> io::Result<()> {
-    set_times(p, times)
+    Request::new(0, ns_of(times.accessed)?, ns_of(times.modified)?, &bytes(p), b"")?
+        .send(proto::SET_TIMES_NOFOLLOW)
+        .map(drop)
 }
 
 pub fn rmdir(p: &Path) -> io::Result<()> {
     path_request(proto::REMOVE_DIR, p).map(drop)
 }
 
-pub fn readlink(_p: &Path) -> io::Result<PathBuf> {
-    unsupported()
+/// The page's bytes from ENTRIES_AT, `value` of them, as a path.
+fn path_in(reply: &Reply) -> PathBuf {
+    let len = (reply.value() as usize).min(PAGE - proto::ENTRIES_AT);
+    let bytes = reply.page.0[proto::ENTRIES_AT..][..len].to_vec();
+    PathBuf::from(OsString::from_inner(Buf::from_inner(bytes)))
 }
 
-pub fn symlink(_original: &Path, _link: &Path) -> io::Result<()> {
-    unsupported()
+pub fn readlink(p: &Path) -> io::Result<PathBuf> {
+    Ok(path_in(&path_request(proto::READ_LINK, p)?))
 }
 
-pub fn link(_src: &Path, _dst: &Path) -> io::Result<()> {
-    unsupported()
+/// `original` goes to the service as given: a relative target stays
+/// relative to the link's directory.
+pub fn symlink(original: &Path, link: &Path) -> io::Result<()> {
+    Request::new(0, 0, 0, original.as_os_str().as_encoded_bytes(), &bytes(link))?.send(proto::SYMLINK).map(drop)
+}
+
+/// A hard link: `dst` names what `src` names (a symbolic link itself,
+/// not followed, as `linkat` without AT_SYMLINK_FOLLOW).
+pub fn link(src: &Path, dst: &Path) -> io::Result<()> {
+    Request::new(0, 0, 0, &bytes(src), &bytes(dst))?.send(proto::HARD_LINK).map(drop)
 }
 
 pub fn stat(p: &Path) -> io::Result<FileAttr> {
@@ -652,12 +682,10 @@ pub fn stat(p: &Path) -> io::Result<FileAttr> {
 }
 
 pub fn lstat(p: &Path) -> io::Result<FileAttr> {
-    stat(p)
+    Ok(path_request(proto::LSTAT, p)?.attributes())
 }
 
+/// Every link followed, by the service.
 pub fn canonicalize(p: &Path) -> io::Result<PathBuf> {
-    let reply = path_request(proto::CANONICALIZE, p)?;
-    let len = (reply.value() as usize).min(PAGE - proto::ENTRIES_AT);
-    let name = reply.page.0[proto::ENTRIES_AT..][..len].to_vec();
-    Ok(PathBuf::from(OsString::from_inner(Buf::from_inner(name))))
+    Ok(path_in(&path_request(proto::CANONICALIZE, p)?))
 }
