@@ -553,6 +553,17 @@ impl<D: BlockDevice> Fs<D> {
         }
     }
 
+    /// The directory and name of `path` for a link that is yet to be made
+    /// there: nothing may have that name, and a trailing `/` (which asks
+    /// for a directory) is refused.
+    fn new_name(&mut self, path: &[u8]) -> Result<(u32, Vec<u8>)> {
+        match self.named(path, FsError::AlreadyExists)? {
+            (_, _, Some(_), _) => Err(FsError::AlreadyExists),
+            (_, _, None, true) => Err(FsError::NotADirectory),
+            (dir, name, None, false) => Ok((dir, name)),
+        }
+    }
+
     pub fn create_dir(&mut self, path: &[u8], now: u64) -> Result<()> {
         let (dir, name, found, _) = self.named(path, FsError::AlreadyExists)?;
         if found.is_some() {
@@ -569,13 +580,7 @@ impl<D: BlockDevice> Fs<D> {
         if target.len() > TARGET_MAX || target.contains(&0) {
             return Err(FsError::InvalidFilename);
         }
-        let (dir, name, found, slash) = self.named(link, FsError::AlreadyExists)?;
-        if found.is_some() {
-            return Err(FsError::AlreadyExists);
-        }
-        if slash {
-            return Err(FsError::NotADirectory);
-        }
+        let (dir, name) = self.new_name(link)?;
         check_name(&name)?;
         // Room for the inode, the entry and the target's block together,
         // so that the link is made whole or not at all.
@@ -598,13 +603,7 @@ impl<D: BlockDevice> Fs<D> {
         if slash {
             return Err(FsError::NotADirectory);
         }
-        let (dir, name, target, slash) = self.named(new, FsError::AlreadyExists)?;
-        if target.is_some() {
-            return Err(FsError::AlreadyExists);
-        }
-        if slash {
-            return Err(FsError::NotADirectory);
-        }
+        let (dir, name) = self.new_name(new)?;
         let mut inode = self.read_inode(source.inode)?;
         if inode.links >= LINKS_MAX {
             return Err(FsError::TooManyLinks);

@@ -62,6 +62,15 @@ impl Request<'_> {
         self.reply(0)[VALUE_AT..VALUE_AT + 8].copy_from_slice(&value.to_le_bytes());
     }
 
+    /// A path in the reply (READ_LINK, CANONICALIZE): its length as the
+    /// value, its bytes at ENTRIES_AT. `false` when it does not fit the page.
+    pub fn path_reply(&mut self, path: &[u8]) -> bool {
+        let Some(room) = self.page.get_mut(ENTRIES_AT..ENTRIES_AT + path.len()) else { return false };
+        room.copy_from_slice(path);
+        self.value(path.len() as u64);
+        true
+    }
+
     pub fn attributes(&mut self, value: u64, attr: &Attr) {
         self.value(value);
         self.page[KIND_AT] = attr.kind;

@@ -204,21 +204,12 @@ impl Service {
                 fs.sync().map_err(code)?;
                 request.reply(0);
             }
-            proto::READ_LINK => {
-                let target = fs.read_link(request.path().map_err(code)?).map_err(code)?;
-                if proto::ENTRIES_AT + target.len() > request.page.len() {
+            proto::READ_LINK | proto::CANONICALIZE => {
+                let path = request.path().map_err(code)?;
+                let answer = if id == proto::READ_LINK { fs.read_link(path) } else { fs.canonicalize(path) };
+                if !request.path_reply(&answer.map_err(code)?) {
                     return Err(error::INVALID_INPUT);
                 }
-                request.value(target.len() as u64);
-                request.page[proto::ENTRIES_AT..proto::ENTRIES_AT + target.len()].copy_from_slice(&target);
-            }
-            proto::CANONICALIZE => {
-                let path = fs.canonicalize(request.path().map_err(code)?).map_err(code)?;
-                if proto::ENTRIES_AT + path.len() > request.page.len() {
-                    return Err(error::INVALID_INPUT);
-                }
-                request.value(path.len() as u64);
-                request.page[proto::ENTRIES_AT..proto::ENTRIES_AT + path.len()].copy_from_slice(&path);
             }
             proto::SEEK => {
                 let handle = handles.get(request.handle(), pid).ok_or(error::BAD_HANDLE)?;
