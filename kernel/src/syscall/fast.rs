@@ -50,18 +50,42 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
     let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
     let Some(slot) = k.ipc.add(server, t, kind, id, [w0, w1, w2, w3]) else { return false };
+    deliver(k, t, server, receiver, slot, kind, id, 0, [w0, w1, w2, w3]);
+    true
+}
+
+/// The end of every fast send: message `slot` of `server` (queued by the
+/// caller, nothing left to fail) goes to `receiver`, which waits in
+/// ReceiveMessage, as its envelope with `words` (for memory: the address
+/// `server_va` it was mapped at, length, offset, valid); the sender `t`
+/// waits for the reply, and the receiver runs in its place.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn deliver<P: Platform>(
+    k: &mut Kernel<P>,
+    t: ThreadRef,
+    server: u8,
+    receiver: ThreadRef,
+    slot: usize,
+    kind: InvokeType,
+    id: usize,
+    server_va: usize,
+    words: [usize; 4],
+) {
     if let Some(m) = k.ipc.messages[slot].as_mut() {
-        m.stage = Stage::Delivered { server_va: 0 };
+        m.stage = Stage::Delivered { server_va };
     }
-    p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
+    if let Some(p) = k.procs.get_mut(t.pid) {
+        p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
+    }
     k.block(t);
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers &= !(1 << receiver.tid);
     }
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
+    let [w0, w1, w2, w3] = words;
     k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, w0, w1, w2, w3]);
     k.hand_over(receiver);
-    true
 }
 
 /// ReturnScalar1/2(sender, values) to a sender that waits for it.

@@ -13,10 +13,9 @@ use crate::ipc::Stage;
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::PAGE_SIZE;
-use crate::process::ThreadState;
 use crate::sched::ThreadRef;
 use xous_abi::memory::USER_MESSAGE_BASE;
-use xous_abi::message::{InvokeType, MessageSender};
+use xous_abi::message::InvokeType;
 use xous_abi::SyscallResult;
 
 /// SendMessage(cid, Lend/LendMut, id, addr, len, offset, valid) to a server
@@ -66,19 +65,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
     flush_range(k, receiver.pid, at, len);
     flush_range(k, t.pid, addr, len);
-    if let Some(m) = k.ipc.messages[slot].as_mut() {
-        m.stage = Stage::Delivered { server_va: at };
-    }
-    if let Some(p) = k.procs.get_mut(t.pid) {
-        p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
-    }
-    k.block(t);
-    if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers &= !(1 << receiver.tid);
-    }
-    let sender = MessageSender::new(t.pid, server, slot as u16).0;
-    k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, at, len, offset, valid]);
-    k.hand_over(receiver);
+    super::fast::deliver(k, t, server, receiver, slot, kind, id, at, [at, len, offset, valid]);
     true
 }
 
