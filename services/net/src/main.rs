@@ -52,7 +52,7 @@ mod sockets;
 mod timer;
 mod wire;
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use smoltcp::iface::{Config, Interface};
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv6Address};
@@ -71,12 +71,23 @@ const DNS_SERVER: Ipv4Address = Ipv4Address::new(10, 0, 2, 3);
 
 /// Our connection to our own server, for the interrupt handler.
 static SELF_CONNECTION: AtomicUsize = AtomicUsize::new(0);
+/// An interrupt's WAKE is queued and the main loop has not polled since.
+/// One is enough: a device that interrupts for every frame would otherwise
+/// fill our message queue with WAKEs, and a client's request would wait
+/// for room (the kernel makes a sender retry when a server's queue is full).
+static WAKE_QUEUED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_interrupt(_irq: usize, registers: usize) {
     virtio::acknowledge_interrupt(registers);
+    if WAKE_QUEUED.swap(true, Ordering::AcqRel) {
+        return;
+    }
     let connection = SELF_CONNECTION.load(Ordering::Relaxed);
+    let sent = syscall(Syscall::TrySendMessage, &[connection, InvokeType::Scalar as usize, net::WAKE, 0, 0, 0, 0]);
     // A full queue loses nothing: the main loop is awake then anyway.
-    syscall(Syscall::TrySendMessage, &[connection, InvokeType::Scalar as usize, net::WAKE, 0, 0, 0, 0]);
+    if error_of(sent).is_some() {
+        WAKE_QUEUED.store(false, Ordering::Release);
+    }
 }
 
 fn say(text: &str) {
@@ -142,6 +153,8 @@ fn main(params: usize) -> usize {
     loop {
         let message = server.receive();
         let now = timer::now_ms();
+        // The stack polls the device below: a later interrupt needs a WAKE of its own.
+        WAKE_QUEUED.store(false, Ordering::Release);
         dispatch(&mut net, message, now);
         while let Some(message) = server.try_receive() {
             dispatch(&mut net, message, timer::now_ms());

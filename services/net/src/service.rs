@@ -52,7 +52,10 @@ static BENCH_CHUNK: [u8; 4096] = [0x5a; 4096];
 enum Wait {
     Connect(u16),
     Read { socket: u16, peek: bool, nonblocking: bool },
-    Write { socket: u16, nonblocking: bool },
+    /// `sent` bytes of the lent ones are in the socket already: a
+    /// blocking write is answered once all are (or at its deadline or an
+    /// error, with what went), as on Linux.
+    Write { socket: u16, nonblocking: bool, sent: u32 },
     Accept { socket: u16, nonblocking: bool, relisten: bool },
     UdpReceive { socket: u16, peek: bool, nonblocking: bool },
     UdpSend(u16),
@@ -309,7 +312,7 @@ impl Net {
                 };
             }
             net::TCP_TX | net::TCP_RX | net::TCP_PEEK if !stream_ok(&mut self.table) => return bad(m, opcode, error::BAD_SOCKET),
-            net::TCP_TX => Wait::Write { socket: socket16, nonblocking },
+            net::TCP_TX => Wait::Write { socket: socket16, nonblocking, sent: 0 },
             net::TCP_RX | net::TCP_PEEK => Wait::Read { socket: socket16, peek: opcode == net::TCP_PEEK, nonblocking },
             net::GET_ADDRESS => {
                 let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket, pid) else {
@@ -541,7 +544,7 @@ impl Net {
                     return true;
                 };
                 let (handle, read_closed, write_closed) = (*handle, *read_closed, *write_closed);
-                let wanted = m.args[3].min(4096);
+                let wanted = m.args[3].min(m.args[1]);
                 let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
                 if !read_closed && was_reset(tcp, write_closed) {
                     fail(m, opcode, error::CONNECTION_RESET);
@@ -559,32 +562,48 @@ impl Net {
                 }
                 give_up(m, opcode, nonblocking || expired)
             }
-            Wait::Write { socket, nonblocking } => {
+            Wait::Write { socket, nonblocking, sent } => {
                 let Some(Entry { kind: Kind::Stream { handle, write_closed, .. }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
                     return true;
                 };
                 let (handle, write_closed) = (*handle, *write_closed);
-                let length = m.args[3].min(4096);
+                // A client may lend more than a page (std-xous lends up to
+                // 16); the upstream one lends one.
+                let length = m.args[3].min(m.args[1]);
+                let mut sent = sent as usize;
                 let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
-                if was_reset(tcp, write_closed) {
-                    fail(m, opcode, error::CONNECTION_RESET);
-                    return true;
-                }
-                if !tcp.may_send() {
+                // An error after part of the bytes went answers that part;
+                // the next write finds the error.
+                let error = if was_reset(tcp, write_closed) {
+                    Some(error::CONNECTION_RESET)
+                } else if !tcp.may_send() {
                     // std reads TIMED_OUT here as BrokenPipe.
-                    fail(m, opcode, error::TIMED_OUT);
-                    return true;
+                    Some(error::TIMED_OUT)
+                } else {
+                    if tcp.can_send() {
+                        sent += tcp.send_slice(&m.bytes_mut()[sent..length]).unwrap_or(0);
+                    }
+                    None
+                };
+                if error.is_none() && sent < length && !nonblocking && !expired {
+                    held.wait = Wait::Write { socket, nonblocking, sent: sent as u32 };
+                    return false;
                 }
-                if length == 0 || tcp.can_send() {
-                    let page = m.bytes_mut();
-                    let sent = tcp.send_slice(&page[..length]).unwrap_or(0);
-                    page[..4].fill(0);
-                    page[4..8].copy_from_slice(&(sent as u32).to_le_bytes());
-                    reply(m, 0, 0, 0);
-                    return true;
+                match error {
+                    Some(code) if sent == 0 => {
+                        fail(m, opcode, code);
+                        return true;
+                    }
+                    // Nonblocking, or the deadline passed, with nothing sent.
+                    None if sent == 0 && length > 0 => return give_up(m, opcode, true),
+                    _ => {}
                 }
-                give_up(m, opcode, nonblocking || expired)
+                let page = m.bytes_mut();
+                page[..4].fill(0);
+                page[4..8].copy_from_slice(&(sent as u32).to_le_bytes());
+                reply(m, 0, 0, 0);
+                true
             }
             Wait::Accept { socket, nonblocking, relisten } => self.accept(m, socket, nonblocking, relisten, pid),
             Wait::Bench { .. } => self.bench_step(held, now),

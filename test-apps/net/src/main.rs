@@ -328,6 +328,69 @@ fn ends(c: &mut Checks, lo: IpAddr) {
         format!("{lo}: nonblocking write to a peer that does not read: bytes, then WouldBlock: {blocked:?}"),
     );
 
+    // Writes of 64 KiB (std-xous lends them in one message) into a peer
+    // that does not read, until the buffers are full: nonblocking, and
+    // blocking with a write timeout. The last write that took anything may
+    // take part of its bytes; then WouldBlock. Every byte a write counted
+    // reaches the peer, in order, and no other.
+    for nonblocking in [true, false] {
+        let filled = pair(&listener).and_then(|(client, mut server)| {
+            if nonblocking {
+                client.set_nonblocking(true)?;
+            } else {
+                client.set_write_timeout(Some(Duration::from_millis(300)))?;
+            }
+            let mut written = 0;
+            let mut partial = false;
+            let mut ended = None;
+            for _ in 0..32 {
+                let chunk: Vec<u8> = (written..written + 65536).map(pattern).collect();
+                match (&client).write(&chunk) {
+                    Ok(n) => {
+                        partial |= n < chunk.len();
+                        written += n;
+                    }
+                    Err(e) => {
+                        ended = Some(e.kind());
+                        break;
+                    }
+                }
+            }
+            drop(client);
+            let mut got = Vec::new();
+            server.read_to_end(&mut got)?;
+            let intact = got.len() == written && got.iter().enumerate().all(|(i, &b)| b == pattern(i));
+            Ok((written, partial, ended, intact))
+        });
+        c.check(
+            matches!(filled, Ok((n, _, Some(ErrorKind::WouldBlock), true)) if n >= 32 * 1024),
+            format!("{lo}: 64 KiB writes (nonblocking: {nonblocking}) to a peer that does not read: bytes, WouldBlock, and the peer gets exactly what was counted: {filled:?}"),
+        );
+    }
+
+    // A read with a large buffer gets more than a page at once when that
+    // much is there (std-xous lends up to 16 pages per read; upstream one).
+    let large = pair(&listener).and_then(|(mut client, mut server)| {
+        let sent: Vec<u8> = (0..48 * 1024).map(pattern).collect();
+        server.write_all(&sent)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut most = 0;
+        for _ in 0..100 {
+            most = client.peek(&mut buf)?;
+            if most >= 16 * 1024 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut got = vec![0u8; sent.len()];
+        client.read_exact(&mut got)?;
+        Ok((most, got == sent))
+    });
+    c.check(
+        matches!(large, Ok((n, true)) if n >= 16 * 1024),
+        format!("{lo}: peek with a 64 KiB buffer returns at least 16 KiB of 48 KiB sent, and reading gives them all: {large:?}"),
+    );
+
     // The listener keeps its port after accepts: a second bind is refused
     // while it lives, and the port is free again once it is dropped.
     let again = TcpListener::bind(at).map(|_| ()).map_err(|e| e.kind());
