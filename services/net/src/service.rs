@@ -21,7 +21,13 @@ use xous_abi::message::MessageSender;
 use xous_abi::services::net::{self, error};
 use xous_rt::{kind, reply, return_scalar, Envelope};
 
-const TCP_RX_BUFFER: usize = 32 * 1024;
+/// A stream's receive buffer, which is also the window it offers: data
+/// keeps coming while its reader is between reads (a std read takes up to
+/// 64 KiB at once). Half of it gave std reads from the host about 15 %
+/// less (`./x bench net`).
+const TCP_RX_BUFFER: usize = 64 * 1024;
+/// Twice this made sending to the host slower, not faster (raw: about 20
+/// instead of 25 MB/s in `./x bench net`; not looked into further).
 const TCP_TX_BUFFER: usize = 32 * 1024;
 const UDP_BUFFER: usize = 16 * 1024;
 const UDP_PACKETS: usize = 16;
@@ -33,7 +39,7 @@ const UDP_BYTES: usize = 2 * (UDP_BUFFER + UDP_PACKETS * core::mem::size_of::<ud
 /// included) stay within this, so that no client can make the heap grow
 /// until an allocation fails, which would end the service: a socket that
 /// would go beyond it is refused with an error (see main.rs). 12 MiB is
-/// 24 listeners, or about 190 streams; std's own net tests stay well
+/// 16 listeners, or about 130 streams; std's own net tests stay well
 /// below it. Buffers are also allocated fallibly, so a machine out of
 /// memory below the budget gets the same error.
 const BUFFER_BUDGET: usize = 12 * 1024 * 1024;
