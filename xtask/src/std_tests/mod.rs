@@ -84,7 +84,7 @@ pub fn tally<'a>(results: impl Iterator<Item = &'a TestResult>) -> (usize, usize
 pub fn run(project: &Project, options: &Options) -> Result<(), String> {
     let started = Instant::now();
     let (results, peak) = run_suites(project, options)?;
-    let unexplained = report::print(&results);
+    let unexplained = report::print(&results, options.pristine);
     if options.filter.is_none() && options.suite.is_none() {
         let path = report::write(project, options.pristine, &results, &peak, started.elapsed())?;
         eprintln!("std-tests: results written to {}", path.display());
@@ -106,7 +106,7 @@ pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (u
     let unexplained: Vec<String> = results
         .iter()
         .filter_map(|r| match &r.outcome {
-            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name).is_none() => {
+            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name, false).is_none() => {
                 Some(format!("{} {}: {} -- {panic}", r.suite, r.program, r.name))
             }
             _ => None,
@@ -150,7 +150,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
     let mut most = Peak::default();
     for (suite, program) in programs {
         let start = Instant::now();
-        let (found, peak) = run_program(&xous_run, suite, &program, options.filter.as_deref());
+        let (found, peak) = run_program(&xous_run, suite, &program, options.filter.as_deref(), options.pristine);
         if peak > most.kib {
             most = Peak { kib: peak, program: program_name(&program) };
         }
@@ -212,9 +212,9 @@ fn program_name(path: &Path) -> String {
 /// Runs every test of one program: lists them, then runs them in batches
 /// (exact names); a test that hangs or takes the program down is recorded
 /// as failed, and the batch goes on from the test after it.
-fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>) -> (Vec<TestResult>, usize) {
+fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>, pristine: bool) -> (Vec<TestResult>, usize) {
     let mut peak = 0;
-    let results = run_program_tests(xous_run, suite, program, filter, &mut peak);
+    let results = run_program_tests(xous_run, suite, program, filter, pristine, &mut peak);
     (results, peak)
 }
 
@@ -223,6 +223,7 @@ fn run_program_tests(
     suite: &'static str,
     program: &Path,
     filter: Option<&str>,
+    pristine: bool,
     peak: &mut usize,
 ) -> Vec<TestResult> {
     let name = program_name(program);
@@ -241,7 +242,7 @@ fn run_program_tests(
     };
     // Tests with a verdict that keeps them from running, if the program has them.
     let mut not_run: Vec<&str> = Vec::new();
-    for (test, verdict) in known::of_program(suite, &name) {
+    for (test, verdict) in known::of_program(suite, &name, pristine) {
         let outcome = match verdict {
             known::Verdict::Skip(why) => Outcome::Ignored(why.into()),
             known::Verdict::FailWithoutRunning(why) => Outcome::Failed(why.into()),

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The reason to show for a failure: ours if written down, else the panic.
-fn failure_reason(r: &TestResult, panic: &str) -> (bool, String) {
-    match known::failure_reason(r.suite, &r.program, &r.name) {
+fn failure_reason(r: &TestResult, panic: &str, pristine: bool) -> (bool, String) {
+    match known::failure_reason(r.suite, &r.program, &r.name, pristine) {
         Some(why) => (true, why.to_string()),
         None => (false, panic.to_string()),
     }
@@ -22,11 +22,11 @@ fn failure_reason(r: &TestResult, panic: &str) -> (bool, String) {
 
 /// Prints the per-suite counts and the failures; returns how many failures
 /// have no written reason.
-pub fn print(results: &[TestResult]) -> usize {
+pub fn print(results: &[TestResult], pristine: bool) -> usize {
     let mut unexplained = 0;
     for r in results {
         if let Outcome::Failed(panic) = &r.outcome {
-            let (known, why) = failure_reason(r, panic);
+            let (known, why) = failure_reason(r, panic, pristine);
             unexplained += usize::from(!known);
             let mark = if known { "known" } else { "NEW" };
             println!("FAILED ({mark}) {} {}: {} -- {why}", r.suite, r.program, r.name);
@@ -83,7 +83,7 @@ pub fn write(project: &Project, pristine: bool, results: &[TestResult], peak: &P
     }
     for r in failures {
         let Outcome::Failed(panic) = &r.outcome else { continue };
-        let (_, why) = failure_reason(r, panic);
+        let (_, why) = failure_reason(r, panic, pristine);
         let _ = writeln!(doc, "- {} `{}` `{}`: {}", r.suite, r.program, r.name, why.replace('\n', " "));
     }
     let _ = writeln!(doc, "\n## Skipped\n");
@@ -93,7 +93,7 @@ pub fn write(project: &Project, pristine: bool, results: &[TestResult], peak: &P
     }
     for r in skips {
         let Outcome::Ignored(why) = &r.outcome else { continue };
-        let why = match (known::skip_reason(r.suite, &r.program, &r.name), why.is_empty()) {
+        let why = match (known::skip_reason(r.suite, &r.program, &r.name, pristine), why.is_empty()) {
             (Some(ours), _) => format!("skipped by us: {ours}"),
             (None, false) => format!("`#[ignore]` in the library source: {why}"),
             (None, true) => "`#[ignore]` in the library source (no reason given there)".to_string(),
