@@ -16,7 +16,7 @@
 //!
 //! Events: the main thread waits in ReceiveMessage for requests; the
 //! device's interrupt (ClaimInterrupt) has a handler that lowers it and
-//! sends the server a WAKE; a timer thread (`timer.rs`) sends WAKE when the
+//! sends the server a WAKE (one at a time, `WAKE_QUEUED`); a timer thread (`timer.rs`) sends WAKE when the
 //! next deadline comes (smoltcp's timers, request timeouts). After each
 //! message the stack runs until idle and the held requests are retried
 //! (`service.rs`). If the interrupt cannot be claimed, the timer alone
