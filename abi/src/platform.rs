@@ -27,6 +27,20 @@ pub const CONSOLE_WRITE: usize = 1;
 /// comes before any message from a later process with that PID.
 pub const WATCH_EXITS: usize = 2;
 
+/// (tid) -> Ok: no one will join thread `tid` of the caller's process (std
+/// detaches the thread of a `JoinHandle` dropped without `join`). Its slot
+/// is freed when it exits, or now if it has. A process that has detached a
+/// thread once manages its slots this way: the kernel no longer hands a
+/// new thread the slot of one that exited but was not joined (without
+/// that, a slot may be reused, and a later join would find the wrong
+/// thread; a std that never detaches, such as upstream's, still needs it).
+/// Tid 0 (no thread has it) only says that the process detaches what it
+/// does not join, before it has any to detach (std-xous says so when it
+/// starts its first thread).
+/// Errors: InvalidThread (the caller itself, or not a thread id),
+/// ThreadNotAvailable (no thread there).
+pub const DETACH_THREAD: usize = 3;
+
 /// Exit notices come from the kernel: the sender word of their envelope
 /// names this PID, which no process has, so a process cannot forge one.
 /// (A reply to that sender word is an error: nothing waits for it.)

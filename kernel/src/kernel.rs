@@ -233,6 +233,7 @@ impl<P: Platform> Kernel<P> {
         let p = self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
         let tid = p.free_thread_slot().ok_or(Error::ThreadNotAvailable)?;
         p.threads[tid as usize] = ThreadState::Ready;
+        p.detached &= !(1 << tid);
         let t = ThreadRef { pid, tid };
         for r in 0..CONTEXT_WORDS {
             self.set_reg(t, r, 0);
@@ -251,10 +252,13 @@ impl<P: Platform> Kernel<P> {
     pub fn exit_thread(&mut self, t: ThreadRef, value: usize) {
         let Some(p) = self.procs.get_mut(t.pid) else { return };
         let joiner = (1..p.threads.len()).find(|&j| p.threads[j] == ThreadState::Joining(t.tid));
+        let detached = p.detached & (1 << t.tid) != 0;
         p.threads[t.tid as usize] = match joiner {
             Some(_) => ThreadState::Free,
+            None if detached => ThreadState::Free,
             None => ThreadState::Exited(value),
         };
+        p.detached &= !(1 << t.tid);
         let no_threads_left = p.live_threads() == 0;
         self.block(t);
         if let Some(j) = joiner {
@@ -262,6 +266,36 @@ impl<P: Platform> Kernel<P> {
             self.wake(waiter, SyscallResult::Scalar1, &[value]);
         } else if no_threads_left {
             self.terminate(t.pid, 0);
+        }
+    }
+
+    /// DETACH_THREAD: no one joins thread `tid` of `t`'s process; its slot
+    /// is freed when it exits (now, if it has), and from now on the process's
+    /// unjoined slots are never given to new threads (see the ABI). Tid 0
+    /// does only the latter.
+    pub fn detach_thread(&mut self, t: ThreadRef, tid: usize) -> Result<(), Error> {
+        let p = self.procs.get_mut(t.pid).ok_or(Error::ProcessNotFound)?;
+        if tid == 0 {
+            // No thread has id 0 (slot 0 is the interrupt context): this
+            // only says the process will detach what it does not join.
+            p.detaches = true;
+            return Ok(());
+        }
+        if tid == t.tid as usize || tid > xous_abi::limits::MAX_THREADS {
+            return Err(Error::InvalidThread);
+        }
+        p.detaches = true;
+        match p.threads[tid] {
+            ThreadState::Free => Err(Error::ThreadNotAvailable),
+            ThreadState::Exited(_) => {
+                p.threads[tid] = ThreadState::Free;
+                Ok(())
+            }
+            _ if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) => Err(Error::ThreadNotAvailable),
+            _ => {
+                p.detached |= 1 << tid;
+                Ok(())
+            }
         }
     }
 

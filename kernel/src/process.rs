@@ -62,6 +62,10 @@ pub struct Process {
     pub map_area: (usize, usize),
     /// The server it received a message for last (a hint for the fast path).
     pub last_server: u8,
+    /// Bit `tid`: thread `tid` is detached (DETACH_THREAD): no one joins it.
+    pub detached: u32,
+    /// It detaches threads (DETACH_THREAD): unjoined slots are never reused.
+    pub detaches: bool,
 }
 
 impl Process {
@@ -83,6 +87,8 @@ impl Process {
             heap_base: xous_abi::memory::USER_HEAP_BASE,
             map_area: DEFAULT_MAP_AREA,
             last_server: 0,
+            detached: 0,
+            detaches: false,
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);
@@ -98,11 +104,12 @@ impl Process {
         core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
     }
 
-    /// A slot for a new thread: a free one, else one whose thread exited long ago.
+    /// A slot for a new thread: a free one, else, in a process that never
+    /// detaches threads (DETACH_THREAD), one whose thread exited unjoined.
     pub fn free_thread_slot(&self) -> Option<u8> {
         let slots = 1..=MAX_THREADS;
         slots.clone().find(|&t| self.threads[t] == ThreadState::Free)
-            .or_else(|| slots.clone().find(|&t| matches!(self.threads[t], ThreadState::Exited(_))))
+            .or_else(|| slots.clone().find(|&t| !self.detaches && matches!(self.threads[t], ThreadState::Exited(_))))
             .map(|t| t as u8)
     }
 

@@ -11,7 +11,8 @@ use crate::sched::ThreadRef;
 use crate::syscall;
 use xous_abi::console::Channel;
 use xous_abi::memory::{flags, RETURN_FROM_EXCEPTION, RETURN_FROM_THREAD, USER_HEAP_BASE, USER_MMAP_BASE};
-use xous_abi::{Error, Syscall, SyscallResult};
+use xous_abi::{platform, Error, Syscall, SyscallResult};
+use crate::process::ThreadState;
 
 #[derive(Default)]
 pub struct FakePlatform {
@@ -214,6 +215,57 @@ fn heap_grows_to_its_limit() {
     let r = call(&mut k, t, &[Syscall::DecreaseHeap as usize, 0x1000]);
     assert_eq!(r[..3], [SyscallResult::MemoryRange as usize, USER_HEAP_BASE, 0x4000]);
     assert_eq!(head(call(&mut k, t, &[Syscall::DecreaseHeap as usize, 0x10_0000])), err(Error::InvalidArgument));
+}
+
+#[test]
+fn detached_threads_free_their_slots_and_joinable_ones_are_never_reused() {
+    let (mut k, t) = booted();
+    let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
+    let create = |k: &mut Kernel<FakePlatform>| {
+        let r = call(k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000]);
+        assert_eq!(r[0], SyscallResult::ThreadId as usize, "{r:?}");
+        ThreadRef { pid: t.pid, tid: r[1] as u8 }
+    };
+    let exit = |k: &mut Kernel<FakePlatform>, c: ThreadRef, value: usize| {
+        k.set_reg(c, reg::A0, value);
+        k.fault(c, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
+    };
+    let detach = |k: &mut Kernel<FakePlatform>, tid: usize| head(call(k, t, &[Syscall::PlatformSpecific as usize, platform::DETACH_THREAD, tid]));
+    // Detached while it runs: its slot is free once it exits.
+    let a = create(&mut k);
+    assert_eq!(detach(&mut k, a.tid as usize)[0], SyscallResult::Ok as usize);
+    exit(&mut k, a, 1);
+    assert_eq!(k.procs.get(t.pid).unwrap().threads[a.tid as usize], ThreadState::Free);
+    // Detached after it exited: freed then.
+    let b = create(&mut k);
+    exit(&mut k, b, 2);
+    assert_eq!(detach(&mut k, b.tid as usize)[0], SyscallResult::Ok as usize);
+    assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, b.tid as usize])), err(Error::ThreadNotAvailable));
+    // Bad ids.
+    assert_eq!(detach(&mut k, t.tid as usize), err(Error::InvalidThread), "itself");
+    assert_eq!(detach(&mut k, 99), err(Error::InvalidThread));
+    assert_eq!(detach(&mut k, b.tid as usize), err(Error::ThreadNotAvailable), "no thread there");
+    // Tid 0 only declares that the process detaches.
+    let (mut k2, t2) = booted();
+    assert!(!k2.procs.get(t2.pid).unwrap().detaches);
+    assert_eq!(head(call(&mut k2, t2, &[Syscall::PlatformSpecific as usize, platform::DETACH_THREAD, 0]))[0], SyscallResult::Ok as usize);
+    assert!(k2.procs.get(t2.pid).unwrap().detaches);
+    // A process that detaches never gets an unjoined thread's slot for a new
+    // thread: with every other slot taken, creating one fails, and the
+    // exited thread's value waits for its join.
+    let mut children = Vec::new();
+    while let [kind, tid, ..] = call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000])[..] {
+        if kind != SyscallResult::ThreadId as usize {
+            assert_eq!(tid, Error::ThreadNotAvailable as usize);
+            break;
+        }
+        children.push(ThreadRef { pid: t.pid, tid: tid as u8 });
+    }
+    let done = children[0];
+    exit(&mut k, done, 42);
+    assert_eq!(head(call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000])), err(Error::ThreadNotAvailable));
+    assert_eq!(call(&mut k, t, &[Syscall::JoinThread as usize, done.tid as usize])[..2], [SyscallResult::Scalar1 as usize, 42]);
+    assert_eq!(create(&mut k).tid, done.tid, "its slot is free once joined");
 }
 
 #[test]

@@ -167,7 +167,7 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[us
         Syscall::AdjustProcessLimit => reply(adjust_limit(k, t.pid, a[1], a[2], a[3]), k, t),
         Syscall::CreateThread => reply(create_thread(k, t.pid, a), k, t),
         Syscall::JoinThread => join_thread(k, t, a[1]),
-        Syscall::PlatformSpecific => reply(platform_specific(k, t.pid, a), k, t),
+        Syscall::PlatformSpecific => reply(platform_specific(k, t, a), k, t),
         Syscall::ClaimInterrupt => reply(claim_interrupt(k, t.pid, a[1], a[2], a[3]), k, t),
         Syscall::FreeInterrupt => reply(free_interrupt(k, t.pid, a[1]), k, t),
         Syscall::CreateServerWithAddress => reply(ipc::create_server(k, t.pid, Some([a[1], a[2], a[3], a[4]]), true), k, t),
@@ -516,8 +516,10 @@ fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Outc
 /// PlatformSpecific(meta, ...): the calls of `xous_abi::platform`.
 /// Errors: InvalidArgument (no such meta-opcode), then each call's own.
 #[inline(never)]
-fn platform_specific<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
+fn platform_specific<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Result<[usize; 8], Error> {
+    let pid = t.pid;
     match a[1] {
+        platform::DETACH_THREAD => k.detach_thread(t, a[2]).map(|()| ok()),
         platform::WATCH_EXITS => exits::watch(k, pid, [a[2], a[3], a[4], a[5]], a[6]),
         platform::CONSOLE_WRITE => {
             let channel = u8::try_from(a[2]).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;
