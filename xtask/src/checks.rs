@@ -60,6 +60,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: std process::exit(7) is xous-run's exit code", target_checks::std_exit),
     ("on QEMU: std args and environment from xous-run's arguments and --env", target_checks::std_args_env),
     ("on QEMU: std heap: mixed allocations, repeated, stay bounded", target_checks::std_alloc),
+    ("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),
     ("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
     ("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
     ("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock", target_checks::std_time),

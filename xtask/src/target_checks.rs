@@ -230,6 +230,23 @@ fn demo_with(project: &Project, demo: PathBuf) -> Result<Passed, Failed> {
     expect(&outcome, 0, &["demo: thread 4 slept 80 ms, summed 1..=4000 = 8002000", "demo: total 15005000 after"], &[])
 }
 
+/// std's random source (std-xous: the entropy service): two runs of
+/// test-apps/random must pass and print different fingerprints.
+pub fn std_random(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("random")?;
+    let mut fingerprints = Vec::new();
+    for _ in 0..2 {
+        let outcome = boot(project, &program, &[], &[])?;
+        expect(&outcome, 0, &["random: all checks passed"], &[])?;
+        let line = outcome.stdout.lines().find_map(|l| l.strip_prefix("random: fingerprint ")).map(str::to_string);
+        fingerprints.push(line.ok_or_else(|| Failed { why: format!("no fingerprint printed\n{}", outcome.describe()), tests: 1 })?);
+    }
+    if fingerprints[0] == fingerprints[1] {
+        return Err(Failed { why: format!("two runs hashed alike ({}): the keys are not random", fingerprints[0]), tests: 1 });
+    }
+    Ok(Passed { note: format!("fingerprints {} and {}", fingerprints[0], fingerprints[1]), tests: 1 })
+}
+
 pub fn rng(project: &Project) -> Result<Passed, Failed> {
     let bin = target_tests(project)?;
     let outcome = boot(project, &bin.join("rng-client"), &[], &[])?;

@@ -1,0 +1,66 @@
+//! Random bytes for std (`HashMap`'s keys, `std::random`), from the entropy
+//! service: `services/rng` in the repository, which reads QEMU's
+//! virtio-rng device (the host's entropy); protocol in
+//! `xous_abi::services::rng`.
+//!
+//! Upstream has none for this target: `fill_bytes` panics, and `HashMap`
+//! keys come from the addresses of a stack and a heap variable, which are
+//! the same on every run of a program here (no address randomisation), so
+//! every run hashed alike. Without the service (another kernel or board),
+//! `fill_bytes` still panics, saying why, and `HashMap` keys fall back to
+//! upstream's addresses: a map must not fail to be made.
+
+use crate::os::xous::ffi::{Connection, lend_mut, try_connect};
+use crate::ptr;
+use crate::sync::atomic::{AtomicU32, Ordering};
+
+/// The service's SID.
+const SERVER: &str = "xous-entropy-src";
+/// MutableBorrow: `valid` = bytes wanted; the reply's `valid` = bytes filled.
+const FILL: usize = 0;
+
+#[repr(C, align(4096))]
+struct Page([u8; 4096]);
+
+fn server() -> Option<Connection> {
+    static CONNECTION: AtomicU32 = AtomicU32::new(0);
+    let cid = CONNECTION.load(Ordering::Relaxed);
+    if cid != 0 {
+        return Some(cid.into());
+    }
+    let cid = try_connect(SERVER.try_into().ok()?).ok()??;
+    CONNECTION.store(cid.into(), Ordering::Relaxed);
+    Some(cid)
+}
+
+/// Fills `bytes` from the service; false if it could not (all or nothing:
+/// what was filled before a failure is not to be used).
+fn fill(bytes: &mut [u8]) -> bool {
+    let Some(server) = server() else { return false };
+    let mut page = Page([0; 4096]);
+    for chunk in bytes.chunks_mut(page.0.len()) {
+        match lend_mut(server, FILL, &mut page.0, 0, chunk.len()) {
+            Ok((_, filled)) if filled == chunk.len() => chunk.copy_from_slice(&page.0[..filled]),
+            _ => return false,
+        }
+    }
+    true
+}
+
+pub fn fill_bytes(bytes: &mut [u8]) {
+    if !fill(bytes) {
+        panic!("no random data: the entropy service (`xous-entropy-src`) is missing or its device failed");
+    }
+}
+
+pub fn hashmap_random_keys() -> (u64, u64) {
+    let mut keys = [0u8; 16];
+    if fill(&mut keys) {
+        let (k0, k1) = keys.split_at(8);
+        return (u64::from_ne_bytes(k0.try_into().unwrap()), u64::from_ne_bytes(k1.try_into().unwrap()));
+    }
+    // Upstream's keys, as a last resort.
+    let stack = 0u8;
+    let heap = Box::new(0u8);
+    (ptr::from_ref(&stack).addr() as u64, ptr::from_ref(&*heap).addr() as u64)
+}
