@@ -252,12 +252,9 @@ impl<P: Platform> Kernel<P> {
     pub fn exit_thread(&mut self, t: ThreadRef, value: usize) {
         let Some(p) = self.procs.get_mut(t.pid) else { return };
         let joiner = (1..p.threads.len()).find(|&j| p.threads[j] == ThreadState::Joining(t.tid));
-        let detached = p.detached & (1 << t.tid) != 0;
-        p.threads[t.tid as usize] = match joiner {
-            Some(_) => ThreadState::Free,
-            None if detached => ThreadState::Free,
-            None => ThreadState::Exited(value),
-        };
+        // Kept for a join only if one may still come.
+        let unclaimed = joiner.is_none() && p.detached & (1 << t.tid) == 0;
+        p.threads[t.tid as usize] = if unclaimed { ThreadState::Exited(value) } else { ThreadState::Free };
         p.detached &= !(1 << t.tid);
         let no_threads_left = p.live_threads() == 0;
         self.block(t);

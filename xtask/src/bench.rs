@@ -25,7 +25,7 @@ pub fn measure_twice(what: &str, measured: &[(&str, Goal)], command: &dyn Fn() -
         if !out.status.success() {
             return Err(failed(format!("xous-run exited with {:?}", out.status.code())));
         }
-        parse_results(&stdout, measured).map_err(failed)
+        parse_results::<u64, _>(&stdout, measured).map_err(failed)
     };
     let (first, second) = (run()?, run()?);
     let mut metrics = Vec::new();
@@ -39,9 +39,10 @@ pub fn measure_twice(what: &str, measured: &[(&str, Goal)], command: &dyn Fn() -
     Ok(metrics)
 }
 
-/// The `bench: NAME=VALUE` lines: each name of `measured` exactly once, no other.
-pub fn parse_results(stdout: &str, measured: &[(&str, Goal)]) -> Result<Vec<u64>, String> {
-    let mut values: Vec<Option<u64>> = vec![None; measured.len()];
+/// The `bench: NAME=VALUE` lines: each name of `measured` exactly once, no
+/// other; values as `T` (instruction counts, or the network's rates).
+pub fn parse_results<T: std::str::FromStr, M>(stdout: &str, measured: &[(&str, M)]) -> Result<Vec<T>, String> {
+    let mut values: Vec<Option<T>> = measured.iter().map(|_| None).collect();
     for line in stdout.lines() {
         let Some(result) = line.trim().strip_prefix("bench: ") else { continue };
         let (name, value) = result.split_once('=').ok_or_else(|| format!("malformed line `{line}`"))?;

@@ -141,12 +141,12 @@ mod tests {
     fn parses_every_result_once() {
         let out = "kernel says hi\nbench: null_syscall=1\nbench: scalar_roundtrip=2\nbench: lend_mut_4k_roundtrip=3\n\
                    bench: lend_mut_64k_roundtrip=4\nbench: thread_create_join=5\nbench: boot_to_first_process=6\n";
-        assert_eq!(crate::bench::parse_results(out, MEASURED).unwrap(), [1, 2, 3, 4, 5, 6]);
-        let missing = crate::bench::parse_results("bench: null_syscall=1\n", MEASURED).unwrap_err();
+        assert_eq!(crate::bench::parse_results::<u64, _>(out, MEASURED).unwrap(), [1, 2, 3, 4, 5, 6]);
+        let missing = crate::bench::parse_results::<u64, _>("bench: null_syscall=1\n", MEASURED).unwrap_err();
         assert!(missing.contains("no result for scalar_roundtrip"), "{missing}");
-        assert!(crate::bench::parse_results(&format!("{out}bench: null_syscall=1\n"), MEASURED).unwrap_err().contains("twice"));
-        assert!(crate::bench::parse_results("bench: nul_syscall=1\n", MEASURED).unwrap_err().contains("unknown metric"));
-        assert!(crate::bench::parse_results("bench: null_syscall=x\n", MEASURED).unwrap_err().contains("not a number"));
+        assert!(crate::bench::parse_results::<u64, _>(&format!("{out}bench: null_syscall=1\n"), MEASURED).unwrap_err().contains("twice"));
+        assert!(crate::bench::parse_results::<u64, _>("bench: nul_syscall=1\n", MEASURED).unwrap_err().contains("unknown metric"));
+        assert!(crate::bench::parse_results::<u64, _>("bench: null_syscall=x\n", MEASURED).unwrap_err().contains("not a number"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! rather than held to a limit, except the ratio of raw to std throughput
 //! (goal: std::net at least 0.8 x raw, so raw/std at most 1.25).
 
-use crate::bench::{Goal, Metric};
+use crate::bench::{parse_results, Goal, Metric};
 use crate::net_host::{tcp_server, udp_echo};
 use crate::project::Project;
 use crate::runner;
@@ -41,18 +41,6 @@ const MEASURED: &[(&str, &str)] = &[
     ("net_raw_over_std_from_host", "x"),
 ];
 
-/// The `bench: NAME=VALUE` lines of `stdout`, for each of MEASURED.
-fn parse(stdout: &str) -> Result<Vec<f64>, String> {
-    MEASURED
-        .iter()
-        .map(|(name, _)| {
-            let prefix = format!("bench: {name}=");
-            let line = stdout.lines().find_map(|l| l.trim().strip_prefix(prefix.as_str())).ok_or_else(|| format!("no result for {name}"))?;
-            line.parse::<f64>().map_err(|_| format!("{name}: `{line}` is not a number"))
-        })
-        .collect()
-}
-
 pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     let runner = runner::install(project)?;
     let program = project.build_test_app("bench-net")?;
@@ -85,7 +73,7 @@ pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     if !out.status.success() {
         return Err(failed(format!("xous-run exited with {:?}", out.status.code())));
     }
-    let values = parse(&stdout).map_err(failed)?;
+    let values = parse_results::<f64, _>(&stdout, MEASURED).map_err(failed)?;
     let metrics: Vec<Metric> = MEASURED
         .iter()
         .zip(&values)
@@ -104,6 +92,7 @@ mod tests {
     #[test]
     fn reads_every_metric_or_says_which_is_missing() {
         let all: String = MEASURED.iter().enumerate().map(|(i, (n, _))| format!("bench: {n}={i}.5\n")).collect();
+        let parse = |stdout: &str| parse_results::<f64, _>(stdout, MEASURED);
         assert_eq!(parse(&all).unwrap(), [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5]);
         let short = all.replace("bench: net_udp_round_trip_us=5.5\n", "");
         assert_eq!(parse(&short).unwrap_err(), "no result for net_udp_round_trip_us");
