@@ -41,6 +41,24 @@ pub const WATCH_EXITS: usize = 2;
 /// ThreadNotAvailable (no thread there).
 pub const DETACH_THREAD: usize = 3;
 
+/// (sid0..sid3) -> Ok: server `sid` (the caller's) is drained before the
+/// machine powers off. When the system ends (its main process ended, or
+/// Shutdown), the kernel stops running every other process and powers off
+/// once each such server's queue is empty and none of its owners' threads
+/// is ready to run: whatever was sent to it before the end has been
+/// received and handled. The log service asks this, so a program's last
+/// output (a panic message sent as non-blocking scalars, say) is written
+/// out before power-off. Such a server also gets the non-blocking scalars
+/// a process sent it before ending (other servers never see the queued
+/// messages of a process that has ended). A drain is bounded ([`DRAIN_LIMIT_MS`]): a server
+/// that never empties its queue delays power-off, never prevents it.
+/// Errors: ServerNotFound, AccessDenied (another process's server).
+pub const DRAIN_AT_POWER_OFF: usize = 4;
+
+/// The longest the kernel waits for the servers of [`DRAIN_AT_POWER_OFF`]
+/// (guest time, milliseconds) before it powers off anyway, saying so.
+pub const DRAIN_LIMIT_MS: u64 = 2_000;
+
 /// Exit notices come from the kernel: the sender word of their envelope
 /// names this PID, which no process has, so a process cannot forge one.
 /// (A reply to that sender word is an error: nothing waits for it.)

@@ -27,6 +27,8 @@ pub struct Server {
     pub owner: u8,
     /// The owner's threads waiting in ReceiveMessage for it: bit n = thread n.
     pub receivers: u32,
+    /// Drained before power-off (DRAIN_AT_POWER_OFF).
+    pub drain: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -159,7 +161,7 @@ impl Ipc {
     /// Registers a server; `None` when the table is full.
     pub fn add_server(&mut self, sid: Sid, owner: u8) -> Option<u8> {
         let i = self.servers.iter().position(|s| s.is_none())?;
-        self.servers[i] = Some(Server { sid, owner, receivers: 0 });
+        self.servers[i] = Some(Server { sid, owner, receivers: 0, drain: false });
         self.index_server(i);
         Some(i as u8)
     }
@@ -202,6 +204,21 @@ impl Ipc {
 
     pub fn server(&self, index: u8) -> Option<Server> {
         self.servers.get(index as usize).copied().flatten()
+    }
+
+    /// Whether process `pid` owns a server drained before power-off.
+    pub fn drains(&self, pid: u8) -> bool {
+        self.servers.iter().flatten().any(|s| s.drain && s.owner == pid)
+    }
+
+    /// Whether some server is drained before power-off.
+    pub fn any_drains(&self) -> bool {
+        self.servers.iter().flatten().any(|s| s.drain)
+    }
+
+    /// Whether every server drained before power-off has an empty queue.
+    pub fn drained(&self) -> bool {
+        (0..MAX_SERVERS).all(|i| self.servers[i].is_none_or(|s| !s.drain) || self.queues[i].len == 0)
     }
 
     pub fn queued(&self, server: u8) -> usize {

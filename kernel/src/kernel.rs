@@ -116,6 +116,18 @@ impl Fault {
     }
 }
 
+/// What the ending system does next (`Kernel::power_off_step`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PowerOff {
+    /// Everything to drain is drained: power off.
+    Now,
+    /// Run this thread of a draining server's process.
+    Run(ThreadRef),
+    /// A draining server has messages but no thread of its process is
+    /// ready: wait for an interrupt (or the deadline).
+    Wait,
+}
+
 pub struct Kernel<P: Platform> {
     pub hw: P,
     pub frames: Frames,
@@ -125,8 +137,13 @@ pub struct Kernel<P: Platform> {
     pub current: Option<ThreadRef>,
     /// The kernel half every address space shares.
     pub kernel_root: [u32; ENTRIES],
-    /// Set when the system should stop, with the exit code to report.
+    /// Set when the system should stop, with the exit code to report. It
+    /// powers off once the servers drained before power-off are
+    /// (`power_off_step`).
     pub halted: Option<u32>,
+    /// While the system ends: when to power off whether drained or not
+    /// (the platform's timer ticks; set by `arch` when it first sees `halted`).
+    pub drain_deadline: Option<u64>,
     pub ipc: crate::ipc::Ipc,
     /// Some thread may be in ThreadState::Retry (set when one enters it).
     pub retries_waiting: bool,
@@ -149,6 +166,7 @@ impl<P: Platform> Kernel<P> {
             current: None,
             kernel_root,
             halted: None,
+            drain_deadline: None,
             ipc: crate::ipc::Ipc::new(),
             retries_waiting: false,
             irqs: crate::irq::Irqs::new(),
@@ -532,6 +550,27 @@ impl<P: Platform> Kernel<P> {
             self.current = self.queue.pop();
         }
         self.current
+    }
+
+    /// The system is ending (`halted` is set): what to do next. Only the
+    /// processes owning a server drained before power-off still run (every
+    /// other thread is taken off the processor and out of the run queue for
+    /// good); the machine powers off once none of theirs is ready and those
+    /// servers' queues are empty. Without such servers that is at once.
+    pub fn power_off_step(&mut self) -> PowerOff {
+        if let Some(t) = self.current {
+            if self.ipc.drains(t.pid) {
+                return PowerOff::Run(t);
+            }
+            self.current = None;
+        }
+        while let Some(t) = self.queue.pop() {
+            if self.ipc.drains(t.pid) {
+                self.current = Some(t);
+                return PowerOff::Run(t);
+            }
+        }
+        if self.ipc.drained() { PowerOff::Now } else { PowerOff::Wait }
     }
 
     /// Timer tick: the running thread goes to the back of the queue.

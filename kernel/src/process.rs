@@ -66,6 +66,10 @@ pub struct Process {
     pub detached: u32,
     /// It detaches threads (DETACH_THREAD): unjoined slots are never reused.
     pub detaches: bool,
+    /// Bit `tid`: thread `tid`'s TrySendMessage found the queue full and
+    /// gave the processor away once; the same call, made again, fails if
+    /// the queue is still full (syscall/ipc.rs `send`).
+    pub gave_way: u32,
 }
 
 impl Process {
@@ -89,6 +93,7 @@ impl Process {
             last_server: 0,
             detached: 0,
             detaches: false,
+            gave_way: 0,
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);

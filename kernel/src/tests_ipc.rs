@@ -204,14 +204,38 @@ fn a_full_queue_refuses_try_send_and_makes_send_wait() {
     for _ in 0..crate::ipc::QUEUE_DEPTH {
         call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
     }
-    let r = call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
-    assert_eq!(head(r), err(Error::ServerQueueFull));
     let pc = w.k.reg(w.client, reg::PC);
+    call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    assert_eq!(w.k.reg(w.client, reg::PC), pc, "first it gives way, to make the call again");
+    assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+    assert!(w.k.current != Some(w.client) && w.k.queue.contains(w.client), "at the back of the run queue");
+    let r = call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    assert_eq!(head(r), err(Error::ServerQueueFull), "still full when it comes back: refused");
+    assert_eq!(w.k.reg(w.client, reg::PC), pc + 4, "and it goes on");
+    let pc = pc + 4;
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
     assert_eq!(state(&w.k, w.client), ThreadState::Retry);
     assert_eq!(w.k.reg(w.client, reg::PC), pc, "the ecall will run again");
     receive(&mut w);
     assert_eq!(state(&w.k, w.client), ThreadState::Ready, "room again: it retries");
+}
+
+/// The server catches up while a try-sender gives way: the call made
+/// again goes through, and the next full queue gives way again.
+#[test]
+fn a_try_send_that_gave_way_goes_through_once_the_server_caught_up() {
+    let mut w = world();
+    for _ in 0..crate::ipc::QUEUE_DEPTH {
+        call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    }
+    let pc = w.k.reg(w.client, reg::PC);
+    call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 2]);
+    assert_eq!(w.k.reg(w.client, reg::PC), pc, "gave way");
+    receive(&mut w);
+    let r = call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 2]);
+    assert_eq!(r[0], SyscallResult::Ok as usize, "room again: sent");
+    call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 3]);
+    assert_eq!(w.k.reg(w.client, reg::PC), pc + 4, "a new call to a full queue gives way again");
 }
 
 #[test]
@@ -479,4 +503,61 @@ fn a_lend_of_more_pages_than_a_chunk_maps_every_frame_in_order() {
     assert_eq!(head(ret), [0, 0]);
     assert!((0..pages).all(|p| frame(&mut w.k, w.server.pid, at + p * 4096) == 0), "gone from the server");
     assert_eq!((0..pages).map(|p| frame(&mut w.k, w.client.pid, va + p * 4096)).collect::<Vec<_>>(), frames);
+}
+
+/// The system ends (its main process, the client, ends) while a server
+/// drained before power-off still has messages queued: only the server's
+/// process runs, until it has received them all; then power-off. Without
+/// DRAIN_AT_POWER_OFF the machine powers off at once, messages unread.
+#[test]
+fn power_off_waits_for_servers_to_drain() {
+    use crate::kernel::PowerOff;
+    use xous_abi::platform::DRAIN_AT_POWER_OFF;
+    for drain in [true, false] {
+        let mut w = world();
+        let bystander = start(&mut w.k, "bystander");
+        w.k.procs.get_mut(w.client.pid).unwrap().main = true;
+        let ask = [Syscall::PlatformSpecific as usize, DRAIN_AT_POWER_OFF, SID[0], SID[1], SID[2], SID[3]];
+        assert_eq!(head(call(&mut w.k, w.client, &ask)), err(Error::AccessDenied), "only the owner asks");
+        if drain {
+            assert_eq!(call(&mut w.k, w.server, &ask)[0], SyscallResult::Ok as usize);
+        }
+        for id in 10..13 {
+            call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, id]);
+        }
+        w.k.terminate(w.client.pid, 101);
+        assert_eq!(w.k.halted, Some(101));
+        let mut received = Vec::new();
+        loop {
+            match w.k.power_off_step() {
+                PowerOff::Run(t) => {
+                    assert_eq!(t, w.server, "only the draining server's process runs");
+                    let r = receive(&mut w);
+                    if r[0] == SyscallResult::MessageEnvelope as usize {
+                        received.push(r[3]);
+                    }
+                }
+                PowerOff::Now => break,
+                PowerOff::Wait => panic!("the server's thread is ready: nothing to wait for"),
+            }
+        }
+        assert_eq!(received, if drain { vec![10, 11, 12] } else { vec![] });
+        assert!(!w.k.queue.contains(bystander) && w.k.current != Some(bystander), "the bystander never runs again");
+    }
+}
+
+/// A draining server with messages but no ready thread: the kernel waits
+/// (for an interrupt, or its deadline) instead of powering off.
+#[test]
+fn power_off_waits_while_a_draining_server_is_blocked() {
+    use crate::kernel::PowerOff;
+    let mut w = world();
+    w.k.procs.get_mut(w.client.pid).unwrap().main = true;
+    let ask = [Syscall::PlatformSpecific as usize, xous_abi::platform::DRAIN_AT_POWER_OFF, SID[0], SID[1], SID[2], SID[3]];
+    call(&mut w.k, w.server, &ask);
+    call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
+    w.k.block(w.server);
+    w.k.procs.get_mut(w.server.pid).unwrap().threads[w.server.tid as usize] = ThreadState::Joining(9);
+    w.k.terminate(w.client.pid, 0);
+    assert_eq!(w.k.power_off_step(), PowerOff::Wait);
 }

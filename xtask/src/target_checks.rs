@@ -524,3 +524,79 @@ pub fn std_contract_on_upstream(project: &Project) -> Result<Passed, Failed> {
         Err(Failed { why: failures.join("\n"), tests: failures.len() })
     }
 }
+
+#[path = "../../test-apps/panic-load/src/message.rs"]
+mod panic_message;
+
+/// Output under load: test-apps/panic-load panics with long messages while
+/// two of its threads print and two more processes (the same program as
+/// hogs) keep the CPU and the log service busy. Every byte of each message
+/// must arrive, in order, and every stdout line whole, with the chatter of
+/// each thread numbered without a gap: on our std and on the std as shipped
+/// (whose panic writer drops what a full queue refuses). Before the log
+/// was drained at power-off, a 2 KiB message arrived cut after about 360
+/// bytes even without load.
+pub fn panic_under_load(project: &Project) -> Result<Passed, Failed> {
+    const LENGTHS: [usize; 4] = [2048, 8192, 2048, 16384];
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for upstream in [false, true] {
+        let program = if upstream { project.build_test_app_upstream("panic-load")? } else { project.build_test_app("panic-load")? };
+        let hogs = [("hog-1", program.clone()), ("hog-2", program.clone())];
+        for len in LENGTHS {
+            runs += 1;
+            let outcome = boot(project, &program, &hogs, &["panic", &len.to_string()])?;
+            let std = if upstream { "xous-upstream" } else { "xous" };
+            if let Err(why) = whole_output(&outcome, len) {
+                failures.push(format!("{std}, {len} bytes: {why}"));
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(Passed { note: format!("{runs} panics of 2-16 KiB under load, every byte there, both sysroots"), tests: runs })
+    } else {
+        Err(Failed { why: failures.join("\n"), tests: failures.len() })
+    }
+}
+
+/// What `panic_under_load` checks of one run.
+fn whole_output(outcome: &Outcome, len: usize) -> Result<(), String> {
+    if outcome.code != Some(101) {
+        return Err(format!("exit {:?}, not 101\n{}", outcome.code, tail(&outcome.stderr)));
+    }
+    let message = panic_message::message(len);
+    if !outcome.stderr.contains(&message) {
+        let head = &message[..message.find('\n').unwrap_or(message.len())];
+        let got = outcome.stderr.find(head).map_or(0, |at| common_prefix(&outcome.stderr[at..], &message));
+        return Err(format!("the panic message is not whole on stderr: {got} of its {len} bytes arrived in order\n{}", tail(&outcome.stderr)));
+    }
+    let mut next = std::collections::BTreeMap::new();
+    for line in outcome.stdout.lines().filter(|l| !l.starts_with("panic-load:")) {
+        let mut words = line.split(' ');
+        let (name, n, pad) = (words.next().unwrap_or(""), words.next().and_then(|n| n.parse::<u64>().ok()), words.next());
+        let whole = matches!(name, "chatter-a" | "chatter-b" | "hog") && n.is_some() && pad.is_some_and(|p| p.len() == 64) && words.next().is_none();
+        if !whole {
+            return Err(format!("a stdout line cut or garbled: {line:?}"));
+        }
+        if name != "hog" {
+            let expected = next.entry(name).or_insert(0);
+            if n != Some(*expected) {
+                return Err(format!("{name}'s line {expected} missing (next came {n:?})"));
+            }
+            *expected += 1;
+        }
+    }
+    Ok(())
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
+}
+
+fn tail(text: &str) -> &str {
+    let mut at = text.len().saturating_sub(600);
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    &text[at..]
+}

@@ -118,13 +118,41 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result
 /// Errors: ServerNotFound (bad cid, or the server is gone), InvalidArgument
 /// (kind), BadAlignment / BadAddress (buffer), ShareViolation (a page is
 /// already lent), ServerQueueFull (TrySendMessage only; SendMessage waits).
+///
+/// TrySendMessage to a full queue first gives the processor away once, so
+/// the server (ready, behind the sender) can catch up, and fails only if
+/// the queue is still full when the caller comes back: a sender in a tight
+/// loop (std's panic writer sends its text as non-blocking scalars and
+/// drops what fails) no longer outruns its server, and the call still
+/// never waits for the server to do anything.
 #[inline(never)]
 pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], wait: bool) -> Outcome {
-    match try_send(k, t, a) {
+    let result = try_send(k, t, a);
+    let Some(p) = k.procs.get_mut(t.pid) else { return Outcome::Gone };
+    let bit = 1u32 << t.tid;
+    let gave_way = p.gave_way & bit != 0;
+    p.gave_way &= !bit;
+    match result {
         Ok(outcome) => outcome,
         Err(Error::ServerQueueFull) if wait => Outcome::Retry,
+        Err(Error::ServerQueueFull) if !gave_way => {
+            p.gave_way |= bit;
+            Outcome::GiveWay
+        }
         Err(e) => Outcome::Error(e),
     }
+}
+
+/// DRAIN_AT_POWER_OFF(sid): the caller's server `sid` is drained before
+/// the machine powers off (see the ABI and `Kernel::power_off_step`).
+pub fn drain_at_power_off<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: [usize; 4]) -> Result<[usize; 8], Error> {
+    let index = k.ipc.find_server(&sid_of(sid)).ok_or(Error::ServerNotFound)?;
+    let server = k.ipc.server_mut(index).ok_or(Error::ServerNotFound)?;
+    if server.owner != pid {
+        return Err(Error::AccessDenied);
+    }
+    server.drain = true;
+    Ok(ok())
 }
 
 fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Result<Outcome, Error> {
@@ -576,6 +604,11 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
     for slot in 0..MAX_MESSAGES {
         let Some(m) = k.ipc.messages[slot].get().filter(|m| m.sender.pid == pid) else { continue };
         match m.stage {
+            // Sent and done for the sender (a non-blocking scalar carries
+            // all it says): a server drained before power-off still gets
+            // it, so a process's last words (its panic message) are not
+            // lost because it ended. Others never hear from a gone process.
+            Stage::Queued if m.kind == InvokeType::Scalar && k.ipc.server(m.server).is_some_and(|s| s.drain) => {}
             Stage::Queued => {
                 k.ipc.unqueue(slot);
                 k.ipc.release(slot);

@@ -47,6 +47,9 @@ pub enum Outcome {
     Error(Error),
     /// The caller waits and then repeats this syscall (see ThreadState::Retry).
     Retry,
+    /// The caller gives the processor away (to the back of the run queue)
+    /// and then repeats this syscall.
+    GiveWay,
     /// The caller waits (the handler blocked it); whoever wakes it writes its result.
     Waiting,
     /// The caller no longer exists (it ended itself).
@@ -139,6 +142,11 @@ fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
             k.retries_waiting = true;
             k.block(t);
+        }
+        Outcome::GiveWay => {
+            let pc = k.reg(t, reg::PC).wrapping_sub(4);
+            k.set_reg(t, reg::PC, pc);
+            k.preempt();
         }
     }
 }
@@ -521,6 +529,7 @@ fn platform_specific<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8
     match a[1] {
         platform::DETACH_THREAD => k.detach_thread(t, a[2]).map(|()| ok()),
         platform::WATCH_EXITS => exits::watch(k, pid, [a[2], a[3], a[4], a[5]], a[6]),
+        platform::DRAIN_AT_POWER_OFF => ipc::drain_at_power_off(k, pid, [a[2], a[3], a[4], a[5]]),
         platform::CONSOLE_WRITE => {
             let channel = u8::try_from(a[2]).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;
             let (mut addr, mut left) = (a[3], a[4]);

@@ -4,6 +4,10 @@
 //! never truncated, only framed. Panic messages arrive as scalars (1000
 //! begins one, 1100 + n carries n bytes) and go to stderr.
 //!
+//! Nothing sent is lost at the end: the kernel powers off only once this
+//! server has received everything queued for it (DRAIN_AT_POWER_OFF), the
+//! panic text of a process that has ended included.
+//!
 //! no_std: std's own println is a client of this service.
 //! A malformed request (unknown opcode, `valid` beyond the buffer, a panic
 //! chunk of more than 16 bytes) is answered and ignored, never fatal.
@@ -16,6 +20,9 @@ use xous_rt::{kind, reply, write, Server};
 
 fn main(_params: usize) -> usize {
     let server = Server::create(log::SID);
+    if xous_rt::drain_at_power_off(log::SID).is_err() {
+        write(Channel::Kernel, b"log: the kernel will not wait for the log at power-off; the last output may be lost\n");
+    }
     loop {
         let message = server.receive();
         match (message.kind, message.id) {

@@ -236,6 +236,13 @@ pub fn watch_exits(sid: xous_abi::services::Sid, id: usize) -> Result<(), Error>
     error_of(syscall(Syscall::PlatformSpecific, &[platform::WATCH_EXITS, a, b, c, d, id])).map_or(Ok(()), Err)
 }
 
+/// Asks the kernel to power off only once server `sid` (the caller's) has
+/// received everything queued for it (DRAIN_AT_POWER_OFF).
+pub fn drain_at_power_off(sid: xous_abi::services::Sid) -> Result<(), Error> {
+    let [a, b, c, d] = sid.map(|w| w as usize);
+    error_of(syscall(Syscall::PlatformSpecific, &[platform::DRAIN_AT_POWER_OFF, a, b, c, d])).map_or(Ok(()), Err)
+}
+
 /// Connects to the server `sid`, waiting until it exists; its connection id.
 pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
     let r = syscall(Syscall::Connect, &sid.map(|w| w as usize));

@@ -20,7 +20,7 @@
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
 use super::hw;
-use crate::kernel::{Fault, Kernel};
+use crate::kernel::{Fault, Kernel, PowerOff};
 use crate::process::CONTEXT_WORDS;
 use crate::syscall::{self, Next};
 use core::arch::global_asm;
@@ -208,13 +208,38 @@ fn enter(anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize 
 fn run_next_slow(k: &mut Kernel<hw::Hw>) -> usize {
     loop {
         if let Some(code) = k.halted {
-            shut_down(k, code);
+            if let Some(t) = ending(k, code) {
+                let anchors = k.procs.anchors(t.pid).expect("a draining thread's process lives");
+                return enter(anchors, t);
+            }
+            continue;
         }
         if let Some(t) = k.next_thread() {
             let anchors = k.procs.anchors(t.pid).expect("a ready thread's process lives");
             return enter(anchors, t);
         }
         idle(k);
+    }
+}
+
+/// The system is ending with `code`: the thread to run while the servers
+/// drained before power-off catch up (None: an interrupt came, look
+/// again), or power-off once they have, or at the deadline.
+#[inline(never)]
+fn ending(k: &mut Kernel<hw::Hw>, code: u32) -> Option<crate::sched::ThreadRef> {
+    const LIMIT: u64 = board::TIMEBASE_HZ / 1000 * xous_abi::platform::DRAIN_LIMIT_MS;
+    let deadline = *k.drain_deadline.get_or_insert_with(|| csr::time() + LIMIT);
+    if csr::time() >= deadline {
+        k.report(format_args!("kernel: a server to drain (the log) still had messages after {} ms; powering off", xous_abi::platform::DRAIN_LIMIT_MS));
+        shut_down(k, code);
+    }
+    match k.power_off_step() {
+        PowerOff::Now => shut_down(k, code),
+        PowerOff::Run(t) => Some(t),
+        PowerOff::Wait => {
+            wait_for_interrupts(k);
+            None
+        }
     }
 }
 
@@ -226,6 +251,11 @@ fn idle(k: &mut Kernel<hw::Hw>) {
         k.report(format_args!("kernel: no processes left"));
         shut_down(k, 0);
     }
+    wait_for_interrupts(k);
+}
+
+/// Waits for the timer or a device, and handles what came.
+fn wait_for_interrupts(k: &mut Kernel<hw::Hw>) {
     let mut pending = csr::pending_interrupts();
     while pending & (csr::SIE_STIE | csr::SIE_SEIE) == 0 {
         csr::wait_for_interrupt();
