@@ -58,7 +58,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: the demo of ./x run (threads, channel, mutex, sleep, clocks)", target_checks::demo),
     ("on QEMU: std panic: message on stderr, exit code 101", target_checks::std_panic),
     ("on QEMU: std panics of 2-16 KiB under load (hog processes, chatty threads), every byte on stderr, both sysroots", target_checks::panic_under_load),
-    ("on QEMU: std process::exit(7) is xous-run's exit code", target_checks::std_exit),
+    ("on QEMU: std process::exit(7) is xous-run's exit code, after 12 KiB left unterminated on stdout and stderr arrive whole", target_checks::std_exit),
     ("on QEMU: std args and environment from xous-run's arguments and --env", target_checks::std_args_env),
     ("on QEMU: std heap: mixed allocations, repeated, stay bounded", target_checks::std_alloc),
     ("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),

@@ -198,7 +198,9 @@ pub fn std_exit(project: &Project) -> Result<Passed, Failed> {
 
 fn std_exit_with(project: &Project, program: PathBuf) -> Result<Passed, Failed> {
     let outcome = boot(project, &program, &[], &[])?;
-    expect(&outcome, 7, &["exit: leaving with 7"], &[])
+    let tail: String = (0..12 * 1024).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    let (stdout_tail, stderr_tail) = (format!("{tail}<stdout-end>"), format!("{tail}<stderr-end>"));
+    expect(&outcome, 7, &["exit: leaving with 7", &stdout_tail], &[&stderr_tail])
 }
 
 pub fn std_args_env(project: &Project) -> Result<Passed, Failed> {
