@@ -107,12 +107,10 @@ pub fn exit_code(project: &Project) -> Result<Passed, Failed> {
     expect(&outcome, 7, &["exit-code: leaving with 7"], &[])
 }
 
-/// Runs without the timer services for now: the program's thread-limit
-/// check assumes no worker exits before the table is full, but a quantum
-/// that ends inside its creation loop lets workers exit, and the kernel
-/// reuses exited slots, so it sometimes creates 31 threads. With the timer
-/// services booted first the timing makes that happen about one run in
-/// eight. To be fixed in kernel/target-tests/src/bin/syscalls.rs.
+/// The thread-limit check fills the table with workers that wait (for
+/// RELEASE) before they return, so no slot frees while it fills, whatever
+/// the quanta do (the kernel reuses exited slots: a worker that returned
+/// early once made it count 31).
 pub fn syscalls(project: &Project) -> Result<Passed, Failed> {
     let bin = target_tests(project)?;
     let outcome = boot(project, &bin.join("syscalls"), &[], &[])?;
