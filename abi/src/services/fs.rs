@@ -170,4 +170,19 @@ pub mod error {
     pub const FILESYSTEM_LOOP: u32 = 17;
     /// The inode has as many names as it may have (65,535; EMLINK).
     pub const TOO_MANY_LINKS: u32 = 18;
+    /// The disk was refused at boot, so every request fails with one of
+    /// the four statuses below, and nothing is ever written to it. This
+    /// one: the disk holds no filesystem of ours and is not blank (all
+    /// zeros): another filesystem, a wrong file, noise. It was not
+    /// formatted; `xous-run --format` (or `xous-fs format`) formats it.
+    pub const DISK_NOT_OURS: u32 = 19;
+    /// Refused: our filesystem, damaged beyond what the second superblock
+    /// repairs (both superblocks, or a checksum, pointer, entry or count
+    /// of the tree). `xous-fs check` says where.
+    pub const DISK_DAMAGED: u32 = 20;
+    /// Refused: blank, but too small for a filesystem (16 blocks, 64 KiB).
+    pub const DISK_TOO_SMALL: u32 = 21;
+    /// Refused: blank and write-protected (`--disk-readonly`): there is no
+    /// filesystem to read and none can be made.
+    pub const DISK_BLANK_READ_ONLY: u32 = 22;
 }

@@ -16,7 +16,10 @@
 //! parent of the directory actually reached, as on Unix.
 
 use crate::error::{FsError, Result};
+use crate::examine;
 use crate::layout::*;
+use crate::refusal::{Damage, Problem, Refusal};
+use crate::verify;
 use crate::path::{check_name, push_names};
 use crate::store::Store;
 use crate::tree;
@@ -33,7 +36,7 @@ const STEP_BLOCKS: u32 = 3 * (MAX_HEIGHT as u32 + 2);
 /// removing files (which copies a few blocks too) works on a full device.
 const RESERVE: u32 = STEP_BLOCKS;
 /// The smallest device we format.
-const MIN_BLOCKS: u32 = 16;
+pub const MIN_BLOCKS: u32 = 16;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Attr {
@@ -82,97 +85,85 @@ pub struct Fs<D> {
 }
 
 impl<D: BlockDevice> Fs<D> {
-    /// Mounts the filesystem on `device`, or formats it if it holds none
-    /// (no valid superblock: nothing was ever committed there) and can be
-    /// written. Mounting writes nothing else; on a read-only device the
-    /// caller must send no change (the service refuses them).
-    pub fn mount(mut device: D, now: u64) -> Result<Fs<D>> {
-        let mut newest: Option<Superblock> = None;
-        for slot in 0..SUPERBLOCKS {
-            let mut b = [0u8; BLOCK_SIZE];
-            device.read(slot, &mut b)?;
-            if let Some(sb) = Superblock::decode(&b) {
-                if newest.is_none_or(|n| sb.sequence > n.sequence) {
-                    newest = Some(sb);
-                }
+    /// Mounts the filesystem on `device`. A device without a whole
+    /// superblock is formatted only if it is blank (`examine`: all
+    /// zeros, but for what a cut format left) and writable; anything else
+    /// is refused with the reason, and nothing is written to it. Mounting
+    /// writes nothing else; on a read-only device the caller must send no
+    /// change (the service refuses them).
+    pub fn mount(mut device: D, now: u64) -> core::result::Result<Fs<D>, Refusal> {
+        let count = device.block_count();
+        match examine::newest_superblock(&mut device) {
+            Some((slot, sb)) if sb.blocks > count || sb.blocks < MIN_BLOCKS => {
+                let problem = Problem::Size { blocks: sb.blocks, device: count };
+                Err(Refusal::Damaged(Damage { block: Some(slot), inode: None, path: None, problem }))
             }
-        }
-        match newest {
-            Some(sb) if sb.blocks <= device.block_count() && sb.blocks >= MIN_BLOCKS => Self::load(device, sb),
-            Some(_) => Err(FsError::Io),
-            None if device.read_only() => Err(FsError::ReadOnlyFilesystem),
-            None => Self::format(device, now),
+            Some((_, sb)) => Self::load(device, sb),
+            None => match examine::first_data_block(&mut device)? {
+                Some(block) => Err(examine::whose(&mut device, block)),
+                None if count < MIN_BLOCKS => Err(Refusal::TooSmall { blocks: count }),
+                None if device.read_only() => Err(Refusal::ReadOnly),
+                None => Self::format_blank(device, now),
+            },
         }
     }
 
-    fn format(device: D, now: u64) -> Result<Fs<D>> {
-        let blocks = device.block_count();
-        if blocks < MIN_BLOCKS {
-            return Err(FsError::StorageFull);
+    /// Formats `device` whatever it holds: the explicit request
+    /// (`xous-run --format`, `xous-fs format`). Both superblocks are
+    /// zeroed first, so a cut leaves no mix of the old state and the new:
+    /// until the format's commit the device is refused (an old tree
+    /// without a superblock), after it, empty.
+    pub fn format(mut device: D, now: u64) -> core::result::Result<Fs<D>, Refusal> {
+        let count = device.block_count();
+        if count < MIN_BLOCKS {
+            return Err(Refusal::TooSmall { blocks: count });
         }
+        if device.read_only() {
+            return Err(Refusal::ReadOnly);
+        }
+        let zeros = [0u8; BLOCK_SIZE];
+        for slot in 0..SUPERBLOCKS {
+            device.write(slot, &zeros).map_err(|_| Refusal::Device)?;
+        }
+        device.flush().map_err(|_| Refusal::Device)?;
+        Self::format_blank(device, now)
+    }
+
+    /// The first commit of a format: an empty root whose times are 0, so
+    /// that what it writes depends on the device's size alone and a cut
+    /// in its middle can be told from data (`examine::first_data_block`).
+    pub(crate) fn first_commit(device: D) -> Result<Fs<D>> {
+        let blocks = device.block_count();
         let sb = Superblock { sequence: 0, blocks, table_root: 0, table_height: 0, inodes: INODES_PER_BLOCK };
         let mut fs = Fs { store: Store::new(device, sb), free_inodes: (ROOT + 1..INODES_PER_BLOCK).collect(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
-        let root = Inode { kind: KIND_DIR, parent: ROOT, links: 1, modified: now, accessed: now, created: now, ..Inode::default() };
+        let root = Inode { kind: KIND_DIR, parent: ROOT, links: 1, ..Inode::default() };
         fs.write_inode(ROOT, &root)?;
         fs.store.commit()?;
         Ok(fs)
     }
 
-    /// Marks everything the durable state reaches: the inode table, then
-    /// every directory, file and link from the root down, each inode's
-    /// blocks once. A directory must have exactly one name, a file or link
-    /// as many as its count says, and every entry the kind of its inode;
-    /// anything else is not this format (an I/O error).
-    fn load(device: D, sb: Superblock) -> Result<Fs<D>> {
-        let mut store = Store::new(device, sb);
-        tree::walk(&mut store, sb.table_root, sb.table_height, 0, &mut |_, _, _| Ok(()))?;
-        let mut fs = Fs { store, free_inodes: BTreeSet::new(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
-        let mut names: BTreeMap<u32, u32> = BTreeMap::new();
-        names.insert(ROOT, 1);
-        let mut pending = alloc::vec![(ROOT, KIND_DIR)];
-        while let Some((n, kind)) = pending.pop() {
-            let inode = fs.read_inode(n)?;
-            if inode.kind != kind {
-                return Err(FsError::Io);
-            }
-            let entries_per_dir = inode.size / ENTRY_SIZE as u64;
-            let mut children = Vec::new();
-            tree::walk(&mut fs.store, inode.root, inode.height, 0, &mut |store, index, block| {
-                if inode.kind != KIND_DIR {
-                    return Ok(());
-                }
-                store.with(block, META_ENTRIES, |b| {
-                    for i in 0..ENTRIES_PER_BLOCK {
-                        let slot = index as u32 * ENTRIES_PER_BLOCK + i;
-                        let entry = Entry::decode(&b[entry_place(slot).1..]);
-                        if (slot as u64) < entries_per_dir && entry.inode != 0 {
-                            children.push((entry.inode, entry.kind));
-                        }
-                    }
-                })
-            })?;
-            for (child, kind) in children {
-                if child >= sb.inodes {
-                    return Err(FsError::Io);
-                }
-                let count = names.entry(child).or_insert(0);
-                *count += 1;
-                match kind {
-                    KIND_DIR if *count > 1 => return Err(FsError::Io),
-                    KIND_DIR | KIND_FILE | KIND_SYMLINK if *count == 1 => pending.push((child, kind)),
-                    KIND_FILE | KIND_SYMLINK => {}
-                    _ => return Err(FsError::Io),
-                }
-            }
-        }
-        for (&n, &count) in &names {
-            if fs.read_inode(n)?.links != count {
-                return Err(FsError::Io);
-            }
-        }
-        fs.free_inodes = (ROOT + 1..sb.inodes).filter(|n| !names.contains_key(n)).collect();
-        fs.store.mounted();
+    /// Formats a blank device: the first commit, then a second giving the
+    /// root its times (a cut between them leaves an empty filesystem whose
+    /// root dates from 1970).
+    fn format_blank(device: D, now: u64) -> core::result::Result<Fs<D>, Refusal> {
+        let mut fs = Self::first_commit(device).map_err(|_| Refusal::Device)?;
+        let mut root = fs.read_inode(ROOT).map_err(|_| Refusal::Device)?;
+        (root.modified, root.accessed, root.created) = (now, now, now);
+        fs.write_inode(ROOT, &root).and_then(|_| fs.store.commit()).map_err(|_| Refusal::Device)?;
         Ok(fs)
+    }
+
+    /// Walks the durable state (`verify`), marking what it uses; the
+    /// first damage found refuses the device.
+    fn load(device: D, sb: Superblock) -> core::result::Result<Fs<D>, Refusal> {
+        let mut store = Store::new(device, sb);
+        let walked = verify::walk(&mut store, true);
+        if let Some(damage) = walked.damage.into_iter().next() {
+            return Err(Refusal::Damaged(damage));
+        }
+        let free_inodes = (ROOT + 1..sb.inodes).filter(|n| !walked.names.contains_key(n)).collect();
+        store.mounted();
+        Ok(Fs { store, free_inodes, refs: BTreeMap::new(), orphans: BTreeSet::new() })
     }
 
     pub fn device(&mut self) -> &mut D {

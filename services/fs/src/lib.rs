@@ -7,7 +7,13 @@
 //! to size, and its one invariant (the durable tree is never written) is
 //! simple to check. Metadata blocks and the superblocks carry CRC-32s: a
 //! torn superblock is ignored in favour of the other copy, a damaged
-//! metadata block is an I/O error, never trusted. Free space is not
+//! metadata block is an I/O error, never trusted. Nothing that is not
+//! ours is destroyed: a device without a whole superblock is formatted
+//! only if it is blank (`examine.rs`), or when asked (`Fs::format`);
+//! anything else, someone else's data or our format damaged beyond what
+//! the second superblock repairs, is refused with its reason
+//! (`refusal.rs`) and not written to. Mounting and `check` (the host tool
+//! xous-fs) walk the tree with the same code (`verify.rs`). Free space is not
 //! stored: mounting walks the tree from the root and counts what it
 //! reaches, which also drops files that were open but nameless at a cut.
 //! Symbolic links (an inode holding its target) and hard links (entries
@@ -24,15 +30,21 @@ extern crate alloc;
 mod bitmap;
 mod crc;
 mod error;
+mod examine;
 mod fs;
 mod layout;
 mod path;
 mod ram;
+mod refusal;
 mod store;
 mod tree;
+mod verify;
 
 pub use error::{FsError, Result};
-pub use fs::{Attr, Fs};
+pub use examine::{check, Report};
+pub use fs::{Attr, Fs, MIN_BLOCKS};
+pub use refusal::{Damage, Problem, Refusal};
+pub use verify::Walked;
 pub use layout::{KIND_DIR, KIND_FILE, KIND_SYMLINK, LINKS_MAX, NAME_MAX};
 pub use ram::RamDevice;
 
@@ -40,3 +52,5 @@ pub use ram::RamDevice;
 mod tests;
 #[cfg(test)]
 mod power_cuts;
+#[cfg(test)]
+mod refusals;

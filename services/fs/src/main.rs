@@ -8,9 +8,11 @@
 //! One server, registered with the name server as `_Xous Filesystem_`;
 //! requests are served one at a time, so clients and their threads see
 //! each operation whole. A process that ends has its handles closed (the
-//! kernel's exit notices, WATCH_EXITS). If the disk holds something that
-//! does not mount (damaged beyond both superblocks), every request gets an
-//! I/O error and the disk is left as it is.
+//! kernel's exit notices, WATCH_EXITS). A blank disk is formatted; one
+//! that holds anything else and does not mount (someone else's data, our
+//! format damaged beyond both superblocks) is refused: one line on stderr
+//! says why, every request gets the reason's status, and not a byte of
+//! the disk is written.
 #![no_std]
 #![no_main]
 
@@ -34,19 +36,39 @@ fn say(text: &str) {
     write(Channel::Stderr, text.as_bytes());
 }
 
+/// Text of any length (`alloc::format!` would pull in the prebuilt
+/// alloc's unwinding, which a panic=abort service does not link).
+struct Text(alloc::vec::Vec<u8>);
+
+impl core::fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The one line said at boot when the disk is refused: why, and what to do.
+fn refused(refusal: &fs::Refusal) -> alloc::vec::Vec<u8> {
+    let hint = match refusal {
+        fs::Refusal::NotOurs { .. } => "; `xous-run --format` formats it",
+        fs::Refusal::Damaged(_) => "; `xous-fs check IMAGE` lists the damage",
+        _ => "",
+    };
+    let mut line = Text(alloc::vec::Vec::new());
+    let _ = core::fmt::Write::write_fmt(&mut line, format_args!("fs: the disk is refused, left as it is, and every file request fails: {refusal}{hint}\n"));
+    line.0
+}
+
 fn main(_params: usize) -> usize {
     let server = Server::create(proto::SID);
     if xous_rt::watch_exits(proto::SID, proto::PROCESS_ENDED).is_err() {
         say("fs: cannot watch for process exits; dead clients' files stay open\n");
     }
     let clock = clock::Clock::start();
-    let filesystem = match fs::Fs::mount(disk::Disk::find(), clock.now()) {
-        Ok(filesystem) => Some(filesystem),
-        Err(_) => {
-            say("fs: the disk holds no filesystem that mounts; every request will fail\n");
-            None
-        }
-    };
+    let filesystem = fs::Fs::mount(disk::Disk::find(), clock.now());
+    if let Err(refusal) = &filesystem {
+        write(Channel::Stderr, &refused(refusal));
+    }
     let mut service = service::Service::new(filesystem, clock);
     if !xous_rt::register_name(proto::NAME, proto::SID) {
         say("fs: cannot register with the name server\n");

@@ -16,6 +16,11 @@ impl RamDevice {
     pub fn new(count: u32) -> RamDevice {
         RamDevice { blocks: BTreeMap::new(), count }
     }
+
+    /// The blocks that are not zeros (what a format writes, for `examine`).
+    pub(crate) fn written(&self) -> BTreeMap<u32, Box<Block>> {
+        self.blocks.clone()
+    }
 }
 
 impl BlockDevice for RamDevice {

@@ -9,6 +9,11 @@
 //! a handle that wrote, by the next committing request, or when much is
 //! pending.
 //!
+//! A disk refused at boot (`fs::Refusal`: not ours, damaged, too small,
+//! blank and write-protected) is never written: every request gets the
+//! refusal's status (`DISK_NOT_OURS`, ...), which std turns into an error
+//! naming the reason.
+//!
 //! On a write-protected disk the filesystem is mounted read-only: every
 //! request that would change it gets READ_ONLY_FILESYSTEM (std's
 //! `ErrorKind::ReadOnlyFilesystem`) and nothing is ever written.
@@ -19,26 +24,28 @@ use crate::handles::{Handle, Handles};
 use crate::request::Request;
 use alloc::rc::Rc;
 use core::cell::Cell;
-use fs::{Fs, FsError, KIND_DIR};
+use fs::{Fs, FsError, Refusal, KIND_DIR};
 use xous_abi::message::MessageSender;
 use xous_abi::services::fs::{self as proto, error, open};
 use xous_rt::{kind, reply, return_scalar, Envelope};
 
 pub struct Service {
-    fs: Option<Fs<Disk>>,
+    /// The filesystem, or why the disk was refused: every request then
+    /// gets the refusal's status.
+    fs: core::result::Result<Fs<Disk>, Refusal>,
     handles: Handles,
     clock: Clock,
 }
 
 
 impl Service {
-    pub fn new(fs: Option<Fs<Disk>>, clock: Clock) -> Service {
+    pub fn new(fs: core::result::Result<Fs<Disk>, Refusal>, clock: Clock) -> Service {
         Service { fs, handles: Handles::new(), clock }
     }
 
     /// A process ended: its handles close.
     pub fn process_ended(&mut self, pid: u8) {
-        let Some(fs) = &mut self.fs else { return };
+        let Ok(fs) = &mut self.fs else { return };
         let closed = self.handles.remove_all_of(pid);
         let dirty = closed.iter().any(|h| h.dirty);
         for handle in closed {
@@ -81,7 +88,7 @@ impl Service {
     }
 
     fn read(&mut self, message: &mut Envelope, pid: u8) -> core::result::Result<usize, u32> {
-        let fs = self.fs.as_mut().ok_or(error::IO)?;
+        let fs = self.fs.as_mut().map_err(|refusal| refusal.code())?;
         let handle = self.handles.get(message.args[2], pid).ok_or(error::BAD_HANDLE)?;
         if !handle.read {
             return Err(error::PERMISSION_DENIED);
@@ -94,7 +101,7 @@ impl Service {
     }
 
     fn write(&mut self, message: &Envelope, pid: u8) -> core::result::Result<usize, u32> {
-        let fs = self.fs.as_mut().ok_or(error::IO)?;
+        let fs = self.fs.as_mut().map_err(|refusal| refusal.code())?;
         let handle = self.handles.get(message.args[2], pid).ok_or(error::BAD_HANDLE)?;
         if !handle.write {
             return Err(error::PERMISSION_DENIED);
@@ -111,7 +118,7 @@ impl Service {
     }
 
     fn request(&mut self, id: usize, request: &mut Request, pid: u8) -> core::result::Result<(), u32> {
-        let fs = self.fs.as_mut().ok_or(error::IO)?;
+        let fs = self.fs.as_mut().map_err(|refusal| refusal.code())?;
         if fs.read_only() && changes(id, request) {
             return Err(error::READ_ONLY_FILESYSTEM);
         }

@@ -1,6 +1,6 @@
 //! A file's blocks as a tree of pointer blocks (see `layout`): finding a
 //! leaf, making one writable (copying the path to it, growing the tree),
-//! cutting the tree short, and walking it at mount.
+//! cutting the tree short. (Mounting walks trees in `verify`.)
 
 use crate::error::{FsError, Result};
 use crate::layout::{capacity, u32_at, put_u32, HEADER, MAX_HEIGHT, META_POINTERS, POINTERS};
@@ -105,25 +105,6 @@ pub fn truncate<D: BlockDevice>(store: &mut Store<D>, root: &mut u32, height: u8
         if new != child {
             store.with_mut(*root, |b| put_u32(b, pointer_at(slot as u64), new));
         }
-    }
-    Ok(())
-}
-
-/// Mounting: marks every block of the tree used, checking pointer blocks,
-/// and calls `leaf` with each leaf's index and block.
-pub fn walk<D: BlockDevice>(store: &mut Store<D>, root: u32, height: u8, first: u64, leaf: &mut dyn FnMut(&mut Store<D>, u64, u32) -> Result<()>) -> Result<()> {
-    if root == 0 {
-        return Ok(());
-    }
-    if !store.mark(root) {
-        return Err(FsError::Io);
-    }
-    if height == 0 {
-        return leaf(store, first, root);
-    }
-    let per = capacity(height - 1);
-    for (slot, child) in pointers(store, root)?.into_iter().enumerate() {
-        walk(store, child, height - 1, first + slot as u64 * per, leaf)?;
     }
     Ok(())
 }
