@@ -33,7 +33,7 @@ pub use parse::parse;
 pub use process::{Process, Processes};
 pub use segment::{Segment, Segments};
 #[cfg(any(test, feature = "std"))]
-pub use write::{write, KernelSegment, ProcessInput, ProcessSegment, WriteError};
+pub use write::{reseal, write, KernelSegment, ProcessInput, ProcessSegment, WriteError};
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@
 
 use crate::crc32::crc32;
 use crate::error::ImageError;
-use crate::layout::{self, entry, header, segment, NAME_MAX};
+use crate::layout::{self, entry, header, read_u32, segment, HEADER_PAGE_LEN, NAME_MAX};
 use core::fmt;
 use std::string::String;
 use std::vec::Vec;
@@ -169,6 +169,35 @@ pub fn write(load_address: u32, kernel: &[KernelSegment], processes: &[ProcessIn
 
 /// The CRC the header stores: its page with the CRC field read as zero, then
 /// the directory.
+/// Recomputes the header CRC and every data CRC that the (possibly patched)
+/// fields let it find; leaves alone what is out of bounds. Never panics.
+/// For tests and fuzzing that damage an image's fields on purpose, so that
+/// the damage reaches the checks behind the CRCs.
+pub fn reseal(image: &mut [u8]) {
+    if image.len() < HEADER_PAGE_LEN {
+        return;
+    }
+    let field = |image: &[u8], at: usize| read_u32(image, at).map(|v| v as usize);
+    let directory_offset = field(image, header::DIRECTORY_OFFSET).unwrap_or(0);
+    let count = field(image, header::PROCESS_COUNT).unwrap_or(0).min(64);
+    for index in 0..count {
+        let at = directory_offset.saturating_add(index * entry::LEN);
+        let (Some(offset), Some(len)) = (field(image, at + entry::DATA_OFFSET), field(image, at + entry::DATA_LEN))
+        else {
+            continue;
+        };
+        let Some(crc) = offset.checked_add(len).and_then(|end| image.get(offset..end)).map(crc32) else { continue };
+        if let Some(slot) = image.get_mut(at + entry::DATA_CRC..at + entry::DATA_CRC + 4) {
+            slot.copy_from_slice(&crc.to_le_bytes());
+        }
+    }
+    let directory_len = field(image, header::DIRECTORY_LEN).unwrap_or(0);
+    let directory =
+        directory_offset.checked_add(directory_len).and_then(|end| image.get(directory_offset..end)).unwrap_or(&[]);
+    let crc = header_crc(&image[..HEADER_PAGE_LEN], directory);
+    image[header::CRC..header::CRC + 4].copy_from_slice(&crc.to_le_bytes());
+}
+
 pub(crate) fn header_crc(header_page: &[u8], directory: &[u8]) -> u32 {
     let mut bytes = Vec::with_capacity(header_page.len() + directory.len());
     bytes.extend_from_slice(header_page);

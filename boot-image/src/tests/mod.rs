@@ -7,9 +7,9 @@ mod fuzz;
 mod round_trip;
 mod writer;
 
-use crate::crc32::crc32;
-use crate::layout::{entry, header, read_u32, segment, HEADER_PAGE_LEN};
-use crate::write::{header_crc, write, KernelSegment, ProcessInput, ProcessSegment};
+use crate::layout::{entry, header, read_u32, segment};
+pub use crate::write::reseal;
+use crate::write::{write, KernelSegment, ProcessInput, ProcessSegment};
 use std::vec::Vec;
 
 pub const LOAD: u32 = 0x8000_0000;
@@ -102,31 +102,4 @@ pub fn entry_at(image: &[u8], index: usize) -> usize {
 /// Offset of row `row` of process `index`'s segment table.
 pub fn row_at(image: &[u8], index: usize, row: usize) -> usize {
     get(image, entry_at(image, index) + entry::SEGMENT_TABLE) as usize + row * segment::LEN
-}
-
-/// Recomputes the header CRC and every data CRC that the (possibly patched)
-/// fields let it find; leaves alone what is out of bounds. Never panics.
-pub fn reseal(image: &mut [u8]) {
-    if image.len() < HEADER_PAGE_LEN {
-        return;
-    }
-    let field = |image: &[u8], at: usize| read_u32(image, at).map(|v| v as usize);
-    let directory_offset = field(image, header::DIRECTORY_OFFSET).unwrap_or(0);
-    let count = field(image, header::PROCESS_COUNT).unwrap_or(0).min(64);
-    for index in 0..count {
-        let at = directory_offset.saturating_add(index * entry::LEN);
-        let (Some(offset), Some(len)) = (field(image, at + entry::DATA_OFFSET), field(image, at + entry::DATA_LEN))
-        else {
-            continue;
-        };
-        if let Some(data) = offset.checked_add(len).and_then(|end| image.get(offset..end)) {
-            let crc = crc32(data);
-            image[at + entry::DATA_CRC..at + entry::DATA_CRC + 4].copy_from_slice(&crc.to_le_bytes());
-        }
-    }
-    let directory_len = field(image, header::DIRECTORY_LEN).unwrap_or(0);
-    let directory =
-        directory_offset.checked_add(directory_len).and_then(|end| image.get(directory_offset..end)).unwrap_or(&[]);
-    let crc = header_crc(&image[..HEADER_PAGE_LEN], directory);
-    set(image, header::CRC, crc);
 }
