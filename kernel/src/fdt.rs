@@ -73,7 +73,7 @@ pub fn memory_size(read: impl FnMut(usize, &mut [u8]) -> bool, base: u64) -> Opt
     let (mut address_cells, mut size_cells) = (2, 1);
     let mut depth = 0usize;
     // For the top-level node being read: is it memory, and where is its `reg`.
-    let (mut is_memory, mut reg) = (false, None);
+    let (mut is_memory, mut reg): (bool, Option<(usize, usize)>) = (false, None);
     loop {
         let token = tree.u32(at)?;
         at += 4;
@@ -90,7 +90,8 @@ pub fn memory_size(read: impl FnMut(usize, &mut [u8]) -> bool, base: u64) -> Opt
             END_NODE => {
                 let pair = 4 * (address_cells + size_cells);
                 if let (2, true, Some((value, len)), true) = (depth, is_memory, reg, pair > 0) {
-                    for row in (value..value + len / pair * pair).step_by(pair) {
+                    // Checked: on the 32-bit kernel a `reg` claiming 4 GiB would wrap.
+                    for row in (value..value.checked_add(len / pair * pair)?).step_by(pair) {
                         if tree.number(row, address_cells)? == base {
                             return tree.number(row + 4 * address_cells, size_cells);
                         }
@@ -262,3 +263,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz;

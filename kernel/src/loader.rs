@@ -60,3 +60,6 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Resul
     k.spawn_thread(pid, process.entry as usize, USER_STACK_TOP, args)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod fuzz;
