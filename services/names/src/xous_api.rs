@@ -137,9 +137,9 @@ mod tests {
 
     // The client's types, as `xous-api-names` 0.9.72 declares them.
     #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
-    struct ClientRegistration {
-        name: String,
-        conn_limit: Option<u32>,
+    pub(super) struct ClientRegistration {
+        pub(super) name: String,
+        pub(super) conn_limit: Option<u32>,
     }
 
     #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
@@ -247,3 +247,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz;
