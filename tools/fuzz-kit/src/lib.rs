@@ -316,7 +316,7 @@ pub fn run(target: &str, default_cases: u64, mut case: impl FnMut(&mut Rng) -> V
             Ok(Verdict::Refused) => stats.refused += 1,
             Err(panic) => {
                 done.store(true, Ordering::Relaxed);
-                eprintln!("fuzz {target}: case {index} failed; reproduce it alone with XOUS_FUZZ_SEED={seed:#x} XOUS_FUZZ_CASE={index}");
+                say(&format!("fuzz {target}: case {index} failed; reproduce it alone with XOUS_FUZZ_SEED={seed:#x} XOUS_FUZZ_CASE={index}"));
                 std::panic::resume_unwind(panic);
             }
         }
@@ -332,6 +332,13 @@ pub fn run(target: &str, default_cases: u64, mut case: impl FnMut(&mut Rng) -> V
     stats
 }
 
+/// Writes a line straight to the process's stderr, past the test
+/// harness's capture: it must be seen even when the process aborts.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// A thread that aborts the process when one case runs longer than `limit`.
 fn watch(target: &str, seed: u64, limit: Duration, progress: Arc<AtomicU64>, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     let target = target.to_string();
@@ -343,11 +350,11 @@ fn watch(target: &str, seed: u64, limit: Duration, progress: Arc<AtomicU64>, don
             if now != seen {
                 (seen, since) = (now, Instant::now());
             } else if since.elapsed() > limit && !done.load(Ordering::Relaxed) {
-                eprintln!(
+                say(&format!(
                     "fuzz {target}: case {now} still runs after {} s (a hang); reproduce it alone with \
                      XOUS_FUZZ_SEED={seed:#x} XOUS_FUZZ_CASE={now}",
                     limit.as_secs()
-                );
+                ));
                 std::process::abort();
             }
         }
