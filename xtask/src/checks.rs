@@ -72,6 +72,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors; a dying client's sockets closed", target_checks::net_protocol),
     ("on QEMU: std fs: the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk", target_checks::std_fs),
     ("on QEMU: std fs: synced files persist across two boots on one disk image; a third boot, write-protected, reads them and refuses every change with ReadOnlyFilesystem", target_checks::std_fs_persistence),
+    ("on QEMU: std fs: disks not ours (16 MiB of random bytes; ours with both superblocks damaged) refused, unchanged, every call's error naming why, one line from xous-run; --format; files in and out with xous-fs", target_checks::std_fs_refused_disks),
     ("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", target_checks::std_fs_power_cuts),
     ("on QEMU: the filesystem service's protocol: malformed requests, wrong kinds, another process's handles get errors; a dead process's handles close", target_checks::fs_protocol),
     ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),

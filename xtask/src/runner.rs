@@ -1,7 +1,8 @@
 //! The runner bundle: the kernel and the core services built for the
 //! target, installed where `xous-run` finds them, and `xous-run` itself
-//! installed beside cargo's binaries so it is on PATH. Every `./x` command
-//! refreshes it (a no-op when nothing changed).
+//! installed beside cargo's binaries so it is on PATH, with `xous-fs` (the
+//! host tool for its disk images). Every `./x` command refreshes it (a
+//! no-op when nothing changed).
 
 use crate::project::{run, Project};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,8 @@ pub struct Runner {
     pub bundle: PathBuf,
     /// The installed `xous-run`.
     pub xous_run: PathBuf,
+    /// The installed `xous-fs`.
+    pub xous_fs: PathBuf,
     /// Built kernel ELF (in the repository's target dir).
     pub kernel: PathBuf,
 }
@@ -47,14 +50,14 @@ fn copy_if_changed(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the kernel, the services and xous-run, and installs them.
+/// Builds the kernel, the services, xous-run and xous-fs, and installs them.
 pub fn install(project: &Project) -> Result<Runner, String> {
     let quiet_build = |dir: &Path| {
         run(project.cargo().current_dir(dir).args(["build", "--release", "--locked", "--quiet"]))
     };
     quiet_build(&project.root.join("kernel"))?;
     quiet_build(&project.root.join("services"))?;
-    run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image"]))?;
+    run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs"]))?;
 
     let bundle = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         Some(data) => PathBuf::from(data).join("xous/runner"),
@@ -72,5 +75,7 @@ pub fn install(project: &Project) -> Result<Runner, String> {
     }
     let xous_run = cargo_bin()?.join("xous-run");
     copy_if_changed(&project.root.join("target/release/xous-run"), &xous_run)?;
-    Ok(Runner { bundle, xous_run, kernel })
+    let xous_fs = cargo_bin()?.join("xous-fs");
+    copy_if_changed(&project.root.join("target/release/xous-fs"), &xous_fs)?;
+    Ok(Runner { bundle, xous_run, xous_fs, kernel })
 }

@@ -8,7 +8,9 @@
 //! image again, write-protected (every change is ReadOnlyFilesystem).
 //! With `crash-write FIRST` / `crash-check LAST`: a power-cut run (the
 //! host kills QEMU at a random moment of crash-write, then boots
-//! crash-check). Throughput is measured by test-apps/bench-fs.
+//! crash-check). `refused not-ours|damaged`: a disk the service refused,
+//! every call's error names why; `host-files`: files moved in and out by
+//! xous-fs on the host. Throughput is measured by test-apps/bench-fs.
 
 use checks::Checks;
 use std::fs::{self, File, OpenOptions};
@@ -332,6 +334,43 @@ fn read_only(c: &mut Checks) {
     c.check(!fs::metadata("/persist/a").unwrap().permissions().readonly(), "read-only: the attempts changed nothing".into());
 }
 
+/// A disk the filesystem service refused (`reason`: `not-ours`, someone
+/// else's data; `damaged`, ours beyond repair): every call fails with
+/// `InvalidData` and a message naming the reason, printed for the host.
+fn refused(c: &mut Checks, reason: &str) {
+    let expected = match reason {
+        "not-ours" => "the disk holds no filesystem of ours (refused, not formatted: xous-run --format formats it)",
+        _ => "the filesystem on the disk is damaged beyond repair (refused, left as it is; xous-fs check tells more)",
+    };
+    let calls: [(&str, std::io::Result<()>); 6] = [
+        ("fs::metadata(/)", fs::metadata("/").map(drop)),
+        ("fs::read_dir(/)", fs::read_dir("/").map(drop)),
+        ("File::open", File::open("/kept").map(drop)),
+        ("File::create", File::create("/new").map(drop)),
+        ("fs::write", fs::write("/w", b"x")),
+        ("fs::create_dir", fs::create_dir("/d")),
+    ];
+    for (what, result) in calls {
+        match result {
+            Err(e) => c.check(e.kind() == ErrorKind::InvalidData && e.to_string() == expected, format!("refused: {what}: {e} ({:?})", e.kind())),
+            Ok(()) => c.check(false, format!("refused: {what} succeeded")),
+        }
+    }
+}
+
+/// Files across the host: `/host/in.bin` (put by xous-fs on the host)
+/// reads back as pattern 7; `/guest/out.bin` is written (pattern 9) for
+/// the host to get with xous-fs.
+fn host_files(c: &mut Checks) {
+    c.check(same_as_pattern("/host/in.bin", 7, 300_000).unwrap_or(false), "host-files: /host/in.bin, put by xous-fs, reads back".into());
+    let written = fs::create_dir_all("/guest").and_then(|_| {
+        let mut f = File::create("/guest/out.bin")?;
+        f.write_all(&pattern(9, 200_000))?;
+        f.sync_all()
+    });
+    c.check(written.is_ok(), format!("host-files: /guest/out.bin written and synced: {written:?}"));
+}
+
 /// Generation `n` of the power-cut workload: its file and its content.
 fn generation(n: u64) -> (String, Vec<u8>) {
     (format!("/crash/g{n}"), pattern(n as u8, (n as usize * 7919) % 300_000 + 1))
@@ -382,6 +421,8 @@ fn main() {
         Some("persist-write") => persist(&mut c, true),
         Some("persist-check") => persist(&mut c, false),
         Some("read-only") => read_only(&mut c),
+        Some("refused") => refused(&mut c, &std::env::args().nth(2).unwrap_or_default()),
+        Some("host-files") => host_files(&mut c),
         Some("crash-write") => crash_write(std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(0)),
         Some("crash-check") => match std::env::args().nth(2).and_then(|n| n.parse().ok()) {
             Some(last) => crash_check(&mut c, last),

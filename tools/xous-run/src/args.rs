@@ -30,6 +30,11 @@ options:
                         if missing; kept across runs): the filesystem service's disk
   --disk-readonly       make the --disk write-protected (virtio-blk's RO feature): the
                         filesystem mounts it read-only and refuses every change
+  --format              format the --disk image on the host before booting: an empty
+                        filesystem, whatever the image held (it is lost). Without it the
+                        filesystem service formats only a blank image (all zeros); one
+                        holding anything else it refuses, writes nothing to, and says why
+                        in one line on stderr (`xous-fs check IMAGE` tells more)
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
@@ -70,6 +75,8 @@ pub struct Options {
     pub disk: Option<PathBuf>,
     /// `--disk-readonly`: the disk is write-protected.
     pub disk_readonly: bool,
+    /// `--format`: format the disk image before booting.
+    pub format: bool,
     pub kernel: Option<PathBuf>,
     pub services: Vec<(String, PathBuf)>,
     pub image_out: Option<PathBuf>,
@@ -94,6 +101,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut dns = None;
     let mut disk = None;
     let mut disk_readonly = false;
+    let mut format = false;
     let mut kernel = None;
     let mut services = Vec::new();
     let mut image_out = None;
@@ -130,6 +138,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             }
             "--disk" => disk = Some(PathBuf::from(value()?)),
             "--disk-readonly" => disk_readonly = true,
+            "--format" => format = true,
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "--service" => {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
@@ -138,12 +147,18 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "--image-out" => image_out = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option `{arg}`")),
         }
-        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--disk-readonly") {
+        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--disk-readonly" | "--format") {
             return Err(format!("{name} takes no value"));
         }
     };
     if disk_readonly && disk.is_none() {
         return Err("--disk-readonly needs a --disk".to_string());
+    }
+    if format && disk.is_none() {
+        return Err("--format needs a --disk".to_string());
+    }
+    if format && disk_readonly {
+        return Err("--format writes the disk, which --disk-readonly forbids".to_string());
     }
     Ok(Invocation::Run(Box::new(Options {
         env,
@@ -156,6 +171,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         dns,
         disk,
         disk_readonly,
+        format,
         kernel,
         services,
         image_out,
@@ -301,6 +317,10 @@ mod tests {
         assert_eq!(run("app").disk, None);
         assert!(run("--disk d.img --disk-readonly app").disk_readonly);
         assert!(!run("--disk d.img app").disk_readonly);
+        assert!(run("--disk d.img --format app").format && !run("--disk d.img app").format);
+        assert_eq!(error("--format app"), "--format needs a --disk");
+        assert!(error("--disk d.img --format --disk-readonly app").contains("--disk-readonly forbids"));
+        assert_eq!(error("--disk d.img --format=yes app"), "--format takes no value");
         assert_eq!(run("--hostfwd tcp:80-:8080 app").hostfwd, ["tcp:127.0.0.1:80-:8080"]);
         assert!(error("--hostfwd tcp:0.0.0.0:80-:80 app").contains("127.0.0.1 only"));
         assert!(error("--hostfwd tcp:192.168.1.2:80-:80 app").contains("127.0.0.1 only"));

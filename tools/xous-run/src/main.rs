@@ -39,7 +39,7 @@ fn run() -> u8 {
         Err(why) => return fail(exit::NOT_PREPARED, &why),
     };
     if let Some(disk) = &options.disk {
-        if let Err(why) = disk::prepare(disk) {
+        if let Err(why) = disk::prepare(disk, options.format) {
             return fail(exit::NOT_PREPARED, &why);
         }
     }
