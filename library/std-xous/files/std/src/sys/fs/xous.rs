@@ -105,6 +105,10 @@ mod proto {
     pub const READ_ONLY_FILESYSTEM: u32 = 16;
     pub const FILESYSTEM_LOOP: u32 = 17;
     pub const TOO_MANY_LINKS: u32 = 18;
+    pub const DISK_NOT_OURS: u32 = 19;
+    pub const DISK_DAMAGED: u32 = 20;
+    pub const DISK_TOO_SMALL: u32 = 21;
+    pub const DISK_BLANK_READ_ONLY: u32 = 22;
 }
 
 const PAGE: usize = 4096;
@@ -144,6 +148,21 @@ fn error(status: u32) -> io::Error {
         proto::READ_ONLY_FILESYSTEM => io::const_error!(ReadOnlyFilesystem, "the filesystem is read-only (write-protected disk)"),
         proto::FILESYSTEM_LOOP => io::const_error!(FilesystemLoop, "too many levels of symbolic links"),
         proto::TOO_MANY_LINKS => io::const_error!(TooManyLinks, "too many links"),
+        // The disk was refused at boot (the service wrote nothing to it
+        // and says why on stderr): every call gets the reason.
+        proto::DISK_NOT_OURS => io::const_error!(
+            InvalidData,
+            "the disk holds no filesystem of ours (refused, not formatted: xous-run --format formats it)"
+        ),
+        proto::DISK_DAMAGED => io::const_error!(
+            InvalidData,
+            "the filesystem on the disk is damaged beyond repair (refused, left as it is; xous-fs check tells more)"
+        ),
+        proto::DISK_TOO_SMALL => io::const_error!(StorageFull, "the disk is too small for a filesystem (64 KiB at least; refused)"),
+        proto::DISK_BLANK_READ_ONLY => io::const_error!(
+            ReadOnlyFilesystem,
+            "the disk is blank and write-protected: there is no filesystem on it and none can be made"
+        ),
         _ => io::const_error!(Other, "the filesystem service refused the request"),
     }
 }
