@@ -53,4 +53,6 @@ mod tests;
 #[cfg(test)]
 mod power_cuts;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod refusals;

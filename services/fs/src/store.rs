@@ -209,6 +209,10 @@ impl<D: BlockDevice> Store<D> {
     /// Makes the current state durable (see the module's header).
     pub fn commit(&mut self) -> Result<()> {
         if self.dirty > 0 {
+            // A damaged superblock may carry the last sequence number: a
+            // wrap to 0 would let the older superblock, whose blocks this
+            // commit reuses, win the next mount. Nothing is written then.
+            let sequence = self.sb.sequence.checked_add(1).ok_or(FsError::Io)?;
             for (&block, cached) in self.cache.iter_mut().filter(|(_, c)| c.dirty) {
                 if cached.meta != 0 {
                     layout::seal(&mut cached.data);
@@ -216,7 +220,7 @@ impl<D: BlockDevice> Store<D> {
                 self.device.write(block, &cached.data)?;
             }
             self.device.flush()?;
-            let next = Superblock { sequence: self.sb.sequence + 1, ..self.sb };
+            let next = Superblock { sequence, ..self.sb };
             self.device.write((next.sequence % SUPERBLOCKS as u64) as u32, &next.encode())?;
             self.sb.sequence = next.sequence;
             for cached in self.cache.values_mut() {
