@@ -159,3 +159,6 @@ mod tests {
         assert!(read_executable(&short).unwrap_err().contains("beyond the end of the file"));
     }
 }
+
+#[cfg(test)]
+mod fuzz;
