@@ -33,3 +33,6 @@ pub mod limits {
     /// Servers in the whole system.
     pub const MAX_SERVERS: usize = 128;
 }
+
+#[cfg(test)]
+mod fuzz;
