@@ -40,6 +40,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("kernel unit tests on the host", kernel_unit_tests),
     ("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
     ("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
+    ("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
     ("test-apps/hello builds for the target", hello_builds),
     ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     ("a second setup rebuilds nothing", second_setup_is_a_no_op),

@@ -7,6 +7,7 @@ mod checks;
 mod elf;
 mod fs_bench;
 mod fs_soak;
+mod fuzz_host;
 mod kernel_bench;
 mod net_bench;
 mod net_host;
@@ -39,6 +40,9 @@ usage: ./x <command>
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;
           writes docs/fs-soak.md
+  fuzz [--host-cases N]
+          fuzz every parser of outside input on the host (boot image, ELF, device
+          tree, filesystem images, rkyv names, ...): N cases each (default 1,000,000)
 ";
 
 fn main() {
@@ -55,6 +59,7 @@ fn main() {
         Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),
+        Some("fuzz") => fuzz_host::command(&project, &args[1..]),
         Some("std-tests") => std_tests::parse(&args[1..]).and_then(|o| std_tests::run(&project, &o)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),
