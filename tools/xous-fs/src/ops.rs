@@ -286,7 +286,11 @@ pub fn report(image: &Path, report: &Report) -> (Vec<String>, bool) {
         plural(w.symlinks, "symbolic link", "symbolic links")
     ));
     if w.nameless > 0 {
-        lines.push(format!("{} no name reaches (removed while open at a power cut): dropped at the next mount", plural(w.nameless, "inode", "inodes")));
+        let why = match w.damage.is_empty() {
+            true => "files removed while open when the power was cut: the next mount drops them",
+            false => "files removed while open when the power was cut, or behind the damage below",
+        };
+        lines.push(format!("{} in use that no name reaches ({why})", plural(w.nameless, "inode", "inodes")));
     }
     lines.push(format!("space: {} blocks used, {} free ({} free)", report.used, report.free, size_text(report.free as u64 * 4)));
     for damage in &w.damage {
