@@ -39,8 +39,9 @@ filesystem service formats it at boot. One that holds anything else that is
 not a filesystem of ours, or ours damaged beyond repair, is refused and
 left as it is: `check` says what is wrong, `format` starts it anew.
 
-exit status: 0 done (check: no damage), 1 failed or damage found (why, on
-stderr; check's findings on stdout), 2 bad usage
+exit status: 0 done (check: no damage, the image is ours or blank), 1 failed
+(why, on stderr) or check found damage or an image the service refuses (on
+stdout), 2 bad usage
 ";
 
 /// Exit codes.
@@ -163,7 +164,11 @@ fn run(args: &[OsString]) -> Result<u8, Failure> {
             let p = positional(&words, 1, 1, "check IMAGE")?;
             let image = Path::new(&p[0]);
             let device = xous_fs::image::Image::open(image, false).map_err(|e| format!("cannot open {}: {e}", image.display()))?;
-            let (lines, damaged) = ops::report(image, &fs::check(device));
+            let (mut lines, damaged) = ops::report(image, &fs::check(device));
+            let tail = std::fs::metadata(image).map_or(0, |m| m.len() % 4096);
+            if tail != 0 {
+                lines.insert(1, format!("its last {tail} bytes are not a whole block of 4 KiB: not part of the disk (as the guest sees it)"));
+            }
             for line in lines {
                 println!("{line}");
             }

@@ -252,7 +252,8 @@ fn remove_one(fs: &mut Fs<Image>, path: &[u8], recursive: bool) -> Result<(), St
     fs.remove_dir(path, now).map_err(|e| fail(path, e))
 }
 
-/// The check's report, as lines; and whether it found damage.
+/// The check's report, as lines; and whether it found damage (or
+/// anything else the filesystem service would refuse).
 pub fn report(image: &Path, report: &Report) -> (Vec<String>, bool) {
     let mut lines = Vec::new();
     let kib = report.device_blocks as u64 * 4;
@@ -262,12 +263,12 @@ pub fn report(image: &Path, report: &Report) -> (Vec<String>, bool) {
         None => format!("block {i}: not a whole superblock"),
     };
     lines.push(format!("superblocks: {}; {}", slot(0), slot(1)));
-    if report.blank {
+    if report.blank && report.refusal.is_none() {
         lines.push("blank (all zeros): no filesystem yet; the first mount, `xous-fs format` or a `put` makes one".to_string());
     }
     if let Some(refusal) = &report.refusal {
         lines.push(format!("refused: {refusal}"));
-        return (lines, !report.blank);
+        return (lines, true);
     }
     if report.blank {
         return (lines, false);
