@@ -21,8 +21,6 @@ pub enum FsError {
     FileTooLarge,
     /// The root cannot be removed or renamed.
     Busy,
-    /// The device is write-protected: the filesystem is mounted read-only.
-    ReadOnlyFilesystem,
     /// Too many symbolic links followed while resolving a path (a loop).
     FilesystemLoop,
     /// The inode has as many names as it may have.
@@ -46,7 +44,6 @@ impl FsError {
             FsError::Io => error::IO,
             FsError::FileTooLarge => error::FILE_TOO_LARGE,
             FsError::Busy => error::BUSY,
-            FsError::ReadOnlyFilesystem => error::READ_ONLY_FILESYSTEM,
             FsError::FilesystemLoop => error::FILESYSTEM_LOOP,
             FsError::TooManyLinks => error::TOO_MANY_LINKS,
             FsError::NotPermitted => error::PERMISSION_DENIED,

@@ -29,7 +29,6 @@ pub fn describe(e: FsError) -> &'static str {
         FsError::Io => "the image cannot be read or written, or holds damaged data (xous-fs check says which)",
         FsError::FileTooLarge => "too large for the format",
         FsError::Busy => "the root directory cannot be removed",
-        FsError::ReadOnlyFilesystem => "the image is read-only",
         FsError::FilesystemLoop => "too many levels of symbolic links",
         FsError::TooManyLinks => "too many links",
         FsError::NotPermitted => "not permitted",
