@@ -40,6 +40,7 @@ struct Line {
     cases: u64,
     accepted: u64,
     refused: u64,
+    seconds: f64,
 }
 
 fn parse_line(line: &str) -> Option<Line> {
@@ -47,8 +48,9 @@ fn parse_line(line: &str) -> Option<Line> {
     let number = |text: &str| text.trim().parse::<u64>().ok();
     let (cases, rest) = rest.split_once(" cases (")?;
     let (accepted, rest) = rest.split_once(" accepted, ")?;
-    let (refused, _) = rest.split_once(" refused)")?;
-    Some(Line { target: target.to_string(), cases: number(cases)?, accepted: number(accepted)?, refused: number(refused)? })
+    let (refused, rest) = rest.split_once(" refused) in ")?;
+    let seconds = rest.split_once(" s")?.0.parse().ok()?;
+    Some(Line { target: target.to_string(), cases: number(cases)?, accepted: number(accepted)?, refused: number(refused)?, seconds })
 }
 
 /// Runs every target with `cases` cases each, from the seed in
@@ -105,7 +107,7 @@ fn run_seeded(project: &Project, cases: u64, seed: u64) -> Result<(String, usize
     }
     let mut summary: Vec<String> = lines
         .iter()
-        .map(|l| format!("{}: {} cases ({} accepted, {} refused)", l.target, l.cases, l.accepted, l.refused))
+        .map(|l| format!("{}: {} cases ({} accepted, {} refused) in {:.0} s", l.target, l.cases, l.accepted, l.refused, l.seconds))
         .collect();
     summary.push(format!(
         "host fuzzing: {} targets, {total} cases in {seconds:.0} s ({:.0} cases/s, builds included), 0 panics, 0 hangs, seed {seed:#x}",
@@ -123,6 +125,7 @@ mod tests {
     fn reads_the_targets_closing_lines() {
         let line = parse_line("fuzz fs-mount: 1500 cases (694 accepted, 806 refused) in 10.54 s, seed 0x5eed0f7e57").unwrap();
         assert_eq!((line.target.as_str(), line.cases, line.accepted, line.refused), ("fs-mount", 1500, 694, 806));
+        assert_eq!(line.seconds, 10.54);
         assert!(parse_line("fuzz fs-mount: case 3 failed; reproduce it alone with XOUS_FUZZ_SEED=1 XOUS_FUZZ_CASE=3").is_none());
         assert_eq!(parse_seed("0x10"), Some(16));
         assert_eq!(parse_seed("17"), Some(17));
