@@ -61,7 +61,7 @@ pub fn install(archive: &Path, dest: &Path, compiler: &Compiler) -> Result<Manif
         if let Some(missing) = manifest.rlibs.iter().find(|r| !staging.join(r).is_file()) {
             bail!("{} lacks {missing}, which its manifest lists", archive.display());
         }
-        toolchain::add_frame(&staging, dest, compiler, &manifest.cache_key)?;
+        toolchain::add_frame(&staging, dest, compiler, &manifest.cache_key, None)?;
         Ok(manifest)
     });
     match result {

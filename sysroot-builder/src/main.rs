@@ -9,6 +9,7 @@
 
 mod archive;
 mod cargo_build;
+mod crate_arms;
 mod error;
 mod manifest;
 mod overlay;
@@ -37,11 +38,16 @@ usage: sysroot-builder build [options]     build (or confirm up to date) a toolc
                                            riscv32imac-unknown-xous-elf (default: std
                                            coretests alloctests test) from the same source;
                                            prints `package<TAB>kind<TAB>name<TAB>path` each
+       sysroot-builder crate-arm ARMS RUSTC ARGS...
+                                           (the toolchain's rustc wrapper calls this) run RUSTC
+                                           on the crate cargo is compiling with its xous arm
 
 options:
   --pristine             no overlay: the library source as shipped (toolchain `xous-upstream`)
   --library DIR          library source (default: <rustc sysroot>/lib/rustlib/src/rust/library)
   --overlay DIR          the overlay (default: this repository's library/std-xous)
+  --crate-arms DIR       the crate arms (default: this repository's library/crate-arms;
+                         not for --pristine)
   --rustc PATH           the compiler (default: /usr/bin/rustc; cargo is taken beside it)
   --toolchain-dir DIR    output (default: ~/.local/share/xous/toolchains/<name>)
   --work-dir DIR         scratch space (default: ~/.cache/xous/sysroot/<name>;
@@ -55,6 +61,7 @@ struct Options {
     pristine: bool,
     library: Option<PathBuf>,
     overlay: Option<PathBuf>,
+    crate_arms: Option<PathBuf>,
     rustc: Option<PathBuf>,
     toolchain_dir: Option<PathBuf>,
     work_dir: Option<PathBuf>,
@@ -78,6 +85,7 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options> {
             "--print-toolchain-dir" => o.print_toolchain_dir = true,
             "--library" => o.library = Some(value(&arg)?),
             "--overlay" => o.overlay = Some(value(&arg)?),
+            "--crate-arms" => o.crate_arms = Some(value(&arg)?),
             "--rustc" => o.rustc = Some(value(&arg)?),
             "--toolchain-dir" => o.toolchain_dir = Some(value(&arg)?),
             "--work-dir" => o.work_dir = Some(value(&arg)?),
@@ -170,7 +178,18 @@ fn build(o: &Options) -> Result<()> {
     let mut progress = Progress::new(if o.archive.is_some() { 5 } else { 4 });
     let (compiler, library, overlay) = progress.stage("check compiler, library source and overlay", || inputs(o))?;
     let overlay_sha256 = overlay.as_ref().map_or("none".to_string(), |o| o.sha256.clone());
-    let targets: Vec<&str> = BUILDS.iter().map(|b| b.target).collect();
+    let arms_dir = match o.pristine {
+        true => None,
+        false => Some(absolute(&o.crate_arms.clone().unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../library/crate-arms")
+        }))?),
+    };
+    let arms = arms_dir.as_deref().map(crate_arms::Arms::load).transpose()?;
+    let mut targets: Vec<&str> = BUILDS.iter().map(|b| b.target).collect();
+    // The arms are part of what the toolchain's rustc does: a change to them
+    // changes the key, and with it the version cargo keys its builds on.
+    let arms_key = arms.as_ref().map(|a| format!("crate-arms {}", a.sha256));
+    targets.extend(arms_key.as_deref());
     let key = manifest::cache_key(&compiler.verbose_version, &compiler.release, &overlay_sha256, &targets);
 
     if Manifest::is_up_to_date(&dest, &key) {
@@ -197,7 +216,8 @@ fn build(o: &Options) -> Result<()> {
         progress.stage("assemble the toolchain", || {
             let staging = toolchain::staging_dir(&dest)?;
             let rlibs = toolchain::add_rlibs(&staging, &built)?;
-            toolchain::add_frame(&staging, &dest, &compiler, &key)?;
+            let crates = arms.as_ref().map(|a| a.crates()).unwrap_or_default();
+            toolchain::add_frame(&staging, &dest, &compiler, &key, arms_dir.as_deref().map(|d| (d, crates.as_slice())))?;
             let manifest = Manifest {
                 name: o.name().to_string(),
                 compiler: compiler.version_line.clone(),
@@ -313,6 +333,16 @@ fn install(o: &Options) -> Result<()> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
+    if command == "crate-arm" {
+        let (Some(arms), Some(rustc)) = (args.next(), args.next()) else {
+            eprintln!("sysroot-builder: error: crate-arm needs ARMS RUSTC ARGS...");
+            std::process::exit(1);
+        };
+        if let Err(e) = crate_arms::run_rustc(Path::new(&arms), Path::new(&rustc), args.collect()) {
+            eprintln!("sysroot-builder: error: {e}");
+        }
+        std::process::exit(1);
+    }
     let result = parse_options(args).and_then(|o| match command.as_str() {
         "build" if o.positional.is_empty() => build(&o),
         "install" => install(&o),

@@ -62,13 +62,30 @@ pub fn add_rlibs(staging: &Path, built: &[Built]) -> Result<Vec<String>> {
 /// keys every crate it builds on that output, so crates built against an
 /// earlier build of this sysroot are rebuilt instead of failing to link
 /// ("can't find crate") against the new one.
-pub fn add_frame(staging: &Path, dest: &Path, compiler: &Compiler, sysroot_id: &str) -> Result<()> {
+///
+/// With `arms` (the crate arms' directory and the crates they cover), the
+/// rustc wrapper hands a compile of one of those crates for our target to
+/// `sysroot-builder crate-arm` (see crate_arms.rs), copied in with them.
+pub fn add_frame(
+    staging: &Path,
+    dest: &Path,
+    compiler: &Compiler,
+    sysroot_id: &str,
+    arms: Option<(&Path, &[&str])>,
+) -> Result<()> {
     let bin = staging.join("bin");
     std::fs::create_dir_all(&bin).context(|| format!("cannot create {}", bin.display()))?;
     let compiler_bin = compiler.path.parent().unwrap_or(Path::new("/usr/bin"));
+    if let Some((dir, _)) = arms {
+        crate::crate_arms::install(staging, dir)?;
+    }
     for tool in ["rustc", "rustdoc"] {
         let id = (tool == "rustc").then_some(sysroot_id);
-        let wrapper = wrapper_script(&compiler_bin.join(tool), Some(dest), id, "this toolchain");
+        let mut wrapper = wrapper_script(&compiler_bin.join(tool), Some(dest), id, "this toolchain");
+        if let (Some((_, crates)), "rustc") = (arms, tool) {
+            let exec = wrapper.rfind("exec ").expect("the wrapper ends in exec");
+            wrapper.insert_str(exec, &arms_dispatch(&compiler_bin.join(tool), dest, crates));
+        }
         let path = bin.join(tool);
         std::fs::write(&path, wrapper).context(|| format!("cannot write {}", path.display()))?;
         make_executable(&path)?;
@@ -129,6 +146,28 @@ pub fn wrapper_script(real: &Path, sysroot: Option<&Path>, sysroot_id: Option<&s
     )
 }
 
+/// The wrapper's lines that send a compile of an armed crate for our target
+/// to `sysroot-builder crate-arm`; every other compile goes straight on.
+fn arms_dispatch(real: &Path, dest: &Path, crates: &[&str]) -> String {
+    let lib = dest.join(crate::crate_arms::TOOLCHAIN_DIR);
+    format!(
+        "# Crates with a xous arm (docs/ecosystem.md), compiled for {target}:\n\
+         case \"${{CARGO_PKG_NAME-}}\" in\n\
+         \x20   {names})\n\
+         \x20       case \" $* \" in\n\
+         \x20           *' {target} '* | *' --target={target} '*)\n\
+         \x20               exec {builder} crate-arm {arms} {real} --sysroot {sysroot} \"$@\" ;;\n\
+         \x20       esac ;;\n\
+         esac\n",
+        target = crate::crate_arms::TARGET,
+        names = crates.join(" | "),
+        builder = shell_quote(&lib.join("sysroot-builder")),
+        arms = shell_quote(&lib.join("crate-arms")),
+        real = shell_quote(real),
+        sysroot = shell_quote(dest),
+    )
+}
+
 fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
@@ -173,7 +212,7 @@ mod tests {
         };
         let dest = dir.path().join("xous");
         let staging = staging_dir(&dest).unwrap();
-        add_frame(&staging, &dest, &compiler, "key-1").unwrap();
+        add_frame(&staging, &dest, &compiler, "key-1", None).unwrap();
         let run = |args: &[&str]| {
             let out = std::process::Command::new(staging.join("bin/rustc")).args(args).output().unwrap();
             String::from_utf8(out.stdout).unwrap()

@@ -10,6 +10,7 @@
 //! `fill_bytes` still panics, saying why, and `HashMap` keys fall back to
 //! upstream's addresses: a map must not fail to be made.
 
+use crate::num::NonZero;
 use crate::os::xous::ffi::{Connection, lend_mut, try_connect};
 use crate::ptr;
 use crate::sync::atomic::{AtomicU32, Ordering};
@@ -63,4 +64,36 @@ pub fn hashmap_random_keys() -> (u64, u64) {
     let stack = 0u8;
     let heap = Box::new(0u8);
     (ptr::from_ref(&stack).addr() as u64, ptr::from_ref(&*heap).addr() as u64)
+}
+
+/// getrandom's error code for "the entropy service could not fill the
+/// buffer": the first of the codes its `Error` leaves to custom backends.
+const GETRANDOM_NO_SERVICE: u32 = (1 << 31) + (1 << 30) + 1;
+
+/// The `getrandom` 0.3 and 0.4 crates' hook for a target they do not know
+/// (their `getrandom_backend = "custom"`, which the toolchain's rustc sets for
+/// the getrandom crate on this target; see docs/ecosystem.md): fills the
+/// `len` bytes at `dest` from the entropy service. The return type has the
+/// layout of getrandom's `Result<(), Error>` (a transparent `NonZero<u32>`).
+/// Weak, so a program that defines its own keeps it.
+#[unsafe(no_mangle)]
+#[linkage = "weak"]
+pub unsafe fn __getrandom_v03_custom(dest: *mut u8, len: usize) -> Result<(), NonZero<u32>> {
+    // SAFETY: getrandom hands over `len` writable (possibly uninitialised)
+    // bytes at `dest`; they are zeroed before a slice is made of them.
+    let bytes = unsafe {
+        ptr::write_bytes(dest, 0, len);
+        crate::slice::from_raw_parts_mut(dest, len)
+    };
+    if fill(bytes) { Ok(()) } else { Err(NonZero::new(GETRANDOM_NO_SERVICE).unwrap()) }
+}
+
+/// The same for `getrandom` 0.2 (its `custom` feature, which the toolchain's
+/// rustc turns on for this target): 0 when `dest` was filled, else the error code.
+#[unsafe(no_mangle)]
+#[linkage = "weak"]
+pub unsafe fn __getrandom_custom(dest: *mut u8, len: usize) -> u32 {
+    // SAFETY: getrandom 0.2 hands over `len` initialised, writable bytes.
+    let bytes = unsafe { crate::slice::from_raw_parts_mut(dest, len) };
+    if fill(bytes) { 0 } else { GETRANDOM_NO_SERVICE }
 }
