@@ -4,6 +4,7 @@
 
 mod bench;
 mod checks;
+mod ecosystem;
 mod elf;
 mod fs_bench;
 mod fs_soak;
@@ -40,6 +41,10 @@ usage: ./x <command>
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;
           writes docs/fs-soak.md
+  ecosystem [CRATE...]
+          run crates.io crates' own test suites on QEMU (cargo +xous test, xous-run
+          as the runner; sources at pinned versions in ~/.cache/xous/ecosystem);
+          a full run writes its results into docs/ecosystem.md
   fuzz [--host-cases N]
           fuzz every parser of outside input on the host (boot image, ELF, device
           tree, filesystem images, rkyv names, ...): N cases each (default 1,000,000)
@@ -60,6 +65,7 @@ fn main() {
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),
         Some("fuzz") => fuzz_host::command(&project, &args[1..]),
+        Some("ecosystem") => ecosystem::command(&project, &args[1..]),
         Some("std-tests") => std_tests::parse(&args[1..]).and_then(|o| std_tests::run(&project, &o)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),

@@ -1,0 +1,139 @@
+//! Small crates.io crates that stop at `compile_error!` or a missing
+//! function for a target they do not know, used unmodified: the toolchain's
+//! crate arms (library/crate-arms, docs/ecosystem.md) give each a xous arm.
+//! Every check asserts what the arm promises; the last line says all passed,
+//! and `fingerprint` (random bytes from every source) must differ between
+//! boots, which `./x test` checks.
+
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+fn check(what: &str, ok: bool) {
+    if !ok {
+        eprintln!("ecosystem-small: FAILED: {what}");
+        std::process::exit(1);
+    }
+    println!("ecosystem-small: ok: {what}");
+}
+
+fn random_sources() -> Vec<u8> {
+    let mut a = [0u8; 32];
+    let mut b = [0u8; 32];
+    getrandom02::getrandom(&mut a).expect("getrandom 0.2");
+    getrandom02::getrandom(&mut b).expect("getrandom 0.2");
+    check("getrandom 0.2 fills, and twice differently", a != [0; 32] && a != b);
+    let mut all = a.to_vec();
+    getrandom03::fill(&mut a).expect("getrandom 0.3");
+    getrandom03::fill(&mut b).expect("getrandom 0.3");
+    check("getrandom 0.3 fills, and twice differently", a != [0; 32] && a != b);
+    all.extend(a);
+    getrandom04::fill(&mut a).expect("getrandom 0.4");
+    getrandom04::fill(&mut b).expect("getrandom 0.4");
+    check("getrandom 0.4 fills, and twice differently", a != [0; 32] && a != b);
+    all.extend(a);
+
+    use rand08::Rng as _;
+    let (x, y): (u64, u64) = (rand08::thread_rng().gen(), rand08::random());
+    check("rand 0.8: thread_rng and random", x != y);
+    all.extend(x.to_le_bytes());
+    use rand09::Rng as _;
+    let (x, y): (u64, u64) = (rand09::rng().random(), rand09::random());
+    check("rand 0.9: rng and random", x != y);
+    all.extend(x.to_le_bytes());
+
+    let (u, v) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    check("uuid v4: version 4, RFC 4122 variant, two differ", u.get_version_num() == 4 && u.get_variant() == uuid::Variant::RFC4122 && u != v);
+    all.extend(u.as_bytes());
+    let hash = ahash::RandomState::new().hash_one(42u32);
+    all.extend(hash.to_le_bytes());
+    all
+}
+
+fn files() {
+    let mut file = tempfile::NamedTempFile::new().expect("a named temporary file");
+    let path = file.path().to_path_buf();
+    check("tempfile: a named file in /tmp", path.starts_with("/tmp") && path.is_file());
+    file.write_all(b"kept on the filesystem").unwrap();
+    file.as_file_mut().rewind().unwrap();
+    let mut text = String::new();
+    std::fs::File::open(&path).unwrap().read_to_string(&mut text).unwrap();
+    check("tempfile: what was written reads back through its path", text == "kept on the filesystem");
+    drop(file);
+    check("tempfile: the file goes when dropped", !path.exists());
+    let mut unnamed = tempfile::tempfile().expect("an unnamed temporary file");
+    unnamed.write_all(b"no name").unwrap();
+    unnamed.rewind().unwrap();
+    let mut text = String::new();
+    unnamed.read_to_string(&mut text).unwrap();
+    check("tempfile: an unnamed file reads back", text == "no name");
+    let kept = Path::new("/tmp/kept");
+    let mut named = tempfile::NamedTempFile::new().unwrap();
+    named.write_all(b"persisted").unwrap();
+    named.persist(kept).expect("persist");
+    let second = tempfile::NamedTempFile::new().unwrap();
+    let refused = second.persist_noclobber(kept).map(drop).map_err(|e| e.error.kind());
+    check("tempfile: persist keeps the file, persist_noclobber refuses to replace it",
+        std::fs::read(kept).unwrap() == b"persisted" && refused == Err(std::io::ErrorKind::AlreadyExists));
+    std::fs::remove_file(kept).unwrap();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let inner = dir.path().join("inner");
+    std::fs::write(&inner, b"x").unwrap();
+    let dir_path = dir.path().to_path_buf();
+    drop(dir);
+    check("tempfile: a directory with a file, removed whole", !inner.exists() && !dir_path.exists());
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("dated");
+    std::fs::write(&target, b"x").unwrap();
+    let mtime = filetime::FileTime::from_unix_time(1_000_000_000, 0);
+    let atime = filetime::FileTime::from_unix_time(1_100_000_000, 0);
+    filetime::set_file_times(&target, atime, mtime).expect("filetime::set_file_times");
+    let meta = std::fs::metadata(&target).unwrap();
+    check("filetime: set times read back through std and filetime", filetime::FileTime::from_last_modification_time(&meta) == mtime
+        && meta.modified().unwrap() == std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000));
+    filetime::set_file_mtime(&target, atime).unwrap();
+    check("filetime: set_file_mtime", filetime::FileTime::from_last_modification_time(&std::fs::metadata(&target).unwrap()) == atime);
+}
+
+fn system() {
+    check("page_size: 4096, granularity 4096", page_size::get() == 4096 && page_size::get_granularity() == 4096);
+    check("atty: stdout and stderr are the console, stdin is not a terminal",
+        atty::is(atty::Stream::Stdout) && atty::is(atty::Stream::Stderr) && !atty::is(atty::Stream::Stdin));
+    use is_terminal::IsTerminal;
+    check("is-terminal: stdout and stderr yes, stdin and files no",
+        std::io::stdout().is_terminal() && std::io::stderr().lock().is_terminal() && !std::io::stdin().is_terminal()
+            && !tempfile::tempfile().unwrap().is_terminal());
+
+    errno::set_errno(errno::Errno(42));
+    let other = std::thread::spawn(|| {
+        let before = errno::errno().0;
+        errno::set_errno(errno::Errno(7));
+        (before, errno::errno().0)
+    })
+    .join()
+    .unwrap();
+    check("errno: per thread (42 here; 0 then 7 in another thread)", errno::errno().0 == 42 && other == (0, 7));
+
+    let home = Path::new("/home");
+    check("home: /home without HOME", std::env::var_os("HOME").is_none() && home::home_dir().as_deref() == Some(home));
+    check("dirs: home, config, cache, data under /home",
+        dirs::home_dir().as_deref() == Some(home)
+            && dirs::config_dir() == Some(home.join(".config"))
+            && dirs::cache_dir() == Some(home.join(".cache"))
+            && dirs::data_dir() == Some(home.join(".local/share")));
+    std::env::set_var("HOME", "/data/me");
+    check("home and dirs: HOME when set", home::home_dir() == Some(PathBuf::from("/data/me"))
+        && dirs::config_dir() == Some(PathBuf::from("/data/me/.config")));
+
+    check("ctrlc: a handler is accepted (no signal will call it)", ctrlc::set_handler(|| std::process::exit(2)).is_ok());
+    check("ctrlc: a second handler is refused", matches!(ctrlc::set_handler(|| {}), Err(ctrlc::Error::MultipleHandlers)));
+}
+
+fn main() {
+    let all = random_sources();
+    files();
+    system();
+    let fingerprint: String = all.iter().take(24).map(|b| format!("{b:02x}")).collect();
+    println!("ecosystem-small: fingerprint {fingerprint}");
+    println!("ecosystem-small: all checks passed");
+}

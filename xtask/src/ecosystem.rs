@@ -1,0 +1,389 @@
+//! crates.io crates on the target. `./x ecosystem [CRATE...]` runs the test
+//! suites of widely used crates as their authors ship them: each crate's
+//! source at a pinned version is fetched with cargo into
+//! `~/.cache/xous/ecosystem/<crate>-<version>` (untouched), and `cargo +xous
+//! test --tests` runs there, the target and xous-run as its runner set by a
+//! `.cargo/config.toml` in the directory above. The results go into
+//! docs/ecosystem.md (between its result markers), each failure with its
+//! reason. `./x test` runs test-apps/ecosystem-small: the crates with xous
+//! arms (library/crate-arms), used unmodified, checked for real results.
+
+use crate::checks::{Failed, Passed};
+use crate::project::{run, Project, HOST_TARGET, XOUS_TARGET};
+use crate::runner;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// A crate whose own tests run, at the version pinned here.
+struct Suite {
+    krate: &'static str,
+    version: &'static str,
+}
+
+const SUITES: &[Suite] = &[
+    Suite { krate: "itoa", version: "1.0.19" },
+    Suite { krate: "ryu", version: "1.0.23" },
+    Suite { krate: "memchr", version: "2.8.3" },
+    Suite { krate: "base64", version: "0.22.1" },
+    Suite { krate: "crc32fast", version: "1.5.5" },
+    Suite { krate: "smallvec", version: "1.16.6" },
+    Suite { krate: "anyhow", version: "1.0.105" },
+    Suite { krate: "bytes", version: "1.12.2" },
+    Suite { krate: "hashbrown", version: "0.17.2" },
+    Suite { krate: "indexmap", version: "2.14.2" },
+    Suite { krate: "either", version: "1.19.0" },
+    Suite { krate: "arrayvec", version: "0.7.8" },
+    Suite { krate: "byteorder", version: "1.5.0" },
+    Suite { krate: "hex", version: "0.4.3" },
+    Suite { krate: "semver", version: "1.0.28" },
+    Suite { krate: "fastrand", version: "2.5.0" },
+    Suite { krate: "once_cell", version: "1.21.4" },
+    Suite { krate: "bitflags", version: "2.13.2" },
+    Suite { krate: "walkdir", version: "2.5.1" },
+    Suite { krate: "tempfile", version: "3.27.0" },
+    Suite { krate: "rand", version: "0.9.5" },
+    Suite { krate: "uuid", version: "1.29.3" },
+    Suite { krate: "regex", version: "1.13.2" },
+    Suite { krate: "serde_json", version: "1.0.154" },
+    Suite { krate: "chrono", version: "0.4.45" },
+    Suite { krate: "parking_lot", version: "0.12.5" },
+    Suite { krate: "crossbeam-channel", version: "0.5.17" },
+    Suite { krate: "rayon", version: "1.12.0" },
+];
+
+/// Why a failure happens, for failures understood: (crate, a test name or
+/// build-error text that identifies it, the reason).
+const KNOWN: &[(&str, &str, &str)] = &[];
+
+/// Guest RAM for test programs: ordinary suites expect a host's memory
+/// (bytes ran out in xous-run's default 32 MiB).
+const MEMORY: &str = "256M";
+/// A test program that runs longer than this is stopped (xous-run exit 124).
+const TIMEOUT_SECONDS: &str = "900";
+
+/// What one crate's suite did.
+struct Outcome {
+    krate: &'static str,
+    version: &'static str,
+    passed: usize,
+    ignored: usize,
+    /// (test or program, reason).
+    failures: Vec<(String, String)>,
+    /// Set when the tests did not build.
+    build_error: Option<String>,
+    seconds: f64,
+}
+
+impl Outcome {
+    fn ok(&self) -> bool {
+        self.build_error.is_none() && self.failures.is_empty()
+    }
+}
+
+fn cache_dir() -> Result<PathBuf, String> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").ok_or("$HOME is not set")?).join(".cache"),
+    };
+    Ok(base.join("xous/ecosystem"))
+}
+
+/// `./x ecosystem [CRATE...]`.
+pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
+    if let Some(unknown) = args.iter().find(|a| !SUITES.iter().any(|s| s.krate == a.as_str())) {
+        let names: Vec<&str> = SUITES.iter().map(|s| s.krate).collect();
+        return Err(format!("no suite `{unknown}`; there are: {}", names.join(" ")));
+    }
+    let runner = runner::install(project)?;
+    let cache = cache_dir()?;
+    write_runner_config(&cache, &runner.xous_run)?;
+    let mut outcomes = Vec::new();
+    for suite in SUITES.iter().filter(|s| args.is_empty() || args.iter().any(|a| a == s.krate)) {
+        eprintln!("x ecosystem: {} {} ...", suite.krate, suite.version);
+        let outcome = run_suite(project, &cache, suite)?;
+        println!(
+            "ecosystem {} {}: {} ({} passed, {} failed, {} ignored, {:.0} s)",
+            outcome.krate,
+            outcome.version,
+            if outcome.ok() { "ok" } else if outcome.build_error.is_some() { "BUILD FAILED" } else { "FAILED" },
+            outcome.passed,
+            outcome.failures.len(),
+            outcome.ignored,
+            outcome.seconds
+        );
+        outcomes.push(outcome);
+    }
+    let crates_ok = outcomes.iter().filter(|o| o.ok()).count();
+    let (passed, failed): (usize, usize) =
+        outcomes.iter().fold((0, 0), |(p, f), o| (p + o.passed, f + o.failures.len()));
+    if args.is_empty() {
+        write_results(project, &outcomes)?;
+    }
+    println!("ecosystem: {crates_ok} of {} crates pass; {passed} tests passed, {failed} failed", outcomes.len());
+    Ok(())
+}
+
+/// `.cargo/config.toml` above the crates: target and runner, so their own
+/// files stay as published.
+fn write_runner_config(cache: &Path, xous_run: &Path) -> Result<(), String> {
+    let dir = cache.join(".cargo");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let config = format!(
+        "# Written by ./x ecosystem: every crate below runs its tests on the target.\n\
+         [build]\ntarget = \"{XOUS_TARGET}\"\n\n\
+         [target.{XOUS_TARGET}]\nrunner = [{:?}, \"--memory\", \"{MEMORY}\", \"--timeout\", \"{TIMEOUT_SECONDS}\"]\n",
+        xous_run.display().to_string()
+    );
+    std::fs::write(dir.join("config.toml"), config).map_err(|e| format!("cannot write the runner config: {e}"))
+}
+
+/// The crate's published source at its pinned version, fetched by cargo
+/// through a scratch package and copied out of cargo's registry cache.
+fn fetch(project: &Project, cache: &Path, suite: &Suite) -> Result<PathBuf, String> {
+    let dest = cache.join(format!("{}-{}", suite.krate, suite.version));
+    if dest.join("Cargo.toml.orig").is_file() {
+        return Ok(dest);
+    }
+    let scratch = cache.join("fetch");
+    std::fs::create_dir_all(scratch.join("src")).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let manifest = format!(
+        "[package]\nname = \"fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n{} = \"={}\"\n\n[workspace]\n",
+        suite.krate, suite.version
+    );
+    std::fs::write(scratch.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    std::fs::write(scratch.join("src/lib.rs"), "").map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(scratch.join("Cargo.lock"));
+    let meta = Command::new(project.toolchain.join("bin/cargo"))
+        .current_dir(&scratch)
+        .args(["metadata", "--format-version", "1"])
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !meta.status.success() {
+        return Err(format!("cannot fetch {} {}: {}", suite.krate, suite.version, String::from_utf8_lossy(&meta.stderr)));
+    }
+    let text = String::from_utf8_lossy(&meta.stdout);
+    let wanted = format!("/{}-{}/Cargo.toml\"", suite.krate, suite.version);
+    let manifest_path = text
+        .split("\"manifest_path\":\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap_or(0)])
+        .find(|path| format!("{path}\"").ends_with(&wanted[..]))
+        .ok_or_else(|| format!("cargo metadata does not list {} {}", suite.krate, suite.version))?;
+    let source = Path::new(manifest_path).parent().expect("a manifest has a directory");
+    let staging = cache.join(format!(".{}-{}.staging", suite.krate, suite.version));
+    let _ = std::fs::remove_dir_all(&staging);
+    run(Command::new("cp").arg("-r").arg(source).arg(&staging))?;
+    std::fs::rename(&staging, &dest).map_err(|e| format!("cannot make {}: {e}", dest.display()))?;
+    Ok(dest)
+}
+
+fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, String> {
+    let start = Instant::now();
+    let dir = fetch(project, cache, suite)?;
+    let out = project
+        .cargo()
+        .current_dir(&dir)
+        .args(["test", "--tests", "--no-fail-fast", "--target", XOUS_TARGET])
+        .output()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::write(cache.join(format!("{}-{}.log", suite.krate, suite.version)), &text);
+    let mut outcome = parse(suite, &text);
+    if !out.status.success() && outcome.failures.is_empty() && outcome.build_error.is_none() {
+        outcome.build_error = Some(first_error(&text).unwrap_or_else(|| format!("cargo test failed ({})", out.status)));
+    }
+    for failure in &mut outcome.failures {
+        if let Some((_, _, why)) = KNOWN.iter().find(|(k, pattern, _)| *k == suite.krate && failure.0.contains(pattern)) {
+            failure.1 = format!("{why} (seen: {})", failure.1);
+        }
+    }
+    if let Some(error) = &mut outcome.build_error {
+        if let Some((_, _, why)) = KNOWN.iter().find(|(k, pattern, _)| *k == suite.krate && error.contains(pattern)) {
+            *error = format!("{why} (seen: {error})");
+        }
+    }
+    outcome.seconds = start.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// The first `error...` line of a build and the one after it.
+fn first_error(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("error"))?;
+    Some(lines[at..(at + 2).min(lines.len())].join(" ").replace('`', "'"))
+}
+
+/// Reads `cargo test` output: every program's summary, every failed test
+/// with the first line of its panic, and programs that ended without one.
+fn parse(suite: &Suite, text: &str) -> Outcome {
+    let mut outcome = Outcome {
+        krate: suite.krate,
+        version: suite.version,
+        passed: 0,
+        ignored: 0,
+        failures: Vec::new(),
+        build_error: None,
+        seconds: 0.0,
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(';') {
+                let words: Vec<&str> = part.split_whitespace().collect();
+                let count = |name: &str| words.windows(2).find(|w| w[1] == name).and_then(|w| w[0].parse::<usize>().ok());
+                if let Some(n) = count("passed") {
+                    outcome.passed += n;
+                }
+                if let Some(n) = count("ignored") {
+                    outcome.ignored += n;
+                }
+            }
+        } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
+            let marker = format!("---- {name} stdout ----");
+            let why = lines
+                .iter()
+                .skip_while(|l| **l != marker)
+                .skip(1)
+                .take_while(|l| !l.starts_with("---- ") && **l != "failures:")
+                .skip_while(|l| !l.contains("panicked at"))
+                .nth(1)
+                .map(|l| l.trim().to_string())
+                .unwrap_or_else(|| "failed (no panic message)".to_string());
+            outcome.failures.push((name.to_string(), why));
+        } else if line.contains("process didn't exit successfully") {
+            let ran_summary = lines[..i].iter().rev().take_while(|l| !l.trim_start().starts_with("Running")).any(|l| l.starts_with("test result: "));
+            if !ran_summary {
+                let program = lines[..i].iter().rev().find_map(|l| l.trim_start().strip_prefix("Running ")).unwrap_or("a test program");
+                let status = line.rsplit_once('(').map_or(line.to_string(), |(_, s)| s.trim_end_matches(')').to_string());
+                let what = match status.as_str() {
+                    s if s.contains("124") => "stopped by xous-run's timeout".to_string(),
+                    s if s.contains("125") => "the kernel or a service crashed".to_string(),
+                    s => format!("ended without a summary ({s})"),
+                };
+                outcome.failures.push((program.split_whitespace().next().unwrap_or(program).to_string(), what));
+            }
+        }
+    }
+    if lines.iter().any(|l| l.starts_with("error: could not compile")) {
+        outcome.build_error = first_error(text);
+    }
+    outcome
+}
+
+const BEGIN: &str = "<!-- ecosystem results: written by ./x ecosystem -->";
+const END: &str = "<!-- end of ecosystem results -->";
+
+fn write_results(project: &Project, outcomes: &[Outcome]) -> Result<(), String> {
+    let path = project.root.join("docs/ecosystem.md");
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (Some(begin), Some(end)) = (doc.find(BEGIN), doc.find(END)) else {
+        return Err(format!("{} lacks the result markers", path.display()));
+    };
+    let mut table = format!(
+        "{BEGIN}\n\nLast run: {}; xous-run with `--memory {MEMORY} --timeout {TIMEOUT_SECONDS}`; `cargo test --tests` (unit and integration tests, no doctests).\n\n\
+         | crate | version | result | passed | failed | ignored | time |\n|---|---|---|---|---|---|---|\n",
+        project.rust_version()?
+    );
+    for o in outcomes {
+        let result = if o.ok() { "passes" } else if o.build_error.is_some() { "does not build" } else { "fails" };
+        table.push_str(&format!(
+            "| {} | {} | {result} | {} | {} | {} | {:.0} s |\n",
+            o.krate,
+            o.version,
+            o.passed,
+            o.failures.len(),
+            o.ignored,
+            o.seconds
+        ));
+    }
+    table.push_str("\nEvery failure, with its reason:\n\n");
+    for o in outcomes.iter().filter(|o| !o.ok()) {
+        if let Some(error) = &o.build_error {
+            table.push_str(&format!("- **{} {}** does not build: {}\n", o.krate, o.version, error.replace('|', "\\|")));
+        }
+        for (test, why) in &o.failures {
+            table.push_str(&format!("- **{}** `{test}`: {}\n", o.krate, why.replace('|', "\\|")));
+        }
+    }
+    let new = format!("{}{table}\n{}", &doc[..begin], &doc[end..]);
+    std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// test-apps/ecosystem-small: built as a user builds (its own workspace),
+/// booted twice: every check passes and the random bytes differ.
+pub fn small_crates(project: &Project) -> Result<Passed, Failed> {
+    let dir = project.root.join("test-apps/ecosystem-small");
+    let target_dir = project.root.join("test-apps/target/ecosystem-small");
+    let out = project
+        .cargo()
+        .current_dir(&dir)
+        .args(["build", "--release", "--locked", "--target-dir"])
+        .arg(&target_dir)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("test-apps/ecosystem-small does not build:\n{stderr}").into());
+    }
+    if let Some(line) = stderr.lines().find(|l| l.contains("warning")) {
+        return Err(format!("the build warns: {line}").into());
+    }
+    let armed = armed_sources(&target_dir.join(XOUS_TARGET).join("release/deps"))?;
+    if armed.len() < 8 {
+        return Err(format!("only {} crates were built from armed copies: {armed:?}", armed.len()).into());
+    }
+    let program = target_dir.join(XOUS_TARGET).join("release/ecosystem-small");
+    let runner = runner::install(project)?;
+    let mut fingerprints = Vec::new();
+    let mut checks = 0;
+    for _ in 0..2 {
+        let out = Command::new(&runner.xous_run)
+            .args(["--timeout", "60"])
+            .arg(&program)
+            .output()
+            .map_err(|e| format!("cannot run xous-run: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.code() != Some(0) || !stdout.contains("ecosystem-small: all checks passed") {
+            return Err(format!("exit {:?}\n{stdout}{}", out.status.code(), String::from_utf8_lossy(&out.stderr)).into());
+        }
+        checks = stdout.lines().filter(|l| l.starts_with("ecosystem-small: ok: ")).count();
+        fingerprints.extend(stdout.lines().find_map(|l| l.strip_prefix("ecosystem-small: fingerprint ")).map(str::to_string));
+    }
+    if fingerprints.len() != 2 || fingerprints[0] == fingerprints[1] {
+        return Err(format!("the random bytes of two boots must differ: {fingerprints:?}").into());
+    }
+    Ok(Passed { note: format!("{checks} checks; fingerprints {} and {}", fingerprints[0], fingerprints[1]), tests: checks })
+}
+
+/// The same crates built for the host with the xous toolchain: no arm is
+/// applied (no armed copy among the sources rustc read).
+pub fn small_crates_host(project: &Project) -> Result<Passed, Failed> {
+    let dir = project.root.join("test-apps/ecosystem-small");
+    let target_dir = project.root.join("test-apps/target/ecosystem-small-host");
+    run(project
+        .cargo()
+        .current_dir(&dir)
+        .args(["build", "--release", "--locked", "--quiet", "--target", HOST_TARGET, "--target-dir"])
+        .arg(&target_dir))?;
+    let armed = armed_sources(&target_dir.join(HOST_TARGET).join("release/deps"))?;
+    match armed.is_empty() {
+        true => Ok(Passed::from("no crate built from an armed copy".to_string())),
+        false => Err(format!("host builds used armed copies: {}", armed.join(", ")).into()),
+    }
+}
+
+/// The dependency files (`.d`) in `deps` whose sources came from an armed copy.
+fn armed_sources(deps: &Path) -> Result<Vec<String>, String> {
+    let mut armed = Vec::new();
+    for entry in std::fs::read_dir(deps).map_err(|e| format!("cannot list {}: {e}", deps.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "d")
+            && std::fs::read_to_string(&path).unwrap_or_default().contains("xous/crate-arms")
+        {
+            armed.push(path.file_name().unwrap_or_default().to_string_lossy().into_owned());
+        }
+    }
+    armed.sort();
+    Ok(armed)
+}
