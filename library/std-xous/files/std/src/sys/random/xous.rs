@@ -11,9 +11,10 @@
 //! upstream's addresses: a map must not fail to be made.
 
 use crate::num::NonZero;
-use crate::os::xous::ffi::{Connection, lend_mut, try_connect};
+use crate::os::xous::ffi::{Connection, do_yield, lend_mut, try_connect};
 use crate::ptr;
 use crate::sync::atomic::{AtomicU32, Ordering};
+use crate::time::{Duration, Instant};
 
 /// The service's SID.
 const SERVER: &str = "xous-entropy-src";
@@ -29,7 +30,18 @@ fn server() -> Option<Connection> {
     if cid != 0 {
         return Some(cid.into());
     }
-    let cid = try_connect(SERVER.try_into().ok()?).ok()??;
+    // The service starts at boot beside the program and may not have
+    // registered its name when the program first asks (seen: getrandom at
+    // the top of `main` failed in one boot of four), so wait for it a
+    // little; a system without it answers None after that.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let cid = loop {
+        match try_connect(SERVER.try_into().ok()?) {
+            Ok(Some(cid)) => break cid,
+            Ok(None) if Instant::now() < deadline => do_yield(),
+            _ => return None,
+        }
+    };
     CONNECTION.store(cid.into(), Ordering::Relaxed);
     Some(cid)
 }
