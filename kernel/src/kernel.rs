@@ -505,14 +505,15 @@ impl<P: Platform> Kernel<P> {
         Ok(frame)
     }
 
-    /// Copies `bytes` into `pid`'s memory at `va`; every page must be mapped.
+    /// Copies `bytes` into `pid`'s memory at `va`; every page must be
+    /// mapped, and RAM (a device's registers are not the kernel's to touch).
     pub fn write_user(&mut self, pid: u8, va: usize, bytes: &[u8]) -> Result<(), Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
         let mut done = 0;
         while done < bytes.len() {
             let at = va + done;
             let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
-            if !pte::is_leaf(entry) {
+            if !pte::is_leaf(entry) || !self.frames.contains(pte::address(entry)) {
                 return Err(Error::BadAddress);
             }
             let offset = at % PAGE_SIZE;
@@ -524,14 +525,16 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Copies from `pid`'s memory at `va` into `out`; every page must be
-    /// mapped and readable by the process.
+    /// mapped, readable by the process, and RAM: a device's registers are
+    /// not read for it (a virtio transport answers a byte read with an
+    /// access fault, which stopped the kernel).
     pub fn read_user(&mut self, pid: u8, va: usize, out: &mut [u8]) -> Result<(), Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
         let mut done = 0;
         while done < out.len() {
             let at = va.checked_add(done).ok_or(Error::BadAddress)?;
             let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
-            if !pte::is_leaf(entry) || entry & pte::U == 0 || entry & pte::R == 0 {
+            if !pte::is_leaf(entry) || entry & pte::U == 0 || entry & pte::R == 0 || !self.frames.contains(pte::address(entry)) {
                 return Err(Error::BadAddress);
             }
             let offset = at % PAGE_SIZE;

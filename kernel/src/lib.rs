@@ -38,6 +38,8 @@ mod tests;
 #[cfg(test)]
 mod tests_exits;
 #[cfg(test)]
+mod tests_hostile;
+#[cfg(test)]
 mod tests_ipc;
 #[cfg(test)]
 mod tests_irq;

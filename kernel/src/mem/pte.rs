@@ -26,6 +26,10 @@ pub const WRITE_TAKEN: u32 = 1 << 9;
 /// An invalid entry with both marks: the page is lent away (mutably, or
 /// being moved); address and permissions are kept for its return.
 pub const LENT_AWAY: u32 = LAZY | GUARD;
+/// In a valid entry without LENT_READ_ONLY: the page is a received Borrow
+/// or MutableBorrow, the lender's frame; it belongs to the message until
+/// the answer, so its receiver may not unmap, change, lend or move it.
+pub const BORROWED: u32 = 1 << 9;
 
 /// Entries per table (4 KiB / 4 bytes).
 pub const ENTRIES: usize = 1024;
@@ -65,6 +69,16 @@ pub fn is_lazy(entry: u32) -> bool {
 /// A page that is lent out (either way) and may not be changed by its owner.
 pub fn is_lent(entry: u32) -> bool {
     if is_valid(entry) { entry & LENT_READ_ONLY != 0 } else { entry & LENT_AWAY == LENT_AWAY }
+}
+
+/// A received Borrow or MutableBorrow's page (see BORROWED).
+pub fn is_borrowed(entry: u32) -> bool {
+    is_valid(entry) && entry & (LENT_READ_ONLY | BORROWED) == BORROWED
+}
+
+/// A page its process may not unmap, change or hand on now: lent out, or borrowed.
+pub fn is_held(entry: u32) -> bool {
+    is_lent(entry) || is_borrowed(entry)
 }
 
 /// Reserved but not (yet) backed: lazy or guard.

@@ -50,7 +50,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
         return false;
     }
     for e in &k.hw.low_table(from)[s..s + pages] {
-        if !lendable_entry(*e, kind == InvokeType::LendMut) {
+        if !lendable_entry(*e, kind == InvokeType::LendMut) || !k.frames.contains(pte::address(*e)) {
             return false;
         }
     }

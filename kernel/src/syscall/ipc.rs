@@ -188,7 +188,10 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Res
 }
 
 /// Every page of the buffer is mapped, readable (and writable for a mutable
-/// lend or move), owned by the sender for a move, and not lent already.
+/// lend or move), RAM (a device's registers are no buffer: a server
+/// filling one would drive the device for the sender), owned by the sender
+/// for a move, and neither lent already nor borrowed (a received lend is
+/// not the receiver's to pass on).
 #[inline(never)]
 fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) -> Result<(), Error> {
     super::check_range(addr, len)?;
@@ -204,10 +207,10 @@ fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usi
                 lazy = Some((va + i * PAGE_SIZE, e));
                 break;
             }
-            if pte::is_lent(e) {
+            if pte::is_held(e) {
                 return Err(Error::ShareViolation);
             }
-            if !pte::is_leaf(e) || e & pte::U == 0 || e & pte::R == 0 || (needs_write && e & pte::W == 0) {
+            if !pte::is_leaf(e) || e & pte::U == 0 || e & pte::R == 0 || (needs_write && e & pte::W == 0) || !k.frames.contains(pte::address(e)) {
                 return Err(Error::BadAddress);
             }
             if kind == InvokeType::Move && k.frames.owner(pte::address(e)) != Some(pid) {
@@ -269,14 +272,15 @@ pub(super) fn returned_entry(e: u32) -> u32 {
 /// writable for a mutable lend, not lent already).
 #[inline(always)]
 pub(super) fn lendable_entry(e: u32, needs_write: bool) -> bool {
-    pte::is_leaf(e) && !pte::is_lent(e) && e & pte::U != 0 && e & pte::R != 0 && (!needs_write || e & pte::W != 0)
+    pte::is_leaf(e) && !pte::is_held(e) && e & pte::U != 0 && e & pte::R != 0 && (!needs_write || e & pte::W != 0)
 }
 
-/// The entry a server gets for a lent frame.
+/// The entry a server gets for a lent (borrowed) or moved frame.
 #[inline(always)]
 pub(super) fn server_entry(e: u32, kind: InvokeType) -> u32 {
     let access = match kind {
-        InvokeType::Lend => pte::R | pte::U,
+        InvokeType::Lend => pte::R | pte::U | pte::BORROWED,
+        InvokeType::LendMut => pte::R | pte::W | pte::U | pte::BORROWED,
         _ => pte::R | pte::W | pte::U,
     };
     pte::entry(pte::address(e), access | pte::V | pte::A | pte::D)

@@ -363,7 +363,8 @@ fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize) -> Result<[u
 pub use crate::process::MAIN_STACK_RESERVE;
 
 /// UnmapMemory(addr, size). Errors: BadAlignment, BadAddress (something in
-/// the range was not mapped), ShareViolation (a page is lent out).
+/// the range was not mapped), ShareViolation (a page is lent out, or a
+/// received lend not answered yet).
 #[inline(never)]
 fn unmap_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usize) -> Result<[usize; 8], Error> {
     check_range(addr, size)?;
@@ -371,7 +372,7 @@ fn unmap_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, size: usiz
     for page in (addr..addr + size).step_by(PAGE_SIZE) {
         match space.entry(&mut k.hw, page) {
             0 => return Err(Error::BadAddress),
-            e if pte::is_lent(e) => return Err(Error::ShareViolation),
+            e if pte::is_held(e) => return Err(Error::ShareViolation),
             _ => {}
         }
     }
@@ -395,7 +396,7 @@ fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, siz
         if e == 0 {
             return Err(Error::BadAddress);
         }
-        if pte::is_lent(e) {
+        if pte::is_held(e) {
             return Err(Error::ShareViolation);
         }
         if pte::is_valid(e) || pte::is_lazy(e) {

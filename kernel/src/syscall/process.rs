@@ -87,7 +87,7 @@ fn move_pages<P: Platform>(k: &mut Kernel<P>, pid: u8, pages: usize, len: usize,
         if e == 0 {
             return Err(Error::BadAddress);
         }
-        if pte::is_lent(e) || (frame != 0 && k.frames.owner(frame) != Some(pid)) {
+        if pte::is_held(e) || (frame != 0 && k.frames.owner(frame) != Some(pid)) {
             return Err(Error::ShareViolation);
         }
         if into.is_some() {
