@@ -133,8 +133,13 @@ fn main(_params: usize) -> usize {
                 let ns = rtc.now_ns();
                 Kernel.send(message.sender, Reply::Scalar2(ns as u32 as usize, (ns >> 32) as usize));
             }
-            // The alarm went off: nothing is armed any more.
-            Decoded::Alarm => armed = None,
+            // The alarm went off: nothing is armed any more. (From anyone
+            // else it only makes us look early; a sender that waits for an
+            // answer gets one: it used to wait for good.)
+            Decoded::Alarm => {
+                armed = None;
+                reply(&message, 0, 0, op::OK);
+            }
             Decoded::ProcessEnded(pid) => timer.process_ended(pid, &mut Kernel),
             Decoded::Malformed => reply(&message, 0, 0, op::BAD_REQUEST),
         }

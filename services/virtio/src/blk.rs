@@ -27,12 +27,12 @@ const REQUEST_OUT: u32 = 1;
 const REQUEST_FLUSH: u32 = 4;
 const STATUS_OK: u8 = 0;
 const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / 512) as u64;
-/// The private server the interrupt handler wakes (any process that sends
-/// to it only makes the driver look at the used ring early).
-const WAKE_SID: xous_abi::services::Sid = match xous_abi::services::sid_from_name("virtio-blk-wake!") {
-    Some(sid) => sid,
-    None => panic!("a 16-byte name"),
-};
+/// The private server the interrupt handler wakes. Its SID is random
+/// (CreateServer), so no other process can reach it: a well-known one let
+/// any process send it messages, which the driver took for wakes; when they
+/// filled its queue the interrupt's own wake was lost and the filesystem
+/// waited for good (and a blocking message there was never answered).
+static WAKE_SID: [AtomicUsize; 4] = [const { AtomicUsize::new(0) }; 4];
 
 /// Our connection to the wake server, for the interrupt handler.
 static WAKE_CONNECTION: AtomicUsize = AtomicUsize::new(0);
@@ -104,25 +104,32 @@ impl Blk {
 
     fn wait(&self) {
         if self.interrupts {
-            syscall(Syscall::ReceiveMessage, &WAKE_SID.map(|w| w as usize));
+            let sid: [usize; 4] = core::array::from_fn(|i| WAKE_SID[i].load(Ordering::Relaxed));
+            let r = syscall(Syscall::ReceiveMessage, &sid);
+            if r[0] == SyscallResult::MessageEnvelope as usize {
+                // Only our handler can send here, and its wakes need no
+                // answer; anything else would be answered all the same.
+                let message = xous_rt::Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] };
+                xous_rt::reply(&message, 0, 0, 0);
+            }
         } else {
             syscall(Syscall::Yield, &[]);
         }
     }
 }
 
-/// Creates the wake server, connects to it and claims the device's
-/// interrupt; false if any of it fails (then the driver polls).
+/// Creates the wake server (at a random SID; its creator is connected to
+/// it) and claims the device's interrupt; false if either fails (then the
+/// driver polls).
 fn claim_interrupt(transport: &Transport) -> bool {
-    let sid = WAKE_SID.map(|w| w as usize);
-    if syscall(Syscall::CreateServerWithAddress, &sid)[0] != SyscallResult::NewServerId as usize {
+    let r = syscall(Syscall::CreateServer, &[]);
+    if r[0] != SyscallResult::NewServerId as usize {
         return false;
     }
-    let r = syscall(Syscall::Connect, &sid);
-    if r[0] != SyscallResult::ConnectionId as usize {
-        return false;
+    for (slot, word) in WAKE_SID.iter().zip(&r[1..5]) {
+        slot.store(*word, Ordering::Relaxed);
     }
-    WAKE_CONNECTION.store(r[1], Ordering::Relaxed);
+    WAKE_CONNECTION.store(r[5], Ordering::Relaxed);
     let claim = syscall(Syscall::ClaimInterrupt, &[transport.irq(), on_interrupt as *const () as usize, transport.registers()]);
     error_of(claim).is_none()
 }

@@ -207,6 +207,8 @@ fn malformed(c: &mut Checks, t: usize, s: usize) {
     c.check(lend(t, tt::ELAPSED_MS) == SyscallResult::MemoryReturned as usize, "ticktimer: a lent page comes back".into());
     let sent = scalar(t, tt::ELAPSED_MS, 0) == 0 && scalar(t, tt::ALARM, 0) == 0 && scalar(t, 9999, 0) == 0;
     c.check(sent, "ticktimer: Scalars with blocking opcodes, ALARM and an unknown opcode are accepted".into());
+    // (Found by ./x fuzz: a BlockingScalar ALARM was never answered.)
+    c.check(answer1(t, tt::ALARM, 0, 0) == Some(tt::OK), "ticktimer: ALARM sent as a BlockingScalar is answered".into());
     // A non-blocking UnlockMutex is ignored: nothing is remembered.
     const M: usize = 0x500;
     scalar(t, tt::UNLOCK_MUTEX, M);
