@@ -117,22 +117,26 @@ pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
     let crates_ok = outcomes.iter().filter(|o| o.ok()).count();
     let (passed, failed): (usize, usize) =
         outcomes.iter().fold((0, 0), |(p, f), o| (p + o.passed, f + o.failures.len()));
-    if args.is_empty() {
-        write_results(project, &outcomes)?;
-    }
     println!("ecosystem: {crates_ok} of {} crates pass; {passed} tests passed, {failed} failed", outcomes.len());
-    Ok(())
+    // Every suite's last run, this one's or an earlier one's, from its log.
+    let all: Vec<Outcome> = SUITES
+        .iter()
+        .filter_map(|s| std::fs::read_to_string(log_path(&cache, s)).ok().map(|text| outcome_of(s, &text)))
+        .collect();
+    write_results(project, &all)
 }
 
-/// `.cargo/config.toml` above the crates: target and runner, so their own
-/// files stay as published.
+/// `.cargo/config.toml` above the crates: target, runner and one target
+/// directory for all (dependencies built once), so their own files stay as
+/// published.
 fn write_runner_config(cache: &Path, xous_run: &Path) -> Result<(), String> {
     let dir = cache.join(".cargo");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let config = format!(
         "# Written by ./x ecosystem: every crate below runs its tests on the target.\n\
-         [build]\ntarget = \"{XOUS_TARGET}\"\n\n\
+         [build]\ntarget = \"{XOUS_TARGET}\"\ntarget-dir = {:?}\n\n\
          [target.{XOUS_TARGET}]\nrunner = [{:?}, \"--memory\", \"{MEMORY}\", \"--timeout\", \"{TIMEOUT_SECONDS}\"]\n",
+        cache.join("target").display().to_string(),
         xous_run.display().to_string()
     );
     std::fs::write(dir.join("config.toml"), config).map_err(|e| format!("cannot write the runner config: {e}"))
@@ -178,6 +182,13 @@ fn fetch(project: &Project, cache: &Path, suite: &Suite) -> Result<PathBuf, Stri
     Ok(dest)
 }
 
+fn log_path(cache: &Path, suite: &Suite) -> PathBuf {
+    cache.join(format!("{}-{}.log", suite.krate, suite.version))
+}
+
+/// The last line of a log: how `cargo test` ended and how long the suite took.
+const END_LINE: &str = "x ecosystem: cargo test ended: ";
+
 fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, String> {
     let start = Instant::now();
     let dir = fetch(project, cache, suite)?;
@@ -187,11 +198,28 @@ fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, 
         .args(["test", "--tests", "--no-fail-fast", "--target", XOUS_TARGET])
         .output()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let _ = std::fs::write(cache.join(format!("{}-{}.log", suite.krate, suite.version)), &text);
-    let mut outcome = parse(suite, &text);
-    if !out.status.success() && outcome.failures.is_empty() && outcome.build_error.is_none() {
-        outcome.build_error = Some(first_error(&text).unwrap_or_else(|| format!("cargo test failed ({})", out.status)));
+    let text = format!(
+        "{}\n{}\n{END_LINE}{} in {:.0} s\n",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        if out.status.success() { "success".to_string() } else { out.status.to_string() },
+        start.elapsed().as_secs_f64()
+    );
+    let path = log_path(cache, suite);
+    std::fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(outcome_of(suite, &text))
+}
+
+/// A suite's outcome, read from its log (so a later run of some crates
+/// rewrites the results with the others' last runs).
+fn outcome_of(suite: &Suite, text: &str) -> Outcome {
+    let mut outcome = parse(suite, text);
+    // A log written before the end line existed says neither.
+    let end = text.lines().rev().find_map(|l| l.strip_prefix(END_LINE)).unwrap_or("success in ? s");
+    let (status, seconds) = end.rsplit_once(" in ").unwrap_or((end, "?"));
+    outcome.seconds = seconds.trim_end_matches(" s").parse().unwrap_or(f64::NAN);
+    if status != "success" && outcome.failures.is_empty() && outcome.build_error.is_none() {
+        outcome.build_error = Some(first_error(text).unwrap_or_else(|| format!("cargo test failed ({status})")));
     }
     for failure in &mut outcome.failures {
         if let Some((_, _, why)) = KNOWN.iter().find(|(k, pattern, _)| *k == suite.krate && failure.0.contains(pattern)) {
@@ -203,8 +231,7 @@ fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, 
             *error = format!("{why} (seen: {error})");
         }
     }
-    outcome.seconds = start.elapsed().as_secs_f64();
-    Ok(outcome)
+    outcome
 }
 
 /// The first `error...` line of a build and the one after it.
@@ -274,6 +301,31 @@ fn parse(suite: &Suite, text: &str) -> Outcome {
 const BEGIN: &str = "<!-- ecosystem results: written by ./x ecosystem -->";
 const END: &str = "<!-- end of ecosystem results -->";
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_is_read_into_passes_failures_and_reasons() {
+        let suite = Suite { krate: "demo", version: "1.0.0" };
+        let log = "     Running unittests src/lib.rs (target/x/demo-1)\n\
+                   test a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\n\n\
+                   thread 'b' panicked at src/lib.rs:3:5:\nno file here\n\nfailures:\n    b\n\n\
+                   test result: FAILED. 1 passed; 1 failed; 2 ignored; 0 measured; 0 filtered out\n\
+                   \x20    Running tests/t.rs (target/x/t-2)\n\
+                   error: test failed, to rerun pass `--test t`\n\
+                   Caused by:\n  process didn't exit successfully: `xous-run t-2` (exit status: 124)\n\
+                   x ecosystem: cargo test ended: exit status: 101 in 12 s\n";
+        let outcome = outcome_of(&suite, log);
+        assert_eq!((outcome.passed, outcome.ignored, outcome.seconds), (1, 2, 12.0));
+        assert_eq!(outcome.failures[0], ("b".to_string(), "no file here".to_string()));
+        assert_eq!(outcome.failures[1].1, "stopped by xous-run's timeout");
+        assert!(outcome.build_error.is_none());
+        let broken = outcome_of(&suite, "error[E0463]: can't find crate\nmore\nx ecosystem: cargo test ended: exit status: 101 in 3 s\n");
+        assert!(broken.build_error.unwrap().contains("E0463"));
+    }
+}
+
 fn write_results(project: &Project, outcomes: &[Outcome]) -> Result<(), String> {
     let path = project.root.join("docs/ecosystem.md");
     let doc = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -281,20 +333,22 @@ fn write_results(project: &Project, outcomes: &[Outcome]) -> Result<(), String> 
         return Err(format!("{} lacks the result markers", path.display()));
     };
     let mut table = format!(
-        "{BEGIN}\n\nLast run: {}; xous-run with `--memory {MEMORY} --timeout {TIMEOUT_SECONDS}`; `cargo test --tests` (unit and integration tests, no doctests).\n\n\
+        "{BEGIN}\n\n{} of the {} suites in `xtask/src/ecosystem.rs` have run; their last runs with {}; xous-run with `--memory {MEMORY} --timeout {TIMEOUT_SECONDS}`; `cargo test --tests` (unit and integration tests, no doctests).\n\n\
          | crate | version | result | passed | failed | ignored | time |\n|---|---|---|---|---|---|---|\n",
+        outcomes.len(),
+        SUITES.len(),
         project.rust_version()?
     );
     for o in outcomes {
         let result = if o.ok() { "passes" } else if o.build_error.is_some() { "does not build" } else { "fails" };
         table.push_str(&format!(
-            "| {} | {} | {result} | {} | {} | {} | {:.0} s |\n",
+            "| {} | {} | {result} | {} | {} | {} | {} |\n",
             o.krate,
             o.version,
             o.passed,
             o.failures.len(),
             o.ignored,
-            o.seconds
+            if o.seconds.is_nan() { "?".to_string() } else { format!("{:.0} s", o.seconds) }
         ));
     }
     table.push_str("\nEvery failure, with its reason:\n\n");
