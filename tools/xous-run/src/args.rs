@@ -26,6 +26,8 @@ options:
                         the host address may be left out, and only 127.0.0.1 is taken)
   --dns IP              the DNS server the network service asks (default 10.0.2.3,
                         QEMU's; 10.0.2.2 is the host's loopback, port 53)
+  --isolated            no packet of the guest leaves it (QEMU's restrict=on): neither
+                        the host nor the outside is reachable; --hostfwd still works
   --disk PATH           a virtio-blk disk backed by the raw image PATH (created, 16 MiB,
                         if missing; kept across runs): the filesystem service's disk
   --disk-readonly       make the --disk write-protected (virtio-blk's RO feature): the
@@ -72,6 +74,8 @@ pub struct Options {
     /// `--hostfwd` rules, normalised to `PROTO:127.0.0.1:HOSTPORT-:GUESTPORT`.
     pub hostfwd: Vec<String>,
     pub dns: Option<Ipv4Addr>,
+    /// `--isolated`: the user network lets no packet out.
+    pub isolated: bool,
     pub disk: Option<PathBuf>,
     /// `--disk-readonly`: the disk is write-protected.
     pub disk_readonly: bool,
@@ -99,6 +103,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut qemu_args = Vec::new();
     let mut hostfwd = Vec::new();
     let mut dns = None;
+    let mut isolated = false;
     let mut disk = None;
     let mut disk_readonly = false;
     let mut format = false;
@@ -136,6 +141,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                 let text = value()?;
                 dns = Some(text.parse().map_err(|_| format!("--dns takes an IPv4 address, not `{text}`"))?);
             }
+            "--isolated" => isolated = true,
             "--disk" => disk = Some(PathBuf::from(value()?)),
             "--disk-readonly" => disk_readonly = true,
             "--format" => format = true,
@@ -147,7 +153,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "--image-out" => image_out = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option `{arg}`")),
         }
-        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--disk-readonly" | "--format") {
+        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--isolated" | "--disk-readonly" | "--format") {
             return Err(format!("{name} takes no value"));
         }
     };
@@ -169,6 +175,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         qemu_args,
         hostfwd,
         dns,
+        isolated,
         disk,
         disk_readonly,
         format,
@@ -313,6 +320,8 @@ mod tests {
         let o = run("--hostfwd tcp:127.0.0.1:5555-:7 --hostfwd udp::6000-10.0.2.15:6001 --dns 10.0.2.2 app");
         assert_eq!(o.hostfwd, ["tcp:127.0.0.1:5555-:7", "udp:127.0.0.1:6000-10.0.2.15:6001"]);
         assert_eq!(o.dns, Some(Ipv4Addr::new(10, 0, 2, 2)));
+        assert!(!o.isolated && run("--isolated app").isolated);
+        assert!(error("--isolated=yes app").contains("takes no value"));
         assert_eq!(run("--disk d.img app").disk, Some(PathBuf::from("d.img")));
         assert_eq!(run("app").disk, None);
         assert!(run("--disk d.img --disk-readonly app").disk_readonly);

@@ -48,6 +48,7 @@ fn run() -> u8 {
         icount: options.icount,
         gdb: options.gdb,
         hostfwd: &options.hostfwd,
+        isolated: options.isolated,
         disk: options.disk.as_deref(),
         disk_readonly: options.disk_readonly,
         extra: &options.qemu_args,

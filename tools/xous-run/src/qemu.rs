@@ -20,6 +20,8 @@ pub struct Machine<'a> {
     pub gdb: bool,
     /// `--hostfwd` rules, already bound to 127.0.0.1 (see `args`).
     pub hostfwd: &'a [String],
+    /// `--isolated`: the user network lets no packet out (restrict=on).
+    pub isolated: bool,
     /// `--disk`: the raw image behind a virtio-blk device.
     pub disk: Option<&'a Path>,
     /// `--disk-readonly`: the disk is write-protected.
@@ -44,8 +46,10 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
     // Every run has a network, as every Linux program has one: QEMU's user
     // network, where the guest is 10.0.2.15 and the host's loopback is
     // 10.0.2.2. Nothing reaches the guest but the forwards asked for, each
-    // bound on the host's 127.0.0.1.
-    let mut netdev = "user,id=net0,restrict=off".to_string();
+    // bound on the host's 127.0.0.1. Isolated, the guest reaches nothing
+    // outside itself (the forwards still reach it).
+    let restrict = if machine.isolated { "on" } else { "off" };
+    let mut netdev = format!("user,id=net0,restrict={restrict}");
     for rule in machine.hostfwd {
         netdev.push_str(",hostfwd=");
         netdev.push_str(rule);
@@ -128,7 +132,7 @@ mod tests {
 
     #[test]
     fn the_command_line() {
-        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], disk: None, disk_readonly: false, extra: &[] };
+        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], isolated: false, disk: None, disk_readonly: false, extra: &[] };
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
@@ -137,10 +141,10 @@ mod tests {
         );
         let extra = ["-d".to_string(), "int".to_string()];
         let forwards = ["tcp:127.0.0.1:5555-:7".to_string(), "udp:127.0.0.1:6000-:6001".to_string()];
-        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, disk: Some(Path::new("d.img")), disk_readonly: false, extra: &extra };
+        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, isolated: true, disk: Some(Path::new("d.img")), disk_readonly: false, extra: &extra };
         let args = arguments(&machine, Path::new("i")).join(" ");
         assert!(args.contains("-m 64M"));
-        assert!(args.contains("-netdev user,id=net0,restrict=off,hostfwd=tcp:127.0.0.1:5555-:7,hostfwd=udp:127.0.0.1:6000-:6001 "), "{args}");
+        assert!(args.contains("-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:5555-:7,hostfwd=udp:127.0.0.1:6000-:6001 "), "{args}");
         assert!(args.contains(" -drive file=d.img,format=raw,if=none,id=disk0 -device virtio-blk-device,drive=disk0 "), "{args}");
         assert!(args.ends_with("-icount shift=0,sleep=off -rtc clock=vm -s -S -d int"), "{args}");
     }
