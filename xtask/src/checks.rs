@@ -63,7 +63,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("on QEMU: std args and environment from xous-run's arguments and --env", target_checks::std_args_env),
     ("on QEMU: std heap: mixed allocations, repeated, stay bounded", target_checks::std_alloc),
     ("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),
-    ("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc), real results, random bytes differing between boots", crate::ecosystem::small_crates),
+    ("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc), real results, random bytes differing between boots", crate::ecosystem::small_crates),
     ("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
     ("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
     ("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),

@@ -19,6 +19,9 @@ fn check(what: &str, ok: bool) {
 fn random_sources() -> Vec<u8> {
     let mut a = [0u8; 32];
     let mut b = [0u8; 32];
+    getrandom01::getrandom(&mut a).expect("getrandom 0.1");
+    getrandom01::getrandom(&mut b).expect("getrandom 0.1");
+    check("getrandom 0.1 fills, and twice differently", a != [0; 32] && a != b);
     getrandom02::getrandom(&mut a).expect("getrandom 0.2");
     getrandom02::getrandom(&mut b).expect("getrandom 0.2");
     check("getrandom 0.2 fills, and twice differently", a != [0; 32] && a != b);
