@@ -64,8 +64,9 @@ pub fn add_rlibs(staging: &Path, built: &[Built]) -> Result<Vec<String>> {
 /// ("can't find crate") against the new one.
 ///
 /// With `arms` (the crate arms' directory and the crates they cover), the
-/// rustc wrapper hands a compile of one of those crates for our target to
-/// `sysroot-builder crate-arm` (see crate_arms.rs), copied in with them.
+/// rustc and rustdoc wrappers hand a compile (or documentation) of one of
+/// those crates for our target to `sysroot-builder crate-arm` (see
+/// crate_arms.rs), copied in with them.
 pub fn add_frame(
     staging: &Path,
     dest: &Path,
@@ -82,7 +83,7 @@ pub fn add_frame(
     for tool in ["rustc", "rustdoc"] {
         let id = (tool == "rustc").then_some(sysroot_id);
         let mut wrapper = wrapper_script(&compiler_bin.join(tool), Some(dest), id, "this toolchain");
-        if let (Some((_, crates)), "rustc") = (arms, tool) {
+        if let Some((_, crates)) = arms {
             let exec = wrapper.rfind("exec ").expect("the wrapper ends in exec");
             wrapper.insert_str(exec, &arms_dispatch(&compiler_bin.join(tool), dest, crates));
         }
@@ -146,8 +147,9 @@ pub fn wrapper_script(real: &Path, sysroot: Option<&Path>, sysroot_id: Option<&s
     )
 }
 
-/// The wrapper's lines that send a compile of an armed crate for our target
-/// to `sysroot-builder crate-arm`; every other compile goes straight on.
+/// The wrapper's lines that send a compile (or rustdoc run) of an armed
+/// crate for our target to `sysroot-builder crate-arm`; every other one goes
+/// straight on.
 fn arms_dispatch(real: &Path, dest: &Path, crates: &[&str]) -> String {
     let lib = dest.join(crate::crate_arms::TOOLCHAIN_DIR);
     format!(
