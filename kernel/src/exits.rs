@@ -31,6 +31,9 @@ use xous_abi::Error;
 /// Servers that may watch at once (in the whole system). A bound, as every
 /// kernel table has; the servers that need notices are few.
 pub const MAX_WATCHERS: usize = 16;
+/// Servers of one process that may watch at once (so one process cannot
+/// take the whole table; a service needs one).
+pub const PROCESS_WATCHERS: usize = 2;
 
 const _: () = assert!(MAX_PROCESSES <= 64, "a bit per PID");
 
@@ -88,6 +91,11 @@ impl Exits {
 
     /// Whether `server` has a notice waiting.
     #[inline]
+    /// Whether server `server` watches.
+    pub fn watches(&self, server: u8) -> bool {
+        self.ids.get(server as usize).is_some_and(|s| !s.is_empty())
+    }
+
     pub fn has_notice(&self, server: u8) -> bool {
         self.pending.get(server as usize).is_some_and(|p| *p != 0)
     }

@@ -18,6 +18,18 @@ use xous_abi::services::Sid;
 pub const MAX_MESSAGES: usize = 256;
 /// Messages one server may have waiting to be received.
 pub const QUEUE_DEPTH: usize = 32;
+/// Messages one process may have in the pool at once (queued, or received
+/// and waiting for their answer): a process that sends without end fills
+/// its own share, never the pool. Its blocking messages are fewer than its
+/// threads; the rest are scalars and moves nobody has received yet.
+pub const PROCESS_MESSAGES: usize = MAX_MESSAGES / 4;
+/// The last places of a queue, which a sender gets only while it has
+/// fewer than QUEUE_SHARE messages there: one that floods a server's queue
+/// fills it up to here, and others still get in.
+pub const QUEUE_RESERVE: usize = 8;
+pub const QUEUE_SHARE: usize = 2;
+/// Servers one process may own at once (the table is shared by all).
+pub const PROCESS_SERVERS: usize = MAX_SERVERS / 4;
 /// Connections one process may hold.
 pub const MAX_CONNECTIONS: usize = 32;
 
@@ -109,6 +121,9 @@ pub struct Ipc {
     freed: usize,
     /// Slots from here up have never been used.
     fresh: usize,
+    /// By PID: messages it sent that are in the pool and still its own
+    /// (not orphaned by its end), against PROCESS_MESSAGES.
+    in_flight: [u16; 256],
 }
 
 const _: () = assert!(MAX_MESSAGES <= 256, "slots are kept as bytes");
@@ -138,6 +153,7 @@ impl Ipc {
             free_slots: [0; MAX_MESSAGES],
             freed: 0,
             fresh: 0,
+            in_flight: [0; 256],
         }
     }
 
@@ -158,8 +174,12 @@ impl Ipc {
         }
     }
 
-    /// Registers a server; `None` when the table is full.
+    /// Registers a server; `None` when the table is full, or `owner` has
+    /// its share of it (PROCESS_SERVERS).
     pub fn add_server(&mut self, sid: Sid, owner: u8) -> Option<u8> {
+        if self.servers.iter().flatten().filter(|s| s.owner == owner).count() >= PROCESS_SERVERS {
+            return None;
+        }
         let i = self.servers.iter().position(|s| s.is_none())?;
         self.servers[i] = Some(Server { sid, owner, receivers: 0, drain: false });
         self.index_server(i);
@@ -196,9 +216,21 @@ impl Ipc {
     /// Message `slot` is done: its slot can be used again.
     #[inline(always)]
     pub fn release(&mut self, slot: usize) {
-        if self.messages[slot].take().is_some() {
+        if let Some(m) = self.messages[slot].take() {
             self.free_slots[self.freed] = slot as u8;
             self.freed += 1;
+            if !m.orphaned {
+                self.in_flight[m.sender.pid as usize] -= 1;
+            }
+        }
+    }
+
+    /// The sender of message `slot` has ended: the message stays until its
+    /// server answers, no longer counted against the sender's PID.
+    pub fn orphan(&mut self, slot: usize) {
+        if let Some(m) = self.messages[slot].as_mut().filter(|m| !m.orphaned) {
+            m.orphaned = true;
+            self.in_flight[m.sender.pid as usize] -= 1;
         }
     }
 
@@ -255,9 +287,10 @@ impl Ipc {
     /// the server's queue or the pool is full.
     #[inline(always)]
     pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
-        if !self.has_room(server) {
+        if !self.has_room(server, sender.pid) {
             return None;
         }
+        self.in_flight[sender.pid as usize] += 1;
         let slot = if self.freed > 0 {
             self.freed -= 1;
             self.free_slots[self.freed] as usize
@@ -277,10 +310,22 @@ impl Ipc {
         (s.receivers != 0).then(|| ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 })
     }
 
-    /// Whether a message for `server` fits in its queue and in the pool.
+    /// Whether a message from process `pid` for `server` fits in its
+    /// queue and in the pool, within `pid`'s shares of both.
     #[inline]
-    pub fn has_room(&self, server: u8) -> bool {
-        self.queued(server) < QUEUE_DEPTH && !self.is_full()
+    pub fn has_room(&self, server: u8, pid: u8) -> bool {
+        let queued = self.queued(server);
+        queued < QUEUE_DEPTH
+            && !self.is_full()
+            && (self.in_flight[pid as usize] as usize) < PROCESS_MESSAGES
+            && (queued < QUEUE_DEPTH - QUEUE_RESERVE || self.queued_by(server, pid) < QUEUE_SHARE)
+    }
+
+    /// How many of `server`'s queued messages process `pid` sent.
+    #[inline(never)]
+    fn queued_by(&self, server: u8, pid: u8) -> usize {
+        let q = &self.queues[server as usize];
+        (0..q.len).filter(|i| self.messages[q.slots[(q.head + i) % QUEUE_DEPTH] as usize].get().is_some_and(|m| m.sender.pid == pid)).count()
     }
 
     /// Message `slot` joins its server's queue, at the back.
@@ -299,6 +344,18 @@ impl Ipc {
     pub fn sender_word(&self, slot: usize) -> usize {
         let m = self.messages[slot].get().expect("live message");
         MessageSender::new(m.sender.pid, m.server, slot as u16).0
+    }
+
+    /// Whether process `client` waits for the answer to a message it sent
+    /// to a server of process `owner` (which `owner` has received).
+    pub fn waits_on(&self, client: u8, owner: u8) -> bool {
+        self.messages.iter().filter_map(Slot::get).any(|m| {
+            m.sender.pid == client
+                && !m.orphaned
+                && m.kind.blocks_sender()
+                && matches!(m.stage, Stage::Delivered { .. })
+                && self.server(m.server).is_some_and(|s| s.owner == owner)
+        })
     }
 
     /// The delivered, reply-awaiting message that `word` names, if `owner` owns its server.
@@ -338,10 +395,15 @@ mod tests {
         ipc.unqueue(second);
         ipc.release(second);
         assert_eq!((ipc.oldest_queued(s), ipc.queued(s)), (None, 0), "removed from the middle and the end");
-        for _ in 0..QUEUE_DEPTH {
+        for _ in 0..QUEUE_DEPTH - QUEUE_RESERVE {
             assert!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]).is_some());
         }
-        assert_eq!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]), None, "queue full");
+        assert_eq!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]), None, "one sender fills all but the reserve");
+        for i in 0..QUEUE_RESERVE {
+            let other = t(4 + (i / QUEUE_SHARE) as u8);
+            assert!(ipc.enqueue(s, other, InvokeType::Scalar, 0, [0; 4]).is_some(), "the reserve is for the others");
+        }
+        assert_eq!(ipc.enqueue(s, t(60), InvokeType::Scalar, 0, [0; 4]), None, "queue full");
     }
 
     #[test]
@@ -349,11 +411,13 @@ mod tests {
         let mut ipc = Ipc::new();
         let servers: Vec<u8> = (0..MAX_MESSAGES / QUEUE_DEPTH + 1).map(|i| ipc.add_server([i as u32, 0, 0, 0], 2).unwrap()).collect();
         let mut slots = Vec::new();
+        // A sender per place of a queue: no one reaches a share of its own.
+        let sender = |i: usize| t(3 + (i % QUEUE_DEPTH) as u8);
         for i in 0..MAX_MESSAGES {
-            slots.push(ipc.enqueue(servers[i / QUEUE_DEPTH], t(3), InvokeType::Scalar, i, [0; 4]).unwrap());
+            slots.push(ipc.enqueue(servers[i / QUEUE_DEPTH], sender(i), InvokeType::Scalar, i, [0; 4]).unwrap());
         }
         assert!(ipc.is_full());
-        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(3), InvokeType::Scalar, 0, [0; 4]), None, "the pool is full");
+        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(50), InvokeType::Scalar, 0, [0; 4]), None, "the pool is full");
         let mut sorted = slots.clone();
         sorted.sort();
         sorted.dedup();
@@ -362,7 +426,7 @@ mod tests {
         ipc.release(slots[7]);
         ipc.release(slots[7]);
         assert!(!ipc.is_full(), "a slot released twice counts once");
-        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(3), InvokeType::Scalar, 0, [0; 4]), Some(slots[7]));
+        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(50), InvokeType::Scalar, 0, [0; 4]), Some(slots[7]));
         assert!(ipc.is_full());
     }
 
@@ -375,10 +439,10 @@ mod tests {
         assert_eq!(same.len(), 4, "the test needs colliding SIDs");
         let mut sids = same.clone();
         sids.extend(candidates.iter().filter(|s| !same.contains(s)).take(MAX_SERVERS - same.len()));
-        for sid in &sids {
-            ipc.add_server(*sid, 2).unwrap();
+        for (i, sid) in sids.iter().enumerate() {
+            ipc.add_server(*sid, 2 + (i / PROCESS_SERVERS) as u8).unwrap();
         }
-        assert_eq!(ipc.add_server([9, 9, 9, 9], 2), None, "the table is full");
+        assert_eq!(ipc.add_server([9, 9, 9, 9], 60), None, "the table is full");
         for (i, sid) in sids.iter().enumerate() {
             assert_eq!(ipc.find_server(sid), Some(i as u8));
         }
@@ -387,7 +451,7 @@ mod tests {
         ipc.remove_server(gone);
         assert_eq!(ipc.find_server(&same[0]), None);
         assert!(same[1..].iter().all(|s| ipc.find_server(s).is_some()), "the rest of its chain is still found");
-        assert_eq!(ipc.add_server([7, 7, 7, 7], 3), Some(gone), "the slot is used again");
+        assert_eq!(ipc.add_server([7, 7, 7, 7], 60), Some(gone), "the slot is used again");
         assert_eq!(ipc.find_server(&[7, 7, 7, 7]), Some(gone));
     }
 

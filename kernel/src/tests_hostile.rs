@@ -86,6 +86,7 @@ fn device_pages_are_never_lent() {
 
 crate::also_on_the_general_path!(received_pages_stay_until_answered, device_pages_are_never_lent);
 
+
 /// The kernel reads a process's memory for it (the console, a child's
 /// start record) only where it is RAM: the bytes of a device page, read
 /// a byte at a time, stopped the kernel on QEMU (a virtio transport takes
@@ -101,4 +102,171 @@ fn the_kernel_reads_only_ram_for_a_process() {
     let mut out = [0u8; 4];
     assert_eq!(k.read_user(pid, device, &mut out), Err(Error::BadAddress));
     assert_eq!(k.write_user(pid, device, &out), Err(Error::BadAddress));
+}
+
+/// Exhaustion does not spread. A process that takes all it can of a
+/// kernel table gets an error itself, and another process still gets its
+/// share. Each of these failed before its limit was there.
+mod exhaustion {
+    use super::*;
+
+    /// Two processes, each with a thread: (hostile, innocent).
+    fn two(k: &mut Kernel<FakePlatform>) -> (ThreadRef, ThreadRef) {
+        let hostile = k.create_process("hostile", false).unwrap();
+        let innocent = k.create_process("innocent", false).unwrap();
+        (thread(k, hostile), thread(k, innocent))
+    }
+
+    fn server(k: &mut Kernel<FakePlatform>, t: ThreadRef, n: usize) -> Option<([usize; 4], usize)> {
+        let sid = [0x6e76_7273, n, 0x2222, 0x3333];
+        let r = call(k, t, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
+        (r[0] == SyscallResult::NewServerId as usize).then_some((sid, r[5]))
+    }
+
+    fn scalar(k: &mut Kernel<FakePlatform>, t: ThreadRef, cid: usize) -> [usize; 2] {
+        head(call(k, t, &[Syscall::TrySendMessage as usize, cid, InvokeType::Scalar as usize, 1, 0, 0, 0, 0]))
+    }
+
+    /// Sends scalars until refused; how many went. A refusal after giving
+    /// the processor away once is asked again (TrySendMessage's give-way).
+    fn flood(k: &mut Kernel<FakePlatform>, t: ThreadRef, cid: usize) -> usize {
+        let mut sent = 0;
+        loop {
+            let mut r = scalar(k, t, cid);
+            if r[0] != SyscallResult::Ok as usize && r[0] != SyscallResult::Error as usize {
+                r = scalar(k, t, cid);
+            }
+            if r != [0, 0] {
+                return sent;
+            }
+            sent += 1;
+        }
+    }
+
+    #[test]
+    fn one_process_cannot_fill_the_message_pool() {
+        let mut k = kernel_with(512);
+        let (hostile, innocent) = two(&mut k);
+        let mut queued = 0;
+        for n in 0..16 {
+            let Some((_, cid)) = server(&mut k, hostile, n) else { break };
+            let sent = flood(&mut k, hostile, cid);
+            queued += sent;
+            if sent == 0 {
+                break;
+            }
+        }
+        assert!(queued < crate::ipc::MAX_MESSAGES, "the hostile process queued {queued} messages");
+        let (_, cid) = server(&mut k, innocent, 100).expect("the innocent makes a server");
+        assert_eq!(scalar(&mut k, innocent, cid), [0, 0], "the innocent still sends");
+    }
+
+    #[test]
+    fn one_sender_cannot_fill_a_queue() {
+        let mut k = kernel_with(512);
+        let (hostile, innocent) = two(&mut k);
+        let service = k.create_process("service", false).unwrap();
+        let owner = thread(&mut k, service);
+        let (sid, _) = server(&mut k, owner, 1).unwrap();
+        let connect = |k: &mut Kernel<FakePlatform>, t| call(k, t, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]])[1];
+        let (h, i) = (connect(&mut k, hostile), connect(&mut k, innocent));
+        let sent = flood(&mut k, hostile, h);
+        assert!(sent < crate::ipc::QUEUE_DEPTH, "one sender filled the queue ({sent})");
+        assert_eq!(scalar(&mut k, innocent, i), [0, 0], "another sender still gets in");
+    }
+
+    #[test]
+    fn one_process_cannot_take_every_server() {
+        let mut k = kernel_with(512);
+        let (hostile, innocent) = two(&mut k);
+        let mut made = 0;
+        while made < xous_abi::limits::MAX_SERVERS {
+            let r = call(&mut k, hostile, &[Syscall::CreateServer as usize]);
+            if r[0] != SyscallResult::NewServerId as usize {
+                assert_eq!(head(r), err(Error::OutOfMemory));
+                break;
+            }
+            // Its own connection goes, so only servers are counted.
+            call(&mut k, hostile, &[Syscall::Disconnect as usize, r[5]]);
+            made += 1;
+        }
+        assert!(made < xous_abi::limits::MAX_SERVERS, "one process made every server");
+        assert!(server(&mut k, innocent, 7).is_some(), "another process still makes one");
+    }
+
+    #[test]
+    fn one_process_cannot_take_all_memory() {
+        let mut k = kernel_with(1024);
+        let (hostile, innocent) = two(&mut k);
+        let mut backed = 0;
+        'take: loop {
+            let r = call(&mut k, hostile, &[Syscall::MapMemory as usize, 0, 0, 64 * 4096, flags::R | flags::W]);
+            assert_eq!(r[0], SyscallResult::MemoryRange as usize, "address space is no limit here");
+            for p in 0..64 {
+                let r = call(&mut k, hostile, &[Syscall::VirtToPhys as usize, r[1] + p * 4096]);
+                if r[0] != SyscallResult::Scalar1 as usize {
+                    assert_eq!(head(r), err(Error::OutOfMemory));
+                    break 'take;
+                }
+                backed += 1;
+            }
+        }
+        assert!(backed > 512, "the hostile process got most of RAM ({backed} pages)");
+        let va = call(&mut k, innocent, &[Syscall::MapMemory as usize, 0, 0, 17 * 4096, flags::R | flags::W])[1];
+        for p in 0..16 {
+            let r = call(&mut k, innocent, &[Syscall::VirtToPhys as usize, va + p * 4096]);
+            assert_eq!(r[0], SyscallResult::Scalar1 as usize, "the innocent backs page {p}");
+        }
+        let space = k.procs.get(innocent.pid).unwrap().space;
+        k.fault(innocent, Fault::StorePage, 0, va + 16 * 4096);
+        assert!(k.procs.get(innocent.pid).is_some() && pte::is_valid(space.entry(&mut k.hw, va + 16 * 4096)), "touches one more, and lives");
+        let more = call(&mut k, hostile, &[Syscall::MapMemory as usize, 0, 0, 4096, flags::R | flags::W])[1];
+        k.fault(hostile, Fault::StorePage, 0, more);
+        assert!(k.procs.get(hostile.pid).is_none(), "the hostile process touching a page it has no frame for ends");
+    }
+
+    /// ConnectForProcess fills another process's connection table only
+    /// for a process that waits on the caller (the name server connecting
+    /// a client that asked it): anyone could fill anyone's table.
+    #[test]
+    fn connections_are_made_for_a_client_only() {
+        let mut k = kernel_with(512);
+        let (hostile, innocent) = two(&mut k);
+        let (sid, _) = server(&mut k, hostile, 3).unwrap();
+        let for_innocent = [Syscall::ConnectForProcess as usize, innocent.pid as usize, sid[0], sid[1], sid[2], sid[3]];
+        assert_eq!(head(call(&mut k, hostile, &for_innocent)), err(Error::AccessDenied), "the innocent asked nothing");
+        assert_eq!(k.procs.get(innocent.pid).unwrap().connections, [0; crate::ipc::MAX_CONNECTIONS]);
+        // The innocent asks (a blocking message to the hostile's server): then it may.
+        let cid = call(&mut k, innocent, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]])[1];
+        call(&mut k, hostile, &[Syscall::ReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3]]);
+        call(&mut k, innocent, &[Syscall::SendMessage as usize, cid, InvokeType::BlockingScalar as usize, 1, 0, 0, 0, 0]);
+        let (other, _) = server(&mut k, hostile, 4).unwrap();
+        let r = call(&mut k, hostile, &[Syscall::ConnectForProcess as usize, innocent.pid as usize, other[0], other[1], other[2], other[3]]);
+        assert_eq!(r[0], SyscallResult::ConnectionId as usize, "for a client that waits on it");
+        let mine = call(&mut k, hostile, &[Syscall::ConnectForProcess as usize, hostile.pid as usize, other[0], other[1], other[2], other[3]]);
+        assert_eq!(mine[0], SyscallResult::ConnectionId as usize, "and for itself");
+    }
+
+    crate::also_on_the_general_path!(one_process_cannot_fill_the_message_pool, one_sender_cannot_fill_a_queue);
+}
+
+/// The kernel's table of servers that hear of process ends is shared: a
+/// process may watch with a few of its servers only, so others still can.
+#[test]
+fn one_process_cannot_take_every_exit_watch() {
+    let mut k = kernel_with(512);
+    let hostile = k.create_process("hostile", false).unwrap();
+    let innocent = k.create_process("innocent", false).unwrap();
+    let (hostile, innocent) = (thread(&mut k, hostile), thread(&mut k, innocent));
+    let watch = |k: &mut Kernel<FakePlatform>, t: ThreadRef, n: usize| {
+        let sid = [0x6863_7477, n, t.pid as usize, 1];
+        call(k, t, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
+        head(call(k, t, &[Syscall::PlatformSpecific as usize, xous_abi::platform::WATCH_EXITS, sid[0], sid[1], sid[2], sid[3], 9]))
+    };
+    let mut watching = 0;
+    while watch(&mut k, hostile, watching) == [0, 0] {
+        watching += 1;
+    }
+    assert!(watching < crate::exits::MAX_WATCHERS, "one process took every watch ({watching})");
+    assert_eq!(watch(&mut k, innocent, 0), [0, 0], "another process still watches");
 }

@@ -12,6 +12,13 @@
 //! them to zero or copy them, through a window), and from the low pool
 //! only when it is empty, so the low pool lasts for the kernel's frames.
 //!
+//! No process takes the last of RAM: once only a reserve of free frames
+//! is left (an eighth of RAM, 4 MiB at most), a process that owns as much as the reserve
+//! already gets no more (its allocations fail: a syscall answers
+//! OutOfMemory, a touched page ends it), while the others still get
+//! frames from the reserve. So one that takes all the memory it can does
+//! not take the others' with it.
+//!
 //! The record is one word per frame, in RAM the kernel sets aside at boot:
 //! the owner in the low byte and, for a free frame, a link to the next free
 //! frame of its pool in the bits above. Allocating and freeing take and put
@@ -26,6 +33,9 @@ pub const KERNEL: Owner = 1;
 
 /// Most frames a record can describe (links are 24 bits: index + 1).
 pub const MAX_FRAMES: usize = (1 << 24) - 1;
+
+/// The most frames the reserve (see `reserve`) holds: 4 MiB.
+const RESERVE_MAX: usize = 1024;
 
 const LOW: usize = 0;
 const HIGH: usize = 1;
@@ -42,6 +52,8 @@ pub struct Frames {
     free: [usize; 2],
     /// The most frames ever in use at once.
     peak: usize,
+    /// By owner: how many frames it holds.
+    owned: [u32; 256],
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -55,7 +67,7 @@ pub enum FrameError {
 impl Frames {
     /// Tracks nothing yet (all zero, so a static of it costs no image bytes).
     pub const fn empty() -> Frames {
-        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0 }
+        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0, owned: [0; 256] }
     }
 
     /// Tracks one frame per word of `record` from `base`: the first `low`
@@ -74,7 +86,9 @@ impl Frames {
         }
         let head = [0, 1].map(|p| if first[p] < end[p] { first[p] as u32 + 1 } else { 0 });
         let free = [0, 1].map(|p| end[p] - first[p]);
-        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0 };
+        let mut owned = [0; 256];
+        owned[KERNEL as usize] = reserved.min(count) as u32;
+        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0, owned };
         f.peak = f.in_use();
         f
     }
@@ -96,15 +110,29 @@ impl Frames {
         self.free[pool] += 1;
     }
 
-    /// Takes the first free frame of `pool` for `owner`.
+    /// Free frames no process may take once it owns as many: an eighth of
+    /// RAM, at most 4 MiB (what the services and a program or two need to
+    /// go on while another process holds the rest).
+    pub fn reserve(&self) -> usize {
+        (self.count / 8).min(RESERVE_MAX)
+    }
+
+    /// Takes the first free frame of `pool` for `owner`; none for a
+    /// process (not the kernel) that owns as much as the reserve when only
+    /// the reserve is left.
     fn take(&mut self, pool: usize, owner: Owner) -> Option<usize> {
         debug_assert_ne!(owner, FREE);
+        let reserve = self.reserve();
+        if owner != KERNEL && self.free_count() <= reserve && self.owned[owner as usize] as usize >= reserve {
+            return None;
+        }
         let i = self.head[pool].checked_sub(1)? as usize;
         let record = self.record();
         let next = record[i] >> 8;
         record[i] = owner as u32;
         self.head[pool] = next;
         self.free[pool] -= 1;
+        self.owned[owner as usize] += 1;
         self.peak = self.peak.max(self.in_use());
         Some(self.base + i * PAGE_SIZE)
     }
@@ -161,6 +189,8 @@ impl Frames {
             return Err(FrameError::NotOwner);
         }
         self.record()[i] = to as u32;
+        self.owned[from as usize] -= 1;
+        self.owned[to as usize] += 1;
         Ok(())
     }
 
@@ -171,6 +201,7 @@ impl Frames {
             return Err(FrameError::NotOwner);
         }
         self.push(i);
+        self.owned[owner as usize] -= 1;
         Ok(())
     }
 
@@ -186,12 +217,13 @@ impl Frames {
                 n += 1;
             }
         }
+        self.owned[owner as usize] = 0;
         n
     }
 
     /// How many frames `owner` holds.
     pub fn count_of(&self, owner: Owner) -> usize {
-        self.record.as_deref().map_or(0, |r| r.iter().filter(|e| **e == owner as u32).count())
+        self.owned[owner as usize] as usize
     }
 }
 
@@ -315,7 +347,8 @@ mod tests {
         for owner in 2..6 {
             f.free_all(owner);
         }
-        let mut all: Vec<usize> = std::iter::from_fn(|| f.alloc(9)).collect();
+        // (The kernel, which the reserve does not limit.)
+        let mut all: Vec<usize> = std::iter::from_fn(|| f.alloc(KERNEL)).collect();
         all.sort();
         assert_eq!(all, (0..64).map(|i| BASE + i * PAGE_SIZE).collect::<Vec<_>>());
     }

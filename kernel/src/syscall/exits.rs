@@ -15,12 +15,17 @@ use xous_abi::{Error, SyscallResult};
 
 /// WATCH_EXITS(sid, id): server `sid`, which `pid` owns, hears of every
 /// process end from now on. Errors: ServerNotFound, AccessDenied (not the
-/// caller's server), OutOfMemory (the watcher table is full).
+/// caller's server), OutOfMemory (the watcher table is full, or `pid`
+/// watches with PROCESS_WATCHERS servers already).
 #[inline(never)]
 pub fn watch<P: Platform>(k: &mut Kernel<P>, pid: u8, sid: [usize; 4], id: usize) -> Result<[usize; 8], Error> {
     let server = k.ipc.find_server(&sid_of(sid)).ok_or(Error::ServerNotFound)?;
     if k.ipc.server(server).map(|s| s.owner) != Some(pid) {
         return Err(Error::AccessDenied);
+    }
+    let mine = (0..MAX_SERVERS as u8).filter(|&s| s != server && k.exits.watches(s) && k.ipc.server(s).is_some_and(|s| s.owner == pid)).count();
+    if mine >= crate::exits::PROCESS_WATCHERS {
+        return Err(Error::OutOfMemory);
     }
     k.exits.watch(server, id)?;
     Ok(ok())

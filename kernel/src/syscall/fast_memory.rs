@@ -37,7 +37,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     let mut from = p.space.walk();
     let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
-    if !k.ipc.has_room(server) {
+    if !k.ipc.has_room(server, t.pid) {
         return false;
     }
     let Some(mut to) = k.procs.get(receiver.pid).map(|r| r.space.walk()) else { return false };

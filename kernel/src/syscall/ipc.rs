@@ -162,7 +162,7 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Res
     if kind.is_memory() {
         check_lendable(k, t.pid, args[0], args[1], kind)?;
     }
-    if k.ipc.queued(server) >= crate::ipc::QUEUE_DEPTH || k.ipc.is_full() {
+    if !k.ipc.has_room(server, t.pid) {
         return Err(Error::ServerQueueFull);
     }
     if kind.is_memory() {
@@ -629,7 +629,7 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
                         }
                     }
                 }
-                k.ipc.messages[slot].as_mut().expect("live").orphaned = true;
+                k.ipc.orphan(slot);
             }
         }
     }

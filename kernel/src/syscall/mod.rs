@@ -185,6 +185,10 @@ fn dispatch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, call: Syscall, a: &[us
         Syscall::Connect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], true),
         Syscall::TryConnect => ipc::connect(k, t, t.pid, [a[1], a[2], a[3], a[4]], false),
         Syscall::ConnectForProcess => match u8::try_from(a[1]) {
+            // Only for itself, or for a client waiting on it (the name
+            // server connecting one that asked): else anyone could fill
+            // anyone's connection table.
+            Ok(pid) if k.procs.get(pid).is_some() && pid != t.pid && !k.ipc.waits_on(pid, t.pid) => Outcome::Error(Error::AccessDenied),
             Ok(pid) if k.procs.get(pid).is_some() => ipc::connect(k, t, pid, [a[2], a[3], a[4], a[5]], false),
             _ => Outcome::Error(Error::ProcessNotFound),
         },
