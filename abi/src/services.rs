@@ -68,6 +68,9 @@ pub mod names {
     pub const TABLE_FULL: u32 = 4;
     /// The name was registered with a connection limit, and it is used up.
     pub const LIMIT_REACHED: u32 = 5;
+    /// Ours, internal: the id of the kernel's exit notices (a process's
+    /// names, and its waiting connects, go when it ends).
+    pub const PROCESS_ENDED: usize = 0x7f01;
 }
 
 /// The ticktimer: time since boot, sleeping, and std's mutex/condvar slow path.

@@ -21,6 +21,11 @@
 //! CPU, for a bounded number of rounds (the client creates its server right
 //! after the answer, so this is short); it never blocks on a client.
 //!
+//! Each process has a share of the names and of the waiting room (a
+//! quarter of each; TABLE_FULL beyond), so one that registers or waits
+//! without end does not keep the others from it; a process's names and
+//! waiting connects go when it ends (the kernel's exit notices).
+//!
 //! no_std: std's connect-by-name is a client of this service.
 #![no_std]
 #![no_main]
@@ -30,8 +35,9 @@ use xous_abi::error::Error;
 use xous_abi::services::names;
 use xous_rt::{kind, reply, syscall, Envelope, Server, Syscall, SyscallResult};
 
-mod table;
-use table::{Names, Waiters};
+use ::names::table::{Names, Waiters};
+use xous_abi::message::MessageSender;
+use xous_abi::platform::ExitNotice;
 
 /// How many times the name server yields while a connect waits for a
 /// registered name's server to be created.
@@ -39,7 +45,7 @@ const SERVER_WAIT_ROUNDS: u32 = 10_000;
 
 struct NameServer {
     registry: Names,
-    waiting: Waiters,
+    waiting: Waiters<Envelope>,
     /// Rounds left to retry waiters whose name is registered but whose
     /// server is not there yet.
     retry_rounds: u32,
@@ -47,6 +53,9 @@ struct NameServer {
 
 fn main(_params: usize) -> usize {
     let server = Server::create(names::SID);
+    if xous_rt::watch_exits(names::SID, names::PROCESS_ENDED).is_err() {
+        xous_rt::write(xous_abi::console::Channel::Stderr, b"names: cannot watch for process exits; dead processes' names stay\n");
+    }
     let mut state = NameServer { registry: Names::new(), waiting: Waiters::new(), retry_rounds: 0 };
     loop {
         let message = if state.retry_rounds > 0 {
@@ -76,6 +85,9 @@ enum NotConnected {
 
 impl NameServer {
     fn handle(&mut self, mut message: Envelope) {
+        if let Some(notice) = ExitNotice::from_envelope(message.sender, message.kind, message.id, message.args, names::PROCESS_ENDED) {
+            return self.process_ended(notice.pid);
+        }
         if message.kind != kind::MUTABLE_BORROW || message.args[1] < 4096 {
             reply(&message, 0, 0, 0);
             return;
@@ -90,7 +102,8 @@ impl NameServer {
         let name = &name_buf[..length];
         match message.id {
             names::REGISTER => {
-                let result = self.registry.add(name, read_sid(message.bytes()), None);
+                let owner = MessageSender(message.sender).pid();
+                let result = self.registry.add(name, read_sid(message.bytes()), None, owner);
                 answer(&mut message, result, 0);
                 if result == names::OK {
                     self.serve_waiters();
@@ -113,9 +126,19 @@ impl NameServer {
         }
     }
 
+    /// A process ended: its names go, and its waiting connects are
+    /// answered (so the kernel can let go of them) and dropped.
+    fn process_ended(&mut self, pid: u8) {
+        self.registry.remove_all_of(pid);
+        while let Some(mut waiter) = self.waiting.take_of(pid) {
+            answer(&mut waiter, names::NOT_FOUND, 0);
+        }
+    }
+
     /// Holds a blocking connect until its name (and server) appear.
     fn wait(&mut self, name: &[u8], message: Envelope) {
-        if let Err(mut refused) = self.waiting.add(name, message) {
+        let pid = MessageSender(message.sender).pid();
+        if let Err(mut refused) = self.waiting.add(name, message, pid) {
             answer(&mut refused, names::TABLE_FULL, 0);
         }
     }
@@ -129,7 +152,7 @@ impl NameServer {
                 Some(registration) if !registration.name.is_empty() => {
                     let sid = new_sid();
                     let name = registration.name.as_bytes();
-                    match sid.map(|sid| (sid, self.registry.add(name, sid, registration.conn_limit))) {
+                    match sid.map(|sid| (sid, self.registry.add(name, sid, registration.conn_limit, MessageSender(sender).pid()))) {
                         Some((sid, names::OK)) => xous_api::write_sid(page, sid),
                         _ => xous_api::write_failure(page),
                     }
@@ -171,7 +194,7 @@ impl NameServer {
     /// Answers every waiting connect whose name is now registered; those
     /// whose server is not there yet wait on (and keep the retries going).
     fn serve_waiters(&mut self) {
-        let mut ready = [None; table::MAX_WAITERS];
+        let mut ready = [None; ::names::table::MAX_WAITERS];
         let registry = &self.registry;
         for slot in ready.iter_mut() {
             *slot = self.waiting.take_where(|name| registry.contains(name));

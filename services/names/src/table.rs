@@ -1,12 +1,21 @@
 //! The name server's two fixed-size tables: registered names, and connect
 //! requests waiting for a name (or its server) to appear. No heap: bounded,
 //! and full is an answer (TABLE_FULL / NAME_TAKEN), never a crash.
+//!
+//! Both are shared by every process, so each process has a share of each
+//! (a quarter): one that registers names or waits without end fills its
+//! share, and the others can still register and wait. What a process put
+//! there goes when it ends (its names, and its waiting requests, which
+//! are answered).
 
 use xous_abi::services::names::{LIMIT_REACHED, NAME_MAX_LENGTH, NAME_TAKEN, NOT_FOUND, OK, TABLE_FULL};
-use xous_rt::Envelope;
 
 pub const MAX_NAMES: usize = 64;
 pub const MAX_WAITERS: usize = 32;
+/// Names one process may have registered at once.
+pub const PROCESS_NAMES: usize = MAX_NAMES / 4;
+/// Connect requests of one process the table may hold at once.
+pub const PROCESS_WAITERS: usize = MAX_WAITERS / 4;
 
 #[derive(Clone, Copy)]
 struct Name {
@@ -29,6 +38,8 @@ impl Name {
 #[derive(Clone, Copy)]
 struct Entry {
     name: Name,
+    /// The process that registered it.
+    owner: u8,
     sid: [u32; 4],
     /// How many more connections may be made (None: no limit).
     connections_left: Option<u32>,
@@ -68,36 +79,53 @@ impl Names {
         }
     }
 
-    /// Registers `name` for `sid`, allowing `limit` connections (None: any
-    /// number); a result code for the client.
-    pub fn add(&mut self, name: &[u8], sid: [u32; 4], limit: Option<u32>) -> u32 {
+    /// Registers `name` for `sid` on behalf of process `owner`, allowing
+    /// `limit` connections (None: any number); a result code for the
+    /// client (TABLE_FULL also when `owner` has its share of the table).
+    pub fn add(&mut self, name: &[u8], sid: [u32; 4], limit: Option<u32>, owner: u8) -> u32 {
         if self.contains(name) {
             return NAME_TAKEN;
         }
+        if self.entries.iter().flatten().filter(|e| e.owner == owner).count() >= PROCESS_NAMES {
+            return TABLE_FULL;
+        }
         match self.entries.iter_mut().find(|e| e.is_none()) {
             Some(slot) => {
-                *slot = Some(Entry { name: Name::new(name), sid, connections_left: limit });
+                *slot = Some(Entry { name: Name::new(name), owner, sid, connections_left: limit });
                 OK
             }
             None => TABLE_FULL,
         }
     }
+
+    /// Process `pid` ended: the names it registered go.
+    pub fn remove_all_of(&mut self, pid: u8) {
+        for slot in self.entries.iter_mut().filter(|e| e.is_some_and(|e| e.owner == pid)) {
+            *slot = None;
+        }
+    }
 }
 
-pub struct Waiters {
-    entries: [Option<(Name, Envelope)>; MAX_WAITERS],
+/// Connect requests waiting for their name: the request (`M`, the
+/// received message to answer) and the process that sent it.
+pub struct Waiters<M: Copy> {
+    entries: [Option<(Name, M, u8)>; MAX_WAITERS],
 }
 
-impl Waiters {
-    pub fn new() -> Waiters {
+impl<M: Copy> Waiters<M> {
+    pub fn new() -> Waiters<M> {
         Waiters { entries: [None; MAX_WAITERS] }
     }
 
-    /// Holds `message` until `name` appears; gives it back if the table is full.
-    pub fn add(&mut self, name: &[u8], message: Envelope) -> Result<(), Envelope> {
+    /// Holds `message` of process `pid` until `name` appears; gives it
+    /// back if the table is full, or `pid` has its share of it.
+    pub fn add(&mut self, name: &[u8], message: M, pid: u8) -> Result<(), M> {
+        if self.entries.iter().flatten().filter(|e| e.2 == pid).count() >= PROCESS_WAITERS {
+            return Err(message);
+        }
         match self.entries.iter_mut().find(|e| e.is_none()) {
             Some(slot) => {
-                *slot = Some((Name::new(name), message));
+                *slot = Some((Name::new(name), message, pid));
                 Ok(())
             }
             None => Err(message),
@@ -105,8 +133,52 @@ impl Waiters {
     }
 
     /// One waiting request whose name satisfies `ready`, if any.
-    pub fn take_where(&mut self, ready: impl Fn(&[u8]) -> bool) -> Option<Envelope> {
-        let slot = self.entries.iter_mut().find(|e| e.as_ref().is_some_and(|(n, _)| ready(&n.bytes[..n.len])))?;
-        slot.take().map(|(_, message)| message)
+    pub fn take_where(&mut self, ready: impl Fn(&[u8]) -> bool) -> Option<M> {
+        let slot = self.entries.iter_mut().find(|e| e.as_ref().is_some_and(|(n, _, _)| ready(&n.bytes[..n.len])))?;
+        slot.take().map(|(_, message, _)| message)
+    }
+
+    /// One waiting request of process `pid`, if any (it ended).
+    pub fn take_of(&mut self, pid: u8) -> Option<M> {
+        let slot = self.entries.iter_mut().find(|e| e.is_some_and(|e| e.2 == pid))?;
+        slot.take().map(|(_, message, _)| message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One process registers all it can: its share, and others still can.
+    #[test]
+    fn a_process_has_a_share_of_the_names() {
+        let mut names = Names::new();
+        let name = |i: usize| format!("name-{i}");
+        let mut taken = 0;
+        while names.add(name(taken).as_bytes(), [1, 2, 3, 4], None, 7) == OK {
+            taken += 1;
+        }
+        assert_eq!(taken, PROCESS_NAMES);
+        assert_eq!(names.add(b"another", [1, 2, 3, 4], None, 8), OK, "another process still registers");
+        assert_eq!(names.add(b"another", [1, 2, 3, 4], None, 9), NAME_TAKEN);
+        names.remove_all_of(7);
+        assert!(!names.contains(name(0).as_bytes()) && names.contains(b"another"), "its names went with it");
+        assert_eq!(names.add(name(0).as_bytes(), [1, 2, 3, 4], None, 10), OK, "and are free again");
+    }
+
+    #[test]
+    fn a_process_has_a_share_of_the_waiting_room() {
+        let mut waiters: Waiters<usize> = Waiters::new();
+        for i in 0..PROCESS_WAITERS {
+            assert_eq!(waiters.add(b"x", i, 7), Ok(()));
+        }
+        assert_eq!(waiters.add(b"x", 99, 7), Err(99), "its share is full");
+        assert_eq!(waiters.add(b"y", 100, 8), Ok(()), "another process still waits");
+        let mut gone = Vec::new();
+        while let Some(m) = waiters.take_of(7) {
+            gone.push(m);
+        }
+        assert_eq!(gone, (0..PROCESS_WAITERS).collect::<Vec<_>>(), "a dead process's requests come out to be answered");
+        assert_eq!(waiters.take_where(|n| n == b"y"), Some(100));
     }
 }
