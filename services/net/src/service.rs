@@ -43,6 +43,9 @@ const UDP_BYTES: usize = 2 * (UDP_BUFFER + UDP_PACKETS * core::mem::size_of::<ud
 /// below it. Buffers are also allocated fallibly, so a machine out of
 /// memory below the budget gets the same error.
 const BUFFER_BUDGET: usize = 12 * 1024 * 1024;
+/// Of that budget, what one process's sockets may hold: one that opens
+/// sockets without end gets errors, and the others still get sockets.
+const PROCESS_BUFFER_BUDGET: usize = BUFFER_BUDGET * 3 / 4;
 /// Connections a listener holds before they are accepted.
 const BACKLOG: usize = 8;
 /// A connect with no timeout gives up after this long (as BSD does).
@@ -53,6 +56,16 @@ const FIRST_EPHEMERAL_PORT: u16 = 49152;
 const BENCH_TIMEOUT_MS: u64 = 120_000;
 /// What a RAW_BENCH sends: any bytes do (the host only hashes them).
 static BENCH_CHUNK: [u8; 4096] = [0x5a; 4096];
+
+/// The bytes of buffers a socket holds.
+fn buffer_bytes(socket: &Socket) -> usize {
+    let metadata = core::mem::size_of::<udp::PacketMetadata>();
+    match socket {
+        Socket::Tcp(t) => t.recv_capacity() + t.send_capacity(),
+        Socket::Udp(u) => u.payload_recv_capacity() + u.payload_send_capacity() + (u.packet_recv_capacity() + u.packet_send_capacity()) * metadata,
+        _ => 0,
+    }
+}
 
 #[derive(Clone, Copy)]
 enum Wait {
@@ -151,21 +164,12 @@ impl Net {
         self.held.iter().filter_map(|h| h.deadline).chain(stack).min()
     }
 
-    /// Whether sockets with `bytes` more of buffers fit the budget.
-    fn afford(&self, bytes: usize) -> bool {
-        let metadata = core::mem::size_of::<udp::PacketMetadata>();
-        let held: usize = self
-            .sockets
-            .iter()
-            .map(|(_, socket)| match socket {
-                Socket::Tcp(t) => t.recv_capacity() + t.send_capacity(),
-                Socket::Udp(u) => {
-                    u.payload_recv_capacity() + u.payload_send_capacity() + (u.packet_recv_capacity() + u.packet_send_capacity()) * metadata
-                }
-                _ => 0,
-            })
-            .sum();
-        held.saturating_add(bytes) <= BUFFER_BUDGET
+    /// Whether sockets with `bytes` more of buffers for process `pid` fit
+    /// the budget, and `pid`'s share of it.
+    fn afford(&self, bytes: usize, pid: u8) -> bool {
+        let held: usize = self.sockets.iter().map(|(_, socket)| buffer_bytes(socket)).sum();
+        let own: usize = self.table.handles_of(pid).map(|h| buffer_bytes(self.sockets.get::<Socket>(h))).sum();
+        held.saturating_add(bytes) <= BUFFER_BUDGET && own.saturating_add(bytes) <= PROCESS_BUFFER_BUDGET
     }
 
     fn ephemeral_port(&mut self) -> u16 {
@@ -385,7 +389,7 @@ impl Net {
                 }
                 let port = if port == 0 { self.ephemeral_port() } else { port };
                 // Over the budget: LIBRARY_ERROR, which both clients read as Other.
-                if !self.afford(BACKLOG * TCP_BYTES) {
+                if !self.afford(BACKLOG * TCP_BYTES, pid) {
                     return bad(m, net::TCP_LISTEN, error::LIBRARY_ERROR);
                 }
                 let mut backlog = Vec::new();
@@ -445,7 +449,7 @@ impl Net {
         }
         let port = if port == 0 { self.ephemeral_port() } else { port };
         // Over the budget: LIBRARY_ERROR, which both clients read as Other.
-        let Some(mut udp) = self.afford(UDP_BYTES).then(udp_socket).flatten() else {
+        let Some(mut udp) = self.afford(UDP_BYTES, pid).then(udp_socket).flatten() else {
             return bad(m, net::UDP_BIND, error::LIBRARY_ERROR);
         };
         let addr = (!address.is_unspecified()).then_some(address);
@@ -709,7 +713,7 @@ impl Net {
     /// at the next poll): its number, or the error code to answer.
     fn open_stream(&mut self, remote: IpEndpoint, pid: u8) -> Result<u16, u8> {
         // Over the budget: SOCKET_IN_USE, which both clients read as ResourceBusy.
-        if !self.afford(TCP_BYTES) {
+        if !self.afford(TCP_BYTES, pid) {
             return Err(error::SOCKET_IN_USE);
         }
         let Some(mut tcp) = tcp_socket() else { return Err(error::SOCKET_IN_USE) };
@@ -818,7 +822,7 @@ impl Net {
         };
         let (address, port, ttl, mut waiting) = (*address, *port, *ttl, backlog.len());
         // A backlog cut short while the budget was spent (below) grows back.
-        while waiting < BACKLOG && self.afford(TCP_BYTES) {
+        while waiting < BACKLOG && self.afford(TCP_BYTES, pid) {
             let Some(fresh) = self.listening_socket(address, port) else { break };
             if let Some(ttl) = ttl {
                 self.sockets.get_mut::<tcp::Socket>(fresh).set_hop_limit(Some(ttl));
@@ -847,7 +851,7 @@ impl Net {
         };
         // The accepted socket's place is taken by a new one, if the budget
         // allows; if not, the backlog is one shorter until it does.
-        let fresh = if self.afford(TCP_BYTES) { self.listening_socket(address, port) } else { None };
+        let fresh = if self.afford(TCP_BYTES, pid) { self.listening_socket(address, port) } else { None };
         if let (Some(fresh), Some(ttl)) = (fresh, ttl) {
             self.sockets.get_mut::<tcp::Socket>(fresh).set_hop_limit(Some(ttl));
         }

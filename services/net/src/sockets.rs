@@ -90,6 +90,18 @@ impl Table {
         gone
     }
 
+    /// The smoltcp sockets behind `pid`'s socket numbers (a listener's
+    /// waiting connections included).
+    pub fn handles_of(&self, pid: u8) -> impl Iterator<Item = SocketHandle> + '_ {
+        self.entries.iter().flatten().filter(move |e| e.owner == pid).flat_map(|e| {
+            let (one, many): (Option<SocketHandle>, &[SocketHandle]) = match &e.kind {
+                Kind::Stream { handle, .. } | Kind::Udp { handle, .. } => (Some(*handle), &[]),
+                Kind::Listener { backlog, .. } => (None, backlog),
+            };
+            one.into_iter().chain(many.iter().copied())
+        })
+    }
+
     /// Whether a listener or UDP socket (of `udp` kind) holds `port`.
     pub fn port_taken(&self, port: u16, udp: bool) -> bool {
         self.entries.iter().flatten().any(|e| match e.kind {
