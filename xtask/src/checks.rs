@@ -41,6 +41,8 @@ const CHECKS: &[(&str, Check)] = &[
     ("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
     ("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
     ("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
+    ("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
+    ("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     ("test-apps/hello builds for the target", hello_builds),
     ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     ("a second setup rebuilds nothing", second_setup_is_a_no_op),

@@ -9,6 +9,7 @@ mod elf;
 mod fs_bench;
 mod fs_soak;
 mod fuzz_host;
+mod fuzz_target;
 mod kernel_bench;
 mod net_bench;
 mod net_host;
@@ -45,9 +46,13 @@ usage: ./x <command>
           run crates.io crates' own test suites on QEMU (cargo +xous test, xous-run
           as the runner; sources at pinned versions in ~/.cache/xous/ecosystem);
           a full run writes its results into docs/ecosystem.md
-  fuzz [--host-cases N]
+  fuzz [--host-cases N] [--calls N] [--seconds S] [--seed X] [--host-only | --target-only]
           fuzz every parser of outside input on the host (boot image, ELF, device
-          tree, filesystem images, rkyv names, ...): N cases each (default 1,000,000)
+          tree, filesystem images, rkyv names, ...): N cases each (default 1,000,000);
+          then on QEMU a hostile process makes random syscalls and garbage requests
+          beside an innocent std program, boot after boot (S seconds each, default
+          150) until N hostile syscalls (default 10,000,000), and takes all it can
+          of every resource while the innocent program works (docs/reliability.md)
 ";
 
 fn main() {
@@ -64,7 +69,7 @@ fn main() {
         Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),
-        Some("fuzz") => fuzz_host::command(&project, &args[1..]),
+        Some("fuzz") => fuzz_target::command(&project, &args[1..]),
         Some("ecosystem") => ecosystem::command(&project, &args[1..]),
         Some("std-tests") => std_tests::parse(&args[1..]).and_then(|o| std_tests::run(&project, &o)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),

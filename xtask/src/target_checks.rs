@@ -73,7 +73,7 @@ fn boot_with(project: &Project, program: &Path, args: &[&str], extras: &Extras) 
 
 /// A copy of the installed runner bundle without the services in
 /// `left_out`, for tests that need a device one of them owns.
-fn bundle_without(project: &Project, left_out: &[&str]) -> Result<PathBuf, String> {
+pub fn bundle_without(project: &Project, left_out: &[&str]) -> Result<PathBuf, String> {
     let runner = runner::install(project)?;
     let bundle = project.root.join("target/test").join(format!("bundle-without-{}", left_out.join("-")));
     let _ = std::fs::remove_dir_all(&bundle);
