@@ -84,6 +84,24 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "std on xous keeps the working directory as a path and still answers it after the directory was \
          removed (Linux's getcwd fails with ENOENT), so a relative TempPath is made absolute; a std-xous gap",
     ),
+    (
+        "serde_json",
+        "psm",
+        "a dev-dependency has C parts: serde_stacker's stacker needs psm, whose build script compiles C \
+         and assembly, and the toolchain has no C compiler for the target (issue 15's C part)",
+    ),
+    (
+        "chrono",
+        "console-0.16",
+        "a dev-dependency does not know xous: similar-asserts pulls console 0.16, which has terminal code \
+         for unix, windows and wasm only",
+    ),
+    (
+        "regex",
+        "mod fuzz",
+        "the crate as published leaves out tests/fuzz, which its integration tests declare: they build \
+         from crates.io's copy on no platform (cargo test stops there, so its unit tests did not run either)",
+    ),
     ("hex", "test_html_root_url", HOST_FILES),
     ("hex", "test_readme_deps", HOST_FILES),
     (
@@ -334,6 +352,9 @@ fn parse(suite: &Suite, text: &str) -> Outcome {
                 .map(|l| l.trim().to_string())
                 .unwrap_or_else(|| "failed (no panic message)".to_string());
             outcome.failures.push((name.to_string(), why));
+        } else if line.contains("process didn't exit successfully") && line.contains("build-script-build") {
+            let script = lines[..i].iter().rev().find(|l| l.starts_with("error: failed to run custom build command"));
+            outcome.build_error = Some(script.unwrap_or(line).replace('`', "'"));
         } else if line.contains("process didn't exit successfully") {
             let ran_summary = lines[..i].iter().rev().take_while(|l| !l.trim_start().starts_with("Running")).any(|l| l.starts_with("test result: "));
             if !ran_summary {
@@ -348,7 +369,7 @@ fn parse(suite: &Suite, text: &str) -> Outcome {
             }
         }
     }
-    if lines.iter().any(|l| l.starts_with("error: could not compile")) {
+    if outcome.build_error.is_none() && lines.iter().any(|l| l.starts_with("error: could not compile")) {
         outcome.build_error = first_error(text);
     }
     outcome
@@ -377,6 +398,12 @@ mod tests {
         assert_eq!(outcome.failures[0], ("b".to_string(), "no file here".to_string()));
         assert_eq!(outcome.failures[1].1, "stopped by xous-run's timeout");
         assert!(outcome.build_error.is_none());
+        let script = outcome_of(
+            &suite,
+            "error: failed to run custom build command for `psm v0.1.32`\n\nCaused by:\n  \
+             process didn't exit successfully: `target/debug/build/psm-1/build-script-build` (exit status: 1)\n",
+        );
+        assert!(script.failures.is_empty() && script.build_error.unwrap().contains("psm"));
         let broken = outcome_of(&suite, "error[E0463]: can't find crate\nmore\nx ecosystem: cargo test ended: exit status: 101 in 3 s\n");
         assert!(broken.build_error.unwrap().contains("E0463"));
     }
