@@ -270,3 +270,17 @@ fn one_process_cannot_take_every_exit_watch() {
     assert!(watching < crate::exits::MAX_WATCHERS, "one process took every watch ({watching})");
     assert_eq!(watch(&mut k, innocent, 0), [0, 0], "another process still watches");
 }
+
+/// Slot 0 of a process's threads is its interrupt handler's, which is not
+/// a thread: joining it waited for good (the handler ends without the
+/// thread exit a join waits for). JoinThread(0) is InvalidThread.
+#[test]
+fn the_interrupt_context_cannot_be_joined() {
+    let mut k = kernel_with(256);
+    let pid = k.create_process("driver", false).unwrap();
+    let t = thread(&mut k, pid);
+    call(&mut k, t, &[Syscall::ClaimInterrupt as usize, 3, 0x1_2340, 0]);
+    k.interrupt(3);
+    assert_eq!(k.procs.get(pid).unwrap().threads[0], crate::process::ThreadState::Ready, "the handler is running");
+    assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, 0])), err(Error::InvalidThread));
+}

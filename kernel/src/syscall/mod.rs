@@ -6,7 +6,7 @@
 use crate::kernel::{reg, Kernel, Platform};
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
-use crate::process::ThreadState;
+use crate::process::{ThreadState, INTERRUPT_CONTEXT};
 use crate::sched::ThreadRef;
 use xous_abi::console::Channel;
 use xous_abi::memory::{self, flags, is_user_page_range};
@@ -500,11 +500,13 @@ fn create_thread<P: Platform>(k: &mut Kernel<P>, pid: u8, a: &[usize; 8]) -> Res
 }
 
 /// JoinThread(tid) -> Scalar1(value) once that thread has returned.
-/// Errors: ThreadNotAvailable (no such thread), InvalidThread (itself).
+/// Errors: ThreadNotAvailable (no such thread), InvalidThread (itself, or
+/// 0, the interrupt handler's slot).
 #[inline(never)]
 fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Outcome {
     let Some(p) = k.procs.get_mut(t.pid) else { return Outcome::Gone };
-    if tid == t.tid as usize {
+    // Slot 0 is the interrupt handler's, no thread: nothing would end a join of it.
+    if tid == t.tid as usize || tid == INTERRUPT_CONTEXT as usize {
         return Outcome::Error(Error::InvalidThread);
     }
     match p.threads.get(tid).copied() {
