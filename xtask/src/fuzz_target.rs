@@ -114,8 +114,22 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
         None => command_line(&hostile.display().to_string(), &args),
     };
     let failed = |why: String| {
-        let tail = |text: &str| text.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-        format!("{why} (seed {:#x}, {:.0} s)\nagain: {again}\n--- stdout (end)\n{}\n--- stderr (end)\n{}", boot.seed, started.elapsed().as_secs_f64(), tail(&stdout), tail(&stderr))
+        // The whole output is kept; the hostile's own lines about a fault
+        // or a finding are shown with the ends of both streams.
+        let kept = project.root.join(format!("target/test/fuzz-failed-{:x}", boot.seed));
+        let _ = std::fs::write(kept.with_extension("stdout"), &stdout);
+        let _ = std::fs::write(kept.with_extension("stderr"), &stderr);
+        let tail = |text: &str| text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        let hostile: Vec<&str> = stdout.lines().filter(|l| l.starts_with("hostile: FAULT") || l.starts_with("hostile: worker") || l.starts_with("hostile: finding")).collect();
+        format!(
+            "{why} (seed {:#x}, {:.0} s)\nagain: {again}\nwhole output: {}.stdout, .stderr\n{}\n--- stdout (end)\n{}\n--- stderr (end)\n{}",
+            boot.seed,
+            started.elapsed().as_secs_f64(),
+            kept.display(),
+            hostile.join("\n"),
+            tail(&stdout),
+            tail(&stderr)
+        )
     };
     match out.status.code() {
         Some(0) => {}

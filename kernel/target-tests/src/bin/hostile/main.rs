@@ -302,14 +302,8 @@ fn release_waiters(sup: &mut Worker, waited: &mut Waited) {
     }
 }
 
-/// Joins the threads random calls started, and frees interrupts they claimed.
+/// Frees the interrupts random calls claimed.
 fn reap(sup: &mut Worker) {
-    for i in 0..shared::SHORT_TIDS.len() {
-        let tid = shared::SHORT_TIDS.take(i);
-        if tid != 0 {
-            sup.call(Syscall::JoinThread, &[tid]);
-        }
-    }
     for irq in 1..board::IRQ_COUNT {
         sup.call(Syscall::FreeInterrupt, &[irq]);
     }
@@ -342,6 +336,9 @@ fn main(params: usize) -> usize {
     SEED[1].store((c.seed >> 32) as usize, Ordering::Relaxed);
     let mut sup = Worker::new(0, c.seed, 0);
     let me = sup.call(Syscall::GetProcessId, &[])[1];
+    // We detach what we do not join (so an ended thread's slot waits for
+    // its join, never taken by a new thread first).
+    sup.call(Syscall::PlatformSpecific, &[xous_abi::platform::DETACH_THREAD, 0]);
     sup.call(Syscall::SetMemRegion, &[me, 1, worker::MAP_AREA.0, worker::MAP_AREA.1 - worker::MAP_AREA.0]);
     if !prepare_worker(&mut sup, 0) {
         println!("hostile: cannot map its own pages");

@@ -10,7 +10,7 @@
 //! starts only at code of ours that cannot fault; no call touches memory
 //! a worker uses (see worker.rs); a join never waits for a worker.
 
-use crate::shared::{self, LOCK_ADDRESSES, OWN_CIDS, OWN_SIDS, SENDERS, SERVICE_CIDS, SHORT_TIDS};
+use crate::shared::{self, LOCK_ADDRESSES, OWN_CIDS, OWN_SIDS, SENDERS, SERVICE_CIDS};
 use crate::worker::{Received, Worker, MAP_AREA, NEVER_MAPPED, PAGE};
 use core::sync::atomic::Ordering;
 use kernel_target_tests::{Syscall, SyscallResult};
@@ -245,14 +245,14 @@ fn make_safe(w: &mut Worker, a: &mut [usize; 8]) -> bool {
                 a[1] = return_at_once();
             }
         }
-        Some(Syscall::JoinThread) => {
+        Some(Syscall::JoinThread | Syscall::PlatformSpecific) if a[0] == Syscall::JoinThread as usize || a[1] == 3 => {
+            // Joining or detaching another thread of ours would wait for a
+            // worker for good, or take the slot of one it may join: only
+            // ourselves, the interrupt handler's slot (0), or no thread.
+            let at = if a[0] == Syscall::JoinThread as usize { 1 } else { 2 };
             let me = w.call(Syscall::GetThreadId, &[])[1];
-            if a[1] != me && a[1] != 0 && a[1] < 32 {
-                // Only a thread that returns at once, joined by us alone.
-                a[1] = match SHORT_TIDS.take(w.rng.word()) {
-                    0 => me,
-                    tid => tid,
-                };
+            if a[at] != me && a[at] != 0 && a[at] < 32 {
+                a[at] = me;
             }
         }
         Some(Syscall::SetExceptionHandler) => {
@@ -334,12 +334,6 @@ fn make_safe(w: &mut Worker, a: &mut [usize; 8]) -> bool {
                 }
                 a[4] = a[4].min(48);
             }
-            3 => {
-                let me = w.call(Syscall::GetThreadId, &[])[1];
-                if a[2] != me && a[2] != 0 && a[2] < 32 {
-                    a[2] = SHORT_TIDS.take(w.rng.word());
-                }
-            }
             _ => {}
         },
         _ => {}
@@ -395,8 +389,9 @@ fn after(w: &mut Worker, a: &[usize; 8], r: &[usize; 8]) {
         }
         Some(Syscall::SendMessage | Syscall::TrySendMessage) if a[2] == 3 => w.forget(a[4], a[5]),
         Some(Syscall::CreateThread) if r[0] == SyscallResult::ThreadId as usize => {
-            // Displaced tids are left to the kernel (joined or not, they end).
-            SHORT_TIDS.push(r[1]);
+            // It returns at once; joined now, its slot is free again (the
+            // process detaches, so no other thread gets the slot before).
+            w.call(Syscall::JoinThread, &[r[1]]);
         }
         Some(Syscall::CreateServer | Syscall::CreateServerWithAddress) => {
             let sid = if a[0] == Syscall::CreateServer as usize { [r[1], r[2], r[3], r[4]] } else { [a[1], a[2], a[3], a[4]] };

@@ -68,8 +68,6 @@ pub static SENDERS: Ring<16> = Ring::new();
 /// Servers random calls created (first SID word | index in EXTRA_SIDS).
 pub static EXTRA_SIDS: [SharedSid; 8] = [const { SharedSid::new() }; 8];
 pub static EXTRA_NEXT: AtomicUsize = AtomicUsize::new(0);
-/// Threads random calls started (they return at once), to be joined.
-pub static SHORT_TIDS: Ring<32> = Ring::new();
 /// Open file handles of the filesystem service (any worker's).
 pub static FS_HANDLES: Ring<16> = Ring::new();
 
