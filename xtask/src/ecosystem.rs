@@ -55,12 +55,13 @@ const SUITES: &[Suite] = &[
     Suite { krate: "rayon", version: "1.12.0" },
 ];
 
-/// Why a failure happens, for failures understood: (crate, a test name or
-/// build-error text that identifies it, the reason).
+/// Why a failure happens, for failures understood: (crate, a test name, a
+/// test program's source (`tests/x.rs`, `unittests`) or build-error text
+/// that identifies it, the reason).
 const KNOWN: &[(&str, &str, &str)] = &[
     (
         "once_cell",
-        "deps/it-",
+        "tests/it/main.rs",
         "race_once_box::once_box_smoke_test waits for 128 threads at a Barrier; a Xous process runs at most \
          31, so the 32nd spawn fails and the others wait for good: the program hangs there (the tests after \
          it in that program did not run)",
@@ -98,13 +99,13 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "regex",
-        "mod fuzz",
+        "module 'fuzz'",
         "the crate as published leaves out tests/fuzz, which its integration tests declare: they build \
          from crates.io's copy on no platform (cargo test stops there, so its unit tests did not run either)",
     ),
     (
         "parking_lot",
-        "deps/parking_lot-",
+        "unittests",
         "condvar::webkit_queue_test::new_test_without_timeout_5 (1 producer, 5 consumers, 100,000 messages \
          through a queue of one) did not finish in 300 s; parking_lot_core has no thread parker for xous and \
          takes its generic one, which spins and yields instead of sleeping, the likely cause on one emulated \
@@ -118,13 +119,13 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "rayon",
-        "deps/octillion-",
+        "tests/octillion.rs",
         "a store page fault ended the program in its worker threads (not analysed yet; the address lies \
          where arrayvec's stack overflow faulted, so most likely a 128 KiB thread stack overflowing)",
     ),
     (
         "rayon",
-        "deps/par_bridge_recursion-",
+        "tests/par_bridge_recursion.rs",
         "did not finish in 300 s: a pool of 10 threads on one emulated core sorting 100,000 items in a \
          debug build (not analysed further; rayon skips this test on wasm)",
     ),
@@ -132,14 +133,14 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ("hex", "test_readme_deps", HOST_FILES),
     (
         "arrayvec",
-        "deps/tests-",
+        "tests/tests.rs",
         "the test thread overflowed its stack: `test_sizes` puts a 64 KiB array on it by value, and the \
          debug build copies it; std on xous gives a thread 128 KiB (Linux 2 MiB), and the overflow ends \
          the program with a page fault (no guard page, no message) instead of a test failure",
     ),
     (
         "fastrand",
-        "deps/smoke-",
+        "tests/smoke.rs",
         "too slow for the emulator: four float tests loop 100,000,000 times each in a debug build, and \
          rv32imac has no FPU (soft float), so the program outlives xous-run's timeout",
     ),
