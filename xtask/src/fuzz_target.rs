@@ -50,6 +50,7 @@ struct Boot {
 }
 
 /// What a boot that passed reports.
+#[derive(Debug)]
 struct Report {
     calls: u64,
     seconds: f64,
@@ -274,4 +275,44 @@ fn run_target(project: &Project, calls: u64, seconds: u64, seed: u64) -> Result<
         total as f64 / busy,
         started.elapsed().as_secs_f64()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTILE: &str = "hostile: mode fuzz, seed 0x51, 525465 syscalls in 30.4 s (17292/s), 16 workers, 0 stuck for 2 s (0 replaced), 0 still waiting at the end, 1084 children made; findings: memory 0, answers 0, unanswered 0";
+
+    fn output(hostile: &str, services: &str) -> String {
+        format!(
+            "innocent: working for 30 s\n{hostile}\nhostile: services answer:{services}\ninnocent: 9 rounds in 30.0 s: ...; all checks passed\ninnocent: the hostile process finished: {hostile}\n"
+        )
+    }
+
+    #[test]
+    fn a_good_boot_passes_and_counts_its_calls() {
+        let report = check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), "kernel: process 10 (hostile-fuzz-51-30-16) terminated: illegal instruction\n", "hostile-fuzz-51-30-16", Mode::Fuzz).unwrap();
+        assert_eq!((report.calls, report.seconds, report.children_ended), (525_465, 30.4, 1));
+    }
+
+    #[test]
+    fn findings_silent_services_and_other_processes_ended_fail() {
+        let name = "hostile-fuzz-51-30-16";
+        let finding = HOSTILE.replace("memory 0", "memory 2");
+        assert!(check_output(&output(&finding, " log names ticktimer systime rng fs"), "", name, Mode::Fuzz).is_err());
+        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng"), "", name, Mode::Fuzz).unwrap_err().contains("stopped answering"));
+        let ended = "kernel: process 4 (ticktimer) terminated: store page fault\n";
+        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), ended, name, Mode::Fuzz).unwrap_err().contains("ended another process"));
+        let no_innocent = output(HOSTILE, " log names ticktimer systime rng fs").replace("all checks passed", "FAILED");
+        assert!(check_output(&no_innocent, "", name, Mode::Fuzz).is_err());
+    }
+
+    #[test]
+    fn an_exhaustion_take_without_an_error_fails() {
+        let takes: String = (0..9).map(|i| format!("hostile: took thing {i}: 5, then OutOfMemory\n")).collect();
+        let good = format!("{takes}{}", output(HOSTILE, " log names ticktimer systime rng fs"));
+        assert!(check_output(&good, "", "h", Mode::Exhaust { net: false }).is_ok());
+        let bad = good.replace("thing 3: 5, then OutOfMemory", "thing 3: 5, with no error");
+        assert!(check_output(&bad, "", "h", Mode::Exhaust { net: false }).unwrap_err().contains("without an error"));
+    }
 }

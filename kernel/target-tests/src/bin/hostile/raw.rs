@@ -283,7 +283,14 @@ fn make_safe(w: &mut Worker, a: &mut [usize; 8]) -> bool {
             }
         }
         Some(Syscall::CreateProcess) => {
-            if !harmless(w, a[3], a[4]) {
+            // A child's pages come only from a scratch region (read-write,
+            // never executable), so it faults at its first instruction and
+            // ends: one from pages of code (random mappings may be
+            // executable, and lends fill pages with random bytes) could
+            // loop for good, a process no one can end.
+            let end = a[3].saturating_add(a[4]);
+            let scratch = w.scratch.iter().flatten().any(|r| r.addr <= a[3] && end <= r.addr + r.pages * PAGE);
+            if !scratch && !(a[3] % PAGE != 0 || a[4] % PAGE != 0 || a[4] == 0 || end > USER_END || a[3] == 0) {
                 a[3] = foreign_address(w);
                 a[4] = PAGE;
             }

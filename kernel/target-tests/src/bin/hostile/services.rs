@@ -424,7 +424,17 @@ pub fn fs_write_file(w: &mut Worker, path: &[u8], bytes: &[u8]) -> bool {
     temporary[..n].copy_from_slice(&path[..n]);
     temporary[n..n + 4].copy_from_slice(b".new");
     let temporary = &temporary[..n + 4];
-    let Some((0, handle)) = fs_call(w, proto::OPEN, 0, flags, temporary, &[]) else { return false };
+    let mut opened = fs_call(w, proto::OPEN, 0, flags, temporary, &[]);
+    if opened.is_some_and(|(status, _)| status == proto::error::TOO_MANY_OPEN) {
+        // Random requests left handles open: every number is closed (the
+        // service closes only ours).
+        let cid = connection(w, FS).unwrap_or(0);
+        for number in 1..=512 {
+            fs_close(w, cid, number);
+        }
+        opened = fs_call(w, proto::OPEN, 0, flags, temporary, &[]);
+    }
+    let Some((0, handle)) = opened else { return false };
     let Some(cid) = connection(w, FS) else { return false };
     let n = bytes.len().min(PAGE);
     w.request()[..n].copy_from_slice(&bytes[..n]);
