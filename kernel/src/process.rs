@@ -66,10 +66,10 @@ pub struct Process {
     pub detached: u32,
     /// It detaches threads (DETACH_THREAD): unjoined slots are never reused.
     pub detaches: bool,
-    /// Bit `tid`: thread `tid`'s TrySendMessage found the queue full and
-    /// gave the processor away once; the same call, made again, fails if
-    /// the queue is still full (syscall/ipc.rs `send`).
-    pub gave_way: u32,
+    /// Index = thread id: how many times in a row its TrySendMessage found
+    /// the queue full and gave the processor away; the same call made again
+    /// fails once that reaches GIVE_WAY_ROUNDS (syscall/ipc.rs `send`).
+    pub gave_way: [u8; MAX_THREADS + 1],
 }
 
 impl Process {
@@ -93,7 +93,7 @@ impl Process {
             last_server: 0,
             detached: 0,
             detaches: false,
-            gave_way: 0,
+            gave_way: [0; MAX_THREADS + 1],
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);

@@ -119,9 +119,9 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result
 /// (kind), BadAlignment / BadAddress (buffer), ShareViolation (a page is
 /// already lent), ServerQueueFull (TrySendMessage only; SendMessage waits).
 ///
-/// TrySendMessage to a full queue first gives the processor away once, so
-/// the server (ready, behind the sender) can catch up, and fails only if
-/// the queue is still full when the caller comes back: a sender in a tight
+/// TrySendMessage to a full queue first gives the processor away, so the
+/// server (ready, behind the sender) can catch up, and fails only if the
+/// queue is still full after GIVE_WAY_ROUNDS such rounds: a sender in a tight
 /// loop (std's panic writer sends its text as non-blocking scalars and
 /// drops what fails) no longer outruns its server, and the call still
 /// never waits for the server to do anything.
@@ -129,19 +129,24 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, pid: u8, cid: usize) -> Result
 pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], wait: bool) -> Outcome {
     let result = try_send(k, t, a);
     let Some(p) = k.procs.get_mut(t.pid) else { return Outcome::Gone };
-    let bit = 1u32 << t.tid;
-    let gave_way = p.gave_way & bit != 0;
-    p.gave_way &= !bit;
+    let rounds = core::mem::take(&mut p.gave_way[t.tid as usize]);
     match result {
         Ok(outcome) => outcome,
         Err(Error::ServerQueueFull) if wait => Outcome::Retry,
-        Err(Error::ServerQueueFull) if !gave_way => {
-            p.gave_way |= bit;
+        Err(Error::ServerQueueFull) if rounds < GIVE_WAY_ROUNDS => {
+            p.gave_way[t.tid as usize] = rounds + 1;
             Outcome::GiveWay
         }
         Err(e) => Outcome::Error(e),
     }
 }
+
+/// How many times in a row a TrySendMessage to a full queue gives the
+/// processor away before it fails. One round is enough when the server
+/// runs in it; more make the answer independent of how the host schedules
+/// the machine (a quantum lost to the host left the server no time in a
+/// round, and one chunk of a panic message was dropped under load).
+pub const GIVE_WAY_ROUNDS: u8 = 8;
 
 /// DRAIN_AT_POWER_OFF(sid): the caller's server `sid` is drained before
 /// the machine powers off (see the ABI and `Kernel::power_off_step`).

@@ -18,6 +18,7 @@ mod exits;
 mod fast;
 mod fast_memory;
 mod ipc;
+pub use ipc::GIVE_WAY_ROUNDS;
 mod process;
 
 pub fn result(tag: SyscallResult, payload: &[usize]) -> [usize; 8] {
