@@ -134,7 +134,7 @@ const KNOWN: &[(&str, &str, &str)] = &[
     (
         "arrayvec",
         "tests/tests.rs",
-        "the test thread overflowed its stack: `test_sizes` puts a 64 KiB array on it by value, and the \
+        "the test thread most likely overflowed its stack (not confirmed): `test_sizes` puts a 64 KiB array on it by value, and the \
          debug build copies it; std on xous gives a thread 128 KiB (Linux 2 MiB), and the overflow ends \
          the program with a page fault (no guard page, no message) instead of a test failure",
     ),
