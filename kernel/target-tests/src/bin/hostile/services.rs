@@ -497,17 +497,6 @@ fn own_traffic(w: &mut Worker) {
             let r = w.call(call, &sid);
             if r[0] == SyscallResult::MessageEnvelope as usize {
                 let mut m = Received { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] };
-                if m.kind <= 1 && m.args[1] >= PAGE {
-                    // SAFETY: a memory message's pages are mapped in our
-                    // message region, readable (and writable when lent
-                    // mutably), until we answer it; this thread alone has it.
-                    unsafe {
-                        let first = (m.args[0] as *const u32).read_volatile();
-                        if m.kind == 0 {
-                            (m.args[0] as *mut u32).write_volatile(first ^ 0x5a5a_5a5a);
-                        }
-                    }
-                }
                 if m.kind == 4 && w.rng.one_in(2) {
                     m.id = 0;
                 }
