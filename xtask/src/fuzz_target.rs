@@ -80,7 +80,9 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
         Mode::Exhaust { net: false } => ("exhaust", Some(target_checks::bundle_without(project, &["net"])?), "32M", boot.seconds + 12),
         Mode::Exhaust { net: true } => ("exhaust", None, "64M", boot.seconds + 12),
     };
-    let disk = project.root.join("target/test/fuzz-disk.img");
+    // One image per boot of this run: QEMU locks it, so two runs at once
+    // (a `./x fuzz` beside a `./x test`) must not share one.
+    let disk = project.root.join(format!("target/test/fuzz-disk-{}-{:x}.img", std::process::id(), boot.seed));
     std::fs::create_dir_all(disk.parent().expect("has a parent")).map_err(|e| e.to_string())?;
     // A fresh blank disk (all zeros: formatted by the filesystem at boot).
     let file = std::fs::File::create(&disk).map_err(|e| format!("cannot create {}: {e}", disk.display()))?;
@@ -108,6 +110,9 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
     }
     let started = Instant::now();
     let out = cmd.args(&args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
+    if out.status.success() {
+        let _ = std::fs::remove_file(&disk);
+    }
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let again = match &bundle {
