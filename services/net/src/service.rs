@@ -48,6 +48,11 @@ const BUFFER_BUDGET: usize = 12 * 1024 * 1024;
 const PROCESS_BUFFER_BUDGET: usize = BUFFER_BUDGET * 3 / 4;
 /// Connections a listener holds before they are accepted.
 const BACKLOG: usize = 8;
+/// Sockets a listener keeps listening (not yet taken by a connection)
+/// whenever the budget allows, while it holds fewer than BACKLOG_MAX in
+/// all: see `top_up_listeners`.
+const LISTEN_SPARE: usize = BACKLOG / 2;
+const BACKLOG_MAX: usize = 2 * BACKLOG;
 /// A connect with no timeout gives up after this long (as BSD does).
 const CONNECT_TIMEOUT_MS: u64 = 75_000;
 const DNS_TIMEOUT_MS: u64 = 10_000;
@@ -147,6 +152,7 @@ impl Net {
     pub fn run(&mut self, now: u64) -> Option<u64> {
         for _ in 0..64 {
             let changed = self.iface.poll(Instant::from_millis(now as i64), &mut self.nic, &mut self.sockets);
+            self.top_up_listeners();
             let answered = self.serve_held(now);
             if changed == smoltcp::iface::PollResult::None && !answered {
                 break;
@@ -422,6 +428,35 @@ impl Net {
         wire::write_bound(page, number, port);
         reply(m, 0, 1, 0);
         None
+    }
+
+    /// Connections can arrive faster than a program accepts them (a thread
+    /// connecting in a loop while the accepting one waits for the
+    /// processor), and a SYN that finds no socket listening is refused: the
+    /// client saw ConnectionRefused with the listener there, and std's
+    /// `multiple_connect_serial` waited for good in accept under load. So
+    /// after every round of the stack each listener gets listening sockets
+    /// back up to LISTEN_SPARE, budget permitting, while it holds fewer
+    /// than BACKLOG_MAX (connected ones not accepted yet included), as an
+    /// accept queue on Linux takes connections while the program is busy.
+    fn top_up_listeners(&mut self) {
+        for (number, owner) in self.table.listeners() {
+            loop {
+                let Some(Entry { kind: Kind::Listener { backlog, address, port, ttl, .. }, .. }) = self.table.get(number, owner) else { break };
+                let listening = backlog.iter().filter(|&&h| self.sockets.get::<tcp::Socket>(h).state() == tcp::State::Listen).count();
+                let (address, port, ttl, held) = (*address, *port, *ttl, backlog.len());
+                if listening >= LISTEN_SPARE || held >= BACKLOG_MAX || !self.afford(TCP_BYTES, owner) {
+                    break;
+                }
+                let Some(fresh) = self.listening_socket(address, port) else { break };
+                if let Some(ttl) = ttl {
+                    self.sockets.get_mut::<tcp::Socket>(fresh).set_hop_limit(Some(ttl));
+                }
+                if let Some(Entry { kind: Kind::Listener { backlog, .. }, .. }) = self.table.get(number, owner) {
+                    backlog.push(fresh);
+                }
+            }
+        }
     }
 
     /// A new socket listening on `port`, or `None` if the heap cannot have it.

@@ -103,6 +103,12 @@ impl Table {
     }
 
     /// Whether a listener or UDP socket (of `udp` kind) holds `port`.
+    /// Every listener: its socket number and owner.
+    pub fn listeners(&self) -> Vec<(usize, u8)> {
+        let listener = |e: &Entry| matches!(e.kind, Kind::Listener { .. });
+        self.entries.iter().enumerate().filter_map(|(n, e)| e.as_ref().filter(|e| listener(e)).map(|e| (n, e.owner))).collect()
+    }
+
     pub fn port_taken(&self, port: u16, udp: bool) -> bool {
         self.entries.iter().flatten().any(|e| match e.kind {
             Kind::Listener { port: p, .. } => !udp && p == port,
