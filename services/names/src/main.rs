@@ -24,7 +24,9 @@
 //! Each process has a share of the names and of the waiting room (a
 //! quarter of each; TABLE_FULL beyond), so one that registers or waits
 //! without end does not keep the others from it; a process's names and
-//! waiting connects go when it ends (the kernel's exit notices).
+//! waiting connects go when it ends (the kernel's exit notices). The names
+//! of the system's services (the filesystem's, the network's) are only for
+//! their own SIDs, whoever registers them: no process can take one over.
 //!
 //! no_std: std's connect-by-name is a client of this service.
 #![no_std]

@@ -17,6 +17,17 @@ pub const PROCESS_NAMES: usize = MAX_NAMES / 4;
 /// Connect requests of one process the table may hold at once.
 pub const PROCESS_WAITERS: usize = MAX_WAITERS / 4;
 
+/// The names of the system's own services, each only for the service's
+/// own SID (which only the service has a server at): whoever registers
+/// one first, a connect by that name reaches the service. A process that
+/// registered the filesystem's name for a SID of its own before the
+/// filesystem did (it scans its disk first) took `std::fs` from everyone.
+const RESERVED: [(&str, [u32; 4]); 3] = [
+    (xous_abi::services::fs::NAME, xous_abi::services::fs::SID),
+    (xous_abi::services::net::NAME, xous_abi::services::net::SID),
+    (xous_abi::services::net::DNS_NAME, xous_abi::services::net::SID),
+];
+
 #[derive(Clone, Copy)]
 struct Name {
     bytes: [u8; NAME_MAX_LENGTH],
@@ -83,9 +94,12 @@ impl Names {
     /// `limit` connections (None: any number); a result code for the
     /// client (TABLE_FULL also when `owner` has its share of the table).
     pub fn add(&mut self, name: &[u8], sid: [u32; 4], limit: Option<u32>, owner: u8) -> u32 {
-        if self.contains(name) {
+        if self.contains(name) || RESERVED.iter().any(|(n, s)| n.as_bytes() == name && *s != sid) {
             return NAME_TAKEN;
         }
+        // A service's name is nobody's: it stays when the process that
+        // registered it ends, and counts against no share.
+        let owner = if RESERVED.iter().any(|(n, _)| n.as_bytes() == name) { 0 } else { owner };
         if self.entries.iter().flatten().filter(|e| e.owner == owner).count() >= PROCESS_NAMES {
             return TABLE_FULL;
         }
@@ -164,6 +178,17 @@ mod tests {
         names.remove_all_of(7);
         assert!(!names.contains(name(0).as_bytes()) && names.contains(b"another"), "its names went with it");
         assert_eq!(names.add(name(0).as_bytes(), [1, 2, 3, 4], None, 10), OK, "and are free again");
+    }
+
+    #[test]
+    fn the_services_names_are_theirs() {
+        let mut names = Names::new();
+        let fs = xous_abi::services::fs::NAME.as_bytes();
+        assert_eq!(names.add(fs, [1, 2, 3, 4], None, 9), NAME_TAKEN, "another SID under the filesystem's name");
+        assert_eq!(names.add(fs, xous_abi::services::fs::SID, None, 9), OK, "its own SID, whoever registers it");
+        names.remove_all_of(9);
+        assert_eq!(names.admit(fs), Ok(xous_abi::services::fs::SID), "and it stays when that process ends");
+        assert_eq!(names.add(xous_abi::services::net::DNS_NAME.as_bytes(), [5; 4], None, 9), NAME_TAKEN);
     }
 
     #[test]
