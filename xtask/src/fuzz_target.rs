@@ -56,6 +56,8 @@ struct Report {
     seconds: f64,
     /// The innocent's closing line.
     innocent: String,
+    /// The hostile's account of its workers (stuck, replaced, children made).
+    workers: String,
     /// Exhaustion: what was taken (the hostile's `took` lines).
     taken: Vec<String>,
     /// Processes of the hostile's the kernel ended (children running garbage).
@@ -183,7 +185,8 @@ fn check_output(stdout: &str, stderr: &str, name: &str, mode: Mode) -> Result<Re
         }
     }
     let (calls, seconds) = parse_calls(&hostile).ok_or_else(|| format!("no syscall count in {hostile:?}"))?;
-    Ok(Report { calls, seconds, innocent, taken, children_ended: ended.len() })
+    let workers = hostile.split_once("/s), ").and_then(|(_, rest)| rest.split_once(';')).map_or(String::new(), |(w, _)| w.to_string());
+    Ok(Report { calls, seconds, innocent, workers, taken, children_ended: ended.len() })
 }
 
 /// (syscalls, seconds) from `hostile: mode M, seed S, N syscalls in T s (...)`.
@@ -258,10 +261,11 @@ fn run_target(project: &Project, calls: u64, seconds: u64, seed: u64) -> Result<
         children += report.children_ended;
         boots += 1;
         println!(
-            "fuzz boot {boots} (seed {boot_seed:#x}): {} syscalls in {:.0} s ({:.0}/s); {}",
+            "fuzz boot {boots} (seed {boot_seed:#x}): {} syscalls in {:.0} s ({:.0}/s), {}; {}",
             report.calls,
             report.seconds,
             report.calls as f64 / report.seconds,
+            report.workers,
             short(&report.innocent)
         );
     }

@@ -91,8 +91,9 @@ pub fn now() -> f64 {
     counters::time() as f64 / board::TIMEBASE_HZ as f64
 }
 
-/// The stack the exception handler runs on.
-pub const FAULT_STACK_TOP: usize = worker::STACKS - 0x1000;
+/// The stack the exception handler runs on (after the request pages, away
+/// from every window random calls draw from).
+pub const FAULT_STACK_TOP: usize = worker::REQUEST_PAGES + shared::MAX_WORKERS * worker::REQUEST_STRIDE + 0x1_0000;
 const FAULT_STACK_SIZE: usize = 0x4000;
 
 /// A fault in the hostile process is a finding of its own (it touches
@@ -206,16 +207,26 @@ extern "C" fn answerer_main(server: usize, index: usize) -> usize {
     0
 }
 
-/// Makes (or replaces) our own server `i`.
+/// Makes (or replaces) our own server `i`. Should our share of servers
+/// (or our connections) be taken by random calls, one of their servers
+/// goes first; the old connection number is never left to lead elsewhere.
 pub fn renew_server(sup: &mut Worker, i: usize) {
     let old = OWN_SIDS[i].get();
+    OWN_CIDS[i].store(0, Ordering::Relaxed);
     if old != [0; 4] {
         sup.call(Syscall::DestroyServer, &old);
     }
-    let r = sup.call(Syscall::CreateServer, &[]);
-    if r[0] == SyscallResult::NewServerId as usize {
-        OWN_SIDS[i].set([r[1], r[2], r[3], r[4]]);
-        OWN_CIDS[i].store(r[5], Ordering::Relaxed);
+    for _ in 0..shared::EXTRA_SIDS.len() + 1 {
+        let r = sup.call(Syscall::CreateServer, &[]);
+        if r[0] == SyscallResult::NewServerId as usize {
+            OWN_SIDS[i].set([r[1], r[2], r[3], r[4]]);
+            OWN_CIDS[i].store(r[5], Ordering::Relaxed);
+            return;
+        }
+        let extra = shared::EXTRA_NEXT.fetch_add(1, Ordering::Relaxed) % shared::EXTRA_SIDS.len();
+        let gone = shared::EXTRA_SIDS[extra].get();
+        shared::EXTRA_SIDS[extra].set([0; 4]);
+        sup.call(Syscall::DestroyServer, &gone);
     }
 }
 
@@ -231,17 +242,18 @@ pub fn sleep(sup: &mut Worker, ms: usize) {
     }
 }
 
-/// Servers made for Connects that wait for them: destroyed a second later,
-/// when the waiters have surely had the processor.
+/// Servers made for Connects that wait for them: destroyed half a second
+/// later, when the waiters have surely had the processor. (A process has
+/// 32 servers: 4 of ours, 8 of random calls, 12 of these.)
 struct Waited {
-    servers: [([usize; 4], f64); 24],
+    servers: [([usize; 4], f64); 12],
     /// Each worker's syscall count at the last look.
     seen: [usize; MAX_WORKERS],
 }
 
 impl Waited {
     const fn new() -> Waited {
-        Waited { servers: [([0; 4], 0.0); 24], seen: [0; MAX_WORKERS] }
+        Waited { servers: [([0; 4], 0.0); 12], seen: [0; MAX_WORKERS] }
     }
 
     /// Destroys those made more than half a second ago (all, with `all`).

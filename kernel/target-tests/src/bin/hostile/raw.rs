@@ -55,7 +55,11 @@ pub fn sid(w: &mut Worker) -> [usize; 4] {
     match w.rng.below(6) {
         0 | 1 => FOREIGN_SIDS[w.rng.below(FOREIGN_SIDS.len())].map(|x| x as usize),
         2 | 3 => OWN_SIDS[w.rng.below(OWN_SIDS.len())].get(),
-        4 => shared::EXTRA_SIDS[w.rng.below(shared::EXTRA_SIDS.len())].get(),
+        4 => match shared::EXTRA_SIDS[w.rng.below(shared::EXTRA_SIDS.len())].get() {
+            // (An empty slot: not SID 0, which no list of ours can hold.)
+            [0, 0, 0, 0] => [w.rng.word(), 1, 2, 3],
+            sid => sid,
+        },
         _ => [w.rng.word(), w.rng.word(), w.rng.word(), w.rng.word()],
     }
 }
@@ -302,6 +306,11 @@ fn make_safe(w: &mut Worker, a: &mut [usize; 8]) -> bool {
             }
             quiet_log(w, a, 2);
             bounded_wait(w, a);
+        }
+        Some(Syscall::CreateServerWithAddress) if a[1..5] == [0; 4] => {
+            // SID 0 marks an empty slot in our lists: a server there would
+            // never be destroyed, and a message to it never answered.
+            a[1] = 1;
         }
         Some(Syscall::Connect) => {
             // A Connect to a server that is not there waits until the
