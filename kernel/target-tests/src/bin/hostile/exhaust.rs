@@ -6,10 +6,13 @@
 //!
 //! In order (each needs some of what the later ones take): threads (each
 //! waits in a receive, a ticktimer condition or a name server connect that
-//! cannot be answered), servers, connections, names, open files, sockets
-//! (when the network service runs), messages in flight (scalars to our own
-//! servers that nobody receives), memory (mapped and backed page by page);
-//! while holding, two threads flood every service's queue with scalars.
+//! cannot be answered), servers, connections (ours, and others' made for
+//! them), names, exit watches, open files, sockets (when the network
+//! service runs), messages in flight (scalars to our own servers that
+//! nobody receives; after them the supervisor sends no message, so it
+//! never waits for room in its own full share), memory (mapped and backed
+//! page by page); while holding, two threads flood every service's queue
+//! with scalars.
 
 use crate::services::{self, FS, LOG, NAMES, NET, RNG, SYSTIME, TICKTIMER};
 use crate::shared::STOP;
@@ -113,32 +116,6 @@ pub fn run(sup: &mut Worker, c: &Config) -> Line {
     };
     taken.add("servers", made, stopped);
 
-    // Messages in flight: scalars to our own servers, which nobody
-    // receives, each server's queue filled in turn, until one takes none
-    // (the kernel's pool, or our share of it, is full).
-    let mut messages = 0;
-    let mut stopped = None;
-    for sid in &servers[1..made] {
-        let r = sup.call(Syscall::TryConnect, sid);
-        if let Some(e) = error_of(r) {
-            stopped = Some(e);
-            break;
-        }
-        let mut here = 0;
-        let e = loop {
-            match error_of(sup.call(Syscall::TrySendMessage, &[r[1], InvokeType::Scalar as usize, 1, 0, 0, 0, 0])) {
-                None => here += 1,
-                Some(e) => break e,
-            }
-        };
-        messages += here;
-        if here == 0 || e != Error::ServerQueueFull {
-            stopped = Some(e);
-            break;
-        }
-    }
-    taken.add("messages in flight", messages, stopped);
-
     // Connections: one to each of our servers, until our table is full.
     let mut connections = 0;
     let mut stopped = None;
@@ -214,6 +191,41 @@ pub fn run(sup: &mut Worker, c: &Config) -> Line {
         taken.answer("UDP sockets (their buffers)", count, code as u32);
     }
 
+    // Messages in flight, last but memory (everything after needs none):
+    // scalars to our own servers, which nobody receives, each server's
+    // queue filled in turn, until one takes none (the kernel's pool, or our
+    // share of it, is full). Then a queue's worth is received back, room
+    // for the flooders' scalars to the services while we hold.
+    let mut messages = 0;
+    let mut stopped = None;
+    let mut filled = [0usize; MAX_SERVERS];
+    for (i, sid) in servers.iter().enumerate().take(made).skip(1) {
+        let r = sup.call(Syscall::TryConnect, sid);
+        if error_of(r).is_some() {
+            continue;
+        }
+        let e = loop {
+            match error_of(sup.call(Syscall::TrySendMessage, &[r[1], InvokeType::Scalar as usize, 1, 0, 0, 0, 0])) {
+                None => filled[i] += 1,
+                Some(e) => break e,
+            }
+        };
+        messages += filled[i];
+        if filled[i] == 0 || e != Error::ServerQueueFull {
+            stopped = Some(e);
+            break;
+        }
+    }
+    taken.add("messages in flight", messages, stopped);
+    let mut back = 0;
+    for (i, sid) in servers.iter().enumerate().take(made).skip(1) {
+        while filled[i] > 0 && back < 24 {
+            sup.call(Syscall::TryReceiveMessage, sid);
+            filled[i] -= 1;
+            back += 1;
+        }
+    }
+
     // Memory, a page at a time, until the kernel has no frame for us.
     let mut pages = 0;
     let mut regions = [0usize; 512];
@@ -241,7 +253,9 @@ pub fn run(sup: &mut Worker, c: &Config) -> Line {
     FLOOD.store(true, Ordering::Relaxed);
     let start = now();
     while now() - start < c.seconds as f64 {
-        sleep(sup, 100);
+        // (Yield, not a sleep: a sleep is a message, and our share of
+        // messages is what the flooders use.)
+        sup.call(Syscall::Yield, &[]);
     }
     STOP.store(true, Ordering::Relaxed);
     let (flooded, refused) = (FLOODED.load(Ordering::Relaxed), FLOOD_REFUSED.load(Ordering::Relaxed));
