@@ -96,17 +96,7 @@ fn say(text: &str) {
 
 /// `--dns IP` from our boot arguments.
 fn dns_server(params: usize) -> Option<Ipv4Address> {
-    if params == 0 {
-        return None;
-    }
-    // SAFETY: the kernel maps the parameter block at `params`, readable;
-    // its header (12 bytes) says how long it is.
-    let header = unsafe { core::slice::from_raw_parts(params as *const u8, 12) };
-    let total = u32::from_le_bytes(header[8..12].try_into().ok()?) as usize;
-    // SAFETY: as above, `total` bytes as the header says.
-    let block = unsafe { core::slice::from_raw_parts(params as *const u8, total.max(12)) };
-    let args = xous_abi::params::blocks(block)?.find(|b| &b.magic == b"ArgL")?;
-    let mut strings = xous_abi::params::strings(args.data);
+    let mut strings = xous_rt::arguments(params)?;
     strings.find(|&s| s == "--dns")?;
     strings.next()?.parse().ok()
 }

@@ -236,6 +236,23 @@ pub fn watch_exits(sid: xous_abi::services::Sid, id: usize) -> Result<(), Error>
     error_of(syscall(Syscall::PlatformSpecific, &[platform::WATCH_EXITS, a, b, c, d, id])).map_or(Ok(()), Err)
 }
 
+/// The program's arguments (the parameter block's `ArgL`, argv[0] first),
+/// from the block the kernel mapped at `params` (what `entry!` hands to
+/// main); None without a block or an argument list.
+pub fn arguments(params: usize) -> Option<impl Iterator<Item = &'static str>> {
+    if params == 0 {
+        return None;
+    }
+    // SAFETY: the kernel maps the parameter block at `params`, readable;
+    // its 12-byte header says how long it is.
+    let header = unsafe { core::slice::from_raw_parts(params as *const u8, 12) };
+    let total = u32::from_le_bytes(header[8..12].try_into().ok()?) as usize;
+    // SAFETY: as above, `total` bytes as the header says.
+    let block: &'static [u8] = unsafe { core::slice::from_raw_parts(params as *const u8, total.max(12)) };
+    let args = xous_abi::params::blocks(block)?.find(|b| &b.magic == b"ArgL")?;
+    Some(xous_abi::params::strings(args.data))
+}
+
 /// Asks the kernel to power off only once server `sid` (the caller's) has
 /// received everything queued for it (DRAIN_AT_POWER_OFF).
 pub fn drain_at_power_off(sid: xous_abi::services::Sid) -> Result<(), Error> {

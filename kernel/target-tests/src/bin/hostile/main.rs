@@ -73,17 +73,7 @@ fn config(params: usize) -> Config {
 }
 
 fn argv0(params: usize) -> Option<&'static str> {
-    if params == 0 {
-        return None;
-    }
-    // SAFETY: the kernel maps the parameter block at `params`, readable;
-    // its 12-byte header says how long it is.
-    let header = unsafe { core::slice::from_raw_parts(params as *const u8, 12) };
-    let total = u32::from_le_bytes(header[8..12].try_into().ok()?) as usize;
-    // SAFETY: as above, `total` bytes as the header says.
-    let block = unsafe { core::slice::from_raw_parts(params as *const u8, total.max(12)) };
-    let args = xous_abi::params::blocks(block)?.find(|b| &b.magic == b"ArgL")?;
-    xous_abi::params::strings(args.data).next()
+    xous_rt::arguments(params)?.next()
 }
 
 /// Seconds since boot, from the time counter.
