@@ -13,8 +13,12 @@ use boot_image::{ImageError, KernelSegment, ProcessInput, ProcessSegment, WriteE
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Where QEMU's `virt` machine has RAM, and so loads the image.
-pub const QEMU_VIRT_LOAD_ADDRESS: u32 = 0x8000_0000;
+/// Where the board has RAM, and so loads the image: the board crate's
+/// `RAM_BASE` (the machine's facts live there, not here).
+pub const BOARD_LOAD_ADDRESS: u32 = {
+    assert!(board::RAM_BASE <= u32::MAX as usize, "the boot image format has 32-bit addresses");
+    board::RAM_BASE as u32
+};
 
 /// An initial process: which ELF, under what name, with what parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]

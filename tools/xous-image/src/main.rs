@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xous_image::{build_image, ProcessSpec, QEMU_VIRT_LOAD_ADDRESS};
+use xous_image::{build_image, ProcessSpec, BOARD_LOAD_ADDRESS};
 
+/// The help text; `{LOAD}` stands for the board's load address.
 const USAGE: &str = "\
 usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env KEY=VALUE]... [--main]]... -o IMAGE
        xous-image --show IMAGE
@@ -14,10 +15,14 @@ usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env
   --arg ARG             one more argument for the process named last
   --env KEY=VALUE       an environment variable for the process named last
   --main                the process named last is MAIN: its exit code ends the run
-  --load-address ADDR   where the image is loaded (default 0x80000000, QEMU virt)
+  --load-address ADDR   where the image is loaded (default {LOAD}: the board's RAM)
   -o, --output PATH     where to write the image
   --show IMAGE          check an image and print what it holds
 ";
+
+fn usage() -> String {
+    USAGE.replace("{LOAD}", &format!("{BOARD_LOAD_ADDRESS:#x}"))
+}
 
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
@@ -31,13 +36,13 @@ fn main() -> ExitCode {
     let command = match parse_args(&args) {
         Ok(command) => command,
         Err(why) => {
-            eprintln!("xous-image: {why}\n\n{USAGE}");
+            eprintln!("xous-image: {why}\n\n{}", usage());
             return ExitCode::from(2);
         }
     };
     let result = match command {
         Command::Help => {
-            print!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
         Command::Show(path) => show(&path),
@@ -58,7 +63,7 @@ fn main() -> ExitCode {
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
     let (mut kernel, mut output, mut show) = (None, None, None);
-    let mut load_address = QEMU_VIRT_LOAD_ADDRESS;
+    let mut load_address = BOARD_LOAD_ADDRESS;
     let mut processes: Vec<ProcessSpec> = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {

@@ -7,7 +7,7 @@ use boot_image::layout::segment::{FLAG_R, FLAG_W, FLAG_X};
 use std::fs;
 use xous_abi::params::{blocks, strings};
 
-const LOAD: u32 = QEMU_VIRT_LOAD_ADDRESS;
+const LOAD: u32 = BOARD_LOAD_ADDRESS;
 
 /// A kernel as the real one is linked: running high, loaded at RAM + 0x1000.
 fn kernel_elf() -> TestElf {

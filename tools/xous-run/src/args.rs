@@ -40,6 +40,8 @@ options:
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
+  --without NAME        leave the bundle's service NAME out of this run, for a program
+                        that drives a device NAME would own (repeatable)
   --image-out PATH      keep the boot image at PATH
   -h, --help            this text
 
@@ -83,6 +85,8 @@ pub struct Options {
     pub format: bool,
     pub kernel: Option<PathBuf>,
     pub services: Vec<(String, PathBuf)>,
+    /// `--without`: the bundle's services left out of this run.
+    pub without: Vec<String>,
     pub image_out: Option<PathBuf>,
     pub program: PathBuf,
     pub args: Vec<String>,
@@ -109,6 +113,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let mut format = false;
     let mut kernel = None;
     let mut services = Vec::new();
+    let mut without = Vec::new();
     let mut image_out = None;
 
     let mut rest = args.iter();
@@ -150,6 +155,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
                 services.push((name, PathBuf::from(path)));
             }
+            "--without" => without.push(value()?),
             "--image-out" => image_out = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option `{arg}`")),
         }
@@ -181,6 +187,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         format,
         kernel,
         services,
+        without,
         image_out,
         program: PathBuf::from(program),
         args: rest.cloned().collect(),

@@ -1,7 +1,7 @@
 //! What runs besides the program: the kernel and the core services, from the
 //! runner bundle (`$XOUS_RUNNER_HOME`, else `$XDG_DATA_HOME/xous/runner`,
 //! else `~/.local/share/xous/runner`)
-//! or from `--kernel` / `--service`; and the process list of a run, in boot
+//! or from `--kernel` / `--service`, less those `--without` names; and the process list of a run, in boot
 //! order: the services, then the program as MAIN.
 
 use crate::args::Options;
@@ -78,6 +78,17 @@ impl Bundle {
             })
             .collect()
     }
+}
+
+/// `--without NAME` takes the bundle's service NAME out of the run; naming
+/// one the bundle does not have is an error (a misspelt name would
+/// otherwise leave the service running).
+pub fn leave_out(services: Vec<(String, PathBuf)>, without: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
+    if let Some(unknown) = without.iter().find(|name| !services.iter().any(|(service, _)| service == *name)) {
+        let names: Vec<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
+        return Err(format!("--without {unknown}: the bundle has no such service (it has {})", names.join(", ")));
+    }
+    Ok(services.into_iter().filter(|(name, _)| !without.contains(name)).collect())
 }
 
 /// `--service NAME=PATH` replaces the service NAME, or adds it at the end.
@@ -191,6 +202,16 @@ mod tests {
         let services = apply_overrides(bundle, &overrides);
         let expected = [("log", "b/log"), ("tt", "my/tt"), ("net", "my/net")];
         assert_eq!(services, expected.map(|(n, p)| (n.to_string(), PathBuf::from(p))));
+    }
+
+    #[test]
+    fn without_leaves_bundle_services_out() {
+        let bundle = || vec![("log".to_string(), PathBuf::from("b/log")), ("tt".to_string(), PathBuf::from("b/tt")), ("net".to_string(), PathBuf::from("b/net"))];
+        let kept = leave_out(bundle(), &options("--without tt --without=net app").without).unwrap();
+        assert_eq!(kept, [("log".to_string(), PathBuf::from("b/log"))]);
+        assert_eq!(leave_out(bundle(), &[]).unwrap(), bundle());
+        let error = leave_out(bundle(), &["fs".to_string()]).unwrap_err();
+        assert_eq!(error, "--without fs: the bundle has no such service (it has log, tt, net)");
     }
 
     #[test]

@@ -93,10 +93,10 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf), String> {
     let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
     let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?;
     let kernel = bundle.kernel(options.kernel.as_deref())?;
-    let services = bundle::apply_overrides(bundle.services()?, &options.services);
+    let services = bundle::apply_overrides(bundle::leave_out(bundle.services()?, &options.without)?, &options.services);
     let processes = bundle::processes(&services, options)?;
     let bytes =
-        xous_image::build_image(xous_image::QEMU_VIRT_LOAD_ADDRESS, &kernel, &processes).map_err(|e| e.to_string())?;
+        xous_image::build_image(xous_image::BOARD_LOAD_ADDRESS, &kernel, &processes).map_err(|e| e.to_string())?;
     if bytes.len() as u64 >= options.memory.bytes {
         let (len, memory) = (bytes.len(), &options.memory.text);
         return Err(format!("the boot image ({len} bytes) does not fit in the guest's RAM (--memory {memory})"));
