@@ -1,10 +1,14 @@
 //! `./x test`: every test of the project, host and target, each reported as
 //! it finishes, with one closing line `tests: N passed, M failed` that counts
-//! every test (each unit test inside a cargo test run counts as one).
+//! every test (each unit test inside a cargo test run counts as one). The
+//! checks are one table: a boot on the target is a row that says all of it
+//! (see `target_checks::Boot`); a check that needs more is a function.
 
+use crate::boot::Text::{Has, Made};
 use crate::elf;
-use crate::target_checks;
-use crate::project::{output, run, Project, XOUS_TARGET};
+use crate::fs_checks;
+use crate::project::{output, run, Project, Std, XOUS_TARGET};
+use crate::target_checks::{self, Boot, Program::{App, AppBin, Kernel}};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -33,68 +37,181 @@ impl From<String> for Failed {
     }
 }
 
-type Check = fn(&Project) -> Result<Passed, Failed>;
+type CheckFn = fn(&Project) -> Result<Passed, Failed>;
 
-const CHECKS: &[(&str, Check)] = &[
-    ("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
-    ("kernel unit tests on the host", kernel_unit_tests),
-    ("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
-    ("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
-    ("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
-    ("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
-    ("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
-    ("test-apps/hello builds for the target", hello_builds),
-    ("a crate outside the repository builds with cargo +xous", outside_crate_builds),
-    ("a second setup rebuilds nothing", second_setup_is_a_no_op),
-    ("prebuilt sysroot archive: write, install, build with it", archive_round_trip),
-    ("on QEMU: a no_std program's exit code comes back through xous-run", target_checks::exit_code),
-    ("on QEMU: memory, thread and identity syscalls with their errors", target_checks::syscalls),
-    ("on QEMU: every message kind between two processes, and bad requests", target_checks::ipc),
-    ("on QEMU: 40 MiB touched under --memory 64M, running out is OutOfMemory, peak memory reported", target_checks::big_memory),
-    ("on QEMU: faulting processes end with a report, the rest live on", target_checks::isolation),
-    ("on QEMU: a device interrupt handled in a process, device mappings", target_checks::interrupts),
-    ("on QEMU: an exception handler repairs a fault and the thread retries", target_checks::exception_handler),
-    ("on QEMU: CreateProcess: a child from the parent's pages runs, answers and its exit is noticed; bad requests", target_checks::spawn),
-    ("on QEMU: the name server: register, connect by name, wait for a name, bad requests", target_checks::names),
-    ("on QEMU: the entropy service (virtio-rng): random pages and values, bad requests", target_checks::rng),
-    ("on QEMU: std hello (upstream std) prints and gets its args", target_checks::std_hello),
-    ("on QEMU: the demo of ./x run (threads, channel, mutex, sleep, clocks)", target_checks::demo),
-    ("on QEMU: std panic: message on stderr, exit code 101", target_checks::std_panic),
-    ("on QEMU: std panics of 2-16 KiB under load (hog processes, chatty threads), every byte on stderr, both sysroots", target_checks::panic_under_load),
-    ("on QEMU: std process::exit(7) is xous-run's exit code, after 12 KiB left unterminated on stdout and stderr arrive whole", target_checks::std_exit),
-    ("on QEMU: std args and environment from xous-run's arguments and --env", target_checks::std_args_env),
-    ("on QEMU: std heap: mixed allocations, repeated, stay bounded", target_checks::std_alloc),
-    ("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),
-    ("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc), real results, random bytes differing between boots", crate::ecosystem::small_crates),
-    ("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
-    ("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
-    ("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
-    ("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock", target_checks::std_time),
-    ("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped", target_checks::std_threads),
-    ("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)", target_checks::timer_protocol),
-    ("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates", target_checks::xous_crates),
-    ("on QEMU: std net: TCP and UDP both ways with the host's loopback, timeouts, nonblocking, shutdown, 32 connections, 16 MiB each way, DNS", target_checks::std_net),
-    ("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors; a dying client's sockets closed", target_checks::net_protocol),
-    ("on QEMU: std fs: the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk", target_checks::std_fs),
-    ("on QEMU: std fs: synced files persist across two boots on one disk image; a third boot, write-protected, reads them and refuses every change with ReadOnlyFilesystem", target_checks::std_fs_persistence),
-    ("on QEMU: std fs: disks not ours (16 MiB of random bytes; ours with both superblocks damaged) refused, unchanged, every call's error naming why, one line from xous-run; --format; files in and out with xous-fs", target_checks::std_fs_refused_disks),
-    ("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", target_checks::std_fs_power_cuts),
-    ("on QEMU: the filesystem service's protocol: malformed requests, wrong kinds, another process's handles get errors; a dead process's handles close", target_checks::fs_protocol),
-    ("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
-    ("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
+/// One check of `./x test`: its name (what `./x test FILTER` matches), and
+/// either a boot on the target that the row describes whole, or code.
+pub struct Check {
+    pub name: &'static str,
+    how: How,
+}
+
+enum How {
+    Boot(Boot),
+    Code(CheckFn),
+}
+
+impl Check {
+    const fn boot(name: &'static str, boot: Boot) -> Check {
+        Check { name, how: How::Boot(boot) }
+    }
+
+    const fn code(name: &'static str, check: CheckFn) -> Check {
+        Check { name, how: How::Code(check) }
+    }
+
+    /// The boot this check is, if it is one.
+    pub fn boot_row(&self) -> Option<&Boot> {
+        match &self.how {
+            How::Boot(boot) => Some(boot),
+            How::Code(_) => None,
+        }
+    }
+
+    fn run(&self, project: &Project) -> Result<Passed, Failed> {
+        match &self.how {
+            How::Boot(boot) => boot.check(project, Std::Ours),
+            How::Code(check) => check(project),
+        }
+    }
+}
+
+/// Every check, in the order they run.
+pub const CHECKS: &[Check] = &[
+    Check::code("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
+    Check::code("kernel unit tests on the host", kernel_unit_tests),
+    Check::code("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
+    Check::code("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
+    Check::code("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
+    Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
+    Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
+    Check::code("test-apps/hello builds for the target", hello_builds),
+    Check::code("a crate outside the repository builds with cargo +xous", outside_crate_builds),
+    Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op),
+    Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip),
+    Check::boot("on QEMU: a no_std program's exit code comes back through xous-run",
+        Boot::of(Kernel("exit-code")).exit(7).stdout(&[Has("exit-code: leaving with 7")])),
+    Check::boot("on QEMU: memory, thread and identity syscalls with their errors",
+        Boot::of(Kernel("syscalls")).stdout(&[Has("syscalls: all checks passed")])),
+    Check::boot("on QEMU: every message kind between two processes, and bad requests",
+        Boot::of(Kernel("ipc-client")).services(&[("ipc-server", Kernel("ipc-server"))]).stdout(&[Has("ipc: all checks passed")])),
+    // All of RAM is used, not only what the kernel maps itself; running out
+    // is an error for the program, and the kernel reports its peak use.
+    Check::boot("on QEMU: 40 MiB touched under --memory 64M, running out is OutOfMemory, peak memory reported",
+        Boot::of(Kernel("big-memory")).options(&["--memory", "64M"]).stdout(&[Has("big-memory: all checks passed")])
+            .stderr(&[Has("kernel: peak memory"), Has("KiB of 65536 KiB")])),
+    Check::boot("on QEMU: faulting processes end with a report, the rest live on",
+        Boot::of(Kernel("isolation-main"))
+            .services(&[
+                ("victim-kernel-read", Kernel("victim-kernel-read")),
+                ("victim-null-write", Kernel("victim-null-write")),
+                ("victim-illegal-instruction", Kernel("victim-illegal-instruction")),
+                ("victim-guard-page", Kernel("victim-guard-page")),
+            ])
+            .stdout(&[Has("isolation: survived the victims")])
+            .stderr(&[
+                Has("(victim-kernel-read) terminated: load page fault"),
+                Has("address 0xff401000"),
+                Has("(victim-null-write) terminated: store page fault"),
+                Has("address 0x00000010"),
+                Has("(victim-illegal-instruction) terminated: illegal instruction"),
+                Has("(victim-guard-page) terminated: load page fault"),
+            ])),
+    // irq-rtc maps the RTC and claims its interrupt, which the ticktimer owns
+    // in the full bundle (and systime waits for the ticktimer): it runs without them.
+    Check::boot("on QEMU: a device interrupt handled in a process, device mappings",
+        Boot::of(Kernel("irq-rtc")).options(&["--without", "ticktimer", "--without", "systime"])
+            .stdout(&[Has("irq: the RTC alarm interrupted twice; all checks passed")])),
+    Check::boot("on QEMU: an exception handler repairs a fault and the thread retries",
+        Boot::of(Kernel("exception-handler")).stdout(&[Has("exception: the handler mapped the page and the read was retried")])),
+    // A parent moves a copy of its image into a child, which prints, answers
+    // the parent on its initial server and exits with 42; the parent hears
+    // of it as an exit notice. Bad requests are errors.
+    Check::boot("on QEMU: CreateProcess: a child from the parent's pages runs, answers and its exit is noticed; bad requests",
+        Boot::of(Kernel("spawn"))
+            .stdout(&[Has("spawn-child: pid"), Has("started with a0 0x12340, a1 0x5678"), Has("spawn: child"), Has("all checks passed")])),
+    Check::boot("on QEMU: the name server: register, connect by name, wait for a name, bad requests",
+        Boot::of(Kernel("names-client")).services(&[("names-echo", Kernel("names-echo"))]).stdout(&[Has("names: all checks passed")])),
+    Check::boot("on QEMU: the entropy service (virtio-rng): random pages and values, bad requests",
+        Boot::of(Kernel("rng-client")).stdout(&[Has("rng: all checks passed")])),
+    Check::boot("on QEMU: std hello (upstream std) prints and gets its args",
+        Boot::of(App("hello")).args(&["one", "two words"]).both_stds()
+            .stdout(&[Has("Hello from Rust std on Xous!"), Has(r#"args: ["hello", "one", "two words"]"#)])),
+    // What `./x run` shows must work: the demo ends well.
+    Check::boot("on QEMU: the demo of ./x run (threads, channel, mutex, sleep, clocks)",
+        Boot::of(App("demo")).both_stds()
+            .stdout(&[Has("demo: thread 4 slept 80 ms, summed 1..=4000 = 8002000"), Has("demo: total 15005000 after")])),
+    Check::boot("on QEMU: std panic: message on stderr, exit code 101",
+        Boot::of(App("panic")).both_stds().exit(101).stdout(&[Has("panic: about to panic")])
+            .stderr(&[Has("panicked at"), Has("deliberate panic with None and a number 42")])),
+    Check::code("on QEMU: std panics of 2-16 KiB under load (hog processes, chatty threads), every byte on stderr, both sysroots", target_checks::panic_under_load),
+    Check::boot("on QEMU: std process::exit(7) is xous-run's exit code, after 12 KiB left unterminated on stdout and stderr arrive whole",
+        Boot::of(App("exit")).both_stds().exit(7)
+            .stdout(&[Has("exit: leaving with 7"), Made(target_checks::exit_stdout_tail)])
+            .stderr(&[Made(target_checks::exit_stderr_tail)])),
+    Check::boot("on QEMU: std args and environment from xous-run's arguments and --env",
+        Boot::of(App("args-env")).both_stds().args(&["a", "b c"]).env(&["GREETING=hello world", "EMPTY="])
+            .stdout(&[Has("args-env: all checks passed")])),
+    Check::boot("on QEMU: std heap: mixed allocations, repeated, stay bounded",
+        Boot::of(App("alloc")).both_stds().stdout(&[Has("alloc: all checks passed")])),
+    Check::code("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),
+    Check::code("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc), real results, random bytes differing between boots", crate::ecosystem::small_crates),
+    Check::code("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
+    Check::code("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
+    Check::code("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
+    // Instant, sleep and timed waits on the ticktimer, and SystemTime from
+    // the system-time service against the host's clock now.
+    Check::boot("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock",
+        Boot::of(App("time")).both_stds().env(&["HOST_UNIX_TIME_MS={host-unix-ms}"])
+            .stdout(&[Has("SystemTime is within 5 s of the host clock"), Has("time: all checks passed")])),
+    Check::boot("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped",
+        Boot::of(App("threads")).both_stds().stdout(&[Has("threads: all checks passed")])),
+    // The two services spoken to with raw syscalls, and test-apps/dying-client
+    // dying with requests held in the ticktimer, which the kernel's exit
+    // notice must make the ticktimer let go of.
+    Check::boot("on QEMU: ticktimer and systime protocols (remembered unlocks, counts, full table, bad requests, a client dying)",
+        Boot::of(App("timer-protocol")).services(&[("dying-client", App("dying-client"))])
+            .stdout(&[Has("timer-protocol: all checks passed")]).stderr(&[Has("(dying-client) terminated: store page fault")])),
+    // A program written with the published Xous crates (xous, xous-api-names,
+    // xous-api-ticktimer, xous-ipc) registers a server by name and talks to
+    // it with scalar and memory messages.
+    Check::boot("on QEMU: a program built with the published xous, xous-api-names and xous-api-ticktimer crates",
+        Boot::of(App("xous-crates")).both_stds().stdout(&[Has("xous-crates: all checks passed")])),
+    Check::code("on QEMU: std net: TCP and UDP both ways with the host's loopback, timeouts, nonblocking, shutdown, 32 connections, 16 MiB each way, DNS", target_checks::std_net),
+    // The network service spoken to with raw syscalls: bad socket numbers,
+    // unknown opcodes, out-of-range values and wrong message kinds get
+    // errors, and the service serves on; and test-apps/net-dying-client dying
+    // with sockets open, which the kernel's exit notice must make it close.
+    Check::boot("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors; a dying client's sockets closed",
+        Boot::of(App("net-protocol")).services(&[("net-dying-client", App("net-dying-client"))])
+            .stdout(&[Has("net-protocol: all checks passed")]).stderr(&[Has("(net-dying-client) terminated: store page fault")])),
+    // std::fs on a fresh 16 MiB disk, which it also fills up; the same
+    // program booted beside it as `fs-peer` writes files of its own meanwhile.
+    Check::boot("on QEMU: std fs: the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk",
+        Boot::of(App("fs")).disk("fs-walk.img").services(&[("fs-peer", App("fs"))]).stdout(&[Has("fs: all checks passed")])),
+    Check::code("on QEMU: std fs: synced files persist across two boots on one disk image; a third boot, write-protected, reads them and refuses every change with ReadOnlyFilesystem", fs_checks::std_fs_persistence),
+    Check::code("on QEMU: std fs: disks not ours (16 MiB of random bytes; ours with both superblocks damaged) refused, unchanged, every call's error naming why, one line from xous-run; --format; files in and out with xous-fs", fs_checks::std_fs_refused_disks),
+    Check::code("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", fs_checks::std_fs_power_cuts),
+    // The filesystem service spoken to with raw syscalls, beside fs-holder,
+    // a process that holds files open and ends.
+    Check::boot("on QEMU: the filesystem service's protocol: malformed requests, wrong kinds, another process's handles get errors; a dead process's handles close",
+        Boot::of(App("fs-protocol")).services(&[("fs-holder", AppBin("fs-protocol", "fs-holder"))]).stdout(&[Has("fs-protocol: all checks passed")])),
+    Check::code("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
+    Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
 ];
 
 /// Runs every check, or with `filter` only those whose name contains it.
 pub fn run_all(project: &Project, filter: Option<&str>) -> Result<(), String> {
     let (mut passed, mut failed) = (0, 0);
-    let chosen: Vec<_> = CHECKS.iter().filter(|(name, _)| filter.map_or(true, |f| name.contains(f))).collect();
+    let chosen: Vec<&Check> = CHECKS.iter().filter(|check| filter.map_or(true, |f| check.name.contains(f))).collect();
     if chosen.is_empty() {
         return Err(format!("no check's name contains `{}`", filter.unwrap_or_default()));
     }
-    for (name, check) in chosen {
+    for check in chosen {
+        let name = check.name;
         eprintln!("x test: {name} ...");
         let start = Instant::now();
-        match check(project) {
+        match check.run(project) {
             Ok(ok) => {
                 passed += ok.tests;
                 println!("test {name} ... ok ({:.1} s) {}", start.elapsed().as_secs_f64(), ok.note);
@@ -298,5 +415,16 @@ mod tests {
                    test result: FAILED. 2 passed; 3 failed; 0 ignored\n";
         assert_eq!(count_cargo_tests(out), (33, 3));
         assert_eq!(count_cargo_tests("no tests here"), (0, 0));
+    }
+
+    #[test]
+    fn the_table_names_each_check_once_and_swaps_std_only_under_std_programs() {
+        let mut names = std::collections::HashSet::new();
+        for check in CHECKS {
+            assert!(names.insert(check.name), "two checks named {:?}", check.name);
+        }
+        for row in CHECKS.iter().filter_map(Check::boot_row).filter(|row| row.stds == target_checks::Stds::Both) {
+            assert!(!matches!(row.program, Kernel(_)), "a no_std program has no std to swap");
+        }
     }
 }

@@ -11,7 +11,7 @@ pub fn run(project: &Project, cuts: Option<&str>) -> Result<(), String> {
         None => 500,
     };
     let start = Instant::now();
-    let result = crate::target_checks::power_cuts(project, cuts, "fs-soak.img");
+    let result = crate::fs_checks::power_cuts(project, cuts, "fs-soak.img");
     let seconds = start.elapsed().as_secs_f64();
     let (line, ok) = match &result {
         Ok((_, synced)) => (format!("{cuts} cuts, every one followed by a reboot whose check passed; {synced} generations (files of 1 B to 300 kB) written, synced and checked; {seconds:.0} s"), true),

@@ -20,7 +20,7 @@
 
 use crate::checks::{Failed, Passed};
 use crate::project::Project;
-use crate::{runner, target_checks};
+use crate::runner;
 use std::process::Command;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -72,15 +72,15 @@ fn command_line(hostile: &str, rest: &[String]) -> String {
 }
 
 fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
-    let hostile = target_checks::target_tests(project)?.join("hostile");
+    let hostile = project.build_target_tests()?.join("hostile");
     let innocent = project.build_test_app("innocent")?;
     let runner = runner::install(project)?;
-    let (mode, bundle, memory, innocent_seconds) = match boot.mode {
-        Mode::Fuzz => ("fuzz", Some(target_checks::bundle_without(project, &["net"])?), "32M", boot.seconds),
+    let (mode, without_net, memory, innocent_seconds) = match boot.mode {
+        Mode::Fuzz => ("fuzz", true, "32M", boot.seconds),
         // The takes come first (a few seconds), then the hold: the innocent
         // works through all of it.
-        Mode::Exhaust { net: false } => ("exhaust", Some(target_checks::bundle_without(project, &["net"])?), "32M", boot.seconds + 12),
-        Mode::Exhaust { net: true } => ("exhaust", None, "64M", boot.seconds + 12),
+        Mode::Exhaust { net: false } => ("exhaust", true, "32M", boot.seconds + 12),
+        Mode::Exhaust { net: true } => ("exhaust", false, "64M", boot.seconds + 12),
     };
     // One image per boot of this run: QEMU locks it, so two runs at once
     // (a `./x fuzz` beside a `./x test`) must not share one.
@@ -90,7 +90,8 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
     let file = std::fs::File::create(&disk).map_err(|e| format!("cannot create {}: {e}", disk.display()))?;
     file.set_len(32 << 20).map_err(|e| e.to_string())?;
     let name = format!("hostile-{mode}-{:x}-{}-{WORKERS}", boot.seed, boot.seconds);
-    let mut args: Vec<String> = vec![
+    let mut args: Vec<String> = if without_net { vec!["--without".into(), "net".into()] } else { Vec::new() };
+    args.extend([
         "--isolated".into(),
         "--timeout".into(),
         (boot.seconds + 240).to_string(),
@@ -102,14 +103,11 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
         format!("{name}={}", hostile.display()),
         innocent.display().to_string(),
         innocent_seconds.to_string(),
-    ];
+    ]);
     if boot.mode == (Mode::Exhaust { net: true }) {
         args.push("net".into());
     }
     let mut cmd = Command::new(&runner.xous_run);
-    if let Some(bundle) = &bundle {
-        cmd.env("XOUS_RUNNER_HOME", bundle);
-    }
     let started = Instant::now();
     let out = cmd.args(&args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
     if out.status.success() {
@@ -117,10 +115,7 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
     }
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let again = match &bundle {
-        Some(b) => format!("XOUS_RUNNER_HOME={} {}", b.display(), command_line(&hostile.display().to_string(), &args)),
-        None => command_line(&hostile.display().to_string(), &args),
-    };
+    let again = command_line(&hostile.display().to_string(), &args);
     let failed = |why: String| {
         // The whole output is kept; the hostile's own lines about a fault
         // or a finding are shown with the ends of both streams.

@@ -6,7 +6,7 @@
 use crate::bench::{measure_twice, Goal, Metric};
 use crate::project::Project;
 use crate::runner::{self, Runner};
-use crate::{elf, target_checks};
+use crate::elf;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,7 +25,7 @@ const MEASURED: &[(&str, Goal)] = &[
 /// differs between the runs is a warning; then size and lines.
 pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     let runner = runner::install(project)?;
-    let bin = target_checks::target_tests(project)?;
+    let bin = project.build_target_tests()?;
     let bundle = boot_first_bundle(project, &runner, &bin)?;
     let mut metrics = measure_twice("kernel", MEASURED, &|| bench_client(&runner, &bundle, &bin))?;
     let bytes = elf::loaded_bytes(&runner.kernel)?;

@@ -3,10 +3,12 @@
 //! (building target code, tests, benchmarks) lives here, in Rust.
 
 mod bench;
+mod boot;
 mod checks;
 mod ecosystem;
 mod elf;
 mod fs_bench;
+mod fs_checks;
 mod fs_soak;
 mod fuzz_host;
 mod fuzz_target;

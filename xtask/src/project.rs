@@ -1,6 +1,10 @@
 //! Where things are (repository, toolchain, sysroot builder) and how target
-//! code is built, as `./x` handed them over in the environment.
+//! code is built, as `./x` handed them over in the environment. Each build
+//! runs at most once per `./x` command: nothing changes the sources while
+//! one runs, so asking again (one boot after another) costs no cargo run.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,6 +20,27 @@ pub struct Project {
     pub builder: PathBuf,
     /// The linked `xous-upstream` toolchain: the same, with no overlay.
     pub upstream: PathBuf,
+    /// What this command has built or installed already (see `once`).
+    done: RefCell<HashSet<String>>,
+}
+
+/// Which standard library a target program is built against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Std {
+    /// Ours: the library source with the std-xous overlay (toolchain `xous`).
+    Ours,
+    /// The std as shipped: no overlay (toolchain `xous-upstream`).
+    Shipped,
+}
+
+impl Std {
+    /// The linked toolchain's name.
+    pub fn toolchain_name(self) -> &'static str {
+        match self {
+            Std::Ours => "xous",
+            Std::Shipped => "xous-upstream",
+        }
+    }
 }
 
 impl Project {
@@ -30,7 +55,19 @@ impl Project {
             toolchain: var("XOUS_TOOLCHAIN")?,
             builder: var("XOUS_SYSROOT_BUILDER")?,
             upstream: var("XOUS_UPSTREAM_TOOLCHAIN")?,
+            done: RefCell::new(HashSet::new()),
         })
+    }
+
+    /// Runs `work` the first time `what` is asked for in this command; after
+    /// it succeeded once, asking again does nothing.
+    pub fn once(&self, what: &str, work: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+        if self.done.borrow().contains(what) {
+            return Ok(());
+        }
+        work()?;
+        self.done.borrow_mut().insert(what.to_string());
+        Ok(())
     }
 
     pub fn rust_version(&self) -> Result<String, String> {
@@ -47,19 +84,34 @@ impl Project {
 
     /// Builds one of test-apps/ (release) and returns the path of its ELF.
     pub fn build_test_app(&self, name: &str) -> Result<PathBuf, String> {
-        self.build_test_app_against(name, &self.toolchain, "target")
+        self.build_test_app_with(name, Std::Ours)
     }
 
-    /// The same, against the pristine std (`xous-upstream`), in a target
-    /// directory of its own.
+    /// The same, against the pristine std (`xous-upstream`).
     pub fn build_test_app_upstream(&self, name: &str) -> Result<PathBuf, String> {
-        self.build_test_app_against(name, &self.upstream, "target-upstream")
+        self.build_test_app_with(name, Std::Shipped)
     }
 
-    fn build_test_app_against(&self, name: &str, toolchain: &Path, target_dir: &str) -> Result<PathBuf, String> {
+    /// Builds one of test-apps/ (release, every binary of the package)
+    /// against `std`, each std in a target directory of its own; returns the
+    /// path of the ELF named like the package.
+    pub fn build_test_app_with(&self, name: &str, std: Std) -> Result<PathBuf, String> {
+        let (toolchain, target_dir) = match std {
+            Std::Ours => (&self.toolchain, "target"),
+            Std::Shipped => (&self.upstream, "target-upstream"),
+        };
         let dir = self.root.join("test-apps");
-        run(cargo_of(toolchain).current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))?;
+        self.once(&format!("test-apps/{name} on {}", std.toolchain_name()), || {
+            run(cargo_of(toolchain).current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))
+        })?;
         Ok(dir.join(target_dir).join(XOUS_TARGET).join("release").join(name))
+    }
+
+    /// Builds kernel/target-tests (release); returns where its programs are.
+    pub fn build_target_tests(&self) -> Result<PathBuf, String> {
+        let dir = self.root.join("kernel/target-tests");
+        self.once("kernel/target-tests", || run(self.cargo().current_dir(&dir).args(["build", "--release", "--locked", "--quiet"])))?;
+        Ok(dir.join("target").join(XOUS_TARGET).join("release"))
     }
 }
 

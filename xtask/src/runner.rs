@@ -1,8 +1,9 @@
 //! The runner bundle: the kernel and the core services built for the
 //! target, installed where `xous-run` finds them, and `xous-run` itself
 //! installed beside cargo's binaries so it is on PATH, with `xous-fs` (the
-//! host tool for its disk images). Every `./x` command refreshes it (a
-//! no-op when nothing changed).
+//! host tool for its disk images). Every `./x` command refreshes it once,
+//! the first time it needs it (a no-op when nothing changed); asking again
+//! in the same command costs nothing.
 
 use crate::project::{run, Project};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 /// The core services, in boot order.
 pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs"];
 
+#[derive(Clone)]
 pub struct Runner {
     /// `$XDG_DATA_HOME/xous/runner`, else `~/.local/share/xous/runner`
     /// (where `xous-run` looks, and where the toolchains live beside it).
@@ -50,8 +52,24 @@ fn copy_if_changed(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the kernel, the services, xous-run and xous-fs, and installs them.
+/// Builds the kernel, the services, xous-run and xous-fs, and installs
+/// them: once per command.
 pub fn install(project: &Project) -> Result<Runner, String> {
+    let bundle = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        Some(data) => PathBuf::from(data).join("xous/runner"),
+        None => home()?.join(".local/share/xous/runner"),
+    };
+    let runner = Runner {
+        xous_run: cargo_bin()?.join("xous-run"),
+        xous_fs: cargo_bin()?.join("xous-fs"),
+        kernel: project.root.join("kernel/target/riscv32imac-unknown-none-elf/release/xous-kernel"),
+        bundle,
+    };
+    project.once("the runner bundle", || build_and_copy(project, &runner))?;
+    Ok(runner)
+}
+
+fn build_and_copy(project: &Project, runner: &Runner) -> Result<(), String> {
     let quiet_build = |dir: &Path| {
         run(project.cargo().current_dir(dir).args(["build", "--release", "--locked", "--quiet"]))
     };
@@ -59,12 +77,8 @@ pub fn install(project: &Project) -> Result<Runner, String> {
     quiet_build(&project.root.join("services"))?;
     run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs"]))?;
 
-    let bundle = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        Some(data) => PathBuf::from(data).join("xous/runner"),
-        None => home()?.join(".local/share/xous/runner"),
-    };
-    let kernel = project.root.join("kernel/target/riscv32imac-unknown-none-elf/release/xous-kernel");
-    copy_if_changed(&kernel, &bundle.join("kernel.elf"))?;
+    let bundle = &runner.bundle;
+    copy_if_changed(&runner.kernel, &bundle.join("kernel.elf"))?;
     let services = project.root.join("services/target").join(crate::project::XOUS_TARGET).join("release");
     for name in SERVICES {
         copy_if_changed(&services.join(name), &bundle.join("services").join(name))?;
@@ -73,9 +87,6 @@ pub fn install(project: &Project) -> Result<Runner, String> {
     if std::fs::read_to_string(bundle.join("services/order")).ok().as_deref() != Some(order.as_str()) {
         std::fs::write(bundle.join("services/order"), order).map_err(|e| e.to_string())?;
     }
-    let xous_run = cargo_bin()?.join("xous-run");
-    copy_if_changed(&project.root.join("target/release/xous-run"), &xous_run)?;
-    let xous_fs = cargo_bin()?.join("xous-fs");
-    copy_if_changed(&project.root.join("target/release/xous-fs"), &xous_fs)?;
-    Ok(Runner { bundle, xous_run, xous_fs, kernel })
+    copy_if_changed(&project.root.join("target/release/xous-run"), &runner.xous_run)?;
+    copy_if_changed(&project.root.join("target/release/xous-fs"), &runner.xous_fs)
 }
