@@ -8,6 +8,9 @@
 //! and sockets) needs to hear when a client ends, fault or exit, so it can
 //! let go of what that client held.
 
+// `super`, not `crate`: std includes this crate's source as a module.
+use super::message::{InvokeType, MessageSender};
+
 /// (channel, address, length) -> Ok: writes bytes to the console, one frame
 /// per 4 KiB. The log service uses it; so can any process (a debug aid).
 /// Errors: InvalidArgument (channel), BadAddress (unreadable buffer).
@@ -99,8 +102,8 @@ impl ExitNotice {
     /// word, `kind` its kind 0..4). Anything else, forged ones included, is
     /// `None`.
     pub fn from_envelope(sender: usize, kind: usize, id: usize, args: [usize; 4], watched: usize) -> Option<ExitNotice> {
-        let scalar = kind == crate::message::InvokeType::Scalar.envelope_kind();
-        if !scalar || id != watched || crate::message::MessageSender(sender).pid() != KERNEL_PID {
+        let scalar = kind == InvokeType::Scalar.envelope_kind();
+        if !scalar || id != watched || MessageSender(sender).pid() != KERNEL_PID {
             return None;
         }
         let ending = match args[2] {
@@ -115,7 +118,6 @@ impl ExitNotice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::MessageSender;
 
     const SCALAR: usize = 3;
     const BLOCKING_SCALAR: usize = 4;

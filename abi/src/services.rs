@@ -156,10 +156,11 @@ pub mod systime {
     pub const BAD_REQUEST: usize = 1;
 }
 
-/// Random numbers from the machine's entropy device (ours; std's random
-/// source will use it).
+/// Random numbers from the machine's entropy device (ours; std-xous's
+/// random source connects to it by its SID's name).
 pub mod rng {
-    pub const SID: super::Sid = super::sid("xous-entropy-src");
+    pub const NAME: &str = "xous-entropy-src";
+    pub const SID: super::Sid = super::sid(NAME);
     /// MutableBorrow of whole pages: `valid` = bytes wanted (at most the
     /// buffer); the reply fills them and answers valid = bytes filled.
     pub const FILL: usize = 0;

@@ -12,6 +12,7 @@ mod cargo_build;
 mod crate_arms;
 mod error;
 mod manifest;
+mod modules;
 mod overlay;
 mod patch;
 mod progress;

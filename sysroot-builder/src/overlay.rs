@@ -7,10 +7,12 @@
 //!   not exist upstream: changing an upstream file is a diff's job, so every
 //!   change to upstream code stays a small, reviewable hunk.
 //! - `patches/*.diff`: unified diffs against `library/`, applied in name order.
+//! - `MODULES`: crates of this repository copied in as modules (`modules.rs`);
+//!   their copied source is hashed with the rest, so a change to it rebuilds std.
 //! - anything else (the README) is documentation; it is hashed but not applied.
 
 use crate::error::{bail, Context, Result};
-use crate::patch;
+use crate::{modules, patch};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +51,16 @@ impl Overlay {
                 }
                 let text = String::from_utf8(bytes).context(|| format!("{relative} is not UTF-8"))?;
                 patches.push((name.to_string(), text));
+            }
+        }
+        for (target, bytes) in modules::load(dir)? {
+            let marked = format!("{}:{target}", modules::LIST);
+            hasher.update((marked.len() as u64).to_le_bytes());
+            hasher.update(marked.as_bytes());
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
+            if new_files.insert(target.clone(), bytes).is_some() {
+                bail!("{target} is both an overlay file and part of a crate in {}", modules::LIST);
             }
         }
         Ok(Overlay { release, new_files, patches, sha256: hex(&hasher.finalize()) })
@@ -186,6 +198,23 @@ mod tests {
         assert_ne!(first, second);
         write(&ov.join("README.md"), "about, changed\n");
         assert_ne!(second, Overlay::load(&ov).unwrap().sha256);
+    }
+
+    /// A number changed in an included crate changes the overlay's hash,
+    /// and with it the toolchain's key: std is rebuilt with the new number.
+    #[test]
+    fn hash_follows_the_included_crates_but_not_their_tests() {
+        let dir = fixture();
+        let ov = dir.path().join("overlay");
+        write(&ov.join("MODULES"), "../abi std/src/sys/pal/xous/abi\n");
+        let lib = dir.path().join("abi/lib.rs");
+        write(&lib, "pub const SYSCALL: usize = 46;\n\n#[cfg(test)]\nmod tests {}\n");
+        let first = Overlay::load(&ov).unwrap();
+        assert_eq!(first.new_files["std/src/sys/pal/xous/abi/mod.rs"], b"pub const SYSCALL: usize = 46;\n");
+        write(&lib, "pub const SYSCALL: usize = 46;\n\n#[cfg(test)]\nmod tests {\n    fn more() {}\n}\n");
+        assert_eq!(first.sha256, Overlay::load(&ov).unwrap().sha256, "a test does not rebuild std");
+        write(&lib, "pub const SYSCALL: usize = 47;\n");
+        assert_ne!(first.sha256, Overlay::load(&ov).unwrap().sha256);
     }
 
     #[test]

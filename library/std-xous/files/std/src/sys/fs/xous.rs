@@ -1,8 +1,9 @@
 //! `std::fs` on Xous: a client of the filesystem service (services/fs in
 //! the xous-rs repository), which std finds by name through the name
 //! server. The protocol's numbers are defined once, in that repository's
-//! `xous_abi::services::fs`; `proto` below copies the ones std sends and
-//! must agree with it.
+//! `xous_abi::services::fs`, which std includes as `sys::pal::abi` (the
+//! sysroot builder copies the abi crate's source there), so the service
+//! and std cannot disagree.
 //!
 //! Every request but data is one page lent mutably and answered in place;
 //! data moves in page-sized lends through a bounce buffer (a program's
@@ -31,87 +32,11 @@ use crate::sys::time::{SystemTime, UNIX_EPOCH};
 use crate::sys::{FromInner, unsupported, unsupported_err};
 use crate::time::Duration;
 
-/// Copied from `xous_abi::services::fs` (see the module's header).
-mod proto {
-    pub const NAME: &str = "_Xous Filesystem_";
-    pub const OPEN: usize = 1;
-    pub const STAT: usize = 2;
-    pub const FSTAT: usize = 3;
-    pub const READ_DIR: usize = 4;
-    pub const CREATE_DIR: usize = 5;
-    pub const REMOVE_FILE: usize = 6;
-    pub const REMOVE_DIR: usize = 7;
-    pub const RENAME: usize = 8;
-    pub const SET_READONLY: usize = 9;
-    pub const CANONICALIZE: usize = 10;
-    pub const SEEK: usize = 11;
-    pub const SET_LEN: usize = 12;
-    pub const SYNC: usize = 13;
-    pub const CLOSE: usize = 14;
-    pub const SET_TIMES: usize = 15;
-    pub const DUPLICATE: usize = 16;
-    pub const SYMLINK: usize = 17;
-    pub const HARD_LINK: usize = 18;
-    pub const READ_LINK: usize = 19;
-    pub const LSTAT: usize = 22;
-    pub const SET_TIMES_NOFOLLOW: usize = 23;
-    pub const READ: usize = 20;
-    pub const WRITE: usize = 21;
+/// The protocol, from the repository's abi crate (`abi/src/services/fs.rs`),
+/// which the sysroot builder places in std's tree (`sys::pal::abi`).
+use crate::sys::pal::abi::services::fs::{self as proto, error as fs_error, open};
 
-    pub const OPEN_READ: u64 = 1;
-    pub const OPEN_WRITE: u64 = 2;
-    pub const OPEN_APPEND: u64 = 4;
-    pub const OPEN_TRUNCATE: u64 = 8;
-    pub const OPEN_CREATE: u64 = 16;
-    pub const OPEN_CREATE_NEW: u64 = 32;
-
-    pub const STATUS_AT: usize = 0;
-    pub const HANDLE_AT: usize = 4;
-    pub const A_AT: usize = 8;
-    pub const B_AT: usize = 16;
-    pub const PATH1_LEN_AT: usize = 24;
-    pub const PATH2_LEN_AT: usize = 28;
-    pub const PATHS_AT: usize = 32;
-    pub const VALUE_AT: usize = 8;
-    pub const KIND_AT: usize = 16;
-    pub const READONLY_AT: usize = 17;
-    pub const SIZE_AT: usize = 24;
-    pub const MODIFIED_AT: usize = 32;
-    pub const ACCESSED_AT: usize = 40;
-    pub const CREATED_AT: usize = 48;
-    pub const ENTRIES_AT: usize = 64;
-    pub const COUNT_AT: usize = 4;
-    pub const END: u64 = u64::MAX;
-    pub const KEEP: u64 = u64::MAX;
-    pub const KIND_FILE: u8 = 1;
-    pub const KIND_DIR: u8 = 2;
-    pub const KIND_SYMLINK: u8 = 3;
-    pub const DATA_MAX: usize = 64 * 1024;
-
-    pub const NOT_FOUND: u32 = 1;
-    pub const ALREADY_EXISTS: u32 = 2;
-    pub const NOT_A_DIRECTORY: u32 = 3;
-    pub const IS_A_DIRECTORY: u32 = 4;
-    pub const DIRECTORY_NOT_EMPTY: u32 = 5;
-    pub const STORAGE_FULL: u32 = 6;
-    pub const INVALID_FILENAME: u32 = 7;
-    pub const PERMISSION_DENIED: u32 = 8;
-    pub const BAD_HANDLE: u32 = 9;
-    pub const INVALID_INPUT: u32 = 10;
-    pub const IO: u32 = 11;
-    pub const TOO_MANY_OPEN: u32 = 12;
-    pub const FILE_TOO_LARGE: u32 = 14;
-    pub const BUSY: u32 = 15;
-    pub const READ_ONLY_FILESYSTEM: u32 = 16;
-    pub const FILESYSTEM_LOOP: u32 = 17;
-    pub const TOO_MANY_LINKS: u32 = 18;
-    pub const DISK_NOT_OURS: u32 = 19;
-    pub const DISK_DAMAGED: u32 = 20;
-    pub const DISK_TOO_SMALL: u32 = 21;
-    pub const DISK_BLANK_READ_ONLY: u32 = 22;
-}
-
-const PAGE: usize = 4096;
+const PAGE: usize = crate::sys::pal::abi::memory::PAGE_SIZE;
 
 #[repr(C, align(4096))]
 struct Page([u8; PAGE]);
@@ -131,35 +56,35 @@ fn server() -> io::Result<Connection> {
 fn error(status: u32) -> io::Error {
     use io::ErrorKind::*;
     match status {
-        proto::NOT_FOUND => io::const_error!(NotFound, "no such file or directory"),
-        proto::ALREADY_EXISTS => io::const_error!(AlreadyExists, "the file exists"),
-        proto::NOT_A_DIRECTORY => io::const_error!(NotADirectory, "not a directory"),
-        proto::IS_A_DIRECTORY => io::const_error!(IsADirectory, "is a directory"),
-        proto::DIRECTORY_NOT_EMPTY => io::const_error!(DirectoryNotEmpty, "the directory is not empty"),
-        proto::STORAGE_FULL => io::const_error!(StorageFull, "no space left on the device"),
-        proto::INVALID_FILENAME => io::const_error!(InvalidFilename, "invalid file name"),
-        proto::PERMISSION_DENIED => io::const_error!(PermissionDenied, "permission denied"),
-        proto::BAD_HANDLE => io::const_error!(InvalidInput, "not an open file of this process"),
-        proto::INVALID_INPUT => io::const_error!(InvalidInput, "invalid argument"),
-        proto::IO => io::const_error!(Other, "the storage device failed or holds damaged data"),
-        proto::TOO_MANY_OPEN => io::const_error!(QuotaExceeded, "too many open files"),
-        proto::FILE_TOO_LARGE => io::const_error!(FileTooLarge, "file too large"),
-        proto::BUSY => io::const_error!(ResourceBusy, "the root directory cannot be changed"),
-        proto::READ_ONLY_FILESYSTEM => io::const_error!(ReadOnlyFilesystem, "the filesystem is read-only (write-protected disk)"),
-        proto::FILESYSTEM_LOOP => io::const_error!(FilesystemLoop, "too many levels of symbolic links"),
-        proto::TOO_MANY_LINKS => io::const_error!(TooManyLinks, "too many links"),
+        fs_error::NOT_FOUND => io::const_error!(NotFound, "no such file or directory"),
+        fs_error::ALREADY_EXISTS => io::const_error!(AlreadyExists, "the file exists"),
+        fs_error::NOT_A_DIRECTORY => io::const_error!(NotADirectory, "not a directory"),
+        fs_error::IS_A_DIRECTORY => io::const_error!(IsADirectory, "is a directory"),
+        fs_error::DIRECTORY_NOT_EMPTY => io::const_error!(DirectoryNotEmpty, "the directory is not empty"),
+        fs_error::STORAGE_FULL => io::const_error!(StorageFull, "no space left on the device"),
+        fs_error::INVALID_FILENAME => io::const_error!(InvalidFilename, "invalid file name"),
+        fs_error::PERMISSION_DENIED => io::const_error!(PermissionDenied, "permission denied"),
+        fs_error::BAD_HANDLE => io::const_error!(InvalidInput, "not an open file of this process"),
+        fs_error::INVALID_INPUT => io::const_error!(InvalidInput, "invalid argument"),
+        fs_error::IO => io::const_error!(Other, "the storage device failed or holds damaged data"),
+        fs_error::TOO_MANY_OPEN => io::const_error!(QuotaExceeded, "too many open files"),
+        fs_error::FILE_TOO_LARGE => io::const_error!(FileTooLarge, "file too large"),
+        fs_error::BUSY => io::const_error!(ResourceBusy, "the root directory cannot be changed"),
+        fs_error::READ_ONLY_FILESYSTEM => io::const_error!(ReadOnlyFilesystem, "the filesystem is read-only (write-protected disk)"),
+        fs_error::FILESYSTEM_LOOP => io::const_error!(FilesystemLoop, "too many levels of symbolic links"),
+        fs_error::TOO_MANY_LINKS => io::const_error!(TooManyLinks, "too many links"),
         // The disk was refused at boot (the service wrote nothing to it
         // and says why on stderr): every call gets the reason.
-        proto::DISK_NOT_OURS => io::const_error!(
+        fs_error::DISK_NOT_OURS => io::const_error!(
             InvalidData,
             "the disk holds no filesystem of ours (refused, not formatted: xous-run --format formats it)"
         ),
-        proto::DISK_DAMAGED => io::const_error!(
+        fs_error::DISK_DAMAGED => io::const_error!(
             InvalidData,
             "the filesystem on the disk is damaged beyond repair (refused, left as it is; xous-fs check tells more)"
         ),
-        proto::DISK_TOO_SMALL => io::const_error!(StorageFull, "the disk is too small for a filesystem (64 KiB at least; refused)"),
-        proto::DISK_BLANK_READ_ONLY => io::const_error!(
+        fs_error::DISK_TOO_SMALL => io::const_error!(StorageFull, "the disk is too small for a filesystem (64 KiB at least; refused)"),
+        fs_error::DISK_BLANK_READ_ONLY => io::const_error!(
             ReadOnlyFilesystem,
             "the disk is blank and write-protected: there is no filesystem on it and none can be made"
         ),
@@ -448,12 +373,12 @@ impl OpenOptions {
             return Err(io::const_error!(io::ErrorKind::InvalidInput, "creating or truncating a file requires write or append access"));
         }
         let flag = |on: bool, bit: u64| if on { bit } else { 0 };
-        Ok(flag(self.read, proto::OPEN_READ)
-            | flag(self.write, proto::OPEN_WRITE)
-            | flag(self.append, proto::OPEN_APPEND)
-            | flag(self.truncate && !self.create_new, proto::OPEN_TRUNCATE)
-            | flag(self.create, proto::OPEN_CREATE)
-            | flag(self.create_new, proto::OPEN_CREATE_NEW))
+        Ok(flag(self.read, open::READ)
+            | flag(self.write, open::WRITE)
+            | flag(self.append, open::APPEND)
+            | flag(self.truncate && !self.create_new, open::TRUNCATE)
+            | flag(self.create, open::CREATE)
+            | flag(self.create_new, open::CREATE_NEW))
     }
 }
 

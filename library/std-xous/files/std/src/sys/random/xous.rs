@@ -1,7 +1,7 @@
 //! Random bytes for std (`HashMap`'s keys, `std::random`), from the entropy
 //! service: `services/rng` in the repository, which reads QEMU's
 //! virtio-rng device (the host's entropy); protocol in
-//! `xous_abi::services::rng`.
+//! `xous_abi::services::rng`, which std includes as `sys::pal::abi`.
 //!
 //! Upstream has none for this target: `fill_bytes` panics, and `HashMap`
 //! keys come from the addresses of a stack and a heap variable, which are
@@ -14,12 +14,10 @@ use crate::num::NonZero;
 use crate::os::xous::ffi::{Connection, do_yield, lend_mut, try_connect};
 use crate::ptr;
 use crate::sync::atomic::{AtomicU32, Ordering};
+// The service's name (its SID) and FILL: a MutableBorrow, `valid` = bytes
+// wanted, the reply's `valid` = bytes filled.
+use crate::sys::pal::abi::services::rng::{FILL, NAME as SERVER};
 use crate::time::{Duration, Instant};
-
-/// The service's SID.
-const SERVER: &str = "xous-entropy-src";
-/// MutableBorrow: `valid` = bytes wanted; the reply's `valid` = bytes filled.
-const FILL: usize = 0;
 
 #[repr(C, align(4096))]
 struct Page([u8; 4096]);

@@ -7,7 +7,8 @@
 //! still to be joined to another; the join then waits for the wrong thread,
 //! or finds none (seen in std's own tests as "the specified thread does
 //! not exist"). Our kernel has a call for it, DETACH_THREAD
-//! (`abi/src/platform.rs` in the repository), and once a process uses it
+//! (`abi/src/platform.rs` in the repository, which std includes as
+//! `sys::pal::abi`), and once a process uses it
 //! never reuses a slot that is still to be joined; `declare` uses it before
 //! the first thread starts. A kernel without the call answers an error, and
 //! nothing changes.
@@ -15,14 +16,14 @@
 use core::arch::asm;
 
 use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sys::pal::abi;
+use crate::sys::pal::abi::platform::DETACH_THREAD;
 
 /// `declare` has been called in this process.
 static DECLARED: AtomicBool = AtomicBool::new(false);
 
 /// PlatformSpecific: the Xous syscall whose meaning each platform chooses.
-const PLATFORM_SPECIFIC: usize = 46;
-/// Our kernel's meta-opcode for it: (tid) -> Ok.
-const DETACH_THREAD: usize = 3;
+const PLATFORM_SPECIFIC: usize = abi::syscall::Syscall::PlatformSpecific as usize;
 
 /// Tells the kernel, once, that this process detaches what it does not join
 /// (tid 0, which no thread has).

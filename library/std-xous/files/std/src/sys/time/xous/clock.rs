@@ -5,19 +5,18 @@
 //! trip through two processes, and whole milliseconds only). Our ticktimer
 //! counts the `time` CSR, which user mode may read on our boards, and tells
 //! its rate when asked with its TIME_SOURCE opcode (abi/src/services.rs in
-//! the repository). std asks once per process, then reads the counter:
-//! tens of instructions, at the counter's resolution (100 ns at 10 MHz). A
+//! the repository, included in std as `sys::pal::abi`). std asks once per
+//! process, then reads the counter: tens of instructions, at the counter's
+//! resolution (100 ns at 10 MHz). A
 //! ticktimer without the opcode, or a board without such a counter, answers
 //! otherwise, and `Instant` keeps asking for milliseconds.
 
 use crate::os::xous::ffi::blocking_scalar;
 use crate::os::xous::services::ticktimer_server;
 use crate::sync::atomic::{AtomicU32, Ordering};
+// BlockingScalar -> Scalar2(rate in Hz, TIME_SOURCE_TAG).
+use crate::sys::pal::abi::services::ticktimer::{TIME_SOURCE, TIME_SOURCE_TAG};
 use crate::time::Duration;
-
-/// BlockingScalar -> Scalar2(rate in Hz, TIME_SOURCE_TAG).
-const TIME_SOURCE: usize = 104;
-const TIME_SOURCE_TAG: usize = u32::from_be_bytes(*b"TIME") as usize;
 
 /// The counter's rate: 0 until asked, 1 (no real rate) when there is none.
 static RATE_HZ: AtomicU32 = AtomicU32::new(0);

@@ -18,7 +18,7 @@ use crate::ops::{Deref, DerefMut};
 use crate::ptr::{self, NonNull};
 use crate::sync::atomic::{AtomicPtr, Ordering};
 
-const PAGE: usize = 4096;
+const PAGE: usize = crate::sys::pal::abi::memory::PAGE_SIZE;
 /// The most one message lends: 16 pages.
 pub(super) const MOST: usize = 16 * PAGE;
 /// Every heap buffer is this: `MOST` bytes, page-aligned.
