@@ -4,9 +4,12 @@
 //! a program and a service, lives here: the kernel, the services, the host
 //! tools (image builder, runner) and our std layer all use this crate, so the
 //! two sides cannot drift. It is `no_std`, allocation-free and has no
-//! dependencies. The reference client is the Xous platform layer of the
-//! compiler's library source (`std/src/os/xous`, `std/src/sys/*/xous*`);
-//! where a value here is also there, it must agree.
+//! dependencies. Our std layer includes this source as a module
+//! (`library/std-xous/MODULES`), so the code it keeps says `super::`, never
+//! `crate::`, and its host tests come last in each file. The reference
+//! client is the Xous platform layer of the compiler's library source
+//! (`std/src/os/xous`, `std/src/sys/*/xous*`); where a value here is also
+//! there, it must agree, and `tests/upstream_std.rs` checks that it does.
 
 #![no_std]
 #![forbid(unsafe_code)]

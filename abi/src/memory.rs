@@ -28,8 +28,6 @@ pub const USER_MMAP_BASE: usize = 0x6000_0000;
 pub const USER_STACK_TOP: usize = 0x8000_0000;
 /// First address that is not user space.
 pub const USER_END: usize = 0xff00_0000;
-/// Where the kernel's half of every address space begins (S-mode only).
-pub const KERNEL_SPACE: usize = USER_END;
 /// The most RAM the kernel image (code, data, .bss, boot stack) may occupy.
 pub const KERNEL_IMAGE_MAX: usize = 4 * 1024 * 1024;
 

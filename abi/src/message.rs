@@ -1,5 +1,9 @@
 //! Messages: the five kinds, as `SendMessage` takes them and as a received
 //! envelope reports them, and the envelope's register layout.
+//!
+//! A received message is in registers a0..a7 after `ReceiveMessage`:
+//! `[MessageEnvelope, sender, kind (0..4), id, a, b, c, d]`; for memory
+//! kinds a = buffer address, b = length, c = offset, d = valid.
 
 /// The `kind` argument of `SendMessage` / `TrySendMessage`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -26,7 +30,7 @@ impl InvokeType {
     }
 
     /// The same kind as a received envelope numbers it (one less).
-    pub fn envelope_kind(self) -> usize {
+    pub const fn envelope_kind(self) -> usize {
         self as usize - 1
     }
 
@@ -40,10 +44,16 @@ impl InvokeType {
     }
 }
 
-/// A received message in registers a0..a7 after `ReceiveMessage`:
-/// `[MessageEnvelope, sender, kind (0..4), id, a, b, c, d]`; for memory kinds
-/// a = buffer address, b = length, c = offset, d = valid.
-pub const ENVELOPE_WORDS: usize = 8;
+/// The kinds as a received envelope numbers them (`InvokeType::envelope_kind`),
+/// by name, for matching on a received message's kind word.
+pub mod kind {
+    use super::InvokeType;
+    pub const MUTABLE_BORROW: usize = InvokeType::LendMut.envelope_kind();
+    pub const BORROW: usize = InvokeType::Lend.envelope_kind();
+    pub const MOVE: usize = InvokeType::Move.envelope_kind();
+    pub const SCALAR: usize = InvokeType::Scalar.envelope_kind();
+    pub const BLOCKING_SCALAR: usize = InvokeType::BlockingScalar.envelope_kind();
+}
 
 /// Identifies a sender to reply to. Opaque to user space; the kernel packs
 /// (pid << 24) | (server index << 16) | queue slot, as Xous does.
@@ -64,9 +74,6 @@ impl MessageSender {
         self.0 as u16
     }
 }
-
-/// `ReplyAndReceiveNext`'s last argument for a memory reply.
-pub const REPLY_IS_MEMORY: usize = usize::MAX;
 
 #[cfg(test)]
 mod tests {

@@ -84,6 +84,13 @@ pub fn encode(args: &[&str], env: &[(&str, &str)], out: &mut [u8]) -> Result<usi
     Ok(total)
 }
 
+/// The length an `AppP` header (the block's first 12 bytes at least)
+/// declares for the whole block; `None` when `header` is not one.
+pub fn declared_len(header: &[u8]) -> Option<usize> {
+    let word = |at: usize| -> Option<usize> { Some(u32::from_le_bytes(header.get(at..at + 4)?.try_into().ok()?) as usize) };
+    (header.get(..4)? == APP_MAGIC && word(4)? == 8 && word(8)? >= 16).then_some(word(8)?)
+}
+
 /// One block of a parameter block: its magic and data.
 pub struct Block<'a> {
     pub magic: [u8; 4],
@@ -93,13 +100,7 @@ pub struct Block<'a> {
 /// Iterates the blocks of an encoded parameter block, as std does; `None`
 /// when the header is not an `AppP` header.
 pub fn blocks(params: &[u8]) -> Option<impl Iterator<Item = Block<'_>>> {
-    let word = |at: usize| -> Option<usize> {
-        Some(u32::from_le_bytes(params.get(at..at + 4)?.try_into().ok()?) as usize)
-    };
-    if params.get(..4)? != APP_MAGIC || word(4)? != 8 || word(8)? < 16 || word(8)? > params.len() {
-        return None;
-    }
-    let data = &params[..word(8)?];
+    let data = params.get(..declared_len(params)?)?;
     let mut at: usize = 0;
     Some(core::iter::from_fn(move || {
         let magic: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
@@ -121,6 +122,13 @@ pub fn strings(data: &[u8]) -> impl Iterator<Item = &str> {
         at = end;
         Some(s)
     })
+}
+
+/// The program's arguments (the `ArgL` block's strings, argv[0] first);
+/// `None` without a well-formed block or an argument list.
+pub fn arguments(params: &[u8]) -> Option<impl Iterator<Item = &str>> {
+    let args = blocks(params)?.find(|b| b.magic == ARGS_MAGIC)?;
+    Some(strings(args.data))
 }
 
 #[cfg(test)]
@@ -145,6 +153,8 @@ mod tests {
         assert_eq!(u16::from_le_bytes([blocks[2].data[0], blocks[2].data[1]]), 3);
         let arg_strings: Vec<&str> = strings(blocks[2].data).collect();
         assert_eq!(arg_strings, args);
+        assert_eq!(arguments(&buf[..n]).unwrap().collect::<Vec<_>>(), args);
+        assert_eq!(declared_len(&buf[..12]), Some(n), "the header alone says how long the block is");
     }
 
     #[test]

@@ -214,24 +214,24 @@ pub mod net {
     pub const WAKE: usize = 0x7f00;
     /// Ours, internal: the id of the kernel's exit notices.
     pub const PROCESS_ENDED: usize = 0x7f01;
-    /// Ours, for `./x bench net`: MutableBorrow; the service itself moves
-    /// bytes over TCP to or from the host side's command server, with no
-    /// message per chunk. Page: 0 = direction (0: to the host, `sink N`;
+    /// Ours, for `./x bench net`, served only by the service built with
+    /// its `bench` feature (which only `./x bench` builds; the service as
+    /// booted otherwise answers INVALID): MutableBorrow; the service itself
+    /// moves bytes over TCP to or from the host side's command server, with
+    /// no message per chunk. Page: 0 = direction (0: to the host, `sink N`;
     /// 1: from it, `source N`), 1..5 = N (u32), 5..7 = port, 7..11 = IPv4
     /// address. Answer: 0 at 0 when all N bytes went through, else 1 and
     /// the error code at 1.
     pub const RAW_BENCH: usize = 0x7f02;
 
     /// Error codes in the replies (std's `NetError`, and ours after it,
-    /// which the upstream client reads as a generic error).
+    /// which the upstream client reads as a generic error). 3, 5 and 7,
+    /// which std's list names in comments only, are never sent.
     pub mod error {
         pub const UNADDRESSABLE: u8 = 1;
         pub const SOCKET_IN_USE: u8 = 2;
-        pub const ACCESS_DENIED: u8 = 3;
         pub const INVALID: u8 = 4;
-        pub const FINISHED: u8 = 5;
         pub const LIBRARY_ERROR: u8 = 6;
-        pub const ALREADY_USED: u8 = 7;
         pub const TIMED_OUT: u8 = 8;
         pub const WOULD_BLOCK: u8 = 9;
         /// Ours: the peer refused the connection (RST to our SYN).

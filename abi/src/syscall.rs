@@ -133,9 +133,6 @@ pub enum SyscallResult {
     Message = 21,
 }
 
-/// The tag for a result the caller does not know.
-pub const UNKNOWN_RESULT: usize = usize::MAX;
-
 /// `AdjustProcessLimit`'s knobs.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[repr(usize)]

@@ -174,7 +174,7 @@ fn read_name(record: &[u8; entry::LEN]) -> Result<&str, ProcessError> {
 /// here with checked arithmetic: the kernel runs this on untrusted bytes.
 fn params_well_formed(params: &[u8]) -> bool {
     let word = |at: usize| read_u32(params, at).map(|word| word as usize);
-    if params.get(..4) != Some(&params::APP_MAGIC[..]) || word(4) != Some(8) || word(8) != Some(params.len()) {
+    if params::declared_len(params) != Some(params.len()) {
         return false;
     }
     let Some(count) = word(12) else {

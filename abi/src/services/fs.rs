@@ -79,10 +79,12 @@ pub const READ: usize = 20;
 pub const WRITE: usize = 21;
 /// Ours, internal: the id of the kernel's exit notices.
 pub const PROCESS_ENDED: usize = 0x7f01;
-/// For `./x bench fs` (test-apps/bench-fs): the block device alone, no
-/// filesystem. (a = blocks, b = 1 write then flush, 0 read) -> value =
-/// blocks moved: up to `a` of the device's free blocks, which no state of
-/// the filesystem uses, so nothing it holds changes.
+/// For `./x bench fs` (test-apps/bench-fs), served only by the service
+/// built with its `bench` feature (which only `./x bench` builds; the
+/// service as booted otherwise answers BAD_REQUEST): the block device
+/// alone, no filesystem. (a = blocks, b = 1 write then flush, 0 read) ->
+/// value = blocks moved: up to `a` of the device's free blocks, which no
+/// state of the filesystem uses, so nothing it holds changes.
 pub const RAW_BENCH: usize = 0x7f02;
 
 /// Open flags (`a` of OPEN).

@@ -13,7 +13,7 @@
 //! many smaller program units.
 
 #![no_std]
-
+#![forbid(unsafe_code)]
 
 /// Bytes in a block: one page, so a block is also one memory message.
 pub const BLOCK_SIZE: usize = 4096;

@@ -24,6 +24,7 @@
 //! not cc-free) and fatfs (FAT has no crash safety). Neither meets the bar.
 
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

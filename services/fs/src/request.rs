@@ -17,6 +17,20 @@ fn u64_at(page: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(page[at..at + 8].try_into().expect("8 bytes"))
 }
 
+/// The protocol's number (`xous_abi::services::fs`) for a kind of the
+/// on-disk format, in attributes and directory entries: two contracts,
+/// numbered alike today, each free to change apart.
+pub fn wire_kind(kind: u8) -> u8 {
+    match kind {
+        fs::KIND_FILE => KIND_FILE,
+        fs::KIND_DIR => KIND_DIR,
+        fs::KIND_SYMLINK => KIND_SYMLINK,
+        // None: a free inode has no attributes and is in no directory (a
+        // mount refuses a tree with any other kind). std reads 0 as none.
+        _ => 0,
+    }
+}
+
 impl Request<'_> {
     pub fn handle(&self) -> usize {
         u32_at(self.page, HANDLE_AT) as usize
@@ -73,7 +87,7 @@ impl Request<'_> {
 
     pub fn attributes(&mut self, value: u64, attr: &Attr) {
         self.value(value);
-        self.page[KIND_AT] = attr.kind;
+        self.page[KIND_AT] = wire_kind(attr.kind);
         self.page[READONLY_AT] = attr.readonly as u8;
         for (at, v) in [(SIZE_AT, attr.size), (MODIFIED_AT, attr.modified), (ACCESSED_AT, attr.accessed), (CREATED_AT, attr.created)] {
             self.page[at..at + 8].copy_from_slice(&v.to_le_bytes());

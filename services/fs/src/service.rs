@@ -21,13 +21,13 @@
 use crate::clock::Clock;
 use crate::disk::Disk;
 use crate::handles::{Handle, Handles};
-use crate::request::Request;
+use crate::request::{wire_kind, Request};
 use alloc::rc::Rc;
 use core::cell::Cell;
 use fs::{Fs, FsError, Refusal, KIND_DIR};
-use xous_abi::message::MessageSender;
+use xous_abi::message::{kind, MessageSender};
 use xous_abi::services::fs::{self as proto, error, open};
-use xous_rt::{kind, reply, return_scalar, Envelope};
+use xous_rt::{reply, return_scalar, Envelope};
 
 pub struct Service {
     /// The filesystem, or why the disk was refused: every request then
@@ -163,7 +163,7 @@ impl Service {
                         if at + 2 + name.len() > page.len() {
                             return false;
                         }
-                        page[at] = kind;
+                        page[at] = wire_kind(kind);
                         page[at + 1] = name.len() as u8;
                         page[at + 2..at + 2 + name.len()].copy_from_slice(name);
                         at += 2 + name.len();

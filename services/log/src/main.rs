@@ -16,7 +16,8 @@
 
 use xous_abi::console::Channel;
 use xous_abi::services::log;
-use xous_rt::{kind, reply, write, Server};
+use xous_abi::message::kind;
+use xous_rt::{reply, write, Server};
 
 fn main(_params: usize) -> usize {
     let server = Server::create(log::SID);

@@ -2,6 +2,7 @@
 //! (`cargo test --lib --target x86_64-unknown-linux-gnu`): its tables, and
 //! the wire format of the published Xous name-server client.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 pub mod table;
 pub mod xous_api;

@@ -35,10 +35,10 @@
 use ::names::xous_api;
 use xous_abi::error::Error;
 use xous_abi::services::names;
-use xous_rt::{kind, reply, syscall, Envelope, Server, Syscall, SyscallResult};
+use xous_rt::{reply, syscall, Envelope, Server, Syscall, SyscallResult};
 
 use ::names::table::{Names, Waiters};
-use xous_abi::message::MessageSender;
+use xous_abi::message::{kind, MessageSender};
 use xous_abi::platform::ExitNotice;
 
 /// How many times the name server yields while a connect waits for a

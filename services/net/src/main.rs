@@ -57,10 +57,10 @@ use smoltcp::iface::{Config, Interface};
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv6Address};
 use xous_abi::console::Channel;
-use xous_abi::message::InvokeType;
+use xous_abi::message::{kind, InvokeType};
 use xous_abi::platform::ExitNotice;
 use xous_abi::services::{net, ticktimer};
-use xous_rt::{connect, error_of, kind, reply, syscall, write, Server, Syscall};
+use xous_rt::{connect, error_of, reply, syscall, write, Server, Syscall};
 
 #[global_allocator]
 static HEAP: service_heap::Heap = service_heap::Heap::new();

@@ -17,9 +17,9 @@ use smoltcp::socket::dns::{self, GetQueryResultError};
 use smoltcp::socket::{tcp, udp, Socket};
 use smoltcp::time::Instant;
 use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
-use xous_abi::message::MessageSender;
+use xous_abi::message::{kind, MessageSender};
 use xous_abi::services::net::{self, error};
-use xous_rt::{kind, reply, return_scalar, Envelope};
+use xous_rt::{reply, return_scalar, Envelope};
 
 /// A stream's receive buffer, which is also the window it offers: data
 /// keeps coming while its reader is between reads (a std read takes up to

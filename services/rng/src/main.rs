@@ -13,7 +13,8 @@
 
 use xous_abi::console::Channel;
 use xous_abi::services::rng;
-use xous_rt::{kind, reply, return_scalar, write, Server};
+use xous_abi::message::kind;
+use xous_rt::{reply, return_scalar, write, Server};
 
 fn main(_params: usize) -> usize {
     let server = Server::create(rng::SID);

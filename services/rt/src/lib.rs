@@ -6,6 +6,7 @@
 
 pub use xous_abi::{Error, Syscall, SyscallResult};
 use xous_abi::console::Channel;
+use xous_abi::message::kind;
 use xous_abi::platform;
 
 /// The eight registers a syscall returns.
@@ -124,19 +125,12 @@ pub extern "C" fn rust_eh_personality() {}
 pub struct Envelope {
     /// Who to reply to.
     pub sender: usize,
-    /// 0 MutableBorrow, 1 Borrow, 2 Move, 3 Scalar, 4 BlockingScalar.
+    /// 0 MutableBorrow, 1 Borrow, 2 Move, 3 Scalar, 4 BlockingScalar
+    /// (`xous_abi::message::kind`).
     pub kind: usize,
     pub id: usize,
     /// Scalars: the four words. Memory: address, length, offset, valid.
     pub args: [usize; 4],
-}
-
-pub mod kind {
-    pub const MUTABLE_BORROW: usize = 0;
-    pub const BORROW: usize = 1;
-    pub const MOVE: usize = 2;
-    pub const SCALAR: usize = 3;
-    pub const BLOCKING_SCALAR: usize = 4;
 }
 
 impl Envelope {
@@ -246,11 +240,10 @@ pub fn arguments(params: usize) -> Option<impl Iterator<Item = &'static str>> {
     // SAFETY: the kernel maps the parameter block at `params`, readable;
     // its 12-byte header says how long it is.
     let header = unsafe { core::slice::from_raw_parts(params as *const u8, 12) };
-    let total = u32::from_le_bytes(header[8..12].try_into().ok()?) as usize;
+    let total = xous_abi::params::declared_len(header)?;
     // SAFETY: as above, `total` bytes as the header says.
-    let block: &'static [u8] = unsafe { core::slice::from_raw_parts(params as *const u8, total.max(12)) };
-    let args = xous_abi::params::blocks(block)?.find(|b| &b.magic == b"ArgL")?;
-    Some(xous_abi::params::strings(args.data))
+    let block: &'static [u8] = unsafe { core::slice::from_raw_parts(params as *const u8, total) };
+    xous_abi::params::arguments(block)
 }
 
 /// Asks the kernel to power off only once server `sid` (the caller's) has

@@ -18,9 +18,9 @@
 #![no_std]
 #![no_main]
 
-use xous_abi::message::InvokeType;
+use xous_abi::message::{kind, InvokeType};
 use xous_abi::services::{systime, ticktimer};
-use xous_rt::{kind, reply, return_scalar, syscall, Server, Syscall, SyscallResult};
+use xous_rt::{reply, return_scalar, syscall, Server, Syscall, SyscallResult};
 
 const NS_PER_MS: u64 = 1_000_000;
 

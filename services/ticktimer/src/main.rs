@@ -51,9 +51,9 @@ mod hw;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use hw::{Rtc, NS_PER_TICK};
 use ticktimer::{decode, Decoded, Replies, Reply, Ticks, Ticktimer};
-use xous_abi::message::InvokeType;
+use xous_abi::message::{kind, InvokeType};
 use xous_abi::services::ticktimer as op;
-use xous_rt::{error_of, kind, reply, return_scalar, syscall, Server, Syscall};
+use xous_rt::{error_of, reply, return_scalar, syscall, Server, Syscall};
 
 /// The connection to our own server that the interrupt handler sends on.
 static SELF_CONNECTION: AtomicUsize = AtomicUsize::new(0);

@@ -155,9 +155,7 @@ fn show(path: &PathBuf) -> Result<(), String> {
 
 /// The argv of a parameter block (which `parse` has checked).
 fn arguments(params: &[u8]) -> Vec<&str> {
-    let args = xous_abi::params::blocks(params)
-        .and_then(|mut blocks| blocks.find(|b| b.magic == xous_abi::params::ARGS_MAGIC));
-    args.map(|block| xous_abi::params::strings(block.data).collect()).unwrap_or_default()
+    xous_abi::params::arguments(params).map(Iterator::collect).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 #![no_main]
 
 use kernel_target_tests::bench::SERVER_NAME;
-use kernel_target_tests::{entry, kind, raw, Server, Syscall, SyscallResult};
-use xous_abi::services::sid_from_name;
+use kernel_target_tests::{entry, raw, Server, Syscall, SyscallResult};
+use xous_abi::{message::kind, services::sid_from_name};
 
 fn main(_params: usize) -> usize {
     let Some(sid) = sid_from_name(SERVER_NAME) else { return 2 };
