@@ -6,7 +6,8 @@
 //! `./x bench sysroot` measures one part and keeps the other's numbers.
 
 use crate::kernel_bench;
-use crate::project::{output, Project};
+use crate::project::{output, Project, XOUS_TARGET};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -108,6 +109,21 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())
+}
+
+/// Service `name` (of services/) built with its `bench` feature, for the
+/// bench programs to boot in place of the one installed: the requests that
+/// measure the device or the stack alone (RAW_BENCH) exist only in such a
+/// build, never in the services everything else boots. A target directory
+/// of its own, so the installed build is not rebuilt after each bench.
+pub fn bench_service(project: &Project, name: &str) -> Result<PathBuf, String> {
+    let target_dir = project.root.join("target/bench/services");
+    crate::project::run(project
+        .cargo()
+        .current_dir(project.root.join("services"))
+        .args(["build", "--release", "--locked", "--quiet", "-p", name, "--features", "bench", "--target-dir"])
+        .arg(&target_dir))?;
+    Ok(target_dir.join(XOUS_TARGET).join("release").join(name))
 }
 
 /// A cold build: fresh work and toolchain directories, nothing cached.

@@ -1,5 +1,6 @@
 //! The filesystem part of `./x bench` (`./x bench fs`): test-apps/bench-fs
-//! on a fresh 16 MiB `--disk` image, twice. Its numbers are guest
+//! on a fresh 16 MiB `--disk` image, twice, with the filesystem service
+//! built for benchmarks (its raw device request; `bench::bench_service`). Its numbers are guest
 //! microseconds without `--icount` (with it, every wait for the disk is a
 //! jump of guest time, not work), so they are wall-clock and vary between
 //! runs. std::fs's sequential throughput is compared with the raw block
@@ -23,13 +24,14 @@ const MEASURED: &[(&str, Goal)] = &[
 pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     let runner = runner::install(project)?;
     let program = project.build_test_app("bench-fs")?;
+    let service = crate::bench::bench_service(project, "fs")?;
     let disk = project.root.join("target/bench/fs-bench.img");
     std::fs::create_dir_all(disk.parent().unwrap()).map_err(|e| e.to_string())?;
     let mut metrics = measure_twice("fs", MEASURED, &|| {
         // Each run starts from a new disk, formatted at boot.
         let _ = std::fs::remove_file(&disk);
         let mut cmd = Command::new(&runner.xous_run);
-        cmd.args(["--timeout", "300", "--disk"]).arg(&disk).arg(&program);
+        cmd.args(["--timeout", "300", "--disk"]).arg(&disk).arg("--service").arg(format!("fs={}", service.display())).arg(&program);
         cmd
     })?;
     let _ = std::fs::remove_file(&disk);

@@ -1,7 +1,8 @@
 //! `./x bench net`: std::net on the target against servers on the host's
 //! loopback (net_host's command server and UDP echo, reached as 10.0.2.2),
 //! and the network service's raw TCP throughput in the same run
-//! (test-apps/bench-net). Guest-clock numbers (see GUEST_CLOCK), reported
+//! (test-apps/bench-net, with the service built for benchmarks:
+//! `bench::bench_service`). Guest-clock numbers (see GUEST_CLOCK), reported
 //! rather than held to a limit, except the ratio of raw to std throughput
 //! (goal: std::net at least 0.8 x raw, so raw/std at most 1.25).
 
@@ -44,6 +45,7 @@ const MEASURED: &[(&str, &str)] = &[
 pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     let runner = runner::install(project)?;
     let program = project.build_test_app("bench-net")?;
+    let service = crate::bench::bench_service(project, "net")?;
     let tcp = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let udp = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let (tcp_port, udp_port) = (tcp.local_addr().unwrap().port(), udp.local_addr().unwrap().port());
@@ -60,6 +62,8 @@ pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
         .args(["--timeout", "300", "--memory", "64M"])
         .args(GUEST_CLOCK)
         .args(["--env", &format!("HOST_TCP_PORT={tcp_port}"), "--env", &format!("HOST_UDP_PORT={udp_port}")])
+        .arg("--service")
+        .arg(format!("net={}", service.display()))
         .arg(&program)
         .output()
         .map_err(|e| format!("cannot run xous-run: {e}"));

@@ -25,8 +25,7 @@ use crate::store::Store;
 use crate::tree;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
-use alloc::boxed::Box;
-use block::{Block, BlockDevice, BLOCK_SIZE};
+use block::{BlockDevice, BLOCK_SIZE};
 use xous_abi::services::fs::{FOLLOW_MAX, TARGET_MAX};
 
 /// Blocks an operation step may take at most: the paths to a file's leaf
@@ -177,10 +176,12 @@ impl<D: BlockDevice> Fs<D> {
     /// The device alone, for `./x bench fs`: writes (then flushes) or reads
     /// up to `blocks` free blocks, one block a request as a commit writes
     /// them; the number moved. Free blocks are not part of any state, so
-    /// this changes nothing the filesystem holds, durable or not.
+    /// this changes nothing the filesystem holds, durable or not. Only in
+    /// the service's bench build (feature `bench`) and the host tests.
+    #[cfg(any(test, feature = "bench"))]
     pub fn raw_bench(&mut self, blocks: u32, write: bool) -> Result<u32> {
         let scratch = self.store.scratch_blocks(blocks);
-        let mut data: Box<Block> = Box::new([0x5a; BLOCK_SIZE]);
+        let mut data: alloc::boxed::Box<block::Block> = alloc::boxed::Box::new([0x5a; BLOCK_SIZE]);
         let device = self.store.device();
         for &block in &scratch {
             if write { device.write(block, &data)? } else { device.read(block, &mut data)? }

@@ -17,6 +17,15 @@
 //! On a write-protected disk the filesystem is mounted read-only: every
 //! request that would change it gets READ_ONLY_FILESYSTEM (std's
 //! `ErrorKind::ReadOnlyFilesystem`) and nothing is ever written.
+//!
+//! RAW_BENCH (the block device alone, `Fs::raw_bench`) is served only by
+//! a build with the `bench` feature, which only `./x bench` makes
+//! (xtask/src/bench.rs, `bench_service`) and boots in place of this
+//! service; here it is an unknown opcode. A feature rather than a program
+//! of its own: the raw figure must come from the same driver, device
+//! queue and free blocks the filesystem writes through, which only this
+//! process holds (it owns the disk), and std::fs's protocol cannot ask
+//! for the device without the filesystem.
 
 use crate::clock::Clock;
 use crate::disk::Disk;
@@ -268,6 +277,7 @@ impl Service {
                 fs.open_ref(handle.inode);
                 request.value(number as u64);
             }
+            #[cfg(feature = "bench")]
             proto::RAW_BENCH => {
                 let moved = fs.raw_bench(request.a().min(u32::MAX as u64) as u32, request.b() != 0).map_err(code)?;
                 request.value(moved as u64);
@@ -295,6 +305,7 @@ fn changes(id: usize, request: &Request) -> bool {
         | proto::SET_LEN
         | proto::SYMLINK
         | proto::HARD_LINK => true,
+        #[cfg(feature = "bench")]
         proto::RAW_BENCH => request.b() != 0,
         _ => false,
     }

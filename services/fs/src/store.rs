@@ -184,6 +184,7 @@ impl<D: BlockDevice> Store<D> {
     /// Up to `count` blocks that neither the durable state nor the
     /// current one uses (and so are not cached): scratch space whose
     /// content nothing reads, for measuring the device (`raw_bench`).
+    #[cfg(any(test, feature = "bench"))]
     pub fn scratch_blocks(&self, count: u32) -> alloc::vec::Vec<u32> {
         let count = count.min(self.free_blocks());
         let mut blocks = alloc::vec::Vec::new();

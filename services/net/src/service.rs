@@ -18,6 +18,9 @@ use smoltcp::socket::{tcp, udp, Socket};
 use smoltcp::time::Instant;
 use smoltcp::wire::{DnsQueryType, IpAddress, IpEndpoint, IpListenEndpoint, Ipv4Address};
 use xous_abi::message::{kind, MessageSender};
+
+#[cfg(feature = "bench")]
+mod bench;
 use xous_abi::services::net::{self, error};
 use xous_rt::{reply, return_scalar, Envelope};
 
@@ -57,10 +60,6 @@ const BACKLOG_MAX: usize = 2 * BACKLOG;
 const CONNECT_TIMEOUT_MS: u64 = 75_000;
 const DNS_TIMEOUT_MS: u64 = 10_000;
 const FIRST_EPHEMERAL_PORT: u16 = 49152;
-/// A RAW_BENCH transfer gives up after this long.
-const BENCH_TIMEOUT_MS: u64 = 120_000;
-/// What a RAW_BENCH sends: any bytes do (the host only hashes them).
-static BENCH_CHUNK: [u8; 4096] = [0x5a; 4096];
 
 /// The bytes of buffers a socket holds.
 fn buffer_bytes(socket: &Socket) -> usize {
@@ -84,9 +83,9 @@ enum Wait {
     UdpReceive { socket: u16, peek: bool, nonblocking: bool },
     UdpSend(u16),
     Dns(dns::QueryHandle),
-    /// RAW_BENCH on stream `socket`: the command line is sent once
-    /// `commanded`; `moved` of `total` bytes are through.
-    Bench { socket: u16, to_host: bool, total: u32, moved: u32, commanded: bool },
+    /// RAW_BENCH, in a build for `./x bench` only (`service/bench.rs`).
+    #[cfg(feature = "bench")]
+    Bench(bench::Transfer),
 }
 
 #[derive(Clone, Copy)]
@@ -371,6 +370,7 @@ impl Net {
                 Wait::UdpSend(socket16)
             }
             net::DNS_RAW_LOOKUP => return self.lookup(m, now),
+            #[cfg(feature = "bench")]
             net::RAW_BENCH => return self.bench_start(m, pid, now),
             _ => return bad(m, opcode, error::INVALID),
         };
@@ -541,7 +541,7 @@ impl Net {
                 self.held.swap_remove(i);
                 answered = true;
             } else {
-                // A request may keep progress in its wait (RAW_BENCH).
+                // A request may keep progress in its wait (a blocking write).
                 self.held[i] = held;
                 i += 1;
             }
@@ -651,7 +651,8 @@ impl Net {
                 true
             }
             Wait::Accept { socket, nonblocking, relisten } => self.accept(m, socket, nonblocking, relisten, pid),
-            Wait::Bench { .. } => self.bench_step(held, now),
+            #[cfg(feature = "bench")]
+            Wait::Bench(_) => self.bench_step(held, now),
             Wait::UdpReceive { socket, peek, nonblocking } => {
                 let Some(Entry { kind: Kind::Udp { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
                     fail(m, opcode, error::BAD_SOCKET);
@@ -762,93 +763,6 @@ impl Net {
         })
     }
 
-    /// RAW_BENCH: connects to the host's command server; `bench_step`
-    /// does the rest.
-    fn bench_start(&mut self, m: &mut Envelope, pid: u8, now: u64) -> Option<(Wait, Option<u64>)> {
-        let page = m.bytes_mut();
-        let (Some(total), Some(port)) = (page.get(1..5), wire::u16_at(page, 5)) else { return bad(m, net::RAW_BENCH, error::INVALID) };
-        let total = u32::from_le_bytes(total.try_into().expect("four bytes"));
-        let to_host = page[0] == 0;
-        let b = &page[7..11];
-        let remote = IpEndpoint::new(IpAddress::Ipv4(Ipv4Address::new(b[0], b[1], b[2], b[3])), port);
-        if page[0] > 1 || port == 0 {
-            return bad(m, net::RAW_BENCH, error::INVALID);
-        }
-        let socket = match self.open_stream(remote, pid) {
-            Ok(socket) => socket,
-            Err(code) => return bad(m, net::RAW_BENCH, code),
-        };
-        let wait = Wait::Bench { socket, to_host, total, moved: 0, commanded: false };
-        Some((wait, Some(now.saturating_add(BENCH_TIMEOUT_MS))))
-    }
-
-    /// Moves what can be moved now; true once answered.
-    fn bench_step(&mut self, held: &mut Held, now: u64) -> bool {
-        let Wait::Bench { socket, to_host, total, mut moved, mut commanded } = held.wait else { unreachable!() };
-        let m = &mut held.message;
-        let pid = MessageSender(m.sender).pid();
-        let Some(Entry { kind: Kind::Stream { handle, .. }, .. }) = self.table.get(socket as usize, pid) else {
-            fail(m, net::RAW_BENCH, error::BAD_SOCKET);
-            return true;
-        };
-        let handle = *handle;
-        let tcp = self.sockets.get_mut::<tcp::Socket>(handle);
-        let mut finished = false;
-        let mut code = None;
-        if matches!(tcp.state(), tcp::State::SynSent | tcp::State::SynReceived) {
-        } else if tcp.state() == tcp::State::Closed {
-            code = Some(error::CONNECTION_RESET);
-        } else {
-            if !commanded && tcp.can_send() {
-                let mut line = [0u8; 24];
-                let word: &[u8] = if to_host { b"sink " } else { b"source " };
-                line[..word.len()].copy_from_slice(word);
-                let mut at = word.len();
-                let digits = decimal(total, &mut line[at..]);
-                at += digits;
-                line[at] = b'\n';
-                commanded = tcp.send_slice(&line[..at + 1]) == Ok(at + 1);
-            }
-            if commanded && to_host {
-                while moved < total && tcp.can_send() {
-                    let n = BENCH_CHUNK.len().min((total - moved) as usize);
-                    match tcp.send_slice(&BENCH_CHUNK[..n]) {
-                        Ok(0) | Err(_) => break,
-                        Ok(sent) => moved += sent as u32,
-                    }
-                }
-                // The host answers its hash once it has everything.
-                finished = moved == total && tcp.recv_queue() >= 8;
-            } else if commanded {
-                let mut scratch = [0u8; 4096];
-                while let Ok(n @ 1..) = tcp.recv_slice(&mut scratch) {
-                    moved += n as u32;
-                }
-                finished = moved >= total;
-                if !finished && !tcp.may_recv() {
-                    code = Some(error::CONNECTION_RESET);
-                }
-            }
-        }
-        if !finished && code.is_none() && held.deadline.is_some_and(|d| now >= d) {
-            code = Some(error::TIMED_OUT);
-        }
-        if !finished && code.is_none() {
-            held.wait = Wait::Bench { socket, to_host, total, moved, commanded };
-            return false;
-        }
-        let entry = self.table.remove(socket as usize, pid).expect("just found");
-        self.drop_entry(entry, code.is_none());
-        match code {
-            None => {
-                m.bytes_mut()[..2].fill(0);
-                reply(m, 0, 0, 0);
-            }
-            Some(code) => fail(m, net::RAW_BENCH, code),
-        }
-        true
-    }
-
     fn accept(&mut self, m: &mut Envelope, socket: u16, nonblocking: bool, relisten: bool, pid: u8) -> bool {
         let opcode = net::TCP_ACCEPT;
         let Some(Entry { kind: Kind::Listener { backlog, address, port, ttl, .. }, .. }) = self.table.get(socket as usize, pid) else {
@@ -917,24 +831,6 @@ impl Net {
 /// after an orderly end it does so only once our side has closed too.
 fn was_reset(tcp: &tcp::Socket, write_closed: bool) -> bool {
     tcp.state() == tcp::State::Closed && !write_closed
-}
-
-/// `value` in decimal at the start of `out`; how many digits.
-fn decimal(mut value: u32, out: &mut [u8]) -> usize {
-    let mut digits = [0u8; 10];
-    let mut n = 0;
-    loop {
-        digits[n] = b'0' + (value % 10) as u8;
-        n += 1;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    for i in 0..n {
-        out[i] = digits[n - 1 - i];
-    }
-    n
 }
 
 /// The end of a read, write or receive that found nothing to do: it keeps
