@@ -208,6 +208,15 @@ pub mod net {
     pub const TCP_ACCEPT: usize = 45;
     /// BlockingScalar (how: 1 read, 2 write, 3 both).
     pub const TCP_SHUTDOWN: usize = 46;
+    /// Ours, sent by std-xous (the upstream client leaves these bytes 0):
+    /// in a TCP_LISTEN or UDP_BIND request, 1 at `WIDE_SOCKETS_AT` says the
+    /// client reads the socket number's high byte at reply byte
+    /// `SOCKET_HIGH_AT`, so it may be given numbers up to 1023 (otherwise
+    /// below 256); in a TCP_ACCEPT request, 1 at `KEEP_LISTENER_AT` says
+    /// the client keeps its listener and does not bind it again.
+    pub const WIDE_SOCKETS_AT: usize = 19;
+    pub const SOCKET_HIGH_AT: usize = 4;
+    pub const KEEP_LISTENER_AT: usize = 1;
     /// Ours, internal: the Scalars the service sends itself (its device's
     /// interrupt, its timer). From anyone else they only make it look
     /// at its sockets early; harmless.

@@ -349,7 +349,7 @@ impl Net {
                 // Byte 1 = 1: the client keeps its listener after an accept
                 // (std-xous); otherwise it binds again, see `relisten`.
                 Some(Entry { kind: Kind::Listener { .. }, .. }) => {
-                    Wait::Accept { socket: socket16, nonblocking: page[0] == 0, relisten: page[1] != 1 }
+                    Wait::Accept { socket: socket16, nonblocking: page[0] == 0, relisten: page[net::KEEP_LISTENER_AT] != 1 }
                 }
                 _ => return bad(m, opcode, error::BAD_SOCKET),
             },
@@ -382,7 +382,7 @@ impl Net {
 
     fn listen(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
-        let narrow = page[19] != 1;
+        let narrow = page[net::WIDE_SOCKETS_AT] != 1;
         let Some((address, port)) = wire::bind(page) else { return bad(m, net::TCP_LISTEN, error::INVALID) };
         if !self.is_local(address) {
             return bad(m, net::TCP_LISTEN, error::INVALID);
@@ -474,7 +474,7 @@ impl Net {
 
     fn udp_bind(&mut self, m: &mut Envelope, pid: u8) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
-        let narrow = page[19] != 1;
+        let narrow = page[net::WIDE_SOCKETS_AT] != 1;
         let Some((address, port)) = wire::bind(page) else { return bad(m, net::UDP_BIND, error::INVALID) };
         if !self.is_local(address) {
             return bad(m, net::UDP_BIND, error::INVALID);

@@ -5,6 +5,7 @@
 //! (4 or 6) and then the address's bytes (4 or 16, in network order).
 
 use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address, Ipv6Address};
+use xous_abi::services::net;
 
 /// An address after a version byte at `at`: IPv4, or IPv6 (of which only
 /// ::1 and the unspecified address are ours).
@@ -70,7 +71,7 @@ pub fn udp_send(page: &[u8]) -> Option<(IpEndpoint, core::ops::Range<usize>)> {
 /// (std-xous), the port at 2.
 pub fn write_bound(page: &mut [u8], number: u16, port: u16) {
     let [low, high] = number.to_le_bytes();
-    (page[1], page[4]) = (low, high);
+    (page[1], page[net::SOCKET_HIGH_AT]) = (low, high);
     page[2..4].copy_from_slice(&port.to_le_bytes());
 }
 
