@@ -8,6 +8,7 @@
 //! (compiler, library release, overlay, this recipe) are unchanged is skipped.
 
 mod archive;
+mod c_compiler;
 mod cargo_build;
 mod crate_arms;
 mod error;

@@ -13,8 +13,12 @@ pub const FILE_NAME: &str = "manifest.toml";
 
 /// The parts of the builder that decide what a build produces. Any edit to
 /// them changes every cache key, so a changed recipe never reuses old output.
-const RECIPE: [&str; 3] =
-    [include_str!("cargo_build.rs"), include_str!("toolchain.rs"), include_str!("crate_arms.rs")];
+const RECIPE: [&str; 4] = [
+    include_str!("cargo_build.rs"),
+    include_str!("toolchain.rs"),
+    include_str!("crate_arms.rs"),
+    include_str!("c_compiler.rs"),
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Manifest {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bin/rustc, bin/rustdoc   wrappers: the compiler with `--sysroot` = this directory
-//! bin/cargo                link to the compiler's cargo
+//! bin/cargo                the compiler's cargo, with a C compiler for our target (c_compiler.rs)
 //! lib/rustlib/<host>       link to the compiler's own host libraries
 //! lib/rustlib/<target>/lib our target libraries (rlibs)
 //! RUST_VERSION             the compiler's version line
@@ -91,7 +91,10 @@ pub fn add_frame(
         std::fs::write(&path, wrapper).context(|| format!("cannot write {}", path.display()))?;
         make_executable(&path)?;
     }
-    symlink(&compiler_bin.join("cargo"), &bin.join("cargo"))?;
+    let cargo = bin.join("cargo");
+    std::fs::write(&cargo, crate::c_compiler::cargo_script(&compiler_bin.join("cargo"), crate::cargo_build::XOUS_TARGET))
+        .context(|| format!("cannot write {}", cargo.display()))?;
+    make_executable(&cargo)?;
     let host_libs = format!("lib/rustlib/{}", compiler.host);
     std::fs::create_dir_all(staging.join("lib/rustlib")).context(|| "cannot create lib/rustlib".to_string())?;
     symlink(&compiler.sysroot.join(&host_libs), &staging.join(&host_libs))?;
@@ -221,5 +224,7 @@ mod tests {
         };
         assert_eq!(run(&["-vV"]), "real -vV\nxous-sysroot: key-1\n");
         assert_eq!(run(&["--print", "sysroot"]), format!("real --sysroot {} --print sysroot\n", dest.display()));
+        let cargo = std::process::Command::new(staging.join("bin/cargo")).arg("build").output().unwrap();
+        assert_eq!(String::from_utf8(cargo.stdout).unwrap(), "real build\n", "bin/cargo runs the compiler's cargo");
     }
 }
