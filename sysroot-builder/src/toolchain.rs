@@ -3,6 +3,7 @@
 //! ```text
 //! bin/rustc, bin/rustdoc   wrappers: the compiler with `--sysroot` = this directory
 //! bin/cargo                the compiler's cargo, with a C compiler for our target (c_compiler.rs)
+//! lib/xous/c-include       our C headers for that compiler (assert.h)
 //! lib/rustlib/<host>       link to the compiler's own host libraries
 //! lib/rustlib/<target>/lib our target libraries (rlibs)
 //! RUST_VERSION             the compiler's version line
@@ -91,10 +92,7 @@ pub fn add_frame(
         std::fs::write(&path, wrapper).context(|| format!("cannot write {}", path.display()))?;
         make_executable(&path)?;
     }
-    let cargo = bin.join("cargo");
-    std::fs::write(&cargo, crate::c_compiler::cargo_script(&compiler_bin.join("cargo"), crate::cargo_build::XOUS_TARGET))
-        .context(|| format!("cannot write {}", cargo.display()))?;
-    make_executable(&cargo)?;
+    crate::c_compiler::install(staging, dest, &compiler_bin.join("cargo"), crate::cargo_build::XOUS_TARGET)?;
     let host_libs = format!("lib/rustlib/{}", compiler.host);
     std::fs::create_dir_all(staging.join("lib/rustlib")).context(|| "cannot create lib/rustlib".to_string())?;
     symlink(&compiler.sysroot.join(&host_libs), &staging.join(&host_libs))?;
