@@ -538,7 +538,7 @@ pub fn small_crates_host(project: &Project) -> Result<Passed, Failed> {
 }
 
 /// The dependency files (`.d`) in `deps` whose sources came from an armed copy.
-fn armed_sources(deps: &Path) -> Result<Vec<String>, String> {
+pub fn armed_sources(deps: &Path) -> Result<Vec<String>, String> {
     let mut armed = Vec::new();
     for entry in std::fs::read_dir(deps).map_err(|e| format!("cannot list {}: {e}", deps.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();

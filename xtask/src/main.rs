@@ -3,6 +3,7 @@
 //! (building target code, tests, benchmarks) lives here, in Rust.
 
 mod bench;
+mod c_parts;
 mod boot;
 mod checks;
 mod ecosystem;

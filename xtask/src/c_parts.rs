@@ -1,0 +1,87 @@
+//! `./x test`'s checks of crates with C parts (test-apps/c-parts): ring,
+//! under rustls and rcgen, and psm, under stacker, built from crates.io with
+//! the C compiler the toolchain's cargo offers for our target, then a TLS
+//! handshake and data over 127.0.0.1 on QEMU. The same program built by the
+//! same cargo for the host uses the host's C compiler and no crate arm, and
+//! runs there.
+
+use crate::checks::{Failed, Passed};
+use crate::ecosystem::armed_sources;
+use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
+use crate::runner;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ARMED: &[&str] = &["ring", "stacker"];
+
+/// Builds test-apps/c-parts for `target` into its own target directory, as
+/// `cargo test` would (a debug build: ring's C then keeps its asserts);
+/// returns the program and cargo's stderr.
+fn build(project: &Project, target: &str, target_dir: &str) -> Result<(PathBuf, String), String> {
+    let dir = project.root.join("test-apps/c-parts");
+    let target_dir = project.root.join("test-apps/target").join(target_dir);
+    let out = project
+        .cargo()
+        .current_dir(&dir)
+        .args(["build", "--locked", "--target", target, "--target-dir"])
+        .arg(&target_dir)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        return Err(format!("test-apps/c-parts does not build for {target}:\n{stderr}"));
+    }
+    Ok((target_dir.join(target).join("debug/c-parts"), stderr))
+}
+
+/// The crates among `ARMED` that were compiled from an armed copy.
+fn armed(program: &Path) -> Result<Vec<&'static str>, String> {
+    let deps = program.with_file_name("deps");
+    let files = armed_sources(&deps)?;
+    Ok(ARMED.iter().copied().filter(|krate| files.iter().any(|f| f.starts_with(&format!("{krate}-")))).collect())
+}
+
+/// What a run printed: every check passed, and how many there were.
+fn verdict(out: std::process::Output) -> Result<(usize, String), String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() != Some(0) || !stdout.contains("c-parts: all checks passed") {
+        return Err(format!("exit {:?}\n{stdout}{}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+    }
+    let checks = stdout.lines().filter(|l| l.starts_with("c-parts: ok: ")).count();
+    let negotiated = stdout.lines().filter(|l| l.contains(" with ")).map(|l| l.trim_start_matches("c-parts: ")).collect::<Vec<_>>();
+    Ok((checks, negotiated.join("; ")))
+}
+
+/// On QEMU: ring and psm compiled with the toolchain's C compiler, ring and
+/// stacker through their arms, no warning; every check of the program passes.
+pub fn on_target(project: &Project) -> Result<Passed, Failed> {
+    let (program, stderr) = build(project, XOUS_TARGET, "c-parts")?;
+    if let Some(line) = stderr.lines().find(|l| l.contains("warning")) {
+        return Err(format!("the build warns: {line}").into());
+    }
+    let armed = armed(&program)?;
+    if armed != ARMED {
+        return Err(format!("crates built from armed copies: {armed:?}; expected {ARMED:?}").into());
+    }
+    let runner = runner::install(project)?;
+    let out = Command::new(&runner.xous_run)
+        .args(["--timeout", "300"])
+        .arg(&program)
+        .output()
+        .map_err(|e| format!("cannot run xous-run: {e}"))?;
+    let (checks, negotiated) = verdict(out)?;
+    Ok(Passed { note: format!("{checks} checks; {negotiated}"), tests: checks })
+}
+
+/// The same crates for the host with the same cargo: the target's C
+/// settings and arms leave them alone, and the program passes there.
+pub fn on_host(project: &Project) -> Result<Passed, Failed> {
+    let (program, _) = build(project, HOST_TARGET, "c-parts-host")?;
+    let armed = armed(&program)?;
+    if !armed.is_empty() {
+        return Err(format!("host builds used armed copies of {armed:?}").into());
+    }
+    let out = Command::new(&program).output().map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    let (checks, _) = verdict(out)?;
+    Ok(Passed::from(format!("{checks} checks passed on the host; no crate built from an armed copy")))
+}
