@@ -13,6 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ARMED: &[&str] = &["ring", "stacker"];
+/// The crates whose build scripts compile C or assembly with the `cc` crate.
+const WITH_C: &[&str] = &["ring", "psm"];
+/// What `cc` prints in a build script's output when it found the toolchain's
+/// compiler for our target.
+const TARGET_CC: &str = "CC_riscv32imac_unknown_xous_elf = Some(/usr/bin/riscv64-unknown-elf-gcc)";
 
 /// Builds test-apps/c-parts for `target` into its own target directory, as
 /// `cargo test` would (a debug build: ring's C then keeps its asserts);
@@ -41,6 +46,24 @@ fn armed(program: &Path) -> Result<Vec<&'static str>, String> {
     Ok(ARMED.iter().copied().filter(|krate| files.iter().any(|f| f.starts_with(&format!("{krate}-")))).collect())
 }
 
+/// The outputs of `krate`'s build script runs (the `cc` crate records there
+/// each variable it read and its value).
+fn build_outputs(program: &Path, krate: &str) -> Result<String, String> {
+    let dir = program.with_file_name("build");
+    let mut text = String::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path().join("output");
+        let name = path.parent().and_then(|p| p.file_name()).unwrap_or_default().to_string_lossy().into_owned();
+        if name.starts_with(&format!("{krate}-")) && path.exists() {
+            text.push_str(&std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?);
+        }
+    }
+    match text.is_empty() {
+        true => Err(format!("no build script output of {krate} in {}", dir.display())),
+        false => Ok(text),
+    }
+}
+
 /// What a run printed: every check passed, and how many there were.
 fn verdict(out: std::process::Output) -> Result<(usize, String), String> {
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -52,8 +75,9 @@ fn verdict(out: std::process::Output) -> Result<(usize, String), String> {
     Ok((checks, negotiated.join("; ")))
 }
 
-/// On QEMU: ring and psm compiled with the toolchain's C compiler, ring and
-/// stacker through their arms, no warning; every check of the program passes.
+/// On QEMU: ring and psm compiled with the toolchain's C compiler (their build
+/// scripts' outputs say so), ring and stacker through their arms, no warning;
+/// every check of the program passes.
 pub fn on_target(project: &Project) -> Result<Passed, Failed> {
     let (program, stderr) = build(project, XOUS_TARGET, "c-parts")?;
     if let Some(line) = stderr.lines().find(|l| l.contains("warning")) {
@@ -62,6 +86,11 @@ pub fn on_target(project: &Project) -> Result<Passed, Failed> {
     let armed = armed(&program)?;
     if armed != ARMED {
         return Err(format!("crates built from armed copies: {armed:?}; expected {ARMED:?}").into());
+    }
+    for krate in WITH_C {
+        if !build_outputs(&program, krate)?.contains(TARGET_CC) {
+            return Err(format!("{krate}'s build script did not get the toolchain's C compiler ({TARGET_CC})").into());
+        }
     }
     let runner = runner::install(project)?;
     let out = Command::new(&runner.xous_run)
@@ -74,14 +103,20 @@ pub fn on_target(project: &Project) -> Result<Passed, Failed> {
 }
 
 /// The same crates for the host with the same cargo: the target's C
-/// settings and arms leave them alone, and the program passes there.
+/// settings (no build script saw one) and arms leave them alone, and the
+/// program passes there.
 pub fn on_host(project: &Project) -> Result<Passed, Failed> {
     let (program, _) = build(project, HOST_TARGET, "c-parts-host")?;
     let armed = armed(&program)?;
     if !armed.is_empty() {
         return Err(format!("host builds used armed copies of {armed:?}").into());
     }
+    for krate in WITH_C {
+        if let Some(line) = build_outputs(&program, krate)?.lines().find(|l| l.contains("riscv64-unknown-elf") || l.contains("newlib")) {
+            return Err(format!("{krate}'s host build script saw the target's C settings: {line}").into());
+        }
+    }
     let out = Command::new(&program).output().map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     let (checks, _) = verdict(out)?;
-    Ok(Passed::from(format!("{checks} checks passed on the host; no crate built from an armed copy")))
+    Ok(Passed::from(format!("{checks} checks passed on the host; no armed copy, no C setting of the target")))
 }
