@@ -87,9 +87,12 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
     (
         "serde_json",
-        "psm",
-        "a dev-dependency has C parts: serde_stacker's stacker needs psm, whose build script compiles C \
-         and assembly, and the toolchain has no C compiler for the target (issue 15's C part)",
+        "tests/test.rs",
+        "test_stack_overflow parses 127 nested arrays, which in a debug build needs more stack than the 128 KiB \
+         std on xous gives a thread (Linux 2 MiB): the overflow ends the program with a page fault (no guard \
+         page, no message), and the tests after it in that program did not run. Confirmed: with \
+         `--env RUST_MIN_STACK=2097152` all 77 tests of tests/test.rs pass. (Its dev-dependency serde_stacker, \
+         stacker on psm, builds with the toolchain's C compiler.)",
     ),
     (
         "chrono",
