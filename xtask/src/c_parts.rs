@@ -71,7 +71,7 @@ fn verdict(out: std::process::Output) -> Result<(usize, String), String> {
         return Err(format!("exit {:?}\n{stdout}{}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
     }
     let checks = stdout.lines().filter(|l| l.starts_with("c-parts: ok: ")).count();
-    let negotiated = stdout.lines().filter(|l| l.contains(" with ")).map(|l| l.trim_start_matches("c-parts: ")).collect::<Vec<_>>();
+    let negotiated = stdout.lines().filter_map(|l| l.strip_prefix("c-parts: TLS")).map(|l| format!("TLS{l}")).collect::<Vec<_>>();
     Ok((checks, negotiated.join("; ")))
 }
 
