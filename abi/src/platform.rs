@@ -66,6 +66,9 @@ pub const DRAIN_LIMIT_MS: u64 = 2_000;
 /// names this PID, which no process has, so a process cannot forge one.
 /// (A reply to that sender word is an error: nothing waits for it.)
 pub const KERNEL_PID: u8 = 1;
+/// The PID of the first process the kernel starts; user processes have
+/// this one and those above it.
+pub const FIRST_USER_PID: u8 = KERNEL_PID + 1;
 
 /// How a process ended (a notice's third word).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

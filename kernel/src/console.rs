@@ -1,9 +1,33 @@
-//! Formatting for the kernel's own console lines. A line is built in a fixed
-//! buffer (the kernel has no heap) and sent as one frame, so it can never be
-//! split by another writer. Kernel lines are short (a name of at most 64
-//! bytes and a few numbers); one that would not fit ends with `...`.
+//! The console: a process's writes (PlatformSpecific CONSOLE_WRITE), and
+//! the kernel's own lines. A kernel line is built in a fixed buffer (the
+//! kernel has no heap) and sent as one frame, so it can never be split by
+//! another writer. Kernel lines are short (a name of at most 64 bytes and a
+//! few numbers); one that would not fit ends with `...`.
 
+use crate::kernel::{Kernel, Platform};
+use crate::mem::PAGE_SIZE;
+use crate::sched::ThreadRef;
+use crate::syscall::Handled;
 use core::fmt;
+use xous_abi::console::Channel;
+use xous_abi::{Error, SyscallResult};
+
+/// PlatformSpecific(CONSOLE_WRITE, channel, address, length): the bytes go
+/// out on `channel`, a page at a time. Errors: InvalidArgument (channel),
+/// BadAddress (unreadable, or a device's page).
+#[inline(never)]
+pub fn console_write<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, channel: usize, mut addr: usize, mut left: usize) -> Handled {
+    let channel = u8::try_from(channel).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;
+    let mut chunk = [0u8; PAGE_SIZE];
+    while left > 0 {
+        let n = left.min(PAGE_SIZE);
+        k.read_user(t.pid, addr, &mut chunk[..n])?;
+        k.hw.console(channel, &chunk[..n]);
+        addr += n;
+        left -= n;
+    }
+    k.answered(t, SyscallResult::Ok, &[])
+}
 
 const CAPACITY: usize = 240;
 

@@ -15,7 +15,7 @@
 //! Receiving gives a server its notices before its queued messages: the
 //! notice about a PID then always comes before any message from a later
 //! process with that PID, and a thread of the server waiting to receive
-//! gets a notice at once (syscall/exits.rs).
+//! gets a notice at once.
 //!
 //! Why opt-in, and through PlatformSpecific: only servers that keep state
 //! per client need notices, and a notice is a message on the loop a server
@@ -23,10 +23,15 @@
 //! are what std and the published crates know; PlatformSpecific is the one
 //! Xous leaves to each platform, so the call clashes with no Xous syscall.
 
+use crate::kernel::{Kernel, Platform};
+use crate::sched::ThreadRef;
 use crate::slot::Slot;
+use crate::syscall::Handled;
 use xous_abi::limits::{MAX_PROCESSES, MAX_SERVERS};
-use xous_abi::platform::{Ending, ExitNotice};
-use xous_abi::Error;
+use xous_abi::message::{InvokeType, MessageSender};
+use xous_abi::platform::{Ending, ExitNotice, KERNEL_PID};
+use xous_abi::services::Sid;
+use xous_abi::{Error, SyscallResult};
 
 /// Servers that may watch at once (in the whole system). A bound, as every
 /// kernel table has; the servers that need notices are few.
@@ -89,13 +94,13 @@ impl Exits {
         }
     }
 
-    /// Whether `server` has a notice waiting.
-    #[inline]
     /// Whether server `server` watches.
     pub fn watches(&self, server: u8) -> bool {
         self.ids.get(server as usize).is_some_and(|s| !s.is_empty())
     }
 
+    /// Whether `server` has a notice waiting.
+    #[inline]
     pub fn has_notice(&self, server: u8) -> bool {
         self.pending.get(server as usize).is_some_and(|p| *p != 0)
     }
@@ -118,6 +123,63 @@ impl Exits {
 fn pid_bit(pid: u8) -> Option<u64> {
     let i = (pid as usize).checked_sub(1)?;
     (i < MAX_PROCESSES).then(|| 1u64 << i)
+}
+
+/// WATCH_EXITS(sid, id): server `sid`, which `pid` owns, hears of every
+/// process end from now on. Errors: ServerNotFound, AccessDenied (not the
+/// caller's server), OutOfMemory (the watcher table is full, or `pid`
+/// watches with PROCESS_WATCHERS servers already).
+#[inline(never)]
+pub fn watch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, id: usize) -> Handled {
+    let pid = t.pid;
+    let server = crate::ipc::server::owned_server(k, pid, &sid)?;
+    let mine = (0..MAX_SERVERS as u8).filter(|&s| s != server && k.exits.watches(s) && k.ipc.server(s).is_some_and(|s| s.owner == pid)).count();
+    if mine >= PROCESS_WATCHERS {
+        return Err(Error::OutOfMemory);
+    }
+    k.exits.watch(server, id)?;
+    k.answered(t, SyscallResult::Ok, &[])
+}
+
+/// Process `pid`, now gone, ended: each watcher gets a notice, at once if
+/// a thread of it waits to receive.
+#[inline(never)]
+pub fn process_ended<P: Platform>(k: &mut Kernel<P>, pid: u8, code: u32, ending: Ending) {
+    k.exits.ended(pid, code, ending);
+    for server in 0..MAX_SERVERS as u8 {
+        if !k.exits.has_notice(server) {
+            continue;
+        }
+        let Some(receiver) = k.ipc.waiting_receiver(server) else { continue };
+        if let Some(envelope) = next_notice(k, server) {
+            if let Some(s) = k.ipc.server_mut(server) {
+                s.receivers &= !(1 << receiver.tid);
+            }
+            k.wake(receiver, SyscallResult::MessageEnvelope, &envelope);
+        }
+    }
+}
+
+/// Hands thread `t`, receiving for `server`, the server's next notice if
+/// it has one (a notice goes before queued messages); whether it did.
+#[inline]
+pub fn receive_notice<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8) -> bool {
+    k.exits.has_notice(server) && deliver_notice(k, t, server)
+}
+
+#[inline(never)]
+fn deliver_notice<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8) -> bool {
+    let Some(envelope) = next_notice(k, server) else { return false };
+    k.answer(t, SyscallResult::MessageEnvelope, &envelope);
+    true
+}
+
+/// `server`'s next notice as a received envelope: a Scalar from the kernel.
+fn next_notice<P: Platform>(k: &mut Kernel<P>, server: u8) -> Option<[usize; 7]> {
+    let (id, notice) = k.exits.take(server)?;
+    let sender = MessageSender::new(KERNEL_PID, server, 0).0;
+    let [a, b, c, d] = notice.words();
+    Some([sender, InvokeType::Scalar.envelope_kind(), id, a, b, c, d])
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //!   ordinary data structures and functions, written against [`kernel::Platform`]
 //!   and [`mem::space::PhysMem`]; they are unit-tested on the host. Only
 //!   `arch/` (trap entry, context switch, CSRs, the boot path; all the
-//!   `unsafe` and assembly) and `board/` (addresses of one machine) touch hardware.
+//!   `unsafe` and assembly, the only module where `unsafe` is allowed) and
+//!   `board/` (addresses of one machine) touch hardware.
 //! - **The caller faults, never the kernel.** Every syscall checks its
 //!   arguments and answers with an ABI error; a user fault ends that process
 //!   with a one-line report. No user input reaches a `panic!`.
@@ -19,12 +20,14 @@
 //!   the run queue, and an idle system waits in `wfi`.
 
 #![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
 
 pub mod console;
 pub mod exits;
+pub mod fault;
 pub mod fdt;
+pub mod interrupt;
 pub mod ipc;
-pub mod irq;
 pub mod kernel;
 pub mod loader;
 pub mod mem;
@@ -32,6 +35,7 @@ pub mod process;
 pub mod sched;
 pub mod slot;
 pub mod syscall;
+pub mod thread;
 
 #[cfg(test)]
 mod tests;
@@ -47,4 +51,5 @@ mod tests_irq;
 mod tests_process;
 
 #[cfg(target_arch = "riscv32")]
+#[allow(unsafe_code)]
 pub mod arch;

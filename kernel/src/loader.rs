@@ -6,7 +6,7 @@
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
-use crate::syscall::MAIN_STACK_RESERVE;
+use crate::process::MAIN_STACK_RESERVE;
 use boot_image::{Image, Process};
 use xous_abi::memory::{page_round_up, USER_STACK_TOP};
 use xous_abi::Error;

@@ -1,39 +1,19 @@
-//! Processes and their threads: the kernel's table of who exists, what each
-//! owns (address space, context page, heap) and what each thread is doing.
+//! Processes: the kernel's table of who exists and what each owns (address
+//! space, context page, heap, connections); how a process is made and how
+//! it ends (every end goes through `Kernel::end`).
 
+use crate::kernel::{Kernel, Platform, FIRST_KERNEL_SLOT};
 use crate::mem::space::Space;
+use crate::mem::user::map_error;
 use crate::slot::Slot;
+use crate::thread::{ThreadState, CONTEXT_WORDS};
+use xous_abi::platform::{Ending, FAULT_EXIT_CODE};
+use xous_abi::Error;
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
+pub mod create;
+
 pub const NAME_LEN: usize = 64;
-
-/// Registers saved per thread: the pc where x0 would be, then x1..x31.
-pub const CONTEXT_WORDS: usize = 32;
-/// Slot 0 of the context page is the interrupt handler's; threads 1..=31 follow.
-pub const INTERRUPT_CONTEXT: u8 = 0;
-const _: () = assert!((MAX_THREADS + 1) * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
-/// Slots in a page of saved registers.
-pub const CONTEXTS_PER_PAGE: usize = 4096 / (CONTEXT_WORDS * 4);
-const _: () = assert!(CONTEXTS_PER_PAGE == MAX_THREADS + 1);
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ThreadState {
-    /// No thread in this slot.
-    Free,
-    /// Runnable: queued, or running now.
-    Ready,
-    /// Waiting for thread `tid` of the same process to finish.
-    Joining(u8),
-    /// Finished with this value; kept until joined (or its slot is needed).
-    Exited(usize),
-    /// Waiting for a message to server `index` (ReceiveMessage).
-    Receiving(u8),
-    /// Waiting for the reply to message `slot` (a blocking send).
-    AwaitingReply(u16),
-    /// Will repeat its syscall when something changes (its server appears,
-    /// or the queue it sends to has room).
-    Retry,
-}
 
 pub struct Process {
     pub pid: u8,
@@ -42,7 +22,7 @@ pub struct Process {
     pub space: Space,
     /// Physical address of the page holding the threads' saved registers.
     pub contexts: usize,
-    /// Index = thread id; slot 0 is unused (thread ids start at 1).
+    /// Index = thread id (1..=31); slot 0 is the interrupt handler's.
     pub threads: [ThreadState; MAX_THREADS + 1],
     pub heap_size: usize,
     pub heap_max: usize,
@@ -68,7 +48,7 @@ pub struct Process {
     pub detaches: bool,
     /// Index = thread id: how many times in a row its TrySendMessage found
     /// the queue full and gave the processor away; the same call made again
-    /// fails once that reaches GIVE_WAY_ROUNDS (syscall/ipc.rs `send`).
+    /// fails once that reaches GIVE_WAY_ROUNDS (ipc/message.rs `send`).
     pub gave_way: [u8; MAX_THREADS + 1],
 }
 
@@ -154,8 +134,8 @@ pub const DEFAULT_MAP_AREA: (usize, usize) = (xous_abi::memory::USER_MMAP_BASE, 
 /// its parameter block (see loader.rs); MapMemory does not place things there.
 pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
 
-/// First PID of a user process (1 is the kernel).
-pub const FIRST_PID: u8 = 2;
+/// First PID of a user process (the ones below name the kernel or no one).
+pub use xous_abi::platform::FIRST_USER_PID as FIRST_PID;
 
 /// Where the trap path finds a live process: the physical addresses of its
 /// saved registers and of its root table. Copied from the process when it
@@ -232,6 +212,73 @@ impl ProcessTable {
                 p.parent = 0;
             }
         }
+    }
+}
+
+impl<P: Platform> Kernel<P> {
+    /// A new process with an empty address space and no threads.
+    pub fn create_process(&mut self, name: &str, main: bool) -> Result<u8, Error> {
+        let pid = self.procs.free_pid().ok_or(Error::OutOfMemory)?;
+        let space = Space::new(&mut self.hw, &mut self.frames, pid, &self.kernel_root, FIRST_KERNEL_SLOT)
+            .map_err(map_error)?;
+        let Some(contexts) = self.frames.alloc_low(pid) else {
+            self.frames.free_all(pid);
+            return Err(Error::OutOfMemory);
+        };
+        self.hw.zero(contexts);
+        self.hw.flush_tlb(pid, None);
+        self.procs.insert(Process::new(pid, name, space, contexts, main));
+        Ok(pid)
+    }
+
+    /// Ends process `pid`, which exited with `code` (TerminateProcess, or
+    /// its last thread returned).
+    pub fn terminate(&mut self, pid: u8, code: u32) {
+        self.end(pid, code, Ending::Exited);
+    }
+
+    /// Ends process `pid` for a fault (or a page it touched that no frame
+    /// could back).
+    pub fn terminate_for_fault(&mut self, pid: u8) {
+        self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
+    }
+
+    /// Every process ends here: it leaves the system (`tear_down`), and if
+    /// it was the main one the system stops; the servers that watch for
+    /// process ends are told.
+    fn end(&mut self, pid: u8, code: u32, ending: Ending) {
+        let Some(main) = self.tear_down(pid) else { return };
+        if main {
+            self.halted = Some(code);
+        }
+        crate::exits::process_ended(self, pid, code, ending);
+    }
+
+    /// Takes a process that never ran (a CreateProcess that failed half-way)
+    /// out again, telling nobody.
+    pub fn discard(&mut self, pid: u8) {
+        self.tear_down(pid);
+    }
+
+    /// Process `pid` leaves: its threads stop, its servers close (their
+    /// waiting clients get an error), memory it lent is held until
+    /// returned, all its frames return to the pool, its children have no
+    /// parent any more. Whether it was the main process; None if there is
+    /// no such process.
+    fn tear_down(&mut self, pid: u8) -> Option<bool> {
+        self.procs.get(pid)?;
+        crate::ipc::server::process_gone(self, pid);
+        self.release_interrupts(pid);
+        self.devices.release_all(pid);
+        let p = self.procs.remove(pid)?;
+        self.procs.orphan_children_of(pid);
+        self.queue.remove(|t| t.pid == pid);
+        if self.current.is_some_and(|t| t.pid == pid) {
+            self.current = None;
+        }
+        self.frames.free_all(pid);
+        self.hw.flush_tlb(pid, None);
+        Some(p.main)
     }
 }
 

@@ -6,9 +6,13 @@
 //! the kernel keeps to that, so adding a thread needs no search (host tests
 //! check it).
 
+use crate::kernel::{Kernel, Platform};
+use crate::thread::ThreadState;
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
+use xous_abi::SyscallResult;
 
-/// A thread, named by its process and its thread id (1..=31).
+/// A thread, named by its process and its slot: 1..=31 for threads, 0 for
+/// the process's interrupt handler (`thread::INTERRUPT_CONTEXT`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct ThreadRef {
     pub pid: u8,
@@ -83,6 +87,130 @@ impl RunQueue {
             }
         }
         self.len = kept;
+    }
+}
+
+/// What the ending system does next (`Kernel::power_off_step`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PowerOff {
+    /// Everything to drain is drained: power off.
+    Now,
+    /// Run this thread of a draining server's process.
+    Run(ThreadRef),
+    /// A draining server has messages but no thread of its process is
+    /// ready: wait for an interrupt (or the deadline).
+    Wait,
+}
+
+impl<P: Platform> Kernel<P> {
+    /// Takes `t` off the processor (or out of the run queue); it runs again
+    /// when something wakes it.
+    #[inline]
+    pub fn block(&mut self, t: ThreadRef) {
+        if self.current == Some(t) {
+            self.current = None;
+        } else {
+            self.queue.remove(|q| q == t);
+        }
+    }
+
+    /// Makes the waiting thread `t` runnable, after the others, with this answer.
+    #[inline]
+    pub fn wake(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
+        if self.ready(t) {
+            self.answer(t, tag, payload);
+            self.queue.push(t);
+        }
+    }
+
+    /// Makes the waiting thread `t` runnable with this answer, and next: a
+    /// sender getting its reply runs as soon as the server waits again.
+    #[inline]
+    pub fn wake_first(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
+        if self.ready(t) {
+            self.answer(t, tag, payload);
+            self.queue.push_front(t);
+        }
+    }
+
+    /// Makes the waiting thread `t`, whose answer is written already,
+    /// runnable and next: a message's receiver runs at once when its sender
+    /// waits for the reply (the sender hands it the processor), else as
+    /// soon as the running thread stops.
+    #[inline]
+    pub fn hand_over(&mut self, t: ThreadRef) {
+        if self.ready(t) {
+            match self.current {
+                None => self.current = Some(t),
+                Some(_) => self.queue.push_front(t),
+            }
+        }
+    }
+
+    /// Marks the waiting thread `t` ready; false if its process is gone.
+    #[inline(always)]
+    fn ready(&mut self, t: ThreadRef) -> bool {
+        let Some(p) = self.procs.get_mut(t.pid) else { return false };
+        p.threads[t.tid as usize] = ThreadState::Ready;
+        true
+    }
+
+    /// Lets every thread waiting to repeat its syscall try again.
+    #[inline]
+    pub fn wake_retries(&mut self) {
+        if self.retries_waiting {
+            self.wake_all_retries();
+        }
+    }
+
+    #[inline(never)]
+    fn wake_all_retries(&mut self) {
+        self.retries_waiting = false;
+        for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
+            let Some(p) = self.procs.get_mut(pid) else { continue };
+            for tid in 0..p.threads.len() {
+                if p.threads[tid] == ThreadState::Retry {
+                    p.threads[tid] = ThreadState::Ready;
+                    self.queue.push(ThreadRef { pid, tid: tid as u8 });
+                }
+            }
+        }
+    }
+
+    /// The thread to run now: the current one if it can go on, else the next ready one.
+    pub fn next_thread(&mut self) -> Option<ThreadRef> {
+        if self.current.is_none() {
+            self.current = self.queue.pop();
+        }
+        self.current
+    }
+
+    /// The system is ending (`halted` is set): what to do next. Only the
+    /// processes owning a server drained before power-off still run (every
+    /// other thread is taken off the processor and out of the run queue for
+    /// good); the machine powers off once none of theirs is ready and those
+    /// servers' queues are empty. Without such servers that is at once.
+    pub fn power_off_step(&mut self) -> PowerOff {
+        if let Some(t) = self.current {
+            if self.ipc.drains(t.pid) {
+                return PowerOff::Run(t);
+            }
+            self.current = None;
+        }
+        while let Some(t) = self.queue.pop() {
+            if self.ipc.drains(t.pid) {
+                self.current = Some(t);
+                return PowerOff::Run(t);
+            }
+        }
+        if self.ipc.drained() { PowerOff::Now } else { PowerOff::Wait }
+    }
+
+    /// Timer tick: the running thread goes to the back of the queue.
+    pub fn preempt(&mut self) {
+        if let Some(t) = self.current.take() {
+            self.queue.push(t);
+        }
     }
 }
 

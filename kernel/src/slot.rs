@@ -47,7 +47,9 @@ impl<T: Copy> Slot<T> {
 mod tests {
     use super::*;
 
+    // The one `unsafe` outside `arch`: a host test reading a value's bytes.
     #[test]
+    #[allow(unsafe_code)]
     fn empty_is_zero_bytes() {
         let empty: Slot<(u8, bool, u32)> = Slot::Empty;
         // SAFETY: reading the bytes of a plain value for the test.

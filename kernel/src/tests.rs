@@ -1,18 +1,20 @@
 //! Host tests of the kernel's behaviour through its syscall interface: a
 //! fake platform stands in for the machine, threads "trap" by having their
-//! a0..a7 set and `syscall::handle` called, as the trap path does.
+//! a0..a7 set and `trap` called, which enters the kernel as the trap path does.
 
-use crate::kernel::{reg, Fault, Kernel, Platform, FAULT_EXIT_CODE, FIRST_KERNEL_SLOT};
+use crate::fault::Fault;
+use crate::kernel::{Kernel, Platform, FIRST_KERNEL_SLOT};
+use crate::thread::reg;
+use xous_abi::platform::FAULT_EXIT_CODE;
 use crate::mem::frames::Frames;
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::space::fake::FakeMem;
 use crate::mem::space::PhysMem;
 use crate::sched::ThreadRef;
-use crate::syscall;
 use xous_abi::console::Channel;
 use xous_abi::memory::{flags, RETURN_FROM_EXCEPTION, RETURN_FROM_THREAD, USER_HEAP_BASE, USER_MMAP_BASE};
 use xous_abi::{platform, Error, Syscall, SyscallResult};
-use crate::process::ThreadState;
+use crate::thread::ThreadState;
 
 #[derive(Default)]
 pub struct FakePlatform {
@@ -94,6 +96,18 @@ macro_rules! also_on_the_general_path {
     };
 }
 
+/// A new process (not the main one) with one thread, ready to run.
+pub fn start(k: &mut Kernel<FakePlatform>, name: &str) -> ThreadRef {
+    let pid = k.create_process(name, false).unwrap();
+    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
+    ThreadRef { pid, tid }
+}
+
+/// What thread `t` is doing.
+pub fn state(k: &Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
+    k.procs.get(t.pid).unwrap().threads[t.tid as usize]
+}
+
 /// A kernel with one process (main) running one thread; returns that thread.
 fn booted() -> (Kernel<FakePlatform>, ThreadRef) {
     let mut k = kernel_with(256);
@@ -104,12 +118,21 @@ fn booted() -> (Kernel<FakePlatform>, ThreadRef) {
     (k, t)
 }
 
+/// Thread `t` makes the syscall in its saved a0..a7, as `arch`'s trap entry
+/// hands it to the kernel: the saved pc past the `ecall`, the words as they are.
+pub fn trap(k: &mut Kernel<FakePlatform>, t: ThreadRef) {
+    let regs = k.context(t);
+    regs[reg::PC] = regs[reg::PC].wrapping_add(4);
+    let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
+    crate::syscall::ecall(k, t, a);
+}
+
 /// Runs one syscall as thread `t`; returns a0..a7 afterwards.
 pub fn call(k: &mut Kernel<FakePlatform>, t: ThreadRef, args: &[usize]) -> [usize; 8] {
     for i in 0..8 {
         k.set_reg(t, reg::A0 + i, args.get(i).copied().unwrap_or(0));
     }
-    syscall::handle(k, t);
+    trap(k, t);
     let mut out = [0; 8];
     for (i, w) in out.iter_mut().enumerate() {
         *w = k.reg(t, reg::A0 + i);
@@ -325,7 +348,7 @@ fn a_dead_process_gives_back_every_frame() {
     assert!(k.frames.free_count() < free - 4);
     k.set_reg(t, reg::A0, Syscall::TerminateProcess as usize);
     k.set_reg(t, reg::A0 + 1, 3);
-    syscall::handle(&mut k, t);
+    trap(&mut k, t);
     assert!(k.procs.get(pid).is_none());
     assert_eq!(k.frames.free_count(), free);
     assert_eq!(k.halted, None, "not the main process");

@@ -3,10 +3,13 @@
 //! whatever the state of its queue.
 
 use crate::ipc::QUEUE_DEPTH;
-use crate::kernel::{reg, Fault, Kernel, FAULT_EXIT_CODE};
-use crate::process::ThreadState;
+use crate::fault::Fault;
+use crate::kernel::Kernel;
+use crate::thread::reg;
+use xous_abi::platform::FAULT_EXIT_CODE;
+use crate::thread::ThreadState;
 use crate::sched::ThreadRef;
-use crate::tests::{call, err, head, kernel_with, FakePlatform};
+use crate::tests::{call, err, head, kernel_with, start, state, FakePlatform};
 use xous_abi::memory::RETURN_FROM_THREAD;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::platform::{Ending, KERNEL_PID, WATCH_EXITS};
@@ -16,17 +19,11 @@ const SID: [usize; 4] = [0x7469_7865, 1, 2, 3];
 /// The id the watcher asks its notices to carry.
 const NOTICE: usize = 0x4e;
 
-fn start(k: &mut Kernel<FakePlatform>, name: &str) -> ThreadRef {
-    let pid = k.create_process(name, false).unwrap();
-    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
-    ThreadRef { pid, tid }
-}
-
 /// Thread `t` calls TerminateProcess(code) (no registers to read back after).
 fn exit(k: &mut Kernel<FakePlatform>, t: ThreadRef, code: usize) {
     k.set_reg(t, reg::A0, Syscall::TerminateProcess as usize);
     k.set_reg(t, reg::A0 + 1, code);
-    crate::syscall::handle(k, t);
+    crate::tests::trap(k, t);
 }
 
 fn watch(k: &mut Kernel<FakePlatform>, t: ThreadRef, sid: [usize; 4], id: usize) -> [usize; 8] {
@@ -59,10 +56,6 @@ fn notice(pid: u8, code: usize, ending: Ending) -> [usize; 8] {
 
 fn registers(k: &mut Kernel<FakePlatform>, t: ThreadRef) -> [usize; 8] {
     core::array::from_fn(|i| k.reg(t, reg::A0 + i))
-}
-
-fn state(k: &Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
-    k.procs.get(t.pid).unwrap().threads[t.tid as usize]
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Host tests of what the hostile process of `./x fuzz` found
 //! (kernel/target-tests/src/bin/hostile): each failed before its fix.
 
-use crate::kernel::{reg, Fault, Kernel};
+use crate::fault::Fault;
+use crate::kernel::Kernel;
+use crate::thread::reg;
 use crate::mem::pte;
 use crate::sched::ThreadRef;
 use crate::tests::{call, err, head, kernel_with, FakePlatform};
@@ -281,6 +283,6 @@ fn the_interrupt_context_cannot_be_joined() {
     let t = thread(&mut k, pid);
     call(&mut k, t, &[Syscall::ClaimInterrupt as usize, 3, 0x1_2340, 0]);
     k.interrupt(3);
-    assert_eq!(k.procs.get(pid).unwrap().threads[0], crate::process::ThreadState::Ready, "the handler is running");
+    assert_eq!(k.procs.get(pid).unwrap().threads[0], crate::thread::ThreadState::Ready, "the handler is running");
     assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, 0])), err(Error::InvalidThread));
 }

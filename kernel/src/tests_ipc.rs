@@ -1,11 +1,13 @@
 //! Host tests of message passing: every kind, the memory rules, and what
 //! happens when a server or a client dies mid-conversation.
 
-use crate::kernel::{reg, Fault, Kernel};
+use crate::fault::Fault;
+use crate::kernel::Kernel;
+use crate::thread::reg;
 use crate::mem::pte;
-use crate::process::ThreadState;
+use crate::thread::ThreadState;
 use crate::sched::ThreadRef;
-use crate::tests::{call, err, head, kernel_with, FakePlatform};
+use crate::tests::{call, err, head, kernel_with, start, state, FakePlatform};
 use xous_abi::memory::{flags, USER_MESSAGE_BASE};
 use xous_abi::message::InvokeType;
 use xous_abi::{Error, Syscall, SyscallResult};
@@ -17,12 +19,6 @@ struct World {
     server: ThreadRef,
     client: ThreadRef,
     cid: usize,
-}
-
-fn start(k: &mut Kernel<FakePlatform>, name: &str) -> ThreadRef {
-    let pid = k.create_process(name, false).unwrap();
-    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
-    ThreadRef { pid, tid }
 }
 
 /// A server process with a server at SID, and a client connected to it.
@@ -50,10 +46,6 @@ fn buffer(w: &mut World, pages: usize, fill: u8) -> usize {
         w.k.write_user(w.client.pid, va + p * 4096, &[fill; 16]).unwrap();
     }
     va
-}
-
-fn state(k: &Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
-    k.procs.get(t.pid).unwrap().threads[t.tid as usize]
 }
 
 #[test]
@@ -206,7 +198,7 @@ fn a_full_queue_refuses_try_send_and_makes_send_wait() {
         call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
     }
     let pc = w.k.reg(w.client, reg::PC);
-    for _ in 0..crate::syscall::GIVE_WAY_ROUNDS {
+    for _ in 0..crate::ipc::message::GIVE_WAY_ROUNDS {
         call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
         assert_eq!(w.k.reg(w.client, reg::PC), pc, "first it gives way, to make the call again");
         assert_eq!(state(&w.k, w.client), ThreadState::Ready);
@@ -515,7 +507,7 @@ fn a_lend_of_more_pages_than_a_chunk_maps_every_frame_in_order() {
 /// DRAIN_AT_POWER_OFF the machine powers off at once, messages unread.
 #[test]
 fn power_off_waits_for_servers_to_drain() {
-    use crate::kernel::PowerOff;
+    use crate::sched::PowerOff;
     use xous_abi::platform::DRAIN_AT_POWER_OFF;
     for drain in [true, false] {
         let mut w = world();
@@ -554,7 +546,7 @@ fn power_off_waits_for_servers_to_drain() {
 /// (for an interrupt, or its deadline) instead of powering off.
 #[test]
 fn power_off_waits_while_a_draining_server_is_blocked() {
-    use crate::kernel::PowerOff;
+    use crate::sched::PowerOff;
     let mut w = world();
     w.k.procs.get_mut(w.client.pid).unwrap().main = true;
     let ask = [Syscall::PlatformSpecific as usize, xous_abi::platform::DRAIN_AT_POWER_OFF, SID[0], SID[1], SID[2], SID[3]];

@@ -1,7 +1,10 @@
 //! Host tests of interrupts owned by processes and of device mappings.
 
-use crate::kernel::{reg, Fault, Kernel, INTERRUPT_STACK_TOP};
-use crate::process::{ThreadState, INTERRUPT_CONTEXT};
+use crate::fault::Fault;
+use crate::interrupt::INTERRUPT_STACK_TOP;
+use crate::kernel::Kernel;
+use crate::thread::reg;
+use crate::thread::{ThreadState, INTERRUPT_CONTEXT};
 use crate::sched::ThreadRef;
 use crate::tests::{call, err, head, kernel_with, FakePlatform};
 use xous_abi::memory::{flags, RETURN_FROM_INTERRUPT};

@@ -3,10 +3,11 @@
 //! the registers the README promises; every bad request is an error that
 //! leaves the parent as it was.
 
-use crate::kernel::{reg, Kernel};
+use crate::kernel::Kernel;
+use crate::thread::reg;
 use crate::mem::pte;
 use crate::sched::ThreadRef;
-use crate::tests::{call, err, head, kernel_with, FakePlatform};
+use crate::tests::{call, err, head, kernel_with, start, FakePlatform};
 use xous_abi::memory::{flags, RETURN_FROM_THREAD, USER_HEAP_BASE};
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::platform::{Ending, KERNEL_PID, WATCH_EXITS};
@@ -19,12 +20,6 @@ const DEST: usize = 0x1_0000;
 const STACK: usize = 0x7ffe_0000;
 const STACK_LEN: usize = 0x2_0000;
 const RECORD: usize = 0x6100_0000;
-
-fn start(k: &mut Kernel<FakePlatform>, name: &str) -> ThreadRef {
-    let pid = k.create_process(name, false).unwrap();
-    let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
-    ThreadRef { pid, tid }
-}
 
 /// A parent whose two pages at PAGES hold "text" (the first backed and
 /// written, the second reserved only) and whose page at RECORD holds a
@@ -190,7 +185,7 @@ fn a_childs_end_is_noticed_like_any_other() {
     let c = ThreadRef { pid: child, tid: 1 };
     k.set_reg(c, reg::A0, Syscall::TerminateProcess as usize);
     k.set_reg(c, reg::A0 + 1, 5);
-    crate::syscall::handle(&mut k, c);
+    crate::tests::trap(&mut k, c);
     assert!(k.procs.get(child).is_none());
     let r = call(&mut k, t, &[Syscall::TryReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3]]);
     let sender = MessageSender::new(KERNEL_PID, 0, 0).0;

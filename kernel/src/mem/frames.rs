@@ -220,11 +220,6 @@ impl Frames {
         self.owned[owner as usize] = 0;
         n
     }
-
-    /// How many frames `owner` holds.
-    pub fn count_of(&self, owner: Owner) -> usize {
-        self.owned[owner as usize] as usize
-    }
 }
 
 #[cfg(test)]
@@ -276,7 +271,6 @@ mod tests {
         f.transfer(b, 5, 6).unwrap();
         assert_eq!(f.transfer(b, 5, 7), Err(FrameError::NotOwner));
         assert_eq!(f.transfer(BASE + 0x7000, FREE, 7), Err(FrameError::NotOwner), "a free frame is nobody's to give");
-        assert_eq!(f.count_of(5), 1);
         assert_eq!(f.free_all(5), 1);
         assert_eq!(f.free_all(FREE), 0);
         assert_eq!(f.owner(a), Some(FREE));

@@ -1,5 +1,5 @@
 //! An address space: one Sv32 root table, its second-level tables, and the
-//! operations the kernel needs on it (map, unmap, look up, find room).
+//! operations the kernel needs on it (map, look up, take, find room).
 //!
 //! Physical memory is reached through [`PhysMem`], so the same code runs on
 //! the target (through the kernel's direct map) and in host tests (through
@@ -38,8 +38,6 @@ pub enum MapError {
     OutOfMemory,
     /// Something is already mapped or reserved there.
     InUse,
-    /// Nothing is mapped there.
-    NotMapped,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -89,11 +87,6 @@ impl Space {
             return Err(MapError::InUse);
         }
         walk.set(mem, frames, va, pte::entry(pa, flags | pte::V | pte::A | pte::D))
-    }
-
-    /// Clears the entry for `va`; returns what it was.
-    pub fn unmap(&self, mem: &mut impl PhysMem, va: usize) -> Result<u32, MapError> {
-        self.walk().take(mem, va).ok_or(MapError::NotMapped)
     }
 
     /// The lowest `va` in `[from, to)` where `len` bytes have no entry at
@@ -278,7 +271,6 @@ pub mod fake {
 mod tests {
     use super::fake::FakeMem;
     use super::*;
-    use crate::mem::frames::KERNEL;
 
     fn setup() -> (FakeMem, Frames, Space) {
         let mut mem = FakeMem::default();
@@ -307,11 +299,10 @@ mod tests {
         assert!(pte::is_leaf(e) && e & pte::U != 0);
         assert_eq!(space.map(&mut mem, &mut frames, 0x2000_0000, pa, pte::R, false), Err(MapError::InUse));
         assert_eq!(space.entry(&mut mem, 0x2000_1000), 0);
-        assert_eq!(space.unmap(&mut mem, 0x2000_0000), Ok(e));
-        assert_eq!(space.unmap(&mut mem, 0x2000_0000), Err(MapError::NotMapped));
+        assert_eq!(space.walk().take(&mut mem, 0x2000_0000), Some(e));
+        assert_eq!(space.walk().take(&mut mem, 0x2000_0000), None);
         // Root + one second-level table + the page itself, all owned by 5.
-        assert_eq!(frames.count_of(5), 3);
-        assert_eq!(frames.count_of(KERNEL), 0);
+        assert_eq!((frames.in_use(), frames.free_all(5)), (3, 3));
     }
 
     #[test]
@@ -364,7 +355,7 @@ mod tests {
         assert!(walk.run(&mut mem, 0x4040_0000, 0x4040_4000).is_none(), "the next region has no table");
         let run = walk.run_or_create(&mut mem, &mut frames, 0x4040_0000, 0x4040_4000).unwrap();
         assert_eq!(run, &[0, 0, 0, 0]);
-        assert_eq!(frames.count_of(5), 3);
+        assert_eq!(frames.in_use(), 3);
     }
 
     #[test]
@@ -375,13 +366,13 @@ mod tests {
         assert_eq!(walk.replace(&mut mem, 0x4000_0000, 7), None, "no table: nothing to replace");
         walk.set(&mut mem, &mut frames, 0x4000_0000, pte::LAZY | pte::R).unwrap();
         walk.set(&mut mem, &mut frames, 0x4000_1000, pte::GUARD).unwrap();
-        assert_eq!(frames.count_of(5), 2, "the root and one table");
+        assert_eq!(frames.in_use(), 2, "the root and one table");
         assert_eq!(walk.replace(&mut mem, 0x4000_1000, pte::LAZY | pte::R), Some(pte::GUARD));
         assert_eq!(walk.take(&mut mem, 0x4000_0000), Some(pte::LAZY | pte::R));
         assert_eq!(walk.take(&mut mem, 0x4000_0000), None, "already empty");
         walk.set(&mut mem, &mut frames, 0x4040_0000, pte::GUARD).unwrap();
         assert_eq!((walk.entry(&mut mem, 0x4000_1000), space.entry(&mut mem, 0x4040_0000)), (pte::LAZY | pte::R, pte::GUARD));
-        assert_eq!(frames.count_of(5), 3, "a second table for the next region");
+        assert_eq!(frames.in_use(), 3, "a second table for the next region");
     }
 
     #[test]

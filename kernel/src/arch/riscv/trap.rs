@@ -20,8 +20,10 @@
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
 use super::hw;
-use crate::kernel::{Fault, Kernel, PowerOff};
-use crate::process::CONTEXT_WORDS;
+use crate::fault::Fault;
+use crate::kernel::Kernel;
+use crate::sched::PowerOff;
+use crate::thread::{reg, CONTEXT_WORDS};
 use crate::syscall::{self, Next};
 use core::arch::global_asm;
 
@@ -166,7 +168,7 @@ fn other_trap(k: &mut Kernel<hw::Hw>, cause: usize) -> usize {
         (true, _) => {}
         (false, code) => {
             let t = k.current.expect("a user thread trapped");
-            let pc = k.reg(t, crate::kernel::reg::PC);
+            let pc = k.reg(t, reg::PC);
             match Fault::from_cause(code) {
                 Some(fault) => k.fault(t, fault, pc, value),
                 None => kernel_fault(cause, value),

@@ -8,8 +8,8 @@
 use kernel_target_tests::bench::report;
 use kernel_target_tests::{check, exit, syscall, Syscall};
 
-/// The first process the kernel starts has PID 2 (the kernel is 1).
-const FIRST_PID: usize = 2;
+/// The first process the kernel starts.
+const FIRST_PID: usize = xous_abi::platform::FIRST_USER_PID as usize;
 
 // The entry point reads `instret` before anything else: before the stack is
 // touched, whose first use costs a page fault that is not part of booting.

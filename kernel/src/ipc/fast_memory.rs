@@ -1,6 +1,6 @@
 //! The fast path for memory messages (see fast.rs): a Lend or LendMut to
 //! a server with a thread waiting, and the ReturnMemory that answers it.
-//! The general path (ipc.rs) checks the sender's pages, marks them, finds
+//! The general path (message.rs, lend.rs) checks the sender's pages, marks them, finds
 //! room in the server, maps the frames there and later undoes each step,
 //! every one a walk of its own; here each side's entries are one run of one
 //! page table, and both sides are done in one pass. Whatever does not fit
@@ -8,9 +8,10 @@
 //! yet in the server's message region) goes to the general path untouched,
 //! which then decides (and answers errors).
 
-use super::ipc::{flush_range, lendable_entry, lent_entry, returned_entry, server_entry};
-use crate::ipc::Stage;
+use super::lend::{flush_range, lendable_entry, lent_entry, returned_entry, server_entry};
+use super::Stage;
 use crate::kernel::{Kernel, Platform};
+use crate::mem::map::check_range;
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
@@ -30,7 +31,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
         _ => return false,
     };
     let pages = len / PAGE_SIZE;
-    if super::check_range(addr, len).is_err() {
+    if check_range(addr, len).is_err() {
         return false;
     }
     let Some(p) = k.procs.get(t.pid) else { return false };
@@ -109,8 +110,7 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, 
     }
     flush_range(k, t.pid, at, len);
     flush_range(k, sender.pid, addr, len);
-    k.ipc.release(slot);
-    k.wake_retries();
+    k.message_done(slot);
     k.wake_first(sender, SyscallResult::MemoryReturned, &[offset, valid]);
     k.answer(t, SyscallResult::Ok, &[]);
     true

@@ -10,12 +10,14 @@
 //! fail is done before the first page moves; a failure takes the half-made
 //! child out again unseen.
 
-use super::ipc::random_sid;
-use super::{check_range, ok, result};
-use crate::kernel::{reg, Kernel, Platform};
+use crate::ipc::server::random_sid;
+use crate::kernel::{Kernel, Platform};
+use crate::mem::map::check_range;
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
+use crate::syscall::Handled;
+use crate::thread::reg;
 use xous_abi::process::{init, MemoryRegion, StartRecord};
 use xous_abi::{Error, SyscallResult};
 
@@ -31,7 +33,8 @@ use xous_abi::{Error, SyscallResult};
 /// caller's RAM), OutOfMemory (64 processes, 128 servers, the caller's
 /// connections, frames for tables).
 #[inline(never)]
-pub fn create_process<P: Platform>(k: &mut Kernel<P>, parent: u8, a: &[usize; 8]) -> Result<[usize; 8], Error> {
+pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Handled {
+    let parent = t.pid;
     let w = |i: usize| a[1 + i];
     let (stack, stack_len) = (w(init::STACK_BASE), w(init::STACK_SIZE));
     let (pages, len, dest, entry) = (w(init::TEXT_ADDR), w(init::TEXT_SIZE), w(init::DESTINATION), w(init::ENTRY));
@@ -63,7 +66,7 @@ pub fn create_process<P: Platform>(k: &mut Kernel<P>, parent: u8, a: &[usize; 8]
     match prepare(k, parent, child, stack, stack_len, dest, len, entry, start) {
         Ok(cid) => {
             move_pages(k, parent, pages, len, Some((child, dest)))?;
-            Ok(result(SyscallResult::NewProcess, &[child as usize, cid]))
+            k.answered(t, SyscallResult::NewProcess, &[child as usize, cid])
         }
         Err(e) => {
             k.discard(child);
@@ -138,7 +141,8 @@ fn prepare<P: Platform>(
 /// places are fixed here), BadAlignment, BadAddress, MemoryInUse (the heap
 /// has pages already).
 #[inline(never)]
-pub fn set_mem_region<P: Platform>(k: &mut Kernel<P>, caller: u8, pid: usize, kind: usize, addr: usize, size: usize) -> Result<[usize; 8], Error> {
+pub fn set_mem_region<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pid: usize, kind: usize, addr: usize, size: usize) -> Handled {
+    let caller = t.pid;
     let pid = u8::try_from(pid).map_err(|_| Error::ProcessNotFound)?;
     let p = k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
     if pid != caller && p.parent != caller {
@@ -158,5 +162,5 @@ pub fn set_mem_region<P: Platform>(k: &mut Kernel<P>, caller: u8, pid: usize, ki
     } else {
         p.map_area = (addr, addr + size);
     }
-    Ok(ok())
+    k.answered(t, SyscallResult::Ok, &[])
 }

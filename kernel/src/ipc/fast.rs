@@ -3,17 +3,16 @@
 //! thread waiting to receive; the server's scalar reply; its next
 //! ReceiveMessage with nothing queued. (Lends and their ReturnMemory:
 //! fast_memory.rs.) Each function either does the whole
-//! call, with the same effect as the general path (ipc.rs) in that case,
+//! call, with the same effect as the general path (message.rs) in that case,
 //! or changes nothing and returns false, and the general path takes the
 //! call. The host tests run every message-passing test both ways.
 
 use super::fast_memory::{lend, return_memory};
-use super::ipc::sid_of;
-use super::Next;
-use crate::ipc::Stage;
+use super::Stage;
 use crate::kernel::{Kernel, Platform};
-use crate::process::ThreadState;
 use crate::sched::ThreadRef;
+use crate::syscall::Next;
+use crate::thread::ThreadState;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::{Syscall, SyscallResult};
 
@@ -25,7 +24,7 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Opti
     if k.slow_path_only {
         return None;
     }
-    let done = match a[0] {
+    match a[0] {
         n if n == Syscall::SendMessage as usize && a[2] == InvokeType::BlockingScalar as usize => {
             blocking_scalar(k, t, a[1], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits)
         }
@@ -35,8 +34,7 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Opti
         n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], 2, a[2], a[3]).then_some(Next::Goes),
         n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a[1], a[2], a[3], a[4]).then_some(Next::Waits),
         _ => None,
-    };
-    done
+    }
 }
 
 /// SendMessage(cid, BlockingScalar, ...) to a server a thread waits on:
@@ -61,7 +59,7 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
 /// waits for the reply, and the receiver runs in its place.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(super) fn deliver<P: Platform>(
+pub fn deliver<P: Platform>(
     k: &mut Kernel<P>,
     t: ThreadRef,
     server: u8,
@@ -97,8 +95,7 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
     if kind != InvokeType::BlockingScalar || orphaned {
         return false;
     }
-    k.ipc.release(slot);
-    k.wake_retries();
+    k.message_done(slot);
     let tag = if count == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
     k.wake_first(sender, tag, &[v0, v1][..count]);
     k.answer(t, SyscallResult::Ok, &[]);
@@ -110,7 +107,7 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
 fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1: usize, s2: usize, s3: usize) -> bool {
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
     // The server this process received for last, else the one the SID names.
-    let sid = sid_of([s0, s1, s2, s3]);
+    let sid = [s0 as u32, s1 as u32, s2 as u32, s3 as u32];
     let server = match k.ipc.has_sid(p.last_server, &sid) {
         true => p.last_server,
         false => match k.ipc.find_server(&sid) {

@@ -1,5 +1,7 @@
-//! Servers, connections and messages in flight: the bookkeeping behind
-//! message passing, without the memory remapping (see syscall/ipc.rs).
+//! Servers and messages: the tables behind message passing (this file),
+//! the syscalls on servers and connections (server.rs) and on messages
+//! (message.rs), the pages of memory messages (lend.rs), and the fast path
+//! of a round trip (fast.rs, fast_memory.rs).
 //!
 //! A message lives in one slot of a shared pool from the moment it is sent
 //! until it is done: received (non-blocking kinds) or replied to (blocking
@@ -8,11 +10,18 @@
 //! the pool: free slots are kept on a stack, each server keeps its queue
 //! and the set of its threads waiting to receive.
 
+use crate::kernel::{Kernel, Platform};
 use crate::sched::ThreadRef;
 use crate::slot::Slot;
 use xous_abi::limits::MAX_SERVERS;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::Sid;
+
+pub mod fast;
+mod fast_memory;
+mod lend;
+pub mod message;
+pub mod server;
 
 /// Messages in flight in the whole system.
 pub const MAX_MESSAGES: usize = 256;
@@ -243,11 +252,6 @@ impl Ipc {
         self.servers.iter().flatten().any(|s| s.drain && s.owner == pid)
     }
 
-    /// Whether some server is drained before power-off.
-    pub fn any_drains(&self) -> bool {
-        self.servers.iter().flatten().any(|s| s.drain)
-    }
-
     /// Whether every server drained before power-off has an empty queue.
     pub fn drained(&self) -> bool {
         (0..MAX_SERVERS).all(|i| self.servers[i].is_none_or(|s| !s.drain) || self.queues[i].len == 0)
@@ -272,14 +276,6 @@ impl Ipc {
     /// Forgets every message queued for `server` (it is closing).
     pub fn clear_queue(&mut self, server: u8) {
         self.queues[server as usize] = Fifo::EMPTY;
-    }
-
-    /// Puts a message in the pool and in its server's queue; `None` when
-    /// the server's queue or the pool is full.
-    pub fn enqueue(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
-        let slot = self.add(server, sender, kind, id, args)?;
-        self.queue(slot);
-        Some(slot)
     }
 
     /// Puts a message in the pool, not yet in its server's queue (it goes
@@ -369,6 +365,16 @@ impl Ipc {
     }
 }
 
+impl<P: Platform> Kernel<P> {
+    /// Message `slot` is done (received, or answered): its slot is free,
+    /// and whoever waits for room may try again.
+    #[inline(always)]
+    pub fn message_done(&mut self, slot: usize) {
+        self.ipc.release(slot);
+        self.wake_retries();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,15 +383,23 @@ mod tests {
         ThreadRef { pid, tid: 1 }
     }
 
+    /// A message into the pool and its server's queue, as a send with no
+    /// receiver waiting does.
+    fn enqueue(ipc: &mut Ipc, server: u8, sender: ThreadRef, id: usize) -> Option<usize> {
+        let slot = ipc.add(server, sender, InvokeType::Scalar, id, [0; 4])?;
+        ipc.queue(slot);
+        Some(slot)
+    }
+
     #[test]
     fn queues_are_fifo_and_bounded() {
         let mut ipc = Ipc::new();
         let s = ipc.add_server([1, 2, 3, 4], 2).unwrap();
         assert_eq!(ipc.find_server(&[1, 2, 3, 4]), Some(s));
         assert_eq!(ipc.find_server(&[9, 9, 9, 9]), None);
-        let first = ipc.enqueue(s, t(3), InvokeType::Scalar, 10, [0; 4]).unwrap();
-        let second = ipc.enqueue(s, t(3), InvokeType::Scalar, 11, [0; 4]).unwrap();
-        let third = ipc.enqueue(s, t(3), InvokeType::Scalar, 12, [0; 4]).unwrap();
+        let first = enqueue(&mut ipc, s, t(3), 10).unwrap();
+        let second = enqueue(&mut ipc, s, t(3), 11).unwrap();
+        let third = enqueue(&mut ipc, s, t(3), 12).unwrap();
         assert_eq!(ipc.oldest_queued(s), Some(first));
         ipc.unqueue(first);
         ipc.release(first);
@@ -396,14 +410,14 @@ mod tests {
         ipc.release(second);
         assert_eq!((ipc.oldest_queued(s), ipc.queued(s)), (None, 0), "removed from the middle and the end");
         for _ in 0..QUEUE_DEPTH - QUEUE_RESERVE {
-            assert!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]).is_some());
+            assert!(enqueue(&mut ipc, s, t(3), 0).is_some());
         }
-        assert_eq!(ipc.enqueue(s, t(3), InvokeType::Scalar, 0, [0; 4]), None, "one sender fills all but the reserve");
+        assert_eq!(enqueue(&mut ipc, s, t(3), 0), None, "one sender fills all but the reserve");
         for i in 0..QUEUE_RESERVE {
             let other = t(4 + (i / QUEUE_SHARE) as u8);
-            assert!(ipc.enqueue(s, other, InvokeType::Scalar, 0, [0; 4]).is_some(), "the reserve is for the others");
+            assert!(enqueue(&mut ipc, s, other, 0).is_some(), "the reserve is for the others");
         }
-        assert_eq!(ipc.enqueue(s, t(60), InvokeType::Scalar, 0, [0; 4]), None, "queue full");
+        assert_eq!(enqueue(&mut ipc, s, t(60), 0), None, "queue full");
     }
 
     #[test]
@@ -414,10 +428,10 @@ mod tests {
         // A sender per place of a queue: no one reaches a share of its own.
         let sender = |i: usize| t(3 + (i % QUEUE_DEPTH) as u8);
         for i in 0..MAX_MESSAGES {
-            slots.push(ipc.enqueue(servers[i / QUEUE_DEPTH], sender(i), InvokeType::Scalar, i, [0; 4]).unwrap());
+            slots.push(enqueue(&mut ipc, servers[i / QUEUE_DEPTH], sender(i), i).unwrap());
         }
         assert!(ipc.is_full());
-        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(50), InvokeType::Scalar, 0, [0; 4]), None, "the pool is full");
+        assert_eq!(enqueue(&mut ipc, servers[MAX_MESSAGES / QUEUE_DEPTH], t(50), 0), None, "the pool is full");
         let mut sorted = slots.clone();
         sorted.sort();
         sorted.dedup();
@@ -426,7 +440,7 @@ mod tests {
         ipc.release(slots[7]);
         ipc.release(slots[7]);
         assert!(!ipc.is_full(), "a slot released twice counts once");
-        assert_eq!(ipc.enqueue(servers[MAX_MESSAGES / QUEUE_DEPTH], t(50), InvokeType::Scalar, 0, [0; 4]), Some(slots[7]));
+        assert_eq!(enqueue(&mut ipc, servers[MAX_MESSAGES / QUEUE_DEPTH], t(50), 0), Some(slots[7]));
         assert!(ipc.is_full());
     }
 
@@ -459,7 +473,7 @@ mod tests {
     fn reply_words_are_checked() {
         let mut ipc = Ipc::new();
         let s = ipc.add_server([1, 0, 0, 0], 2).unwrap();
-        let slot = ipc.enqueue(s, t(3), InvokeType::BlockingScalar, 0, [0; 4]).unwrap();
+        let slot = ipc.add(s, t(3), InvokeType::BlockingScalar, 0, [0; 4]).unwrap();
         let word = ipc.sender_word(slot);
         assert_eq!(ipc.awaiting_reply(word, 2), None, "not received yet");
         ipc.messages[slot].as_mut().unwrap().stage = Stage::Delivered { server_va: 0 };

@@ -1,0 +1,193 @@
+//! Faults of user threads: what a page fault, access fault, illegal or
+//! misaligned instruction does (back a lazy page, end a returning thread or
+//! interrupt handler, run the process's exception handler, or end the
+//! process with a one-line report), and SetExceptionHandler.
+
+use crate::kernel::{Kernel, Platform};
+use crate::mem::pte;
+use crate::mem::PAGE_SIZE;
+use crate::sched::ThreadRef;
+use crate::syscall::Handled;
+use crate::thread::{reg, CONTEXT_WORDS, INTERRUPT_CONTEXT};
+use xous_abi::memory::{self, RETURN_FROM_EXCEPTION, RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
+use xous_abi::{Error, SyscallResult};
+
+/// Why a user thread trapped, other than a syscall or an interrupt.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    InstructionPage,
+    LoadPage,
+    StorePage,
+    InstructionAccess,
+    LoadAccess,
+    StoreAccess,
+    IllegalInstruction,
+    InstructionMisaligned,
+    LoadMisaligned,
+    StoreMisaligned,
+    Breakpoint,
+}
+
+impl Fault {
+    /// The fault a RISC-V exception code (scause) stands for, if it is one
+    /// a user thread can cause.
+    pub fn from_cause(code: usize) -> Option<Fault> {
+        [
+            Fault::InstructionMisaligned,
+            Fault::InstructionAccess,
+            Fault::IllegalInstruction,
+            Fault::Breakpoint,
+            Fault::LoadMisaligned,
+            Fault::LoadAccess,
+            Fault::StoreMisaligned,
+            Fault::StoreAccess,
+            Fault::InstructionPage,
+            Fault::LoadPage,
+            Fault::StorePage,
+        ]
+        .into_iter()
+        .find(|f| f.cause() == code)
+    }
+
+    /// The RISC-V exception code (scause) of this fault.
+    pub fn cause(self) -> usize {
+        match self {
+            Fault::InstructionMisaligned => 0,
+            Fault::InstructionAccess => 1,
+            Fault::IllegalInstruction => 2,
+            Fault::Breakpoint => 3,
+            Fault::LoadMisaligned => 4,
+            Fault::LoadAccess => 5,
+            Fault::StoreMisaligned => 6,
+            Fault::StoreAccess => 7,
+            Fault::InstructionPage => 12,
+            Fault::LoadPage => 13,
+            Fault::StorePage => 15,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fault::InstructionPage => "instruction page fault",
+            Fault::LoadPage => "load page fault",
+            Fault::StorePage => "store page fault",
+            Fault::InstructionAccess => "instruction access fault",
+            Fault::LoadAccess => "load access fault",
+            Fault::StoreAccess => "store access fault",
+            Fault::IllegalInstruction => "illegal instruction",
+            Fault::InstructionMisaligned => "misaligned instruction fetch",
+            Fault::LoadMisaligned => "misaligned load",
+            Fault::StoreMisaligned => "misaligned store",
+            Fault::Breakpoint => "breakpoint",
+        }
+    }
+}
+
+impl<P: Platform> Kernel<P> {
+    /// A user fault in thread `t`: back a lazy page, end a thread that
+    /// returned to the exit address, or end the process with a report.
+    pub fn fault(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize) {
+        let page = address & !(PAGE_SIZE - 1);
+        if fault == Fault::InstructionPage && page == RETURN_FROM_THREAD && t.tid != INTERRUPT_CONTEXT {
+            let value = self.reg(t, reg::A0);
+            self.exit_thread(t, value);
+            return;
+        }
+        if fault == Fault::InstructionPage && page == RETURN_FROM_INTERRUPT && t.tid == INTERRUPT_CONTEXT {
+            self.interrupt_done(t.pid);
+            return;
+        }
+        if fault == Fault::InstructionPage && page == RETURN_FROM_EXCEPTION {
+            if self.exception_done(t) {
+                return;
+            }
+        }
+        if matches!(fault, Fault::InstructionPage | Fault::LoadPage | Fault::StorePage) {
+            let space = self.procs.get(t.pid).expect("live").space;
+            let entry = space.entry(&mut self.hw, page);
+            let wanted = match fault {
+                Fault::InstructionPage => pte::X,
+                Fault::LoadPage => pte::R,
+                _ => pte::W,
+            };
+            if pte::is_lazy(entry) && entry & wanted != 0 {
+                match self.map_fresh(t.pid, page, entry & pte::RWX) {
+                    Ok(_) => return,
+                    Err(_) => {
+                        let name = self.name_of(t.pid);
+                        self.report(format_args!(
+                            "kernel: process {} ({}) terminated: out of memory backing {:#010x}",
+                            t.pid,
+                            name.as_str(),
+                            address
+                        ));
+                        self.terminate_for_fault(t.pid);
+                        return;
+                    }
+                }
+            }
+        }
+        if self.enter_exception_handler(t, fault, pc, address) {
+            return;
+        }
+        let name = self.name_of(t.pid);
+        self.report(format_args!(
+            "kernel: process {} ({}) terminated: {} at pc {:#010x}, address {:#010x}",
+            t.pid,
+            name.as_str(),
+            fault.describe(),
+            pc,
+            address
+        ));
+        self.terminate_for_fault(t.pid);
+    }
+
+    /// Runs the process's exception handler for this fault, if it has one
+    /// and is not in it already.
+    fn enter_exception_handler(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize) -> bool {
+        let Some(p) = self.procs.get(t.pid) else { return false };
+        let (Some((handler, sp)), None) = (p.exception_handler, p.in_exception) else { return false };
+        if t.tid == INTERRUPT_CONTEXT {
+            return false;
+        }
+        let (page, base) = self.context_slot(t);
+        let saved: [u32; CONTEXT_WORDS] = self.hw.table(page)[base..base + CONTEXT_WORDS].try_into().expect("one context");
+        self.procs.get_mut(t.pid).expect("live").in_exception = Some((t.tid, saved));
+        self.set_reg(t, reg::PC, handler);
+        self.set_reg(t, reg::SP, sp);
+        self.set_reg(t, reg::RA, RETURN_FROM_EXCEPTION);
+        self.set_reg(t, reg::A0, fault.cause());
+        self.set_reg(t, reg::A0 + 1, address);
+        self.set_reg(t, reg::A0 + 2, pc);
+        true
+    }
+
+    /// The handler returned: the thread retries what faulted.
+    fn exception_done(&mut self, t: ThreadRef) -> bool {
+        let Some(p) = self.procs.get_mut(t.pid) else { return false };
+        match p.in_exception {
+            Some((tid, saved)) if tid == t.tid => {
+                p.in_exception = None;
+                let (page, base) = self.context_slot(t);
+                self.hw.table(page)[base..base + CONTEXT_WORDS].copy_from_slice(&saved);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// SetExceptionHandler(pc, sp): faults of this process's threads run the
+/// handler (a0 = RISC-V cause, a1 = address, a2 = pc) on stack `sp` instead of
+/// ending the process; returning to 0xff80_4000 retries the faulting
+/// instruction. pc = 0 removes the handler. Errors: BadAddress.
+#[inline(never)]
+pub fn set_exception_handler<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pc: usize, sp: usize) -> Handled {
+    if pc >= memory::USER_END || sp >= memory::USER_END || (pc != 0 && sp == 0) {
+        return Err(Error::BadAddress);
+    }
+    let p = k.procs.get_mut(t.pid).ok_or(Error::ProcessNotFound)?;
+    p.exception_handler = (pc != 0).then_some((pc, sp));
+    k.answered(t, SyscallResult::Ok, &[])
+}
+

@@ -1,0 +1,107 @@
+//! User memory as the kernel handles it: ranges reserved (backed on first
+//! touch), backed with fresh frames, released with their frames, and the
+//! copies to and from a process's pages (the loader, the console).
+
+use crate::kernel::{Kernel, Platform};
+use crate::mem::frames::Owner;
+use crate::mem::pte;
+use crate::mem::space::MapError;
+use crate::mem::PAGE_SIZE;
+use core::ops::Range;
+use xous_abi::Error;
+
+impl<P: Platform> Kernel<P> {
+    /// Reserves `[va, va + len)` in `pid`'s space, to be backed on first
+    /// touch with `flags` (R/W/X); without R it is a guard (never accessible).
+    pub fn reserve(&mut self, pid: u8, va: usize, len: usize, flags: u32) -> Result<(), Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let mut walk = space.walk();
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if walk.entry(&mut self.hw, page) != 0 {
+                return Err(Error::MemoryInUse);
+            }
+        }
+        let marker = if flags & pte::R != 0 { pte::LAZY | (flags & pte::RWX) } else { pte::GUARD };
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if let Err(e) = walk.set(&mut self.hw, &mut self.frames, page, marker) {
+                self.release(pid, va, page - va);
+                return Err(map_error(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Unmaps `[va, va + len)` in `pid`'s space, freeing the frames it owns there.
+    pub fn release(&mut self, pid: u8, va: usize, len: usize) {
+        let Some(space) = self.procs.get(pid).map(|p| p.space) else { return };
+        let mut walk = space.walk();
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if let Some(old) = walk.take(&mut self.hw, page) {
+                let frame = pte::address(old);
+                if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
+                    let _ = self.frames.free(frame, pid);
+                } else if pte::is_valid(old) && !self.frames.contains(frame) {
+                    self.devices.release(frame, pid);
+                }
+                self.hw.flush_tlb(pid, Some(page));
+            }
+        }
+    }
+
+    /// Maps a zeroed frame at `va` (which must be free) with `flags`.
+    pub fn map_fresh(&mut self, pid: u8, va: usize, flags: u32) -> Result<usize, Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let frame = self.frames.alloc(pid).ok_or(Error::OutOfMemory)?;
+        self.hw.zero(frame);
+        if let Err(e) = space.map(&mut self.hw, &mut self.frames, va, frame, flags | pte::U, true) {
+            let _ = self.frames.free(frame, pid);
+            return Err(map_error(e));
+        }
+        // A TLB may keep the old (invalid or lazy) entry: drop it.
+        self.hw.flush_tlb(pid, Some(va));
+        Ok(frame)
+    }
+
+    /// Copies `bytes` into `pid`'s memory at `va` (the loader's segments
+    /// and parameter block); the pages are checked as for `read_user`.
+    pub fn write_user(&mut self, pid: u8, va: usize, bytes: &[u8]) -> Result<(), Error> {
+        self.user_pages(pid, va, bytes.len(), |hw, frame, offset, done| hw.write(frame, offset, &bytes[done]))
+    }
+
+    /// Copies from `pid`'s memory at `va` into `out`.
+    pub fn read_user(&mut self, pid: u8, va: usize, out: &mut [u8]) -> Result<(), Error> {
+        self.user_pages(pid, va, out.len(), |hw, frame, offset, done| hw.read(frame, offset, &mut out[done]))
+    }
+
+    /// Walks `[va, va + len)` of `pid`'s memory a page at a time, handing
+    /// `copy` each piece: the frame, the offset in it, and the range of the
+    /// bytes it holds. Every page must be mapped, the process's own to read,
+    /// and RAM: a device's registers are not touched for it (a virtio
+    /// transport answers a byte read with an access fault, which stopped
+    /// the kernel). BadAddress otherwise, and if the range wraps.
+    fn user_pages(&mut self, pid: u8, va: usize, len: usize, mut copy: impl FnMut(&mut P, usize, usize, Range<usize>)) -> Result<(), Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        let mut done = 0;
+        while done < len {
+            let at = va.checked_add(done).ok_or(Error::BadAddress)?;
+            let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
+            if !pte::is_leaf(entry) || entry & pte::U == 0 || entry & pte::R == 0 || !self.frames.contains(pte::address(entry)) {
+                return Err(Error::BadAddress);
+            }
+            let offset = at % PAGE_SIZE;
+            let n = (PAGE_SIZE - offset).min(len - done);
+            copy(&mut self.hw, pte::address(entry), offset, done..done + n);
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+/// A page-table error as the ABI says it.
+pub fn map_error(e: MapError) -> Error {
+    match e {
+        MapError::OutOfMemory => Error::OutOfMemory,
+        MapError::InUse => Error::MemoryInUse,
+    }
+}
+

@@ -1,0 +1,200 @@
+//! Threads: what each is doing (its state), its saved registers, and the
+//! syscalls that make, end, detach and join them. A thread is named by a
+//! `ThreadRef`; its registers live in its process's context page.
+
+use crate::kernel::{Kernel, Platform};
+use crate::mem::map::check_range;
+use crate::sched::ThreadRef;
+use crate::syscall::{Handled, Outcome};
+use xous_abi::limits::MAX_THREADS;
+use xous_abi::memory::{self, RETURN_FROM_THREAD};
+use xous_abi::{Error, SyscallResult};
+
+/// Register numbers in a saved context.
+pub mod reg {
+    pub const RA: usize = 1;
+    pub const SP: usize = 2;
+    pub const TP: usize = 4;
+    pub const A0: usize = 10;
+    /// The saved pc sits where x0 (always zero) would.
+    pub const PC: usize = 0;
+}
+
+/// Registers saved per thread: the pc where x0 would be, then x1..x31.
+pub const CONTEXT_WORDS: usize = 32;
+/// Slot 0 of the context page is the interrupt handler's; threads 1..=31 follow.
+pub const INTERRUPT_CONTEXT: u8 = 0;
+const _: () = assert!((MAX_THREADS + 1) * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
+/// Slots in a page of saved registers.
+pub const CONTEXTS_PER_PAGE: usize = 4096 / (CONTEXT_WORDS * 4);
+const _: () = assert!(CONTEXTS_PER_PAGE == MAX_THREADS + 1);
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// No thread in this slot.
+    Free,
+    /// Runnable: queued, or running now.
+    Ready,
+    /// Waiting for thread `tid` of the same process to finish.
+    Joining(u8),
+    /// Finished with this value; kept until joined (or its slot is needed).
+    Exited(usize),
+    /// Waiting for a message to server `index` (ReceiveMessage).
+    Receiving(u8),
+    /// Waiting for the reply to message `slot` (a blocking send).
+    AwaitingReply(u16),
+    /// Will repeat its syscall when something changes (its server appears,
+    /// or the queue it sends to has room).
+    Retry,
+}
+
+impl<P: Platform> Kernel<P> {
+    #[inline(always)]
+    pub(crate) fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
+        let a = self.procs.anchors(t.pid).expect("thread of a live process");
+        (a.contexts, t.tid as usize * CONTEXT_WORDS)
+    }
+
+    #[inline]
+    pub fn reg(&mut self, t: ThreadRef, r: usize) -> usize {
+        self.context(t)[r] as usize
+    }
+
+    #[inline]
+    pub fn set_reg(&mut self, t: ThreadRef, r: usize, value: usize) {
+        self.context(t)[r] = value as u32;
+    }
+
+    /// Writes a syscall's answer into a0..a7 of `t`: `tag`, then `payload`
+    /// (at most seven words), then zeros.
+    #[inline(always)]
+    pub fn answer(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
+        let regs = &mut self.context(t)[reg::A0..reg::A0 + 8];
+        regs[0] = tag as u32;
+        for (i, r) in regs[1..].iter_mut().enumerate() {
+            *r = payload.get(i).map_or(0, |w| *w as u32);
+        }
+    }
+
+    /// All of `t`'s saved registers at once (one lookup, for the syscall path).
+    #[inline(always)]
+    pub fn context(&mut self, t: ThreadRef) -> &mut [u32; CONTEXT_WORDS] {
+        let (page, _) = self.context_slot(t);
+        let slots: &mut [[u32; CONTEXT_WORDS]; CONTEXTS_PER_PAGE] = self.hw.low_table(page).as_chunks_mut().0.try_into().expect("a page of slots");
+        &mut slots[t.tid as usize % CONTEXTS_PER_PAGE]
+    }
+
+    /// Sets `t`'s registers to start at `pc` with `sp`, returning to `ra`,
+    /// with `args` in a0.. and every other register zero.
+    pub(crate) fn start_context(&mut self, t: ThreadRef, pc: usize, sp: usize, ra: usize, args: &[usize]) {
+        let regs = self.context(t);
+        regs.fill(0);
+        (regs[reg::PC], regs[reg::SP], regs[reg::RA]) = (pc as u32, sp as u32, ra as u32);
+        for (r, a) in regs[reg::A0..].iter_mut().zip(args) {
+            *r = *a as u32;
+        }
+    }
+
+    /// Starts a thread at `entry` with stack pointer `sp` and a0..a3 = `args`;
+    /// returning from `entry` ends the thread.
+    pub fn spawn_thread(&mut self, pid: u8, entry: usize, sp: usize, args: [usize; 4]) -> Result<u8, Error> {
+        let p = self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
+        let tid = p.free_thread_slot().ok_or(Error::ThreadNotAvailable)?;
+        p.threads[tid as usize] = ThreadState::Ready;
+        p.detached &= !(1 << tid);
+        let t = ThreadRef { pid, tid };
+        self.start_context(t, entry, sp, RETURN_FROM_THREAD, &args);
+        self.queue.push(t);
+        Ok(tid)
+    }
+
+    /// Ends thread `t` with `value`, waking a thread that was joining it.
+    pub fn exit_thread(&mut self, t: ThreadRef, value: usize) {
+        let Some(p) = self.procs.get_mut(t.pid) else { return };
+        let joiner = (1..p.threads.len()).find(|&j| p.threads[j] == ThreadState::Joining(t.tid));
+        // Kept for a join only if one may still come.
+        let unclaimed = joiner.is_none() && p.detached & (1 << t.tid) == 0;
+        p.threads[t.tid as usize] = if unclaimed { ThreadState::Exited(value) } else { ThreadState::Free };
+        p.detached &= !(1 << t.tid);
+        let no_threads_left = p.live_threads() == 0;
+        self.block(t);
+        if let Some(j) = joiner {
+            let waiter = ThreadRef { pid: t.pid, tid: j as u8 };
+            self.wake(waiter, SyscallResult::Scalar1, &[value]);
+        } else if no_threads_left {
+            self.terminate(t.pid, 0);
+        }
+    }
+}
+
+
+/// CreateThread(entry, stack, stack_len, a0..a3) -> ThreadId. The stack must
+/// be mapped, whole pages. Errors: BadAddress, BadAlignment, ThreadNotAvailable.
+#[inline(never)]
+pub fn create_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, entry: usize, stack: usize, len: usize, args: [usize; 4]) -> Handled {
+    check_range(stack, len)?;
+    if entry == 0 || entry >= memory::USER_END {
+        return Err(Error::BadAddress);
+    }
+    let tid = k.spawn_thread(t.pid, entry, stack + len, args)?;
+    k.answered(t, SyscallResult::ThreadId, &[tid as usize])
+}
+
+/// JoinThread(tid) -> Scalar1(value) once that thread has returned.
+/// Errors: ThreadNotAvailable (no such thread), InvalidThread (itself, or
+/// 0, the interrupt handler's slot).
+#[inline(never)]
+pub fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Handled {
+    let Some(p) = k.procs.get_mut(t.pid) else { return Ok(Outcome::Gone) };
+    // Slot 0 is the interrupt handler's, no thread: nothing would end a join of it.
+    if tid == t.tid as usize || tid == INTERRUPT_CONTEXT as usize {
+        return Err(Error::InvalidThread);
+    }
+    match p.threads.get(tid).copied() {
+        None | Some(ThreadState::Free) => Err(Error::ThreadNotAvailable),
+        Some(ThreadState::Exited(value)) => {
+            p.threads[tid] = ThreadState::Free;
+            k.answered(t, SyscallResult::Scalar1, &[value])
+        }
+        Some(_) => {
+            if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) {
+                // Someone else already waits for it; only one joiner is allowed.
+                return Err(Error::ThreadNotAvailable);
+            }
+            p.threads[t.tid as usize] = ThreadState::Joining(tid as u8);
+            k.block(t);
+            Ok(Outcome::Waiting)
+        }
+    }
+}
+
+/// PlatformSpecific(DETACH_THREAD, tid): no one joins thread `tid` of `t`'s
+/// process; its slot is freed when it exits (now, if it has), and from now
+/// on the process's unjoined slots are never given to new threads (see the
+/// ABI). Tid 0 does only the latter. Errors: InvalidThread (itself, or no such id),
+/// ThreadNotAvailable (no thread there, or one waits to join it).
+pub fn detach_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Handled {
+    let p = k.procs.get_mut(t.pid).ok_or(Error::ProcessNotFound)?;
+    if tid == 0 {
+        // No thread has id 0 (slot 0 is the interrupt context): this
+        // only says the process will detach what it does not join.
+        p.detaches = true;
+        return k.answered(t, SyscallResult::Ok, &[]);
+    }
+    if tid == t.tid as usize || tid > MAX_THREADS {
+        return Err(Error::InvalidThread);
+    }
+    p.detaches = true;
+    match p.threads[tid] {
+        ThreadState::Free => Err(Error::ThreadNotAvailable),
+        ThreadState::Exited(_) => {
+            p.threads[tid] = ThreadState::Free;
+            k.answered(t, SyscallResult::Ok, &[])
+        }
+        _ if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) => Err(Error::ThreadNotAvailable),
+        _ => {
+            p.detached |= 1 << tid;
+            k.answered(t, SyscallResult::Ok, &[])
+        }
+    }
+}
