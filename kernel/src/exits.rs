@@ -24,7 +24,7 @@
 //! Xous leaves to each platform, so the call clashes with no Xous syscall.
 
 use crate::kernel::{Kernel, Platform};
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::slot::Slot;
 use crate::syscall::Handled;
 use xous_abi::limits::{MAX_PROCESSES, MAX_SERVERS};
@@ -155,7 +155,7 @@ pub fn process_ended<P: Platform>(k: &mut Kernel<P>, pid: u8, code: u32, ending:
             if let Some(s) = k.ipc.server_mut(server) {
                 s.receivers &= !(1 << receiver.tid);
             }
-            k.wake(receiver, SyscallResult::MessageEnvelope, &envelope);
+            k.wake(receiver, Move::Back, SyscallResult::MessageEnvelope, &envelope);
         }
     }
 }

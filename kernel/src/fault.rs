@@ -15,71 +15,57 @@ use xous_abi::{Error, SyscallResult};
 /// Why a user thread trapped, other than a syscall or an interrupt.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
+    InstructionMisaligned,
+    InstructionAccess,
+    IllegalInstruction,
+    Breakpoint,
+    LoadMisaligned,
+    LoadAccess,
+    StoreMisaligned,
+    StoreAccess,
     InstructionPage,
     LoadPage,
     StorePage,
-    InstructionAccess,
-    LoadAccess,
-    StoreAccess,
-    IllegalInstruction,
-    InstructionMisaligned,
-    LoadMisaligned,
-    StoreMisaligned,
-    Breakpoint,
 }
+
+/// Each fault's RISC-V exception code (scause) and its name in reports,
+/// in the order of the enum.
+const FAULTS: [(Fault, usize, &str); 11] = [
+    (Fault::InstructionMisaligned, 0, "misaligned instruction fetch"),
+    (Fault::InstructionAccess, 1, "instruction access fault"),
+    (Fault::IllegalInstruction, 2, "illegal instruction"),
+    (Fault::Breakpoint, 3, "breakpoint"),
+    (Fault::LoadMisaligned, 4, "misaligned load"),
+    (Fault::LoadAccess, 5, "load access fault"),
+    (Fault::StoreMisaligned, 6, "misaligned store"),
+    (Fault::StoreAccess, 7, "store access fault"),
+    (Fault::InstructionPage, 12, "instruction page fault"),
+    (Fault::LoadPage, 13, "load page fault"),
+    (Fault::StorePage, 15, "store page fault"),
+];
+const _: () = {
+    let mut i = 0;
+    while i < FAULTS.len() {
+        assert!(FAULTS[i].0 as usize == i, "FAULTS is in the order of the enum");
+        i += 1;
+    }
+};
 
 impl Fault {
     /// The fault a RISC-V exception code (scause) stands for, if it is one
     /// a user thread can cause.
     pub fn from_cause(code: usize) -> Option<Fault> {
-        [
-            Fault::InstructionMisaligned,
-            Fault::InstructionAccess,
-            Fault::IllegalInstruction,
-            Fault::Breakpoint,
-            Fault::LoadMisaligned,
-            Fault::LoadAccess,
-            Fault::StoreMisaligned,
-            Fault::StoreAccess,
-            Fault::InstructionPage,
-            Fault::LoadPage,
-            Fault::StorePage,
-        ]
-        .into_iter()
-        .find(|f| f.cause() == code)
+        FAULTS.iter().find(|f| f.1 == code).map(|f| f.0)
     }
 
     /// The RISC-V exception code (scause) of this fault.
     pub fn cause(self) -> usize {
-        match self {
-            Fault::InstructionMisaligned => 0,
-            Fault::InstructionAccess => 1,
-            Fault::IllegalInstruction => 2,
-            Fault::Breakpoint => 3,
-            Fault::LoadMisaligned => 4,
-            Fault::LoadAccess => 5,
-            Fault::StoreMisaligned => 6,
-            Fault::StoreAccess => 7,
-            Fault::InstructionPage => 12,
-            Fault::LoadPage => 13,
-            Fault::StorePage => 15,
-        }
+        FAULTS[self as usize].1
     }
 
+    /// Its name in a report.
     pub fn describe(self) -> &'static str {
-        match self {
-            Fault::InstructionPage => "instruction page fault",
-            Fault::LoadPage => "load page fault",
-            Fault::StorePage => "store page fault",
-            Fault::InstructionAccess => "instruction access fault",
-            Fault::LoadAccess => "load access fault",
-            Fault::StoreAccess => "store access fault",
-            Fault::IllegalInstruction => "illegal instruction",
-            Fault::InstructionMisaligned => "misaligned instruction fetch",
-            Fault::LoadMisaligned => "misaligned load",
-            Fault::StoreMisaligned => "misaligned store",
-            Fault::Breakpoint => "breakpoint",
-        }
+        FAULTS[self as usize].2
     }
 }
 
@@ -111,35 +97,16 @@ impl<P: Platform> Kernel<P> {
                 _ => pte::W,
             };
             if pte::is_lazy(entry) && entry & wanted != 0 {
-                match self.map_fresh(t.pid, page, entry & pte::RWX) {
-                    Ok(_) => return,
-                    Err(_) => {
-                        let name = self.name_of(t.pid);
-                        self.report(format_args!(
-                            "kernel: process {} ({}) terminated: out of memory backing {:#010x}",
-                            t.pid,
-                            name.as_str(),
-                            address
-                        ));
-                        self.terminate_for_fault(t.pid);
-                        return;
-                    }
+                if self.map_fresh(t.pid, page, entry & pte::RWX).is_err() {
+                    self.end_for_fault(t.pid, format_args!("out of memory backing {address:#010x}"));
                 }
+                return;
             }
         }
         if self.enter_exception_handler(t, fault, pc, address) {
             return;
         }
-        let name = self.name_of(t.pid);
-        self.report(format_args!(
-            "kernel: process {} ({}) terminated: {} at pc {:#010x}, address {:#010x}",
-            t.pid,
-            name.as_str(),
-            fault.describe(),
-            pc,
-            address
-        ));
-        self.terminate_for_fault(t.pid);
+        self.end_for_fault(t.pid, format_args!("{} at pc {pc:#010x}, address {address:#010x}", fault.describe()));
     }
 
     /// Runs the process's exception handler for this fault, if it has one

@@ -7,7 +7,7 @@
 
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::slot::Slot;
 use crate::syscall::Handled;
 use crate::thread::{ThreadState, INTERRUPT_CONTEXT};
@@ -78,21 +78,17 @@ impl<P: Platform> Kernel<P> {
         let claim = self.irqs.claim_mut(irq).expect("claimed");
         claim.in_service = true;
         claim.pending = false;
-        self.procs.get_mut(pid).expect("live").threads[INTERRUPT_CONTEXT as usize] = ThreadState::Ready;
         // The handler runs first; the interrupted thread right after it.
         if let Some(current) = self.current.take() {
             self.queue.push_front(current);
         }
-        self.queue.push_front(t);
+        self.set_state(t, ThreadState::Ready, Move::Front);
     }
 
     /// The handler of `pid` returned: complete its interrupt, start the next.
     pub(crate) fn interrupt_done(&mut self, pid: u8) {
         let t = ThreadRef { pid, tid: INTERRUPT_CONTEXT };
-        self.block(t);
-        if let Some(p) = self.procs.get_mut(pid) {
-            p.threads[INTERRUPT_CONTEXT as usize] = ThreadState::Free;
-        }
+        self.set_state(t, ThreadState::Free, Move::Off);
         if let Some(irq) = self.irqs.in_service(pid) {
             self.irqs.claim_mut(irq).expect("claimed").in_service = false;
             self.hw.complete_irq(irq);

@@ -238,8 +238,10 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Ends process `pid` for a fault (or a page it touched that no frame
-    /// could back).
-    pub fn terminate_for_fault(&mut self, pid: u8) {
+    /// could back), with one line on the kernel channel saying `why`.
+    pub fn end_for_fault(&mut self, pid: u8, why: core::fmt::Arguments) {
+        let name = self.name_of(pid);
+        self.report(format_args!("kernel: process {pid} ({}) terminated: {why}", name.as_str()));
         self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
     }
 
@@ -254,18 +256,13 @@ impl<P: Platform> Kernel<P> {
         crate::exits::process_ended(self, pid, code, ending);
     }
 
-    /// Takes a process that never ran (a CreateProcess that failed half-way)
-    /// out again, telling nobody.
-    pub fn discard(&mut self, pid: u8) {
-        self.tear_down(pid);
-    }
-
     /// Process `pid` leaves: its threads stop, its servers close (their
     /// waiting clients get an error), memory it lent is held until
     /// returned, all its frames return to the pool, its children have no
     /// parent any more. Whether it was the main process; None if there is
-    /// no such process.
-    fn tear_down(&mut self, pid: u8) -> Option<bool> {
+    /// no such process. Alone (not through `end`), it takes a process that
+    /// never ran (a CreateProcess that failed half-way) out unseen.
+    pub(crate) fn tear_down(&mut self, pid: u8) -> Option<bool> {
         self.procs.get(pid)?;
         crate::ipc::server::process_gone(self, pid);
         self.release_interrupts(pid);

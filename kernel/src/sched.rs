@@ -40,7 +40,7 @@ impl RunQueue {
         self.len == 0
     }
 
-    fn iter(&self) -> impl Iterator<Item = ThreadRef> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = ThreadRef> + '_ {
         (0..self.len).map(|i| self.ring[(self.head + i) % CAPACITY])
     }
 
@@ -102,57 +102,57 @@ pub enum PowerOff {
     Wait,
 }
 
+/// Which change of a thread's state `Kernel::set_state` makes, and so
+/// where the thread goes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// It was ready and is not any more: off the processor, or out of the queue.
+    Off,
+    /// It becomes ready, after the others.
+    Back,
+    /// It becomes ready and runs next.
+    Front,
+    /// It becomes ready and runs at once if the processor is free (a
+    /// message's receiver, when its sender waits for the reply), else next.
+    Now,
+    /// It is not ready before or after (an exited thread's slot freed).
+    Stays,
+}
+
 impl<P: Platform> Kernel<P> {
-    /// Takes `t` off the processor (or out of the run queue); it runs again
-    /// when something wakes it.
-    #[inline]
-    pub fn block(&mut self, t: ThreadRef) {
-        if self.current == Some(t) {
-            self.current = None;
-        } else {
-            self.queue.remove(|q| q == t);
-        }
-    }
-
-    /// Makes the waiting thread `t` runnable, after the others, with this answer.
-    #[inline]
-    pub fn wake(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
-        if self.ready(t) {
-            self.answer(t, tag, payload);
-            self.queue.push(t);
-        }
-    }
-
-    /// Makes the waiting thread `t` runnable with this answer, and next: a
-    /// sender getting its reply runs as soon as the server waits again.
-    #[inline]
-    pub fn wake_first(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) {
-        if self.ready(t) {
-            self.answer(t, tag, payload);
-            self.queue.push_front(t);
-        }
-    }
-
-    /// Makes the waiting thread `t`, whose answer is written already,
-    /// runnable and next: a message's receiver runs at once when its sender
-    /// waits for the reply (the sender hands it the processor), else as
-    /// soon as the running thread stops.
-    #[inline]
-    pub fn hand_over(&mut self, t: ThreadRef) {
-        if self.ready(t) {
-            match self.current {
-                None => self.current = Some(t),
-                Some(_) => self.queue.push_front(t),
-            }
-        }
-    }
-
-    /// Marks the waiting thread `t` ready; false if its process is gone.
+    /// Every change of a thread's state is made here, so the rule of the
+    /// run queue holds: a Ready thread is the current one or queued, once,
+    /// and no other thread is either. `how` says which change it is, so
+    /// nothing is looked up for it (host tests check the claim, and the
+    /// rule after every syscall). False if `t`'s process is gone.
     #[inline(always)]
-    fn ready(&mut self, t: ThreadRef) -> bool {
+    pub fn set_state(&mut self, t: ThreadRef, state: ThreadState, how: Move) -> bool {
         let Some(p) = self.procs.get_mut(t.pid) else { return false };
-        p.threads[t.tid as usize] = ThreadState::Ready;
+        let slot = &mut p.threads[t.tid as usize];
+        let claim = match how {
+            Move::Off => (true, false),
+            Move::Stays => (false, false),
+            _ => (false, true),
+        };
+        debug_assert_eq!((*slot == ThreadState::Ready, state == ThreadState::Ready), claim, "{t:?}: {:?} to {state:?} by {how:?}", *slot);
+        *slot = state;
+        match how {
+            Move::Off if self.current == Some(t) => self.current = None,
+            Move::Off => self.queue.remove(|q| q == t),
+            Move::Back => self.queue.push(t),
+            Move::Now if self.current.is_none() => self.current = Some(t),
+            Move::Front | Move::Now => self.queue.push_front(t),
+            Move::Stays => {}
+        }
         true
+    }
+
+    /// The waiting thread `t` gets this answer and becomes ready, moved as `how` says.
+    #[inline]
+    pub fn wake(&mut self, t: ThreadRef, how: Move, tag: SyscallResult, payload: &[usize]) {
+        if self.set_state(t, ThreadState::Ready, how) {
+            self.answer(t, tag, payload);
+        }
     }
 
     /// Lets every thread waiting to repeat its syscall try again.
@@ -168,11 +168,9 @@ impl<P: Platform> Kernel<P> {
         self.retries_waiting = false;
         for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
             let Some(p) = self.procs.get_mut(pid) else { continue };
-            for tid in 0..p.threads.len() {
-                if p.threads[tid] == ThreadState::Retry {
-                    p.threads[tid] = ThreadState::Ready;
-                    self.queue.push(ThreadRef { pid, tid: tid as u8 });
-                }
+            let retrying = (0..p.threads.len()).filter(|&tid| p.threads[tid] == ThreadState::Retry).fold(0u32, |set, tid| set | 1 << tid);
+            for tid in (0..32).filter(|tid| retrying & 1 << tid != 0) {
+                self.set_state(ThreadRef { pid, tid }, ThreadState::Ready, Move::Back);
             }
         }
     }

@@ -11,7 +11,7 @@
 use crate::ipc::{self, fast};
 use crate::kernel::{Kernel, Platform};
 use crate::process::create;
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::thread::{reg, ThreadState};
 use crate::{console, exits, interrupt, mem, thread};
 use xous_abi::platform;
@@ -160,9 +160,8 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             if let Outcome::GiveWay = again {
                 k.preempt();
             } else {
-                k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Retry;
                 k.retries_waiting = true;
-                k.block(t);
+                k.set_state(t, ThreadState::Retry, Move::Off);
             }
         }
     }

@@ -120,11 +120,40 @@ fn booted() -> (Kernel<FakePlatform>, ThreadRef) {
 
 /// Thread `t` makes the syscall in its saved a0..a7, as `arch`'s trap entry
 /// hands it to the kernel: the saved pc past the `ecall`, the words as they are.
+/// After it, the kernel's rules hold: the run queue's (`check_run_queue`),
+/// and the trap path's: the caller's callee-saved registers (gp, tp, s0-s11),
+/// which stay in the processor through a syscall, are not touched in its slot.
 pub fn trap(k: &mut Kernel<FakePlatform>, t: ThreadRef) {
     let regs = k.context(t);
     regs[reg::PC] = regs[reg::PC].wrapping_add(4);
     let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
+    let kept = CALLEE_SAVED.map(|r| regs[r]);
     crate::syscall::ecall(k, t, a);
+    check_run_queue(k);
+    if k.procs.get(t.pid).is_some() {
+        assert_eq!(CALLEE_SAVED.map(|r| k.context(t)[r]), kept, "syscall {} touched callee-saved registers of {t:?}", a[0]);
+    }
+}
+
+/// gp, tp, s0, s1, s2-s11.
+pub const CALLEE_SAVED: [usize; 14] = [3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
+
+/// The rule of the run queue (sched.rs): every Ready thread of a live
+/// process is the current one or queued, once; no other thread is either.
+/// (Except while the system ends: every thread but the drained servers'
+/// leaves the processor for good, still Ready.)
+pub fn check_run_queue(k: &Kernel<FakePlatform>) {
+    let queued: Vec<ThreadRef> = k.queue.iter().chain(k.current).collect();
+    for t in &queued {
+        assert!(k.procs.get(t.pid).is_some(), "{t:?} of no process is queued or current");
+        assert_eq!(queued.iter().filter(|q| *q == t).count(), 1, "{t:?} is queued or current more than once");
+    }
+    for p in k.procs.iter().filter(|_| k.halted.is_none()) {
+        for (tid, state) in p.threads.iter().enumerate() {
+            let t = ThreadRef { pid: p.pid, tid: tid as u8 };
+            assert_eq!(*state == ThreadState::Ready, queued.contains(&t), "{t:?} is {state:?}: queued {:?}, current {:?}", k.queue.iter().collect::<Vec<_>>(), k.current);
+        }
+    }
 }
 
 /// Runs one syscall as thread `t`; returns a0..a7 afterwards.

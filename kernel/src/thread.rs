@@ -4,7 +4,7 @@
 
 use crate::kernel::{Kernel, Platform};
 use crate::mem::map::check_range;
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::syscall::{Handled, Outcome};
 use xous_abi::limits::MAX_THREADS;
 use xous_abi::memory::{self, RETURN_FROM_THREAD};
@@ -100,11 +100,10 @@ impl<P: Platform> Kernel<P> {
     pub fn spawn_thread(&mut self, pid: u8, entry: usize, sp: usize, args: [usize; 4]) -> Result<u8, Error> {
         let p = self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
         let tid = p.free_thread_slot().ok_or(Error::ThreadNotAvailable)?;
-        p.threads[tid as usize] = ThreadState::Ready;
         p.detached &= !(1 << tid);
         let t = ThreadRef { pid, tid };
         self.start_context(t, entry, sp, RETURN_FROM_THREAD, &args);
-        self.queue.push(t);
+        self.set_state(t, ThreadState::Ready, Move::Back);
         Ok(tid)
     }
 
@@ -114,14 +113,11 @@ impl<P: Platform> Kernel<P> {
         let joiner = (1..p.threads.len()).find(|&j| p.threads[j] == ThreadState::Joining(t.tid));
         // Kept for a join only if one may still come.
         let unclaimed = joiner.is_none() && p.detached & (1 << t.tid) == 0;
-        p.threads[t.tid as usize] = if unclaimed { ThreadState::Exited(value) } else { ThreadState::Free };
         p.detached &= !(1 << t.tid);
-        let no_threads_left = p.live_threads() == 0;
-        self.block(t);
+        self.set_state(t, if unclaimed { ThreadState::Exited(value) } else { ThreadState::Free }, Move::Off);
         if let Some(j) = joiner {
-            let waiter = ThreadRef { pid: t.pid, tid: j as u8 };
-            self.wake(waiter, SyscallResult::Scalar1, &[value]);
-        } else if no_threads_left {
+            self.wake(ThreadRef { pid: t.pid, tid: j as u8 }, Move::Back, SyscallResult::Scalar1, &[value]);
+        } else if self.procs.get(t.pid).is_some_and(|p| p.live_threads() == 0) {
             self.terminate(t.pid, 0);
         }
     }
@@ -153,7 +149,7 @@ pub fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> 
     match p.threads.get(tid).copied() {
         None | Some(ThreadState::Free) => Err(Error::ThreadNotAvailable),
         Some(ThreadState::Exited(value)) => {
-            p.threads[tid] = ThreadState::Free;
+            k.set_state(ThreadRef { pid: t.pid, tid: tid as u8 }, ThreadState::Free, Move::Stays);
             k.answered(t, SyscallResult::Scalar1, &[value])
         }
         Some(_) => {
@@ -161,8 +157,7 @@ pub fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> 
                 // Someone else already waits for it; only one joiner is allowed.
                 return Err(Error::ThreadNotAvailable);
             }
-            p.threads[t.tid as usize] = ThreadState::Joining(tid as u8);
-            k.block(t);
+            k.set_state(t, ThreadState::Joining(tid as u8), Move::Off);
             Ok(Outcome::Waiting)
         }
     }
@@ -188,7 +183,7 @@ pub fn detach_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -
     match p.threads[tid] {
         ThreadState::Free => Err(Error::ThreadNotAvailable),
         ThreadState::Exited(_) => {
-            p.threads[tid] = ThreadState::Free;
+            k.set_state(ThreadRef { pid: t.pid, tid: tid as u8 }, ThreadState::Free, Move::Stays);
             k.answered(t, SyscallResult::Ok, &[])
         }
         _ if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) => Err(Error::ThreadNotAvailable),

@@ -10,7 +10,7 @@
 use super::fast_memory::{lend, return_memory};
 use super::Stage;
 use crate::kernel::{Kernel, Platform};
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::syscall::Next;
 use crate::thread::ThreadState;
 use xous_abi::message::{InvokeType, MessageSender};
@@ -59,31 +59,18 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
 /// waits for the reply, and the receiver runs in its place.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub fn deliver<P: Platform>(
-    k: &mut Kernel<P>,
-    t: ThreadRef,
-    server: u8,
-    receiver: ThreadRef,
-    slot: usize,
-    kind: InvokeType,
-    id: usize,
-    server_va: usize,
-    words: [usize; 4],
-) {
+pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receiver: ThreadRef, slot: usize, kind: InvokeType, id: usize, server_va: usize, words: [usize; 4]) {
     if let Some(m) = k.ipc.messages[slot].as_mut() {
         m.stage = Stage::Delivered { server_va };
     }
-    if let Some(p) = k.procs.get_mut(t.pid) {
-        p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
-    }
-    k.block(t);
+    k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers &= !(1 << receiver.tid);
     }
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
     let [w0, w1, w2, w3] = words;
     k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, w0, w1, w2, w3]);
-    k.hand_over(receiver);
+    k.set_state(receiver, ThreadState::Ready, Move::Now);
 }
 
 /// ReturnScalar1/2(sender, values) to a sender that waits for it.
@@ -97,7 +84,7 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
     }
     k.message_done(slot);
     let tag = if count == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
-    k.wake_first(sender, tag, &[v0, v1][..count]);
+    k.wake(sender, Move::Front, tag, &[v0, v1][..count]);
     k.answer(t, SyscallResult::Ok, &[]);
     true
 }
@@ -119,10 +106,9 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
         return false;
     }
     p.last_server = server;
-    p.threads[t.tid as usize] = ThreadState::Receiving(server);
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers |= 1 << t.tid;
     }
-    k.block(t);
+    k.set_state(t, ThreadState::Receiving(server), Move::Off);
     true
 }

@@ -14,7 +14,7 @@ use crate::kernel::{Kernel, Platform};
 use crate::mem::map::check_range;
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::PAGE_SIZE;
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use xous_abi::memory::USER_MESSAGE_BASE;
 use xous_abi::message::InvokeType;
 use xous_abi::SyscallResult;
@@ -111,7 +111,7 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, 
     flush_range(k, t.pid, at, len);
     flush_range(k, sender.pid, addr, len);
     k.message_done(slot);
-    k.wake_first(sender, SyscallResult::MemoryReturned, &[offset, valid]);
+    k.wake(sender, Move::Front, SyscallResult::MemoryReturned, &[offset, valid]);
     k.answer(t, SyscallResult::Ok, &[]);
     true
 }

@@ -10,7 +10,7 @@
 use super::lend::{check_lendable, forget_moved, map_into_server, mark_lent, unmap_from_server, unmark_lent};
 use super::Stage;
 use crate::kernel::{Kernel, Platform};
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::syscall::{Handled, Outcome};
 use crate::thread::ThreadState;
 use xous_abi::message::InvokeType;
@@ -67,10 +67,7 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Han
     let slot = k.ipc.add(server, t, kind, a[3], args).expect("room was checked");
     let outcome = if kind.blocks_sender() {
         // The sender waits from now on, so a receiver it wakes takes its place.
-        if let Some(p) = k.procs.get_mut(t.pid) {
-            p.threads[t.tid as usize] = ThreadState::AwaitingReply(slot as u16);
-        }
-        k.block(t);
+        k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);
         Outcome::Waiting
     } else {
         k.answer(t, SyscallResult::Ok, &[]);
@@ -94,7 +91,7 @@ fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8, receiver: Thre
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers &= !(1 << receiver.tid);
     }
-    k.hand_over(receiver);
+    k.set_state(receiver, ThreadState::Ready, Move::Now);
 }
 
 /// Moves message `slot`, which is not in its server's queue (or the
@@ -143,9 +140,8 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, wait: boo
             Ok(Outcome::Answered)
         }
         None if wait => {
-            k.procs.get_mut(t.pid).expect("live").threads[t.tid as usize] = ThreadState::Receiving(server);
             k.ipc.server_mut(server).expect("found").receivers |= 1 << t.tid;
-            k.block(t);
+            k.set_state(t, ThreadState::Receiving(server), Move::Off);
             Ok(Outcome::Waiting)
         }
         None => k.answered(t, SyscallResult::None, &[]),
@@ -203,7 +199,7 @@ fn reply_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usiz
     k.message_done(slot);
     if !orphaned {
         unmark_lent(k, sender.pid, args[0], args[1]);
-        k.wake_first(sender, SyscallResult::MemoryReturned, &[offset, valid]);
+        k.wake(sender, Move::Front, SyscallResult::MemoryReturned, &[offset, valid]);
     }
     Ok(())
 }
@@ -231,7 +227,7 @@ fn reply_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[
             2 => SyscallResult::Scalar2,
             _ => SyscallResult::Scalar5,
         };
-        k.wake_first(sender, tag, values);
+        k.wake(sender, Move::Front, tag, values);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use super::lend::{take_over, unmap_from_server, unmark_lent};
 use super::{Stage, MAX_MESSAGES};
 use crate::kernel::{Kernel, Platform};
 use crate::process::FIRST_PID;
-use crate::sched::ThreadRef;
+use crate::sched::{Move, ThreadRef};
 use crate::syscall::{Handled, Outcome};
 use xous_abi::message::InvokeType;
 use xous_abi::services::Sid;
@@ -123,12 +123,12 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
             unmark_lent(k, m.sender.pid, m.args[0], m.args[1]);
         }
         if m.kind.blocks_sender() {
-            k.wake(m.sender, SyscallResult::Error, &[Error::ServerNotFound as usize]);
+            k.wake(m.sender, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
     for tid in 0..32u8 {
         if server.receivers & (1 << tid) != 0 {
-            k.wake(ThreadRef { pid: server.owner, tid }, SyscallResult::Error, &[Error::ServerNotFound as usize]);
+            k.wake(ThreadRef { pid: server.owner, tid }, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
     k.ipc.clear_queue(index);

@@ -14,17 +14,7 @@ use xous_abi::{Error, SyscallResult};
 
 /// R/W/X of the ABI's flags as page-table bits.
 fn permissions(abi_flags: usize) -> u32 {
-    let mut bits = 0;
-    if abi_flags & flags::R != 0 {
-        bits |= pte::R;
-    }
-    if abi_flags & flags::W != 0 {
-        bits |= pte::W;
-    }
-    if abi_flags & flags::X != 0 {
-        bits |= pte::X;
-    }
-    bits
+    [(flags::R, pte::R), (flags::W, pte::W), (flags::X, pte::X)].into_iter().filter(|(f, _)| abi_flags & f != 0).fold(0, |bits, (_, b)| bits | b)
 }
 
 /// A range of whole pages in user space: BadAlignment or BadAddress if not.

@@ -69,7 +69,7 @@ pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 
             k.answered(t, SyscallResult::NewProcess, &[child as usize, cid])
         }
         Err(e) => {
-            k.discard(child);
+            k.tear_down(child);
             Err(e)
         }
     }
@@ -109,17 +109,7 @@ fn move_pages<P: Platform>(k: &mut Kernel<P>, pid: u8, pages: usize, len: usize,
 /// pages (so their tables exist), its server, its thread, the caller's
 /// connection to the server. The connection id.
 #[allow(clippy::too_many_arguments)]
-fn prepare<P: Platform>(
-    k: &mut Kernel<P>,
-    parent: u8,
-    child: u8,
-    stack: usize,
-    stack_len: usize,
-    dest: usize,
-    len: usize,
-    entry: usize,
-    start: StartRecord,
-) -> Result<usize, Error> {
+fn prepare<P: Platform>(k: &mut Kernel<P>, parent: u8, child: u8, stack: usize, stack_len: usize, dest: usize, len: usize, entry: usize, start: StartRecord) -> Result<usize, Error> {
     k.reserve(child, stack, stack_len, pte::R | pte::W)?;
     k.reserve(child, dest, len, pte::R)?;
     let sid = random_sid(k);
