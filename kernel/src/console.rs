@@ -7,10 +7,10 @@
 use crate::kernel::{Kernel, Platform};
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
-use crate::syscall::Handled;
+use crate::syscall::{Handled, Outcome};
 use core::fmt;
 use xous_abi::console::Channel;
-use xous_abi::{Error, SyscallResult};
+use xous_abi::Error;
 
 /// PlatformSpecific(CONSOLE_WRITE, channel, address, length): the bytes go
 /// out on `channel`, a page at a time. Errors: InvalidArgument (channel),
@@ -26,7 +26,7 @@ pub fn console_write<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, channel: usiz
         addr += n;
         left -= n;
     }
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 const CAPACITY: usize = 240;

@@ -26,7 +26,7 @@
 use crate::kernel::{Kernel, Platform};
 use crate::sched::{Move, ThreadRef};
 use crate::slot::Slot;
-use crate::syscall::Handled;
+use crate::syscall::{Handled, Outcome};
 use xous_abi::limits::{MAX_PROCESSES, MAX_SERVERS};
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::platform::{Ending, ExitNotice, KERNEL_PID};
@@ -138,7 +138,7 @@ pub fn watch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, id: usize) 
         return Err(Error::OutOfMemory);
     }
     k.exits.watch(server, id)?;
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// Process `pid`, now gone, ended: each watcher gets a notice, at once if

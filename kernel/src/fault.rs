@@ -7,10 +7,10 @@ use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
-use crate::syscall::Handled;
+use crate::syscall::{Handled, Outcome};
 use crate::thread::{reg, CONTEXT_WORDS, INTERRUPT_CONTEXT};
 use xous_abi::memory::{self, RETURN_FROM_EXCEPTION, RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
-use xous_abi::{Error, SyscallResult};
+use xous_abi::Error;
 
 /// Why a user thread trapped, other than a syscall or an interrupt.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -155,6 +155,6 @@ pub fn set_exception_handler<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pc: u
     }
     let p = k.procs.get_mut(t.pid).ok_or(Error::ProcessNotFound)?;
     p.exception_handler = (pc != 0).then_some((pc, sp));
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 

@@ -9,10 +9,10 @@ use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
 use crate::sched::{Move, ThreadRef};
 use crate::slot::Slot;
-use crate::syscall::Handled;
+use crate::syscall::{Handled, Outcome};
 use crate::thread::{ThreadState, INTERRUPT_CONTEXT};
 use xous_abi::memory::{self, RETURN_FROM_INTERRUPT};
-use xous_abi::{Error, SyscallResult};
+use xous_abi::Error;
 
 /// Interrupt numbers the kernel can track (the board says which exist).
 pub const MAX_IRQS: usize = 128;
@@ -144,7 +144,7 @@ pub fn claim_interrupt<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, irq: usize,
     }
     k.irqs.claims[irq] = Slot::Full(Claim { pid: t.pid, handler, arg, in_service: false, pending: false });
     k.hw.enable_irq(irq, true);
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// FreeInterrupt(irq). Errors: InterruptNotFound (not claimed by the caller).
@@ -152,5 +152,5 @@ pub fn claim_interrupt<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, irq: usize,
 pub fn free_interrupt<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, irq: usize) -> Handled {
     k.irqs.claim(irq).filter(|c| c.pid == t.pid).ok_or(Error::InterruptNotFound)?;
     k.release_interrupt(irq);
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }

@@ -167,10 +167,10 @@ impl<P: Platform> Kernel<P> {
     fn wake_all_retries(&mut self) {
         self.retries_waiting = false;
         for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
-            let Some(p) = self.procs.get_mut(pid) else { continue };
-            let retrying = (0..p.threads.len()).filter(|&tid| p.threads[tid] == ThreadState::Retry).fold(0u32, |set, tid| set | 1 << tid);
-            for tid in (0..32).filter(|tid| retrying & 1 << tid != 0) {
-                self.set_state(ThreadRef { pid, tid }, ThreadState::Ready, Move::Back);
+            for tid in 0..=MAX_THREADS as u8 {
+                if self.procs.get(pid).is_some_and(|p| p.threads[tid as usize] == ThreadState::Retry) {
+                    self.set_state(ThreadRef { pid, tid }, ThreadState::Ready, Move::Back);
+                }
             }
         }
     }

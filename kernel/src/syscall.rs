@@ -3,9 +3,9 @@
 //! path (ipc/fast.rs), and otherwise decodes the words once, into each
 //! handler's typed arguments, and calls the handler, which lives with the
 //! kernel object it acts on (thread, process, ipc, interrupt, mem, exits).
-//! Every handler has one shape: it answers its caller itself and says what
-//! became of it (`Outcome`), or fails with an ABI error, which is written
-//! here. A bad argument is an error result, never a kernel panic; each
+//! Every handler has one shape: it says what became of its caller
+//! (`Outcome`: answered by the handler, answered Ok, waiting, ...), or fails
+//! with an ABI error; a plain Ok and an error are written here. A bad argument is an error result, never a kernel panic; each
 //! handler says which errors it returns (shared/xous-abi.md is the contract).
 
 use crate::ipc::{self, fast};
@@ -22,6 +22,8 @@ use xous_abi::{Error, Syscall, SyscallResult};
 pub enum Outcome {
     /// Resume the caller, whose a0..a7 hold its answer already.
     Answered,
+    /// Resume the caller with the answer Ok (written here, once for all).
+    Ok,
     /// The caller waits and then repeats this syscall (see ThreadState::Retry).
     Retry,
     /// The caller gives the processor away (to the back of the run queue)
@@ -37,8 +39,9 @@ pub enum Outcome {
 pub type Handled = Result<Outcome, Error>;
 
 impl<P: Platform> Kernel<P> {
-    /// Answers `t` with `tag` and `payload`: a handler's usual last step.
-    #[inline(always)]
+    /// Answers `t` with `tag` and `payload`: a handler's usual last step
+    /// (one copy for all of them).
+    #[inline(never)]
     pub fn answered(&mut self, t: ThreadRef, tag: SyscallResult, payload: &[usize]) -> Handled {
         self.answer(t, tag, payload);
         Ok(Outcome::Answered)
@@ -93,7 +96,7 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     let handled = match call {
         Syscall::Yield => {
             k.preempt();
-            k.answered(t, SyscallResult::Ok, &[])
+            Ok(Outcome::Ok)
         }
         Syscall::TerminateProcess => {
             k.terminate(t.pid, a[1] as u32);
@@ -101,7 +104,7 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
         }
         Syscall::Shutdown => {
             k.halted = Some(0);
-            k.answered(t, SyscallResult::Ok, &[])
+            Ok(Outcome::Ok)
         }
         Syscall::MapMemory => mem::map::map_memory(k, t, a[1], a[2], a[3], a[4]),
         Syscall::UnmapMemory => mem::map::unmap_memory(k, t, a[1], a[2]),
@@ -152,6 +155,7 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     };
     match handled {
         Ok(Outcome::Answered | Outcome::Waiting | Outcome::Gone) => {}
+        Ok(Outcome::Ok) => k.answer(t, SyscallResult::Ok, &[]),
         Err(e) => k.answer(t, SyscallResult::Error, &[e as usize]),
         Ok(again @ (Outcome::Retry | Outcome::GiveWay)) => {
             // Back to the `ecall`, to make it again.

@@ -174,7 +174,7 @@ pub fn detach_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -
         // No thread has id 0 (slot 0 is the interrupt context): this
         // only says the process will detach what it does not join.
         p.detaches = true;
-        return k.answered(t, SyscallResult::Ok, &[]);
+        return Ok(Outcome::Ok);
     }
     if tid == t.tid as usize || tid > MAX_THREADS {
         return Err(Error::InvalidThread);
@@ -184,12 +184,12 @@ pub fn detach_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -
         ThreadState::Free => Err(Error::ThreadNotAvailable),
         ThreadState::Exited(_) => {
             k.set_state(ThreadRef { pid: t.pid, tid: tid as u8 }, ThreadState::Free, Move::Stays);
-            k.answered(t, SyscallResult::Ok, &[])
+            Ok(Outcome::Ok)
         }
         _ if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) => Err(Error::ThreadNotAvailable),
         _ => {
             p.detached |= 1 << tid;
-            k.answered(t, SyscallResult::Ok, &[])
+            Ok(Outcome::Ok)
         }
     }
 }

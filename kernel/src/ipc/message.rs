@@ -160,14 +160,14 @@ pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &
     let (kind, stage, len, server) = (m.kind, m.stage, m.args[1], m.server);
     if kind.is_memory() {
         let Stage::Delivered { server_va } = stage else { return Err(Error::InvalidArgument) };
-        reply_memory(k, t.pid, a[1], server_va, len, a[5], a[6])?;
+        return_memory(k, t, a[1], server_va, len, a[5], a[6])?;
     } else {
         let values = [a[2], a[3], a[4], a[5], a[6]];
         match a[7] {
-            1 => reply_scalar(k, t.pid, a[1], &values[1..2])?,
-            2 => reply_scalar(k, t.pid, a[1], &values[1..3])?,
-            _ => reply_scalar(k, t.pid, a[1], &values)?,
-        }
+            1 => return_scalar(k, t, a[1], &values[1..2])?,
+            2 => return_scalar(k, t, a[1], &values[1..3])?,
+            _ => return_scalar(k, t, a[1], &values)?,
+        };
     }
     let server = k.ipc.server(server).ok_or(Error::ServerNotFound)?;
     receive(k, t, server.sid, true)
@@ -179,12 +179,7 @@ pub fn reply_and_receive_next<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &
 /// BadAddress (addr/len are not where the message was mapped).
 #[inline(never)]
 pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Handled {
-    reply_memory(k, t.pid, word, addr, len, offset, valid)?;
-    k.answered(t, SyscallResult::Ok, &[])
-}
-
-/// The reply of ReturnMemory, from the server's process `pid`.
-fn reply_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Result<(), Error> {
+    let pid = t.pid;
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
     let m = k.ipc.messages[slot].as_ref().expect("live");
     let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
@@ -201,19 +196,14 @@ fn reply_memory<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, addr: usiz
         unmark_lent(k, sender.pid, args[0], args[1]);
         k.wake(sender, Move::Front, SyscallResult::MemoryReturned, &[offset, valid]);
     }
-    Ok(())
+    Ok(Outcome::Ok)
 }
 
 /// ReturnScalar1/2/5(sender, values): the answer to a BlockingScalar.
 /// Errors: InvalidArgument (no such message awaiting a scalar reply).
 #[inline(never)]
 pub fn return_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, values: &[usize]) -> Handled {
-    reply_scalar(k, t.pid, word, values)?;
-    k.answered(t, SyscallResult::Ok, &[])
-}
-
-/// The reply of ReturnScalar1/2/5, from the server's process `pid`.
-fn reply_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[usize]) -> Result<(), Error> {
+    let pid = t.pid;
     let slot = k.ipc.awaiting_reply(word, pid).ok_or(Error::InvalidArgument)?;
     let m = k.ipc.messages[slot].as_ref().expect("live");
     let (kind, sender, orphaned) = (m.kind, m.sender, m.orphaned);
@@ -229,6 +219,6 @@ fn reply_scalar<P: Platform>(k: &mut Kernel<P>, pid: u8, word: usize, values: &[
         };
         k.wake(sender, Move::Front, tag, values);
     }
-    Ok(())
+    Ok(Outcome::Ok)
 }
 

@@ -68,7 +68,7 @@ pub fn owned_server<P: Platform>(k: &Kernel<P>, pid: u8, sid: &Sid) -> Result<u8
 pub fn destroy_server<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid) -> Handled {
     let index = owned_server(k, t.pid, &sid)?;
     close_server(k, index);
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// Connect/TryConnect(sid), ConnectForProcess(pid, sid) -> ConnectionID
@@ -90,7 +90,7 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize) -> H
     let p = k.procs.get_mut(t.pid).ok_or(Error::ProcessNotFound)?;
     p.server_of(cid).ok_or(Error::ServerNotFound)?;
     p.connections[cid - 1] = 0;
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// DRAIN_AT_POWER_OFF(sid): the caller's server `sid` is drained before
@@ -99,7 +99,7 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize) -> H
 pub fn drain_at_power_off<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid) -> Handled {
     let index = owned_server(k, t.pid, &sid)?;
     k.ipc.server_mut(index).ok_or(Error::ServerNotFound)?.drain = true;
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// Closes server `index`: every message still meant for it is answered with

@@ -7,7 +7,7 @@ use crate::mem::pte;
 use crate::mem::user::map_error;
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
-use crate::syscall::Handled;
+use crate::syscall::{Handled, Outcome};
 use xous_abi::memory::{self, flags, is_user_page_range};
 use xous_abi::syscall::Limit;
 use xous_abi::{Error, SyscallResult};
@@ -128,7 +128,7 @@ pub fn unmap_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, addr: usize, s
         }
     }
     k.release(pid, addr, size);
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// UpdateMemoryFlags(addr, size, flags, pid | 0): permissions can only be
@@ -169,7 +169,7 @@ pub fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, addr: u
         space.set_entry(&mut k.hw, &mut k.frames, page, new).map_err(map_error)?;
         k.hw.flush_tlb(pid, Some(page));
     }
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
 
 /// IncreaseHeap(bytes, flags) -> MemoryRange of the new part (0 bytes: the

@@ -16,7 +16,7 @@ use crate::mem::map::check_range;
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
-use crate::syscall::Handled;
+use crate::syscall::{Handled, Outcome};
 use crate::thread::reg;
 use xous_abi::process::{init, MemoryRegion, StartRecord};
 use xous_abi::{Error, SyscallResult};
@@ -152,5 +152,5 @@ pub fn set_mem_region<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pid: usize, 
     } else {
         p.map_area = (addr, addr + size);
     }
-    k.answered(t, SyscallResult::Ok, &[])
+    Ok(Outcome::Ok)
 }
