@@ -1,8 +1,13 @@
-//! Links the kernel with its linker script (where it lives in memory).
+//! Links the kernel with its linker script (where it lives in memory): link.x,
+//! with the board's RAM base put in, as only the board knows it.
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let out = std::env::var("OUT_DIR").unwrap();
+    let script = std::fs::read_to_string(format!("{dir}/link.x")).unwrap();
+    let script = script.replace("{RAM_BASE}", &format!("{:#x}", board::RAM_BASE));
+    std::fs::write(format!("{out}/link.x"), script).unwrap();
     if std::env::var("TARGET").unwrap().starts_with("riscv32") {
-        println!("cargo:rustc-link-arg-bins=-T{dir}/link.x");
+        println!("cargo:rustc-link-arg-bins=-T{out}/link.x");
     }
     println!("cargo:rerun-if-changed=link.x");
 }

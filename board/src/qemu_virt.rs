@@ -7,21 +7,38 @@ pub const RAM_BASE: usize = 0x8000_0000;
 /// QEMU says it in the device tree it passes in a1 at reset (`-bios none`).
 pub const RAM_SIZE: crate::RamSize = crate::RamSize::DeviceTree;
 
-/// 16550 UART: transmit holding register at 0, line status at 5.
+/// 16550 UART, the kernel's console.
 pub const UART: usize = 0x1000_0000;
+/// The UART's registers (offsets in its page, byte-wide): a byte written
+/// to TX goes out; write one only while STATUS has TX_READY set.
+pub mod uart {
+    pub const TX: usize = 0;
+    pub const STATUS: usize = 5;
+    pub const TX_READY: u8 = 0x20;
+}
 /// SiFive test device: 0x5555 = pass (exit 0), (code << 16) | 0x3333 = fail with code.
 pub const TEST_DEVICE: usize = 0x0010_0000;
 
-/// The PLIC, and where this hart's supervisor context (context 1) lives in it.
-pub const PLIC: usize = 0x0c00_0000;
-pub const PLIC_PRIORITY_PAGE: usize = PLIC;
-pub const PLIC_ENABLE_PAGE: usize = PLIC + 0x2000;
-/// Offset of context 1's enable bits in the enable page.
-pub const PLIC_ENABLE_OFFSET: usize = 0x80;
-/// Context 1's threshold (offset 0) and claim/complete (offset 4) register page.
-pub const PLIC_CONTEXT_PAGE: usize = PLIC + 0x20_1000;
+/// The interrupt controller, a PLIC, as the kernel drives it: for this
+/// hart's supervisor context (context 1). (A board without one, as the
+/// Baochip-1x, has its own driver in the kernel's `arch`.)
+pub mod plic {
+    const BASE: usize = 0x0c00_0000;
+    /// A priority word per source (0 masks it).
+    pub const PRIORITY_PAGE: usize = BASE;
+    /// Context 1's enable bits, a word per 32 sources, from ENABLE_OFFSET.
+    pub const ENABLE_PAGE: usize = BASE + 0x2000;
+    pub const ENABLE_OFFSET: usize = 0x80;
+    /// Context 1's threshold (offset THRESHOLD) and claim/complete (CLAIM) registers.
+    pub const CONTEXT_PAGE: usize = BASE + 0x20_1000;
+    pub const THRESHOLD: usize = 0;
+    pub const CLAIM: usize = 4;
+}
 /// Interrupt sources: 1..IRQ_COUNT.
 pub const IRQ_COUNT: usize = 96;
+
+/// The device pages the kernel keeps for itself (maps in its own half).
+pub const KERNEL_DEVICES: [usize; 5] = [UART, TEST_DEVICE, plic::PRIORITY_PAGE, plic::ENABLE_PAGE, plic::CONTEXT_PAGE];
 
 /// Device pages user processes may map (drivers): the goldfish RTC and the
 /// eight virtio-mmio slots. The UART, test device and PLIC stay the kernel's.

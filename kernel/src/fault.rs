@@ -3,6 +3,7 @@
 //! interrupt handler, run the process's exception handler, or end the
 //! process with a one-line report), and SetExceptionHandler.
 
+use crate::arch::riscv::isa::FAULTS;
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
@@ -27,29 +28,6 @@ pub enum Fault {
     LoadPage,
     StorePage,
 }
-
-/// Each fault's RISC-V exception code (scause) and its name in reports,
-/// in the order of the enum.
-const FAULTS: [(Fault, usize, &str); 11] = [
-    (Fault::InstructionMisaligned, 0, "misaligned instruction fetch"),
-    (Fault::InstructionAccess, 1, "instruction access fault"),
-    (Fault::IllegalInstruction, 2, "illegal instruction"),
-    (Fault::Breakpoint, 3, "breakpoint"),
-    (Fault::LoadMisaligned, 4, "misaligned load"),
-    (Fault::LoadAccess, 5, "load access fault"),
-    (Fault::StoreMisaligned, 6, "misaligned store"),
-    (Fault::StoreAccess, 7, "store access fault"),
-    (Fault::InstructionPage, 12, "instruction page fault"),
-    (Fault::LoadPage, 13, "load page fault"),
-    (Fault::StorePage, 15, "store page fault"),
-];
-const _: () = {
-    let mut i = 0;
-    while i < FAULTS.len() {
-        assert!(FAULTS[i].0 as usize == i, "FAULTS is in the order of the enum");
-        i += 1;
-    }
-};
 
 impl Fault {
     /// The fault a RISC-V exception code (scause) stands for, if it is one

@@ -96,24 +96,4 @@ impl<P: Platform> Kernel<P> {
         let (peak, total) = (self.frames.peak() * PAGE_SIZE / 1024, self.frames.total() * PAGE_SIZE / 1024);
         self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB"));
     }
-
-    /// A copy of `pid`'s name, so the table may change while it is printed.
-    pub fn name_of(&self, pid: u8) -> FixedName {
-        let name = self.procs.get(pid).map_or("?", |p| p.name());
-        let mut bytes = [0; crate::process::NAME_LEN];
-        bytes[..name.len()].copy_from_slice(name.as_bytes());
-        FixedName { bytes, len: name.len() }
-    }
-}
-
-/// A process name copied out of the table.
-pub struct FixedName {
-    bytes: [u8; crate::process::NAME_LEN],
-    len: usize,
-}
-
-impl FixedName {
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
-    }
 }

@@ -50,6 +50,5 @@ mod tests_irq;
 #[cfg(test)]
 mod tests_process;
 
-#[cfg(target_arch = "riscv32")]
 #[allow(unsafe_code)]
 pub mod arch;

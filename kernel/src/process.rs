@@ -240,8 +240,9 @@ impl<P: Platform> Kernel<P> {
     /// Ends process `pid` for a fault (or a page it touched that no frame
     /// could back), with one line on the kernel channel saying `why`.
     pub fn end_for_fault(&mut self, pid: u8, why: core::fmt::Arguments) {
-        let name = self.name_of(pid);
-        self.report(format_args!("kernel: process {pid} ({}) terminated: {why}", name.as_str()));
+        let (name, len) = self.procs.get(pid).map_or(([0; NAME_LEN], 0), |p| (p.name, p.name_len));
+        let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
+        self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}"));
         self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
     }
 

@@ -162,11 +162,7 @@ pub fn call(k: &mut Kernel<FakePlatform>, t: ThreadRef, args: &[usize]) -> [usiz
         k.set_reg(t, reg::A0 + i, args.get(i).copied().unwrap_or(0));
     }
     trap(k, t);
-    let mut out = [0; 8];
-    for (i, w) in out.iter_mut().enumerate() {
-        *w = k.reg(t, reg::A0 + i);
-    }
-    out
+    core::array::from_fn(|i| k.reg(t, reg::A0 + i))
 }
 
 pub fn err(e: Error) -> [usize; 2] {

@@ -10,15 +10,7 @@ use xous_abi::limits::MAX_THREADS;
 use xous_abi::memory::{self, RETURN_FROM_THREAD};
 use xous_abi::{Error, SyscallResult};
 
-/// Register numbers in a saved context.
-pub mod reg {
-    pub const RA: usize = 1;
-    pub const SP: usize = 2;
-    pub const TP: usize = 4;
-    pub const A0: usize = 10;
-    /// The saved pc sits where x0 (always zero) would.
-    pub const PC: usize = 0;
-}
+pub use crate::arch::riscv::isa::reg;
 
 /// Registers saved per thread: the pc where x0 would be, then x1..x31.
 pub const CONTEXT_WORDS: usize = 32;

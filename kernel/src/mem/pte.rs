@@ -34,16 +34,16 @@ pub const BORROWED: u32 = 1 << 9;
 /// Entries per table (4 KiB / 4 bytes).
 pub const ENTRIES: usize = 1024;
 
-pub fn vpn1(va: usize) -> usize {
+pub const fn vpn1(va: usize) -> usize {
     (va >> 22) & 0x3ff
 }
 
-pub fn vpn0(va: usize) -> usize {
+pub const fn vpn0(va: usize) -> usize {
     (va >> 12) & 0x3ff
 }
 
 /// A leaf or pointer entry for physical address `pa` (4 KiB aligned).
-pub fn entry(pa: usize, flags: u32) -> u32 {
+pub const fn entry(pa: usize, flags: u32) -> u32 {
     (((pa >> 12) as u32) << 10) | flags
 }
 

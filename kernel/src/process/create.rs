@@ -60,9 +60,10 @@ pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 
     if !p.connections.contains(&0) {
         return Err(Error::OutOfMemory);
     }
+    // The child is named after its parent: a copy, as the table changes.
+    let (name, name_len) = (p.name, p.name_len);
     move_pages(k, parent, pages, len, None)?;
-    let name = k.name_of(parent);
-    let child = k.create_process(name.as_str(), false)?;
+    let child = k.create_process(core::str::from_utf8(&name[..name_len]).unwrap_or("?"), false)?;
     match prepare(k, parent, child, stack, stack_len, dest, len, entry, start) {
         Ok(cid) => {
             move_pages(k, parent, pages, len, Some((child, dest)))?;

@@ -59,13 +59,13 @@ _start:
     addi    t0, t0, 4
     bltu    t0, t1, 6b
     la      t0, boot_root
-    li      t1, 0x200000ef          # megapage RAM_BASE, V R W X G A D
-    li      t2, 2048
+    li      t1, {boot_megapage}     # megapage RAM_BASE, V R W X G A D
+    li      t2, {here}
     add     t2, t2, t0
-    sw      t1, 0(t2)               # slot 0x200: where we run now
-    li      t2, 4084
+    sw      t1, 0(t2)               # the slot of RAM_BASE: where we run now
+    li      t2, {high}
     add     t2, t2, t0
-    sw      t1, 0(t2)               # slot 0x3fd: 0xff40_0000
+    sw      t1, 0(t2)               # the slot of 0xff40_0000
     srli    a0, t0, 12
     li      t1, 0x80000000
     or      a0, a0, t1              # satp: Sv32, ASID 0, boot_root
@@ -80,7 +80,7 @@ _start:
 
 1:  csrw    satp, a0
     sfence.vma
-    li      t0, 0x7f400000          # 0xff40_0000 - RAM_BASE
+    li      t0, {to_high}           # 0xff40_0000 - RAM_BASE
     la      t1, 2f
     add     t1, t1, t0
     jr      t1
@@ -107,6 +107,10 @@ boot_root:
     stack = sym KERNEL_STACK,
     stack_size = const KERNEL_STACK_SIZE,
     kmain = sym kmain,
+    boot_megapage = const pte::entry(RAM_BASE, pte::V | pte::RWX | pte::G | pte::A | pte::D),
+    here = const pte::vpn1(RAM_BASE) * 4,
+    high = const pte::vpn1(DIRECT_MAP) * 4,
+    to_high = const DIRECT_MAP.wrapping_sub(RAM_BASE),
 );
 
 #[repr(C, align(16))]

@@ -1,11 +1,12 @@
 //! The kernel's view of the machine: physical memory, the UART console, the
-//! power-off device. Implements the traits the portable kernel is written
-//! against.
+//! interrupt controller, the power-off device, with the addresses and
+//! register offsets the board gives. Implements the traits the portable
+//! kernel is written against.
 //!
 //! Virtual layout of the kernel half (the same in every address space, and
 //! only accessible in S-mode):
-//! - 0xff00_0000: one second-level table, the window table: the device
-//!   pages (UART, test device, PLIC) from its start, and at 0xff20_0000
+//! - 0xff00_0000: one second-level table, the window table: the board's
+//!   kernel devices (UART, test device, PLIC) from its start, and at 0xff20_0000
 //!   the frame window, one page that shows any frame of RAM on demand;
 //! - 0xff40_0000..: the direct map, megapages over the first 12 MiB of RAM
 //!   (less if the machine has less); the kernel runs in its first 4 MiB,
@@ -32,16 +33,23 @@ use crate::mem::PAGE_SIZE;
 use board::RAM_BASE;
 use xous_abi::console::{self, Channel};
 
-/// Where the window table's pages appear: the devices first.
+/// Where the window table's pages appear: the board's kernel devices
+/// first, in its order (`seen_at`).
 pub const DEVICE_WINDOW: usize = 0xff00_0000;
-pub const UART_VIRT: usize = DEVICE_WINDOW;
-pub const TEST_DEVICE_VIRT: usize = DEVICE_WINDOW + PAGE_SIZE;
-pub const PLIC_PRIORITY_VIRT: usize = DEVICE_WINDOW + 2 * PAGE_SIZE;
-pub const PLIC_ENABLE_VIRT: usize = DEVICE_WINDOW + 3 * PAGE_SIZE;
-pub const PLIC_CONTEXT_VIRT: usize = DEVICE_WINDOW + 4 * PAGE_SIZE;
-/// The device pages, in window order.
-pub const DEVICE_PAGES: [usize; 5] =
-    [board::UART, board::TEST_DEVICE, board::PLIC_PRIORITY_PAGE, board::PLIC_ENABLE_PAGE, board::PLIC_CONTEXT_PAGE];
+const UART: usize = seen_at(board::UART);
+const TEST_DEVICE: usize = seen_at(board::TEST_DEVICE);
+const PLIC_PRIORITY: usize = seen_at(board::plic::PRIORITY_PAGE);
+const PLIC_ENABLE: usize = seen_at(board::plic::ENABLE_PAGE) + board::plic::ENABLE_OFFSET;
+pub const PLIC_CONTEXT: usize = seen_at(board::plic::CONTEXT_PAGE);
+
+/// Where device page `pa`, one of the board's KERNEL_DEVICES, appears.
+const fn seen_at(pa: usize) -> usize {
+    let mut i = 0;
+    while board::KERNEL_DEVICES[i] != pa {
+        i += 1;
+    }
+    DEVICE_WINDOW + i * PAGE_SIZE
+}
 /// Where a frame outside the direct map appears while the kernel works on it.
 pub const FRAME_WINDOW: usize = 0xff20_0000;
 
@@ -73,7 +81,7 @@ pub fn virt_to_phys(va: usize) -> usize {
 pub fn window_table() -> usize {
     // SAFETY: boot runs alone, before anything reads the table.
     let table = unsafe { &mut *core::ptr::addr_of_mut!(WINDOW_TABLE) };
-    for (i, page) in DEVICE_PAGES.iter().enumerate() {
+    for (i, page) in board::KERNEL_DEVICES.iter().enumerate() {
         table.0[i] = pte::entry(*page, pte::V | pte::G | pte::A | pte::D | pte::R | pte::W);
     }
     virt_to_phys(table as *const Table as usize)
@@ -177,8 +185,8 @@ impl Platform for Hw {
     }
 
     fn enable_irq(&mut self, irq: usize, on: bool) {
-        let enable = (PLIC_ENABLE_VIRT + board::PLIC_ENABLE_OFFSET + (irq / 32) * 4) as *mut u32;
-        let priority = (PLIC_PRIORITY_VIRT + irq * 4) as *mut u32;
+        let enable = (PLIC_ENABLE + (irq / 32) * 4) as *mut u32;
+        let priority = (PLIC_PRIORITY + irq * 4) as *mut u32;
         // SAFETY: the PLIC's pages are mapped in the device window; `irq` is
         // below IRQ_COUNT, so both registers are inside them.
         unsafe {
@@ -191,7 +199,7 @@ impl Platform for Hw {
 
     fn complete_irq(&mut self, irq: usize) {
         // SAFETY: the claim/complete register of context 1, in the device window.
-        unsafe { core::ptr::write_volatile((PLIC_CONTEXT_VIRT + 4) as *mut u32, irq as u32) };
+        unsafe { core::ptr::write_volatile((PLIC_CONTEXT + board::plic::CLAIM) as *mut u32, irq as u32) };
     }
 
     fn is_user_device(&self, pa: usize) -> bool {
@@ -214,24 +222,24 @@ impl Platform for Hw {
 /// The highest-priority pending interrupt, claimed at the PLIC.
 pub fn claim_irq() -> Option<usize> {
     // SAFETY: reading the claim register of context 1 claims one interrupt.
-    let irq = unsafe { core::ptr::read_volatile((PLIC_CONTEXT_VIRT + 4) as *const u32) };
+    let irq = unsafe { core::ptr::read_volatile((PLIC_CONTEXT + board::plic::CLAIM) as *const u32) };
     (irq != 0).then_some(irq as usize)
 }
 
 fn uart_put(byte: u8) {
-    let uart = UART_VIRT as *mut u8;
-    // SAFETY: the UART's registers are mapped at UART_VIRT (device window);
-    // volatile accesses, one byte each, as the 16550 expects.
+    use board::uart::{STATUS, TX, TX_READY};
+    // SAFETY: the UART's registers are mapped at UART (device window);
+    // volatile accesses, one byte each, as the board says it expects.
     unsafe {
-        while core::ptr::read_volatile(uart.add(5)) & 0x20 == 0 {}
-        core::ptr::write_volatile(uart, byte);
+        while core::ptr::read_volatile((UART + STATUS) as *const u8) & TX_READY == 0 {}
+        core::ptr::write_volatile((UART + TX) as *mut u8, byte);
     }
 }
 
 /// Ends the machine with `code` (QEMU exits with it).
 pub fn power_off(code: u32) -> ! {
-    // SAFETY: the test device is mapped at TEST_DEVICE_VIRT; this write ends the machine.
-    unsafe { core::ptr::write_volatile(TEST_DEVICE_VIRT as *mut u32, board::power_off_word(code)) };
+    // SAFETY: the test device is mapped at TEST_DEVICE; this write ends the machine.
+    unsafe { core::ptr::write_volatile(TEST_DEVICE as *mut u32, board::power_off_word(code)) };
     loop {
         super::csr::wait_for_interrupt();
     }

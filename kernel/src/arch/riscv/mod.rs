@@ -1,8 +1,15 @@
-//! RISC-V: the boot path (M-mode to S-mode with paging on), the trap entry
-//! and exit, CSR access, and the kernel's view of physical memory.
+//! RISC-V: what the ISA defines (`isa`, plain data the host tests use
+//! too); on the machine, the boot path (M-mode to S-mode with paging on),
+//! the trap entry and exit, CSR access, and the kernel's view of memory.
 
+pub mod isa;
+#[cfg(target_arch = "riscv32")]
 pub mod boot;
+#[cfg(target_arch = "riscv32")]
 pub mod csr;
+#[cfg(target_arch = "riscv32")]
 pub mod hw;
+#[cfg(target_arch = "riscv32")]
 pub mod panic;
+#[cfg(target_arch = "riscv32")]
 pub mod trap;

@@ -111,8 +111,8 @@ pub fn start() -> ! {
         core::arch::asm!("csrc sstatus, {0}", in(reg) csr::SSTATUS_SPP | (1 << 5));
     }
     csr::set_timer(csr::time() + QUANTUM);
-    // SAFETY: context 1's threshold register: let every priority through.
-    unsafe { core::ptr::write_volatile(hw::PLIC_CONTEXT_VIRT as *mut u32, 0) };
+    // SAFETY: the PLIC context's threshold register: let every priority through.
+    unsafe { core::ptr::write_volatile((hw::PLIC_CONTEXT + board::plic::THRESHOLD) as *mut u32, 0) };
     csr::enable_interrupts();
     // SAFETY: kmain initialised the state; this is the only reference.
     let k = unsafe { kernel() };
