@@ -21,6 +21,7 @@ const _: () = assert!((MAX_THREADS + 1) * CONTEXT_WORDS * 4 <= 4096, "one page h
 pub const CONTEXTS_PER_PAGE: usize = 4096 / (CONTEXT_WORDS * 4);
 const _: () = assert!(CONTEXTS_PER_PAGE == MAX_THREADS + 1);
 
+/// What a thread is doing; only `Kernel::set_state` (sched.rs) changes it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ThreadState {
     /// No thread in this slot.
