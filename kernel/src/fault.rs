@@ -38,12 +38,12 @@ impl Fault {
 
     /// The RISC-V exception code (scause) of this fault.
     pub fn cause(self) -> usize {
-        FAULTS[self as usize].1
+        FAULTS.iter().find(|f| f.0 == self).map_or(0, |f| f.1)
     }
 
     /// Its name in a report.
     pub fn describe(self) -> &'static str {
-        FAULTS[self as usize].2
+        FAULTS.iter().find(|f| f.0 == self).map_or("fault", |f| f.2)
     }
 }
 

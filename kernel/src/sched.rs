@@ -76,6 +76,14 @@ impl RunQueue {
         Some(t)
     }
 
+    /// Takes `t` out of the queue (it stopped being ready while queued: rare,
+    /// so out of line).
+    #[cold]
+    #[inline(never)]
+    pub fn take_out(&mut self, t: ThreadRef) {
+        self.remove(|q| q == t);
+    }
+
     /// Drops every queued thread for which `matches` holds (a dying process's threads).
     pub fn remove(&mut self, matches: impl Fn(ThreadRef) -> bool) {
         let mut kept = 0;
@@ -119,31 +127,34 @@ pub enum Move {
     Stays,
 }
 
+/// Every change of a thread's state is made here: thread `t`, whose state
+/// is `slot`, becomes `state` and moves as `how` says, so the rule of the
+/// run queue holds: a Ready thread is the current one or queued, once, and
+/// no other thread is either. `how` says which change it is, so nothing is
+/// looked up for it (host tests check the claim, and the rule after every
+/// syscall). `Kernel::set_state` finds the slot; the fast path has it.
+#[inline(always)]
+pub fn change_state(slot: &mut ThreadState, queue: &mut RunQueue, current: &mut Option<ThreadRef>, t: ThreadRef, state: ThreadState, how: Move) {
+    let claim = (how == Move::Off, !matches!(how, Move::Off | Move::Stays));
+    debug_assert_eq!((*slot == ThreadState::Ready, state == ThreadState::Ready), claim, "{t:?}: {:?} to {state:?} by {how:?}", *slot);
+    *slot = state;
+    match how {
+        Move::Off if *current == Some(t) => *current = None,
+        Move::Off => queue.take_out(t),
+        Move::Back => queue.push(t),
+        Move::Now if current.is_none() => *current = Some(t),
+        Move::Front | Move::Now => queue.push_front(t),
+        Move::Stays => {}
+    }
+}
+
 impl<P: Platform> Kernel<P> {
-    /// Every change of a thread's state is made here, so the rule of the
-    /// run queue holds: a Ready thread is the current one or queued, once,
-    /// and no other thread is either. `how` says which change it is, so
-    /// nothing is looked up for it (host tests check the claim, and the
-    /// rule after every syscall). False if `t`'s process is gone.
+    /// Thread `t` becomes `state`, moved as `how` says (`change_state`);
+    /// false if its process is gone.
     #[inline(always)]
     pub fn set_state(&mut self, t: ThreadRef, state: ThreadState, how: Move) -> bool {
         let Some(p) = self.procs.get_mut(t.pid) else { return false };
-        let slot = &mut p.threads[t.tid as usize];
-        let claim = match how {
-            Move::Off => (true, false),
-            Move::Stays => (false, false),
-            _ => (false, true),
-        };
-        debug_assert_eq!((*slot == ThreadState::Ready, state == ThreadState::Ready), claim, "{t:?}: {:?} to {state:?} by {how:?}", *slot);
-        *slot = state;
-        match how {
-            Move::Off if self.current == Some(t) => self.current = None,
-            Move::Off => self.queue.remove(|q| q == t),
-            Move::Back => self.queue.push(t),
-            Move::Now if self.current.is_none() => self.current = Some(t),
-            Move::Front | Move::Now => self.queue.push_front(t),
-            Move::Stays => {}
-        }
+        change_state(&mut p.threads[t.tid as usize], &mut self.queue, &mut self.current, t, state, how);
         true
     }
 

@@ -351,15 +351,14 @@ fn the_fast_path_leaves_callee_saved_registers_alone() {
     use crate::tests::CALLEE_SAVED;
     let mut w = world();
     let va = buffer(&mut w, 1, 1);
+    let mark = |t: ThreadRef, r: usize| 0x5a00_0000 | (t.pid as u32) << 8 | r as u32;
     let enter = |k: &mut Kernel<FakePlatform>, t: ThreadRef, a: [usize; 8]| {
-        for (i, word) in a.iter().enumerate() {
-            k.set_reg(t, reg::A0 + i, *word);
-        }
         let regs = k.context(t);
+        (0..8).for_each(|i| regs[reg::A0 + i] = a[i] as u32);
         regs[reg::PC] += 4;
-        CALLEE_SAVED.iter().for_each(|r| regs[*r] = 0x5a00_0000 | (t.pid as u32) << 8 | *r as u32);
+        CALLEE_SAVED.iter().for_each(|r| regs[*r] = mark(t, *r));
         let next = ecall(k, t, a);
-        assert!(CALLEE_SAVED.iter().all(|r| k.context(t)[*r] == 0x5a00_0000 | (t.pid as u32) << 8 | *r as u32), "{a:x?}");
+        assert!(CALLEE_SAVED.iter().all(|r| k.context(t)[*r] == mark(t, *r)), "{a:x?}");
         next
     };
     let (receive, [s0, s1, s2, s3]) = (Syscall::ReceiveMessage as usize, SID);

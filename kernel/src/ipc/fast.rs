@@ -10,7 +10,7 @@
 use super::fast_memory::{lend, return_memory};
 use super::Stage;
 use crate::kernel::{Kernel, Platform};
-use crate::sched::{Move, ThreadRef};
+use crate::sched::{change_state, Move, ThreadRef};
 use crate::syscall::Next;
 use crate::thread::ThreadState;
 use xous_abi::message::{InvokeType, MessageSender};
@@ -47,8 +47,8 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
     let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
-    let Some(slot) = k.ipc.add(server, t, kind, id, [w0, w1, w2, w3]) else { return false };
-    deliver(k, t, server, receiver, slot, kind, id, 0, [w0, w1, w2, w3]);
+    let Some(slot) = k.ipc.add(server, t, kind, id, [w0, w1, w2, w3], Stage::Delivered { server_va: 0 }) else { return false };
+    deliver(k, t, server, receiver, slot, kind, id, [w0, w1, w2, w3]);
     true
 }
 
@@ -59,10 +59,7 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
 /// waits for the reply, and the receiver runs in its place.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receiver: ThreadRef, slot: usize, kind: InvokeType, id: usize, server_va: usize, words: [usize; 4]) {
-    if let Some(m) = k.ipc.messages[slot].as_mut() {
-        m.stage = Stage::Delivered { server_va };
-    }
+pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receiver: ThreadRef, slot: usize, kind: InvokeType, id: usize, words: [usize; 4]) {
     k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers &= !(1 << receiver.tid);
@@ -109,6 +106,6 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
     if let Some(s) = k.ipc.server_mut(server) {
         s.receivers |= 1 << t.tid;
     }
-    k.set_state(t, ThreadState::Receiving(server), Move::Off);
+    change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
     true
 }

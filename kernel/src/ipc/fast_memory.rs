@@ -56,17 +56,17 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
         }
     }
     let Some(d) = free_run(k.hw.low_table(into), pages) else { return false };
-    let Some(slot) = k.ipc.add(server, t, kind, id, [addr, len, offset, valid]) else { return false };
+    let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
+    let Some(slot) = k.ipc.add(server, t, kind, id, [addr, len, offset, valid], Stage::Delivered { server_va: at }) else { return false };
     // Nothing fails from here on.
     for i in 0..pages {
         let e = k.hw.low_table(from)[s + i];
         k.hw.low_table(into)[d + i] = server_entry(e, kind);
         k.hw.low_table(from)[s + i] = lent_entry(e, kind);
     }
-    let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
     flush_range(k, receiver.pid, at, len);
     flush_range(k, t.pid, addr, len);
-    super::fast::deliver(k, t, server, receiver, slot, kind, id, at, [at, len, offset, valid]);
+    super::fast::deliver(k, t, server, receiver, slot, kind, id, [at, len, offset, valid]);
     true
 }
 

@@ -64,7 +64,7 @@ fn try_send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Han
     if kind.is_memory() {
         mark_lent(k, t.pid, args[0], args[1], kind);
     }
-    let slot = k.ipc.add(server, t, kind, a[3], args).expect("room was checked");
+    let slot = k.ipc.add(server, t, kind, a[3], args, Stage::Queued).expect("room was checked");
     let outcome = if kind.blocks_sender() {
         // The sender waits from now on, so a receiver it wakes takes its place.
         k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);

@@ -278,11 +278,11 @@ impl Ipc {
         self.queues[server as usize] = Fifo::EMPTY;
     }
 
-    /// Puts a message in the pool, not yet in its server's queue (it goes
-    /// there with `queue`, or straight to a waiting receiver); `None` when
-    /// the server's queue or the pool is full.
+    /// Puts a message in the pool at `stage`, not in its server's queue (it
+    /// goes there with `queue`, or to a waiting receiver: the fast path adds
+    /// it Delivered); `None` when the server's queue or the pool is full.
     #[inline(always)]
-    pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4]) -> Option<usize> {
+    pub fn add(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4], stage: Stage) -> Option<usize> {
         if !self.has_room(server, sender.pid) {
             return None;
         }
@@ -294,7 +294,7 @@ impl Ipc {
             self.fresh += 1;
             self.fresh - 1
         };
-        self.messages[slot] = Slot::Full(Message { server, sender, kind, id, args, stage: Stage::Queued, orphaned: false });
+        self.messages[slot] = Slot::Full(Message { server, sender, kind, id, args, stage, orphaned: false });
         Some(slot)
     }
 
@@ -358,7 +358,7 @@ impl Ipc {
     pub fn awaiting_reply(&self, word: usize, owner: u8) -> Option<usize> {
         let s = MessageSender(word);
         let slot = s.slot() as usize;
-        let m = self.messages.get(slot).and_then(Slot::get)?;
+        let m = self.messages.get(slot).and_then(Slot::as_ref)?;
         let server = self.server(m.server)?;
         let matches = m.server == s.server() && m.sender.pid == s.pid() && server.owner == owner;
         (matches && matches!(m.stage, Stage::Delivered { .. }) && m.kind.blocks_sender()).then_some(slot)
@@ -386,7 +386,7 @@ mod tests {
     /// A message into the pool and its server's queue, as a send with no
     /// receiver waiting does.
     fn enqueue(ipc: &mut Ipc, server: u8, sender: ThreadRef, id: usize) -> Option<usize> {
-        let slot = ipc.add(server, sender, InvokeType::Scalar, id, [0; 4])?;
+        let slot = ipc.add(server, sender, InvokeType::Scalar, id, [0; 4], Stage::Queued)?;
         ipc.queue(slot);
         Some(slot)
     }
@@ -473,7 +473,7 @@ mod tests {
     fn reply_words_are_checked() {
         let mut ipc = Ipc::new();
         let s = ipc.add_server([1, 0, 0, 0], 2).unwrap();
-        let slot = ipc.add(s, t(3), InvokeType::BlockingScalar, 0, [0; 4]).unwrap();
+        let slot = ipc.add(s, t(3), InvokeType::BlockingScalar, 0, [0; 4], Stage::Queued).unwrap();
         let word = ipc.sender_word(slot);
         assert_eq!(ipc.awaiting_reply(word, 2), None, "not received yet");
         ipc.messages[slot].as_mut().unwrap().stage = Stage::Delivered { server_va: 0 };

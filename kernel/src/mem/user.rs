@@ -73,19 +73,21 @@ impl<P: Platform> Kernel<P> {
         self.user_pages(pid, va, out.len(), |hw, frame, offset, done| hw.read(frame, offset, &mut out[done]))
     }
 
-    /// Walks `[va, va + len)` of `pid`'s memory a page at a time, handing
-    /// `copy` each piece: the frame, the offset in it, and the range of the
-    /// bytes it holds. Every page must be mapped, the process's own to read,
-    /// and RAM: a device's registers are not touched for it (a virtio
-    /// transport answers a byte read with an access fault, which stopped
-    /// the kernel). BadAddress otherwise, and if the range wraps.
+    /// Hands `copy` each page of `[va, va + len)` in `pid`: frame, offset, the
+    /// range of the bytes. Each must be mapped, readable by the process, and
+    /// RAM: a device's registers are not touched for it (a virtio transport
+    /// answers a byte read with an access fault, which stopped the kernel).
+    /// BadAddress otherwise, and if the range wraps.
+    #[inline(always)]
     fn user_pages(&mut self, pid: u8, va: usize, len: usize, mut copy: impl FnMut(&mut P, usize, usize, Range<usize>)) -> Result<(), Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        va.checked_add(len).ok_or(Error::BadAddress)?;
+        let readable = pte::V | pte::R | pte::U;
         let mut done = 0;
         while done < len {
-            let at = va.checked_add(done).ok_or(Error::BadAddress)?;
+            let at = va + done;
             let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
-            if !pte::is_leaf(entry) || entry & pte::U == 0 || entry & pte::R == 0 || !self.frames.contains(pte::address(entry)) {
+            if entry & readable != readable || !self.frames.contains(pte::address(entry)) {
                 return Err(Error::BadAddress);
             }
             let offset = at % PAGE_SIZE;
