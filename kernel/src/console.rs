@@ -13,11 +13,14 @@ use xous_abi::console::Channel;
 use xous_abi::Error;
 
 /// PlatformSpecific(CONSOLE_WRITE, channel, address, length): the bytes go
-/// out on `channel`, a page at a time. Errors: InvalidArgument (channel),
+/// out on `channel`, a page at a time. Errors: InvalidArgument (channel;
+/// the crash channel is the kernel's),
 /// BadAddress (unreadable, or a device's page).
 #[inline(never)]
 pub fn console_write<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, channel: usize, mut addr: usize, mut left: usize) -> Handled {
-    let channel = u8::try_from(channel).ok().and_then(Channel::from_u8).ok_or(Error::InvalidArgument)?;
+    // Crash is the kernel's own (its panics): a process that wrote it would
+    // make xous-run report that the system crashed.
+    let channel = u8::try_from(channel).ok().and_then(Channel::from_u8).filter(|c| *c != Channel::Crash).ok_or(Error::InvalidArgument)?;
     let mut chunk = [0u8; PAGE_SIZE];
     while left > 0 {
         let n = left.min(PAGE_SIZE);

@@ -391,6 +391,9 @@ fn console_write_reads_only_readable_user_memory() {
     assert_eq!(k.hw.console.last().unwrap(), &(Channel::Stdout, b"hello".to_vec()));
     assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 1, va, 0x2000])), err(Error::BadAddress), "runs off the mapping");
     assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 9, va, 5])), err(Error::InvalidArgument), "channel");
+    let before = k.hw.console.len();
+    assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, Channel::Crash as usize, va, 5])), err(Error::InvalidArgument), "the crash channel is the kernel's");
+    assert_eq!(k.hw.console.len(), before, "nothing written");
     assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 1, 0xffc0_0000, 5])), err(Error::BadAddress), "kernel memory");
     assert_eq!(head(call(&mut k, t, &[ps, 77])), err(Error::InvalidArgument));
 }

@@ -202,7 +202,7 @@ mod exhaustion {
         let (hostile, innocent) = two(&mut k);
         let mut backed = 0;
         'take: loop {
-            let r = call(&mut k, hostile, &[Syscall::MapMemory as usize, 0, 0, 64 * 4096, flags::R | flags::W]);
+            let r = call(&mut k, hostile, &[Syscall::MapMemory as usize, 0, 0, 64 * 4096, flags::RESERVE | flags::R | flags::W]);
             assert_eq!(r[0], SyscallResult::MemoryRange as usize, "address space is no limit here");
             for p in 0..64 {
                 let r = call(&mut k, hostile, &[Syscall::VirtToPhys as usize, r[1] + p * 4096]);
@@ -214,7 +214,7 @@ mod exhaustion {
             }
         }
         assert!(backed > 512, "the hostile process got most of RAM ({backed} pages)");
-        let va = call(&mut k, innocent, &[Syscall::MapMemory as usize, 0, 0, 17 * 4096, flags::R | flags::W])[1];
+        let va = call(&mut k, innocent, &[Syscall::MapMemory as usize, 0, 0, 17 * 4096, flags::RESERVE | flags::R | flags::W])[1];
         for p in 0..16 {
             let r = call(&mut k, innocent, &[Syscall::VirtToPhys as usize, va + p * 4096]);
             assert_eq!(r[0], SyscallResult::Scalar1 as usize, "the innocent backs page {p}");
@@ -222,9 +222,45 @@ mod exhaustion {
         let space = k.procs.get(innocent.pid).unwrap().space;
         k.fault(innocent, Fault::StorePage, 0, va + 16 * 4096);
         assert!(k.procs.get(innocent.pid).is_some() && pte::is_valid(space.entry(&mut k.hw, va + 16 * 4096)), "touches one more, and lives");
-        let more = call(&mut k, hostile, &[Syscall::MapMemory as usize, 0, 0, 4096, flags::R | flags::W])[1];
+        let eager = call(&mut k, hostile, &[Syscall::IncreaseHeap as usize, 4096, flags::R | flags::W]);
+        assert_eq!(head(eager), err(Error::OutOfMemory), "heap backed at the call is refused at the call");
+        let more = call(&mut k, hostile, &[Syscall::MapMemory as usize, 0, 0, 4096, flags::RESERVE | flags::R | flags::W])[1];
         k.fault(hostile, Fault::StorePage, 0, more);
         assert!(k.procs.get(hostile.pid).is_none(), "the hostile process touching a page it has no frame for ends");
+    }
+
+    /// A service grows on its clients' behalf (the network service holds
+    /// every client's socket buffers): one that holds more than the reserve
+    /// because a hostile client made it, still gets pages for the others
+    /// when the hostile process has taken the rest of RAM. Memory asked for
+    /// without RESERVE is backed at the call, all or nothing, so running out
+    /// is an error the service answers with, never a fault that ends it.
+    /// (Found by ./x test under load: the network service ended "out of
+    /// memory backing" a heap page, and the innocent's TCP bind failed.)
+    #[test]
+    fn a_service_holding_a_hostile_clients_memory_lives_on() {
+        let mut k = kernel_with(1024);
+        let (hostile, service) = two(&mut k);
+        let reserve = k.frames.reserve();
+        // The service's heap grows past the reserve (the hostile's sockets).
+        let free = k.frames.free_count();
+        let grown = call(&mut k, service, &[Syscall::IncreaseHeap as usize, (reserve + 16) * 4096, flags::R | flags::W]);
+        assert_eq!(grown[0], SyscallResult::MemoryRange as usize, "{grown:x?}");
+        assert!(free - k.frames.free_count() >= reserve + 16, "backed at the call");
+        // The hostile process takes all it can, eagerly, a page table's worth at a time.
+        while call(&mut k, hostile, &[Syscall::IncreaseHeap as usize, 16 * 4096, flags::R | flags::W])[0] == SyscallResult::MemoryRange as usize {}
+        while call(&mut k, hostile, &[Syscall::IncreaseHeap as usize, 4096, flags::R | flags::W])[0] == SyscallResult::MemoryRange as usize {}
+        let refused = k.frames.free_count();
+        assert!(refused <= reserve, "only the reserve is left ({refused} free)");
+        let heap = call(&mut k, hostile, &[Syscall::IncreaseHeap as usize, 0, 0]);
+        assert_eq!(head(call(&mut k, hostile, &[Syscall::IncreaseHeap as usize, 4096, flags::R | flags::W])), err(Error::OutOfMemory));
+        assert_eq!(k.frames.free_count(), refused, "a refused IncreaseHeap leaves nothing behind");
+        assert_eq!(call(&mut k, hostile, &[Syscall::IncreaseHeap as usize, 0, 0]), heap, "nor a bigger heap");
+        // The service still grows for an innocent client.
+        let more = call(&mut k, service, &[Syscall::IncreaseHeap as usize, 4 * 4096, flags::R | flags::W]);
+        assert_eq!(more[0], SyscallResult::MemoryRange as usize, "the service gets pages from the reserve: {more:x?}");
+        let space = k.procs.get(service.pid).unwrap().space;
+        assert!((0..4).all(|p| pte::is_valid(space.entry(&mut k.hw, more[1] + p * 4096))), "and they are backed");
     }
 
     /// ConnectForProcess fills another process's connection table only

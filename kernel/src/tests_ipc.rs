@@ -484,8 +484,7 @@ fn heap_pages_lent_out_cannot_be_given_back() {
     let mut w = world();
     let r = call(&mut w.k, w.client, &[Syscall::IncreaseHeap as usize, 4096, flags::R | flags::W]);
     assert_eq!(r[0], SyscallResult::MemoryRange as usize);
-    let va = r[1];
-    w.k.fault(w.client, Fault::StorePage, 0, va);
+    let va = r[1]; // backed already: heap is backed at IncreaseHeap
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
     let t2 = ThreadRef { pid: w.client.pid, tid: w.k.spawn_thread(w.client.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap() };
     let r = call(&mut w.k, t2, &[Syscall::DecreaseHeap as usize, 4096]);

@@ -13,11 +13,14 @@
 //! only when it is empty, so the low pool lasts for the kernel's frames.
 //!
 //! No process takes the last of RAM: once only a reserve of free frames
-//! is left (an eighth of RAM, 4 MiB at most), a process that owns as much as the reserve
-//! already gets no more (its allocations fail: a syscall answers
-//! OutOfMemory, a touched page ends it), while the others still get
-//! frames from the reserve. So one that takes all the memory it can does
-//! not take the others' with it.
+//! is left (an eighth of RAM, 4 MiB at most), a process that owns a
+//! quarter of RAM or more gets no more (its allocations fail: a syscall
+//! answers OutOfMemory), while the others still get frames from the
+//! reserve. So one that takes all the memory it can does not take the
+//! others' with it. The line is a quarter of RAM, not the reserve itself,
+//! because services grow on their clients' behalf: the network service
+//! holding a hostile process's socket buffers (megabytes) must still get a
+//! page for an innocent client's socket.
 //!
 //! The record is one word per frame, in RAM the kernel sets aside at boot:
 //! the owner in the low byte and, for a free frame, a link to the next free
@@ -117,13 +120,18 @@ impl Frames {
         (self.count / 8).min(RESERVE_MAX)
     }
 
+    /// Frames a process may own and still take from the reserve: a
+    /// quarter of RAM (and never less than the reserve).
+    pub fn hoard(&self) -> usize {
+        (self.count / 4).max(self.reserve())
+    }
+
     /// Takes the first free frame of `pool` for `owner`; none for a
-    /// process (not the kernel) that owns as much as the reserve when only
-    /// the reserve is left.
+    /// process (not the kernel) that owns `hoard()` frames or more when
+    /// only the reserve is left.
     fn take(&mut self, pool: usize, owner: Owner) -> Option<usize> {
         debug_assert_ne!(owner, FREE);
-        let reserve = self.reserve();
-        if owner != KERNEL && self.free_count() <= reserve && self.owned[owner as usize] as usize >= reserve {
+        if owner != KERNEL && self.free_count() <= self.reserve() && self.owned[owner as usize] as usize >= self.hoard() {
             return None;
         }
         let i = self.head[pool].checked_sub(1)? as usize;

@@ -189,7 +189,17 @@ pub fn increase_heap<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, bytes: usize,
         return Err(Error::OutOfMemory);
     }
     let start = base + size;
-    k.reserve(pid, start, bytes, (permissions(abi_flags) & pte::RWX) | pte::R)?;
+    // Backed now unless asked for RESERVE: a service's heap (services/heap)
+    // and std's allocator ask without it, so when RAM runs out their
+    // allocation fails at the call and they can answer with an error,
+    // instead of ending at a touch. (MapMemory stays lazy: thread stacks,
+    // mapped that way, are mostly untouched.)
+    let pte_flags = (permissions(abi_flags) & pte::RWX) | pte::R;
+    if abi_flags & flags::RESERVE != 0 {
+        k.reserve(pid, start, bytes, pte_flags)?;
+    } else {
+        k.commit(pid, start, bytes, pte_flags)?;
+    }
     k.procs.get_mut(pid).expect("live").heap_size = size + bytes;
     k.answered(t, SyscallResult::MemoryRange, &[start, bytes])
 }

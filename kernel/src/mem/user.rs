@@ -1,5 +1,5 @@
 //! User memory as the kernel handles it: ranges reserved (backed on first
-//! touch), backed with fresh frames, released with their frames, and the
+//! touch) or committed (backed now), backed with fresh frames, released with their frames, and the
 //! copies to and from a process's pages (the loader, the console).
 
 use crate::kernel::{Kernel, Platform};
@@ -26,6 +26,24 @@ impl<P: Platform> Kernel<P> {
             if let Err(e) = walk.set(&mut self.hw, &mut self.frames, page, marker) {
                 self.release(pid, va, page - va);
                 return Err(map_error(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps `[va, va + len)` in `pid`'s space with zeroed frames now, all or
+    /// nothing: memory a process was given is never refused it later at a
+    /// touch (OutOfMemory comes from the call, which the allocator above can
+    /// report, not as a fault that ends the process). Without R: a guard.
+    pub fn commit(&mut self, pid: u8, va: usize, len: usize, flags: u32) -> Result<(), Error> {
+        self.reserve(pid, va, len, flags)?;
+        if flags & pte::R == 0 {
+            return Ok(());
+        }
+        for page in (va..va + len).step_by(PAGE_SIZE) {
+            if let Err(e) = self.map_fresh(pid, page, flags & pte::RWX) {
+                self.release(pid, va, len);
+                return Err(e);
             }
         }
         Ok(())

@@ -2,9 +2,13 @@
 //! buffers, the filesystem's block cache and tables): a first-fit allocator
 //! over the process heap, grown with IncreaseHeap whenever an allocation
 //! does not fit. The kernel puts new heap pages right after the last ones,
-//! so the allocator's one region is extended. A refused IncreaseHeap is a
-//! null allocation, which ends the service: each user bounds what it
-//! allocates, so that means the kernel's heap limit is too low.
+//! so the allocator's one region is extended. The kernel backs new heap at
+//! the call (no RESERVE flag), so a page handed out here is never refused
+//! later at a touch. A refused IncreaseHeap (over the heap limit, or RAM
+//! taken by others) is a null allocation: fallible allocations (the
+//! network service's socket buffers) turn it into an error for the client
+//! that asked; an infallible one ends the service, which is why each user
+//! bounds what it allocates.
 //!
 //! Kept out of xous-rt so that services without a heap link no allocator.
 #![no_std]

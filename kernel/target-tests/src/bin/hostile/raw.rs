@@ -343,9 +343,9 @@ fn make_safe(w: &mut Worker, a: &mut [usize; 8]) -> bool {
         }
         Some(Syscall::PlatformSpecific) => match a[1] {
             1 => {
-                // The console: never stdout (it is the innocent's) nor the
-                // crash channel (xous-run would end the run); a few bytes.
-                if !matches!(a[2], 0 | 2) {
+                // The console: never stdout (it is the innocent's); the
+                // crash channel is tried (the kernel refuses it); a few bytes.
+                if !matches!(a[2], 0 | 2 | 3) {
                     a[2] = 2;
                 }
                 a[4] = a[4].min(48);
