@@ -116,28 +116,7 @@ impl Arm {
 
     /// The crate's files this arm adds or changes, against its source in `root`.
     pub fn changes(&self, root: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-        let mut changed = BTreeMap::new();
-        for (path, bytes) in &self.new_files {
-            if root.join(path).exists() {
-                bail!("{}: files/{path} already exists in the crate", self.name);
-            }
-            changed.insert(path.clone(), bytes.clone());
-        }
-        for (name, text) in &self.patches {
-            for file in patch::parse(name, text)? {
-                if file.path.contains("..") || file.path.starts_with('/') {
-                    bail!("{name}: path {} leaves the crate", file.path);
-                }
-                let current = match changed.get(&file.path) {
-                    Some(bytes) => bytes.clone(),
-                    None => std::fs::read(root.join(&file.path))
-                        .context(|| format!("{name} changes {}, which the crate lacks", file.path))?,
-                };
-                let current = String::from_utf8(current).context(|| format!("{name}: {} is not UTF-8", file.path))?;
-                changed.insert(file.path.clone(), patch::apply(name, &file, &current)?.into_bytes());
-            }
-        }
-        Ok(changed)
+        patch::changes(root, &format!("the crate {}", self.name), &self.new_files, &self.patches)
     }
 }
 

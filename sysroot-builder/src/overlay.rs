@@ -69,34 +69,7 @@ impl Overlay {
     /// The full contents of every library file the overlay adds or changes,
     /// computed against `library` without touching it.
     pub fn changes(&self, library: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-        let mut changed: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for (path, bytes) in &self.new_files {
-            if library.join(path).exists() {
-                bail!(
-                    "overlay file files/{path} already exists in the library source; \
-                     change upstream files with a diff in patches/"
-                );
-            }
-            changed.insert(path.clone(), bytes.clone());
-        }
-        for (name, text) in &self.patches {
-            for file in patch::parse(name, text)? {
-                if file.path.contains("..") || file.path.starts_with('/') {
-                    bail!("{name}: path {} leaves the library tree", file.path);
-                }
-                let current = match changed.get(&file.path) {
-                    Some(bytes) => bytes.clone(),
-                    None => std::fs::read(library.join(&file.path)).context(|| {
-                        format!("{name} changes {}, which the library source lacks", file.path)
-                    })?,
-                };
-                let current = String::from_utf8(current)
-                    .context(|| format!("{name}: {} is not UTF-8", file.path))?;
-                let patched = patch::apply(name, &file, &current)?;
-                changed.insert(file.path.clone(), patched.into_bytes());
-            }
-        }
-        Ok(changed)
+        patch::changes(library, "the library source", &self.new_files, &self.patches)
     }
 }
 

@@ -4,7 +4,9 @@
 //! no fuzz), so an edit written for other code stops the build with the file
 //! and hunk named instead of landing somewhere plausible.
 
-use crate::error::{bail, Result};
+use crate::error::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 /// The edits a diff makes to one file.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,6 +26,42 @@ pub struct Hunk {
     pub old: Vec<String>,
     /// Lines that replace them (context and added).
     pub new: Vec<String>,
+}
+
+/// The full contents of every file that `new_files` (path → bytes) and
+/// `patches` ((name, diff), applied in order) add to or change in the tree
+/// at `root`, computed without touching it. `tree` names the tree in errors
+/// ("the library source", "the crate"). A new file may not replace one the
+/// tree has, and no path may leave the tree. Used by the std overlay and by
+/// the crate arms alike.
+pub fn changes(
+    root: &Path,
+    tree: &str,
+    new_files: &BTreeMap<String, Vec<u8>>,
+    patches: &[(String, String)],
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut changed = BTreeMap::new();
+    for (path, bytes) in new_files {
+        if root.join(path).exists() {
+            bail!("files/{path} already exists in {tree}; change its files with a diff in patches/");
+        }
+        changed.insert(path.clone(), bytes.clone());
+    }
+    for (name, text) in patches {
+        for file in parse(name, text)? {
+            if file.path.contains("..") || file.path.starts_with('/') {
+                bail!("{name}: path {} leaves {tree}", file.path);
+            }
+            let current = match changed.get(&file.path) {
+                Some(bytes) => bytes.clone(),
+                None => std::fs::read(root.join(&file.path))
+                    .context(|| format!("{name} changes {}, which {tree} lacks", file.path))?,
+            };
+            let current = String::from_utf8(current).context(|| format!("{name}: {} is not UTF-8", file.path))?;
+            changed.insert(file.path.clone(), apply(name, &file, &current)?.into_bytes());
+        }
+    }
+    Ok(changed)
 }
 
 fn strip_prefix_dir(path: &str) -> &str {
