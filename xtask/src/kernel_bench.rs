@@ -60,6 +60,9 @@ fn bench_client(runner: &Runner, bundle: &Path, bin: &Path) -> Command {
     let mut cmd = Command::new(&runner.xous_run);
     cmd.env("XOUS_RUNNER_HOME", bundle)
         .args(["--timeout", "120"])
+        // The machine the numbers were first taken on: boot's cost grows
+        // with RAM (one record word per frame), whatever xous-run's default.
+        .args(["--memory", "32M"])
         .arg("--icount")
         .arg("--kernel")
         .arg(&runner.kernel)

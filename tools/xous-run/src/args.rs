@@ -18,7 +18,9 @@ riscv32imac-unknown-xous-elf.
 options:
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
-  --memory SIZE         guest RAM, as QEMU's -m takes it (default 32M)
+  --memory SIZE         guest RAM, as QEMU's -m takes it (default $XOUS_RUN_MEMORY, else
+                        256M: what a test suite written for a host expects; the host
+                        gives QEMU only the pages the guest touches)
   --icount              -icount shift=0,sleep=off -rtc clock=vm: guest time counts instructions (deterministic)
   --gdb                 start QEMU halted, waiting for a debugger on :1234
   --hostfwd RULE        forward a host port on 127.0.0.1 to the guest, QEMU's syntax
@@ -98,11 +100,26 @@ pub enum Invocation {
     Help,
 }
 
-/// Parses xous-run's arguments (without argv\[0\]).
+/// Guest RAM when neither `--memory` nor `XOUS_RUN_MEMORY` says: test
+/// suites written for a host allocate freely (bytes' needed more than 32M),
+/// and QEMU backs only the guest pages that are touched.
+pub const DEFAULT_MEMORY: &str = "256M";
+
+/// Parses xous-run's arguments (without argv\[0\]), with the default guest
+/// RAM from `$XOUS_RUN_MEMORY` (so a crate's `.cargo/config.toml` `[env]`,
+/// or the shell, can raise it without editing code).
 pub fn parse(args: &[String]) -> Result<Invocation, String> {
+    parse_with(args, std::env::var("XOUS_RUN_MEMORY").ok().filter(|m| !m.is_empty()).as_deref())
+}
+
+/// `parse`, with the default guest RAM given (`None`: DEFAULT_MEMORY).
+pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invocation, String> {
     let mut env = Vec::new();
     let mut timeout = None;
-    let mut memory = parse_memory("32M")?;
+    let mut memory = match default_memory {
+        Some(text) => parse_memory(text).map_err(|e| format!("XOUS_RUN_MEMORY: {e}"))?,
+        None => parse_memory(DEFAULT_MEMORY)?,
+    };
     let (mut icount, mut gdb) = (false, false);
     let mut qemu_args = Vec::new();
     let mut hostfwd = Vec::new();
@@ -259,7 +276,7 @@ mod tests {
 
     fn run(line: &str) -> Options {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-        match parse(&args) {
+        match parse_with(&args, None) {
             Ok(Invocation::Run(options)) => *options,
             other => panic!("{line}: {other:?}"),
         }
@@ -267,7 +284,7 @@ mod tests {
 
     fn error(line: &str) -> String {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-        parse(&args).unwrap_err()
+        parse_with(&args, None).unwrap_err()
     }
 
     #[test]
@@ -284,7 +301,7 @@ mod tests {
     #[test]
     fn defaults_and_every_option() {
         let o = run("app");
-        assert_eq!((o.memory.bytes, o.timeout, o.icount, o.gdb), (32 << 20, None, false, false));
+        assert_eq!((o.memory.bytes, o.timeout, o.icount, o.gdb), (256 << 20, None, false, false));
         assert!(o.args.is_empty() && o.env.is_empty() && o.kernel.is_none() && o.services.is_empty());
         let o = run("--icount --qemu-arg -d --qemu-arg=int --kernel k.elf --service log=l.elf --service=x=y --image-out i.bin --env=K=V=W -- -app");
         assert!(o.icount);
@@ -294,6 +311,19 @@ mod tests {
         assert_eq!(o.image_out, Some(PathBuf::from("i.bin")));
         assert_eq!(o.env, [("K".to_string(), "V=W".to_string())]);
         assert_eq!(o.program, PathBuf::from("-app"), "after --, even a dash starts the program");
+    }
+
+    #[test]
+    fn the_default_memory_comes_from_the_environment_and_the_option_wins() {
+        let args = |line: &str| line.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let memory = |line: &str, default| match parse_with(&args(line), default) {
+            Ok(Invocation::Run(o)) => o.memory.bytes,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(memory("app", Some("1G")), 1 << 30);
+        assert_eq!(memory("--memory 64M app", Some("1G")), 64 << 20, "the option wins");
+        let e = parse_with(&args("app"), Some("lots")).unwrap_err();
+        assert!(e.starts_with("XOUS_RUN_MEMORY: ") && e.contains("such as 32M"), "{e}");
     }
 
     #[test]
