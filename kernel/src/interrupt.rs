@@ -79,9 +79,7 @@ impl<P: Platform> Kernel<P> {
         claim.in_service = true;
         claim.pending = false;
         // The handler runs first; the interrupted thread right after it.
-        if let Some(current) = self.current.take() {
-            self.queue.push_front(current);
-        }
+        self.preempt_to_front();
         self.set_state(t, ThreadState::Ready, Move::Front);
     }
 

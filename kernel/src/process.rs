@@ -270,10 +270,7 @@ impl<P: Platform> Kernel<P> {
         self.devices.release_all(pid);
         let p = self.procs.remove(pid)?;
         self.procs.orphan_children_of(pid);
-        self.queue.remove(|t| t.pid == pid);
-        if self.current.is_some_and(|t| t.pid == pid) {
-            self.current = None;
-        }
+        self.take_off_process(pid);
         self.frames.free_all(pid);
         self.hw.flush_tlb(pid, None);
         Some(p.main)

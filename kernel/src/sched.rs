@@ -158,6 +158,17 @@ impl<P: Platform> Kernel<P> {
         true
     }
 
+    /// Process `pid` has left the table, and its threads' states with it:
+    /// none of them may stay queued or current. The one change of the run
+    /// queue besides `set_state`, `next_thread`, the two `preempt`s and
+    /// `power_off_step`, all in this file.
+    pub fn take_off_process(&mut self, pid: u8) {
+        self.queue.remove(|t| t.pid == pid);
+        if self.current.is_some_and(|t| t.pid == pid) {
+            self.current = None;
+        }
+    }
+
     /// The waiting thread `t` gets this answer and becomes ready, moved as `how` says.
     #[inline]
     pub fn wake(&mut self, t: ThreadRef, how: Move, tag: SyscallResult, payload: &[usize]) {
@@ -187,6 +198,7 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// The thread to run now: the current one if it can go on, else the next ready one.
+    #[inline(always)]
     pub fn next_thread(&mut self) -> Option<ThreadRef> {
         if self.current.is_none() {
             self.current = self.queue.pop();
@@ -197,7 +209,8 @@ impl<P: Platform> Kernel<P> {
     /// The system is ending (`halted` is set): what to do next. Only the
     /// processes owning a server drained before power-off still run (every
     /// other thread is taken off the processor and out of the run queue for
-    /// good); the machine powers off once none of theirs is ready and those
+    /// good, its state left as it was: from here on the rule of the run
+    /// queue no longer holds, and nothing needs it); the machine powers off once none of theirs is ready and those
     /// servers' queues are empty. Without such servers that is at once.
     pub fn power_off_step(&mut self) -> PowerOff {
         if let Some(t) = self.current {
@@ -213,6 +226,14 @@ impl<P: Platform> Kernel<P> {
             }
         }
         if self.ipc.drained() { PowerOff::Now } else { PowerOff::Wait }
+    }
+
+    /// An interrupt's handler is to run first: the running thread goes to
+    /// the front of the queue, to run right after it.
+    pub fn preempt_to_front(&mut self) {
+        if let Some(t) = self.current.take() {
+            self.queue.push_front(t);
+        }
     }
 
     /// Timer tick: the running thread goes to the back of the queue.

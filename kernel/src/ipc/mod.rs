@@ -119,7 +119,7 @@ impl Fifo {
 }
 
 pub struct Ipc {
-    servers: [Option<Server>; MAX_SERVERS],
+    servers: [Slot<Server>; MAX_SERVERS],
     /// The servers by a hash of their SID: server index + 1, 0 for none;
     /// open addressing with linear probing, rebuilt when a server goes.
     by_sid: [u8; SID_BUCKETS],
@@ -155,7 +155,7 @@ fn bucket(sid: &Sid) -> usize {
 impl Ipc {
     pub const fn new() -> Ipc {
         Ipc {
-            servers: [None; MAX_SERVERS],
+            servers: [Slot::Empty; MAX_SERVERS],
             by_sid: [0; SID_BUCKETS],
             messages: [Slot::Empty; MAX_MESSAGES],
             queues: [Fifo::EMPTY; MAX_SERVERS],
@@ -169,14 +169,14 @@ impl Ipc {
     /// Whether server `index` is there and has this SID.
     #[inline(always)]
     pub fn has_sid(&self, index: u8, sid: &Sid) -> bool {
-        self.servers.get(index as usize).is_some_and(|s| s.is_some_and(|s| same_sid(&s.sid, sid)))
+        self.servers.get(index as usize).is_some_and(|s| s.as_ref().is_some_and(|s| same_sid(&s.sid, sid)))
     }
 
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
         let mut b = bucket(sid);
         loop {
             let index = self.by_sid[b].checked_sub(1)?;
-            if self.servers[index as usize].is_some_and(|s| same_sid(&s.sid, sid)) {
+            if self.servers[index as usize].as_ref().is_some_and(|s| same_sid(&s.sid, sid)) {
                 return Some(index);
             }
             b = (b + 1) % SID_BUCKETS;
@@ -186,17 +186,17 @@ impl Ipc {
     /// Registers a server; `None` when the table is full, or `owner` has
     /// its share of it (PROCESS_SERVERS).
     pub fn add_server(&mut self, sid: Sid, owner: u8) -> Option<u8> {
-        if self.servers.iter().flatten().filter(|s| s.owner == owner).count() >= PROCESS_SERVERS {
+        if self.servers.iter().filter_map(Slot::as_ref).filter(|s| s.owner == owner).count() >= PROCESS_SERVERS {
             return None;
         }
-        let i = self.servers.iter().position(|s| s.is_none())?;
-        self.servers[i] = Some(Server { sid, owner, receivers: 0, drain: false });
+        let i = self.servers.iter().position(Slot::is_empty)?;
+        self.servers[i] = Slot::Full(Server { sid, owner, receivers: 0, drain: false });
         self.index_server(i);
         Some(i as u8)
     }
 
     fn index_server(&mut self, i: usize) {
-        let Some(server) = self.servers[i] else { return };
+        let Some(server) = self.servers[i].get() else { return };
         let mut b = bucket(&server.sid);
         while self.by_sid[b] != 0 {
             b = (b + 1) % SID_BUCKETS;
@@ -206,7 +206,7 @@ impl Ipc {
 
     /// Forgets server `index` (its queue must be empty by now).
     pub fn remove_server(&mut self, index: u8) {
-        self.servers[index as usize] = None;
+        self.servers[index as usize] = Slot::Empty;
         self.by_sid = [0; SID_BUCKETS];
         for i in 0..MAX_SERVERS {
             self.index_server(i);
@@ -244,17 +244,17 @@ impl Ipc {
     }
 
     pub fn server(&self, index: u8) -> Option<Server> {
-        self.servers.get(index as usize).copied().flatten()
+        self.servers.get(index as usize).and_then(Slot::get)
     }
 
     /// Whether process `pid` owns a server drained before power-off.
     pub fn drains(&self, pid: u8) -> bool {
-        self.servers.iter().flatten().any(|s| s.drain && s.owner == pid)
+        self.servers.iter().filter_map(Slot::as_ref).any(|s| s.drain && s.owner == pid)
     }
 
     /// Whether every server drained before power-off has an empty queue.
     pub fn drained(&self) -> bool {
-        (0..MAX_SERVERS).all(|i| self.servers[i].is_none_or(|s| !s.drain) || self.queues[i].len == 0)
+        (0..MAX_SERVERS).all(|i| self.servers[i].as_ref().is_none_or(|s| !s.drain) || self.queues[i].len == 0)
     }
 
     pub fn queued(&self, server: u8) -> usize {

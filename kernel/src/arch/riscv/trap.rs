@@ -187,10 +187,7 @@ const ECALL_FROM_USER: usize = 8;
 #[inline(always)]
 fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
     if k.halted.is_none() {
-        if k.current.is_none() {
-            k.current = k.queue.pop();
-        }
-        if let Some(t) = k.current {
+        if let Some(t) = k.next_thread() {
             if let Some(anchors) = k.procs.anchors(t.pid) {
                 return enter(anchors, t);
             }
@@ -230,9 +227,13 @@ fn run_next_slow(k: &mut Kernel<hw::Hw>) -> usize {
 #[inline(never)]
 fn ending(k: &mut Kernel<hw::Hw>, code: u32) -> Option<crate::sched::ThreadRef> {
     const LIMIT: u64 = board::TIMEBASE_HZ / 1000 * xous_abi::platform::DRAIN_LIMIT_MS;
+    // Printed as a usize: a u64's Display would link 64-bit division into
+    // the kernel (about 1.9 KB) for this one line.
+    const LIMIT_MS: usize = xous_abi::platform::DRAIN_LIMIT_MS as usize;
+    const _: () = assert!(LIMIT_MS as u64 == xous_abi::platform::DRAIN_LIMIT_MS);
     let deadline = *k.drain_deadline.get_or_insert_with(|| csr::time() + LIMIT);
     if csr::time() >= deadline {
-        k.report(format_args!("kernel: a server to drain (the log) still had messages after {} ms; powering off", xous_abi::platform::DRAIN_LIMIT_MS));
+        k.report(format_args!("kernel: a server to drain (the log) still had messages after {LIMIT_MS} ms; powering off"));
         shut_down(k, code);
     }
     match k.power_off_step() {
