@@ -12,6 +12,8 @@ mod c_compiler;
 mod cargo_build;
 mod crate_arms;
 mod error;
+#[cfg(test)]
+mod fixture;
 mod manifest;
 mod modules;
 mod overlay;

@@ -124,12 +124,8 @@ fn without_tests(file: &str, text: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::write;
     use std::fs;
-
-    fn write(path: &Path, text: &str) {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
 
     /// An overlay listing a crate `lib` beside it.
     fn fixture() -> tempfile::TempDir {

@@ -106,12 +106,8 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::write;
     use std::fs;
-
-    fn write(path: &Path, text: &str) {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
 
     /// A fixture library tree and an overlay that adds one file and edits another.
     fn fixture() -> tempfile::TempDir {
