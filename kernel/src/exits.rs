@@ -133,7 +133,7 @@ fn pid_bit(pid: u8) -> Option<u64> {
 pub fn watch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, id: usize) -> Handled {
     let pid = t.pid;
     let server = crate::ipc::server::owned_server(k, pid, &sid)?;
-    let mine = (0..MAX_SERVERS as u8).filter(|&s| s != server && k.exits.watches(s) && k.ipc.server(s).is_some_and(|s| s.owner == pid)).count();
+    let mine = (0..MAX_SERVERS as u8).filter(|&s| s != server && k.exits.watches(s) && k.ipc.server(s).is_some_and(|s| s.owner() == pid)).count();
     if mine >= PROCESS_WATCHERS {
         return Err(Error::OutOfMemory);
     }

@@ -160,8 +160,8 @@ impl<P: Platform> Kernel<P> {
 
     /// Process `pid` has left the table, and its threads' states with it:
     /// none of them may stay queued or current. The one change of the run
-    /// queue besides `set_state`, `next_thread`, the two `preempt`s and
-    /// `power_off_step`, all in this file.
+    /// queue besides `set_state`, `next_thread` (and its copy in the trap
+    /// path), the two `preempt`s and `power_off_step`.
     pub fn take_off_process(&mut self, pid: u8) {
         self.queue.remove(|t| t.pid == pid);
         if self.current.is_some_and(|t| t.pid == pid) {
@@ -198,7 +198,6 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// The thread to run now: the current one if it can go on, else the next ready one.
-    #[inline(always)]
     pub fn next_thread(&mut self) -> Option<ThreadRef> {
         if self.current.is_none() {
             self.current = self.queue.pop();

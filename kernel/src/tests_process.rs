@@ -81,7 +81,7 @@ fn the_pages_move_and_the_child_starts_as_promised() {
     let sid: [usize; 4] = core::array::from_fn(|i| k.reg(c, reg::A0 + 2 + i));
     // The child's server is the one the parent's connection leads to.
     let server = k.ipc.find_server(&sid.map(|w| w as u32)).expect("the child's server");
-    assert_eq!(k.ipc.server(server).unwrap().owner, child);
+    assert_eq!(k.ipc.server(server).unwrap().owner(), child);
     assert_eq!(k.procs.get(t.pid).unwrap().server_of(r[2]), Some(server));
     assert_eq!(k.procs.get(child).unwrap().parent, t.pid);
     // The child runs, and a message from the parent reaches it.

@@ -99,7 +99,7 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
             None => return false,
         },
     };
-    if k.ipc.server(server).map(|s| s.owner) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
+    if k.ipc.server(server).map(|s| s.owner()) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
         return false;
     }
     p.last_server = server;

@@ -13,6 +13,7 @@
 use crate::kernel::{Kernel, Platform};
 use crate::sched::ThreadRef;
 use crate::slot::Slot;
+use core::num::NonZeroU8;
 use xous_abi::limits::MAX_SERVERS;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::Sid;
@@ -45,11 +46,30 @@ pub const MAX_CONNECTIONS: usize = 32;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Server {
     pub sid: Sid,
-    pub owner: u8,
+    /// Never 0 (PIDs start at 1): the table's `None` is this niche, so an
+    /// empty table is all zeros and lies in .bss (link.x checks it). No
+    /// other field may have a niche (a bool's would be chosen, and its
+    /// `None` is 2): hence `drain` is a u8.
+    owner: NonZeroU8,
     /// The owner's threads waiting in ReceiveMessage for it: bit n = thread n.
     pub receivers: u32,
-    /// Drained before power-off (DRAIN_AT_POWER_OFF).
-    pub drain: bool,
+    /// 1: drained before power-off (DRAIN_AT_POWER_OFF).
+    drain: u8,
+}
+
+impl Server {
+    pub fn owner(&self) -> u8 {
+        self.owner.get()
+    }
+
+    /// Whether it is drained before power-off.
+    pub fn drains(&self) -> bool {
+        self.drain != 0
+    }
+
+    pub fn drain_at_power_off(&mut self) {
+        self.drain = 1;
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -119,7 +139,7 @@ impl Fifo {
 }
 
 pub struct Ipc {
-    servers: [Slot<Server>; MAX_SERVERS],
+    servers: [Option<Server>; MAX_SERVERS],
     /// The servers by a hash of their SID: server index + 1, 0 for none;
     /// open addressing with linear probing, rebuilt when a server goes.
     by_sid: [u8; SID_BUCKETS],
@@ -155,7 +175,7 @@ fn bucket(sid: &Sid) -> usize {
 impl Ipc {
     pub const fn new() -> Ipc {
         Ipc {
-            servers: [Slot::Empty; MAX_SERVERS],
+            servers: [None; MAX_SERVERS],
             by_sid: [0; SID_BUCKETS],
             messages: [Slot::Empty; MAX_MESSAGES],
             queues: [Fifo::EMPTY; MAX_SERVERS],
@@ -169,14 +189,14 @@ impl Ipc {
     /// Whether server `index` is there and has this SID.
     #[inline(always)]
     pub fn has_sid(&self, index: u8, sid: &Sid) -> bool {
-        self.servers.get(index as usize).is_some_and(|s| s.as_ref().is_some_and(|s| same_sid(&s.sid, sid)))
+        self.servers.get(index as usize).is_some_and(|s| s.is_some_and(|s| same_sid(&s.sid, sid)))
     }
 
     pub fn find_server(&self, sid: &Sid) -> Option<u8> {
         let mut b = bucket(sid);
         loop {
             let index = self.by_sid[b].checked_sub(1)?;
-            if self.servers[index as usize].as_ref().is_some_and(|s| same_sid(&s.sid, sid)) {
+            if self.servers[index as usize].is_some_and(|s| same_sid(&s.sid, sid)) {
                 return Some(index);
             }
             b = (b + 1) % SID_BUCKETS;
@@ -186,17 +206,17 @@ impl Ipc {
     /// Registers a server; `None` when the table is full, or `owner` has
     /// its share of it (PROCESS_SERVERS).
     pub fn add_server(&mut self, sid: Sid, owner: u8) -> Option<u8> {
-        if self.servers.iter().filter_map(Slot::as_ref).filter(|s| s.owner == owner).count() >= PROCESS_SERVERS {
+        if self.servers.iter().flatten().filter(|s| s.owner() == owner).count() >= PROCESS_SERVERS {
             return None;
         }
-        let i = self.servers.iter().position(Slot::is_empty)?;
-        self.servers[i] = Slot::Full(Server { sid, owner, receivers: 0, drain: false });
+        let i = self.servers.iter().position(|s| s.is_none())?;
+        self.servers[i] = Some(Server { sid, owner: NonZeroU8::new(owner)?, receivers: 0, drain: 0 });
         self.index_server(i);
         Some(i as u8)
     }
 
     fn index_server(&mut self, i: usize) {
-        let Some(server) = self.servers[i].get() else { return };
+        let Some(server) = self.servers[i] else { return };
         let mut b = bucket(&server.sid);
         while self.by_sid[b] != 0 {
             b = (b + 1) % SID_BUCKETS;
@@ -206,7 +226,7 @@ impl Ipc {
 
     /// Forgets server `index` (its queue must be empty by now).
     pub fn remove_server(&mut self, index: u8) {
-        self.servers[index as usize] = Slot::Empty;
+        self.servers[index as usize] = None;
         self.by_sid = [0; SID_BUCKETS];
         for i in 0..MAX_SERVERS {
             self.index_server(i);
@@ -244,17 +264,17 @@ impl Ipc {
     }
 
     pub fn server(&self, index: u8) -> Option<Server> {
-        self.servers.get(index as usize).and_then(Slot::get)
+        self.servers.get(index as usize).copied().flatten()
     }
 
     /// Whether process `pid` owns a server drained before power-off.
     pub fn drains(&self, pid: u8) -> bool {
-        self.servers.iter().filter_map(Slot::as_ref).any(|s| s.drain && s.owner == pid)
+        self.servers.iter().flatten().any(|s| s.drains() && s.owner() == pid)
     }
 
     /// Whether every server drained before power-off has an empty queue.
     pub fn drained(&self) -> bool {
-        (0..MAX_SERVERS).all(|i| self.servers[i].as_ref().is_none_or(|s| !s.drain) || self.queues[i].len == 0)
+        (0..MAX_SERVERS).all(|i| self.servers[i].is_none_or(|s| !s.drains()) || self.queues[i].len == 0)
     }
 
     pub fn queued(&self, server: u8) -> usize {
@@ -303,7 +323,7 @@ impl Ipc {
     #[inline]
     pub fn waiting_receiver(&self, server: u8) -> Option<ThreadRef> {
         let s = self.server(server)?;
-        (s.receivers != 0).then(|| ThreadRef { pid: s.owner, tid: s.receivers.trailing_zeros() as u8 })
+        (s.receivers != 0).then(|| ThreadRef { pid: s.owner(), tid: s.receivers.trailing_zeros() as u8 })
     }
 
     /// Whether a message from process `pid` for `server` fits in its
@@ -350,7 +370,7 @@ impl Ipc {
                 && !m.orphaned
                 && m.kind.blocks_sender()
                 && matches!(m.stage, Stage::Delivered { .. })
-                && self.server(m.server).is_some_and(|s| s.owner == owner)
+                && self.server(m.server).is_some_and(|s| s.owner() == owner)
         })
     }
 
@@ -360,7 +380,7 @@ impl Ipc {
         let slot = s.slot() as usize;
         let m = self.messages.get(slot).and_then(Slot::as_ref)?;
         let server = self.server(m.server)?;
-        let matches = m.server == s.server() && m.sender.pid == s.pid() && server.owner == owner;
+        let matches = m.server == s.server() && m.sender.pid == s.pid() && server.owner() == owner;
         (matches && matches!(m.stage, Stage::Delivered { .. }) && m.kind.blocks_sender()).then_some(slot)
     }
 }

@@ -57,7 +57,7 @@ pub fn new_server_id<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) -> Handled {
 /// ServerNotFound, AccessDenied.
 pub fn owned_server<P: Platform>(k: &Kernel<P>, pid: u8, sid: &Sid) -> Result<u8, Error> {
     let index = k.ipc.find_server(sid).ok_or(Error::ServerNotFound)?;
-    if k.ipc.server(index).map(|s| s.owner) != Some(pid) {
+    if k.ipc.server(index).map(|s| s.owner()) != Some(pid) {
         return Err(Error::AccessDenied);
     }
     Ok(index)
@@ -98,7 +98,7 @@ pub fn disconnect<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize) -> H
 /// Errors: ServerNotFound, AccessDenied (not the caller's server).
 pub fn drain_at_power_off<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid) -> Handled {
     let index = owned_server(k, t.pid, &sid)?;
-    k.ipc.server_mut(index).ok_or(Error::ServerNotFound)?.drain = true;
+    k.ipc.server_mut(index).ok_or(Error::ServerNotFound)?.drain_at_power_off();
     Ok(Outcome::Ok)
 }
 
@@ -113,7 +113,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
         k.ipc.release(slot);
         if let Stage::Delivered { server_va } = m.stage {
             if m.kind.is_memory() {
-                unmap_from_server(k, server.owner, server_va, m.args[1], m.orphaned);
+                unmap_from_server(k, server.owner(), server_va, m.args[1], m.orphaned);
             }
         }
         if m.orphaned {
@@ -128,7 +128,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
     }
     for tid in 0..32u8 {
         if server.receivers & (1 << tid) != 0 {
-            k.wake(ThreadRef { pid: server.owner, tid }, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
+            k.wake(ThreadRef { pid: server.owner(), tid }, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
     k.ipc.clear_queue(index);
@@ -149,7 +149,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
 #[inline(never)]
 pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
     for index in 0..xous_abi::limits::MAX_SERVERS as u8 {
-        if k.ipc.server(index).is_some_and(|s| s.owner == pid) {
+        if k.ipc.server(index).is_some_and(|s| s.owner() == pid) {
             close_server(k, index);
         }
     }
@@ -160,7 +160,7 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
             // all it says): a server drained before power-off still gets
             // it, so a process's last words (its panic message) are not
             // lost because it ended. Others never hear from a gone process.
-            Stage::Queued if m.kind == InvokeType::Scalar && k.ipc.server(m.server).is_some_and(|s| s.drain) => {}
+            Stage::Queued if m.kind == InvokeType::Scalar && k.ipc.server(m.server).is_some_and(|s| s.drains()) => {}
             Stage::Queued => {
                 k.ipc.unqueue(slot);
                 k.ipc.release(slot);
@@ -169,7 +169,7 @@ pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
                 if m.kind.is_memory() {
                     // The server still holds these frames: they become its
                     // own, to be freed when it returns them.
-                    let owner = k.ipc.server(m.server).expect("live").owner;
+                    let owner = k.ipc.server(m.server).expect("live").owner();
                     take_over(k, owner, pid, server_va, m.args[1]);
                 }
                 k.ipc.orphan(slot);
