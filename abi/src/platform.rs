@@ -58,6 +58,21 @@ pub const DETACH_THREAD: usize = 3;
 /// Errors: ServerNotFound, AccessDenied (another process's server).
 pub const DRAIN_AT_POWER_OFF: usize = 4;
 
+/// (address, length) -> Scalar1(n): moves up to `length` bytes (at most a
+/// page) that the console's UART has received into the caller's buffer.
+/// Only for the process that holds the claim of the console's receive
+/// interrupt (`board::UART_IRQ`, ClaimInterrupt): it is the one reader of
+/// the console (the log service). After the call the UART interrupts on
+/// received bytes again only if none is left unread: a reader that had no
+/// room (`length` 0, or less than what waits) is not interrupted until it
+/// calls again with room, and meanwhile the UART's FIFO fills and the host
+/// stops sending (the runner stops reading its stdin): back-pressure, no
+/// byte dropped. So an interrupt handler that cannot take the bytes calls
+/// this with length 0 and leaves the reading to its main loop.
+/// Errors: AccessDenied (not the console's reader), BadAddress (buffer
+/// not writable), InvalidArgument (more than a page).
+pub const CONSOLE_INPUT: usize = 6;
+
 /// The longest the kernel waits for the servers of [`DRAIN_AT_POWER_OFF`]
 /// (guest time, milliseconds) before it powers off anyway, saying so.
 pub const DRAIN_LIMIT_MS: u64 = 2_000;

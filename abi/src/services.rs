@@ -145,6 +145,33 @@ pub mod log {
     pub const BEGIN_PANIC: usize = 1000;
     /// Scalar `1100 + n`: n (1..=16) bytes of panic text packed in the four words.
     pub const APPEND_PANIC_MESSAGE: usize = 1100;
+    /// Ours, std-xous's stdin (the log service is the console both ways;
+    /// the input comes from the UART, `crate::console::input`):
+    /// MutableBorrow of whole pages, `valid` = the most bytes wanted. The
+    /// answer waits until at least one byte is there or the input has
+    /// ended; it carries valid = bytes written at the start of the buffer,
+    /// 0 only at the end of input (and for a request wanting 0 bytes).
+    /// Requests are answered in the order they came.
+    pub const STDIN_READ: usize = 10;
+    /// Ours: BlockingScalar -> Scalar1(1 if the runner's stdin is a
+    /// terminal, else 0). Answered once the runner has said which (its
+    /// first mark, sent before any input).
+    pub const STDIN_IS_TERMINAL: usize = 11;
+    /// Errors of the two: a read's `offset` (else 0), a terminal query's
+    /// Scalar1. BUSY: as many requests wait as the service keeps (32);
+    /// BAD_REQUEST: another message kind.
+    pub const STDIN_BUSY: usize = 2;
+    pub const STDIN_BAD_REQUEST: usize = 3;
+    /// Ours, internal: the id of the kernel's exit notices (a process's
+    /// waiting reads go when it ends).
+    pub const PROCESS_ENDED: usize = 0x7f01;
+    /// Ours, internal: the Scalar the service's console interrupt handler
+    /// sends its own server to have the main loop read the UART. From
+    /// anyone else it only makes the service look early; harmless.
+    pub const INPUT_WAKE: usize = 0x7f00;
+    /// How many received bytes the service keeps for readers; when full,
+    /// it stops taking bytes from the UART (`platform::CONSOLE_INPUT`).
+    pub const INPUT_BUFFER: usize = 4096;
 }
 
 /// System time (UTC).

@@ -10,12 +10,26 @@ pub const RAM_SIZE: crate::RamSize = crate::RamSize::DeviceTree;
 /// 16550 UART, the kernel's console.
 pub const UART: usize = 0x1000_0000;
 /// The UART's registers (offsets in its page, byte-wide): a byte written
-/// to TX goes out; write one only while STATUS has TX_READY set.
+/// to TX goes out; write one only while STATUS has TX_READY set. A byte
+/// read from RX is the next received one, while STATUS has RX_READY set.
 pub mod uart {
     pub const TX: usize = 0;
+    pub const RX: usize = 0;
     pub const STATUS: usize = 5;
     pub const TX_READY: u8 = 0x20;
+    pub const RX_READY: u8 = 0x01;
+    /// Interrupt enable: RX_INTERRUPT raises the UART's interrupt while
+    /// received bytes wait.
+    pub const INTERRUPT_ENABLE: usize = 1;
+    pub const RX_INTERRUPT: u8 = 0x01;
+    /// FIFO control (write-only): FIFO_ON turns the 16-byte receive FIFO
+    /// on (the first time it also empties it) and has the interrupt raised
+    /// at 14 bytes, or once input pauses.
+    pub const FIFO_CONTROL: usize = 2;
+    pub const FIFO_ON: u8 = 0xc1;
 }
+/// The UART's interrupt (received bytes).
+pub const UART_IRQ: usize = 10;
 /// SiFive test device: 0x5555 = pass (exit 0), (code << 16) | 0x3333 = fail with code.
 pub const TEST_DEVICE: usize = 0x0010_0000;
 

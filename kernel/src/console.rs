@@ -1,5 +1,5 @@
-//! The console: a process's writes (PlatformSpecific CONSOLE_WRITE), and
-//! the kernel's own lines. A kernel line is built in a fixed buffer (the
+//! The console: a process's writes (PlatformSpecific CONSOLE_WRITE), its
+//! one reader's reads (CONSOLE_INPUT), and the kernel's own lines. A kernel line is built in a fixed buffer (the
 //! kernel has no heap) and sent as one frame, so it can never be split by
 //! another writer. Kernel lines are short (a name of at most 64 bytes and a
 //! few numbers); one that would not fit ends with `...`.
@@ -10,7 +10,7 @@ use crate::sched::ThreadRef;
 use crate::syscall::{Handled, Outcome};
 use core::fmt;
 use xous_abi::console::Channel;
-use xous_abi::Error;
+use xous_abi::{Error, SyscallResult};
 
 /// PlatformSpecific(CONSOLE_WRITE, channel, address, length): the bytes go
 /// out on `channel`, a page at a time. Errors: InvalidArgument (channel;
@@ -30,6 +30,30 @@ pub fn console_write<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, channel: usiz
         left -= n;
     }
     Ok(Outcome::Ok)
+}
+
+/// PlatformSpecific(CONSOLE_INPUT, address, length) -> Scalar1(n): the
+/// received bytes that fit, for the process holding the console's receive
+/// interrupt; the interrupt stays on only if nothing is left waiting (see
+/// `xous_abi::platform::CONSOLE_INPUT`). The buffer is checked before a
+/// byte is taken from the UART, so a bad one loses nothing. Errors:
+/// AccessDenied (not the reader), InvalidArgument (over a page),
+/// BadAddress (not writable).
+#[inline(never)]
+pub fn console_input<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, addr: usize, len: usize) -> Handled {
+    if k.irqs.claim(k.hw.console_irq()).map(|c| c.pid) != Some(t.pid) {
+        return Err(Error::AccessDenied);
+    }
+    if len > PAGE_SIZE {
+        return Err(Error::InvalidArgument);
+    }
+    k.check_user_writable(t.pid, addr, len)?;
+    let mut chunk = [0u8; PAGE_SIZE];
+    let (n, more) = k.hw.console_input(&mut chunk[..len]);
+    k.write_user(t.pid, addr, &chunk[..n])?;
+    k.hw.console_input_interrupt(!more);
+    k.answer(t, SyscallResult::Scalar1, &[n]);
+    Ok(Outcome::Answered)
 }
 
 const CAPACITY: usize = 240;

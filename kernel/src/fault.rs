@@ -84,7 +84,10 @@ impl<P: Platform> Kernel<P> {
         if self.enter_exception_handler(t, fault, pc, address) {
             return;
         }
-        self.end_for_fault(t.pid, format_args!("{} at pc {pc:#010x}, address {address:#010x}", fault.describe()));
+        // pc and ra (its caller, unless the faulting function had called
+        // another since): xous-run names both from the process's ELF.
+        let ra = self.reg(t, reg::RA);
+        self.end_for_fault(t.pid, format_args!("{} at pc {pc:#010x}, ra {ra:#010x}, address {address:#010x}", fault.describe()));
     }
 
     /// Runs the process's exception handler for this fault, if it has one

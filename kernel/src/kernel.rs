@@ -29,6 +29,13 @@ pub trait Platform: PhysMem {
     fn complete_irq(&mut self, irq: usize);
     /// Whether user processes may map the device page at `pa`.
     fn is_user_device(&self, pa: usize) -> bool;
+    /// The console's receive interrupt.
+    fn console_irq(&self) -> usize;
+    /// Moves received console bytes into `out`, as many as wait and fit;
+    /// returns how many, and whether more wait still.
+    fn console_input(&mut self, out: &mut [u8]) -> (usize, bool);
+    /// Lets the console interrupt on received bytes, or stops it.
+    fn console_input_interrupt(&mut self, on: bool);
 }
 
 /// First root-table slot of the kernel's half (0xff00_0000 and up).

@@ -23,6 +23,9 @@ pub struct FakePlatform {
     seed: u32,
     pub enabled: [bool; 32],
     pub completed: Vec<usize>,
+    /// Bytes the console's UART has received, and its receive interrupt.
+    pub input: std::collections::VecDeque<u8>,
+    pub input_interrupt: bool,
 }
 
 impl PhysMem for FakePlatform {
@@ -53,6 +56,19 @@ impl Platform for FakePlatform {
     }
     fn is_user_device(&self, pa: usize) -> bool {
         (0x1000_1000..0x1000_3000).contains(&pa)
+    }
+    fn console_irq(&self) -> usize {
+        10
+    }
+    fn console_input(&mut self, out: &mut [u8]) -> (usize, bool) {
+        let n = out.len().min(self.input.len());
+        for (o, b) in out.iter_mut().zip(self.input.drain(..n)) {
+            *o = b;
+        }
+        (n, !self.input.is_empty())
+    }
+    fn console_input_interrupt(&mut self, on: bool) {
+        self.input_interrupt = on;
     }
     fn entropy(&mut self) -> u32 {
         self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
@@ -396,6 +412,38 @@ fn console_write_reads_only_readable_user_memory() {
     assert_eq!(k.hw.console.len(), before, "nothing written");
     assert_eq!(head(call(&mut k, t, &[ps, xous_abi::platform::CONSOLE_WRITE, 1, 0xffc0_0000, 5])), err(Error::BadAddress), "kernel memory");
     assert_eq!(head(call(&mut k, t, &[ps, 77])), err(Error::InvalidArgument));
+}
+
+#[test]
+fn console_input_goes_to_its_one_reader_with_back_pressure() {
+    let (mut k, t) = booted();
+    let ps = Syscall::PlatformSpecific as usize;
+    let input = xous_abi::platform::CONSOLE_INPUT;
+    let va = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
+    k.fault(t, Fault::StorePage, 0, va);
+    k.hw.input.extend(b"hello, input");
+    assert_eq!(head(call(&mut k, t, &[ps, input, va, 5])), err(Error::AccessDenied), "not the console's reader");
+    assert_eq!(k.hw.input.len(), 12, "nothing taken");
+    let claim = Syscall::ClaimInterrupt as usize;
+    assert_eq!(head(call(&mut k, t, &[claim, 10, 0x1_0000, 0])), [0, 0]);
+    assert_eq!(head(call(&mut k, t, &[ps, input, va + 0x1000, 5])), err(Error::BadAddress), "a page not backed yet");
+    assert_eq!(head(call(&mut k, t, &[ps, input, va, 0x1001])), err(Error::InvalidArgument), "more than a page");
+    assert_eq!(k.hw.input.len(), 12, "a bad buffer loses no byte");
+    k.hw.input_interrupt = true;
+    assert_eq!(head(call(&mut k, t, &[ps, input, va, 0])), [SyscallResult::Scalar1 as usize, 0]);
+    assert!(!k.hw.input_interrupt, "no room: no interrupt until asked again");
+    assert_eq!(head(call(&mut k, t, &[ps, input, va, 5])), [SyscallResult::Scalar1 as usize, 5]);
+    assert!(!k.hw.input_interrupt, "bytes still wait");
+    assert_eq!(head(call(&mut k, t, &[ps, input, va + 5, 100])), [SyscallResult::Scalar1 as usize, 7]);
+    assert!(k.hw.input_interrupt, "all taken: the next byte interrupts");
+    let mut got = [0u8; 12];
+    k.read_user(t.pid, va, &mut got).unwrap();
+    assert_eq!(&got, b"hello, input");
+    let text = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R])[1];
+    k.fault(t, Fault::LoadPage, 0, text);
+    k.hw.input.extend(b"x");
+    assert_eq!(head(call(&mut k, t, &[ps, input, text, 1])), err(Error::BadAddress), "read-only memory");
+    assert_eq!(k.hw.input.len(), 1);
 }
 
 #[test]

@@ -17,12 +17,32 @@ pub struct Launch {
     env: Vec<String>,
     options: Vec<String>,
     timeout: String,
+    stdin: Input,
+}
+
+/// What xous-run's stdin is.
+#[derive(Clone, Copy)]
+pub enum Input {
+    /// /dev/null.
+    Null,
+    /// A pipe carrying these bytes, then closed.
+    Text(&'static str),
+    /// A pipe carrying what this makes (input too long to write out).
+    Made(fn() -> Vec<u8>),
+    /// A pipe that stays open, empty, until xous-run has ended.
+    OpenPipe,
 }
 
 impl Launch {
     /// `program` alone, with the whole bundle, stopped after 60 s.
     pub fn new(program: &Path) -> Launch {
-        Launch { program: program.to_path_buf(), services: Vec::new(), args: Vec::new(), env: Vec::new(), options: Vec::new(), timeout: "60".to_string() }
+        Launch { program: program.to_path_buf(), services: Vec::new(), args: Vec::new(), env: Vec::new(), options: Vec::new(), timeout: "60".to_string(), stdin: Input::Null }
+    }
+
+    /// xous-run's stdin.
+    pub fn stdin(mut self, input: Input) -> Launch {
+        self.stdin = input;
+        self
     }
 
     /// The program's arguments (after argv\[0\]).
@@ -71,13 +91,40 @@ impl Launch {
         for variable in &self.env {
             cmd.arg("--env").arg(variable);
         }
-        let out = cmd.args(&self.options).arg(&self.program).args(&self.args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
+        cmd.args(&self.options).arg(&self.program).args(&self.args);
+        let out = match self.stdin {
+            Input::Null => cmd.output(),
+            Input::Text(text) => feed(&mut cmd, Some(text.as_bytes().to_vec())),
+            Input::Made(make) => feed(&mut cmd, Some(make())),
+            Input::OpenPipe => feed(&mut cmd, None),
+        };
+        let out = out.map_err(|e| format!("cannot run xous-run: {e}"))?;
         Ok(Outcome {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
     }
+}
+
+/// Runs `cmd` with a pipe for stdin: `bytes` written from a thread of its
+/// own (the child reads them as it can) and the pipe closed, or (None) the
+/// pipe left open and empty until the child has ended.
+fn feed(cmd: &mut Command, bytes: Option<Vec<u8>>) -> std::io::Result<std::process::Output> {
+    use std::process::Stdio;
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let writer = bytes.map(|bytes| {
+        std::thread::spawn(move || {
+            // A child that ends without reading everything closes the pipe.
+            let _ = std::io::Write::write_all(&mut pipe, &bytes);
+        })
+    });
+    let out = child.wait_with_output();
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
+    out
 }
 
 /// What a boot gave: xous-run's exit code and the two streams.

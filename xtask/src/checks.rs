@@ -4,7 +4,9 @@
 //! checks are one table: a boot on the target is a row that says all of it
 //! (see `target_checks::Boot`); a check that needs more is a function.
 
+use crate::boot::Input;
 use crate::boot::Text::{Has, Made};
+use crate::console_checks;
 use crate::elf;
 use crate::fs_checks;
 use crate::project::{output, run, Project, Std, XOUS_TARGET};
@@ -144,6 +146,37 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on QEMU: std panic: message on stderr, exit code 101",
         Boot::of(App("panic")).both_stds().exit(101).stdout(&[Has("panic: about to panic")])
             .stderr(&[Has("panicked at"), Has("deliberate panic with None and a number 42")])),
+    // The console's input: xous-run's stdin reaches std's stdin().
+    Check::boot("on QEMU: stdin through a pipe: lines (UTF-8, an empty one, the last without newline), then the end; not a terminal",
+        Boot::of(App("stdin")).args(&["lines"]).stdin(Input::Text("first line\nsecond, with \u{fc}\n\nlast without newline"))
+            .stdout(&[Has("stdin: terminal false"), Has("stdin: line 1: first line\n"), Has("stdin: line 2: second, with \u{fc}\n"),
+                Has("stdin: line 3: \n"), Has("stdin: line 4: last without newline\n"), Has("stdin: 4 lines, then the end")])),
+    Check::boot("on QEMU: stdin through a pipe: 256 KiB of every byte value read raw after 1 s unread (back-pressure), none lost, then the end",
+        Boot::of(App("stdin")).args(&["bytes", "1000"]).stdin(Input::Made(console_checks::big_input))
+            .stdout(&[Made(console_checks::big_input_summary), Has("stdin: after the end, a read gives 0")])),
+    Check::boot("on QEMU: stdin at /dev/null is at its end at once",
+        Boot::of(App("stdin")).args(&["bytes"]).both_stds().stdout(&[Has("stdin: terminal false"), Has("stdin: 0 bytes"), Has("stdin: after the end, a read gives 0")])),
+    Check::boot("on QEMU: a program that never reads stdin exits while stdin is a pipe that stays open",
+        Boot::of(App("stdin")).args(&["ignore"]).both_stds().stdin(Input::OpenPipe).stdout(&[Has("stdin: not read")])),
+    Check::code("on QEMU: stdin through a pseudo-terminal (script): a terminal, a typed line, Ctrl-D ends it", console_checks::through_terminal),
+    // Backtraces: std prints frame addresses, xous-run names them.
+    Check::boot("on QEMU: a panic with RUST_BACKTRACE=1 names the panicking function and its caller, file and line",
+        Boot::of(App("backtraces")).args(&["panic"]).env(&["RUST_BACKTRACE=1"]).exit(101)
+            .stderr(&[Has("deliberate panic for a backtrace"), Has("stack backtrace:"), Has("backtraces::fail_deep\n"), Has("test-apps/backtraces/src/main.rs:20:"),
+                Has("backtraces::call_fail\n"), Has("test-apps/backtraces/src/main.rs:27:")])),
+    Check::boot("on QEMU: Backtrace::force_capture printed names its function and caller, file and line",
+        Boot::of(App("backtraces")).args(&["capture"])
+            .stderr(&[Has("backtraces: captured"), Has("backtraces::capture_here\n"), Has("test-apps/backtraces/src/main.rs:32:"),
+                Has("backtraces::call_capture\n"), Has("test-apps/backtraces/src/main.rs:37:")])),
+    Check::boot("on QEMU: a faulting process's report carries pc and ra, named from its ELF",
+        Boot::of(App("backtraces")).args(&["fault"]).exit(255)
+            .stderr(&[Has("(backtraces) terminated: store page fault at pc 0x"), Has(", ra 0x"), Has("    pc 0x"),
+                Has("backtraces::store_to_null\n"), Has("test-apps/backtraces/src/main.rs:46:"), Has("    ra 0x"), Has("backtraces::call_store\n"), Has("test-apps/backtraces/src/main.rs:51:")])),
+    Check::boot("on QEMU: a faulting service's report is named from the service's own ELF, the program lives on",
+        Boot::of(App("stdin")).args(&["bytes", "2000"]).services(&[("crasher", App("backtraces"))])
+            .stdout(&[Has("stdin: 0 bytes")])
+            .stderr(&[Has("(crasher) terminated: store page fault at pc 0x"), Has("backtraces::store_to_null\n"), Has("test-apps/backtraces/src/main.rs:46:"),
+                Has("backtraces::call_store\n"), Has("test-apps/backtraces/src/main.rs:51:")])),
     Check::code("on QEMU: std panics of 2-16 KiB under load (hog processes, chatty threads), every byte on stderr, both sysroots", target_checks::panic_under_load),
     Check::boot("on QEMU: std process::exit(7) is xous-run's exit code, after 12 KiB left unterminated on stdout and stderr arrive whole",
         Boot::of(App("exit")).both_stds().exit(7)

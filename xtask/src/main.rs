@@ -6,6 +6,7 @@ mod bench;
 mod c_parts;
 mod boot;
 mod checks;
+mod console_checks;
 mod ecosystem;
 mod elf;
 mod fs_bench;

@@ -3,7 +3,7 @@
 //! out, on which std), how a row is run, and the few on-target checks that
 //! need code of their own (two boots compared, a host side, a damaged image).
 
-use crate::boot::{Launch, Outcome, Text};
+use crate::boot::{Input, Launch, Outcome, Text};
 use crate::checks::{Failed, Passed, CHECKS};
 use crate::project::{run, Project, Std};
 use crate::runner;
@@ -64,12 +64,14 @@ pub struct Boot {
     pub stdout: &'static [Text],
     pub stderr: &'static [Text],
     pub stds: Stds,
+    /// xous-run's stdin (/dev/null unless said).
+    pub stdin: Input,
 }
 
 impl Boot {
     /// `program` with the whole bundle and nothing else, exit 0 expected.
     pub const fn of(program: Program) -> Boot {
-        Boot { program, services: &[], args: &[], env: &[], options: &[], disk: None, code: 0, stdout: &[], stderr: &[], stds: Stds::Ours }
+        Boot { program, services: &[], args: &[], env: &[], options: &[], disk: None, code: 0, stdout: &[], stderr: &[], stds: Stds::Ours, stdin: Input::Null }
     }
     pub const fn services(self, services: &'static [(&'static str, Program)]) -> Boot {
         Boot { services, ..self }
@@ -95,6 +97,9 @@ impl Boot {
     pub const fn stderr(self, stderr: &'static [Text]) -> Boot {
         Boot { stderr, ..self }
     }
+    pub const fn stdin(self, stdin: Input) -> Boot {
+        Boot { stdin, ..self }
+    }
     /// Also on the std as shipped.
     pub const fn both_stds(self) -> Boot {
         Boot { stds: Stds::Both, ..self }
@@ -102,7 +107,7 @@ impl Boot {
 
     /// Builds what the row names on `std`, boots it and checks what came out.
     pub fn check(&self, project: &Project, std: Std) -> Result<Passed, Failed> {
-        let mut launch = Launch::new(&self.program.build(project, std)?).args(self.args).options(self.options);
+        let mut launch = Launch::new(&self.program.build(project, std)?).args(self.args).options(self.options).stdin(self.stdin);
         for (name, program) in self.services {
             launch = launch.service(name, program.build(project, std)?);
         }

@@ -83,24 +83,31 @@ impl<P: Platform> Kernel<P> {
     /// Copies `bytes` into `pid`'s memory at `va` (the loader's segments
     /// and parameter block); the pages are checked as for `read_user`.
     pub fn write_user(&mut self, pid: u8, va: usize, bytes: &[u8]) -> Result<(), Error> {
-        self.user_pages(pid, va, bytes.len(), |hw, frame, offset, done| hw.write(frame, offset, &bytes[done]))
+        self.user_pages(pid, va, bytes.len(), pte::V | pte::R | pte::U, |hw, frame, offset, done| hw.write(frame, offset, &bytes[done]))
     }
 
     /// Copies from `pid`'s memory at `va` into `out`.
     pub fn read_user(&mut self, pid: u8, va: usize, out: &mut [u8]) -> Result<(), Error> {
-        self.user_pages(pid, va, out.len(), |hw, frame, offset, done| hw.read(frame, offset, &mut out[done]))
+        self.user_pages(pid, va, out.len(), pte::V | pte::R | pte::U, |hw, frame, offset, done| hw.read(frame, offset, &mut out[done]))
+    }
+
+    /// Whether `pid` could write `[va, va + len)` itself now (mapped,
+    /// backed, writable RAM): BadAddress if not. Checked before taking
+    /// something that cannot be put back (received console bytes).
+    pub fn check_user_writable(&mut self, pid: u8, va: usize, len: usize) -> Result<(), Error> {
+        self.user_pages(pid, va, len, pte::V | pte::R | pte::W | pte::U, |_, _, _, _| {})
     }
 
     /// Hands `copy` each page of `[va, va + len)` in `pid`: frame, offset, the
-    /// range of the bytes. Each must be mapped, readable by the process, and
+    /// range of the bytes. Each must be mapped with the `readable` bits
+    /// (the process may read it; write it too, if W is among them), and
     /// RAM: a device's registers are not touched for it (a virtio transport
     /// answers a byte read with an access fault, which stopped the kernel).
     /// BadAddress otherwise, and if the range wraps.
     #[inline(always)]
-    fn user_pages(&mut self, pid: u8, va: usize, len: usize, mut copy: impl FnMut(&mut P, usize, usize, Range<usize>)) -> Result<(), Error> {
+    fn user_pages(&mut self, pid: u8, va: usize, len: usize, readable: u32, mut copy: impl FnMut(&mut P, usize, usize, Range<usize>)) -> Result<(), Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
         va.checked_add(len).ok_or(Error::BadAddress)?;
-        let readable = pte::V | pte::R | pte::U;
         let mut done = 0;
         while done < len {
             let at = va + done;

@@ -2,7 +2,8 @@
 //! `xous_abi::console` defines) into the runner's stdout and stderr, chunk by
 //! chunk as the pipe delivers it: each run of bytes for one destination is
 //! written as soon as the chunk is decoded, and both are flushed per chunk.
-//! It also keeps the first line of any Crash frame for the closing message.
+//! It also keeps the first line of any Crash frame for the closing message,
+//! and says when the kernel's console starts receiving (`INPUT_READY`).
 
 use std::io::{self, Write};
 use xous_abi::console::{Channel, Decoder};
@@ -17,6 +18,8 @@ pub struct Demux<O: Write, E: Write> {
     crashed: bool,
     crash_line: Vec<u8>,
     crash_line_done: bool,
+    /// Told once, when the kernel says its console receives.
+    input_ready: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// A destination that stops being written to after its first error (a
@@ -49,7 +52,13 @@ impl<O: Write, E: Write> Demux<O, E> {
             crashed: false,
             crash_line: Vec::new(),
             crash_line_done: false,
+            input_ready: None,
         }
+    }
+
+    /// `ready` hears once when the guest's console can receive input.
+    pub fn when_input_ready(&mut self, ready: std::sync::mpsc::Sender<()>) {
+        self.input_ready = Some(ready);
     }
 
     /// Decodes one chunk and writes it out, run by run, in stream order.
@@ -74,6 +83,11 @@ impl<O: Write, E: Write> Demux<O, E> {
         self.write(run_is_stdout, &run);
         self.stdout.flush();
         self.stderr.flush();
+        if self.decoder.input_ready {
+            if let Some(ready) = self.input_ready.take() {
+                let _ = ready.send(());
+            }
+        }
     }
 
     fn write(&mut self, to_stdout: bool, bytes: &[u8]) {

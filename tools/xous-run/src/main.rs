@@ -9,6 +9,8 @@ mod console;
 mod disk;
 mod exit;
 mod qemu;
+mod stdin;
+mod symbols;
 
 use args::{Invocation, Options, USAGE};
 use bundle::Bundle;
@@ -34,7 +36,7 @@ fn run() -> u8 {
         }
         Err(why) => return fail(exit::NOT_PREPARED, &format!("{why} (xous-run --help shows the usage)")),
     };
-    let (image, kernel) = match prepare(&options) {
+    let (image, kernel, processes) = match prepare(&options) {
         Ok(prepared) => prepared,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
     };
@@ -56,7 +58,8 @@ fn run() -> u8 {
     if options.gdb {
         explain_gdb(&kernel, &options.program);
     }
-    let (end, crash) = match qemu::run(&qemu::arguments(&machine, image.path()), options.timeout) {
+    let symbols = symbols::Symbols::new(options.program.clone(), processes);
+    let (end, crash) = match qemu::run(&qemu::arguments(&machine, image.path()), options.timeout, symbols) {
         Ok(ended) => ended,
         Err(qemu::StartError(why)) => return fail(exit::QEMU_NOT_STARTED, &why),
     };
@@ -88,8 +91,9 @@ impl ImageFile {
     }
 }
 
-/// Finds the kernel and services, builds the image and writes it out.
-fn prepare(options: &Options) -> Result<(ImageFile, PathBuf), String> {
+/// Finds the kernel and services, builds the image and writes it out; the
+/// image, the kernel, and each process's name and ELF.
+fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBuf)>), String> {
     let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
     let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?;
     let kernel = bundle.kernel(options.kernel.as_deref())?;
@@ -113,7 +117,8 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf), String> {
             ImageFile::Temporary(file)
         }
     };
-    Ok((image, kernel))
+    let named = processes.into_iter().map(|p| (p.name, p.path)).collect();
+    Ok((image, kernel, named))
 }
 
 fn explain_gdb(kernel: &Path, program: &Path) {

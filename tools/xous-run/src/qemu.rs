@@ -1,13 +1,17 @@
 //! Starting QEMU on a boot image and watching it: the command line, the
-//! console copied through the demultiplexer on a thread of its own, and the
-//! wait (with the `--timeout` deadline, after which QEMU is killed).
+//! console copied through the demultiplexer on a thread of its own (its
+//! stderr through the symbolizer), our stdin sent to the guest on another
+//! (`stdin.rs`), and the wait (with the `--timeout` deadline, after which
+//! QEMU is killed).
 
 use crate::console::Demux;
 use crate::exit::QemuEnd;
+use crate::symbols::{Symbolizing, Symbols};
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -79,17 +83,23 @@ pub struct StartError(pub String);
 /// Runs QEMU with `args`, streams its console to our stdout and stderr,
 /// and waits for it (at most `timeout`). Returns how it ended and the first
 /// line of any crash report.
-pub fn run(args: &[String], timeout: Option<Duration>) -> Result<(QemuEnd, Option<String>), StartError> {
+pub fn run(args: &[String], timeout: Option<Duration>, symbols: Symbols) -> Result<(QemuEnd, Option<String>), StartError> {
     let mut child = Command::new(QEMU)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| StartError(format!("cannot start {QEMU}: {e} (Debian: apt-get install qemu-system-misc)")))?;
     let console = child.stdout.take().expect("stdout is piped");
+    let to_guest = child.stdin.take().expect("stdin is piped");
+    let (ready, input_ready) = mpsc::channel();
+    // Not joined: it may wait on our stdin for ever (a pipe nobody closes);
+    // the run ends with QEMU all the same.
+    thread::spawn(move || crate::stdin::forward(io::stdin(), to_guest, input_ready));
     let reader = thread::spawn(move || {
-        let mut demux = Demux::new(io::stdout().lock(), io::stderr());
+        let mut demux = Demux::new(io::stdout().lock(), Symbolizing::new(io::stderr(), symbols));
+        demux.when_input_ready(ready);
         // A read error ends the copy; QEMU's status still says how it ended.
         let _ = demux.pump(console);
         demux.crash()

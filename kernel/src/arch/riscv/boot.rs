@@ -223,6 +223,7 @@ extern "C" fn kmain(device_tree: usize) -> ! {
     // here on (below `record_end`), and nothing else refers to them.
     let record = unsafe { core::slice::from_raw_parts_mut(hw::direct(image_end) as *mut u32, frames) };
     k.frames = Frames::new(RAM_BASE, k.hw.direct() / PAGE_SIZE, (record_end - RAM_BASE) / PAGE_SIZE, record);
+    hw::console_input_start();
     k.report(format_args!(
         "kernel: booting {} processes; {} KiB RAM, {} KiB free",
         image.processes().len(),

@@ -206,6 +206,24 @@ impl Platform for Hw {
         board::is_user_device(pa)
     }
 
+    fn console_irq(&self) -> usize {
+        board::UART_IRQ
+    }
+
+    fn console_input(&mut self, out: &mut [u8]) -> (usize, bool) {
+        let mut n = 0;
+        while n < out.len() && uart_received() {
+            out[n] = uart_reg(board::uart::RX).read();
+            n += 1;
+        }
+        (n, uart_received())
+    }
+
+    fn console_input_interrupt(&mut self, on: bool) {
+        let bits = if on { board::uart::RX_INTERRUPT } else { 0 };
+        uart_reg(board::uart::INTERRUPT_ENABLE).write(bits);
+    }
+
     /// The time counter stirred into a xorshift generator. Unpredictable
     /// enough to keep server IDs from colliding; not for secrets (the TRNG
     /// service is).
@@ -224,6 +242,42 @@ pub fn claim_irq() -> Option<usize> {
     // SAFETY: reading the claim register of context 1 claims one interrupt.
     let irq = unsafe { core::ptr::read_volatile((PLIC_CONTEXT + board::plic::CLAIM) as *const u32) };
     (irq != 0).then_some(irq as usize)
+}
+
+/// One byte-wide register of the UART.
+struct UartReg(usize);
+
+fn uart_reg(offset: usize) -> UartReg {
+    UartReg(UART + offset)
+}
+
+impl UartReg {
+    fn read(&self) -> u8 {
+        // SAFETY: the UART's registers are mapped at UART (device window);
+        // `offset` is one the board names, a byte-wide register.
+        unsafe { core::ptr::read_volatile(self.0 as *const u8) }
+    }
+
+    fn write(&self, value: u8) {
+        // SAFETY: as in `read`.
+        unsafe { core::ptr::write_volatile(self.0 as *mut u8, value) }
+    }
+}
+
+fn uart_received() -> bool {
+    uart_reg(board::uart::STATUS).read() & board::uart::RX_READY != 0
+}
+
+/// Sets up the console's receive side (its FIFO on, its interrupt off until
+/// a reader asks) and says so on the console: the runner sends input only
+/// after that (`xous_abi::console::INPUT_READY`), since turning the FIFO on
+/// empties it.
+pub fn console_input_start() {
+    uart_reg(board::uart::INTERRUPT_ENABLE).write(0);
+    uart_reg(board::uart::FIFO_CONTROL).write(board::uart::FIFO_ON);
+    for b in console::INPUT_READY {
+        uart_put(b);
+    }
 }
 
 fn uart_put(byte: u8) {
