@@ -100,7 +100,7 @@ fn files() {
 
 fn system() {
     check("page_size: 4096, granularity 4096", page_size::get() == 4096 && page_size::get_granularity() == 4096);
-    check("atty: stdout and stderr are the console, stdin is not a terminal",
+    check("atty: stdout and stderr are the console, stdin is not a terminal (xous-run's stdin is not one here)",
         atty::is(atty::Stream::Stdout) && atty::is(atty::Stream::Stderr) && !atty::is(atty::Stream::Stdin));
     use is_terminal::IsTerminal;
     check("is-terminal: stdout and stderr yes, stdin and files no",
