@@ -280,6 +280,7 @@ pub mod net {
 }
 
 pub mod fs;
+pub mod net_poll;
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,9 @@ use xous_abi::message::{kind, MessageSender};
 
 #[cfg(feature = "bench")]
 mod bench;
+mod poll;
 use xous_abi::services::net::{self, error};
+use xous_abi::services::net_poll;
 use xous_rt::{reply, return_scalar, Envelope};
 
 /// A stream's receive buffer, which is also the window it offers: data
@@ -83,6 +85,8 @@ enum Wait {
     UdpReceive { socket: u16, peek: bool, nonblocking: bool },
     UdpSend(u16),
     Dns(dns::QueryHandle),
+    /// POLL (`service/poll.rs`), with its waker key (0: none).
+    Poll { key: u32 },
     /// RAW_BENCH, in a build for `./x bench` only (`service/bench.rs`).
     #[cfg(feature = "bench")]
     Bench(bench::Transfer),
@@ -106,6 +110,8 @@ pub struct Net {
     /// Streams the client closed, kept until their FIN is through.
     closing: Vec<SocketHandle>,
     next_port: u16,
+    /// Wakes not yet taken by a poll: (process, key) (`service/poll.rs`).
+    wakes: Vec<(u8, u32)>,
 }
 
 /// Writes an error reply in the place std reads it for `opcode`, and answers.
@@ -143,7 +149,7 @@ impl Net {
     pub fn new(iface: Interface, nic: Nic, dns_server: Ipv4Address) -> Net {
         let mut sockets = SocketSet::new(vec![]);
         let dns = sockets.add(dns::Socket::new(&[IpAddress::Ipv4(dns_server)], vec![]));
-        Net { iface, nic, sockets, table: Table::new(), held: Vec::new(), dns, closing: Vec::new(), next_port: FIRST_EPHEMERAL_PORT }
+        Net { iface, nic, sockets, table: Table::new(), held: Vec::new(), dns, closing: Vec::new(), next_port: FIRST_EPHEMERAL_PORT, wakes: Vec::new() }
     }
 
     /// Runs the stack until it has nothing more to do now, and the held
@@ -190,6 +196,7 @@ impl Net {
 
     /// A client process ended: its sockets go, its held requests are let go.
     pub fn process_ended(&mut self, pid: u8) {
+        self.forget_wakes_of(pid);
         for entry in self.table.remove_all_of(pid) {
             self.drop_entry(entry, false);
         }
@@ -233,7 +240,7 @@ impl Net {
         match message.kind {
             kind::SCALAR => {}
             kind::BLOCKING_SCALAR => {
-                let value = self.scalar(opcode, socket, pid, message.args);
+                let value = if opcode == net_poll::WAKE { self.wake(pid, message.args) } else { self.scalar(opcode, socket, pid, message.args) };
                 let _ = return_scalar(message.sender, &[value]);
             }
             kind::MUTABLE_BORROW if message.args[1] >= 4096 => {
@@ -370,6 +377,7 @@ impl Net {
                 Wait::UdpSend(socket16)
             }
             net::DNS_RAW_LOOKUP => return self.lookup(m, now),
+            net_poll::POLL => return self.poll_start(m, pid, now),
             #[cfg(feature = "bench")]
             net::RAW_BENCH => return self.bench_start(m, pid, now),
             _ => return bad(m, opcode, error::INVALID),
@@ -651,6 +659,7 @@ impl Net {
                 true
             }
             Wait::Accept { socket, nonblocking, relisten } => self.accept(m, socket, nonblocking, relisten, pid),
+            Wait::Poll { key } => self.poll_attempt(m, key, pid, expired),
             #[cfg(feature = "bench")]
             Wait::Bench(_) => self.bench_step(held, now),
             Wait::UdpReceive { socket, peek, nonblocking } => {

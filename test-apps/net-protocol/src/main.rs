@@ -140,6 +140,7 @@ fn main() {
         c.check(r.0 == returned && page.0[0] == 0 && number != 0 && closed == Some(0), format!("listen (wide {wide}): socket {number}, closed {closed:?}"));
     }
     versions(&mut c);
+    poll_requests(&mut c, cid);
     dying_client(&mut c);
     budget(&mut c, cid);
     c.finish();
@@ -163,6 +164,64 @@ fn versions(c: &mut Checks) {
     })();
     let invalid = Err(std::io::ErrorKind::InvalidInput);
     c.check(matches!(&r, Ok((a, true)) if *a == (invalid, invalid)), format!("UDP from 127.0.0.1 to [::1] and back refused, then [::1] to [::1] works: {r:?}"));
+}
+
+/// POLL and WAKE (`xous_abi::services::net_poll`) as std never sends
+/// them: a count past the lent buffer or past the limit, a socket that is
+/// not open, an interest bit that does not exist, a read-only lend; WAKE
+/// with key 0, an unknown action, and more remembered wakes than allowed.
+/// Each gets an error reply, and a good poll is answered afterwards.
+fn poll_requests(c: &mut Checks, cid: usize) {
+    use xous_abi::services::net_poll as poll;
+    let request = |count: u32, entries: &[(u16, u16)]| {
+        let mut page = Page([0; 4096]);
+        page.0[poll::COUNT_AT..poll::COUNT_AT + 4].copy_from_slice(&count.to_le_bytes());
+        page.0[poll::TIMEOUT_AT..poll::TIMEOUT_AT + 8].copy_from_slice(&0u64.to_le_bytes());
+        for (i, (socket, interest)) in entries.iter().enumerate() {
+            let at = poll::HEADER + i * poll::ENTRY;
+            page.0[at..at + 2].copy_from_slice(&socket.to_le_bytes());
+            page.0[at + 2..at + 4].copy_from_slice(&interest.to_le_bytes());
+        }
+        page
+    };
+    let listener = listen_any(cid).expect("a listener") as u16;
+    let cases: [(&str, u32, Vec<(u16, u16)>, u8); 5] = [
+        ("a count of 2^32-1", u32::MAX, vec![], error::INVALID),
+        ("600 entries in one page", 600, vec![], error::INVALID),
+        ("socket 999, not open", 1, vec![(999, 1)], error::BAD_SOCKET),
+        ("interest bit 0x80", 1, vec![(listener, 0x80)], error::INVALID),
+        ("a good socket, then socket 0", 2, vec![(listener, 1), (0, 1)], error::BAD_SOCKET),
+    ];
+    for (what, count, entries, code) in cases {
+        let mut page = request(count, &entries);
+        let r = lend(cid, InvokeType::LendMut, poll::POLL, &mut page, 0, 4096);
+        c.check(r.0 == SyscallResult::MemoryReturned as usize && page.0[poll::STATUS_AT] == 1 && page.0[poll::ERROR_AT] == code,
+            format!("POLL with {what}: {r:?} {:?}", &page.0[..2]));
+    }
+    let mut page = request(1, &[(listener, 1)]);
+    let r = lend(cid, InvokeType::Lend, poll::POLL, &mut page, 0, 4096);
+    c.check(r.0 == SyscallResult::MemoryReturned as usize, format!("POLL lent read-only is returned: {r:?}"));
+    for (what, key, action) in [("key 0", 0, poll::WAKE_SET), ("action 7", 5, 7)] {
+        let r = blocking(cid, poll::WAKE, [key, action, 0, 0]);
+        c.check(r.is_some_and(|v| v != 0), format!("WAKE with {what}: {r:?}"));
+    }
+    let set: Vec<_> = (1..=poll::MAX_PENDING_WAKES + 1).map(|key| blocking(cid, poll::WAKE, [key, poll::WAKE_SET, 0, 0])).collect();
+    let refused = set.iter().filter(|r| **r == Some(error::LIBRARY_ERROR as usize)).count();
+    let accepted = set.iter().filter(|r| **r == Some(0)).count();
+    c.check(accepted == poll::MAX_PENDING_WAKES && refused == 1, format!("{} wakes of distinct keys: {accepted} remembered, {refused} refused", set.len()));
+    for key in 1..=poll::MAX_PENDING_WAKES {
+        blocking(cid, poll::WAKE, [key, poll::WAKE_FORGET, 0, 0]);
+    }
+    let again = blocking(cid, poll::WAKE, [9999, poll::WAKE_SET, 0, 0]);
+    let forgot = blocking(cid, poll::WAKE, [9999, poll::WAKE_FORGET, 0, 0]);
+    c.check(again == Some(0) && forgot == Some(0), format!("once forgotten, a wake is remembered again: {again:?} {forgot:?}"));
+    let mut page = request(1, &[(listener, 1)]);
+    let r = lend(cid, InvokeType::LendMut, poll::POLL, &mut page, 0, 4096);
+    let ready = u32::from_le_bytes(page.0[poll::READY_AT..poll::READY_AT + 4].try_into().unwrap());
+    c.check(r.0 == SyscallResult::MemoryReturned as usize && page.0[poll::STATUS_AT] == 0 && ready == 0,
+        format!("then a good POLL, timeout 0, is answered: nothing ready: {r:?} {:?}", &page.0[..8]));
+    let closed = blocking(cid, id(net::TCP_CLOSE, listener as usize), [0; 4]);
+    c.check(closed == Some(0), format!("its listener closed: {closed:?}"));
 }
 
 /// A listen for 127.0.0.1:0 as std-xous asks it: the socket number, or
