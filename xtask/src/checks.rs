@@ -192,6 +192,8 @@ pub const CHECKS: &[Check] = &[
     Check::code("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
     Check::code("on QEMU: ecosystem: test-apps/c-parts, crates with C parts: ring and psm compiled by the toolchain's RISC-V C compiler; rustls (ring) TLS 1.3 and 1.2 handshakes and 64 KiB each way over 127.0.0.1, a wrong trust anchor refused; stacker on grown stacks", crate::c_parts::on_target),
     Check::code("ecosystem: test-apps/c-parts built for the host by the xous toolchain's cargo: the host's C compiler, no crate arm, the program passes", crate::c_parts::on_host),
+    Check::code("on QEMU: ecosystem: test-apps/mio-echo, mio (net, os-poll) through its crate arm on the network service's poll: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, a Waker from another thread, a poll timeout, UDP", crate::async_net::mio_on_target),
+    Check::code("ecosystem: test-apps/mio-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::mio_on_host),
     Check::code("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
     Check::code("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
     // Instant, sleep and timed waits on the ticktimer, and SystemTime from
@@ -220,6 +222,10 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on QEMU: the network service's protocol: bad socket numbers, malformed requests, wrong kinds get errors; a dying client's sockets closed",
         Boot::of(App("net-protocol")).services(&[("net-dying-client", App("net-dying-client"))])
             .stdout(&[Has("net-protocol: all checks passed")]).stderr(&[Has("(net-dying-client) terminated: store page fault")])),
+    // Many sockets waited on at once through std-xous's std::os::xous::net
+    // (the network service's POLL and WAKE), std alone on 127.0.0.1.
+    Check::boot("on QEMU: std::os::xous::net::poll: listener, stream and UDP readiness, hang-up, reset, a socket closed while polled, wakers from other threads, timeouts, the service serving others while a poll waits",
+        Boot::of(App("net-poll")).stdout(&[Has("net-poll: all checks passed")])),
     // std::fs on a fresh 16 MiB disk, which it also fills up; the same
     // program booted beside it as `fs-peer` writes files of its own meanwhile.
     Check::boot("on QEMU: std fs: the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk",

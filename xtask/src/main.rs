@@ -2,6 +2,7 @@
 //! the toolchain and built this program with it; everything after that
 //! (building target code, tests, benchmarks) lives here, in Rust.
 
+mod async_net;
 mod bench;
 mod c_parts;
 mod boot;
