@@ -141,13 +141,17 @@ fn main() {
     let ready: Vec<usize> = fds.iter().enumerate().filter(|(_, f)| !f.events().is_empty()).map(|(i, _)| i).collect();
     c.check(matches!(r, Ok(p) if p.ready() == 1) && ready == [7], format!("13 entries, bytes on one: only it is ready: {r:?} {ready:?}"));
 
-    // A socket closed while a poll waits on it.
+    // A socket closed while a poll waits on it: the poller says when it
+    // is about to poll, and the socket is closed 200 ms after that.
     let (a, b) = pairs.into_iter().nth(0).unwrap();
     let number = b.as_raw_socket();
+    let (polling, about_to) = std::sync::mpsc::channel();
     let waiter = thread::spawn(move || {
         let mut fds = [PollFd::new(number, Interest::READABLE)];
+        polling.send(()).unwrap();
         poll(&mut fds, None, LONG).map(|p| (fds[0].events(), p))
     });
+    about_to.recv().unwrap();
     thread::sleep(Duration::from_millis(200));
     drop(b);
     let r = waiter.join().unwrap();

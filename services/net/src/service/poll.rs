@@ -40,7 +40,13 @@ impl Net {
                 return bad(m, poll::POLL, error::BAD_SOCKET);
             }
         }
-        let deadline = (timeout != poll::NO_TIMEOUT).then(|| now.saturating_add(timeout));
+        // A nonzero timeout waits at least that long: `now` is whole ms,
+        // up to 1 ms behind the clock, so the deadline is one ms further.
+        let deadline = match timeout {
+            poll::NO_TIMEOUT => None,
+            0 => Some(now),
+            ms => Some(now.saturating_add(ms).saturating_add(1)),
+        };
         Some((Wait::Poll { key }, deadline))
     }
 
