@@ -1,0 +1,51 @@
+//! Signed images for the Baochip-1x. The chip's boot1 runs what sits at
+//! RRAM 0x6006_0000 if it starts with a signature block whose Ed25519ph
+//! signature verifies with one of boot1's keys; a dabao owner puts it there
+//! by copying a UF2 file to the chip's `BAOCHIP` drive. This crate writes
+//! such files ([`build_uf2`]) and checks them as boot1 would
+//! ([`verify::check_uf2`]); the chip's numbers are in [`layout`].
+
+pub mod keys;
+pub mod layout;
+pub mod sign;
+pub mod uf2;
+pub mod verify;
+
+pub use keys::{developer_key, read_signing_key, KeySlot};
+pub use sign::{sign, SignOptions};
+pub use verify::{check_image, check_uf2, Accepted};
+
+use ed25519_dalek::SigningKey;
+use std::fmt;
+
+/// Why an image would not boot, ready to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The UF2 framing: boot1 would ignore a block, or the blocks do not
+    /// make one image.
+    Uf2(String),
+    /// The signature block's fields.
+    Block(String),
+    /// The signature itself.
+    Signature(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Uf2(why) => write!(f, "bad UF2 file: {why}"),
+            Refusal::Block(why) => write!(f, "bad signature block: {why}"),
+            Refusal::Signature(why) => write!(f, "bad signature: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The UF2 file of `payload` signed with `key`, for 0x6006_0000.
+pub fn build_uf2(payload: &[u8], key: &SigningKey, options: SignOptions) -> Result<Vec<u8>, String> {
+    Ok(uf2::write(&sign(payload, key, options)?))
+}
+
+#[cfg(test)]
+mod tests;

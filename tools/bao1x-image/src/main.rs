@@ -1,0 +1,97 @@
+//! `bao1x-image`: signs a payload into a UF2 file the Baochip-1x's boot1
+//! accepts, or checks such a file as boot1 would. `./x image` runs it.
+
+use bao1x_image::keys::{developer_key, read_signing_key, slot_of};
+use bao1x_image::{build_uf2, check_uf2, KeySlot, SignOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: bao1x-image sign PAYLOAD [--key KEY.pem] [--anti-rollback N] -o OUT.uf2
+       bao1x-image verify IMAGE.uf2 [--key KEY.pem]
+
+  sign     put PAYLOAD behind a signature block (Baremetal, for RRAM 0x6006_0000),
+           sign it with Ed25519ph, write it as UF2 (family 0xA7D76373), check the result
+  verify   check a UF2 file as the chip's boot1 does
+  --key    an Ed25519 private key, PKCS#8 PEM or DER (default: the public developer
+           key, which every dabao accepts; its first boot switches the chip to
+           developer mode for good and erases the chip's secrets). verify checks
+           with this key's public half instead of the developer key
+  --anti-rollback N
+           default 0; a higher value raises the chip's counter for good, and
+           images below it are refused ever after
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("bao1x-image: {why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (mut input, mut output, mut key_path, mut anti_rollback) = (None, None, None, 0u32);
+    let command = args.first().map(String::as_str);
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        let mut value = || rest.next().ok_or(format!("{arg} needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "-o" | "--output" => output = Some(PathBuf::from(value()?)),
+            "--key" => key_path = Some(PathBuf::from(value()?)),
+            "--anti-rollback" => {
+                let text = value()?;
+                anti_rollback = text.parse().map_err(|_| format!("--anti-rollback takes a number, not `{text}`"))?;
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
+            other if input.is_none() => input = Some(PathBuf::from(other)),
+            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
+        }
+    }
+    let key = match &key_path {
+        Some(path) => read_signing_key(path)?,
+        None => developer_key(),
+    };
+    let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    match (command, input, output) {
+        (Some("sign"), Some(payload), Some(output)) => {
+            let options = SignOptions { anti_rollback, ..SignOptions::default() };
+            let file = build_uf2(&read(&payload)?, &key, options)?;
+            let accepted = check_uf2(&file, &[slot_of(&key).1]).map_err(|e| format!("internal error: {e}"))?;
+            std::fs::write(&output, &file).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            println!(
+                "{}: {} bytes at 0x6006_0000 ({} signed), {} UF2 blocks, signed with key {}",
+                output.display(),
+                accepted.image_len,
+                accepted.signed_len,
+                file.len() / 512,
+                accepted.key.tag_text()
+            );
+            Ok(())
+        }
+        (Some("verify"), Some(image), None) => {
+            let keys: Vec<KeySlot> = match key_path {
+                Some(_) => vec![slot_of(&key).1],
+                None => vec![KeySlot::DEVELOPER],
+            };
+            let accepted = check_uf2(&read(&image)?, &keys).map_err(|e| format!("{}: {e}", image.display()))?;
+            println!(
+                "{}: boot1 accepts it: {} bytes, function code {}, anti-rollback {}, signed by key {}",
+                image.display(),
+                accepted.image_len,
+                accepted.function_code,
+                accepted.anti_rollback,
+                accepted.key.tag_text()
+            );
+            Ok(())
+        }
+        (Some("-h" | "--help" | "help"), _, _) => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_string()),
+    }
+}
