@@ -15,6 +15,7 @@ mod fs_checks;
 mod fs_soak;
 mod fuzz_host;
 mod fuzz_target;
+mod image;
 mod kernel_bench;
 mod net_bench;
 mod net_host;
@@ -43,6 +44,11 @@ usage: ./x <command>
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; std::net against the host (net); naming a part measures only that part
+  image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]
+          the kernel, the services and PROGRAM signed into a UF2 file that the
+          Baochip-1x's boot1 accepts (Baremetal at 0x6006_0000, Ed25519ph with the
+          public developer key or KEY), then checked as boot1 does; default output
+          target/bao1x/PROGRAM.uf2. It cannot run on the chip yet: docs/bao1x.md
   fs-soak [CUTS]
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;
@@ -73,6 +79,7 @@ fn main() {
         Some("run") => run(&project),
         Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
+        Some("image") => image::command(&project, &args[1..]),
         Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),
         Some("fuzz") => fuzz_target::command(&project, &args[1..]),
         Some("ecosystem") => ecosystem::command(&project, &args[1..]),

@@ -1,0 +1,148 @@
+//! `./x image --board dabao PROGRAM.elf`: the kernel, the services and a
+//! program in one boot image (tools/xous-image), signed into a UF2 file the
+//! Baochip-1x's boot1 accepts (tools/bao1x-image), then checked as boot1
+//! checks it. The payload is our QEMU-linked boot image: it cannot boot on
+//! the chip until the board port exists (docs/bao1x.md).
+
+use crate::project::{output, Project};
+use crate::runner::{self, SERVICES};
+use std::path::{Path, PathBuf};
+
+pub const USAGE: &str = "usage: ./x image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]";
+
+/// What `./x image` was asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request {
+    pub program: PathBuf,
+    pub key: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
+pub fn parse(args: &[String]) -> Result<Request, String> {
+    let (mut board, mut program, mut key, mut out) = (None, None, None, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().cloned().ok_or(format!("{arg} needs a value\n{USAGE}"));
+        match arg.as_str() {
+            "--board" => board = Some(value()?),
+            "--key" => key = Some(PathBuf::from(value()?)),
+            "-o" | "--output" => out = Some(PathBuf::from(value()?)),
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`\n{USAGE}")),
+            other if program.is_none() => program = Some(PathBuf::from(other)),
+            other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
+        }
+    }
+    match board.as_deref() {
+        Some("dabao") => {}
+        Some(other) => return Err(format!("no images for board `{other}`: only `dabao` (QEMU virt boots through xous-run)")),
+        None => return Err(format!("--board is required (dabao)\n{USAGE}")),
+    }
+    let program = program.ok_or(format!("PROGRAM.elf is required\n{USAGE}"))?;
+    Ok(Request { program, key, output: out })
+}
+
+pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
+    let request = parse(args)?;
+    let uf2 = build(project, &request)?;
+    println!("{}", verify(project, &uf2, request.key.as_deref())?.trim_end());
+    println!(
+        "note: the payload is today's boot image, linked for QEMU virt's RAM: boot1 accepts it, \
+         but it cannot run on the chip until the dabao board port exists (docs/bao1x.md)"
+    );
+    Ok(())
+}
+
+/// Builds the UF2 file and returns its path (default `target/bao1x/NAME.uf2`).
+pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
+    let runner = runner::install(project)?;
+    let tools = tools(project)?;
+    let name = request.program.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        format!("{}: not a UTF-8 file name", request.program.display())
+    })?;
+    let dir = project.root.join("target/bao1x");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let payload = dir.join(format!("{name}.payload"));
+    let mut image = std::process::Command::new(tools.join("xous-image"));
+    image.arg("--kernel").arg(&runner.kernel);
+    for service in SERVICES {
+        image.arg("--process").arg(format!("{service}={}", runner.bundle.join("services").join(service).display()));
+    }
+    image.arg("--process").arg(format!("{name}={}", request.program.display())).arg("--main").arg("-o").arg(&payload);
+    output(&mut image)?;
+    let uf2 = request.output.clone().unwrap_or_else(|| dir.join(format!("{name}.uf2")));
+    let mut sign = std::process::Command::new(tools.join("bao1x-image"));
+    sign.arg("sign").arg(&payload).arg("-o").arg(&uf2);
+    if let Some(key) = &request.key {
+        sign.arg("--key").arg(key);
+    }
+    print!("{}", output(&mut sign)?);
+    Ok(uf2)
+}
+
+/// `bao1x-image verify`: boot1's checks, with the developer key or `key`.
+pub fn verify(project: &Project, uf2: &Path, key: Option<&Path>) -> Result<String, String> {
+    let mut cmd = std::process::Command::new(tools(project)?.join("bao1x-image"));
+    cmd.arg("verify").arg(uf2);
+    if let Some(key) = key {
+        cmd.arg("--key").arg(key);
+    }
+    output(&mut cmd)
+}
+
+/// Builds xous-image and bao1x-image (once per command); where they are.
+fn tools(project: &Project) -> Result<PathBuf, String> {
+    project.once("xous-image and bao1x-image", || {
+        crate::project::run(project.cargo().current_dir(&project.root).args([
+            "build", "--release", "--locked", "--quiet", "-p", "xous-image", "-p", "bao1x-image",
+        ]))
+    })?;
+    Ok(project.root.join("target/release"))
+}
+
+/// The check of `./x test`: a UF2 of test-apps/hello signed with the
+/// developer key passes boot1's checks; the same file with one payload byte
+/// flipped, or its last block cut off, is refused.
+pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::Failed> {
+    let hello = project.build_test_app("hello")?;
+    let dir = project.root.join("target/test/bao1x");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let uf2 = dir.join("hello.uf2");
+    build(project, &Request { program: hello, key: None, output: Some(uf2.clone()) })?;
+    let accepted = verify(project, &uf2, None)?;
+    let file = std::fs::read(&uf2).map_err(|e| format!("cannot read {}: {e}", uf2.display()))?;
+    let damaged = |name: &str, bytes: &[u8], expected: &str| -> Result<(), String> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        match verify(project, &path, None) {
+            Ok(out) => Err(format!("{name} was accepted: {out}")),
+            Err(why) if why.contains(expected) => Ok(()),
+            Err(why) => Err(format!("{name} was refused, but not with `{expected}`: {why}")),
+        }
+    };
+    let mut flipped = file.clone();
+    // Block 8's data: image bytes 2048.., inside the payload.
+    flipped[8 * 512 + 32 + 100] ^= 0x20;
+    damaged("hello-flipped.uf2", &flipped, "bad signature: the Ed25519ph signature")?;
+    damaged("hello-truncated.uf2", &file[..file.len() - 512], "truncated")?;
+    Ok(format!("{} blocks; {}", file.len() / 512, accepted.trim()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn takes_a_board_a_program_a_key_and_an_output() {
+        let request = parse(&args("--board dabao hello --key k.pem -o out.uf2")).unwrap();
+        assert_eq!(request, Request { program: "hello".into(), key: Some("k.pem".into()), output: Some("out.uf2".into()) });
+        assert!(parse(&args("hello")).unwrap_err().starts_with("--board is required"));
+        assert!(parse(&args("--board qemu hello")).unwrap_err().contains("only `dabao`"));
+        assert!(parse(&args("--board dabao")).unwrap_err().starts_with("PROGRAM.elf is required"));
+        assert!(parse(&args("--board dabao a b")).unwrap_err().starts_with("unexpected argument `b`"));
+        assert!(parse(&args("--board dabao a --bogus")).unwrap_err().starts_with("unknown option"));
+    }
+}
