@@ -11,11 +11,11 @@ pub mod sign;
 pub mod uf2;
 pub mod verify;
 
+pub use ed25519_dalek::SigningKey;
 pub use keys::{developer_key, read_signing_key, KeySlot};
 pub use sign::{sign, SignOptions};
 pub use verify::{check_image, check_uf2, Accepted};
 
-use ed25519_dalek::SigningKey;
 use std::fmt;
 
 /// Why an image would not boot, ready to show.

@@ -1,0 +1,143 @@
+//! The chip's physical address space as the model has it: RRAM (4 MiB,
+//! executes in place, read-only to plain stores: the chip writes it through
+//! its controller), SRAM (2 MiB), IFRAM (the two uncached 128 KiB banks that
+//! DMA uses) and the devices. An address nothing answers is an access fault
+//! for the guest, never a crash of the model.
+
+use crate::devices::{duart::Duart, exit::ExitDevice};
+
+pub const RRAM_BASE: u32 = 0x6000_0000;
+pub const RRAM_LEN: usize = 4 << 20;
+pub const SRAM_BASE: u32 = 0x6100_0000;
+pub const SRAM_LEN: usize = 2 << 20;
+pub const IFRAM_BASE: u32 = 0x5000_0000;
+pub const IFRAM_LEN: usize = 256 << 10;
+
+/// Why an access failed: the guest gets an access fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusError;
+
+pub struct Bus {
+    pub rram: Vec<u8>,
+    pub sram: Vec<u8>,
+    pub ifram: Vec<u8>,
+    pub duart: Duart,
+    pub exit: ExitDevice,
+}
+
+impl Default for Bus {
+    fn default() -> Bus {
+        Bus {
+            rram: vec![0; RRAM_LEN],
+            sram: vec![0; SRAM_LEN],
+            ifram: vec![0; IFRAM_LEN],
+            duart: Duart::default(),
+            exit: ExitDevice::default(),
+        }
+    }
+}
+
+/// Memory (not a device) at `addr`: which array and the offset in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Memory {
+    Rram(usize),
+    Sram(usize),
+    Ifram(usize),
+}
+
+/// Which memory holds `addr .. addr + len`, if one holds all of it.
+pub fn memory_at(addr: u32, len: usize) -> Option<Memory> {
+    let within = |base: u32, size: usize| {
+        let offset = addr.wrapping_sub(base) as usize;
+        (addr >= base && offset + len <= size).then_some(offset)
+    };
+    if let Some(o) = within(RRAM_BASE, RRAM_LEN) {
+        Some(Memory::Rram(o))
+    } else if let Some(o) = within(SRAM_BASE, SRAM_LEN) {
+        Some(Memory::Sram(o))
+    } else {
+        within(IFRAM_BASE, IFRAM_LEN).map(Memory::Ifram)
+    }
+}
+
+impl Bus {
+    fn bytes(&self, memory: Memory) -> (&[u8], usize) {
+        match memory {
+            Memory::Rram(o) => (&self.rram, o),
+            Memory::Sram(o) => (&self.sram, o),
+            Memory::Ifram(o) => (&self.ifram, o),
+        }
+    }
+
+    /// A load of 1, 2 or 4 bytes (aligned: the CPU traps misaligned ones).
+    pub fn load(&mut self, addr: u32, size: usize) -> Result<u32, BusError> {
+        if let Some(memory) = memory_at(addr, size) {
+            let (bytes, o) = self.bytes(memory);
+            return Ok(match size {
+                1 => bytes[o] as u32,
+                2 => u16::from_le_bytes([bytes[o], bytes[o + 1]]) as u32,
+                _ => u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes")),
+            });
+        }
+        self.device_load(addr & !3).map(|word| (word >> ((addr & 3) * 8)) & mask(size))
+    }
+
+    /// A store of 1, 2 or 4 bytes. RRAM refuses plain stores.
+    pub fn store(&mut self, addr: u32, size: usize, value: u32) -> Result<(), BusError> {
+        let (bytes, o) = match memory_at(addr, size) {
+            Some(Memory::Rram(_)) => return Err(BusError),
+            Some(Memory::Sram(o)) => (&mut self.sram, o),
+            Some(Memory::Ifram(o)) => (&mut self.ifram, o),
+            None => return self.device_store(addr, size, value),
+        };
+        bytes[o..o + size].copy_from_slice(&value.to_le_bytes()[..size]);
+        Ok(())
+    }
+
+    /// A 16-bit instruction parcel from memory (devices are not executable).
+    #[inline]
+    pub fn fetch16(&self, addr: u32) -> Result<u16, BusError> {
+        let (bytes, o) = self.bytes(memory_at(addr, 2).ok_or(BusError)?);
+        Ok(u16::from_le_bytes([bytes[o], bytes[o + 1]]))
+    }
+
+    /// Puts `data` at `addr` directly (loading an image: RRAM too).
+    pub fn preload(&mut self, addr: u32, data: &[u8]) -> Result<(), String> {
+        let memory = memory_at(addr, data.len()).ok_or_else(|| {
+            format!("{} bytes at {addr:#010x} do not fit in RRAM, SRAM or IFRAM", data.len())
+        })?;
+        let (bytes, o) = match memory {
+            Memory::Rram(o) => (&mut self.rram, o),
+            Memory::Sram(o) => (&mut self.sram, o),
+            Memory::Ifram(o) => (&mut self.ifram, o),
+        };
+        bytes[o..o + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
+    fn device_load(&mut self, addr: u32) -> Result<u32, BusError> {
+        match addr & !0xFFF {
+            crate::devices::duart::BASE => Ok(self.duart.read(addr & 0xFFF)),
+            crate::devices::exit::BASE => Ok(self.exit.read(addr & 0xFFF)),
+            _ => Err(BusError),
+        }
+    }
+
+    fn device_store(&mut self, addr: u32, size: usize, value: u32) -> Result<(), BusError> {
+        let word = value << ((addr & 3) * 8);
+        let _ = size;
+        match addr & !0xFFF {
+            crate::devices::duart::BASE => Ok(self.duart.write(addr & 0xFFC, word)),
+            crate::devices::exit::BASE => Ok(self.exit.write(addr & 0xFFC, word)),
+            _ => Err(BusError),
+        }
+    }
+}
+
+fn mask(size: usize) -> u32 {
+    match size {
+        1 => 0xFF,
+        2 => 0xFFFF,
+        _ => u32::MAX,
+    }
+}

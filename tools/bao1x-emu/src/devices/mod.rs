@@ -1,0 +1,5 @@
+//! The chip's devices as the model has them, one file each, with their
+//! register offsets from the chip's published register descriptions.
+
+pub mod duart;
+pub mod exit;

@@ -1,0 +1,22 @@
+//! `bao1x-emu`: a functional model of the Baochip-1x, written from the
+//! chip's published descriptions (see the shared `bao1x.md`), to run and
+//! test the dabao port where no emulator of the chip can be installed. It
+//! models what differs from QEMU virt where a port breaks: the CSR set (no
+//! `time`), the MMU (A/D never set by hardware, a TLB without ASIDs), the
+//! memory map (RRAM at 0x6000_0000, 2 MiB SRAM at 0x6100_0000) and the
+//! devices; docs/bao1x.md keeps the list of what is modelled and what not.
+//! Functional, not cycle-accurate: `mcycle` counts instructions stepped.
+
+pub mod bus;
+pub mod compressed;
+pub mod cpu;
+pub mod csr;
+pub mod devices;
+pub mod machine;
+pub mod mmu;
+pub mod trap;
+
+pub use machine::{Machine, Outcome};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,86 @@
+//! The whole model: the hart and its bus, how a program gets in (an ELF
+//! loaded where it is linked, or a UF2 file booted as the chip's boot1 boots
+//! one) and running it until the guest ends the run.
+
+use crate::bus::Bus;
+use crate::cpu::{Cpu, Mode};
+use object::{Object, ObjectSegment};
+
+/// Where boot1 jumps, and what it leaves in a0 (Xous's kernel slot).
+pub const IMAGE_BASE: u32 = bao1x_image::layout::IMAGE_BASE;
+pub const BOOT1_A0: u32 = 0x6009_FD00;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest wrote this to the model's exit device.
+    Exit(u32),
+    /// It ran the instruction budget out.
+    Limit,
+}
+
+pub struct Machine {
+    pub cpu: Cpu,
+}
+
+impl Default for Machine {
+    fn default() -> Machine {
+        Machine { cpu: Cpu::new(Bus::default()) }
+    }
+}
+
+impl Machine {
+    /// Loads an ELF's segments at their physical addresses and starts at its
+    /// entry in M mode, as the chip's own RTL simulation starts a program.
+    pub fn load_elf(&mut self, elf: &[u8]) -> Result<(), String> {
+        let file = object::File::parse(elf).map_err(|e| format!("not an ELF file: {e}"))?;
+        if file.architecture() != object::Architecture::Riscv32 {
+            return Err(format!("an ELF for {:?}, not RISC-V 32-bit", file.architecture()));
+        }
+        for segment in file.segments() {
+            let data = segment.data().map_err(|e| format!("bad segment: {e}"))?;
+            if data.is_empty() {
+                continue;
+            }
+            let address = u32::try_from(segment.address()).map_err(|_| "a segment above 4 GiB".to_string())?;
+            self.cpu.bus.preload(address, data)?;
+        }
+        self.cpu.pc = u32::try_from(file.entry()).map_err(|_| "an entry point above 4 GiB".to_string())?;
+        Ok(())
+    }
+
+    /// Boots a UF2 file as boot1 does: writes its blocks to RRAM, checks
+    /// the image with the developer key (the key every dabao accepts),
+    /// refuses a bad one with boot1's reason, and hands over as boot1 does:
+    /// M mode, MMU off, every trap delegated to S mode, a0 = 0x6009_FD00.
+    pub fn boot_uf2(&mut self, uf2: &[u8]) -> Result<(), String> {
+        let image = bao1x_image::uf2::read(uf2).map_err(|e| format!("boot1 refuses the image: {e}"))?;
+        bao1x_image::check_image(&image, &[bao1x_image::KeySlot::DEVELOPER])
+            .map_err(|e| format!("boot1 refuses the image: {e}"))?;
+        self.cpu.bus.preload(IMAGE_BASE, &image)?;
+        let cpu = &mut self.cpu;
+        cpu.mode = Mode::Machine;
+        cpu.csr_write(crate::csr::number::MEDELEG, u32::MAX).expect("M-mode CSR");
+        cpu.csr_write(crate::csr::number::MIDELEG, u32::MAX).expect("M-mode CSR");
+        cpu.x[10] = BOOT1_A0;
+        cpu.pc = IMAGE_BASE;
+        Ok(())
+    }
+
+    /// Runs until the guest writes the exit device or `limit` instructions
+    /// have been stepped.
+    pub fn run(&mut self, limit: u64) -> Outcome {
+        let mut budget = limit;
+        while budget > 0 {
+            let chunk = budget.min(4096);
+            for _ in 0..chunk {
+                self.cpu.step();
+            }
+            budget -= chunk;
+            if let Some(code) = self.cpu.bus.exit.code {
+                return Outcome::Exit(code);
+            }
+        }
+        Outcome::Limit
+    }
+}

@@ -1,0 +1,74 @@
+//! The `bao1x-emu` command: runs an ELF (loaded where it is linked, entered
+//! in M mode) or boots a UF2 file as the chip's boot1 would, with the DUART
+//! on stdout, until the guest writes the model's exit device.
+
+use bao1x_emu::{Machine, Outcome};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: bao1x-emu [--limit N] [--stats] PROGRAM.elf|IMAGE.uf2
+
+  runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
+  linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
+  entered with boot1's hand-off state. The DUART prints on stdout. The run
+  ends when the guest writes the model-only exit device (0x4008_1000): its
+  value is the exit status (low 8 bits).
+  --limit N   stop after N instructions (default 10,000,000,000): status 124
+  --stats     print instructions, time and rate on stderr
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => ExitCode::from(code),
+        Err(why) => {
+            eprintln!("bao1x-emu: {why}");
+            ExitCode::from(126)
+        }
+    }
+}
+
+fn run() -> Result<u8, String> {
+    let (mut limit, mut stats, mut path) = (10_000_000_000u64, false, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--limit" => {
+                let text = args.next().ok_or("--limit needs a number")?;
+                limit = text.replace('_', "").parse().map_err(|_| format!("--limit takes a number, not `{text}`"))?;
+            }
+            "--stats" => stats = true,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return Ok(0);
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
+            other if path.is_none() => path = Some(other.to_string()),
+            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
+        }
+    }
+    let path = path.ok_or(USAGE)?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut machine = Machine::default();
+    machine.cpu.bus.duart.echo = true;
+    if path.ends_with(".uf2") {
+        machine.boot_uf2(&bytes)
+    } else {
+        machine.load_elf(&bytes)
+    }
+    .map_err(|why| format!("{path}: {why}"))?;
+    let start = Instant::now();
+    let outcome = machine.run(limit);
+    let seconds = start.elapsed().as_secs_f64();
+    if stats {
+        let n = machine.cpu.instret;
+        eprintln!("bao1x-emu: {n} instructions in {seconds:.3} s: {:.1} million a second", n as f64 / seconds / 1e6);
+    }
+    Ok(match outcome {
+        Outcome::Exit(code) => code as u8,
+        Outcome::Limit => {
+            eprintln!("bao1x-emu: stopped after {limit} instructions (pc {:#010x})", machine.cpu.pc);
+            124
+        }
+    })
+}

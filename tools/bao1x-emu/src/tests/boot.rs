@@ -1,0 +1,36 @@
+//! Booting a UF2 file as boot1 does: checked with the developer key,
+//! refused with boot1's reason when damaged, entered with boot1's hand-off.
+
+use crate::machine::{BOOT1_A0, IMAGE_BASE};
+use crate::{Machine, Outcome};
+use bao1x_image::{build_uf2, developer_key, SignOptions};
+
+/// `lui t0, 0x40081; sw a0, 0(t0)`: exits with a0 (0x6009_FD00 from boot1).
+const PAYLOAD: [u32; 2] = [0x4008_12b7, 0x00a2_a023];
+
+fn payload() -> Vec<u8> {
+    PAYLOAD.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+#[test]
+fn a_signed_image_boots_with_boot1s_hand_off() {
+    let uf2 = build_uf2(&payload(), &developer_key(), SignOptions::default()).unwrap();
+    let mut machine = Machine::default();
+    machine.boot_uf2(&uf2).unwrap();
+    assert_eq!(machine.cpu.pc, IMAGE_BASE);
+    assert_eq!(machine.cpu.csr.medeleg, 0xB3FF, "every delegable exception to S");
+    assert_eq!(machine.cpu.csr.mideleg, 0x222, "every supervisor interrupt to S");
+    // The first instruction is the block's jump over itself to the payload.
+    assert_eq!(machine.run(100), Outcome::Exit(BOOT1_A0));
+}
+
+#[test]
+fn a_damaged_image_is_refused_with_boot1s_reason() {
+    let mut uf2 = build_uf2(&payload(), &developer_key(), SignOptions::default()).unwrap();
+    uf2[3 * 512 + 32] ^= 1; // block 3: the first payload bytes
+    let why = Machine::default().boot_uf2(&uf2).unwrap_err();
+    assert!(why.starts_with("boot1 refuses the image: bad signature:"), "{why}");
+    let other = bao1x_image::SigningKey::from_bytes(&[3; 32]);
+    let uf2 = build_uf2(&payload(), &other, SignOptions::default()).unwrap();
+    assert!(Machine::default().boot_uf2(&uf2).unwrap_err().contains("none of boot1's keys"));
+}

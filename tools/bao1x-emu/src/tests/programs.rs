@@ -1,0 +1,50 @@
+//! One assembly program per instruction class and per quirk of the chip.
+
+use super::passes;
+
+#[test]
+fn rv32i_arithmetic_logic_shifts_and_upper_immediates() {
+    passes("alu");
+}
+
+#[test]
+fn rv32m_multiply_and_divide_with_the_corner_cases() {
+    passes("muldiv");
+}
+
+#[test]
+fn branches_and_jumps() {
+    passes("branch");
+}
+
+#[test]
+fn loads_and_stores_rram_read_only_misaligned_and_unmapped_accesses_trap_duart_prints() {
+    let machine = passes("loadstore");
+    assert_eq!(machine.cpu.bus.duart.output, b"ok\n");
+}
+
+#[test]
+fn lr_sc_and_amos() {
+    passes("atomics");
+}
+
+#[test]
+fn compressed_instructions() {
+    passes("compressed");
+}
+
+#[test]
+fn the_chips_csr_set_time_is_illegal_counters_and_interrupt_masks() {
+    passes("csr");
+}
+
+#[test]
+fn privilege_changes_traps_delegation_and_a_delegated_interrupt() {
+    passes("traps");
+}
+
+#[test]
+fn sv32_without_hardware_a_d_and_a_tlb_that_only_sfence_vma_empties() {
+    let machine = passes("mmu");
+    assert!(machine.cpu.tlb.walks >= 8, "the program walked the tables {} times", machine.cpu.tlb.walks);
+}
