@@ -64,6 +64,8 @@ pub fn parse_results<T: std::str::FromStr, M>(stdout: &str, measured: &[(&str, M
 pub enum Goal {
     /// Met when the value is at most this.
     AtMost(f64),
+    /// Met when the value is at least this.
+    AtLeast(f64),
     /// No goal: the number is reported to be watched.
     Report,
 }
@@ -79,13 +81,14 @@ pub struct Metric {
 }
 
 pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
-    let (kernel, sysroot, fs, net) = match part {
-        None => (true, true, true, true),
-        Some("kernel") => (true, false, false, false),
-        Some("sysroot") => (false, true, false, false),
-        Some("fs") => (false, false, true, false),
-        Some("net") => (false, false, false, true),
-        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot`, `fs` and `net` (none: all)")),
+    let (kernel, sysroot, fs, net, emu) = match part {
+        None => (true, true, true, true, true),
+        Some("kernel") => (true, false, false, false, false),
+        Some("sysroot") => (false, true, false, false, false),
+        Some("fs") => (false, false, true, false, false),
+        Some("net") => (false, false, false, true, false),
+        Some("emu") => (false, false, false, false, true),
+        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot`, `fs`, `net` and `emu` (none: all)")),
     };
     let mut metrics = Vec::new();
     if kernel {
@@ -100,6 +103,9 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     }
     if net {
         metrics.extend(crate::net_bench::measure(project)?);
+    }
+    if emu {
+        metrics.extend(crate::emu_bench::measure(project)?);
     }
     print_table(&metrics);
     let path = project.root.join("target/bench.json");
@@ -152,6 +158,7 @@ fn print_table(metrics: &[Metric]) {
     for m in metrics {
         let (goal, met) = match m.goal {
             Goal::AtMost(limit) => (format!("<= {}", json_number(limit)), if m.value <= limit { "yes" } else { "NO" }),
+            Goal::AtLeast(limit) => (format!(">= {}", json_number(limit)), if m.value >= limit { "yes" } else { "NO" }),
             Goal::Report => ("report".to_string(), "-"),
         };
         let note = if m.repeatable { "" } else { "  (differed between two runs)" };

@@ -10,6 +10,7 @@ mod checks;
 mod console_checks;
 mod ecosystem;
 mod elf;
+mod emu_bench;
 mod fs_bench;
 mod fs_checks;
 mod fs_soak;
@@ -40,10 +41,11 @@ usage: ./x <command>
           build the standard library's own tests for the target and run them on
           QEMU; writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
-  bench [kernel|sysroot|fs|net]
+  bench [kernel|sysroot|fs|net|emu]
           measure into target/bench.json (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
-          sysroot build; std::net against the host (net); naming a part measures only that part
+          sysroot build; std::net against the host (net); the Baochip-1x model's
+          instruction rate against QEMU's (emu); naming a part measures only that part
   image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]
           the kernel, the services and PROGRAM signed into a UF2 file that the
           Baochip-1x's boot1 accepts (Baremetal at 0x6006_0000, Ed25519ph with the
