@@ -45,6 +45,50 @@ pub struct Cpu {
     pub irq_lines: u32,
     /// The page the last fetch translated: virtual page, physical page.
     fetch_page: Option<(u32, u32)>,
+    decoded: DecodeCache,
+}
+
+/// Instructions already fetched and expanded, by physical address (a
+/// direct-mapped table): the model's answer to an instruction cache, for
+/// speed. A store over a cached instruction drops it, so code that writes
+/// code runs what it wrote (the chip would need `fence.i`; the model is
+/// more forgiving there).
+struct DecodeCache {
+    /// The physical address each slot holds, or 1 (no instruction is odd).
+    tags: Vec<u32>,
+    entries: Vec<(u32, u32)>,
+}
+
+const DECODE_SLOTS: usize = 1 << 16;
+const EMPTY: u32 = 1;
+
+impl DecodeCache {
+    fn new() -> DecodeCache {
+        DecodeCache { tags: vec![EMPTY; DECODE_SLOTS], entries: vec![(0, 0); DECODE_SLOTS] }
+    }
+
+    #[inline]
+    fn slot(pa: u32) -> usize {
+        (pa as usize >> 1) & (DECODE_SLOTS - 1)
+    }
+
+    /// Forgets any instruction that a store of `size` bytes at `pa` changed
+    /// (one may start up to 2 bytes before it).
+    #[inline]
+    fn invalidate(&mut self, pa: u32, size: u32) {
+        let first = (pa & !1).wrapping_sub(2);
+        for k in 0..size / 2 + 2 {
+            let at = first.wrapping_add(2 * k);
+            let slot = Self::slot(at);
+            if self.tags[slot] == at {
+                self.tags[slot] = EMPTY;
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.tags.fill(EMPTY);
+    }
 }
 
 impl Cpu {
@@ -64,6 +108,7 @@ impl Cpu {
             cycle: 0,
             irq_lines: 0,
             fetch_page: None,
+            decoded: DecodeCache::new(),
         }
     }
 
@@ -73,12 +118,20 @@ impl Cpu {
         self.fetch_page = None;
     }
 
+    /// Forgets every decoded instruction: after memory changed behind the
+    /// hart's back (an image loaded).
+    pub fn memory_changed(&mut self) {
+        self.decoded.clear();
+    }
+
     /// One step: an interrupt taken, or one instruction executed or trapped.
     #[inline]
     pub fn step(&mut self) {
-        if let Some(interrupt) = self.interrupt_to_take() {
-            self.take_trap(interrupt, true, 0);
-            return;
+        if self.csr.mie != 0 {
+            if let Some(interrupt) = self.interrupt_to_take() {
+                self.take_trap(interrupt, true, 0);
+                return;
+            }
         }
         self.cycle = self.cycle.wrapping_add(1);
         let result = self.fetch().and_then(|(inst, len)| self.execute(inst, len));
@@ -104,6 +157,20 @@ impl Cpu {
     fn fetch(&mut self) -> Result<(u32, u32), Exception> {
         let pc = self.pc;
         let pa = self.fetch_physical(pc)?;
+        let slot = DecodeCache::slot(pa);
+        if self.decoded.tags[slot] == pa {
+            return Ok(self.decoded.entries[slot]);
+        }
+        let fetched = self.fetch_uncached(pc, pa)?;
+        // An instruction across a page boundary has two translations: not cached.
+        if pc & 0xFFF <= 0xFFC {
+            self.decoded.tags[slot] = pa;
+            self.decoded.entries[slot] = fetched;
+        }
+        Ok(fetched)
+    }
+
+    fn fetch_uncached(&mut self, pc: u32, pa: u32) -> Result<(u32, u32), Exception> {
         let low = self.bus.fetch16(pa).map_err(|_| access_fault(pc, Access::Fetch))?;
         if low & 3 != 3 {
             let inst = compressed::expand(low).ok_or(illegal(low as u32))?;
@@ -133,7 +200,9 @@ impl Cpu {
                 self.reservation = None;
             }
         }
-        self.bus.store(pa, size as usize, value).map_err(|_| access_fault(va, Access::Store))
+        self.bus.store(pa, size as usize, value).map_err(|_| access_fault(va, Access::Store))?;
+        self.decoded.invalidate(pa, size);
+        Ok(())
     }
 
     #[inline]

@@ -45,6 +45,7 @@ impl Machine {
             let address = u32::try_from(segment.address()).map_err(|_| "a segment above 4 GiB".to_string())?;
             self.cpu.bus.preload(address, data)?;
         }
+        self.cpu.memory_changed();
         self.cpu.pc = u32::try_from(file.entry()).map_err(|_| "an entry point above 4 GiB".to_string())?;
         Ok(())
     }
@@ -58,6 +59,7 @@ impl Machine {
         bao1x_image::check_image(&image, &[bao1x_image::KeySlot::DEVELOPER])
             .map_err(|e| format!("boot1 refuses the image: {e}"))?;
         self.cpu.bus.preload(IMAGE_BASE, &image)?;
+        self.cpu.memory_changed();
         let cpu = &mut self.cpu;
         cpu.mode = Mode::Machine;
         cpu.csr_write(crate::csr::number::MEDELEG, u32::MAX).expect("M-mode CSR");

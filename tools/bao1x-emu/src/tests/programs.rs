@@ -48,3 +48,8 @@ fn sv32_without_hardware_a_d_and_a_tlb_that_only_sfence_vma_empties() {
     let machine = passes("mmu");
     assert!(machine.cpu.tlb.walks >= 8, "the program walked the tables {} times", machine.cpu.tlb.walks);
 }
+
+#[test]
+fn code_that_writes_code_runs_what_it_wrote() {
+    passes("smc");
+}
