@@ -4,7 +4,7 @@
 //! DMA uses) and the devices. An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
-use crate::devices::{duart::Duart, exit::ExitDevice};
+use crate::devices::{duart::Duart, exit::ExitDevice, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
 pub const RRAM_LEN: usize = 4 << 20;
@@ -23,6 +23,12 @@ pub struct Bus {
     pub ifram: Vec<u8>,
     pub duart: Duart,
     pub exit: ExitDevice,
+    pub ticktimer: Ticktimer,
+    pub timer0: Timer0,
+    /// The model's clock when the hart last reached for the bus.
+    pub now: u64,
+    /// A device register was written: the interrupt lines may have moved.
+    pub touched: bool,
 }
 
 impl Default for Bus {
@@ -33,6 +39,10 @@ impl Default for Bus {
             ifram: vec![0; IFRAM_LEN],
             duart: Duart::default(),
             exit: ExitDevice::default(),
+            ticktimer: Ticktimer::default(),
+            timer0: Timer0::default(),
+            now: 0,
+            touched: false,
         }
     }
 }
@@ -115,8 +125,21 @@ impl Bus {
         Ok(())
     }
 
+    /// The interrupt lines the devices drive at clock `now`.
+    pub fn irq_lines(&mut self, now: u64) -> u32 {
+        (self.ticktimer.line(now) as u32) << ticktimer::LINE | (self.timer0.line(now) as u32) << timer0::LINE
+    }
+
+    /// The clock at which a device next raises a line, if one will.
+    pub fn next_event(&mut self, now: u64) -> Option<u64> {
+        [self.ticktimer.next_event(now), self.timer0.next_event(now)].into_iter().flatten().min()
+    }
+
     fn device_load(&mut self, addr: u32) -> Result<u32, BusError> {
+        let now = self.now;
         match addr & !0xFFF {
+            ticktimer::BASE => Ok(self.ticktimer.read(addr & 0xFFF, now)),
+            timer0::BASE => Ok(self.timer0.read(addr & 0xFFF, now)),
             crate::devices::duart::BASE => Ok(self.duart.read(addr & 0xFFF)),
             crate::devices::exit::BASE => Ok(self.exit.read(addr & 0xFFF)),
             _ => Err(BusError),
@@ -126,7 +149,11 @@ impl Bus {
     fn device_store(&mut self, addr: u32, size: usize, value: u32) -> Result<(), BusError> {
         let word = value << ((addr & 3) * 8);
         let _ = size;
+        let now = self.now;
+        self.touched = true;
         match addr & !0xFFF {
+            ticktimer::BASE => Ok(self.ticktimer.write(addr & 0xFFC, word, now)),
+            timer0::BASE => Ok(self.timer0.write(addr & 0xFFC, word, now)),
             crate::devices::duart::BASE => Ok(self.duart.write(addr & 0xFFC, word)),
             crate::devices::exit::BASE => Ok(self.exit.write(addr & 0xFFC, word)),
             _ => Err(BusError),

@@ -41,7 +41,7 @@ pub struct Cpu {
     pub reservation: Option<u32>,
     pub instret: u64,
     pub cycle: u64,
-    /// The 32 interrupt lines the devices drive (none do yet).
+    /// The 32 interrupt lines the devices drive (the ticktimer 20, timer0 30).
     pub irq_lines: u32,
     /// The page the last fetch translated: virtual page, physical page.
     fetch_page: Option<(u32, u32)>,
@@ -118,6 +118,17 @@ impl Cpu {
         self.fetch_page = None;
     }
 
+    /// `wfi`: unless an interrupt is already pending, the clock moves on to
+    /// when a device next raises a line (if none will, wfi returns at once).
+    fn wait_for_interrupt(&mut self) {
+        if self.mip() & self.csr.mie == 0 {
+            if let Some(at) = self.bus.next_event(self.cycle) {
+                self.cycle = self.cycle.max(at);
+            }
+        }
+        self.irq_lines = self.bus.irq_lines(self.cycle);
+    }
+
     /// Forgets every decoded instruction: after memory changed behind the
     /// hart's back (an image loaded).
     pub fn memory_changed(&mut self) {
@@ -187,6 +198,7 @@ impl Cpu {
             return Err(Exception { cause: cause::LOAD_MISALIGNED, tval: va });
         }
         let pa = self.translate(va, Access::Load)?;
+        self.bus.now = self.cycle;
         self.bus.load(pa, size as usize).map_err(|_| access_fault(va, Access::Load))
     }
 
@@ -200,6 +212,7 @@ impl Cpu {
                 self.reservation = None;
             }
         }
+        self.bus.now = self.cycle;
         self.bus.store(pa, size as usize, value).map_err(|_| access_fault(va, Access::Store))?;
         self.decoded.invalidate(pa, size);
         Ok(())
@@ -390,8 +403,8 @@ impl Cpu {
                     self.sret();
                     return Ok(());
                 }
-                // wfi: no device wakes the hart yet, so it waits for nothing.
-                0x1050_0073 if self.mode != Mode::User => {}
+                // wfi: the model's clock jumps to the next device event.
+                0x1050_0073 if self.mode != Mode::User => self.wait_for_interrupt(),
                 _ if inst >> 25 == 0x09 && rd == 0 && self.mode != Mode::User => {
                     self.tlb.flush();
                     self.changed_context();

@@ -70,16 +70,28 @@ impl Machine {
     }
 
     /// Runs until the guest writes the exit device or `limit` instructions
-    /// have been stepped.
+    /// have been stepped. The interrupt lines are brought up to date after
+    /// a device register is written and when a device's next event is due.
     pub fn run(&mut self, limit: u64) -> Outcome {
+        let cpu = &mut self.cpu;
         let mut budget = limit;
         while budget > 0 {
-            let chunk = budget.min(4096);
-            for _ in 0..chunk {
-                self.cpu.step();
+            let mut chunk = budget.min(4096);
+            if let Some(at) = cpu.bus.next_event(cpu.cycle) {
+                chunk = chunk.min(at.saturating_sub(cpu.cycle).max(1));
             }
-            budget -= chunk;
-            if let Some(code) = self.cpu.bus.exit.code {
+            let mut done = 0;
+            while done < chunk {
+                cpu.step();
+                done += 1;
+                if cpu.bus.touched {
+                    cpu.bus.touched = false;
+                    break;
+                }
+            }
+            budget -= done;
+            cpu.irq_lines = cpu.bus.irq_lines(cpu.cycle);
+            if let Some(code) = cpu.bus.exit.code {
                 return Outcome::Exit(code);
             }
         }

@@ -3,3 +3,5 @@
 
 pub mod duart;
 pub mod exit;
+pub mod ticktimer;
+pub mod timer0;

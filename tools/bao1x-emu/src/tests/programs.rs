@@ -53,3 +53,8 @@ fn sv32_without_hardware_a_d_and_a_tlb_that_only_sfence_vma_empties() {
 fn code_that_writes_code_runs_what_it_wrote() {
     passes("smc");
 }
+
+#[test]
+fn ticktimer_counts_its_alarm_and_timer0_interrupt_through_the_line_masks_wfi_sleeps() {
+    passes("timers");
+}

@@ -53,3 +53,38 @@ fn elf_files_that_do_not_fit_are_refused() {
     let mut machine = Machine::default();
     assert!(machine.load_elf(b"not an elf").unwrap_err().starts_with("not an ELF file"));
 }
+
+#[test]
+fn timer0_counts_down_reloads_and_raises_its_event() {
+    use crate::devices::timer0::Timer0;
+    let mut t = Timer0::default();
+    t.write(0x00, 3, 0); // LOAD
+    t.write(0x04, 2, 0); // RELOAD
+    t.write(0x1C, 1, 0); // EV_ENABLE
+    t.write(0x08, 1, 10); // EN at clock 10: counts 3, 2, 1, 0
+    assert_eq!(t.next_event(10), Some(13));
+    assert!(!t.line(12));
+    t.write(0x0C, 1, 12); // UPDATE_VALUE
+    assert_eq!(t.read(0x10, 12), 1);
+    assert!(t.line(13), "zero at clock 13");
+    t.write(0x18, 1, 13); // clear the event
+    assert!(!t.line(15), "2 at 14, 1 at 15");
+    t.write(0x0C, 1, 15);
+    assert_eq!(t.read(0x10, 15), 1);
+    assert!(t.line(16), "zero again after RELOAD + 1 clocks");
+}
+
+#[test]
+fn the_ticktimer_keeps_its_count_across_a_change_of_rate() {
+    use crate::devices::ticktimer::Ticktimer;
+    let mut t = Ticktimer::default();
+    assert_eq!(t.read(0x08, 5_000), 5, "1,000 clocks a tick at reset");
+    t.write(0x20, 10, 5_000);
+    assert_eq!(t.read(0x08, 5_100), 15);
+    t.write(0x10, 20, 5_100); // alarm at tick 20
+    t.write(0x1C, 1, 5_100);
+    assert_eq!(t.next_event(5_100), Some(5_150));
+    assert!(!t.line(5_149) && t.line(5_150));
+    t.write(0x00, 1, 6_000); // reset
+    assert_eq!(t.read(0x08, 6_000), 0);
+}
