@@ -6,6 +6,7 @@
 //! the pieces that need no program.
 
 mod boot;
+mod differential;
 mod programs;
 mod units;
 
