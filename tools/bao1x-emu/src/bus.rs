@@ -4,7 +4,7 @@
 //! DMA uses) and the devices. An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
-use crate::devices::{duart::Duart, exit::ExitDevice, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0};
+use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
 pub const RRAM_LEN: usize = 4 << 20;
@@ -25,6 +25,8 @@ pub struct Bus {
     pub exit: ExitDevice,
     pub ticktimer: Ticktimer,
     pub timer0: Timer0,
+    pub irqarray: IrqArray,
+    pub trng: Trng,
     /// The model's clock when the hart last reached for the bus.
     pub now: u64,
     /// A device register was written: the interrupt lines may have moved.
@@ -41,6 +43,8 @@ impl Default for Bus {
             exit: ExitDevice::default(),
             ticktimer: Ticktimer::default(),
             timer0: Timer0::default(),
+            irqarray: IrqArray::default(),
+            trng: Trng::default(),
             now: 0,
             touched: false,
         }
@@ -98,7 +102,7 @@ impl Bus {
             Some(Memory::Rram(_)) => return Err(BusError),
             Some(Memory::Sram(o)) => (&mut self.sram, o),
             Some(Memory::Ifram(o)) => (&mut self.ifram, o),
-            None => return self.device_store(addr, size, value),
+            None => return self.device_store(addr, value),
         };
         bytes[o..o + size].copy_from_slice(&value.to_le_bytes()[..size]);
         Ok(())
@@ -127,7 +131,9 @@ impl Bus {
 
     /// The interrupt lines the devices drive at clock `now`.
     pub fn irq_lines(&mut self, now: u64) -> u32 {
-        (self.ticktimer.line(now) as u32) << ticktimer::LINE | (self.timer0.line(now) as u32) << timer0::LINE
+        (self.ticktimer.line(now) as u32) << ticktimer::LINE
+            | (self.timer0.line(now) as u32) << timer0::LINE
+            | self.irqarray.lines()
     }
 
     /// The clock at which a device next raises a line, if one will.
@@ -136,28 +142,34 @@ impl Bus {
     }
 
     fn device_load(&mut self, addr: u32) -> Result<u32, BusError> {
-        let now = self.now;
+        let (now, offset) = (self.now, addr & 0xFFF);
         match addr & !0xFFF {
-            ticktimer::BASE => Ok(self.ticktimer.read(addr & 0xFFF, now)),
-            timer0::BASE => Ok(self.timer0.read(addr & 0xFFF, now)),
-            crate::devices::duart::BASE => Ok(self.duart.read(addr & 0xFFF)),
-            crate::devices::exit::BASE => Ok(self.exit.read(addr & 0xFFF)),
-            _ => Err(BusError),
+            ticktimer::BASE => Ok(self.ticktimer.read(offset, now)),
+            timer0::BASE => Ok(self.timer0.read(offset, now)),
+            trng::BASE => Ok(self.trng.read(offset)),
+            crate::devices::duart::BASE => Ok(self.duart.read(offset)),
+            crate::devices::exit::BASE => Ok(self.exit.read(offset)),
+            page => irqarray::bank_at(page).map(|bank| self.irqarray.read(bank, offset)).ok_or(BusError),
         }
     }
 
-    fn device_store(&mut self, addr: u32, size: usize, value: u32) -> Result<(), BusError> {
-        let word = value << ((addr & 3) * 8);
-        let _ = size;
-        let now = self.now;
+    /// A device write: the value moved into its place in the word (a byte
+    /// store to a register's low byte is that register's write).
+    fn device_store(&mut self, addr: u32, value: u32) -> Result<(), BusError> {
+        let (now, offset, word) = (self.now, addr & 0xFFC, value << ((addr & 3) * 8));
         self.touched = true;
         match addr & !0xFFF {
-            ticktimer::BASE => Ok(self.ticktimer.write(addr & 0xFFC, word, now)),
-            timer0::BASE => Ok(self.timer0.write(addr & 0xFFC, word, now)),
-            crate::devices::duart::BASE => Ok(self.duart.write(addr & 0xFFC, word)),
-            crate::devices::exit::BASE => Ok(self.exit.write(addr & 0xFFC, word)),
-            _ => Err(BusError),
+            ticktimer::BASE => self.ticktimer.write(offset, word, now),
+            timer0::BASE => self.timer0.write(offset, word, now),
+            trng::BASE => self.trng.write(offset, word),
+            crate::devices::duart::BASE => self.duart.write(offset, word),
+            crate::devices::exit::BASE => self.exit.write(offset, word),
+            page => match irqarray::bank_at(page) {
+                Some(bank) => self.irqarray.write(bank, offset, word),
+                None => return Err(BusError),
+            },
         }
+        Ok(())
     }
 }
 

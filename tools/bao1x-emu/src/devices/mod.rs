@@ -3,5 +3,7 @@
 
 pub mod duart;
 pub mod exit;
+pub mod irqarray;
 pub mod ticktimer;
 pub mod timer0;
+pub mod trng;

@@ -58,3 +58,8 @@ fn code_that_writes_code_runs_what_it_wrote() {
 fn ticktimer_counts_its_alarm_and_timer0_interrupt_through_the_line_masks_wfi_sleeps() {
     passes("timers");
 }
+
+#[test]
+fn an_irqarray_event_interrupts_through_mim_and_the_trng_gives_words() {
+    passes("irq_trng");
+}

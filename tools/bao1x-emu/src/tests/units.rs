@@ -88,3 +88,26 @@ fn the_ticktimer_keeps_its_count_across_a_change_of_rate() {
     t.write(0x00, 1, 6_000); // reset
     assert_eq!(t.read(0x08, 6_000), 0);
 }
+
+#[test]
+fn irqarray_banks_are_where_litex_puts_them() {
+    use crate::devices::irqarray::bank_at;
+    assert_eq!(bank_at(0xE000_4000), Some(0));
+    assert_eq!(bank_at(0xE000_5000), Some(1));
+    assert_eq!(bank_at(0xE000_6000), Some(10));
+    assert_eq!(bank_at(0xE000_F000), Some(19));
+    assert_eq!(bank_at(0xE001_0000), Some(2));
+    assert_eq!(bank_at(0xE001_7000), Some(9));
+    assert_eq!(bank_at(0xE001_8000), None);
+    assert_eq!(bank_at(0xE000_3000), None);
+}
+
+#[test]
+fn two_runs_get_different_trng_words() {
+    let words = || {
+        let mut bus = Bus::default();
+        bus.store(0x4002_E014, 4, 0x5A).unwrap();
+        [bus.load(0x4002_E030, 4).unwrap(), bus.load(0x4002_E030, 4).unwrap()]
+    };
+    assert_ne!(words(), words());
+}
