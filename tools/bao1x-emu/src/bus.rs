@@ -4,7 +4,7 @@
 //! DMA uses) and the devices. An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
-use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng};
+use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
 pub const RRAM_LEN: usize = 4 << 20;
@@ -27,6 +27,9 @@ pub struct Bus {
     pub timer0: Timer0,
     pub irqarray: IrqArray,
     pub trng: Trng,
+    pub uart2: Uart2,
+    /// The UDMA's control page, as written.
+    udma_control: [u32; 16],
     /// The model's clock when the hart last reached for the bus.
     pub now: u64,
     /// A device register was written: the interrupt lines may have moved.
@@ -45,6 +48,8 @@ impl Default for Bus {
             timer0: Timer0::default(),
             irqarray: IrqArray::default(),
             trng: Trng::default(),
+            uart2: Uart2::default(),
+            udma_control: [0; 16],
             now: 0,
             touched: false,
         }
@@ -147,9 +152,30 @@ impl Bus {
             ticktimer::BASE => Ok(self.ticktimer.read(offset, now)),
             timer0::BASE => Ok(self.timer0.read(offset, now)),
             trng::BASE => Ok(self.trng.read(offset)),
+            uart2::BASE => {
+                self.uart2_receive();
+                Ok(self.uart2.read(offset))
+            }
+            uart2::UDMA_CONTROL => Ok(self.udma_control.get(offset as usize / 4).copied().unwrap_or(0)),
             crate::devices::duart::BASE => Ok(self.duart.read(offset)),
             crate::devices::exit::BASE => Ok(self.exit.read(offset)),
             page => irqarray::bank_at(page).map(|bank| self.irqarray.read(bank, offset)).ok_or(BusError),
+        }
+    }
+
+    /// What a DMA channel reads from memory (IFRAM, or SRAM and RRAM: the
+    /// model does not restrict the UDMA to IFRAM as the chip's cache rules
+    /// would want); nothing at the address is a bus error for the store
+    /// that started it.
+    fn dma_read(&self, addr: u32, len: u32) -> Result<Vec<u8>, BusError> {
+        let (bytes, o) = self.bytes(memory_at(addr, len as usize).ok_or(BusError)?);
+        Ok(bytes[o..o + len as usize].to_vec())
+    }
+
+    /// Moves received bytes into memory for the receive in progress.
+    fn uart2_receive(&mut self) {
+        while let Some((at, byte)) = self.uart2.receive() {
+            let _ = self.store(at, 1, byte as u32);
         }
     }
 
@@ -162,6 +188,17 @@ impl Bus {
             ticktimer::BASE => self.ticktimer.write(offset, word, now),
             timer0::BASE => self.timer0.write(offset, word, now),
             trng::BASE => self.trng.write(offset, word),
+            uart2::BASE => {
+                if let Some(transmit) = self.uart2.write(offset, word) {
+                    let bytes = self.dma_read(transmit.addr, transmit.len)?;
+                    self.uart2.send(&bytes);
+                }
+            }
+            uart2::UDMA_CONTROL => {
+                if let Some(register) = self.udma_control.get_mut(offset as usize / 4) {
+                    *register = word;
+                }
+            }
             crate::devices::duart::BASE => self.duart.write(offset, word),
             crate::devices::exit::BASE => self.exit.write(offset, word),
             page => match irqarray::bank_at(page) {

@@ -11,9 +11,10 @@ usage: bao1x-emu [--limit N] [--stats] PROGRAM.elf|IMAGE.uf2
 
   runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
   linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
-  entered with boot1's hand-off state. The DUART prints on stdout. The run
-  ends when the guest writes the model-only exit device (0x4008_1000): its
-  value is the exit status (low 8 bits).
+  entered with boot1's hand-off state. The DUART and UART2 print on stdout;
+  stdin feeds UART2's receive. The run ends when the guest writes the
+  model-only exit device (0x4008_1000): its value is the exit status (low 8
+  bits).
   --limit N   stop after N instructions (default 10,000,000,000): status 124
   --stats     print instructions, time and rate on stderr
 ";
@@ -26,6 +27,21 @@ fn main() -> ExitCode {
             ExitCode::from(126)
         }
     }
+}
+
+/// The host's stdin, byte by byte, from a thread that reads it.
+fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        for byte in std::io::stdin().lock().bytes() {
+            match byte {
+                Ok(b) if sender.send(b).is_ok() => {}
+                _ => break,
+            }
+        }
+    });
+    receiver
 }
 
 fn run() -> Result<u8, String> {
@@ -51,14 +67,25 @@ fn run() -> Result<u8, String> {
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let mut machine = Machine::default();
     machine.cpu.bus.duart.echo = true;
+    machine.cpu.bus.uart2.echo = true;
     if path.ends_with(".uf2") {
         machine.boot_uf2(&bytes)
     } else {
         machine.load_elf(&bytes)
     }
     .map_err(|why| format!("{path}: {why}"))?;
+    let input = stdin_bytes();
     let start = Instant::now();
-    let outcome = machine.run(limit);
+    let mut left = limit;
+    let outcome = loop {
+        // The host's stdin reaches UART2's receive between slices of the run.
+        machine.cpu.bus.uart2.input.extend(input.try_iter());
+        let slice = left.min(1_000_000);
+        match machine.run(slice) {
+            Outcome::Limit if left > slice => left -= slice,
+            outcome => break outcome,
+        }
+    };
     let seconds = start.elapsed().as_secs_f64();
     if stats {
         let n = machine.cpu.instret;

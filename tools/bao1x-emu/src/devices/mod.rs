@@ -7,3 +7,4 @@ pub mod irqarray;
 pub mod ticktimer;
 pub mod timer0;
 pub mod trng;
+pub mod uart2;

@@ -63,3 +63,12 @@ fn ticktimer_counts_its_alarm_and_timer0_interrupt_through_the_line_masks_wfi_sl
 fn an_irqarray_event_interrupts_through_mim_and_the_trng_gives_words() {
     passes("irq_trng");
 }
+
+#[test]
+fn uart2_transmits_and_receives_by_dma() {
+    let mut machine = crate::Machine::default();
+    machine.load_elf(&super::assemble("uart2")).unwrap();
+    machine.cpu.bus.uart2.input.extend(b"xy");
+    assert_eq!(machine.run(100_000), crate::Outcome::Exit(0));
+    assert_eq!(machine.cpu.bus.uart2.output, b"hi\nxy");
+}
