@@ -1,10 +1,10 @@
 //! The chip's physical address space as the model has it: RRAM (4 MiB,
-//! executes in place, read-only to plain stores: the chip writes it through
-//! its controller), SRAM (2 MiB), IFRAM (the two uncached 128 KiB banks that
-//! DMA uses) and the devices. An address nothing answers is an access fault
+//! executes in place; a plain store only stages data for its controller,
+//! devices/rram.rs), SRAM (2 MiB), IFRAM (the two uncached 128 KiB banks
+//! that DMA uses) and the devices. An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
-use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
+use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, rram, rram::RramController, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
 pub const RRAM_LEN: usize = 4 << 20;
@@ -28,6 +28,7 @@ pub struct Bus {
     pub irqarray: IrqArray,
     pub trng: Trng,
     pub uart2: Uart2,
+    pub rram_controller: RramController,
     /// The UDMA's control page, as written.
     udma_control: [u32; 16],
     /// The model's clock when the hart last reached for the bus.
@@ -49,6 +50,7 @@ impl Default for Bus {
             irqarray: IrqArray::default(),
             trng: Trng::default(),
             uart2: Uart2::default(),
+            rram_controller: RramController::default(),
             udma_control: [0; 16],
             now: 0,
             touched: false,
@@ -101,10 +103,16 @@ impl Bus {
         self.device_load(addr & !3).map(|word| (word >> ((addr & 3) * 8)) & mask(size))
     }
 
-    /// A store of 1, 2 or 4 bytes. RRAM refuses plain stores.
+    /// A store of 1, 2 or 4 bytes. To RRAM, it goes to the controller.
     pub fn store(&mut self, addr: u32, size: usize, value: u32) -> Result<(), BusError> {
         let (bytes, o) = match memory_at(addr, size) {
-            Some(Memory::Rram(_)) => return Err(BusError),
+            Some(Memory::Rram(o)) => {
+                let data = &value.to_le_bytes()[..size];
+                return self.rram_controller.store(&mut self.rram, o, data).map_err(|why| {
+                    eprintln!("bao1x-emu: {why}");
+                    BusError
+                });
+            }
             Some(Memory::Sram(o)) => (&mut self.sram, o),
             Some(Memory::Ifram(o)) => (&mut self.ifram, o),
             None => return self.device_store(addr, value),
@@ -152,6 +160,7 @@ impl Bus {
             ticktimer::BASE => Ok(self.ticktimer.read(offset, now)),
             timer0::BASE => Ok(self.timer0.read(offset, now)),
             trng::BASE => Ok(self.trng.read(offset)),
+            rram::BASE => Ok(self.rram_controller.read(offset)),
             uart2::BASE => {
                 self.uart2_receive();
                 Ok(self.uart2.read(offset))
@@ -188,6 +197,7 @@ impl Bus {
             ticktimer::BASE => self.ticktimer.write(offset, word, now),
             timer0::BASE => self.timer0.write(offset, word, now),
             trng::BASE => self.trng.write(offset, word),
+            rram::BASE => self.rram_controller.write(offset, word),
             uart2::BASE => {
                 if let Some(transmit) = self.uart2.write(offset, word) {
                     let bytes = self.dma_read(transmit.addr, transmit.len)?;

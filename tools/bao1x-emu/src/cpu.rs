@@ -215,6 +215,11 @@ impl Cpu {
         self.bus.now = self.cycle;
         self.bus.store(pa, size as usize, value).map_err(|_| access_fault(va, Access::Store))?;
         self.decoded.invalidate(pa, size);
+        if let Some(crate::bus::Memory::Rram(_)) = crate::bus::memory_at(pa, 1) {
+            // A command may have rewritten the whole row.
+            let row = crate::devices::rram::ROW as u32;
+            self.decoded.invalidate(pa & !(row - 1), row);
+        }
         Ok(())
     }
 

@@ -69,6 +69,29 @@ impl Machine {
         Ok(())
     }
 
+    /// Keeps RRAM in the host file `path`: its contents (if it exists) are
+    /// loaded now, and every row the guest writes is written through.
+    pub fn attach_rram_file(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let len = crate::bus::RRAM_LEN;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let size = file.metadata().map_err(|e| e.to_string())?.len();
+        if size > len as u64 {
+            return Err(format!("{}: {size} bytes, more than RRAM's {len}", path.display()));
+        }
+        let contents = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        self.cpu.bus.rram[..contents.len()].copy_from_slice(&contents);
+        file.set_len(len as u64).map_err(|e| format!("cannot size {}: {e}", path.display()))?;
+        self.cpu.bus.rram_controller.file = Some(file);
+        self.cpu.memory_changed();
+        Ok(())
+    }
+
     /// Runs until the guest writes the exit device or `limit` instructions
     /// have been stepped. The interrupt lines are brought up to date after
     /// a device register is written and when a device's next event is due.

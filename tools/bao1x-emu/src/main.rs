@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: bao1x-emu [--limit N] [--stats] PROGRAM.elf|IMAGE.uf2
+usage: bao1x-emu [--limit N] [--stats] [--rram FILE] PROGRAM.elf|IMAGE.uf2
 
   runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
   linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
@@ -17,6 +17,9 @@ usage: bao1x-emu [--limit N] [--stats] PROGRAM.elf|IMAGE.uf2
   bits).
   --limit N   stop after N instructions (default 10,000,000,000): status 124
   --stats     print instructions, time and rate on stderr
+  --rram FILE keep RRAM in FILE (created if missing): loaded first, then the
+              program or image over it; rows the guest writes through the
+              RRAM controller are written through to FILE
 ";
 
 fn main() -> ExitCode {
@@ -45,7 +48,7 @@ fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
 }
 
 fn run() -> Result<u8, String> {
-    let (mut limit, mut stats, mut path) = (10_000_000_000u64, false, None);
+    let (mut limit, mut stats, mut path, mut rram) = (10_000_000_000u64, false, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -54,6 +57,7 @@ fn run() -> Result<u8, String> {
                 limit = text.replace('_', "").parse().map_err(|_| format!("--limit takes a number, not `{text}`"))?;
             }
             "--stats" => stats = true,
+            "--rram" => rram = Some(std::path::PathBuf::from(args.next().ok_or("--rram needs a file")?)),
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return Ok(0);
@@ -68,6 +72,9 @@ fn run() -> Result<u8, String> {
     let mut machine = Machine::default();
     machine.cpu.bus.duart.echo = true;
     machine.cpu.bus.uart2.echo = true;
+    if let Some(file) = &rram {
+        machine.attach_rram_file(file)?;
+    }
     if path.ends_with(".uf2") {
         machine.boot_uf2(&bytes)
     } else {

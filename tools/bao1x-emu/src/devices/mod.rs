@@ -4,6 +4,7 @@
 pub mod duart;
 pub mod exit;
 pub mod irqarray;
+pub mod rram;
 pub mod ticktimer;
 pub mod timer0;
 pub mod trng;

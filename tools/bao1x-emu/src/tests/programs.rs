@@ -72,3 +72,22 @@ fn uart2_transmits_and_receives_by_dma() {
     assert_eq!(machine.run(100_000), crate::Outcome::Exit(0));
     assert_eq!(machine.cpu.bus.uart2.output, b"hi\nxy");
 }
+
+#[test]
+fn rram_rows_change_only_through_the_controllers_protocol_and_persist_in_a_file() {
+    let dir = super::scratch("rram-file");
+    let file = dir.join("rram.bin");
+    let mut machine = crate::Machine::default();
+    machine.attach_rram_file(&file).unwrap();
+    machine.load_elf(&super::assemble("rram")).unwrap();
+    assert_eq!(machine.run(100_000), crate::Outcome::Exit(0));
+    assert_eq!(machine.cpu.bus.rram_controller.rows_written, 4);
+    let kept = std::fs::read(&file).unwrap();
+    assert_eq!(kept.len(), 4 << 20);
+    assert_eq!(&kept[0x30_0008..0x30_000C], &0x2222_2222u32.to_le_bytes());
+    // A second run on the same file starts with what the first wrote.
+    let mut again = crate::Machine::default();
+    again.attach_rram_file(&file).unwrap();
+    assert_eq!(again.cpu.bus.load(0x6030_0008, 4), Ok(0x2222_2222));
+    let _ = std::fs::remove_dir_all(&dir);
+}
