@@ -110,13 +110,13 @@ fn only_the_kernel_sends_exit_notices() {
             *rng.pick(&[0, 0, 1, 1, 2, 255, 256, usize::MAX, any])
         });
         let notice = ExitNotice::from_envelope(sender, kind, id, args, watched);
-        let genuine = pid == KERNEL_PID && kind == scalar && id == watched && args[0] <= 255 && args[2] <= 1;
+        let genuine = pid == KERNEL_PID && kind == scalar && id == watched && args[0] <= 255 && args[2] <= 2;
         assert_eq!(notice.is_some(), genuine, "{}", format!("{sender:#x} {kind} {id} {args:?}"));
         match notice {
             Some(n) => {
                 assert_eq!((n.pid as usize, n.code, n.ending as usize), (args[0], args[1] as u32, args[2]));
                 assert_eq!(ExitNotice::from_envelope(sender, kind, id, n.words(), watched), Some(n));
-                assert!(matches!(n.ending, Ending::Exited | Ending::Faulted));
+                assert!(matches!(n.ending, Ending::Exited | Ending::Faulted | Ending::Killed));
                 Verdict::Accepted
             }
             None => Verdict::Refused,

@@ -84,6 +84,30 @@ pub fn encode(args: &[&str], env: &[(&str, &str)], out: &mut [u8]) -> Result<usi
     Ok(total)
 }
 
+/// Appends a block `magic` with `data` to the parameter block of `len`
+/// bytes at the start of `out` (as `encode` wrote it), counting it in the
+/// header; the new length.
+pub fn append_block(out: &mut [u8], len: usize, magic: [u8; 4], data: &[u8]) -> Result<usize, ParamsError> {
+    let total = len + 8 + data.len();
+    if declared_len(out) != Some(len) || out.len() < total {
+        return Err(ParamsError::BufferTooSmall);
+    }
+    let count = u32::from_le_bytes([out[12], out[13], out[14], out[15]]) as usize;
+    let mut w = Writer { out, at: len };
+    w.bytes(&magic);
+    w.u32(data.len());
+    w.bytes(data);
+    w.at = 8;
+    w.u32(total);
+    w.u32(count + 1);
+    Ok(total)
+}
+
+/// The data of the first block `magic` of a parameter block.
+pub fn block(params: &[u8], magic: [u8; 4]) -> Option<&[u8]> {
+    blocks(params)?.find(|b| b.magic == magic).map(|b| b.data)
+}
+
 /// The length an `AppP` header (the block's first 12 bytes at least)
 /// declares for the whole block; `None` when `header` is not one.
 pub fn declared_len(header: &[u8]) -> Option<usize> {
@@ -134,6 +158,20 @@ pub fn arguments(params: &[u8]) -> Option<impl Iterator<Item = &str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_appended_block_is_found_and_the_others_stay() {
+        let mut out = [0u8; 128];
+        let len = encode(&["a"], &[("K", "V")], &mut out).unwrap();
+        let longer = append_block(&mut out, len, *b"Proc", &[1, 2, 3]).unwrap();
+        assert_eq!(longer, len + 11);
+        assert_eq!(declared_len(&out), Some(longer));
+        assert_eq!(block(&out, *b"Proc"), Some(&[1u8, 2, 3][..]));
+        assert_eq!(arguments(&out).unwrap().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(u32::from_le_bytes(out[12..16].try_into().unwrap()), 4, "four blocks, the header too");
+        assert_eq!(append_block(&mut out, len, *b"Proc", &[]), Err(ParamsError::BufferTooSmall), "not the length it has");
+        assert_eq!(append_block(&mut out[..longer + 4], longer, *b"More", &[0; 8]), Err(ParamsError::BufferTooSmall));
+    }
 
     #[test]
     fn encodes_what_std_reads() {

@@ -58,6 +58,13 @@ pub const DETACH_THREAD: usize = 3;
 /// Errors: ServerNotFound, AccessDenied (another process's server).
 pub const DRAIN_AT_POWER_OFF: usize = 4;
 
+/// (pid) -> Ok: ends process `pid`, a child of the caller (it made it with
+/// CreateProcess), as the kernel ends a faulting one but with
+/// [`Ending::Killed`] in the exit notice and [`KILLED_EXIT_CODE`]. The
+/// process manager (services/proc) uses it for `Child::kill`.
+/// Errors: ProcessNotFound (no such process, or the caller itself),
+/// ProcessNotChild (someone else's).
+pub const KILL_CHILD: usize = 5;
 /// (address, length) -> Scalar1(n): moves up to `length` bytes (at most a
 /// page) that the console's UART has received into the caller's buffer.
 /// Only for the process that holds the claim of the console's receive
@@ -94,11 +101,16 @@ pub enum Ending {
     /// The kernel ended it: a fault it did not handle, or no memory for a
     /// page it touched. The exit code is then [`FAULT_EXIT_CODE`].
     Faulted = 1,
+    /// Its parent ended it ([`KILL_CHILD`]). The exit code is then
+    /// [`KILLED_EXIT_CODE`].
+    Killed = 2,
 }
 
 /// The exit code of a process the kernel ended (for the main process, the
 /// system's exit code).
 pub const FAULT_EXIT_CODE: u32 = 0xff;
+/// The exit code of a process its parent killed.
+pub const KILLED_EXIT_CODE: u32 = 0xfe;
 
 /// A process ended. In the envelope: kind Scalar, the registered id, and
 /// the words (pid, exit code, ending, 0).
@@ -127,6 +139,7 @@ impl ExitNotice {
         let ending = match args[2] {
             0 => Ending::Exited,
             1 => Ending::Faulted,
+            2 => Ending::Killed,
             _ => return None,
         };
         Some(ExitNotice { pid: u8::try_from(args[0]).ok()?, code: args[1] as u32, ending })
@@ -149,7 +162,7 @@ mod tests {
         assert_eq!(ExitNotice::from_envelope(forged, SCALAR, 102, notice.words(), 102), None, "from a process");
         assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 101, notice.words(), 102), None, "another id");
         assert_eq!(ExitNotice::from_envelope(kernel, BLOCKING_SCALAR, 102, notice.words(), 102), None, "another kind");
-        assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 102, [7, 0, 2, 0], 102), None, "no such ending");
+        assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 102, [7, 0, 3, 0], 102), None, "no such ending");
         assert_eq!(ExitNotice::from_envelope(kernel, SCALAR, 102, [300, 0, 0, 0], 102), None, "no such pid");
     }
 }

@@ -281,6 +281,7 @@ pub mod net {
 
 pub mod fs;
 pub mod net_poll;
+pub mod proc;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,9 @@ use crate::mem::space::Space;
 use crate::mem::user::map_error;
 use crate::slot::Slot;
 use crate::thread::{ThreadState, CONTEXT_WORDS};
-use xous_abi::platform::{Ending, FAULT_EXIT_CODE};
+use crate::sched::ThreadRef;
+use crate::syscall::{Handled, Outcome};
+use xous_abi::platform::{Ending, FAULT_EXIT_CODE, KILLED_EXIT_CODE};
 use xous_abi::Error;
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
@@ -246,6 +248,11 @@ impl<P: Platform> Kernel<P> {
         self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
     }
 
+    /// Ends process `pid`, which its parent killed (KILL_CHILD).
+    pub fn kill(&mut self, pid: u8) {
+        self.end(pid, KILLED_EXIT_CODE, Ending::Killed);
+    }
+
     /// Every process ends here: it leaves the system (`tear_down`), and if
     /// it was the main one the system stops; the servers that watch for
     /// process ends are told.
@@ -275,6 +282,20 @@ impl<P: Platform> Kernel<P> {
         self.hw.flush_tlb(pid, None);
         Some(p.main)
     }
+}
+
+/// KILL_CHILD(pid): the caller ends its child `pid`. Errors:
+/// ProcessNotFound (no such process, or the caller itself: it has
+/// TerminateProcess), ProcessNotChild (not the caller's child).
+#[inline(never)]
+pub fn kill_child<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pid: usize) -> Handled {
+    let pid = u8::try_from(pid).map_err(|_| Error::ProcessNotFound)?;
+    let p = k.procs.get(pid).filter(|_| pid != t.pid).ok_or(Error::ProcessNotFound)?;
+    if p.parent != t.pid {
+        return Err(Error::ProcessNotChild);
+    }
+    k.kill(pid);
+    Ok(Outcome::Ok)
 }
 
 #[cfg(test)]

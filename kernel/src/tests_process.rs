@@ -10,7 +10,7 @@ use crate::sched::ThreadRef;
 use crate::tests::{call, err, head, kernel_with, start, FakePlatform};
 use xous_abi::memory::{flags, RETURN_FROM_THREAD, USER_HEAP_BASE};
 use xous_abi::message::{InvokeType, MessageSender};
-use xous_abi::platform::{Ending, KERNEL_PID, WATCH_EXITS};
+use xous_abi::platform::{Ending, KERNEL_PID, KILLED_EXIT_CODE, KILL_CHILD, WATCH_EXITS};
 use xous_abi::process::{MemoryRegion, StartRecord};
 use xous_abi::{Error, Syscall, SyscallResult};
 
@@ -191,6 +191,27 @@ fn a_childs_end_is_noticed_like_any_other() {
     let sender = MessageSender::new(KERNEL_PID, 0, 0).0;
     let scalar = InvokeType::Scalar.envelope_kind();
     assert_eq!(r, [SyscallResult::MessageEnvelope as usize, sender, scalar, 0x4e, child as usize, 5, Ending::Exited as usize, 0]);
+}
+
+#[test]
+fn a_parent_kills_its_child_and_the_notice_says_killed() {
+    let (mut k, t) = parent();
+    let sid = [0x6c6c_696b, 1, 2, 3];
+    call(&mut k, t, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
+    call(&mut k, t, &[Syscall::PlatformSpecific as usize, WATCH_EXITS, sid[0], sid[1], sid[2], sid[3], 0x4e]);
+    let child = create(&mut k, t, request())[1];
+    let stranger = start(&mut k, "stranger");
+    let kill = |k: &mut Kernel<FakePlatform>, by: ThreadRef, pid: usize| head(call(k, by, &[Syscall::PlatformSpecific as usize, KILL_CHILD, pid]));
+    assert_eq!(kill(&mut k, stranger, child), err(Error::ProcessNotChild), "not its child");
+    assert_eq!(kill(&mut k, t, t.pid as usize), err(Error::ProcessNotFound), "not itself");
+    assert_eq!(kill(&mut k, t, 77), err(Error::ProcessNotFound));
+    assert_eq!(kill(&mut k, t, 0x1_0000 + child), err(Error::ProcessNotFound), "a word no PID fits");
+    assert!(k.procs.get(child as u8).is_some());
+    assert_eq!(kill(&mut k, t, child), [0, 0]);
+    assert!(k.procs.get(child as u8).is_none());
+    assert_eq!(kill(&mut k, t, child), err(Error::ProcessNotFound), "gone");
+    let r = call(&mut k, t, &[Syscall::TryReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3]]);
+    assert_eq!(&r[4..7], &[child, KILLED_EXIT_CODE as usize, Ending::Killed as usize]);
 }
 
 fn set_region(k: &mut Kernel<FakePlatform>, t: ThreadRef, pid: usize, kind: usize, addr: usize, size: usize) -> [usize; 8] {

@@ -82,7 +82,7 @@ impl Check {
 pub const CHECKS: &[Check] = &[
     Check::code("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
     Check::code("kernel unit tests on the host", kernel_unit_tests),
-    Check::code("services' logic unit tests on the host (ticktimer, names)", services_unit_tests),
+    Check::code("services' logic unit tests on the host (ticktimer, names, proc)", services_unit_tests),
     Check::code("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
     Check::code("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
@@ -238,6 +238,7 @@ pub const CHECKS: &[Check] = &[
     // a process that holds files open and ends.
     Check::boot("on QEMU: the filesystem service's protocol: malformed requests, wrong kinds, another process's handles get errors; a dead process's handles close",
         Boot::of(App("fs-protocol")).services(&[("fs-holder", AppBin("fs-protocol", "fs-holder"))]).stdout(&[Has("fs-protocol: all checks passed")])),
+    Check::code("on QEMU: std process: children from ELF files on the disk with inherited, null and piped stdio, args, env, current_dir, PATH; pipes to, from and between children (1 MiB with back-pressure, end of data, BrokenPipe); exit codes, try_wait, kill, a faulting child; not-an-ELF, truncated, x86-64 and too-big files refused; current_exe started again; home_dir, split_paths/join_paths", crate::process_checks::std_process),
     Check::code("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
     Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
 ];
@@ -291,7 +292,7 @@ fn kernel_unit_tests(project: &Project) -> Result<Passed, Failed> {
 fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("services"))
-        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "--target", crate::project::HOST_TARGET]);
+        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "-p", "proc", "--target", crate::project::HOST_TARGET]);
     cargo_test(cmd)
 }
 

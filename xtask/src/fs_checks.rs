@@ -38,7 +38,7 @@ fn fs_pattern(seed: u8, len: usize) -> Vec<u8> {
 }
 
 /// Runs the installed xous-fs; its stdout, or why it failed.
-fn xous_fs(runner: &runner::Runner, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Result<String, String> {
+pub fn xous_fs(runner: &runner::Runner, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Result<String, String> {
     let mut cmd = Command::new(&runner.xous_fs);
     for arg in args {
         cmd.arg(arg);

@@ -20,6 +20,7 @@ mod image;
 mod kernel_bench;
 mod net_bench;
 mod net_host;
+mod process_checks;
 mod project;
 mod runner;
 mod std_bench;

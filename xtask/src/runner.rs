@@ -9,7 +9,7 @@ use crate::project::{run, Project};
 use std::path::{Path, PathBuf};
 
 /// The core services, in boot order.
-pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs"];
+pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs", "proc"];
 
 #[derive(Clone)]
 pub struct Runner {

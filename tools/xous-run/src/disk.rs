@@ -5,6 +5,13 @@
 //! is formatted here first, with the service's own format library (as
 //! `xous-fs format`): the service refuses, and never writes, a disk that
 //! is neither blank nor its filesystem.
+//!
+//! A writable disk also gets a copy of the program, at
+//! `/run/xous-run/<file name>` (`xous_abi::services::proc::BOOT_EXE_DIR`),
+//! so that `std::env::current_exe` names a file `std::process::Command`
+//! can start: a program that starts another copy of itself, as test
+//! harnesses do. A disk the filesystem refuses is left alone (the service
+//! says why at boot).
 
 use std::fs::OpenOptions;
 use std::path::Path;
@@ -29,6 +36,24 @@ pub fn prepare(path: &Path, format: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Puts `program` at `BOOT_EXE_DIR/<its file name>` in the image at
+/// `disk`, unless the image is not (or cannot become) our filesystem.
+/// Whether it is there; a failure on our own filesystem (no room) is said
+/// on stderr, and the run goes on.
+pub fn put_program(disk: &Path, program: &Path) -> bool {
+    let Ok(mut fs) = xous_fs::mount(disk, true) else { return false };
+    let dir = xous_abi::services::proc::BOOT_EXE_DIR.as_bytes();
+    let name = program.file_name().map(|n| n.as_encoded_bytes().to_vec()).unwrap_or_default();
+    let mut path = dir.to_vec();
+    path.push(b'/');
+    path.extend_from_slice(&name);
+    let put = xous_fs::ops::mkdir(&mut fs, dir, true).and_then(|()| xous_fs::ops::put(&mut fs, program, &path));
+    if let Err(why) = &put {
+        eprintln!("xous-run: the program is not on the disk, so current_exe() will not find it: {why}");
+    }
+    put.is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +68,26 @@ mod tests {
         prepare(&path, false).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"kept");
         assert!(prepare(&dir.path().join("no/such/dir.img"), false).is_err());
+    }
+
+    #[test]
+    fn the_program_is_put_on_a_blank_or_our_disk_and_never_on_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("app");
+        std::fs::write(&program, b"\x7fELF and the rest").unwrap();
+        let disk = dir.path().join("disk.img");
+        prepare(&disk, false).unwrap();
+        assert!(put_program(&disk, &program), "a blank disk");
+        std::fs::write(&program, b"a newer build").unwrap();
+        assert!(put_program(&disk, &program), "again: replaced");
+        let mut fs = xous_fs::mount(&disk, false).unwrap();
+        let mut out = Vec::new();
+        xous_fs::ops::copy_out(&mut fs, b"/run/xous-run/app", &mut out).unwrap();
+        assert_eq!(out, b"a newer build");
+        let noise = dir.path().join("noise.img");
+        std::fs::write(&noise, vec![0xa5u8; 1 << 20]).unwrap();
+        assert!(!put_program(&noise, &program));
+        assert_eq!(std::fs::read(&noise).unwrap(), vec![0xa5u8; 1 << 20], "not written");
     }
 
     #[test]

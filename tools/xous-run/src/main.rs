@@ -44,6 +44,9 @@ fn run() -> u8 {
         if let Err(why) = disk::prepare(disk, options.format) {
             return fail(exit::NOT_PREPARED, &why);
         }
+        if !options.disk_readonly {
+            disk::put_program(disk, &options.program);
+        }
     }
     let machine = qemu::Machine {
         memory: &options.memory.text,

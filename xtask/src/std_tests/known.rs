@@ -20,8 +20,8 @@ use Verdict::*;
 
 const THREADS_31: &str = "spawns over 100 threads at once; a process has at most 31 threads \
     (the kernel's limit, from the ABI), so `thread::spawn` fails";
-const NO_PROCESS: &str = "std::process (spawning, current_exe) is Unsupported on this target until \
-    std-xous spawns programs from the filesystem (planned)";
+const NO_PROCESS: &str = "needs `current_exe`, the program's own file, which xous-run puts on a writable \
+    `--disk` (at /run/xous-run/NAME); `./x std-tests` boots its programs without a disk, so it is NotFound";
 const LARGE_DIR: &str = "creates 32,768 files in one directory: the service finds a name by scanning the \
     directory's entries (15 per block), so this is quadratic (hours under QEMU), and the entries alone \
     (8.6 MiB) exceed the 4 MiB RAM device the service uses when there is no disk; fix: an indexed directory";

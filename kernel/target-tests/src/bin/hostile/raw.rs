@@ -36,7 +36,7 @@ pub fn return_at_once() -> usize {
 }
 
 /// SIDs of every service (running or not), and of the block driver's wake server.
-pub const FOREIGN_SIDS: [[u32; 4]; 8] = [
+pub const FOREIGN_SIDS: [[u32; 4]; 9] = [
     log::SID,
     names::SID,
     ticktimer::SID,
@@ -48,6 +48,7 @@ pub const FOREIGN_SIDS: [[u32; 4]; 8] = [
         Some(sid) => sid,
         None => [0; 4],
     },
+    xous_abi::services::proc::SID,
 ];
 
 /// A SID: a service's, one of ours, one random calls made, or made up.

@@ -1,6 +1,7 @@
 //! Targeted garbage for every service the hostile process can reach (log,
 //! names, ticktimer, system time, entropy, filesystem, the block driver's
-//! wake server, the network service if it runs) and for its own servers:
+//! wake server, the network service if it runs, the process manager) and
+//! for its own servers:
 //! each protocol's opcodes with random arguments, random page contents,
 //! the right message kind most of the time and any other kind otherwise.
 //! A well-formed request whose answer is certain is checked: a service
@@ -22,6 +23,7 @@ pub const RNG: usize = 4;
 pub const FS: usize = 5;
 pub const NET: usize = 6;
 pub const BLK: usize = 7;
+pub const PROC: usize = 8;
 
 /// The hostile's own files live here (and nothing else it makes).
 pub const HOME: &[u8] = b"/h";
@@ -121,8 +123,76 @@ pub fn request(w: &mut Worker) {
         4 => rng_request(w),
         5 | 6 => fs_request(w),
         7 => blk_request(w),
-        8 => net_request(w),
+        8 if w.rng.one_in(2) => net_request(w),
+        8 => proc_request(w),
         _ => own_traffic(w),
+    }
+}
+
+/// The process manager: SPAWN pages of garbage (no program it can name is
+/// on the disk), waits and kills of pids that are not our children (we
+/// start none through it), pipes whose write end we close at once (so no
+/// read of ours can wait for good), data to and from any end number, and
+/// ends closed that may be ours.
+fn proc_request(w: &mut Worker) {
+    use xous_abi::services::proc::{self as pm, status};
+    let Some(cid) = connection(w, PROC) else { return };
+    match w.rng.below(6) {
+        0 => {
+            let page = w.request();
+            w.rng.fill(&mut page[..PAGE]);
+            let any = w.rng.word();
+            let path_len = w.rng.pick(&[0, 1, 5, 100, PAGE, usize::MAX, any]);
+            page[pm::PATH_LEN_AT..pm::PATH_LEN_AT + 4].copy_from_slice(&(path_len as u32).to_le_bytes());
+            if w.rng.one_in(2) {
+                page[pm::PATH_AT..pm::PATH_AT + 3].copy_from_slice(b"/h/");
+            }
+            let k = kind(w, InvokeType::LendMut);
+            let valid = w.rng.pick(&[0, 8, PAGE, 4 * PAGE, usize::MAX]);
+            let pages = 1 + w.rng.below(4);
+            let r = send(w, cid, k, pm::SPAWN, pages, [0, 0, 0, valid]);
+            if k == InvokeType::LendMut as usize && r[0] == SyscallResult::MemoryReturned as usize {
+                let answer = u32::from_le_bytes(w.request()[..4].try_into().expect("4 bytes")) as usize;
+                expect(answer != status::OK, line!(), [pm::SPAWN, answer, r[1], r[2]]);
+            }
+        }
+        1 => {
+            let id = w.rng.pick(&[pm::WAIT, pm::TRY_WAIT, pm::KILL]);
+            let pid = w.rng.pick(&[0, 1, 2, 3, 10, 64, 65, 255, 256, usize::MAX]);
+            let k = kind(w, InvokeType::BlockingScalar);
+            let r = send(w, cid, k, id, 1, [pid, 0, 0, 0]);
+            if k == InvokeType::BlockingScalar as usize && r[0] != SyscallResult::Error as usize {
+                expect(r[0] == SyscallResult::Scalar5 as usize && r[1] == status::NOT_CHILD, line!(), [id, r[0], r[1], pid]);
+            }
+        }
+        2 => {
+            let r = send(w, cid, InvokeType::BlockingScalar as usize, pm::PIPE, 1, [0; 4]);
+            if r[0] == SyscallResult::Scalar5 as usize && r[1] == status::OK {
+                send(w, cid, InvokeType::BlockingScalar as usize, pm::CLOSE, 1, [r[3], 0, 0, 0]);
+                if w.rng.one_in(2) {
+                    let r2 = send(w, cid, InvokeType::LendMut as usize, pm::READ, 1, [0, 0, r[2], PAGE]);
+                    expect(r2[0] != SyscallResult::MemoryReturned as usize || (r2[1], r2[2]) == (status::OK, 0), line!(), [pm::READ, r2[0], r2[1], r2[2]]);
+                    send(w, cid, InvokeType::BlockingScalar as usize, pm::CLOSE, 1, [r[2], 0, 0, 0]);
+                }
+            }
+        }
+        3 | 4 => {
+            let id = w.rng.pick(&[pm::READ, pm::WRITE]);
+            let right = if id == pm::READ { InvokeType::LendMut } else { InvokeType::Lend };
+            let end = w.rng.pick_or_word(&[0, 1, 2, 3, 100, 256, 257]);
+            let k = kind(w, right);
+            let valid = w.rng.pick(&[0, 1, PAGE, 20 * PAGE, usize::MAX]);
+            let pages = 1 + w.rng.below(4);
+            send(w, cid, k, id, pages, [0, 0, end, valid]);
+        }
+        _ => {
+            // (No DUPLICATE of a number that may be one of our own write
+            // ends: a second write end would keep a pipe we read open.)
+            let id = w.rng.pick_or_word(&[pm::CLOSE, 0, 10, 100, pm::PROCESS_ENDED]);
+            let k = kind(w, InvokeType::BlockingScalar);
+            let end = w.rng.pick_or_word(&[0, 1, 2, 200]);
+            send(w, cid, k, id, 1, [end, 0, 0, 0]);
+        }
     }
 }
 

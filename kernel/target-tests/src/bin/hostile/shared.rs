@@ -61,7 +61,7 @@ pub static OWN_SIDS: [SharedSid; OWN_SERVERS] = [const { SharedSid::new() }; OWN
 pub static OWN_CIDS: [AtomicUsize; OWN_SERVERS] = [const { AtomicUsize::new(0) }; OWN_SERVERS];
 
 /// Connections to the services, by `crate::services::Service` index (0: none yet).
-pub static SERVICE_CIDS: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
+pub static SERVICE_CIDS: [AtomicUsize; 9] = [const { AtomicUsize::new(0) }; 9];
 
 /// Reply words seen in received envelopes (kept for made-up replies).
 pub static SENDERS: Ring<16> = Ring::new();
