@@ -20,11 +20,8 @@ use Verdict::*;
 
 const THREADS_31: &str = "spawns over 100 threads at once; a process has at most 31 threads \
     (the kernel's limit, from the ABI), so `thread::spawn` fails";
-const NO_PROCESS: &str = "needs `current_exe`, the program's own file, which xous-run puts on a writable \
-    `--disk` (at /run/xous-run/NAME); `./x std-tests` boots its programs without a disk, so it is NotFound";
 const LARGE_DIR: &str = "creates 32,768 files in one directory: the service finds a name by scanning the \
-    directory's entries (15 per block), so this is quadratic (hours under QEMU), and the entries alone \
-    (8.6 MiB) exceed the 4 MiB RAM device the service uses when there is no disk; fix: an indexed directory";
+    directory's entries (15 per block), so this is quadratic (hours under QEMU); fix: an indexed directory";
 const MAX_READERS: &str = "takes read locks up to the platform's maximum reader count, over a billion: hours \
     under QEMU";
 
@@ -87,9 +84,6 @@ const KNOWN: &[(&str, &str, &str, Verdict)] = &[
     ("std", "sync", "mpsc_sync::shared_chan_stress", Fails(THREADS_31)),
     ("std", "sync", "rwlock::test_rwlock_max_readers", FailWithoutRunning(MAX_READERS)),
     ("std", "std", "fs::tests::read_large_dir", FailWithoutRunning(LARGE_DIR)),
-    ("std", "env", "test", Fails(NO_PROCESS)),
-    ("std", "env", "test_self_exe_path", Fails(NO_PROCESS)),
-    ("std", "process_spawning", "issue_15149", Fails(NO_PROCESS)),
     ("core", "coretests", "num::dec2flt::lemire::compute_float_f64_rounding", Fails(LEMIRE_ROUNDING)),
 ];
 

@@ -8,6 +8,7 @@
 mod known;
 mod libtest;
 mod report;
+mod tools;
 
 use crate::project::Project;
 use crate::runner;
@@ -137,6 +138,8 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
         Some(_) => PathBuf::from("xous-run"),
         None => runner::install(project)?.xous_run,
     };
+    let disk = tools::disk(project)?;
+    let boot = tools::Boot { xous_run: &xous_run, disk: &disk };
     let mut results: Vec<TestResult> = uncompiled
         .into_iter()
         .map(|(suite, name)| TestResult {
@@ -150,7 +153,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
     let mut most = Peak::default();
     for (suite, program) in programs {
         let start = Instant::now();
-        let (found, peak) = run_program(&xous_run, suite, &program, options.filter.as_deref(), options.pristine);
+        let (found, peak) = run_program(&boot, suite, &program, options.filter.as_deref(), options.pristine);
         if peak > most.kib {
             most = Peak { kib: peak, program: program_name(&program) };
         }
@@ -212,14 +215,14 @@ fn program_name(path: &Path) -> String {
 /// Runs every test of one program: lists them, then runs them in batches
 /// (exact names); a test that hangs or takes the program down is recorded
 /// as failed, and the batch goes on from the test after it.
-fn run_program(xous_run: &Path, suite: &'static str, program: &Path, filter: Option<&str>, pristine: bool) -> (Vec<TestResult>, usize) {
+fn run_program(boot: &tools::Boot, suite: &'static str, program: &Path, filter: Option<&str>, pristine: bool) -> (Vec<TestResult>, usize) {
     let mut peak = 0;
-    let results = run_program_tests(xous_run, suite, program, filter, pristine, &mut peak);
+    let results = run_program_tests(boot, suite, program, filter, pristine, &mut peak);
     (results, peak)
 }
 
 fn run_program_tests(
-    xous_run: &Path,
+    boot: &tools::Boot,
     suite: &'static str,
     program: &Path,
     filter: Option<&str>,
@@ -229,9 +232,9 @@ fn run_program_tests(
     let name = program_name(program);
     let result = |test: &str, outcome| TestResult { suite, program: name.clone(), name: test.to_string(), outcome };
     let mut results: Vec<TestResult> = Vec::new();
-    let Some(listed) = list_tests(xous_run, program) else {
+    let Some(listed) = list_tests(boot, program) else {
         // Not a libtest program (or it cannot even list): judge it whole.
-        let (_, ending) = run_once(xous_run, program, &[]);
+        let (_, ending) = run_once(boot, program, &[]);
         *peak = (*peak).max(ending.peak_kib.unwrap_or(0));
         let outcome = match ending.success {
             true => Outcome::Passed,
@@ -264,7 +267,7 @@ fn run_program_tests(
     for batch in wanted.chunks(BATCH) {
         let mut left: Vec<&String> = batch.iter().collect();
         while !left.is_empty() {
-            let (run, ending) = run_once(xous_run, program, &left);
+            let (run, ending) = run_once(boot, program, &left);
             *peak = (*peak).max(ending.peak_kib.unwrap_or(0));
             let unfinished = run.unfinished.clone();
             for (test, outcome) in run.results {
@@ -309,8 +312,8 @@ fn done(results: &[TestResult], test: &str) -> bool {
 }
 
 /// The program's tests, as libtest lists them (`NAME: test` lines).
-fn list_tests(xous_run: &Path, program: &Path) -> Option<Vec<String>> {
-    let out = Command::new(xous_run).args(["--memory", MEMORY, "--timeout", "60"]).arg(program).arg("--list").output().ok()?;
+fn list_tests(boot: &tools::Boot, program: &Path) -> Option<Vec<String>> {
+    let out = boot.command().args(["--timeout", "60"]).arg(program).arg("--list").output().ok()?;
     if !out.status.success() {
         return None;
     }
@@ -350,9 +353,9 @@ impl Ending {
 
 /// One boot of `program` running exactly `tests` (all of them if none);
 /// stops it if it prints nothing for `STALL`.
-fn run_once(xous_run: &Path, program: &Path, tests: &[&String]) -> (Run, Ending) {
-    let mut cmd = Command::new(xous_run);
-    cmd.args(["--memory", MEMORY]).arg(program).args(["--test-threads", "1"]);
+fn run_once(boot: &tools::Boot, program: &Path, tests: &[&String]) -> (Run, Ending) {
+    let mut cmd = boot.command();
+    cmd.arg(program).args(["--test-threads", "1"]);
     if !tests.is_empty() {
         cmd.arg("--exact").args(tests);
     }
