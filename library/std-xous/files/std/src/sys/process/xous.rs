@@ -16,7 +16,7 @@
 //!
 //! A child's `Stdio::inherit` is what this process has: the console, or
 //! the pipe (or nothing) it was given; stdin from the console goes through
-//! `sys::stdio::console_stdin`. `Stdio::from(File)` is `Unsupported`.
+//! `sys::stdio::read_console`. `Stdio::from(File)` is `Unsupported`.
 
 use super::env::{CommandEnv, CommandEnvs};
 pub use crate::ffi::OsString as EnvKey;

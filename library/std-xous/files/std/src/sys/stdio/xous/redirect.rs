@@ -2,8 +2,8 @@
 //! the process manager started it with other stdio (`std::process`,
 //! `sys/process/xous.rs`), which it says in the parameter block's `Proc`
 //! block: nothing (null), or a pipe end of this process. Read once, at
-//! the first use. Stdin from the console is `console_stdin`, the one place
-//! that reads the console's input.
+//! the first use. Stdin from the console is read by `stdin.rs`'s
+//! `read_console`, the one place that reads the console's input.
 
 use crate::io;
 use crate::sync::OnceLock;
@@ -67,12 +67,6 @@ pub(crate) fn own_exe() -> Option<&'static str> {
     string_at(block, exe_at).map(|(exe, _)| exe)
 }
 
-/// Reads the console's input (stdin when it is the console): nothing yet
-/// (the end of the data at once), as the std as shipped.
-pub(crate) fn console_stdin(_buf: &mut [u8]) -> io::Result<usize> {
-    Ok(0)
-}
-
 /// Writes to stream `i` when it is not the console: `None` if it is.
 pub(crate) fn redirected_write(i: usize, buf: &[u8]) -> Option<io::Result<usize>> {
     match own_stream(i) {
@@ -85,7 +79,7 @@ pub(crate) fn redirected_write(i: usize, buf: &[u8]) -> Option<io::Result<usize>
 /// Reads stdin: the console's input, nothing (null), or a pipe.
 pub(crate) fn read_stdin(buf: &mut [u8]) -> io::Result<usize> {
     match own_stream(0) {
-        Target::Console => console_stdin(buf),
+        Target::Console => super::read_console(buf),
         Target::Null => Ok(0),
         Target::Pipe(end) => crate::sys::pipe::read_end(end, buf),
     }

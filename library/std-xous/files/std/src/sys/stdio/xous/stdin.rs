@@ -1,10 +1,10 @@
-//! std-xous: `stdin()` reads the console's input, which the log service
-//! keeps (`services/log`, protocol in `abi/src/services.rs`, `log`): the
-//! runner's stdin, or nothing when it has none. Upstream's stdin read
-//! nothing at all.
+//! std-xous: the console's input, which the log service keeps
+//! (`services/log`, protocol in `abi/src/services.rs`, `log`): the runner's
+//! stdin, or nothing when it has none. `stdin()` reads it when this
+//! process's stdin is the console (`redirect.rs` says; a child's may be a
+//! pipe or null). Upstream's stdin read nothing at all.
 //!
-//! `read_console` is the one way std reads the console: a child process
-//! whose stdin is inherited reads it through the same function.
+//! `read_console` is the one way std reads the console.
 
 use crate::io;
 use crate::os::xous::ffi::{blocking_scalar, lend_mut};
@@ -42,20 +42,6 @@ pub fn read_console(buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Whether the console's input is a terminal (the runner's stdin is one).
-pub fn stdin_is_terminal() -> bool {
+pub fn console_is_terminal() -> bool {
     matches!(blocking_scalar(log_server(), [log::STDIN_IS_TERMINAL, 0, 0, 0, 0]), Ok([1, ..]))
-}
-
-pub struct Stdin;
-
-impl Stdin {
-    pub const fn new() -> Stdin {
-        Stdin
-    }
-}
-
-impl io::Read for Stdin {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        read_console(buf)
-    }
 }
