@@ -57,33 +57,52 @@ impl Symbols {
     fn describe(&mut self, elf: &PathBuf, address: u64, indent: &str) -> Vec<String> {
         let loader = self.loaded.entry(elf.clone()).or_insert_with(|| addr2line::Loader::new(elf).ok());
         let Some(loader) = loader else { return Vec::new() };
-        let mut lines = Vec::new();
-        if let Ok(mut frames) = loader.find_frames(address) {
-            while let Ok(Some(frame)) = frames.next() {
-                let name = frame.function.as_ref().and_then(|f| f.demangle().ok().map(|n| n.into_owned()));
-                let name = name.map(|n| strip_hash(&n).to_string()).unwrap_or_else(|| "<unknown>".to_string());
-                lines.push(format!("{indent}{name}"));
-                if let Some(location) = frame.location {
-                    let file = location.file.unwrap_or("?");
-                    let mut at = format!("{indent}      at {file}");
-                    if let Some(line) = location.line {
-                        at.push_str(&format!(":{line}"));
-                        if let Some(column) = location.column {
-                            at.push_str(&format!(":{column}"));
-                        }
-                    }
-                    lines.push(at);
-                }
+        // The symbol table's name: the full path, where debug information
+        // built with `debug = "line-tables-only"` has only the last part.
+        let symbol = loader.find_symbol(address).map(|s| strip_hash(&addr2line::demangle_auto(s.into(), None)).to_string());
+        let mut frames = Vec::new();
+        if let Ok(mut found) = loader.find_frames(address) {
+            while let Ok(Some(frame)) = found.next() {
+                let name = frame.function.as_ref().and_then(|f| f.demangle().ok().map(|n| strip_hash(&n).to_string()));
+                frames.push((name, frame.location.map(|l| at_line(indent, &l))));
             }
         }
-        if lines.is_empty() {
-            if let Some(symbol) = loader.find_symbol(address) {
-                let name = addr2line::demangle_auto(symbol.into(), None);
-                lines.push(format!("{indent}{}", strip_hash(&name)));
+        if frames.is_empty() {
+            // No function entries for the address: the symbol and the line
+            // table's file and line.
+            let at = loader.find_location(address).ok().flatten().map(|l| at_line(indent, &l));
+            frames.push((None, at));
+        }
+        // The last frame is the function the address is in (the others
+        // were inlined into it): its symbol names it best when the debug
+        // information gives a bare name.
+        if let Some((name, _)) = frames.last_mut() {
+            if !name.as_ref().is_some_and(|n| n.contains("::")) && symbol.is_some() {
+                *name = symbol;
             }
+        }
+        let mut lines = Vec::new();
+        for (name, at) in frames {
+            if name.is_none() && at.is_none() {
+                continue;
+            }
+            lines.push(format!("{indent}{}", name.as_deref().unwrap_or("<unknown>")));
+            lines.extend(at);
         }
         lines
     }
+}
+
+/// `      at FILE:LINE:COLUMN`, as much of it as is known.
+fn at_line(indent: &str, location: &addr2line::Location) -> String {
+    let mut at = format!("{indent}      at {}", location.file.unwrap_or("?"));
+    if let Some(line) = location.line {
+        at.push_str(&format!(":{line}"));
+        if let Some(column) = location.column {
+            at.push_str(&format!(":{column}"));
+        }
+    }
+    at
 }
 
 /// A Rust symbol's name without its trailing hash (`::h0123456789abcdef`).
