@@ -104,3 +104,83 @@ pub fn tokio_on_target(project: &Project) -> Result<Passed, Failed> {
 pub fn tokio_on_host(project: &Project) -> Result<Passed, Failed> {
     on_host(project, &TOKIO)
 }
+
+/// How long the host waits for the guest at each step (a bound on a hang,
+/// not a measurement).
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// On QEMU: the guest's hyper server answers a request from the host,
+/// through xous-run's `--hostfwd tcp:127.0.0.1:FORWARD-:GUEST` (loopback
+/// only). The host connects once the guest has said it listens.
+pub fn hyper_from_host(project: &Project) -> Result<Passed, Failed> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+
+    let (program, _) = build(project, &TOKIO, XOUS_TARGET, TOKIO.name)?;
+    let runner = runner::install(project)?;
+    let forward = crate::net_host::free_port().map_err(|e| format!("no free port: {e}"))?;
+    let guest = 7080;
+    let mut child = Command::new(&runner.xous_run)
+        .args(["--timeout", "300", "--hostfwd", &format!("tcp:127.0.0.1:{forward}-:{guest}")])
+        .arg(&program)
+        .args(["serve-http", &guest.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run xous-run: {e}"))?;
+    let mut stderr_pipe = child.stderr.take().expect("piped");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr_pipe.read_to_string(&mut text);
+        text
+    });
+    let stdout = child.stdout.take().expect("piped");
+    let (lines, received) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let listening = loop {
+        match received.recv_timeout(LIMIT) {
+            Ok(line) => {
+                let done = line.contains("serving HTTP on port");
+                seen.push(line);
+                if done {
+                    break true;
+                }
+            }
+            Err(_) => break false,
+        }
+    };
+    let answer = if listening {
+        request(forward).map_err(|e| format!("the request from the host: {e}"))
+    } else {
+        let _ = child.kill();
+        Err(format!("the guest never said it listens: {seen:?}"))
+    };
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let _ = reader.join();
+    seen.extend(received.try_iter());
+    let stderr = stderr_reader.join().unwrap_or_default();
+    let answer = answer?;
+    let body_ok = answer.starts_with("HTTP/1.1 200")
+        && answer.to_ascii_lowercase().contains("x-served-by: hyper on tokio")
+        && answer.ends_with("GET /from-host: 0 bytes: ");
+    let passed = seen.iter().any(|l| l == "tokio-echo: all checks passed");
+    if !body_ok || status.code() != Some(0) || !passed {
+        return Err(format!("answer {answer:?}; exit {:?}; stdout {seen:?}\n{stderr}", status.code()).into());
+    }
+    return Ok(Passed::from(format!("{} bytes answered to the host", answer.len())));
+
+    fn request(port: u16) -> std::io::Result<String> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(LIMIT))?;
+        stream.write_all(format!("GET /from-host HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").as_bytes())?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer)
+    }
+}

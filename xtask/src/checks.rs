@@ -197,6 +197,7 @@ pub const CHECKS: &[Check] = &[
     Check::code("ecosystem: test-apps/mio-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::mio_on_host),
     Check::code("on QEMU: ecosystem: test-apps/tokio-echo, tokio (rt-multi-thread, net, time, io-util, macros) through the crate arms of tokio, socket2 and mio: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, TcpSocket and socket2 options kept until listen/connect, UDP shared between tasks, timers, and hyper serving HTTP/1.1 requests to a hyper client", crate::async_net::tokio_on_target),
     Check::code("ecosystem: test-apps/tokio-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::tokio_on_host),
+    Check::code("on QEMU: ecosystem: test-apps/tokio-echo's hyper server answers an HTTP request from the host through xous-run's --hostfwd on 127.0.0.1", crate::async_net::hyper_from_host),
     Check::code("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
     Check::code("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
     // Instant, sleep and timed waits on the ticktimer, and SystemTime from

@@ -3,7 +3,9 @@
 //! with options set before it listens and before it connects; socket2's own
 //! `Socket`; UDP shared between tasks; tokio's timers; and hyper serving
 //! HTTP/1.1 requests to a hyper client. The same program runs on the host
-//! (epoll) and on the target (the network service's poll).
+//! (epoll) and on the target (the network service's poll). With
+//! `serve-http PORT` it serves one connection from outside instead (the
+//! host, through xous-run's `--hostfwd`).
 
 use std::convert::Infallible;
 use std::io::{ErrorKind, Read, Write};
@@ -224,8 +226,37 @@ async fn http(c: &mut Checks) {
         format!("hyper: an HTTP/1.1 server and client, two requests on one keep-alive connection: {answers:?}; the server's connection ended {served:?}"));
 }
 
+/// `serve-http PORT`: hyper answers one connection from outside the guest
+/// (the host, through xous-run's `--hostfwd`), then the program ends.
+async fn serve_http(port: u16) {
+    let listener = TcpListener::bind(("0.0.0.0", port)).await.expect("bind");
+    println!("tokio-echo: serving HTTP on port {port}");
+    let (stream, peer) = listener.accept().await.expect("accept");
+    let served = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), hyper::service::service_fn(hello))
+        .await;
+    let mut c = Checks(0);
+    c.check(served.is_ok(), format!("hyper: a connection from {peer} served, ended {served:?}"));
+    finish(c);
+}
+
+fn finish(c: Checks) {
+    if c.0 == 0 {
+        println!("tokio-echo: all checks passed");
+    } else {
+        println!("tokio-echo: {} checks FAILED", c.0);
+        std::process::exit(1);
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, mode, port] = &args[..] {
+        if mode == "serve-http" {
+            return serve_http(port.parse().expect("a port")).await;
+        }
+    }
     let mut c = Checks(0);
     echo(&mut c).await;
     tcp_socket(&mut c).await;
@@ -240,10 +271,5 @@ async fn main() {
     udp(&mut c).await;
     timers(&mut c).await;
     http(&mut c).await;
-    if c.0 == 0 {
-        println!("tokio-echo: all checks passed");
-    } else {
-        println!("tokio-echo: {} checks FAILED", c.0);
-        std::process::exit(1);
-    }
+    finish(c);
 }
