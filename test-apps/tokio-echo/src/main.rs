@@ -97,6 +97,15 @@ async fn tcp_socket(c: &mut Checks) {
     c.check(got == "through socket2" && stream.peer_addr().ok() == Some(address),
         format!("TcpSocket: listen and connect make working sockets: {got:?}, peer {:?}", stream.peer_addr()));
 
+    // A client bound to any port of 127.0.0.1 before it connects.
+    let bound_client = TcpSocket::new_v4().unwrap();
+    let bound = bound_client.bind("127.0.0.1:0".parse().unwrap());
+    let (connected, accepted) = tokio::join!(bound_client.connect(address), listener.accept());
+    let local = connected.as_ref().map(|s| s.local_addr());
+    let peer = accepted.as_ref().map(|(_, from)| *from);
+    c.check(bound.is_ok() && matches!((&local, &peer), (Ok(Ok(l)), Ok(p)) if l == p && l.ip().is_loopback()),
+        format!("TcpSocket: bound to 127.0.0.1:0, then connected ({bound:?}): local {local:?}, seen by the listener as {peer:?}"));
+
     let keepalive = TcpSocket::new_v4().unwrap().set_keepalive(true);
     c.check(matches!(&keepalive, Err(e) if e.kind() == ErrorKind::Unsupported) || (cfg!(not(target_os = "xous")) && keepalive.is_ok()),
         format!("TcpSocket: SO_KEEPALIVE, which the network service does not have, is Unsupported on xous: {keepalive:?}"));

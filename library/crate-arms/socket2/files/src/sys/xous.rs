@@ -338,6 +338,9 @@ struct Entry {
     ty: c_int,
     state: State,
     options: Options,
+    /// Bound to port 0 and not yet told to listen: a `connect` may still
+    /// drop the listener the bind made (any port will do).
+    any_port: bool,
 }
 
 type Shared = Arc<Mutex<Entry>>;
@@ -358,7 +361,7 @@ fn insert(entry: Shared) -> RawSocket {
 }
 
 fn new_entry(domain: c_int, ty: c_int, state: State, options: Options) -> RawSocket {
-    insert(Arc::new(Mutex::new(Entry { domain, ty, state, options })))
+    insert(Arc::new(Mutex::new(Entry { domain, ty, state, options, any_port: false })))
 }
 
 impl Entry {
@@ -523,7 +526,9 @@ fn bind_udp(entry: &mut Entry, addr: SocketAddr) -> io::Result<()> {
 /// A stream socket bound to a given address listens at once (the service
 /// binds and listens in one step), so `local_addr` and a taken port are
 /// known at `bind`; one bound to port 0 of an unspecified address keeps
-/// that until `listen` or `connect`.
+/// that until `listen` or `connect`. A `connect` after a bind to port 0
+/// drops the listener (the service gives the connection a port); after a
+/// bind to a given port it is `Unsupported`.
 pub(crate) fn bind(fd: RawSocket, addr: &SockAddr) -> io::Result<()> {
     let entry = entry(fd)?;
     let mut entry = lock(&entry);
@@ -534,7 +539,11 @@ pub(crate) fn bind(fd: RawSocket, addr: &SockAddr) -> io::Result<()> {
             entry.state = State::New { bound: Some(addr) };
             Ok(())
         }
-        (State::New { bound: None }, _) => listen_on(&mut entry, addr),
+        (State::New { bound: None }, _) => {
+            listen_on(&mut entry, addr)?;
+            entry.any_port = addr.port() == 0;
+            Ok(())
+        }
         _ => Err(invalid("the socket is already bound")),
     }
 }
@@ -545,6 +554,11 @@ pub(crate) fn connect(fd: RawSocket, addr: &SockAddr) -> io::Result<()> {
     let shared = entry(fd)?;
     let mut entry = lock(&shared);
     let addr = socket_addr(addr, entry.domain)?;
+    if entry.any_port {
+        // Bound to any port: the connection gets one from the service.
+        entry.state = State::New { bound: None };
+        entry.any_port = false;
+    }
     match (&entry.state, entry.ty) {
         (State::New { bound: None }, SOCK_DGRAM) => {
             let domain = entry.domain;
@@ -592,7 +606,10 @@ pub(crate) fn listen(fd: RawSocket, _backlog: c_int) -> io::Result<()> {
             let addr = bound.unwrap_or(unspecified(entry.domain));
             listen_on(&mut entry, addr)
         }
-        (State::Listener(_), _) => Ok(()),
+        (State::Listener(_), _) => {
+            entry.any_port = false;
+            Ok(())
+        }
         _ => Err(invalid("the socket is connected")),
     }
 }
