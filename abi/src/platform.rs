@@ -99,7 +99,8 @@ pub enum Ending {
     /// TerminateProcess, or its last thread returned (exit code 0).
     Exited = 0,
     /// The kernel ended it: a fault it did not handle, or no memory for a
-    /// page it touched. The exit code is then [`FAULT_EXIT_CODE`].
+    /// page it touched. The exit code is then [`FAULT_EXIT_CODE`], or
+    /// [`STACK_OVERFLOW_EXIT_CODE`] for a stack overflow.
     Faulted = 1,
     /// Its parent ended it ([`KILL_CHILD`]). The exit code is then
     /// [`KILLED_EXIT_CODE`].
@@ -111,6 +112,26 @@ pub enum Ending {
 pub const FAULT_EXIT_CODE: u32 = 0xff;
 /// The exit code of a process its parent killed.
 pub const KILLED_EXIT_CODE: u32 = 0xfe;
+
+/// The exit code of a process the kernel ended because one of its threads
+/// overflowed its stack (see [`EXCEPTION_STACK_OVERFLOW`]): 134, what a Unix
+/// shell reports for a program that aborted (128 + SIGABRT), as a Rust
+/// program does on Linux after "has overflowed its stack". Its ending is
+/// still [`Ending::Faulted`].
+pub const STACK_OVERFLOW_EXIT_CODE: u32 = 134;
+
+/// A thread overflowed its stack when a load or store faults below the
+/// bottom of the stack the kernel knows it by (CreateThread's stack, the
+/// main thread's, CreateProcess's): in the page right below it (std maps a
+/// guard page there, the loader reserves one below the main stack), or
+/// between its stack pointer and that bottom when the stack pointer has
+/// gone below it (a frame bigger than the guard page). An exception
+/// handler (SetExceptionHandler) gets this value in a3 for such a fault,
+/// else 0 (a0..a2 are the cause, the address and the pc, as in Xous); without
+/// a handler, or when the handler returns and the fault comes again with
+/// no handler set, the kernel ends the process with one line naming the
+/// thread and [`STACK_OVERFLOW_EXIT_CODE`].
+pub const EXCEPTION_STACK_OVERFLOW: usize = 1;
 
 /// A process ended. In the envelope: kind Scalar, the registered id, and
 /// the words (pid, exit code, ending, 0).

@@ -1,7 +1,8 @@
 //! Faults of user threads: what a page fault, access fault, illegal or
 //! misaligned instruction does (back a lazy page, end a returning thread or
 //! interrupt handler, run the process's exception handler, or end the
-//! process with a one-line report), and SetExceptionHandler.
+//! process with a one-line report; a stack overflow is named as one), and
+//! SetExceptionHandler.
 
 use crate::arch::riscv::isa::FAULTS;
 use crate::kernel::{Kernel, Platform};
@@ -11,7 +12,12 @@ use crate::sched::ThreadRef;
 use crate::syscall::{Handled, Outcome};
 use crate::thread::{reg, CONTEXT_WORDS, INTERRUPT_CONTEXT};
 use xous_abi::memory::{self, RETURN_FROM_EXCEPTION, RETURN_FROM_INTERRUPT, RETURN_FROM_THREAD};
+use xous_abi::platform::{EXCEPTION_STACK_OVERFLOW, STACK_OVERFLOW_EXIT_CODE};
 use xous_abi::Error;
+
+/// The most a stack pointer below its stack's bottom is taken to have
+/// gone past it by (one frame); further below it is on another stack.
+const LARGEST_FRAME: usize = 1024 * 1024;
 
 /// Why a user thread trapped, other than a syscall or an interrupt.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -81,18 +87,48 @@ impl<P: Platform> Kernel<P> {
                 return;
             }
         }
-        if self.enter_exception_handler(t, fault, pc, address) {
+        let overflow = self.overflowed_stack(t, fault, address);
+        if self.enter_exception_handler(t, fault, pc, address, overflow.is_some()) {
             return;
         }
         // pc and ra (its caller, unless the faulting function had called
         // another since): xous-run names both from the process's ELF.
         let ra = self.reg(t, reg::RA);
-        self.end_for_fault(t.pid, format_args!("{} at pc {pc:#010x}, ra {ra:#010x}, address {address:#010x}", fault.describe()));
+        let what = fault.describe();
+        match overflow {
+            Some(bottom) => self.end_faulted(
+                t.pid,
+                STACK_OVERFLOW_EXIT_CODE,
+                format_args!("thread {} overflowed its stack ({what} at pc {pc:#010x}, ra {ra:#010x}, address {address:#010x}; the stack ends at {bottom:#010x})", t.tid),
+            ),
+            None => self.end_for_fault(t.pid, format_args!("{what} at pc {pc:#010x}, ra {ra:#010x}, address {address:#010x}")),
+        }
+    }
+
+    /// Whether this fault of thread `t` is its stack overflowing, and if
+    /// so the bottom of its stack: a load or store below that bottom,
+    /// either in the page right below it (the guard page) or, when the
+    /// stack pointer has gone below the bottom (by a frame larger than the
+    /// guard page: the target has no stack probes), between a page below
+    /// the stack pointer (a callee's first stores) and the bottom. A stack
+    /// pointer more than `LARGEST_FRAME` below the bottom is on another
+    /// stack (stacker's, say), not past this one. The rule is
+    /// `xous_abi::platform::EXCEPTION_STACK_OVERFLOW`'s.
+    fn overflowed_stack(&mut self, t: ThreadRef, fault: Fault, address: usize) -> Option<usize> {
+        if !matches!(fault, Fault::LoadPage | Fault::StorePage) {
+            return None;
+        }
+        let bottom = self.stack_bottom(t)?;
+        let sp = self.reg(t, reg::SP);
+        let in_guard = (bottom.saturating_sub(PAGE_SIZE)..bottom).contains(&address);
+        let past = sp < bottom && bottom - sp <= LARGEST_FRAME;
+        let in_frame = past && (sp.saturating_sub(PAGE_SIZE)..bottom).contains(&address);
+        (in_guard || in_frame).then_some(bottom)
     }
 
     /// Runs the process's exception handler for this fault, if it has one
     /// and is not in it already.
-    fn enter_exception_handler(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize) -> bool {
+    fn enter_exception_handler(&mut self, t: ThreadRef, fault: Fault, pc: usize, address: usize, overflow: bool) -> bool {
         let Some(p) = self.procs.get(t.pid) else { return false };
         let (Some((handler, sp)), None) = (p.exception_handler, p.in_exception) else { return false };
         if t.tid == INTERRUPT_CONTEXT {
@@ -107,6 +143,7 @@ impl<P: Platform> Kernel<P> {
         self.set_reg(t, reg::A0, fault.cause());
         self.set_reg(t, reg::A0 + 1, address);
         self.set_reg(t, reg::A0 + 2, pc);
+        self.set_reg(t, reg::A0 + 3, if overflow { EXCEPTION_STACK_OVERFLOW } else { 0 });
         true
     }
 
@@ -126,7 +163,8 @@ impl<P: Platform> Kernel<P> {
 }
 
 /// SetExceptionHandler(pc, sp): faults of this process's threads run the
-/// handler (a0 = RISC-V cause, a1 = address, a2 = pc) on stack `sp` instead of
+/// handler (a0 = RISC-V cause, a1 = address, a2 = pc, a3 = 1 for a stack
+/// overflow, else 0) on stack `sp` instead of
 /// ending the process; returning to 0xff80_4000 retries the faulting
 /// instruction. pc = 0 removes the handler. Errors: BadAddress.
 #[inline(never)]

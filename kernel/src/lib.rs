@@ -49,6 +49,8 @@ mod tests_ipc;
 mod tests_irq;
 #[cfg(test)]
 mod tests_process;
+#[cfg(test)]
+mod tests_stack;
 
 #[allow(unsafe_code)]
 pub mod arch;

@@ -11,12 +11,13 @@ use boot_image::{Image, Process};
 use xous_abi::memory::{page_round_up, USER_STACK_TOP};
 use xous_abi::Error;
 
-/// The main thread's stack: reserved here, backed page by page when touched.
+/// The main thread's stack: reserved here, backed page by page when
+/// touched, with a guard page below it (a stack overflow, fault.rs).
 pub const MAIN_STACK_SIZE: usize = 1024 * 1024;
 /// Where the parameter block is mapped (read-only), at the bottom of the
 /// region MapMemory leaves alone.
 pub const PARAMS_BASE: usize = USER_STACK_TOP - MAIN_STACK_RESERVE;
-const _: () = assert!(MAIN_STACK_SIZE + PAGE_SIZE < MAIN_STACK_RESERVE);
+const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 
 /// Starts every process of `image`, in boot order.
 pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image) -> Result<(), (usize, Error)> {
@@ -55,9 +56,13 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Resul
         k.map_fresh(pid, page, pte::R)?;
     }
     k.write_user(pid, PARAMS_BASE, process.params)?;
-    k.reserve(pid, USER_STACK_TOP - MAIN_STACK_SIZE, MAIN_STACK_SIZE, pte::R | pte::W)?;
+    let bottom = USER_STACK_TOP - MAIN_STACK_SIZE;
+    k.reserve(pid, bottom, MAIN_STACK_SIZE, pte::R | pte::W)?;
+    // A guard page below it: never accessible, and never given to MapMemory.
+    k.reserve(pid, bottom - PAGE_SIZE, PAGE_SIZE, 0)?;
     let args = [process.eh_frame as usize, PARAMS_BASE, 0, 0];
-    k.spawn_thread(pid, process.entry as usize, USER_STACK_TOP, args)?;
+    let tid = k.spawn_thread(pid, process.entry as usize, USER_STACK_TOP, args)?;
+    k.set_stack_bottom(crate::sched::ThreadRef { pid, tid }, bottom);
     Ok(())
 }
 

@@ -52,6 +52,9 @@ pub struct Process {
     /// the queue full and gave the processor away; the same call made again
     /// fails once that reaches GIVE_WAY_ROUNDS (ipc/message.rs `send`).
     pub gave_way: [u8; MAX_THREADS + 1],
+    /// Index = thread id: the bottom of its stack (0: not known), to tell
+    /// a stack overflow from other faults (fault.rs).
+    pub stack_bottom: [usize; MAX_THREADS + 1],
 }
 
 impl Process {
@@ -76,6 +79,7 @@ impl Process {
             detached: 0,
             detaches: false,
             gave_way: [0; MAX_THREADS + 1],
+            stack_bottom: [0; MAX_THREADS + 1],
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);
@@ -242,10 +246,15 @@ impl<P: Platform> Kernel<P> {
     /// Ends process `pid` for a fault (or a page it touched that no frame
     /// could back), with one line on the kernel channel saying `why`.
     pub fn end_for_fault(&mut self, pid: u8, why: core::fmt::Arguments) {
+        self.end_faulted(pid, FAULT_EXIT_CODE, why);
+    }
+
+    /// As `end_for_fault`, with exit code `code` (a stack overflow's).
+    pub fn end_faulted(&mut self, pid: u8, code: u32, why: core::fmt::Arguments) {
         let (name, len) = self.procs.get(pid).map_or(([0; NAME_LEN], 0), |p| (p.name, p.name_len));
         let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
         self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}"));
-        self.end(pid, FAULT_EXIT_CODE, Ending::Faulted);
+        self.end(pid, code, Ending::Faulted);
     }
 
     /// Ends process `pid`, which its parent killed (KILL_CHILD).

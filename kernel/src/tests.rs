@@ -19,7 +19,7 @@ use crate::thread::ThreadState;
 #[derive(Default)]
 pub struct FakePlatform {
     mem: FakeMem,
-    console: Vec<(Channel, Vec<u8>)>,
+    pub console: Vec<(Channel, Vec<u8>)>,
     seed: u32,
     pub enabled: [bool; 32],
     pub completed: Vec<usize>,

@@ -94,10 +94,24 @@ impl<P: Platform> Kernel<P> {
         let p = self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
         let tid = p.free_thread_slot().ok_or(Error::ThreadNotAvailable)?;
         p.detached &= !(1 << tid);
+        p.stack_bottom[tid as usize] = 0;
         let t = ThreadRef { pid, tid };
         self.start_context(t, entry, sp, RETURN_FROM_THREAD, &args);
         self.set_state(t, ThreadState::Ready, Move::Back);
         Ok(tid)
+    }
+
+    /// Thread `t`'s stack ends at `bottom` (it grows down to there): a fault
+    /// just below it is a stack overflow (fault.rs).
+    pub fn set_stack_bottom(&mut self, t: ThreadRef, bottom: usize) {
+        if let Some(p) = self.procs.get_mut(t.pid) {
+            p.stack_bottom[t.tid as usize] = bottom;
+        }
+    }
+
+    /// The bottom of thread `t`'s stack, if the kernel knows it.
+    pub fn stack_bottom(&self, t: ThreadRef) -> Option<usize> {
+        self.procs.get(t.pid).map(|p| p.stack_bottom[t.tid as usize]).filter(|b| *b != 0)
     }
 
     /// Ends thread `t` with `value`, waking a thread that was joining it.
@@ -126,6 +140,7 @@ pub fn create_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, entry: usize,
         return Err(Error::BadAddress);
     }
     let tid = k.spawn_thread(t.pid, entry, stack + len, args)?;
+    k.set_stack_bottom(ThreadRef { pid: t.pid, tid }, stack);
     k.answered(t, SyscallResult::ThreadId, &[tid as usize])
 }
 

@@ -207,6 +207,18 @@ pub const CHECKS: &[Check] = &[
             .stdout(&[Has("SystemTime is within 5 s of the host clock"), Has("time: all checks passed")])),
     Check::boot("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped",
         Boot::of(App("threads")).both_stds().stdout(&[Has("threads: all checks passed")])),
+    // A stack overflow is named as on Linux, never a bare page fault
+    // (std-xous's exception handler, the kernel's guard-page rule, fault.rs),
+    // exit code 134.
+    Check::boot("on QEMU: std stack overflow in a spawned thread: the thread named, fatal runtime error, exit code 134",
+        Boot::of(App("stack-overflow")).args(&["thread"]).exit(134).stdout(&[Has("stack-overflow: thread")])
+            .stderr(&[Has("thread 'deep-thread' has overflowed its stack"), Has("fatal runtime error: stack overflow, aborting"), Has("(stack-overflow) terminated: thread 2 overflowed its stack")])),
+    Check::boot("on QEMU: std stack overflow in main (the loader's guard page): named, exit code 134",
+        Boot::of(App("stack-overflow")).args(&["main"]).exit(134).stdout(&[Has("stack-overflow: main")])
+            .stderr(&[Has("thread 'main' has overflowed its stack"), Has("fatal runtime error: stack overflow, aborting"), Has("(stack-overflow) terminated: thread 1 overflowed its stack")])),
+    Check::boot("on QEMU: a 64 KiB frame on a 32 KiB thread stack jumps the guard page and is still a stack overflow (both stds: the kernel's report), exit code 134",
+        Boot::of(App("stack-overflow")).args(&["big-frame"]).both_stds().exit(134).stdout(&[Has("stack-overflow: big-frame")])
+            .stderr(&[Has("(stack-overflow) terminated: thread 2 overflowed its stack")])),
     // The two services spoken to with raw syscalls, and test-apps/dying-client
     // dying with requests held in the ticktimer, which the kernel's exit
     // notice must make the ticktimer let go of.
