@@ -32,7 +32,7 @@ pub mod limits {
     /// Processes, counting the kernel as PID 1.
     pub const MAX_PROCESSES: usize = 64;
     /// Threads of one process.
-    pub const MAX_THREADS: usize = 31;
+    pub const MAX_THREADS: usize = 255;
     /// Servers in the whole system.
     pub const MAX_SERVERS: usize = 128;
 }

@@ -64,6 +64,9 @@ pub struct Kernel<P: Platform> {
     pub devices: crate::mem::devices::Devices,
     /// The servers that hear when a process ends, and what they were not told yet.
     pub exits: crate::exits::Exits,
+    /// Pages of saved registers beyond each process's first, in all
+    /// processes (threads.rs; at most MORE_BLOCKS).
+    pub more_blocks: usize,
     /// Host tests: every syscall takes the general path (ipc/fast.rs).
     #[cfg(test)]
     pub slow_path_only: bool,
@@ -85,6 +88,7 @@ impl<P: Platform> Kernel<P> {
             irqs: crate::interrupt::Irqs::new(),
             devices: crate::mem::devices::Devices::new(),
             exits: crate::exits::Exits::new(),
+            more_blocks: 0,
             #[cfg(test)]
             slow_path_only: false,
         }

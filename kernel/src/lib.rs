@@ -36,6 +36,8 @@ pub mod sched;
 pub mod slot;
 pub mod syscall;
 pub mod thread;
+pub mod threads;
+pub mod tidset;
 
 #[cfg(test)]
 mod tests;
@@ -51,6 +53,8 @@ mod tests_irq;
 mod tests_process;
 #[cfg(test)]
 mod tests_stack;
+#[cfg(test)]
+mod tests_threads;
 
 #[allow(unsafe_code)]
 pub mod arch;

@@ -11,7 +11,9 @@ use crate::sched::ThreadRef;
 use crate::syscall::{Handled, Outcome};
 use xous_abi::platform::{Ending, FAULT_EXIT_CODE, KILLED_EXIT_CODE};
 use xous_abi::Error;
-use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
+use crate::threads::{MoreThreads, BLOCKS, FIRST};
+use crate::tidset::TidSet;
+use xous_abi::limits::MAX_PROCESSES;
 
 pub mod create;
 
@@ -24,8 +26,9 @@ pub struct Process {
     pub space: Space,
     /// Physical address of the page holding the threads' saved registers.
     pub contexts: usize,
-    /// Index = thread id (1..=31); slot 0 is the interrupt handler's.
-    pub threads: [ThreadState; MAX_THREADS + 1],
+    /// Index = thread id (1..=31); slot 0 is the interrupt handler's. Ids
+    /// 32..=MAX_THREADS are in `more` (threads.rs).
+    pub threads: [ThreadState; FIRST],
     pub heap_size: usize,
     pub heap_max: usize,
     /// When this process ends, the system ends with its exit code.
@@ -44,17 +47,19 @@ pub struct Process {
     pub map_area: (usize, usize),
     /// The server it received a message for last (a hint for the fast path).
     pub last_server: u8,
-    /// Bit `tid`: thread `tid` is detached (DETACH_THREAD): no one joins it.
-    pub detached: u32,
+    /// Threads detached (DETACH_THREAD): no one joins them.
+    pub detached: TidSet,
     /// It detaches threads (DETACH_THREAD): unjoined slots are never reused.
     pub detaches: bool,
     /// Index = thread id: how many times in a row its TrySendMessage found
     /// the queue full and gave the processor away; the same call made again
     /// fails once that reaches GIVE_WAY_ROUNDS (ipc/message.rs `send`).
-    pub gave_way: [u8; MAX_THREADS + 1],
+    pub gave_way: [u8; FIRST],
     /// Index = thread id: the bottom of its stack (0: not known), to tell
     /// a stack overflow from other faults (fault.rs).
-    pub stack_bottom: [usize; MAX_THREADS + 1],
+    pub stack_bottom: [usize; FIRST],
+    /// The frames of threads 32..=MAX_THREADS, taken when needed (threads.rs).
+    pub more: MoreThreads,
 }
 
 impl Process {
@@ -65,7 +70,7 @@ impl Process {
             name_len: 0,
             space,
             contexts,
-            threads: [ThreadState::Free; MAX_THREADS + 1],
+            threads: [ThreadState::Free; FIRST],
             heap_size: 0,
             heap_max: DEFAULT_HEAP_MAX,
             main,
@@ -76,10 +81,11 @@ impl Process {
             heap_base: xous_abi::memory::USER_HEAP_BASE,
             map_area: DEFAULT_MAP_AREA,
             last_server: 0,
-            detached: 0,
+            detached: TidSet::EMPTY,
             detaches: false,
-            gave_way: [0; MAX_THREADS + 1],
-            stack_bottom: [0; MAX_THREADS + 1],
+            gave_way: [0; FIRST],
+            stack_bottom: [0; FIRST],
+            more: MoreThreads { contexts: [0; BLOCKS], records: 0 },
         };
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);
@@ -93,19 +99,6 @@ impl Process {
 
     pub fn name(&self) -> &str {
         core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
-    }
-
-    /// A slot for a new thread: a free one, else, in a process that never
-    /// detaches threads (DETACH_THREAD), one whose thread exited unjoined.
-    pub fn free_thread_slot(&self) -> Option<u8> {
-        let slots = 1..=MAX_THREADS;
-        slots.clone().find(|&t| self.threads[t] == ThreadState::Free)
-            .or_else(|| slots.clone().find(|&t| !self.detaches && matches!(self.threads[t], ThreadState::Exited(_))))
-            .map(|t| t as u8)
-    }
-
-    pub fn live_threads(&self) -> usize {
-        self.threads[1..].iter().filter(|s| !matches!(s, ThreadState::Free | ThreadState::Exited(_))).count()
     }
 
     /// The connection id for server `index`, making one if needed.
@@ -285,6 +278,7 @@ impl<P: Platform> Kernel<P> {
         self.release_interrupts(pid);
         self.devices.release_all(pid);
         let p = self.procs.remove(pid)?;
+        self.more_blocks -= p.more.contexts.iter().filter(|c| **c != 0).count();
         self.procs.orphan_children_of(pid);
         self.take_off_process(pid);
         self.frames.free_all(pid);
@@ -344,19 +338,5 @@ mod tests {
         let p = process(2, &long);
         assert_eq!(p.name().len(), 64);
         assert!(p.name().chars().all(|c| c == 'é'));
-    }
-
-    #[test]
-    fn thread_slots_prefer_free_then_exited() {
-        let mut p = process(2, "p");
-        for t in 1..=MAX_THREADS {
-            p.threads[t] = ThreadState::Ready;
-        }
-        assert_eq!(p.free_thread_slot(), None);
-        p.threads[7] = ThreadState::Exited(0);
-        assert_eq!(p.free_thread_slot(), Some(7));
-        p.threads[9] = ThreadState::Free;
-        assert_eq!(p.free_thread_slot(), Some(9));
-        assert_eq!(p.live_threads(), MAX_THREADS - 2);
     }
 }

@@ -8,18 +8,20 @@
 
 use crate::kernel::{Kernel, Platform};
 use crate::thread::ThreadState;
-use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
+use xous_abi::limits::MAX_PROCESSES;
 use xous_abi::SyscallResult;
 
 /// A thread, named by its process and its slot: 1..=31 for threads, 0 for
 /// the process's interrupt handler (`thread::INTERRUPT_CONTEXT`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ThreadRef {
     pub pid: u8,
     pub tid: u8,
 }
 
-const CAPACITY: usize = MAX_PROCESSES * (MAX_THREADS + 1);
+/// Every thread that can exist: each process's first 32 slots, and the
+/// pages of more that the system allows (threads.rs).
+const CAPACITY: usize = (MAX_PROCESSES + crate::threads::MORE_BLOCKS) * crate::thread::CONTEXTS_PER_PAGE;
 
 pub struct RunQueue {
     ring: [ThreadRef; CAPACITY],
@@ -154,7 +156,10 @@ impl<P: Platform> Kernel<P> {
     #[inline(always)]
     pub fn set_state(&mut self, t: ThreadRef, state: ThreadState, how: Move) -> bool {
         let Some(p) = self.procs.get_mut(t.pid) else { return false };
-        change_state(&mut p.threads[t.tid as usize], &mut self.queue, &mut self.current, t, state, how);
+        match p.threads.get_mut(t.tid as usize) {
+            Some(slot) => change_state(slot, &mut self.queue, &mut self.current, t, state, how),
+            None => return self.set_more_state(t, state, how),
+        }
         true
     }
 
@@ -189,10 +194,10 @@ impl<P: Platform> Kernel<P> {
     fn wake_all_retries(&mut self) {
         self.retries_waiting = false;
         for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
-            for tid in 0..=MAX_THREADS as u8 {
-                if self.procs.get(pid).is_some_and(|p| p.threads[tid as usize] == ThreadState::Retry) {
-                    self.set_state(ThreadRef { pid, tid }, ThreadState::Ready, Move::Back);
-                }
+            let mut from = 1;
+            while let Some(tid) = self.find_thread(pid, from, |s| s == ThreadState::Retry) {
+                self.set_state(ThreadRef { pid, tid }, ThreadState::Ready, Move::Back);
+                from = tid as usize + 1;
             }
         }
     }

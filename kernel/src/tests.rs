@@ -120,8 +120,8 @@ pub fn start(k: &mut Kernel<FakePlatform>, name: &str) -> ThreadRef {
 }
 
 /// What thread `t` is doing.
-pub fn state(k: &Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
-    k.procs.get(t.pid).unwrap().threads[t.tid as usize]
+pub fn state(k: &mut Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
+    k.thread_state(t)
 }
 
 /// A kernel with one process (main) running one thread; returns that thread.
@@ -158,16 +158,22 @@ pub const CALLEE_SAVED: [usize; 14] = [3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 2
 /// process is the current one or queued, once; no other thread is either.
 /// (Except while the system ends: every thread but the drained servers'
 /// leaves the processor for good, still Ready.)
-pub fn check_run_queue(k: &Kernel<FakePlatform>) {
+pub fn check_run_queue(k: &mut Kernel<FakePlatform>) {
     let queued: Vec<ThreadRef> = k.queue.iter().chain(k.current).collect();
     for t in &queued {
         assert!(k.procs.get(t.pid).is_some(), "{t:?} of no process is queued or current");
         assert_eq!(queued.iter().filter(|q| *q == t).count(), 1, "{t:?} is queued or current more than once");
     }
-    for p in k.procs.iter().filter(|_| k.halted.is_none()) {
-        for (tid, state) in p.threads.iter().enumerate() {
-            let t = ThreadRef { pid: p.pid, tid: tid as u8 };
-            assert_eq!(*state == ThreadState::Ready, queued.contains(&t), "{t:?} is {state:?}: queued {:?}, current {:?}", k.queue.iter().collect::<Vec<_>>(), k.current);
+    if k.halted.is_some() {
+        return;
+    }
+    let queued: std::collections::HashSet<ThreadRef> = queued.into_iter().collect();
+    let pids: Vec<u8> = k.procs.iter().map(|p| p.pid).collect();
+    for pid in pids {
+        for tid in 0..=xous_abi::limits::MAX_THREADS as u8 {
+            let t = ThreadRef { pid, tid };
+            let state = k.thread_state(t);
+            assert_eq!(state == ThreadState::Ready, queued.contains(&t), "{t:?} is {state:?}: queued {:?}, current {:?}", k.queue.iter().collect::<Vec<_>>(), k.current);
         }
     }
 }
@@ -299,7 +305,7 @@ fn detached_threads_free_their_slots_and_joinable_ones_are_never_reused() {
     let a = create(&mut k);
     assert_eq!(detach(&mut k, a.tid as usize)[0], SyscallResult::Ok as usize);
     exit(&mut k, a, 1);
-    assert_eq!(k.procs.get(t.pid).unwrap().threads[a.tid as usize], ThreadState::Free);
+    assert_eq!(k.thread_state(a), ThreadState::Free);
     // Detached after it exited: freed then.
     let b = create(&mut k);
     exit(&mut k, b, 2);
@@ -307,7 +313,7 @@ fn detached_threads_free_their_slots_and_joinable_ones_are_never_reused() {
     assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, b.tid as usize])), err(Error::ThreadNotAvailable));
     // Bad ids.
     assert_eq!(detach(&mut k, t.tid as usize), err(Error::InvalidThread), "itself");
-    assert_eq!(detach(&mut k, 99), err(Error::InvalidThread));
+    assert_eq!(detach(&mut k, 256), err(Error::InvalidThread), "past the last id");
     assert_eq!(detach(&mut k, b.tid as usize), err(Error::ThreadNotAvailable), "no thread there");
     // Tid 0 only declares that the process detaches.
     let (mut k2, t2) = booted();
@@ -368,7 +374,7 @@ fn threads_join_before_and_after_they_exit() {
 fn thread_limit_is_an_error() {
     let (mut k, t) = booted();
     let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R | flags::W])[1];
-    for _ in 0..30 {
+    for _ in 0..xous_abi::limits::MAX_THREADS - 1 {
         assert_eq!(call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x1000])[0], SyscallResult::ThreadId as usize);
     }
     let r = call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x1000]);

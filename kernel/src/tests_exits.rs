@@ -88,9 +88,9 @@ fn watching_checks_its_arguments() {
 fn a_waiting_watcher_hears_at_once_how_a_process_ended() {
     let (mut k, server, client, _) = watching();
     receive(&mut k, server, true);
-    assert_eq!(state(&k, server), ThreadState::Receiving(0));
+    assert_eq!(state(&mut k, server), ThreadState::Receiving(0));
     exit(&mut k, client, 5);
-    assert_eq!(state(&k, server), ThreadState::Ready, "woken by the notice");
+    assert_eq!(state(&mut k, server), ThreadState::Ready, "woken by the notice");
     assert_eq!(registers(&mut k, server), notice(client.pid, 5, Ending::Exited));
     let reply = call(&mut k, server, &[Syscall::ReturnScalar1 as usize, notice(0, 0, Ending::Exited)[1], 0]);
     assert_eq!(head(reply), err(Error::InvalidArgument), "nothing waits for a reply to a notice");
@@ -108,7 +108,7 @@ fn faults_and_a_last_thread_returning_are_ends_too() {
     assert_eq!(receive(&mut k, server, true), notice(client.pid, FAULT_EXIT_CODE as usize, Ending::Faulted));
     assert_eq!(receive(&mut k, server, true), notice(other.pid, 0, Ending::Exited));
     receive(&mut k, server, true);
-    assert_eq!(state(&k, server), ThreadState::Receiving(0), "and then it waits");
+    assert_eq!(state(&mut k, server), ThreadState::Receiving(0), "and then it waits");
 }
 
 #[test]

@@ -67,12 +67,12 @@ fn scalar_messages_do_not_block_and_arrive_in_order() {
 fn blocking_scalar_round_trip() {
     let mut w = world();
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::BlockingScalar as usize, 9, 10, 20, 0, 0]);
-    assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)));
+    assert!(matches!(state(&mut w.k, w.client), ThreadState::AwaitingReply(_)));
     let env = receive(&mut w);
     assert_eq!(env[2..6], [4, 9, 10, 20]);
     let sender = env[1];
     assert_eq!(head(call(&mut w.k, w.server, &[Syscall::ReturnScalar2 as usize, sender, 30, 40])), [0, 0]);
-    assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+    assert_eq!(state(&mut w.k, w.client), ThreadState::Ready);
     assert_eq!(w.k.reg(w.client, reg::A0), SyscallResult::Scalar2 as usize);
     assert_eq!((w.k.reg(w.client, reg::A0 + 1), w.k.reg(w.client, reg::A0 + 2)), (30, 40));
     let again = call(&mut w.k, w.server, &[Syscall::ReturnScalar1 as usize, sender, 1]);
@@ -83,9 +83,9 @@ fn blocking_scalar_round_trip() {
 fn a_waiting_receiver_gets_the_message_at_once() {
     let mut w = world();
     receive(&mut w);
-    assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+    assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0));
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 7, 0, 0, 0, 0]);
-    assert_eq!(state(&w.k, w.server), ThreadState::Ready);
+    assert_eq!(state(&mut w.k, w.server), ThreadState::Ready);
     assert_eq!(w.k.reg(w.server, reg::A0 + 3), 7);
 }
 
@@ -201,7 +201,7 @@ fn a_full_queue_refuses_try_send_and_makes_send_wait() {
     for _ in 0..crate::ipc::message::GIVE_WAY_ROUNDS {
         call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
         assert_eq!(w.k.reg(w.client, reg::PC), pc, "first it gives way, to make the call again");
-        assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+        assert_eq!(state(&mut w.k, w.client), ThreadState::Ready);
         assert!(w.k.current != Some(w.client) && w.k.queue.contains(w.client), "at the back of the run queue");
     }
     let r = call(&mut w.k, w.client, &[Syscall::TrySendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
@@ -209,10 +209,10 @@ fn a_full_queue_refuses_try_send_and_makes_send_wait() {
     assert_eq!(w.k.reg(w.client, reg::PC), pc + 4, "and it goes on");
     let pc = pc + 4;
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Scalar as usize, 1]);
-    assert_eq!(state(&w.k, w.client), ThreadState::Retry);
+    assert_eq!(state(&mut w.k, w.client), ThreadState::Retry);
     assert_eq!(w.k.reg(w.client, reg::PC), pc, "the ecall will run again");
     receive(&mut w);
-    assert_eq!(state(&w.k, w.client), ThreadState::Ready, "room again: it retries");
+    assert_eq!(state(&mut w.k, w.client), ThreadState::Ready, "room again: it retries");
 }
 
 /// The server catches up while a try-sender gives way: the call made
@@ -241,9 +241,9 @@ fn connect_waits_for_the_server_to_appear() {
     let server = start(&mut k, "server");
     let sid = [1usize, 2, 3, 4];
     call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]]);
-    assert_eq!(state(&k, client), ThreadState::Retry);
+    assert_eq!(state(&mut k, client), ThreadState::Retry);
     call(&mut k, server, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
-    assert_eq!(state(&k, client), ThreadState::Ready);
+    assert_eq!(state(&mut k, client), ThreadState::Ready);
     let r = call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]]);
     assert_eq!(r[0], SyscallResult::ConnectionId as usize);
     let again = call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]]);
@@ -257,7 +257,7 @@ fn a_dying_server_wakes_its_clients_with_an_error() {
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 1, va, 4096, 0, 0]);
     receive(&mut w);
     w.k.terminate(w.server.pid, 1);
-    assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+    assert_eq!(state(&mut w.k, w.client), ThreadState::Ready);
     assert_eq!([w.k.reg(w.client, reg::A0), w.k.reg(w.client, reg::A0 + 1)], err(Error::ServerNotFound));
     let e = w.k.procs.get(w.client.pid).unwrap().space.entry(&mut w.k.hw, va);
     assert!(pte::is_valid(e) && !pte::is_lent(e), "the page came back");
@@ -299,7 +299,7 @@ fn reply_and_receive_next_answers_then_takes_the_next_message() {
     call(&mut w.k, w.server, &[Syscall::ReplyAndReceiveNext as usize, next[1], 1, 2, 3, 4, 5, 5]);
     let r: Vec<usize> = (0..6).map(|i| w.k.reg(second, reg::A0 + i)).collect();
     assert_eq!(r, [SyscallResult::Scalar5 as usize, 1, 2, 3, 4, 5]);
-    assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0), "nothing left: it waits");
+    assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0), "nothing left: it waits");
     let bad = call(&mut w.k, w.client, &[Syscall::ReplyAndReceiveNext as usize, env[1], 0, 0, 0, 0, 0, 1]);
     assert_eq!(head(bad), err(Error::InvalidArgument), "not its message");
 }
@@ -322,11 +322,11 @@ fn a_round_trip_with_a_waiting_server_hands_the_processor_over_and_back() {
     // The server waits, the client runs.
     assert_eq!(w.k.next_thread(), Some(w.server));
     receive(&mut w);
-    assert_eq!((w.k.current, state(&w.k, w.server)), (None, ThreadState::Receiving(0)));
+    assert_eq!((w.k.current, state(&mut w.k, w.server)), (None, ThreadState::Receiving(0)));
     assert_eq!(w.k.next_thread(), Some(w.client));
     let kind = InvokeType::BlockingScalar as usize;
     call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, kind, 9, 10, 20, 30, 40]);
-    assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)));
+    assert!(matches!(state(&mut w.k, w.client), ThreadState::AwaitingReply(_)));
     assert_eq!(w.k.current, Some(w.server), "the sender handed the processor to the receiver");
     let env: Vec<usize> = (0..8).map(|i| w.k.reg(w.server, reg::A0 + i)).collect();
     assert_eq!(env[0], SyscallResult::MessageEnvelope as usize);
@@ -382,12 +382,12 @@ fn the_fast_path_leaves_callee_saved_registers_alone() {
 fn destroying_a_server_wakes_its_waiting_receivers() {
     let mut w = world();
     receive(&mut w);
-    assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+    assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0));
     let other = w.k.spawn_thread(w.server.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap();
     let other = ThreadRef { pid: w.server.pid, tid: other };
     let r = call(&mut w.k, other, &[Syscall::DestroyServer as usize, SID[0], SID[1], SID[2], SID[3]]);
     assert_eq!(head(r), [0, 0]);
-    assert_eq!(state(&w.k, w.server), ThreadState::Ready);
+    assert_eq!(state(&mut w.k, w.server), ThreadState::Ready);
     let answer = [w.k.reg(w.server, reg::A0), w.k.reg(w.server, reg::A0 + 1)];
     assert_eq!(answer, err(Error::ServerNotFound));
 }
@@ -405,10 +405,10 @@ fn lends_to_a_waiting_server_are_mapped_marked_and_given_back() {
     // Twice each kind: the first lend makes the server's message table.
     for (round, kind) in [InvokeType::Lend, InvokeType::LendMut, InvokeType::Lend, InvokeType::LendMut].into_iter().enumerate() {
         receive(&mut w);
-        assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+        assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0));
         let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, kind as usize, 40 + round, va, pages * 4096, 1, 2]);
-        assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)), "{r:?}");
-        assert_eq!(state(&w.k, w.server), ThreadState::Ready);
+        assert!(matches!(state(&mut w.k, w.client), ThreadState::AwaitingReply(_)), "{r:?}");
+        assert_eq!(state(&mut w.k, w.server), ThreadState::Ready);
         let env: Vec<usize> = (0..8).map(|i| w.k.reg(w.server, reg::A0 + i)).collect();
         assert_eq!(env[0], SyscallResult::MessageEnvelope as usize);
         assert_eq!(env[2..4], [kind.envelope_kind(), 40 + round]);
@@ -434,7 +434,7 @@ fn lends_to_a_waiting_server_are_mapped_marked_and_given_back() {
         assert_eq!(head(wrong), err(Error::BadAddress));
         let r = call(&mut w.k, w.server, &[Syscall::ReturnMemory as usize, env[1], at, pages * 4096, 3, 4]);
         assert_eq!(head(r), [0, 0]);
-        assert_eq!(state(&w.k, w.client), ThreadState::Ready);
+        assert_eq!(state(&mut w.k, w.client), ThreadState::Ready);
         let answer: Vec<usize> = (0..3).map(|i| w.k.reg(w.client, reg::A0 + i)).collect();
         assert_eq!(answer, [SyscallResult::MemoryReturned as usize, 3, 4]);
         assert_eq!(entries(&mut w.k, w.client.pid, va), before, "the sender's access as it was");
@@ -448,10 +448,10 @@ fn lends_to_a_waiting_server_are_mapped_marked_and_given_back() {
     for (addr, len, e) in [(unmapped, 4096, Error::BadAddress), (va + 1, 4096, Error::BadAlignment), (va, 0, Error::BadAlignment)] {
         let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::LendMut as usize, 0, addr, len, 0, 0]);
         assert_eq!(head(r), err(e));
-        assert_eq!(state(&w.k, w.server), ThreadState::Receiving(0));
+        assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0));
     }
     let r = call(&mut w.k, w.client, &[Syscall::SendMessage as usize, w.cid, InvokeType::Lend as usize, 0, va, 4096, 0, 0]);
-    assert!(matches!(state(&w.k, w.client), ThreadState::AwaitingReply(_)), "{r:?}");
+    assert!(matches!(state(&mut w.k, w.client), ThreadState::AwaitingReply(_)), "{r:?}");
     // Another thread of the client may not lend the page again.
     receive(&mut w);
     let t2 = ThreadRef { pid: w.client.pid, tid: w.k.spawn_thread(w.client.pid, 0x1_0000, 0x7ffe_f000, [0; 4]).unwrap() };

@@ -14,12 +14,12 @@ pub use crate::arch::riscv::isa::reg;
 
 /// Registers saved per thread: the pc where x0 would be, then x1..x31.
 pub const CONTEXT_WORDS: usize = 32;
-/// Slot 0 of the context page is the interrupt handler's; threads 1..=31 follow.
+/// Slot 0 of the first context page is the interrupt handler's; threads
+/// 1..=31 follow, and 32..=MAX_THREADS in pages taken as needed (threads.rs).
 pub const INTERRUPT_CONTEXT: u8 = 0;
-const _: () = assert!((MAX_THREADS + 1) * CONTEXT_WORDS * 4 <= 4096, "one page holds a process's contexts");
 /// Slots in a page of saved registers.
 pub const CONTEXTS_PER_PAGE: usize = 4096 / (CONTEXT_WORDS * 4);
-const _: () = assert!(CONTEXTS_PER_PAGE == MAX_THREADS + 1);
+const _: () = assert!(CONTEXTS_PER_PAGE == 32);
 
 /// What a thread is doing; only `Kernel::set_state` (sched.rs) changes it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -42,10 +42,12 @@ pub enum ThreadState {
 }
 
 impl<P: Platform> Kernel<P> {
+    /// The page holding `t`'s saved registers, and their first word in it.
     #[inline(always)]
     pub(crate) fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
         let a = self.procs.anchors(t.pid).expect("thread of a live process");
-        (a.contexts, t.tid as usize * CONTEXT_WORDS)
+        let page = if (t.tid as usize) < CONTEXTS_PER_PAGE { a.contexts } else { self.more_contexts(t) };
+        (page, t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS)
     }
 
     #[inline]
@@ -91,40 +93,30 @@ impl<P: Platform> Kernel<P> {
     /// Starts a thread at `entry` with stack pointer `sp` and a0..a3 = `args`;
     /// returning from `entry` ends the thread.
     pub fn spawn_thread(&mut self, pid: u8, entry: usize, sp: usize, args: [usize; 4]) -> Result<u8, Error> {
-        let p = self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?;
-        let tid = p.free_thread_slot().ok_or(Error::ThreadNotAvailable)?;
-        p.detached &= !(1 << tid);
-        p.stack_bottom[tid as usize] = 0;
+        let tid = self.free_thread_slot(pid)?;
         let t = ThreadRef { pid, tid };
+        self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?.detached.remove(tid);
+        self.set_stack_bottom(t, 0);
+        self.set_gave_way(t, 0);
         self.start_context(t, entry, sp, RETURN_FROM_THREAD, &args);
         self.set_state(t, ThreadState::Ready, Move::Back);
         Ok(tid)
     }
 
-    /// Thread `t`'s stack ends at `bottom` (it grows down to there): a fault
-    /// just below it is a stack overflow (fault.rs).
-    pub fn set_stack_bottom(&mut self, t: ThreadRef, bottom: usize) {
-        if let Some(p) = self.procs.get_mut(t.pid) {
-            p.stack_bottom[t.tid as usize] = bottom;
-        }
-    }
-
-    /// The bottom of thread `t`'s stack, if the kernel knows it.
-    pub fn stack_bottom(&self, t: ThreadRef) -> Option<usize> {
-        self.procs.get(t.pid).map(|p| p.stack_bottom[t.tid as usize]).filter(|b| *b != 0)
-    }
-
     /// Ends thread `t` with `value`, waking a thread that was joining it.
     pub fn exit_thread(&mut self, t: ThreadRef, value: usize) {
-        let Some(p) = self.procs.get_mut(t.pid) else { return };
-        let joiner = (1..p.threads.len()).find(|&j| p.threads[j] == ThreadState::Joining(t.tid));
+        if self.procs.get(t.pid).is_none() {
+            return;
+        }
+        let joiner = self.find_thread(t.pid, 1, |s| s == ThreadState::Joining(t.tid));
+        let p = self.procs.get_mut(t.pid).expect("live");
         // Kept for a join only if one may still come.
-        let unclaimed = joiner.is_none() && p.detached & (1 << t.tid) == 0;
-        p.detached &= !(1 << t.tid);
+        let unclaimed = joiner.is_none() && !p.detached.contains(t.tid);
+        p.detached.remove(t.tid);
         self.set_state(t, if unclaimed { ThreadState::Exited(value) } else { ThreadState::Free }, Move::Off);
         if let Some(j) = joiner {
-            self.wake(ThreadRef { pid: t.pid, tid: j as u8 }, Move::Back, SyscallResult::Scalar1, &[value]);
-        } else if self.procs.get(t.pid).is_some_and(|p| p.live_threads() == 0) {
+            self.wake(ThreadRef { pid: t.pid, tid: j }, Move::Back, SyscallResult::Scalar1, &[value]);
+        } else if self.live_threads(t.pid) == 0 {
             self.terminate(t.pid, 0);
         }
     }
@@ -149,23 +141,26 @@ pub fn create_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, entry: usize,
 /// 0, the interrupt handler's slot).
 #[inline(never)]
 pub fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> Handled {
-    let Some(p) = k.procs.get_mut(t.pid) else { return Ok(Outcome::Gone) };
+    if k.procs.get(t.pid).is_none() {
+        return Ok(Outcome::Gone);
+    }
     // Slot 0 is the interrupt handler's, no thread: nothing would end a join of it.
     if tid == t.tid as usize || tid == INTERRUPT_CONTEXT as usize {
         return Err(Error::InvalidThread);
     }
-    match p.threads.get(tid).copied() {
-        None | Some(ThreadState::Free) => Err(Error::ThreadNotAvailable),
-        Some(ThreadState::Exited(value)) => {
-            k.set_state(ThreadRef { pid: t.pid, tid: tid as u8 }, ThreadState::Free, Move::Stays);
+    let Ok(tid) = u8::try_from(tid) else { return Err(Error::ThreadNotAvailable) };
+    match k.thread_state(ThreadRef { pid: t.pid, tid }) {
+        ThreadState::Free => Err(Error::ThreadNotAvailable),
+        ThreadState::Exited(value) => {
+            k.set_state(ThreadRef { pid: t.pid, tid }, ThreadState::Free, Move::Stays);
             k.answered(t, SyscallResult::Scalar1, &[value])
         }
-        Some(_) => {
-            if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) {
+        _ => {
+            if k.find_thread(t.pid, 1, |s| s == ThreadState::Joining(tid)).is_some() {
                 // Someone else already waits for it; only one joiner is allowed.
                 return Err(Error::ThreadNotAvailable);
             }
-            k.set_state(t, ThreadState::Joining(tid as u8), Move::Off);
+            k.set_state(t, ThreadState::Joining(tid), Move::Off);
             Ok(Outcome::Waiting)
         }
     }
@@ -188,15 +183,16 @@ pub fn detach_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -
         return Err(Error::InvalidThread);
     }
     p.detaches = true;
-    match p.threads[tid] {
+    let target = ThreadRef { pid: t.pid, tid: tid as u8 };
+    match k.thread_state(target) {
         ThreadState::Free => Err(Error::ThreadNotAvailable),
         ThreadState::Exited(_) => {
-            k.set_state(ThreadRef { pid: t.pid, tid: tid as u8 }, ThreadState::Free, Move::Stays);
+            k.set_state(target, ThreadState::Free, Move::Stays);
             Ok(Outcome::Ok)
         }
-        _ if p.threads.iter().any(|s| *s == ThreadState::Joining(tid as u8)) => Err(Error::ThreadNotAvailable),
+        _ if k.find_thread(t.pid, 1, |s| s == ThreadState::Joining(tid as u8)).is_some() => Err(Error::ThreadNotAvailable),
         _ => {
-            p.detached |= 1 << tid;
+            k.procs.get_mut(t.pid).expect("live").detached.insert(tid as u8);
             Ok(Outcome::Ok)
         }
     }

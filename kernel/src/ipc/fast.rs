@@ -62,7 +62,7 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
 pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receiver: ThreadRef, slot: usize, kind: InvokeType, id: usize, words: [usize; 4]) {
     k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);
     if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers &= !(1 << receiver.tid);
+        s.receivers.remove(receiver.tid);
     }
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
     let [w0, w1, w2, w3] = words;
@@ -90,6 +90,11 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
 #[inline(never)]
 fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1: usize, s2: usize, s3: usize) -> bool {
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
+    // Threads beyond the first 32 keep their state in a frame (threads.rs):
+    // the general path.
+    if t.tid as usize >= p.threads.len() {
+        return false;
+    }
     // The server this process received for last, else the one the SID names.
     let sid = [s0 as u32, s1 as u32, s2 as u32, s3 as u32];
     let server = match k.ipc.has_sid(p.last_server, &sid) {
@@ -104,7 +109,7 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
     }
     p.last_server = server;
     if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers |= 1 << t.tid;
+        s.receivers.insert(t.tid);
     }
     change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
     true

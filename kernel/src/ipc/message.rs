@@ -32,12 +32,15 @@ use xous_abi::{Error, SyscallResult};
 #[inline(never)]
 pub fn send<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8], wait: bool) -> Handled {
     let result = try_send(k, t, a);
-    let Some(p) = k.procs.get_mut(t.pid) else { return Ok(Outcome::Gone) };
-    let rounds = core::mem::take(&mut p.gave_way[t.tid as usize]);
+    if k.procs.get(t.pid).is_none() {
+        return Ok(Outcome::Gone);
+    }
+    let rounds = k.gave_way(t);
+    k.set_gave_way(t, 0);
     match result {
         Err(Error::ServerQueueFull) if wait => Ok(Outcome::Retry),
         Err(Error::ServerQueueFull) if rounds < GIVE_WAY_ROUNDS => {
-            p.gave_way[t.tid as usize] = rounds + 1;
+            k.set_gave_way(t, rounds + 1);
             Ok(Outcome::GiveWay)
         }
         handled => handled,
@@ -89,7 +92,7 @@ fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8, receiver: Thre
         k.answer(receiver, SyscallResult::Error, &[e as usize]);
     }
     if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers &= !(1 << receiver.tid);
+        s.receivers.remove(receiver.tid);
     }
     k.set_state(receiver, ThreadState::Ready, Move::Now);
 }
@@ -140,7 +143,7 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, wait: boo
             Ok(Outcome::Answered)
         }
         None if wait => {
-            k.ipc.server_mut(server).expect("found").receivers |= 1 << t.tid;
+            k.ipc.server_mut(server).expect("found").receivers.insert(t.tid);
             k.set_state(t, ThreadState::Receiving(server), Move::Off);
             Ok(Outcome::Waiting)
         }

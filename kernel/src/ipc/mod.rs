@@ -51,8 +51,8 @@ pub struct Server {
     /// other field may have a niche (a bool's would be chosen, and its
     /// `None` is 2): hence `drain` is a u8.
     owner: NonZeroU8,
-    /// The owner's threads waiting in ReceiveMessage for it: bit n = thread n.
-    pub receivers: u32,
+    /// The owner's threads waiting in ReceiveMessage for it.
+    pub receivers: crate::tidset::TidSet,
     /// 1: drained before power-off (DRAIN_AT_POWER_OFF).
     drain: u8,
 }
@@ -210,7 +210,7 @@ impl Ipc {
             return None;
         }
         let i = self.servers.iter().position(|s| s.is_none())?;
-        self.servers[i] = Some(Server { sid, owner: NonZeroU8::new(owner)?, receivers: 0, drain: 0 });
+        self.servers[i] = Some(Server { sid, owner: NonZeroU8::new(owner)?, receivers: crate::tidset::TidSet::EMPTY, drain: 0 });
         self.index_server(i);
         Some(i as u8)
     }
@@ -323,7 +323,7 @@ impl Ipc {
     #[inline]
     pub fn waiting_receiver(&self, server: u8) -> Option<ThreadRef> {
         let s = self.server(server)?;
-        (s.receivers != 0).then(|| ThreadRef { pid: s.owner(), tid: s.receivers.trailing_zeros() as u8 })
+        s.receivers.first().map(|tid| ThreadRef { pid: s.owner(), tid })
     }
 
     /// Whether a message from process `pid` for `server` fits in its

@@ -126,10 +126,8 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
             k.wake(m.sender, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
-    for tid in 0..32u8 {
-        if server.receivers & (1 << tid) != 0 {
-            k.wake(ThreadRef { pid: server.owner(), tid }, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
-        }
+    for tid in server.receivers.iter() {
+        k.wake(ThreadRef { pid: server.owner(), tid }, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
     }
     k.ipc.clear_queue(index);
     k.ipc.remove_server(index);

@@ -6,6 +6,7 @@ use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
 use crate::mem::user::map_error;
 use crate::mem::PAGE_SIZE;
+use crate::process::DEFAULT_MAP_AREA;
 use crate::sched::ThreadRef;
 use crate::syscall::{Handled, Outcome};
 use xous_abi::memory::{self, flags, is_user_page_range};
@@ -49,7 +50,8 @@ pub fn map_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, phys: usize, vir
 }
 
 /// Where a MapMemory lands: the address asked for (checked), or for 0 the
-/// lowest free range in the MapMemory area.
+/// lowest free range in the MapMemory area; when the default area is full,
+/// the space above the main stack (`HIGH_MAP_AREA`).
 fn placement<P: Platform>(k: &mut Kernel<P>, pid: u8, virt: usize, size: usize) -> Result<usize, Error> {
     if virt != 0 {
         check_range(virt, size)?;
@@ -57,8 +59,16 @@ fn placement<P: Platform>(k: &mut Kernel<P>, pid: u8, virt: usize, size: usize) 
     }
     let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
     let (space, (from, to)) = (p.space, p.map_area);
-    space.find_free(&mut k.hw, from, to, size).ok_or(Error::OutOfMemory)
+    let high = (p.map_area == DEFAULT_MAP_AREA).then_some(HIGH_MAP_AREA);
+    space.find_free(&mut k.hw, from, to, size)
+        .or_else(|| high.and_then(|(from, to)| space.find_free(&mut k.hw, from, to, size)))
+        .ok_or(Error::OutOfMemory)
 }
+
+/// Where MapMemory with no address goes once the default area (496 MiB) is
+/// full: from the top of the main stack to the kernel. 255 threads with
+/// std's 2 MiB stacks need 512 MiB of reservations.
+pub const HIGH_MAP_AREA: (usize, usize) = (memory::USER_STACK_TOP, memory::USER_END);
 
 /// MapMemory of a physical range: only device pages the board lets user
 /// processes drive, each by one process at a time, read-write and uncached.

@@ -5,11 +5,11 @@
 //! Stored latest first, so the earliest is the last element and taking it
 //! moves nothing; inserting and removing shift the entries after the spot.
 
-/// Which held request: a process and a slot of its table.
+/// Which held request: a process and its slot in the table (table.rs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Key {
     pub pid: u8,
-    pub slot: u8,
+    pub slot: u16,
 }
 
 #[derive(Clone, Copy)]
@@ -94,11 +94,11 @@ impl<const N: usize> Deadlines<N> {
 mod tests {
     use super::*;
 
-    fn key(slot: u8) -> Key {
+    fn key(slot: u16) -> Key {
         Key { pid: 2, slot }
     }
 
-    fn drain<const N: usize>(q: &mut Deadlines<N>, now: u64) -> Vec<u8> {
+    fn drain<const N: usize>(q: &mut Deadlines<N>, now: u64) -> Vec<u16> {
         core::iter::from_fn(|| q.pop_due(now)).map(|k| k.slot).collect()
     }
 

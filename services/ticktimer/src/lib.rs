@@ -1,5 +1,5 @@
 //! The ticktimer's logic without the hardware: what each request does to
-//! the per-process tables and the deadline queue, and who gets answered.
+//! the table of held requests and the deadline queue, and who gets answered.
 //! The process (`main.rs`) feeds it messages and the current time and
 //! delivers the answers; everything here is unit-tested on the host.
 //!
@@ -21,7 +21,7 @@ pub mod request;
 pub mod table;
 
 use deadlines::{Deadlines, Key};
-use table::{Entry, Table, SLOTS};
+use table::{Entry, Table, POOL};
 use xous_abi::limits::MAX_PROCESSES;
 use xous_abi::message::MessageSender;
 use xous_abi::services::ticktimer::{BAD_REQUEST, OK, TABLE_FULL, TIMED_OUT, TIME_SOURCE_TAG};
@@ -32,7 +32,7 @@ pub use request::{decode, Decoded, Request};
 pub type Ticks = u64;
 pub const TICKS_PER_MS: Ticks = board::TIMEBASE_HZ / 1000;
 
-/// One table per possible PID (1..=MAX_PROCESSES; 0 is never a sender).
+/// PIDs that can send (1..=MAX_PROCESSES; 0 is never a sender).
 const TABLES: usize = MAX_PROCESSES + 1;
 
 /// An answer to a BlockingScalar.
@@ -50,10 +50,9 @@ pub trait Replies {
 }
 
 pub struct Ticktimer {
-    tables: [Table; TABLES],
-    deadlines: Deadlines<{ TABLES * SLOTS }>,
-    /// The newest arrival number handed out.
-    seq: u32,
+    /// What is held, for every process.
+    table: Table,
+    deadlines: Deadlines<POOL>,
 }
 
 impl Default for Ticktimer {
@@ -64,7 +63,7 @@ impl Default for Ticktimer {
 
 impl Ticktimer {
     pub const fn new() -> Ticktimer {
-        Ticktimer { tables: [const { Table::new() }; TABLES], deadlines: Deadlines::new(), seq: 0 }
+        Ticktimer { table: Table::new(), deadlines: Deadlines::new() }
     }
 
     /// Handles one request of `sender` at time `now`. Returns the answer
@@ -111,9 +110,8 @@ impl Ticktimer {
     /// sender's message, and the reply word naming it, until the server
     /// answers, and drops the answer; answering is what frees it.
     pub fn process_ended(&mut self, pid: u8, out: &mut impl Replies) {
-        let Some(table) = self.tables.get_mut(pid as usize) else { return };
-        for slot in 0..SLOTS as u8 {
-            if let Some(sender) = table.remove(slot).and_then(|e| e.sender()) {
+        while let Some(slot) = self.table.oldest(pid, |_| true) {
+            if let Some(sender) = self.table.remove(pid, slot).and_then(|e| e.sender()) {
                 out.send(sender, Reply::Scalar1(TIMED_OUT));
             }
         }
@@ -122,24 +120,22 @@ impl Ticktimer {
 
     /// HeldFor: (entries in `pid`'s table, of them in the deadline queue).
     fn held_for(&self, pid: usize) -> Reply {
-        let Some(table) = u8::try_from(pid).ok().and_then(|pid| self.tables.get(pid as usize)) else {
-            return Reply::Scalar2(0, 0);
-        };
-        Reply::Scalar2(table.len(), self.deadlines.count_for(pid as u8))
+        let Ok(pid) = u8::try_from(pid) else { return Reply::Scalar2(0, 0) };
+        Reply::Scalar2(self.table.len(pid), self.deadlines.count_for(pid))
     }
 
     /// Answers every held request whose deadline is at or before `now`:
     /// sleeps with `OK`, condition waits with `TIMED_OUT`.
     pub fn expire(&mut self, now: Ticks, out: &mut impl Replies) {
         while let Some(Key { pid, slot }) = self.deadlines.pop_due(now) {
-            let table = &mut self.tables[pid as usize];
-            let (sender, result) = match table.get(slot) {
+            let table = &mut self.table;
+            let (sender, result) = match table.get(pid, slot) {
                 Some(Entry::Sleeping { sender }) => (sender, OK),
                 Some(Entry::Waiting { sender, .. }) => (sender, TIMED_OUT),
                 // Only sleeps and timed waits are ever in the queue.
                 _ => continue,
             };
-            table.remove(slot);
+            table.remove(pid, slot);
             // A sender that is gone needs nothing more: its entry is gone too.
             out.send(sender, Reply::Scalar1(result));
         }
@@ -150,23 +146,17 @@ impl Ticktimer {
         self.deadlines.earliest()
     }
 
-    fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
-    }
-
     /// Keeps a request to answer later (with a deadline, if it has one).
     fn hold(&mut self, pid: u8, entry: Entry, deadline: Option<Ticks>) -> Option<Reply> {
-        let seq = self.next_seq();
-        let table = &mut self.tables[pid as usize];
-        let Some(slot) = table.add(entry, seq) else {
+        let table = &mut self.table;
+        let Some(slot) = table.add(pid, entry) else {
             return Some(Reply::Scalar1(TABLE_FULL));
         };
         if let Some(at) = deadline {
-            // The queue has room for every slot of every table; should that
+            // The queue has room for every slot of the pool; should that
             // ever not hold, the request is refused like a full table.
             if self.deadlines.insert(at, Key { pid, slot }).is_err() {
-                table.remove(slot);
+                table.remove(pid, slot);
                 return Some(Reply::Scalar1(TABLE_FULL));
             }
         }
@@ -175,13 +165,13 @@ impl Ticktimer {
 
     /// LockMutex: takes a remembered unlock if there is one, else waits.
     fn lock(&mut self, pid: u8, sender: usize, mutex: usize) -> Option<Reply> {
-        let table = &mut self.tables[pid as usize];
-        let unlocked = table.oldest(self.seq, |e| matches!(*e, Entry::Unlocked { mutex: m, .. } if m == mutex));
+        let table = &mut self.table;
+        let unlocked = table.oldest(pid, |e| matches!(*e, Entry::Unlocked { mutex: m, .. } if m == mutex));
         if let Some(slot) = unlocked {
-            if let Some(Entry::Unlocked { count, .. }) = table.get_mut(slot) {
+            if let Some(Entry::Unlocked { count, .. }) = table.get_mut(pid, slot) {
                 *count -= 1;
                 if *count == 0 {
-                    table.remove(slot);
+                    table.remove(pid, slot);
                 }
             }
             return Some(Reply::Scalar1(OK));
@@ -193,22 +183,21 @@ impl Ticktimer {
     /// with no one waiting (their LockMutex is still on its way), remembers
     /// the unlock for the next LockMutex. The result for the unlocker.
     fn unlock(&mut self, pid: u8, mutex: usize, out: &mut impl Replies) -> usize {
-        let table = &mut self.tables[pid as usize];
+        let table = &mut self.table;
         let waiter = |e: &Entry| matches!(*e, Entry::Locking { mutex: m, .. } if m == mutex);
-        while let Some(slot) = table.oldest(self.seq, waiter) {
-            if let Some(Entry::Locking { sender, .. }) = table.remove(slot) {
+        while let Some(slot) = table.oldest(pid, waiter) {
+            if let Some(Entry::Locking { sender, .. }) = table.remove(pid, slot) {
                 if out.send(sender, Reply::Scalar1(OK)) {
                     return OK;
                 }
             }
         }
-        let remembered = table.oldest(self.seq, |e| matches!(*e, Entry::Unlocked { mutex: m, .. } if m == mutex));
-        if let Some(Entry::Unlocked { count, .. }) = remembered.and_then(|slot| table.get_mut(slot)) {
+        let remembered = table.oldest(pid, |e| matches!(*e, Entry::Unlocked { mutex: m, .. } if m == mutex));
+        if let Some(Entry::Unlocked { count, .. }) = remembered.and_then(|slot| table.get_mut(pid, slot)) {
             *count += 1;
             return OK;
         }
-        let seq = self.next_seq();
-        match self.tables[pid as usize].add(Entry::Unlocked { mutex, count: 1 }, seq) {
+        match self.table.add(pid, Entry::Unlocked { mutex, count: 1 }) {
             Some(_) => OK,
             None => TABLE_FULL,
         }
@@ -229,10 +218,10 @@ impl Ticktimer {
     }
 
     /// The longest-waiting thread on `condition`, out of the table.
-    fn take_waiter(&mut self, pid: u8, condition: usize) -> Option<(u8, usize)> {
-        let table = &mut self.tables[pid as usize];
-        let slot = table.oldest(self.seq, |e| matches!(*e, Entry::Waiting { condition: c, .. } if c == condition))?;
-        match table.remove(slot)? {
+    fn take_waiter(&mut self, pid: u8, condition: usize) -> Option<(u16, usize)> {
+        let table = &mut self.table;
+        let slot = table.oldest(pid, |e| matches!(*e, Entry::Waiting { condition: c, .. } if c == condition))?;
+        match table.remove(pid, slot)? {
             Entry::Waiting { sender, .. } => Some((slot, sender)),
             _ => None,
         }
@@ -242,10 +231,10 @@ impl Ticktimer {
     /// mutex that its process freed (a client bug) is let go rather than
     /// left hanging.
     fn free_mutex(&mut self, pid: u8, mutex: usize, out: &mut impl Replies) {
-        let table = &mut self.tables[pid as usize];
+        let table = &mut self.table;
         let of_mutex = |e: &Entry| matches!(*e, Entry::Locking { mutex: m, .. } | Entry::Unlocked { mutex: m, .. } if m == mutex);
-        while let Some(slot) = table.oldest(self.seq, of_mutex) {
-            if let Some(Entry::Locking { sender, .. }) = table.remove(slot) {
+        while let Some(slot) = table.oldest(pid, of_mutex) {
+            if let Some(Entry::Locking { sender, .. }) = table.remove(pid, slot) {
                 out.send(sender, Reply::Scalar1(OK));
             }
         }

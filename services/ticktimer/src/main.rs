@@ -16,10 +16,10 @@
 //! be sent (a full queue) loses nothing: the handler then re-arms the alarm
 //! a millisecond later to try again.
 //!
-//! The logic (the library: `lib.rs`) keeps one table per process with a slot
-//! per thread context, and a deadline queue with room for every slot. std
-//! cannot fill its table (see `table.rs`); a client that does gets
-//! TABLE_FULL at once instead of being held. std ignores the answer to
+//! The logic (the library: `lib.rs`) keeps one pool of held requests with
+//! a share per process of a slot per thread context, and a deadline queue
+//! with room for every slot. std cannot fill its share (see `table.rs`); a
+//! client that does gets TABLE_FULL at once instead of being held. std ignores the answer to
 //! SleepMs and LockMutex, so for such a client a sleep ends early and a lock
 //! is granted without exclusion; a WaitForCondition answered TABLE_FULL
 //! looks like a timeout (a spurious wakeup, which std tolerates); an

@@ -1,18 +1,32 @@
-//! One process's table: the requests the ticktimer holds for it (sleeps,
-//! lock and condition waits) and the unlocks that came before their lock.
+//! The requests the ticktimer holds (sleeps, lock and condition waits)
+//! and the unlocks that came before their lock, for every process, in one
+//! pool of POOL entries; each process's entries are a list in the order
+//! they came.
 //!
-//! It has a slot per thread context the kernel gives a process (31 threads
-//! and the interrupt handler's). Under std's protocol every entry stands for
-//! a distinct thread: a held request is a thread blocked in its call, and a
-//! remembered unlock is a thread that counted itself into the mutex and is
-//! on its way with the LockMutex that will take it. So a std program cannot
-//! fill its table; only a client that breaks the protocol can, and then it
-//! gets `TABLE_FULL` answers (`main.rs` says what std makes of them), in
-//! its own table only.
+//! A process may hold at most PER_PROCESS entries, a slot per thread
+//! context the kernel gives a process (255 threads and the interrupt
+//! handler's). Under std's protocol every entry stands for a distinct
+//! thread: a held request is a thread blocked in its call, and a remembered
+//! unlock is a thread that counted itself into the mutex and is on its way
+//! with the LockMutex that will take it. So a std program never exceeds its
+//! share; only a client that breaks the protocol can, and then it gets
+//! `TABLE_FULL` answers (`main.rs` says what std makes of them). The pool
+//! holds four full shares (a process's first 32 threads need no more room
+//! than the old per-process tables gave them, and the pool takes less
+//! memory than those did); should it be full, a request is refused the
+//! same way.
 
-use xous_abi::limits::MAX_THREADS;
+use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
-pub const SLOTS: usize = MAX_THREADS + 1;
+/// Entries one process may hold.
+pub const PER_PROCESS: usize = MAX_THREADS + 1;
+/// Entries all processes together may hold.
+pub const POOL: usize = 4 * PER_PROCESS;
+/// One list per possible PID (1..=MAX_PROCESSES; 0 is never a sender).
+const LISTS: usize = MAX_PROCESSES + 1;
+/// No slot (the end of a list).
+const NONE: u16 = u16::MAX;
+const _: () = assert!(POOL < NONE as usize);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -40,58 +54,111 @@ impl Entry {
 
 #[derive(Clone, Copy)]
 struct Slot {
-    entry: Entry,
-    /// Arrival number, for first come, first served.
-    seq: u32,
+    /// `None`: free.
+    entry: Option<Entry>,
+    pid: u8,
+    /// The next slot of its process's list, or of the free list.
+    next: u16,
 }
 
 pub struct Table {
-    slots: [Option<Slot>; SLOTS],
+    slots: [Slot; POOL],
+    /// The free list's first slot.
+    free: u16,
+    /// Per PID: its list's first and last slot, and its length.
+    first: [u16; LISTS],
+    last: [u16; LISTS],
+    count: [u16; LISTS],
 }
 
 impl Table {
     pub const fn new() -> Table {
-        Table { slots: [None; SLOTS] }
+        let mut slots = [Slot { entry: None, pid: 0, next: NONE }; POOL];
+        let mut i = 0;
+        while i + 1 < POOL {
+            slots[i].next = (i + 1) as u16;
+            i += 1;
+        }
+        Table { slots, free: 0, first: [NONE; LISTS], last: [NONE; LISTS], count: [0; LISTS] }
     }
 
-    /// Stores `entry`, arrived as number `seq`; its slot, `None` when full.
-    pub fn add(&mut self, entry: Entry, seq: u32) -> Option<u8> {
-        let i = self.slots.iter().position(Option::is_none)?;
-        self.slots[i] = Some(Slot { entry, seq });
-        Some(i as u8)
+    /// Stores `entry` for `pid` after its others; its slot, `None` when
+    /// `pid` holds its share or the pool is full (or `pid` is out of range).
+    pub fn add(&mut self, pid: u8, entry: Entry) -> Option<u16> {
+        let p = pid as usize;
+        if p >= LISTS || self.count[p] as usize >= PER_PROCESS || self.free == NONE {
+            return None;
+        }
+        let slot = self.free;
+        let s = &mut self.slots[slot as usize];
+        self.free = s.next;
+        *s = Slot { entry: Some(entry), pid, next: NONE };
+        match self.last[p] {
+            NONE => self.first[p] = slot,
+            last => self.slots[last as usize].next = slot,
+        }
+        self.last[p] = slot;
+        self.count[p] += 1;
+        Some(slot)
     }
 
-    pub fn get(&self, slot: u8) -> Option<Entry> {
-        self.slots.get(slot as usize).copied().flatten().map(|s| s.entry)
+    /// `pid`'s entry in `slot`.
+    pub fn get(&self, pid: u8, slot: u16) -> Option<Entry> {
+        self.slots.get(slot as usize).filter(|s| s.pid == pid).and_then(|s| s.entry)
     }
 
-    pub fn get_mut(&mut self, slot: u8) -> Option<&mut Entry> {
-        self.slots.get_mut(slot as usize)?.as_mut().map(|s| &mut s.entry)
+    pub fn get_mut(&mut self, pid: u8, slot: u16) -> Option<&mut Entry> {
+        self.slots.get_mut(slot as usize).filter(|s| s.pid == pid).and_then(|s| s.entry.as_mut())
     }
 
-    pub fn remove(&mut self, slot: u8) -> Option<Entry> {
-        self.slots.get_mut(slot as usize)?.take().map(|s| s.entry)
+    /// Takes `pid`'s entry in `slot` out.
+    pub fn remove(&mut self, pid: u8, slot: u16) -> Option<Entry> {
+        self.get(pid, slot)?;
+        let p = pid as usize;
+        // Unlink: find the slot before it in the list.
+        let mut before = NONE;
+        let mut at = self.first[p];
+        while at != slot {
+            before = at;
+            at = self.slots[at as usize].next;
+        }
+        let next = self.slots[slot as usize].next;
+        match before {
+            NONE => self.first[p] = next,
+            b => self.slots[b as usize].next = next,
+        }
+        if self.last[p] == slot {
+            self.last[p] = before;
+        }
+        self.count[p] -= 1;
+        let s = &mut self.slots[slot as usize];
+        let entry = s.entry.take();
+        s.next = self.free;
+        self.free = slot;
+        entry
     }
 
-    /// The slot of the earliest arrival among the entries that match.
-    /// Arrival numbers wrap: `latest` (the newest number handed out) makes
-    /// the oldest the one furthest behind it.
-    pub fn oldest(&self, latest: u32, matches: impl Fn(&Entry) -> bool) -> Option<u8> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.filter(|s| matches(&s.entry)).map(|s| (i, latest.wrapping_sub(s.seq))))
-            .max_by_key(|&(_, age)| age)
-            .map(|(i, _)| i as u8)
+    /// The slot of `pid`'s earliest arrival among the entries that match.
+    pub fn oldest(&self, pid: u8, matches: impl Fn(&Entry) -> bool) -> Option<u16> {
+        let mut at = *self.first.get(pid as usize)?;
+        while at != NONE {
+            let s = &self.slots[at as usize];
+            if s.entry.as_ref().is_some_and(&matches) {
+                return Some(at);
+            }
+            at = s.next;
+        }
+        None
     }
 
+    /// Whether no process holds anything.
     pub fn is_empty(&self) -> bool {
-        self.slots.iter().all(Option::is_none)
+        self.count.iter().all(|c| *c == 0)
     }
 
-    /// How many entries it holds.
-    pub fn len(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_some()).count()
+    /// How many entries `pid` holds.
+    pub fn len(&self, pid: u8) -> usize {
+        self.count.get(pid as usize).map_or(0, |c| *c as usize)
     }
 }
 
@@ -112,56 +179,74 @@ mod tests {
     }
 
     #[test]
-    fn fills_up_and_frees() {
-        let mut t = Table::new();
-        for i in 0..SLOTS {
-            assert_eq!(t.add(sleeping(i), i as u32), Some(i as u8));
+    fn a_process_fills_its_share_and_frees() {
+        let mut t = Box::new(Table::new());
+        let slots: Vec<u16> = (0..PER_PROCESS).map(|i| t.add(2, sleeping(i)).unwrap()).collect();
+        assert_eq!(t.add(2, sleeping(999)), None, "its share is full");
+        assert!(t.add(3, sleeping(1)).is_some(), "another process still has room");
+        assert_eq!(t.len(2), PER_PROCESS);
+        assert_eq!(t.remove(2, slots[5]), Some(sleeping(5)));
+        assert_eq!(t.remove(2, slots[5]), None, "already free");
+        assert_eq!(t.get(3, slots[6]), None, "another process's slot");
+        assert_eq!(t.remove(3, slots[6]), None);
+        let again = t.add(2, sleeping(100)).unwrap();
+        assert_eq!(t.get(2, again), Some(sleeping(100)));
+        assert_eq!(t.get(2, POOL as u16), None);
+        assert_eq!(t.remove(2, u16::MAX), None);
+        assert_eq!(t.add(200, sleeping(1)), None, "no such pid");
+    }
+
+    #[test]
+    fn the_pool_is_shared_and_bounded() {
+        let mut t = Box::new(Table::new());
+        let mut held = 0;
+        for pid in 2..=6u8 {
+            while t.add(pid, sleeping(held)).is_some() {
+                held += 1;
+            }
         }
-        assert_eq!(t.add(sleeping(99), 99), None, "full");
-        assert_eq!(t.remove(5), Some(sleeping(5)));
-        assert_eq!(t.remove(5), None, "already free");
-        assert_eq!(t.add(sleeping(100), 100), Some(5), "a freed slot is reused");
-        assert_eq!(t.get(5), Some(sleeping(100)));
-        assert_eq!(t.get(SLOTS as u8), None);
-        assert_eq!(t.remove(200), None);
+        assert_eq!(held, POOL, "four full shares, then the pool is full");
+        assert_eq!(t.len(6), 0, "the fifth process found no room");
+        for pid in 2..=5u8 {
+            while let Some(slot) = t.oldest(pid, |_| true) {
+                t.remove(pid, slot);
+            }
+        }
+        assert!(t.is_empty());
+        assert_eq!((0..POOL).filter(|i| t.add(2 + (i % 5) as u8, sleeping(*i)).is_some()).count(), POOL, "every slot back in the pool");
     }
 
     #[test]
     fn oldest_matching_entry() {
-        let mut t = Table::new();
-        t.add(Entry::Locking { sender: 1, mutex: 0x10 }, 7);
-        t.add(Entry::Locking { sender: 2, mutex: 0x20 }, 3);
-        t.add(Entry::Locking { sender: 3, mutex: 0x10 }, 5);
+        let mut t = Box::new(Table::new());
+        let a = t.add(2, Entry::Locking { sender: 1, mutex: 0x10 }).unwrap();
+        t.add(2, Entry::Locking { sender: 2, mutex: 0x20 }).unwrap();
+        let c = t.add(2, Entry::Locking { sender: 3, mutex: 0x10 }).unwrap();
+        t.add(3, Entry::Locking { sender: 4, mutex: 0x10 }).unwrap();
         let for_0x10 = |e: &Entry| matches!(e, Entry::Locking { mutex: 0x10, .. });
-        assert_eq!(t.oldest(7, for_0x10), Some(2));
-        t.remove(2);
-        assert_eq!(t.oldest(7, for_0x10), Some(0));
-        t.remove(0);
-        assert_eq!(t.oldest(7, for_0x10), None);
-    }
-
-    #[test]
-    fn arrival_numbers_wrap() {
-        let mut t = Table::new();
-        t.add(sleeping(1), 2);
-        t.add(sleeping(2), u32::MAX - 1);
-        t.add(sleeping(3), 0);
-        // Handed out in the order MAX - 1, 0, 2.
-        assert_eq!(t.oldest(2, |_| true), Some(1));
+        assert_eq!(t.oldest(2, for_0x10), Some(a));
+        t.remove(2, a);
+        assert_eq!(t.oldest(2, for_0x10), Some(c));
+        t.remove(2, c);
+        assert_eq!(t.oldest(2, for_0x10), None, "process 3's is not 2's");
+        // Removing the last of a list, then adding, keeps the order.
+        let d = t.add(2, Entry::Locking { sender: 5, mutex: 0x10 }).unwrap();
+        assert_eq!(t.oldest(2, |_| true).and_then(|s| t.get(2, s)), Some(Entry::Locking { sender: 2, mutex: 0x20 }));
+        assert_eq!(t.oldest(2, for_0x10), Some(d));
     }
 
     #[test]
     fn entries_change_in_place() {
-        let mut t = Table::new();
-        let slot = t.add(Entry::Unlocked { mutex: 0x40, count: 1 }, 1).unwrap();
-        if let Some(Entry::Unlocked { count, .. }) = t.get_mut(slot) {
+        let mut t = Box::new(Table::new());
+        let slot = t.add(2, Entry::Unlocked { mutex: 0x40, count: 1 }).unwrap();
+        if let Some(Entry::Unlocked { count, .. }) = t.get_mut(2, slot) {
             *count += 1;
         }
-        assert_eq!(t.get(slot), Some(Entry::Unlocked { mutex: 0x40, count: 2 }));
+        assert_eq!(t.get(2, slot), Some(Entry::Unlocked { mutex: 0x40, count: 2 }));
         assert!(!t.is_empty());
-        assert_eq!(t.len(), 1);
-        t.remove(slot);
+        assert_eq!(t.len(2), 1);
+        t.remove(2, slot);
         assert!(t.is_empty());
-        assert_eq!(t.len(), 0);
+        assert_eq!(t.len(2), 0);
     }
 }

@@ -44,7 +44,7 @@ fn boxed() -> Box<Ticktimer> {
 }
 
 fn holds_nothing(t: &Ticktimer) -> bool {
-    t.tables.iter().all(Table::is_empty) && t.next_deadline().is_none()
+    t.table.is_empty() && t.next_deadline().is_none()
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn remembered_unlocks_add_up() {
     let mut out = Out::default();
     t.handle(0, sender(2, 0), Request::UnlockMutex(0x100), &mut out);
     t.handle(0, sender(2, 1), Request::UnlockMutex(0x100), &mut out);
-    assert_eq!(t.tables[2].oldest(t.seq, |_| true).and_then(|s| t.tables[2].get(s)), Some(Entry::Unlocked { mutex: 0x100, count: 2 }));
+    assert_eq!(t.table.oldest(2, |_| true).and_then(|s| t.table.get(2, s)), Some(Entry::Unlocked { mutex: 0x100, count: 2 }));
     assert_eq!(t.handle(0, sender(2, 2), Request::LockMutex(0x100), &mut out), ok());
     assert_eq!(t.handle(0, sender(2, 3), Request::LockMutex(0x100), &mut out), ok());
     assert_eq!(t.handle(0, sender(2, 4), Request::LockMutex(0x100), &mut out), None);
@@ -267,25 +267,25 @@ fn conditions_are_per_process() {
 fn a_full_table_refuses_with_an_answer_and_only_for_that_process() {
     let mut t = boxed();
     let mut out = Out::default();
-    for n in 0..SLOTS as u16 {
+    for n in 0..table::PER_PROCESS as u16 {
         assert_eq!(t.handle(0, sender(2, n), Request::SleepMs(5), &mut out), None);
     }
     let full = Some(Reply::Scalar1(TABLE_FULL));
-    assert_eq!(t.handle(0, sender(2, 100), Request::SleepMs(5), &mut out), full);
-    assert_eq!(t.handle(0, sender(2, 101), Request::LockMutex(0x100), &mut out), full);
-    let wait = t.handle(0, sender(2, 102), Request::WaitForCondition { condition: 0x500, timeout_ms: 0 }, &mut out);
+    assert_eq!(t.handle(0, sender(2, 1000), Request::SleepMs(5), &mut out), full);
+    assert_eq!(t.handle(0, sender(2, 1001), Request::LockMutex(0x100), &mut out), full);
+    let wait = t.handle(0, sender(2, 1002), Request::WaitForCondition { condition: 0x500, timeout_ms: 0 }, &mut out);
     assert_eq!(wait, full);
     assert_ne!(TABLE_FULL, OK, "std reads a nonzero wait answer as a timeout");
-    assert_eq!(t.handle(0, sender(2, 103), Request::UnlockMutex(0x100), &mut out), full, "nothing to remember it in");
+    assert_eq!(t.handle(0, sender(2, 1003), Request::UnlockMutex(0x100), &mut out), full, "nothing to remember it in");
     // Requests that keep nothing still work.
-    assert_eq!(t.handle(0, sender(2, 104), Request::ElapsedMs, &mut out), Some(Reply::Scalar2(0, 0)));
-    assert_eq!(t.handle(0, sender(2, 105), Request::NotifyCondition { condition: 0x500, count: 1 }, &mut out), Some(Reply::Scalar1(0)));
+    assert_eq!(t.handle(0, sender(2, 1004), Request::ElapsedMs, &mut out), Some(Reply::Scalar2(0, 0)));
+    assert_eq!(t.handle(0, sender(2, 1005), Request::NotifyCondition { condition: 0x500, count: 1 }, &mut out), Some(Reply::Scalar1(0)));
     // Another process is not affected.
     assert_eq!(t.handle(0, sender(3, 0), Request::SleepMs(5), &mut out), None);
     // Once the sleeps end there is room again.
     t.expire(5 * MS, &mut out);
-    assert_eq!(out.take().len(), SLOTS + 1);
-    assert_eq!(t.handle(5 * MS, sender(2, 106), Request::LockMutex(0x100), &mut out), None);
+    assert_eq!(out.take().len(), table::PER_PROCESS + 1);
+    assert_eq!(t.handle(5 * MS, sender(2, 1006), Request::LockMutex(0x100), &mut out), None);
 }
 
 #[test]

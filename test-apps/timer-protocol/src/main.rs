@@ -19,8 +19,8 @@ use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::{sid_from_name, systime, ticktimer as tt};
 use xous_abi::{Syscall, SyscallResult};
 
-/// Slots of a process's table in the ticktimer (31 threads + the interrupt context).
-const TABLE_SLOTS: usize = 32;
+/// A process's share of the ticktimer's table (255 threads + the interrupt context).
+const TABLE_SLOTS: usize = xous_abi::limits::MAX_THREADS + 1;
 /// This program checks answers, not punctuality (test-apps/time does):
 /// an answer "at once" comes within QUICK_MS, a deadline is met within
 /// SLACK_MS, so a busy host does not fail it.

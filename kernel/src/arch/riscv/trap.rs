@@ -23,7 +23,7 @@ use super::hw;
 use crate::fault::Fault;
 use crate::kernel::Kernel;
 use crate::sched::PowerOff;
-use crate::thread::{reg, CONTEXT_WORDS};
+use crate::thread::{reg, CONTEXTS_PER_PAGE, CONTEXT_WORDS};
 use crate::syscall::{self, Next};
 use core::arch::global_asm;
 
@@ -194,18 +194,21 @@ fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
         }
         if let Some(t) = k.current {
             if let Some(anchors) = k.procs.anchors(t.pid) {
-                return enter(anchors, t);
+                return enter(k, anchors, t);
             }
         }
     }
     run_next_slow(k)
 }
 
-/// Thread `t`'s address space, and the slot to load for it.
+/// Thread `t`'s address space, and the slot to load for it (in the
+/// process's first page of saved registers, or for ids from 32 in one
+/// taken later: threads.rs).
 #[inline(always)]
-fn enter(anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
+fn enter(k: &Kernel<hw::Hw>, anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
     csr::set_address_space(anchors.root, t.pid);
-    hw::direct(anchors.contexts) + t.tid as usize * CONTEXT_WORDS * 4
+    let page = if (t.tid as usize) < CONTEXTS_PER_PAGE { anchors.contexts } else { k.more_contexts(t) };
+    hw::direct(page) + t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS * 4
 }
 
 #[inline(never)]
@@ -214,13 +217,13 @@ fn run_next_slow(k: &mut Kernel<hw::Hw>) -> usize {
         if let Some(code) = k.halted {
             if let Some(t) = ending(k, code) {
                 let anchors = k.procs.anchors(t.pid).expect("a draining thread's process lives");
-                return enter(anchors, t);
+                return enter(k, anchors, t);
             }
             continue;
         }
         if let Some(t) = k.next_thread() {
             let anchors = k.procs.anchors(t.pid).expect("a ready thread's process lives");
-            return enter(anchors, t);
+            return enter(k, anchors, t);
         }
         idle(k);
     }

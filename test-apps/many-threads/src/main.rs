@@ -1,0 +1,48 @@
+//! 200 threads alive at once in one process, as std's own tests and
+//! once_cell's (128 at a Barrier) expect: each waits at a Barrier until
+//! all 200 and main are there, so none can end before the last starts;
+//! then each adds to a Mutex-guarded total and returns its number, and
+//! main joins them all. A kernel with 31 threads a process refuses the
+//! 32nd spawn (the program then says so and fails).
+
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+
+const THREADS: usize = 200;
+
+fn main() {
+    let barrier = Arc::new(Barrier::new(THREADS + 1));
+    let total = Arc::new(Mutex::new(0usize));
+    let mut handles = Vec::with_capacity(THREADS);
+    for i in 0..THREADS {
+        let (barrier, total) = (barrier.clone(), total.clone());
+        let spawned = thread::Builder::new().name(format!("worker-{i}")).spawn(move || {
+            let id = thread::current().id();
+            barrier.wait();
+            *total.lock().unwrap() += i;
+            (i, id)
+        });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(e) => {
+                println!("many-threads: spawn {} refused: {e}", i + 1);
+                std::process::exit(1);
+            }
+        }
+    }
+    println!("many-threads: {THREADS} threads spawned, all waiting at the barrier");
+    barrier.wait();
+    let mut ids = Vec::new();
+    for (i, handle) in handles.into_iter().enumerate() {
+        let (n, id) = handle.join().expect("a worker panicked");
+        assert_eq!(n, i, "each join gets its own thread's value");
+        ids.push(id);
+    }
+    ids.sort_by_key(|id| format!("{id:?}"));
+    ids.dedup();
+    assert_eq!(ids.len(), THREADS, "every thread had its own id");
+    let total = *total.lock().unwrap();
+    assert_eq!(total, THREADS * (THREADS - 1) / 2);
+    println!("many-threads: {THREADS} joined, total {total}");
+    println!("many-threads: all checks passed");
+}
