@@ -77,15 +77,16 @@ impl Platform for FakePlatform {
 }
 
 /// A kernel with `frames` frames of RAM, at most 128 of them in the low pool.
-pub fn kernel_with(frames: usize) -> Kernel<FakePlatform> {
+pub fn kernel_with(frames: usize) -> Box<Kernel<FakePlatform>> {
     kernel_with_pools(frames.min(128), frames - frames.min(128))
 }
 
-/// A kernel with `low` frames of directly mapped RAM and `high` more.
-pub fn kernel_with_pools(low: usize, high: usize) -> Kernel<FakePlatform> {
+/// A kernel with `low` frames of directly mapped RAM and `high` more; on
+/// the heap (its tables are a few hundred KiB, and a test may make several).
+pub fn kernel_with_pools(low: usize, high: usize) -> Box<Kernel<FakePlatform>> {
     let mut root = [0u32; ENTRIES];
     root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
-    let mut k = Kernel::new(FakePlatform::default(), Frames::for_tests(0x8000_0000, low + high, low), root);
+    let mut k = Box::new(Kernel::new(FakePlatform::default(), Frames::for_tests(0x8000_0000, low + high, low), root));
     k.slow_path_only = SLOW_PATH_ONLY.get();
     k
 }
@@ -125,7 +126,7 @@ pub fn state(k: &mut Kernel<FakePlatform>, t: ThreadRef) -> ThreadState {
 }
 
 /// A kernel with one process (main) running one thread; returns that thread.
-fn booted() -> (Kernel<FakePlatform>, ThreadRef) {
+fn booted() -> (Box<Kernel<FakePlatform>>, ThreadRef) {
     let mut k = kernel_with(256);
     let pid = k.create_process("test", true).unwrap();
     let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();

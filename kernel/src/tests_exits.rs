@@ -32,7 +32,7 @@ fn watch(k: &mut Kernel<FakePlatform>, t: ThreadRef, sid: [usize; 4], id: usize)
 
 /// A server process watching for exits at SID, and a client connected to
 /// it; returns (kernel, server thread, client thread, client's cid).
-fn watching() -> (Kernel<FakePlatform>, ThreadRef, ThreadRef, usize) {
+fn watching() -> (Box<Kernel<FakePlatform>>, ThreadRef, ThreadRef, usize) {
     let mut k = kernel_with(512);
     let server = start(&mut k, "watcher");
     let client = start(&mut k, "client");

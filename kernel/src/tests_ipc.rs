@@ -15,7 +15,7 @@ use xous_abi::{Error, Syscall, SyscallResult};
 const SID: [usize; 4] = [0x7473_6574, 1, 2, 3];
 
 struct World {
-    k: Kernel<FakePlatform>,
+    k: Box<Kernel<FakePlatform>>,
     server: ThreadRef,
     client: ThreadRef,
     cid: usize,

@@ -10,7 +10,7 @@ use crate::tests::{call, err, head, kernel_with, FakePlatform};
 use xous_abi::memory::{flags, RETURN_FROM_INTERRUPT};
 use xous_abi::{Error, Syscall, SyscallResult};
 
-fn driver() -> (Kernel<FakePlatform>, ThreadRef) {
+fn driver() -> (Box<Kernel<FakePlatform>>, ThreadRef) {
     let mut k = kernel_with(256);
     let pid = k.create_process("driver", false).unwrap();
     let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();

@@ -24,7 +24,7 @@ const RECORD: usize = 0x6100_0000;
 /// A parent whose two pages at PAGES hold "text" (the first backed and
 /// written, the second reserved only) and whose page at RECORD holds a
 /// start record.
-fn parent() -> (Kernel<FakePlatform>, ThreadRef) {
+fn parent() -> (Box<Kernel<FakePlatform>>, ThreadRef) {
     let mut k = kernel_with(512);
     let t = start(&mut k, "parent");
     let r = call(&mut k, t, &[Syscall::MapMemory as usize, 0, PAGES, 0x2000, flags::R | flags::W | flags::X]);

@@ -18,7 +18,7 @@ const STACK: usize = 0x4000;
 /// thread given the middle. Returns (first thread, second thread, stack
 /// bottom); the kernel is boxed, as a test makes several.
 fn std_like_thread() -> (Box<Kernel<FakePlatform>>, ThreadRef, ThreadRef, usize) {
-    let mut k = Box::new(kernel_with(256));
+    let mut k = kernel_with(256);
     let pid = k.create_process("overflow", true).unwrap();
     let tid = k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap();
     let t = k.next_thread().unwrap();

@@ -47,7 +47,7 @@ fn exit(k: &mut Kernel<FakePlatform>, t: ThreadRef, value: usize) {
 
 #[test]
 fn a_process_runs_255_threads_each_with_its_own_registers() {
-    let mut k = Box::new(kernel_with(256));
+    let mut k = kernel_with(256);
     let t = start(&mut k, "many");
     let stack = stack(&mut k, t);
     let free = k.frames.free_count();
@@ -90,7 +90,7 @@ fn a_process_runs_255_threads_each_with_its_own_registers() {
 
 #[test]
 fn high_ids_detach_and_find_no_thread_past_the_last() {
-    let mut k = Box::new(kernel_with(256));
+    let mut k = kernel_with(256);
     let t = start(&mut k, "detach");
     let stack = stack(&mut k, t);
     let threads: Vec<ThreadRef> = (0..40).map(|i| create(&mut k, t, stack, i).unwrap()).collect();
@@ -108,7 +108,7 @@ fn high_ids_detach_and_find_no_thread_past_the_last() {
 
 #[test]
 fn a_process_that_never_detaches_reuses_unjoined_slots_only_when_all_are_taken() {
-    let mut k = Box::new(kernel_with(256));
+    let mut k = kernel_with(256);
     let t = start(&mut k, "upstream");
     let stack = stack(&mut k, t);
     let threads: Vec<ThreadRef> = (0..MAX_THREADS - 1).map(|i| create(&mut k, t, stack, i).unwrap()).collect();
@@ -124,7 +124,7 @@ fn a_process_that_never_detaches_reuses_unjoined_slots_only_when_all_are_taken()
 #[test]
 fn high_ids_receive_and_send_messages_on_both_paths() {
     for slow in [false, true] {
-        let mut k = Box::new(kernel_with(256));
+        let mut k = kernel_with(256);
         k.slow_path_only = slow;
         let server = start(&mut k, "server");
         let client = start(&mut k, "client");
@@ -157,7 +157,7 @@ fn high_ids_receive_and_send_messages_on_both_paths() {
 #[test]
 fn running_out_of_memory_for_a_thread_is_an_error_and_the_rest_goes_on() {
     // Few frames: not enough for the pages of every id.
-    let mut k = Box::new(kernel_with(12));
+    let mut k = kernel_with(12);
     let t = start(&mut k, "greedy");
     let other = start(&mut k, "other");
     let stack = stack(&mut k, t);
@@ -182,7 +182,7 @@ fn running_out_of_memory_for_a_thread_is_an_error_and_the_rest_goes_on() {
 
 #[test]
 fn the_system_has_room_for_a_bounded_number_of_pages_of_more_threads() {
-    let mut k = Box::new(kernel_with(1024));
+    let mut k = kernel_with(1024);
     let mut procs = Vec::new();
     let mut total = 0;
     // Straight to the kernel's spawn (CreateThread's), without checking
@@ -209,7 +209,7 @@ fn the_system_has_room_for_a_bounded_number_of_pages_of_more_threads() {
 #[test]
 fn map_memory_goes_above_the_main_stack_once_the_default_area_is_full() {
     // A page table per two stacks: a low pool big enough for them.
-    let mut k = Box::new(crate::tests::kernel_with_pools(200, 64));
+    let mut k = crate::tests::kernel_with_pools(200, 64);
     let t = start(&mut k, "stacks");
     let map = |k: &mut Kernel<FakePlatform>, size: usize| call(k, t, &[Syscall::MapMemory as usize, 0, 0, size, flags::R | flags::W]);
     // 255 stacks of 2 MiB and two guard pages, as std maps them.
@@ -221,4 +221,32 @@ fn map_memory_goes_above_the_main_stack_once_the_default_area_is_full() {
     // A process that chose its own area keeps to it.
     assert_eq!(head(call(&mut k, t, &[Syscall::SetMemRegion as usize, t.pid as usize, 1, 0x1000_0000, 0x1000])), [SyscallResult::Ok as usize, 0]);
     assert_eq!(head(map(&mut k, 0x2000)), err(Error::OutOfMemory));
+}
+
+#[test]
+fn every_thread_of_a_process_may_wait_for_an_answer_at_once() {
+    // As 200 threads at a Barrier do: each sends the ticktimer a blocking
+    // message, which it receives and holds.
+    let mut k = kernel_with(256);
+    let server = start(&mut k, "holder");
+    let client = start(&mut k, "crowd");
+    let sid = [0x686f_6c64, 1, 2, 3];
+    call(&mut k, server, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
+    let cid = call(&mut k, client, &[Syscall::Connect as usize, sid[0], sid[1], sid[2], sid[3]])[1];
+    let stack = stack(&mut k, client);
+    let mut senders = vec![client];
+    senders.extend((0..MAX_THREADS - 1).map(|i| create(&mut k, client, stack, i).unwrap()));
+    let mut held = Vec::new();
+    for (i, s) in senders.iter().enumerate() {
+        call(&mut k, *s, &[Syscall::SendMessage as usize, cid, InvokeType::BlockingScalar as usize, 1, i, 0, 0, 0]);
+        assert!(matches!(k.thread_state(*s), ThreadState::AwaitingReply(_)), "sender {i}");
+        let env = call(&mut k, server, &[Syscall::ReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3]]);
+        assert_eq!((env[0], env[4]), (SyscallResult::MessageEnvelope as usize, i), "message {i} received");
+        held.push(env[1]);
+    }
+    assert_eq!(held.len(), MAX_THREADS, "all 255 wait at once");
+    for (i, word) in held.iter().enumerate() {
+        assert_eq!(head(call(&mut k, server, &[Syscall::ReturnScalar1 as usize, *word, i])), [SyscallResult::Ok as usize, 0]);
+        assert_eq!(k.reg(senders[i], reg::A0 + 1), i);
+    }
 }

@@ -201,20 +201,19 @@ impl<P: Platform> Kernel<P> {
     /// else the first id of a new page of saved registers (taken now),
     /// else, in a process that never detaches threads (DETACH_THREAD), the
     /// slot of one that exited unjoined. ThreadNotAvailable when all 255
-    /// are taken, OutOfMemory when no frame is left for a new page.
+    /// are taken (or the system's pages, MORE_BLOCKS), OutOfMemory when no
+    /// frame is left for a new page.
     pub fn free_thread_slot(&mut self, pid: u8) -> Result<u8, Error> {
         if let Some(tid) = self.find_thread(pid, 1, |s| s == ThreadState::Free) {
             return Ok(tid);
         }
         let p = self.procs.get(pid).ok_or(Error::ProcessNotFound)?;
         let (more, detaches) = (p.more, p.detaches);
-        match more.contexts.iter().position(|c| *c == 0) {
+        let fresh = match more.contexts.iter().position(|c| *c == 0) {
             Some(block) => self.take_block(pid, block),
-            None => match self.find_thread(pid, 1, |s| !detaches && matches!(s, ThreadState::Exited(_))) {
-                Some(tid) => Ok(tid),
-                None => Err(Error::ThreadNotAvailable),
-            },
-        }
+            None => Err(Error::ThreadNotAvailable),
+        };
+        fresh.or_else(|e| self.find_thread(pid, 1, |s| !detaches && matches!(s, ThreadState::Exited(_))).ok_or(e))
     }
 
     /// Takes the page of saved registers for ids FIRST * (block + 1)..,

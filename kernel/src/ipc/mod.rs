@@ -24,15 +24,17 @@ mod lend;
 pub mod message;
 pub mod server;
 
-/// Messages in flight in the whole system.
-pub const MAX_MESSAGES: usize = 256;
+/// Messages in flight in the whole system: room for four processes of 255
+/// threads each waiting for an answer (a `Barrier` holds every waiter's
+/// message in the ticktimer).
+pub const MAX_MESSAGES: usize = 1024;
 /// Messages one server may have waiting to be received.
 pub const QUEUE_DEPTH: usize = 32;
 /// Messages one process may have in the pool at once (queued, or received
 /// and waiting for their answer): a process that sends without end fills
-/// its own share, never the pool. Its blocking messages are fewer than its
-/// threads; the rest are scalars and moves nobody has received yet.
-pub const PROCESS_MESSAGES: usize = MAX_MESSAGES / 4;
+/// its own share, never the pool. Its blocking messages are at most one a
+/// thread; 64 more are for scalars and moves nobody has received yet.
+pub const PROCESS_MESSAGES: usize = xous_abi::limits::MAX_THREADS + 1 + 64;
 /// The last places of a queue, which a sender gets only while it has
 /// fewer than QUEUE_SHARE messages there: one that floods a server's queue
 /// fills it up to here, and others still get in.
@@ -146,7 +148,7 @@ pub struct Ipc {
     pub messages: [Slot<Message>; MAX_MESSAGES],
     queues: [Fifo; MAX_SERVERS],
     /// Slots given back, to be used again first (a stack of `freed` of them).
-    free_slots: [u8; MAX_MESSAGES],
+    free_slots: [u16; MAX_MESSAGES],
     freed: usize,
     /// Slots from here up have never been used.
     fresh: usize,
@@ -155,7 +157,7 @@ pub struct Ipc {
     in_flight: [u16; 256],
 }
 
-const _: () = assert!(MAX_MESSAGES <= 256, "slots are kept as bytes");
+const _: () = assert!(MAX_MESSAGES <= 1 << 16, "slots are kept as u16");
 
 /// Buckets of the SID index: twice the servers, so a probe meets an empty
 /// bucket soon, and the table is never full.
@@ -246,7 +248,7 @@ impl Ipc {
     #[inline(always)]
     pub fn release(&mut self, slot: usize) {
         if let Some(m) = self.messages[slot].take() {
-            self.free_slots[self.freed] = slot as u8;
+            self.free_slots[self.freed] = slot as u16;
             self.freed += 1;
             if !m.orphaned {
                 self.in_flight[m.sender.pid as usize] -= 1;
@@ -443,7 +445,7 @@ mod tests {
     #[test]
     fn slots_are_reused_and_the_pool_fills_up() {
         let mut ipc = Ipc::new();
-        let servers: Vec<u8> = (0..MAX_MESSAGES / QUEUE_DEPTH + 1).map(|i| ipc.add_server([i as u32, 0, 0, 0], 2).unwrap()).collect();
+        let servers: Vec<u8> = (0..MAX_MESSAGES / QUEUE_DEPTH + 1).map(|i| ipc.add_server([i as u32, 0, 0, 0], 2 + (i % 4) as u8).unwrap()).collect();
         let mut slots = Vec::new();
         // A sender per place of a queue: no one reaches a share of its own.
         let sender = |i: usize| t(3 + (i % QUEUE_DEPTH) as u8);
