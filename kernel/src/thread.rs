@@ -45,8 +45,8 @@ impl<P: Platform> Kernel<P> {
     /// The page holding `t`'s saved registers, and their first word in it.
     #[inline(always)]
     pub(crate) fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
-        let a = self.procs.anchors(t.pid).expect("thread of a live process");
-        let page = if (t.tid as usize) < CONTEXTS_PER_PAGE { a.contexts } else { self.more_contexts(t) };
+        let page = self.procs.context_page(t);
+        assert_ne!(page, 0, "thread of a live process");
         (page, t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS)
     }
 

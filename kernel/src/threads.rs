@@ -108,14 +108,6 @@ impl<P: Platform> Kernel<P> {
         (p.more.records != 0).then_some((p.more.records, i * RECORD_WORDS))
     }
 
-    /// The page of saved registers holding `t`'s, an id beyond the first page.
-    #[cold]
-    #[inline(never)]
-    pub fn more_contexts(&self, t: ThreadRef) -> usize {
-        let block = t.tid as usize / CONTEXTS_PER_PAGE - 1;
-        self.procs.get(t.pid).map_or(0, |p| p.more.contexts[block])
-    }
-
     /// The bottom of thread `t`'s stack, if the kernel knows it.
     pub fn stack_bottom(&mut self, t: ThreadRef) -> Option<usize> {
         let p = self.procs.get(t.pid)?;
@@ -235,6 +227,7 @@ impl<P: Platform> Kernel<P> {
             }
         };
         self.procs.get_mut(pid).expect("live").more = more;
+        self.procs.set_context_page(pid, block + 1, more.contexts[block]);
         self.more_blocks += 1;
         Ok(((block + 1) * CONTEXTS_PER_PAGE) as u8)
     }

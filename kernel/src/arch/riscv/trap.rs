@@ -207,8 +207,7 @@ fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
 #[inline(always)]
 fn enter(k: &Kernel<hw::Hw>, anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
     csr::set_address_space(anchors.root, t.pid);
-    let page = if (t.tid as usize) < CONTEXTS_PER_PAGE { anchors.contexts } else { k.more_contexts(t) };
-    hw::direct(page) + t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS * 4
+    hw::direct(k.procs.context_page(t)) + t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS * 4
 }
 
 #[inline(never)]
