@@ -18,8 +18,6 @@ pub enum Verdict {
 
 use Verdict::*;
 
-const THREADS_31: &str = "spawns over 100 threads at once; a process has at most 31 threads \
-    (the kernel's limit, from the ABI), so `thread::spawn` fails";
 const LARGE_DIR: &str = "creates 32,768 files in one directory: the service finds a name by scanning the \
     directory's entries (15 per block), so this is quadratic (hours under QEMU); fix: an indexed directory";
 const MAX_READERS: &str = "takes read locks up to the platform's maximum reader count, over a billion: hours \
@@ -77,11 +75,6 @@ const PRISTINE_ONLY: &[(&str, &str, &str, Verdict)] = &[
 /// (suite, program, test, verdict), of both our std and the one shipped.
 const KNOWN: &[(&str, &str, &str, Verdict)] = &[
     ("std", "std", "net::tcp::tests::linger", Fails(NO_LINGER)),
-    ("std", "sync", "mpmc::shared_chan_stress", Fails(THREADS_31)),
-    ("std", "sync", "mpmc::stress_recv_timeout_shared", Fails(THREADS_31)),
-    ("std", "sync", "mpsc::shared_chan_stress", Fails(THREADS_31)),
-    ("std", "sync", "mpsc::stress_recv_timeout_shared", Fails(THREADS_31)),
-    ("std", "sync", "mpsc_sync::shared_chan_stress", Fails(THREADS_31)),
     ("std", "sync", "rwlock::test_rwlock_max_readers", FailWithoutRunning(MAX_READERS)),
     ("std", "std", "fs::tests::read_large_dir", FailWithoutRunning(LARGE_DIR)),
     ("core", "coretests", "num::dec2flt::lemire::compute_float_f64_rounding", Fails(LEMIRE_ROUNDING)),
