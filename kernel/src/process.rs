@@ -11,7 +11,6 @@ use crate::sched::ThreadRef;
 use crate::syscall::{Handled, Outcome};
 use xous_abi::platform::{Ending, FAULT_EXIT_CODE, KILLED_EXIT_CODE};
 use xous_abi::Error;
-use crate::thread::CONTEXTS_PER_PAGE;
 use crate::threads::{MoreThreads, BLOCKS, FIRST};
 use crate::tidset::TidSet;
 use xous_abi::limits::MAX_PROCESSES;
@@ -151,33 +150,14 @@ pub struct ProcessTable {
     /// By PID, for every u8 (so looking one up needs no bounds check);
     /// `contexts` 0 when there is no such process.
     anchors: [Anchors; 256],
-    /// By PID, then by thread id / 32: the page of those threads' saved
-    /// registers (0: none), so the trap path finds any thread's with one
-    /// index (threads.rs takes the pages past the first).
-    context_pages: [[usize; PAGES]; 256],
 }
-
-/// Pages of saved registers a process may have.
-pub const PAGES: usize = crate::threads::BLOCKS + 1;
 
 impl ProcessTable {
     pub const fn new() -> ProcessTable {
         ProcessTable {
             slots: [const { Slot::Empty }; MAX_PROCESSES],
             anchors: [Anchors { contexts: 0, root: 0 }; 256],
-            context_pages: [[0; PAGES]; 256],
         }
-    }
-
-    /// The page holding thread `t`'s saved registers; 0 if there is none.
-    #[inline(always)]
-    pub fn context_page(&self, t: ThreadRef) -> usize {
-        self.context_pages[t.pid as usize][t.tid as usize / CONTEXTS_PER_PAGE]
-    }
-
-    /// Threads `block * 32..` of `pid` have their saved registers in `page`.
-    pub fn set_context_page(&mut self, pid: u8, block: usize, page: usize) {
-        self.context_pages[pid as usize][block] = page;
     }
 
     /// The anchors of live process `pid`.
@@ -210,15 +190,12 @@ impl ProcessTable {
         assert!(self.slots[i].is_empty(), "pid in use");
         assert_ne!(p.contexts, 0, "a process has saved registers");
         self.anchors[p.pid as usize] = Anchors { contexts: p.contexts, root: p.space.root };
-        self.context_pages[p.pid as usize] = [0; PAGES];
-        self.context_pages[p.pid as usize][0] = p.contexts;
         self.slots[i] = Slot::Full(p);
     }
 
     pub fn remove(&mut self, pid: u8) -> Option<Process> {
         let p = self.slots[Self::index(pid)?].take()?;
         self.anchors[pid as usize] = Anchors { contexts: 0, root: 0 };
-        self.context_pages[pid as usize] = [0; PAGES];
         Some(p)
     }
 

@@ -60,19 +60,33 @@ pub enum Next {
 }
 
 /// Syscall `a` (a0..a7) of thread `t`, which is running and whose saved pc
-/// is past its `ecall` already: the trap path's one entry.
+/// is past its `ecall` already. (The trap path answers the identity calls
+/// into the caller's slot itself, which it has at hand, and calls `offered`.)
 #[inline(always)]
 pub fn ecall<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
-    // The identity calls need nothing but the caller: answered here.
-    let identity = match a[0] {
-        n if n == Syscall::GetProcessId as usize => Some((SyscallResult::ProcessId, t.pid)),
-        n if n == Syscall::GetThreadId as usize => Some((SyscallResult::ThreadId, t.tid)),
-        _ => None,
-    };
-    if let Some((tag, value)) = identity {
-        k.context(t)[reg::A0..reg::A0 + 8].copy_from_slice(&[tag as u32, value as u32, 0, 0, 0, 0, 0, 0]);
+    if let Some(answer) = identity(t, a[0]) {
+        k.context(t)[reg::A0..reg::A0 + 8].copy_from_slice(&answer);
         return Next::Goes;
     }
+    offered(k, t, a)
+}
+
+/// The answer to an identity call (GetProcessId, GetThreadId), which needs
+/// nothing but the caller: a0..a7; None for any other call.
+#[inline(always)]
+pub fn identity(t: ThreadRef, call: usize) -> Option<[u32; 8]> {
+    let (tag, value) = match call {
+        n if n == Syscall::GetProcessId as usize => (SyscallResult::ProcessId, t.pid),
+        n if n == Syscall::GetThreadId as usize => (SyscallResult::ThreadId, t.tid),
+        _ => return None,
+    };
+    Some([tag as u32, value as u32, 0, 0, 0, 0, 0, 0])
+}
+
+/// Any syscall but the identity calls: the fast path takes it, else the
+/// general path.
+#[inline(always)]
+pub fn offered<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
     if let Some(next) = fast::call(k, t, a) {
         return next;
     }

@@ -42,11 +42,15 @@ pub enum ThreadState {
 }
 
 impl<P: Platform> Kernel<P> {
-    /// The page holding `t`'s saved registers, and their first word in it.
+    /// The page holding `t`'s saved registers, and their first word in it:
+    /// the process's first page for ids 0..=31, as the trap path finds it;
+    /// the pages of ids past 31 out of line (threads.rs).
     #[inline(always)]
     pub(crate) fn context_slot(&self, t: ThreadRef) -> (usize, usize) {
-        let page = self.procs.context_page(t);
-        assert_ne!(page, 0, "thread of a live process");
+        let page = match (t.tid as usize) < CONTEXTS_PER_PAGE {
+            true => self.procs.anchors(t.pid).expect("thread of a live process").contexts,
+            false => self.more_contexts(t),
+        };
         (page, t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS)
     }
 

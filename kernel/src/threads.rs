@@ -108,6 +108,19 @@ impl<P: Platform> Kernel<P> {
         (p.more.records != 0).then_some((p.more.records, i * RECORD_WORDS))
     }
 
+    /// The page of saved registers holding `t`'s, an id past the first
+    /// page (`context_slot` asks only for those). Inline, without a call:
+    /// a call on the syscall path, even one never made, takes registers
+    /// the common case needs (4 instructions a syscall when it was out of
+    /// line).
+    #[inline(always)]
+    pub fn more_contexts(&self, t: ThreadRef) -> usize {
+        let block = (t.tid as usize / CONTEXTS_PER_PAGE).checked_sub(1).expect("an id past the first page");
+        let page = self.procs.get(t.pid).map_or(0, |p| p.more.contexts[block]);
+        assert_ne!(page, 0, "a thread's page of saved registers");
+        page
+    }
+
     /// The bottom of thread `t`'s stack, if the kernel knows it.
     pub fn stack_bottom(&mut self, t: ThreadRef) -> Option<usize> {
         let p = self.procs.get(t.pid)?;
@@ -227,7 +240,6 @@ impl<P: Platform> Kernel<P> {
             }
         };
         self.procs.get_mut(pid).expect("live").more = more;
-        self.procs.set_context_page(pid, block + 1, more.contexts[block]);
         self.more_blocks += 1;
         Ok(((block + 1) * CONTEXTS_PER_PAGE) as u8)
     }

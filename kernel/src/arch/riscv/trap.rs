@@ -132,7 +132,15 @@ extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
-    let next = syscall::ecall(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
+    if let Some(answer) = syscall::identity(t, a0) {
+        // SAFETY: `context` is the caller's saved-register slot, in the
+        // direct map, which trap_entry just filled; nothing else refers to
+        // it while the trap runs.
+        let regs = unsafe { &mut *(context as *mut [u32; CONTEXT_WORDS]) };
+        regs[reg::A0..reg::A0 + 8].copy_from_slice(&answer);
+        return (context | 1) as u64;
+    }
+    let next = syscall::offered(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
     if next == Next::Goes || (next == Next::Look && k.current == Some(t) && k.halted.is_none()) {
         // The caller goes on, in its own address space.
         return (context | 1) as u64;
@@ -192,22 +200,32 @@ fn run_next(k: &mut Kernel<hw::Hw>) -> usize {
         if k.current.is_none() {
             k.current = k.queue.pop();
         }
-        if let Some(t) = k.current {
+        // Ids past 31 have their registers in a page found out of line:
+        // run_next_slow's `enter`.
+        if let Some(t) = k.current.filter(|t| (t.tid as usize) < CONTEXTS_PER_PAGE) {
             if let Some(anchors) = k.procs.anchors(t.pid) {
-                return enter(k, anchors, t);
+                return hw::direct(anchors.contexts) + enter_first(anchors, t);
             }
         }
     }
     run_next_slow(k)
 }
 
-/// Thread `t`'s address space, and the slot to load for it (in the
-/// process's first page of saved registers, or for ids from 32 in one
-/// taken later: threads.rs).
+/// Thread `t`'s address space, and the offset of its slot in the
+/// process's first page of saved registers (so `t` is one of ids 0..=31).
 #[inline(always)]
-fn enter(k: &Kernel<hw::Hw>, anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
+fn enter_first(anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
     csr::set_address_space(anchors.root, t.pid);
-    hw::direct(k.procs.context_page(t)) + t.tid as usize % CONTEXTS_PER_PAGE * CONTEXT_WORDS * 4
+    t.tid as usize * CONTEXT_WORDS * 4
+}
+
+/// Thread `t`'s address space, and the slot to load for it: in the
+/// process's first page of saved registers, or for ids from 32 in a page
+/// taken later (threads.rs).
+fn enter(k: &Kernel<hw::Hw>, anchors: crate::process::Anchors, t: crate::sched::ThreadRef) -> usize {
+    let (page, word) = k.context_slot(t);
+    csr::set_address_space(anchors.root, t.pid);
+    hw::direct(page) + word * 4
 }
 
 #[inline(never)]
