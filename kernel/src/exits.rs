@@ -152,9 +152,7 @@ pub fn process_ended<P: Platform>(k: &mut Kernel<P>, pid: u8, code: u32, ending:
         }
         let Some(receiver) = k.ipc.waiting_receiver(server) else { continue };
         if let Some(envelope) = next_notice(k, server) {
-            if let Some(s) = k.ipc.server_mut(server) {
-                s.receivers.remove(receiver.tid);
-            }
+            k.ipc.remove_receiver(server, receiver.tid);
             k.wake(receiver, Move::Back, SyscallResult::MessageEnvelope, &envelope);
         }
     }

@@ -16,6 +16,16 @@ use crate::thread::ThreadState;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::{Syscall, SyscallResult};
 
+/// Whether `t` is one of ids 0..=31, whose state and saved registers are
+/// in its process and its first page. The fast path serves only those
+/// (each call checks its caller and the thread it wakes once, so the
+/// compiler drops every branch to the pages of ids past 31 after it) and
+/// leaves the others to the general path.
+#[inline(always)]
+pub fn in_first_page(t: ThreadRef) -> bool {
+    (t.tid as usize) < crate::thread::CONTEXTS_PER_PAGE
+}
+
 /// Does syscall `a` of thread `t` if it is one of the cases above; `None`
 /// if it is not, and nothing changed. The words go on in registers.
 #[inline(always)]
@@ -44,9 +54,12 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Opti
 #[allow(clippy::too_many_arguments)]
 fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id: usize, w0: usize, w1: usize, w2: usize, w3: usize) -> bool {
     let kind = InvokeType::BlockingScalar;
+    if !in_first_page(t) {
+        return false;
+    }
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
     let Some(server) = p.server_of(cid) else { return false };
-    let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
+    let Some(receiver) = k.ipc.waiting_first_receiver(server) else { return false };
     let Some(slot) = k.ipc.add(server, t, kind, id, [w0, w1, w2, w3], Stage::Delivered { server_va: 0 }) else { return false };
     deliver(k, t, server, receiver, slot, kind, id, [w0, w1, w2, w3]);
     true
@@ -61,9 +74,7 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
 #[allow(clippy::too_many_arguments)]
 pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receiver: ThreadRef, slot: usize, kind: InvokeType, id: usize, words: [usize; 4]) {
     k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);
-    if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers.remove(receiver.tid);
-    }
+    k.ipc.remove_receiver(server, receiver.tid);
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
     let [w0, w1, w2, w3] = words;
     k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, w0, w1, w2, w3]);
@@ -76,7 +87,7 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
     let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
     let (kind, sender, orphaned) = (m.kind, m.sender, m.orphaned);
-    if kind != InvokeType::BlockingScalar || orphaned {
+    if kind != InvokeType::BlockingScalar || orphaned || !in_first_page(t) || !in_first_page(sender) {
         return false;
     }
     k.message_done(slot);
@@ -90,9 +101,7 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
 #[inline(never)]
 fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1: usize, s2: usize, s3: usize) -> bool {
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
-    // Threads beyond the first 32 keep their state in a frame (threads.rs):
-    // the general path.
-    if t.tid as usize >= p.threads.len() {
+    if !in_first_page(t) {
         return false;
     }
     // The server this process received for last, else the one the SID names.
@@ -108,9 +117,7 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
         return false;
     }
     p.last_server = server;
-    if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers.insert(t.tid);
-    }
+    k.ipc.add_receiver(server, t.tid);
     change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
     true
 }

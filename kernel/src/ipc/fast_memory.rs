@@ -9,6 +9,7 @@
 //! which then decides (and answers errors).
 
 use super::lend::{flush_range, lendable_entry, lent_entry, returned_entry, server_entry};
+use super::fast::in_first_page;
 use super::Stage;
 use crate::kernel::{Kernel, Platform};
 use crate::mem::map::check_range;
@@ -31,13 +32,13 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
         _ => return false,
     };
     let pages = len / PAGE_SIZE;
-    if check_range(addr, len).is_err() {
+    if check_range(addr, len).is_err() || !in_first_page(t) {
         return false;
     }
     let Some(p) = k.procs.get(t.pid) else { return false };
     let mut from = p.space.walk();
     let Some(server) = p.server_of(cid) else { return false };
-    let Some(receiver) = k.ipc.waiting_receiver(server) else { return false };
+    let Some(receiver) = k.ipc.waiting_first_receiver(server) else { return false };
     if !k.ipc.has_room(server, t.pid) {
         return false;
     }
@@ -93,7 +94,7 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, 
     let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
     let (addr, len) = (args[0], args[1]);
     let pages = len / PAGE_SIZE;
-    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len {
+    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len || !in_first_page(t) || !in_first_page(sender) {
         return false;
     }
     let (Some(server), Some(owner)) = (k.procs.get(t.pid), k.procs.get(sender.pid)) else { return false };

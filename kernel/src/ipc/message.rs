@@ -91,9 +91,7 @@ fn deliver_to_waiting<P: Platform>(k: &mut Kernel<P>, server: u8, receiver: Thre
         k.ipc.queue(slot);
         k.answer(receiver, SyscallResult::Error, &[e as usize]);
     }
-    if let Some(s) = k.ipc.server_mut(server) {
-        s.receivers.remove(receiver.tid);
-    }
+    k.ipc.remove_receiver(server, receiver.tid);
     k.set_state(receiver, ThreadState::Ready, Move::Now);
 }
 
@@ -143,7 +141,7 @@ pub fn receive<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, wait: boo
             Ok(Outcome::Answered)
         }
         None if wait => {
-            k.ipc.server_mut(server).expect("found").receivers.insert(t.tid);
+            k.ipc.add_receiver(server, t.tid);
             k.set_state(t, ThreadState::Receiving(server), Move::Off);
             Ok(Outcome::Waiting)
         }

@@ -13,7 +13,8 @@
 use crate::kernel::{Kernel, Platform};
 use crate::sched::ThreadRef;
 use crate::slot::Slot;
-use core::num::NonZeroU8;
+use crate::tidset::TidSet;
+use core::num::{NonZeroU32, NonZeroU8};
 use xous_abi::limits::MAX_SERVERS;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::Sid;
@@ -53,8 +54,10 @@ pub struct Server {
     /// other field may have a niche (a bool's would be chosen, and its
     /// `None` is 2): hence `drain` is a u8.
     owner: NonZeroU8,
-    /// The owner's threads waiting in ReceiveMessage for it.
-    pub receivers: crate::tidset::TidSet,
+    /// The owner's threads 0..=31 waiting in ReceiveMessage for it: bit n
+    /// = thread n (the fast path's; ids past 31 are in
+    /// `Ipc::more_receivers`, so the entry stays 24 bytes).
+    receivers: u32,
     /// 1: drained before power-off (DRAIN_AT_POWER_OFF).
     drain: u8,
 }
@@ -155,6 +158,9 @@ pub struct Ipc {
     /// By PID: messages it sent that are in the pool and still its own
     /// (not orphaned by its end), against PROCESS_MESSAGES.
     in_flight: [u16; 256],
+    /// By server: its owner's threads past 31 waiting in ReceiveMessage
+    /// for it (ids 0..=31 are in `Server::receivers`; their bits here stay 0).
+    more_receivers: [TidSet; MAX_SERVERS],
 }
 
 const _: () = assert!(MAX_MESSAGES <= 1 << 16, "slots are kept as u16");
@@ -185,6 +191,7 @@ impl Ipc {
             freed: 0,
             fresh: 0,
             in_flight: [0; 256],
+            more_receivers: [TidSet::EMPTY; MAX_SERVERS],
         }
     }
 
@@ -212,7 +219,7 @@ impl Ipc {
             return None;
         }
         let i = self.servers.iter().position(|s| s.is_none())?;
-        self.servers[i] = Some(Server { sid, owner: NonZeroU8::new(owner)?, receivers: crate::tidset::TidSet::EMPTY, drain: 0 });
+        self.servers[i] = Some(Server { sid, owner: NonZeroU8::new(owner)?, receivers: 0, drain: 0 });
         self.index_server(i);
         Some(i as u8)
     }
@@ -229,6 +236,7 @@ impl Ipc {
     /// Forgets server `index` (its queue must be empty by now).
     pub fn remove_server(&mut self, index: u8) {
         self.servers[index as usize] = None;
+        self.more_receivers[index as usize] = TidSet::EMPTY;
         self.by_sid = [0; SID_BUCKETS];
         for i in 0..MAX_SERVERS {
             self.index_server(i);
@@ -321,11 +329,57 @@ impl Ipc {
     }
 
     /// A thread of `server`'s owner waiting in ReceiveMessage for it, if
-    /// any. (One waits only while the server's queue is empty.)
-    #[inline]
+    /// any, the lowest id first. (One waits only while the server's queue
+    /// is empty.)
     pub fn waiting_receiver(&self, server: u8) -> Option<ThreadRef> {
         let s = self.server(server)?;
-        s.receivers.first().map(|tid| ThreadRef { pid: s.owner(), tid })
+        let tid = match NonZeroU32::new(s.receivers) {
+            Some(low) => low.trailing_zeros() as u8,
+            None => self.more_receivers[server as usize].first()?,
+        };
+        Some(ThreadRef { pid: s.owner(), tid })
+    }
+
+    /// The fast path's `waiting_receiver`: only ids 0..=31, so the compiler
+    /// knows the id is below 32 and the receiver's state and registers are
+    /// in the process and its first page (a receiver past 31: the general path).
+    #[inline(always)]
+    pub fn waiting_first_receiver(&self, server: u8) -> Option<ThreadRef> {
+        let s = self.server(server)?;
+        let low = NonZeroU32::new(s.receivers)?;
+        Some(ThreadRef { pid: s.owner(), tid: low.trailing_zeros() as u8 })
+    }
+
+    /// Thread `tid` of `server`'s owner waits in ReceiveMessage for it.
+    #[inline(always)]
+    pub fn add_receiver(&mut self, server: u8, tid: u8) {
+        let Some(s) = self.servers.get_mut(server as usize).and_then(Option::as_mut) else { return };
+        match tid < 32 {
+            true => s.receivers |= 1 << tid,
+            false => self.more_receivers[server as usize].insert(tid),
+        }
+    }
+
+    /// Thread `tid` no longer waits to receive for `server`.
+    #[inline(always)]
+    pub fn remove_receiver(&mut self, server: u8, tid: u8) {
+        let Some(s) = self.servers.get_mut(server as usize).and_then(Option::as_mut) else { return };
+        match tid < 32 {
+            true => s.receivers &= !(1 << tid),
+            false => self.more_receivers[server as usize].remove(tid),
+        }
+    }
+
+    /// Every thread waiting to receive for `server`, lowest id first.
+    pub fn receivers(&self, server: u8) -> TidSet {
+        let mut all = self.more_receivers.get(server as usize).copied().unwrap_or(TidSet::EMPTY);
+        let low = self.server(server).map_or(0, |s| s.receivers);
+        for tid in 0..32 {
+            if low & (1 << tid) != 0 {
+                all.insert(tid);
+            }
+        }
+        all
     }
 
     /// Whether a message from process `pid` for `server` fits in its

@@ -126,7 +126,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
             k.wake(m.sender, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
         }
     }
-    for tid in server.receivers.iter() {
+    for tid in k.ipc.receivers(index).iter() {
         k.wake(ThreadRef { pid: server.owner(), tid }, Move::Back, SyscallResult::Error, &[Error::ServerNotFound as usize]);
     }
     k.ipc.clear_queue(index);
