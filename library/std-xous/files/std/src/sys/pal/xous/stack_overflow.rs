@@ -23,9 +23,11 @@ use crate::sys::pal::abi;
 use crate::sys::pal::abi::platform::EXCEPTION_STACK_OVERFLOW;
 
 /// The handler's stack: printing a line with the formatting machinery
-/// needs a few KiB. Mapped lazily by the kernel, so only the pages the
-/// handler touches (none until a fault) take memory.
-const HANDLER_STACK_SIZE: usize = 16 * 1024;
+/// needs a few KiB, and more with stdio's redirection (a first print
+/// connects to the log service by name): 16 KiB overflowed there. Mapped
+/// lazily by the kernel, so only the pages the handler touches (none
+/// until a fault) take memory.
+const HANDLER_STACK_SIZE: usize = 64 * 1024;
 
 const SET_EXCEPTION_HANDLER: usize = abi::syscall::Syscall::SetExceptionHandler as usize;
 
@@ -58,6 +60,32 @@ fn set_handler(pc: usize, sp: usize) {
     }
 }
 
+/// The report's text, made on the handler's stack (no allocation in a
+/// fault handler); a name too long for it is cut at a character.
+struct Line {
+    bytes: [u8; 512],
+    len: usize,
+}
+
+impl Line {
+    fn as_str(&self) -> &str {
+        let bytes = &self.bytes[..self.len];
+        match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        }
+    }
+}
+
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
 /// Runs on the faulting thread, on the handler's stack: a0 the RISC-V
 /// cause, a1 the address, a2 the pc, a3 whether the kernel judged it a
 /// stack overflow. Returning resumes the faulting instruction.
@@ -65,7 +93,12 @@ extern "C" fn handler(_cause: usize, _address: usize, _pc: usize, overflow: usiz
     if overflow == EXCEPTION_STACK_OVERFLOW {
         crate::thread::with_current_name(|name| {
             let name = name.unwrap_or("<unnamed>");
-            rtprintpanic!("\nthread '{name}' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n");
+            // Made whole first and written once: stderr sends each piece of
+            // a format to the log service as it comes, and the kernel's own
+            // line (the process ending) would land between them.
+            let mut line = Line { bytes: [0; 512], len: 0 };
+            let _ = core::fmt::Write::write_fmt(&mut line, format_args!("\nthread '{name}' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n"));
+            rtprintpanic!("{}", line.as_str());
         });
     }
     // The kernel reports the fault and ends the process when it comes again.
