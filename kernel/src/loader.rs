@@ -61,8 +61,7 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Resul
     // A guard page below it: never accessible, and never given to MapMemory.
     k.reserve(pid, bottom - PAGE_SIZE, PAGE_SIZE, 0)?;
     let args = [process.eh_frame as usize, PARAMS_BASE, 0, 0];
-    let tid = k.spawn_thread(pid, process.entry as usize, USER_STACK_TOP, args)?;
-    k.set_stack_bottom(crate::sched::ThreadRef { pid, tid }, bottom);
+    k.spawn_thread_on(pid, process.entry as usize, (bottom, USER_STACK_TOP), args)?;
     Ok(())
 }
 

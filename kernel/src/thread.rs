@@ -95,14 +95,17 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Starts a thread at `entry` with stack pointer `sp` and a0..a3 = `args`;
-    /// returning from `entry` ends the thread.
+    /// returning from `entry` ends the thread. Its stack's bottom is not known.
     pub fn spawn_thread(&mut self, pid: u8, entry: usize, sp: usize, args: [usize; 4]) -> Result<u8, Error> {
+        self.spawn_thread_on(pid, entry, (0, sp), args)
+    }
+
+    /// `spawn_thread` on the stack `bottom..top` (sp = top; bottom 0: not known).
+    pub fn spawn_thread_on(&mut self, pid: u8, entry: usize, (bottom, top): (usize, usize), args: [usize; 4]) -> Result<u8, Error> {
         let tid = self.free_thread_slot(pid)?;
         let t = ThreadRef { pid, tid };
-        self.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?.detached.remove(tid);
-        self.set_stack_bottom(t, 0);
-        self.set_gave_way(t, 0);
-        self.start_context(t, entry, sp, RETURN_FROM_THREAD, &args);
+        self.start_record(t, bottom);
+        self.start_context(t, entry, top, RETURN_FROM_THREAD, &args);
         self.set_state(t, ThreadState::Ready, Move::Back);
         Ok(tid)
     }
@@ -135,8 +138,7 @@ pub fn create_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, entry: usize,
     if entry == 0 || entry >= memory::USER_END {
         return Err(Error::BadAddress);
     }
-    let tid = k.spawn_thread(t.pid, entry, stack + len, args)?;
-    k.set_stack_bottom(ThreadRef { pid: t.pid, tid }, stack);
+    let tid = k.spawn_thread_on(t.pid, entry, (stack, stack + len), args)?;
     k.answered(t, SyscallResult::ThreadId, &[tid as usize])
 }
 

@@ -134,13 +134,18 @@ impl<P: Platform> Kernel<P> {
         (bottom != 0).then_some(bottom)
     }
 
-    /// Thread `t`'s stack ends at `bottom` (it grows down to there); 0: not known.
-    pub fn set_stack_bottom(&mut self, t: ThreadRef, bottom: usize) {
+    /// A new thread `t` starts its record: not detached, the bottom of
+    /// its stack `bottom` (0: not known), no TrySendMessage rounds given
+    /// away. One lookup of the process for all three.
+    pub fn start_record(&mut self, t: ThreadRef, bottom: usize) {
         let Some(p) = self.procs.get_mut(t.pid) else { return };
-        if let Some(slot) = p.stack_bottom.get_mut(t.tid as usize) {
-            *slot = bottom;
+        p.detached.remove(t.tid);
+        let i = t.tid as usize;
+        if i < FIRST {
+            (p.stack_bottom[i], p.gave_way[i]) = (bottom, 0);
         } else if let Some((page, at)) = self.record(t) {
-            self.hw.low_table(page)[at + STACK] = bottom as u32;
+            let w = self.hw.low_table(page);
+            (w[at + STACK], w[at + GAVE_WAY]) = (bottom as u32, 0);
         }
     }
 
@@ -169,12 +174,12 @@ impl<P: Platform> Kernel<P> {
         if let Some(tid) = (from.max(1)..FIRST).find(|&tid| matches(p.threads[tid])) {
             return Some(tid as u8);
         }
-        let (contexts, records) = (p.more.contexts, p.more.records);
+        let records = p.more.records;
         if records == 0 {
             return None;
         }
         for tid in from.max(FIRST)..=MAX_THREADS {
-            if contexts[tid / CONTEXTS_PER_PAGE - 1] == 0 {
+            if p.more.contexts[tid / CONTEXTS_PER_PAGE - 1] == 0 {
                 continue;
             }
             let at = (tid - FIRST) * RECORD_WORDS;

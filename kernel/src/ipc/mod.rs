@@ -163,7 +163,7 @@ pub struct Ipc {
     more_receivers: [TidSet; MAX_SERVERS],
 }
 
-const _: () = assert!(MAX_MESSAGES <= 1 << 16, "slots are kept as u16");
+const _: () = assert!(MAX_MESSAGES <= 1 << 16 && MAX_MESSAGES.is_power_of_two(), "slots are kept as u16, and masked (Ipc::add)");
 
 /// Buckets of the SID index: twice the servers, so a probe meets an empty
 /// bucket soon, and the table is never full.
@@ -319,7 +319,9 @@ impl Ipc {
         self.in_flight[sender.pid as usize] += 1;
         let slot = if self.freed > 0 {
             self.freed -= 1;
-            self.free_slots[self.freed] as usize
+            // Always below MAX_MESSAGES; the mask (one instruction) tells
+            // the compiler, which would check the index against it (two).
+            self.free_slots[self.freed] as usize % MAX_MESSAGES
         } else {
             self.fresh += 1;
             self.fresh - 1

@@ -116,9 +116,8 @@ fn prepare<P: Platform>(k: &mut Kernel<P>, parent: u8, child: u8, stack: usize, 
     let sid = random_sid(k);
     let server = k.ipc.add_server(sid, child).ok_or(Error::OutOfMemory)?;
     let args = [start.eh_frame as usize, start.params as usize, sid[0] as usize, sid[1] as usize];
-    let tid = k.spawn_thread(child, entry, stack + stack_len, args)?;
+    let tid = k.spawn_thread_on(child, entry, (stack, stack + stack_len), args)?;
     let t = ThreadRef { pid: child, tid };
-    k.set_stack_bottom(t, stack);
     k.set_reg(t, reg::A0 + 4, sid[2] as usize);
     k.set_reg(t, reg::A0 + 5, sid[3] as usize);
     k.procs.get_mut(child).ok_or(Error::ProcessNotFound)?.parent = parent;
