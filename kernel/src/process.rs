@@ -49,6 +49,10 @@ pub struct Process {
     pub last_server: u8,
     /// Threads detached (DETACH_THREAD): no one joins them.
     pub detached: TidSet,
+    /// Threads that another thread waits to join (its state Joining(id)):
+    /// a join or detach of one is refused, and only the exit of one looks
+    /// for its joiner, without a search of every slot.
+    pub joined: TidSet,
     /// It detaches threads (DETACH_THREAD): unjoined slots are never reused.
     pub detaches: bool,
     /// Index = thread id: how many times in a row its TrySendMessage found
@@ -82,6 +86,7 @@ impl Process {
             map_area: DEFAULT_MAP_AREA,
             last_server: 0,
             detached: TidSet::EMPTY,
+            joined: TidSet::EMPTY,
             detaches: false,
             gave_way: [0; FIRST],
             stack_bottom: [0; FIRST],

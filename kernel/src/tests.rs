@@ -372,6 +372,37 @@ fn threads_join_before_and_after_they_exit() {
 }
 
 #[test]
+fn a_thread_has_one_joiner_and_a_new_thread_in_its_slot_starts_without_one() {
+    let (mut k, t) = booted();
+    let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
+    let create = |k: &mut Kernel<FakePlatform>| {
+        let r = call(k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000]);
+        assert_eq!(r[0], SyscallResult::ThreadId as usize, "{r:?}");
+        ThreadRef { pid: t.pid, tid: r[1] as u8 }
+    };
+    let exit = |k: &mut Kernel<FakePlatform>, c: ThreadRef, value: usize| {
+        k.set_reg(c, reg::A0, value);
+        k.fault(c, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
+    };
+    let detach = |k: &mut Kernel<FakePlatform>, by: ThreadRef, tid: u8| head(call(k, by, &[Syscall::PlatformSpecific as usize, platform::DETACH_THREAD, tid as usize]));
+    let (a, b) = (create(&mut k), create(&mut k));
+    call(&mut k, t, &[Syscall::JoinThread as usize, b.tid as usize]);
+    assert_eq!(k.next_thread(), Some(a));
+    // b has its joiner: a can neither join nor detach it.
+    assert_eq!(head(call(&mut k, a, &[Syscall::JoinThread as usize, b.tid as usize])), err(Error::ThreadNotAvailable));
+    assert_eq!(detach(&mut k, a, b.tid), err(Error::ThreadNotAvailable));
+    exit(&mut k, a, 1);
+    assert_eq!(k.next_thread(), Some(b));
+    exit(&mut k, b, 9);
+    assert_eq!(k.next_thread(), Some(t));
+    assert_eq!(k.reg(t, reg::A0 + 1), 9, "the joiner has b's value");
+    // A new thread in b's slot has no joiner yet.
+    let c = create(&mut k);
+    assert_eq!(c.tid, b.tid);
+    assert_eq!(detach(&mut k, t, c.tid)[0], SyscallResult::Ok as usize);
+}
+
+#[test]
 fn thread_limit_is_an_error() {
     let (mut k, t) = booted();
     let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x1000, flags::R | flags::W])[1];

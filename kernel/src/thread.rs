@@ -115,11 +115,16 @@ impl<P: Platform> Kernel<P> {
         if self.procs.get(t.pid).is_none() {
             return;
         }
-        let joiner = self.find_thread(t.pid, 1, |s| s == ThreadState::Joining(t.tid));
+        let joined = self.procs.get(t.pid).is_some_and(|p| p.joined.contains(t.tid));
+        let joiner = match joined {
+            true => self.find_thread(t.pid, 1, |s| s == ThreadState::Joining(t.tid)),
+            false => None,
+        };
         let p = self.procs.get_mut(t.pid).expect("live");
         // Kept for a join only if one may still come.
         let unclaimed = joiner.is_none() && !p.detached.contains(t.tid);
         p.detached.remove(t.tid);
+        p.joined.remove(t.tid);
         self.set_state(t, if unclaimed { ThreadState::Exited(value) } else { ThreadState::Free }, Move::Off);
         if let Some(j) = joiner {
             self.wake(ThreadRef { pid: t.pid, tid: j }, Move::Back, SyscallResult::Scalar1, &[value]);
@@ -162,10 +167,12 @@ pub fn join_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -> 
             k.answered(t, SyscallResult::Scalar1, &[value])
         }
         _ => {
-            if k.find_thread(t.pid, 1, |s| s == ThreadState::Joining(tid)).is_some() {
+            let p = k.procs.get_mut(t.pid).expect("live");
+            if p.joined.contains(tid) {
                 // Someone else already waits for it; only one joiner is allowed.
                 return Err(Error::ThreadNotAvailable);
             }
+            p.joined.insert(tid);
             k.set_state(t, ThreadState::Joining(tid), Move::Off);
             Ok(Outcome::Waiting)
         }
@@ -196,9 +203,12 @@ pub fn detach_thread<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, tid: usize) -
             k.set_state(target, ThreadState::Free, Move::Stays);
             Ok(Outcome::Ok)
         }
-        _ if k.find_thread(t.pid, 1, |s| s == ThreadState::Joining(tid as u8)).is_some() => Err(Error::ThreadNotAvailable),
         _ => {
-            k.procs.get_mut(t.pid).expect("live").detached.insert(tid as u8);
+            let p = k.procs.get_mut(t.pid).expect("live");
+            if p.joined.contains(tid as u8) {
+                return Err(Error::ThreadNotAvailable);
+            }
+            p.detached.insert(tid as u8);
             Ok(Outcome::Ok)
         }
     }

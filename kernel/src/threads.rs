@@ -134,12 +134,13 @@ impl<P: Platform> Kernel<P> {
         (bottom != 0).then_some(bottom)
     }
 
-    /// A new thread `t` starts its record: not detached, the bottom of
-    /// its stack `bottom` (0: not known), no TrySendMessage rounds given
-    /// away. One lookup of the process for all three.
+    /// A new thread `t` starts its record: neither detached nor joined,
+    /// the bottom of its stack `bottom` (0: not known), no TrySendMessage
+    /// rounds given away. One lookup of the process for all of them.
     pub fn start_record(&mut self, t: ThreadRef, bottom: usize) {
         let Some(p) = self.procs.get_mut(t.pid) else { return };
         p.detached.remove(t.tid);
+        p.joined.remove(t.tid);
         let i = t.tid as usize;
         if i < FIRST {
             (p.stack_bottom[i], p.gave_way[i]) = (bottom, 0);
