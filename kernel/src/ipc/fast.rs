@@ -100,10 +100,10 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
 /// ReceiveMessage(sid) with nothing queued (no message, no exit notice): the caller waits.
 #[inline(never)]
 fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1: usize, s2: usize, s3: usize) -> bool {
-    let Some(p) = k.procs.get_mut(t.pid) else { return false };
     if !in_first_page(t) {
         return false;
     }
+    let Some(p) = k.procs.get_mut(t.pid) else { return false };
     // The server this process received for last, else the one the SID names.
     let sid = [s0 as u32, s1 as u32, s2 as u32, s3 as u32];
     let server = match k.ipc.has_sid(p.last_server, &sid) {
