@@ -84,10 +84,13 @@ pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receive
 /// ReturnScalar1/2(sender, values) to a sender that waits for it.
 #[inline(never)]
 fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count: usize, v0: usize, v1: usize) -> bool {
+    if !in_first_page(t) {
+        return false;
+    }
     let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
     let (kind, sender, orphaned) = (m.kind, m.sender, m.orphaned);
-    if kind != InvokeType::BlockingScalar || orphaned || !in_first_page(t) || !in_first_page(sender) {
+    if kind != InvokeType::BlockingScalar || orphaned || !in_first_page(sender) {
         return false;
     }
     k.message_done(slot);

@@ -26,13 +26,16 @@ use xous_abi::SyscallResult;
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usize, id: usize, addr: usize, len: usize, offset: usize, valid: usize) -> bool {
+    if !in_first_page(t) {
+        return false;
+    }
     let kind = match kind {
         n if n == InvokeType::LendMut as usize => InvokeType::LendMut,
         n if n == InvokeType::Lend as usize => InvokeType::Lend,
         _ => return false,
     };
     let pages = len / PAGE_SIZE;
-    if check_range(addr, len).is_err() || !in_first_page(t) {
+    if check_range(addr, len).is_err() {
         return false;
     }
     let Some(p) = k.procs.get(t.pid) else { return false };
@@ -89,12 +92,15 @@ fn free_run(table: &[u32], n: usize) -> Option<usize> {
 /// their access back, and the sender is next to run.
 #[inline(never)]
 pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, at: usize, length: usize, offset: usize, valid: usize) -> bool {
+    if !in_first_page(t) {
+        return false;
+    }
     let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
     let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
     let (addr, len) = (args[0], args[1]);
     let pages = len / PAGE_SIZE;
-    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len || !in_first_page(t) || !in_first_page(sender) {
+    if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len || !in_first_page(sender) {
         return false;
     }
     let (Some(server), Some(owner)) = (k.procs.get(t.pid), k.procs.get(sender.pid)) else { return false };
