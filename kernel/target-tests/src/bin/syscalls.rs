@@ -5,6 +5,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel_target_tests::{check, entry, error_of, println, raw, syscall, Error, Syscall, SyscallResult};
+use xous_abi::limits::MAX_THREADS;
 use xous_abi::memory::flags;
 
 static TOUCHED: AtomicUsize = AtomicUsize::new(0);
@@ -78,7 +79,8 @@ extern "C" fn worker(value: usize) -> usize {
 }
 
 fn threads() {
-    let stack = syscall(Syscall::MapMemory, &[0, 0, 31 * 4096, flags::R | flags::W])[1];
+    // A page of stack for each thread a process may have.
+    let stack = syscall(Syscall::MapMemory, &[0, 0, MAX_THREADS * 4096, flags::R | flags::W])[1];
     let entry = worker as *const () as usize;
     RELEASE.store(1, Ordering::SeqCst);
     let r = syscall(Syscall::CreateThread, &[entry, stack, 4096, 21]);
@@ -89,28 +91,29 @@ fn threads() {
     let me = syscall(Syscall::GetThreadId, &[])[1];
     check!(error_of(syscall(Syscall::JoinThread, &[me])) == Some(Error::InvalidThread), "joining itself");
     check!(error_of(syscall(Syscall::CreateThread, &[entry, stack + 2, 4096, 0])) == Some(Error::BadAlignment), "odd stack");
-    // Fill the thread table: 30 more threads fit beside this one, and none
-    // may finish (and free its slot) before the table is full.
+    // Fill the thread table: MAX_THREADS - 1 more fit beside this one (ids
+    // past 31 in the kernel's on-demand frames), and none may finish (and
+    // free its slot) before the table is full.
     RELEASE.store(0, Ordering::SeqCst);
     let mut made = 0;
-    let mut tids = [0usize; 31];
+    let mut tids = [0usize; MAX_THREADS];
     loop {
-        let r = syscall(Syscall::CreateThread, &[entry, stack + (made % 31) * 4096, 4096, made]);
+        let r = syscall(Syscall::CreateThread, &[entry, stack + made * 4096, 4096, made]);
         if let Some(e) = error_of(r) {
             check!(e == Error::ThreadNotAvailable, "thread limit error {:?}", e);
             break;
         }
         tids[made] = r[1];
         made += 1;
-        check!(made <= 31, "more threads than the limit");
+        check!(made < MAX_THREADS, "more threads than the limit");
     }
-    check!(made == 30, "created {} threads", made);
+    check!(made == MAX_THREADS - 1, "created {} threads", made);
     RELEASE.store(1, Ordering::SeqCst);
     for (i, tid) in tids[..made].iter().enumerate() {
         let r = syscall(Syscall::JoinThread, &[*tid]);
         check!(r[1] == i * 2, "thread {} returned {}", tid, r[1]);
     }
-    check!(TOUCHED.load(Ordering::SeqCst) == 31, "every thread ran");
+    check!(TOUCHED.load(Ordering::SeqCst) == MAX_THREADS, "every thread ran");
 }
 
 entry!(main);
