@@ -86,13 +86,27 @@ _start:
     jr      t1
 
 2:  la      sp, {stack} + {stack_size}  # now running at the linked (high) address
-    la      t0, __bss_start
-    la      t1, __bss_end
-4:  bgeu    t0, t1, 5f
-    sw      zero, 0(t0)
-    addi    t0, t0, 4
-    j       4b
-5:  mv      a0, a1                  # the device tree
+    la      t0, __bss_start         # .bss starts and ends on a page (link.x),
+    la      t1, __bss_end           # so it is cleared 64 bytes a round:
+4:  sw      zero, 0(t0)             # 18 instructions for 16 words, not 64
+    sw      zero, 4(t0)
+    sw      zero, 8(t0)
+    sw      zero, 12(t0)
+    sw      zero, 16(t0)
+    sw      zero, 20(t0)
+    sw      zero, 24(t0)
+    sw      zero, 28(t0)
+    sw      zero, 32(t0)
+    sw      zero, 36(t0)
+    sw      zero, 40(t0)
+    sw      zero, 44(t0)
+    sw      zero, 48(t0)
+    sw      zero, 52(t0)
+    sw      zero, 56(t0)
+    sw      zero, 60(t0)
+    addi    t0, t0, 64
+    bltu    t0, t1, 4b
+    mv      a0, a1                  # the device tree
     call    {kmain}
 
 3:  wfi
