@@ -11,7 +11,10 @@
 //! is one bit per PID for each watching server; it cannot fail to fit, and
 //! a server can have at most one per PID waiting. (A PID that ends again
 //! before its first notice was received gets one notice, with the later
-//! exit code; the server lets go of everything of that PID either way.)
+//! exit code; the server lets go of everything of that PID either way.
+//! That never happens to the PIDs a watcher's own process starts:
+//! CreateProcess does not give a process a PID its watching servers have
+//! not yet heard the end of, see `unheard_by`.)
 //! Receiving gives a server its notices before its queued messages: the
 //! notice about a PID then always comes before any message from a later
 //! process with that PID, and a thread of the server waiting to receive
@@ -99,6 +102,11 @@ impl Exits {
         self.ids.get(server as usize).is_some_and(|s| !s.is_empty())
     }
 
+    /// The PIDs (bit `pid - 1`) whose end `server` has not been told of.
+    pub fn unheard(&self, server: u8) -> u64 {
+        self.pending.get(server as usize).copied().unwrap_or(0)
+    }
+
     /// Whether `server` has a notice waiting.
     #[inline]
     pub fn has_notice(&self, server: u8) -> bool {
@@ -139,6 +147,17 @@ pub fn watch<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Sid, id: usize) 
     }
     k.exits.watch(server, id)?;
     Ok(Outcome::Ok)
+}
+
+/// The PIDs (bit `pid - 1`) whose last end a server of `pid` watches for
+/// and has not received yet. CreateProcess gives `pid` none of them, so a
+/// process that starts children and watches their ends (the process
+/// manager) hears of each child's end before the kernel can give a later
+/// child the same PID: it never takes one child's end for another's.
+pub fn unheard_by<P: Platform>(k: &Kernel<P>, pid: u8) -> u64 {
+    (0..MAX_SERVERS as u8)
+        .filter(|&s| k.exits.watches(s) && k.ipc.server(s).is_some_and(|s| s.owner() == pid))
+        .fold(0, |bits, s| bits | k.exits.unheard(s))
 }
 
 /// Process `pid`, now gone, ended: each watcher gets a notice, at once if

@@ -187,9 +187,9 @@ impl ProcessTable {
         self.slots[Self::index(pid)?].as_mut()
     }
 
-    /// The lowest unused PID.
-    pub fn free_pid(&self) -> Option<u8> {
-        (FIRST_PID..=MAX_PROCESSES as u8).find(|&pid| self.get(pid).is_none())
+    /// The lowest unused PID whose bit (`pid - 1`) is clear in `avoid`.
+    pub fn free_pid(&self, avoid: u64) -> Option<u8> {
+        (FIRST_PID..=MAX_PROCESSES as u8).find(|&pid| self.get(pid).is_none() && avoid & (1 << (pid - 1)) == 0)
     }
 
     pub fn insert(&mut self, p: Process) {
@@ -224,7 +224,12 @@ impl ProcessTable {
 impl<P: Platform> Kernel<P> {
     /// A new process with an empty address space and no threads.
     pub fn create_process(&mut self, name: &str, main: bool) -> Result<u8, Error> {
-        let pid = self.procs.free_pid().ok_or(Error::OutOfMemory)?;
+        self.create_process_avoiding(name, main, 0)
+    }
+
+    /// As `create_process`, with none of the PIDs in `avoid` (bit `pid - 1`).
+    pub fn create_process_avoiding(&mut self, name: &str, main: bool, avoid: u64) -> Result<u8, Error> {
+        let pid = self.procs.free_pid(avoid).ok_or(Error::OutOfMemory)?;
         let space = Space::new(&mut self.hw, &mut self.frames, pid, &self.kernel_root, FIRST_KERNEL_SLOT)
             .map_err(map_error)?;
         let Some(contexts) = self.frames.alloc_low(pid) else {
@@ -319,13 +324,14 @@ mod tests {
     #[test]
     fn pids_start_at_two_and_are_reused() {
         let mut t = ProcessTable::new();
-        assert_eq!(t.free_pid(), Some(2));
+        assert_eq!(t.free_pid(0), Some(2));
         t.insert(process(2, "a"));
         t.insert(process(3, "b"));
-        assert_eq!(t.free_pid(), Some(4));
+        assert_eq!(t.free_pid(0), Some(4));
+        assert_eq!(t.free_pid(1 << 3 | 1 << 4), Some(6), "4 and 5 avoided");
         assert_eq!(t.anchors(3), Some(Anchors { contexts: 0x2003, root: 0x1000 }));
         t.remove(2);
-        assert_eq!(t.free_pid(), Some(2));
+        assert_eq!(t.free_pid(0), Some(2));
         assert_eq!((t.anchors(2), t.anchors(0), t.anchors(255)), (None, None, None), "gone, or never there");
         assert!(t.get(1).is_none() && t.get(0).is_none() && t.get(200).is_none());
     }
@@ -336,7 +342,7 @@ mod tests {
         for pid in 2..=64 {
             t.insert(process(pid, "p"));
         }
-        assert_eq!(t.free_pid(), None);
+        assert_eq!(t.free_pid(0), None);
     }
 
     #[test]

@@ -151,7 +151,7 @@ fn pages_lent_out_or_not_the_callers_cannot_move() {
 fn full_tables_are_out_of_memory_and_a_half_made_child_vanishes() {
     // 64 processes.
     let (mut k, t) = parent();
-    while k.procs.free_pid().is_some() {
+    while k.procs.free_pid(0).is_some() {
         start(&mut k, "filler");
     }
     assert_eq!(head(create(&mut k, t, request())), err(Error::OutOfMemory));
@@ -266,4 +266,43 @@ fn set_mem_region_is_for_oneself_and_ones_children() {
     let again = start(&mut k, "same pid");
     assert_eq!(again.pid, t.pid);
     assert_eq!(head(set_region(&mut k, again, child, heap, 0x3000_0000, 0x1000)), err(Error::ProcessNotChild));
+}
+
+#[test]
+fn a_pid_is_not_given_again_before_its_watching_parent_heard_of_its_end() {
+    let (mut k, t) = parent();
+    let sid = [0x6e65_6877, 1, 2, 3];
+    call(&mut k, t, &[Syscall::CreateServerWithAddress as usize, sid[0], sid[1], sid[2], sid[3]]);
+    call(&mut k, t, &[Syscall::PlatformSpecific as usize, WATCH_EXITS, sid[0], sid[1], sid[2], sid[3], 0x4e]);
+    // Another process watches too and never receives: its notices hold back nobody's PIDs but its own.
+    let stranger = start(&mut k, "stranger");
+    let other = [0x6e65_6878, 1, 2, 3];
+    call(&mut k, stranger, &[Syscall::CreateServerWithAddress as usize, other[0], other[1], other[2], other[3]]);
+    call(&mut k, stranger, &[Syscall::PlatformSpecific as usize, WATCH_EXITS, other[0], other[1], other[2], other[3], 0x4f]);
+    // (parent() prepared the first child's pages; each later one's are prepared here.)
+    let mut prepared = true;
+    let mut new_child = |k: &mut Kernel<FakePlatform>| {
+        if !core::mem::replace(&mut prepared, false) {
+            let r = call(k, t, &[Syscall::MapMemory as usize, 0, PAGES, 0x2000, flags::R | flags::W | flags::X]);
+            assert_eq!(r[0], SyscallResult::MemoryRange as usize, "{r:x?}");
+            k.map_fresh(t.pid, PAGES, pte::R | pte::X).unwrap();
+        }
+        let r = create(k, t, request());
+        assert_eq!(r[0], SyscallResult::NewProcess as usize);
+        r[1] as u8
+    };
+    let first = new_child(&mut k);
+    let c = ThreadRef { pid: first, tid: 1 };
+    k.set_reg(c, reg::A0, Syscall::TerminateProcess as usize);
+    k.set_reg(c, reg::A0 + 1, 7);
+    crate::tests::trap(&mut k, c);
+    assert!(k.procs.get(first).is_none(), "the first child ended; its PID is free");
+    let second = new_child(&mut k);
+    assert_ne!(second, first, "the parent has not heard of the first child's end yet");
+    let r = call(&mut k, t, &[Syscall::TryReceiveMessage as usize, sid[0], sid[1], sid[2], sid[3]]);
+    assert_eq!(&r[3..7], &[0x4e, first as usize, 7, Ending::Exited as usize]);
+    assert_eq!(new_child(&mut k), first, "heard: the PID is the lowest free again");
+    // The stranger, whose watch still holds the first child's end, is not held back from it.
+    assert_eq!(crate::exits::unheard_by(&k, stranger.pid), 1 << (first - 1));
+    assert_eq!(crate::exits::unheard_by(&k, t.pid), 0);
 }

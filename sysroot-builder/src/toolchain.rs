@@ -59,10 +59,13 @@ pub fn add_rlibs(staging: &Path, built: &[Built]) -> Result<Vec<String>> {
 /// Writes the wrappers and links that make `staging`, once renamed to `dest`,
 /// a toolchain rustup can link.
 ///
-/// `sysroot_id` (the cache key) is added to what `rustc -vV` prints: cargo
-/// keys every crate it builds on that output, so crates built against an
-/// earlier build of this sysroot are rebuilt instead of failing to link
-/// ("can't find crate") against the new one.
+/// `sysroot_id` (the cache key) and a stamp of this build are added to what
+/// `rustc -vV` prints: cargo keys every crate it builds on that output, so
+/// crates built against an earlier build of this sysroot are rebuilt
+/// instead of failing to link ("can't find crate") against the new one.
+/// The key alone is not enough: two builds of the same inputs from two
+/// checkouts (the library copied to another path) give crates of other
+/// hashes, and cargo kept the crates of the first build under the key.
 ///
 /// With `arms` (the crate arms' directory and the crates they cover), the
 /// rustc and rustdoc wrappers hand a compile (or documentation) of one of
@@ -81,8 +84,9 @@ pub fn add_frame(
     if let Some((dir, _)) = arms {
         crate::crate_arms::install(staging, dir)?;
     }
+    let build_id = format!("{sysroot_id} build {}", build_stamp());
     for tool in ["rustc", "rustdoc"] {
-        let id = (tool == "rustc").then_some(sysroot_id);
+        let id = (tool == "rustc").then_some(build_id.as_str());
         let mut wrapper = wrapper_script(&compiler_bin.join(tool), Some(dest), id, "this toolchain");
         if let Some((_, crates)) = arms {
             let exec = wrapper.rfind("exec ").expect("the wrapper ends in exec");
@@ -119,6 +123,12 @@ pub fn commit(staging: &Path, dest: &Path) -> Result<()> {
 fn symlink(target: &Path, link: &Path) -> Result<()> {
     std::os::unix::fs::symlink(target, link)
         .context(|| format!("cannot link {} -> {}", link.display(), target.display()))
+}
+
+/// Different for every build: the time in nanoseconds and the builder's pid.
+fn build_stamp() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{}", std::process::id())
 }
 
 /// A script running `real` with `sysroot` (described as `what`) as its
@@ -220,7 +230,13 @@ mod tests {
             let out = std::process::Command::new(staging.join("bin/rustc")).args(args).output().unwrap();
             String::from_utf8(out.stdout).unwrap()
         };
-        assert_eq!(run(&["-vV"]), "real -vV\nxous-sysroot: key-1\n");
+        let first = run(&["-vV"]);
+        assert!(first.starts_with("real -vV\nxous-sysroot: key-1 build "), "{first}");
+        std::fs::remove_dir_all(&staging).unwrap();
+        let staging = staging_dir(&dest).unwrap();
+        add_frame(&staging, &dest, &compiler, "key-1", None).unwrap();
+        let again = std::process::Command::new(staging.join("bin/rustc")).arg("-vV").output().unwrap();
+        assert_ne!(String::from_utf8(again.stdout).unwrap(), first, "another build of the same key is another version to cargo");
         assert_eq!(run(&["--print", "sysroot"]), format!("real --sysroot {} --print sysroot\n", dest.display()));
         let cargo = std::process::Command::new(staging.join("bin/cargo")).arg("build").output().unwrap();
         assert_eq!(String::from_utf8(cargo.stdout).unwrap(), "real build\n", "bin/cargo runs the compiler's cargo");

@@ -28,16 +28,16 @@
 pub const SID: super::Sid = super::sid("xous-proc-manage");
 pub const NAME: &str = "_Process Manager_";
 
-/// (the request pages) -> status, pid, pipe ends.
+/// (the request pages) -> status, child, pipe ends.
 pub const SPAWN: usize = 1;
-/// (pid) -> (status, state, code): waits until the child ends. The child's
-/// status is the caller's to take once: after a WAIT or TRY_WAIT that saw
-/// the end, the pid is no longer the caller's child (NOT_CHILD).
+/// (child) -> (status, state, code): waits until the child ends. The
+/// child's status is the caller's to take once: after a WAIT or TRY_WAIT
+/// that saw the end, the child is no longer the caller's (NOT_CHILD).
 pub const WAIT: usize = 2;
-/// (pid) -> (status, state, code): as WAIT, but at once (`RUNNING`).
+/// (child) -> (status, state, code): as WAIT, but at once (`RUNNING`).
 pub const TRY_WAIT: usize = 3;
-/// (pid) -> (status): ends the child (its state becomes `KILLED`); a child
-/// that has ended already: ok, nothing happens.
+/// (child) -> (status): ends the child (its state becomes `KILLED`); a
+/// child that has ended already: ok, nothing happens.
 pub const KILL: usize = 4;
 /// () -> (status, read end, write end): a new pipe.
 pub const PIPE: usize = 5;
@@ -101,9 +101,19 @@ pub mod stdio {
     pub const END: u32 = 3;
 }
 
+/// A child as SPAWN names it and WAIT, TRY_WAIT and KILL take it: its PID
+/// in the low 8 bits, and above them a number the manager gives no other
+/// child. The kernel gives a PID again once its process has ended, and a
+/// parent may still have to wait on the child that ended while a new one
+/// runs under the same PID: the whole word tells them apart.
+pub const fn child_pid(child: usize) -> u8 {
+    child as u8
+}
+
 /// The SPAWN request pages. Offsets (little-endian u32).
 pub const STATUS_AT: usize = 0;
-/// The answer: the child's pid (or the filesystem's error, FILESYSTEM).
+/// The answer: the child (see `child_pid`), or the filesystem's error
+/// (FILESYSTEM).
 pub const PID_AT: usize = 4;
 /// The three stdio kinds (stdin, stdout, stderr), then three handle words
 /// (a request's END handles; an answer's ends for PIPE).

@@ -31,7 +31,9 @@ use xous_abi::{Error, SyscallResult};
 /// outside the moved pages, stack and pages overlapping, a page not mapped,
 /// an unreadable start record), ShareViolation (a page lent out, or not the
 /// caller's RAM), OutOfMemory (64 processes, 128 servers, the caller's
-/// connections, frames for tables).
+/// connections, frames for tables; or every free PID is one whose end a
+/// server of the caller watches for and has not received: see
+/// `exits::unheard_by`).
 #[inline(never)]
 pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> Handled {
     let parent = t.pid;
@@ -63,7 +65,8 @@ pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 
     // The child is named after its parent: a copy, as the table changes.
     let (name, name_len) = (p.name, p.name_len);
     move_pages(k, parent, pages, len, None)?;
-    let child = k.create_process(core::str::from_utf8(&name[..name_len]).unwrap_or("?"), false)?;
+    let unheard = crate::exits::unheard_by(k, parent);
+    let child = k.create_process_avoiding(core::str::from_utf8(&name[..name_len]).unwrap_or("?"), false, unheard)?;
     match prepare(k, parent, child, stack, stack_len, dest, len, entry, start) {
         Ok(cid) => {
             move_pages(k, parent, pages, len, Some((child, dest)))?;

@@ -46,8 +46,8 @@ fn say(text: &str) {
 
 /// A request kept until it can be answered.
 enum Kept {
-    /// WAIT for `child` by `owner`.
-    Wait { sender: usize, child: u8, owner: u8 },
+    /// WAIT for `child` (its name, see `children.rs`) by `owner`.
+    Wait { sender: usize, child: usize, owner: u8 },
     /// A READ or WRITE on `pipe` by `owner`.
     Data { message: Envelope, pipe: usize, owner: u8 },
 }
@@ -73,18 +73,17 @@ impl Service {
                 reply(&message, 0, 0, 0);
             }
             (kind::MUTABLE_BORROW, proto::READ) | (kind::BORROW, proto::WRITE) => self.data(message, caller),
-            (kind::BLOCKING_SCALAR, proto::WAIT | proto::TRY_WAIT) => match self.children.take_end(child_pid(word), caller) {
+            (kind::BLOCKING_SCALAR, proto::WAIT | proto::TRY_WAIT) => match self.children.take_end(word, caller) {
                 Ok(Some((state, code))) => answer(message.sender, [status::OK, state, code as usize, 0, 0]),
                 Ok(None) if message.id == proto::TRY_WAIT => answer(message.sender, [status::OK, state::RUNNING, 0, 0, 0]),
-                Ok(None) => self.kept.push(Kept::Wait { sender: message.sender, child: child_pid(word), owner: caller }),
+                Ok(None) => self.kept.push(Kept::Wait { sender: message.sender, child: word, owner: caller }),
                 Err(e) => answer(message.sender, [e, 0, 0, 0, 0]),
             },
             (kind::BLOCKING_SCALAR, proto::KILL) => {
-                let pid = child_pid(word);
-                let result = if self.children.is_running_child(pid, caller) {
-                    syscall(Syscall::PlatformSpecific, &[platform::KILL_CHILD, pid as usize]);
+                let result = if self.children.is_running_child(word, caller) {
+                    syscall(Syscall::PlatformSpecific, &[platform::KILL_CHILD, proto::child_pid(word) as usize]);
                     status::OK
-                } else if self.children.owns(pid, caller) {
+                } else if self.children.owns(word, caller) {
                     status::OK
                 } else {
                     status::NOT_CHILD
@@ -176,10 +175,10 @@ impl Service {
             }
             _ => true,
         });
-        if let Some(owner) = self.children.ended(pid, notice.code, notice.ending) {
-            let waits = |k: &Kept| matches!(k, Kept::Wait { child, owner: o, .. } if *child == pid && *o == owner);
+        if let Some((owner, name)) = self.children.ended(pid, notice.code, notice.ending) {
+            let waits = |k: &Kept| matches!(k, Kept::Wait { child, owner: o, .. } if *child == name && *o == owner);
             if self.kept.iter().any(waits) {
-                let end = self.children.take_end(pid, owner);
+                let end = self.children.take_end(name, owner);
                 self.kept.retain(|k| match k {
                     Kept::Wait { sender, .. } if waits(k) => {
                         match end {
@@ -201,7 +200,7 @@ impl Service {
     fn spawn(&mut self, message: &mut Envelope, caller: u8) {
         let page = message.bytes_mut();
         let (result, ends) = match self.start(page, caller) {
-            Ok((pid, ends)) => ((status::OK, pid as usize), ends),
+            Ok((child, ends)) => ((status::OK, child), ends),
             Err(e) => ((e, 0), [0; 3]),
         };
         if page.len() >= proto::PATH_AT {
@@ -213,7 +212,8 @@ impl Service {
         }
     }
 
-    fn start(&mut self, page: &[u8], caller: u8) -> Result<(u8, [usize; 3]), usize> {
+    /// The child's name (`children.rs`) and the caller's pipe ends.
+    fn start(&mut self, page: &[u8], caller: u8) -> Result<(usize, [usize; 3]), usize> {
         if page.len() < proto::PATH_AT {
             return Err(status::INVALID);
         }
@@ -267,8 +267,7 @@ impl Service {
                 for end in (0..3).map(|i| get(&params, block_at + proto::PROC_ENDS_AT + 4 * i)).filter(|e| *e != 0) {
                     let _ = self.pipes.hand_over(end, 0, pid);
                 }
-                self.children.add(pid, caller);
-                Ok((pid, parent_ends))
+                Ok((self.children.add(pid, caller), parent_ends))
             }
             Err(e) => {
                 self.pipes.owner_ended(0);
@@ -279,10 +278,6 @@ impl Service {
             }
         }
     }
-}
-
-fn child_pid(word: usize) -> u8 {
-    u8::try_from(word).unwrap_or(0)
 }
 
 fn get(page: &[u8], at: usize) -> usize {

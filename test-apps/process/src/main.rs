@@ -115,6 +115,20 @@ fn main() {
     let first_status = first.wait().unwrap();
     c.check(out.stdout == b"from the first\n" && first_status.success(), format!("a pipe between two children: {:?}", String::from_utf8_lossy(&out.stdout)));
 
+    // A child that ended and is not waited on yet keeps its end when the
+    // kernel gives a later child its PID (the lowest free one). Before the
+    // manager named children by PID and serial, the later child took the
+    // first's record, and the first's wait failed with "not a child".
+    let mut ended = child(&["exit", "5"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut later = child(&["exit", "6"]).spawn().unwrap();
+    let pids = (ended.id(), later.id());
+    let (later_status, ended_status) = (later.wait().unwrap(), ended.wait().unwrap());
+    c.check(
+        ended_status.code() == Some(5) && later_status.code() == Some(6) && pids.0 == pids.1,
+        format!("two children one after the other under the same pid {pids:?}, each waited on: {ended_status}, {later_status}"),
+    );
+
     // Back-pressure: 1 MiB through a pipe that holds a few pages.
     let mut flood = child(&["flood", "1048576"]).stdout(Stdio::piped()).spawn().unwrap();
     let mut data = Vec::new();

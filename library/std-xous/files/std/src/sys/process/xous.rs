@@ -230,7 +230,7 @@ impl Command {
         }
         let end = |i: usize| (streams[i].0 == kind::PIPE).then(|| Pipe::from_end(word(proto::ENDS_AT + 4 * i)));
         let pipes = StdioPipes { stdin: end(0), stdout: end(1), stderr: end(2) };
-        Ok((Process { pid: word(proto::PID_AT) as u32, status: None }, pipes))
+        Ok((Process { child: word(proto::PID_AT), status: None }, pipes))
     }
 }
 
@@ -389,9 +389,10 @@ impl From<u8> for ExitCode {
     }
 }
 
-/// A child: its pid, and its end once known (the manager tells it once).
+/// A child: as the manager names it (its pid and a serial, `proto::child_pid`),
+/// and its end once known (the manager tells it once).
 pub struct Process {
-    pid: u32,
+    child: usize,
     status: Option<ExitStatus>,
 }
 
@@ -406,21 +407,21 @@ fn exit_status(answer: [usize; 5]) -> Option<ExitStatus> {
 
 impl Process {
     pub fn id(&self) -> u32 {
-        self.pid
+        proto::child_pid(self.child) as u32
     }
 
     pub fn kill(&mut self) -> io::Result<()> {
         if self.status.is_some() {
             return Ok(());
         }
-        ask(proto::KILL, self.pid as usize).map(drop)
+        ask(proto::KILL, self.child).map(drop)
     }
 
     pub fn wait(&mut self) -> io::Result<ExitStatus> {
         if let Some(status) = self.status {
             return Ok(status);
         }
-        let status = exit_status(ask(proto::WAIT, self.pid as usize)?)
+        let status = exit_status(ask(proto::WAIT, self.child)?)
             .ok_or(io::const_error!(io::ErrorKind::Other, "the process manager gave no end"))?;
         self.status = Some(status);
         Ok(status)
@@ -430,7 +431,7 @@ impl Process {
         if let Some(status) = self.status {
             return Ok(Some(status));
         }
-        self.status = exit_status(ask(proto::TRY_WAIT, self.pid as usize)?);
+        self.status = exit_status(ask(proto::TRY_WAIT, self.child)?);
         Ok(self.status)
     }
 }
