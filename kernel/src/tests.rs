@@ -288,28 +288,38 @@ fn heap_grows_to_its_limit() {
     assert_eq!(head(call(&mut k, t, &[Syscall::DecreaseHeap as usize, 0x10_0000])), err(Error::InvalidArgument));
 }
 
-#[test]
-fn detached_threads_free_their_slots_and_joinable_ones_are_never_reused() {
-    let (mut k, t) = booted();
-    let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
-    let create = |k: &mut Kernel<FakePlatform>| {
+/// A way for `t` to make threads (each at 0x1_0100, on one shared stack
+/// of 0x2000 bytes the threads never touch), for the tests of thread
+/// slots; and the stack.
+fn thread_maker(k: &mut Kernel<FakePlatform>, t: ThreadRef) -> (usize, impl Fn(&mut Kernel<FakePlatform>) -> ThreadRef) {
+    let stack = call(k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
+    (stack, move |k: &mut Kernel<FakePlatform>| {
         let r = call(k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000]);
         assert_eq!(r[0], SyscallResult::ThreadId as usize, "{r:?}");
         ThreadRef { pid: t.pid, tid: r[1] as u8 }
-    };
-    let exit = |k: &mut Kernel<FakePlatform>, c: ThreadRef, value: usize| {
-        k.set_reg(c, reg::A0, value);
-        k.fault(c, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
-    };
+    })
+}
+
+/// Thread `c` returns `value` (to RETURN_FROM_THREAD, as a thread's
+/// function does).
+fn thread_returns(k: &mut Kernel<FakePlatform>, c: ThreadRef, value: usize) {
+    k.set_reg(c, reg::A0, value);
+    k.fault(c, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
+}
+
+#[test]
+fn detached_threads_free_their_slots_and_joinable_ones_are_never_reused() {
+    let (mut k, t) = booted();
+    let (stack, create) = thread_maker(&mut k, t);
     let detach = |k: &mut Kernel<FakePlatform>, tid: usize| head(call(k, t, &[Syscall::PlatformSpecific as usize, platform::DETACH_THREAD, tid]));
     // Detached while it runs: its slot is free once it exits.
     let a = create(&mut k);
     assert_eq!(detach(&mut k, a.tid as usize)[0], SyscallResult::Ok as usize);
-    exit(&mut k, a, 1);
+    thread_returns(&mut k, a, 1);
     assert_eq!(k.thread_state(a), ThreadState::Free);
     // Detached after it exited: freed then.
     let b = create(&mut k);
-    exit(&mut k, b, 2);
+    thread_returns(&mut k, b, 2);
     assert_eq!(detach(&mut k, b.tid as usize)[0], SyscallResult::Ok as usize);
     assert_eq!(head(call(&mut k, t, &[Syscall::JoinThread as usize, b.tid as usize])), err(Error::ThreadNotAvailable));
     // Bad ids.
@@ -333,7 +343,7 @@ fn detached_threads_free_their_slots_and_joinable_ones_are_never_reused() {
         children.push(ThreadRef { pid: t.pid, tid: tid as u8 });
     }
     let done = children[0];
-    exit(&mut k, done, 42);
+    thread_returns(&mut k, done, 42);
     assert_eq!(head(call(&mut k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000])), err(Error::ThreadNotAvailable));
     assert_eq!(call(&mut k, t, &[Syscall::JoinThread as usize, done.tid as usize])[..2], [SyscallResult::Scalar1 as usize, 42]);
     assert_eq!(create(&mut k).tid, done.tid, "its slot is free once joined");
@@ -374,16 +384,7 @@ fn threads_join_before_and_after_they_exit() {
 #[test]
 fn a_thread_has_one_joiner_and_a_new_thread_in_its_slot_starts_without_one() {
     let (mut k, t) = booted();
-    let stack = call(&mut k, t, &[Syscall::MapMemory as usize, 0, 0, 0x2000, flags::R | flags::W])[1];
-    let create = |k: &mut Kernel<FakePlatform>| {
-        let r = call(k, t, &[Syscall::CreateThread as usize, 0x1_0100, stack, 0x2000]);
-        assert_eq!(r[0], SyscallResult::ThreadId as usize, "{r:?}");
-        ThreadRef { pid: t.pid, tid: r[1] as u8 }
-    };
-    let exit = |k: &mut Kernel<FakePlatform>, c: ThreadRef, value: usize| {
-        k.set_reg(c, reg::A0, value);
-        k.fault(c, Fault::InstructionPage, RETURN_FROM_THREAD, RETURN_FROM_THREAD);
-    };
+    let (_, create) = thread_maker(&mut k, t);
     let detach = |k: &mut Kernel<FakePlatform>, by: ThreadRef, tid: u8| head(call(k, by, &[Syscall::PlatformSpecific as usize, platform::DETACH_THREAD, tid as usize]));
     let (a, b) = (create(&mut k), create(&mut k));
     call(&mut k, t, &[Syscall::JoinThread as usize, b.tid as usize]);
@@ -391,9 +392,9 @@ fn a_thread_has_one_joiner_and_a_new_thread_in_its_slot_starts_without_one() {
     // b has its joiner: a can neither join nor detach it.
     assert_eq!(head(call(&mut k, a, &[Syscall::JoinThread as usize, b.tid as usize])), err(Error::ThreadNotAvailable));
     assert_eq!(detach(&mut k, a, b.tid), err(Error::ThreadNotAvailable));
-    exit(&mut k, a, 1);
+    thread_returns(&mut k, a, 1);
     assert_eq!(k.next_thread(), Some(b));
-    exit(&mut k, b, 9);
+    thread_returns(&mut k, b, 9);
     assert_eq!(k.next_thread(), Some(t));
     assert_eq!(k.reg(t, reg::A0 + 1), 9, "the joiner has b's value");
     // A new thread in b's slot has no joiner yet.

@@ -7,10 +7,9 @@
 //! host use no arm and pass there.
 
 use crate::checks::{Failed, Passed};
-use crate::ecosystem::armed_sources;
+use crate::test_app::{armed, build};
 use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
 use crate::runner;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// An app and the crates that must come from armed copies.
@@ -21,31 +20,6 @@ struct App {
 
 const MIO: App = App { name: "mio-echo", armed: &["mio"] };
 const TOKIO: App = App { name: "tokio-echo", armed: &["mio", "socket2", "tokio"] };
-
-/// Builds the app for `target` into its own target directory; returns
-/// the program and cargo's stderr.
-fn build(project: &Project, app: &App, target: &str, target_dir: &str) -> Result<(PathBuf, String), String> {
-    let dir = project.root.join("test-apps").join(app.name);
-    let target_dir = project.root.join("test-apps/target").join(target_dir);
-    let out = project
-        .cargo()
-        .current_dir(&dir)
-        .args(["build", "--locked", "--target", target, "--target-dir"])
-        .arg(&target_dir)
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if !out.status.success() {
-        return Err(format!("test-apps/{} does not build for {target}:\n{stderr}", app.name));
-    }
-    Ok((target_dir.join(target).join("debug").join(app.name), stderr))
-}
-
-/// The crates among the app's armed ones that were compiled from an armed copy.
-fn armed(app: &App, program: &Path) -> Result<Vec<&'static str>, String> {
-    let files = armed_sources(&program.with_file_name("deps"))?;
-    Ok(app.armed.iter().copied().filter(|krate| files.iter().any(|f| f.starts_with(&format!("{krate}-")))).collect())
-}
 
 /// Every check passed, and how many there were.
 fn verdict(app: &App, out: std::process::Output) -> Result<usize, String> {
@@ -59,11 +33,11 @@ fn verdict(app: &App, out: std::process::Output) -> Result<usize, String> {
 /// On QEMU: the armed crates from their armed copies, no warning, every
 /// check passes.
 fn on_target(project: &Project, app: &App) -> Result<Passed, Failed> {
-    let (program, stderr) = build(project, app, XOUS_TARGET, app.name)?;
+    let (program, stderr) = build(project, app.name, XOUS_TARGET, app.name)?;
     if let Some(line) = stderr.lines().find(|l| l.contains("warning")) {
         return Err(format!("the build warns: {line}").into());
     }
-    let armed = armed(app, &program)?;
+    let armed = armed(&program, app.armed)?;
     if armed != app.armed {
         return Err(format!("crates built from armed copies: {armed:?}; expected {:?}", app.armed).into());
     }
@@ -79,8 +53,8 @@ fn on_target(project: &Project, app: &App) -> Result<Passed, Failed> {
 
 /// The same program for the host with the same cargo: no arm, and it passes.
 fn on_host(project: &Project, app: &App) -> Result<Passed, Failed> {
-    let (program, _) = build(project, app, HOST_TARGET, &format!("{}-host", app.name))?;
-    let armed = armed(app, &program)?;
+    let (program, _) = build(project, app.name, HOST_TARGET, &format!("{}-host", app.name))?;
+    let armed = armed(&program, app.armed)?;
     if !armed.is_empty() {
         return Err(format!("host builds used armed copies of {armed:?}").into());
     }
@@ -117,7 +91,7 @@ pub fn hyper_from_host(project: &Project) -> Result<Passed, Failed> {
     use std::process::Stdio;
     use std::sync::mpsc;
 
-    let (program, _) = build(project, &TOKIO, XOUS_TARGET, TOKIO.name)?;
+    let (program, _) = build(project, TOKIO.name, XOUS_TARGET, TOKIO.name)?;
     let runner = runner::install(project)?;
     let forward = crate::net_host::free_port().map_err(|e| format!("no free port: {e}"))?;
     let guest = 7080;

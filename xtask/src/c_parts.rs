@@ -6,10 +6,10 @@
 //! runs there.
 
 use crate::checks::{Failed, Passed};
-use crate::ecosystem::armed_sources;
+use crate::test_app::{armed, build};
 use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
 use crate::runner;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const ARMED: &[&str] = &["ring", "stacker"];
@@ -18,33 +18,6 @@ const WITH_C: &[&str] = &["ring", "psm"];
 /// What `cc` prints in a build script's output when it found the toolchain's
 /// compiler for our target.
 const TARGET_CC: &str = "CC_riscv32imac_unknown_xous_elf = Some(/usr/bin/riscv64-unknown-elf-gcc)";
-
-/// Builds test-apps/c-parts for `target` into its own target directory, as
-/// `cargo test` would (a debug build: ring's C then keeps its asserts);
-/// returns the program and cargo's stderr.
-fn build(project: &Project, target: &str, target_dir: &str) -> Result<(PathBuf, String), String> {
-    let dir = project.root.join("test-apps/c-parts");
-    let target_dir = project.root.join("test-apps/target").join(target_dir);
-    let out = project
-        .cargo()
-        .current_dir(&dir)
-        .args(["build", "--locked", "--target", target, "--target-dir"])
-        .arg(&target_dir)
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if !out.status.success() {
-        return Err(format!("test-apps/c-parts does not build for {target}:\n{stderr}"));
-    }
-    Ok((target_dir.join(target).join("debug/c-parts"), stderr))
-}
-
-/// The crates among `ARMED` that were compiled from an armed copy.
-fn armed(program: &Path) -> Result<Vec<&'static str>, String> {
-    let deps = program.with_file_name("deps");
-    let files = armed_sources(&deps)?;
-    Ok(ARMED.iter().copied().filter(|krate| files.iter().any(|f| f.starts_with(&format!("{krate}-")))).collect())
-}
 
 /// The outputs of `krate`'s build script runs (the `cc` crate records there
 /// each variable it read and its value).
@@ -79,11 +52,11 @@ fn verdict(out: std::process::Output) -> Result<(usize, String), String> {
 /// scripts' outputs say so), ring and stacker through their arms, no warning;
 /// every check of the program passes.
 pub fn on_target(project: &Project) -> Result<Passed, Failed> {
-    let (program, stderr) = build(project, XOUS_TARGET, "c-parts")?;
+    let (program, stderr) = build(project, "c-parts", XOUS_TARGET, "c-parts")?;
     if let Some(line) = stderr.lines().find(|l| l.contains("warning")) {
         return Err(format!("the build warns: {line}").into());
     }
-    let armed = armed(&program)?;
+    let armed = armed(&program, ARMED)?;
     if armed != ARMED {
         return Err(format!("crates built from armed copies: {armed:?}; expected {ARMED:?}").into());
     }
@@ -106,8 +79,8 @@ pub fn on_target(project: &Project) -> Result<Passed, Failed> {
 /// settings (no build script saw one) and arms leave them alone, and the
 /// program passes there.
 pub fn on_host(project: &Project) -> Result<Passed, Failed> {
-    let (program, _) = build(project, HOST_TARGET, "c-parts-host")?;
-    let armed = armed(&program)?;
+    let (program, _) = build(project, "c-parts", HOST_TARGET, "c-parts-host")?;
+    let armed = armed(&program, ARMED)?;
     if !armed.is_empty() {
         return Err(format!("host builds used armed copies of {armed:?}").into());
     }

@@ -14,6 +14,7 @@ use crate::runner;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use crate::test_app::armed_sources;
 
 /// A crate whose own tests run, at the version pinned here (the newest when
 /// chosen, except anyhow and uuid: anyhow 1.0.105 and uuid 1.29.3 ship a
@@ -524,19 +525,4 @@ pub fn small_crates_host(project: &Project) -> Result<Passed, Failed> {
         true => Ok(Passed::from("no crate built from an armed copy".to_string())),
         false => Err(format!("host builds used armed copies: {}", armed.join(", ")).into()),
     }
-}
-
-/// The dependency files (`.d`) in `deps` whose sources came from an armed copy.
-pub fn armed_sources(deps: &Path) -> Result<Vec<String>, String> {
-    let mut armed = Vec::new();
-    for entry in std::fs::read_dir(deps).map_err(|e| format!("cannot list {}: {e}", deps.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().is_some_and(|e| e == "d")
-            && std::fs::read_to_string(&path).unwrap_or_default().contains("xous/crate-arms")
-        {
-            armed.push(path.file_name().unwrap_or_default().to_string_lossy().into_owned());
-        }
-    }
-    armed.sort();
-    Ok(armed)
 }

@@ -26,6 +26,7 @@ mod runner;
 mod std_bench;
 mod std_tests;
 mod target_checks;
+mod test_app;
 
 use project::Project;
 

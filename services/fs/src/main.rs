@@ -27,14 +27,10 @@ mod service;
 use xous_abi::console::Channel;
 use xous_abi::platform::ExitNotice;
 use xous_abi::services::fs as proto;
-use xous_rt::{write, Server};
+use xous_rt::{say, write, Server};
 
 #[global_allocator]
 static HEAP: service_heap::Heap = service_heap::Heap::new();
-
-fn say(text: &str) {
-    write(Channel::Stderr, text.as_bytes());
-}
 
 /// Text of any length (`alloc::format!` would pull in the prebuilt
 /// alloc's unwinding, which a panic=abort service does not link).

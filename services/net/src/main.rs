@@ -56,11 +56,10 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use smoltcp::iface::{Config, Interface};
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv6Address};
-use xous_abi::console::Channel;
 use xous_abi::message::{kind, InvokeType};
 use xous_abi::platform::ExitNotice;
 use xous_abi::services::{net, ticktimer};
-use xous_rt::{connect, error_of, reply, syscall, write, Server, Syscall};
+use xous_rt::{connect, error_of, reply, say, syscall, Server, Syscall};
 
 #[global_allocator]
 static HEAP: service_heap::Heap = service_heap::Heap::new();
@@ -88,10 +87,6 @@ extern "C" fn on_interrupt(_irq: usize, registers: usize) {
     if error_of(sent).is_some() {
         WAKE_QUEUED.store(false, Ordering::Release);
     }
-}
-
-fn say(text: &str) {
-    write(Channel::Stderr, text.as_bytes());
 }
 
 /// `--dns IP` from our boot arguments.

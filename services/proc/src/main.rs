@@ -35,14 +35,10 @@ use proc::pipes::{Moved, Pipes};
 use xous_abi::message::{kind, MessageSender};
 use xous_abi::platform::{self, ExitNotice};
 use xous_abi::services::proc::{self as proto, state, status, stdio};
-use xous_rt::{reply, return_scalar, syscall, write, Envelope, Server, Syscall};
+use xous_rt::{reply, return_scalar, say, syscall, Envelope, Server, Syscall};
 
 #[global_allocator]
 static HEAP: service_heap::Heap = service_heap::Heap::new();
-
-fn say(text: &str) {
-    write(xous_abi::console::Channel::Stderr, text.as_bytes());
-}
 
 /// A request kept until it can be answered.
 enum Kept {

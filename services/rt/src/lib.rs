@@ -42,6 +42,11 @@ pub fn write(channel: Channel, bytes: &[u8]) {
     }
 }
 
+/// A line for whoever runs the system (a service's warnings), on stderr.
+pub fn say(text: &str) {
+    write(Channel::Stderr, text.as_bytes());
+}
+
 pub struct Stdout;
 
 impl core::fmt::Write for Stdout {
