@@ -27,6 +27,7 @@ mod std_bench;
 mod std_tests;
 mod target_checks;
 mod test_app;
+mod top_crates;
 
 use project::Project;
 
@@ -57,10 +58,11 @@ usage: ./x <command>
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;
           writes docs/fs-soak.md
-  ecosystem [CRATE...]
+  ecosystem [CRATE...] | --builds
           run crates.io crates' own test suites on QEMU (cargo +xous test, xous-run
           as the runner; sources at pinned versions in ~/.cache/xous/ecosystem);
-          a full run writes its results into docs/ecosystem.md
+          a full run writes its results into docs/ecosystem.md. --builds: build a
+          program using each of 100 most downloaded crates for the target instead
   fuzz [--host-cases N] [--calls N] [--seconds S] [--seed X] [--host-only | --target-only]
           fuzz every parser of outside input on the host (boot image, ELF, device
           tree, filesystem images, rkyv names, ...): N cases each (default 1,000,000);
