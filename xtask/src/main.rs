@@ -23,6 +23,7 @@ mod net_host;
 mod process_checks;
 mod project;
 mod runner;
+mod shell;
 mod std_bench;
 mod std_tests;
 mod target_checks;
@@ -49,6 +50,11 @@ usage: ./x <command>
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; std::net against the host (net); the Baochip-1x model's
           instruction rate against QEMU's (emu); naming a part measures only that part
+  shell [--fresh]
+          boot xsh, an interactive shell, on QEMU with a disk of programs (ls, cat,
+          echo, mkdir, rm, cp, hello, the demo...): type commands with pipes and
+          redirections, Ctrl-D leaves; the disk (target/shell/disk.img) is kept
+          between sessions, --fresh formats it
   image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]
           the kernel, the services and PROGRAM signed into a UF2 file that the
           Baochip-1x's boot1 accepts (Baremetal at 0x6006_0000, Ed25519ph with the
@@ -89,6 +95,7 @@ fn main() {
         Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),
         Some("fuzz") => fuzz_target::command(&project, &args[1..]),
         Some("ecosystem") => ecosystem::command(&project, &args[1..]),
+        Some("shell") => shell::command(&project, &args[1..]),
         Some("std-tests") => std_tests::parse(&args[1..]).and_then(|o| std_tests::run(&project, &o)),
         Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
         None => Err(USAGE.to_string()),

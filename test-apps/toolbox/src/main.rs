@@ -1,11 +1,15 @@
-//! The few programs std's own process tests start (`./x std-tests` puts
-//! this file on the disk under each name in `/bin`): `sh -c SCRIPT`,
-//! `echo`, `env`, `mkdir`, `cat`, `pwd`, `true`, `false`. One program acts
-//! as the name it was started under (argv\[0\]'s file name), as multi-call
-//! tools do. The shell knows only what those tests write: commands
-//! separated by `;`, words split at spaces, `$NAME` from the shell's
-//! variables, and the built-ins `true`, `false`, `exit N`, `echo`, `pwd`,
-//! `read NAME`, `cd DIR`; anything else is a program found in `PATH`.
+//! The small programs a system's disk holds, one program that acts as the
+//! name it was started under (argv\[0\]'s file name), as multi-call tools
+//! do: `echo`, `cat [FILE...]`, `ls [PATH...]`, `mkdir [-p] DIR...`,
+//! `rm [-r] PATH...`, `cp FROM TO`, `env`, `pwd`, `true`, `false`, and
+//! `sh -c SCRIPT` for std's own process tests. `./x std-tests` puts it on
+//! its disk under the names those tests start; `./x shell` under each name
+//! beside the interactive shell (test-apps/shell).
+//!
+//! `sh -c` knows only what std's tests write: commands separated by `;`,
+//! words split at spaces, `$NAME` from the shell's variables, and the
+//! built-ins `true`, `false`, `exit N`, `echo`, `pwd`, `read NAME`,
+//! `cd DIR`; anything else is a program found in `PATH`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
@@ -46,14 +50,41 @@ fn tool(name: &str, args: &[String], vars: &mut HashMap<String, String>) -> i32 
             }
             0
         }
-        "mkdir" => args.iter().map(|dir| std::fs::create_dir(dir).map_or_else(|e| fail(&format!("mkdir: {dir}"), &e), |()| 0)).max().unwrap_or(0),
-        "cat" => {
+        "mkdir" => {
+            let (parents, dirs) = flag(args, "-p");
+            let make = |dir: &String| if parents { std::fs::create_dir_all(dir) } else { std::fs::create_dir(dir) };
+            dirs.iter().map(|dir| make(dir).map_or_else(|e| fail(&format!("mkdir: {dir}"), &e), |()| 0)).max().unwrap_or(0)
+        }
+        "cat" if args.is_empty() => {
             let mut data = Vec::new();
             match std::io::stdin().read_to_end(&mut data).and_then(|_| std::io::stdout().write_all(&data)) {
                 Ok(()) => 0,
                 Err(e) => fail("cat", &e),
             }
         }
+        "cat" => args
+            .iter()
+            .map(|file| match std::fs::read(file).and_then(|data| std::io::stdout().write_all(&data)) {
+                Ok(()) => 0,
+                Err(e) => fail(&format!("cat: {file}"), &e),
+            })
+            .max()
+            .unwrap_or(0),
+        "ls" => {
+            let paths = if args.is_empty() { vec![".".to_string()] } else { args.to_vec() };
+            paths.iter().map(|path| list(path, paths.len() > 1)).max().unwrap_or(0)
+        }
+        "rm" => {
+            let (recursive, paths) = flag(args, "-r");
+            paths.iter().map(|path| remove(path, recursive).map_or_else(|e| fail(&format!("rm: {path}"), &e), |()| 0)).max().unwrap_or(0)
+        }
+        "cp" => match args {
+            [from, to] => copy(from, to).map_or_else(|e| fail(&format!("cp: {from} -> {to}"), &e), |_| 0),
+            _ => {
+                eprintln!("cp: usage: cp FROM TO");
+                2
+            }
+        },
         other => {
             eprintln!("toolbox: no tool named {other:?}");
             127
@@ -64,6 +95,66 @@ fn tool(name: &str, args: &[String], vars: &mut HashMap<String, String>) -> i32 
 fn fail(what: &str, e: &std::io::Error) -> i32 {
     eprintln!("{what}: {e}");
     1
+}
+
+/// Whether `args` hold `name` (before the first other word), and the rest.
+fn flag<'a>(args: &'a [String], name: &str) -> (bool, &'a [String]) {
+    match args.first() {
+        Some(first) if first == name => (true, &args[1..]),
+        _ => (false, args),
+    }
+}
+
+/// `ls PATH`: a directory's names sorted, a directory's with a `/`; a
+/// file's own name. With `heading`, a directory's names under its path.
+fn list(path: &str, heading: bool) -> i32 {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => return fail(&format!("ls: {path}"), &e),
+    };
+    if !meta.is_dir() {
+        println!("{path}");
+        return 0;
+    }
+    let entries = match std::fs::read_dir(path).and_then(|dir| dir.collect::<Result<Vec<_>, _>>()) {
+        Ok(entries) => entries,
+        Err(e) => return fail(&format!("ls: {path}"), &e),
+    };
+    let mut names: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let dir = e.file_type().is_ok_and(|t| t.is_dir());
+            format!("{}{}", e.file_name().to_string_lossy(), if dir { "/" } else { "" })
+        })
+        .collect();
+    names.sort();
+    if heading {
+        println!("{path}:");
+    }
+    for name in names {
+        println!("{name}");
+    }
+    0
+}
+
+fn remove(path: &str, recursive: bool) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path)?.is_dir() {
+        true if recursive => std::fs::remove_dir_all(path),
+        true => std::fs::remove_dir(path),
+        false => std::fs::remove_file(path),
+    }
+}
+
+/// `cp FROM TO`; TO may be a directory, which then gets FROM's name.
+fn copy(from: &str, to: &str) -> std::io::Result<u64> {
+    let target = std::path::Path::new(to);
+    match target.is_dir() {
+        true => {
+            let name = std::path::Path::new(from).file_name().ok_or(std::io::ErrorKind::InvalidInput)?;
+            std::fs::copy(from, target.join(name))
+        }
+        false => std::fs::copy(from, to),
+    }
 }
 
 /// One command of a `sh -c` script; its exit code.
