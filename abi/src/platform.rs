@@ -79,6 +79,17 @@ pub const KILL_CHILD: usize = 5;
 /// Errors: AccessDenied (not the console's reader), BadAddress (buffer
 /// not writable), InvalidArgument (more than a page).
 pub const CONSOLE_INPUT: usize = 6;
+/// (pid, address, length) -> Ok: the caller gives its child `pid` the name
+/// the kernel's reports use (`kernel: process P (NAME) terminated: ...`),
+/// `length` bytes of UTF-8 at `address`, at most [`NAME_MAX`]. A child is
+/// made by CreateProcess under its parent's name; the process manager
+/// names each after its program's file.
+/// Errors: ProcessNotFound (no such process, or the caller itself),
+/// ProcessNotChild (someone else's), BadAddress (not readable),
+/// InvalidArgument (too long, not UTF-8).
+pub const NAME_CHILD: usize = 7;
+/// The longest name a process has, in bytes.
+pub const NAME_MAX: usize = 64;
 
 /// The longest the kernel waits for the servers of [`DRAIN_AT_POWER_OFF`]
 /// (guest time, milliseconds) before it powers off anyway, saying so.

@@ -17,7 +17,7 @@ use xous_abi::limits::MAX_PROCESSES;
 
 pub mod create;
 
-pub const NAME_LEN: usize = 64;
+pub const NAME_LEN: usize = xous_abi::platform::NAME_MAX;
 
 pub struct Process {
     pub pid: u8,
@@ -92,14 +92,20 @@ impl Process {
             stack_bottom: [0; FIRST],
             more: MoreThreads { contexts: [0; BLOCKS], records: 0 },
         };
+        p.set_name(name);
+        p
+    }
+
+    /// Names the process `name`, cut to NAME_LEN bytes.
+    pub fn set_name(&mut self, name: &str) {
         // Keep whole characters only, so the stored name stays valid UTF-8.
         let mut len = name.len().min(NAME_LEN);
         while !name.is_char_boundary(len) {
             len -= 1;
         }
-        p.name[..len].copy_from_slice(&name.as_bytes()[..len]);
-        p.name_len = len;
-        p
+        self.name = [0; NAME_LEN];
+        self.name[..len].copy_from_slice(&name.as_bytes()[..len]);
+        self.name_len = len;
     }
 
     pub fn name(&self) -> &str {
@@ -310,6 +316,27 @@ pub fn kill_child<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pid: usize) -> H
         return Err(Error::ProcessNotChild);
     }
     k.kill(pid);
+    Ok(Outcome::Ok)
+}
+
+/// NAME_CHILD(pid, address, length): the caller names its child `pid`.
+/// Errors: ProcessNotFound (no such process, or the caller itself),
+/// ProcessNotChild (not the caller's child), InvalidArgument (longer than
+/// NAME_LEN, not UTF-8), BadAddress (not readable).
+#[inline(never)]
+pub fn name_child<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pid: usize, at: usize, len: usize) -> Handled {
+    let pid = u8::try_from(pid).map_err(|_| Error::ProcessNotFound)?;
+    let p = k.procs.get(pid).filter(|_| pid != t.pid).ok_or(Error::ProcessNotFound)?;
+    if p.parent != t.pid {
+        return Err(Error::ProcessNotChild);
+    }
+    if len > NAME_LEN {
+        return Err(Error::InvalidArgument);
+    }
+    let mut bytes = [0; NAME_LEN];
+    k.read_user(t.pid, at, &mut bytes[..len])?;
+    let name = core::str::from_utf8(&bytes[..len]).map_err(|_| Error::InvalidArgument)?;
+    k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?.set_name(name);
     Ok(Outcome::Ok)
 }
 

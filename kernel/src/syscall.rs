@@ -164,6 +164,7 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             platform::DRAIN_AT_POWER_OFF => ipc::server::drain_at_power_off(k, t, sid(2)),
             platform::CONSOLE_WRITE => console::console_write(k, t, a[2], a[3], a[4]),
             platform::KILL_CHILD => crate::process::kill_child(k, t, a[2]),
+            platform::NAME_CHILD => crate::process::name_child(k, t, a[2], a[3], a[4]),
             platform::CONSOLE_INPUT => console::console_input(k, t, a[2], a[3]),
             _ => Err(Error::InvalidArgument),
         },

@@ -10,7 +10,7 @@ use crate::sched::ThreadRef;
 use crate::tests::{call, err, head, kernel_with, start, FakePlatform};
 use xous_abi::memory::{flags, RETURN_FROM_THREAD, USER_HEAP_BASE};
 use xous_abi::message::{InvokeType, MessageSender};
-use xous_abi::platform::{Ending, KERNEL_PID, KILLED_EXIT_CODE, KILL_CHILD, WATCH_EXITS};
+use xous_abi::platform::{self, Ending, KERNEL_PID, KILLED_EXIT_CODE, KILL_CHILD, WATCH_EXITS};
 use xous_abi::process::{MemoryRegion, StartRecord};
 use xous_abi::{Error, Syscall, SyscallResult};
 
@@ -305,4 +305,26 @@ fn a_pid_is_not_given_again_before_its_watching_parent_heard_of_its_end() {
     // The stranger, whose watch still holds the first child's end, is not held back from it.
     assert_eq!(crate::exits::unheard_by(&k, stranger.pid), 1 << (first - 1));
     assert_eq!(crate::exits::unheard_by(&k, t.pid), 0);
+}
+
+#[test]
+fn a_parent_names_its_child_and_no_one_else_can() {
+    let (mut k, t) = parent();
+    let child = create(&mut k, t, request())[1];
+    assert_eq!(k.procs.get(child as u8).unwrap().name(), "parent", "made under its parent's name");
+    k.write_user(t.pid, RECORD + 0x100, "process-child\u{e9}\u{ff}".as_bytes()).unwrap();
+    let name = |k: &mut Kernel<FakePlatform>, by: ThreadRef, pid: usize, len: usize| {
+        head(call(k, by, &[Syscall::PlatformSpecific as usize, platform::NAME_CHILD, pid, RECORD + 0x100, len]))
+    };
+    let stranger = start(&mut k, "stranger");
+    assert_eq!(name(&mut k, stranger, child, 13), err(Error::ProcessNotChild));
+    assert_eq!(name(&mut k, t, t.pid as usize, 13), err(Error::ProcessNotFound), "not itself");
+    assert_eq!(name(&mut k, t, 77, 13), err(Error::ProcessNotFound));
+    assert_eq!(name(&mut k, t, child, 14), err(Error::InvalidArgument), "half a character");
+    assert_eq!(name(&mut k, t, child, platform::NAME_MAX + 1), err(Error::InvalidArgument), "too long");
+    let r = call(&mut k, t, &[Syscall::PlatformSpecific as usize, platform::NAME_CHILD, child, 0x7000_0000, 4]);
+    assert_eq!(head(r), err(Error::BadAddress));
+    assert_eq!(k.procs.get(child as u8).unwrap().name(), "parent", "every refusal changed nothing");
+    assert_eq!(name(&mut k, t, child, 15), [0, 0]);
+    assert_eq!(k.procs.get(child as u8).unwrap().name(), "process-child\u{e9}");
 }

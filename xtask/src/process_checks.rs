@@ -32,6 +32,6 @@ pub fn std_process(project: &Project) -> Result<Passed, Failed> {
     outcome.expect(
         0,
         &[Has("process: all checks passed"), Has("child: an inherited line")],
-        &[Has("(proc) terminated: store page fault"), Has("address 0x00000010")],
+        &[Has("(process-child) terminated: store page fault"), Has("address 0x00000010")],
     )
 }

@@ -13,6 +13,7 @@ use crate::file::Fs;
 use crate::mem;
 use proc::elf::{self, Refusal, PF_W, PF_X};
 use xous_abi::memory::{flags, USER_STACK_TOP};
+use xous_abi::platform;
 use xous_abi::process::StartRecord;
 use xous_abi::services::proc::status;
 use xous_rt::{syscall, Syscall, SyscallResult};
@@ -40,7 +41,24 @@ pub fn load(fs: &mut Fs, path: &[u8], params: &[u8]) -> Result<u8, usize> {
     if result.is_err() {
         mem::unmap(staging, total);
     }
+    if let Ok(pid) = result {
+        name(pid, path);
+    }
     result
+}
+
+/// The kernel's reports name the child after its program's file (it was
+/// made under this service's name): `kernel: process 9 (cat) terminated`.
+/// Its first instructions may run before this, under the old name.
+fn name(pid: u8, path: &[u8]) {
+    let file = path.rsplit(|b| *b == b'/').next().unwrap_or(path);
+    let mut len = file.len().min(platform::NAME_MAX);
+    // Whole characters only: a name is UTF-8 (and a path that is not
+    // keeps the old name).
+    while len > 0 && core::str::from_utf8(&file[..len]).is_err() {
+        len -= 1;
+    }
+    syscall(Syscall::PlatformSpecific, &[platform::NAME_CHILD, pid as usize, file.as_ptr() as usize, len]);
 }
 
 fn fill(file: &mut crate::file::File<'_>, program: &elf::Program, staging: usize, lo: usize, hi: usize, params: &[u8]) -> Result<(), usize> {

@@ -191,10 +191,17 @@ fn shape(w: &mut Worker, a: &mut [usize; 8]) {
         a[6] = 0x1_0000 + 2 * w.rng.below(len.min(0x10_0000) / 2 + 1);
         a[7] = 0;
     } else if n == Syscall::PlatformSpecific as usize {
-        a[1] = w.rng.below(6);
+        // Every meta-opcode (CONSOLE_INPUT is the log service's alone, a
+        // child may be named only by its parent) and one past the last.
+        a[1] = w.rng.below(xous_abi::platform::NAME_CHILD + 2);
         match a[1] {
             1 => (a[3], a[4]) = (addr, len),
             2 | 4 => a[2..6].copy_from_slice(&s),
+            6 => (a[2], a[3]) = (addr, len),
+            7 => {
+                a[2] = w.rng.below(34);
+                (a[3], a[4]) = (addr, w.rng.below(80));
+            }
             _ => a[2] = w.rng.below(34),
         }
     } else if [Syscall::IncreaseHeap as usize, Syscall::DecreaseHeap as usize].contains(&n) {
