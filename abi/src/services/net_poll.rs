@@ -76,7 +76,9 @@ pub mod event {
     pub const WRITE_CLOSED: u16 = 8;
     /// Stream: the connection was reset.
     pub const ERROR: u16 = 16;
-    /// The socket number is no longer the caller's (closed meanwhile).
+    /// The socket number is not the caller's: closed before the poll or
+    /// while it waited, or never open (poll(2)'s POLLNVAL). Such an entry
+    /// is ready at once.
     pub const INVALID: u16 = 32;
     /// What a request may ask for.
     pub const INTEREST: u16 = READABLE | WRITABLE;

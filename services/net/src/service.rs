@@ -377,7 +377,7 @@ impl Net {
                 Wait::UdpSend(socket16)
             }
             net::DNS_RAW_LOOKUP => return self.lookup(m, now),
-            net_poll::POLL => return self.poll_start(m, pid, now),
+            net_poll::POLL => return self.poll_start(m, now),
             #[cfg(feature = "bench")]
             net::RAW_BENCH => return self.bench_start(m, pid, now),
             _ => return bad(m, opcode, error::INVALID),

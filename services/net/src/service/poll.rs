@@ -20,9 +20,13 @@ fn u16_at(page: &[u8], at: usize) -> u16 {
 }
 
 impl Net {
-    /// Takes a POLL in: checks it whole (count, buffer, every socket the
-    /// caller's, interests known) and says how long it may wait.
-    pub(super) fn poll_start(&mut self, m: &mut Envelope, pid: u8, now: u64) -> Option<(Wait, Option<u64>)> {
+    /// Takes a POLL in: checks it whole (count, buffer, interests known)
+    /// and says how long it may wait. A socket that is not the caller's
+    /// is no error: its entry is INVALID, so the poll is answered at once
+    /// (as poll(2)'s POLLNVAL). An event loop's thread may close a socket
+    /// just after another took its list of sockets to poll; failing the
+    /// whole poll for it made tokio's driver panic.
+    pub(super) fn poll_start(&mut self, m: &mut Envelope, now: u64) -> Option<(Wait, Option<u64>)> {
         let page = m.bytes_mut();
         let count = u32_at(page, poll::COUNT_AT) as usize;
         if count > poll::MAX_ENTRIES || poll::HEADER + count * poll::ENTRY > page.len() {
@@ -35,9 +39,6 @@ impl Net {
             let interest = u16_at(page, at + poll::INTEREST_AT);
             if interest & !event::INTEREST != 0 {
                 return bad(m, poll::POLL, error::INVALID);
-            }
-            if self.table.get(u16_at(page, at + poll::SOCKET_AT) as usize, pid).is_none() {
-                return bad(m, poll::POLL, error::BAD_SOCKET);
             }
         }
         // A nonzero timeout waits at least that long: `now` is whole ms,

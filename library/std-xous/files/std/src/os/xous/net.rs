@@ -117,7 +117,8 @@ impl Events {
     pub fn is_error(self) -> bool {
         self.0 & crate::sys::net::poll::ERROR != 0
     }
-    /// The socket was closed while the poll waited.
+    /// The socket is not this process's: closed before the poll or while
+    /// it waited, or never open (poll(2)'s POLLNVAL).
     #[stable(feature = "rust1", since = "1.0.0")]
     pub fn is_invalid(self) -> bool {
         self.0 & crate::sys::net::poll::INVALID != 0
@@ -228,9 +229,9 @@ impl Drop for PollWaker {
 
 /// Waits until one of `fds` is ready, `waker` is woken, or `timeout`
 /// passes (`None`: for good; zero: not at all), and records each entry's
-/// events. An entry whose socket is not this process's is an
-/// `InvalidInput` error before any waiting; one closed while the poll
-/// waits reports `is_invalid`. At most 1024 entries.
+/// events. An entry whose socket is not this process's (closed before or
+/// while the poll waits) reports `is_invalid`, which ends the wait, as a
+/// closed descriptor does in poll(2). At most 1024 entries.
 #[stable(feature = "rust1", since = "1.0.0")]
 pub fn poll(fds: &mut [PollFd], waker: Option<&PollWaker>, timeout: Option<Duration>) -> io::Result<Polled> {
     let mut raw: crate::vec::Vec<(u16, u16, u16)> = fds.iter().map(|f| (f.socket, f.interest.0, 0)).collect();
