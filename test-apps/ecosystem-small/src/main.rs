@@ -132,10 +132,85 @@ fn system() {
     check("ctrlc: a second handler is refused", matches!(ctrlc::set_handler(|| {}), Err(ctrlc::Error::MultipleHandlers)));
 }
 
+fn signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    check("signal-hook: SIGHUP, SIGINT, SIGQUIT, SIGTERM are 1, 2, 3, 15; TERM_SIGNALS has them",
+        (SIGHUP, SIGINT, SIGQUIT, SIGTERM) == (1, 2, 3, 15)
+            && [SIGTERM, SIGQUIT, SIGINT].iter().all(|s| signal_hook::consts::TERM_SIGNALS.contains(s)));
+    let flag = Arc::new(AtomicBool::new(false));
+    let int = signal_hook::flag::register(SIGINT, Arc::clone(&flag));
+    let term = signal_hook::flag::register(SIGTERM, Arc::clone(&flag));
+    check("signal-hook: flag::register of SIGINT and SIGTERM succeeds", int.is_ok() && term.is_ok());
+    std::thread::sleep(Duration::from_millis(100));
+    check("signal-hook: the flag is still false after 100 ms (no signal came)", !flag.load(Ordering::SeqCst));
+    let int = int.unwrap();
+    check("signal-hook: unregister removes the action once",
+        signal_hook::low_level::unregister(int) && !signal_hook::low_level::unregister(int));
+
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGHUP]).expect("Signals::new");
+    check("signal-hook: Signals::new; nothing pending", signals.pending().next().is_none());
+    let handle = signals.handle();
+    let waiter = std::thread::spawn(move || signals.forever().count());
+    std::thread::sleep(Duration::from_millis(100));
+    let still_waiting = !waiter.is_finished();
+    handle.close();
+    let yielded = waiter.join().unwrap();
+    check("signal-hook: Signals::forever waits, yields nothing, and ends when its handle closes it",
+        still_waiting && yielded == 0 && handle.is_closed());
+
+    #[cfg(target_os = "xous")]
+    {
+        use std::io::ErrorKind::{InvalidInput, Unsupported};
+        let kind = |r: std::io::Result<()>| r.map_err(|e| e.kind());
+        check("signal-hook: raise is Unsupported (Xous delivers no signals), and the flag stays false",
+            kind(signal_hook::low_level::raise(SIGTERM)) == Err(Unsupported) && !flag.load(Ordering::SeqCst));
+        use signal_hook::low_level::emulate_default_handler as default;
+        check("signal-hook: emulate_default_handler: SIGTERM and SIGSTOP Unsupported, SIGCHLD (ignored) Ok, 99 InvalidInput",
+            kind(default(SIGTERM)) == Err(Unsupported)
+                && kind(default(signal_hook::consts::SIGSTOP)) == Err(Unsupported)
+                && kind(default(signal_hook::consts::SIGCHLD)) == Ok(())
+                && kind(default(99)) == Err(InvalidInput));
+    }
+    #[cfg(not(target_os = "xous"))]
+    {
+        let usr1 = Arc::new(AtomicBool::new(false));
+        signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::clone(&usr1)).unwrap();
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        check("signal-hook: raise delivers SIGUSR1 to its flag (a host with signals)", usr1.load(Ordering::SeqCst));
+    }
+}
+
+fn terminal() {
+    let width = console::measure_text_width("\x1b[31mh\u{e9}llo\x1b[0m \u{65e5}\u{672c}");
+    check("console: measure_text_width counts columns, not escapes or bytes (10)", width == 10);
+    let forced = console::style("hi").red().bold().force_styling(true).to_string();
+    check("console: style forced: ANSI escapes around the text", forced == "\x1b[31m\x1b[1mhi\x1b[0m");
+    let plain = console::style("hi").red().to_string();
+    check("console: style follows colors_enabled",
+        if console::colors_enabled() { plain == forced.replace("\x1b[1m", "") } else { plain == "hi" });
+    #[cfg(target_os = "xous")]
+    {
+        let term = console::Term::stdout();
+        check("console: stdout and stderr are terminals (the console), of the ANSI (Unix) family",
+            term.is_term() && console::Term::stderr().is_term()
+                && term.features().family() == console::TermFamily::UnixTerm);
+        check("console: the size is unknown: the defaults, 24 x 80", term.size_checked().is_none() && term.size() == (24, 80));
+        check("console: no colors without TERM", std::env::var_os("TERM").is_none() && !console::colors_enabled());
+        check("console: keys cannot be read one at a time: Unsupported",
+            term.read_key().map_err(|e| e.kind()).err() == Some(std::io::ErrorKind::Unsupported));
+    }
+}
+
 fn main() {
     let all = random_sources();
     files();
     system();
+    signals();
+    terminal();
     let fingerprint: String = all.iter().take(24).map(|b| format!("{b:02x}")).collect();
     println!("ecosystem-small: fingerprint {fingerprint}");
     println!("ecosystem-small: all checks passed");
