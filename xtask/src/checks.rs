@@ -189,7 +189,7 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on QEMU: std heap: mixed allocations, repeated, stay bounded",
         Boot::of(App("alloc")).both_stds().stdout(&[Has("alloc: all checks passed")])),
     Check::code("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),
-    Check::code("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc, signal-hook, console), real results, random bytes differing between boots", crate::ecosystem::small_crates),
+    Check::code("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc, signal-hook, console, parking_lot), real results, random bytes differing between boots", crate::ecosystem::small_crates),
     Check::code("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
     Check::code("on QEMU: ecosystem: test-apps/c-parts, crates with C parts: ring and psm compiled by the toolchain's RISC-V C compiler; rustls (ring) TLS 1.3 and 1.2 handshakes and 64 KiB each way over 127.0.0.1, a wrong trust anchor refused; stacker on grown stacks", crate::c_parts::on_target),
     Check::code("ecosystem: test-apps/c-parts built for the host by the xous toolchain's cargo: the host's C compiler, no crate arm, the program passes", crate::c_parts::on_host),

@@ -508,6 +508,9 @@ pub fn small_crates(project: &Project) -> Result<Passed, Failed> {
     if armed.len() < 8 {
         return Err(format!("only {} crates were built from armed copies: {armed:?}", armed.len()).into());
     }
+    if !armed.iter().any(|a| a.starts_with("parking_lot_core-")) {
+        return Err(format!("parking_lot_core was not built from an armed copy (its parker): {armed:?}").into());
+    }
     let program = target_dir.join(XOUS_TARGET).join("release/ecosystem-small");
     let runner = runner::install(project)?;
     let mut fingerprints = Vec::new();

@@ -203,6 +203,124 @@ fn terminal() {
         check("console: keys cannot be read one at a time: Unsupported",
             term.read_key().map_err(|e| e.kind()).err() == Some(std::io::ErrorKind::Unsupported));
     }
+/// parking_lot, whose parking_lot_core parks threads through its arm's
+/// parker (std's park and unpark) instead of spinning.
+fn parking() {
+    use parking_lot::{Condvar, Mutex};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    // A timed wait nobody ends takes at least its time, and says it timed out.
+    let pair = (Mutex::new(false), Condvar::new());
+    let mut flag = pair.0.lock();
+    let start = Instant::now();
+    let result = pair.1.wait_for(&mut flag, Duration::from_millis(50));
+    let waited = start.elapsed();
+    drop(flag);
+    check(&format!("parking_lot: a Condvar wait_for of 50 ms nobody ends times out after {} ms (>= 50)", waited.as_millis()),
+        result.timed_out() && waited >= Duration::from_millis(50));
+
+    // A notify ends a long timed wait at once; one sent before the wait
+    // starts is not lost (the waiter checks the flag under the lock).
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    let other = Arc::clone(&pair);
+    let start = Instant::now();
+    let notifier = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        *other.0.lock() = true;
+        other.1.notify_one();
+    });
+    let mut ready = pair.0.lock();
+    let mut timed_out = false;
+    while !*ready && !timed_out {
+        timed_out = pair.1.wait_for(&mut ready, Duration::from_secs(10)).timed_out();
+    }
+    drop(ready);
+    notifier.join().unwrap();
+    let took = start.elapsed();
+    check(&format!("parking_lot: a notify ends a 10 s wait_for early ({} ms)", took.as_millis()),
+        !timed_out && took < Duration::from_secs(5));
+
+    // Producers and consumers through a queue of one slot: every hand-over
+    // parks one side on a Condvar; all finish and every item arrives once.
+    const PRODUCERS: u64 = 4;
+    const CONSUMERS: u64 = 4;
+    const ITEMS: u64 = 2_000;
+    struct Slot {
+        item: Option<u64>,
+        produced: u64,
+    }
+    let shared = Arc::new((Mutex::new(Slot { item: None, produced: 0 }), Condvar::new(), Condvar::new()));
+    let start = Instant::now();
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || {
+                let (slot, not_full, not_empty) = &*shared;
+                for i in 0..ITEMS {
+                    let mut slot = slot.lock();
+                    while slot.item.is_some() {
+                        not_full.wait(&mut slot);
+                    }
+                    slot.item = Some(p * ITEMS + i);
+                    slot.produced += 1;
+                    not_empty.notify_one();
+                }
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = (0..CONSUMERS)
+        .map(|_| {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || {
+                let (slot, not_full, not_empty) = &*shared;
+                let (mut count, mut sum) = (0u64, 0u64);
+                loop {
+                    let mut slot = slot.lock();
+                    while slot.item.is_none() && slot.produced < PRODUCERS * ITEMS {
+                        not_empty.wait(&mut slot);
+                    }
+                    let Some(item) = slot.item.take() else {
+                        // All produced and taken: wake the other consumers.
+                        not_empty.notify_all();
+                        return (count, sum);
+                    };
+                    count += 1;
+                    sum += item;
+                    not_full.notify_one();
+                }
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    // The last item may be taken after the producers end; wake any consumer
+    // still waiting so it sees that everything was produced.
+    shared.2.notify_all();
+    let (count, sum) = consumers.into_iter().map(|c| c.join().unwrap()).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let total = PRODUCERS * ITEMS;
+    check(&format!("parking_lot: {PRODUCERS} producers and {CONSUMERS} consumers hand {total} items through one slot, each once ({} ms)",
+        start.elapsed().as_millis()), count == total && sum == total * (total - 1) / 2);
+
+    // Threads contending for one Mutex: none loses an increment.
+    let counter = Arc::new(Mutex::new(0u64));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let counter = Arc::clone(&counter);
+            std::thread::spawn(move || {
+                for _ in 0..1_000 {
+                    let mut value = counter.lock();
+                    *value += 1;
+                    if *value % 64 == 0 {
+                        std::thread::yield_now(); // hold the lock across a switch now and then
+                    }
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    check("parking_lot: 8 threads, 1,000 increments each under a contended Mutex", *counter.lock() == 8_000);
 }
 
 fn main() {
@@ -211,6 +329,7 @@ fn main() {
     system();
     signals();
     terminal();
+    parking();
     let fingerprint: String = all.iter().take(24).map(|b| format!("{b:02x}")).collect();
     println!("ecosystem-small: fingerprint {fingerprint}");
     println!("ecosystem-small: all checks passed");
