@@ -211,6 +211,12 @@ pub const CHECKS: &[Check] = &[
     // the ticktimer holds a Barrier's 200 waiters).
     Check::boot("on QEMU: std: 200 threads alive at once meet at a Barrier, take a Mutex, all joined",
         Boot::of(App("many-threads")).both_stds().stdout(&[Has("many-threads: 200 joined, total 19900"), Has("many-threads: all checks passed")])),
+    // A spawn refused inside a thread::scope is an error, and the scope
+    // still ends (std-xous 0017: the std as shipped leaked the refused
+    // thread's start data, so the scope's count of running threads never
+    // went down and it waited forever).
+    Check::boot("on QEMU: std: a scoped spawn refused at the thread limit is an error, and the scope still ends",
+        Boot::of(App("many-threads")).args(&["scope-refused"]).stdout(&[Has("many-threads: the scope ended"), Has("many-threads: all checks passed")])),
     // A stack overflow is named as on Linux, never a bare page fault
     // (std-xous's exception handler, the kernel's guard-page rule, fault.rs),
     // exit code 134.
