@@ -62,11 +62,16 @@ const SUITES: &[Suite] = &[
 const KNOWN: &[(&str, &str, &str)] = &[
     (
         "once_cell",
-        "tests/it/main.rs",
-        "sync_once_cell::get_or_init_stress starts 1,000 threads that meet at Barriers; a Xous process has at \
-         most 255 threads, and the program did not finish (why it hangs rather than fails at the 256th spawn \
-         is not analysed yet); race_once_box::once_box_smoke_test, 128 threads at a Barrier, passes since the \
-         limit went from 31 to 255",
+        "sync_once_cell::get_or_init_stress",
+        "needs 1,000 threads at once: each of its 1,000 threads waits at a Barrier of 1,000 inside \
+         `thread::scope`, and a Xous process has at most 255. The spawn past the limit is refused \
+         (\"no thread slot free\") and `Scope::spawn` panics; `thread::scope` then waits, as on every \
+         platform, for the threads already spawned, which wait at the first Barrier for the hundreds that \
+         never come, so the program could only be stopped by xous-run's timeout (300 s), which hid the results of the \
+         tests after it; Linux with a thread limit below 1,000 hangs the same way. Skipped, so the rest of \
+         the program runs. (Looking into it found a bug of ours, now fixed: a refused scoped spawn leaked \
+         the scope's count, so the scope hung even after its other threads ended; std-xous 0017.) \
+         race_once_box::once_box_smoke_test, 128 threads at a Barrier, passes",
     ),
     (
         "walkdir",
@@ -155,6 +160,15 @@ const KNOWN: &[(&str, &str, &str)] = &[
          which has no backend for it (base64's Cargo.lock pins them)",
     ),
 ];
+
+/// Tests that cannot finish on the target and would hold their whole test
+/// program until xous-run's timeout, hiding the results of every test after
+/// them: passed to the harness as `--skip`, written into the log, and
+/// counted as failed, with their reason in KNOWN.
+const SKIPPED: &[(&str, &str)] = &[("once_cell", "sync_once_cell::get_or_init_stress")];
+
+/// The log line that records a skipped test.
+const SKIP_LINE: &str = "x ecosystem: skipped (it cannot finish here): ";
 
 /// Tests that read the crate's own files (README, sources) by a path
 /// relative to the crate: those are on the host, the guest's disk is empty.
@@ -304,14 +318,19 @@ const END_LINE: &str = "x ecosystem: cargo test ended: ";
 fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, String> {
     let start = Instant::now();
     let dir = fetch(project, cache, suite)?;
-    let out = project
-        .cargo()
-        .current_dir(&dir)
-        .args(["test", "--tests", "--no-fail-fast", "--target", XOUS_TARGET])
-        .output()
-        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let skipped: Vec<&str> = SKIPPED.iter().filter(|(k, _)| *k == suite.krate).map(|(_, test)| *test).collect();
+    let mut cargo = project.cargo();
+    cargo.current_dir(&dir).args(["test", "--tests", "--no-fail-fast", "--target", XOUS_TARGET]);
+    if !skipped.is_empty() {
+        cargo.arg("--");
+        for test in &skipped {
+            cargo.args(["--skip", test]);
+        }
+    }
+    let out = cargo.output().map_err(|e| format!("cannot run cargo test: {e}"))?;
     let text = format!(
-        "{}\n{}\n{END_LINE}{} in {:.0} s\n",
+        "{}{}\n{}\n{END_LINE}{} in {:.0} s\n",
+        skipped.iter().map(|test| format!("{SKIP_LINE}{test}\n")).collect::<String>(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
         if out.status.success() { "success".to_string() } else { out.status.to_string() },
@@ -378,6 +397,8 @@ fn parse(suite: &Suite, text: &str) -> Outcome {
                     outcome.ignored += n;
                 }
             }
+        } else if let Some(name) = line.strip_prefix(SKIP_LINE) {
+            outcome.failures.push((name.to_string(), "skipped: it cannot finish here".to_string()));
         } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
             let marker = format!("---- {name} stdout ----");
             let why = lines
@@ -442,6 +463,8 @@ mod tests {
              process didn't exit successfully: `target/debug/build/psm-1/build-script-build` (exit status: 1)\n",
         );
         assert!(script.failures.is_empty() && script.build_error.unwrap().contains("psm"));
+        let skipped = outcome_of(&suite, &format!("{SKIP_LINE}m::t\ntest result: ok. 3 passed; 0 failed; 0 ignored\n"));
+        assert_eq!((skipped.passed, skipped.failures[0].0.as_str()), (3, "m::t"));
         let broken = outcome_of(&suite, "error[E0463]: can't find crate\nmore\nx ecosystem: cargo test ended: exit status: 101 in 3 s\n");
         assert!(broken.build_error.unwrap().contains("E0463"));
     }
