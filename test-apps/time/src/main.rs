@@ -42,6 +42,26 @@ fn main() {
     let took = millis(before.elapsed());
     c.check((7..=12).contains(&took), format!("sleep(7 ms) took {took} ms (7..=12)"));
 
+    // Never less than asked, fractions of a millisecond included (whole
+    // milliseconds were truncated: sleep(300 us) did not sleep, sleep(7.9
+    // ms) slept 7; crossbeam-channel's tick test caught it).
+    for asked in [Duration::from_micros(300), Duration::from_micros(7_900), Duration::from_nanos(1_000_001)] {
+        let shortest = (0..5)
+            .map(|_| {
+                let before = Instant::now();
+                thread::sleep(asked);
+                before.elapsed()
+            })
+            .min()
+            .unwrap_or_default();
+        c.check(shortest >= asked, format!("sleep({asked:?}) lasted at least that: shortest of 5 {shortest:?}"));
+    }
+    let pair = (Mutex::new(()), Condvar::new());
+    let before = Instant::now();
+    let (_guard, result) = pair.1.wait_timeout(pair.0.lock().unwrap(), Duration::from_micros(2_500)).unwrap();
+    let took = before.elapsed();
+    c.check(!result.timed_out() || took >= Duration::from_micros(2_500), format!("Condvar::wait_timeout(2.5 ms) timed out after {took:?}, not before"));
+
     let before = Instant::now();
     thread::sleep(Duration::ZERO);
     let took = millis(before.elapsed());
