@@ -8,6 +8,9 @@ use crate::runner;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// In a `Launch::env` value: the host's clock at boot, in ms since the epoch.
+pub const HOST_UNIX_MS: &str = "{host-unix-ms}";
+
 /// A boot to make: the program, what runs beside it, its arguments and
 /// environment, and xous-run's options.
 pub struct Launch {
@@ -52,6 +55,8 @@ impl Launch {
     }
 
     /// `KEY=VALUE` for the program's environment.
+    /// `KEY=VALUE`; `HOST_UNIX_MS` in it stands for the host's clock when
+    /// the boot starts, in milliseconds since the Unix epoch.
     pub fn env(mut self, variable: String) -> Launch {
         self.env.push(variable);
         self
@@ -88,8 +93,12 @@ impl Launch {
         for (name, path) in &self.services {
             cmd.arg("--service").arg(format!("{name}={}", path.display()));
         }
+        // The host's clock as the boot starts, not when the launch was
+        // described: the install above may have built the kernel and the
+        // services for minutes (the time check then failed, 130 s apart).
+        let host_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis();
         for variable in &self.env {
-            cmd.arg("--env").arg(variable);
+            cmd.arg("--env").arg(variable.replace(HOST_UNIX_MS, &host_ms.to_string()));
         }
         cmd.args(&self.options).arg(&self.program).args(&self.args);
         let out = match self.stdin {

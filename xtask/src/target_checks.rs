@@ -53,8 +53,9 @@ pub struct Boot {
     /// Processes booted beside it: (name, program).
     pub services: &'static [(&'static str, Program)],
     pub args: &'static [&'static str],
-    /// `KEY=VALUE`; `{host-unix-ms}` in a value stands for the host's clock
-    /// at boot, in milliseconds since the Unix epoch.
+    /// `KEY=VALUE`; `{host-unix-ms}` (`boot::HOST_UNIX_MS`) in a value
+    /// stands for the host's clock at boot, in milliseconds since the Unix
+    /// epoch.
     pub env: &'static [&'static str],
     /// More xous-run options (`--memory 64M`, `--without NAME`).
     pub options: &'static [&'static str],
@@ -111,9 +112,8 @@ impl Boot {
         for (name, program) in self.services {
             launch = launch.service(name, program.build(project, std)?);
         }
-        let host_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis();
         for variable in self.env {
-            launch = launch.env(variable.replace("{host-unix-ms}", &host_ms.to_string()));
+            launch = launch.env(variable.to_string());
         }
         if let Some(name) = self.disk {
             launch = launch.disk(&crate::boot::fresh_disk(project, name)?);
