@@ -113,6 +113,14 @@ fn main() {
         }
     }
 
+    // Times before 1970 exist (chrono's tests make one), as on Unix.
+    let before_1970 = UNIX_EPOCH.checked_sub(Duration::new(1_000_000_000, 500));
+    let back = before_1970.map(|t| (UNIX_EPOCH.duration_since(t).ok(), t.duration_since(UNIX_EPOCH).map_err(|e| e.duration()), t < UNIX_EPOCH));
+    c.check(
+        back == Some((Some(Duration::new(1_000_000_000, 500)), Err(Duration::new(1_000_000_000, 500)), true)),
+        format!("UNIX_EPOCH - 1e9 s exists, 1e9 s before the epoch: {back:?}"),
+    );
+
     // SystemTime moves with Instant.
     let (sys_before, before) = (SystemTime::now(), Instant::now());
     thread::sleep(Duration::from_millis(200));
