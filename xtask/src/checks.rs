@@ -205,6 +205,10 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on QEMU: std time: Instant, sleep, timed waits, SystemTime against the host clock",
         Boot::of(App("time")).both_stds().env(&["HOST_UNIX_TIME_MS={host-unix-ms}"])
             .stdout(&[Has("SystemTime is within 5 s of the host clock"), Has("time: all checks passed")])),
+    // What std-xous fixed in std's clocks (the std as shipped truncates
+    // timeouts to whole milliseconds and has no time before 1970).
+    Check::boot("on QEMU: std time: timeouts never end early (sleeps of 0.3, 7.9 and 1.000001 ms, a 2.5 ms Condvar wait), a SystemTime before 1970",
+        Boot::of(App("time")).args(&["std-xous"]).stdout(&[Has("UNIX_EPOCH - 1e9 s exists"), Has("time: all checks passed")])),
     Check::boot("on QEMU: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped",
         Boot::of(App("threads")).both_stds().stdout(&[Has("threads: all checks passed")])),
     // Past the old limit of 31 threads a process (kernel/src/threads.rs;

@@ -203,6 +203,8 @@ fn terminal() {
         check("console: keys cannot be read one at a time: Unsupported",
             term.read_key().map_err(|e| e.kind()).err() == Some(std::io::ErrorKind::Unsupported));
     }
+}
+
 /// parking_lot, whose parking_lot_core parks threads through its arm's
 /// parker (std's park and unpark) instead of spinning.
 fn parking() {
