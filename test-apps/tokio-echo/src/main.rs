@@ -2,7 +2,10 @@
 //! four concurrent clients (48 KiB each); a `TcpSocket` (socket2 under it)
 //! with options set before it listens and before it connects; socket2's own
 //! `Socket`; UDP shared between tasks; tokio's timers; and hyper serving
-//! HTTP/1.1 requests to a hyper client. The same program runs on the host
+//! HTTP/1.1 requests to a hyper client and to hyper-util's pooled client
+//! (`client::legacy`, what reqwest builds on: its connector makes a socket2
+//! socket and passes it through std's `TcpStream` before it connects). The
+//! same program runs on the host
 //! (epoll) and on the target (the network service's poll). With
 //! `serve-http PORT` it serves one connection from outside instead (the
 //! host, through xous-run's `--hostfwd`).
@@ -235,6 +238,68 @@ async fn http(c: &mut Checks) {
         format!("hyper: an HTTP/1.1 server and client, two requests on one keep-alive connection: {answers:?}; the server's connection ended {served:?}"));
 }
 
+/// hyper-util's pooled client (`client::legacy::Client` with its
+/// `HttpConnector`) against a hyper server: two GETs. Its connector sets the socket's options through
+/// socket2 and converts it into std's `TcpStream` and tokio's `TcpSocket`
+/// before it connects.
+async fn http_client_legacy(c: &mut Checks) {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut connections = 0;
+        while let Ok(Ok((stream, _))) = tokio::time::timeout(Duration::from_secs(2), listener.accept()).await {
+            connections += 1;
+            tokio::spawn(hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), hyper::service::service_fn(hello)));
+        }
+        connections
+    });
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut answers = Vec::new();
+    for path in ["/first", "/second"] {
+        let uri: hyper::Uri = format!("http://{address}{path}").parse().unwrap();
+        let answer = match client.get(uri).await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let body = response.into_body().collect().await.map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned());
+                format!("{status} {}", body.unwrap_or_else(|e| e.to_string()))
+            }
+            Err(e) => format!("error: {e:?}"),
+        };
+        answers.push(answer);
+    }
+    drop(client);
+    let connections = server.await.unwrap();
+    // The pool may or may not have the first connection back when the
+    // second GET starts (it returns once the first response's end is seen
+    // by the connection's task), so one or two connections are made.
+    c.check(answers == ["200 GET /first: 0 bytes: ", "200 GET /second: 0 bytes: "] && (1..=2).contains(&connections),
+        format!("hyper-util's legacy Client (HttpConnector): two GETs {answers:?} over {connections} connection(s)"));
+}
+
+/// socket2's new stream socket through std's `TcpStream` and back, as
+/// hyper-util's connector and tokio's `TcpSocket::from_std_stream` take it
+/// before connecting: the options survive, the stand-in is not connected.
+fn socket2_through_std(c: &mut Checks) {
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    socket.set_tcp_nodelay(true).unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
+    let read = stream.read(&mut [0u8; 4]).map_err(|e| e.kind());
+    let peer = stream.peer_addr().map_err(|e| e.kind());
+    let socket = Socket::from(stream);
+    let connected = socket.connect(&SockAddr::from(listener.local_addr().unwrap()));
+    let accepted = listener.accept().map(|_| ());
+    let nodelay = socket.tcp_nodelay();
+    let unconnected = cfg!(target_os = "xous") && read == Err(ErrorKind::NotConnected) && peer == Err(ErrorKind::NotConnected)
+        || cfg!(not(target_os = "xous")) && read.is_err() && peer.is_err();
+    c.check(unconnected && connected.is_ok() && accepted.is_ok() && matches!(nodelay, Ok(true)),
+        format!("socket2: a new socket into std's TcpStream (read {read:?}, peer {peer:?}) and back connects ({connected:?}, accepted {accepted:?}) with its TCP_NODELAY kept ({nodelay:?})"));
+}
+
 /// `serve-http PORT`: hyper answers one connection from outside the guest
 /// (the host, through xous-run's `--hostfwd`), then the program ends.
 async fn serve_http(port: u16) {
@@ -272,6 +337,7 @@ async fn main() {
     tokio::task::spawn_blocking(|| {
         let mut c = Checks(0);
         socket2_direct(&mut c);
+        socket2_through_std(&mut c);
         c.0
     })
     .await
@@ -280,5 +346,6 @@ async fn main() {
     udp(&mut c).await;
     timers(&mut c).await;
     http(&mut c).await;
+    http_client_legacy(&mut c).await;
     finish(c);
 }

@@ -916,16 +916,33 @@ pub(crate) unsafe fn setsockopt<T>(fd: RawSocket, opt: c_int, val: c_int, payloa
 }
 
 /// Conversions between `Socket` and std's sockets (`from!` in lib.rs). A
-/// socket becomes a std one only once it is what that type is (listening,
-/// connected, bound): std on Xous has no socket in between.
+/// socket becomes a std one once it is what that type is (listening,
+/// connected, bound), with one exception: a new stream socket becomes std's
+/// stand-in for it (`std::os::xous::net::stand_in_stream`, which keeps only
+/// this crate's key), so that `TcpStream::from(socket)` and back, as
+/// hyper-util's connector and tokio's `TcpSocket::from_std_stream` do
+/// before connecting, give back the same socket with its options.
 pub(crate) trait Convert<T> {
     fn convert(self) -> T;
+}
+
+/// A new stream socket's key as std's stand-in keeps it.
+fn stand_in_key(raw: RawSocket) -> Option<u32> {
+    let entry = table().get(&raw)?.clone();
+    let entry = lock(&entry);
+    match entry.state {
+        State::New { .. } if entry.ty == SOCK_STREAM => u32::try_from(raw).ok(),
+        _ => None,
+    }
 }
 
 macro_rules! from_std {
     ($std: ty, $state: ident, $ty: expr) => {
         impl Convert<crate::Socket> for $std {
             fn convert(self) -> crate::Socket {
+                if let Some(socket) = from_stand_in(&self) {
+                    return socket;
+                }
                 let domain = if self.local_addr().map_or(false, |a| a.is_ipv6()) {
                     AF_INET6
                 } else {
@@ -938,6 +955,11 @@ macro_rules! from_std {
 
         impl Convert<$std> for crate::Socket {
             fn convert(self) -> $std {
+                if let Some(stand_in) = <$std as StandIn>::stand_in(&self) {
+                    // The entry stays in the table for the way back.
+                    let _ = self.into_raw();
+                    return stand_in;
+                }
                 let shared = table().remove(&self.into_raw()).expect("socket2: a socket without its entry");
                 let socket = match &lock(&shared).state {
                     State::$state(s) => s.clone(),
@@ -956,6 +978,32 @@ macro_rules! from_std {
             }
         }
     };
+}
+
+/// std's stand-in for a new stream socket (only `TcpStream` has one).
+trait StandIn: Sized {
+    fn stand_in(_: &crate::Socket) -> Option<Self> {
+        None
+    }
+}
+
+impl StandIn for net::TcpStream {
+    fn stand_in(socket: &crate::Socket) -> Option<Self> {
+        stand_in_key(socket.as_raw()).map(std::os::xous::net::stand_in_stream)
+    }
+}
+
+impl StandIn for net::TcpListener {}
+impl StandIn for net::UdpSocket {}
+
+/// The socket a stand-in stream came from (none for other std sockets).
+fn from_stand_in<T: 'static>(std_socket: &T) -> Option<crate::Socket> {
+    let stream = (std_socket as &dyn std::any::Any).downcast_ref::<net::TcpStream>()?;
+    let key = RawSocket::try_from(std::os::xous::net::stands_for(stream)?).ok()?;
+    if !table().contains_key(&key) {
+        return None;
+    }
+    Some(crate::Socket::from_raw(key))
 }
 
 from_std!(net::TcpStream, Stream, SOCK_STREAM);

@@ -48,6 +48,28 @@ impl AsRawSocket for net::UdpSocket {
     }
 }
 
+/// A `TcpStream` standing for a socket that a crate keeps itself and has
+/// not yet connected, named by the crate's own `key`. The network service
+/// makes a stream only when it connects, so a socket library that lets
+/// options be set before `connect` (socket2 on Xous) keeps such sockets in
+/// the process; this lets one pass through std's type on its way to another
+/// layer (socket2 → std → tokio, as hyper-util's HTTP connector does) and be
+/// found again with [`stands_for`]. It has no socket of the service: reads,
+/// writes, addresses, `shutdown` and socket options are `NotConnected`,
+/// its socket number is 0, and dropping it closes nothing (the crate's
+/// own record of the socket is the crate's to drop).
+#[stable(feature = "rust1", since = "1.0.0")]
+pub fn stand_in_stream(key: u32) -> net::TcpStream {
+    crate::sys::FromInner::from_inner(crate::sys::net::TcpStream::stand_in(key))
+}
+
+/// The key a stream made by [`stand_in_stream`] stands for; `None` for a
+/// stream of the network service.
+#[stable(feature = "rust1", since = "1.0.0")]
+pub fn stands_for(stream: &net::TcpStream) -> Option<u32> {
+    stream.as_inner().stands_for()
+}
+
 /// What a [`PollFd`] waits for: readable, writable, both, or (empty)
 /// errors only.
 #[stable(feature = "rust1", since = "1.0.0")]
