@@ -6,9 +6,11 @@
 //! and each initial process's data (parameter block and segment bytes, page
 //! by page). FORMAT.md describes every byte; [`layout`] holds the offsets.
 //!
-//! [`parse`] checks everything (bounds with checked arithmetic, CRCs, user
-//! space, overlaps, names) before anything is used, allocates nothing and
-//! never panics, so the kernel runs it on the image in RAM. The writer
+//! [`parse`] checks the structure (bounds with checked arithmetic, the
+//! header's CRC, user space, overlaps, names) before anything is used,
+//! allocates nothing and never panics, so the kernel runs it on the image in
+//! RAM; [`verify_data`] checks the CRC of every process's bytes, which the
+//! host tools do (the kernel maps those bytes in place and never reads them). The writer
 //! ([`write()`], feature `std`) is for the host tools.
 
 #![no_std]
@@ -29,7 +31,7 @@ mod write;
 
 pub use error::{ImageError, Name, ProcessError, SegmentError};
 pub use image::{Header, Image};
-pub use parse::parse;
+pub use parse::{parse, verify_data};
 pub use process::{Process, Processes};
 pub use segment::{Segment, Segments};
 #[cfg(any(test, feature = "std"))]

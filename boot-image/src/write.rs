@@ -163,7 +163,8 @@ pub fn write(load_address: u32, kernel: &[KernelSegment], processes: &[ProcessIn
     let crc = header_crc(&out[..layout::HEADER_PAGE_LEN], &out[directory]);
     out[header::CRC..header::CRC + 4].copy_from_slice(&crc.to_le_bytes());
 
-    crate::parse(&out).map_err(WriteError::Invalid)?;
+    let image = crate::parse(&out).map_err(WriteError::Invalid)?;
+    crate::verify_data(&image).map_err(WriteError::Invalid)?;
     Ok(out)
 }
 

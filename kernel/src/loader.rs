@@ -1,7 +1,11 @@
 //! Starting the initial processes from the boot image: one address space
-//! each, its segments copied into fresh frames, its parameter block mapped,
-//! a lazily-backed main stack, and a first thread at the entry point with
-//! a0 = `.eh_frame` address and a1 = parameter block, as std's `_start` expects.
+//! each, its segments' pages of the image mapped in place (the format puts
+//! each segment's bytes on image pages of their own, zeros around them),
+//! fresh zeroed frames for the rest of each segment, its parameter block
+//! copied, a lazily-backed main stack, and a first thread at the entry point
+//! with a0 = `.eh_frame` address and a1 = parameter block, as std's `_start`
+//! expects. Nothing is copied or read byte by byte, so booting costs what
+//! the page tables cost, not what the image weighs.
 
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
@@ -19,24 +23,27 @@ pub const MAIN_STACK_SIZE: usize = 1024 * 1024;
 pub const PARAMS_BASE: usize = USER_STACK_TOP - MAIN_STACK_RESERVE;
 const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 
-/// Starts every process of `image`, in boot order.
-pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image) -> Result<(), (usize, Error)> {
+/// Starts every process of `image`, in boot order. The image lies in RAM
+/// at physical address `image_base`, on frames the kernel owns; the frames
+/// of its segments become the processes' own (the others stay the
+/// kernel's, for the caller to free).
+pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image, image_base: usize) -> Result<(), (usize, Error)> {
     for (i, process) in image.processes().enumerate() {
-        load(k, &process).map_err(|e| (i, e))?;
+        load(k, &process, image_base).map_err(|e| (i, e))?;
     }
     Ok(())
 }
 
-fn load<P: Platform>(k: &mut Kernel<P>, process: &Process) -> Result<u8, Error> {
+fn load<P: Platform>(k: &mut Kernel<P>, process: &Process, image_base: usize) -> Result<u8, Error> {
     let pid = k.create_process(process.name, process.is_main())?;
-    let result = populate(k, pid, process);
+    let result = populate(k, pid, process, image_base);
     if result.is_err() {
         k.terminate(pid, 0);
     }
     result.map(|()| pid)
 }
 
-fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Result<(), Error> {
+fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process, image_base: usize) -> Result<(), Error> {
     for segment in process.segments() {
         let mut flags = pte::R;
         if segment.is_writable() {
@@ -45,11 +52,29 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process) -> Resul
         if segment.is_executable() {
             flags |= pte::X;
         }
-        // The image guarantees segments never share a page.
+        // The image guarantees segments never share a page, and that the
+        // image pages holding a segment's bytes are its alone, at the same
+        // offset within the page as in memory: those pages are mapped as
+        // they are, the pages after them are fresh. The bytes around the
+        // stored ones on the first and last of them are zeroed here (the
+        // format says they are zeros, but nothing checked it, and they are
+        // the start of .bss), a few KiB at most.
+        let stored = segment.image_pages();
+        let (bytes_start, bytes_end) = (segment.offset as usize, segment.offset as usize + segment.file_size as usize);
+        let mut image_page = stored.start;
         for page in segment.pages().step_by(PAGE_SIZE) {
-            k.map_fresh(pid, page, flags)?;
+            if image_page < stored.end {
+                let frame = image_base + image_page;
+                k.map_given(pid, page, frame, flags)?;
+                let head = bytes_start.saturating_sub(image_page).min(PAGE_SIZE);
+                k.hw.zero_part(frame, 0, head);
+                let tail = bytes_end.saturating_sub(image_page).min(PAGE_SIZE);
+                k.hw.zero_part(frame, tail, PAGE_SIZE - tail);
+                image_page += PAGE_SIZE;
+            } else {
+                k.map_fresh(pid, page, flags)?;
+            }
         }
-        k.write_user(pid, segment.vaddr as usize, segment.bytes)?;
     }
     let params_len = page_round_up(process.params.len().max(1));
     for page in (PARAMS_BASE..PARAMS_BASE + params_len).step_by(PAGE_SIZE) {

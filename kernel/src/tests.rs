@@ -91,6 +91,22 @@ pub fn kernel_with_pools(low: usize, high: usize) -> Box<Kernel<FakePlatform>> {
     k
 }
 
+/// A kernel as boot leaves it before loading: `image` (a boot image) in RAM
+/// from 0x8000_0000 on frames the kernel owns, and `more` frames after it.
+pub fn kernel_with_image(image: &[u8], more: usize) -> Box<Kernel<FakePlatform>> {
+    let pages = image.len().div_ceil(crate::mem::PAGE_SIZE);
+    let low = pages + more.min(128);
+    let mut root = [0u32; ENTRIES];
+    root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
+    let frames = Frames::for_tests_reserved(0x8000_0000, pages + more, low, pages);
+    let mut k = Box::new(Kernel::new(FakePlatform::default(), frames, root));
+    for (i, page) in image.chunks(crate::mem::PAGE_SIZE).enumerate() {
+        k.hw.write(0x8000_0000 + i * crate::mem::PAGE_SIZE, 0, page);
+    }
+    k.slow_path_only = SLOW_PATH_ONLY.get();
+    k
+}
+
 thread_local! {
     /// Set by a test that runs with every syscall on the general path.
     pub static SLOW_PATH_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -4,6 +4,8 @@
 //! sysroot build); the kernel is measured in retired instructions, which do
 //! not depend on the machine (kernel_bench.rs). `./x bench kernel` or
 //! `./x bench sysroot` measures one part and keeps the other's numbers.
+//! Every run is also appended to docs/bench/history.tsv and drawn as charts
+//! there (bench_history.rs).
 
 use crate::kernel_bench;
 use crate::project::{output, Project, XOUS_TARGET};
@@ -114,6 +116,9 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     std::fs::write(&path, to_json(&merge(parse_json(&old), new)))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
+    let charts = project.root.join("docs/bench");
+    let drawn = crate::bench_history::record(&charts, &metrics, &crate::bench_history::today(), &crate::bench_history::commit(&project.root))?;
+    println!("appended {} figures to {} and drew {drawn} charts there", metrics.len(), charts.join("history.tsv").display());
     Ok(())
 }
 
@@ -167,7 +172,7 @@ fn print_table(metrics: &[Metric]) {
 }
 
 /// Whole numbers as integers, others with one decimal.
-fn json_number(value: f64) -> String {
+pub fn json_number(value: f64) -> String {
     if value.fract() == 0.0 {
         format!("{value:.0}")
     } else {

@@ -10,14 +10,17 @@ use crate::elf;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// What the bench programs report (`bench: NAME=VALUE`), with the goals.
+/// What the bench programs report (`bench: NAME=VALUE`), with the goals:
+/// the second round's (issue 19: IPC at seL4's level, boot under a million
+/// instructions); the first round's were 150, 1,000, 1,500 and 4,000, all
+/// met (docs/benchmarks.md).
 const MEASURED: &[(&str, Goal)] = &[
-    ("null_syscall", Goal::AtMost(150.0)),
-    ("scalar_roundtrip", Goal::AtMost(1_000.0)),
-    ("lend_mut_4k_roundtrip", Goal::AtMost(1_500.0)),
-    ("lend_mut_64k_roundtrip", Goal::AtMost(4_000.0)),
+    ("null_syscall", Goal::AtMost(80.0)),
+    ("scalar_roundtrip", Goal::AtMost(600.0)),
+    ("lend_mut_4k_roundtrip", Goal::AtMost(800.0)),
+    ("lend_mut_64k_roundtrip", Goal::AtMost(1_500.0)),
     ("thread_create_join", Goal::AtMost(20_000.0)),
-    ("boot_to_first_process", Goal::Report),
+    ("boot_to_first_process", Goal::AtMost(1_000_000.0)),
 ];
 
 

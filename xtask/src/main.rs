@@ -4,6 +4,7 @@
 
 mod async_net;
 mod bench;
+mod bench_history;
 mod c_parts;
 mod boot;
 mod checks;

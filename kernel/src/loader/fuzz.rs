@@ -4,14 +4,18 @@
 //! random places, sizes and permissions, parameters, entry points; what the
 //! writer refuses is a refused case), sometimes damages it (re-sealed),
 //! and loads what parses into a host kernel with a random amount of RAM.
-//! Loading must start every process with exactly its segments' bytes,
-//! zeros after them and its parameter block, or fail with an error; either
-//! way, ending the processes gives back every frame.
+//! The image lies in the host kernel's RAM on frames the kernel owns, as at
+//! boot. Loading must start every process with exactly its segments' bytes
+//! (their image pages mapped in place), zeros after them and its parameter
+//! block, or fail with an error; either way, once the image's other pages
+//! are freed as boot frees them, ending the processes gives back every
+//! frame.
 
 use crate::kernel::Kernel;
 use crate::loader::{load_all, PARAMS_BASE};
 use crate::mem::PAGE_SIZE;
-use crate::tests::{kernel_with, FakePlatform};
+use crate::mem::frames::KERNEL;
+use crate::tests::{kernel_with_image, FakePlatform};
 use boot_image::layout::segment::{FLAG_R, FLAG_W, FLAG_X};
 use boot_image::{parse, reseal, write, KernelSegment, ProcessInput, ProcessSegment};
 use fuzz_kit::{Field, Mutator, Rng, Verdict};
@@ -89,9 +93,11 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
             reseal(&mut bytes);
         }
         let Ok(image) = parse(&bytes) else { return Verdict::Refused };
-        let mut k = kernel_with(rng.range(16, 160));
+        // The image in RAM at LOAD on the kernel's frames, as boot has it.
+        let image_len = image.header().image_len as usize;
+        let mut k = kernel_with_image(&bytes[..image_len], rng.range(16, 160));
         let free = k.frames.free_count();
-        let verdict = match load_all(&mut k, &image) {
+        let verdict = match load_all(&mut k, &image, LOAD as usize) {
             Ok(()) => {
                 let pids = pids(&k);
                 assert_eq!(pids.len(), image.processes().len());
@@ -114,10 +120,15 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
                 Verdict::Refused
             }
         };
+        // As boot does: the image's pages no process took are freed.
+        let image_pages = image_len.div_ceil(PAGE_SIZE);
+        for i in 0..image_pages {
+            let _ = k.frames.free(LOAD as usize + i * PAGE_SIZE, KERNEL);
+        }
         for pid in pids(&k) {
             k.terminate(pid, 0);
         }
-        assert_eq!(k.frames.free_count(), free, "every frame comes back");
+        assert_eq!(k.frames.free_count(), free + image_pages, "every frame comes back, the image's too");
         verdict
     });
 }

@@ -234,7 +234,12 @@ impl Frames {
 impl Frames {
     /// `count` free frames from `base` (a record on the heap), the first `low` of them the low pool.
     pub fn for_tests(base: usize, count: usize, low: usize) -> Frames {
-        Frames::new(base, low, 0, Box::leak(vec![0; count].into_boxed_slice()))
+        Frames::for_tests_reserved(base, count, low, 0)
+    }
+
+    /// The same with the first `reserved` frames the kernel's (a boot image).
+    pub fn for_tests_reserved(base: usize, count: usize, low: usize, reserved: usize) -> Frames {
+        Frames::new(base, low, reserved, Box::leak(vec![0; count].into_boxed_slice()))
     }
 }
 

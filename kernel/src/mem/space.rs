@@ -31,6 +31,19 @@ pub trait PhysMem {
     fn zero(&mut self, pa: usize) {
         self.table(pa).fill(0);
     }
+    /// Fills `len` bytes of the page at `pa`, from byte `offset`, with
+    /// zeros: whole words as words, the odd bytes at either end as bytes.
+    fn zero_part(&mut self, pa: usize, offset: usize, len: usize) {
+        let end = offset + len;
+        let (words_start, words_end) = (offset.next_multiple_of(4).min(end), end & !3);
+        if words_start >= words_end {
+            self.write(pa, offset, &[0; 8][..len.min(8)]);
+            return;
+        }
+        self.write(pa, offset, &[0; 3][..words_start - offset]);
+        self.table(pa)[words_start / 4..words_end / 4].fill(0);
+        self.write(pa, words_end, &[0; 3][..end - words_end]);
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -279,6 +292,26 @@ mod tests {
         kernel_root[0x3ff] = pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G);
         let space = Space::new(&mut mem, &mut frames, 5, &kernel_root, 0x3fc).unwrap();
         (mem, frames, space)
+    }
+
+    #[test]
+    fn zero_part_zeroes_exactly_its_bytes() {
+        // Every start and length around word edges, at both ends of a page.
+        for offset in (0..12).chain(PAGE_SIZE - 12..PAGE_SIZE) {
+            for len in 0..=(PAGE_SIZE - offset).min(13) {
+                let mut mem = FakeMem::default();
+                let pa = 0x8000_0000;
+                mem.zero_part(pa, offset, len);
+                for at in 0..PAGE_SIZE {
+                    let expected = if (offset..offset + len).contains(&at) { 0 } else { 0xa5 };
+                    assert_eq!(mem.byte(pa, at), expected, "offset {offset} len {len}: byte {at}");
+                }
+            }
+        }
+        let mut mem = FakeMem::default();
+        mem.zero_part(0x8000_0000, 5, PAGE_SIZE - 5);
+        assert_eq!(mem.byte(0x8000_0000, 4), 0xa5);
+        assert!((5..PAGE_SIZE).all(|at| mem.byte(0x8000_0000, at) == 0));
     }
 
     #[test]

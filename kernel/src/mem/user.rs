@@ -80,6 +80,20 @@ impl<P: Platform> Kernel<P> {
         Ok(frame)
     }
 
+    /// Maps `frame`, which the kernel owns (a page of the boot image), at
+    /// `va` (which must be free) with `flags`; the frame becomes `pid`'s,
+    /// as it is, and goes back to the free frames when `pid` lets it go.
+    pub fn map_given(&mut self, pid: u8, va: usize, frame: usize, flags: u32) -> Result<(), Error> {
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        self.frames.transfer(frame, crate::mem::frames::KERNEL, pid).map_err(|_| Error::BadAddress)?;
+        if let Err(e) = space.map(&mut self.hw, &mut self.frames, va, frame, flags | pte::U, true) {
+            let _ = self.frames.transfer(frame, pid, crate::mem::frames::KERNEL);
+            return Err(map_error(e));
+        }
+        self.hw.flush_tlb(pid, Some(va));
+        Ok(())
+    }
+
     /// Copies `bytes` into `pid`'s memory at `va` (the loader's segments
     /// and parameter block); the pages are checked as for `read_user`.
     pub fn write_user(&mut self, pid: u8, va: usize, bytes: &[u8]) -> Result<(), Error> {

@@ -120,6 +120,7 @@ fn parse_address(text: &str) -> Result<u32, String> {
 fn show(path: &PathBuf) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let image = boot_image::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    boot_image::verify_data(&image).map_err(|e| format!("{}: {e}", path.display()))?;
     let h = image.header();
     println!(
         "{}: boot image version {}, {} bytes, load address {:#x}",

@@ -244,11 +244,13 @@ extern "C" fn kmain(device_tree: usize) -> ! {
         ram / 1024,
         k.frames.free_count() * PAGE_SIZE / 1024
     ));
-    if let Err((index, e)) = loader::load_all(k, &image) {
+    if let Err((index, e)) = loader::load_all(k, &image, RAM_BASE) {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
         crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
     }
-    // The processes have their own copies now: the image's pages are free.
+    // The processes own their segments' image pages now; the rest of the
+    // image (header, directory, parameter blocks) is free. A page given to
+    // a process is no longer the kernel's, so `free` leaves it alone.
     for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
         let _ = k.frames.free(frame, crate::mem::frames::KERNEL);
     }
