@@ -42,6 +42,10 @@ pub struct ProcessInput<'a> {
     /// Its argv, argv\[0\] included.
     pub args: &'a [&'a str],
     pub env: &'a [(&'a str, &'a str)],
+    /// More blocks of its parameter block after args and env: (magic, data),
+    /// such as the `Proc` block with a working directory (xous-run's
+    /// `--mirror-cwd`).
+    pub blocks: &'a [([u8; 4], &'a [u8])],
     /// In ascending address order, as an ELF file lists them.
     pub segments: &'a [ProcessSegment<'a>],
 }
@@ -265,13 +269,14 @@ fn write_process(
         return Err(WriteError::NameLength { index, name: name.into() });
     }
     let data_offset = out.len();
-    let params_len = params::encoded_len(process.args, process.env);
+    let encoded_len = params::encoded_len(process.args, process.env);
+    let params_len = encoded_len + process.blocks.iter().map(|(_, data)| 8 + data.len()).sum::<usize>();
     out.resize(data_offset + params_len, 0);
-    params::encode(process.args, process.env, &mut out[data_offset..]).map_err(|error| WriteError::Params {
-        index,
-        name: name.into(),
-        error,
-    })?;
+    let params_error = |error| WriteError::Params { index, name: name.into(), error };
+    let mut len = params::encode(process.args, process.env, &mut out[data_offset..]).map_err(params_error)?;
+    for (magic, data) in process.blocks {
+        len = params::append_block(&mut out[data_offset..], len, *magic, data).map_err(params_error)?;
+    }
     pad_to_page(out);
 
     for (row_index, s) in process.segments.iter().enumerate() {

@@ -198,7 +198,7 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: ecosystem: test-apps/tokio-echo, tokio (rt-multi-thread, net, time, io-util, macros) through the crate arms of tokio, socket2 and mio: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, TcpSocket and socket2 options kept until listen/connect, UDP shared between tasks, timers, hyper serving HTTP/1.1 requests to a hyper client and to hyper-util's pooled client (HttpConnector)", crate::async_net::tokio_on_target),
     Check::code("ecosystem: test-apps/tokio-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::tokio_on_host),
     Check::code("on QEMU: ecosystem: test-apps/tokio-echo's hyper server answers an HTTP request from the host through xous-run's --hostfwd on 127.0.0.1", crate::async_net::hyper_from_host),
-    Check::code("cargo +xous test of a crate outside the repository, passing and failing", outside_crate_tests),
+    Check::code("cargo +xous test of a crate outside the repository, passing and failing, and reading its own files with xous-run --mirror-cwd", outside_crate_tests),
     Check::code("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
     // Instant, sleep and timed waits on the ticktimer, and SystemTime from
     // the system-time service against the host's clock now.
@@ -400,9 +400,12 @@ fn user_cargo(dir: &Path) -> Command {
 }
 
 /// The README's runner configuration, used as a user would: `cargo +xous
-/// test` of a crate outside the repository runs its tests on QEMU; one
-/// failing test makes it exit non-zero.
-fn outside_crate_tests(_project: &Project) -> Result<Passed, Failed> {
+/// test` of a crate outside the repository runs its tests on QEMU; a test
+/// reading the crate's own files passes with `--mirror-cwd`; one failing
+/// test makes it exit non-zero.
+fn outside_crate_tests(project: &Project) -> Result<Passed, Failed> {
+    // The runner the README names, as this tree builds it.
+    crate::runner::install(project)?;
     let scratch = std::env::temp_dir().join(format!("xous-outside-tests-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     let result = run_outside_tests(&scratch);
@@ -435,6 +438,30 @@ fn run_outside_tests(scratch: &Path) -> Result<Passed, Failed> {
     if !passing.status.success() || !stdout.contains("test result: ok. 3 passed; 0 failed") {
         return Err(format!("cargo +xous test failed ({}):\n{stdout}\n{}", passing.status, String::from_utf8_lossy(&passing.stderr)).into());
     }
+    // A test reading its crate's own files, relative to the package and
+    // through CARGO_MANIFEST_DIR (the host's path), with the README's
+    // `--mirror-cwd` runner; it fails without it (no such file).
+    let fixture = "#[test] fn reads_its_fixture() {\n\
+        assert_eq!(std::fs::read_to_string(\"tests/data/fixture.txt\").unwrap(), \"from the host\\n\");\n\
+        let by_manifest = std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\")).join(\"tests/data/fixture.txt\");\n\
+        assert_eq!(std::fs::read_to_string(by_manifest).unwrap(), \"from the host\\n\");\n\
+        assert_eq!(std::env::current_dir().unwrap(), std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\")));\n}\n";
+    write(&krate.join("tests/data/fixture.txt"), "from the host\n")?;
+    write(&krate.join("tests/fixture.rs"), fixture)?;
+    let unmirrored = cargo_test()?;
+    if unmirrored.status.success() {
+        return Err("a test reading its crate's files passed without --mirror-cwd: the guest should not see the host's files".to_string().into());
+    }
+    write(
+        &krate.join(".cargo/config.toml"),
+        "[build]\ntarget = \"riscv32imac-unknown-xous-elf\"\n\n[target.riscv32imac-unknown-xous-elf]\nrunner = [\"xous-run\", \"--mirror-cwd\"]\n",
+    )?;
+    let mirrored = cargo_test()?;
+    let stdout = String::from_utf8_lossy(&mirrored.stdout);
+    if !mirrored.status.success() || !stdout.contains("test result: ok. 1 passed; 0 failed") {
+        return Err(format!("with --mirror-cwd, the test reading its fixture failed ({}):\n{stdout}\n{}", mirrored.status, String::from_utf8_lossy(&mirrored.stderr)).into());
+    }
+    std::fs::remove_file(krate.join("tests/fixture.rs")).map_err(|e| e.to_string())?;
     write(&krate.join("src/failing.rs"), "#[test] fn fails() { assert_eq!(1 + 1, 3); }\n")?;
     write(&krate.join("src/lib.rs"), &format!("{tests}#[cfg(test)]\nmod failing;\n"))?;
     let failing = cargo_test()?;
@@ -442,7 +469,7 @@ fn run_outside_tests(scratch: &Path) -> Result<Passed, Failed> {
     if failing.status.success() || !stdout.contains("3 passed; 1 failed") {
         return Err(format!("a failing test did not fail the run ({}):\n{stdout}", failing.status).into());
     }
-    Ok(Passed::from("3 tests pass on QEMU; with a failing one added, cargo exits non-zero".to_string()))
+    Ok(Passed::from("3 tests pass on QEMU; a test reading its crate's files passes with --mirror-cwd (and not without); with a failing one added, cargo exits non-zero".to_string()))
 }
 
 fn second_setup_is_a_no_op(project: &Project) -> Result<Passed, Failed> {

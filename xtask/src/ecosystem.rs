@@ -265,14 +265,15 @@ pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
 
 /// `.cargo/config.toml` above the crates: target, runner and one target
 /// directory for all (dependencies built once), so their own files stay as
-/// published.
+/// published. The runner mirrors the crate's directory onto the guest's
+/// disk (`--mirror-cwd`): suites read their own files, as on a host.
 fn write_runner_config(cache: &Path, xous_run: &Path) -> Result<(), String> {
     let dir = cache.join(".cargo");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let config = format!(
         "# Written by ./x ecosystem: every crate below runs its tests on the target.\n\
          [build]\ntarget = \"{XOUS_TARGET}\"\ntarget-dir = {:?}\n\n\
-         [target.{XOUS_TARGET}]\nrunner = [{:?}, \"--memory\", \"{MEMORY}\", \"--timeout\", \"{TIMEOUT_SECONDS}\"]\n",
+         [target.{XOUS_TARGET}]\nrunner = [{:?}, \"--memory\", \"{MEMORY}\", \"--timeout\", \"{TIMEOUT_SECONDS}\", \"--mirror-cwd\"]\n",
         cache.join("target").display().to_string(),
         xous_run.display().to_string()
     );
@@ -488,7 +489,7 @@ fn write_results(project: &Project, outcomes: &[Outcome]) -> Result<(), String> 
         return Err(format!("{} lacks the result markers", path.display()));
     };
     let mut table = format!(
-        "{BEGIN}\n\n{} of the {} suites in `xtask/src/ecosystem.rs` have run; their last runs with {}; xous-run with `--memory {MEMORY} --timeout {TIMEOUT_SECONDS}`; `cargo test --tests` (unit and integration tests, no doctests). `passed` counts the tests of the programs that finished; a program that hung or crashed counts as one failure.\n\n\
+        "{BEGIN}\n\n{} of the {} suites in `xtask/src/ecosystem.rs` have run; their last runs with {}; xous-run with `--memory {MEMORY} --timeout {TIMEOUT_SECONDS} --mirror-cwd`; `cargo test --tests` (unit and integration tests, no doctests). `passed` counts the tests of the programs that finished; a program that hung or crashed counts as one failure.\n\n\
          | crate | version | result | passed | failed | ignored | time |\n|---|---|---|---|---|---|---|\n",
         outcomes.len(),
         SUITES.len(),

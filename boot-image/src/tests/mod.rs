@@ -62,6 +62,7 @@ pub fn sample() -> Vec<u8> {
             eh_frame: 0,
             args: &["init"],
             env: &[],
+            blocks: &[],
             segments: &init,
         },
         ProcessInput {
@@ -71,6 +72,7 @@ pub fn sample() -> Vec<u8> {
             eh_frame: 0,
             args: &["log"],
             env: &[],
+            blocks: &[],
             segments: &log,
         },
         ProcessInput {
@@ -80,6 +82,7 @@ pub fn sample() -> Vec<u8> {
             eh_frame: 0x1_1000,
             args: &["app", "one", "two words"],
             env: &[("RUST_BACKTRACE", "1")],
+            blocks: &[],
             segments: &app,
         },
     ];

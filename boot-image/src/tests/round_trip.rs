@@ -120,6 +120,7 @@ fn a_directory_larger_than_a_page_works() {
             eh_frame: 0,
             args: &[],
             env: &[],
+            blocks: &[],
             segments: &segments,
         })
         .collect();

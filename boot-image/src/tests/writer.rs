@@ -9,7 +9,7 @@ use std::string::ToString;
 use xous_abi::params::ParamsError;
 
 fn one_process<'a>(name: &'a str, args: &'a [&'a str], segments: &'a [ProcessSegment<'a>]) -> [ProcessInput<'a>; 1] {
-    [ProcessInput { name, main: true, entry: 0x1_0000, eh_frame: 0, args, env: &[], segments }]
+    [ProcessInput { name, main: true, entry: 0x1_0000, eh_frame: 0, args, env: &[], blocks: &[], segments }]
 }
 
 #[test]
@@ -82,4 +82,19 @@ fn what_the_parser_refuses_comes_back_as_invalid() {
     ];
     let message = write(LOAD, &kernel, &one_process("shared", &[], &shared)).unwrap_err().to_string();
     assert!(message.starts_with("process 0 (`shared`): segment 1: shares a page with segment 0"), "{message}");
+}
+
+#[test]
+fn more_parameter_blocks_follow_args_and_env() {
+    let text = kernel_text();
+    let kernel = sample_kernel(&text);
+    let code = [ProcessSegment { vaddr: 0x1_0000, mem_size: 4, flags: R | X, bytes: &[0x6f, 0, 0, 0] }];
+    let blocks = [(*b"Proc", &b"a working directory"[..]), (*b"Xtra", &[][..])];
+    let process = [ProcessInput { name: "app", main: true, entry: 0x1_0000, eh_frame: 0, args: &["app", "x"], env: &[("K", "v")], blocks: &blocks, segments: &code }];
+    let image = write(LOAD, &kernel, &process).expect("written");
+    let parsed = crate::parse(&image).expect("parsed");
+    let params = parsed.processes().next().expect("one process").params;
+    assert_eq!(xous_abi::params::block(params, *b"Proc"), Some(&b"a working directory"[..]));
+    assert_eq!(xous_abi::params::block(params, *b"Xtra"), Some(&[][..]));
+    assert_eq!(xous_abi::params::arguments(params).map(|a| a.collect::<std::vec::Vec<_>>()), Some(std::vec!["app", "x"]));
 }

@@ -294,7 +294,15 @@ fn working_directory(c: &mut Checks) {
     c.check(kind(env::set_current_dir("/cwd/rel.txt")) == Some(ErrorKind::NotADirectory), "set_current_dir to a file: NotADirectory".into());
     c.check(kind(env::set_current_dir("/nowhere")) == Some(ErrorKind::NotFound), "set_current_dir to nothing: NotFound".into());
     c.check(env::current_dir().ok().as_deref() == Some(Path::new("/cwd/inner")), "a failed set_current_dir changes nothing".into());
+    // A working directory removed under the process: current_dir fails
+    // NotFound, as getcwd(3) does on Linux (tempfile's
+    // test_temp_path_resolve_missing_cwd counts on it), until it moves.
+    fs::create_dir("/cwd/gone").unwrap();
+    env::set_current_dir("/cwd/gone").unwrap();
+    fs::remove_dir("/cwd/gone").unwrap();
+    c.check(kind(env::current_dir().map(|_| ())) == Some(ErrorKind::NotFound), "current_dir of a removed directory: NotFound".into());
     env::set_current_dir("/").unwrap();
+    c.check(env::current_dir().ok().as_deref() == Some(Path::new("/")), "and / again after set_current_dir(/)".into());
     fs::remove_dir_all("/cwd").unwrap();
     let tmp = env::temp_dir();
     c.check(tmp == Path::new("/tmp") && fs::metadata(&tmp).is_ok_and(|m| m.is_dir()), "temp_dir is /tmp and exists".into());

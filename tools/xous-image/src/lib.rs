@@ -31,6 +31,23 @@ pub struct ProcessSpec {
     pub env: Vec<(String, String)>,
     /// Its exit ends the run (at most one process).
     pub main: bool,
+    /// The working directory it starts in (`/` if none), given as std's
+    /// `Proc` parameter block with console stdio, as the process manager
+    /// gives a child's (`xous_abi::services::proc`).
+    pub cwd: Option<String>,
+}
+
+/// The `Proc` block of a process started in `cwd` with the console as its
+/// stdin, stdout and stderr.
+pub fn proc_block(cwd: &str) -> Vec<u8> {
+    use xous_abi::services::proc as p;
+    let mut data = vec![0u8; p::PROC_CWD_AT];
+    for n in 0..3 {
+        data[p::PROC_KINDS_AT + 4 * n..][..4].copy_from_slice(&p::stdio::CONSOLE.to_le_bytes());
+    }
+    data[p::PROC_CWD_LEN_AT..][..4].copy_from_slice(&(cwd.len() as u32).to_le_bytes());
+    data.extend_from_slice(cwd.as_bytes());
+    data
 }
 
 /// Why an image could not be built, ready to show.
@@ -62,6 +79,12 @@ pub fn build_image(load_address: u32, kernel: &Path, processes: &[ProcessSpec]) 
     let args: Vec<Vec<&str>> = processes.iter().map(|p| p.args.iter().map(String::as_str).collect()).collect();
     let env: Vec<Vec<(&str, &str)>> =
         processes.iter().map(|p| p.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()).collect();
+    let proc_blocks: Vec<Vec<u8>> = processes.iter().map(|p| p.cwd.as_deref().map(proc_block).unwrap_or_default()).collect();
+    let blocks: Vec<Vec<([u8; 4], &[u8])>> = processes
+        .iter()
+        .zip(&proc_blocks)
+        .map(|(p, data)| if p.cwd.is_some() { vec![(xous_abi::services::proc::PROC_BLOCK_MAGIC, &data[..])] } else { Vec::new() })
+        .collect();
     let inputs: Vec<ProcessInput> = processes
         .iter()
         .enumerate()
@@ -72,6 +95,7 @@ pub fn build_image(load_address: u32, kernel: &Path, processes: &[ProcessSpec]) 
             eh_frame: executables[i].eh_frame,
             args: &args[i],
             env: &env[i],
+            blocks: &blocks[i],
             segments: &segments[i],
         })
         .collect();

@@ -77,7 +77,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--process" => {
                 let (name, path) = value()?.split_once('=').ok_or("--process takes NAME=PATH")?;
                 let args = vec![name.to_string()];
-                processes.push(ProcessSpec { name: name.into(), path: path.into(), args, env: vec![], main: false });
+                processes.push(ProcessSpec { name: name.into(), path: path.into(), args, env: vec![], main: false, cwd: None });
             }
             "--arg" => {
                 let value = value()?.clone();
@@ -182,7 +182,8 @@ mod tests {
                 path: "l.elf".into(),
                 args: vec!["log".into()],
                 env: vec![],
-                main: false
+                main: false,
+                cwd: None
             }
         );
         assert_eq!(processes[1].args, ["app", "x"]);

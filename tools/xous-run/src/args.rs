@@ -39,6 +39,11 @@ options:
                         filesystem service formats only a blank image (all zeros); one
                         holding anything else it refuses, writes nothing to, and says why
                         in one line on stderr (`xous-fs check IMAGE` tells more)
+  --mirror-cwd          copy the host's working directory (its files, without `target/`
+                        and dot-directories) onto the --disk (or onto a fresh temporary
+                        disk sized to fit) at the same absolute path, and start the
+                        program there: a test suite that reads its files relative to
+                        its package, as `cargo test` runs it on a host, finds them
   --qemu-arg ARG        pass ARG to QEMU (repeatable)
   --kernel PATH         the kernel ELF (default: the runner bundle's kernel.elf)
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
@@ -85,6 +90,12 @@ pub struct Options {
     pub disk_readonly: bool,
     /// `--format`: format the disk image before booting.
     pub format: bool,
+    /// `--mirror-cwd`: the host's working directory copied onto the disk,
+    /// the program started in it.
+    pub mirror_cwd: bool,
+    /// The program's working directory in the guest (`/` if none); set by
+    /// xous-run from `--mirror-cwd`, not an option.
+    pub guest_cwd: Option<String>,
     pub kernel: Option<PathBuf>,
     pub services: Vec<(String, PathBuf)>,
     /// `--without`: the bundle's services left out of this run.
@@ -128,6 +139,7 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
     let mut disk = None;
     let mut disk_readonly = false;
     let mut format = false;
+    let mut mirror_cwd = false;
     let mut kernel = None;
     let mut services = Vec::new();
     let mut without = Vec::new();
@@ -167,6 +179,7 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
             "--disk" => disk = Some(PathBuf::from(value()?)),
             "--disk-readonly" => disk_readonly = true,
             "--format" => format = true,
+            "--mirror-cwd" => mirror_cwd = true,
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "--service" => {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
@@ -176,7 +189,7 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
             "--image-out" => image_out = Some(PathBuf::from(value()?)),
             _ => return Err(format!("unknown option `{arg}`")),
         }
-        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--isolated" | "--disk-readonly" | "--format") {
+        if inline.is_some() && matches!(name, "--icount" | "--gdb" | "--isolated" | "--disk-readonly" | "--format" | "--mirror-cwd") {
             return Err(format!("{name} takes no value"));
         }
     };
@@ -188,6 +201,9 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
     }
     if format && disk_readonly {
         return Err("--format writes the disk, which --disk-readonly forbids".to_string());
+    }
+    if mirror_cwd && disk_readonly {
+        return Err("--mirror-cwd writes the disk, which --disk-readonly forbids".to_string());
     }
     Ok(Invocation::Run(Box::new(Options {
         env,
@@ -202,6 +218,8 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
         disk,
         disk_readonly,
         format,
+        mirror_cwd,
+        guest_cwd: None,
         kernel,
         services,
         without,
@@ -365,6 +383,9 @@ mod tests {
         assert!(!run("--disk d.img app").disk_readonly);
         assert!(run("--disk d.img --format app").format && !run("--disk d.img app").format);
         assert_eq!(error("--format app"), "--format needs a --disk");
+        assert!(run("--mirror-cwd app").mirror_cwd && !run("app").mirror_cwd);
+        assert!(error("--disk d.img --disk-readonly --mirror-cwd app").contains("--disk-readonly forbids"));
+        assert_eq!(error("--mirror-cwd=1 app"), "--mirror-cwd takes no value");
         assert!(error("--disk d.img --format --disk-readonly app").contains("--disk-readonly forbids"));
         assert_eq!(error("--disk d.img --format=yes app"), "--format takes no value");
         assert_eq!(run("--hostfwd tcp:80-:8080 app").hostfwd, ["tcp:127.0.0.1:80-:8080"]);

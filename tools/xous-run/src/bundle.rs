@@ -125,6 +125,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
             },
             env: Vec::new(),
             main: false,
+            cwd: None,
         })
         .collect();
     let mut args = vec![file_name.to_string()];
@@ -135,6 +136,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
         args,
         env: options.env.clone(),
         main: true,
+        cwd: options.guest_cwd.clone(),
     });
     Ok(list)
 }

@@ -12,6 +12,12 @@
 //! can start: a program that starts another copy of itself, as test
 //! harnesses do. A disk the filesystem refuses is left alone (the service
 //! says why at boot).
+//!
+//! `--mirror-cwd` puts a copy of the host's working directory there, at the
+//! same absolute path, and the program starts in it: `cargo test` runs a
+//! test program in its package's directory, and many suites read their own
+//! files (fixtures, README.md) from it, or from `env!("CARGO_MANIFEST_DIR")`,
+//! which holds the host's path.
 
 use std::fs::OpenOptions;
 use std::path::Path;
@@ -52,6 +58,56 @@ pub fn put_program(disk: &Path, program: &Path) -> bool {
         eprintln!("xous-run: the program is not on the disk, so current_exe() will not find it: {why}");
     }
     put.is_ok()
+}
+
+/// What `--mirror-cwd` copies of `dir`: its files, recursively, but not
+/// `target/` (build output, often gigabytes) nor directories whose name
+/// starts with a dot (`.git`); symbolic links are followed. Each file's host
+/// path and its size.
+pub fn mirrored_files(dir: &Path) -> Result<Vec<(std::path::PathBuf, u64)>, String> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(at) = dirs.pop() {
+        let entries = std::fs::read_dir(&at).map_err(|e| format!("--mirror-cwd: cannot list {}: {e}", at.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("--mirror-cwd: cannot list {}: {e}", at.display()))?;
+            let path = entry.path();
+            let meta = std::fs::metadata(&path).map_err(|e| format!("--mirror-cwd: cannot read {}: {e}", path.display()))?;
+            let name = entry.file_name();
+            if meta.is_dir() {
+                let name = name.to_string_lossy();
+                if !name.starts_with('.') && !(at == dir && name == "target") {
+                    dirs.push(path);
+                }
+            } else if meta.is_file() {
+                files.push((path, meta.len()));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A disk for `files`: their bytes with room to spare (a quarter more, and
+/// 16 MiB for the program and what the tests write), in whole MiB.
+pub fn size_for(files: &[(std::path::PathBuf, u64)]) -> u64 {
+    let bytes: u64 = files.iter().map(|(_, len)| len.next_multiple_of(4096) + 4096).sum();
+    (bytes + bytes / 4 + NEW_IMAGE_BYTES).next_multiple_of(1 << 20)
+}
+
+/// Copies `files` of host directory `dir` into the image at `disk`, each at
+/// its own absolute path (so `dir` is at the same path in the guest as on
+/// the host).
+pub fn mirror(disk: &Path, dir: &Path, files: &[(std::path::PathBuf, u64)]) -> Result<(), String> {
+    let mut fs = xous_fs::mount(disk, true)?;
+    let guest = |path: &Path| path.to_str().map(|p| p.as_bytes().to_vec()).ok_or_else(|| format!("--mirror-cwd: {} is not UTF-8", path.display()));
+    xous_fs::ops::mkdir(&mut fs, &guest(dir)?, true).map_err(|e| format!("--mirror-cwd: {e}"))?;
+    for (path, _) in files {
+        let parent = path.parent().unwrap_or(dir);
+        xous_fs::ops::mkdir(&mut fs, &guest(parent)?, true).map_err(|e| format!("--mirror-cwd: {e}"))?;
+        xous_fs::ops::put(&mut fs, path, &guest(path)?).map_err(|e| format!("--mirror-cwd: {e}"))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn run() -> u8 {
         Ok(args) => args,
         Err(arg) => return fail(exit::NOT_PREPARED, &format!("argument {arg:?} is not UTF-8")),
     };
-    let options = match args::parse(&args) {
+    let mut options = match args::parse(&args) {
         Ok(Invocation::Run(options)) => options,
         Ok(Invocation::Help) => {
             print!("{USAGE}");
@@ -36,6 +36,33 @@ fn run() -> u8 {
         }
         Err(why) => return fail(exit::NOT_PREPARED, &format!("{why} (xous-run --help shows the usage)")),
     };
+    // --mirror-cwd: what to copy, onto which disk (a temporary one, sized
+    // to fit, unless --disk names one), and the program's working directory.
+    let mut mirrored = None;
+    let mut _temporary_disk = None;
+    if options.mirror_cwd {
+        let prepared = std::env::current_dir()
+            .map_err(|e| format!("--mirror-cwd: cannot read the working directory: {e}"))
+            .and_then(|dir| Ok((disk::mirrored_files(&dir)?, dir)))
+            .and_then(|(files, dir)| {
+                let cwd = dir.to_str().ok_or_else(|| format!("--mirror-cwd: {} is not UTF-8", dir.display()))?.to_string();
+                if options.disk.is_none() {
+                    let file = tempfile::Builder::new().prefix("xous-run-disk-").suffix(".img").tempfile();
+                    let file = file.map_err(|e| format!("--mirror-cwd: cannot create a temporary disk: {e}"))?;
+                    file.as_file().set_len(disk::size_for(&files)).map_err(|e| format!("--mirror-cwd: cannot size the disk: {e}"))?;
+                    options.disk = Some(file.path().to_path_buf());
+                    _temporary_disk = Some(file);
+                }
+                Ok((dir, files, cwd))
+            });
+        match prepared {
+            Ok((dir, files, cwd)) => {
+                options.guest_cwd = Some(cwd);
+                mirrored = Some((dir, files));
+            }
+            Err(why) => return fail(exit::NOT_PREPARED, &why),
+        }
+    }
     let (image, kernel, processes) = match prepare(&options) {
         Ok(prepared) => prepared,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
@@ -46,6 +73,11 @@ fn run() -> u8 {
         }
         if !options.disk_readonly {
             disk::put_program(disk, &options.program);
+        }
+        if let Some((dir, files)) = &mirrored {
+            if let Err(why) = disk::mirror(disk, dir, files) {
+                return fail(exit::NOT_PREPARED, &why);
+            }
         }
     }
     let machine = qemu::Machine {

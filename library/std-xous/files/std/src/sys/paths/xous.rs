@@ -30,8 +30,16 @@ fn current() -> PathBuf {
     }
 }
 
+/// The working directory, if it still exists: one removed under the
+/// process is `NotFound`, as getcwd(3) says on Unix. `/` always exists and
+/// is not asked about (a program booted without the filesystem service
+/// would wait for it).
 pub fn getcwd() -> io::Result<PathBuf> {
-    Ok(current())
+    let dir = current();
+    if dir != Path::new("/") && !crate::fs::metadata(&dir).is_ok_and(|m| m.is_dir()) {
+        return Err(io::const_error!(io::ErrorKind::NotFound, "the working directory was removed"));
+    }
+    Ok(dir)
 }
 
 pub fn chdir(p: &Path) -> io::Result<()> {
