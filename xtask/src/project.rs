@@ -19,7 +19,9 @@ pub struct Project {
     /// The sysroot-builder binary `./x` built and ran.
     pub builder: PathBuf,
     /// The linked `xous-upstream` toolchain: the same, with no overlay.
-    pub upstream: PathBuf,
+    /// Built by `./x` only for the commands that use it (setup, test,
+    /// bench): `./x run` and the others do without.
+    upstream: Option<PathBuf>,
     /// What this command has built or installed already (see `once`).
     done: RefCell<HashSet<String>>,
 }
@@ -54,7 +56,7 @@ impl Project {
             root: Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ is in the root").to_path_buf(),
             toolchain: var("XOUS_TOOLCHAIN")?,
             builder: var("XOUS_SYSROOT_BUILDER")?,
-            upstream: var("XOUS_UPSTREAM_TOOLCHAIN")?,
+            upstream: std::env::var_os("XOUS_UPSTREAM_TOOLCHAIN").filter(|v| !v.is_empty()).map(PathBuf::from),
             done: RefCell::new(HashSet::new()),
         })
     }
@@ -82,6 +84,13 @@ impl Project {
         cargo_of(&self.toolchain)
     }
 
+    /// The `xous-upstream` toolchain, if this command's `./x` built it.
+    pub fn upstream(&self) -> Result<&PathBuf, String> {
+        self.upstream.as_ref().ok_or_else(|| {
+            "the std as shipped (toolchain xous-upstream) is not set up for this command: ./x builds it for setup, test and bench".to_string()
+        })
+    }
+
     /// Builds one of test-apps/ (release) and returns the path of its ELF.
     pub fn build_test_app(&self, name: &str) -> Result<PathBuf, String> {
         self.build_test_app_with(name, Std::Ours)
@@ -98,7 +107,7 @@ impl Project {
     pub fn build_test_app_with(&self, name: &str, std: Std) -> Result<PathBuf, String> {
         let (toolchain, target_dir) = match std {
             Std::Ours => (&self.toolchain, "target"),
-            Std::Shipped => (&self.upstream, "target-upstream"),
+            Std::Shipped => (self.upstream()?, "target-upstream"),
         };
         let dir = self.root.join("test-apps");
         self.once(&format!("test-apps/{name} on {}", std.toolchain_name()), || {
