@@ -123,26 +123,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
          new_test_without_timeout_5: the generic parker spun instead of sleeping; that test passes now)",
     ),
     (
-        "crossbeam-channel",
-        "recv_timeout",
-        "tests/tick.rs: after a tick fired, recv_timeout(100 ms) returned before 300 ms from the start; a \
-         timeout that ends early or a tick that fires late under emulation, not analysed yet (every other \
-         recv_timeout test, 390 in all, passes)",
-    ),
-    (
-        "rayon",
-        "tests/octillion.rs",
-        "a store page fault ended the program in its worker threads (not analysed yet; the address lies \
-         where arrayvec's stack overflow faulted, so most likely a 128 KiB thread stack overflowing; not run \
-         again since threads got 2 MiB stacks and stack overflows a report, 2026-12-03)",
-    ),
-    (
-        "rayon",
-        "tests/par_bridge_recursion.rs",
-        "did not finish in 300 s: a pool of 10 threads on one emulated core sorting 100,000 items in a \
-         debug build (not analysed further; rayon skips this test on wasm)",
-    ),
-    (
         "fastrand",
         "tests/smoke.rs",
         "too slow for the emulator: four float tests loop 100,000,000 times each in a debug build, and \

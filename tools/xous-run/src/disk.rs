@@ -88,10 +88,12 @@ pub fn mirrored_files(dir: &Path) -> Result<Vec<(std::path::PathBuf, u64)>, Stri
     Ok(files)
 }
 
-/// A disk for `files`: their bytes with room to spare (a quarter more, and
-/// 16 MiB for the program and what the tests write), in whole MiB.
-pub fn size_for(files: &[(std::path::PathBuf, u64)]) -> u64 {
-    let bytes: u64 = files.iter().map(|(_, len)| len.next_multiple_of(4096) + 4096).sum();
+/// A disk for `files` and the program's copy (`program` bytes, which
+/// `put_program` adds: a debug test program can be tens of MiB): their
+/// bytes with room to spare (a quarter more, and 16 MiB for what the
+/// program writes), in whole MiB.
+pub fn size_for(files: &[(std::path::PathBuf, u64)], program: u64) -> u64 {
+    let bytes: u64 = files.iter().map(|(_, len)| len.next_multiple_of(4096) + 4096).sum::<u64>() + program.next_multiple_of(4096);
     (bytes + bytes / 4 + NEW_IMAGE_BYTES).next_multiple_of(1 << 20)
 }
 
@@ -113,6 +115,15 @@ pub fn mirror(disk: &Path, dir: &Path, files: &[(std::path::PathBuf, u64)]) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mirror_disk_has_room_for_the_files_and_the_program() {
+        let files = vec![(std::path::PathBuf::from("a"), 1), (std::path::PathBuf::from("b"), 10 << 20)];
+        let size = size_for(&files, 40 << 20);
+        assert!(size >= (50 << 20) + NEW_IMAGE_BYTES, "{size}");
+        assert_eq!(size % (1 << 20), 0);
+        assert_eq!(size_for(&[], 0), NEW_IMAGE_BYTES);
+    }
 
     #[test]
     fn a_new_image_is_made_once_and_then_kept() {

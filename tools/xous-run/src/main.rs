@@ -49,7 +49,8 @@ fn run() -> u8 {
                 if options.disk.is_none() {
                     let file = tempfile::Builder::new().prefix("xous-run-disk-").suffix(".img").tempfile();
                     let file = file.map_err(|e| format!("--mirror-cwd: cannot create a temporary disk: {e}"))?;
-                    file.as_file().set_len(disk::size_for(&files)).map_err(|e| format!("--mirror-cwd: cannot size the disk: {e}"))?;
+                    let program = std::fs::metadata(&options.program).map(|m| m.len()).unwrap_or(0);
+                    file.as_file().set_len(disk::size_for(&files, program)).map_err(|e| format!("--mirror-cwd: cannot size the disk: {e}"))?;
                     options.disk = Some(file.path().to_path_buf());
                     _temporary_disk = Some(file);
                 }
