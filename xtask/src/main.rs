@@ -47,7 +47,8 @@ usage: ./x <command>
           QEMU; writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
   bench [kernel|sysroot|fs|net|emu]
-          measure into target/bench.json (docs/benchmarks.md): the kernel in
+          measure into target/bench.json, and append the figures to
+          docs/bench/history.tsv with a chart per metric (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; std::net against the host (net); the Baochip-1x model's
           instruction rate against QEMU's (emu); naming a part measures only that part
