@@ -123,12 +123,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
          new_test_without_timeout_5: the generic parker spun instead of sleeping; that test passes now)",
     ),
     (
-        "fastrand",
-        "tests/smoke.rs",
-        "too slow for the emulator: four float tests loop 100,000,000 times each in a debug build, and \
-         rv32imac has no FPU (soft float), so the program outlives xous-run's timeout",
-    ),
-    (
         "base64",
         "rustix-0.3",
         "a dev-dependency does not know xous: rstest 0.13 pulls async-std, async-io and rustix (0.37, 0.38), \
@@ -144,6 +138,18 @@ const SKIPPED: &[(&str, &str)] = &[
     ("once_cell", "sync_once_cell::get_or_init_stress"),
     ("parking_lot", "condvar::webkit_queue_test::ten_producers_ten_consumers_one_slot"),
 ];
+
+/// Suites run optimized (`cargo test --release`), with why: their tests
+/// are right in a debug build too, only too slow for xous-run's timeout
+/// there. The log says so.
+const RELEASE: &[(&str, &str)] = &[(
+    "fastrand",
+    "four float tests loop 100,000,000 times each: in a debug build with soft float (rv32imac has no FPU) \
+     the program outlived xous-run's timeout of 300 s",
+)];
+
+/// The log line that records a suite run optimized.
+const RELEASE_LINE: &str = "x ecosystem: run with --release: ";
 
 /// The log line that records a skipped test.
 const SKIP_LINE: &str = "x ecosystem: skipped (cannot finish in a run here): ";
@@ -295,6 +301,10 @@ fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, 
     let skipped: Vec<&str> = SKIPPED.iter().filter(|(k, _)| *k == suite.krate).map(|(_, test)| *test).collect();
     let mut cargo = project.cargo();
     cargo.current_dir(&dir).args(["test", "--tests", "--no-fail-fast", "--target", XOUS_TARGET]);
+    let release = RELEASE.iter().find(|(k, _)| *k == suite.krate).map(|(_, why)| *why);
+    if release.is_some() {
+        cargo.arg("--release");
+    }
     if !skipped.is_empty() {
         cargo.arg("--");
         for test in &skipped {
@@ -303,7 +313,8 @@ fn run_suite(project: &Project, cache: &Path, suite: &Suite) -> Result<Outcome, 
     }
     let out = cargo.output().map_err(|e| format!("cannot run cargo test: {e}"))?;
     let text = format!(
-        "{}{}\n{}\n{END_LINE}{} in {:.0} s\n",
+        "{}{}{}\n{}\n{END_LINE}{} in {:.0} s\n",
+        release.map(|why| format!("{RELEASE_LINE}{why}\n")).unwrap_or_default(),
         skipped.iter().map(|test| format!("{SKIP_LINE}{test}\n")).collect::<String>(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -506,6 +517,7 @@ fn write_results(project: &Project, outcomes: &[Outcome]) -> Result<(), String> 
         }
         let Some(o) = ran(suite.krate) else { continue };
         let result = if o.ok() { "passes" } else if o.build_error.is_some() { "does not build" } else { "fails" };
+        let result = if RELEASE.iter().any(|(k, _)| *k == o.krate) { format!("{result} (optimized)") } else { result.to_string() };
         table.push_str(&format!(
             "| {} | {} | {result} | {} | {} | {} | {} |\n",
             o.krate,
@@ -532,6 +544,15 @@ fn write_results(project: &Project, outcomes: &[Outcome]) -> Result<(), String> 
         for (test, why) in &o.failures {
             table.push_str(&format!("- **{}** `{test}`: {}\n", o.krate, why.replace('|', "\\|")));
         }
+    }
+    let optimized: Vec<String> = RELEASE
+        .iter()
+        .filter(|(k, _)| outcomes.iter().any(|o| o.krate == *k))
+        .map(|(k, why)| format!("- **{k}** runs with `cargo test --release`: {why}\n"))
+        .collect();
+    if !optimized.is_empty() {
+        table.push_str("\nSuites run optimized, and why:\n\n");
+        table.push_str(&optimized.concat());
     }
     let new = format!("{}{table}\n{}", &doc[..begin], &doc[end..]);
     std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
