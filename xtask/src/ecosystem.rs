@@ -114,15 +114,6 @@ const KNOWN: &[(&str, &str, &str)] = &[
          from crates.io's copy on no platform (cargo test stops there, so its unit tests did not run either)",
     ),
     (
-        "parking_lot",
-        "ten_producers_ten_consumers_one_slot",
-        "too slow for xous-run's timeout, not stuck: 10 producers and 10 consumers pass 500,000 messages \
-         through a queue of one slot (notify_all) in a debug build on one emulated core; run alone it \
-         passed in 354 s (on a loaded host), and in the suite it came after 30 others. Skipped, so the \
-         tests after it run. (Before parking_lot_core's arm the program stopped earlier, at \
-         new_test_without_timeout_5: the generic parker spun instead of sleeping; that test passes now)",
-    ),
-    (
         "base64",
         "rustix-0.3",
         "a dev-dependency does not know xous: rstest 0.13 pulls async-std, async-io and rustix (0.37, 0.38), \
@@ -136,17 +127,24 @@ const KNOWN: &[(&str, &str, &str)] = &[
 /// written into the log, and counted as failed, with their reason in KNOWN.
 const SKIPPED: &[(&str, &str)] = &[
     ("once_cell", "sync_once_cell::get_or_init_stress"),
-    ("parking_lot", "condvar::webkit_queue_test::ten_producers_ten_consumers_one_slot"),
 ];
 
 /// Suites run optimized (`cargo test --release`), with why: their tests
 /// are right in a debug build too, only too slow for xous-run's timeout
 /// there. The log says so.
-const RELEASE: &[(&str, &str)] = &[(
-    "fastrand",
-    "four float tests loop 100,000,000 times each: in a debug build with soft float (rv32imac has no FPU) \
-     the program outlived xous-run's timeout of 300 s",
-)];
+const RELEASE: &[(&str, &str)] = &[
+    (
+        "fastrand",
+        "four float tests loop 100,000,000 times each: in a debug build with soft float (rv32imac has no FPU) \
+         the program outlived xous-run's timeout of 300 s",
+    ),
+    (
+        "parking_lot",
+        "condvar::webkit_queue_test::ten_producers_ten_consumers_one_slot passes 500,000 messages between 20 \
+         threads through a queue of one slot: in a debug build on one emulated core it took 354 s alone, more \
+         than xous-run's timeout of 300 s, and held the tests after it",
+    ),
+];
 
 /// The log line that records a suite run optimized.
 const RELEASE_LINE: &str = "x ecosystem: run with --release: ";
