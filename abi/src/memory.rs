@@ -30,6 +30,10 @@ pub const USER_STACK_TOP: usize = 0x8000_0000;
 pub const USER_END: usize = 0xff00_0000;
 /// The most RAM the kernel image (code, data, .bss, boot stack) may occupy.
 pub const KERNEL_IMAGE_MAX: usize = 4 * 1024 * 1024;
+/// The largest boot image the kernel can start: it reads the image through
+/// its direct map of the first RAM, which spans the kernel's address space
+/// from 0xff40_0000 up (12 MiB).
+pub const BOOT_IMAGE_MAX: usize = 12 * 1024 * 1024;
 
 /// A thread that returns here leaves its interrupt handler.
 pub const RETURN_FROM_INTERRUPT: usize = 0xff80_2000;

@@ -32,6 +32,10 @@ pub enum ImageError {
     ImageLenTooSmall {
         declared: u32,
     },
+    /// More than the kernel can start (`xous_abi::memory::BOOT_IMAGE_MAX`).
+    ImageTooLarge {
+        declared: u32,
+    },
     DirectoryOutOfBounds {
         offset: u32,
         len: u32,
@@ -245,6 +249,13 @@ impl fmt::Display for ImageError {
             ImageLenTooSmall { declared } => {
                 write!(f, "the header declares an image of {declared} bytes, less than its own header page")
             }
+            ImageTooLarge { declared } => write!(
+                f,
+                "the image is {} KiB, more than the {} KiB the kernel can start (it reads the image through its \
+                 direct map of RAM)",
+                declared / 1024,
+                xous_abi::memory::BOOT_IMAGE_MAX / 1024
+            ),
             DirectoryOutOfBounds { offset, len, image_len } => {
                 write!(f, "the process directory ({offset:#x}, {len} bytes) ends beyond the image ({image_len} bytes)")
             }

@@ -18,6 +18,9 @@ use xous_abi::memory::is_page_aligned;
 pub fn parse(bytes: &[u8]) -> Result<Image<'_>, ImageError> {
     let header = read_header(bytes)?;
     let image_len = header.image_len as usize;
+    if image_len > xous_abi::memory::BOOT_IMAGE_MAX {
+        return Err(ImageError::ImageTooLarge { declared: header.image_len });
+    }
     if image_len > bytes.len() {
         return Err(ImageError::Truncated { declared: header.image_len, available: bytes.len() });
     }

@@ -104,8 +104,8 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "chrono",
         "tests/win_bindings.rs",
         "its program (windows-bindgen in a debug build) makes a 34 MiB boot image; the kernel reads the image \
-         through its direct map of RAM, 12 MiB (0xff40_0000 up), so it refuses the image as truncated before \
-         the test starts: boot images over 12 MiB cannot boot yet, whatever --memory says",
+         through its direct map of RAM, 12 MiB (0xff40_0000 up), so boot images over 12 MiB cannot start yet, \
+         whatever --memory says (xous-run now refuses to build one, saying so; the kernel refused it as truncated)",
     ),
     (
         "regex",

@@ -86,6 +86,12 @@ fn header_checks() {
         E::Truncated { declared: len as u32, available: len - 1 }
     );
     assert_eq!(refused(|i| set(i, header::IMAGE_LEN, 0x800)), E::ImageLenTooSmall { declared: 0x800 });
+    // Over the kernel's limit: refused as too large, whatever is present
+    // (a 12 MiB + 1 page image, and a header claiming 4 GiB - 1 page).
+    let max = xous_abi::memory::BOOT_IMAGE_MAX as u32;
+    assert_eq!(refused(|i| set(i, header::IMAGE_LEN, max + 0x1000)), E::ImageTooLarge { declared: max + 0x1000 });
+    assert_eq!(refused(|i| set(i, header::IMAGE_LEN, 0xffff_f000)), E::ImageTooLarge { declared: 0xffff_f000 });
+    assert!(E::ImageTooLarge { declared: 34 << 20 }.to_string().contains("34816 KiB, more than the 12288 KiB"));
     assert!(matches!(refused(|i| set(i, header::DIRECTORY_LEN, 0xffff_ff00)), E::DirectoryOutOfBounds { .. }));
     assert!(matches!(refused(|i| set(i, header::DIRECTORY_OFFSET, 0xffff_fff0)), E::DirectoryOutOfBounds { .. }));
     assert!(matches!(refused(|i| set(i, header::PROCESS_COUNT, 64)), E::TooManyProcesses { count: 64 }));

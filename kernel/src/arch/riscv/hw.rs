@@ -56,6 +56,9 @@ pub const FRAME_WINDOW: usize = 0xff20_0000;
 /// Where the direct map of RAM starts, and the most it can cover.
 pub const DIRECT_MAP: usize = 0xff40_0000;
 pub const DIRECT_MAP_MAX: usize = 0usize.wrapping_sub(DIRECT_MAP);
+// The boot image is read through the direct map: the ABI's limit on it
+// (which the image writer and parser hold images to) must fit.
+const _: () = assert!(xous_abi::memory::BOOT_IMAGE_MAX <= DIRECT_MAP_MAX);
 /// The megapage of the direct map the kernel runs in.
 pub const MEGAPAGE: usize = 0x40_0000;
 
