@@ -84,25 +84,25 @@ pub fn kernel_with(frames: usize) -> Box<Kernel<FakePlatform>> {
 /// A kernel with `low` frames of directly mapped RAM and `high` more; on
 /// the heap (its tables are a few hundred KiB, and a test may make several).
 pub fn kernel_with_pools(low: usize, high: usize) -> Box<Kernel<FakePlatform>> {
-    let mut root = [0u32; ENTRIES];
-    root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
-    let mut k = Box::new(Kernel::new(FakePlatform::default(), Frames::for_tests(0x8000_0000, low + high, low), root));
-    k.slow_path_only = SLOW_PATH_ONLY.get();
-    k
+    kernel_on(Frames::for_tests(0x8000_0000, low + high, low))
 }
 
 /// A kernel as boot leaves it before loading: `image` (a boot image) in RAM
 /// from 0x8000_0000 on frames the kernel owns, and `more` frames after it.
 pub fn kernel_with_image(image: &[u8], more: usize) -> Box<Kernel<FakePlatform>> {
     let pages = image.len().div_ceil(crate::mem::PAGE_SIZE);
-    let low = pages + more.min(128);
-    let mut root = [0u32; ENTRIES];
-    root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
-    let frames = Frames::for_tests_reserved(0x8000_0000, pages + more, low, pages);
-    let mut k = Box::new(Kernel::new(FakePlatform::default(), frames, root));
+    let mut k = kernel_on(Frames::for_tests_reserved(0x8000_0000, pages + more, pages + more.min(128), pages));
     for (i, page) in image.chunks(crate::mem::PAGE_SIZE).enumerate() {
         k.hw.write(0x8000_0000 + i * crate::mem::PAGE_SIZE, 0, page);
     }
+    k
+}
+
+/// A kernel on `frames` (RAM from 0x8000_0000), its kernel half mapped.
+fn kernel_on(frames: Frames) -> Box<Kernel<FakePlatform>> {
+    let mut root = [0u32; ENTRIES];
+    root[FIRST_KERNEL_SLOT..].fill(pte::entry(0x8000_0000, pte::V | pte::RWX | pte::G));
+    let mut k = Box::new(Kernel::new(FakePlatform::default(), frames, root));
     k.slow_path_only = SLOW_PATH_ONLY.get();
     k
 }

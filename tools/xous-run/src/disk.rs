@@ -103,10 +103,13 @@ pub fn size_for(files: &[(std::path::PathBuf, u64)], program: u64) -> u64 {
 pub fn mirror(disk: &Path, dir: &Path, files: &[(std::path::PathBuf, u64)]) -> Result<(), String> {
     let mut fs = xous_fs::mount(disk, true)?;
     let guest = |path: &Path| path.to_str().map(|p| p.as_bytes().to_vec()).ok_or_else(|| format!("--mirror-cwd: {} is not UTF-8", path.display()));
-    xous_fs::ops::mkdir(&mut fs, &guest(dir)?, true).map_err(|e| format!("--mirror-cwd: {e}"))?;
+    // Each directory made once (with the ones above it), then the files.
+    let dirs: std::collections::BTreeSet<&Path> =
+        std::iter::once(dir).chain(files.iter().filter_map(|(path, _)| path.parent())).collect();
+    for dir in dirs {
+        xous_fs::ops::mkdir(&mut fs, &guest(dir)?, true).map_err(|e| format!("--mirror-cwd: {e}"))?;
+    }
     for (path, _) in files {
-        let parent = path.parent().unwrap_or(dir);
-        xous_fs::ops::mkdir(&mut fs, &guest(parent)?, true).map_err(|e| format!("--mirror-cwd: {e}"))?;
         xous_fs::ops::put(&mut fs, path, &guest(path)?).map_err(|e| format!("--mirror-cwd: {e}"))?;
     }
     Ok(())

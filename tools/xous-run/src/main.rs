@@ -36,34 +36,11 @@ fn run() -> u8 {
         }
         Err(why) => return fail(exit::NOT_PREPARED, &format!("{why} (xous-run --help shows the usage)")),
     };
-    // --mirror-cwd: what to copy, onto which disk (a temporary one, sized
-    // to fit, unless --disk names one), and the program's working directory.
-    let mut mirrored = None;
-    let mut _temporary_disk = None;
-    if options.mirror_cwd {
-        let prepared = std::env::current_dir()
-            .map_err(|e| format!("--mirror-cwd: cannot read the working directory: {e}"))
-            .and_then(|dir| Ok((disk::mirrored_files(&dir)?, dir)))
-            .and_then(|(files, dir)| {
-                let cwd = dir.to_str().ok_or_else(|| format!("--mirror-cwd: {} is not UTF-8", dir.display()))?.to_string();
-                if options.disk.is_none() {
-                    let file = tempfile::Builder::new().prefix("xous-run-disk-").suffix(".img").tempfile();
-                    let file = file.map_err(|e| format!("--mirror-cwd: cannot create a temporary disk: {e}"))?;
-                    let program = std::fs::metadata(&options.program).map(|m| m.len()).unwrap_or(0);
-                    file.as_file().set_len(disk::size_for(&files, program)).map_err(|e| format!("--mirror-cwd: cannot size the disk: {e}"))?;
-                    options.disk = Some(file.path().to_path_buf());
-                    _temporary_disk = Some(file);
-                }
-                Ok((dir, files, cwd))
-            });
-        match prepared {
-            Ok((dir, files, cwd)) => {
-                options.guest_cwd = Some(cwd);
-                mirrored = Some((dir, files));
-            }
-            Err(why) => return fail(exit::NOT_PREPARED, &why),
-        }
-    }
+    // Kept until the run ends: a temporary disk is removed when dropped.
+    let mirrored = match options.mirror_cwd.then(|| mirror_plan(&mut options)).transpose() {
+        Ok(plan) => plan,
+        Err(why) => return fail(exit::NOT_PREPARED, &why),
+    };
     let (image, kernel, processes) = match prepare(&options) {
         Ok(prepared) => prepared,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
@@ -75,8 +52,8 @@ fn run() -> u8 {
         if !options.disk_readonly {
             disk::put_program(disk, &options.program);
         }
-        if let Some((dir, files)) = &mirrored {
-            if let Err(why) = disk::mirror(disk, dir, files) {
+        if let Some(plan) = &mirrored {
+            if let Err(why) = disk::mirror(disk, &plan.dir, &plan.files) {
                 return fail(exit::NOT_PREPARED, &why);
             }
         }
@@ -104,6 +81,34 @@ fn run() -> u8 {
         eprintln!("{message}");
     }
     code
+}
+
+/// What `--mirror-cwd` copies (the host's working directory and its files),
+/// and the temporary disk it made when no `--disk` was named.
+struct MirrorPlan {
+    dir: PathBuf,
+    files: Vec<(PathBuf, u64)>,
+    _temporary_disk: Option<NamedTempFile>,
+}
+
+/// Lists the working directory's files, makes a temporary disk sized to
+/// fit them and the program unless `--disk` names one, and starts the
+/// program in that directory.
+fn mirror_plan(options: &mut Options) -> Result<MirrorPlan, String> {
+    let dir = std::env::current_dir().map_err(|e| format!("--mirror-cwd: cannot read the working directory: {e}"))?;
+    let files = disk::mirrored_files(&dir)?;
+    let cwd = dir.to_str().ok_or_else(|| format!("--mirror-cwd: {} is not UTF-8", dir.display()))?;
+    options.guest_cwd = Some(cwd.to_string());
+    let mut temporary = None;
+    if options.disk.is_none() {
+        let file = tempfile::Builder::new().prefix("xous-run-disk-").suffix(".img").tempfile();
+        let file = file.map_err(|e| format!("--mirror-cwd: cannot create a temporary disk: {e}"))?;
+        let program = std::fs::metadata(&options.program).map(|m| m.len()).unwrap_or(0);
+        file.as_file().set_len(disk::size_for(&files, program)).map_err(|e| format!("--mirror-cwd: cannot size the disk: {e}"))?;
+        options.disk = Some(file.path().to_path_buf());
+        temporary = Some(file);
+    }
+    Ok(MirrorPlan { dir, files, _temporary_disk: temporary })
 }
 
 fn fail(code: u8, why: &str) -> u8 {

@@ -940,7 +940,7 @@ macro_rules! from_std {
     ($std: ty, $state: ident, $ty: expr) => {
         impl Convert<crate::Socket> for $std {
             fn convert(self) -> crate::Socket {
-                if let Some(socket) = from_stand_in(&self) {
+                if let Some(socket) = StandIn::socket_of(&self) {
                     return socket;
                 }
                 let domain = if self.local_addr().map_or(false, |a| a.is_ipv6()) {
@@ -980,9 +980,15 @@ macro_rules! from_std {
     };
 }
 
-/// std's stand-in for a new stream socket (only `TcpStream` has one).
+/// std's stand-in for a new stream socket, both ways (only `TcpStream` has
+/// one).
 trait StandIn: Sized {
+    /// The stand-in for `socket`, if it is a new stream socket.
     fn stand_in(_: &crate::Socket) -> Option<Self> {
+        None
+    }
+    /// The socket a stand-in came from, if it is one whose entry is here.
+    fn socket_of(&self) -> Option<crate::Socket> {
         None
     }
 }
@@ -991,20 +997,15 @@ impl StandIn for net::TcpStream {
     fn stand_in(socket: &crate::Socket) -> Option<Self> {
         stand_in_key(socket.as_raw()).map(std::os::xous::net::stand_in_stream)
     }
+
+    fn socket_of(&self) -> Option<crate::Socket> {
+        let key = RawSocket::try_from(std::os::xous::net::stands_for(self)?).ok()?;
+        table().contains_key(&key).then(|| crate::Socket::from_raw(key))
+    }
 }
 
 impl StandIn for net::TcpListener {}
 impl StandIn for net::UdpSocket {}
-
-/// The socket a stand-in stream came from (none for other std sockets).
-fn from_stand_in<T: 'static>(std_socket: &T) -> Option<crate::Socket> {
-    let stream = (std_socket as &dyn std::any::Any).downcast_ref::<net::TcpStream>()?;
-    let key = RawSocket::try_from(std::os::xous::net::stands_for(stream)?).ok()?;
-    if !table().contains_key(&key) {
-        return None;
-    }
-    Some(crate::Socket::from_raw(key))
-}
 
 from_std!(net::TcpStream, Stream, SOCK_STREAM);
 from_std!(net::TcpListener, Listener, SOCK_STREAM);
