@@ -1,9 +1,10 @@
 //! `./x test`'s checks of the async network stack from crates.io, each app
 //! unmodified and built through the toolchain's crate arms on the network
 //! service: test-apps/mio-echo (mio with `net` and `os-poll` on the
-//! service's poll) and test-apps/tokio-echo (tokio's multi-threaded runtime
-//! with `net`, socket2 and hyper on mio), echo servers and clients on
-//! 127.0.0.1 on QEMU. The same programs built by the same cargo for the
+//! service's poll), test-apps/tokio-echo (tokio's multi-threaded runtime
+//! with `net`, socket2 and hyper on mio) and test-apps/smol-echo (smol:
+//! async-io on polling, async-process, async-fs), echo servers and clients
+//! on 127.0.0.1 on QEMU. The same programs built by the same cargo for the
 //! host use no arm and pass there.
 
 use crate::checks::{Failed, Passed};
@@ -12,14 +13,19 @@ use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
 use crate::runner;
 use std::process::Command;
 
-/// An app and the crates that must come from armed copies.
+/// An app and the crates that must come from armed copies (their names as
+/// rustc has them, `_` for `-`).
 struct App {
     name: &'static str,
     armed: &'static [&'static str],
+    /// It runs with a fresh disk: it starts its own program file as a child
+    /// (`current_exe`) and writes files.
+    disk: bool,
 }
 
-const MIO: App = App { name: "mio-echo", armed: &["mio"] };
-const TOKIO: App = App { name: "tokio-echo", armed: &["mio", "socket2", "tokio"] };
+const MIO: App = App { name: "mio-echo", armed: &["mio"], disk: false };
+const TOKIO: App = App { name: "tokio-echo", armed: &["mio", "socket2", "tokio"], disk: false };
+const SMOL: App = App { name: "smol-echo", armed: &["async_io", "async_process", "polling", "rustix"], disk: true };
 
 /// Every check passed, and how many there were.
 fn verdict(app: &App, out: std::process::Output) -> Result<usize, String> {
@@ -42,12 +48,15 @@ fn on_target(project: &Project, app: &App) -> Result<Passed, Failed> {
         return Err(format!("crates built from armed copies: {armed:?}; expected {:?}", app.armed).into());
     }
     let runner = runner::install(project)?;
-    let out = Command::new(&runner.xous_run)
-        .args(["--timeout", "300"])
-        .arg(&program)
-        .output()
-        .map_err(|e| format!("cannot run xous-run: {e}"))?;
-    let checks = verdict(app, out)?;
+    let mut run = Command::new(&runner.xous_run);
+    run.args(["--timeout", "300"]);
+    let disk = project.root.join("target").join(format!("{}.disk", app.name));
+    if app.disk {
+        run.arg("--disk").arg(&disk).arg("--format");
+    }
+    let out = run.arg(&program).output().map_err(|e| format!("cannot run xous-run: {e}"));
+    let _ = std::fs::remove_file(&disk);
+    let checks = verdict(app, out?)?;
     Ok(Passed { note: format!("{checks} checks"), tests: checks })
 }
 
@@ -69,6 +78,14 @@ pub fn mio_on_target(project: &Project) -> Result<Passed, Failed> {
 
 pub fn mio_on_host(project: &Project) -> Result<Passed, Failed> {
     on_host(project, &MIO)
+}
+
+pub fn smol_on_target(project: &Project) -> Result<Passed, Failed> {
+    on_target(project, &SMOL)
+}
+
+pub fn smol_on_host(project: &Project) -> Result<Passed, Failed> {
+    on_host(project, &SMOL)
 }
 
 pub fn tokio_on_target(project: &Project) -> Result<Passed, Failed> {
