@@ -1,7 +1,8 @@
 //! smol on 127.0.0.1: an echo server task and four concurrent clients (48 KiB
 //! each, writing and reading at once), a timer and a timeout, UDP echoed by a
 //! task, a child process fed and read through async pipes (async-process),
-//! files through async-fs. The same program runs on the host (epoll) and on
+//! files through async-fs; and polling, the poller under async-io, used
+//! directly. The same program runs on the host (epoll) and on
 //! the target (the network service's poll; `xous-run --disk`, for the child's
 //! program file and the files).
 //!
@@ -233,6 +234,59 @@ async fn files(checks: &mut Checks) -> std::io::Result<()> {
     Ok(())
 }
 
+/// polling directly: oneshot events, `modify` to re-arm, `delete`, a
+/// `notify` from another thread ending a wait without a timeout, and edge
+/// mode where the system has it.
+fn polling_direct(checks: &mut Checks) -> std::io::Result<()> {
+    use polling::{Event, Events, PollMode, Poller};
+    let poller = Poller::new()?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    // SAFETY: the listener is deleted from the poller before it is dropped.
+    unsafe { poller.add(&listener, Event::readable(7))? };
+    let mut events = Events::new();
+    let quiet = poller.wait(&mut events, Some(Duration::from_millis(50)))?;
+    let client = std::net::TcpStream::connect(listener.local_addr()?)?;
+    events.clear();
+    poller.wait(&mut events, Some(Duration::from_secs(10)))?;
+    let first = events.iter().any(|e| e.key == 7 && e.readable);
+    events.clear();
+    let disarmed = poller.wait(&mut events, Some(Duration::from_millis(50)))?;
+    poller.modify(&listener, Event::readable(8))?;
+    events.clear();
+    poller.wait(&mut events, Some(Duration::from_secs(10)))?;
+    let rearmed = events.iter().any(|e| e.key == 8 && e.readable);
+    poller.delete(&listener)?;
+    checks.check(
+        quiet == 0 && first && disarmed == 0 && rearmed,
+        format!("polling: a pending connection reported once (oneshot: {first}, then {disarmed} events), again after modify ({rearmed})"),
+    );
+
+    let start = Instant::now();
+    let woken = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            poller.notify()
+        });
+        events.clear();
+        poller.wait(&mut events, None)
+    })?;
+    let waited = start.elapsed();
+    checks.check(
+        woken == 0 && waited >= Duration::from_millis(100),
+        format!("polling: notify from another thread ended a wait with no timeout after {waited:?}"),
+    );
+
+    // SAFETY: deleted below if it was added.
+    let edge = unsafe { poller.add_with_mode(&client, Event::readable(9), PollMode::Edge) };
+    let edge_ok = match &edge {
+        Ok(()) => poller.supports_edge() && poller.delete(&client).is_ok(),
+        Err(e) => !poller.supports_edge() && e.kind() == std::io::ErrorKind::Unsupported,
+    };
+    checks.check(edge_ok, format!("polling: edge mode {:?}, as supports_edge() = {} says", edge.as_ref().map_err(|e| e.kind()), poller.supports_edge()));
+    Ok(())
+}
+
 fn child() {
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input).expect("stdin");
@@ -254,6 +308,9 @@ fn main() {
     });
     if let Err(e) = result {
         checks.check(false, format!("an operation failed: {e}"));
+    }
+    if let Err(e) = polling_direct(&mut checks) {
+        checks.check(false, format!("a polling operation failed: {e}"));
     }
     if checks.0 == 0 {
         println!("smol-echo: all checks passed");

@@ -32,6 +32,8 @@ struct State<T> {
     wanted: bool,
     /// Bytes read and not yet taken, or written and not yet sent.
     data: VecDeque<u8>,
+    /// The pipe is written to: `data` holds bytes to send.
+    writing: bool,
     /// Write: the thread is sending bytes it took from `data`.
     sending: bool,
     /// Read: the end of the stream was reached.
@@ -64,11 +66,13 @@ impl<T> fmt::Debug for Pipe<T> {
     }
 }
 
-impl<T> State<T> {
-    fn wake(&mut self) {
-        if let Some(waker) = self.waker.take() {
-            waker.wake();
-        }
+/// Wakes the task after the lock is let go (an executor may poll the task
+/// inside `wake`, which takes the lock again).
+fn wake_after<T>(mut state: MutexGuard<'_, State<T>>) {
+    let waker = state.waker.take();
+    drop(state);
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 
@@ -81,6 +85,7 @@ impl<T: Send + 'static> Pipe<T> {
                     running: false,
                     wanted: false,
                     data: VecDeque::new(),
+                    writing: false,
                     sending: false,
                     eof: false,
                     error: None,
@@ -126,16 +131,33 @@ impl<T: Send + 'static> Pipe<T> {
         }
     }
 
-    /// The pipe back, if nothing is in flight (for `into_stdio`).
+    /// The pipe back (for `into_stdio`): after the writes given to it have
+    /// been written; not while a read is in flight or read bytes wait, which
+    /// would be lost.
     pub(crate) async fn into_inner(self) -> io::Result<T> {
+        // Writes first, as a flush does.
+        std::future::poll_fn(|cx| {
+            let mut state = self.lock();
+            if !state.writing || (state.data.is_empty() && !state.sending) {
+                return Poll::Ready(());
+            }
+            state.waker = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
         let mut state = self.lock();
+        if let Some(e) = state.error.take() {
+            return Err(e);
+        }
         if !state.data.is_empty() || state.wanted || state.sending {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
-                "the pipe has bytes in flight through its thread: it cannot become a Stdio now",
+                "the pipe's output was partly read through its thread: it cannot become a Stdio now",
             ));
         }
         if state.running {
+            // The thread is idle (nothing wanted, nothing to send): it ends
+            // at once, giving the pipe back.
             state.stop = Some(false);
             self.shared.work.notify_all();
             while state.running {
@@ -161,8 +183,8 @@ fn end<T>(shared: &Shared<T>, mut state: MutexGuard<'_, State<T>>, io: T) {
         drop(io);
     }
     state.running = false;
-    state.wake();
     shared.ended.notify_all();
+    wake_after(state);
 }
 
 fn reader<T: Read>(shared: Arc<Shared<T>>, mut io: T) {
@@ -177,15 +199,16 @@ fn reader<T: Read>(shared: Arc<Shared<T>>, mut io: T) {
         }
         drop(state);
         let read = io.read(&mut buf);
-        state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.wanted = false;
+        let mut done = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        done.wanted = false;
         match read {
-            Ok(0) => state.eof = true,
-            Ok(n) => state.data.extend(&buf[..n]),
+            Ok(0) => done.eof = true,
+            Ok(n) => done.data.extend(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => state.error = Some(e),
+            Err(e) => done.error = Some(e),
         }
-        state.wake();
+        wake_after(done);
+        state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     }
 }
 
@@ -202,12 +225,13 @@ fn writer<T: Write>(shared: Arc<Shared<T>>, mut io: T) {
         state.sending = true;
         drop(state);
         let written = io.write_all(&bytes).and_then(|()| io.flush());
-        state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.sending = false;
+        let mut done = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        done.sending = false;
         if let Err(e) = written {
-            state.error = Some(e);
+            done.error = Some(e);
         }
-        state.wake();
+        wake_after(done);
+        state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     }
 }
 
@@ -249,9 +273,11 @@ impl<T: Write + Send + 'static> AsyncWrite for Pipe<T> {
             state.waker = Some(cx.waker().clone());
             return Poll::Pending;
         }
+        // The thread first: bytes taken are bytes it will write.
+        self.start(&mut state, writer::<T>)?;
+        state.writing = true;
         let n = room.min(buf.len());
         state.data.extend(&buf[..n]);
-        self.start(&mut state, writer::<T>)?;
         self.shared.work.notify_all();
         Poll::Ready(Ok(n))
     }

@@ -19,6 +19,9 @@ use std::time::Instant;
 
 use crate::{Event, PollMode};
 
+/// The most sockets one poll of the service may name.
+const MAX_SOURCES: usize = 1024;
+
 /// A registered socket.
 struct Source {
     socket: RawSocket,
@@ -106,6 +109,12 @@ impl Poller {
         if sources.iter().any(|s| s.socket == socket) {
             return Err(io::Error::from(io::ErrorKind::AlreadyExists));
         }
+        if sources.len() == MAX_SOURCES {
+            return Err(io::Error::new(
+                io::ErrorKind::QuotaExceeded,
+                "the network service polls at most 1024 sockets at once",
+            ));
+        }
         sources.push(Source {
             socket,
             key: ev.key,
@@ -114,7 +123,10 @@ impl Poller {
             oneshot,
         });
         drop(sources);
-        self.changed()
+        self.changed().inspect_err(|_| {
+            // Not added after all: the waiting thread could not be told.
+            self.sources.lock().unwrap().retain(|s| s.socket != socket);
+        })
     }
 
     /// Modifies an existing socket.
@@ -147,6 +159,7 @@ impl Poller {
 
     /// Waits for I/O events with an optional deadline.
     pub fn wait_deadline(&self, events: &mut Events, deadline: Option<Instant>) -> io::Result<()> {
+        let had = events.inner.len();
         loop {
             if self.notified.swap(false, Ordering::SeqCst) {
                 return Ok(());
@@ -221,7 +234,7 @@ impl Poller {
 
             // Woken with nothing to report and no notification: a source
             // changed, so poll again with the new set (and the time left).
-            if events.inner.is_empty()
+            if events.inner.len() == had
                 && polled.woken()
                 && !self.notified.load(Ordering::SeqCst)
                 && deadline.map_or(true, |deadline| Instant::now() < deadline)

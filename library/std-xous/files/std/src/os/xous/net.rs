@@ -28,6 +28,20 @@ pub trait AsRawSocket {
 }
 
 #[stable(feature = "rust1", since = "1.0.0")]
+impl<T: AsRawSocket + ?Sized> AsRawSocket for &T {
+    fn as_raw_socket(&self) -> RawSocket {
+        T::as_raw_socket(self)
+    }
+}
+
+#[stable(feature = "rust1", since = "1.0.0")]
+impl<T: AsRawSocket + ?Sized> AsRawSocket for &mut T {
+    fn as_raw_socket(&self) -> RawSocket {
+        T::as_raw_socket(self)
+    }
+}
+
+#[stable(feature = "rust1", since = "1.0.0")]
 impl AsRawSocket for net::TcpStream {
     fn as_raw_socket(&self) -> RawSocket {
         self.as_inner().socket_number()
