@@ -376,6 +376,24 @@ fn the_fast_path_leaves_callee_saved_registers_alone() {
         assert!(enter(&mut w.k, w.server, [Syscall::ReturnMemory as usize, sender, at, 4096, 1, 2, 0, 0]) == Next::Goes);
     }
     assert_eq!(w.k.reg(w.client, reg::A0), SyscallResult::MemoryReturned as usize);
+    // ReplyAndReceiveNext: the reply and the wait for the next message in
+    // one call, for a scalar (one and two words) and for lent memory.
+    let reply = Syscall::ReplyAndReceiveNext as usize;
+    assert!(enter(&mut w.k, w.server, [receive, s0, s1, s2, s3, 0, 0, 0]) == Next::Waits);
+    for count in [1, 2] {
+        assert!(enter(&mut w.k, w.client, [Syscall::SendMessage as usize, w.cid, scalar, 9, 10, 20, 30, 40]) == Next::Waits);
+        let sender = w.k.reg(w.server, reg::A0 + 1);
+        assert!(enter(&mut w.k, w.server, [reply, sender, 0, 77, 88, 0, 0, count]) == Next::Waits);
+        let tag = if count == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
+        let answer: Vec<usize> = (0..=count).map(|i| w.k.reg(w.client, reg::A0 + i)).collect();
+        assert_eq!(answer, [&[tag as usize, 77, 88][..=count]].concat());
+        assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0));
+    }
+    assert!(enter(&mut w.k, w.client, [Syscall::SendMessage as usize, w.cid, lend, 9, va, 4096, 0, 0]) == Next::Waits);
+    let (sender, at) = (w.k.reg(w.server, reg::A0 + 1), w.k.reg(w.server, reg::A0 + 4));
+    assert!(enter(&mut w.k, w.server, [reply, sender, 0, at, 4096, 3, 4, usize::MAX]) == Next::Waits);
+    assert_eq!((0..3).map(|i| w.k.reg(w.client, reg::A0 + i)).collect::<Vec<_>>(), [SyscallResult::MemoryReturned as usize, 3, 4]);
+    assert_eq!(state(&mut w.k, w.server), ThreadState::Receiving(0));
 }
 
 #[test]

@@ -1,8 +1,9 @@
-//! The fast path: the three calls of a message round trip in their common
-//! case, as seL4 keeps one. A blocking scalar sent to a server that has a
-//! thread waiting to receive; the server's scalar reply; its next
-//! ReceiveMessage with nothing queued. (Lends and their ReturnMemory:
-//! fast_memory.rs.) Each function either does the whole
+//! The fast path: the calls of a message round trip in their common case,
+//! as seL4 keeps one. A blocking scalar sent to a server that has a thread
+//! waiting to receive; the server's scalar reply; its next ReceiveMessage
+//! with nothing queued; and the reply and the receive in one call
+//! (ReplyAndReceiveNext, seL4's ReplyRecv), which saves a whole trap.
+//! (Lends and their ReturnMemory: fast_memory.rs.) Each function either does the whole
 //! call, with the same effect as the general path (message.rs) in that case,
 //! or changes nothing and returns false, and the general path takes the
 //! call. The host tests run every message-passing test both ways.
@@ -43,6 +44,7 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Opti
         n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], 1, a[2], 0).then_some(Next::Goes),
         n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], 2, a[2], a[3]).then_some(Next::Goes),
         n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a[1], a[2], a[3], a[4]).then_some(Next::Waits),
+        n if n == Syscall::ReplyAndReceiveNext as usize => reply_and_wait(k, t, &a).then_some(Next::Waits),
         _ => None,
     }
 }
@@ -119,6 +121,38 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
     if k.ipc.server(server).map(|s| s.owner()) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
         return false;
     }
+    p.last_server = server;
+    k.ipc.add_receiver(server, t.tid);
+    change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
+    true
+}
+
+/// ReplyAndReceiveNext(sender, a0..a4, count) with a reply the calls above
+/// would make (a scalar reply of one or two words, or memory given back)
+/// and nothing queued for the server: the reply, then the caller waits to
+/// receive, as ReceiveMessage would have it. Everything that could refuse
+/// is checked before the reply; after it nothing can fail.
+#[inline(never)]
+fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+    if !in_first_page(t) || k.procs.get(t.pid).is_none() {
+        return false;
+    }
+    let Some(slot) = k.ipc.awaiting_reply(a[1], t.pid) else { return false };
+    let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
+    let (kind, stage, len, server) = (m.kind, m.stage, m.args[1], m.server);
+    if k.ipc.server(server).map(|s| s.owner()) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
+        return false;
+    }
+    let replied = match (kind.is_memory(), stage, a[7]) {
+        (true, Stage::Delivered { server_va }, _) => return_memory(k, t, a[1], server_va, len, a[5], a[6]),
+        (false, _, 1) => scalar_reply(k, t, a[1], 1, a[3], 0),
+        (false, _, 2) => scalar_reply(k, t, a[1], 2, a[3], a[4]),
+        _ => false,
+    };
+    if !replied {
+        return false;
+    }
+    let Some(p) = k.procs.get_mut(t.pid) else { return true };
     p.last_server = server;
     k.ipc.add_receiver(server, t.tid);
     change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
