@@ -2,8 +2,8 @@
 //! RV32IMAC + Zicsr/Zifencei. Every guest misstep is a guest trap (illegal
 //! instruction, misaligned or faulting access): the model itself never
 //! panics on what the guest does. Misaligned loads and stores trap, as on
-//! the chip's VexRiscv. The AES32 scalar-crypto instructions are not
-//! modelled yet: they are illegal instructions here.
+//! the chip's VexRiscv. The AES32 scalar-crypto instructions (Zkne/Zknd)
+//! are aes32.rs.
 
 use crate::bus::Bus;
 use crate::compressed;
@@ -322,6 +322,10 @@ impl Cpu {
                     (0, 6) => a | b,
                     (0, 7) => a & b,
                     (1, _) => multiply_divide(f3, a, b),
+                    (_, 0) => match crate::aes32::execute(f7, a, b) {
+                        Some(value) => value,
+                        None => return bad(),
+                    },
                     _ => return bad(),
                 };
                 self.set(rd, value);

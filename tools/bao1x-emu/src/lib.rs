@@ -7,6 +7,7 @@
 //! devices; docs/bao1x.md keeps the list of what is modelled and what not.
 //! Functional, not cycle-accurate: `mcycle` counts instructions stepped.
 
+pub mod aes32;
 pub mod bus;
 pub mod compressed;
 pub mod cpu;

@@ -1,6 +1,7 @@
 //! Differential tests against QEMU: the same random user-level program
 //! (every RV32IM ALU, shift, multiply and divide instruction, loads and
-//! stores of every width, branches, compressed forms) runs on the model and
+//! stores of every width, branches, compressed forms, the AES32
+//! scalar-crypto instructions with every byte select) runs on the model and
 //! on `qemu-system-riscv32 -M virt`, and both print every register after
 //! it. Where the two disagree, one of them is wrong about the instruction
 //! set; QEMU is the reference.
@@ -54,7 +55,7 @@ fn random_body(seed: u64, count: usize) -> String {
     }
     for _ in 0..count {
         let (rd, rs1, rs2) = (rng.pick(&REGS), rng.pick(&REGS), rng.pick(&REGS));
-        match rng.below(10) {
+        match rng.below(11) {
             0..=3 => {
                 let op = rng.pick(&[
                     "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "mul", "mulh", "mulhsu",
@@ -77,6 +78,11 @@ fn random_body(seed: u64, count: usize) -> String {
                 let (op, size) = [("lw", 4), ("lh", 2), ("lhu", 2), ("lb", 1), ("lbu", 1)][rng.below(5) as usize];
                 let offset = rng.below(256 / size) * size;
                 writeln!(s, "    {op} {rd}, {offset}(sp)").unwrap();
+                fold(&mut s, rd);
+            }
+            9 => {
+                let op = rng.pick(&["aes32esi", "aes32esmi", "aes32dsi", "aes32dsmi"]);
+                writeln!(s, "    {op} {rd}, {rs1}, {rs2}, {}", rng.below(4)).unwrap();
                 fold(&mut s, rd);
             }
             8 => {
@@ -128,7 +134,7 @@ fn build(source: &str, name: &str, base: &str) -> std::path::PathBuf {
     let dir = scratch(name);
     let (s, o, elf) = (dir.join("d.s"), dir.join("d.o"), dir.join("d.elf"));
     std::fs::write(&s, source).unwrap();
-    tool("riscv64-unknown-elf-as", &["-march=rv32imac_zicsr_zifencei", "-mabi=ilp32", "-o"], &o, &s);
+    tool("riscv64-unknown-elf-as", &["-march=rv32imac_zicsr_zifencei_zkne_zknd", "-mabi=ilp32", "-o"], &o, &s);
     tool("riscv64-unknown-elf-ld", &["-m", "elf32lriscv", "-N", &format!("-Ttext={base}"), "-o"], &elf, &o);
     elf
 }
@@ -144,7 +150,7 @@ fn on_model(body: &str, seed: u64) -> String {
 fn on_qemu(body: &str, seed: u64) -> String {
     let elf = build(&program(body, true), &format!("diff-qemu-{seed}"), "0x80000000");
     let out = Command::new("qemu-system-riscv32")
-        .args(["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel"])
+        .args(["-M", "virt", "-cpu", "rv32,zkne=true,zknd=true", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel"])
         .arg(&elf)
         .output()
         .expect("qemu-system-riscv32 (Debian's qemu-system-misc, which ./x installs) runs");
