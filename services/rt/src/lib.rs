@@ -183,6 +183,27 @@ impl Server {
             .then(|| Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] })
     }
 
+    /// Answers a BlockingScalar from `sender` with one, two or five words
+    /// and waits for the next message, in one call (ReplyAndReceiveNext:
+    /// a trap fewer than the answer and ReceiveMessage apart). If the answer
+    /// cannot be given (its sender is gone, or another word count), it only
+    /// waits, as `receive`.
+    pub fn answer_and_receive(&self, sender: usize, values: &[usize]) -> Envelope {
+        // The words go in a0..a4 (args 1..=5): ReturnScalar1's in a1,
+        // ReturnScalar2's in a1 and a2, ReturnScalar5's in all five.
+        let mut args = [sender, 0, 0, 0, 0, 0, values.len()];
+        match values.len() {
+            1 | 2 => args[2..2 + values.len()].copy_from_slice(values),
+            5 => args[1..6].copy_from_slice(values),
+            _ => return self.receive(),
+        }
+        let r = syscall(Syscall::ReplyAndReceiveNext, &args);
+        if r[0] == SyscallResult::MessageEnvelope as usize {
+            return Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] };
+        }
+        self.receive()
+    }
+
     /// Waits for the next message.
     pub fn receive(&self) -> Envelope {
         loop {

@@ -120,18 +120,25 @@ fn main(_params: usize) -> usize {
     let mut timer = Ticktimer::new();
     // The deadline the alarm is set for, if any.
     let mut armed: Option<Ticks> = None;
+    // The answer to the message just handled, given with the next receive
+    // in one call.
+    let mut answer: Option<(usize, Reply)> = None;
     loop {
-        let message = server.receive();
+        let message = match answer.take() {
+            Some((sender, Reply::Scalar1(a))) => server.answer_and_receive(sender, &[a]),
+            Some((sender, Reply::Scalar2(a, b))) => server.answer_and_receive(sender, &[a, b]),
+            None => server.receive(),
+        };
         match decode(message.sender, message.kind, message.id, message.args) {
             Decoded::Ticktimer(request) => {
-                let answer = timer.handle(hw::ticks(), message.sender, request, &mut Kernel);
-                if let (Some(answer), kind::BLOCKING_SCALAR) = (answer, message.kind) {
-                    Kernel.send(message.sender, answer);
+                let now = timer.handle(hw::ticks(), message.sender, request, &mut Kernel);
+                if let (Some(now), kind::BLOCKING_SCALAR) = (now, message.kind) {
+                    answer = Some((message.sender, now));
                 }
             }
             Decoded::RtcTimeNs => {
                 let ns = rtc.now_ns();
-                Kernel.send(message.sender, Reply::Scalar2(ns as u32 as usize, (ns >> 32) as usize));
+                answer = Some((message.sender, Reply::Scalar2(ns as u32 as usize, (ns >> 32) as usize)));
             }
             // The alarm went off: nothing is armed any more. (From anyone
             // else it only makes us look early; a sender that waits for an
