@@ -19,6 +19,9 @@ const MEASURED: &[(&str, Goal)] = &[
     ("fs_write_4mib_us", Goal::Report),
     ("fs_read_4mib_us", Goal::Report),
     ("fs_small_file_us", Goal::Report),
+    ("fs_dir_100_files_us", Goal::Report),
+    ("fs_dir_1000_files_us", Goal::Report),
+    ("fs_dir_10000_files_us", Goal::Report),
 ];
 
 pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
@@ -46,6 +49,8 @@ pub fn measure(project: &Project) -> Result<Vec<Metric>, String> {
     let ratios = [
         ratio("fs_write_time_vs_raw", "raw_write_4mib_us", "fs_write_4mib_us"),
         ratio("fs_read_time_vs_raw", "raw_read_4mib_us", "fs_read_4mib_us"),
+        // A file of a directory of 10,000 costs at most twice one of 100.
+        ratio("fs_dir_10000_vs_100", "fs_dir_100_files_us", "fs_dir_10000_files_us"),
     ];
     metrics.extend(ratios);
     Ok(metrics)

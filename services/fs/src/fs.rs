@@ -22,6 +22,7 @@ use crate::refusal::{Damage, Problem, Refusal};
 use crate::verify;
 use crate::path::{check_name, push_names};
 use crate::store::Store;
+use crate::dir_index::{self, DirIndex, Slot};
 use crate::tree;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
@@ -81,7 +82,13 @@ pub struct Fs<D> {
     /// Open handles per inode, and inodes that lost their name while open.
     refs: BTreeMap<u32, u32>,
     orphans: BTreeSet<u32>,
+    /// The directories looked into, indexed (dir_index.rs).
+    dirs: BTreeMap<u32, DirIndex>,
 }
+
+/// Names at most in all directory indexes together; past it they are
+/// dropped and rebuilt as directories are used again.
+const INDEXED_NAMES_MAX: usize = 4 * dir_index::MAX_NAMES;
 
 impl<D: BlockDevice> Fs<D> {
     /// Mounts the filesystem on `device`. A device without a whole
@@ -134,7 +141,7 @@ impl<D: BlockDevice> Fs<D> {
     pub(crate) fn first_commit(device: D) -> Result<Fs<D>> {
         let blocks = device.block_count();
         let sb = Superblock { sequence: 0, blocks, table_root: 0, table_height: 0, inodes: INODES_PER_BLOCK };
-        let mut fs = Fs { store: Store::new(device, sb), free_inodes: (ROOT + 1..INODES_PER_BLOCK).collect(), refs: BTreeMap::new(), orphans: BTreeSet::new() };
+        let mut fs = Fs { store: Store::new(device, sb), free_inodes: (ROOT + 1..INODES_PER_BLOCK).collect(), refs: BTreeMap::new(), orphans: BTreeSet::new(), dirs: BTreeMap::new() };
         let root = Inode { kind: KIND_DIR, parent: ROOT, links: 1, ..Inode::default() };
         fs.write_inode(ROOT, &root)?;
         fs.store.commit()?;
@@ -162,7 +169,7 @@ impl<D: BlockDevice> Fs<D> {
         }
         let free_inodes = (ROOT + 1..sb.inodes).filter(|n| !walked.names.contains_key(n)).collect();
         store.mounted();
-        Ok(Fs { store, free_inodes, refs: BTreeMap::new(), orphans: BTreeSet::new() })
+        Ok(Fs { store, free_inodes, refs: BTreeMap::new(), orphans: BTreeSet::new(), dirs: BTreeMap::new() })
     }
 
     pub fn device(&mut self) -> &mut D {
@@ -240,6 +247,7 @@ impl<D: BlockDevice> Fs<D> {
 
     fn new_inode(&mut self) -> u32 {
         if let Some(n) = self.free_inodes.pop_first() {
+            self.dirs.remove(&n);
             return n;
         }
         let first = self.store.sb.inodes;
@@ -254,6 +262,7 @@ impl<D: BlockDevice> Fs<D> {
         tree::free_all(&mut self.store, inode.root, inode.height)?;
         self.write_inode(n, &Inode::default())?;
         self.free_inodes.insert(n);
+        self.dirs.remove(&n);
         Ok(())
     }
 
@@ -322,10 +331,50 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
+    /// Builds `dir`'s index if it has none and is not too big for one;
+    /// whether it has one now.
+    fn indexed(&mut self, dir: u32, inode: &Inode) -> Result<bool> {
+        if self.dirs.contains_key(&dir) {
+            return Ok(true);
+        }
+        let mut used = Vec::new();
+        self.entries(inode, |slot, e| {
+            used.push((e.name.to_vec(), Slot { slot, inode: e.inode, kind: e.kind }));
+            used.len() > dir_index::MAX_NAMES
+        })?;
+        let slots = (inode.size / ENTRY_SIZE as u64) as u32;
+        let Some(index) = DirIndex::build(slots, used) else { return Ok(false) };
+        if self.dirs.values().map(DirIndex::len).sum::<usize>() + index.len() > INDEXED_NAMES_MAX {
+            self.dirs.clear();
+        }
+        self.dirs.insert(dir, index);
+        Ok(true)
+    }
+
+    /// Whether every directory index says what its directory's blocks say
+    /// (each rebuilt from the blocks and compared), and how many there are.
+    #[cfg(test)]
+    pub(crate) fn indexes_agree(&mut self) -> (bool, usize) {
+        let kept = core::mem::take(&mut self.dirs);
+        let mut agree = true;
+        for (dir, index) in &kept {
+            let inode = self.read_inode(*dir).unwrap();
+            self.dirs.clear();
+            agree &= self.indexed(*dir, &inode).unwrap() && self.dirs[dir] == *index;
+        }
+        let count = kept.len();
+        self.dirs = kept;
+        (agree, count)
+    }
+
     fn find(&mut self, dir: u32, name: &[u8]) -> Result<Option<Found>> {
         let inode = self.read_inode(dir)?;
         if inode.kind != KIND_DIR {
             return Err(FsError::NotADirectory);
+        }
+        if self.indexed(dir, &inode)? {
+            let slot = self.dirs[&dir].find(name);
+            return Ok(slot.map(|s| Found { slot: s.slot, inode: s.inode, kind: s.kind }));
         }
         let mut found = None;
         self.entries(&inode, |slot, e| {
@@ -337,36 +386,82 @@ impl<D: BlockDevice> Fs<D> {
         Ok(found)
     }
 
+    /// Writes `entry` at `slot` of `dir` (inode 0: frees it), and keeps
+    /// the directory's index, if it has one, saying the same: changed after
+    /// the blocks are, dropped if the change fails halfway.
     fn set_entry(&mut self, dir: u32, slot: u32, entry: &Entry, now: u64) -> Result<()> {
+        let changed = self.set_entry_blocks(dir, slot, entry, now);
+        match (&changed, self.dirs.get_mut(&dir)) {
+            (Ok(Some(old)), Some(index)) => {
+                index.remove_name(old);
+                match entry.inode {
+                    0 => index.free_slot(slot),
+                    n => index.set(entry.name, Slot { slot, inode: n, kind: entry.kind }),
+                }
+            }
+            (Ok(None), Some(index)) if entry.inode != 0 => index.set(entry.name, Slot { slot, inode: entry.inode, kind: entry.kind }),
+            (Ok(None), Some(index)) => index.free_slot(slot),
+            (Ok(_), None) => {}
+            (Err(_), _) => {
+                self.dirs.remove(&dir);
+            }
+        }
+        changed.map(|_| ())
+    }
+
+    /// `set_entry`'s blocks; the name the slot held before, if any.
+    fn set_entry_blocks(&mut self, dir: u32, slot: u32, entry: &Entry, now: u64) -> Result<Option<Vec<u8>>> {
         let mut inode = self.read_inode(dir)?;
         let (index, at) = entry_place(slot);
         let leaf = tree::leaf_mut(&mut self.store, &mut inode.root, &mut inode.height, index as u64, META_ENTRIES, true)?;
-        self.store.with_mut(leaf, |b| entry.encode(&mut b[at..]));
         let slots = (inode.size / ENTRY_SIZE as u64) as u32;
+        let old = self.store.with_mut(leaf, |b| {
+            let old = Entry::decode(&b[at..]);
+            let old = (slot < slots && old.inode != 0).then(|| old.name.to_vec());
+            entry.encode(&mut b[at..]);
+            old
+        });
         if slot >= slots {
             inode.size = (slot as u64 + 1) * ENTRY_SIZE as u64;
         }
         if entry.inode == 0 {
-            self.shrink(&mut inode)?;
+            let end = self.dirs.get(&dir).map(|index| index.slots_without(slot));
+            self.shrink(&mut inode, end)?;
         }
         inode.modified = now;
-        self.write_inode(dir, &inode)
+        self.write_inode(dir, &inode)?;
+        Ok(old)
     }
 
     /// Drops the free slots at a directory's end, and blocks past them.
-    fn shrink(&mut self, dir: &mut Inode) -> Result<()> {
-        let mut last = None;
-        self.entries(dir, |slot, _| {
-            last = Some(slot);
-            false
-        })?;
-        let slots = last.map_or(0, |s| s + 1);
+    /// `end`: the slot count its index knows, else found by a scan.
+    fn shrink(&mut self, dir: &mut Inode, end: Option<u32>) -> Result<()> {
+        let slots = match end {
+            Some(end) => end,
+            None => {
+                let mut last = None;
+                self.entries(dir, |slot, _| {
+                    last = Some(slot);
+                    false
+                })?;
+                last.map_or(0, |s| s + 1)
+            }
+        };
         dir.size = slots as u64 * ENTRY_SIZE as u64;
         tree::truncate(&mut self.store, &mut dir.root, dir.height, slots.div_ceil(ENTRIES_PER_BLOCK) as u64)
     }
 
     fn add_entry(&mut self, dir: u32, name: &[u8], inode: u32, kind: u8, now: u64) -> Result<()> {
         let dir_inode = self.read_inode(dir)?;
+        if self.indexed(dir, &dir_inode)? {
+            if self.dirs[&dir].is_full() {
+                // One more than an index holds: this directory goes unindexed.
+                self.dirs.remove(&dir);
+            } else {
+                let slot = self.dirs[&dir].slot_for_new();
+                return self.set_entry(dir, slot, &Entry { inode, kind, name }, now);
+            }
+        }
         let slots = (dir_inode.size / ENTRY_SIZE as u64) as u32;
         let mut taken = BTreeSet::new();
         self.entries(&dir_inode, |slot, _| {
@@ -493,6 +588,7 @@ impl<D: BlockDevice> Fs<D> {
         let made = self.write_inode(n, &inode).and_then(|_| self.add_entry(dir, name, n, kind, now));
         if made.is_err() {
             self.free_inodes.insert(n);
+            self.dirs.remove(&n);
         }
         made.map(|_| n)
     }

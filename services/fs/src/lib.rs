@@ -30,6 +30,7 @@ extern crate alloc;
 
 mod bitmap;
 mod crc;
+mod dir_index;
 mod error;
 mod examine;
 mod fs;

@@ -235,6 +235,83 @@ fn many_entries_and_read_dir_in_pieces() {
     assert_eq!(names(&mut fs, b"/d").len(), 66);
 }
 
+/// A directory of thousands of names through its index (dir_index.rs):
+/// creates, removals that leave holes, names made again in the holes,
+/// renames within and across directories, hard links, a directory removed
+/// and its inode given out again; after each step every name is found as
+/// the model says, the listing is the model, and every index agrees with
+/// the blocks it mirrors (rebuilt and compared); then the same after a
+/// remount, whose indexes are built afresh from the blocks.
+#[test]
+fn a_large_directory_is_indexed_and_agrees_with_its_blocks() {
+    use alloc::collections::BTreeSet;
+    use alloc::format;
+    let mut fs = fresh(4096);
+    fs.create_dir(b"/big", NOW).unwrap();
+    fs.create_dir(b"/other", NOW).unwrap();
+    let mut model: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let check = |fs: &mut Fs<RamDevice>, model: &BTreeSet<Vec<u8>>, when: &str| {
+        for name in model.iter().step_by(7) {
+            let path = [b"/big/".as_slice(), name].concat();
+            assert_eq!(kind_of(fs, &path, false), KIND_FILE, "{when}: {}", alloc::string::String::from_utf8_lossy(name));
+        }
+        assert_eq!(names(fs, b"/big"), model.iter().cloned().collect::<Vec<_>>(), "{when}: the listing");
+        let (agree, count) = fs.indexes_agree();
+        assert!(agree, "{when}: an index says what its blocks do not");
+        assert!(count >= 1, "{when}: /big is indexed");
+    };
+    for i in 0..1500u32 {
+        let name = format!("f{i}").into_bytes();
+        fs.open(&[b"/big/".as_slice(), &name].concat(), true, true, false, true, NOW).unwrap();
+        model.insert(name);
+    }
+    check(&mut fs, &model, "created");
+    for i in (0..1500u32).step_by(3) {
+        let name = format!("f{i}").into_bytes();
+        fs.remove_file(&[b"/big/".as_slice(), &name].concat(), NOW).unwrap();
+        model.remove(&name);
+    }
+    assert_eq!(fs.lookup(b"/big/f3", false), Err(FsError::NotFound));
+    check(&mut fs, &model, "holes");
+    for i in 0..200u32 {
+        let name = format!("again{i}").into_bytes();
+        fs.open(&[b"/big/".as_slice(), &name].concat(), true, true, false, true, NOW).unwrap();
+        model.insert(name);
+    }
+    check(&mut fs, &model, "holes filled");
+    for i in (1..300u32).step_by(3) {
+        let (from, to) = (format!("f{i}").into_bytes(), format!("moved{i}").into_bytes());
+        fs.rename(&[b"/big/".as_slice(), &from].concat(), &[b"/big/".as_slice(), &to].concat(), NOW).unwrap();
+        model.remove(&from);
+        model.insert(to);
+    }
+    fs.rename(b"/big/f2", b"/other/f2", NOW).unwrap();
+    model.remove(b"f2".as_slice());
+    // Onto an existing name (f5 and f8 were neither removed nor moved).
+    fs.rename(b"/big/f5", b"/big/f8", NOW).unwrap();
+    model.remove(b"f5".as_slice());
+    fs.hard_link(b"/big/f8", b"/big/link8", NOW).unwrap();
+    model.insert(b"link8".to_vec());
+    check(&mut fs, &model, "renamed and linked");
+    fs.create_dir(b"/big/sub", NOW).unwrap();
+    fs.open(b"/big/sub/x", true, true, false, true, NOW).unwrap();
+    fs.remove_file(b"/big/sub/x", NOW).unwrap();
+    fs.remove_dir(b"/big/sub", NOW).unwrap();
+    fs.create_dir(b"/fresh", NOW).unwrap();
+    assert_eq!(names(&mut fs, b"/fresh"), Vec::<Vec<u8>>::new(), "a directory on a reused inode starts empty");
+    check(&mut fs, &model, "a directory gone, its inode reused");
+    fs.sync().unwrap();
+    let mut fs = remount(fs);
+    check(&mut fs, &model, "remounted");
+    for name in core::mem::take(&mut model) {
+        fs.remove_file(&[b"/big/".as_slice(), &name].concat(), NOW).unwrap();
+    }
+    check(&mut fs, &model, "emptied");
+    let big = fs.resolve(b"/big").unwrap();
+    assert_eq!(fs.read_inode(big).unwrap().size, 0, "an emptied directory is cut to nothing");
+    fs.remove_dir(b"/big", NOW).unwrap();
+}
+
 #[test]
 fn a_corrupted_metadata_block_is_an_error_not_a_crash() {
     use block::BlockDevice;

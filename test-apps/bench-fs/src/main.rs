@@ -6,7 +6,9 @@
 //! lines for xtask: 4 MiB written (64 KiB writes, then sync_all) and read
 //! back through `std::fs`; the same amount for the raw device (the
 //! service's RAW_BENCH: free blocks, one request a block, no filesystem);
-//! and the time per small file created, stat'ed and removed.
+//! and the time per small file created, stat'ed and removed; and per file
+//! of one directory of 100, 1,000 and 10,000 files, each created, then
+//! each stat'ed, then each removed (the directory index keeps these flat).
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -90,9 +92,30 @@ fn main() {
     }
     let small = (micros() - start) / SMALL_FILES;
 
+    let mut per_file = Vec::new();
+    for n in [100u64, 1_000, 10_000] {
+        let dir = format!("/dir{n}");
+        fs::create_dir(&dir).expect("create the directory");
+        let start = micros();
+        for i in 0..n {
+            File::create(format!("{dir}/file-{i}")).expect("create");
+        }
+        for i in 0..n {
+            assert_eq!(fs::metadata(format!("{dir}/file-{i}")).expect("stat").len(), 0);
+        }
+        for i in 0..n {
+            fs::remove_file(format!("{dir}/file-{i}")).expect("remove");
+        }
+        per_file.push((n, (micros() - start) / n));
+        fs::remove_dir(&dir).expect("remove the directory, empty again");
+    }
+
     println!("bench: raw_write_4mib_us={raw_write}");
     println!("bench: raw_read_4mib_us={raw_read}");
     println!("bench: fs_write_4mib_us={fs_write}");
     println!("bench: fs_read_4mib_us={fs_read}");
     println!("bench: fs_small_file_us={small}");
+    for (n, us) in per_file {
+        println!("bench: fs_dir_{n}_files_us={us}");
+    }
 }
