@@ -4,7 +4,9 @@
 //!
 //! `library/crate-arms/<arm>/` holds one arm: an `ARM` file (`crate = NAME`,
 //! `versions = >=A, <B`, `checked = V`, and any number of `cfg = ...` to pass
-//! to rustc, for crates with an official hook such as getrandom's), and, as in
+//! to rustc, for crates with an official hook such as getrandom's, and
+//! `files = OTHER` to take the new files of the sibling arm OTHER: an arm
+//! for older versions whose diffs differ and whose new files do not), and, as in
 //! the std overlay, `files/` (new files, at the same path in the crate) and
 //! `patches/*.diff` (strict unified diffs against the published crate).
 //!
@@ -71,7 +73,7 @@ impl Arm {
     fn load(dir: &Path) -> Result<Arm> {
         let name = dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
         let mut hasher = Sha256::new();
-        let (mut krate, mut range, mut checked, mut cfgs) = (None, None, None, Vec::new());
+        let (mut krate, mut range, mut checked, mut cfgs, mut files_of) = (None, None, None, Vec::new(), None);
         let (mut new_files, mut patches) = (BTreeMap::new(), Vec::new());
         for (relative, full) in list_files(dir)? {
             let bytes = std::fs::read(&full).context(|| format!("cannot read {}", full.display()))?;
@@ -90,6 +92,7 @@ impl Arm {
                         "versions" => range = Some(parse_range(value).context(|| format!("{name}/ARM"))?),
                         "checked" => checked = Some(value.to_string()),
                         "cfg" => cfgs.push(value.to_string()),
+                        "files" => files_of = Some(value.to_string()),
                         _ => bail!("{name}/ARM: unknown key `{key}`"),
                     }
                 }
@@ -98,6 +101,26 @@ impl Arm {
             } else if let Some(diff) = relative.strip_prefix("patches/") {
                 let text = String::from_utf8(bytes).context(|| format!("{name}/{relative} is not UTF-8"))?;
                 patches.push((format!("{name}/patches/{diff}"), text));
+            }
+        }
+        if let Some(other) = files_of {
+            if other.contains('/') || other == name {
+                bail!("{name}/ARM: `files = {other}` must name another arm beside it");
+            }
+            let other_dir = dir.with_file_name(&other);
+            let shared: Vec<_> = list_files(&other_dir)?.into_iter().filter(|(relative, _)| relative.starts_with("files/")).collect();
+            if shared.is_empty() {
+                bail!("{name}/ARM: `files = {other}`, and {other} has no files/");
+            }
+            for (relative, full) in shared {
+                let bytes = std::fs::read(&full).context(|| format!("cannot read {}", full.display()))?;
+                hasher.update((relative.len() as u64).to_le_bytes());
+                hasher.update(relative.as_bytes());
+                hasher.update((bytes.len() as u64).to_le_bytes());
+                hasher.update(&bytes);
+                if new_files.insert(relative["files/".len()..].to_string(), bytes).is_some() {
+                    bail!("{name}: {relative} is both its own and {other}'s");
+                }
             }
         }
         let (Some(krate), Some((from, below)), Some(checked)) = (krate, range, checked) else {
@@ -312,6 +335,24 @@ mod tests {
                 patch::parse(name, text).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn an_arm_can_take_its_siblings_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, old) = (dir.path().join("demo"), dir.path().join("demo-0.1"));
+        std::fs::create_dir_all(new.join("files/src")).unwrap();
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(new.join("ARM"), "crate = demo\nversions = >=0.2.0, <1\nchecked = 0.2.0\n").unwrap();
+        std::fs::write(new.join("files/src/xous.rs"), "// xous\n").unwrap();
+        std::fs::write(old.join("ARM"), "crate = demo\nversions = >=0.1.0, <0.2\nchecked = 0.1.0\nfiles = demo\n").unwrap();
+        let arm = Arm::load(&old).unwrap();
+        assert_eq!(arm.new_files.get("src/xous.rs").map(Vec::as_slice), Some(&b"// xous\n"[..]));
+        let before = arm.sha256.clone();
+        std::fs::write(new.join("files/src/xous.rs"), "// changed\n").unwrap();
+        assert_ne!(Arm::load(&old).unwrap().sha256, before, "the shared files are part of its hash");
+        std::fs::write(old.join("ARM"), "crate = demo\nversions = >=0.1.0, <0.2\nchecked = 0.1.0\nfiles = nothing\n").unwrap();
+        assert!(Arm::load(&old).is_err(), "an arm that is not there");
     }
 
     #[test]
