@@ -240,7 +240,9 @@ async fn files(checks: &mut Checks) -> std::io::Result<()> {
 fn polling_direct(checks: &mut Checks) -> std::io::Result<()> {
     use polling::{Event, Events, PollMode, Poller};
     let poller = Poller::new()?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    // Shared, as a program hands a socket to several owners: what polling
+    // takes reaches the socket through the Arc.
+    let listener = std::sync::Arc::new(std::net::TcpListener::bind("127.0.0.1:0")?);
     listener.set_nonblocking(true)?;
     // SAFETY: the listener is deleted from the poller before it is dropped.
     unsafe { poller.add(&listener, Event::readable(7))? };

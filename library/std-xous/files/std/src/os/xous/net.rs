@@ -42,6 +42,27 @@ impl<T: AsRawSocket + ?Sized> AsRawSocket for &mut T {
 }
 
 #[stable(feature = "rust1", since = "1.0.0")]
+impl<T: AsRawSocket + ?Sized> AsRawSocket for crate::boxed::Box<T> {
+    fn as_raw_socket(&self) -> RawSocket {
+        T::as_raw_socket(self)
+    }
+}
+
+#[stable(feature = "rust1", since = "1.0.0")]
+impl<T: AsRawSocket + ?Sized> AsRawSocket for crate::rc::Rc<T> {
+    fn as_raw_socket(&self) -> RawSocket {
+        T::as_raw_socket(self)
+    }
+}
+
+#[stable(feature = "rust1", since = "1.0.0")]
+impl<T: AsRawSocket + ?Sized> AsRawSocket for crate::sync::Arc<T> {
+    fn as_raw_socket(&self) -> RawSocket {
+        T::as_raw_socket(self)
+    }
+}
+
+#[stable(feature = "rust1", since = "1.0.0")]
 impl AsRawSocket for net::TcpStream {
     fn as_raw_socket(&self) -> RawSocket {
         self.as_inner().socket_number()
