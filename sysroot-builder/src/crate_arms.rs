@@ -69,6 +69,17 @@ impl std::fmt::Display for Version {
     }
 }
 
+/// The bytes of an arm's file `full`, its name in the arm (`relative`) and
+/// its bytes counted into the arm's hash.
+fn read_hashed(hasher: &mut Sha256, relative: &str, full: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(full).context(|| format!("cannot read {}", full.display()))?;
+    hasher.update((relative.len() as u64).to_le_bytes());
+    hasher.update(relative.as_bytes());
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(&bytes);
+    Ok(bytes)
+}
+
 impl Arm {
     fn load(dir: &Path) -> Result<Arm> {
         let name = dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
@@ -76,11 +87,7 @@ impl Arm {
         let (mut krate, mut range, mut checked, mut cfgs, mut files_of) = (None, None, None, Vec::new(), None);
         let (mut new_files, mut patches) = (BTreeMap::new(), Vec::new());
         for (relative, full) in list_files(dir)? {
-            let bytes = std::fs::read(&full).context(|| format!("cannot read {}", full.display()))?;
-            hasher.update((relative.len() as u64).to_le_bytes());
-            hasher.update(relative.as_bytes());
-            hasher.update((bytes.len() as u64).to_le_bytes());
-            hasher.update(&bytes);
+            let bytes = read_hashed(&mut hasher, &relative, &full)?;
             if relative == "ARM" {
                 let text = String::from_utf8(bytes).context(|| format!("{name}/ARM is not UTF-8"))?;
                 for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
@@ -113,11 +120,7 @@ impl Arm {
                 bail!("{name}/ARM: `files = {other}`, and {other} has no files/");
             }
             for (relative, full) in shared {
-                let bytes = std::fs::read(&full).context(|| format!("cannot read {}", full.display()))?;
-                hasher.update((relative.len() as u64).to_le_bytes());
-                hasher.update(relative.as_bytes());
-                hasher.update((bytes.len() as u64).to_le_bytes());
-                hasher.update(&bytes);
+                let bytes = read_hashed(&mut hasher, &relative, &full)?;
                 if new_files.insert(relative["files/".len()..].to_string(), bytes).is_some() {
                     bail!("{name}: {relative} is both its own and {other}'s");
                 }

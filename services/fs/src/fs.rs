@@ -392,15 +392,15 @@ impl<D: BlockDevice> Fs<D> {
     fn set_entry(&mut self, dir: u32, slot: u32, entry: &Entry, now: u64) -> Result<()> {
         let changed = self.set_entry_blocks(dir, slot, entry, now);
         match (&changed, self.dirs.get_mut(&dir)) {
-            (Ok(Some(old)), Some(index)) => {
-                index.remove_name(old);
+            (Ok(old), Some(index)) => {
+                if let Some(old) = old {
+                    index.remove_name(old);
+                }
                 match entry.inode {
                     0 => index.free_slot(slot),
                     n => index.set(entry.name, Slot { slot, inode: n, kind: entry.kind }),
                 }
             }
-            (Ok(None), Some(index)) if entry.inode != 0 => index.set(entry.name, Slot { slot, inode: entry.inode, kind: entry.kind }),
-            (Ok(None), Some(index)) => index.free_slot(slot),
             (Ok(_), None) => {}
             (Err(_), _) => {
                 self.dirs.remove(&dir);

@@ -139,6 +139,12 @@ pub struct Envelope {
 }
 
 impl Envelope {
+    /// The message a receiving syscall's registers `r` hold, if they hold one.
+    fn received(r: Regs) -> Option<Envelope> {
+        (r[0] == SyscallResult::MessageEnvelope as usize)
+            .then(|| Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] })
+    }
+
     pub fn is_memory(&self) -> bool {
         self.kind <= kind::MOVE
     }
@@ -178,9 +184,7 @@ impl Server {
 
     /// The next message if one is queued; never waits.
     pub fn try_receive(&self) -> Option<Envelope> {
-        let r = syscall(Syscall::TryReceiveMessage, &self.sid);
-        (r[0] == SyscallResult::MessageEnvelope as usize)
-            .then(|| Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] })
+        Envelope::received(syscall(Syscall::TryReceiveMessage, &self.sid))
     }
 
     /// Answers a BlockingScalar from `sender` with one, two or five words
@@ -197,19 +201,14 @@ impl Server {
             5 => args[1..6].copy_from_slice(values),
             _ => return self.receive(),
         }
-        let r = syscall(Syscall::ReplyAndReceiveNext, &args);
-        if r[0] == SyscallResult::MessageEnvelope as usize {
-            return Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] };
-        }
-        self.receive()
+        Envelope::received(syscall(Syscall::ReplyAndReceiveNext, &args)).unwrap_or_else(|| self.receive())
     }
 
     /// Waits for the next message.
     pub fn receive(&self) -> Envelope {
         loop {
-            let r = syscall(Syscall::ReceiveMessage, &self.sid);
-            if r[0] == SyscallResult::MessageEnvelope as usize {
-                return Envelope { sender: r[1], kind: r[2], id: r[3], args: [r[4], r[5], r[6], r[7]] };
+            if let Some(message) = Envelope::received(syscall(Syscall::ReceiveMessage, &self.sid)) {
+                return message;
             }
         }
     }

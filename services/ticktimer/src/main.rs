@@ -131,9 +131,9 @@ fn main(_params: usize) -> usize {
         };
         match decode(message.sender, message.kind, message.id, message.args) {
             Decoded::Ticktimer(request) => {
-                let now = timer.handle(hw::ticks(), message.sender, request, &mut Kernel);
-                if let (Some(now), kind::BLOCKING_SCALAR) = (now, message.kind) {
-                    answer = Some((message.sender, now));
+                let reply = timer.handle(hw::ticks(), message.sender, request, &mut Kernel);
+                if let (Some(reply), kind::BLOCKING_SCALAR) = (reply, message.kind) {
+                    answer = Some((message.sender, reply));
                 }
             }
             Decoded::RtcTimeNs => {
