@@ -1,11 +1,21 @@
 //! The board: the one place that knows where things are on the machine we
-//! run on. The kernel, the services (drivers) and the runner use it; the
-//! Baochip-1x gets a sibling of `qemu_virt`, selected here.
+//! run on. The kernel, the services (drivers) and the runner use it.
+//!
+//! Two boards: QEMU `virt` (the default) and the Baochip-1x's dabao board
+//! (feature `dabao`). The crate's root re-exports the selected one, so code
+//! built for one board says `board::RAM_BASE`; host tools that serve both
+//! name them (`board::dabao::RAM_BASE`). What differs in *how* a device is
+//! driven lives with its driver (the kernel's `arch/riscv/machine`, a
+//! service's `hw`), selected by the same feature.
 
 #![no_std]
 #![forbid(unsafe_code)]
 
-mod qemu_virt;
+pub mod dabao;
+pub mod qemu_virt;
+#[cfg(feature = "dabao")]
+pub use dabao::*;
+#[cfg(not(feature = "dabao"))]
 pub use qemu_virt::*;
 
 /// How the kernel learns how much RAM the machine has.

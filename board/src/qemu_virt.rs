@@ -83,6 +83,9 @@ pub const VIRTIO_FIRST_IRQ: usize = 1;
 
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
+
+/// The board's name, as `xous-run --board` takes it.
+pub const NAME: &str = "qemu-virt";
 /// The goldfish RTC's interrupt.
 pub const RTC_IRQ: usize = 11;
 

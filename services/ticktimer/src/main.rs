@@ -46,6 +46,10 @@
 #![no_std]
 #![no_main]
 
+/// The board's clock and alarm (QEMU virt: the `time` CSR and the goldfish
+/// RTC; the Baochip-1x: its ticktimer block).
+#[cfg_attr(not(feature = "dabao"), path = "hw_qemu_virt.rs")]
+#[cfg_attr(feature = "dabao", path = "hw_dabao.rs")]
 mod hw;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -108,7 +112,7 @@ fn main(_params: usize) -> usize {
         Ok(connection) => SELF_CONNECTION.store(connection, Ordering::Relaxed),
         Err(e) => return fail("cannot connect to itself", e),
     }
-    let claim = syscall(Syscall::ClaimInterrupt, &[board::RTC_IRQ, on_alarm as *const () as usize, rtc.base()]);
+    let claim = syscall(Syscall::ClaimInterrupt, &[hw::ALARM_IRQ, on_alarm as *const () as usize, rtc.base()]);
     if let Some(e) = error_of(claim) {
         return fail("cannot claim the RTC interrupt", e);
     }

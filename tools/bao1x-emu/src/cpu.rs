@@ -43,6 +43,8 @@ pub struct Cpu {
     pub cycle: u64,
     /// The 32 interrupt lines the devices drive (the ticktimer 20, timer0 30).
     pub irq_lines: u32,
+    /// Print every trap taken on stderr (`--trace-traps`), for porting.
+    pub trace_traps: bool,
     /// The page the last fetch translated: virtual page, physical page.
     fetch_page: Option<(u32, u32)>,
     decoded: DecodeCache,
@@ -107,6 +109,7 @@ impl Cpu {
             instret: 0,
             cycle: 0,
             irq_lines: 0,
+            trace_traps: false,
             fetch_page: None,
             decoded: DecodeCache::new(),
         }

@@ -17,6 +17,7 @@ usage: bao1x-emu [--limit N] [--stats] [--rram FILE] PROGRAM.elf|IMAGE.uf2
   bits).
   --limit N   stop after N instructions (default 10,000,000,000): status 124
   --stats     print instructions, time and rate on stderr
+  --trace-traps print every trap (cause, pc, tval, mode) on stderr
   --rram FILE keep RRAM in FILE (created if missing): loaded first, then the
               program or image over it; rows the guest writes through the
               RRAM controller are written through to FILE
@@ -48,7 +49,7 @@ fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
 }
 
 fn run() -> Result<u8, String> {
-    let (mut limit, mut stats, mut path, mut rram) = (10_000_000_000u64, false, None, None);
+    let (mut limit, mut stats, mut path, mut rram, mut trace) = (10_000_000_000u64, false, None, None, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -57,6 +58,7 @@ fn run() -> Result<u8, String> {
                 limit = text.replace('_', "").parse().map_err(|_| format!("--limit takes a number, not `{text}`"))?;
             }
             "--stats" => stats = true,
+            "--trace-traps" => trace = true,
             "--rram" => rram = Some(std::path::PathBuf::from(args.next().ok_or("--rram needs a file")?)),
             "-h" | "--help" => {
                 print!("{USAGE}");
@@ -72,6 +74,7 @@ fn run() -> Result<u8, String> {
     let mut machine = Machine::default();
     machine.cpu.bus.duart.echo = true;
     machine.cpu.bus.uart2.echo = true;
+    machine.cpu.trace_traps = trace;
     if let Some(file) = &rram {
         machine.attach_rram_file(file)?;
     }

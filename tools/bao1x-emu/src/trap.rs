@@ -54,6 +54,9 @@ impl Cpu {
     pub fn take_trap(&mut self, cause: u32, interrupt: bool, tval: u32) {
         let delegated = if interrupt { self.csr.mideleg } else { self.csr.medeleg } >> cause & 1 == 1;
         let mcause = cause | if interrupt { 1 << 31 } else { 0 };
+        if self.trace_traps {
+            eprintln!("bao1x-emu: trap {mcause:#x} at pc {:#010x}, tval {tval:#010x}, from {:?} mode", self.pc, self.mode);
+        }
         let s = &mut self.csr;
         if delegated && self.mode != Mode::Machine {
             s.sepc = self.pc;

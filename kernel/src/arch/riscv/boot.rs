@@ -1,9 +1,11 @@
 //! From reset to the first user instruction.
 //!
 //! The boot image's header jumps to `_start` (RAM base + 0x1000) in M-mode
-//! with the MMU off. The assembly below hands every trap and interrupt to
-//! S-mode, opens physical memory to S and U through the PMP, lets S own its
-//! timer (Sstc), and enters S-mode on a boot table that maps the first
+//! with the MMU off. The assembly below first copies the image to RAM_BASE
+//! if it was started elsewhere (the Baochip-1x runs it from RRAM), lets
+//! the board do what only M-mode can (machine/: on QEMU, open memory to S
+//! and U through the PMP and let S own its timer), hands every trap and
+//! interrupt to S-mode, and enters S-mode on a boot table that maps the first
 //! 4 MiB of RAM both where it is and at 0xff40_0000; it then jumps to the
 //! high address, where the kernel is linked, and calls `kmain` with the
 //! device tree's address (a1 from QEMU's reset code).
@@ -38,19 +40,35 @@ _start:
     csrr    t0, mhartid
     bnez    t0, 3f
 
-    li      t0, -1                  # PMP entry 0: NAPOT over all memory, RWX
-    csrw    pmpaddr0, t0
-    li      t0, 0x1f
-    csrw    pmpcfg0, t0
+    # The image may be stored elsewhere than where it was built to run (on
+    # the Baochip-1x, boot1 starts it in RRAM): then it is copied to
+    # RAM_BASE, and boot goes on in the copy. a0 and a1 are kept.
+    la      t0, _start              # where we run now: the MMU is off
+    li      t1, {ram_base} + 0x1000
+    beq     t0, t1, 5f
+    li      t2, 0x1000
+    sub     t0, t0, t2              # the image's first byte
+    lw      t2, 0x14(t0)            # its length (header)
+    add     t2, t2, t0
+    li      t1, {ram_base}
+7:  lw      t3, 0(t0)
+    sw      t3, 0(t1)
+    addi    t0, t0, 4
+    addi    t1, t1, 4
+    bltu    t0, t2, 7b
+    fence.i
+    la      t0, 5f
+    la      t1, _start
+    sub     t0, t0, t1
+    li      t1, {ram_base} + 0x1000
+    add     t0, t0, t1
+    jr      t0
 
+5:  call    machine_setup           # the board's M-mode setup (machine/)
     li      t0, 0xb1ff              # exceptions 0-8, 12, 13, 15 go to S-mode
     csrw    medeleg, t0
     li      t0, 0x222               # S software, timer, external interrupts too
     csrw    mideleg, t0
-    li      t0, -1
-    csrw    mcounteren, t0
-    li      t0, 0x80000000          # menvcfgh.STCE: S-mode owns stimecmp
-    csrw    0x31a, t0
 
     la      t0, boot_root           # physical: the MMU is off
     li      t1, 4096                # zero it first: it is not part of the image
@@ -125,6 +143,7 @@ boot_root:
     here = const pte::vpn1(RAM_BASE) * 4,
     high = const pte::vpn1(DIRECT_MAP) * 4,
     to_high = const DIRECT_MAP.wrapping_sub(RAM_BASE),
+    ram_base = const RAM_BASE,
 );
 
 #[repr(C, align(16))]

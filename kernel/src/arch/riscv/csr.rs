@@ -22,36 +22,6 @@ read_csr!(scause, "scause");
 read_csr!(stval, "stval");
 read_csr!(sstatus, "sstatus");
 
-/// The 64-bit `time` counter.
-pub fn time() -> u64 {
-    loop {
-        let (hi, lo, hi2): (u32, u32, u32);
-        // SAFETY: reading the time counters has no side effects.
-        unsafe { asm!("rdtimeh {0}", "rdtime {1}", "rdtimeh {2}", out(reg) hi, out(reg) lo, out(reg) hi2) };
-        if hi == hi2 {
-            return ((hi as u64) << 32) | lo as u64;
-        }
-    }
-}
-
-/// Sets the supervisor timer (Sstc `stimecmp`) to fire at `when`.
-pub fn set_timer(when: u64) {
-    // SAFETY: writing stimecmp only schedules the timer interrupt. The high
-    // half is parked at its maximum first so no early interrupt can fire
-    // between the two writes.
-    unsafe {
-        asm!(
-            "li {t}, -1",
-            "csrw 0x15d, {t}",
-            "csrw 0x14d, {lo}",
-            "csrw 0x15d, {hi}",
-            t = out(reg) _,
-            lo = in(reg) when as u32,
-            hi = in(reg) (when >> 32) as u32,
-        )
-    };
-}
-
 /// Enables the timer and external interrupts (taken while a user thread runs).
 pub fn enable_interrupts() {
     // SAFETY: the kernel runs with sstatus.SIE clear, so this only affects user mode.
@@ -59,8 +29,10 @@ pub fn enable_interrupts() {
 }
 
 /// Switches to the address space with root table `root_pa`, ASID `asid`,
-/// unless it is the current one. No TLB flush: each address space has its
-/// own ASID, and the kernel flushes an ASID before a PID is used again.
+/// unless it is the current one. No TLB flush where the TLB tells ASIDs
+/// apart (each address space has its own, and the kernel flushes an ASID
+/// before a PID is used again); the board's `after_satp_write` flushes
+/// where it does not.
 pub fn set_address_space(root_pa: usize, asid: u8) {
     let satp = (1 << 31) | ((asid as usize) << 22) | (root_pa >> 12);
     let current: usize;
@@ -70,6 +42,7 @@ pub fn set_address_space(root_pa: usize, asid: u8) {
         // SAFETY: every root table maps the kernel identically (the same
         // global entries), so the code and data in use stay mapped.
         unsafe { asm!("csrw satp, {0}", in(reg) satp) };
+        super::machine::after_satp_write();
     }
 }
 

@@ -1,12 +1,12 @@
-//! The kernel's view of the machine: physical memory, the UART console, the
-//! interrupt controller, the power-off device, with the addresses and
-//! register offsets the board gives. Implements the traits the portable
-//! kernel is written against.
+//! The kernel's view of the machine: physical memory (the direct map and
+//! the frame window) and, through the board's driver (`machine`), the
+//! console, interrupts and time. Implements the traits the portable kernel
+//! is written against.
 //!
 //! Virtual layout of the kernel half (the same in every address space, and
 //! only accessible in S-mode):
 //! - 0xff00_0000: one second-level table, the window table: the board's
-//!   kernel devices (UART, test device, PLIC) from its start, and at 0xff20_0000
+//!   kernel devices (on QEMU: UART, test device, PLIC) from its start, and at 0xff20_0000
 //!   the frame window, one page that shows any frame of RAM on demand;
 //! - 0xff40_0000..: the direct map, megapages over the first 12 MiB of RAM
 //!   (less if the machine has less); the kernel runs in its first 4 MiB,
@@ -25,6 +25,7 @@
 //! the Baochip-1x, whose 2 MiB of SRAM the direct map covers whole.
 
 use super::csr;
+use super::machine;
 use crate::kernel::Platform;
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::space::PhysMem;
@@ -36,14 +37,9 @@ use xous_abi::console::{self, Channel};
 /// Where the window table's pages appear: the board's kernel devices
 /// first, in its order (`seen_at`).
 pub const DEVICE_WINDOW: usize = 0xff00_0000;
-const UART: usize = seen_at(board::UART);
-const TEST_DEVICE: usize = seen_at(board::TEST_DEVICE);
-const PLIC_PRIORITY: usize = seen_at(board::plic::PRIORITY_PAGE);
-const PLIC_ENABLE: usize = seen_at(board::plic::ENABLE_PAGE) + board::plic::ENABLE_OFFSET;
-pub const PLIC_CONTEXT: usize = seen_at(board::plic::CONTEXT_PAGE);
 
 /// Where device page `pa`, one of the board's KERNEL_DEVICES, appears.
-const fn seen_at(pa: usize) -> usize {
+pub const fn seen_at(pa: usize) -> usize {
     let mut i = 0;
     while board::KERNEL_DEVICES[i] != pa {
         i += 1;
@@ -173,9 +169,8 @@ impl PhysMem for Hw {
 impl Platform for Hw {
     fn console(&mut self, channel: Channel, bytes: &[u8]) {
         for chunk in bytes.chunks(console::MAX_PAYLOAD) {
-            for b in console::header(channel, chunk.len()).iter().chain(chunk) {
-                uart_put(*b);
-            }
+            machine::console_write(&console::header(channel, chunk.len()));
+            machine::console_write(chunk);
         }
     }
 
@@ -184,25 +179,15 @@ impl Platform for Hw {
     }
 
     fn irq_exists(&self, irq: usize) -> bool {
-        (1..board::IRQ_COUNT).contains(&irq)
+        machine::irq_exists(irq)
     }
 
     fn enable_irq(&mut self, irq: usize, on: bool) {
-        let enable = (PLIC_ENABLE + (irq / 32) * 4) as *mut u32;
-        let priority = (PLIC_PRIORITY + irq * 4) as *mut u32;
-        // SAFETY: the PLIC's pages are mapped in the device window; `irq` is
-        // below IRQ_COUNT, so both registers are inside them.
-        unsafe {
-            core::ptr::write_volatile(priority, on as u32);
-            let bits = core::ptr::read_volatile(enable);
-            let bit = 1 << (irq % 32);
-            core::ptr::write_volatile(enable, if on { bits | bit } else { bits & !bit });
-        }
+        machine::enable_irq(irq, on)
     }
 
     fn complete_irq(&mut self, irq: usize) {
-        // SAFETY: the claim/complete register of context 1, in the device window.
-        unsafe { core::ptr::write_volatile((PLIC_CONTEXT + board::plic::CLAIM) as *mut u32, irq as u32) };
+        machine::complete_irq(irq)
     }
 
     fn is_user_device(&self, pa: usize) -> bool {
@@ -214,24 +199,18 @@ impl Platform for Hw {
     }
 
     fn console_input(&mut self, out: &mut [u8]) -> (usize, bool) {
-        let mut n = 0;
-        while n < out.len() && uart_received() {
-            out[n] = uart_reg(board::uart::RX).read();
-            n += 1;
-        }
-        (n, uart_received())
+        machine::console_input(out)
     }
 
     fn console_input_interrupt(&mut self, on: bool) {
-        let bits = if on { board::uart::RX_INTERRUPT } else { 0 };
-        uart_reg(board::uart::INTERRUPT_ENABLE).write(bits);
+        machine::console_input_interrupt(on)
     }
 
-    /// The time counter stirred into a xorshift generator. Unpredictable
+/// The time counter stirred into a xorshift generator. Unpredictable
     /// enough to keep server IDs from colliding; not for secrets (the TRNG
     /// service is).
     fn entropy(&mut self) -> u32 {
-        let mut x = self.seed ^ super::csr::time() as u32 ^ 0x9e37_79b9;
+        let mut x = self.seed ^ machine::now() as u32 ^ 0x9e37_79b9;
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
@@ -240,64 +219,11 @@ impl Platform for Hw {
     }
 }
 
-/// The highest-priority pending interrupt, claimed at the PLIC.
-pub fn claim_irq() -> Option<usize> {
-    // SAFETY: reading the claim register of context 1 claims one interrupt.
-    let irq = unsafe { core::ptr::read_volatile((PLIC_CONTEXT + board::plic::CLAIM) as *const u32) };
-    (irq != 0).then_some(irq as usize)
-}
-
-/// One byte-wide register of the UART.
-struct UartReg(usize);
-
-fn uart_reg(offset: usize) -> UartReg {
-    UartReg(UART + offset)
-}
-
-impl UartReg {
-    fn read(&self) -> u8 {
-        // SAFETY: the UART's registers are mapped at UART (device window);
-        // `offset` is one the board names, a byte-wide register.
-        unsafe { core::ptr::read_volatile(self.0 as *const u8) }
-    }
-
-    fn write(&self, value: u8) {
-        // SAFETY: as in `read`.
-        unsafe { core::ptr::write_volatile(self.0 as *mut u8, value) }
-    }
-}
-
-fn uart_received() -> bool {
-    uart_reg(board::uart::STATUS).read() & board::uart::RX_READY != 0
-}
-
-/// Sets up the console's receive side (its FIFO on, its interrupt off until
-/// a reader asks) and says so on the console: the runner sends input only
-/// after that (`xous_abi::console::INPUT_READY`), since turning the FIFO on
-/// empties it.
+/// Sets up the console's receive side (with its interrupt off until a
+/// reader asks) and says so on the console: the runner sends input only
+/// after that (`xous_abi::console::INPUT_READY`), since on some boards
+/// (QEMU's 16550) setting it up empties what came before.
 pub fn console_input_start() {
-    uart_reg(board::uart::INTERRUPT_ENABLE).write(0);
-    uart_reg(board::uart::FIFO_CONTROL).write(board::uart::FIFO_ON);
-    for b in console::INPUT_READY {
-        uart_put(b);
-    }
-}
-
-fn uart_put(byte: u8) {
-    use board::uart::{STATUS, TX, TX_READY};
-    // SAFETY: the UART's registers are mapped at UART (device window);
-    // volatile accesses, one byte each, as the board says it expects.
-    unsafe {
-        while core::ptr::read_volatile((UART + STATUS) as *const u8) & TX_READY == 0 {}
-        core::ptr::write_volatile((UART + TX) as *mut u8, byte);
-    }
-}
-
-/// Ends the machine with `code` (QEMU exits with it).
-pub fn power_off(code: u32) -> ! {
-    // SAFETY: the test device is mapped at TEST_DEVICE; this write ends the machine.
-    unsafe { core::ptr::write_volatile(TEST_DEVICE as *mut u32, board::power_off_word(code)) };
-    loop {
-        super::csr::wait_for_interrupt();
-    }
+    machine::console_input_start();
+    machine::console_write(&console::INPUT_READY);
 }

@@ -2,7 +2,8 @@
 //! machine stops with a distinct exit code, so the runner can tell a kernel
 //! crash from a program's own exit.
 
-use super::hw::{power_off, Hw};
+use super::hw::Hw;
+use super::machine::power_off;
 use crate::kernel::Platform;
 use xous_abi::console::Channel;
 

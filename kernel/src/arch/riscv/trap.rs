@@ -20,6 +20,7 @@
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
 use super::csr;
 use super::hw;
+use super::machine::{self, Source};
 use crate::fault::Fault;
 use crate::kernel::Kernel;
 use crate::sched::PowerOff;
@@ -97,22 +98,16 @@ extern "C" {
     fn resume(context: usize) -> !;
 }
 
-/// Timer ticks per scheduling quantum (10 ms).
-const QUANTUM: u64 = board::TIMEBASE_HZ / 100;
-
-/// Installs the trap vector, starts the timer and runs the first thread.
+/// Installs the trap vector, starts the preemption clock and the interrupt
+/// controller, and runs the first thread.
 pub fn start() -> ! {
     // SAFETY: trap_entry is the vector above; sstatus.SPP = 0 so that `sret`
     // enters user mode, SPIE = 0 so the kernel keeps interrupts off.
     unsafe {
         core::arch::asm!("csrw stvec, {0}", in(reg) trap_entry as *const () as usize);
-        // User mode may read cycle, time and instret (benchmarks, Instant).
-        core::arch::asm!("csrw scounteren, {0}", in(reg) 0b111);
         core::arch::asm!("csrc sstatus, {0}", in(reg) csr::SSTATUS_SPP | (1 << 5));
     }
-    csr::set_timer(csr::time() + QUANTUM);
-    // SAFETY: the PLIC context's threshold register: let every priority through.
-    unsafe { core::ptr::write_volatile((hw::PLIC_CONTEXT + board::plic::THRESHOLD) as *mut u32, 0) };
+    machine::start();
     csr::enable_interrupts();
     // SAFETY: kmain initialised the state; this is the only reference.
     let k = unsafe { kernel() };
@@ -168,12 +163,9 @@ fn other_trap(k: &mut Kernel<hw::Hw>, cause: usize) -> usize {
     let interrupt = cause & (1 << 31) != 0;
     let code = cause & 0x7fff_ffff;
     match (interrupt, code) {
-        (true, 5) => {
-            csr::set_timer(csr::time() + QUANTUM);
-            k.preempt();
-        }
-        (true, 9) => external_interrupts(k),
+        (true, 5 | 9) => interrupts(k, true),
         (true, _) => {}
+        (false, ILLEGAL_INSTRUCTION) if emulate_csr_read(k) => {}
         (false, code) => {
             let t = k.current.expect("a user thread trapped");
             let pc = k.reg(t, reg::PC);
@@ -188,6 +180,28 @@ fn other_trap(k: &mut Kernel<hw::Hw>, cause: usize) -> usize {
 
 /// scause of an `ecall` from user mode.
 const ECALL_FROM_USER: usize = 8;
+/// scause of an illegal instruction.
+const ILLEGAL_INSTRUCTION: usize = 2;
+
+/// A user thread's `csrr` of a counter the CPU lacks (the Baochip-1x's
+/// `time`) trapped: if the board answers for it, the value goes into the
+/// destination register and the thread goes on past the instruction, as if
+/// the CPU had it. False if the instruction is anything else.
+fn emulate_csr_read(k: &mut Kernel<hw::Hw>) -> bool {
+    let Some(t) = k.current else { return false };
+    let pc = k.reg(t, reg::PC);
+    let mut word = [0; 4];
+    if k.read_user(t.pid, pc, &mut word).is_err() {
+        return false;
+    }
+    let Some((rd, csr)) = crate::arch::riscv::isa::counter_read(u32::from_le_bytes(word)) else { return false };
+    let Some(value) = machine::emulated_csr(csr) else { return false };
+    if rd != 0 {
+        k.set_reg(t, rd, value as usize);
+    }
+    k.set_reg(t, reg::PC, pc + 4);
+    true
+}
 
 /// Picks the next thread (waiting in `wfi` while there is none), switches to
 /// its address space and returns its slot; powers off when the system ends.
@@ -256,8 +270,8 @@ fn ending(k: &mut Kernel<hw::Hw>, code: u32) -> Option<crate::sched::ThreadRef> 
     // the kernel (about 1.9 KB) for this one line.
     const LIMIT_MS: usize = xous_abi::platform::DRAIN_LIMIT_MS as usize;
     const _: () = assert!(LIMIT_MS as u64 == xous_abi::platform::DRAIN_LIMIT_MS);
-    let deadline = *k.drain_deadline.get_or_insert_with(|| csr::time() + LIMIT);
-    if csr::time() >= deadline {
+    let deadline = *k.drain_deadline.get_or_insert_with(|| machine::now() + LIMIT);
+    if machine::now() >= deadline {
         k.report(format_args!("kernel: a server to drain (the log) still had messages after {LIMIT_MS} ms; powering off"));
         shut_down(k, code);
     }
@@ -284,30 +298,29 @@ fn idle(k: &mut Kernel<hw::Hw>) {
 
 /// Waits for the timer or a device, and handles what came.
 fn wait_for_interrupts(k: &mut Kernel<hw::Hw>) {
-    let mut pending = csr::pending_interrupts();
-    while pending & (csr::SIE_STIE | csr::SIE_SEIE) == 0 {
+    while !machine::interrupt_waiting() {
         csr::wait_for_interrupt();
-        pending = csr::pending_interrupts();
     }
-    if pending & csr::SIE_STIE != 0 {
-        csr::set_timer(csr::time() + QUANTUM);
-    }
-    if pending & csr::SIE_SEIE != 0 {
-        external_interrupts(k);
-    }
+    interrupts(k, false);
 }
 
 /// The system ends with `code`, after the kernel's closing line.
 #[inline(never)]
 fn shut_down(k: &mut Kernel<hw::Hw>, code: u32) -> ! {
     k.report_peak_memory();
-    hw::power_off(code)
+    machine::power_off(code)
 }
 
-/// Hands every pending device interrupt to its owner's handler.
-fn external_interrupts(k: &mut Kernel<hw::Hw>) {
-    while let Some(irq) = hw::claim_irq() {
-        k.interrupt(irq);
+/// Takes every pending interrupt: a device's goes to its owner's handler;
+/// a tick of the preemption clock sends the running thread to the back of
+/// the queue when `preempt` (not while the kernel idles).
+fn interrupts(k: &mut Kernel<hw::Hw>, preempt: bool) {
+    while let Some(source) = machine::next_interrupt() {
+        match source {
+            Source::Tick if preempt => k.preempt(),
+            Source::Tick => {}
+            Source::Device(irq) => k.interrupt(irq),
+        }
     }
 }
 

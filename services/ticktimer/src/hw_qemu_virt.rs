@@ -16,6 +16,8 @@ use xous_rt::{error_of, syscall, Error, Syscall};
 
 /// Nanoseconds per `time` count.
 pub const NS_PER_TICK: u64 = 1_000_000_000 / board::TIMEBASE_HZ;
+/// The alarm's interrupt: the RTC's.
+pub const ALARM_IRQ: usize = board::RTC_IRQ;
 
 /// The `time` CSR: counts at board::TIMEBASE_HZ from boot; user mode may read it.
 pub fn ticks() -> u64 {

@@ -1,0 +1,147 @@
+//! The Baochip-1x on its dabao board (the chip alone): 2 MiB of SRAM at
+//! 0x6100_0000, 4 MiB of RRAM at 0x6000_0000 holding the signed image boot1
+//! starts, no PLIC but the chip's interrupt CSRs and irqarray banks, no
+//! `time` CSR but the ticktimer, timer0 for preemption, the console on
+//! UART2 through the UDMA. Facts from the chip's register descriptions
+//! (the shared bao1x.md names the sources); `tools/bao1x-emu` models them.
+//! What is not verified on silicon is listed in docs/bao1x.md.
+
+/// The board's name, as `xous-run --board` takes it.
+pub const NAME: &str = "dabao";
+
+/// Start of SRAM. The kernel copies the boot image here from RRAM and runs
+/// it from here (boot.rs), so the image is built for this load address.
+pub const RAM_BASE: usize = 0x6100_0000;
+/// The chip's SRAM.
+pub const RAM_SIZE: crate::RamSize = crate::RamSize::Fixed(2 * 1024 * 1024);
+
+/// RRAM (non-volatile, executes in place).
+pub const RRAM_BASE: usize = 0x6000_0000;
+pub const RRAM_SIZE: usize = 4 * 1024 * 1024;
+/// Where boot1 finds the next stage (the signature block, then our boot
+/// image) and jumps to it.
+pub const IMAGE_SLOT: usize = 0x6006_0000;
+/// The signature block before our boot image.
+pub const SIGNATURE_BLOCK: usize = 0x300;
+
+/// The CPU's clock (fclk / 2, fclk 700 MHz by default).
+pub const CPU_HZ: u64 = 350_000_000;
+/// The rate of "time": the ticktimer's, which the kernel sets to count
+/// microseconds (the chip has no `time` CSR; the kernel answers user
+/// mode's `rdtime` from the ticktimer, arch/riscv/machine/dabao.rs).
+pub const TIMEBASE_HZ: u64 = 1_000_000;
+
+/// The ticktimer: a 64-bit count of ticks of CLOCKS_PER_TICK CPU clocks,
+/// running through `wfi`, and an alarm (a level: target ≤ time, while
+/// enabled) on interrupt line LINE.
+pub mod ticktimer {
+    pub const BASE: usize = 0xE001_B000;
+    pub const LINE: usize = 20;
+    pub const CONTROL: usize = 0x00;
+    pub const TIME1: usize = 0x04;
+    pub const TIME0: usize = 0x08;
+    pub const TARGET1: usize = 0x0C;
+    pub const TARGET0: usize = 0x10;
+    pub const EV_ENABLE: usize = 0x1C;
+    pub const CLOCKS_PER_TICK: usize = 0x20;
+    /// What the kernel sets CLOCKS_PER_TICK to: ticks at TIMEBASE_HZ.
+    pub const CLOCKS: u32 = (super::CPU_HZ / super::TIMEBASE_HZ) as u32;
+}
+
+/// timer0: a down-counter from LOAD, then from RELOAD each time it passes
+/// zero, which is its event (EV_PENDING bit 0, write 1 to clear), on line
+/// LINE while EV_ENABLE bit 0 is set. The kernel's preemption clock.
+pub mod timer0 {
+    pub const BASE: usize = 0xE001_C000;
+    pub const LINE: usize = 30;
+    pub const LOAD: usize = 0x00;
+    pub const RELOAD: usize = 0x04;
+    pub const EN: usize = 0x08;
+    pub const EV_PENDING: usize = 0x18;
+    pub const EV_ENABLE: usize = 0x1C;
+}
+
+/// The interrupt CSRs: a line is pending for S-mode while it is high and
+/// its bit in `sim` is set; any pending line raises the supervisor external
+/// interrupt. Lines 0-19 are the irqarray banks (16 events each), 20 the
+/// ticktimer, 30 timer0.
+pub mod irq_csr {
+    /// The supervisor's mask (read-write).
+    pub const SIM: u16 = 0x9C0;
+    /// The supervisor's pending lines (read-only): mask & lines.
+    pub const SIP: u16 = 0xDC0;
+}
+
+/// An irqarray bank's register page.
+pub mod irqarray {
+    pub const EV_SOFT: usize = 0x00;
+    pub const EV_PENDING: usize = 0x10;
+    pub const EV_ENABLE: usize = 0x14;
+    /// Bank `n`'s page (LiteX's alphabetical order of names: 0, 1, 10..19, 2..9).
+    pub const fn page(n: usize) -> usize {
+        match n {
+            0 | 1 => 0xE000_4000 + n * 0x1000,
+            10..=19 => 0xE000_6000 + (n - 10) * 0x1000,
+            _ => 0xE001_0000 + (n - 2) * 0x1000,
+        }
+    }
+}
+
+/// UART2 on the UDMA: the dabao's serial console (1 Mbaud 8N1, set up by
+/// boot1). Transmit is by DMA from IFRAM only: bytes in CONSOLE_BUFFER,
+/// then TX_SADDR, TX_SIZE, TX_CFG = CFG_EN; done when TX_SIZE reads 0.
+/// Received bytes are read one by one: DATA while VALID reads 1. Its events
+/// are irqarray bank 5's bits 8-11 (RX_EVENT: a byte received).
+pub mod uart2 {
+    pub const BASE: usize = 0x5010_3000;
+    pub const TX_SADDR: usize = 0x10;
+    pub const TX_SIZE: usize = 0x14;
+    pub const TX_CFG: usize = 0x18;
+    pub const CFG_EN: u32 = 1 << 4;
+    pub const VALID: usize = 0x30;
+    pub const DATA: usize = 0x34;
+    pub const BANK: usize = 5;
+    pub const RX_EVENT: u32 = 1 << 8;
+}
+/// The console's receive interrupt line (irqarray bank 5).
+pub const UART_IRQ: usize = uart2::BANK;
+/// The IFRAM page (uncached, reachable by the UDMA) the kernel stages
+/// console output in: the last page of IFRAM1.
+pub const CONSOLE_BUFFER: usize = 0x5003_F000;
+
+/// The TRNG, in raw mode (registers as the chip names them).
+pub mod trng {
+    pub const BASE: usize = 0x4002_E000;
+    pub const SFR_CRSRC: usize = 0x00;
+    pub const SFR_CRANA: usize = 0x04;
+    pub const SFR_PP: usize = 0x08;
+    pub const SFR_OPT: usize = 0x0C;
+    pub const SFR_SR: usize = 0x10;
+    pub const SFR_AR_GEN: usize = 0x14;
+    pub const SFR_BUF: usize = 0x30;
+    pub const SFR_CHAIN0: usize = 0x40;
+    /// SFR_SR: a word waits in SFR_BUF.
+    pub const BUFREADY: u32 = 1 << 28;
+    /// SFR_AR_GEN: start generating.
+    pub const START: u32 = 0x5A;
+}
+
+/// **Only in the model of the chip** (tools/bao1x-emu, at the address of
+/// the chip's RTL testbench register `done`): writing a value ends the run
+/// with it as the exit code. Silicon has nothing here, so an image for
+/// silicon never writes it (the kernel's `silicon` feature).
+pub const EXIT_DEVICE: usize = 0x4008_1000;
+
+/// Interrupt lines: 0..IRQ_COUNT.
+pub const IRQ_COUNT: usize = 32;
+
+/// The device pages the kernel keeps for itself (maps in its own half).
+pub const KERNEL_DEVICES: [usize; 6] =
+    [uart2::BASE, CONSOLE_BUFFER, ticktimer::BASE, timer0::BASE, irqarray::page(uart2::BANK), EXIT_DEVICE];
+
+/// Device pages user processes may map (drivers): the ticktimer (its
+/// alarm, for the ticktimer service; the kernel only reads its count) and
+/// the TRNG.
+pub fn is_user_device(pa: usize) -> bool {
+    pa == ticktimer::BASE || pa == trng::BASE
+}

@@ -1,0 +1,205 @@
+//! The Baochip-1x on the dabao board as the kernel drives it: timer0 for
+//! preemption, the ticktimer for time (the CPU has no `time` CSR: user
+//! mode's `rdtime` traps and is answered from it), the chip's interrupt
+//! CSRs for device interrupts (no PLIC: a line is "claimed" by masking it
+//! until its handler is done), UART2 through the UDMA for the console, and
+//! in the model of the chip only, its exit device for power-off.
+//!
+//! Board facts are in the `board` crate (board/src/dabao.rs); which of
+//! them are checked on silicon, and which only on the model, docs/bao1x.md.
+
+use super::Source;
+use crate::arch::riscv::hw::seen_at;
+use board::{ticktimer, timer0, uart2};
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+const UART2: usize = seen_at(uart2::BASE);
+const CONSOLE_BUFFER: usize = seen_at(board::CONSOLE_BUFFER);
+const TICKTIMER: usize = seen_at(ticktimer::BASE);
+const TIMER0: usize = seen_at(timer0::BASE);
+const UART_EVENTS: usize = seen_at(board::irqarray::page(uart2::BANK));
+#[cfg(not(feature = "silicon"))]
+const EXIT_DEVICE: usize = seen_at(board::EXIT_DEVICE);
+
+/// CPU clocks per scheduling quantum (10 ms).
+const QUANTUM: u32 = (board::CPU_HZ / 100) as u32;
+
+/// The lines processes have enabled. A line in service (claimed, not yet
+/// completed) is masked in `sim` while its bit stays set here.
+static ENABLED: AtomicU32 = AtomicU32::new(0);
+
+// Boot1 hands over in M-mode with every trap delegated and nothing more to
+// set: the chip has no PMP, counter-enable or Sstc CSRs to open (writing
+// one would trap).
+global_asm!(
+    r#"
+    .section .text.machine_setup, "ax"
+    .global machine_setup
+machine_setup:
+    ret
+    "#
+);
+
+fn read(address: usize) -> u32 {
+    // SAFETY: every address this module reads is a register in one of the
+    // kernel's device pages (the constants above), mapped in the window.
+    unsafe { core::ptr::read_volatile(address as *const u32) }
+}
+
+fn write(address: usize, value: u32) {
+    // SAFETY: as in `read`.
+    unsafe { core::ptr::write_volatile(address as *mut u32, value) }
+}
+
+/// The supervisor's interrupt mask, `sim`.
+fn set_mask(mask: u32) {
+    // SAFETY: `sim` only decides which lines interrupt S-mode.
+    unsafe { asm!("csrw 0x9C0, {0}", in(reg) mask) };
+}
+
+fn mask() -> u32 {
+    let mask: u32;
+    // SAFETY: reading `sim` has no side effects.
+    unsafe { asm!("csrr {0}, 0x9C0", out(reg) mask) };
+    mask
+}
+
+/// The pending lines (mask & lines).
+fn pending() -> u32 {
+    let lines: u32;
+    // SAFETY: reading the pending CSR has no side effects.
+    unsafe { asm!("csrr {0}, 0xDC0", out(reg) lines) };
+    lines
+}
+
+/// Sets the ticktimer counting microseconds, and timer0 interrupting once
+/// a quantum.
+pub fn start() {
+    write(TICKTIMER + ticktimer::CLOCKS_PER_TICK, ticktimer::CLOCKS);
+    write(TIMER0 + timer0::EN, 0);
+    write(TIMER0 + timer0::LOAD, QUANTUM);
+    write(TIMER0 + timer0::RELOAD, QUANTUM);
+    write(TIMER0 + timer0::EV_PENDING, 1);
+    write(TIMER0 + timer0::EV_ENABLE, 1);
+    write(TIMER0 + timer0::EN, 1);
+    set_mask(1 << timer0::LINE);
+}
+
+/// The ticktimer's count, read high, low, high until the high half holds.
+pub fn now() -> u64 {
+    loop {
+        let high = read(TICKTIMER + ticktimer::TIME1);
+        let low = read(TICKTIMER + ticktimer::TIME0);
+        if read(TICKTIMER + ticktimer::TIME1) == high {
+            return ((high as u64) << 32) | low as u64;
+        }
+    }
+}
+
+/// The next pending line: timer0 (its event cleared), else the lowest
+/// device line, masked until `complete_irq`.
+pub fn next_interrupt() -> Option<Source> {
+    let lines = pending();
+    if lines & (1 << timer0::LINE) != 0 {
+        write(TIMER0 + timer0::EV_PENDING, 1);
+        return Some(Source::Tick);
+    }
+    if lines == 0 {
+        return None;
+    }
+    let irq = lines.trailing_zeros() as usize;
+    set_mask(mask() & !(1 << irq));
+    Some(Source::Device(irq))
+}
+
+pub fn interrupt_waiting() -> bool {
+    pending() != 0
+}
+
+/// Every line but timer0's, which is the kernel's.
+pub fn irq_exists(irq: usize) -> bool {
+    irq < board::IRQ_COUNT && irq != timer0::LINE
+}
+
+pub fn enable_irq(irq: usize, on: bool) {
+    let bit = 1 << irq;
+    if on {
+        ENABLED.fetch_or(bit, Ordering::Relaxed);
+        set_mask(mask() | bit);
+    } else {
+        ENABLED.fetch_and(!bit, Ordering::Relaxed);
+        set_mask(mask() & !bit);
+    }
+}
+
+/// The line's handler is done: unmasked again, if still enabled.
+pub fn complete_irq(irq: usize) {
+    let bit = 1 << irq;
+    if ENABLED.load(Ordering::Relaxed) & bit != 0 {
+        set_mask(mask() | bit);
+    }
+}
+
+/// The TLB does not tell address spaces apart: empty it on every switch.
+#[inline(always)]
+pub fn after_satp_write() {
+    // SAFETY: sfence.vma only drops cached translations.
+    unsafe { asm!("sfence.vma") };
+}
+
+/// `time` and `timeh`, which the CPU lacks, from the ticktimer.
+pub fn emulated_csr(csr: u16) -> Option<u32> {
+    match csr {
+        0xC01 => Some(now() as u32),
+        0xC81 => Some((now() >> 32) as u32),
+        _ => None,
+    }
+}
+
+/// Nothing to set up: boot1 configured UART2 (clock, pins, baud rate).
+pub fn console_input_start() {}
+
+pub fn console_input(out: &mut [u8]) -> (usize, bool) {
+    let waiting = || read(UART2 + uart2::VALID) & 1 != 0;
+    let mut n = 0;
+    while n < out.len() && waiting() {
+        out[n] = read(UART2 + uart2::DATA) as u8;
+        n += 1;
+    }
+    (n, waiting())
+}
+
+pub fn console_input_interrupt(on: bool) {
+    let enabled = read(UART_EVENTS + board::irqarray::EV_ENABLE);
+    let bits = if on { enabled | uart2::RX_EVENT } else { enabled & !uart2::RX_EVENT };
+    write(UART_EVENTS + board::irqarray::EV_ENABLE, bits);
+}
+
+/// Sends `bytes` on UART2: copied into the IFRAM page, one DMA transfer a
+/// page, each waited for.
+pub fn console_write(bytes: &[u8]) {
+    for chunk in bytes.chunks(4096) {
+        for (i, &byte) in chunk.iter().enumerate() {
+            // SAFETY: CONSOLE_BUFFER is the kernel's IFRAM page, mapped in
+            // the window; `i` < 4096 stays inside it.
+            unsafe { core::ptr::write_volatile((CONSOLE_BUFFER + i) as *mut u8, byte) };
+        }
+        write(UART2 + uart2::TX_SADDR, board::CONSOLE_BUFFER as u32);
+        write(UART2 + uart2::TX_SIZE, chunk.len() as u32);
+        write(UART2 + uart2::TX_CFG, uart2::CFG_EN);
+        while read(UART2 + uart2::TX_SIZE) != 0 {}
+    }
+}
+
+/// Ends the run with `code`: in the model, through its exit device; on
+/// silicon (feature `silicon`) there is none, so the CPU sleeps for good.
+pub fn power_off(code: u32) -> ! {
+    #[cfg(not(feature = "silicon"))]
+    write(EXIT_DEVICE, code);
+    #[cfg(feature = "silicon")]
+    let _ = code;
+    loop {
+        crate::arch::riscv::csr::wait_for_interrupt();
+    }
+}

@@ -1,0 +1,37 @@
+//! The machine around the CPU, as the kernel drives it: one module per
+//! board (selected by the `board` crate's feature, through the kernel's
+//! own `dabao` feature), each giving the same small set of items:
+//!
+//! - `machine_setup`, an assembly routine `_start` calls in M-mode with the
+//!   MMU off (it may use t0-t2 and returns through ra): what only M-mode
+//!   can set up on this machine;
+//! - `start()`: the preemption clock and the interrupt controller, once the
+//!   kernel runs in S-mode;
+//! - `now()`: time since boot, in the board's TIMEBASE_HZ ticks;
+//! - `next_interrupt()`: the next pending interrupt ([`Source`]), taken
+//!   (claimed, or the tick acknowledged); `interrupt_waiting()`;
+//! - `irq_exists`, `enable_irq`, `complete_irq`: process-owned interrupts;
+//! - the console: `console_write`, `console_input_start`, `console_input`,
+//!   `console_input_interrupt`;
+//! - `after_satp_write()`: what the MMU needs after an address-space switch;
+//! - `emulated_csr(csr)`: the value of a counter CSR the CPU lacks, which
+//!   the kernel reads for user mode when its `csrr` traps;
+//! - `power_off(code)`.
+
+/// What interrupted.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The preemption clock: a quantum has passed (already acknowledged).
+    Tick,
+    /// A device's interrupt line, claimed: it stays quiet until completed.
+    Device(usize),
+}
+
+#[cfg(feature = "dabao")]
+mod dabao;
+#[cfg(feature = "dabao")]
+pub use dabao::*;
+#[cfg(not(feature = "dabao"))]
+mod qemu_virt;
+#[cfg(not(feature = "dabao"))]
+pub use qemu_virt::*;
