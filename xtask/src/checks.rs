@@ -273,7 +273,38 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: ./x shell: a session typed into xsh through a pseudo-terminal on a fresh disk: a pipe, > and >> and < redirections, mkdir -p, cp, ls, rm, cat, a program from /bin, exit codes ($? of false and of a missing program), cd and pwd, Ctrl-D leaves with exit 0", crate::shell::session),
     Check::code("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
     Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
+    // The dabao board: each program in a boot image signed into a UF2 file,
+    // checked and started by the model of the Baochip-1x as boot1 does,
+    // the image copied from RRAM to SRAM, on timer0, the interrupt CSRs,
+    // the ticktimer (rdtime answered by the kernel) and UART2.
+    Check::boot("on dabao (the model of the Baochip-1x, booted from a signed UF2 as boot1 does): std hello prints and gets its args",
+        Boot::of(App("hello")).options(DABAO).args(&["one", "two words"])
+            .stdout(&[Has("Hello from Rust std on Xous!"), Has(r#"args: ["hello", "one", "two words"]"#)])),
+    Check::boot("on dabao: the demo of ./x run (threads, channel, mutex, sleep, clocks)",
+        Boot::of(App("demo")).options(DABAO)
+            .stdout(&[Has("demo: thread 4 slept 80 ms, summed 1..=4000 = 8002000"), Has("demo: total 15005000 after")])),
+    Check::boot("on dabao: std threads: Mutex, Condvar, mpsc, Barrier, RwLock, Once, thread_local!, scoped",
+        Boot::of(App("threads")).options(DABAO).stdout(&[Has("threads: all checks passed")])),
+    Check::boot("on dabao: std time: Instant, sleep, timed waits, SystemTime against the host clock (set at boot: the chip has no RTC)",
+        Boot::of(App("time")).options(DABAO).env(&["HOST_UNIX_TIME_MS={host-unix-ms}"])
+            .stdout(&[Has("SystemTime is within 5 s of the host clock"), Has("time: all checks passed")])),
+    Check::boot("on dabao: std time: timeouts never end early (sleeps of 0.3, 7.9 and 1.000001 ms, a 2.5 ms Condvar wait), a SystemTime before 1970",
+        Boot::of(App("time")).options(DABAO).args(&["std-xous"]).stdout(&[Has("UNIX_EPOCH - 1e9 s exists"), Has("time: all checks passed")])),
+    Check::boot("on dabao: std panic: message on stderr, exit code 101",
+        Boot::of(App("panic")).options(DABAO).exit(101).stdout(&[Has("panic: about to panic")])
+            .stderr(&[Has("panicked at"), Has("deliberate panic with None and a number 42")])),
+    Check::boot("on dabao: std process::exit(7) is xous-run's exit code, after 12 KiB left unterminated on stdout and stderr arrive whole",
+        Boot::of(App("exit")).options(DABAO).exit(7)
+            .stdout(&[Has("exit: leaving with 7"), Made(target_checks::exit_stdout_tail)])
+            .stderr(&[Made(target_checks::exit_stderr_tail)])),
+    Check::boot("on dabao: std args and environment from xous-run's arguments and --env",
+        Boot::of(App("args-env")).options(DABAO).args(&["a", "b c"]).env(&["GREETING=hello world", "EMPTY="])
+            .stdout(&[Has("args-env: all checks passed")])),
+    Check::code("on dabao: std random: HashMap keys from the entropy service (the chip's TRNG), different on every run", target_checks::std_random_dabao),
 ];
+
+/// xous-run's options for a boot on the dabao board.
+const DABAO: &[&str] = &["--board", "dabao"];
 
 /// Runs every check, or with `filter` only those whose name contains it.
 pub fn run_all(project: &Project, filter: Option<&str>) -> Result<(), String> {

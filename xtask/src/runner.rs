@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 
 /// The core services, in boot order.
 pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs", "proc"];
+/// The core services of the dabao board (the Baochip-1x), in boot order:
+/// no network (the board has none) and no filesystem yet (its block
+/// device, RRAM, is not written yet: docs/bao1x.md).
+pub const DABAO_SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "proc"];
+/// The services with a `dabao` feature of their own (their hardware differs).
+const DABAO_FEATURES: &str = "log/dabao,ticktimer/dabao,rng/dabao";
 
 #[derive(Clone)]
 pub struct Runner {
@@ -22,6 +28,13 @@ pub struct Runner {
     pub xous_fs: PathBuf,
     /// Built kernel ELF (in the repository's target dir).
     pub kernel: PathBuf,
+    /// The bundle for the dabao board (`runner-dabao` beside `bundle`),
+    /// which `xous-run --board dabao` boots on the model of the chip.
+    pub dabao_bundle: PathBuf,
+    /// The kernel built for the dabao board.
+    pub dabao_kernel: PathBuf,
+    /// The installed model of the chip, beside xous-run.
+    pub emulator: PathBuf,
 }
 
 fn home() -> Result<PathBuf, String> {
@@ -63,6 +76,9 @@ pub fn install(project: &Project) -> Result<Runner, String> {
         xous_run: cargo_bin()?.join("xous-run"),
         xous_fs: cargo_bin()?.join("xous-fs"),
         kernel: project.root.join("kernel/target/riscv32imac-unknown-none-elf/release/xous-kernel"),
+        dabao_bundle: bundle.with_file_name("runner-dabao"),
+        dabao_kernel: project.root.join("kernel/target/dabao/riscv32imac-unknown-none-elf/release/xous-kernel"),
+        emulator: cargo_bin()?.join("bao1x-emu"),
         bundle,
     };
     project.once("the runner bundle", || build_and_copy(project, &runner))?;
@@ -75,18 +91,41 @@ fn build_and_copy(project: &Project, runner: &Runner) -> Result<(), String> {
     };
     quiet_build(&project.root.join("kernel"))?;
     quiet_build(&project.root.join("services"))?;
-    run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs"]))?;
-
-    let bundle = &runner.bundle;
-    copy_if_changed(&runner.kernel, &bundle.join("kernel.elf"))?;
-    let services = project.root.join("services/target").join(crate::project::XOUS_TARGET).join("release");
-    for name in SERVICES {
-        copy_if_changed(&services.join(name), &bundle.join("services").join(name))?;
+    // The dabao board's kernel and services, each in a target dir of its
+    // own (the board is a feature: sharing one would rebuild both ways).
+    run(project.cargo().current_dir(project.root.join("kernel")).args([
+        "build", "--release", "--locked", "--quiet", "--features", "dabao", "--target-dir", "target/dabao",
+    ]))?;
+    let mut services = project.cargo();
+    services.current_dir(project.root.join("services")).args([
+        "build", "--release", "--locked", "--quiet", "--target-dir", "target/dabao", "--no-default-features", "--features", DABAO_FEATURES,
+    ]);
+    for name in DABAO_SERVICES {
+        services.args(["-p", name]);
     }
-    let order = SERVICES.join("\n") + "\n";
+    run(&mut services)?;
+    run(project.cargo().current_dir(&project.root).args([
+        "build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs", "-p", "bao1x-emu",
+    ]))?;
+
+    let built = |target: &str| project.root.join("services/target").join(target).join(crate::project::XOUS_TARGET).join("release");
+    fill_bundle(&runner.bundle, &runner.kernel, &built(""), SERVICES)?;
+    fill_bundle(&runner.dabao_bundle, &runner.dabao_kernel, &built("dabao"), DABAO_SERVICES)?;
+    copy_if_changed(&project.root.join("target/release/xous-run"), &runner.xous_run)?;
+    copy_if_changed(&project.root.join("target/release/xous-fs"), &runner.xous_fs)?;
+    copy_if_changed(&project.root.join("target/release/bao1x-emu"), &runner.emulator)
+}
+
+/// Puts `kernel` and the `services` built in `built` into `bundle`, with
+/// their boot order.
+fn fill_bundle(bundle: &Path, kernel: &Path, built: &Path, services: &[&str]) -> Result<(), String> {
+    copy_if_changed(kernel, &bundle.join("kernel.elf"))?;
+    for name in services {
+        copy_if_changed(&built.join(name), &bundle.join("services").join(name))?;
+    }
+    let order = services.join("\n") + "\n";
     if std::fs::read_to_string(bundle.join("services/order")).ok().as_deref() != Some(order.as_str()) {
         std::fs::write(bundle.join("services/order"), order).map_err(|e| e.to_string())?;
     }
-    copy_if_changed(&project.root.join("target/release/xous-run"), &runner.xous_run)?;
-    copy_if_changed(&project.root.join("target/release/xous-fs"), &runner.xous_fs)
+    Ok(())
 }

@@ -157,10 +157,19 @@ pub fn std_contract_on_upstream(project: &Project) -> Result<Passed, Failed> {
 /// std's random source (std-xous: the entropy service): two runs of
 /// test-apps/random must pass and print different fingerprints.
 pub fn std_random(project: &Project) -> Result<Passed, Failed> {
+    random_twice(project, &[])
+}
+
+/// The same on the dabao board: the entropy service reads the chip's TRNG.
+pub fn std_random_dabao(project: &Project) -> Result<Passed, Failed> {
+    random_twice(project, &["--board", "dabao"])
+}
+
+fn random_twice(project: &Project, options: &[&str]) -> Result<Passed, Failed> {
     let program = project.build_test_app("random")?;
     let mut fingerprints = Vec::new();
     for _ in 0..2 {
-        let outcome = Launch::new(&program).run(project)?;
+        let outcome = Launch::new(&program).options(options).run(project)?;
         outcome.expect(0, &[Text::Has("random: all checks passed")], &[])?;
         let line = outcome.stdout.lines().find_map(|l| l.strip_prefix("random: fingerprint ")).map(str::to_string);
         fingerprints.push(line.ok_or_else(|| Failed::from(format!("no fingerprint printed\n{}", outcome.describe())))?);

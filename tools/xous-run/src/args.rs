@@ -9,13 +9,19 @@ use std::time::Duration;
 pub const USAGE: &str = "\
 usage: xous-run [OPTIONS] PROGRAM.elf [ARGS...]
 
-Boots the kernel, the core services and PROGRAM in QEMU (riscv32 `virt`)
-and streams the console: the program's stdout to stdout; its stderr and the
+Boots the kernel, the core services and PROGRAM in QEMU (riscv32 `virt`),
+or on the model of the Baochip-1x (`--board dabao`), and streams the console: the program's stdout to stdout; its stderr and the
 kernel's messages to stderr. Everything after PROGRAM is its arguments
 (argv[0] is PROGRAM's file name). Meant as cargo's runner for
 riscv32imac-unknown-xous-elf.
 
 options:
+  --board BOARD         qemu-virt (default: $XOUS_RUN_BOARD, else qemu-virt) or dabao: the
+                        Baochip-1x's dabao board, run on its model (bao1x-emu, installed
+                        beside xous-run) from a UF2 image signed with the developer key,
+                        as the chip's boot1 starts it; 2 MiB of SRAM, no disk, no network,
+                        so --memory, --disk, --hostfwd, --icount, --gdb and --qemu-arg are
+                        refused there
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
   --memory SIZE         guest RAM, as QEMU's -m takes it (default $XOUS_RUN_MEMORY, else
@@ -53,7 +59,7 @@ options:
   -h, --help            this text
 
 The runner bundle is $XOUS_RUNNER_HOME, else $XDG_DATA_HOME/xous/runner,
-else ~/.local/share/xous/runner:
+else ~/.local/share/xous/runner (for --board dabao: runner-dabao beside it):
 kernel.elf, and services/ with one ELF per service and services/order
 listing their names in boot order.
 
@@ -62,8 +68,27 @@ exit status:
   124  --timeout expired; QEMU was killed
   125  the kernel or a service crashed
   126  xous-run could not prepare the run (bad arguments, missing kernel, bad ELF)
-  127  QEMU could not be started
+  127  QEMU (or bao1x-emu) could not be started
 ";
+
+/// The machine a run boots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Board {
+    /// QEMU's riscv32 `virt`.
+    QemuVirt,
+    /// The Baochip-1x's dabao board, on the model of the chip.
+    Dabao,
+}
+
+impl Board {
+    pub fn parse(text: &str) -> Result<Board, String> {
+        match text {
+            t if t == board::qemu_virt::NAME => Ok(Board::QemuVirt),
+            t if t == board::dabao::NAME => Ok(Board::Dabao),
+            other => Err(format!("no board `{other}`: qemu-virt or dabao")),
+        }
+    }
+}
 
 /// Guest RAM: as the user wrote it (QEMU parses that) and in bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +99,7 @@ pub struct Memory {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
+    pub board: Board,
     pub env: Vec<(String, String)>,
     pub timeout: Option<Duration>,
     pub memory: Memory,
@@ -120,11 +146,18 @@ pub const DEFAULT_MEMORY: &str = "256M";
 /// RAM from `$XOUS_RUN_MEMORY` (so a crate's `.cargo/config.toml` `[env]`,
 /// or the shell, can raise it without editing code).
 pub fn parse(args: &[String]) -> Result<Invocation, String> {
-    parse_with(args, std::env::var("XOUS_RUN_MEMORY").ok().filter(|m| !m.is_empty()).as_deref())
+    let variable = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
+    let board = match variable("XOUS_RUN_BOARD") {
+        Some(text) => Board::parse(&text).map_err(|e| format!("XOUS_RUN_BOARD: {e}"))?,
+        None => Board::QemuVirt,
+    };
+    parse_with(args, variable("XOUS_RUN_MEMORY").as_deref(), board)
 }
 
-/// `parse`, with the default guest RAM given (`None`: DEFAULT_MEMORY).
-pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invocation, String> {
+/// `parse`, with the default guest RAM (`None`: DEFAULT_MEMORY) and board given.
+pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: Board) -> Result<Invocation, String> {
+    let mut board = default_board;
+    let mut memory_given = false;
     let mut env = Vec::new();
     let mut timeout = None;
     let mut memory = match default_memory {
@@ -166,7 +199,11 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
             "-h" | "--help" => return Ok(Invocation::Help),
             "--env" => env.push(split_pair(&value()?, "--env", "KEY=VALUE")?),
             "--timeout" => timeout = Some(parse_timeout(&value()?)?),
-            "--memory" => memory = parse_memory(&value()?)?,
+            "--board" => board = Board::parse(&value()?)?,
+            "--memory" => {
+                memory = parse_memory(&value()?)?;
+                memory_given = true;
+            }
             "--icount" => icount = true,
             "--gdb" => gdb = true,
             "--qemu-arg" => qemu_args.push(value()?),
@@ -205,7 +242,22 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>) -> Result<Invoc
     if mirror_cwd && disk_readonly {
         return Err("--mirror-cwd writes the disk, which --disk-readonly forbids".to_string());
     }
+    if board == Board::Dabao {
+        let qemu_only = [
+            ("--memory (the chip has 2 MiB of SRAM)", memory_given),
+            ("--disk", disk.is_some()),
+            ("--mirror-cwd (it needs a disk)", mirror_cwd),
+            ("--hostfwd (no network)", !hostfwd.is_empty()),
+            ("--icount (the model counts instructions always)", icount),
+            ("--gdb", gdb),
+            ("--qemu-arg", !qemu_args.is_empty()),
+        ];
+        if let Some((option, _)) = qemu_only.iter().find(|(_, given)| *given) {
+            return Err(format!("{option} is for QEMU: not available with --board dabao"));
+        }
+    }
     Ok(Invocation::Run(Box::new(Options {
+        board,
         env,
         timeout,
         memory,
@@ -294,7 +346,7 @@ mod tests {
 
     fn run(line: &str) -> Options {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-        match parse_with(&args, None) {
+        match parse_with(&args, None, Board::QemuVirt) {
             Ok(Invocation::Run(options)) => *options,
             other => panic!("{line}: {other:?}"),
         }
@@ -302,7 +354,7 @@ mod tests {
 
     fn error(line: &str) -> String {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-        parse_with(&args, None).unwrap_err()
+        parse_with(&args, None, Board::QemuVirt).unwrap_err()
     }
 
     #[test]
@@ -334,14 +386,37 @@ mod tests {
     #[test]
     fn the_default_memory_comes_from_the_environment_and_the_option_wins() {
         let args = |line: &str| line.split_whitespace().map(String::from).collect::<Vec<_>>();
-        let memory = |line: &str, default| match parse_with(&args(line), default) {
+        let memory = |line: &str, default| match parse_with(&args(line), default, Board::QemuVirt) {
             Ok(Invocation::Run(o)) => o.memory.bytes,
             other => panic!("{other:?}"),
         };
         assert_eq!(memory("app", Some("1G")), 1 << 30);
         assert_eq!(memory("--memory 64M app", Some("1G")), 64 << 20, "the option wins");
-        let e = parse_with(&args("app"), Some("lots")).unwrap_err();
+        let e = parse_with(&args("app"), Some("lots"), Board::QemuVirt).unwrap_err();
         assert!(e.starts_with("XOUS_RUN_MEMORY: ") && e.contains("such as 32M"), "{e}");
+    }
+
+    #[test]
+    fn the_board_is_qemu_virt_unless_dabao_is_asked_for() {
+        assert_eq!(run("app").board, Board::QemuVirt);
+        assert_eq!(run("--board dabao app").board, Board::Dabao);
+        assert_eq!(run("--board=qemu-virt app").board, Board::QemuVirt);
+        assert_eq!(error("--board bao app"), "no board `bao`: qemu-virt or dabao");
+        let args: Vec<String> = ["app"].map(String::from).to_vec();
+        let Ok(Invocation::Run(o)) = parse_with(&args, Some("1G"), Board::Dabao) else { panic!() };
+        assert_eq!(o.board, Board::Dabao, "XOUS_RUN_BOARD's default; XOUS_RUN_MEMORY's does not count as asked");
+        assert_eq!(run("--board dabao --board qemu-virt --memory 64M app").board, Board::QemuVirt, "the last one wins");
+        for (line, option) in [
+            ("--board dabao --memory 64M app", "--memory"),
+            ("--disk d.img --board dabao app", "--disk"),
+            ("--board dabao --hostfwd tcp:5555-:7 app", "--hostfwd"),
+            ("--board dabao --icount app", "--icount"),
+            ("--board dabao --gdb app", "--gdb"),
+            ("--board dabao --qemu-arg -s app", "--qemu-arg"),
+        ] {
+            let e = error(line);
+            assert!(e.starts_with(option) && e.ends_with("is for QEMU: not available with --board dabao"), "{line}: {e}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! or from `--kernel` / `--service`, less those `--without` names; and the process list of a run, in boot
 //! order: the services, then the program as MAIN.
 
-use crate::args::Options;
+use crate::args::{Board, Options};
 use boot_image::layout::NAME_MAX;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,19 @@ impl Bundle {
             (None, None, Some(home)) => Ok(Bundle { dir: home.join(".local/share/xous/runner") }),
             (None, None, None) => {
                 Err("none of XOUS_RUNNER_HOME, XDG_DATA_HOME, HOME is set: cannot find the runner bundle".into())
+            }
+        }
+    }
+
+    /// The bundle built for `board`: for the dabao board the directory of
+    /// the same name with `-dabao` added (`runner-dabao`), beside it.
+    pub fn for_board(self, board: Board) -> Bundle {
+        match board {
+            Board::QemuVirt => self,
+            Board::Dabao => {
+                let mut name = self.dir.file_name().unwrap_or_default().to_os_string();
+                name.push("-dabao");
+                Bundle { dir: self.dir.with_file_name(name) }
             }
         }
     }
@@ -107,6 +120,9 @@ pub fn apply_overrides(
 
 /// The network service's name: `--dns IP` becomes its arguments `--dns IP`.
 pub const NET_SERVICE: &str = "net";
+/// The system-time service's name: on a board without a real-time clock
+/// (dabao) it is told the host's time at boot, `--unix-ms-at-boot MS`.
+pub const TIME_SERVICE: &str = "systime";
 
 /// Every process of the run: each service (argv = its name, and for the
 /// network service `--dns IP` if asked), then the program, MAIN, named and
@@ -119,8 +135,9 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
         .map(|(name, path)| ProcessSpec {
             name: name.clone(),
             path: path.clone(),
-            args: match (name.as_str(), options.dns) {
-                (NET_SERVICE, Some(dns)) => vec![name.clone(), "--dns".to_string(), dns.to_string()],
+            args: match (name.as_str(), options.dns, options.board) {
+                (NET_SERVICE, Some(dns), _) => vec![name.clone(), "--dns".to_string(), dns.to_string()],
+                (TIME_SERVICE, _, Board::Dabao) => vec![name.clone(), "--unix-ms-at-boot".to_string(), unix_ms_now().to_string()],
                 _ => vec![name.clone()],
             },
             env: Vec::new(),
@@ -139,6 +156,11 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
         cwd: options.guest_cwd.clone(),
     });
     Ok(list)
+}
+
+/// The host's clock, in milliseconds since the Unix epoch (0 before it).
+fn unix_ms_now() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a
@@ -173,6 +195,14 @@ mod tests {
         let default = Bundle::locate(None, None, Some("/home/u".into())).unwrap();
         assert_eq!(default.dir, PathBuf::from("/home/u/.local/share/xous/runner"));
         assert!(Bundle::locate(None, None, None).is_err());
+    }
+
+    #[test]
+    fn the_dabao_bundle_sits_beside_the_qemu_one() {
+        let bundle = Bundle { dir: PathBuf::from("/d/xous/runner") };
+        assert_eq!(bundle.for_board(Board::Dabao).dir, PathBuf::from("/d/xous/runner-dabao"));
+        let bundle = Bundle { dir: PathBuf::from("/d/xous/runner") };
+        assert_eq!(bundle.for_board(Board::QemuVirt).dir, PathBuf::from("/d/xous/runner"));
     }
 
     #[test]
@@ -243,5 +273,16 @@ mod tests {
         assert_eq!(list[0].args, ["log"]);
         assert_eq!(list[1].args, ["net", "--dns", "10.0.2.2"]);
         assert_eq!(processes(&services, &options("app")).unwrap()[1].args, ["net"]);
+    }
+
+    #[test]
+    fn on_the_dabao_board_the_time_service_is_told_the_hosts_clock() {
+        let services = [("systime".to_string(), PathBuf::from("b/systime"))];
+        assert_eq!(processes(&services, &options("app")).unwrap()[0].args, ["systime"], "QEMU has an RTC");
+        let before = unix_ms_now();
+        let args = processes(&services, &options("--board dabao app")).unwrap()[0].args.clone();
+        assert_eq!(args[..2], ["systime", "--unix-ms-at-boot"]);
+        let told: u128 = args[2].parse().unwrap();
+        assert!(before <= told && told <= unix_ms_now(), "{told}");
     }
 }

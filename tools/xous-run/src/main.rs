@@ -1,7 +1,8 @@
 //! xous-run: the cargo runner for riscv32imac-unknown-xous-elf. It builds a
 //! boot image of the kernel, the core services and the program, boots it in
-//! QEMU, streams the console, and exits with the program's exit code (or
-//! one of its own, see `exit.rs`).
+//! QEMU (or, `--board dabao`, signs it into a UF2 file and boots that on the
+//! model of the Baochip-1x), streams the console, and exits with the
+//! program's exit code (or one of its own, see `exit.rs`).
 
 mod args;
 mod bundle;
@@ -12,7 +13,7 @@ mod qemu;
 mod stdin;
 mod symbols;
 
-use args::{Invocation, Options, USAGE};
+use args::{Board, Invocation, Options, USAGE};
 use bundle::Bundle;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,25 +59,35 @@ fn run() -> u8 {
             }
         }
     }
-    let machine = qemu::Machine {
-        memory: &options.memory.text,
-        icount: options.icount,
-        gdb: options.gdb,
-        hostfwd: &options.hostfwd,
-        isolated: options.isolated,
-        disk: options.disk.as_deref(),
-        disk_readonly: options.disk_readonly,
-        extra: &options.qemu_args,
-    };
     if options.gdb {
         explain_gdb(&kernel, &options.program);
     }
+    let (program, arguments) = match options.board {
+        Board::QemuVirt => {
+            let machine = qemu::Machine {
+                memory: &options.memory.text,
+                icount: options.icount,
+                gdb: options.gdb,
+                hostfwd: &options.hostfwd,
+                isolated: options.isolated,
+                disk: options.disk.as_deref(),
+                disk_readonly: options.disk_readonly,
+                extra: &options.qemu_args,
+            };
+            (PathBuf::from(qemu::QEMU), qemu::arguments(&machine, image.path()))
+        }
+        Board::Dabao => (emulator(), qemu::emulator_arguments(image.path())),
+    };
+    let machine_name = match options.board {
+        Board::QemuVirt => "QEMU",
+        Board::Dabao => "bao1x-emu",
+    };
     let symbols = symbols::Symbols::new(options.program.clone(), processes);
-    let (end, crash) = match qemu::run(&qemu::arguments(&machine, image.path()), options.timeout, symbols) {
+    let (end, crash) = match qemu::run(&program, &arguments, options.timeout, symbols) {
         Ok(ended) => ended,
         Err(qemu::StartError(why)) => return fail(exit::QEMU_NOT_STARTED, &why),
     };
-    let (code, messages) = exit::outcome(end, crash.as_deref());
+    let (code, messages) = exit::outcome(end, crash.as_deref(), machine_name);
     for message in messages {
         eprintln!("{message}");
     }
@@ -111,6 +122,13 @@ fn mirror_plan(options: &mut Options) -> Result<MirrorPlan, String> {
     Ok(MirrorPlan { dir, files, _temporary_disk: temporary })
 }
 
+/// The model of the Baochip-1x: installed beside xous-run (`./x setup`),
+/// else found on PATH.
+fn emulator() -> PathBuf {
+    let beside = std::env::current_exe().ok().map(|exe| exe.with_file_name("bao1x-emu"));
+    beside.filter(|path| path.is_file()).unwrap_or_else(|| PathBuf::from("bao1x-emu"))
+}
+
 fn fail(code: u8, why: &str) -> u8 {
     eprintln!("xous-run: {why}");
     code
@@ -136,23 +154,29 @@ impl ImageFile {
 /// image, the kernel, and each process's name and ELF.
 fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBuf)>), String> {
     let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-    let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?;
+    let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?.for_board(options.board);
     let kernel = bundle.kernel(options.kernel.as_deref())?;
     let services = bundle::apply_overrides(bundle::leave_out(bundle.services()?, &options.without)?, &options.services);
     let processes = bundle::processes(&services, options)?;
-    let bytes =
-        xous_image::build_image(xous_image::BOARD_LOAD_ADDRESS, &kernel, &processes).map_err(|e| e.to_string())?;
-    if bytes.len() as u64 >= options.memory.bytes {
-        let (len, memory) = (bytes.len(), &options.memory.text);
-        return Err(format!("the boot image ({len} bytes) does not fit in the guest's RAM (--memory {memory})"));
-    }
+    let bytes = match options.board {
+        Board::QemuVirt => {
+            let bytes = xous_image::build_image(board::qemu_virt::RAM_BASE as u32, &kernel, &processes).map_err(|e| e.to_string())?;
+            if bytes.len() as u64 >= options.memory.bytes {
+                let (len, memory) = (bytes.len(), &options.memory.text);
+                return Err(format!("the boot image ({len} bytes) does not fit in the guest's RAM (--memory {memory})"));
+            }
+            bytes
+        }
+        Board::Dabao => dabao_uf2(&kernel, &processes)?,
+    };
     let image = match &options.image_out {
         Some(path) => {
             std::fs::write(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             ImageFile::Kept(path.clone())
         }
         None => {
-            let file = tempfile::Builder::new().prefix("xous-run-").suffix(".img").tempfile();
+            let suffix = if options.board == Board::Dabao { ".uf2" } else { ".img" };
+            let file = tempfile::Builder::new().prefix("xous-run-").suffix(suffix).tempfile();
             let mut file = file.map_err(|e| format!("cannot create a temporary file for the image: {e}"))?;
             std::io::Write::write_all(&mut file, &bytes).map_err(|e| format!("cannot write the image: {e}"))?;
             ImageFile::Temporary(file)
@@ -160,6 +184,22 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     };
     let named = processes.into_iter().map(|p| (p.name, p.path)).collect();
     Ok((image, kernel, named))
+}
+
+/// The boot image for the dabao board (built to run from SRAM, where the
+/// kernel copies it), signed with the developer key into the UF2 file the
+/// chip's boot1, and the model, accept.
+fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec<u8>, String> {
+    let image = xous_image::build_image(board::dabao::RAM_BASE as u32, kernel, processes).map_err(|e| e.to_string())?;
+    let sram = match board::dabao::RAM_SIZE {
+        board::RamSize::Fixed(bytes) => bytes,
+        board::RamSize::DeviceTree => unreachable!("the chip's SRAM is fixed"),
+    };
+    if image.len() >= sram {
+        return Err(format!("the boot image ({} bytes) does not fit in the dabao's {} KiB of SRAM", image.len(), sram / 1024));
+    }
+    let options = bao1x_image::SignOptions::default();
+    bao1x_image::build_uf2(&image, &bao1x_image::developer_key(), options).map_err(|e| format!("cannot sign the image: {e}"))
 }
 
 fn explain_gdb(kernel: &Path, program: &Path) {

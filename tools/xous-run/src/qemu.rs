@@ -1,4 +1,5 @@
-//! Starting QEMU on a boot image and watching it: the command line, the
+//! Starting QEMU (or the model of the Baochip-1x) on a boot image and
+//! watching it: the command line, the
 //! console copied through the demultiplexer on a thread of its own (its
 //! stderr through the symbolizer), our stdin sent to the guest on another
 //! (`stdin.rs`), and the wait (with the `--timeout` deadline, after which
@@ -80,17 +81,29 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
 /// Why QEMU did not run.
 pub struct StartError(pub String);
 
-/// Runs QEMU with `args`, streams its console to our stdout and stderr,
-/// and waits for it (at most `timeout`). Returns how it ended and the first
-/// line of any crash report.
-pub fn run(args: &[String], timeout: Option<Duration>, symbols: Symbols) -> Result<(QemuEnd, Option<String>), StartError> {
-    let mut child = Command::new(QEMU)
+/// The model of the Baochip-1x: its arguments to boot `uf2` as the chip's
+/// boot1 would, with no limit on instructions a run may take.
+pub fn emulator_arguments(uf2: &Path) -> Vec<String> {
+    vec!["--limit".to_string(), "1000000000000000".to_string(), uf2.display().to_string()]
+}
+
+/// Runs `machine` (QEMU, or the model of the chip: `program` names it)
+/// with `args`, streams its console to our stdout and stderr, and waits
+/// for it (at most `timeout`). Returns how it ended and the first line of
+/// any crash report.
+pub fn run(program: &Path, args: &[String], timeout: Option<Duration>, symbols: Symbols) -> Result<(QemuEnd, Option<String>), StartError> {
+    let name = program.display();
+    let hint = match program == Path::new(QEMU) {
+        true => " (Debian: apt-get install qemu-system-misc)",
+        false => " (`./x setup` installs it beside xous-run)",
+    };
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| StartError(format!("cannot start {QEMU}: {e} (Debian: apt-get install qemu-system-misc)")))?;
+        .map_err(|e| StartError(format!("cannot start {name}: {e}{hint}")))?;
     let console = child.stdout.take().expect("stdout is piped");
     let to_guest = child.stdin.take().expect("stdin is piped");
     let (ready, input_ready) = mpsc::channel();
@@ -104,7 +117,7 @@ pub fn run(args: &[String], timeout: Option<Duration>, symbols: Symbols) -> Resu
         let _ = demux.pump(console);
         demux.crash()
     });
-    let end = wait(&mut child, timeout).map_err(|e| StartError(format!("lost track of {QEMU}: {e}")))?;
+    let end = wait(&mut child, timeout).map_err(|e| StartError(format!("lost track of {name}: {e}")))?;
     let crash = reader.join().unwrap_or(None);
     Ok((end, crash))
 }
