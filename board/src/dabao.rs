@@ -9,8 +9,10 @@
 /// The board's name, as `xous-run --board` takes it.
 pub const NAME: &str = "dabao";
 
-/// Start of SRAM. The kernel copies the boot image here from RRAM and runs
-/// it from here (boot.rs), so the image is built for this load address.
+/// Start of SRAM. The kernel copies the head of the boot image (its header,
+/// the kernel, the process directory) here from RRAM and runs from here
+/// (boot.rs), so the image is built for this load address; the processes'
+/// read-only segments stay in RRAM and execute in place (loader.rs).
 pub const RAM_BASE: usize = 0x6100_0000;
 /// The chip's SRAM.
 pub const RAM_SIZE: crate::RamSize = crate::RamSize::Fixed(2 * 1024 * 1024);
@@ -23,6 +25,13 @@ pub const RRAM_SIZE: usize = 4 * 1024 * 1024;
 pub const IMAGE_SLOT: usize = 0x6006_0000;
 /// The signature block before our boot image.
 pub const SIGNATURE_BLOCK: usize = 0x300;
+/// Where our boot image starts in RRAM: the first page after the signature
+/// block (a jump there follows the block), so that the image's pages are
+/// pages of RRAM, which can be mapped in place.
+pub const BOOT_IMAGE: usize = IMAGE_SLOT + 0x1000;
+/// Read-only memory the boot image may be stored in (base, size): the
+/// kernel maps it whole for itself, and maps its pages into processes.
+pub const ROM: Option<(usize, usize)> = Some((RRAM_BASE, RRAM_SIZE));
 
 /// The CPU's clock (fclk / 2, fclk 700 MHz by default).
 pub const CPU_HZ: u64 = 350_000_000;

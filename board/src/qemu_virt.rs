@@ -3,6 +3,8 @@
 
 /// Start of RAM; the boot image is loaded here (its header page first).
 pub const RAM_BASE: usize = 0x8000_0000;
+/// No read-only memory holds the boot image: QEMU loads it into RAM.
+pub const ROM: Option<(usize, usize)> = None;
 /// How much RAM follows RAM_BASE is QEMU's `-m` (xous-run's `--memory`);
 /// QEMU says it in the device tree it passes in a1 at reset (`-bios none`).
 pub const RAM_SIZE: crate::RamSize = crate::RamSize::DeviceTree;

@@ -29,6 +29,9 @@ pub trait Platform: PhysMem {
     fn complete_irq(&mut self, irq: usize);
     /// Whether user processes may map the device page at `pa`.
     fn is_user_device(&self, pa: usize) -> bool;
+    /// Whether `pa` is in the board's read-only memory (the Baochip-1x's
+    /// RRAM, where the boot image is stored and its code runs in place).
+    fn is_rom(&self, pa: usize) -> bool;
     /// The console's receive interrupt.
     fn console_irq(&self) -> usize;
     /// Moves received console bytes into `out`, as many as wait and fit;

@@ -6,6 +6,12 @@
 //! with a0 = `.eh_frame` address and a1 = parameter block, as std's `_start`
 //! expects. Nothing is copied or read byte by byte, so booting costs what
 //! the page tables cost, not what the image weighs.
+//!
+//! An image stored in read-only memory (the Baochip-1x's RRAM) is mapped in
+//! place too, for its read-only segments: their code executes in place and
+//! takes no RAM. A writable segment's pages, and any page whose bytes
+//! around the segment's are not the zeros the format promises (they cannot
+//! be zeroed there), are copied into fresh frames instead.
 
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
@@ -23,27 +29,35 @@ pub const MAIN_STACK_SIZE: usize = 1024 * 1024;
 pub const PARAMS_BASE: usize = USER_STACK_TOP - MAIN_STACK_RESERVE;
 const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 
-/// Starts every process of `image`, in boot order. The image lies in RAM
-/// at physical address `image_base`, on frames the kernel owns; the frames
-/// of its segments become the processes' own (the others stay the
-/// kernel's, for the caller to free).
-pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image, image_base: usize) -> Result<(), (usize, Error)> {
+/// Where the boot image lies (its first byte's physical address).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// In RAM, on frames the kernel owns: the frames of its segments become
+    /// the processes' own (the others stay the kernel's, for the caller to
+    /// free).
+    Ram(usize),
+    /// In read-only memory outside RAM, which no one owns and nothing frees.
+    Rom(usize),
+}
+
+/// Starts every process of `image`, in boot order.
+pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image, stored: Stored) -> Result<(), (usize, Error)> {
     for (i, process) in image.processes().enumerate() {
-        load(k, &process, image_base).map_err(|e| (i, e))?;
+        load(k, image, &process, stored).map_err(|e| (i, e))?;
     }
     Ok(())
 }
 
-fn load<P: Platform>(k: &mut Kernel<P>, process: &Process, image_base: usize) -> Result<u8, Error> {
+fn load<P: Platform>(k: &mut Kernel<P>, image: &Image, process: &Process, stored: Stored) -> Result<u8, Error> {
     let pid = k.create_process(process.name, process.is_main())?;
-    let result = populate(k, pid, process, image_base);
+    let result = populate(k, pid, image, process, stored);
     if result.is_err() {
         k.terminate(pid, 0);
     }
     result.map(|()| pid)
 }
 
-fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process, image_base: usize) -> Result<(), Error> {
+fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Process, stored: Stored) -> Result<(), Error> {
     for segment in process.segments() {
         let mut flags = pte::R;
         if segment.is_writable() {
@@ -59,17 +73,36 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, process: &Process, image_ba
         // stored ones on the first and last of them are zeroed here (the
         // format says they are zeros, but nothing checked it, and they are
         // the start of .bss), a few KiB at most.
-        let stored = segment.image_pages();
+        let in_image = segment.image_pages();
         let (bytes_start, bytes_end) = (segment.offset as usize, segment.offset as usize + segment.file_size as usize);
-        let mut image_page = stored.start;
+        let mut image_page = in_image.start;
         for page in segment.pages().step_by(PAGE_SIZE) {
-            if image_page < stored.end {
-                let frame = image_base + image_page;
-                k.map_given(pid, page, frame, flags)?;
+            if image_page < in_image.end {
                 let head = bytes_start.saturating_sub(image_page).min(PAGE_SIZE);
-                k.hw.zero_part(frame, 0, head);
                 let tail = bytes_end.saturating_sub(image_page).min(PAGE_SIZE);
-                k.hw.zero_part(frame, tail, PAGE_SIZE - tail);
+                match stored {
+                    Stored::Ram(base) => {
+                        let frame = base + image_page;
+                        k.map_given(pid, page, frame, flags)?;
+                        k.hw.zero_part(frame, 0, head);
+                        k.hw.zero_part(frame, tail, PAGE_SIZE - tail);
+                    }
+                    Stored::Rom(base) => {
+                        // The page's bytes, as far as the image goes (its
+                        // last page may end early; the rest reads as zeros).
+                        let bytes = image.bytes().get(image_page..).unwrap_or(&[]);
+                        let bytes = &bytes[..bytes.len().min(PAGE_SIZE)];
+                        let zero_around = |range: core::ops::Range<usize>| bytes.get(range).map_or(true, |b| b.iter().all(|&x| x == 0));
+                        let whole_page = bytes.len() == PAGE_SIZE;
+                        if !segment.is_writable() && whole_page && zero_around(0..head) && zero_around(tail..PAGE_SIZE) {
+                            k.map_rom(pid, page, base + image_page, flags)?;
+                        } else {
+                            let frame = k.map_fresh(pid, page, flags)?;
+                            let ours = &bytes[head.min(bytes.len())..tail.min(bytes.len())];
+                            k.hw.write(frame, head, ours);
+                        }
+                    }
+                }
                 image_page += PAGE_SIZE;
             } else {
                 k.map_fresh(pid, page, flags)?;

@@ -57,6 +57,10 @@ impl Platform for FakePlatform {
     fn is_user_device(&self, pa: usize) -> bool {
         (0x1000_1000..0x1000_3000).contains(&pa)
     }
+    /// 4 MiB of read-only memory below RAM, as the Baochip-1x's RRAM.
+    fn is_rom(&self, pa: usize) -> bool {
+        (0x6000_0000..0x6040_0000).contains(&pa)
+    }
     fn console_irq(&self) -> usize {
         10
     }
@@ -94,6 +98,16 @@ pub fn kernel_with_image(image: &[u8], more: usize) -> Box<Kernel<FakePlatform>>
     let mut k = kernel_on(Frames::for_tests_reserved(0x8000_0000, pages + more, pages + more.min(128), pages));
     for (i, page) in image.chunks(crate::mem::PAGE_SIZE).enumerate() {
         k.hw.write(0x8000_0000 + i * crate::mem::PAGE_SIZE, 0, page);
+    }
+    k
+}
+
+/// A kernel with `ram` pages of RAM (all free) and `image` stored at
+/// `rom`, outside RAM, as the Baochip-1x's RRAM holds it.
+pub fn kernel_with_rom_image(image: &[u8], rom: usize, ram: usize) -> Box<Kernel<FakePlatform>> {
+    let mut k = kernel_on(Frames::for_tests_reserved(0x8000_0000, ram, ram.min(128), 0));
+    for (i, page) in image.chunks(crate::mem::PAGE_SIZE).enumerate() {
+        k.hw.write(rom + i * crate::mem::PAGE_SIZE, 0, page);
     }
     k
 }

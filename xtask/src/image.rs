@@ -1,11 +1,12 @@
-//! `./x image --board dabao PROGRAM.elf`: the kernel, the services and a
-//! program in one boot image (tools/xous-image), signed into a UF2 file the
-//! Baochip-1x's boot1 accepts (tools/bao1x-image), then checked as boot1
-//! checks it. The payload is our QEMU-linked boot image: it cannot boot on
-//! the chip until the board port exists (docs/bao1x.md).
+//! `./x image --board dabao PROGRAM.elf`: the kernel built for the chip
+//! itself (features dabao + silicon: no model-only exit device), the dabao
+//! board's services and a program in one boot image (tools/xous-image, for
+//! the chip's SRAM, where the kernel copies it from RRAM), signed into a UF2
+//! file the Baochip-1x's boot1 accepts (tools/bao1x-image), then checked as
+//! boot1 checks it. docs/bao1x.md says what of it is untested on silicon.
 
-use crate::project::{output, Project};
-use crate::runner::{self, SERVICES};
+use crate::project::{output, run, Project};
+use crate::runner::{self, DABAO_SERVICES};
 use std::path::{Path, PathBuf};
 
 pub const USAGE: &str = "usage: ./x image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]";
@@ -46,8 +47,8 @@ pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
     let uf2 = build(project, &request)?;
     println!("{}", verify(project, &uf2, request.key.as_deref())?.trim_end());
     println!(
-        "note: the payload is today's boot image, linked for QEMU virt's RAM: boot1 accepts it, \
-         but it cannot run on the chip until the dabao board port exists (docs/bao1x.md)"
+        "note: README.md (\"Running on a dabao\") says how to flash it. Signed with the developer key \
+         (no --key), its first boot switches the chip to developer mode for good and erases the chip's secrets."
     );
     Ok(())
 }
@@ -55,6 +56,7 @@ pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
 /// Builds the UF2 file and returns its path (default `target/bao1x/NAME.uf2`).
 pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
     let runner = runner::install(project)?;
+    let kernel = silicon_kernel(project)?;
     let tools = tools(project)?;
     let name = request.program.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
         format!("{}: not a UTF-8 file name", request.program.display())
@@ -63,15 +65,17 @@ pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let payload = dir.join(format!("{name}.payload"));
     let mut image = std::process::Command::new(tools.join("xous-image"));
-    image.arg("--kernel").arg(&runner.kernel);
-    for service in SERVICES {
-        image.arg("--process").arg(format!("{service}={}", runner.bundle.join("services").join(service).display()));
+    image.arg("--kernel").arg(&kernel).arg("--load-address").arg(format!("{:#x}", board::dabao::RAM_BASE));
+    for service in DABAO_SERVICES {
+        image.arg("--process").arg(format!("{service}={}", runner.dabao_bundle.join("services").join(service).display()));
     }
     image.arg("--process").arg(format!("{name}={}", request.program.display())).arg("--main").arg("-o").arg(&payload);
     output(&mut image)?;
     let uf2 = request.output.clone().unwrap_or_else(|| dir.join(format!("{name}.uf2")));
     let mut sign = std::process::Command::new(tools.join("bao1x-image"));
-    sign.arg("sign").arg(&payload).arg("-o").arg(&uf2);
+    // On the page after the signature block (board::dabao::BOOT_IMAGE),
+    // where the processes' code runs in place.
+    sign.arg("sign").arg(&payload).arg("--page-aligned").arg("-o").arg(&uf2);
     if let Some(key) = &request.key {
         sign.arg("--key").arg(key);
     }
@@ -89,6 +93,16 @@ pub fn verify(project: &Project, uf2: &Path, key: Option<&Path>) -> Result<Strin
     output(&mut cmd)
 }
 
+/// The kernel for the chip itself: the dabao board without the model's
+/// exit device (it powers off by sleeping), in a target dir of its own.
+fn silicon_kernel(project: &Project) -> Result<PathBuf, String> {
+    let dir = project.root.join("kernel");
+    project.once("the kernel for the chip (dabao, silicon)", || {
+        run(project.cargo().current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "--features", "silicon", "--target-dir", "target/silicon"]))
+    })?;
+    Ok(dir.join("target/silicon/riscv32imac-unknown-none-elf/release/xous-kernel"))
+}
+
 /// Builds xous-image and bao1x-image (once per command); where they are.
 fn tools(project: &Project) -> Result<PathBuf, String> {
     project.once("xous-image and bao1x-image", || {
@@ -100,8 +114,10 @@ fn tools(project: &Project) -> Result<PathBuf, String> {
 }
 
 /// The check of `./x test`: a UF2 of test-apps/hello signed with the
-/// developer key passes boot1's checks; the same file with one payload byte
-/// flipped, or its last block cut off, is refused.
+/// developer key passes boot1's checks, and the model of the chip boots it
+/// as boot1 would and runs hello (which then sleeps for good: the image is
+/// for silicon, without the model's exit device); the same file with one
+/// payload byte flipped, or its last block cut off, is refused.
 pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::Failed> {
     let hello = project.build_test_app("hello")?;
     let dir = project.root.join("target/test/bao1x");
@@ -124,7 +140,25 @@ pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::
     flipped[8 * 512 + 32 + 100] ^= 0x20;
     damaged("hello-flipped.uf2", &flipped, "bad signature: the Ed25519ph signature")?;
     damaged("hello-truncated.uf2", &file[..file.len() - 512], "truncated")?;
-    Ok(format!("{} blocks; {}", file.len() / 512, accepted.trim()).into())
+    let ran = boot_on_model(project, &uf2)?;
+    Ok(format!("{} blocks; {}; {ran}", file.len() / 512, accepted.trim()).into())
+}
+
+/// Boots `uf2` on the model for 50 million instructions: hello must have
+/// printed its line, and the run must end at that limit (status 124): an
+/// image for silicon never writes the model's exit device.
+fn boot_on_model(project: &Project, uf2: &Path) -> Result<String, String> {
+    const LIMIT: &str = "50000000";
+    let emulator = runner::install(project)?.emulator;
+    let out = std::process::Command::new(&emulator).args(["--limit", LIMIT]).arg(uf2).output();
+    let out = out.map_err(|e| format!("cannot run {}: {e}", emulator.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (said, status) = (stdout.contains("Hello from Rust std on Xous!"), out.status.code());
+    if !said || status != Some(124) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("on the model: hello's line {}, status {status:?} (124 expected)\nstdout:\n{stdout}\nstderr:\n{stderr}", if said { "printed" } else { "missing" }));
+    }
+    Ok(format!("the model booted it: hello ran, then the kernel slept ({LIMIT} instructions)"))
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ usage: ./x <command>
 
   setup   install packages, build the sysroot, link the `xous` toolchain (./x itself),
           then build and install the kernel, the services and xous-run
-  run     boot the demo on QEMU: the kernel, the services and test-apps/demo
+  run [--board dabao]
+          boot the demo on QEMU: the kernel, the services and test-apps/demo; with
+          --board dabao, on the model of the Baochip-1x (bao1x-emu), from a signed
+          UF2 image as the chip's boot1 starts it
   test [FILTER]
           run every test (or those whose name contains FILTER); the last line
           is `tests: N passed, M failed`
@@ -58,10 +61,11 @@ usage: ./x <command>
           redirections, Ctrl-D leaves; the disk (target/shell/disk.img) is kept
           between sessions, --fresh formats it
   image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]
-          the kernel, the services and PROGRAM signed into a UF2 file that the
-          Baochip-1x's boot1 accepts (Baremetal at 0x6006_0000, Ed25519ph with the
-          public developer key or KEY), then checked as boot1 does; default output
-          target/bao1x/PROGRAM.uf2. It cannot run on the chip yet: docs/bao1x.md
+          the kernel for the chip, the dabao board's services and PROGRAM signed into
+          a UF2 file that the Baochip-1x's boot1 accepts (Baremetal at 0x6006_0000,
+          Ed25519ph with the public developer key or KEY), then checked as boot1 does;
+          default output target/bao1x/PROGRAM.uf2. Flashing: README.md; what is
+          untested on silicon: docs/bao1x.md
   fs-soak [CUTS]
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;
@@ -90,7 +94,7 @@ fn main() {
         Some("setup") => runner::install(&project).map(|r| {
             println!("kernel, services and xous-run installed: {} and {}", r.bundle.display(), r.xous_run.display())
         }),
-        Some("run") => run(&project),
+        Some("run") => parse_board(&args[1..]).and_then(|board| run(&project, board)),
         Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some("image") => image::command(&project, &args[1..]),
@@ -112,19 +116,38 @@ fn fail(message: &str) -> ! {
     std::process::exit(1);
 }
 
+/// `./x run`'s options: none, or `--board dabao` (the board's name for
+/// xous-run), else an error.
+fn parse_board(args: &[String]) -> Result<Option<&'static str>, String> {
+    match args {
+        [] => Ok(None),
+        [option, board] if option == "--board" && board == "dabao" => Ok(Some("dabao")),
+        [option, board] if option == "--board" && board == "qemu-virt" => Ok(None),
+        _ => Err(format!("usage: ./x run [--board dabao], not `./x run {}`", args.join(" "))),
+    }
+}
+
 /// The demo: an ordinary std program (threads, a channel, a mutex, sleep,
 /// both clocks), built with cargo for the target, booted with the kernel
-/// and the services under QEMU by xous-run.
-fn run(project: &Project) -> Result<(), String> {
+/// and the services under QEMU (or on the model of the Baochip-1x) by
+/// xous-run.
+fn run(project: &Project, board: Option<&str>) -> Result<(), String> {
     let runner = runner::install(project)?;
     let demo = project.build_test_app("demo")?;
     let info = elf::inspect(&demo)?;
     println!("toolchain `xous`: {} ({})", project.toolchain.display(), project.rust_version()?);
     println!("test-apps/demo for {}: {info}", project::XOUS_TARGET);
-    println!("booting it: {} {}", runner.xous_run.display(), demo.display());
+    let board_args: Vec<&str> = board.map(|b| vec!["--board", b]).unwrap_or_default();
+    let on = if board.is_some() { " on the model of the Baochip-1x (dabao)" } else { "" };
+    let command: Vec<String> = std::iter::once(runner.xous_run.display().to_string())
+        .chain(board_args.iter().map(|a| a.to_string()))
+        .chain(std::iter::once(demo.display().to_string()))
+        .collect();
+    println!("booting it{on}: {}", command.join(" "));
     println!("----");
     let status = std::process::Command::new(&runner.xous_run)
         .args(["--timeout", "60"])
+        .args(&board_args)
         .arg(&demo)
         .status()
         .map_err(|e| format!("cannot run {}: {e}", runner.xous_run.display()))?;

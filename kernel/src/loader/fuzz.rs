@@ -5,23 +5,28 @@
 //! writer refuses is a refused case), sometimes damages it (re-sealed),
 //! and loads what parses into a host kernel with a random amount of RAM.
 //! The image lies in the host kernel's RAM on frames the kernel owns, as at
-//! boot. Loading must start every process with exactly its segments' bytes
-//! (their image pages mapped in place), zeros after them and its parameter
-//! block, or fail with an error; either way, once the image's other pages
-//! are freed as boot frees them, ending the processes gives back every
-//! frame.
+//! boot on QEMU, or (every other case) in read-only memory outside RAM, as
+//! on the Baochip-1x. Loading must start every process with exactly its
+//! segments' bytes (their image pages mapped in place; from read-only
+//! memory only the pages of read-only segments, the writable ones copied),
+//! zeros after them and its parameter block, or fail with an error; either
+//! way, once the image's other pages are freed as boot frees them, ending
+//! the processes gives back every frame.
 
 use crate::kernel::Kernel;
-use crate::loader::{load_all, PARAMS_BASE};
+use crate::loader::{load_all, Stored, PARAMS_BASE};
 use crate::mem::PAGE_SIZE;
 use crate::mem::frames::KERNEL;
-use crate::tests::{kernel_with_image, FakePlatform};
+use crate::tests::{kernel_with_image, kernel_with_rom_image, FakePlatform};
 use boot_image::layout::segment::{FLAG_R, FLAG_W, FLAG_X};
 use boot_image::{parse, reseal, write, KernelSegment, ProcessInput, ProcessSegment};
 use fuzz_kit::{Field, Mutator, Rng, Verdict};
 use xous_abi::Error;
 
 const LOAD: u32 = 0x8000_0000;
+/// Where an image stored in read-only memory lies (outside the host
+/// kernel's RAM, which starts at LOAD).
+const ROM: usize = 0x6006_1000;
 
 /// A process's segments: ascending, page-separated or not, of any size.
 fn segments(rng: &mut Rng) -> Vec<(u32, u32, u32, Vec<u8>)> {
@@ -85,7 +90,8 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
     let header: Vec<Field> = (0..0x34).step_by(4).map(Field::le32).collect();
     fuzz_kit::run("kernel-loader", 600, |rng| {
         let Some(mut bytes) = image(rng) else { return Verdict::Refused };
-        if rng.one_in(3) {
+        let damaged = rng.one_in(3);
+        if damaged {
             let mut fields = header.clone();
             let directory = Field::le32(0x28).get(&bytes).unwrap_or(0) as usize;
             fields.extend((0..0x6c * 4).step_by(4).map(|o| Field::le32(directory + o)));
@@ -93,11 +99,16 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
             reseal(&mut bytes);
         }
         let Ok(image) = parse(&bytes) else { return Verdict::Refused };
-        // The image in RAM at LOAD on the kernel's frames, as boot has it.
+        // The image in RAM at LOAD on the kernel's frames, as boot has it
+        // on QEMU; or in read-only memory, as on the Baochip-1x.
         let image_len = image.header().image_len as usize;
-        let mut k = kernel_with_image(&bytes[..image_len], rng.range(16, 160));
+        let stored = if rng.one_in(2) { Stored::Rom(ROM) } else { Stored::Ram(LOAD as usize) };
+        let mut k = match stored {
+            Stored::Ram(_) => kernel_with_image(&bytes[..image_len], rng.range(16, 160)),
+            Stored::Rom(at) => kernel_with_rom_image(&bytes[..image_len], at, rng.range(16, 160)),
+        };
         let free = k.frames.free_count();
-        let verdict = match load_all(&mut k, &image, LOAD as usize) {
+        let verdict = match load_all(&mut k, &image, stored) {
             Ok(()) => {
                 let pids = pids(&k);
                 assert_eq!(pids.len(), image.processes().len());
@@ -107,6 +118,22 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
                         assert_eq!(k.read_user(pid, segment.vaddr as usize, &mut memory), Ok(()));
                         assert_eq!(&memory[..segment.bytes.len()], segment.bytes, "{}: its bytes", process.name);
                         assert!(memory[segment.bytes.len()..].iter().all(|&b| b == 0), "{}: zeros after", process.name);
+                        if let Stored::Rom(at) = stored {
+                            // Writable pages are RAM; the read-only ones the
+                            // image holds are the stored pages themselves
+                            // (unless damage put bytes around a segment's).
+                            let space = k.procs.get(pid).unwrap().space;
+                            let in_image = segment.image_pages();
+                            for (i, page) in segment.pages().step_by(PAGE_SIZE).enumerate() {
+                                let frame = crate::mem::pte::address(space.entry(&mut k.hw, page));
+                                let image_page = in_image.start + i * PAGE_SIZE;
+                                if segment.is_writable() || image_page >= in_image.end {
+                                    assert!(k.frames.contains(frame), "{}: page {page:#x} in RAM", process.name);
+                                } else if !damaged {
+                                    assert_eq!(frame, at + image_page, "{}: page {page:#x} in place", process.name);
+                                }
+                            }
+                        }
                     }
                     let mut params = vec![0u8; process.params.len()];
                     assert_eq!(k.read_user(pid, PARAMS_BASE, &mut params), Ok(()));
@@ -120,8 +147,12 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
                 Verdict::Refused
             }
         };
-        // As boot does: the image's pages no process took are freed.
-        let image_pages = image_len.div_ceil(PAGE_SIZE);
+        // As boot does: the image's pages no process took are freed (an
+        // image in read-only memory has none in RAM).
+        let image_pages = match stored {
+            Stored::Ram(_) => image_len.div_ceil(PAGE_SIZE),
+            Stored::Rom(_) => 0,
+        };
         for i in 0..image_pages {
             let _ = k.frames.free(LOAD as usize + i * PAGE_SIZE, KERNEL);
         }

@@ -94,6 +94,20 @@ impl<P: Platform> Kernel<P> {
         Ok(())
     }
 
+    /// Maps `frame`, a page of read-only memory outside RAM (the boot image
+    /// stored in the Baochip-1x's RRAM), at `va` (which must be free) with
+    /// `flags`, which must not allow writing. No one owns such a page and
+    /// nothing frees it; it cannot be lent or moved (lend.rs asks for RAM).
+    pub fn map_rom(&mut self, pid: u8, va: usize, frame: usize, flags: u32) -> Result<(), Error> {
+        if !self.hw.is_rom(frame) || flags & pte::W != 0 {
+            return Err(Error::BadAddress);
+        }
+        let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        space.map(&mut self.hw, &mut self.frames, va, frame, flags | pte::U, true).map_err(map_error)?;
+        self.hw.flush_tlb(pid, Some(va));
+        Ok(())
+    }
+
     /// Copies `bytes` into `pid`'s memory at `va` (the loader's segments
     /// and parameter block); the pages are checked as for `read_user`.
     pub fn write_user(&mut self, pid: u8, va: usize, bytes: &[u8]) -> Result<(), Error> {
@@ -115,9 +129,10 @@ impl<P: Platform> Kernel<P> {
     /// Hands `copy` each page of `[va, va + len)` in `pid`: frame, offset, the
     /// range of the bytes. Each must be mapped with the `readable` bits
     /// (the process may read it; write it too, if W is among them), and
-    /// RAM: a device's registers are not touched for it (a virtio transport
-    /// answers a byte read with an access fault, which stopped the kernel).
-    /// BadAddress otherwise, and if the range wraps.
+    /// RAM, or for reading the board's read-only memory: a device's
+    /// registers are not touched for it (a virtio transport answers a byte
+    /// read with an access fault, which stopped the kernel). BadAddress
+    /// otherwise, and if the range wraps.
     #[inline(always)]
     fn user_pages(&mut self, pid: u8, va: usize, len: usize, readable: u32, mut copy: impl FnMut(&mut P, usize, usize, Range<usize>)) -> Result<(), Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
@@ -126,7 +141,9 @@ impl<P: Platform> Kernel<P> {
         while done < len {
             let at = va + done;
             let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
-            if entry & readable != readable || !self.frames.contains(pte::address(entry)) {
+            let frame = pte::address(entry);
+            let memory = self.frames.contains(frame) || (readable & pte::W == 0 && self.hw.is_rom(frame));
+            if entry & readable != readable || !memory {
                 return Err(Error::BadAddress);
             }
             let offset = at % PAGE_SIZE;

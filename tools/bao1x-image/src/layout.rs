@@ -16,6 +16,15 @@ pub const RRAM_STORAGE_END: u32 = RRAM_BASE + 0x3D_A000;
 /// The most an image at `IMAGE_BASE` can hold, signature block included.
 pub const IMAGE_MAX_LEN: usize = (RRAM_STORAGE_END - IMAGE_BASE) as usize;
 
+/// Where `page_aligned` puts a payload: the first page after the block.
+pub const PAGE_ALIGNED_PAYLOAD: usize = IMAGE_BASE as usize + 0x1000;
+
+/// `jal x0, offset`: a jump `offset` bytes ahead (even, below 1 MiB).
+pub const fn jal_x0(offset: u32) -> u32 {
+    let imm = offset & 0x1F_FFFE;
+    ((imm >> 20) & 1) << 31 | ((imm >> 1) & 0x3FF) << 21 | ((imm >> 11) & 1) << 20 | ((imm >> 12) & 0xFF) << 12 | 0x6F
+}
+
 /// The signature block at the start of every image boot1 checks. All
 /// integers are little-endian.
 pub mod sigblock {
@@ -66,6 +75,7 @@ pub mod sigblock {
 
     /// `jal x0, +768`.
     pub const JUMP_OVER_BLOCK: u32 = 0x3000_006F;
+    const _: () = assert!(super::jal_x0(LEN as u32) == JUMP_OVER_BLOCK);
     pub const VERSION_VALUE: u32 = 0x100;
     pub const CORRECTED_VERSION_VALUE: u32 = 0x0100_0000;
     pub const MAGIC_VALUE: [u32; 2] = [u32::from_be_bytes(*b"yumy"), u32::from_be_bytes(*b"Bao3")];

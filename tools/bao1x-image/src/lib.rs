@@ -42,6 +42,18 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// `payload` moved to the first page of RRAM after the signature block
+/// (`layout::PAGE_ALIGNED_PAYLOAD`), behind a jump to it over zeros: the
+/// payload's own pages are then pages of RRAM, as an image whose code is
+/// mapped in place needs.
+pub fn page_aligned(payload: &[u8]) -> Vec<u8> {
+    let skip = layout::PAGE_ALIGNED_PAYLOAD - layout::IMAGE_BASE as usize - layout::sigblock::LEN;
+    let mut out = vec![0; skip];
+    out[..4].copy_from_slice(&layout::jal_x0(skip as u32).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
 /// The UF2 file of `payload` signed with `key`, for 0x6006_0000.
 pub fn build_uf2(payload: &[u8], key: &SigningKey, options: SignOptions) -> Result<Vec<u8>, String> {
     Ok(uf2::write(&sign(payload, key, options)?))

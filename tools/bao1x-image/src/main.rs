@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: bao1x-image sign PAYLOAD [--key KEY.pem] [--anti-rollback N] -o OUT.uf2
+usage: bao1x-image sign PAYLOAD [--key KEY.pem] [--anti-rollback N] [--page-aligned] -o OUT.uf2
        bao1x-image verify IMAGE.uf2 [--key KEY.pem]
 
   sign     put PAYLOAD behind a signature block (Baremetal, for RRAM 0x6006_0000),
@@ -20,6 +20,10 @@ usage: bao1x-image sign PAYLOAD [--key KEY.pem] [--anti-rollback N] -o OUT.uf2
   --anti-rollback N
            default 0; a higher value raises the chip's counter for good, and
            images below it are refused ever after
+  --page-aligned
+           put PAYLOAD at the first page of RRAM after the signature block
+           (0x6006_1000), behind a jump over zeros: for a payload whose pages
+           must be pages of RRAM (a boot image whose code is mapped in place)
 ";
 
 fn main() -> ExitCode {
@@ -34,7 +38,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let (mut input, mut output, mut key_path, mut anti_rollback) = (None, None, None, 0u32);
+    let (mut input, mut output, mut key_path, mut anti_rollback, mut page_aligned) = (None, None, None, 0u32, false);
     let command = args.first().map(String::as_str);
     let mut rest = args.iter().skip(1);
     while let Some(arg) = rest.next() {
@@ -42,6 +46,7 @@ fn run(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "-o" | "--output" => output = Some(PathBuf::from(value()?)),
             "--key" => key_path = Some(PathBuf::from(value()?)),
+            "--page-aligned" => page_aligned = true,
             "--anti-rollback" => {
                 let text = value()?;
                 anti_rollback = text.parse().map_err(|_| format!("--anti-rollback takes a number, not `{text}`"))?;
@@ -59,7 +64,11 @@ fn run(args: &[String]) -> Result<(), String> {
     match (command, input, output) {
         (Some("sign"), Some(payload), Some(output)) => {
             let options = SignOptions { anti_rollback, ..SignOptions::default() };
-            let file = build_uf2(&read(&payload)?, &key, options)?;
+            let mut payload = read(&payload)?;
+            if page_aligned {
+                payload = bao1x_image::page_aligned(&payload);
+            }
+            let file = build_uf2(&payload, &key, options)?;
             let accepted = check_uf2(&file, &[slot_of(&key).1]).map_err(|e| format!("internal error: {e}"))?;
             std::fs::write(&output, &file).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
             println!(

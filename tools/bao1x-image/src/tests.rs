@@ -211,3 +211,17 @@ fn key_files_are_read_or_refused() {
     assert!(why.contains("not an Ed25519 private key in PKCS#8"), "{why}");
     assert!(keys::parse_signing_key(&[1, 2, 3]).is_err());
 }
+
+#[test]
+fn a_page_aligned_payload_starts_on_the_page_after_the_block() {
+    let payload = payload();
+    let moved = crate::page_aligned(&payload);
+    // The assembler's encoding of `jal x0, .+0xD00` (riscv64-unknown-elf-as).
+    assert_eq!(word(&moved, 0), 0x5010_006F);
+    assert_eq!(crate::layout::jal_x0(0xD00), 0x5010_006F);
+    assert!(moved[4..0xD00].iter().all(|&b| b == 0));
+    assert_eq!(&moved[0xD00..], &payload[..]);
+    // Behind the 768-byte block, the payload's first byte is at 0x6006_1000.
+    let image = crate::sign(&moved, &crate::developer_key(), crate::SignOptions::default()).unwrap();
+    assert_eq!(&image[0x1000..], &payload[..]);
+}

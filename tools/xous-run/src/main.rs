@@ -186,20 +186,16 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     Ok((image, kernel, named))
 }
 
-/// The boot image for the dabao board (built to run from SRAM, where the
-/// kernel copies it), signed with the developer key into the UF2 file the
-/// chip's boot1, and the model, accept.
+/// The boot image for the dabao board, signed with the developer key into
+/// the UF2 file the chip's boot1, and the model, accept. The image is built
+/// for SRAM, where the kernel copies its head, and placed on a page of RRAM
+/// (board::dabao::BOOT_IMAGE), where the processes' code runs in place.
 fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec<u8>, String> {
     let image = xous_image::build_image(board::dabao::RAM_BASE as u32, kernel, processes).map_err(|e| e.to_string())?;
-    let sram = match board::dabao::RAM_SIZE {
-        board::RamSize::Fixed(bytes) => bytes,
-        board::RamSize::DeviceTree => unreachable!("the chip's SRAM is fixed"),
-    };
-    if image.len() >= sram {
-        return Err(format!("the boot image ({} bytes) does not fit in the dabao's {} KiB of SRAM", image.len(), sram / 1024));
-    }
+    let payload = bao1x_image::page_aligned(&image);
+    assert_eq!(bao1x_image::layout::PAGE_ALIGNED_PAYLOAD, board::dabao::BOOT_IMAGE);
     let options = bao1x_image::SignOptions::default();
-    bao1x_image::build_uf2(&image, &bao1x_image::developer_key(), options).map_err(|e| format!("cannot sign the image: {e}"))
+    bao1x_image::build_uf2(&payload, &bao1x_image::developer_key(), options).map_err(|e| format!("cannot sign the image: {e}"))
 }
 
 fn explain_gdb(kernel: &Path, program: &Path) {

@@ -1,8 +1,9 @@
 //! From reset to the first user instruction.
 //!
 //! The boot image's header jumps to `_start` (RAM base + 0x1000) in M-mode
-//! with the MMU off. The assembly below first copies the image to RAM_BASE
-//! if it was started elsewhere (the Baochip-1x runs it from RRAM), lets
+//! with the MMU off. The assembly below first copies the image's head
+//! (header, kernel, process directory) to RAM_BASE if it was started
+//! elsewhere (the Baochip-1x's boot1 starts it in RRAM), lets
 //! the board do what only M-mode can (machine/: on QEMU, open memory to S
 //! and U through the PMP and let S own its timer), hands every trap and
 //! interrupt to S-mode, and enters S-mode on a boot table that maps the first
@@ -15,13 +16,14 @@
 //! processes and frees the image.
 
 use super::csr;
-use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, DIRECT_MAP_MAX, MEGAPAGE};
+use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, MEGAPAGE, ROM_WINDOW};
 use super::panic::crash;
 use crate::kernel::{Kernel, FIRST_KERNEL_SLOT};
 use crate::mem::frames::Frames;
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::space::PhysMem;
-use crate::{fdt, loader};
+use crate::loader::{self, Stored};
+use crate::fdt;
 use crate::mem::PAGE_SIZE;
 use board::{RamSize, RAM_BASE};
 use xous_abi::memory::page_round_up;
@@ -41,15 +43,21 @@ _start:
     bnez    t0, 3f
 
     # The image may be stored elsewhere than where it was built to run (on
-    # the Baochip-1x, boot1 starts it in RRAM): then it is copied to
-    # RAM_BASE, and boot goes on in the copy. a0 and a1 are kept.
+    # the Baochip-1x, boot1 starts it in RRAM): then its head (header page,
+    # kernel, process directory) is copied to RAM_BASE and boot goes on in
+    # the copy; the processes' bytes stay where they are (loader.rs). a2
+    # says where the image is stored, for kmain. a0 and a1 are kept.
+    li      a2, {ram_base}
     la      t0, _start              # where we run now: the MMU is off
     li      t1, {ram_base} + 0x1000
     beq     t0, t1, 5f
     li      t2, 0x1000
     sub     t0, t0, t2              # the image's first byte
-    lw      t2, 0x14(t0)            # its length (header)
-    add     t2, t2, t0
+    mv      a2, t0
+    lw      t2, 0x28(t0)            # directory offset (header)
+    lw      t3, 0x10(t0)            # directory length (header)
+    add     t2, t2, t3
+    add     t2, t2, t0              # the head's end
     li      t1, {ram_base}
 7:  lw      t3, 0(t0)
     sw      t3, 0(t1)
@@ -125,6 +133,7 @@ _start:
     addi    t0, t0, 64
     bltu    t0, t1, 4b
     mv      a0, a1                  # the device tree
+    mv      a1, a2                  # where the image is stored
     call    {kmain}
 
 3:  wfi
@@ -175,6 +184,12 @@ fn map_kernel(direct: usize) -> [u32; ENTRIES] {
         let exec = if i == 0 { pte::X } else { 0 };
         root.0[pte::vpn1(DIRECT_MAP + offset)] = pte::entry(RAM_BASE + offset, global | pte::R | pte::W | exec);
     }
+    // The board's read-only memory (the boot image's store), readable only.
+    if let Some((base, size)) = board::ROM {
+        for offset in (0..size).step_by(MEGAPAGE) {
+            root.0[pte::vpn1(ROM_WINDOW + offset)] = pte::entry(base + offset, global | pte::R);
+        }
+    }
     debug_assert_eq!(FIRST_KERNEL_SLOT, 0x3fc);
     csr::set_address_space(hw::virt_to_phys(address_of(root)), 0);
     // The boot table's entries must not outlive it, nor stale "not mapped" ones.
@@ -212,6 +227,31 @@ fn read_phys(hw: &mut Hw, base: usize, at: usize, out: &mut [u8]) -> bool {
     true
 }
 
+/// The boot image, checked, and where it is stored: in RAM at RAM_BASE
+/// (QEMU loaded it there), or at `stored_at` in the board's read-only
+/// memory, read through the kernel's ROM window (boot1 started it there,
+/// and `_start` copied only its head to RAM).
+fn boot_image_at(hw: &Hw, stored_at: usize) -> (boot_image::Image<'static>, Stored) {
+    let (bytes, stored) = match board::ROM {
+        _ if stored_at == RAM_BASE => {
+            // SAFETY: the direct map covers these bytes; the boot image was
+            // loaded at RAM_BASE; nothing writes them while they are read.
+            (unsafe { core::slice::from_raw_parts(DIRECT_MAP as *const u8, hw.direct()) }, Stored::Ram(RAM_BASE))
+        }
+        Some((base, size)) if (base..base + size).contains(&stored_at) => {
+            // SAFETY: the ROM window maps the board's read-only memory
+            // whole (map_kernel), and nothing can write it.
+            let rom = unsafe { core::slice::from_raw_parts(ROM_WINDOW as *const u8, size) };
+            (&rom[stored_at - base..], Stored::Rom(stored_at))
+        }
+        _ => crash(format_args!("kernel: started at {stored_at:#x}, in neither RAM nor the board's read-only memory")),
+    };
+    match boot_image::parse(bytes) {
+        Ok(image) => (image, stored),
+        Err(e) => crash(format_args!("kernel: the boot image is invalid: {e}")),
+    }
+}
+
 /// The kernel state. Built at compile time (an empty kernel is all zeros,
 /// so it sits in .bss and costs neither image bytes nor boot stack), then
 /// filled in by `kmain`, then used by every trap.
@@ -228,24 +268,23 @@ pub unsafe fn kernel() -> &'static mut Kernel<Hw> {
     unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_STATE) }
 }
 
-extern "C" fn kmain(device_tree: usize) -> ! {
+extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     // SAFETY: boot runs alone; this is the only reference to the state.
     let k = unsafe { kernel() };
     k.kernel_root = map_kernel(MEGAPAGE);
     k.hw.set_direct(MEGAPAGE);
     let ram = ram_size(&mut k.hw, device_tree);
-    k.hw.set_direct(ram.min(DIRECT_MAP_MAX));
+    k.hw.set_direct(ram.min(hw::direct_map_limit()));
     k.kernel_root = map_kernel(k.hw.direct());
-    // SAFETY: the direct map covers these bytes; the boot image was loaded
-    // at RAM_BASE; nothing writes them while they are read.
-    let low = unsafe { core::slice::from_raw_parts(DIRECT_MAP as *const u8, k.hw.direct()) };
-    let image = match boot_image::parse(low) {
-        Ok(image) => image,
-        Err(e) => crash(format_args!("kernel: the boot image is invalid: {e}")),
-    };
+    let (image, stored) = boot_image_at(&k.hw, stored_at);
     // SAFETY: taking the address of a linker symbol.
     let kernel_end = hw::virt_to_phys(unsafe { address_of(&__kernel_end) });
-    let image_end = RAM_BASE + page_round_up(image.header().image_len as usize);
+    // What of the image is in RAM: all of it, or (stored in ROM) its head.
+    let in_ram = match stored {
+        Stored::Ram(_) => image.header().image_len as usize,
+        Stored::Rom(_) => (image.header().directory_offset + image.header().directory_len) as usize,
+    };
+    let image_end = RAM_BASE + page_round_up(in_ram);
     // The frame record: one word per frame of RAM, right after the image.
     let frames = ram / PAGE_SIZE;
     let record_end = image_end + page_round_up(frames * 4);
@@ -263,7 +302,7 @@ extern "C" fn kmain(device_tree: usize) -> ! {
         ram / 1024,
         k.frames.free_count() * PAGE_SIZE / 1024
     ));
-    if let Err((index, e)) = loader::load_all(k, &image, RAM_BASE) {
+    if let Err((index, e)) = loader::load_all(k, &image, stored) {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
         crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
     }

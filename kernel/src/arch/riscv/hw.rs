@@ -10,7 +10,10 @@
 //!   the frame window, one page that shows any frame of RAM on demand;
 //! - 0xff40_0000..: the direct map, megapages over the first 12 MiB of RAM
 //!   (less if the machine has less); the kernel runs in its first 4 MiB,
-//!   where the boot image put it.
+//!   where the boot image put it;
+//! - on a board with read-only memory holding the boot image (the
+//!   Baochip-1x's RRAM), 0xffc0_0000: that memory, read-only, and the direct
+//!   map stops below it.
 //! User space ends at 0xff00_0000, so all of it is out of reach.
 //!
 //! Why not map all of RAM: the kernel half is 16 MiB (the ABI gives user
@@ -57,6 +60,22 @@ pub const DIRECT_MAP_MAX: usize = 0usize.wrapping_sub(DIRECT_MAP);
 const _: () = assert!(xous_abi::memory::BOOT_IMAGE_MAX <= DIRECT_MAP_MAX);
 /// The megapage of the direct map the kernel runs in.
 pub const MEGAPAGE: usize = 0x40_0000;
+/// Where the board's read-only memory (board::ROM, at most 4 MiB: the boot
+/// image's store on the Baochip-1x) appears, readable by the kernel only:
+/// the last megapage, which the direct map then leaves free.
+pub const ROM_WINDOW: usize = 0xffc0_0000;
+const _: () = assert!(match board::ROM {
+    Some((base, size)) => size <= MEGAPAGE && base % MEGAPAGE == 0,
+    None => true,
+});
+
+/// The most RAM the direct map may cover on this board.
+pub const fn direct_map_limit() -> usize {
+    match board::ROM {
+        Some(_) => ROM_WINDOW - DIRECT_MAP,
+        None => DIRECT_MAP_MAX,
+    }
+}
 
 #[repr(C, align(4096))]
 pub struct Table(pub [u32; ENTRIES]);
@@ -168,6 +187,12 @@ impl PhysMem for Hw {
 
 impl Platform for Hw {
     fn console(&mut self, channel: Channel, bytes: &[u8]) {
+        // On the chip itself (feature `silicon`) a person reads the console
+        // on a serial terminal: plain text, every channel mixed. Elsewhere
+        // xous-run reads it, framed (xous_abi::console).
+        if cfg!(feature = "silicon") {
+            return machine::console_write(bytes);
+        }
         for chunk in bytes.chunks(console::MAX_PAYLOAD) {
             machine::console_write(&console::header(channel, chunk.len()));
             machine::console_write(chunk);
@@ -192,6 +217,10 @@ impl Platform for Hw {
 
     fn is_user_device(&self, pa: usize) -> bool {
         board::is_user_device(pa)
+    }
+
+    fn is_rom(&self, pa: usize) -> bool {
+        board::ROM.is_some_and(|(base, size)| (base..base + size).contains(&pa))
     }
 
     fn console_irq(&self) -> usize {
@@ -225,5 +254,7 @@ impl Platform for Hw {
 /// (QEMU's 16550) setting it up empties what came before.
 pub fn console_input_start() {
     machine::console_input_start();
-    machine::console_write(&console::INPUT_READY);
+    if !cfg!(feature = "silicon") {
+        machine::console_write(&console::INPUT_READY);
+    }
 }
