@@ -4,6 +4,7 @@
 //! that DMA uses) and the devices. An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
+use crate::code_pages::{self, CodePages};
 use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, rram, rram::RramController, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
@@ -35,6 +36,8 @@ pub struct Bus {
     pub now: u64,
     /// A device register was written: the interrupt lines may have moved.
     pub touched: bool,
+    /// The pages decoded code came from, told of every write to memory.
+    pub code: CodePages,
 }
 
 impl Default for Bus {
@@ -54,6 +57,7 @@ impl Default for Bus {
             udma_control: [0; 16],
             now: 0,
             touched: false,
+            code: CodePages::default(),
         }
     }
 }
@@ -108,17 +112,63 @@ impl Bus {
         let (bytes, o) = match memory_at(addr, size) {
             Some(Memory::Rram(o)) => {
                 let data = &value.to_le_bytes()[..size];
-                return self.rram_controller.store(&mut self.rram, o, data).map_err(|why| {
+                let rows = self.rram_controller.rows_written;
+                let stored = self.rram_controller.store(&mut self.rram, o, data).map_err(|why| {
                     eprintln!("bao1x-emu: {why}");
                     BusError
                 });
+                if self.rram_controller.rows_written != rows {
+                    self.code.write(code_pages::RRAM_FIRST + o / 4096);
+                }
+                return stored;
             }
-            Some(Memory::Sram(o)) => (&mut self.sram, o),
-            Some(Memory::Ifram(o)) => (&mut self.ifram, o),
+            Some(Memory::Sram(o)) => {
+                self.code.write(code_pages::SRAM_FIRST + o / 4096);
+                (&mut self.sram, o)
+            }
+            Some(Memory::Ifram(o)) => {
+                self.code.write(code_pages::IFRAM_FIRST + o / 4096);
+                (&mut self.ifram, o)
+            }
             None => return self.device_store(addr, value),
         };
         bytes[o..o + size].copy_from_slice(&value.to_le_bytes()[..size]);
         Ok(())
+    }
+
+    /// The fast path of an aligned load from SRAM, RRAM or IFRAM; `None`
+    /// for anything else (a device, nothing), which takes `load`.
+    #[inline(always)]
+    pub fn ram_load(&self, addr: u32, size: u32) -> Option<u32> {
+        let (bytes, o) = if let Some(o) = offset_in(addr, SRAM_BASE, SRAM_LEN) {
+            (&self.sram, o)
+        } else if let Some(o) = offset_in(addr, RRAM_BASE, RRAM_LEN) {
+            (&self.rram, o)
+        } else {
+            (&self.ifram, offset_in(addr, IFRAM_BASE, IFRAM_LEN)?)
+        };
+        Some(read_le(bytes, o, size))
+    }
+
+    /// The fast path of an aligned store to SRAM or IFRAM (RRAM's go to
+    /// its controller); false for anything else, which takes `store`.
+    #[inline(always)]
+    pub fn ram_store(&mut self, addr: u32, size: u32, value: u32) -> bool {
+        let (bytes, o) = if let Some(o) = offset_in(addr, SRAM_BASE, SRAM_LEN) {
+            self.code.write(code_pages::SRAM_FIRST + o / 4096);
+            (&mut self.sram, o)
+        } else if let Some(o) = offset_in(addr, IFRAM_BASE, IFRAM_LEN) {
+            self.code.write(code_pages::IFRAM_FIRST + o / 4096);
+            (&mut self.ifram, o)
+        } else {
+            return false;
+        };
+        match size {
+            1 => bytes[o] = value as u8,
+            2 => bytes[o..o + 2].copy_from_slice(&(value as u16).to_le_bytes()),
+            _ => bytes[o..o + 4].copy_from_slice(&value.to_le_bytes()),
+        }
+        true
     }
 
     /// A 16-bit instruction parcel from memory (devices are not executable).
@@ -139,6 +189,7 @@ impl Bus {
             Memory::Ifram(o) => (&mut self.ifram, o),
         };
         bytes[o..o + data.len()].copy_from_slice(data);
+        self.code.write_range(addr, data.len());
         Ok(())
     }
 
@@ -217,6 +268,24 @@ impl Bus {
             },
         }
         Ok(())
+    }
+}
+
+/// `addr`'s offset in the memory at `base` of `len` bytes, if it is there.
+#[inline(always)]
+fn offset_in(addr: u32, base: u32, len: usize) -> Option<usize> {
+    let offset = addr.wrapping_sub(base) as usize;
+    (offset < len).then_some(offset)
+}
+
+/// `size` (1, 2 or 4) bytes at `o`, little-endian; aligned, so in bounds
+/// whenever `o` is.
+#[inline(always)]
+fn read_le(bytes: &[u8], o: usize, size: u32) -> u32 {
+    match size {
+        1 => bytes[o] as u32,
+        2 => u16::from_le_bytes([bytes[o], bytes[o + 1]]) as u32,
+        _ => u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]),
     }
 }
 

@@ -5,6 +5,7 @@
 //! the chip's VexRiscv. The AES32 scalar-crypto instructions (Zkne/Zknd)
 //! are aes32.rs.
 
+use crate::block::Blocks;
 use crate::bus::Bus;
 use crate::compressed;
 use crate::csr::Csrs;
@@ -47,50 +48,7 @@ pub struct Cpu {
     pub trace_traps: bool,
     /// The page the last fetch translated: virtual page, physical page.
     fetch_page: Option<(u32, u32)>,
-    decoded: DecodeCache,
-}
-
-/// Instructions already fetched and expanded, by physical address (a
-/// direct-mapped table): the model's answer to an instruction cache, for
-/// speed. A store over a cached instruction drops it, so code that writes
-/// code runs what it wrote (the chip would need `fence.i`; the model is
-/// more forgiving there).
-struct DecodeCache {
-    /// The physical address each slot holds, or 1 (no instruction is odd).
-    tags: Vec<u32>,
-    entries: Vec<(u32, u32)>,
-}
-
-const DECODE_SLOTS: usize = 1 << 16;
-const EMPTY: u32 = 1;
-
-impl DecodeCache {
-    fn new() -> DecodeCache {
-        DecodeCache { tags: vec![EMPTY; DECODE_SLOTS], entries: vec![(0, 0); DECODE_SLOTS] }
-    }
-
-    #[inline]
-    fn slot(pa: u32) -> usize {
-        (pa as usize >> 1) & (DECODE_SLOTS - 1)
-    }
-
-    /// Forgets any instruction that a store of `size` bytes at `pa` changed
-    /// (one may start up to 2 bytes before it).
-    #[inline]
-    fn invalidate(&mut self, pa: u32, size: u32) {
-        let first = (pa & !1).wrapping_sub(2);
-        for k in 0..size / 2 + 2 {
-            let at = first.wrapping_add(2 * k);
-            let slot = Self::slot(at);
-            if self.tags[slot] == at {
-                self.tags[slot] = EMPTY;
-            }
-        }
-    }
-
-    fn clear(&mut self) {
-        self.tags.fill(EMPTY);
-    }
+    pub(crate) blocks: Blocks,
 }
 
 impl Cpu {
@@ -111,7 +69,7 @@ impl Cpu {
             irq_lines: 0,
             trace_traps: false,
             fetch_page: None,
-            decoded: DecodeCache::new(),
+            blocks: Blocks::default(),
         }
     }
 
@@ -132,14 +90,16 @@ impl Cpu {
         self.irq_lines = self.bus.irq_lines(self.cycle);
     }
 
-    /// Forgets every decoded instruction: after memory changed behind the
-    /// hart's back (an image loaded).
+    /// Forgets every decoded block: after memory changed behind the
+    /// bus's back (an image loaded, RRAM read from a file).
     pub fn memory_changed(&mut self) {
-        self.decoded.clear();
+        self.blocks.clear();
+        self.bus.code.forget_all();
     }
 
-    /// One step: an interrupt taken, or one instruction executed or trapped.
-    #[inline]
+    /// One step: an interrupt taken, or one instruction fetched, decoded
+    /// and executed or trapped. The reference the block runner
+    /// (run_block.rs) keeps to, and what it falls back on.
     pub fn step(&mut self) {
         if self.csr.mie != 0 {
             if let Some(interrupt) = self.interrupt_to_take() {
@@ -155,7 +115,7 @@ impl Cpu {
         }
     }
 
-    fn fetch_physical(&mut self, va: u32) -> Result<u32, Exception> {
+    pub(crate) fn fetch_physical(&mut self, va: u32) -> Result<u32, Exception> {
         let page = va >> 12;
         if let Some((v, p)) = self.fetch_page {
             if v == page {
@@ -167,24 +127,9 @@ impl Cpu {
         Ok(pa)
     }
 
-    #[inline]
     fn fetch(&mut self) -> Result<(u32, u32), Exception> {
         let pc = self.pc;
         let pa = self.fetch_physical(pc)?;
-        let slot = DecodeCache::slot(pa);
-        if self.decoded.tags[slot] == pa {
-            return Ok(self.decoded.entries[slot]);
-        }
-        let fetched = self.fetch_uncached(pc, pa)?;
-        // An instruction across a page boundary has two translations: not cached.
-        if pc & 0xFFF <= 0xFFC {
-            self.decoded.tags[slot] = pa;
-            self.decoded.entries[slot] = fetched;
-        }
-        Ok(fetched)
-    }
-
-    fn fetch_uncached(&mut self, pc: u32, pa: u32) -> Result<(u32, u32), Exception> {
         let low = self.bus.fetch16(pa).map_err(|_| access_fault(pc, Access::Fetch))?;
         if low & 3 != 3 {
             let inst = compressed::expand(low).ok_or(illegal(low as u32))?;
@@ -196,7 +141,7 @@ impl Cpu {
         Ok(((high as u32) << 16 | low as u32, 4))
     }
 
-    fn load(&mut self, va: u32, size: u32) -> Result<u32, Exception> {
+    pub(crate) fn load(&mut self, va: u32, size: u32) -> Result<u32, Exception> {
         if va & (size - 1) != 0 {
             return Err(Exception { cause: cause::LOAD_MISALIGNED, tval: va });
         }
@@ -205,7 +150,7 @@ impl Cpu {
         self.bus.load(pa, size as usize).map_err(|_| access_fault(va, Access::Load))
     }
 
-    fn store(&mut self, va: u32, size: u32, value: u32) -> Result<(), Exception> {
+    pub(crate) fn store(&mut self, va: u32, size: u32, value: u32) -> Result<(), Exception> {
         if va & (size - 1) != 0 {
             return Err(Exception { cause: cause::STORE_MISALIGNED, tval: va });
         }
@@ -216,14 +161,7 @@ impl Cpu {
             }
         }
         self.bus.now = self.cycle;
-        self.bus.store(pa, size as usize, value).map_err(|_| access_fault(va, Access::Store))?;
-        self.decoded.invalidate(pa, size);
-        if let Some(crate::bus::Memory::Rram(_)) = crate::bus::memory_at(pa, 1) {
-            // A command may have rewritten the whole row.
-            let row = crate::devices::rram::ROW as u32;
-            self.decoded.invalidate(pa & !(row - 1), row);
-        }
-        Ok(())
+        self.bus.store(pa, size as usize, value).map_err(|_| access_fault(va, Access::Store))
     }
 
     #[inline]
@@ -234,7 +172,7 @@ impl Cpu {
     }
 
     /// Executes one (expanded) instruction of `len` bytes at pc.
-    fn execute(&mut self, inst: u32, len: u32) -> Result<(), Exception> {
+    pub(crate) fn execute(&mut self, inst: u32, len: u32) -> Result<(), Exception> {
         let rd = (inst >> 7 & 31) as usize;
         let rs1 = (inst >> 15 & 31) as usize;
         let rs2 = (inst >> 20 & 31) as usize;

@@ -6,15 +6,21 @@
 //! memory map (RRAM at 0x6000_0000, 2 MiB SRAM at 0x6100_0000) and the
 //! devices; docs/bao1x.md keeps the list of what is modelled and what not.
 //! Functional, not cycle-accurate: `mcycle` counts instructions stepped.
+//! For speed it runs decoded blocks of instructions (block.rs,
+//! run_block.rs) with exactly the results of stepping one at a time.
 
 pub mod aes32;
+pub mod block;
 pub mod bus;
+pub mod code_pages;
 pub mod compressed;
 pub mod cpu;
 pub mod csr;
+pub mod decode;
 pub mod devices;
 pub mod machine;
 pub mod mmu;
+pub mod run_block;
 pub mod trap;
 
 pub use machine::{Machine, Outcome};

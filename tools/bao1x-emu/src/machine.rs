@@ -96,6 +96,22 @@ impl Machine {
     /// have been stepped. The interrupt lines are brought up to date after
     /// a device register is written and when a device's next event is due.
     pub fn run(&mut self, limit: u64) -> Outcome {
+        self.run_by(limit, Cpu::run_block)
+    }
+
+    /// `run`, stepping one instruction at a time instead of running
+    /// blocks: the reference the fast path is checked against
+    /// (`bao1x-emu --step`).
+    pub fn run_stepping(&mut self, limit: u64) -> Outcome {
+        self.run_by(limit, |cpu, _| {
+            cpu.step();
+            1
+        })
+    }
+
+    /// Runs with `advance(cpu, most)`, which takes at least one and at
+    /// most `most` steps and says how many it took.
+    fn run_by(&mut self, limit: u64, mut advance: impl FnMut(&mut Cpu, u64) -> u64) -> Outcome {
         let cpu = &mut self.cpu;
         let mut budget = limit;
         while budget > 0 {
@@ -105,8 +121,7 @@ impl Machine {
             }
             let mut done = 0;
             while done < chunk {
-                cpu.step();
-                done += 1;
+                done += advance(cpu, chunk - done);
                 if cpu.bus.touched {
                     cpu.bus.touched = false;
                     break;

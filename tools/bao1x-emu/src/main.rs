@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: bao1x-emu [--limit N] [--stats] [--rram FILE] PROGRAM.elf|IMAGE.uf2
+usage: bao1x-emu [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.uf2
 
   runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
   linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
@@ -18,6 +18,9 @@ usage: bao1x-emu [--limit N] [--stats] [--rram FILE] PROGRAM.elf|IMAGE.uf2
   --limit N   stop after N instructions (default 10,000,000,000): status 124
   --stats     print instructions, time and rate on stderr
   --trace-traps print every trap (cause, pc, tval, mode) on stderr
+  --step      step one instruction at a time instead of running decoded
+              blocks: the same results, slower (the reference the fast
+              path is held to)
   --rram FILE keep RRAM in FILE (created if missing): loaded first, then the
               program or image over it; rows the guest writes through the
               RRAM controller are written through to FILE
@@ -49,7 +52,7 @@ fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
 }
 
 fn run() -> Result<u8, String> {
-    let (mut limit, mut stats, mut path, mut rram, mut trace) = (10_000_000_000u64, false, None, None, false);
+    let (mut limit, mut stats, mut path, mut rram, mut trace, mut step) = (10_000_000_000u64, false, None, None, false, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -59,6 +62,7 @@ fn run() -> Result<u8, String> {
             }
             "--stats" => stats = true,
             "--trace-traps" => trace = true,
+            "--step" => step = true,
             "--rram" => rram = Some(std::path::PathBuf::from(args.next().ok_or("--rram needs a file")?)),
             "-h" | "--help" => {
                 print!("{USAGE}");
@@ -91,7 +95,8 @@ fn run() -> Result<u8, String> {
         // The host's stdin reaches UART2's receive between slices of the run.
         machine.cpu.bus.uart2.input.extend(input.try_iter());
         let slice = left.min(1_000_000);
-        match machine.run(slice) {
+        let ran = if step { machine.run_stepping(slice) } else { machine.run(slice) };
+        match ran {
             Outcome::Limit if left > slice => left -= slice,
             outcome => break outcome,
         }

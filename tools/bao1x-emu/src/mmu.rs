@@ -91,6 +91,13 @@ impl Cpu {
         }
     }
 
+    /// Whether loads and stores go untranslated now (M mode without MPRV
+    /// to a lower mode, or satp in Bare): until the mode, mstatus or satp
+    /// changes.
+    pub fn data_untranslated(&self) -> bool {
+        self.effective_mode(Access::Load) == Mode::Machine || self.csr.satp >> 31 == 0
+    }
+
     /// The physical address of `va` for `access`, or the guest's fault.
     pub fn translate(&mut self, va: u32, access: Access) -> Result<u32, Exception> {
         let mode = self.effective_mode(access);

@@ -5,6 +5,7 @@
 //! check passed, else the number of the check that failed). Plus tests of
 //! the pieces that need no program.
 
+mod blocks;
 mod boot;
 mod differential;
 mod programs;
@@ -30,8 +31,12 @@ pub fn assemble(name: &str) -> Vec<u8> {
     bytes
 }
 
+/// A directory of its own for this call: tests running at once may
+/// assemble the same program.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bao1x-emu-test-{}-{name}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("bao1x-emu-test-{}-{call}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

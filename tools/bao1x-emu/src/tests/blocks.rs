@@ -1,0 +1,152 @@
+//! Running decoded blocks gives exactly what stepping one instruction at a
+//! time gives: every test program run both ways and compared after every
+//! slice of a few steps (registers, pc, mode, clock, instret, CSRs, TLB,
+//! outputs); code rewritten under decoded blocks; a block whose next
+//! virtual page maps elsewhere; an interrupt due in the middle of a block.
+
+use super::assemble;
+use crate::bus::SRAM_BASE;
+use crate::cpu::Mode;
+use crate::{Machine, Outcome};
+
+/// Everything of the machine a guest or the runner can see.
+fn state(m: &Machine, registers: bool) -> String {
+    let c = &m.cpu;
+    let x = if registers { format!("{:x?}", c.x) } else { String::new() };
+    format!(
+        "{x} pc {:#x} {:?} cycle {} instret {} csr {:?} lines {:#x} reserved {:?} tlb {:?} duart {:?} uart2 {:?} rows {}",
+        c.pc,
+        c.mode,
+        c.cycle,
+        c.instret,
+        c.csr,
+        c.irq_lines,
+        c.reservation,
+        c.tlb,
+        c.bus.duart.output,
+        c.bus.uart2.output,
+        c.bus.rram_controller.rows_written,
+    )
+}
+
+/// Runs `name` both ways in slices of `slice` steps, comparing after each.
+fn same_as_stepping(name: &str, slice: u64) {
+    let elf = assemble(name);
+    let [mut fast, mut slow] = [Machine::default(), Machine::default()];
+    for m in [&mut fast, &mut slow] {
+        m.load_elf(&elf).unwrap();
+        m.cpu.bus.uart2.input.extend(b"xy");
+    }
+    // The TRNG's words differ between machines by design.
+    let registers = name != "irq_trng";
+    let mut steps = 0;
+    loop {
+        let (a, b) = (fast.run(slice), slow.run_stepping(slice));
+        steps += slice;
+        assert_eq!(state(&fast, registers), state(&slow, registers), "{name}: after {steps} steps in slices of {slice}");
+        assert_eq!(a, b, "{name}");
+        if a != Outcome::Limit || steps > 2_000_000 {
+            assert_eq!(a, Outcome::Exit(0), "{name}");
+            return;
+        }
+    }
+}
+
+#[test]
+fn every_test_program_runs_as_stepping_runs_it_slice_by_slice() {
+    let programs = [
+        "alu", "muldiv", "branch", "loadstore", "atomics", "compressed", "csr", "traps", "mmu", "smc", "timers",
+        "irq_trng", "rram", "uart2", "blocks",
+    ];
+    for name in programs {
+        for slice in [1, 3, 17, 100, 4096, 1_000_000] {
+            same_as_stepping(name, slice);
+        }
+    }
+}
+
+#[test]
+fn code_rewritten_under_decoded_blocks_runs_as_rewritten_and_blocks_cross_no_page() {
+    super::passes("blocks");
+}
+
+/// Words at `pa`, as the machine's memory.
+fn put(m: &mut Machine, pa: u32, words: &[u32]) {
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    m.cpu.bus.preload(pa, &bytes).unwrap();
+}
+
+const ADDI_A0_1: u32 = 0x0015_0513;
+const ADDI_A0_2: u32 = 0x0025_0513;
+const ADDI_A0_100: u32 = 0x0645_0513;
+const LOOP: u32 = 0x0000_006F; // j .
+
+/// A hart in S mode with Sv32 on: VA page 0x10000 maps to SRAM page
+/// 0x61020 and VA page 0x10001 to 0x61030, not to the page after 0x61020.
+fn split_pages() -> Machine {
+    let mut m = Machine::default();
+    let (root, leaf) = (SRAM_BASE + 0x1_0000, SRAM_BASE + 0x1_1000);
+    let (v, r, x, a) = (1, 2, 8, 64);
+    put(&mut m, root + 4 * 0x40, &[(leaf >> 12) << 10 | v]);
+    put(&mut m, leaf, &[0x61020 << 10 | v | r | x | a, 0x61030 << 10 | v | r | x | a]);
+    m.cpu.csr.satp = 0x8000_0000 | root >> 12;
+    m.cpu.mode = Mode::Supervisor;
+    m.cpu.pc = 0x1000_0FF8;
+    m
+}
+
+#[test]
+fn a_block_ends_at_its_page_and_the_next_page_is_translated_anew() {
+    let mut m = split_pages();
+    put(&mut m, 0x6102_0FF8, &[ADDI_A0_1, ADDI_A0_1, ADDI_A0_100, LOOP]);
+    put(&mut m, 0x6103_0000, &[ADDI_A0_2, LOOP]);
+    assert_eq!(m.run(10), Outcome::Limit);
+    assert_eq!(m.cpu.x[10], 4, "1 + 1 on the first page, 2 on the second");
+    assert_eq!(m.cpu.pc, 0x1000_1004);
+    assert_eq!((m.cpu.cycle, m.cpu.instret), (10, 10));
+}
+
+#[test]
+fn an_instruction_straddling_two_pages_is_fetched_through_both() {
+    let mut m = split_pages();
+    m.cpu.pc = 0x1000_0FFC;
+    // c.nop at 0xFFC, then addi a0, a0, 1 with its halves on two pages.
+    put(&mut m, 0x6102_0FFC, &[0x0513_0001]);
+    put(&mut m, 0x6103_0000, &[0x0015 | LOOP << 16, 0]);
+    put(&mut m, 0x6102_1000, &[ADDI_A0_100]);
+    assert_eq!(m.run(2), Outcome::Limit);
+    assert_eq!((m.cpu.x[10], m.cpu.pc), (1, 0x1000_1002));
+}
+
+#[test]
+fn an_interrupt_due_in_the_middle_of_a_block_is_taken_before_the_same_instruction_as_stepping() {
+    // 64 additions in one block from 0x6100_0000, then a loop; timer0
+    // counts 20 clocks from clock 0 to its zero event, line 30 through
+    // mim to M mode, whose handler at 0x6100_1000 loops.
+    let outcomes: Vec<(u32, u32, u64, u32)> = [false, true]
+        .into_iter()
+        .map(|stepping| {
+            let mut m = Machine::default();
+            put(&mut m, SRAM_BASE, &[ADDI_A0_1; 64]);
+            put(&mut m, SRAM_BASE + 256, &[LOOP]);
+            put(&mut m, SRAM_BASE + 0x1000, &[LOOP]);
+            let timer0 = crate::devices::timer0::BASE;
+            for (offset, value) in [(0x00, 20), (0x1C, 1), (0x08, 1)] {
+                m.cpu.bus.store(timer0 + offset, 4, value).unwrap();
+            }
+            m.cpu.csr.mtvec = SRAM_BASE + 0x1000;
+            m.cpu.csr.mim = 1 << 30;
+            m.cpu.csr.mie = 1 << 11;
+            m.cpu.csr.mstatus = crate::trap::MIE;
+            m.cpu.pc = SRAM_BASE;
+            let outcome = if stepping { m.run_stepping(100) } else { m.run(100) };
+            assert_eq!(outcome, Outcome::Limit);
+            (m.cpu.x[10], m.cpu.csr.mepc, m.cpu.cycle, m.cpu.csr.mcause)
+        })
+        .collect();
+    assert_eq!(outcomes[0], outcomes[1], "blocks against stepping");
+    let (a0, mepc, _, mcause) = outcomes[0];
+    assert_eq!(mcause, 0x8000_000B);
+    assert_eq!(a0, 20, "20 additions in 20 clocks, then the interrupt");
+    assert_eq!(mepc, SRAM_BASE + 4 * 20, "taken before the 21st addition, inside the block");
+}
