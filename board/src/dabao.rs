@@ -135,6 +135,28 @@ pub mod trng {
     pub const START: u32 = 0x5A;
 }
 
+/// The RRAM controller: RRAM reads are plain reads; a write goes a
+/// 32-byte row at a time. The row's eight words are stored (the controller
+/// stages them), RRCCR is set to WRITE_MODE, LOAD_BUFFER then COMMIT are
+/// stored to the row's first word, and RRCCR goes back to NORMAL_MODE.
+/// (Its RRCAR register, 0xF0, erases the chip's secrets: never written.)
+pub mod rram_controller {
+    pub const BASE: usize = 0x4000_0000;
+    pub const RRCCR: usize = 0x00;
+    /// RRCCR: security bits, then the mode in the low bits.
+    pub const NORMAL_MODE: u32 = 0xFC00;
+    pub const WRITE_MODE: u32 = 0xFC00 | 2;
+    pub const LOAD_BUFFER: u32 = 0x5200;
+    pub const COMMIT: u32 = 0x9528;
+    pub const ROW: usize = 32;
+}
+
+/// The filesystem's disk: the last MiB of the RRAM that images may use
+/// (boot1 keeps the chip's records above 0x603D_A000), 256 blocks of 4 KiB.
+/// A boot image must end below it.
+pub const DISK: usize = 0x602D_A000;
+pub const DISK_SIZE: usize = 1024 * 1024;
+
 /// **Only in the model of the chip** (tools/bao1x-emu, at the address of
 /// the chip's RTL testbench register `done`): writing a value ends the run
 /// with it as the exit code. Silicon has nothing here, so an image for
@@ -149,8 +171,9 @@ pub const KERNEL_DEVICES: [usize; 6] =
     [uart2::BASE, CONSOLE_BUFFER, ticktimer::BASE, timer0::BASE, irqarray::page(uart2::BANK), EXIT_DEVICE];
 
 /// Device pages user processes may map (drivers): the ticktimer (its
-/// alarm, for the ticktimer service; the kernel only reads its count) and
-/// the TRNG.
+/// alarm, for the ticktimer service; the kernel only reads its count), the
+/// TRNG, and the RRAM controller with the disk's pages of RRAM (the
+/// filesystem service).
 pub fn is_user_device(pa: usize) -> bool {
-    pa == ticktimer::BASE || pa == trng::BASE
+    pa == ticktimer::BASE || pa == trng::BASE || pa == rram_controller::BASE || (DISK..DISK + DISK_SIZE).contains(&pa)
 }

@@ -301,6 +301,9 @@ pub const CHECKS: &[Check] = &[
         Boot::of(App("args-env")).options(DABAO).args(&["a", "b c"]).env(&["GREETING=hello world", "EMPTY="])
             .stdout(&[Has("args-env: all checks passed")])),
     Check::code("on dabao: std random: HashMap keys from the entropy service (the chip's TRNG), different on every run", target_checks::std_random_dabao),
+    Check::boot("on dabao: std fs on the chip's RRAM (its last MiB, written row by row through the RRAM controller): the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk",
+        Boot::of(App("fs")).options(DABAO).services(&[("fs-peer", App("fs"))]).stdout(&[Has("fs: all checks passed")])),
+    Check::code("on dabao: std fs: synced files persist across two boots in the chip's RRAM (kept in a host file), and the filesystem keeps to its MiB", fs_checks::std_fs_persistence_dabao),
 ];
 
 /// xous-run's options for a boot on the dabao board.

@@ -32,6 +32,33 @@ pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
     Ok(passed)
 }
 
+/// The same on the dabao board, where the disk is the chip's RRAM kept in
+/// a host file (xous-run --board dabao --disk): files synced in one boot
+/// are found in the next, written through the RRAM controller's rows. The
+/// big file is 300,000 bytes (the filesystem has a MiB of RRAM). The file
+/// is the whole 4 MiB of RRAM; its last MiB must hold the filesystem, and
+/// the bytes around it (the image, boot1's records) what boot1 put there.
+pub fn std_fs_persistence_dabao(project: &Project) -> Result<Passed, Failed> {
+    const DABAO: &[&str] = &["--board", "dabao"];
+    let program = project.build_test_app("fs")?;
+    let rram = fresh_disk(project, "dabao-rram.bin")?;
+    let first = Launch::new(&program).options(DABAO).disk(&rram).args(&["persist-write", "300000"]).run(project)?;
+    first.expect(0, &[Has("fs: all checks passed")], &[])?;
+    let second = Launch::new(&program).options(DABAO).disk(&rram).args(&["persist-check", "300000"]).run(project)?;
+    let passed = second.expect(0, &[Has("fs: all checks passed"), Has("/persist/sub/c (300000 bytes) came back")], &[])?;
+    let bytes = std::fs::read(&rram).map_err(|e| format!("cannot read {}: {e}", rram.display()))?;
+    let disk = board::dabao::DISK - board::dabao::RRAM_BASE;
+    let written = bytes.get(disk..disk + board::dabao::DISK_SIZE).map_or(0, |d| d.chunks(4096).filter(|b| b.iter().any(|&x| x != 0)).count());
+    if written == 0 {
+        return Err(Failed::from(format!("{}: nothing in the disk's MiB of RRAM", rram.display())));
+    }
+    let above = bytes.get(disk + board::dabao::DISK_SIZE..).unwrap_or(&[]);
+    if above.iter().any(|&x| x != 0) {
+        return Err(Failed::from("the filesystem wrote past its MiB of RRAM, into boot1's records".to_string()));
+    }
+    Ok(Passed::from(format!("{}; {written} blocks of the RRAM disk in use", passed.note)))
+}
+
 /// The byte at `i` of test-apps/fs's file `seed` (its `pattern`).
 fn fs_pattern(seed: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 12) as u8).collect()

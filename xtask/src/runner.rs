@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 /// The core services, in boot order.
 pub const SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "net", "fs", "proc"];
 /// The core services of the dabao board (the Baochip-1x), in boot order:
-/// no network (the board has none) and no filesystem yet (its block
-/// device, RRAM, is not written yet: docs/bao1x.md).
-pub const DABAO_SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "proc"];
+/// no network (the board has none); the filesystem on the last MiB of RRAM.
+pub const DABAO_SERVICES: &[&str] = &["log", "names", "ticktimer", "systime", "rng", "fs", "proc"];
 /// The services with a `dabao` feature of their own (their hardware differs).
-const DABAO_FEATURES: &str = "log/dabao,ticktimer/dabao,rng/dabao";
+const DABAO_FEATURES: &str = "log/dabao,ticktimer/dabao,rng/dabao,fs/dabao";
 
 #[derive(Clone)]
 pub struct Runner {

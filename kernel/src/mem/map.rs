@@ -85,14 +85,19 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, phys: usize, virt: u
     }
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     let virt = placement(k, pid, virt, size)?;
+    if !k.devices.take(phys, phys + size, pid) {
+        return Err(Error::OutOfMemory);
+    }
     for (i, pa) in pages().enumerate() {
         let va = virt + i * PAGE_SIZE;
-        let mapped = space.map(&mut k.hw, &mut k.frames, va, pa, pte::R | pte::W | pte::U, false);
-        if let Err(e) = mapped.map_err(map_error).and_then(|()| {
-            if k.devices.take(pa, pid) { Ok(()) } else { Err(Error::OutOfMemory) }
-        }) {
-            k.release(pid, virt, i * PAGE_SIZE + PAGE_SIZE);
-            return Err(e);
+        if let Err(e) = space.map(&mut k.hw, &mut k.frames, va, pa, pte::R | pte::W | pte::U, false) {
+            // The pages mapped so far go with their record (release); the
+            // rest of the range is given back here.
+            k.release(pid, virt, i * PAGE_SIZE);
+            for rest in (pa..phys + size).step_by(PAGE_SIZE) {
+                k.devices.release(rest, pid);
+            }
+            return Err(map_error(e));
         }
         k.hw.flush_tlb(pid, Some(va));
     }

@@ -1,9 +1,10 @@
-//! File times: the real-time clock read once at start (the ticktimer's
-//! RTC_TIME_NS), then advanced by the `time` counter, so stamping a file
-//! costs no message.
+//! File times: the system time read once at start (the system-time
+//! service's UTC, what `SystemTime::now` reads: on a board without a
+//! real-time clock it is the clock set at boot), then advanced by the
+//! `time` counter, so stamping a file costs no message.
 
 use xous_abi::message::InvokeType;
-use xous_abi::services::ticktimer;
+use xous_abi::services::systime;
 use xous_rt::{connect, syscall, Syscall, SyscallResult};
 
 pub struct Clock {
@@ -13,13 +14,14 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Asks the ticktimer for the time; without an answer, files are
-    /// stamped from the epoch on.
+    /// Asks the system-time service for the time; without an answer,
+    /// files are stamped from the epoch on.
     pub fn start() -> Clock {
         let start = xous_rt::counters::time();
-        let epoch_ns = connect(ticktimer::SID).ok().map_or(0, |tt| {
-            let r = syscall(Syscall::SendMessage, &[tt, InvokeType::BlockingScalar as usize, ticktimer::RTC_TIME_NS, 0, 0, 0, 0]);
-            if r[0] == SyscallResult::Scalar2 as usize { (r[1] as u64) | (r[2] as u64) << 32 } else { 0 }
+        let epoch_ns = connect(systime::SID).ok().map_or(0, |st| {
+            let r = syscall(Syscall::SendMessage, &[st, InvokeType::BlockingScalar as usize, systime::GET_UTC_TIME_MS, 0, 0, 0, 0]);
+            let ms = if r[0] == SyscallResult::Scalar2 as usize { (r[1] as u64) | (r[2] as u64) << 32 } else { 0 };
+            ms.saturating_mul(1_000_000)
         });
         Clock { epoch_ns, start }
     }

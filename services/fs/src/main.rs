@@ -1,7 +1,8 @@
 //! The filesystem service: `std::fs` for every program, over IPC (the
 //! protocol is `xous_abi::services::fs`), on the crash-safe format of this
-//! crate's library, on the virtio-blk disk (`xous-run --disk`) or, without
-//! one, a RAM device for the run.
+//! crate's library, on the virtio-blk disk (`xous-run --disk`), on the
+//! Baochip-1x the last MiB of its RRAM (`rram.rs`), or, without either, a
+//! RAM device for the run.
 //! Symbolic and hard links are the library's: the service resolves every
 //! path (links followed, at most 40 in one path) and std sends them whole.
 //!
@@ -20,6 +21,8 @@ extern crate alloc;
 
 mod clock;
 mod disk;
+#[cfg(feature = "dabao")]
+mod rram;
 mod handles;
 mod request;
 mod service;

@@ -20,10 +20,18 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use block::{Block, BlockDevice, BLOCK_SIZE};
 
-/// Blocks kept in memory at most (clean ones are dropped first).
-const CACHE_BLOCKS: usize = 576;
-/// Dirty blocks past which the filesystem should commit.
-const DIRTY_BLOCKS: usize = 512;
+/// Blocks kept in memory at most (clean ones are dropped first): an eighth
+/// of the device, between these bounds, since a small disk (the
+/// Baochip-1x's MiB of RRAM) comes with a small memory (its 2 MiB of SRAM).
+const CACHE_BLOCKS_MIN: usize = 32;
+const CACHE_BLOCKS_MAX: usize = 576;
+
+/// The cache's size for a device of `blocks`, and the dirty blocks past
+/// which the filesystem should commit (eight ninths of it).
+fn cache_limits(blocks: u32) -> (usize, usize) {
+    let cache = (blocks as usize / 8).clamp(CACHE_BLOCKS_MIN, CACHE_BLOCKS_MAX);
+    (cache, cache * 8 / 9)
+}
 
 struct Cached {
     data: Box<Block>,
@@ -36,6 +44,9 @@ pub struct Store<D> {
     device: D,
     cache: BTreeMap<u32, Cached>,
     dirty: usize,
+    /// cache_limits() of the device.
+    cache_blocks: usize,
+    dirty_blocks: usize,
     committed: Bitmap,
     used: Bitmap,
     fresh: Bitmap,
@@ -47,10 +58,13 @@ pub struct Store<D> {
 impl<D: BlockDevice> Store<D> {
     pub fn new(device: D, sb: Superblock) -> Store<D> {
         let bits = sb.blocks;
+        let (cache_blocks, dirty_blocks) = cache_limits(bits);
         let mut store = Store {
             device,
             cache: BTreeMap::new(),
             dirty: 0,
+            cache_blocks,
+            dirty_blocks,
             committed: Bitmap::new(bits),
             used: Bitmap::new(bits),
             fresh: Bitmap::new(bits),
@@ -88,7 +102,7 @@ impl<D: BlockDevice> Store<D> {
             return Err(FsError::Io);
         }
         if !self.cache.contains_key(&block) {
-            self.trim(CACHE_BLOCKS - 1);
+            self.trim(self.cache_blocks - 1);
             let mut data = Box::new([0u8; BLOCK_SIZE]);
             self.device.read(block, &mut data)?;
             if meta != 0 && !layout::check(&data, meta) {
@@ -156,7 +170,7 @@ impl<D: BlockDevice> Store<D> {
             Box::new([0u8; BLOCK_SIZE])
         };
         let new = self.allocate()?;
-        self.trim(CACHE_BLOCKS - 1);
+        self.trim(self.cache_blocks - 1);
         self.cache.insert(new, Cached { data, dirty: true, meta });
         self.dirty += 1;
         if block != 0 {
@@ -204,7 +218,7 @@ impl<D: BlockDevice> Store<D> {
     }
 
     pub fn needs_commit(&self) -> bool {
-        self.dirty >= DIRTY_BLOCKS
+        self.dirty >= self.dirty_blocks
     }
 
     /// Makes the current state durable (see the module's header).
@@ -233,5 +247,17 @@ impl<D: BlockDevice> Store<D> {
         }
         self.device.flush()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    #[test]
+    fn the_cache_is_an_eighth_of_the_device_within_bounds() {
+        assert_eq!(super::cache_limits(256), (32, 28), "the Baochip-1x's MiB of RRAM");
+        assert_eq!(super::cache_limits(1024), (128, 113), "the 4 MiB RAM device");
+        assert_eq!(super::cache_limits(4096), (512, 455), "xous-run's 16 MiB disk");
+        assert_eq!(super::cache_limits(1 << 20), (576, 512), "at most what it always was");
+        assert_eq!(super::cache_limits(16), (32, 28));
     }
 }

@@ -19,8 +19,10 @@ use linked_list_allocator::LockedHeap;
 use xous_abi::memory::flags;
 use xous_rt::{syscall, Syscall, SyscallResult};
 
-/// The heap grows by at least this much at a time.
-const GROWTH: usize = 256 * 1024;
+/// The heap grows by at least this much at a time: few enough calls, and
+/// little committed beyond need on a 2 MiB machine (the Baochip-1x; at
+/// 256 KiB, the filesystem's idle heap alone took an eighth of its SRAM).
+const GROWTH: usize = 32 * 1024;
 
 /// Use as `#[global_allocator] static HEAP: Heap = Heap::new();`.
 pub struct Heap(LockedHeap);

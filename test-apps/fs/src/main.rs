@@ -1,8 +1,10 @@
 //! std::fs on the target, through the filesystem service. With no
 //! argument: every call of the API once, each error kind it can give,
 //! and threads writing distinct files at once. With `persist-write` /
-//! `persist-check`: the first boot of a two-boot check on one disk image
-//! writes and syncs files, the second finds them byte for byte. Booted
+//! `persist-check` (then optionally the big file's length, default
+//! 5,000,000 bytes: a smaller one for the Baochip-1x's MiB of RRAM): the
+//! first boot of a two-boot check on one disk image writes and syncs
+//! files, the second finds them byte for byte. Booted
 //! as a second process named `fs-peer`, it writes files of its own while
 //! the first one's threads write theirs. `read-only`: the persistence
 //! image again, write-protected (every change is ReadOnlyFilesystem).
@@ -261,7 +263,8 @@ fn same_as_pattern(path: &str, seed: u8, len: usize) -> std::io::Result<bool> {
 }
 
 fn persist(c: &mut Checks, write: bool) {
-    let files = [("/persist/a", 1u8, 10usize), ("/persist/sub/b", 2, 70_000), ("/persist/sub/c", 3, 5_000_000)];
+    let big = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(5_000_000);
+    let files = [("/persist/a", 1u8, 10usize), ("/persist/sub/b", 2, 70_000), ("/persist/sub/c", 3, big)];
     if write {
         let _ = fs::remove_dir_all("/persist");
         fs::create_dir_all("/persist/sub").unwrap();

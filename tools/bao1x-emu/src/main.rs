@@ -16,7 +16,7 @@ usage: bao1x-emu [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.
   model-only exit device (0x4008_1000): its value is the exit status (low 8
   bits).
   --limit N   stop after N instructions (default 10,000,000,000): status 124
-  --stats     print instructions, time and rate on stderr
+  --stats     print instructions, time, rate and RRAM rows written on stderr
   --trace-traps print every trap (cause, pc, tval, mode) on stderr
   --step      step one instruction at a time instead of running decoded
               blocks: the same results, slower (the reference the fast
@@ -105,6 +105,7 @@ fn run() -> Result<u8, String> {
     if stats {
         let n = machine.cpu.instret;
         eprintln!("bao1x-emu: {n} instructions in {seconds:.3} s: {:.1} million a second", n as f64 / seconds / 1e6);
+        eprintln!("bao1x-emu: {} rows of RRAM written", machine.cpu.bus.rram_controller.rows_written);
     }
     Ok(match outcome {
         Outcome::Exit(code) => code as u8,

@@ -19,9 +19,12 @@ options:
   --board BOARD         qemu-virt (default: $XOUS_RUN_BOARD, else qemu-virt) or dabao: the
                         Baochip-1x's dabao board, run on its model (bao1x-emu, installed
                         beside xous-run) from a UF2 image signed with the developer key,
-                        as the chip's boot1 starts it; 2 MiB of SRAM, no disk, no network,
-                        so --memory, --disk, --hostfwd, --icount, --gdb and --qemu-arg are
-                        refused there
+                        as the chip's boot1 starts it; 2 MiB of SRAM, no network, so
+                        --memory, --hostfwd, --icount, --gdb and --qemu-arg are refused
+                        there; --disk PATH is the chip's whole RRAM (4 MiB) kept in PATH
+                        (created if missing), whose last MiB is the filesystem's (every
+                        boot writes the image into it too, as boot1 would); --format,
+                        --disk-readonly and --mirror-cwd are not available there yet
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
   --memory SIZE         guest RAM, as QEMU's -m takes it (default $XOUS_RUN_MEMORY, else
@@ -245,8 +248,9 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: 
     if board == Board::Dabao {
         let qemu_only = [
             ("--memory (the chip has 2 MiB of SRAM)", memory_given),
-            ("--disk", disk.is_some()),
-            ("--mirror-cwd (it needs a disk)", mirror_cwd),
+            ("--format", format),
+            ("--disk-readonly", disk_readonly),
+            ("--mirror-cwd", mirror_cwd),
             ("--hostfwd (no network)", !hostfwd.is_empty()),
             ("--icount (the model counts instructions always)", icount),
             ("--gdb", gdb),
@@ -406,9 +410,11 @@ mod tests {
         let Ok(Invocation::Run(o)) = parse_with(&args, Some("1G"), Board::Dabao) else { panic!() };
         assert_eq!(o.board, Board::Dabao, "XOUS_RUN_BOARD's default; XOUS_RUN_MEMORY's does not count as asked");
         assert_eq!(run("--board dabao --board qemu-virt --memory 64M app").board, Board::QemuVirt, "the last one wins");
+        assert_eq!(run("--board dabao --disk rram.bin app").disk, Some(PathBuf::from("rram.bin")), "the chip's RRAM in a file");
         for (line, option) in [
             ("--board dabao --memory 64M app", "--memory"),
-            ("--disk d.img --board dabao app", "--disk"),
+            ("--disk d.img --format --board dabao app", "--format"),
+            ("--disk d.img --disk-readonly --board dabao app", "--disk-readonly"),
             ("--board dabao --hostfwd tcp:5555-:7 app", "--hostfwd"),
             ("--board dabao --icount app", "--icount"),
             ("--board dabao --gdb app", "--gdb"),

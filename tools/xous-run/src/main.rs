@@ -46,7 +46,9 @@ fn run() -> u8 {
         Ok(prepared) => prepared,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
     };
-    if let Some(disk) = &options.disk {
+    // On the dabao board the disk is the chip's RRAM in a file, which the
+    // model keeps itself (bao1x-emu --rram).
+    if let Some(disk) = options.disk.as_ref().filter(|_| options.board == Board::QemuVirt) {
         if let Err(why) = disk::prepare(disk, options.format) {
             return fail(exit::NOT_PREPARED, &why);
         }
@@ -76,7 +78,7 @@ fn run() -> u8 {
             };
             (PathBuf::from(qemu::QEMU), qemu::arguments(&machine, image.path()))
         }
-        Board::Dabao => (emulator(), qemu::emulator_arguments(image.path())),
+        Board::Dabao => (emulator(), qemu::emulator_arguments(image.path(), options.disk.as_deref())),
     };
     let machine_name = match options.board {
         Board::QemuVirt => "QEMU",
@@ -192,6 +194,10 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
 /// (board::dabao::BOOT_IMAGE), where the processes' code runs in place.
 fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec<u8>, String> {
     let image = xous_image::build_image(board::dabao::RAM_BASE as u32, kernel, processes).map_err(|e| e.to_string())?;
+    let room = board::dabao::DISK - board::dabao::BOOT_IMAGE;
+    if image.len() > room {
+        return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", image.len() / 1024, room / 1024));
+    }
     let payload = bao1x_image::page_aligned(&image);
     assert_eq!(bao1x_image::layout::PAGE_ALIGNED_PAYLOAD, board::dabao::BOOT_IMAGE);
     let options = bao1x_image::SignOptions::default();

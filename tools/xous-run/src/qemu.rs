@@ -82,9 +82,15 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
 pub struct StartError(pub String);
 
 /// The model of the Baochip-1x: its arguments to boot `uf2` as the chip's
-/// boot1 would, with no limit on instructions a run may take.
-pub fn emulator_arguments(uf2: &Path) -> Vec<String> {
-    vec!["--limit".to_string(), "1000000000000000".to_string(), uf2.display().to_string()]
+/// boot1 would, with no limit on instructions a run may take, and the
+/// chip's RRAM kept in the file `rram` if one is named.
+pub fn emulator_arguments(uf2: &Path, rram: Option<&Path>) -> Vec<String> {
+    let mut args = vec!["--limit".to_string(), "1000000000000000".to_string()];
+    if let Some(file) = rram {
+        args.extend(["--rram".to_string(), file.display().to_string()]);
+    }
+    args.push(uf2.display().to_string());
+    args
 }
 
 /// Runs `machine` (QEMU, or the model of the chip: `program` names it)
@@ -152,6 +158,12 @@ fn end_of(status: ExitStatus) -> QemuEnd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_models_command_line() {
+        assert_eq!(emulator_arguments(Path::new("a.uf2"), None).join(" "), "--limit 1000000000000000 a.uf2");
+        assert_eq!(emulator_arguments(Path::new("a.uf2"), Some(Path::new("r.bin"))).join(" "), "--limit 1000000000000000 --rram r.bin a.uf2");
+    }
 
     #[test]
     fn the_command_line() {
