@@ -9,6 +9,8 @@ use crate::bus::Bus;
 use crate::code_pages;
 use crate::compressed;
 use crate::decode::{decode, Op};
+use crate::jit::Compiled;
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Ops a block holds at most (longer runs go on in the next block).
@@ -21,6 +23,8 @@ pub struct Block {
     page: usize,
     generation: u32,
     pub ops: Vec<Op>,
+    /// Its host code, or how near it is to having some (jit/).
+    pub compiled: Cell<Compiled>,
 }
 
 /// The 32-bit (or expanded compressed) instruction at `pa` and its
@@ -59,7 +63,7 @@ impl Block {
             return None;
         }
         let generation = bus.code.decoding(page);
-        Some(Block { pa, page, generation, ops })
+        Some(Block { pa, page, generation, ops, compiled: Cell::new(Compiled::NotYet(0)) })
     }
 }
 

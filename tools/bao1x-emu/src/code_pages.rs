@@ -82,6 +82,12 @@ impl CodePages {
         }
     }
 
+    /// SRAM's pages' flags, one byte each (true: code was decoded from
+    /// it), for compiled code to check before it stores.
+    pub fn sram_flags(&self) -> *const bool {
+        self.has_code[SRAM_FIRST..].as_ptr()
+    }
+
     /// Every block retired (memory changed behind the bus's back).
     pub fn forget_all(&mut self) {
         for page in 0..PAGES {

@@ -9,6 +9,7 @@ use crate::block::Blocks;
 use crate::bus::Bus;
 use crate::compressed;
 use crate::csr::Csrs;
+use crate::jit::Jit;
 use crate::mmu::{access_fault, Access, Tlb};
 use crate::trap::{cause, illegal, Exception};
 
@@ -49,6 +50,8 @@ pub struct Cpu {
     /// The page the last fetch translated: virtual page, physical page.
     fetch_page: Option<(u32, u32)>,
     pub(crate) blocks: Blocks,
+    /// Hot blocks compiled to host code.
+    pub jit: Jit,
 }
 
 impl Cpu {
@@ -70,6 +73,7 @@ impl Cpu {
             trace_traps: false,
             fetch_page: None,
             blocks: Blocks::default(),
+            jit: Jit::default(),
         }
     }
 

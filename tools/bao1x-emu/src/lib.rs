@@ -17,6 +17,7 @@ pub mod compressed;
 pub mod cpu;
 pub mod csr;
 pub mod decode;
+pub mod jit;
 pub mod devices;
 pub mod machine;
 pub mod mmu;

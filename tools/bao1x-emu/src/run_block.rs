@@ -42,7 +42,10 @@ impl Cpu {
             }
         };
         match self.blocks.get(&mut self.bus, pa) {
-            Some(block) => self.run_ops(&block, max),
+            Some(block) => match self.run_compiled(&block, max) {
+                Some(done) => done,
+                None => self.run_ops(&block, max),
+            },
             None => {
                 // Illegal, straddling a page, or not in memory: stepping
                 // takes it (and its trap).

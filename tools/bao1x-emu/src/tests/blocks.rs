@@ -29,21 +29,22 @@ fn state(m: &Machine, registers: bool) -> String {
     )
 }
 
-/// Runs `name` both ways in slices of `slice` steps, comparing after each.
-fn same_as_stepping(name: &str, slice: u64) {
-    let elf = assemble(name);
+/// Runs the ELF of `name` both ways in slices of `slice` steps, blocks
+/// compiled after `hot` runs, comparing after each slice.
+fn same_as_stepping(name: &str, elf: &[u8], slice: u64, hot: Option<u32>) {
     let [mut fast, mut slow] = [Machine::default(), Machine::default()];
     for m in [&mut fast, &mut slow] {
-        m.load_elf(&elf).unwrap();
+        m.load_elf(elf).unwrap();
         m.cpu.bus.uart2.input.extend(b"xy");
     }
+    fast.cpu.jit.hot = hot;
     // The TRNG's words differ between machines by design.
     let registers = name != "irq_trng";
     let mut steps = 0;
     loop {
         let (a, b) = (fast.run(slice), slow.run_stepping(slice));
         steps += slice;
-        assert_eq!(state(&fast, registers), state(&slow, registers), "{name}: after {steps} steps in slices of {slice}");
+        assert_eq!(state(&fast, registers), state(&slow, registers), "{name}: after {steps} steps in slices of {slice}, hot {hot:?}");
         assert_eq!(a, b, "{name}");
         if a != Outcome::Limit || steps > 2_000_000 {
             assert_eq!(a, Outcome::Exit(0), "{name}");
@@ -56,12 +57,33 @@ fn same_as_stepping(name: &str, slice: u64) {
 fn every_test_program_runs_as_stepping_runs_it_slice_by_slice() {
     let programs = [
         "alu", "muldiv", "branch", "loadstore", "atomics", "compressed", "csr", "traps", "mmu", "smc", "timers",
-        "irq_trng", "rram", "uart2", "blocks",
+        "irq_trng", "rram", "uart2", "blocks", "jit",
     ];
     for name in programs {
-        for slice in [1, 3, 17, 100, 4096, 1_000_000] {
-            same_as_stepping(name, slice);
+        let elf = assemble(name);
+        // Interpreted only, compiled at once, compiled when hot.
+        for hot in [None, Some(0), Some(2)] {
+            for slice in [1, 3, 17, 100, 4096, 1_000_000] {
+                same_as_stepping(name, &elf, slice, hot);
+            }
         }
+    }
+}
+
+#[test]
+fn hot_loops_compiled_run_as_stepping_runs_them() {
+    let machine = super::passes("jit");
+    if cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+        assert!(machine.cpu.jit.compiled_blocks() > 0, "no block was compiled");
+    }
+}
+
+#[test]
+fn random_programs_compiled_at_once_run_as_stepping_runs_them() {
+    for seed in [1u64, 2, 3, 0xB0A1, 0x5EED, 77, 1234] {
+        let elf = super::differential::model_elf(seed);
+        same_as_stepping("random", &elf, 1_000_000, Some(0));
+        same_as_stepping("random", &elf, 37, Some(0));
     }
 }
 

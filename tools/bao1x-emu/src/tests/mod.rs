@@ -7,7 +7,7 @@
 
 mod blocks;
 mod boot;
-mod differential;
+pub mod differential;
 mod programs;
 mod units;
 

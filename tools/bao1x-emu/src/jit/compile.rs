@@ -1,0 +1,298 @@
+//! A decoded block (decode.rs's ops) compiled to x86-64 by x86.rs. The
+//! code runs the block's ops on the guest registers in place
+//! ([rdi + 4*n]) and returns (instructions run << 32 | next pc) in rax.
+//! What it cannot do exactly as run_block.rs would, it leaves: at such an
+//! op (a division, an AES instruction, a `Slow` op, a load outside SRAM
+//! and RRAM, a store outside SRAM or to a page holding decoded code, a
+//! misaligned access) it returns with that op's pc and the count before
+//! it, and the interpreter goes on from there. A block whose branch or
+//! jump goes back to its own start loops inside the code while the budget
+//! (r8) holds another whole pass.
+//!
+//! Only for a hart whose fetches and data accesses are untranslated
+//! (mod.rs checks it): the block's physical address is its pc.
+//!
+//! Entry (System V): rdi = the registers, rsi = SRAM, rdx = SRAM pages'
+//! has-code flags, rcx = RRAM, r8 = the budget in instructions (at least
+//! the block's length). No stack, no callee-saved register used.
+
+use super::x86::{Alu, Asm, Base, Cond, Label, Shift, Width, EAX, ECX, EDX};
+use crate::bus::{RRAM_BASE, RRAM_LEN, SRAM_BASE, SRAM_LEN};
+use crate::decode::{Kind, Op};
+
+/// The code for the block of `ops` at `pa`; `None` if even its first op
+/// is one to leave to the interpreter.
+pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
+    if !supported(ops[0].kind) {
+        return None;
+    }
+    let n = ops.len() as u32;
+    let mut asm = Asm::default();
+    asm.prologue();
+    let start = asm.label();
+    asm.bind(start);
+    // Exits taken from inside the body, emitted after it: (label, pc, instructions run).
+    let mut exits: Vec<(Label, u32, u32)> = Vec::new();
+    let mut ended = false;
+    for (k, op) in ops.iter().enumerate() {
+        let k = k as u32;
+        let pc = pa.wrapping_add(op.off as u32);
+        let next = pc.wrapping_add(op.len as u32);
+        if !supported(op.kind) {
+            asm.mov_imm(EAX, pc);
+            asm.exit(k);
+            ended = true;
+            break;
+        }
+        let mut leave = || {
+            let label = asm.label();
+            exits.push((label, pc, k));
+            label
+        };
+        match op.kind {
+            Kind::Lb | Kind::Lh | Kind::Lw | Kind::Lbu | Kind::Lhu => {
+                let exit = leave();
+                load(&mut asm, op, exit);
+            }
+            Kind::Sb | Kind::Sh | Kind::Sw => {
+                let exit = leave();
+                store(&mut asm, op, exit);
+            }
+            Kind::Beq | Kind::Bne | Kind::Blt | Kind::Bge | Kind::Bltu | Kind::Bgeu => {
+                let cond = match op.kind {
+                    Kind::Beq => Cond::Equal,
+                    Kind::Bne => Cond::NotEqual,
+                    Kind::Blt => Cond::Less,
+                    Kind::Bge => Cond::GreaterEqual,
+                    Kind::Bltu => Cond::Below,
+                    _ => Cond::AboveEqual,
+                };
+                asm.load_guest(EAX, op.rs1);
+                asm.alu_guest(Alu::Cmp, EAX, op.rs2);
+                let not_taken = asm.label();
+                asm.jump_if(invert(cond), not_taken);
+                goto(&mut asm, pc.wrapping_add(op.imm), pa, start, k + 1, n);
+                asm.bind(not_taken);
+            }
+            Kind::Jal => {
+                if op.rd != 0 {
+                    asm.mov_imm(EAX, next);
+                    asm.store_guest(op.rd, EAX);
+                }
+                goto(&mut asm, pc.wrapping_add(op.imm), pa, start, k + 1, n);
+                ended = true;
+                break;
+            }
+            Kind::Jalr => {
+                asm.load_guest(ECX, op.rs1);
+                asm.alu_imm(Alu::Add, ECX, op.imm);
+                asm.alu_imm(Alu::And, ECX, !1);
+                if op.rd != 0 {
+                    asm.mov_imm(EAX, next);
+                    asm.store_guest(op.rd, EAX);
+                }
+                asm.mov(EAX, ECX);
+                asm.exit(k + 1);
+                ended = true;
+                break;
+            }
+            _ => compute(&mut asm, op, pc),
+        }
+    }
+    if !ended {
+        let last = ops[ops.len() - 1];
+        asm.mov_imm(EAX, pa.wrapping_add(last.off as u32 + last.len as u32));
+        asm.exit(n);
+    }
+    for (label, pc, done) in exits {
+        asm.bind(label);
+        asm.mov_imm(EAX, pc);
+        asm.exit(done);
+    }
+    Some(asm.finish())
+}
+
+/// The ops compiled here; the others are left to the interpreter.
+fn supported(kind: Kind) -> bool {
+    !matches!(kind, Kind::Div | Kind::Divu | Kind::Rem | Kind::Remu | Kind::Aes | Kind::Slow)
+}
+
+fn invert(cond: Cond) -> Cond {
+    match cond {
+        Cond::Equal => Cond::NotEqual,
+        Cond::NotEqual => Cond::Equal,
+        Cond::Less => Cond::GreaterEqual,
+        Cond::GreaterEqual => Cond::Less,
+        Cond::Below => Cond::AboveEqual,
+        Cond::AboveEqual => Cond::Below,
+    }
+}
+
+/// Control goes to `target` after `done` instructions of this pass: round
+/// again if that is the block's start and the budget holds a whole pass
+/// more, else return.
+fn goto(asm: &mut Asm, target: u32, pa: u32, start: Label, done: u32, n: u32) {
+    if target == pa {
+        asm.count(done);
+        asm.cmp_budget(n);
+        asm.jump_if(Cond::AboveEqual, start);
+        asm.mov_imm(EAX, target);
+        asm.exit(0);
+    } else {
+        asm.mov_imm(EAX, target);
+        asm.exit(done);
+    }
+}
+
+/// edx = the offset in SRAM (or RRAM, if `rram_too` and not SRAM: then
+/// `in_rram` is jumped to) of the access x[rs1] + imm of `size` bytes;
+/// anything else, or misaligned, jumps to `exit`. ecx keeps the address.
+fn address(asm: &mut Asm, op: &Op, size: u32, exit: Label, in_rram: Option<Label>) {
+    asm.load_guest(ECX, op.rs1);
+    if op.imm != 0 {
+        asm.alu_imm(Alu::Add, ECX, op.imm);
+    }
+    if size > 1 {
+        asm.test_imm(ECX, size - 1);
+        asm.jump_if(Cond::NotEqual, exit);
+    }
+    asm.mov(EDX, ECX);
+    asm.alu_imm(Alu::Sub, EDX, SRAM_BASE);
+    asm.alu_imm(Alu::Cmp, EDX, SRAM_LEN as u32);
+    match in_rram {
+        None => asm.jump_if(Cond::AboveEqual, exit),
+        Some(in_rram) => {
+            let in_sram = asm.label();
+            asm.jump_if(Cond::Below, in_sram);
+            asm.mov(EDX, ECX);
+            asm.alu_imm(Alu::Sub, EDX, RRAM_BASE);
+            asm.alu_imm(Alu::Cmp, EDX, RRAM_LEN as u32);
+            asm.jump_if(Cond::Below, in_rram);
+            asm.jump(exit);
+            asm.bind(in_sram);
+        }
+    }
+}
+
+fn load(asm: &mut Asm, op: &Op, exit: Label) {
+    let (size, width) = match op.kind {
+        Kind::Lb => (1, Width::I8),
+        Kind::Lbu => (1, Width::U8),
+        Kind::Lh => (2, Width::I16),
+        Kind::Lhu => (2, Width::U16),
+        _ => (4, Width::W32),
+    };
+    let (in_rram, loaded) = (asm.label(), asm.label());
+    address(asm, op, size, exit, Some(in_rram));
+    asm.load(width, Base::Rsi);
+    asm.jump(loaded);
+    asm.bind(in_rram);
+    asm.load(width, Base::R11);
+    asm.bind(loaded);
+    if op.rd != 0 {
+        asm.store_guest(op.rd, EAX);
+    }
+}
+
+fn store(asm: &mut Asm, op: &Op, exit: Label) {
+    let size = match op.kind {
+        Kind::Sb => 1,
+        Kind::Sh => 2,
+        _ => 4,
+    };
+    address(asm, op, size, exit, None);
+    // A page code was decoded from: the interpreter stores (and ends the block).
+    asm.mov(EAX, EDX);
+    asm.shift_imm(Shift::Right, EAX, 12);
+    asm.cmp_r10_rax_byte_zero();
+    asm.jump_if(Cond::NotEqual, exit);
+    asm.load_guest(EAX, op.rs2);
+    asm.store_rsi(size);
+}
+
+/// The computing ops: rd (never x0 here: decode.rs made those Nop) from
+/// rs1 and rs2 or the immediate.
+fn compute(asm: &mut Asm, op: &Op, pc: u32) {
+    use Kind::*;
+    let (rd, rs1, rs2, imm) = (op.rd, op.rs1, op.rs2, op.imm);
+    match op.kind {
+        Nop => return,
+        Lui => asm.mov_imm(EAX, imm),
+        Auipc => asm.mov_imm(EAX, pc.wrapping_add(imm)),
+        Addi | Xori | Ori | Andi => {
+            let alu = match op.kind {
+                Addi => Alu::Add,
+                Xori => Alu::Xor,
+                Ori => Alu::Or,
+                _ => Alu::And,
+            };
+            asm.load_guest(EAX, rs1);
+            if imm != 0 || !matches!(alu, Alu::Add | Alu::Xor | Alu::Or) {
+                asm.alu_imm(alu, EAX, imm);
+            }
+        }
+        Slti | Sltiu => {
+            asm.load_guest(EAX, rs1);
+            asm.alu_imm(Alu::Cmp, EAX, imm);
+            asm.set(if op.kind == Slti { Cond::Less } else { Cond::Below }, EAX);
+        }
+        Slli | Srli | Srai => {
+            let kind = match op.kind {
+                Slli => Shift::Left,
+                Srli => Shift::Right,
+                _ => Shift::Arithmetic,
+            };
+            asm.load_guest(EAX, rs1);
+            if imm != 0 {
+                asm.shift_imm(kind, EAX, imm as u8);
+            }
+        }
+        Add | Sub | Xor | Or | And => {
+            let alu = match op.kind {
+                Add => Alu::Add,
+                Sub => Alu::Sub,
+                Xor => Alu::Xor,
+                Or => Alu::Or,
+                _ => Alu::And,
+            };
+            asm.load_guest(EAX, rs1);
+            asm.alu_guest(alu, EAX, rs2);
+        }
+        Slt | Sltu => {
+            asm.load_guest(EAX, rs1);
+            asm.alu_guest(Alu::Cmp, EAX, rs2);
+            asm.set(if op.kind == Slt { Cond::Less } else { Cond::Below }, EAX);
+        }
+        Sll | Srl | Sra => {
+            let kind = match op.kind {
+                Sll => Shift::Left,
+                Srl => Shift::Right,
+                _ => Shift::Arithmetic,
+            };
+            asm.load_guest(ECX, rs2);
+            asm.load_guest(EAX, rs1);
+            asm.shift_cl(kind, EAX);
+        }
+        Mul => {
+            asm.load_guest(EAX, rs1);
+            asm.load_guest(ECX, rs2);
+            asm.imul(EAX, ECX);
+        }
+        Mulh | Mulhsu | Mulhu => {
+            // 64-bit products of the operands extended as the op says: a
+            // 32 × 32-bit product fits, its high half is bits 32-63.
+            asm.load_guest(EAX, rs1);
+            asm.load_guest(ECX, rs2);
+            if op.kind != Mulhu {
+                asm.sign_extend64(EAX, EAX);
+            }
+            if op.kind == Mulh {
+                asm.sign_extend64(ECX, ECX);
+            }
+            asm.imul64(EAX, ECX);
+            asm.shr64(EAX, 32);
+        }
+        _ => unreachable!("supported() leaves {:?} to the interpreter", op.kind),
+    }
+    asm.store_guest(rd, EAX);
+}

@@ -1,0 +1,269 @@
+//! Just enough of an x86-64 assembler for jit/compile.rs: 32-bit
+//! arithmetic on eax/ecx/edx, the guest's registers as [rdi + 4*n],
+//! memory as [base + rdx], jumps to labels patched when the code is done.
+//! Encodings from the Intel manual's opcode tables.
+
+pub const EAX: u8 = 0;
+pub const ECX: u8 = 1;
+pub const EDX: u8 = 2;
+
+/// A two-operand ALU operation: its `op r/m32, r32` opcode and its /digit
+/// in the 0x81 immediate group.
+#[derive(Clone, Copy)]
+pub enum Alu {
+    Add,
+    Or,
+    And,
+    Sub,
+    Xor,
+    Cmp,
+}
+
+impl Alu {
+    fn codes(self) -> (u8, u8) {
+        match self {
+            Alu::Add => (0x01, 0),
+            Alu::Or => (0x09, 1),
+            Alu::And => (0x21, 4),
+            Alu::Sub => (0x29, 5),
+            Alu::Xor => (0x31, 6),
+            Alu::Cmp => (0x39, 7),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Shift {
+    Left = 4,
+    Right = 5,
+    Arithmetic = 7,
+}
+
+/// Condition codes (the low nibble of Jcc/SETcc).
+#[derive(Clone, Copy)]
+pub enum Cond {
+    Below = 0x2,
+    AboveEqual = 0x3,
+    Equal = 0x4,
+    NotEqual = 0x5,
+    Less = 0xC,
+    GreaterEqual = 0xD,
+}
+
+/// A base register for [base + rdx]: the SIB byte's base and whether it
+/// needs REX.B.
+#[derive(Clone, Copy)]
+pub enum Base {
+    Rsi,
+    R11,
+}
+
+/// Width and extension of a load.
+#[derive(Clone, Copy)]
+pub enum Width {
+    U8,
+    I8,
+    U16,
+    I16,
+    W32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Label(usize);
+
+#[derive(Default)]
+pub struct Asm {
+    pub code: Vec<u8>,
+    labels: Vec<Option<usize>>,
+    /// rel32 fields to patch: where, and the label they jump to.
+    fixups: Vec<(usize, Label)>,
+}
+
+impl Asm {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.code.extend_from_slice(bytes);
+    }
+
+    fn imm32(&mut self, value: u32) {
+        self.bytes(&value.to_le_bytes());
+    }
+
+    pub fn label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() - 1)
+    }
+
+    pub fn bind(&mut self, label: Label) {
+        self.labels[label.0] = Some(self.code.len());
+    }
+
+    fn rel32(&mut self, label: Label) {
+        self.fixups.push((self.code.len(), label));
+        self.imm32(0);
+    }
+
+    /// The code, every jump patched; every label used must be bound.
+    pub fn finish(mut self) -> Vec<u8> {
+        for &(at, label) in &self.fixups {
+            let target = self.labels[label.0].expect("a bound label") as i64;
+            let rel = (target - (at as i64 + 4)) as i32;
+            self.code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
+        }
+        self.code
+    }
+
+    /// mov dst, guest register `n` (x0 reads 0).
+    pub fn load_guest(&mut self, dst: u8, n: u8) {
+        if n == 0 {
+            self.alu(Alu::Xor, dst, dst);
+        } else {
+            self.bytes(&[0x8B, 0x47 | dst << 3, 4 * n]);
+        }
+    }
+
+    /// mov guest register `n` (not x0), src.
+    pub fn store_guest(&mut self, n: u8, src: u8) {
+        debug_assert!(n != 0);
+        self.bytes(&[0x89, 0x47 | src << 3, 4 * n]);
+    }
+
+    /// op dst, guest register `n` (register-memory form; x0 as 0 loaded
+    /// into edx first would clobber it, so x0 goes through `alu_imm`).
+    pub fn alu_guest(&mut self, op: Alu, dst: u8, n: u8) {
+        if n == 0 {
+            self.alu_imm(op, dst, 0);
+        } else {
+            // The r32, r/m32 form is the r/m32, r32 opcode + 2.
+            self.bytes(&[op.codes().0 + 2, 0x47 | dst << 3, 4 * n]);
+        }
+    }
+
+    pub fn mov_imm(&mut self, dst: u8, value: u32) {
+        self.bytes(&[0xB8 + dst]);
+        self.imm32(value);
+    }
+
+    pub fn mov(&mut self, dst: u8, src: u8) {
+        self.bytes(&[0x89, 0xC0 | src << 3 | dst]);
+    }
+
+    pub fn alu(&mut self, op: Alu, dst: u8, src: u8) {
+        self.bytes(&[op.codes().0, 0xC0 | src << 3 | dst]);
+    }
+
+    pub fn alu_imm(&mut self, op: Alu, dst: u8, value: u32) {
+        self.bytes(&[0x81, 0xC0 | op.codes().1 << 3 | dst]);
+        self.imm32(value);
+    }
+
+    pub fn shift_imm(&mut self, kind: Shift, dst: u8, count: u8) {
+        self.bytes(&[0xC1, 0xC0 | (kind as u8) << 3 | dst, count]);
+    }
+
+    /// Shift by cl (the count masked to 5 bits by the CPU, as RISC-V does).
+    pub fn shift_cl(&mut self, kind: Shift, dst: u8) {
+        self.bytes(&[0xD3, 0xC0 | (kind as u8) << 3 | dst]);
+    }
+
+    /// dst = 1 if `cond` else 0 (after a cmp).
+    pub fn set(&mut self, cond: Cond, dst: u8) {
+        self.bytes(&[0x0F, 0x90 | cond as u8, 0xC0 | dst, 0x0F, 0xB6, 0xC0 | dst << 3 | dst]);
+    }
+
+    pub fn test_imm(&mut self, dst: u8, value: u32) {
+        self.bytes(&[0xF7, 0xC0 | dst]);
+        self.imm32(value);
+    }
+
+    /// imul dst, src (32-bit, the low half).
+    pub fn imul(&mut self, dst: u8, src: u8) {
+        self.bytes(&[0x0F, 0xAF, 0xC0 | dst << 3 | src]);
+    }
+
+    /// movsxd dst64, src32.
+    pub fn sign_extend64(&mut self, dst: u8, src: u8) {
+        self.bytes(&[0x48, 0x63, 0xC0 | dst << 3 | src]);
+    }
+
+    /// imul dst64, src64.
+    pub fn imul64(&mut self, dst: u8, src: u8) {
+        self.bytes(&[0x48, 0x0F, 0xAF, 0xC0 | dst << 3 | src]);
+    }
+
+    /// shr dst64, count.
+    pub fn shr64(&mut self, dst: u8, count: u8) {
+        self.bytes(&[0x48, 0xC1, 0xE8 | dst, count]);
+    }
+
+    pub fn jump_if(&mut self, cond: Cond, to: Label) {
+        self.bytes(&[0x0F, 0x80 | cond as u8]);
+        self.rel32(to);
+    }
+
+    pub fn jump(&mut self, to: Label) {
+        self.bytes(&[0xE9]);
+        self.rel32(to);
+    }
+
+    /// eax = [base + rdx], of `width`, extended to 32 bits.
+    pub fn load(&mut self, width: Width, base: Base) {
+        let (rex, sib) = match base {
+            Base::Rsi => (None, 0x16),
+            Base::R11 => (Some(0x41), 0x13),
+        };
+        if let Some(rex) = rex {
+            self.bytes(&[rex]);
+        }
+        match width {
+            Width::U8 => self.bytes(&[0x0F, 0xB6]),
+            Width::I8 => self.bytes(&[0x0F, 0xBE]),
+            Width::U16 => self.bytes(&[0x0F, 0xB7]),
+            Width::I16 => self.bytes(&[0x0F, 0xBF]),
+            Width::W32 => self.bytes(&[0x8B]),
+        }
+        self.bytes(&[0x04, sib]);
+    }
+
+    /// [rsi + rdx] = the low `size` bytes of eax.
+    pub fn store_rsi(&mut self, size: u32) {
+        match size {
+            1 => self.bytes(&[0x88, 0x04, 0x16]),
+            2 => self.bytes(&[0x66, 0x89, 0x04, 0x16]),
+            _ => self.bytes(&[0x89, 0x04, 0x16]),
+        }
+    }
+
+    /// cmp byte [r10 + rax], 0.
+    pub fn cmp_r10_rax_byte_zero(&mut self) {
+        self.bytes(&[0x41, 0x80, 0x3C, 0x02, 0x00]);
+    }
+
+    /// The entry: r10 = rdx, r11 = rcx, r9 = 0 (r8 holds the budget).
+    pub fn prologue(&mut self) {
+        self.bytes(&[0x49, 0x89, 0xD2, 0x49, 0x89, 0xCB, 0x45, 0x31, 0xC9]);
+    }
+
+    /// r9 += n; r8 -= n.
+    pub fn count(&mut self, n: u32) {
+        self.bytes(&[0x49, 0x81, 0xC1]);
+        self.imm32(n);
+        self.bytes(&[0x49, 0x81, 0xE8]);
+        self.imm32(n);
+    }
+
+    /// cmp r8, n.
+    pub fn cmp_budget(&mut self, n: u32) {
+        self.bytes(&[0x49, 0x81, 0xF8]);
+        self.imm32(n);
+    }
+
+    /// Returns (r9 + `more`) << 32 | eax: the instructions run and the
+    /// next pc.
+    pub fn exit(&mut self, more: u32) {
+        // lea rcx, [r9 + more]; shl rcx, 32; or rax, rcx; ret. eax's last
+        // write zeroed rax's upper half.
+        self.bytes(&[0x49, 0x8D, 0x89]);
+        self.imm32(more);
+        self.bytes(&[0x48, 0xC1, 0xE1, 0x20, 0x48, 0x09, 0xC8, 0xC3]);
+    }
+}
