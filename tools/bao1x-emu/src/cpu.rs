@@ -9,6 +9,7 @@ use crate::block::Blocks;
 use crate::bus::Bus;
 use crate::compressed;
 use crate::csr::Csrs;
+use crate::data_pages::DataPages;
 use crate::jit::Jit;
 use crate::mmu::{access_fault, Access, Tlb};
 use crate::trap::{cause, illegal, Exception};
@@ -50,6 +51,8 @@ pub struct Cpu {
     /// The page the last fetch translated: virtual page, physical page.
     fetch_page: Option<(u32, u32)>,
     pub(crate) blocks: Blocks,
+    /// Data translations the TLB holds, checked (data_pages.rs).
+    pub(crate) data_pages: DataPages,
     /// Hot blocks compiled to host code.
     pub jit: Jit,
 }
@@ -73,6 +76,7 @@ impl Cpu {
             trace_traps: false,
             fetch_page: None,
             blocks: Blocks::default(),
+            data_pages: DataPages::default(),
             jit: Jit::default(),
         }
     }
@@ -81,6 +85,7 @@ impl Cpu {
     /// the mode, the address space or the TLB.
     pub fn changed_context(&mut self) {
         self.fetch_page = None;
+        self.data_pages.clear();
     }
 
     /// `wfi`: unless an interrupt is already pending, the clock moves on to

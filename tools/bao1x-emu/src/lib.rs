@@ -16,6 +16,7 @@ pub mod code_pages;
 pub mod compressed;
 pub mod cpu;
 pub mod csr;
+pub mod data_pages;
 pub mod decode;
 pub mod jit;
 pub mod devices;

@@ -115,7 +115,11 @@ impl Cpu {
                 let entry = self.walk(va, access)?;
                 match access {
                     Access::Fetch => self.tlb.fetch.insert(entry),
-                    _ => self.tlb.data.insert(entry),
+                    _ => {
+                        self.tlb.data.insert(entry);
+                        // The entry replaced may be one the tables stand for.
+                        self.data_pages.clear();
+                    }
                 }
                 entry
             }

@@ -14,7 +14,8 @@
 //!   the next instruction is fetched anew, as stepping would.
 //! - Loads and stores to SRAM, RRAM and IFRAM take the bus's fast path;
 //!   translation and permissions are as for stepping (mmu.rs), skipped
-//!   only where stepping skips them (M mode without MPRV, or Bare).
+//!   only where stepping skips them (M mode without MPRV, or Bare), and
+//!   a page's translation already checked is kept (data_pages.rs).
 
 use crate::block::Block;
 use crate::cpu::Cpu;
@@ -204,7 +205,7 @@ impl Cpu {
         if va & (size - 1) != 0 {
             return Err(Exception { cause: cause::LOAD_MISALIGNED, tval: va });
         }
-        let pa = if untranslated { va } else { self.translate(va, Access::Load)? };
+        let pa = if untranslated { va } else { self.translate_data(va, Access::Load)? };
         if let Some(value) = self.bus.ram_load(pa, size) {
             return Ok(value);
         }
@@ -220,7 +221,7 @@ impl Cpu {
         if va & (size - 1) != 0 {
             return Err(Exception { cause: cause::STORE_MISALIGNED, tval: va });
         }
-        let pa = if untranslated { va } else { self.translate(va, Access::Store)? };
+        let pa = if untranslated { va } else { self.translate_data(va, Access::Store)? };
         if let Some(reserved) = self.reservation {
             if reserved & !3 == pa & !3 {
                 self.reservation = None;

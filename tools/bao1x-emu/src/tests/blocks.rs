@@ -57,7 +57,7 @@ fn same_as_stepping(name: &str, elf: &[u8], slice: u64, hot: Option<u32>) {
 fn every_test_program_runs_as_stepping_runs_it_slice_by_slice() {
     let programs = [
         "alu", "muldiv", "branch", "loadstore", "atomics", "compressed", "csr", "traps", "mmu", "smc", "timers",
-        "irq_trng", "rram", "uart2", "blocks", "jit",
+        "irq_trng", "rram", "uart2", "blocks", "jit", "tlb",
     ];
     for name in programs {
         let elf = assemble(name);
@@ -68,6 +68,11 @@ fn every_test_program_runs_as_stepping_runs_it_slice_by_slice() {
             }
         }
     }
+}
+
+#[test]
+fn checked_data_translations_are_forgotten_when_the_tlb_replaces_their_entry() {
+    super::passes("tlb");
 }
 
 #[test]
