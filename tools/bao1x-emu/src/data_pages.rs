@@ -16,16 +16,33 @@ const SLOTS: usize = 16;
 /// No virtual page number is this (they have 20 bits).
 const EMPTY: u32 = u32::MAX;
 
-#[derive(Clone, Debug)]
-pub struct DataPages {
-    /// (virtual page, physical page) for loads, then for stores.
-    load: [(u32, u32); SLOTS],
-    store: [(u32, u32); SLOTS],
+/// A virtual page and its physical page.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct Slot {
+    vpn: u32,
+    ppn: u32,
 }
+
+/// For loads, then for stores; laid out as C would, for compiled code
+/// (jit/compile.rs) to look pages up in.
+#[derive(Clone, Debug)]
+#[repr(C)]
+pub struct DataPages {
+    load: [Slot; SLOTS],
+    store: [Slot; SLOTS],
+}
+
+/// Where compiled code finds the tables: slots of 8 bytes (vpn, ppn),
+/// indexed by the virtual page number modulo `SLOTS`.
+pub const LOAD_TABLE: u32 = 0;
+pub const STORE_TABLE: u32 = (SLOTS * 8) as u32;
+pub const SLOT_MASK: u32 = SLOTS as u32 - 1;
 
 impl Default for DataPages {
     fn default() -> DataPages {
-        DataPages { load: [(EMPTY, 0); SLOTS], store: [(EMPTY, 0); SLOTS] }
+        let empty = Slot { vpn: EMPTY, ppn: 0 };
+        DataPages { load: [empty; SLOTS], store: [empty; SLOTS] }
     }
 }
 
@@ -43,13 +60,12 @@ impl Cpu {
         let vpn = va >> 12;
         let slot = vpn as usize % SLOTS;
         let table = if access == Access::Store { &self.data_pages.store } else { &self.data_pages.load };
-        let (tag, ppn) = table[slot];
-        if tag == vpn {
-            return Ok(ppn << 12 | (va & 0xFFF));
+        if table[slot].vpn == vpn {
+            return Ok(table[slot].ppn << 12 | (va & 0xFFF));
         }
         let pa = self.translate(va, access)?;
         let table = if access == Access::Store { &mut self.data_pages.store } else { &mut self.data_pages.load };
-        table[slot] = (vpn, pa >> 12);
+        table[slot] = Slot { vpn, ppn: pa >> 12 };
         Ok(pa)
     }
 }

@@ -4,25 +4,31 @@
 //! What it cannot do exactly as run_block.rs would, it leaves: at such an
 //! op (a division, an AES instruction, a `Slow` op, a load outside SRAM
 //! and RRAM, a store outside SRAM or to a page holding decoded code, a
-//! misaligned access) it returns with that op's pc and the count before
-//! it, and the interpreter goes on from there. A block whose branch or
-//! jump goes back to its own start loops inside the code while the budget
-//! (r8) holds another whole pass.
+//! misaligned access, a page not in the checked data translations) it
+//! returns with that op's pc and the count before it, and the interpreter
+//! goes on from there. A block whose branch or jump goes back to its own
+//! start loops inside the code while the budget (r8) holds another whole
+//! pass.
 //!
-//! Only for a hart whose fetches and data accesses are untranslated
-//! (mod.rs checks it): the block's physical address is its pc.
+//! Compiled for the pc it starts at (`va`), and either for untranslated
+//! data accesses or for Sv32 ones, which look their page up in
+//! data_pages.rs's tables (a translation there is one the TLB holds,
+//! checked): mod.rs runs the code only under the same two.
 //!
 //! Entry (System V): rdi = the registers, rsi = SRAM, rdx = SRAM pages'
 //! has-code flags, rcx = RRAM, r8 = the budget in instructions (at least
-//! the block's length). No stack, no callee-saved register used.
+//! the block's length), r9 = the data-page tables (kept in rbx, saved).
+//! No stack beyond rbx's slot.
 
 use super::x86::{Alu, Asm, Base, Cond, Label, Shift, Width, EAX, ECX, EDX};
 use crate::bus::{RRAM_BASE, RRAM_LEN, SRAM_BASE, SRAM_LEN};
+use crate::data_pages::{LOAD_TABLE, SLOT_MASK, STORE_TABLE};
 use crate::decode::{Kind, Op};
 
-/// The code for the block of `ops` at `pa`; `None` if even its first op
-/// is one to leave to the interpreter.
-pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
+/// The code for the block of `ops` at pc `va`, its data accesses
+/// `translated` or not; `None` if even its first op is one to leave to
+/// the interpreter.
+pub fn compile(ops: &[Op], va: u32, translated: bool) -> Option<Vec<u8>> {
     if !supported(ops[0].kind) {
         return None;
     }
@@ -36,7 +42,7 @@ pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
     let mut ended = false;
     for (k, op) in ops.iter().enumerate() {
         let k = k as u32;
-        let pc = pa.wrapping_add(op.off as u32);
+        let pc = va.wrapping_add(op.off as u32);
         let next = pc.wrapping_add(op.len as u32);
         if !supported(op.kind) {
             asm.mov_imm(EAX, pc);
@@ -52,11 +58,11 @@ pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
         match op.kind {
             Kind::Lb | Kind::Lh | Kind::Lw | Kind::Lbu | Kind::Lhu => {
                 let exit = leave();
-                load(&mut asm, op, exit);
+                load(&mut asm, op, translated, exit);
             }
             Kind::Sb | Kind::Sh | Kind::Sw => {
                 let exit = leave();
-                store(&mut asm, op, exit);
+                store(&mut asm, op, translated, exit);
             }
             Kind::Beq | Kind::Bne | Kind::Blt | Kind::Bge | Kind::Bltu | Kind::Bgeu => {
                 let cond = match op.kind {
@@ -71,7 +77,7 @@ pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
                 asm.alu_guest(Alu::Cmp, EAX, op.rs2);
                 let not_taken = asm.label();
                 asm.jump_if(invert(cond), not_taken);
-                goto(&mut asm, pc.wrapping_add(op.imm), pa, start, k + 1, n);
+                goto(&mut asm, pc.wrapping_add(op.imm), va, start, k + 1, n);
                 asm.bind(not_taken);
             }
             Kind::Jal => {
@@ -79,7 +85,7 @@ pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
                     asm.mov_imm(EAX, next);
                     asm.store_guest(op.rd, EAX);
                 }
-                goto(&mut asm, pc.wrapping_add(op.imm), pa, start, k + 1, n);
+                goto(&mut asm, pc.wrapping_add(op.imm), va, start, k + 1, n);
                 ended = true;
                 break;
             }
@@ -101,7 +107,7 @@ pub fn compile(ops: &[Op], pa: u32) -> Option<Vec<u8>> {
     }
     if !ended {
         let last = ops[ops.len() - 1];
-        asm.mov_imm(EAX, pa.wrapping_add(last.off as u32 + last.len as u32));
+        asm.mov_imm(EAX, va.wrapping_add(last.off as u32 + last.len as u32));
         asm.exit(n);
     }
     for (label, pc, done) in exits {
@@ -129,10 +135,10 @@ fn invert(cond: Cond) -> Cond {
 }
 
 /// Control goes to `target` after `done` instructions of this pass: round
-/// again if that is the block's start and the budget holds a whole pass
-/// more, else return.
-fn goto(asm: &mut Asm, target: u32, pa: u32, start: Label, done: u32, n: u32) {
-    if target == pa {
+/// again if that is the block's start (`va`) and the budget holds a whole
+/// pass more, else return.
+fn goto(asm: &mut Asm, target: u32, va: u32, start: Label, done: u32, n: u32) {
+    if target == va {
         asm.count(done);
         asm.cmp_budget(n);
         asm.jump_if(Cond::AboveEqual, start);
@@ -144,10 +150,12 @@ fn goto(asm: &mut Asm, target: u32, pa: u32, start: Label, done: u32, n: u32) {
     }
 }
 
-/// edx = the offset in SRAM (or RRAM, if `rram_too` and not SRAM: then
-/// `in_rram` is jumped to) of the access x[rs1] + imm of `size` bytes;
-/// anything else, or misaligned, jumps to `exit`. ecx keeps the address.
-fn address(asm: &mut Asm, op: &Op, size: u32, exit: Label, in_rram: Option<Label>) {
+/// edx = the offset in SRAM (or in RRAM, if `in_rram` is given: then it
+/// is jumped to) of the access x[rs1] + imm of `size` bytes, through
+/// `table` of the data pages if `translated`; anything else, a misaligned
+/// access or a page not in the table jumps to `exit`. ecx keeps the
+/// physical address.
+fn address(asm: &mut Asm, op: &Op, size: u32, translated: Option<u32>, exit: Label, in_rram: Option<Label>) {
     asm.load_guest(ECX, op.rs1);
     if op.imm != 0 {
         asm.alu_imm(Alu::Add, ECX, op.imm);
@@ -155,6 +163,19 @@ fn address(asm: &mut Asm, op: &Op, size: u32, exit: Label, in_rram: Option<Label
     if size > 1 {
         asm.test_imm(ECX, size - 1);
         asm.jump_if(Cond::NotEqual, exit);
+    }
+    if let Some(table) = translated {
+        // eax = the virtual page, edx = its slot; the slot must hold it.
+        asm.mov(EAX, ECX);
+        asm.shift_imm(Shift::Right, EAX, 12);
+        asm.mov(EDX, EAX);
+        asm.alu_imm(Alu::And, EDX, SLOT_MASK);
+        asm.cmp_rbx_slot_eax(table);
+        asm.jump_if(Cond::NotEqual, exit);
+        asm.load_rbx_slot(table + 4);
+        asm.shift_imm(Shift::Left, EAX, 12);
+        asm.alu_imm(Alu::And, ECX, 0xFFF);
+        asm.alu(Alu::Or, ECX, EAX);
     }
     asm.mov(EDX, ECX);
     asm.alu_imm(Alu::Sub, EDX, SRAM_BASE);
@@ -174,7 +195,7 @@ fn address(asm: &mut Asm, op: &Op, size: u32, exit: Label, in_rram: Option<Label
     }
 }
 
-fn load(asm: &mut Asm, op: &Op, exit: Label) {
+fn load(asm: &mut Asm, op: &Op, translated: bool, exit: Label) {
     let (size, width) = match op.kind {
         Kind::Lb => (1, Width::I8),
         Kind::Lbu => (1, Width::U8),
@@ -183,7 +204,7 @@ fn load(asm: &mut Asm, op: &Op, exit: Label) {
         _ => (4, Width::W32),
     };
     let (in_rram, loaded) = (asm.label(), asm.label());
-    address(asm, op, size, exit, Some(in_rram));
+    address(asm, op, size, translated.then_some(LOAD_TABLE), exit, Some(in_rram));
     asm.load(width, Base::Rsi);
     asm.jump(loaded);
     asm.bind(in_rram);
@@ -194,13 +215,13 @@ fn load(asm: &mut Asm, op: &Op, exit: Label) {
     }
 }
 
-fn store(asm: &mut Asm, op: &Op, exit: Label) {
+fn store(asm: &mut Asm, op: &Op, translated: bool, exit: Label) {
     let size = match op.kind {
         Kind::Sb => 1,
         Kind::Sh => 2,
         _ => 4,
     };
-    address(asm, op, size, exit, None);
+    address(asm, op, size, translated.then_some(STORE_TABLE), exit, None);
     // A page code was decoded from: the interpreter stores (and ends the block).
     asm.mov(EAX, EDX);
     asm.shift_imm(Shift::Right, EAX, 12);

@@ -1,11 +1,12 @@
 //! Compiling hot blocks to host code (x86-64 on Linux; elsewhere every
 //! block is interpreted). A block run `hot` times is compiled
-//! (compile.rs) into executable memory (exec_memory.rs) and from then on
-//! runs there while the hart's accesses are untranslated (M mode, or
-//! Bare), no reservation is held and the slice has room for the whole
-//! block: the same results as the interpreter, which goes on wherever the
-//! compiled code leaves off. The compiled code is the block's: a block
-//! made stale by a store is never run again, compiled or not.
+//! (compile.rs) into executable memory (exec_memory.rs) for the pc it
+//! runs at and whether its data accesses are translated, and from then on
+//! runs there when entered at that pc under the same, with no reservation
+//! held and room in the slice for the whole block: the same results as
+//! the interpreter, which goes on wherever the compiled code leaves off.
+//! The compiled code is the block's: a block made stale by a store is
+//! never run again, compiled or not.
 
 mod compile;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -14,6 +15,8 @@ mod x86;
 
 use crate::block::Block;
 use crate::cpu::Cpu;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+use crate::data_pages::DataPages;
 
 /// What a block has of compiled code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,8 +25,9 @@ pub enum Compiled {
     NotYet(u32),
     /// Its first op is one the compiler leaves to the interpreter.
     Never,
-    /// At this offset of the executable memory, in this epoch of it.
-    At { offset: usize, epoch: u32 },
+    /// At this offset of the executable memory, in this epoch of it; for
+    /// pc `va`, data accesses `translated` or not.
+    At { offset: usize, epoch: u32, va: u32, translated: bool },
 }
 
 /// Executable memory reserved (virtual: pages are used as filled).
@@ -62,9 +66,10 @@ impl Jit {
 }
 
 /// The compiled code's signature (compile.rs): registers, SRAM, SRAM
-/// pages' has-code flags, RRAM, budget; returns (count << 32 | pc).
+/// pages' has-code flags, RRAM, budget, data-page tables; returns
+/// (count << 32 | pc).
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-type Entry = unsafe extern "sysv64" fn(*mut u32, *mut u8, *const bool, *const u8, u64) -> u64;
+type Entry = unsafe extern "sysv64" fn(*mut u32, *mut u8, *const bool, *const u8, u64, *const DataPages) -> u64;
 
 impl Cpu {
     /// Runs `block` (just looked up at pc) as compiled code if it may:
@@ -72,19 +77,25 @@ impl Cpu {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     pub(crate) fn run_compiled(&mut self, block: &Block, max: u64) -> Option<u64> {
         let hot = self.jit.hot?;
-        if block.ops.len() as u64 > max || self.reservation.is_some() || self.pc != block.pa || !self.data_untranslated() {
+        if block.ops.len() as u64 > max || self.reservation.is_some() {
             return None;
         }
+        let (va, translated) = (self.pc, !self.data_untranslated());
         let jit = &mut self.jit;
         let offset = match block.compiled.get() {
-            Compiled::At { offset, epoch } if epoch == jit.epoch => offset,
+            Compiled::At { offset, epoch, va: at, translated: t } if epoch == jit.epoch => {
+                if (at, t) != (va, translated) {
+                    return None;
+                }
+                offset
+            }
             Compiled::Never => return None,
             Compiled::NotYet(runs) if runs < hot => {
                 block.compiled.set(Compiled::NotYet(runs + 1));
                 return None;
             }
             _ => {
-                let Some(code) = compile::compile(&block.ops, block.pa) else {
+                let Some(code) = compile::compile(&block.ops, va, translated) else {
                     block.compiled.set(Compiled::Never);
                     return None;
                 };
@@ -103,7 +114,7 @@ impl Cpu {
                         memory.add(&code)?
                     }
                 };
-                block.compiled.set(Compiled::At { offset, epoch: jit.epoch });
+                block.compiled.set(Compiled::At { offset, epoch: jit.epoch, va, translated });
                 jit.compiled += 1;
                 offset
             }
@@ -118,13 +129,15 @@ impl Cpu {
         let sram = self.bus.sram.as_mut_ptr();
         let flags = self.bus.code.sram_flags();
         let rram = self.bus.rram.as_ptr();
+        let pages: *const DataPages = &self.data_pages;
         // SAFETY: the code reads and writes only guest registers 0-31
         // through `registers`; SRAM and RRAM bytes at offsets it checked
         // to be below their lengths (aligned, so the whole access is
         // inside); the has-code flag of an SRAM page below SRAM's page
-        // count. Each pointer comes from a live, uniquely borrowed buffer
-        // of `self` that nothing else touches during the call.
-        let result = unsafe { entry(registers, sram, flags, rram, max) };
+        // count; data-page slots at indices masked below their count.
+        // Each pointer comes from a live buffer of `self` that nothing
+        // else touches during the call.
+        let result = unsafe { entry(registers, sram, flags, rram, max, pages) };
         let done = result >> 32;
         if done == 0 {
             return None;

@@ -1,6 +1,7 @@
 //! Just enough of an x86-64 assembler for jit/compile.rs: 32-bit
 //! arithmetic on eax/ecx/edx, the guest's registers as [rdi + 4*n],
-//! memory as [base + rdx], jumps to labels patched when the code is done.
+//! memory as [base + rdx], the data-page tables as [rbx + rdx*8 + disp],
+//! jumps to labels patched when the code is done.
 //! Encodings from the Intel manual's opcode tables.
 
 pub const EAX: u8 = 0;
@@ -238,9 +239,22 @@ impl Asm {
         self.bytes(&[0x41, 0x80, 0x3C, 0x02, 0x00]);
     }
 
-    /// The entry: r10 = rdx, r11 = rcx, r9 = 0 (r8 holds the budget).
+    /// The entry: rbx saved, rbx = r9, r10 = rdx, r11 = rcx, r9 = 0 (r8
+    /// holds the budget).
     pub fn prologue(&mut self) {
-        self.bytes(&[0x49, 0x89, 0xD2, 0x49, 0x89, 0xCB, 0x45, 0x31, 0xC9]);
+        self.bytes(&[0x53, 0x4C, 0x89, 0xCB, 0x49, 0x89, 0xD2, 0x49, 0x89, 0xCB, 0x45, 0x31, 0xC9]);
+    }
+
+    /// cmp [rbx + rdx*8 + disp], eax.
+    pub fn cmp_rbx_slot_eax(&mut self, disp: u32) {
+        self.bytes(&[0x39, 0x84, 0xD3]);
+        self.imm32(disp);
+    }
+
+    /// mov eax, [rbx + rdx*8 + disp].
+    pub fn load_rbx_slot(&mut self, disp: u32) {
+        self.bytes(&[0x8B, 0x84, 0xD3]);
+        self.imm32(disp);
     }
 
     /// r9 += n; r8 -= n.
@@ -260,10 +274,10 @@ impl Asm {
     /// Returns (r9 + `more`) << 32 | eax: the instructions run and the
     /// next pc.
     pub fn exit(&mut self, more: u32) {
-        // lea rcx, [r9 + more]; shl rcx, 32; or rax, rcx; ret. eax's last
-        // write zeroed rax's upper half.
+        // lea rcx, [r9 + more]; shl rcx, 32; or rax, rcx; pop rbx; ret.
+        // eax's last write zeroed rax's upper half.
         self.bytes(&[0x49, 0x8D, 0x89]);
         self.imm32(more);
-        self.bytes(&[0x48, 0xC1, 0xE1, 0x20, 0x48, 0x09, 0xC8, 0xC3]);
+        self.bytes(&[0x48, 0xC1, 0xE1, 0x20, 0x48, 0x09, 0xC8, 0x5B, 0xC3]);
     }
 }

@@ -32,10 +32,16 @@ fn state(m: &Machine, registers: bool) -> String {
 /// Runs the ELF of `name` both ways in slices of `slice` steps, blocks
 /// compiled after `hot` runs, comparing after each slice.
 fn same_as_stepping(name: &str, elf: &[u8], slice: u64, hot: Option<u32>) {
+    same_as_stepping_from(name, elf, slice, hot, |_| {});
+}
+
+/// `same_as_stepping`, with `setup` done to both machines after loading.
+fn same_as_stepping_from(name: &str, elf: &[u8], slice: u64, hot: Option<u32>, setup: impl Fn(&mut Machine)) {
     let [mut fast, mut slow] = [Machine::default(), Machine::default()];
     for m in [&mut fast, &mut slow] {
         m.load_elf(elf).unwrap();
         m.cpu.bus.uart2.input.extend(b"xy");
+        setup(m);
     }
     fast.cpu.jit.hot = hot;
     // The TRNG's words differ between machines by design.
@@ -89,7 +95,22 @@ fn random_programs_compiled_at_once_run_as_stepping_runs_them() {
         let elf = super::differential::model_elf(seed);
         same_as_stepping("random", &elf, 1_000_000, Some(0));
         same_as_stepping("random", &elf, 37, Some(0));
+        same_as_stepping_from("random in S mode", &elf, 1_000_000, Some(0), in_supervisor_mode_moved);
     }
+}
+
+/// The random programs' world under Sv32 in S mode, their data page
+/// elsewhere: code (RRAM) and devices mapped as they are, VA 0x6100_0000
+/// (the program's buffer) to PA 0x6105_0000.
+fn in_supervisor_mode_moved(m: &mut Machine) {
+    let (root, leaf) = (SRAM_BASE + 0x10_0000, SRAM_BASE + 0x10_1000);
+    let (v, r, w, x, a, d) = (1, 2, 4, 8, 64, 128);
+    put(m, root + 4 * 0x180, &[0x60000 << 10 | v | r | x | a]);
+    put(m, root + 4 * 0x100, &[0x40000 << 10 | v | r | w | a | d]);
+    put(m, root + 4 * 0x184, &[(leaf >> 12) << 10 | v]);
+    put(m, leaf, &[0x61050 << 10 | v | r | w | a | d]);
+    m.cpu.csr.satp = 0x8000_0000 | root >> 12;
+    m.cpu.mode = Mode::Supervisor;
 }
 
 #[test]
