@@ -301,6 +301,17 @@ pub const CHECKS: &[Check] = &[
         Boot::of(App("args-env")).options(DABAO).args(&["a", "b c"]).env(&["GREETING=hello world", "EMPTY="])
             .stdout(&[Has("args-env: all checks passed")])),
     Check::code("on dabao: std random: HashMap keys from the entropy service (the chip's TRNG), different on every run", target_checks::std_random_dabao),
+    // The console's input on the chip: UART2's received bytes, read by the
+    // kernel, their event (irqarray bank 5) the log service's interrupt.
+    Check::boot("on dabao: stdin through a pipe (UART2's receive): lines (UTF-8, an empty one, the last without newline), then the end; not a terminal",
+        Boot::of(App("stdin")).options(DABAO).args(&["lines"]).stdin(Input::Text("first line\nsecond, with \u{fc}\n\nlast without newline"))
+            .stdout(&[Has("stdin: terminal false"), Has("stdin: line 1: first line\n"), Has("stdin: line 2: second, with \u{fc}\n"),
+                Has("stdin: line 3: \n"), Has("stdin: line 4: last without newline\n"), Has("stdin: 4 lines, then the end")])),
+    Check::boot("on dabao: stdin through a pipe: 256 KiB of every byte value read raw after 1 s unread, none lost, then the end",
+        Boot::of(App("stdin")).options(DABAO).args(&["bytes", "1000"]).stdin(Input::Made(console_checks::big_input))
+            .stdout(&[Made(console_checks::big_input_summary), Has("stdin: after the end, a read gives 0")])),
+    Check::boot("on dabao: stdin at /dev/null is at its end at once",
+        Boot::of(App("stdin")).options(DABAO).args(&["bytes"]).stdout(&[Has("stdin: terminal false"), Has("stdin: 0 bytes"), Has("stdin: after the end, a read gives 0")])),
     Check::boot("on dabao: std fs on the chip's RRAM (its last MiB, written row by row through the RRAM controller): the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk",
         Boot::of(App("fs")).options(DABAO).services(&[("fs-peer", App("fs"))]).stdout(&[Has("fs: all checks passed")])),
     Check::code("on dabao: std fs: synced files persist across two boots in the chip's RRAM (kept in a host file), and the filesystem keeps to its MiB", fs_checks::std_fs_persistence_dabao),

@@ -195,6 +195,11 @@ impl Bus {
 
     /// The interrupt lines the devices drive at clock `now`.
     pub fn irq_lines(&mut self, now: u64) -> u32 {
+        // Device events into their irqarray banks: UART2's receive, while
+        // a byte waits (a level: pending again after a clear until read).
+        if !self.uart2.input.is_empty() {
+            self.irqarray.raise(uart2::RX_BANK, uart2::RX_EVENT);
+        }
         (self.ticktimer.line(now) as u32) << ticktimer::LINE
             | (self.timer0.line(now) as u32) << timer0::LINE
             | self.irqarray.lines()

@@ -1,7 +1,8 @@
 //! The irqarray banks: 20 pages of 16 events each, bank N driving
-//! interrupt line N. The model's events come from software (EV_SOFT) until
-//! devices feed theirs in; EV_PENDING is write-1-to-clear, and a line is
-//! raised while any event of its bank is pending and enabled.
+//! interrupt line N. Events come from software (EV_SOFT) and from the
+//! devices that feed theirs in (UART2's receive, `raise`); EV_PENDING is
+//! write-1-to-clear, and a line is raised while any event of its bank is
+//! pending and enabled.
 
 pub const BANKS: usize = 20;
 const EV_SOFT: u32 = 0x00;
@@ -59,6 +60,11 @@ impl IrqArray {
             EV_ENABLE => b.enable = value,
             _ => {}
         }
+    }
+
+    /// A device's event `bits` in `bank` happened: pending until cleared.
+    pub fn raise(&mut self, bank: usize, bits: u32) {
+        self.banks[bank].pending |= bits & 0xFFFF;
     }
 
     /// Lines 0-19.

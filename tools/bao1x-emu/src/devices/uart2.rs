@@ -12,6 +12,10 @@ use std::collections::VecDeque;
 pub const BASE: u32 = 0x5010_3000;
 /// The UDMA's control page (clock gates, resets): stored, otherwise ignored.
 pub const UDMA_CONTROL: u32 = 0x5010_0000;
+/// The receive event: irqarray bank 5, event 8 (chip event 88), raised
+/// while a received byte waits.
+pub const RX_BANK: usize = 5;
+pub const RX_EVENT: u32 = 1 << 8;
 const RX_SADDR: u32 = 0x00;
 const RX_SIZE: u32 = 0x04;
 const RX_CFG: u32 = 0x08;

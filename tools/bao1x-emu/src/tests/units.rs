@@ -112,3 +112,22 @@ fn two_runs_get_different_trng_words() {
     };
     assert_ne!(words(), words());
 }
+
+#[test]
+fn a_byte_received_on_uart2_raises_irqarray_5_event_8_until_read() {
+    let mut bus = Bus::default();
+    let bank5 = 0xE001_3000;
+    bus.store(bank5 + 0x14, 4, 1 << 8).unwrap(); // EV_ENABLE: the receive event
+    assert_eq!(bus.irq_lines(0) & (1 << 5), 0, "nothing received");
+    bus.uart2.input.extend(b"ab");
+    assert_ne!(bus.irq_lines(0) & (1 << 5), 0, "line 5 while a byte waits");
+    bus.store(bank5 + 0x10, 4, 1 << 8).unwrap(); // EV_PENDING: clear
+    assert_ne!(bus.irq_lines(0) & (1 << 5), 0, "pending again: bytes still wait");
+    assert_eq!(bus.load(0x5010_3000 + 0x34, 4), Ok(b'a' as u32));
+    assert_eq!(bus.load(0x5010_3000 + 0x34, 4), Ok(b'b' as u32));
+    bus.store(bank5 + 0x10, 4, 1 << 8).unwrap();
+    assert_eq!(bus.irq_lines(0) & (1 << 5), 0, "all read, cleared: quiet");
+    bus.uart2.input.push_back(b'c');
+    bus.store(bank5 + 0x14, 4, 0).unwrap();
+    assert_eq!(bus.irq_lines(0) & (1 << 5), 0, "the event disabled: no line");
+}

@@ -170,8 +170,14 @@ pub fn console_input(out: &mut [u8]) -> (usize, bool) {
     (n, waiting())
 }
 
+/// The receive event latches in EV_PENDING: it is cleared before the
+/// event is enabled, so only a byte that waits now (the event is raised
+/// again while one does) interrupts, not one taken since.
 pub fn console_input_interrupt(on: bool) {
     let enabled = read(UART_EVENTS + board::irqarray::EV_ENABLE);
+    if on {
+        write(UART_EVENTS + board::irqarray::EV_PENDING, uart2::RX_EVENT);
+    }
     let bits = if on { enabled | uart2::RX_EVENT } else { enabled & !uart2::RX_EVENT };
     write(UART_EVENTS + board::irqarray::EV_ENABLE, bits);
 }
