@@ -1,6 +1,7 @@
 //! Basic blocks: the instructions from a physical address up to the first
-//! jump, `Slow` op or the page's end, decoded once into micro-ops
-//! (decode.rs), and the direct-mapped table that keeps them by physical
+//! jump (`jal`, `jalr`), `Slow` op or the page's end, decoded once into
+//! micro-ops (decode.rs; a conditional branch does not end a block: taken,
+//! it leaves it), and the direct-mapped table that keeps them by physical
 //! address. A block never leaves its 4 KiB page, so one fetch translation
 //! covers it all, as stepping's cached fetch page would; an instruction
 //! that straddles a page is never in a block (stepping runs it).

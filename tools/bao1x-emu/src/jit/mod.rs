@@ -8,9 +8,11 @@
 //! The compiled code is the block's: a block made stale by a store is
 //! never run again, compiled or not.
 
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod compile;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod exec_memory;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod x86;
 
 use crate::block::Block;
