@@ -18,9 +18,11 @@
 //! Entry (System V): rdi = the registers, rsi = SRAM, rdx = SRAM pages'
 //! has-code flags, rcx = RRAM, r8 = the budget in instructions (at least
 //! the block's length), r9 = the data-page tables (kept in rbx, saved).
-//! No stack beyond rbx's slot.
+//! Up to five guest registers the block names most live in rbp and
+//! r12-r15 (saved) from the entry to every exit, which stores them back.
+//! No other use of the stack.
 
-use super::x86::{Alu, Asm, Base, Cond, Label, Shift, Width, EAX, ECX, EDX};
+use super::x86::{Alu, Asm, Base, Cond, Label, Shift, Width, EAX, ECX, EDX, KEEPERS};
 use crate::bus::{RRAM_BASE, RRAM_LEN, SRAM_BASE, SRAM_LEN};
 use crate::data_pages::{LOAD_TABLE, SLOT_MASK, STORE_TABLE};
 use crate::decode::{Kind, Op};
@@ -34,6 +36,9 @@ pub fn compile(ops: &[Op], va: u32, translated: bool) -> Option<Vec<u8>> {
     }
     let n = ops.len() as u32;
     let mut asm = Asm::default();
+    for (keeper, guest) in KEEPERS.into_iter().zip(most_used(ops)) {
+        asm.keep(guest, keeper);
+    }
     asm.prologue();
     let start = asm.label();
     asm.bind(start);
@@ -116,6 +121,21 @@ pub fn compile(ops: &[Op], va: u32, translated: bool) -> Option<Vec<u8>> {
         asm.exit(done);
     }
     Some(asm.finish())
+}
+
+/// The guest registers (not x0) named at least twice by the ops up to the
+/// first one left to the interpreter, most named first: worth keeping in
+/// host registers for the block.
+fn most_used(ops: &[Op]) -> Vec<u8> {
+    let mut uses = [0u32; 32];
+    for op in ops.iter().take_while(|op| supported(op.kind)).filter(|op| op.kind != Kind::Nop) {
+        for n in [op.rd, op.rs1, op.rs2] {
+            uses[n as usize] += 1;
+        }
+    }
+    let mut named: Vec<u8> = (1..32).filter(|&n| uses[n as usize] >= 2).collect();
+    named.sort_by_key(|&n| std::cmp::Reverse(uses[n as usize]));
+    named
 }
 
 /// The ops compiled here; the others are left to the interpreter.

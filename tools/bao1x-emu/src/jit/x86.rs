@@ -72,12 +72,24 @@ pub enum Width {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Label(usize);
 
+/// Callee-saved host registers that may hold guest registers for a whole
+/// compiled block: rbp, r12-r15.
+pub const KEEPERS: [u8; 5] = [5, 12, 13, 14, 15];
+
 #[derive(Default)]
 pub struct Asm {
     pub code: Vec<u8>,
     labels: Vec<Option<usize>>,
     /// rel32 fields to patch: where, and the label they jump to.
     fixups: Vec<(usize, Label)>,
+    /// The host register (one of KEEPERS) holding each guest register
+    /// kept in one: loaded by the prologue, stored back at every exit.
+    kept: Vec<(u8, u8)>,
+}
+
+/// REX with `bits` (W=8, R=4, B=1) if any, for a register's high bit.
+fn rex(bits: u8) -> Option<u8> {
+    (bits != 0).then_some(0x40 | bits)
 }
 
 impl Asm {
@@ -113,10 +125,32 @@ impl Asm {
         self.code
     }
 
+    /// Keeps guest register `n` (not x0) in host register `host` (one of
+    /// KEEPERS) for the whole block; before `prologue`.
+    pub fn keep(&mut self, n: u8, host: u8) {
+        debug_assert!(n != 0 && KEEPERS.contains(&host));
+        self.kept.push((n, host));
+    }
+
+    fn kept_in(&self, n: u8) -> Option<u8> {
+        self.kept.iter().find(|&&(guest, _)| guest == n).map(|&(_, host)| host)
+    }
+
+    /// An instruction `opcode` between `reg` (eax/ecx/edx) and the host
+    /// register `host`, in the register-direct form.
+    fn with_host(&mut self, opcode: u8, reg: u8, host: u8) {
+        if let Some(rex) = rex(host >> 3) {
+            self.bytes(&[rex]);
+        }
+        self.bytes(&[opcode, 0xC0 | reg << 3 | (host & 7)]);
+    }
+
     /// mov dst, guest register `n` (x0 reads 0).
     pub fn load_guest(&mut self, dst: u8, n: u8) {
         if n == 0 {
             self.alu(Alu::Xor, dst, dst);
+        } else if let Some(host) = self.kept_in(n) {
+            self.with_host(0x8B, dst, host);
         } else {
             self.bytes(&[0x8B, 0x47 | dst << 3, 4 * n]);
         }
@@ -125,18 +159,39 @@ impl Asm {
     /// mov guest register `n` (not x0), src.
     pub fn store_guest(&mut self, n: u8, src: u8) {
         debug_assert!(n != 0);
-        self.bytes(&[0x89, 0x47 | src << 3, 4 * n]);
+        match self.kept_in(n) {
+            Some(host) => self.with_host(0x89, src, host),
+            None => self.bytes(&[0x89, 0x47 | src << 3, 4 * n]),
+        }
     }
 
     /// op dst, guest register `n` (register-memory form; x0 as 0 loaded
     /// into edx first would clobber it, so x0 goes through `alu_imm`).
     pub fn alu_guest(&mut self, op: Alu, dst: u8, n: u8) {
+        // The r32, r/m32 form is the r/m32, r32 opcode + 2.
         if n == 0 {
             self.alu_imm(op, dst, 0);
+        } else if let Some(host) = self.kept_in(n) {
+            self.with_host(op.codes().0 + 2, dst, host);
         } else {
-            // The r32, r/m32 form is the r/m32, r32 opcode + 2.
             self.bytes(&[op.codes().0 + 2, 0x47 | dst << 3, 4 * n]);
         }
+    }
+
+    /// mov [rdi + 4n], host (or host, [rdi + 4n] with `opcode` 0x8B).
+    fn guest_memory(&mut self, opcode: u8, n: u8, host: u8) {
+        if let Some(rex) = rex((host >> 3) << 2) {
+            self.bytes(&[rex]);
+        }
+        self.bytes(&[opcode, 0x47 | (host & 7) << 3, 4 * n]);
+    }
+
+    /// push (or with `pop`, pop) the 64-bit host register `host`.
+    fn push_pop(&mut self, host: u8, pop: bool) {
+        if let Some(rex) = rex(host >> 3) {
+            self.bytes(&[rex]);
+        }
+        self.bytes(&[if pop { 0x58 } else { 0x50 } + (host & 7)]);
     }
 
     pub fn mov_imm(&mut self, dst: u8, value: u32) {
@@ -239,10 +294,18 @@ impl Asm {
         self.bytes(&[0x41, 0x80, 0x3C, 0x02, 0x00]);
     }
 
-    /// The entry: rbx saved, rbx = r9, r10 = rdx, r11 = rcx, r9 = 0 (r8
-    /// holds the budget).
+    /// The entry: rbx and the keepers used saved, rbx = r9, r10 = rdx,
+    /// r11 = rcx, r9 = 0 (r8 holds the budget), the kept guest registers
+    /// loaded.
     pub fn prologue(&mut self) {
-        self.bytes(&[0x53, 0x4C, 0x89, 0xCB, 0x49, 0x89, 0xD2, 0x49, 0x89, 0xCB, 0x45, 0x31, 0xC9]);
+        self.bytes(&[0x53]);
+        for (_, host) in self.kept.clone() {
+            self.push_pop(host, false);
+        }
+        self.bytes(&[0x4C, 0x89, 0xCB, 0x49, 0x89, 0xD2, 0x49, 0x89, 0xCB, 0x45, 0x31, 0xC9]);
+        for (n, host) in self.kept.clone() {
+            self.guest_memory(0x8B, n, host);
+        }
     }
 
     /// cmp [rbx + rdx*8 + disp], eax.
@@ -273,11 +336,19 @@ impl Asm {
 
     /// Returns (r9 + `more`) << 32 | eax: the instructions run and the
     /// next pc.
+    /// The kept guest registers are stored back first.
     pub fn exit(&mut self, more: u32) {
-        // lea rcx, [r9 + more]; shl rcx, 32; or rax, rcx; pop rbx; ret.
-        // eax's last write zeroed rax's upper half.
+        for (n, host) in self.kept.clone() {
+            self.guest_memory(0x89, n, host);
+        }
+        // lea rcx, [r9 + more]; shl rcx, 32; or rax, rcx. eax's last
+        // write zeroed rax's upper half.
         self.bytes(&[0x49, 0x8D, 0x89]);
         self.imm32(more);
-        self.bytes(&[0x48, 0xC1, 0xE1, 0x20, 0x48, 0x09, 0xC8, 0x5B, 0xC3]);
+        self.bytes(&[0x48, 0xC1, 0xE1, 0x20, 0x48, 0x09, 0xC8]);
+        for (_, host) in self.kept.clone().into_iter().rev() {
+            self.push_pop(host, true);
+        }
+        self.bytes(&[0x5B, 0xC3]);
     }
 }
