@@ -23,6 +23,10 @@ pub enum ImageError {
     UnsupportedVersion {
         found: u32,
     },
+    /// Header flags this version does not define.
+    UnknownFlags {
+        found: u32,
+    },
     /// The header claims more bytes than there are.
     Truncated {
         declared: u32,
@@ -242,6 +246,9 @@ impl fmt::Display for ImageError {
             }
             UnsupportedVersion { found } => {
                 write!(f, "format version {found}, but this parser reads version {}", crate::layout::VERSION)
+            }
+            UnknownFlags { found } => {
+                write!(f, "header flags {found:#x}: bits this format does not define (known: {:#x})", crate::layout::flags::ALL)
             }
             Truncated { declared, available } => {
                 write!(f, "truncated: the header declares {declared} bytes, only {available} are present")

@@ -24,6 +24,8 @@ pub struct Header {
     pub process_count: u32,
     /// CRC-32 of the header page (this field read as zero) and the directory.
     pub crc: u32,
+    /// `layout::flags`.
+    pub flags: u32,
 }
 
 /// A validated boot image.

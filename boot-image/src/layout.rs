@@ -39,12 +39,23 @@ pub mod header {
     pub const DIRECTORY_OFFSET: usize = 0x28;
     pub const CRC: usize = 0x2c;
     pub const LOAD_ADDRESS: usize = 0x30;
+    pub const FLAGS: usize = 0x34;
     /// Bytes of the header proper.
-    pub const LEN: usize = 0x34;
+    pub const LEN: usize = 0x38;
 }
 
 /// One process-directory entry; the directory starts with `process count`
 /// of them, back to back.
+/// The header's flags.
+pub mod flags {
+    /// The image runs on a model of the machine under a runner (xous-run
+    /// with bao1x-emu): the kernel ends the run through the model's exit
+    /// device and frames its console for the runner. Images for silicon
+    /// leave it clear (plain console text; no exit device there).
+    pub const MODEL: u32 = 1;
+    pub const ALL: u32 = MODEL;
+}
+
 pub mod entry {
     pub const NAME_LEN: usize = 0x00;
     /// `NAME_MAX` bytes: the name, then zeros.

@@ -35,7 +35,7 @@ pub use parse::{parse, verify_data};
 pub use process::{Process, Processes};
 pub use segment::{Segment, Segments};
 #[cfg(any(test, feature = "std"))]
-pub use write::{reseal, write, KernelSegment, ProcessInput, ProcessSegment, WriteError};
+pub use write::{reseal, write, write_with, KernelSegment, ProcessInput, ProcessSegment, WriteError};
 
 #[cfg(test)]
 mod tests;

@@ -66,8 +66,13 @@ fn read_header(bytes: &[u8]) -> Result<Header, ImageError> {
     if version != layout::VERSION {
         return Err(ImageError::UnsupportedVersion { found: version });
     }
+    let flags = field(header::FLAGS);
+    if flags & !layout::flags::ALL != 0 {
+        return Err(ImageError::UnknownFlags { found: flags });
+    }
     Ok(Header {
         version,
+        flags,
         load_address: field(header::LOAD_ADDRESS),
         image_len: field(header::IMAGE_LEN),
         kernel_offset: field(header::KERNEL_OFFSET),

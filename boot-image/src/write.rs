@@ -125,6 +125,11 @@ impl std::error::Error for WriteError {}
 /// Writes the image of `kernel` and `processes` (in boot order) for loading
 /// at physical `load_address`.
 pub fn write(load_address: u32, kernel: &[KernelSegment], processes: &[ProcessInput]) -> Result<Vec<u8>, WriteError> {
+    write_with(load_address, 0, kernel, processes)
+}
+
+/// `write`, with the header's `flags` (`layout::flags`).
+pub fn write_with(load_address: u32, flags: u32, kernel: &[KernelSegment], processes: &[ProcessInput]) -> Result<Vec<u8>, WriteError> {
     if !is_page_aligned(load_address as usize) {
         return Err(WriteError::LoadAddressUnaligned { address: load_address });
     }
@@ -156,6 +161,7 @@ pub fn write(load_address: u32, kernel: &[KernelSegment], processes: &[ProcessIn
         (header::PROCESS_COUNT, processes.len()),
         (header::DIRECTORY_OFFSET, directory_offset),
         (header::LOAD_ADDRESS, load_address as usize),
+        (header::FLAGS, flags as usize),
     ];
     for (at, value) in fields {
         put(&mut out, at, value)?;

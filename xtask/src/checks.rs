@@ -88,7 +88,7 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
     Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     Check::code("test-apps/hello builds for the target", hello_builds),
-    Check::code("bao1x: ./x image --board dabao hello: a signed UF2 that passes boot1's checks and that the model of the chip boots and runs (the kernel for silicon: it sleeps at the end); a flipped payload byte and a truncated file refused", crate::image::check),
+    Check::code("bao1x: ./x image --board dabao hello: a signed UF2 that passes boot1's checks and that the model of the chip boots and runs as silicon would (plain console text, no model-only exit device: the kernel sleeps at the end); a flipped payload byte and a truncated file refused", crate::image::check),
     Check::code("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op),
     Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip),

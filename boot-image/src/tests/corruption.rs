@@ -78,6 +78,8 @@ fn header_checks() {
     assert_eq!(refused(|i| set(i, header::JUMP, 0x13)), E::BadJump { found: 0x13 });
     assert!(matches!(refused(|i| i[4] = b'Y'), E::BadMagic { found } if &found == b"YOUSBOOT"));
     assert_eq!(refused(|i| set(i, header::VERSION, 2)), E::UnsupportedVersion { found: 2 });
+    assert_eq!(refused(|i| set(i, header::FLAGS, 2)), E::UnknownFlags { found: 2 });
+    assert_eq!(refused(|i| set(i, header::FLAGS, 0x8000_0001)), E::UnknownFlags { found: 0x8000_0001 });
     let len = sample().len();
     assert_eq!(
         refused(|i| {

@@ -24,9 +24,18 @@ fn header_and_kernel_round_trip() {
     assert_eq!(h.kernel_memory_size, 0x5000, "0x3000 + 0x2800, rounded up");
     assert_eq!(h.directory_offset, 0x6000, "right after the kernel's memory");
     assert_eq!(h.process_count, 3);
+    assert_eq!(h.flags, 0, "no flags unless asked for");
     assert_eq!(&bytes[KERNEL_OFFSET..KERNEL_OFFSET + 0x1234], &kernel_text()[..]);
     assert!(bytes[KERNEL_OFFSET + 0x1234..h.directory_offset as usize].iter().all(|&b| b == 0));
     assert_eq!(image.bytes().len(), bytes.len());
+}
+
+#[test]
+fn the_model_flag_round_trips() {
+    let text = kernel_text();
+    let bytes = crate::write_with(LOAD, layout::flags::MODEL, &sample_kernel(&text), &[]).unwrap();
+    assert_eq!(parse(&bytes).unwrap().header().flags, layout::flags::MODEL);
+    assert_eq!(get(&bytes, layout::header::FLAGS), 1);
 }
 
 #[test]

@@ -204,6 +204,12 @@ impl<D: BlockDevice> Fs<D> {
         self.store.commit()
     }
 
+    /// Blocks in the store's cache now (tests of its bound).
+    #[cfg(test)]
+    pub fn cached_blocks(&self) -> usize {
+        self.store.cached()
+    }
+
     /// `room` for an operation that makes the filesystem bigger.
     fn room_to_grow(&mut self, blocks: u32) -> Result<()> {
         self.room(blocks + RESERVE)

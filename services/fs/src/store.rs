@@ -11,7 +11,8 @@
 //! number over the older of the two copies, FLUSH. Until that last write
 //! is on the medium the older state is the filesystem; after it, the new
 //! one. Dirty blocks stay in memory until then (`needs_commit` asks for an
-//! early commit when they grow many).
+//! early commit when they grow many: the filesystem asks before every
+//! block it adds, so even one large write keeps at most that many).
 
 use crate::bitmap::Bitmap;
 use crate::error::{FsError, Result};
@@ -136,6 +137,12 @@ impl<D: BlockDevice> Store<D> {
         assert!(self.fresh.get(block), "only a fresh block is changed in place");
         let cached = self.cache.get_mut(&block).expect("fresh blocks stay cached");
         f(&mut cached.data)
+    }
+
+    /// Blocks in memory now (for tests of the cache's bound).
+    #[cfg(test)]
+    pub fn cached(&self) -> usize {
+        self.cache.len()
     }
 
     pub fn free_blocks(&self) -> u32 {

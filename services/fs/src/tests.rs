@@ -504,3 +504,22 @@ fn a_wrong_link_count_on_the_disk_does_not_mount() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A write larger than the cache (32 blocks on a 256-block device, the
+/// Baochip-1x's RRAM disk): it commits as it goes instead of piling its
+/// blocks up in memory; changed again, all of it survives a remount.
+#[test]
+fn a_write_larger_than_the_cache_keeps_the_cache_bounded() {
+    let mut fs = fresh(256);
+    let mut data = pattern(600_000, 7);
+    let n = fs.open(b"/big", true, false, true, true, NOW).unwrap();
+    assert_eq!(fs.write(n, 0, &data, NOW), Ok(data.len()));
+    assert!(fs.cached_blocks() <= 40, "{} blocks cached after a 600 KB write", fs.cached_blocks());
+    let middle = pattern(50_000, 9);
+    assert_eq!(fs.write(n, 100_000, &middle, NOW), Ok(middle.len()));
+    data[100_000..150_000].copy_from_slice(&middle);
+    fs.sync().unwrap();
+    let mut fs = remount(fs);
+    assert_eq!(read_file(&mut fs, b"/big"), data);
+}
+

@@ -65,6 +65,12 @@ impl std::error::Error for Error {}
 /// Builds the image of `kernel` and `processes` (in boot order), to be
 /// loaded at `load_address`.
 pub fn build_image(load_address: u32, kernel: &Path, processes: &[ProcessSpec]) -> Result<Vec<u8>, Error> {
+    build_image_with(load_address, 0, kernel, processes)
+}
+
+/// `build_image`, with the header's flags (`boot_image::layout::flags`:
+/// MODEL for a run on a model of the machine under xous-run).
+pub fn build_image_with(load_address: u32, flags: u32, kernel: &Path, processes: &[ProcessSpec]) -> Result<Vec<u8>, Error> {
     let kernel_exe = read_elf(kernel)?;
     check_kernel_entry(load_address, kernel, &kernel_exe)?;
     let kernel_segments: Vec<KernelSegment> = kernel_exe
@@ -100,7 +106,7 @@ pub fn build_image(load_address: u32, kernel: &Path, processes: &[ProcessSpec]) 
         })
         .collect();
 
-    boot_image::write(load_address, &kernel_segments, &inputs).map_err(|e| explain(e, kernel, processes))
+    boot_image::write_with(load_address, flags, &kernel_segments, &inputs).map_err(|e| explain(e, kernel, processes))
 }
 
 /// Puts the writer's error in terms of the file it is about.

@@ -188,12 +188,15 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     Ok((image, kernel, named))
 }
 
-/// The boot image for the dabao board, signed with the developer key into
+/// The boot image for the dabao board (flagged as run on the model), signed with the developer key into
 /// the UF2 file the chip's boot1, and the model, accept. The image is built
 /// for SRAM, where the kernel copies its head, and placed on a page of RRAM
 /// (board::dabao::BOOT_IMAGE), where the processes' code runs in place.
 fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec<u8>, String> {
-    let image = xous_image::build_image(board::dabao::RAM_BASE as u32, kernel, processes).map_err(|e| e.to_string())?;
+    // MODEL: the kernel ends the run through the model's exit device and
+    // frames its console for us (an image for silicon does neither).
+    let model = boot_image::layout::flags::MODEL;
+    let image = xous_image::build_image_with(board::dabao::RAM_BASE as u32, model, kernel, processes).map_err(|e| e.to_string())?;
     let room = board::dabao::DISK - board::dabao::BOOT_IMAGE;
     if image.len() > room {
         return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", image.len() / 1024, room / 1024));

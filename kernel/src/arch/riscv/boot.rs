@@ -273,6 +273,11 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     let k = unsafe { kernel() };
     k.kernel_root = map_kernel(MEGAPAGE);
     k.hw.set_direct(MEGAPAGE);
+    // The header's flags, before anything is printed (how the console is
+    // read depends on them): the head of the image is in RAM at RAM_BASE.
+    // SAFETY: the header page is at the start of the direct map.
+    let flags = unsafe { core::ptr::read_volatile((DIRECT_MAP + boot_image::layout::header::FLAGS) as *const u32) };
+    super::machine::image_flags(flags);
     let ram = ram_size(&mut k.hw, device_tree);
     k.hw.set_direct(ram.min(hw::direct_map_limit()));
     k.kernel_root = map_kernel(k.hw.direct());

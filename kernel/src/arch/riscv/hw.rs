@@ -187,10 +187,10 @@ impl PhysMem for Hw {
 
 impl Platform for Hw {
     fn console(&mut self, channel: Channel, bytes: &[u8]) {
-        // On the chip itself (feature `silicon`) a person reads the console
-        // on a serial terminal: plain text, every channel mixed. Elsewhere
-        // xous-run reads it, framed (xous_abi::console).
-        if cfg!(feature = "silicon") {
+        // On the chip itself a person reads the console on a serial
+        // terminal: plain text, every channel mixed. Elsewhere xous-run
+        // reads it, framed (xous_abi::console).
+        if !machine::framed_console() {
             return machine::console_write(bytes);
         }
         for chunk in bytes.chunks(console::MAX_PAYLOAD) {
@@ -254,7 +254,7 @@ impl Platform for Hw {
 /// (QEMU's 16550) setting it up empties what came before.
 pub fn console_input_start() {
     machine::console_input_start();
-    if !cfg!(feature = "silicon") {
+    if machine::framed_console() {
         machine::console_write(&console::INPUT_READY);
     }
 }

@@ -3,7 +3,8 @@
 //! mode's `rdtime` traps and is answered from it), the chip's interrupt
 //! CSRs for device interrupts (no PLIC: a line is "claimed" by masking it
 //! until its handler is done), UART2 through the UDMA for the console, and
-//! in the model of the chip only, its exit device for power-off.
+//! in the model of the chip only (the boot image's MODEL flag), its exit
+//! device for power-off and a console framed for xous-run.
 //!
 //! Board facts are in the `board` crate (board/src/dabao.rs); which of
 //! them are checked on silicon, and which only on the model, docs/bao1x.md.
@@ -12,18 +13,32 @@ use super::Source;
 use crate::arch::riscv::hw::seen_at;
 use board::{ticktimer, timer0, uart2};
 use core::arch::{asm, global_asm};
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 const UART2: usize = seen_at(uart2::BASE);
 const CONSOLE_BUFFER: usize = seen_at(board::CONSOLE_BUFFER);
 const TICKTIMER: usize = seen_at(ticktimer::BASE);
 const TIMER0: usize = seen_at(timer0::BASE);
 const UART_EVENTS: usize = seen_at(board::irqarray::page(uart2::BANK));
-#[cfg(not(feature = "silicon"))]
 const EXIT_DEVICE: usize = seen_at(board::EXIT_DEVICE);
 
 /// CPU clocks per scheduling quantum (10 ms).
 const QUANTUM: u32 = (board::CPU_HZ / 100) as u32;
+
+/// Whether the boot image says it runs on the model of the chip (its MODEL
+/// flag): set once at boot, before anything is printed.
+static ON_MODEL: AtomicBool = AtomicBool::new(false);
+
+/// The boot image's flags (boot_image::layout::flags).
+pub fn image_flags(flags: u32) {
+    ON_MODEL.store(flags & boot_image::layout::flags::MODEL != 0, Ordering::Relaxed);
+}
+
+/// On the model, xous-run reads the console, framed; on silicon a person
+/// does, at a serial terminal: plain text, every channel mixed.
+pub fn framed_console() -> bool {
+    ON_MODEL.load(Ordering::Relaxed)
+}
 
 /// The lines processes have enabled. A line in service (claimed, not yet
 /// completed) is masked in `sim` while its bit stays set here.
@@ -199,12 +214,12 @@ pub fn console_write(bytes: &[u8]) {
 }
 
 /// Ends the run with `code`: in the model, through its exit device; on
-/// silicon (feature `silicon`) there is none, so the CPU sleeps for good.
+/// silicon there is none (nothing is written there), so the CPU sleeps
+/// for good.
 pub fn power_off(code: u32) -> ! {
-    #[cfg(not(feature = "silicon"))]
-    write(EXIT_DEVICE, code);
-    #[cfg(feature = "silicon")]
-    let _ = code;
+    if ON_MODEL.load(Ordering::Relaxed) {
+        write(EXIT_DEVICE, code);
+    }
     loop {
         crate::arch::riscv::csr::wait_for_interrupt();
     }

@@ -5,13 +5,16 @@
 //! - `machine_setup`, an assembly routine `_start` calls in M-mode with the
 //!   MMU off (it may use t0-t2 and returns through ra): what only M-mode
 //!   can set up on this machine;
+//! - `image_flags(flags)`: the boot image's flags, before anything is
+//!   printed (the MODEL flag: a model of the machine, under a runner);
 //! - `start()`: the preemption clock and the interrupt controller, once the
 //!   kernel runs in S-mode;
 //! - `now()`: time since boot, in the board's TIMEBASE_HZ ticks;
 //! - `next_interrupt()`: the next pending interrupt ([`Source`]), taken
 //!   (claimed, or the tick acknowledged); `interrupt_waiting()`;
 //! - `irq_exists`, `enable_irq`, `complete_irq`: process-owned interrupts;
-//! - the console: `console_write`, `console_input_start`, `console_input`,
+//! - the console: `framed_console` (for the runner, or plain text for a
+//!   person), `console_write`, `console_input_start`, `console_input`,
 //!   `console_input_interrupt`;
 //! - `after_satp_write()`: what the MMU needs after an address-space switch;
 //! - `emulated_csr(csr)`: the value of a counter CSR the CPU lacks, which

@@ -113,6 +113,14 @@ pub fn complete_irq(irq: usize) {
     unsafe { core::ptr::write_volatile((PLIC_CONTEXT + board::plic::CLAIM) as *mut u32, irq as u32) };
 }
 
+/// QEMU boots no models: the image's flags change nothing here.
+pub fn image_flags(_flags: u32) {}
+
+/// xous-run reads the console, framed.
+pub fn framed_console() -> bool {
+    true
+}
+
 /// Address spaces are told apart by ASID in the TLB: nothing to do.
 #[inline(always)]
 pub fn after_satp_write() {}
