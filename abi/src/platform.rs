@@ -90,6 +90,21 @@ pub const CONSOLE_INPUT: usize = 6;
 pub const NAME_CHILD: usize = 7;
 /// The longest name a process has, in bytes.
 pub const NAME_MAX: usize = 64;
+/// (physical address, address, length) -> Ok: writes `length` bytes from
+/// the caller's buffer at `address` into the board's non-volatile memory at
+/// `physical address` (the Baochip-1x's RRAM), which only the kernel can
+/// write: the memory's controller, whose page also holds the register that
+/// erases the chip's secrets, is the kernel's alone. The range must lie in
+/// device pages the caller has mapped (MapMemory: the filesystem's disk),
+/// start on a row (`ROM_ROW` bytes) and be whole rows, at most a page.
+/// Each row is written whole before the call returns (a power cut may
+/// leave the row being written torn).
+/// Errors: AccessDenied (not pages the caller mapped), BadAlignment (not
+/// whole rows), InvalidArgument (more than a page), BadAddress (the buffer
+/// is not readable), Unavailable (the board has no such memory).
+pub const ROM_WRITE: usize = 8;
+/// The unit of ROM_WRITE: a row of the Baochip-1x's RRAM.
+pub const ROM_ROW: usize = 32;
 
 /// The longest the kernel waits for the servers of [`DRAIN_AT_POWER_OFF`]
 /// (guest time, milliseconds) before it powers off anyway, saying so.

@@ -135,8 +135,8 @@ pub mod trng {
     pub const START: u32 = 0x5A;
 }
 
-/// The RRAM controller: RRAM reads are plain reads; a write goes a
-/// 32-byte row at a time. The row's eight words are stored (the controller
+/// The RRAM controller (the kernel's: xous_abi::platform::ROM_WRITE): RRAM
+/// reads are plain reads; a write goes a 32-byte row at a time. The row's eight words are stored (the controller
 /// stages them), RRCCR is set to WRITE_MODE, LOAD_BUFFER then COMMIT are
 /// stored to the row's first word, and RRCCR goes back to NORMAL_MODE.
 /// (Its RRCAR register, 0xF0, erases the chip's secrets: never written.)
@@ -167,13 +167,27 @@ pub const EXIT_DEVICE: usize = 0x4008_1000;
 pub const IRQ_COUNT: usize = 32;
 
 /// The device pages the kernel keeps for itself (maps in its own half).
-pub const KERNEL_DEVICES: [usize; 6] =
-    [uart2::BASE, CONSOLE_BUFFER, ticktimer::BASE, timer0::BASE, irqarray::page(uart2::BANK), EXIT_DEVICE];
+pub const KERNEL_DEVICES: [usize; 7] =
+    [uart2::BASE, CONSOLE_BUFFER, ticktimer::BASE, timer0::BASE, irqarray::page(uart2::BANK), EXIT_DEVICE, rram_controller::BASE];
 
 /// Device pages user processes may map (drivers): the ticktimer (its
 /// alarm, for the ticktimer service; the kernel only reads its count), the
-/// TRNG, and the RRAM controller with the disk's pages of RRAM (the
-/// filesystem service).
+/// TRNG, and the disk's pages of RRAM (the filesystem service, which reads
+/// them and has the kernel write them: the RRAM controller, whose page
+/// holds the register that erases the chip's secrets, is the kernel's).
 pub fn is_user_device(pa: usize) -> bool {
-    pa == ticktimer::BASE || pa == trng::BASE || pa == rram_controller::BASE || (DISK..DISK + DISK_SIZE).contains(&pa)
+    device_service(pa).is_some()
+}
+
+/// The service each user device page is for: only the boot image's process
+/// of that name may map it (the kernel checks), so no other program can
+/// take the ticktimer (whose count is the system's time), the TRNG or the
+/// disk, even when their service has ended.
+pub fn device_service(pa: usize) -> Option<&'static str> {
+    match pa {
+        ticktimer::BASE => Some("ticktimer"),
+        trng::BASE => Some("rng"),
+        _ if (DISK..DISK + DISK_SIZE).contains(&pa) => Some("fs"),
+        _ => None,
+    }
 }

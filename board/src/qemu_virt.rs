@@ -61,6 +61,12 @@ pub const KERNEL_DEVICES: [usize; 5] = [UART, TEST_DEVICE, plic::PRIORITY_PAGE, 
 pub fn is_user_device(pa: usize) -> bool {
     pa == RTC || (VIRTIO_FIRST..VIRTIO_FIRST + VIRTIO_SLOTS * 0x1000).contains(&pa)
 }
+/// No device page is reserved for a service by name on QEMU virt: the
+/// first process to map one has it (the services boot first).
+pub fn device_service(_pa: usize) -> Option<&'static str> {
+    None
+}
+
 /// goldfish RTC (interrupt 11).
 pub const RTC: usize = 0x0010_1000;
 

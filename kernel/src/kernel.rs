@@ -29,9 +29,17 @@ pub trait Platform: PhysMem {
     fn complete_irq(&mut self, irq: usize);
     /// Whether user processes may map the device page at `pa`.
     fn is_user_device(&self, pa: usize) -> bool;
+    /// The service a user device page is reserved for, by name, if any:
+    /// only the boot image's process of that name may map it.
+    fn device_service(&self, _pa: usize) -> Option<&'static str> {
+        None
+    }
     /// Whether `pa` is in the board's read-only memory (the Baochip-1x's
     /// RRAM, where the boot image is stored and its code runs in place).
     fn is_rom(&self, pa: usize) -> bool;
+    /// Writes one row (`xous_abi::platform::ROM_ROW` bytes) of that memory
+    /// at `pa` through its controller; false if the board cannot.
+    fn rom_write_row(&mut self, pa: usize, row: &[u8; xous_abi::platform::ROM_ROW]) -> bool;
     /// The console's receive interrupt.
     fn console_irq(&self) -> usize;
     /// Moves received console bytes into `out`, as many as wait and fit;

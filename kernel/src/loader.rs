@@ -50,6 +50,9 @@ pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image, stored: Stored) -
 
 fn load<P: Platform>(k: &mut Kernel<P>, image: &Image, process: &Process, stored: Stored) -> Result<u8, Error> {
     let pid = k.create_process(process.name, process.is_main())?;
+    if let Some(p) = k.procs.get_mut(pid) {
+        p.from_image = true;
+    }
     let result = populate(k, pid, image, process, stored);
     if result.is_err() {
         k.terminate(pid, 0);

@@ -64,6 +64,10 @@ pub struct Process {
     pub stack_bottom: [usize; FIRST],
     /// The frames of threads 32..=MAX_THREADS, taken when needed (threads.rs).
     pub more: MoreThreads,
+    /// Started by the kernel from the boot image (not made by another
+    /// process): only such a process gets the device pages the board
+    /// reserves for a service by name (`Platform::device_service`).
+    pub from_image: bool,
 }
 
 impl Process {
@@ -91,6 +95,7 @@ impl Process {
             gave_way: [0; FIRST],
             stack_bottom: [0; FIRST],
             more: MoreThreads { contexts: [0; BLOCKS], records: 0 },
+            from_image: false,
         };
         p.set_name(name);
         p

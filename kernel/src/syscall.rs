@@ -166,6 +166,7 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             platform::KILL_CHILD => crate::process::kill_child(k, t, a[2]),
             platform::NAME_CHILD => crate::process::name_child(k, t, a[2], a[3], a[4]),
             platform::CONSOLE_INPUT => console::console_input(k, t, a[2], a[3]),
+            platform::ROM_WRITE => crate::mem::rom::rom_write(k, t, a[2], a[3], a[4]),
             _ => Err(Error::InvalidArgument),
         },
         _ => Err(Error::UnhandledSyscall),

@@ -54,12 +54,26 @@ impl Platform for FakePlatform {
     fn complete_irq(&mut self, irq: usize) {
         self.completed.push(irq);
     }
+    /// Two virtio-like pages, and a "disk" of 4 pages in the read-only
+    /// memory below (as the Baochip-1x's RRAM disk).
     fn is_user_device(&self, pa: usize) -> bool {
-        (0x1000_1000..0x1000_3000).contains(&pa)
+        (0x1000_1000..0x1000_3000).contains(&pa) || (0x602d_a000..0x602d_e000).contains(&pa)
+    }
+    /// The fake disk's last two pages are the "fs" service's.
+    fn device_service(&self, pa: usize) -> Option<&'static str> {
+        (0x602d_c000..0x602d_e000).contains(&pa).then_some("fs")
     }
     /// 4 MiB of read-only memory below RAM, as the Baochip-1x's RRAM.
     fn is_rom(&self, pa: usize) -> bool {
         (0x6000_0000..0x6040_0000).contains(&pa)
+    }
+    /// Rows of it, written as they come (into the fake memory).
+    fn rom_write_row(&mut self, pa: usize, row: &[u8; xous_abi::platform::ROM_ROW]) -> bool {
+        if !self.is_rom(pa) {
+            return false;
+        }
+        self.mem.write(pa & !0xfff, pa & 0xfff, row);
+        true
     }
     fn console_irq(&self) -> usize {
         10

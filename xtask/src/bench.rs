@@ -83,14 +83,15 @@ pub struct Metric {
 }
 
 pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
-    let (kernel, sysroot, fs, net, emu) = match part {
-        None => (true, true, true, true, true),
-        Some("kernel") => (true, false, false, false, false),
-        Some("sysroot") => (false, true, false, false, false),
-        Some("fs") => (false, false, true, false, false),
-        Some("net") => (false, false, false, true, false),
-        Some("emu") => (false, false, false, false, true),
-        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot`, `fs`, `net` and `emu` (none: all)")),
+    let (kernel, sysroot, fs, net, emu, dabao) = match part {
+        None => (true, true, true, true, true, true),
+        Some("kernel") => (true, false, false, false, false, false),
+        Some("sysroot") => (false, true, false, false, false, false),
+        Some("fs") => (false, false, true, false, false, false),
+        Some("net") => (false, false, false, true, false, false),
+        Some("emu") => (false, false, false, false, true, false),
+        Some("dabao") => (false, false, false, false, false, true),
+        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot`, `fs`, `net`, `emu` and `dabao` (none: all)")),
     };
     let mut metrics = Vec::new();
     if kernel {
@@ -108,6 +109,9 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     }
     if emu {
         metrics.extend(crate::emu_bench::measure(project)?);
+    }
+    if dabao {
+        metrics.extend(crate::dabao_bench::measure(project)?);
     }
     print_table(&metrics);
     let path = project.root.join("target/bench.json");

@@ -11,6 +11,7 @@ mod checks;
 mod console_checks;
 mod ecosystem;
 mod elf;
+mod dabao_bench;
 mod emu_bench;
 mod fs_bench;
 mod fs_checks;
@@ -49,12 +50,13 @@ usage: ./x <command>
           build the standard library's own tests for the target and run them on
           QEMU; writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
-  bench [kernel|sysroot|fs|net|emu]
+  bench [kernel|sysroot|fs|net|emu|dabao]
           measure into target/bench.json, and append the figures to
           docs/bench/history.tsv with a chart per metric (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; std::net against the host (net); the Baochip-1x model's
-          instruction rate against QEMU's (emu); naming a part measures only that part
+          instruction rate against QEMU's (emu); the SRAM the system takes on the
+          dabao board (dabao); naming a part measures only that part
   shell [--fresh]
           boot xsh, an interactive shell, on QEMU with a disk of programs (ls, cat,
           echo, mkdir, rm, cp, hello, the demo...): type commands with pipes and

@@ -71,13 +71,22 @@ fn placement<P: Platform>(k: &mut Kernel<P>, pid: u8, virt: usize, size: usize) 
 pub const HIGH_MAP_AREA: (usize, usize) = (memory::USER_STACK_TOP, memory::USER_END);
 
 /// MapMemory of a physical range: only device pages the board lets user
-/// processes drive, each by one process at a time, read-write and uncached.
-/// Errors: AccessDenied (RAM, or a device the kernel keeps), MemoryInUse
+/// processes drive, each by one process at a time, read-write and uncached;
+/// a page the board reserves for a service only by the boot image's
+/// process of that name.
+/// Errors: AccessDenied (RAM, a device the kernel keeps, or one reserved
+/// for another service), MemoryInUse
 /// (another process has it, or the address is taken), OutOfMemory.
 fn map_device<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, phys: usize, virt: usize, size: usize) -> Handled {
     let pid = t.pid;
     let pages = || (phys..phys.saturating_add(size)).step_by(PAGE_SIZE);
     if phys.checked_add(size).is_none() || pages().any(|pa| !k.hw.is_user_device(pa)) {
+        return Err(Error::AccessDenied);
+    }
+    // A page the board reserves for a service goes only to the boot
+    // image's process of that name (not to a child named so).
+    let p = k.procs.get(pid).ok_or(Error::ProcessNotFound)?;
+    if pages().any(|pa| k.hw.device_service(pa).is_some_and(|name| !p.from_image || p.name() != name)) {
         return Err(Error::AccessDenied);
     }
     if pages().any(|pa| k.devices.owner(pa).is_some()) {

@@ -6,6 +6,7 @@ pub mod devices;
 pub mod frames;
 pub mod map;
 pub mod pte;
+pub mod rom;
 pub mod space;
 pub mod user;
 pub mod window;

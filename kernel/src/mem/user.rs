@@ -99,7 +99,7 @@ impl<P: Platform> Kernel<P> {
     /// `flags`, which must not allow writing. No one owns such a page and
     /// nothing frees it; it cannot be lent or moved (lend.rs asks for RAM).
     pub fn map_rom(&mut self, pid: u8, va: usize, frame: usize, flags: u32) -> Result<(), Error> {
-        if !self.hw.is_rom(frame) || flags & pte::W != 0 {
+        if !self.hw.is_rom(frame) || frame % PAGE_SIZE != 0 || flags & pte::W != 0 {
             return Err(Error::BadAddress);
         }
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;

@@ -29,6 +29,13 @@ use board::{RamSize, RAM_BASE};
 use xous_abi::memory::page_round_up;
 use core::arch::global_asm;
 
+/// The most a copied image head (header, kernel, directory) may take: the
+/// board's RAM, or without a fixed size the kernel's first megapage.
+const HEAD_MAX: usize = match board::RAM_SIZE {
+    RamSize::Fixed(bytes) => bytes,
+    RamSize::DeviceTree => MEGAPAGE,
+};
+
 /// Bytes of the one kernel stack (boot, then every trap).
 pub const KERNEL_STACK_SIZE: usize = 16 * 1024;
 
@@ -56,7 +63,11 @@ _start:
     mv      a2, t0
     lw      t2, 0x28(t0)            # directory offset (header)
     lw      t3, 0x10(t0)            # directory length (header)
-    add     t2, t2, t3
+    add     t2, t2, t3              # the head's length, checked first (the
+    li      t3, 0x2000              # image is signed, but a head shorter
+    bltu    t2, t3, 3f              # than a kernel, or longer than RAM,
+    li      t3, {head_max}          # stops here rather than in a fault)
+    bgtu    t2, t3, 3f
     add     t2, t2, t0              # the head's end
     li      t1, {ram_base}
 7:  lw      t3, 0(t0)
@@ -153,6 +164,7 @@ boot_root:
     high = const pte::vpn1(DIRECT_MAP) * 4,
     to_high = const DIRECT_MAP.wrapping_sub(RAM_BASE),
     ram_base = const RAM_BASE,
+    head_max = const HEAD_MAX,
 );
 
 #[repr(C, align(16))]
@@ -238,13 +250,13 @@ fn boot_image_at(hw: &Hw, stored_at: usize) -> (boot_image::Image<'static>, Stor
             // loaded at RAM_BASE; nothing writes them while they are read.
             (unsafe { core::slice::from_raw_parts(DIRECT_MAP as *const u8, hw.direct()) }, Stored::Ram(RAM_BASE))
         }
-        Some((base, size)) if (base..base + size).contains(&stored_at) => {
+        Some((base, size)) if (base..base + size).contains(&stored_at) && stored_at % PAGE_SIZE == 0 => {
             // SAFETY: the ROM window maps the board's read-only memory
             // whole (map_kernel), and nothing can write it.
             let rom = unsafe { core::slice::from_raw_parts(ROM_WINDOW as *const u8, size) };
             (&rom[stored_at - base..], Stored::Rom(stored_at))
         }
-        _ => crash(format_args!("kernel: started at {stored_at:#x}, in neither RAM nor the board's read-only memory")),
+        _ => crash(format_args!("kernel: started at {stored_at:#x}: not RAM, nor a page of the board's read-only memory")),
     };
     match boot_image::parse(bytes) {
         Ok(image) => (image, stored),

@@ -219,8 +219,22 @@ impl Platform for Hw {
         board::is_user_device(pa)
     }
 
+    fn device_service(&self, pa: usize) -> Option<&'static str> {
+        board::device_service(pa)
+    }
+
     fn is_rom(&self, pa: usize) -> bool {
         board::ROM.is_some_and(|(base, size)| (base..base + size).contains(&pa))
+    }
+
+    fn rom_write_row(&mut self, pa: usize, row: &[u8; xous_abi::platform::ROM_ROW]) -> bool {
+        if !machine::WRITES_ROM || !self.is_rom(pa) || pa % row.len() != 0 {
+            return false;
+        }
+        // The row's page, through the frame window (read-write there).
+        let va = self.reach(pa & !(PAGE_SIZE - 1)) + pa % PAGE_SIZE;
+        machine::write_rom_row(va, row);
+        true
     }
 
     fn console_irq(&self) -> usize {

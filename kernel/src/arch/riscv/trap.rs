@@ -165,7 +165,7 @@ fn other_trap(k: &mut Kernel<hw::Hw>, cause: usize) -> usize {
     match (interrupt, code) {
         (true, 5 | 9) => interrupts(k, true),
         (true, _) => {}
-        (false, ILLEGAL_INSTRUCTION) if emulate_csr_read(k) => {}
+        (false, ILLEGAL_INSTRUCTION) if machine::EMULATES_CSRS && emulate_csr_read(k) => {}
         (false, code) => {
             let t = k.current.expect("a user thread trapped");
             let pc = k.reg(t, reg::PC);

@@ -20,6 +20,7 @@ const CONSOLE_BUFFER: usize = seen_at(board::CONSOLE_BUFFER);
 const TICKTIMER: usize = seen_at(ticktimer::BASE);
 const TIMER0: usize = seen_at(timer0::BASE);
 const UART_EVENTS: usize = seen_at(board::irqarray::page(uart2::BANK));
+const RRAM_CONTROLLER: usize = seen_at(board::rram_controller::BASE);
 const EXIT_DEVICE: usize = seen_at(board::EXIT_DEVICE);
 
 /// CPU clocks per scheduling quantum (10 ms).
@@ -163,6 +164,44 @@ pub fn after_satp_write() {
     unsafe { asm!("sfence.vma") };
 }
 
+/// RRAM is written through its controller, which is the kernel's.
+pub const WRITES_ROM: bool = true;
+
+/// Writes one row of RRAM, seen at `va` (kernel-virtual, the row's own
+/// address through the frame window): its eight words stored (the
+/// controller stages them), then in write mode the load and commit
+/// commands stored to its first word, then normal mode again; the data
+/// cache flushed after the data and after the commit, so neither a cached
+/// command word nor a word held back stays between the CPU and the array
+/// (*unverified* on silicon: the model has no caches).
+pub fn write_rom_row(va: usize, row: &[u8; xous_abi::platform::ROM_ROW]) {
+    use board::rram_controller::{COMMIT, LOAD_BUFFER, NORMAL_MODE, RRCCR, WRITE_MODE};
+    for (i, word) in row.chunks(4).enumerate() {
+        let value = u32::from_le_bytes(word.try_into().expect("4 bytes"));
+        // SAFETY: `va` is the row, mapped read-write in the frame window by
+        // the caller; the stores are staged by the controller.
+        unsafe { core::ptr::write_volatile((va + i * 4) as *mut u32, value) };
+    }
+    flush_data_cache();
+    write(RRAM_CONTROLLER + RRCCR, WRITE_MODE);
+    // SAFETY: as above: the commands go to the row's first word.
+    unsafe {
+        core::ptr::write_volatile(va as *mut u32, LOAD_BUFFER);
+        core::ptr::write_volatile(va as *mut u32, COMMIT);
+    }
+    write(RRAM_CONTROLLER + RRCCR, NORMAL_MODE);
+    flush_data_cache();
+}
+
+/// The chip's data-cache flush, a custom instruction (a no-op on the model).
+fn flush_data_cache() {
+    // SAFETY: it only writes back and drops cache lines.
+    unsafe { asm!(".word 0x500F") };
+}
+
+/// The CPU lacks `time` and `timeh`: user mode's reads of them trap.
+pub const EMULATES_CSRS: bool = true;
+
 /// `time` and `timeh`, which the CPU lacks, from the ticktimer.
 pub fn emulated_csr(csr: u16) -> Option<u32> {
     match csr {
@@ -186,8 +225,10 @@ pub fn console_input(out: &mut [u8]) -> (usize, bool) {
 }
 
 /// The receive event latches in EV_PENDING: it is cleared before the
-/// event is enabled, so only a byte that waits now (the event is raised
-/// again while one does) interrupts, not one taken since.
+/// event is enabled, so a byte taken since does not interrupt; a byte that
+/// waits when it is enabled (one may have come between the reader's last
+/// look and the clear, its event cleared with the old one) raises the
+/// event again by software, so it is not left until the next byte.
 pub fn console_input_interrupt(on: bool) {
     let enabled = read(UART_EVENTS + board::irqarray::EV_ENABLE);
     if on {
@@ -195,6 +236,9 @@ pub fn console_input_interrupt(on: bool) {
     }
     let bits = if on { enabled | uart2::RX_EVENT } else { enabled & !uart2::RX_EVENT };
     write(UART_EVENTS + board::irqarray::EV_ENABLE, bits);
+    if on && read(UART2 + uart2::VALID) & 1 != 0 {
+        write(UART_EVENTS + board::irqarray::EV_SOFT, uart2::RX_EVENT);
+    }
 }
 
 /// Sends `bytes` on UART2: copied into the IFRAM page, one DMA transfer a

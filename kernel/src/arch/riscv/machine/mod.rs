@@ -17,8 +17,9 @@
 //!   person), `console_write`, `console_input_start`, `console_input`,
 //!   `console_input_interrupt`;
 //! - `after_satp_write()`: what the MMU needs after an address-space switch;
-//! - `emulated_csr(csr)`: the value of a counter CSR the CPU lacks, which
-//!   the kernel reads for user mode when its `csrr` traps;
+//! - `EMULATES_CSRS` and `emulated_csr(csr)`: whether the CPU lacks counter
+//!   CSRs, and the value of one, which the kernel reads for user mode when
+//!   its `csrr` traps;
 //! - `power_off(code)`.
 
 /// What interrupted.

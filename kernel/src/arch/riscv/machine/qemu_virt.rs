@@ -125,7 +125,15 @@ pub fn framed_console() -> bool {
 #[inline(always)]
 pub fn after_satp_write() {}
 
-/// Every counter CSR is there.
+/// No non-volatile memory to write.
+pub const WRITES_ROM: bool = false;
+
+pub fn write_rom_row(_va: usize, _row: &[u8; xous_abi::platform::ROM_ROW]) {}
+
+/// Every counter CSR is there: nothing to emulate (the trap path leaves
+/// the question out altogether).
+pub const EMULATES_CSRS: bool = false;
+
 pub fn emulated_csr(_csr: u16) -> Option<u32> {
     None
 }
