@@ -1,10 +1,10 @@
 //! Entropy from the Baochip-1x's TRNG in raw mode: both noise sources
 //! (ring oscillators and the analog source) on, every chain enabled, words
-//! read from its buffer as it fills. The raw words go out as they are, as
-//! the virtio device's bytes do on QEMU; conditioning (a pool, health
-//! tests) is left to a later version (docs/bao1x.md lists it).
-//! The register values are the chip's documented raw-mode setup; they
-//! are checked on the model of the chip only, not on silicon.
+//! read from its buffer as it fills, each health-tested and conditioned
+//! (SHA-256, two raw bits per bit out: the library, `rng::Conditioner`)
+//! before it goes out. The register values are the chip's documented
+//! raw-mode setup; they are checked on the model of the chip only, not on
+//! silicon.
 
 use board::trng::{BASE, BUFREADY, SFR_AR_GEN, SFR_BUF, SFR_CHAIN0, SFR_CRANA, SFR_CRSRC, SFR_OPT, SFR_SR, START};
 use xous_abi::memory::flags;
@@ -19,9 +19,10 @@ const CONTINUOUS: u32 = 0x1_0000;
 /// Polls of BUFREADY before a word is given up on: the source failed.
 const PATIENCE: u32 = 1_000_000;
 
-/// The TRNG's registers, mapped into this process.
+/// The TRNG's registers, mapped into this process, and the conditioning.
 pub struct Source {
     base: usize,
+    conditioner: rng::Conditioner,
 }
 
 impl Source {
@@ -30,7 +31,7 @@ impl Source {
         if error_of(r).is_some() {
             return Err("rng: cannot map the TRNG; requests will fail\n");
         }
-        let source = Source { base: r[1] };
+        let source = Source { base: r[1], conditioner: rng::Conditioner::new() };
         source.write(SFR_CRSRC, ALL_SOURCES);
         source.write(SFR_CRANA, ALL_ANALOG);
         source.write(SFR_OPT, CONTINUOUS);
@@ -41,30 +42,26 @@ impl Source {
         Ok(source)
     }
 
-    /// Fills `out` with the TRNG's words; how many bytes (fewer only if it
-    /// stops giving words).
+    /// Fills `out` with conditioned bytes; how many (fewer only if the TRNG
+    /// stops giving words or fails its health test: then none, for good).
     pub fn fill(&mut self, out: &mut [u8]) -> usize {
-        let mut filled = 0;
-        for chunk in out.chunks_mut(4) {
-            let Some(word) = self.word() else { break };
-            chunk.copy_from_slice(&word.to_le_bytes()[..chunk.len()]);
-            filled += chunk.len();
-        }
-        filled
-    }
-
-    fn word(&self) -> Option<u32> {
-        (0..PATIENCE).any(|_| self.read(SFR_SR) & BUFREADY != 0).then(|| self.read(SFR_BUF))
-    }
-
-    fn read(&self, register: usize) -> u32 {
-        // SAFETY: `base` is where `open` mapped the TRNG's page, for the
-        // life of the process; the register is inside it.
-        unsafe { ((self.base + register) as *const u32).read_volatile() }
+        let base = self.base;
+        self.conditioner.fill(out, || word(base))
     }
 
     fn write(&self, register: usize, value: u32) {
-        // SAFETY: as in `read`.
+        // SAFETY: `base` is where `open` mapped the TRNG's page, for the
+        // life of the process; the register is inside it.
         unsafe { ((self.base + register) as *mut u32).write_volatile(value) }
     }
+}
+
+/// One raw word from the TRNG mapped at `base`, once it is ready.
+fn word(base: usize) -> Option<u32> {
+    (0..PATIENCE).any(|_| read(base, SFR_SR) & BUFREADY != 0).then(|| read(base, SFR_BUF))
+}
+
+fn read(base: usize, register: usize) -> u32 {
+    // SAFETY: as in `Source::write`.
+    unsafe { ((base + register) as *const u32).read_volatile() }
 }
