@@ -87,7 +87,8 @@ impl Launch {
 
     /// Boots it and waits for the end.
     pub fn run(&self, project: &Project) -> Result<Outcome, String> {
-        let runner = runner::install(project)?;
+        let dabao = self.options.windows(2).any(|w| w[0] == "--board" && w[1] == "dabao");
+        let runner = if dabao { runner::install_dabao(project)? } else { runner::install(project)? };
         let mut cmd = Command::new(&runner.xous_run);
         cmd.args(["--timeout", &self.timeout]);
         for (name, path) in &self.services {

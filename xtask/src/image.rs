@@ -56,7 +56,7 @@ pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
 
 /// Builds the UF2 file and returns its path (default `target/bao1x/NAME.uf2`).
 pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
-    let runner = runner::install(project)?;
+    let runner = runner::install_dabao(project)?;
     let kernel = &runner.dabao_kernel;
     let tools = tools(project)?;
     let name = request.program.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
@@ -146,7 +146,7 @@ pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::
 /// model's exit device.
 fn boot_on_model(project: &Project, uf2: &Path) -> Result<String, String> {
     const LIMIT: &str = "50000000";
-    let emulator = runner::install(project)?.emulator;
+    let emulator = runner::install_dabao(project)?.emulator;
     let out = std::process::Command::new(&emulator).args(["--limit", LIMIT]).arg(uf2).output();
     let out = out.map_err(|e| format!("cannot run {}: {e}", emulator.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -93,7 +93,7 @@ fn main() {
         Err(e) => fail(&e),
     };
     let result = match args.first().map(String::as_str) {
-        Some("setup") => runner::install(&project).map(|r| {
+        Some("setup") => runner::install_dabao(&project).map(|r| {
             println!("kernel, services and xous-run installed: {} and {}", r.bundle.display(), r.xous_run.display())
         }),
         Some("run") => parse_board(&args[1..]).and_then(|board| run(&project, board)),
@@ -134,7 +134,7 @@ fn parse_board(args: &[String]) -> Result<Option<&'static str>, String> {
 /// and the services under QEMU (or on the model of the Baochip-1x) by
 /// xous-run.
 fn run(project: &Project, board: Option<&str>) -> Result<(), String> {
-    let runner = runner::install(project)?;
+    let runner = if board.is_some() { runner::install_dabao(project)? } else { runner::install(project)? };
     let demo = project.build_test_app("demo")?;
     let info = elf::inspect(&demo)?;
     println!("toolchain `xous`: {} ({})", project.toolchain.display(), project.rust_version()?);

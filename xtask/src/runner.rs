@@ -65,7 +65,7 @@ fn copy_if_changed(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// Builds the kernel, the services, xous-run and xous-fs, and installs
-/// them: once per command.
+/// them: once per command. The dabao board's part is `install_dabao`'s.
 pub fn install(project: &Project) -> Result<Runner, String> {
     let bundle = match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         Some(data) => PathBuf::from(data).join("xous/runner"),
@@ -84,12 +84,31 @@ pub fn install(project: &Project) -> Result<Runner, String> {
     Ok(runner)
 }
 
+/// `install`, and the dabao board's bundle (`runner-dabao`: its kernel and
+/// services) and the model of the chip beside xous-run: once per command,
+/// for what boots on the dabao board. `./x run` on QEMU builds none of it.
+pub fn install_dabao(project: &Project) -> Result<Runner, String> {
+    let runner = install(project)?;
+    project.once("the dabao runner bundle", || build_and_copy_dabao(project, &runner))?;
+    Ok(runner)
+}
+
 fn build_and_copy(project: &Project, runner: &Runner) -> Result<(), String> {
     let quiet_build = |dir: &Path| {
         run(project.cargo().current_dir(dir).args(["build", "--release", "--locked", "--quiet"]))
     };
     quiet_build(&project.root.join("kernel"))?;
     quiet_build(&project.root.join("services"))?;
+    run(project.cargo().current_dir(&project.root).args([
+        "build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs",
+    ]))?;
+    let built = project.root.join("services/target").join(crate::project::XOUS_TARGET).join("release");
+    fill_bundle(&runner.bundle, &runner.kernel, &built, SERVICES)?;
+    copy_if_changed(&project.root.join("target/release/xous-run"), &runner.xous_run)?;
+    copy_if_changed(&project.root.join("target/release/xous-fs"), &runner.xous_fs)
+}
+
+fn build_and_copy_dabao(project: &Project, runner: &Runner) -> Result<(), String> {
     // The dabao board's kernel and services, each in a target dir of its
     // own (the board is a feature: sharing one would rebuild both ways).
     run(project.cargo().current_dir(project.root.join("kernel")).args([
@@ -103,15 +122,9 @@ fn build_and_copy(project: &Project, runner: &Runner) -> Result<(), String> {
         services.args(["-p", name]);
     }
     run(&mut services)?;
-    run(project.cargo().current_dir(&project.root).args([
-        "build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs", "-p", "bao1x-emu",
-    ]))?;
-
-    let built = |target: &str| project.root.join("services/target").join(target).join(crate::project::XOUS_TARGET).join("release");
-    fill_bundle(&runner.bundle, &runner.kernel, &built(""), SERVICES)?;
-    fill_bundle(&runner.dabao_bundle, &runner.dabao_kernel, &built("dabao"), DABAO_SERVICES)?;
-    copy_if_changed(&project.root.join("target/release/xous-run"), &runner.xous_run)?;
-    copy_if_changed(&project.root.join("target/release/xous-fs"), &runner.xous_fs)?;
+    run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "bao1x-emu"]))?;
+    let built = project.root.join("services/target/dabao").join(crate::project::XOUS_TARGET).join("release");
+    fill_bundle(&runner.dabao_bundle, &runner.dabao_kernel, &built, DABAO_SERVICES)?;
     copy_if_changed(&project.root.join("target/release/bao1x-emu"), &runner.emulator)
 }
 
