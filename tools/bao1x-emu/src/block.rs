@@ -22,7 +22,7 @@ pub struct Block {
     /// Where it starts, physically, and its page's generation then.
     pub pa: u32,
     page: usize,
-    generation: u32,
+    generation: u64,
     pub ops: Vec<Op>,
     /// Its host code, or how near it is to having some (jit/).
     pub compiled: Cell<Compiled>,

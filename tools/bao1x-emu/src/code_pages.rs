@@ -20,7 +20,9 @@ const PAGES: usize = IFRAM_FIRST + IFRAM_PAGES;
 pub struct CodePages {
     /// Whether a block was decoded from the page since it last changed.
     has_code: Vec<bool>,
-    generation: Vec<u32>,
+    /// Bumped at each change of a page blocks were decoded from: 64 bits,
+    /// so no number of rewrites brings an old block's value back.
+    generation: Vec<u64>,
     /// A page holding code was written since the hart last looked: the
     /// block running must end after the instruction that did it.
     pub written: bool,
@@ -46,14 +48,14 @@ pub fn index(pa: u32) -> Option<usize> {
 
 impl CodePages {
     /// A block is being decoded from page `page`: its generation, to keep.
-    pub fn decoding(&mut self, page: usize) -> u32 {
+    pub fn decoding(&mut self, page: usize) -> u64 {
         self.has_code[page] = true;
         self.generation[page]
     }
 
     /// Whether a block decoded from `page` at `generation` is still good.
     #[inline]
-    pub fn current(&self, page: usize, generation: u32) -> bool {
+    pub fn current(&self, page: usize, generation: u64) -> bool {
         self.generation[page] == generation
     }
 

@@ -29,7 +29,7 @@ pub enum Compiled {
     Never,
     /// At this offset of the executable memory, in this epoch of it; for
     /// pc `va`, data accesses `translated` or not.
-    At { offset: usize, epoch: u32, va: u32, translated: bool },
+    At { offset: usize, epoch: u64, va: u32, translated: bool },
 }
 
 /// Executable memory reserved (virtual: pages are used as filled).
@@ -42,7 +42,7 @@ pub struct Jit {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     memory: Option<exec_memory::ExecMemory>,
     /// Moves on when the memory is emptied: older offsets are void.
-    epoch: u32,
+    epoch: u64,
     /// Blocks compiled so far (for tests and statistics).
     compiled: u64,
 }
@@ -125,7 +125,9 @@ impl Cpu {
         // SAFETY: `address` is the start of code compile.rs made for this
         // very block and ExecMemory::add copied in whole (this epoch's, so
         // not overwritten since); the code follows `Entry`'s System V
-        // signature, uses no stack and only caller-saved registers.
+        // signature: it saves the callee-saved registers it uses (rbx, rbp,
+        // r12-r15) on entry and restores them at every exit, and calls
+        // nothing.
         let entry: Entry = unsafe { std::mem::transmute::<*const u8, Entry>(address) };
         let registers = self.x.as_mut_ptr();
         let sram = self.bus.sram.as_mut_ptr();
