@@ -156,6 +156,8 @@ pub mod rram_controller {
 /// A boot image must end below it.
 pub const DISK: usize = 0x602D_A000;
 pub const DISK_SIZE: usize = 1024 * 1024;
+/// The most bytes a boot image may have: from BOOT_IMAGE to the disk.
+pub const IMAGE_ROOM: usize = DISK - BOOT_IMAGE;
 
 /// **Only in the model of the chip** (tools/bao1x-emu, at the address of
 /// the chip's RTL testbench register `done`): writing a value ends the run

@@ -73,7 +73,7 @@ pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
     image.arg("--process").arg(format!("{name}={}", request.program.display())).arg("--main").arg("-o").arg(&payload);
     output(&mut image)?;
     let len = std::fs::metadata(&payload).map_err(|e| format!("cannot read {}: {e}", payload.display()))?.len() as usize;
-    let room = board::dabao::DISK - board::dabao::BOOT_IMAGE;
+    let room = board::dabao::IMAGE_ROOM;
     if len > room {
         return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", len / 1024, room / 1024));
     }

@@ -22,8 +22,8 @@ pub fn rom_write<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pa: usize, va: us
         return Err(Error::BadAlignment);
     }
     let end = pa.checked_add(len).ok_or(Error::AccessDenied)?;
-    let pages = (pa & !(PAGE_SIZE - 1)..end).step_by(PAGE_SIZE);
-    if pages.into_iter().any(|page| k.devices.owner(page) != Some(t.pid) || !k.hw.is_rom(page)) {
+    let mut pages = (pa & !(PAGE_SIZE - 1)..end).step_by(PAGE_SIZE);
+    if pages.any(|page| k.devices.owner(page) != Some(t.pid) || !k.hw.is_rom(page)) {
         return Err(Error::AccessDenied);
     }
     // Each row is read whole first: a buffer that is not readable stops

@@ -43,13 +43,13 @@ impl Rram {
     }
 }
 
-/// The block's address in the mapped disk, if there is such a block.
-fn address(disk: usize, block: u32) -> Result<usize, BlockError> {
+/// The block's offset in the disk, if there is such a block.
+fn offset(block: u32) -> Result<usize, BlockError> {
     let offset = block as usize * BLOCK_SIZE;
     if offset >= board::DISK_SIZE {
         return Err(BlockError::OutOfRange);
     }
-    Ok(disk + offset)
+    Ok(offset)
 }
 
 impl BlockDevice for Rram {
@@ -58,15 +58,14 @@ impl BlockDevice for Rram {
     }
 
     fn read(&mut self, block: u32, into: &mut Block) -> Result<(), BlockError> {
-        let at = address(self.disk, block)?;
+        let at = self.disk + offset(block)?;
         // SAFETY: `at..at + BLOCK_SIZE` is inside the disk mapping.
         unsafe { core::ptr::copy_nonoverlapping(at as *const u8, into.as_mut_ptr(), BLOCK_SIZE) };
         Ok(())
     }
 
     fn write(&mut self, block: u32, from: &Block) -> Result<(), BlockError> {
-        address(self.disk, block)?;
-        let physical = board::DISK + block as usize * BLOCK_SIZE;
+        let physical = board::DISK + offset(block)?;
         let r = syscall(Syscall::PlatformSpecific, &[ROM_WRITE, physical, from.as_ptr() as usize, BLOCK_SIZE]);
         match error_of(r) {
             None => Ok(()),

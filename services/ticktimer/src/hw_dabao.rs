@@ -69,7 +69,7 @@ impl Rtc {
     }
 
     pub fn cancel_alarm(&self) {
-        write(self.base, EV_ENABLE, 0);
+        clear_interrupt(self.base);
     }
 }
 

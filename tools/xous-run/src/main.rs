@@ -188,6 +188,9 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     Ok((image, kernel, named))
 }
 
+// page_aligned puts the image where the board says it starts in RRAM.
+const _: () = assert!(bao1x_image::layout::PAGE_ALIGNED_PAYLOAD == board::dabao::BOOT_IMAGE);
+
 /// The boot image for the dabao board (flagged as run on the model), signed with the developer key into
 /// the UF2 file the chip's boot1, and the model, accept. The image is built
 /// for SRAM, where the kernel copies its head, and placed on a page of RRAM
@@ -197,12 +200,11 @@ fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec
     // frames its console for us (an image for silicon does neither).
     let model = boot_image::layout::flags::MODEL;
     let image = xous_image::build_image_with(board::dabao::RAM_BASE as u32, model, kernel, processes).map_err(|e| e.to_string())?;
-    let room = board::dabao::DISK - board::dabao::BOOT_IMAGE;
+    let room = board::dabao::IMAGE_ROOM;
     if image.len() > room {
         return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", image.len() / 1024, room / 1024));
     }
     let payload = bao1x_image::page_aligned(&image);
-    assert_eq!(bao1x_image::layout::PAGE_ALIGNED_PAYLOAD, board::dabao::BOOT_IMAGE);
     let options = bao1x_image::SignOptions::default();
     bao1x_image::build_uf2(&payload, &bao1x_image::developer_key(), options).map_err(|e| format!("cannot sign the image: {e}"))
 }

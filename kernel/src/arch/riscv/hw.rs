@@ -249,7 +249,7 @@ impl Platform for Hw {
         machine::console_input_interrupt(on)
     }
 
-/// The time counter stirred into a xorshift generator. Unpredictable
+    /// The time counter stirred into a xorshift generator. Unpredictable
     /// enough to keep server IDs from colliding; not for secrets (the TRNG
     /// service is).
     fn entropy(&mut self) -> u32 {
