@@ -47,6 +47,21 @@ pub trait Platform: PhysMem {
     fn console_input(&mut self, out: &mut [u8]) -> (usize, bool);
     /// Lets the console interrupt on received bytes, or stops it.
     fn console_input_interrupt(&mut self, on: bool);
+    /// Pages the swap device holds (0: the board has none). Slot `i` is
+    /// one page of data and its 16-byte tag (swap/mod.rs says what they are).
+    fn swap_slots(&self) -> usize {
+        0
+    }
+    /// Writes the page at `pa` and `tag` to swap slot `slot`, waiting until
+    /// the device has them; false if it failed.
+    fn swap_write(&mut self, _slot: usize, _pa: usize, _tag: &[u8; 16]) -> bool {
+        false
+    }
+    /// Reads swap slot `slot` into the page at `pa` and `tag`, waiting for
+    /// the device; false if it failed.
+    fn swap_read(&mut self, _slot: usize, _pa: usize, _tag: &mut [u8; 16]) -> bool {
+        false
+    }
 }
 
 /// First root-table slot of the kernel's half (0xff00_0000 and up).
