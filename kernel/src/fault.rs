@@ -1,5 +1,6 @@
 //! Faults of user threads: what a page fault, access fault, illegal or
-//! misaligned instruction does (back a lazy page, end a returning thread or
+//! misaligned instruction does (back a lazy page, bring back a cold or
+//! swapped-out one (swap/mod.rs), end a returning thread or
 //! interrupt handler, run the process's exception handler, or end the
 //! process with a one-line report; a stack overflow is named as one), and
 //! SetExceptionHandler.
@@ -83,6 +84,13 @@ impl<P: Platform> Kernel<P> {
             if pte::is_lazy(entry) && entry & wanted != 0 {
                 if self.map_fresh(t.pid, page, entry & pte::RWX).is_err() {
                     self.end_for_fault(t.pid, format_args!("out of memory backing {address:#010x}"));
+                }
+                return;
+            }
+            if (pte::is_cold(entry) || pte::is_swapped(entry)) && entry & wanted != 0 {
+                // A page that does not come back ends the process (with its report).
+                if self.page_in_or_end(t.pid, page) == Err(Error::OutOfMemory) {
+                    self.end_for_fault(t.pid, format_args!("out of memory bringing back {address:#010x}"));
                 }
                 return;
             }

@@ -93,6 +93,8 @@ pub struct Kernel<P: Platform> {
     /// Pages of saved registers beyond each process's first, in all
     /// processes (threads.rs; at most MORE_BLOCKS).
     pub more_blocks: usize,
+    /// Swap: the sealed pages on the swap device, and the clock (swap/mod.rs).
+    pub swap: crate::swap::Swap,
     /// Host tests: every syscall takes the general path (ipc/fast.rs).
     #[cfg(test)]
     pub slow_path_only: bool,
@@ -115,6 +117,7 @@ impl<P: Platform> Kernel<P> {
             devices: crate::mem::devices::Devices::new(),
             exits: crate::exits::Exits::new(),
             more_blocks: 0,
+            swap: crate::swap::Swap::new(),
             #[cfg(test)]
             slow_path_only: false,
         }

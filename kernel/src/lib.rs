@@ -34,6 +34,7 @@ pub mod mem;
 pub mod process;
 pub mod sched;
 pub mod slot;
+pub mod swap;
 pub mod syscall;
 pub mod thread;
 pub mod threads;
@@ -53,6 +54,8 @@ mod tests_irq;
 mod tests_process;
 #[cfg(test)]
 mod tests_stack;
+#[cfg(test)]
+mod tests_swap;
 #[cfg(test)]
 mod tests_threads;
 

@@ -305,6 +305,7 @@ impl<P: Platform> Kernel<P> {
         self.procs.orphan_children_of(pid);
         self.take_off_process(pid);
         self.frames.free_all(pid);
+        self.swap.slots.free_all(&mut self.hw, pid);
         self.hw.flush_tlb(pid, None);
         Some(p.main)
     }

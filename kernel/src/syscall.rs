@@ -167,6 +167,8 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             platform::NAME_CHILD => crate::process::name_child(k, t, a[2], a[3], a[4]),
             platform::CONSOLE_INPUT => console::console_input(k, t, a[2], a[3]),
             platform::ROM_WRITE => crate::mem::rom::rom_write(k, t, a[2], a[3], a[4]),
+            platform::SWAP_KEY => crate::swap::syscalls::swap_key(k, t, a[2], a[3]),
+            platform::PIN => crate::swap::syscalls::pin(k, t, a[2], a[3], a[4]),
             _ => Err(Error::InvalidArgument),
         },
         _ => Err(Error::UnhandledSyscall),
@@ -174,7 +176,10 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     match handled {
         Ok(Outcome::Answered | Outcome::Waiting | Outcome::Gone) => {}
         Ok(Outcome::Ok) => k.answer(t, SyscallResult::Ok, &[]),
-        Err(e) => k.answer(t, SyscallResult::Error, &[e as usize]),
+        // (Unless the caller ended meanwhile: a page of its that came back
+        // from swap forged ends it.)
+        Err(e) if k.procs.get(t.pid).is_some() => k.answer(t, SyscallResult::Error, &[e as usize]),
+        Err(_) => {}
         Ok(again @ (Outcome::Retry | Outcome::GiveWay)) => {
             // Back to the `ecall`, to make it again.
             let pc = k.reg(t, reg::PC).wrapping_sub(4);

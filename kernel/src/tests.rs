@@ -26,6 +26,10 @@ pub struct FakePlatform {
     /// Bytes the console's UART has received, and its receive interrupt.
     pub input: std::collections::VecDeque<u8>,
     pub input_interrupt: bool,
+    /// The swap device: a page and a tag per slot (none: no device), and
+    /// whether it fails every request.
+    pub swap: Vec<(Vec<u8>, [u8; 16])>,
+    pub swap_broken: bool,
 }
 
 impl PhysMem for FakePlatform {
@@ -87,6 +91,23 @@ impl Platform for FakePlatform {
     }
     fn console_input_interrupt(&mut self, on: bool) {
         self.input_interrupt = on;
+    }
+    fn swap_slots(&self) -> usize {
+        self.swap.len()
+    }
+    fn swap_write(&mut self, slot: usize, pa: usize, tag: &[u8; 16]) -> bool {
+        let mut page = vec![0; crate::mem::PAGE_SIZE];
+        self.mem.read(pa, 0, &mut page);
+        self.swap[slot] = (page, *tag);
+        !self.swap_broken
+    }
+    fn swap_read(&mut self, slot: usize, pa: usize, tag: &mut [u8; 16]) -> bool {
+        let (page, t) = &self.swap[slot];
+        if page.len() == crate::mem::PAGE_SIZE {
+            self.mem.write(pa, 0, page);
+        }
+        *tag = *t;
+        !self.swap_broken
     }
     fn entropy(&mut self) -> u32 {
         self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);

@@ -22,9 +22,14 @@
 //! holding a hostile process's socket buffers (megabytes) must still get a
 //! page for an innocent client's socket.
 //!
+//! While swap has room (swap/mod.rs), that rule is off: the kernel makes
+//! frames free by swapping pages out, the largest holder's first, so a
+//! process may hold more than a quarter of RAM.
+//!
 //! The record is one word per frame, in RAM the kernel sets aside at boot:
 //! the owner in the low byte and, for a free frame, a link to the next free
-//! frame of its pool in the bits above. Allocating and freeing take and put
+//! frame of its pool in the bits above; a frame in use may be pinned (its
+//! top bit: swap never takes it). Allocating and freeing take and put
 //! back the first frame of a pool's list: no search, whatever the RAM size.
 
 use crate::mem::PAGE_SIZE;
@@ -36,6 +41,9 @@ pub const KERNEL: Owner = 1;
 
 /// Most frames a record can describe (links are 24 bits: index + 1).
 pub const MAX_FRAMES: usize = (1 << 24) - 1;
+
+/// In a frame in use: pinned, never swapped out.
+const PINNED: u32 = 1 << 31;
 
 /// The most frames the reserve (see `reserve`) holds: 4 MiB.
 const RESERVE_MAX: usize = 1024;
@@ -57,6 +65,8 @@ pub struct Frames {
     peak: usize,
     /// By owner: how many frames it holds.
     owned: [u32; 256],
+    /// Swap can still make room: the reserve rule is off (see above).
+    pub elastic: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -70,7 +80,7 @@ pub enum FrameError {
 impl Frames {
     /// Tracks nothing yet (all zero, so a static of it costs no image bytes).
     pub const fn empty() -> Frames {
-        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0, owned: [0; 256] }
+        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0, owned: [0; 256], elastic: false }
     }
 
     /// Tracks one frame per word of `record` from `base`: the first `low`
@@ -91,7 +101,7 @@ impl Frames {
         let free = [0, 1].map(|p| end[p] - first[p]);
         let mut owned = [0; 256];
         owned[KERNEL as usize] = reserved.min(count) as u32;
-        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0, owned };
+        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0, owned, elastic: false };
         f.peak = f.in_use();
         f
     }
@@ -131,7 +141,7 @@ impl Frames {
     /// only the reserve is left.
     fn take(&mut self, pool: usize, owner: Owner) -> Option<usize> {
         debug_assert_ne!(owner, FREE);
-        if owner != KERNEL && self.free_count() <= self.reserve() && self.owned[owner as usize] as usize >= self.hoard() {
+        if owner != KERNEL && !self.elastic && self.free_count() <= self.reserve() && self.owned[owner as usize] as usize >= self.hoard() {
             return None;
         }
         let i = self.head[pool].checked_sub(1)? as usize;
@@ -190,6 +200,31 @@ impl Frames {
         self.take(LOW, owner)
     }
 
+    /// How many frames `owner` holds.
+    pub fn owned_by(&self, owner: Owner) -> usize {
+        self.owned[owner as usize] as usize
+    }
+
+    /// Pins `pa`, a frame in use, or unpins it: swap never takes a pinned
+    /// frame. Freeing or giving the frame away unpins it.
+    pub fn set_pinned(&mut self, pa: usize, pinned: bool) {
+        if let Some(i) = self.index(pa).filter(|_| self.owner(pa).is_some_and(|o| o != FREE)) {
+            let r = &mut self.record()[i];
+            *r = if pinned { *r | PINNED } else { *r & !PINNED };
+        }
+    }
+
+    /// How many frames `owner` has pinned.
+    pub fn pinned_by(&self, owner: Owner) -> usize {
+        let record = self.record.as_deref().unwrap_or(&[]);
+        record.iter().filter(|r| **r as Owner == owner && **r & PINNED != 0).count()
+    }
+
+    pub fn is_pinned(&self, pa: usize) -> bool {
+        let i = self.index(pa);
+        i.zip(self.record.as_deref()).is_some_and(|(i, r)| r[i] as Owner != FREE && r[i] & PINNED != 0)
+    }
+
     /// Gives `pa` from `from` to `to` (memory that moves between processes).
     pub fn transfer(&mut self, pa: usize, from: Owner, to: Owner) -> Result<(), FrameError> {
         let i = self.index(pa).ok_or(FrameError::NotRam)?;
@@ -220,7 +255,7 @@ impl Frames {
         }
         let mut n = 0;
         for i in 0..self.count {
-            if self.record()[i] == owner as u32 {
+            if self.record()[i] as Owner == owner {
                 self.push(i);
                 n += 1;
             }
@@ -328,6 +363,34 @@ mod tests {
         assert_eq!(f.peak(), 10);
         assert_eq!(f.free_all(5), 1);
         assert_eq!((f.free_count(), f.total()), (16, 16));
+    }
+
+    #[test]
+    fn pins_stay_with_the_frame_until_it_is_freed_or_given() {
+        let mut f = Frames::for_tests(BASE, 4, 4);
+        let (a, b) = (f.alloc(5).unwrap(), f.alloc(5).unwrap());
+        f.set_pinned(a, true);
+        f.set_pinned(BASE + 0x3000, true);
+        assert!(f.is_pinned(a) && !f.is_pinned(b) && !f.is_pinned(BASE + 0x3000), "a free frame is not pinned");
+        assert_eq!(f.pinned_by(5), 1);
+        assert_eq!((f.owner(a), f.owned_by(5)), (Some(5), 2));
+        f.transfer(a, 5, 6).unwrap();
+        assert!(!f.is_pinned(a), "given away");
+        f.set_pinned(b, true);
+        assert_eq!(f.free_all(5), 1, "a pinned frame is still its owner's");
+        assert!(!f.is_pinned(b) && f.owner(b) == Some(FREE));
+    }
+
+    #[test]
+    fn the_reserve_rule_is_off_while_swap_makes_room() {
+        let mut f = Frames::for_tests(BASE, 16, 16);
+        let mut hog = 0;
+        while f.alloc(5).is_some() {
+            hog += 1;
+        }
+        assert_eq!((hog, f.free_count()), (14, 2), "stopped at the reserve");
+        f.elastic = true;
+        assert!(f.alloc(5).is_some());
     }
 
     #[test]

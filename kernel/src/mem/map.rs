@@ -115,7 +115,9 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, phys: usize, virt: u
 
 /// VirtToPhys(address) -> Scalar1(physical address): for drivers, which
 /// hand devices the physical addresses of their buffers (virtio DMA). A
-/// page never touched is backed first. Errors: BadAddress (not mapped).
+/// page never touched is backed first, one swapped out brought back, and
+/// the page is pinned: a device may write it at any time, so swap never
+/// takes it. Errors: BadAddress (not mapped).
 #[inline(never)]
 pub fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize) -> Handled {
     let pid = t.pid;
@@ -124,14 +126,13 @@ pub fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize) -> 
     }
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     let page = va & !(PAGE_SIZE - 1);
-    let mut e = space.entry(&mut k.hw, page);
-    if pte::is_lazy(e) {
-        k.map_fresh(pid, page, e & pte::RWX)?;
-        e = space.entry(&mut k.hw, page);
-    }
+    k.make_resident(pid, page, PAGE_SIZE, true)?;
+    let e = space.entry(&mut k.hw, page);
     if !pte::is_leaf(e) || e & pte::U == 0 {
         return Err(Error::BadAddress);
     }
+    // A device may write it at any time from now on: it stays in RAM.
+    k.frames.set_pinned(pte::address(e), true);
     k.answered(t, SyscallResult::Scalar1, &[pte::address(e) + va % PAGE_SIZE])
 }
 
@@ -166,6 +167,7 @@ pub fn update_memory_flags<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, addr: u
     }
     check_range(addr, size)?;
     let wanted = permissions(abi_flags);
+    k.make_resident(pid, addr, size, false)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     for page in (addr..addr + size).step_by(PAGE_SIZE) {
         let e = space.entry(&mut k.hw, page);

@@ -4,7 +4,11 @@
 //! ignored by the hardware, so its other bits are ours: `LAZY` marks a page
 //! that is reserved and gets a zeroed frame on first touch (with the R/W/X
 //! bits it will have), `GUARD` a page that is reserved but never accessible
-//! (std's stack guard pages, mapped "write-only").
+//! (std's stack guard pages, mapped "write-only"). With swap (swap/mod.rs)
+//! two more states: `COLD`, a resident page made invalid so that its next
+//! touch shows it is in use (the chip's MMU never sets A), and `SWAPPED`, a
+//! page whose contents are in a slot of the swap device (the slot number
+//! where the frame's would be).
 
 pub const V: u32 = 1 << 0;
 pub const R: u32 = 1 << 1;
@@ -30,6 +34,14 @@ pub const LENT_AWAY: u32 = LAZY | GUARD;
 /// or MutableBorrow, the lender's frame; it belongs to the message until
 /// the answer, so its receiver may not unmap, change, lend or move it.
 pub const BORROWED: u32 = 1 << 9;
+
+/// In an invalid entry without LAZY or GUARD (the A and D bits' places,
+/// which mean nothing there): the page is resident but cold (its frame
+/// address kept; the next touch makes it valid again), or swapped out
+/// (the slot number in the address bits). R/W/X/U are kept in both.
+pub const COLD: u32 = A;
+pub const SWAPPED: u32 = D;
+const STATE: u32 = V | LAZY | GUARD | COLD | SWAPPED;
 
 /// Entries per table (4 KiB / 4 bytes).
 pub const ENTRIES: usize = 1024;
@@ -81,6 +93,34 @@ pub fn is_held(entry: u32) -> bool {
     is_lent(entry) || is_borrowed(entry)
 }
 
+/// A resident page made invalid to see whether it is touched (swap's clock).
+pub fn is_cold(entry: u32) -> bool {
+    entry & STATE == COLD
+}
+
+/// A page whose contents are in the swap slot `swap_slot(entry)`.
+pub fn is_swapped(entry: u32) -> bool {
+    entry & STATE == SWAPPED
+}
+
+/// An entry for a page swapped out to `slot`, with `entry`'s permissions.
+pub fn swapped(slot: usize, entry: u32) -> u32 {
+    ((slot as u32) << 10) | (entry & (RWX | U)) | SWAPPED
+}
+
+/// The swap slot a swapped-out entry names.
+pub fn swap_slot(entry: u32) -> usize {
+    (entry >> 10) as usize
+}
+
+/// A valid entry made cold, and back.
+pub fn cooled(entry: u32) -> u32 {
+    (entry & !(V | A | D)) | COLD
+}
+pub fn warmed(entry: u32) -> u32 {
+    (entry & !COLD) | V | A | D
+}
+
 /// Reserved but not (yet) backed: lazy or guard.
 pub fn is_reserved(entry: u32) -> bool {
     !is_valid(entry) && entry & (LAZY | GUARD) != 0
@@ -100,5 +140,19 @@ mod tests {
         assert!(is_reserved(LAZY | R | W) && !is_reserved(0));
         assert!(is_lazy(LAZY | R) && !is_lazy(LENT_AWAY | R) && !is_lazy(GUARD));
         assert!(is_lent(LENT_AWAY | R | W) && is_lent(V | R | LENT_READ_ONLY) && !is_lent(V | R | W));
+    }
+
+    #[test]
+    fn cold_and_swapped_entries_are_no_other_state() {
+        let valid = entry(0x8123_4000, V | R | W | U | A | D);
+        let cold = cooled(valid);
+        assert!(is_cold(cold) && !is_valid(cold) && !is_swapped(cold) && !is_reserved(cold) && !is_lent(cold));
+        assert_eq!((address(cold), warmed(cold)), (0x8123_4000, valid));
+        let out = swapped(0x3f_ffff, cold);
+        assert!(is_swapped(out) && !is_cold(out) && !is_reserved(out) && !is_lazy(out) && !is_held(out));
+        assert_eq!((swap_slot(out), out & (RWX | U)), (0x3f_ffff, R | W | U));
+        // Lent away and guard entries keep A and D from the valid entry
+        // they came from: they are neither cold nor swapped.
+        assert!(!is_cold((valid & !V) | LENT_AWAY) && !is_swapped((valid & !V) | GUARD));
     }
 }

@@ -96,7 +96,7 @@ impl Space {
     pub fn map(&self, mem: &mut impl PhysMem, frames: &mut Frames, va: usize, pa: usize, flags: u32, over_reserved: bool) -> Result<(), MapError> {
         let mut walk = self.walk();
         let old = walk.entry(mem, va);
-        if pte::is_valid(old) || (pte::is_reserved(old) && !over_reserved) {
+        if old != 0 && !(over_reserved && pte::is_reserved(old)) {
             return Err(MapError::InUse);
         }
         walk.set(mem, frames, va, pte::entry(pa, flags | pte::V | pte::A | pte::D))

@@ -56,7 +56,9 @@ impl<P: Platform> Kernel<P> {
         for page in (va..va + len).step_by(PAGE_SIZE) {
             if let Some(old) = walk.take(&mut self.hw, page) {
                 let frame = pte::address(old);
-                if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
+                if pte::is_swapped(old) {
+                    self.release_swapped(pid, old);
+                } else if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
                     let _ = self.frames.free(frame, pid);
                 } else if pte::is_valid(old) && !self.frames.contains(frame) {
                     self.devices.release(frame, pid);
@@ -69,6 +71,7 @@ impl<P: Platform> Kernel<P> {
     /// Maps a zeroed frame at `va` (which must be free) with `flags`.
     pub fn map_fresh(&mut self, pid: u8, va: usize, flags: u32) -> Result<usize, Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+        self.make_room(1);
         let frame = self.frames.alloc(pid).ok_or(Error::OutOfMemory)?;
         self.hw.zero(frame);
         if let Err(e) = space.map(&mut self.hw, &mut self.frames, va, frame, flags | pte::U, true) {
@@ -140,6 +143,9 @@ impl<P: Platform> Kernel<P> {
         let mut done = 0;
         while done < len {
             let at = va + done;
+            // A page swapped out comes back for the copy (a copy is one page
+            // at a time: a page done may go out again meanwhile).
+            self.page_in_or_end(pid, at & !(PAGE_SIZE - 1))?;
             let entry = space.entry(&mut self.hw, at & !(PAGE_SIZE - 1));
             let frame = pte::address(entry);
             let memory = self.frames.contains(frame) || (readable & pte::W == 0 && self.hw.is_rom(frame));

@@ -64,12 +64,20 @@ pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 
     }
     // The child is named after its parent: a copy, as the table changes.
     let (name, name_len) = (p.name, p.name_len);
+    k.make_resident(parent, pages, len, false)?;
     move_pages(k, parent, pages, len, None)?;
     let unheard = crate::exits::unheard_by(k, parent);
     let child = k.create_process_avoiding(core::str::from_utf8(&name[..name_len]).unwrap_or("?"), false, unheard)?;
     match prepare(k, parent, child, stack, stack_len, dest, len, entry, start) {
         Ok(cid) => {
-            move_pages(k, parent, pages, len, Some((child, dest)))?;
+            // Preparing the child may have swapped some of the pages out
+            // again: a swapped page is sealed for its owner and address, so
+            // it moves only resident.
+            let moved = k.make_resident(parent, pages, len, false).and_then(|()| move_pages(k, parent, pages, len, Some((child, dest))));
+            if let Err(e) = moved {
+                k.tear_down(child);
+                return Err(e);
+            }
             k.answered(t, SyscallResult::NewProcess, &[child as usize, cid])
         }
         Err(e) => {

@@ -1,0 +1,113 @@
+//! Sealing a page for the swap device and opening it again: AES-256-GCM-SIV
+//! (RFC 8452), with a key the entropy service draws from the board's
+//! random source at every boot and hands to the kernel (SWAP_KEY).
+//!
+//! The 96-bit nonce is the slot, the slot's write count (slots.rs: never
+//! the same twice for a slot in one boot, so never the same nonce for the
+//! key) and the page's owner and address. Binding owner and address means
+//! a sealed page moved to another slot, or shown for another page or
+//! process, does not open; the count being kept on the chip means an old
+//! copy of the same slot does not either. GCM-SIV also stays safe if a
+//! nonce ever did repeat (it would only show that two pages were equal).
+//! The page is sealed and opened in place, in its own frame, which the
+//! device then reads or has written: no copy.
+
+use aes_gcm_siv::aead::{AeadInPlace, KeyInit};
+use aes_gcm_siv::{Aes256GcmSiv, Nonce, Tag};
+use xous_abi::memory::PAGE_SIZE;
+
+pub const KEY_BYTES: usize = 32;
+pub const TAG_BYTES: usize = 16;
+
+pub struct Seal {
+    cipher: Aes256GcmSiv,
+}
+
+/// The nonce of a page of `pid` at `va`, written to `slot` for the `count`th time.
+pub fn nonce(slot: usize, count: u32, pid: u8, va: usize) -> [u8; 12] {
+    let mut n = [0; 12];
+    n[..4].copy_from_slice(&(slot as u32).to_le_bytes());
+    n[4..8].copy_from_slice(&count.to_le_bytes());
+    n[8..].copy_from_slice(&((((va >> 12) as u32) << 8) | pid as u32).to_le_bytes());
+    n
+}
+
+/// A frame's words as its bytes (for the cipher, which works on bytes, in
+/// place). The portable kernel's one `unsafe` outside arch/: no copy of
+/// the page is made, and the device reads and writes the frame itself.
+#[allow(unsafe_code)]
+pub fn bytes(words: &mut [u32; PAGE_SIZE / 4]) -> &mut [u8; PAGE_SIZE] {
+    // SAFETY: the same memory, exclusively borrowed for as long; every
+    // byte pattern is a valid u8, and u8's alignment is 1.
+    unsafe { &mut *(words as *mut [u32; PAGE_SIZE / 4]).cast::<[u8; PAGE_SIZE]>() }
+}
+
+impl Seal {
+    pub fn new(key: &[u8; KEY_BYTES]) -> Seal {
+        Seal { cipher: Aes256GcmSiv::new(key.into()) }
+    }
+
+    /// Encrypts `page` in place; the tag that authenticates it.
+    pub fn seal(&self, page: &mut [u8; PAGE_SIZE], nonce: &[u8; 12]) -> [u8; TAG_BYTES] {
+        // Cannot fail: a page is far below GCM-SIV's 2^36-byte limit.
+        let tag = self.cipher.encrypt_in_place_detached(Nonce::from_slice(nonce), &[], page).unwrap_or_default();
+        tag.into()
+    }
+
+    /// Decrypts `page` in place if `tag` authenticates it for `nonce`; if
+    /// not, false, and the page holds nothing of use (the caller clears it).
+    pub fn open(&self, page: &mut [u8; PAGE_SIZE], nonce: &[u8; 12], tag: &[u8; TAG_BYTES]) -> bool {
+        self.cipher.decrypt_in_place_detached(Nonce::from_slice(nonce), &[], page, Tag::from_slice(tag)).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(seed: u8) -> [u8; PAGE_SIZE] {
+        core::array::from_fn(|i| (i as u8).wrapping_mul(31) ^ seed)
+    }
+
+    #[test]
+    fn a_sealed_page_opens_only_as_itself() {
+        let seal = Seal::new(&[7; KEY_BYTES]);
+        let plain = page(1);
+        let mut p = plain;
+        let n = nonce(3, 1, 5, 0x2000_1000);
+        let tag = seal.seal(&mut p, &n);
+        assert_ne!(p, plain, "encrypted");
+        assert!(p.windows(16).all(|w| !plain.windows(16).any(|q| q == w)), "no 16 bytes of the plaintext are left");
+        let mut q = p;
+        assert!(seal.open(&mut q, &n, &tag));
+        assert_eq!(q, plain);
+        // One bit anywhere, another slot, count, owner or address, another
+        // key: none opens.
+        let mut flipped = p;
+        flipped[4095] ^= 1;
+        assert!(!seal.open(&mut flipped, &n, &tag));
+        for other in [nonce(4, 1, 5, 0x2000_1000), nonce(3, 2, 5, 0x2000_1000), nonce(3, 1, 6, 0x2000_1000), nonce(3, 1, 5, 0x2000_2000)] {
+            let mut q = p;
+            assert!(!seal.open(&mut q, &other, &tag), "{other:?}");
+        }
+        let mut q = p;
+        assert!(!Seal::new(&[8; KEY_BYTES]).open(&mut q, &n, &tag));
+        let mut bad_tag = tag;
+        bad_tag[0] ^= 0x80;
+        let mut q = p;
+        assert!(!seal.open(&mut q, &n, &bad_tag));
+    }
+
+    #[test]
+    fn nonces_differ_in_every_field() {
+        let n = nonce(0x0102_0304, 0x0506_0708, 0x09, 0x0abc_d000);
+        assert_eq!(n, [4, 3, 2, 1, 8, 7, 6, 5, 0x09, 0xcd, 0xab, 0x00]);
+    }
+
+    #[test]
+    fn bytes_are_the_words_little_endian() {
+        let mut words = [0u32; PAGE_SIZE / 4];
+        words[1] = 0x4433_2211;
+        assert_eq!(&bytes(&mut words)[4..8], &[0x11, 0x22, 0x33, 0x44]);
+    }
+}
