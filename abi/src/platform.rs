@@ -122,8 +122,11 @@ pub const SWAP_KEY_SERVICE: &str = "rng";
 /// `PIN(address, length, on)`: pages of the caller that swap must never
 /// take (key material), or (on = 0) may take again. Pages never touched
 /// are backed first, swapped-out ones brought back. A process may pin at
-/// most an eighth of RAM. Errors: BadAlignment, BadAddress (a page is not
-/// the caller's RAM), OutOfMemory (over that limit, or no frame).
+/// most an eighth of RAM. `PIN(0, 0, 1)` pins the whole process, now and
+/// later: only for a service of the boot image that the system's voice
+/// depends on (the console, time). Errors: BadAlignment, BadAddress (a page
+/// is not the caller's RAM), OutOfMemory (over that limit, or no frame),
+/// AccessDenied (a whole process not from the boot image).
 pub const PIN: usize = 10;
 
 /// The longest the kernel waits for the servers of [`DRAIN_AT_POWER_OFF`]

@@ -68,6 +68,8 @@ pub struct Process {
     /// process): only such a process gets the device pages the board
     /// reserves for a service by name (`Platform::device_service`).
     pub from_image: bool,
+    /// Swap never takes its pages (PIN of the whole process).
+    pub pinned: bool,
 }
 
 impl Process {
@@ -96,6 +98,7 @@ impl Process {
             stack_bottom: [0; FIRST],
             more: MoreThreads { contexts: [0; BLOCKS], records: 0 },
             from_image: false,
+            pinned: false,
         };
         p.set_name(name);
         p

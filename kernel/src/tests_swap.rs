@@ -338,3 +338,26 @@ fn only_the_entropy_service_gives_the_key_once() {
     fill(&mut k, rng, v, 1);
     assert_eq!(head(call(&mut k, rng, &[give[0], give[1], v, 32])), err(Error::Unavailable), "no swap device");
 }
+
+#[test]
+fn a_service_pinned_whole_never_goes_and_only_from_the_image() {
+    let mut k = swapping(64, 1024);
+    let log = process(&mut k, "log");
+    let whole = [Syscall::PlatformSpecific as usize, platform::PIN, 0, 0, 1];
+    assert_eq!(head(call(&mut k, log, &whole)), err(Error::AccessDenied), "not from the boot image");
+    k.procs.get_mut(log.pid).unwrap().from_image = true;
+    assert_eq!(head(call(&mut k, log, &whole)), [0, 0]);
+    let va = map(&mut k, log, 8);
+    fill(&mut k, log, va, 8);
+    let before = k.swap.pages_out;
+    for _ in 0..4 {
+        let f = process(&mut k, "filler");
+        let fv = map(&mut k, f, 64);
+        fill(&mut k, f, fv, 64);
+        k.tear_down(f.pid);
+    }
+    assert!(k.swap.pages_out > before + 16);
+    for i in 0..8 {
+        assert!(pte::is_valid(k.procs.get(log.pid).unwrap().space.entry(&mut k.hw, va + i * PAGE_SIZE)), "page {i} stayed");
+    }
+}

@@ -28,6 +28,7 @@ mod runner;
 mod shell;
 mod std_bench;
 mod std_tests;
+mod swap_checks;
 mod target_checks;
 mod test_app;
 mod top_crates;

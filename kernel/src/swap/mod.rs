@@ -6,7 +6,8 @@
 //!
 //! What goes: user pages of RAM that their own process owns, not lent, not
 //! borrowed, not pinned (PIN: key material; VirtToPhys: a driver's DMA
-//! buffer, which a device may write at any time). Never the kernel's own
+//! buffer, which a device may write at any time; or a whole service the
+//! system's voice depends on: the console, time). Never the kernel's own
 //! frames: page tables, saved registers, this module's tables.
 //!
 //! Which goes: a clock over every process's pages, in address order. The
@@ -161,7 +162,9 @@ impl<P: Platform> Kernel<P> {
     /// Whether the page of `pid` at `va`, with valid or cold entry `e`, may go.
     fn swappable(&self, pid: Owner, va: usize, e: u32) -> bool {
         let frame = pte::address(e);
-        e & pte::U != 0
+        let whole = self.procs.get(pid).is_some_and(|p| p.pinned);
+        !whole
+            && e & pte::U != 0
             && !pte::is_held(e)
             && self.frames.owner(frame) == Some(pid)
             && !self.frames.is_pinned(frame)

@@ -26,6 +26,9 @@ use xous_abi::message::kind;
 use xous_rt::{reply, write, Envelope, Server};
 
 fn main(_params: usize) -> usize {
+    // The console is how everyone, the kernel's reports aside, is heard:
+    // never in swap, so it speaks whatever happens to the swap device.
+    let _ = xous_rt::pin_whole_process();
     let server = Server::create(log::SID);
     if xous_rt::drain_at_power_off(log::SID).is_err() {
         write(Channel::Kernel, b"log: the kernel will not wait for the log at power-off; the last output may be lost\n");

@@ -278,6 +278,13 @@ pub fn drain_at_power_off(sid: xous_abi::services::Sid) -> Result<(), Error> {
     error_of(syscall(Syscall::PlatformSpecific, &[platform::DRAIN_AT_POWER_OFF, a, b, c, d])).map_or(Ok(()), Err)
 }
 
+/// Keeps all of this process in RAM, now and later (PIN of the whole
+/// process): for the services the system cannot speak or keep time
+/// without, which must work while swap fails. Only a boot image's service may.
+pub fn pin_whole_process() -> Result<(), Error> {
+    error_of(syscall(Syscall::PlatformSpecific, &[platform::PIN, 0, 0, 1])).map_or(Ok(()), Err)
+}
+
 /// Connects to the server `sid`, waiting until it exists; its connection id.
 pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
     let r = syscall(Syscall::Connect, &sid.map(|w| w as usize));

@@ -103,6 +103,8 @@ fn fail(what: &str, error: xous_rt::Error) -> usize {
 }
 
 fn main(_params: usize) -> usize {
+    // Time is kept for everyone: never in swap.
+    let _ = xous_rt::pin_whole_process();
     let rtc = match Rtc::map() {
         Ok(rtc) => rtc,
         Err(e) => return fail("cannot map the RTC", e),

@@ -1,0 +1,163 @@
+//! The swap checks that need the host in the middle of a run: test-apps/swap
+//! fills memory larger than RAM and waits; meanwhile this reads the swap
+//! device (a file, `xous-run --swap-file`) for the program's plaintext, or
+//! flips bits in it, or wipes it; then the program reads its memory back.
+//! The kernel must never have written a page as it was, and must end the
+//! program with its one-line report at the first page that was altered.
+
+use crate::checks::{Failed, Passed};
+use crate::project::{Project, Std};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// RAM and swap for these runs, and how much the program fills: four
+/// times RAM.
+const MEMORY: &str = "8M";
+const SWAP: &str = "48M";
+const FILL_MIB: &str = "32";
+/// What test-apps/swap writes in canary mode.
+const CANARY: &[u8] = b"XOUS-SWAP-PLAINTEXT-CANARY-0123!";
+
+/// What the host does to the swap device while the program waits.
+#[derive(Clone, Copy)]
+enum Meddle {
+    /// Nothing: it only reads the device, looking for the canary.
+    LookForCanary,
+    /// Flips one bit in every slot written.
+    FlipBits,
+    /// Zeroes the whole device.
+    Wipe,
+}
+
+/// The swap device never holds the canary the program wrote, and the
+/// program finds it intact afterwards.
+pub fn no_plaintext(project: &Project) -> Result<Passed, Failed> {
+    let (out, note) = meddle(project, "canary", "swap: canary written", Meddle::LookForCanary)?;
+    expect(&out, 0, "swap: canary intact", None).map(|_| Passed::from(note))
+}
+
+/// A bit flipped in every written slot: the program ends at the first page
+/// it reads back, with the kernel's report naming the page.
+pub fn flipped_bits(project: &Project) -> Result<Passed, Failed> {
+    let (out, note) = meddle(project, "tamper", "swap: paged out", Meddle::FlipBits)?;
+    expect(&out, 255, "(swap) terminated: swap page 0x", Some("failed authentication")).map(|_| Passed::from(note))
+}
+
+/// The device wiped mid-run (as a power cut of external memory would):
+/// the program ends with the report.
+pub fn wiped(project: &Project) -> Result<Passed, Failed> {
+    let (out, note) = meddle(project, "tamper", "swap: paged out", Meddle::Wipe)?;
+    expect(&out, 255, "(swap) terminated: swap page 0x", Some("failed authentication")).map(|_| Passed::from(note))
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn expect(out: &Run, code: i32, text: &str, also: Option<&str>) -> Result<(), Failed> {
+    let all = format!("{}{}", out.stdout, out.stderr);
+    if out.code == Some(code) && all.contains(text) && also.is_none_or(|a| all.contains(a)) {
+        Ok(())
+    } else {
+        Err(Failed::from(format!("exit {:?} (expected {code}), wanted {text:?}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr)))
+    }
+}
+
+/// Boots test-apps/swap in `mode`; when it says `ready`, does `what` to
+/// the swap file, then lets it go on. What came out, and a note.
+fn meddle(project: &Project, mode: &str, ready: &str, what: Meddle) -> Result<(Run, String), Failed> {
+    let program = project.build_test_app_with("swap", Std::Ours)?;
+    let runner = crate::runner::install(project)?;
+    let file = swap_file(project, mode)?;
+    let mut child = Command::new(&runner.xous_run)
+        .args(["--timeout", "240", "--memory", MEMORY, "--swap", SWAP, "--swap-file"])
+        .arg(&file)
+        .arg(&program)
+        .args([mode, FILL_MIB])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run xous-run: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut stderr = child.stderr.take().expect("piped");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut seen = String::new();
+    let mut note = String::new();
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.trim_end() == ready {
+            note = act(&file, what)?;
+            stdin.write_all(b"go\n").map_err(|e| format!("cannot answer the program: {e}"))?;
+        }
+    }
+    drop(stdin);
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&file);
+    let run = Run { code: status.code(), stdout: seen, stderr: errors.join().unwrap_or_default() };
+    if note.is_empty() {
+        return Err(Failed::from(format!("the program never said {ready:?}\n--- stdout\n{}--- stderr\n{}", run.stdout, run.stderr)));
+    }
+    Ok((run, note))
+}
+
+fn swap_file(project: &Project, mode: &str) -> Result<PathBuf, String> {
+    let dir = project.root.join("target/test");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir.join(format!("swap-{mode}.img")))
+}
+
+/// Slot `i` of the device: 8 sectors of page, then a sector whose first
+/// 16 bytes are the tag (kernel/src/arch/riscv/machine/, the QEMU swap disk).
+const SLOT: usize = 9 * 512;
+
+fn act(file: &Path, what: Meddle) -> Result<String, Failed> {
+    let mut device = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let written: Vec<usize> = (0..device.len() / SLOT).filter(|s| device[s * SLOT..s * SLOT + 4096].iter().any(|b| *b != 0)).collect();
+    if written.len() < 1000 {
+        return Err(Failed::from(format!("only {} slots were written: the program's memory did not go to swap", written.len())));
+    }
+    match what {
+        Meddle::LookForCanary => {
+            // Not the whole text, nor any 8 bytes of it, anywhere.
+            let found = CANARY.windows(8).find_map(|piece| device.windows(8).position(|w| w == piece).map(|at| (piece, at)));
+            if let Some((piece, at)) = found {
+                return Err(Failed::from(format!("the swap device holds the program's plaintext {:?} at byte {at}", String::from_utf8_lossy(piece))));
+            }
+            Ok(format!("{} slots written, none holds any 8 bytes of the canary", written.len()))
+        }
+        Meddle::FlipBits => {
+            for s in &written {
+                let at = s * SLOT + 100 + s % 3000;
+                device[at] ^= 1 << (s % 8);
+                overwrite(file, at, &device[at..at + 1])?;
+            }
+            Ok(format!("a bit flipped in each of {} slots", written.len()))
+        }
+        Meddle::Wipe => {
+            device.fill(0);
+            overwrite(file, 0, &device)?;
+            Ok(format!("{} written slots wiped", written.len()))
+        }
+    }
+}
+
+/// Writes `bytes` at `at` in the device file, in place: QEMU has it open
+/// and may read it at any moment, so it is never truncated.
+fn overwrite(file: &Path, at: usize, bytes: &[u8]) -> Result<(), String> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::OpenOptions::new().write(true).open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    f.seek(SeekFrom::Start(at as u64)).and_then(|_| f.write_all(bytes)).map_err(|e| format!("{}: {e}", file.display()))
+}
