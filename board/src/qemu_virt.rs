@@ -57,7 +57,8 @@ pub const IRQ_COUNT: usize = 96;
 pub const KERNEL_DEVICES: [usize; 5] = [UART, TEST_DEVICE, plic::PRIORITY_PAGE, plic::ENABLE_PAGE, plic::CONTEXT_PAGE];
 
 /// Device pages user processes may map (drivers): the goldfish RTC and the
-/// eight virtio-mmio slots. The UART, test device and PLIC stay the kernel's.
+/// eight virtio-mmio slots. The UART, test device and PLIC stay the kernel's,
+/// and so does the slot of its swap disk, once the kernel has found it.
 pub fn is_user_device(pa: usize) -> bool {
     pa == RTC || (VIRTIO_FIRST..VIRTIO_FIRST + VIRTIO_SLOTS * 0x1000).contains(&pa)
 }
@@ -88,6 +89,17 @@ pub const VIRTIO_FIRST: usize = 0x1000_1000;
 pub const VIRTIO_SLOTS: usize = 8;
 /// Slot 0's interrupt; slot n raises VIRTIO_FIRST_IRQ + n.
 pub const VIRTIO_FIRST_IRQ: usize = 1;
+/// The serial of the virtio-blk disk the kernel swaps to (`xous-run
+/// --swap`), whichever slot QEMU puts it in: the kernel keeps that slot,
+/// and the filesystem service takes any other disk but that one.
+pub const SWAP_DISK_SERIAL: &str = "xous-swap";
+
+/// Whether a virtio-blk disk's serial (the 20 bytes its GET_ID request
+/// answers, zeros after a shorter one) is SWAP_DISK_SERIAL.
+pub fn is_swap_disk_serial(serial: &[u8; 20]) -> bool {
+    let name = SWAP_DISK_SERIAL.as_bytes();
+    serial.starts_with(name) && serial[name.len()..].iter().all(|&byte| byte == 0)
+}
 
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
@@ -102,5 +114,20 @@ pub fn power_off_word(code: u32) -> u32 {
     match code & 0xffff {
         0 => 0x5555,
         c => (c << 16) | 0x3333,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_swap_disks_serial_names_it() {
+        let serial = |text: &[u8]| core::array::from_fn(|i| text.get(i).copied().unwrap_or(0));
+        assert!(is_swap_disk_serial(&serial(b"xous-swap")));
+        assert!(!is_swap_disk_serial(&serial(b"xous-swap2")), "a longer name");
+        assert!(!is_swap_disk_serial(&serial(b"xous-swa")), "a shorter one");
+        assert!(!is_swap_disk_serial(&serial(b"")), "none (the filesystem's disk)");
+        assert!(!is_swap_disk_serial(&[b'x'; 20]));
     }
 }

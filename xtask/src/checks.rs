@@ -272,6 +272,7 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: std fs: synced files persist across two boots on one disk image; a third boot, write-protected, reads them and refuses every change with ReadOnlyFilesystem", fs_checks::std_fs_persistence),
     Check::code("on QEMU: std fs: disks not ours (16 MiB of random bytes; ours with both superblocks damaged) refused, unchanged, every call's error naming why, one line from xous-run; --format; files in and out with xous-fs", fs_checks::std_fs_refused_disks),
     Check::code("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", fs_checks::std_fs_power_cuts),
+    Check::code("on QEMU: std fs beside the kernel's swap disk (xous-run --swap): the kernel finds it by its serial and keeps it, the filesystem service takes its own disk, in a lower or a higher virtio-mmio slot, and the files persist", fs_checks::std_fs_beside_swap_disk),
     // The filesystem service spoken to with raw syscalls, beside fs-holder,
     // a process that holds files open and ends.
     Check::boot("on QEMU: the filesystem service's protocol: malformed requests, wrong kinds, another process's handles get errors; a dead process's handles close",

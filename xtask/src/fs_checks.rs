@@ -32,6 +32,30 @@ pub fn std_fs_persistence(project: &Project) -> Result<Passed, Failed> {
     Ok(passed)
 }
 
+/// The filesystem's disk beside the kernel's swap disk (`xous-run --swap`,
+/// a virtio-blk device named by its serial, which the kernel finds and no
+/// process may map): the service takes its own disk, and leaves the swap
+/// disk alone, whichever of the two is in the lower virtio-mmio slot. QEMU
+/// gives the first device named the highest free slot, so the disk named
+/// by --disk (before the swap disk) is above it, and one named later by
+/// --qemu-arg below it.
+pub fn std_fs_beside_swap_disk(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app("fs")?;
+    let disk = fresh_disk(project, "fs-beside-swap.img")?;
+    let swap = ["--swap", "1M"];
+    // 1 MiB is 2048 sectors: 227 slots of 9 (a page and its tag's sector).
+    let found = Has("kernel: swap disk of 227 pages");
+    let above = Launch::new(&program).disk(&disk).options(&swap).args(&["persist-write"]).run(project)?;
+    above.expect(0, &[Has("fs: all checks passed")], &[found]).map_err(|f| Failed::from(format!("the disk above: {}", f.why)))?;
+    let drive = format!("file={},format=raw,if=none,id=disk0", disk.display());
+    let below = Launch::new(&program)
+        .options(&swap)
+        .options(&["--qemu-arg", "-drive", "--qemu-arg", &drive, "--qemu-arg", "-device", "--qemu-arg", "virtio-blk-device,drive=disk0"])
+        .args(&["persist-check"])
+        .run(project)?;
+    below.expect(0, &[Has("fs: all checks passed"), Has("/persist/sub/c (5000000 bytes) came back")], &[found]).map_err(|f| Failed::from(format!("the disk below: {}", f.why)))
+}
+
 /// The same on the dabao board, where the disk is the chip's RRAM kept in
 /// a host file (xous-run --board dabao --disk): files synced in one boot
 /// are found in the next, written through the RRAM controller's rows. The

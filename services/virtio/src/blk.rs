@@ -6,6 +6,10 @@
 //! (VIRTIO_BLK_F_FLUSH) is negotiated and required: without it the device
 //! cannot promise durability and the filesystem could not keep its own.
 //!
+//! The disk is the first block device that is not the kernel's swap disk
+//! (`xous-run --swap`): the kernel refuses to map that one, and should it
+//! not (a kernel that found no use for it), its serial gives it away.
+//!
 //! Waiting is interrupt-driven: the device's interrupt (ClaimInterrupt) has
 //! a handler that lowers it and sends a Scalar to a small private server of
 //! this process, on which the requesting thread sleeps in ReceiveMessage
@@ -25,7 +29,10 @@ const FEATURE_RO: u64 = 1 << 5;
 const REQUEST_IN: u32 = 0;
 const REQUEST_OUT: u32 = 1;
 const REQUEST_FLUSH: u32 = 4;
+const REQUEST_GET_ID: u32 = 8;
 const STATUS_OK: u8 = 0;
+/// GET_ID's answer: the disk's serial, zeros after a shorter one.
+const SERIAL_BYTES: usize = 20;
 const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / 512) as u64;
 /// The private server the interrupt handler wakes. Its SID is random
 /// (CreateServer), so no other process can reach it: a well-known one let
@@ -58,20 +65,41 @@ pub struct Blk {
 }
 
 impl Blk {
-    /// The first block device, brought up, its interrupt claimed.
+    /// The first block device that is not the swap disk, brought up, its
+    /// interrupt claimed.
     pub fn find() -> Result<Blk, VirtioError> {
-        let (transport, features) = Transport::find(BLOCK, FEATURE_FLUSH | FEATURE_RO)?;
-        if features & FEATURE_FLUSH == 0 {
-            return Err(VirtioError::Refused("the disk cannot flush its cache"));
-        }
-        let queue = Queue::new(4)?;
-        transport.add_queue(0, &queue)?;
-        let capacity = (0..8).fold(0u64, |sectors, i| sectors | (transport.config_byte(i) as u64) << (8 * i));
-        let blocks = (capacity / SECTORS_PER_BLOCK).min(u32::MAX as u64) as u32;
         let (header, data) = (dma_page()?, dma_page()?);
-        transport.start();
-        let interrupts = claim_interrupt(&transport);
-        Ok(Blk { transport, queue, header, data, blocks, interrupts, read_only: features & FEATURE_RO != 0 })
+        let mut first = 0;
+        loop {
+            let (transport, features) = Transport::find_from(first, BLOCK, FEATURE_FLUSH | FEATURE_RO)?;
+            first = transport.slot() + 1;
+            let queue = Queue::new(4)?;
+            transport.add_queue(0, &queue)?;
+            let capacity = (0..8).fold(0u64, |sectors, i| sectors | (transport.config_byte(i) as u64) << (8 * i));
+            let blocks = (capacity / SECTORS_PER_BLOCK).min(u32::MAX as u64) as u32;
+            transport.start();
+            let read_only = features & FEATURE_RO != 0;
+            let mut blk = Blk { transport, queue, header, data, blocks, interrupts: false, read_only };
+            if blk.is_swap_disk() {
+                blk.transport.release();
+                blk.queue.release();
+                continue;
+            }
+            if features & FEATURE_FLUSH == 0 {
+                return Err(VirtioError::Refused("the disk cannot flush its cache"));
+            }
+            blk.interrupts = claim_interrupt(&blk.transport);
+            return Ok(blk);
+        }
+    }
+
+    /// Whether the device's serial names it the kernel's swap disk.
+    fn is_swap_disk(&mut self) -> bool {
+        Self::bytes(self.data.0)[..SERIAL_BYTES].fill(0);
+        if self.request(REQUEST_GET_ID, 0, Some((SERIAL_BYTES as u32, true))).is_err() {
+            return false;
+        }
+        Self::bytes(self.data.0).first_chunk().is_some_and(board::is_swap_disk_serial)
     }
 
     fn bytes(page: usize) -> &'static mut [u8; BLOCK_SIZE] {
@@ -82,8 +110,9 @@ impl Blk {
         unsafe { &mut *(page as *mut [u8; BLOCK_SIZE]) }
     }
 
-    /// One request: `kind` at `sector`, with the data page if it moves data.
-    fn request(&mut self, kind: u32, sector: u64, with_data: Option<bool>) -> Result<(), BlockError> {
+    /// One request: `kind` at `sector`, with the data page if it moves data
+    /// (how many bytes of it, and whether the device writes them).
+    fn request(&mut self, kind: u32, sector: u64, with_data: Option<(u32, bool)>) -> Result<(), BlockError> {
         let header = Self::bytes(self.header.0);
         header[..4].copy_from_slice(&kind.to_le_bytes());
         header[4..8].fill(0);
@@ -92,7 +121,7 @@ impl Blk {
         let head = (self.header.1, 16, false);
         let status = (self.header.1 + 16, 1, true);
         match with_data {
-            Some(device_writes) => self.queue.give_chain(0, &[head, (self.data.1, BLOCK_SIZE as u32, device_writes), status]),
+            Some((len, device_writes)) => self.queue.give_chain(0, &[head, (self.data.1, len, device_writes), status]),
             None => self.queue.give_chain(0, &[head, status]),
         }
         self.transport.notify(0);
@@ -143,7 +172,7 @@ impl BlockDevice for Blk {
         if block >= self.blocks {
             return Err(BlockError::OutOfRange);
         }
-        self.request(REQUEST_IN, block as u64 * SECTORS_PER_BLOCK, Some(true))?;
+        self.request(REQUEST_IN, block as u64 * SECTORS_PER_BLOCK, Some((BLOCK_SIZE as u32, true)))?;
         into.copy_from_slice(Self::bytes(self.data.0));
         Ok(())
     }
@@ -153,7 +182,7 @@ impl BlockDevice for Blk {
             return Err(BlockError::OutOfRange);
         }
         Self::bytes(self.data.0).copy_from_slice(from);
-        self.request(REQUEST_OUT, block as u64 * SECTORS_PER_BLOCK, Some(false))
+        self.request(REQUEST_OUT, block as u64 * SECTORS_PER_BLOCK, Some((BLOCK_SIZE as u32, false)))
     }
 
     fn flush(&mut self) -> Result<(), BlockError> {

@@ -18,7 +18,7 @@ pub use blk::Blk;
 pub use queue::Queue;
 
 use xous_abi::memory::flags;
-use xous_rt::{syscall, Syscall, SyscallResult};
+use xous_rt::{error_of, syscall, Error, Syscall, SyscallResult};
 
 /// Device kinds (virtio's device IDs).
 pub const NETWORK: u32 = 1;
@@ -66,9 +66,10 @@ pub enum VirtioError {
     Timeout,
 }
 
-fn map(phys: usize) -> Result<usize, VirtioError> {
+/// Maps a device's register page; the kernel's refusal if it cannot be.
+fn map(phys: usize) -> Result<usize, Error> {
     let r = syscall(Syscall::MapMemory, &[phys, 0, 4096, flags::R | flags::W]);
-    if r[0] == SyscallResult::MemoryRange as usize { Ok(r[1]) } else { Err(VirtioError::Syscall(r[1])) }
+    if r[0] == SyscallResult::MemoryRange as usize { Ok(r[1]) } else { Err(error_of(r).unwrap_or(Error::UnknownError)) }
 }
 
 /// A page of our own and its physical address.
@@ -107,14 +108,25 @@ impl Transport {
     ///
     /// Other device services probe the same slots at boot, and a slot's
     /// registers can be mapped by one process at a time: a slot that is
-    /// busy is looked at again after the others, a few times over.
+    /// busy is looked at again after the others, a few times over. A slot
+    /// the kernel keeps for itself (its swap disk: AccessDenied) is passed
+    /// over for good.
     pub fn find(kind: u32, wanted: u64) -> Result<(Transport, u64), VirtioError> {
+        Transport::find_from(0, kind, wanted)
+    }
+
+    /// `find`, among the slots from `first` on.
+    pub fn find_from(first: usize, kind: u32, wanted: u64) -> Result<(Transport, u64), VirtioError> {
         for _ in 0..PROBE_ROUNDS {
             let mut busy = false;
-            for slot in 0..board::VIRTIO_SLOTS {
-                let Ok(regs) = map(board::VIRTIO_FIRST + slot * 0x1000) else {
-                    busy = true;
-                    continue;
+            for slot in first..board::VIRTIO_SLOTS {
+                let regs = match map(board::VIRTIO_FIRST + slot * 0x1000) {
+                    Ok(regs) => regs,
+                    Err(Error::AccessDenied) => continue,
+                    Err(_) => {
+                        busy = true;
+                        continue;
+                    }
                 };
                 let probe = Transport { regs, slot };
                 if probe.read(MAGIC) == 0x7472_6976 && probe.read(VERSION) == 2 && probe.read(DEVICE_ID) == kind {
@@ -173,6 +185,18 @@ impl Transport {
     /// The driver is ready: the device may start using the queues.
     pub fn start(&self) {
         self.write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
+    }
+
+    /// Gives the device up: reset (it forgets its queues and stops using
+    /// them), its registers unmapped, for another process to take.
+    pub fn release(self) {
+        self.write(STATUS, 0);
+        syscall(Syscall::UnmapMemory, &[self.regs, 4096]);
+    }
+
+    /// Which of the board's virtio-mmio slots the device is in.
+    pub fn slot(&self) -> usize {
+        self.slot
     }
 
     /// Tells the device that queue `index` has new available buffers.

@@ -7,6 +7,7 @@
 
 use crate::{dma_page, VirtioError};
 use core::sync::atomic::{fence, Ordering};
+use xous_rt::{syscall, Syscall};
 
 /// The descriptor continues in the one named by its `next` field.
 const DESC_NEXT: u16 = 1;
@@ -40,6 +41,11 @@ impl Queue {
 
     pub fn size(&self) -> u16 {
         self.size
+    }
+
+    /// Gives the queue's page back, once its device has been reset.
+    pub fn release(self) {
+        syscall(Syscall::UnmapMemory, &[self.page, 4096]);
     }
 
     /// Physical addresses of the descriptor table, available ring and used ring.

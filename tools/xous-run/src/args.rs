@@ -24,7 +24,8 @@ options:
                         there; --disk PATH is the chip's whole RRAM (4 MiB) kept in PATH
                         (created if missing), whose last MiB is the filesystem's (every
                         boot writes the image into it too, as boot1 would); --format,
-                        --disk-readonly and --mirror-cwd are not available there yet
+                        --disk-readonly, --mirror-cwd, --swap and --swap-file are not
+                        available there yet
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
   --memory SIZE         guest RAM, as QEMU's -m takes it (default $XOUS_RUN_MEMORY, else
@@ -48,6 +49,14 @@ options:
                         filesystem service formats only a blank image (all zeros); one
                         holding anything else it refuses, writes nothing to, and says why
                         in one line on stderr (`xous-fs check IMAGE` tells more)
+  --swap SIZE           a disk of SIZE (as --memory takes it: 64M, 1G) that the kernel swaps
+                        pages to, encrypted, when RAM runs short (default $XOUS_RUN_SWAP,
+                        else none): a virtio-blk device with the serial xous-swap, which
+                        the kernel keeps for itself, on a sparse temporary file removed
+                        after the run
+  --swap-file PATH      the --swap disk's file is PATH, kept after the run (made empty, SIZE
+                        long, as the run starts): to look at what the kernel wrote there,
+                        or change it under the running guest
   --mirror-cwd          copy the host's working directory (its files, without `target/`
                         and dot-directories) onto the --disk (or onto a fresh temporary
                         disk sized to fit) at the same absolute path, and start the
@@ -122,6 +131,10 @@ pub struct Options {
     /// `--mirror-cwd`: the host's working directory copied onto the disk,
     /// the program started in it.
     pub mirror_cwd: bool,
+    /// `--swap`: the swap disk's size in bytes, if there is one.
+    pub swap: Option<u64>,
+    /// `--swap-file`: the swap disk's file, kept (else a temporary one).
+    pub swap_file: Option<PathBuf>,
     /// The program's working directory in the guest (`/` if none); set by
     /// xous-run from `--mirror-cwd`, not an option.
     pub guest_cwd: Option<String>,
@@ -145,28 +158,44 @@ pub enum Invocation {
 /// and QEMU backs only the guest pages that are touched.
 pub const DEFAULT_MEMORY: &str = "256M";
 
+/// What the environment sets when the command line does not.
+#[derive(Clone, Copy, Debug)]
+pub struct Defaults<'a> {
+    /// `$XOUS_RUN_MEMORY` (None: DEFAULT_MEMORY).
+    pub memory: Option<&'a str>,
+    /// `$XOUS_RUN_SWAP` (None: no swap disk).
+    pub swap: Option<&'a str>,
+    /// `$XOUS_RUN_BOARD` (else QEMU virt).
+    pub board: Board,
+}
+
 /// Parses xous-run's arguments (without argv\[0\]), with the default guest
-/// RAM from `$XOUS_RUN_MEMORY` (so a crate's `.cargo/config.toml` `[env]`,
-/// or the shell, can raise it without editing code).
+/// RAM from `$XOUS_RUN_MEMORY` and swap disk from `$XOUS_RUN_SWAP` (so a
+/// crate's `.cargo/config.toml` `[env]`, or the shell, can set them
+/// without editing code).
 pub fn parse(args: &[String]) -> Result<Invocation, String> {
     let variable = |name| std::env::var(name).ok().filter(|value: &String| !value.is_empty());
     let board = match variable("XOUS_RUN_BOARD") {
         Some(text) => Board::parse(&text).map_err(|e| format!("XOUS_RUN_BOARD: {e}"))?,
         None => Board::QemuVirt,
     };
-    parse_with(args, variable("XOUS_RUN_MEMORY").as_deref(), board)
+    let (memory, swap) = (variable("XOUS_RUN_MEMORY"), variable("XOUS_RUN_SWAP"));
+    parse_with(args, Defaults { memory: memory.as_deref(), swap: swap.as_deref(), board })
 }
 
-/// `parse`, with the default guest RAM (`None`: DEFAULT_MEMORY) and board given.
-pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: Board) -> Result<Invocation, String> {
-    let mut board = default_board;
+/// `parse`, with what the environment sets given.
+pub fn parse_with(args: &[String], defaults: Defaults) -> Result<Invocation, String> {
+    let mut board = defaults.board;
     let mut memory_given = false;
     let mut env = Vec::new();
     let mut timeout = None;
-    let mut memory = match default_memory {
+    let mut memory = match defaults.memory {
         Some(text) => parse_memory(text).map_err(|e| format!("XOUS_RUN_MEMORY: {e}"))?,
         None => parse_memory(DEFAULT_MEMORY)?,
     };
+    let mut swap = defaults.swap.map(|text| parse_size("--swap", "64M", text).map_err(|e| format!("XOUS_RUN_SWAP: {e}"))).transpose()?;
+    let mut swap_given = false;
+    let mut swap_file = None;
     let (mut icount, mut gdb) = (false, false);
     let mut qemu_args = Vec::new();
     let mut hostfwd = Vec::new();
@@ -220,6 +249,11 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: 
             "--disk-readonly" => disk_readonly = true,
             "--format" => format = true,
             "--mirror-cwd" => mirror_cwd = true,
+            "--swap" => {
+                swap = Some(parse_size("--swap", "64M", &value()?)?);
+                swap_given = true;
+            }
+            "--swap-file" => swap_file = Some(PathBuf::from(value()?)),
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "--service" => {
                 let (name, path) = split_pair(&value()?, "--service", "NAME=PATH")?;
@@ -245,12 +279,20 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: 
     if mirror_cwd && disk_readonly {
         return Err("--mirror-cwd writes the disk, which --disk-readonly forbids".to_string());
     }
+    if swap_file.is_some() && swap.is_none() {
+        return Err("--swap-file needs a size: --swap SIZE (or $XOUS_RUN_SWAP)".to_string());
+    }
+    if swap_file.is_some() && swap_file == disk {
+        return Err("--swap-file cannot be the --disk".to_string());
+    }
     if board == Board::Dabao {
         let qemu_only = [
             ("--memory (the chip has 2 MiB of SRAM)", memory_given),
             ("--format", format),
             ("--disk-readonly", disk_readonly),
             ("--mirror-cwd", mirror_cwd),
+            ("--swap", swap_given),
+            ("--swap-file", swap_file.is_some()),
             ("--hostfwd (no network)", !hostfwd.is_empty()),
             ("--icount (the model counts instructions always)", icount),
             ("--gdb", gdb),
@@ -259,6 +301,8 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: 
         if let Some((option, _)) = qemu_only.iter().find(|(_, given)| *given) {
             return Err(format!("{option} is for QEMU: not available with --board dabao"));
         }
+        // $XOUS_RUN_SWAP, like $XOUS_RUN_MEMORY, is for QEMU only.
+        swap = None;
     }
     Ok(Invocation::Run(Box::new(Options {
         board,
@@ -275,6 +319,8 @@ pub fn parse_with(args: &[String], default_memory: Option<&str>, default_board: 
         disk_readonly,
         format,
         mirror_cwd,
+        swap,
+        swap_file,
         guest_cwd: None,
         kernel,
         services,
@@ -329,10 +375,16 @@ fn parse_hostfwd(text: &str) -> Result<String, String> {
     Ok(format!("{proto}:127.0.0.1:{host_port}-{guest_address}:{guest_port}"))
 }
 
-/// A size as QEMU's `-m` takes it: a number of MiB, or a number with a
-/// K, M or G suffix.
+/// Guest RAM as QEMU's `-m` takes it (see `parse_size`).
 fn parse_memory(text: &str) -> Result<Memory, String> {
-    let bad = || format!("--memory takes a size such as 32M or 1G, not `{text}`");
+    let bytes = parse_size("--memory", "32M", text)?;
+    Ok(Memory { text: text.to_string(), bytes })
+}
+
+/// A size for `option` as QEMU's `-m` takes it, in bytes: a number of MiB,
+/// or a number with a K, M or G suffix; `example` is one for the error.
+fn parse_size(option: &str, example: &str, text: &str) -> Result<u64, String> {
+    let bad = || format!("{option} takes a size such as {example} or 1G, not `{text}`");
     let (digits, unit) = match text.char_indices().last().ok_or_else(bad)? {
         (at, 'K' | 'k') => (&text[..at], 1u64 << 10),
         (at, 'M' | 'm') => (&text[..at], 1 << 20),
@@ -340,17 +392,19 @@ fn parse_memory(text: &str) -> Result<Memory, String> {
         _ => (text, 1 << 20),
     };
     let count: u64 = digits.parse().map_err(|_| bad())?;
-    let bytes = count.checked_mul(unit).filter(|&bytes| bytes > 0).ok_or_else(bad)?;
-    Ok(Memory { text: text.to_string(), bytes })
+    count.checked_mul(unit).filter(|&bytes| bytes > 0).ok_or_else(bad)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Nothing set in the environment.
+    const NOTHING_SET: Defaults = Defaults { memory: None, swap: None, board: Board::QemuVirt };
+
     fn run(line: &str) -> Options {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-        match parse_with(&args, None, Board::QemuVirt) {
+        match parse_with(&args, NOTHING_SET) {
             Ok(Invocation::Run(options)) => *options,
             other => panic!("{line}: {other:?}"),
         }
@@ -358,7 +412,7 @@ mod tests {
 
     fn error(line: &str) -> String {
         let args: Vec<String> = line.split_whitespace().map(String::from).collect();
-        parse_with(&args, None, Board::QemuVirt).unwrap_err()
+        parse_with(&args, NOTHING_SET).unwrap_err()
     }
 
     #[test]
@@ -390,13 +444,13 @@ mod tests {
     #[test]
     fn the_default_memory_comes_from_the_environment_and_the_option_wins() {
         let args = |line: &str| line.split_whitespace().map(String::from).collect::<Vec<_>>();
-        let memory = |line: &str, default| match parse_with(&args(line), default, Board::QemuVirt) {
+        let memory = |line: &str, default| match parse_with(&args(line), Defaults { memory: default, ..NOTHING_SET }) {
             Ok(Invocation::Run(o)) => o.memory.bytes,
             other => panic!("{other:?}"),
         };
         assert_eq!(memory("app", Some("1G")), 1 << 30);
         assert_eq!(memory("--memory 64M app", Some("1G")), 64 << 20, "the option wins");
-        let e = parse_with(&args("app"), Some("lots"), Board::QemuVirt).unwrap_err();
+        let e = parse_with(&args("app"), Defaults { memory: Some("lots"), ..NOTHING_SET }).unwrap_err();
         assert!(e.starts_with("XOUS_RUN_MEMORY: ") && e.contains("such as 32M"), "{e}");
     }
 
@@ -407,8 +461,9 @@ mod tests {
         assert_eq!(run("--board=qemu-virt app").board, Board::QemuVirt);
         assert_eq!(error("--board bao app"), "no board `bao`: qemu-virt or dabao");
         let args: Vec<String> = ["app"].map(String::from).to_vec();
-        let Ok(Invocation::Run(o)) = parse_with(&args, Some("1G"), Board::Dabao) else { panic!() };
-        assert_eq!(o.board, Board::Dabao, "XOUS_RUN_BOARD's default; XOUS_RUN_MEMORY's does not count as asked");
+        let Ok(Invocation::Run(o)) = parse_with(&args, Defaults { memory: Some("1G"), swap: Some("64M"), board: Board::Dabao }) else { panic!() };
+        assert_eq!(o.board, Board::Dabao, "XOUS_RUN_BOARD's default; XOUS_RUN_MEMORY's and XOUS_RUN_SWAP's do not count as asked");
+        assert_eq!(o.swap, None, "and no swap disk comes of the variable there");
         assert_eq!(run("--board dabao --board qemu-virt --memory 64M app").board, Board::QemuVirt, "the last one wins");
         assert_eq!(run("--board dabao --disk rram.bin app").disk, Some(PathBuf::from("rram.bin")), "the chip's RRAM in a file");
         for (line, option) in [
@@ -419,6 +474,8 @@ mod tests {
             ("--board dabao --icount app", "--icount"),
             ("--board dabao --gdb app", "--gdb"),
             ("--board dabao --qemu-arg -s app", "--qemu-arg"),
+            ("--board dabao --swap 64M app", "--swap"),
+            ("--board dabao --swap 64M --swap-file s.img app", "--swap"),
         ] {
             let e = error(line);
             assert!(e.starts_with(option) && e.ends_with("is for QEMU: not available with --board dabao"), "{line}: {e}");
@@ -477,5 +534,27 @@ mod tests {
         assert!(error("--hostfwd tcp:127.0.0.1:0-:80 app").contains("1..=65535"));
         assert!(error("--hostfwd tcp:127.0.0.1:80-:http app").contains("1..=65535"));
         assert!(error("--hostfwd tcp:127.0.0.1:80-host:80 app").contains("IPv4"));
+    }
+
+    #[test]
+    fn a_swap_disk_of_a_size_in_a_temporary_or_a_named_file() {
+        assert_eq!((run("app").swap, run("app").swap_file), (None, None), "no swap disk unless asked");
+        assert_eq!(run("--swap 64M app").swap, Some(64 << 20));
+        assert_eq!(run("--swap=512K app").swap, Some(512 << 10));
+        assert_eq!(run("--swap 2 app").swap, Some(2 << 20), "plain numbers are MiB");
+        let o = run("--swap 1M --swap-file /tmp/s.img app");
+        assert_eq!((o.swap, o.swap_file), (Some(1 << 20), Some(PathBuf::from("/tmp/s.img"))));
+        assert_eq!(error("--swap lots app"), "--swap takes a size such as 64M or 1G, not `lots`");
+        assert!(error("--swap 0 app").contains("such as 64M"));
+        assert_eq!(error("--swap-file s.img app"), "--swap-file needs a size: --swap SIZE (or $XOUS_RUN_SWAP)");
+        assert_eq!(error("--disk d.img --swap 1M --swap-file d.img app"), "--swap-file cannot be the --disk");
+        assert_eq!(error("--swap"), "--swap needs a value");
+        let args: Vec<String> = "--swap-file s.img app".split_whitespace().map(String::from).collect();
+        let with = |swap| parse_with(&args, Defaults { swap, ..NOTHING_SET });
+        let Ok(Invocation::Run(o)) = with(Some("8M")) else { panic!() };
+        assert_eq!((o.swap, o.swap_file), (Some(8 << 20), Some(PathBuf::from("s.img"))), "the size from XOUS_RUN_SWAP");
+        let Ok(Invocation::Run(o)) = parse_with(&["--swap".into(), "2M".into(), "app".into()], Defaults { swap: Some("8M"), ..NOTHING_SET }) else { panic!() };
+        assert_eq!(o.swap, Some(2 << 20), "the option wins");
+        assert_eq!(with(Some("big")).unwrap_err(), "XOUS_RUN_SWAP: --swap takes a size such as 64M or 1G, not `big`");
     }
 }

@@ -11,6 +11,7 @@ mod disk;
 mod exit;
 mod qemu;
 mod stdin;
+mod swap;
 mod symbols;
 
 use args::{Board, Invocation, Options, USAGE};
@@ -61,6 +62,11 @@ fn run() -> u8 {
             }
         }
     }
+    // Kept until the run ends: a temporary swap file is removed when dropped.
+    let swap = match options.swap.map(|bytes| swap::prepare(bytes, options.swap_file.as_deref())).transpose() {
+        Ok(swap) => swap,
+        Err(why) => return fail(exit::NOT_PREPARED, &why),
+    };
     if options.gdb {
         explain_gdb(&kernel, &options.program);
     }
@@ -74,6 +80,7 @@ fn run() -> u8 {
                 isolated: options.isolated,
                 disk: options.disk.as_deref(),
                 disk_readonly: options.disk_readonly,
+                swap: swap.as_ref().map(swap::SwapFile::path),
                 extra: &options.qemu_args,
             };
             (PathBuf::from(qemu::QEMU), qemu::arguments(&machine, image.path()))

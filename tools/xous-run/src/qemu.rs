@@ -31,6 +31,8 @@ pub struct Machine<'a> {
     pub disk: Option<&'a Path>,
     /// `--disk-readonly`: the disk is write-protected.
     pub disk_readonly: bool,
+    /// `--swap`: the file behind the kernel's swap disk.
+    pub swap: Option<&'a Path>,
     pub extra: &'a [String],
 }
 
@@ -65,6 +67,13 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
         let readonly = if machine.disk_readonly { ",readonly=on" } else { "" };
         args.push(format!("file={},format=raw,if=none,id=disk0{readonly}", disk.display()));
         args.extend(["-device".to_string(), "virtio-blk-device,drive=disk0".to_string()]);
+    }
+    // The kernel tells its swap disk from the filesystem's by the serial.
+    if let Some(swap) = machine.swap {
+        args.push("-drive".to_string());
+        args.push(format!("if=none,id=swap0,format=raw,file={}", swap.display()));
+        args.push("-device".to_string());
+        args.push(format!("virtio-blk-device,drive=swap0,serial={}", board::qemu_virt::SWAP_DISK_SERIAL));
     }
     if machine.icount {
         // The RTC follows guest time too, or sleeps (timed by the RTC's
@@ -167,7 +176,7 @@ mod tests {
 
     #[test]
     fn the_command_line() {
-        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], isolated: false, disk: None, disk_readonly: false, extra: &[] };
+        let machine = Machine { memory: "32M", icount: false, gdb: false, hostfwd: &[], isolated: false, disk: None, disk_readonly: false, swap: None, extra: &[] };
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
@@ -176,11 +185,22 @@ mod tests {
         );
         let extra = ["-d".to_string(), "int".to_string()];
         let forwards = ["tcp:127.0.0.1:5555-:7".to_string(), "udp:127.0.0.1:6000-:6001".to_string()];
-        let machine = Machine { memory: "64M", icount: true, gdb: true, hostfwd: &forwards, isolated: true, disk: Some(Path::new("d.img")), disk_readonly: false, extra: &extra };
+        let machine = Machine {
+            memory: "64M",
+            icount: true,
+            gdb: true,
+            hostfwd: &forwards,
+            isolated: true,
+            disk: Some(Path::new("d.img")),
+            disk_readonly: false,
+            swap: Some(Path::new("/tmp/s.img")),
+            extra: &extra,
+        };
         let args = arguments(&machine, Path::new("i")).join(" ");
         assert!(args.contains("-m 64M"));
         assert!(args.contains("-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:5555-:7,hostfwd=udp:127.0.0.1:6000-:6001 "), "{args}");
         assert!(args.contains(" -drive file=d.img,format=raw,if=none,id=disk0 -device virtio-blk-device,drive=disk0 "), "{args}");
+        assert!(args.contains(" -drive if=none,id=swap0,format=raw,file=/tmp/s.img -device virtio-blk-device,drive=swap0,serial=xous-swap "), "{args}");
         assert!(args.ends_with("-icount shift=0,sleep=off -rtc clock=vm -s -S -d int"), "{args}");
     }
 }

@@ -12,13 +12,13 @@
 //! device tree's address (a1 from QEMU's reset code).
 //!
 //! `kmain` builds the kernel half (hw.rs), learns how much RAM there is,
-//! sets the frame record aside right after the boot image, starts the
-//! processes and frees the image.
+//! sets the frame record aside right after the boot image, looks for the
+//! board's swap device, starts the processes and frees the image.
 
 use super::csr;
 use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, MEGAPAGE, ROM_WINDOW};
 use super::panic::crash;
-use crate::kernel::{Kernel, FIRST_KERNEL_SLOT};
+use crate::kernel::{Kernel, Platform, FIRST_KERNEL_SLOT};
 use crate::mem::frames::Frames;
 use crate::mem::pte::{self, ENTRIES};
 use crate::mem::space::PhysMem;
@@ -319,6 +319,10 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
         ram / 1024,
         k.frames.free_count() * PAGE_SIZE / 1024
     ));
+    k.hw.find_swap_disk();
+    if k.hw.swap_slots() > 0 {
+        k.report(format_args!("kernel: swap disk of {} pages", k.hw.swap_slots()));
+    }
     if let Err((index, e)) = loader::load_all(k, &image, stored) {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
         crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));

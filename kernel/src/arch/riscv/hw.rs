@@ -1,13 +1,16 @@
 //! The kernel's view of the machine: physical memory (the direct map and
 //! the frame window) and, through the board's driver (`machine`), the
-//! console, interrupts and time. Implements the traits the portable kernel
-//! is written against.
+//! console, interrupts, time and the swap device. Implements the traits the
+//! portable kernel is written against.
 //!
 //! Virtual layout of the kernel half (the same in every address space, and
 //! only accessible in S-mode):
 //! - 0xff00_0000: one second-level table, the window table: the board's
-//!   kernel devices (on QEMU: UART, test device, PLIC) from its start, and at 0xff20_0000
-//!   the frame window, one page that shows any frame of RAM on demand;
+//!   kernel devices (on QEMU: UART, test device, PLIC) from its start; at
+//!   0xff10_0000 the found device, one device page whose address the board's
+//!   driver learns only at run time (on QEMU: the swap disk, whichever
+//!   virtio-mmio slot holds it); and at 0xff20_0000 the frame window, one
+//!   page that shows any frame of RAM on demand;
 //! - 0xff40_0000..: the direct map, megapages over the first 12 MiB of RAM
 //!   (less if the machine has less); the kernel runs in its first 4 MiB,
 //!   where the boot image put it;
@@ -49,8 +52,11 @@ pub const fn seen_at(pa: usize) -> usize {
     }
     DEVICE_WINDOW + i * PAGE_SIZE
 }
+/// Where the device page the board's driver found at run time appears (`show_device`).
+pub const FOUND_DEVICE: usize = 0xff10_0000;
 /// Where a frame outside the direct map appears while the kernel works on it.
 pub const FRAME_WINDOW: usize = 0xff20_0000;
+const _: () = assert!(DEVICE_WINDOW + board::KERNEL_DEVICES.len() * PAGE_SIZE <= FOUND_DEVICE);
 
 /// Where the direct map of RAM starts, and the most it can cover.
 pub const DIRECT_MAP: usize = 0xff40_0000;
@@ -106,15 +112,21 @@ pub fn window_table() -> usize {
 }
 
 /// The kernel's handle on the machine: what the direct map covers and
-/// what the window shows, and the generator behind `entropy`.
+/// what the window shows, the generator behind `entropy`, and the swap device.
 pub struct Hw {
     pub seed: u32,
     window: Window,
+    swap: machine::SwapDisk,
 }
 
 impl Hw {
     pub const fn new() -> Hw {
-        Hw { seed: 0, window: Window::new() }
+        Hw { seed: 0, window: Window::new(), swap: machine::SwapDisk::none() }
+    }
+
+    /// Looks for the board's swap device (at boot, before any process runs).
+    pub fn find_swap_disk(&mut self) {
+        self.swap = machine::SwapDisk::find();
     }
 
     /// The direct map covers the first `bytes` of RAM.
@@ -150,6 +162,16 @@ fn show(pa: usize) {
     // borrow (see `table`), so none is alive while the entry changes.
     unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(WINDOW_TABLE.0[pte::vpn0(FRAME_WINDOW)]), entry) };
     csr::flush_global_page(FRAME_WINDOW);
+}
+
+/// Maps device page `pa` at FOUND_DEVICE, or (None) nothing there.
+pub fn show_device(pa: Option<usize>) {
+    let entry = pa.map_or(0, |pa| pte::entry(pa, pte::V | pte::G | pte::A | pte::D | pte::R | pte::W));
+    // SAFETY: only this function writes the entry, with the kernel running
+    // alone; the board's driver, its only user, keeps no reference into the
+    // page (it reads and writes the registers one volatile access at a time).
+    unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(WINDOW_TABLE.0[pte::vpn0(FOUND_DEVICE)]), entry) };
+    csr::flush_global_page(FOUND_DEVICE);
 }
 
 impl PhysMem for Hw {
@@ -215,8 +237,9 @@ impl Platform for Hw {
         machine::complete_irq(irq)
     }
 
+    /// The board's user devices, except the swap device the kernel drives.
     fn is_user_device(&self, pa: usize) -> bool {
-        board::is_user_device(pa)
+        board::is_user_device(pa) && !self.swap.holds(pa)
     }
 
     fn device_service(&self, pa: usize) -> Option<&'static str> {
@@ -247,6 +270,18 @@ impl Platform for Hw {
 
     fn console_input_interrupt(&mut self, on: bool) {
         machine::console_input_interrupt(on)
+    }
+
+    fn swap_slots(&self) -> usize {
+        self.swap.slots()
+    }
+
+    fn swap_write(&mut self, slot: usize, pa: usize, tag: &[u8; 16]) -> bool {
+        self.swap.write(slot, pa, tag)
+    }
+
+    fn swap_read(&mut self, slot: usize, pa: usize, tag: &mut [u8; 16]) -> bool {
+        self.swap.read(slot, pa, tag)
     }
 
     /// The time counter stirred into a xorshift generator. Unpredictable

@@ -23,6 +23,35 @@ const UART_EVENTS: usize = seen_at(board::irqarray::page(uart2::BANK));
 const RRAM_CONTROLLER: usize = seen_at(board::rram_controller::BASE);
 const EXIT_DEVICE: usize = seen_at(board::EXIT_DEVICE);
 
+/// No device to swap to on this board (yet): the kernel does not swap here.
+pub struct SwapDisk;
+
+impl SwapDisk {
+    pub const fn none() -> SwapDisk {
+        SwapDisk
+    }
+
+    pub fn find() -> SwapDisk {
+        SwapDisk
+    }
+
+    pub fn holds(&self, _pa: usize) -> bool {
+        false
+    }
+
+    pub fn slots(&self) -> usize {
+        0
+    }
+
+    pub fn write(&mut self, _slot: usize, _pa: usize, _tag: &[u8; 16]) -> bool {
+        false
+    }
+
+    pub fn read(&mut self, _slot: usize, _pa: usize, _tag: &mut [u8; 16]) -> bool {
+        false
+    }
+}
+
 /// CPU clocks per scheduling quantum (10 ms).
 const QUANTUM: u32 = (board::CPU_HZ / 100) as u32;
 

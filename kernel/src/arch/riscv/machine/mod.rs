@@ -17,6 +17,9 @@
 //!   person), `console_write`, `console_input_start`, `console_input`,
 //!   `console_input_interrupt`;
 //! - `after_satp_write()`: what the MMU needs after an address-space switch;
+//! - `SwapDisk`: the device the kernel swaps to, if the board has one:
+//!   `none()`, `find()` at boot, `holds(pa)` (its device page, which no
+//!   process may map), `slots()`, `write` and `read` (a page and its tag);
 //! - `EMULATES_CSRS` and `emulated_csr(csr)`: whether the CPU lacks counter
 //!   CSRs, and the value of one, which the kernel reads for user mode when
 //!   its `csrr` traps;

@@ -1,7 +1,11 @@
 //! QEMU virt as the kernel drives it: the Sstc timer (`stimecmp`) against
 //! the `time` CSR for preemption, a PLIC for device interrupts (this hart's
 //! supervisor context), a 16550 UART for the console, the SiFive test device
-//! for power-off.
+//! for power-off, and a virtio-blk disk to swap to (`swap_disk`).
+
+mod swap_disk;
+
+pub use swap_disk::SwapDisk;
 
 use super::Source;
 use crate::arch::riscv::csr;
