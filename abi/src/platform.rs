@@ -106,19 +106,6 @@ pub const ROM_WRITE: usize = 8;
 /// The unit of ROM_WRITE: a row of the Baochip-1x's RRAM.
 pub const ROM_ROW: usize = 32;
 
-/// `SWAP_KEY(address, length)`: the entropy service hands the kernel the
-/// key that seals pages swapped out (AES-256-GCM-SIV; `length` =
-/// [`SWAP_KEY_LEN`]), drawn from the board's random source at boot. Swap
-/// starts with it. Only the boot image's process named [`SWAP_KEY_SERVICE`]
-/// may call it, once per boot. Errors: AccessDenied (another process, or a
-/// key given already), InvalidArgument (not 32 bytes), BadAddress (not
-/// readable), Unavailable (the board has no swap device), OutOfMemory (no
-/// room for the swap device's table).
-pub const SWAP_KEY: usize = 9;
-pub const SWAP_KEY_LEN: usize = 32;
-/// The one process SWAP_KEY takes a key from.
-pub const SWAP_KEY_SERVICE: &str = "rng";
-
 /// `PIN(address, length, on)`: pages of the caller that swap must never
 /// take (key material), or (on = 0) may take again. Pages never touched
 /// are backed first, swapped-out ones brought back. A process may pin at

@@ -1,6 +1,7 @@
-//! The one fact the kernel wants from a flattened device tree: how much RAM
-//! starts at a given address (a `memory` node's `reg`). QEMU passes such a
-//! tree at reset, and its size is whatever `-m` said.
+//! The two facts the kernel wants from a flattened device tree: how much
+//! RAM starts at a given address (a `memory` node's `reg`), and the entropy
+//! in `/chosen/rng-seed`, from which swap's key comes. QEMU passes such a
+//! tree at reset; its RAM is whatever `-m` said, its seed new every boot.
 //!
 //! The tree is read through a callback, so the kernel can read it from any
 //! physical page and the host tests from a vector. Every offset is checked
@@ -60,9 +61,22 @@ fn align4(n: usize) -> Option<usize> {
     Some(n.checked_add(3)? & !3)
 }
 
-/// The size of the RAM region starting at `base` that a top-level `memory`
-/// node of the tree lists, if the tree is well formed and lists one.
-pub fn memory_size(read: impl FnMut(usize, &mut [u8]) -> bool, base: u64) -> Option<u64> {
+/// What the walk meets in a tree, with where the names and values are.
+enum Event {
+    Begin { depth: usize, name: usize },
+    End { depth: usize },
+    Prop { depth: usize, name: usize, value: usize, len: usize },
+}
+
+/// What a visitor says after each event: go on, or stop with an answer.
+enum Step<T> {
+    Go,
+    Done(T),
+}
+
+/// Walks the tree `read` reads, handing each event to `visit`; its answer,
+/// or None if the tree is malformed or ends first.
+fn walk<R: FnMut(usize, &mut [u8]) -> bool, T>(read: R, mut visit: impl FnMut(&mut Tree<R>, Event) -> Option<Step<T>>) -> Option<T> {
     let mut tree = Tree { read, size: 40 };
     if tree.u32(0)? != MAGIC {
         return None;
@@ -70,54 +84,95 @@ pub fn memory_size(read: impl FnMut(usize, &mut [u8]) -> bool, base: u64) -> Opt
     tree.size = (tree.u32(4)? as usize).min(MAX_SIZE);
     let strings = tree.u32(12)? as usize;
     let mut at = tree.u32(8)? as usize;
-    let (mut address_cells, mut size_cells) = (2, 1);
     let mut depth = 0usize;
-    // For the top-level node being read: is it memory, and where is its `reg`.
-    let (mut is_memory, mut reg): (bool, Option<(usize, usize)>) = (false, None);
     loop {
         let token = tree.u32(at)?;
         at += 4;
-        match token {
+        let event = match token {
             BEGIN_NODE => {
                 depth += 1;
-                let len = tree.name_len(at)?;
-                if depth == 2 {
-                    is_memory = tree.is(at, b"memory\0") || tree.is(at, b"memory@");
-                    reg = None;
-                }
-                at = align4(at + len + 1)?;
+                let name = at;
+                at = align4(at + tree.name_len(at)? + 1)?;
+                Event::Begin { depth, name }
             }
             END_NODE => {
-                let pair = 4 * (address_cells + size_cells);
-                if let (2, true, Some((value, len)), true) = (depth, is_memory, reg, pair > 0) {
-                    // Checked: on the 32-bit kernel a `reg` claiming 4 GiB would wrap.
-                    for row in (value..value.checked_add(len / pair * pair)?).step_by(pair) {
-                        if tree.number(row, address_cells)? == base {
-                            return tree.number(row + 4 * address_cells, size_cells);
-                        }
-                    }
-                }
+                let event = Event::End { depth };
                 depth = depth.checked_sub(1)?;
+                event
             }
             PROP => {
                 let len = tree.u32(at)? as usize;
                 let name = strings.checked_add(tree.u32(at + 4)? as usize)?;
                 let value = at + 8;
                 at = align4(value.checked_add(len)?)?;
-                if depth == 1 && len == 4 && tree.is(name, b"#address-cells\0") {
-                    address_cells = (tree.u32(value)? as usize).min(2);
-                } else if depth == 1 && len == 4 && tree.is(name, b"#size-cells\0") {
-                    size_cells = (tree.u32(value)? as usize).min(2);
-                } else if depth == 2 && tree.is(name, b"device_type\0") && len == 7 {
-                    is_memory |= tree.is(value, b"memory\0");
-                } else if depth == 2 && tree.is(name, b"reg\0") {
-                    reg = Some((value, len));
-                }
+                Event::Prop { depth, name, value, len }
             }
-            NOP => {}
+            NOP => continue,
             _ => return None,
+        };
+        if let Step::Done(answer) = visit(&mut tree, event)? {
+            return Some(answer);
         }
     }
+}
+
+/// The size of the RAM region starting at `base` that a top-level `memory`
+/// node of the tree lists, if the tree is well formed and lists one.
+pub fn memory_size(read: impl FnMut(usize, &mut [u8]) -> bool, base: u64) -> Option<u64> {
+    let (mut address_cells, mut size_cells) = (2, 1);
+    // For the top-level node being read: is it memory, and where is its `reg`.
+    let (mut is_memory, mut reg): (bool, Option<(usize, usize)>) = (false, None);
+    walk(read, |tree, event| {
+        match event {
+            Event::Begin { depth: 2, name } => {
+                is_memory = tree.is(name, b"memory\0") || tree.is(name, b"memory@");
+                reg = None;
+            }
+            Event::End { depth: 2 } => {
+                let pair = 4 * (address_cells + size_cells);
+                if let (true, Some((value, len)), true) = (is_memory, reg, pair > 0) {
+                    // Checked: on the 32-bit kernel a `reg` claiming 4 GiB would wrap.
+                    for row in (value..value.checked_add(len / pair * pair)?).step_by(pair) {
+                        if tree.number(row, address_cells)? == base {
+                            return Some(Step::Done(tree.number(row + 4 * address_cells, size_cells)?));
+                        }
+                    }
+                }
+            }
+            Event::Prop { depth: 1, name, value, len: 4 } if tree.is(name, b"#address-cells\0") => {
+                address_cells = (tree.u32(value)? as usize).min(2);
+            }
+            Event::Prop { depth: 1, name, value, len: 4 } if tree.is(name, b"#size-cells\0") => {
+                size_cells = (tree.u32(value)? as usize).min(2);
+            }
+            Event::Prop { depth: 2, name, value, len: 7 } if tree.is(name, b"device_type\0") => {
+                is_memory |= tree.is(value, b"memory\0");
+            }
+            Event::Prop { depth: 2, name, value, len } if tree.is(name, b"reg\0") => {
+                reg = Some((value, len));
+            }
+            _ => {}
+        }
+        Some(Step::Go)
+    })
+}
+
+/// The first `N` bytes of `/chosen/rng-seed`, the entropy QEMU hands the
+/// guest at every boot (from the host's random source), if the tree has at
+/// least that many.
+pub fn rng_seed<const N: usize>(read: impl FnMut(usize, &mut [u8]) -> bool) -> Option<[u8; N]> {
+    let mut in_chosen = false;
+    walk(read, |tree, event| {
+        match event {
+            Event::Begin { depth, name } => in_chosen = depth == 2 && tree.is(name, b"chosen\0"),
+            Event::End { .. } => in_chosen = false,
+            Event::Prop { depth: 2, name, value, len } if in_chosen && len >= N && tree.is(name, b"rng-seed\0") => {
+                return tree.bytes::<N>(value).map(Step::Done);
+            }
+            Event::Prop { .. } => {}
+        }
+        Some(Step::Go)
+    })
 }
 
 #[cfg(test)]
@@ -212,6 +267,33 @@ mod tests {
             .end()
             .end()
             .build()
+    }
+
+    fn seed_in(blob: &[u8]) -> Option<[u8; 32]> {
+        rng_seed(|at, out: &mut [u8]| match blob.get(at..at + out.len()) {
+            Some(bytes) => {
+                out.copy_from_slice(bytes);
+                true
+            }
+            None => false,
+        })
+    }
+
+    #[test]
+    fn finds_the_rng_seed_in_chosen_only() {
+        let seed: Vec<u8> = (1..=32).collect();
+        let tree = |node: &str, len: usize| {
+            Builder::default().begin("").begin("soc").prop("rng-seed", &[9; 32]).end().begin(node).prop("bootargs", b"\0").prop("rng-seed", &seed[..len]).end().end().build()
+        };
+        assert_eq!(seed_in(&tree("chosen", 32)).map(|s| s.to_vec()), Some(seed.clone()));
+        assert_eq!(seed_in(&tree("chosen", 31)), None, "too short");
+        assert_eq!(seed_in(&tree("chosenx", 32)), None, "not /chosen");
+        assert_eq!(seed_in(&qemu_like(64)), None, "none");
+        let qemu = include_bytes!("fdt/qemu-virt-64m.dtb");
+        assert!(seed_in(qemu).is_some_and(|s| s != [0; 32]), "QEMU 7.2's tree has one");
+        for cut in 0..qemu.len() {
+            let _ = seed_in(&qemu[..cut]);
+        }
     }
 
     #[test]

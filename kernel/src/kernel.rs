@@ -131,9 +131,15 @@ impl<P: Platform> Kernel<P> {
         self.hw.console(Channel::Kernel, line.as_bytes());
     }
 
-    /// The closing line: the most RAM that was in use at once, of all there is.
+    /// The closing line: the most RAM that was in use at once, of all there
+    /// is (and with swap, how many pages went out and came back).
     pub fn report_peak_memory(&mut self) {
         let (peak, total) = (self.frames.peak() * PAGE_SIZE / 1024, self.frames.total() * PAGE_SIZE / 1024);
-        self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB"));
+        if self.swap.on() {
+            let (out, back) = (self.swap.pages_out, self.swap.pages_in);
+            self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back"));
+        } else {
+            self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB"));
+        }
     }
 }

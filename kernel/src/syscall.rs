@@ -167,7 +167,6 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             platform::NAME_CHILD => crate::process::name_child(k, t, a[2], a[3], a[4]),
             platform::CONSOLE_INPUT => console::console_input(k, t, a[2], a[3]),
             platform::ROM_WRITE => crate::mem::rom::rom_write(k, t, a[2], a[3], a[4]),
-            platform::SWAP_KEY => crate::swap::syscalls::swap_key(k, t, a[2], a[3]),
             platform::PIN => crate::swap::syscalls::pin(k, t, a[2], a[3], a[4]),
             _ => Err(Error::InvalidArgument),
         },

@@ -316,27 +316,14 @@ fn slots_go_back_when_pages_and_processes_go() {
 }
 
 #[test]
-fn only_the_entropy_service_gives_the_key_once() {
+fn swap_starts_once_and_only_with_a_device() {
     let mut k = kernel_with(64);
-    k.hw.swap = vec![(Vec::new(), [0; 16]); 16];
-    let app = process(&mut k, "rng");
-    let key_va = map(&mut k, app, 1);
-    fill(&mut k, app, key_va, 1);
-    let give = [Syscall::PlatformSpecific as usize, platform::SWAP_KEY, key_va, 32];
-    assert_eq!(head(call(&mut k, app, &give)), err(Error::AccessDenied), "named rng, but not started from the image");
-    k.procs.get_mut(app.pid).unwrap().from_image = true;
-    assert_eq!(head(call(&mut k, app, &[give[0], give[1], key_va, 16])), err(Error::InvalidArgument));
-    assert_eq!(head(call(&mut k, app, &[give[0], give[1], 0x7000_0000, 32])), err(Error::BadAddress));
+    assert_eq!(k.start_swap(&KEY), Err(Error::Unavailable), "no swap device");
     assert!(!k.swap.on());
-    assert_eq!(head(call(&mut k, app, &give)), [0, 0]);
-    assert!(k.swap.on());
-    assert_eq!(head(call(&mut k, app, &give)), err(Error::AccessDenied), "once per boot");
-    let mut k = kernel_with(64);
-    let rng = process(&mut k, "rng");
-    k.procs.get_mut(rng.pid).unwrap().from_image = true;
-    let v = map(&mut k, rng, 1);
-    fill(&mut k, rng, v, 1);
-    assert_eq!(head(call(&mut k, rng, &[give[0], give[1], v, 32])), err(Error::Unavailable), "no swap device");
+    k.hw.swap = vec![(Vec::new(), [0; 16]); 16];
+    assert_eq!(k.start_swap(&KEY), Ok(()));
+    assert!(k.swap.on() && k.frames.elastic);
+    assert_eq!(k.start_swap(&[1; 32]), Err(Error::AccessDenied), "one key a boot");
 }
 
 #[test]

@@ -13,9 +13,9 @@ use std::process::{Command, Stdio};
 
 /// RAM and swap for these runs, and how much the program fills: four
 /// times RAM.
-const MEMORY: &str = "8M";
-const SWAP: &str = "48M";
-const FILL_MIB: &str = "32";
+const MEMORY: &str = "4M";
+const SWAP: &str = "24M";
+const FILL_MIB: &str = "16";
 /// What test-apps/swap writes in canary mode.
 const CANARY: &[u8] = b"XOUS-SWAP-PLAINTEXT-CANARY-0123!";
 

@@ -26,9 +26,10 @@ use xous_abi::Error;
 #[inline(never)]
 pub fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len: usize, kind: InvokeType) -> Result<(), Error> {
     check_range(addr, len)?;
-    // Pages swapped out come back first, all of them (a lent page must be
-    // in RAM: the server maps its frame).
-    k.make_resident(pid, addr, len, false)?;
+    // Pages swapped out come back first and pages never touched are
+    // backed, all of them together (a lent page must be in RAM: the
+    // server maps its frame).
+    k.make_resident(pid, addr, len, true)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     let mut walk = space.walk();
     let needs_write = matches!(kind, InvokeType::LendMut | InvokeType::Move);

@@ -85,9 +85,9 @@ impl Swap {
 }
 
 impl<P: Platform> Kernel<P> {
-    /// Starts swap with `key` on the board's swap device: Unavailable if
-    /// there is none, OutOfMemory if its table does not fit, AccessDenied
-    /// if swap has a key already (one per boot).
+    /// Starts swap with `key` on the board's swap device (at boot, before
+    /// any process): Unavailable if there is none, OutOfMemory if its table
+    /// does not fit, AccessDenied if swap has a key already (one per boot).
     pub fn start_swap(&mut self, key: &[u8; KEY_BYTES]) -> Result<(), Error> {
         if self.swap.on() {
             return Err(Error::AccessDenied);
@@ -108,13 +108,15 @@ impl<P: Platform> Kernel<P> {
     /// out if swap is on; whether `wanted` are free now.
     pub fn make_room(&mut self, wanted: usize) -> bool {
         if self.swap.on() {
+            // While swap makes room the reserve rule (mem/frames.rs) is off;
+            // with no slot left, or nothing it could take, it is back.
+            self.frames.elastic = self.swap.slots.used() < self.swap.slots.total();
             while self.frames.free_count() < wanted + WATERMARK {
                 if !self.evict_one() {
+                    self.frames.elastic = false;
                     break;
                 }
             }
-            // With no slot left, the reserve rule (mem/frames.rs) is back.
-            self.frames.elastic = self.swap.slots.used() < self.swap.slots.total();
         }
         self.frames.free_count() >= wanted
     }

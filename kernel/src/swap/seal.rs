@@ -1,6 +1,7 @@
 //! Sealing a page for the swap device and opening it again: AES-256-GCM-SIV
-//! (RFC 8452), with a key the entropy service draws from the board's
-//! random source at every boot and hands to the kernel (SWAP_KEY).
+//! (RFC 8452), with a key new at every boot, from the board's entropy at
+//! boot (arch/riscv/boot.rs: on QEMU the device tree's rng-seed, which
+//! QEMU fills from the host's random source).
 //!
 //! The 96-bit nonce is the slot, the slot's write count (slots.rs: never
 //! the same twice for a slot in one boot, so never the same nonce for the

@@ -1,6 +1,5 @@
-//! The swap syscalls (PlatformSpecific): SWAP_KEY, with which the entropy
-//! service starts swap, and PIN, with which a process keeps pages off the
-//! swap device. xous_abi::platform says what each does.
+//! The swap syscall (PlatformSpecific PIN), with which a process keeps
+//! pages off the swap device: xous_abi::platform says what it does.
 
 use crate::kernel::{Kernel, Platform};
 use crate::mem::map::check_range;
@@ -8,26 +7,7 @@ use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::sched::ThreadRef;
 use crate::syscall::{Handled, Outcome};
-use xous_abi::platform::{SWAP_KEY_LEN, SWAP_KEY_SERVICE};
 use xous_abi::Error;
-
-/// SWAP_KEY(address, length).
-#[inline(never)]
-pub fn swap_key<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize, len: usize) -> Handled {
-    let p = k.procs.get(t.pid).ok_or(Error::ProcessNotFound)?;
-    if !p.from_image || p.name() != SWAP_KEY_SERVICE {
-        return Err(Error::AccessDenied);
-    }
-    if len != SWAP_KEY_LEN {
-        return Err(Error::InvalidArgument);
-    }
-    let mut key = [0; SWAP_KEY_LEN];
-    k.read_user(t.pid, va, &mut key)?;
-    let started = k.start_swap(&key);
-    key.fill(0);
-    core::hint::black_box(&mut key);
-    started.map(|()| Outcome::Ok)
-}
 
 /// PIN(address, length, on).
 #[inline(never)]

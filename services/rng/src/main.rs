@@ -7,10 +7,6 @@
 //! it fails, no bytes are made up: FILL answers valid = 0 and U64 answers
 //! Scalar1(1) instead of Scalar2, which a client must treat as an error.
 //! Malformed requests get the same answers, never a crash.
-//!
-//! First of all it draws the key that seals swapped-out pages this boot
-//! and hands it to the kernel (SWAP_KEY), which starts swap with it if the
-//! board has a swap device.
 //! no_std, like the other core services.
 #![no_std]
 #![no_main]
@@ -34,9 +30,6 @@ fn main(_params: usize) -> usize {
             None
         }
     };
-    if let Some(source) = &mut source {
-        give_swap_key(source);
-    }
     loop {
         let mut message = server.receive();
         match (message.kind, message.id) {
@@ -68,18 +61,3 @@ fn main(_params: usize) -> usize {
 
 xous_rt::entry!(main);
 
-/// Hands the kernel this boot's swap key, fresh from the source. No swap
-/// device (Unavailable) is the usual answer and not worth a word; a key the
-/// source cannot give leaves swap off, and says so.
-fn give_swap_key(source: &mut source::Source) {
-    use xous_abi::platform::{SWAP_KEY, SWAP_KEY_LEN};
-    let mut key = [0u8; SWAP_KEY_LEN];
-    if source.fill(&mut key) != SWAP_KEY_LEN {
-        write(Channel::Stderr, b"rng: no key for swap: the random source gave too little\n");
-        return;
-    }
-    // (The answer says whether swap started; either way the service goes on.)
-    let _ = xous_rt::syscall(xous_rt::Syscall::PlatformSpecific, &[SWAP_KEY, key.as_ptr() as usize, key.len()]);
-    key.fill(0);
-    core::hint::black_box(&mut key);
-}

@@ -227,6 +227,18 @@ fn ram_size(hw: &mut Hw, device_tree: usize) -> usize {
     }
 }
 
+/// Entropy for swap's key, fresh at every boot: QEMU's device tree carries
+/// 32 bytes from the host's random source (`/chosen/rng-seed`); a board
+/// without a device tree has none yet.
+fn boot_entropy(hw: &mut Hw, device_tree: usize) -> Option<[u8; crate::swap::seal::KEY_BYTES]> {
+    match board::RAM_SIZE {
+        RamSize::DeviceTree if device_tree >= RAM_BASE && device_tree % 8 == 0 => {
+            fdt::rng_seed(|at: usize, out: &mut [u8]| read_phys(hw, device_tree, at, out))
+        }
+        _ => None,
+    }
+}
+
 /// Reads `out.len()` bytes at physical `base + at`, page by page.
 fn read_phys(hw: &mut Hw, base: usize, at: usize, out: &mut [u8]) -> bool {
     let mut done = 0;
@@ -291,6 +303,8 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     let flags = unsafe { core::ptr::read_volatile((DIRECT_MAP + boot_image::layout::header::FLAGS) as *const u32) };
     super::machine::image_flags(flags);
     let ram = ram_size(&mut k.hw, device_tree);
+    // Read now: the tree is in RAM that becomes free frames.
+    let mut swap_key = boot_entropy(&mut k.hw, device_tree);
     k.hw.set_direct(ram.min(hw::direct_map_limit()));
     k.kernel_root = map_kernel(k.hw.direct());
     let (image, stored) = boot_image_at(&k.hw, stored_at);
@@ -321,7 +335,15 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     ));
     k.hw.find_swap_disk();
     if k.hw.swap_slots() > 0 {
-        k.report(format_args!("kernel: swap disk of {} pages", k.hw.swap_slots()));
+        match swap_key.as_ref().map(|key| k.start_swap(key)) {
+            Some(Ok(())) => k.report(format_args!("kernel: swap on, {} pages, sealed with a key new this boot", k.swap.slots.total())),
+            Some(Err(e)) => k.report(format_args!("kernel: swap disk of {} pages not used: {e:?}", k.hw.swap_slots())),
+            None => k.report(format_args!("kernel: swap disk of {} pages not used: no entropy at boot for its key", k.hw.swap_slots())),
+        }
+    }
+    if let Some(key) = swap_key.as_mut() {
+        key.fill(0);
+        core::hint::black_box(key);
     }
     if let Err((index, e)) = loader::load_all(k, &image, stored) {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
