@@ -83,16 +83,12 @@ pub struct Metric {
 }
 
 pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
-    let (kernel, sysroot, fs, net, emu, dabao) = match part {
-        None => (true, true, true, true, true, true),
-        Some("kernel") => (true, false, false, false, false, false),
-        Some("sysroot") => (false, true, false, false, false, false),
-        Some("fs") => (false, false, true, false, false, false),
-        Some("net") => (false, false, false, true, false, false),
-        Some("emu") => (false, false, false, false, true, false),
-        Some("dabao") => (false, false, false, false, false, true),
-        Some(other) => return Err(format!("`./x bench {other}`: the parts are `kernel`, `sysroot`, `fs`, `net`, `emu` and `dabao` (none: all)")),
-    };
+    const PARTS: [&str; 7] = ["kernel", "sysroot", "fs", "net", "emu", "dabao", "swap"];
+    if let Some(other) = part.filter(|p| !PARTS.contains(p)) {
+        return Err(format!("`./x bench {other}`: the parts are {} (none: all)", PARTS.map(|p| format!("`{p}`")).join(", ")));
+    }
+    let wants = |name: &str| part.is_none_or(|p| p == name);
+    let (kernel, sysroot, fs, net, emu, dabao, swap) = (wants("kernel"), wants("sysroot"), wants("fs"), wants("net"), wants("emu"), wants("dabao"), wants("swap"));
     let mut metrics = Vec::new();
     if kernel {
         metrics.extend(kernel_bench::measure(project)?);
@@ -112,6 +108,9 @@ pub fn run(project: &Project, part: Option<&str>) -> Result<(), String> {
     }
     if dabao {
         metrics.extend(crate::dabao_bench::measure(project)?);
+    }
+    if swap {
+        metrics.extend(crate::swap_bench::measure(project)?);
     }
     print_table(&metrics);
     let path = project.root.join("target/bench.json");

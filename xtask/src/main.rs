@@ -28,6 +28,7 @@ mod runner;
 mod shell;
 mod std_bench;
 mod std_tests;
+mod swap_bench;
 mod swap_checks;
 mod target_checks;
 mod test_app;
@@ -51,7 +52,7 @@ usage: ./x <command>
           build the standard library's own tests for the target and run them on
           QEMU; writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
-  bench [kernel|sysroot|fs|net|emu|dabao]
+  bench [kernel|sysroot|fs|net|emu|dabao|swap]
           measure into target/bench.json, and append the figures to
           docs/bench/history.tsv with a chart per metric (docs/benchmarks.md): the kernel in
           instructions per operation on QEMU, its size and lines, and the cold

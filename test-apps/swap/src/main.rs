@@ -9,7 +9,12 @@
 //! - `swap tamper MIB`: fills MIB MiB and says so, waits for a line (the
 //!   host flips bits in, or wipes, the swap device meanwhile), then reads
 //!   everything: the kernel must end it at the first page that does not
-//!   come back as written, with its report.
+//!   come back as written, with its report;
+//! - `swap bench MIB`: fills MIB MiB (several times RAM), then reads one
+//!   word of each page in turn, twice round: every touch finds its page
+//!   out (the clock has sent it out since), so each costs one page brought
+//!   back and one sent out. Prints `bench: swap_page_out_and_in=N`, the
+//!   retired instructions per touch (exact under `xous-run --icount`).
 
 use std::io::{BufRead, Write};
 
@@ -49,6 +54,35 @@ fn wait_for_the_host(said: &str) {
     std::io::stdin().lock().read_line(&mut line).unwrap();
 }
 
+/// Retired instructions so far (user mode may read the counter).
+fn instret() -> u64 {
+    loop {
+        let (hi, lo, hi2): (u32, u32, u32);
+        // SAFETY: reading the instret counters has no side effects.
+        unsafe { std::arch::asm!("rdinstreth {0}", "rdinstret {1}", "rdinstreth {2}", out(reg) hi, out(reg) lo, out(reg) hi2) };
+        if hi == hi2 {
+            return ((hi as u64) << 32) | lo as u64;
+        }
+    }
+}
+
+fn bench(mib: usize) {
+    let memory = fill(mib);
+    let pages = memory.len() / (PAGE / 4);
+    let mut sum = 0u32;
+    // One round to settle, then the measured one.
+    for round in 0..2 {
+        let start = instret();
+        for i in 0..pages {
+            sum = sum.wrapping_add(std::hint::black_box(memory[i * PAGE / 4 + 1]));
+        }
+        if round == 1 {
+            println!("bench: swap_page_out_and_in={}", (instret() - start) / pages as u64);
+        }
+    }
+    assert_eq!(sum, (0..pages).map(|i| word(i, 1).wrapping_mul(2)).fold(0u32, u32::wrapping_add));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mib: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
@@ -74,8 +108,9 @@ fn main() {
             check(&memory, false);
             println!("swap: every page came back: nothing was tampered with");
         }
+        Some("bench") => bench(mib),
         _ => {
-            eprintln!("usage: swap fill|canary|tamper MIB");
+            eprintln!("usage: swap fill|canary|tamper|bench MIB");
             std::process::exit(2);
         }
     }
