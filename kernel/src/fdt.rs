@@ -175,6 +175,37 @@ pub fn rng_seed<const N: usize>(read: impl FnMut(usize, &mut [u8]) -> bool) -> O
     })
 }
 
+/// Whether a CPU's `riscv,isa` string (`rv32imac_zicsr_..._zkne`) names
+/// the multi-letter extension `ext` (lower case, without its underscore).
+pub fn isa_has(read: impl FnMut(usize, &mut [u8]) -> bool, ext: &[u8]) -> bool {
+    let found = walk(read, |tree, event| {
+        if let Event::Prop { name, value, len, .. } = event {
+            if tree.is(name, b"riscv,isa\0") {
+                // Each `_`-separated word after the base, compared whole.
+                let mut word = 0;
+                let mut matched = true;
+                for at in value..value + len {
+                    let [b] = tree.bytes::<1>(at)?;
+                    if b == b'_' || b == 0 {
+                        if word > 0 && matched && word == ext.len() + 1 {
+                            return Some(Step::Done(true));
+                        }
+                        (word, matched) = (1, b == b'_');
+                        continue;
+                    }
+                    if word > 0 {
+                        matched &= ext.get(word - 1) == Some(&b);
+                        word += 1;
+                    }
+                }
+                return Some(Step::Done(false));
+            }
+        }
+        Some(Step::Go)
+    });
+    found == Some(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +325,27 @@ mod tests {
         for cut in 0..qemu.len() {
             let _ = seed_in(&qemu[..cut]);
         }
+    }
+
+    #[test]
+    fn finds_an_extension_in_the_isa_string() {
+        let with = |isa: &[u8]| Builder::default().begin("").begin("cpus").begin("cpu@0").prop("riscv,isa", isa).end().end().end().build();
+        let read = |blob: Vec<u8>| {
+            move |at: usize, out: &mut [u8]| match blob.get(at..at + out.len()) {
+                Some(bytes) => {
+                    out.copy_from_slice(bytes);
+                    true
+                }
+                None => false,
+            }
+        };
+        let qemu = b"rv32imafdch_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbkc_zbs_zknd_zkne_sstc\0";
+        assert!(isa_has(read(with(qemu)), b"zkne"));
+        assert!(isa_has(read(with(qemu)), b"sstc"), "the last");
+        assert!(!isa_has(read(with(b"rv32imac_zicsr_zknex_zkn\0")), b"zkne"), "whole words only");
+        assert!(!isa_has(read(with(b"rv32imac_zicsr_zifencei\0")), b"zkne"));
+        assert!(!isa_has(read(with(b"rv32imac\0")), b"imac"), "not the base");
+        assert!(!isa_has(read(include_bytes!("fdt/qemu-virt-64m.dtb").to_vec()), b"zkne"), "QEMU's default CPU has none");
     }
 
     #[test]

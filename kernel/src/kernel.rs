@@ -47,6 +47,11 @@ pub trait Platform: PhysMem {
     fn console_input(&mut self, out: &mut [u8]) -> (usize, bool);
     /// Lets the console interrupt on received bytes, or stops it.
     fn console_input_interrupt(&mut self, on: bool);
+    /// Whether the CPU has the AES scalar-crypto instructions (Zkne), and
+    /// they give FIPS-197's answer: swap seals with them then.
+    fn has_aes32(&self) -> bool {
+        false
+    }
     /// Pages the swap device holds (0: the board has none). Slot `i` is
     /// one page of data and its 16-byte tag (swap/mod.rs says what they are).
     fn swap_slots(&self) -> usize {

@@ -47,7 +47,7 @@ use xous_abi::Error;
 pub const WATERMARK: usize = 8;
 
 pub struct Swap {
-    seal: Option<Seal>,
+    seal: Seal,
     pub slots: Slots,
     /// The clock's hand: the next page it looks at.
     hand: (Owner, usize),
@@ -71,12 +71,17 @@ pub enum PageInError {
 
 impl Swap {
     pub const fn new() -> Swap {
-        Swap { seal: None, slots: Slots::new(), hand: (0, 0), protect: None, pages_out: 0, pages_in: 0 }
+        Swap { seal: Seal::Off, slots: Slots::new(), hand: (0, 0), protect: None, pages_out: 0, pages_in: 0 }
     }
 
     /// Whether pages can be swapped out (a device and a key).
+    /// What seals pages (for the boot line).
+    pub fn sealed_with(&self) -> &'static str {
+        self.seal.aes()
+    }
+
     pub fn on(&self) -> bool {
-        self.seal.is_some()
+        !matches!(self.seal, Seal::Off)
     }
 
     fn protected(&self, pid: Owner, va: usize) -> bool {
@@ -99,7 +104,7 @@ impl<P: Platform> Kernel<P> {
         if !self.swap.slots.start(&mut self.hw, &mut self.frames, slots) {
             return Err(Error::OutOfMemory);
         }
-        self.swap.seal = Some(Seal::new(key));
+        self.swap.seal = Seal::new(key, self.hw.has_aes32());
         self.frames.elastic = true;
         Ok(())
     }
@@ -177,7 +182,10 @@ impl<P: Platform> Kernel<P> {
     /// slot, writes it out, and frees its frame.
     fn page_out(&mut self, pid: Owner, va: usize, table: usize, e: u32) -> bool {
         let frame = pte::address(e);
-        let Some(seal) = self.swap.seal.as_ref() else { return false };
+        let seal = &self.swap.seal;
+        if !self.swap.on() {
+            return false;
+        }
         let Some((slot, count)) = self.swap.slots.take(&mut self.hw, pid) else { return false };
         let nonce = seal::nonce(slot, count, pid, va);
         let tag = seal.seal(seal::bytes(self.hw.table(frame)), &nonce);
@@ -214,7 +222,7 @@ impl<P: Platform> Kernel<P> {
         let frame = self.frames.alloc(pid).ok_or(PageInError::OutOfMemory)?;
         let mut tag = [0; seal::TAG_BYTES];
         let read = self.hw.swap_read(slot, frame, &mut tag);
-        let seal = self.swap.seal.as_ref().expect("a swapped page means swap is on");
+        let seal = &self.swap.seal;
         let nonce = seal::nonce(slot, count, pid, va);
         if !read || !seal.open(seal::bytes(self.hw.table(frame)), &nonce, &tag) {
             // Never mapped, never seen: the frame goes back cleared. The

@@ -20,8 +20,29 @@ use xous_abi::memory::PAGE_SIZE;
 pub const KEY_BYTES: usize = 32;
 pub const TAG_BYTES: usize = 16;
 
-pub struct Seal {
-    cipher: Aes256GcmSiv,
+/// The same AES-256-GCM-SIV over one of two AES implementations: the
+/// portable one (RustCrypto's `aes`, bitsliced, constant-time), or the
+/// CPU's AES instructions where it has them (arch/riscv/aes32.rs); or no
+/// key yet. (`Off` is 0 so that the kernel's state, which holds a `Seal`,
+/// stays all zeros until boot: link.x keeps it in .bss.)
+#[repr(u32)]
+pub enum Seal {
+    Off = 0,
+    Portable(Aes256GcmSiv),
+    #[cfg(target_arch = "riscv32")]
+    Instructions(aes_gcm_siv::AesGcmSiv<crate::arch::riscv::aes32::Aes256Zkne>),
+}
+
+/// Runs `$body` with `$c` bound to whichever cipher `$seal` holds.
+macro_rules! with_cipher {
+    ($seal:expr, $c:ident => $body:expr) => {
+        match $seal {
+            Seal::Off => unreachable!("sealing without a key"),
+            Seal::Portable($c) => $body,
+            #[cfg(target_arch = "riscv32")]
+            Seal::Instructions($c) => $body,
+        }
+    };
 }
 
 /// The nonce of a page of `pid` at `va`, written to `slot` for the `count`th time.
@@ -44,21 +65,37 @@ pub fn bytes(words: &mut [u32; PAGE_SIZE / 4]) -> &mut [u8; PAGE_SIZE] {
 }
 
 impl Seal {
-    pub fn new(key: &[u8; KEY_BYTES]) -> Seal {
-        Seal { cipher: Aes256GcmSiv::new(key.into()) }
+    /// With the CPU's AES instructions if `instructions` (the platform has
+    /// them and they passed their known answer), else the portable AES.
+    pub fn new(key: &[u8; KEY_BYTES], instructions: bool) -> Seal {
+        #[cfg(target_arch = "riscv32")]
+        if instructions {
+            return Seal::Instructions(aes_gcm_siv::AesGcmSiv::new(key.into()));
+        }
+        let _ = instructions;
+        Seal::Portable(Aes256GcmSiv::new(key.into()))
+    }
+
+    /// Which AES it uses, for the boot line.
+    pub fn aes(&self) -> &'static str {
+        match self {
+            Seal::Off => "no key",
+            Seal::Portable(_) => "the portable AES",
+            #[cfg(target_arch = "riscv32")]
+            Seal::Instructions(_) => "the CPU's AES instructions",
+        }
     }
 
     /// Encrypts `page` in place; the tag that authenticates it.
     pub fn seal(&self, page: &mut [u8; PAGE_SIZE], nonce: &[u8; 12]) -> [u8; TAG_BYTES] {
         // Cannot fail: a page is far below GCM-SIV's 2^36-byte limit.
-        let tag = self.cipher.encrypt_in_place_detached(Nonce::from_slice(nonce), &[], page).unwrap_or_default();
-        tag.into()
+        with_cipher!(self, c => c.encrypt_in_place_detached(Nonce::from_slice(nonce), &[], page).unwrap_or_default().into())
     }
 
     /// Decrypts `page` in place if `tag` authenticates it for `nonce`; if
     /// not, false, and the page holds nothing of use (the caller clears it).
     pub fn open(&self, page: &mut [u8; PAGE_SIZE], nonce: &[u8; 12], tag: &[u8; TAG_BYTES]) -> bool {
-        self.cipher.decrypt_in_place_detached(Nonce::from_slice(nonce), &[], page, Tag::from_slice(tag)).is_ok()
+        with_cipher!(self, c => c.decrypt_in_place_detached(Nonce::from_slice(nonce), &[], page, Tag::from_slice(tag)).is_ok())
     }
 }
 
@@ -72,7 +109,7 @@ mod tests {
 
     #[test]
     fn a_sealed_page_opens_only_as_itself() {
-        let seal = Seal::new(&[7; KEY_BYTES]);
+        let seal = Seal::new(&[7; KEY_BYTES], false);
         let plain = page(1);
         let mut p = plain;
         let n = nonce(3, 1, 5, 0x2000_1000);
@@ -92,7 +129,7 @@ mod tests {
             assert!(!seal.open(&mut q, &other, &tag), "{other:?}");
         }
         let mut q = p;
-        assert!(!Seal::new(&[8; KEY_BYTES]).open(&mut q, &n, &tag));
+        assert!(!Seal::new(&[8; KEY_BYTES], false).open(&mut q, &n, &tag));
         let mut bad_tag = tag;
         bad_tag[0] ^= 0x80;
         let mut q = p;

@@ -45,7 +45,10 @@ pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
     args.push(image.display().to_string());
     // Modern (virtio 1.x) register layout for every virtio-mmio device:
     // the drivers in services/virtio speak only that.
+    // The CPU with the AES instructions (Zkne), as the Baochip-1x's has:
+    // swap seals pages with them (kernel/src/arch/riscv/aes32.rs).
     let rest = [
+        "-cpu", "rv32,zkne=true",
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-device",
     ];
@@ -180,7 +183,7 @@ mod tests {
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
-            "-M virt -bios none -m 32M -kernel /tmp/i.img -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device \
+            "-M virt -bios none -m 32M -kernel /tmp/i.img -cpu rv32,zkne=true -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device \
              -netdev user,id=net0,restrict=off -device virtio-net-device,netdev=net0"
         );
         let extra = ["-d".to_string(), "int".to_string()];

@@ -239,6 +239,17 @@ fn boot_entropy(hw: &mut Hw, device_tree: usize) -> Option<[u8; crate::swap::sea
     }
 }
 
+/// Whether the device tree's ISA string names extension `ext` (QEMU's CPU
+/// says there what `-cpu` gave it).
+fn cpu_has(hw: &mut Hw, device_tree: usize, ext: &[u8]) -> bool {
+    match board::RAM_SIZE {
+        RamSize::DeviceTree if device_tree >= RAM_BASE && device_tree % 8 == 0 => {
+            fdt::isa_has(|at: usize, out: &mut [u8]| read_phys(hw, device_tree, at, out), ext)
+        }
+        _ => false,
+    }
+}
+
 /// Reads `out.len()` bytes at physical `base + at`, page by page.
 fn read_phys(hw: &mut Hw, base: usize, at: usize, out: &mut [u8]) -> bool {
     let mut done = 0;
@@ -305,6 +316,7 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     let ram = ram_size(&mut k.hw, device_tree);
     // Read now: the tree is in RAM that becomes free frames.
     let mut swap_key = boot_entropy(&mut k.hw, device_tree);
+    k.hw.aes32 = super::machine::HAS_AES32 || cpu_has(&mut k.hw, device_tree, b"zkne");
     k.hw.set_direct(ram.min(hw::direct_map_limit()));
     k.kernel_root = map_kernel(k.hw.direct());
     let (image, stored) = boot_image_at(&k.hw, stored_at);
@@ -336,7 +348,7 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     k.hw.find_swap_disk();
     if k.hw.swap_slots() > 0 {
         match swap_key.as_ref().map(|key| k.start_swap(key)) {
-            Some(Ok(())) => k.report(format_args!("kernel: swap on, {} pages, sealed with a key new this boot", k.swap.slots.total())),
+            Some(Ok(())) => k.report(format_args!("kernel: swap on, {} pages, sealed with a key new this boot and {}", k.swap.slots.total(), k.swap.sealed_with())),
             Some(Err(e)) => k.report(format_args!("kernel: swap disk of {} pages not used: {e:?}", k.hw.swap_slots())),
             None => k.report(format_args!("kernel: swap disk of {} pages not used: no entropy at boot for its key", k.hw.swap_slots())),
         }

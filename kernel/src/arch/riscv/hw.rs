@@ -117,11 +117,13 @@ pub struct Hw {
     pub seed: u32,
     window: Window,
     swap: machine::SwapDisk,
+    /// The CPU has Zkne (the board says, or the device tree's ISA string).
+    pub aes32: bool,
 }
 
 impl Hw {
     pub const fn new() -> Hw {
-        Hw { seed: 0, window: Window::new(), swap: machine::SwapDisk::none() }
+        Hw { seed: 0, window: Window::new(), swap: machine::SwapDisk::none(), aes32: false }
     }
 
     /// Looks for the board's swap device (at boot, before any process runs).
@@ -274,6 +276,10 @@ impl Platform for Hw {
 
     fn swap_slots(&self) -> usize {
         self.swap.slots()
+    }
+
+    fn has_aes32(&self) -> bool {
+        self.aes32 && super::aes32::Aes256Zkne::passes_known_answer()
     }
 
     fn swap_write(&mut self, slot: usize, pa: usize, tag: &[u8; 16]) -> bool {

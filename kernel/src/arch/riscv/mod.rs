@@ -5,6 +5,8 @@
 
 pub mod isa;
 #[cfg(target_arch = "riscv32")]
+pub mod aes32;
+#[cfg(target_arch = "riscv32")]
 pub mod boot;
 #[cfg(target_arch = "riscv32")]
 pub mod csr;

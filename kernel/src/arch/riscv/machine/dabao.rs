@@ -195,6 +195,9 @@ pub fn after_satp_write() {
 
 /// RRAM is written through its controller, which is the kernel's.
 pub const WRITES_ROM: bool = true;
+/// The Baochip-1x's VexRiscv has the AES instructions (Zkne), which the
+/// model implements too.
+pub const HAS_AES32: bool = true;
 
 /// Writes one row of RRAM, seen at `va` (kernel-virtual, the row's own
 /// address through the frame window): its eight words stored (the

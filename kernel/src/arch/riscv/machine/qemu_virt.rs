@@ -131,6 +131,9 @@ pub fn after_satp_write() {}
 
 /// No non-volatile memory to write.
 pub const WRITES_ROM: bool = false;
+/// Whether the CPU surely has the AES instructions (Zkne): on QEMU it has
+/// them when `-cpu` says so, which the device tree tells (boot.rs).
+pub const HAS_AES32: bool = false;
 
 pub fn write_rom_row(_va: usize, _row: &[u8; xous_abi::platform::ROM_ROW]) {}
 
