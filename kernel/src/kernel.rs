@@ -141,8 +141,8 @@ impl<P: Platform> Kernel<P> {
     pub fn report_peak_memory(&mut self) {
         let (peak, total) = (self.frames.peak() * PAGE_SIZE / 1024, self.frames.total() * PAGE_SIZE / 1024);
         if self.swap.on() {
-            let (out, back) = (self.swap.pages_out, self.swap.pages_in);
-            self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back"));
+            let (out, back, zeros) = (self.swap.pages_out, self.swap.pages_in, self.swap.zero_pages);
+            self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back, {zeros} of zeros let go"));
         } else {
             self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB"));
         }

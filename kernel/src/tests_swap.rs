@@ -348,3 +348,31 @@ fn a_service_pinned_whole_never_goes_and_only_from_the_image() {
         assert!(pte::is_valid(k.procs.get(log.pid).unwrap().space.entry(&mut k.hw, va + i * PAGE_SIZE)), "page {i} stayed");
     }
 }
+
+#[test]
+fn a_page_of_zeros_goes_lazy_without_a_slot_and_comes_back_zero() {
+    let mut k = swapping(64, 1024);
+    let t = process(&mut k, "zeros");
+    let va = map(&mut k, t, 2);
+    // Touched, never written: a zeroed frame; and one written to zeros again.
+    k.fault(t, Fault::StorePage, 0x1_0000, va);
+    k.fault(t, Fault::StorePage, 0x1_0000, va + PAGE_SIZE);
+    k.write_user(t.pid, va + PAGE_SIZE, &[7; 64]).unwrap();
+    k.write_user(t.pid, va + PAGE_SIZE, &[0; 64]).unwrap();
+    let before = (k.swap.pages_out, used_slots(&k));
+    for _ in 0..3 {
+        let f = process(&mut k, "filler");
+        let fv = map(&mut k, f, 64);
+        fill(&mut k, f, fv, 64);
+        k.tear_down(f.pid);
+    }
+    for page in [va, va + PAGE_SIZE] {
+        let e = k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, page);
+        assert!(pte::is_lazy(e) && e & (pte::R | pte::W) == pte::R | pte::W, "{e:#x}: lazy again, with its permissions");
+    }
+    assert!(k.swap.zero_pages >= 2 && used_slots(&k) == before.1);
+    k.fault(t, Fault::LoadPage, 0x1_0000, va + PAGE_SIZE);
+    let mut back = vec![1; PAGE_SIZE];
+    k.read_user(t.pid, va + PAGE_SIZE, &mut back).unwrap();
+    assert!(back.iter().all(|b| *b == 0));
+}

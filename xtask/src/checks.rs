@@ -189,10 +189,10 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on QEMU: std heap: mixed allocations, repeated, stay bounded",
         Boot::of(App("alloc")).both_stds().stdout(&[Has("alloc: all checks passed")])),
     // Swap (kernel/src/swap): with 4 MiB of RAM, a program fills 16 MiB.
-    Check::boot("on QEMU: swap: a program touches four times the RAM (16 MiB in 4 MiB, a swap disk of 24 MiB) and gets every byte back, forwards and backwards",
+    Check::boot("on QEMU: swap: a program touches four times the RAM (16 MiB in 4 MiB, a swap disk of 24 MiB) and gets every byte back; pages sealed with the CPU's AES instructions",
         Boot::of(App("swap")).args(&["fill", "16"]).options(&["--memory", "4M", "--swap", "24M"])
-            .stdout(&[Has("swap: 16 MiB came back whole, forwards and backwards")]).stderr(&[Has("kernel: swap on"), Has(" pages out, ")])),
-    Check::code("on QEMU: swap: the swap disk, read by the host while a program's 16 MiB are out, holds no 8 bytes of what the program wrote", crate::swap_checks::no_plaintext),
+            .stdout(&[Has("swap: 16 MiB came back whole")]).stderr(&[Has("kernel: swap on, "), Has("the CPU's AES instructions"), Has(" pages out, ")])),
+    Check::code("on QEMU: swap: the swap disk, read by the host while a program's 8 MiB are out, holds no 8 bytes of what the program wrote", crate::swap_checks::no_plaintext),
     Check::code("on QEMU: swap: a bit flipped by the host in every written slot of the swap disk ends the program at the first page it reads back, with the kernel's report 'swap page ... failed authentication'", crate::swap_checks::flipped_bits),
     Check::code("on QEMU: swap: the swap disk wiped by the host mid-run ends the program with the same report; the console, pinned, still speaks", crate::swap_checks::wiped),
     Check::code("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),

@@ -22,7 +22,9 @@
 //!
 //! States of a page (pte.rs): valid -> cold (hand) -> swapped (hand again;
 //! the slot number in the entry) -> valid (touched: a fresh frame, the slot
-//! read and opened into it, the slot freed). A page that does not open is
+//! read and opened into it, the slot freed). A page of zeros goes back to
+//! lazy instead: nothing is written (std's allocator commits its heap, and
+//! most of it is zeros when RAM runs out). A page that does not open is
 //! never mapped: its process ends with a line naming the page, and every
 //! other process lives on.
 //!
@@ -53,9 +55,11 @@ pub struct Swap {
     hand: (Owner, usize),
     /// Pages being made resident together: the hand passes them by.
     protect: Option<(Owner, usize, usize)>,
-    /// Pages written out and read back since boot.
+    /// Pages written out and read back since boot, and pages that went
+    /// without being written (all zeros: they became lazy again).
     pub pages_out: u64,
     pub pages_in: u64,
+    pub zero_pages: u64,
 }
 
 /// Why a page could not be brought back.
@@ -71,7 +75,7 @@ pub enum PageInError {
 
 impl Swap {
     pub const fn new() -> Swap {
-        Swap { seal: Seal::Off, slots: Slots::new(), hand: (0, 0), protect: None, pages_out: 0, pages_in: 0 }
+        Swap { seal: Seal::Off, slots: Slots::new(), hand: (0, 0), protect: None, pages_out: 0, pages_in: 0, zero_pages: 0 }
     }
 
     /// Whether pages can be swapped out (a device and a key).
@@ -182,6 +186,16 @@ impl<P: Platform> Kernel<P> {
     /// slot, writes it out, and frees its frame.
     fn page_out(&mut self, pid: Owner, va: usize, table: usize, e: u32) -> bool {
         let frame = pte::address(e);
+        if self.hw.table(frame).iter().all(|w| *w == 0) {
+            // Nothing to keep (memory committed but never written, or
+            // written back to zeros): it becomes lazy again, as it was
+            // before its first touch, and costs no slot, no seal, no I/O.
+            self.hw.low_table(table)[pte::vpn0(va)] = pte::LAZY | (e & pte::RWX);
+            self.hw.flush_tlb(pid, Some(va));
+            let _ = self.frames.free(frame, pid);
+            self.swap.zero_pages += 1;
+            return true;
+        }
         let seal = &self.swap.seal;
         if !self.swap.on() {
             return false;
