@@ -21,9 +21,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub const USAGE: &str = "\
-usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
+usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--memory SIZE] [--swap SIZE]
   builds the library's own tests for the target and runs them on QEMU; the
-  last line is `std-tests: N passed, M failed, K skipped`";
+  last line is `std-tests: N passed, M failed, K skipped`. --memory gives the
+  guest that RAM (default 256M), --swap a swap disk of that size (as xous-run
+  takes them); a whole run with either writes docs/std-tests-<memory>.md";
 
 /// Guest RAM for a test program (the biggest are about 5 MB of code).
 pub const MEMORY: &str = "256M";
@@ -40,10 +42,20 @@ pub struct Options {
     pub suite: Option<String>,
     pub filter: Option<String>,
     pub pristine: bool,
+    /// Guest RAM, and a swap disk (xous-run's --memory and --swap).
+    pub memory: String,
+    pub swap: Option<String>,
+}
+
+impl Options {
+    /// One suite (or all) of our std, as `./x test` runs it.
+    pub fn suite(suite: Option<&str>) -> Options {
+        Options { suite: suite.map(String::from), filter: None, pristine: false, memory: MEMORY.into(), swap: None }
+    }
 }
 
 pub fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { suite: None, filter: None, pristine: false };
+    let mut o = Options::suite(None);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let mut value = || args.next().cloned().ok_or(format!("{arg} needs a value\n{USAGE}"));
@@ -57,6 +69,8 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--filter" => o.filter = Some(value()?),
             "--pristine" => o.pristine = true,
+            "--memory" => o.memory = value()?,
+            "--swap" => o.swap = Some(value()?),
             _ => return Err(format!("unknown argument `{arg}`\n{USAGE}")),
         }
     }
@@ -87,7 +101,7 @@ pub fn run(project: &Project, options: &Options) -> Result<(), String> {
     let (results, peak) = run_suites(project, options)?;
     let unexplained = report::print(&results, options.pristine);
     if options.filter.is_none() && options.suite.is_none() {
-        let path = report::write(project, options.pristine, &results, &peak, started.elapsed())?;
+        let path = report::write(project, options, &results, &peak, started.elapsed())?;
         eprintln!("std-tests: results written to {}", path.display());
     }
     let (passed, failed, skipped) = tally(results.iter());
@@ -101,7 +115,7 @@ pub fn run(project: &Project, options: &Options) -> Result<(), String> {
 /// For `./x test`: one suite of our std, on QEMU; the number of tests
 /// passed, or the failures nobody explained.
 pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (usize, String)> {
-    let options = Options { suite: Some(suite.into()), filter: None, pristine: false };
+    let options = Options::suite(Some(suite));
     let (results, _) = run_suites(project, &options).map_err(|e| (1, e))?;
     let (passed, failed, skipped) = tally(results.iter());
     let unexplained: Vec<String> = results
@@ -139,7 +153,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
         None => runner::install(project)?.xous_run,
     };
     let disk = tools::disk(project)?;
-    let boot = tools::Boot { xous_run: &xous_run, disk: &disk };
+    let boot = tools::Boot { xous_run: &xous_run, disk: &disk, memory: &options.memory, swap: options.swap.as_deref() };
     let mut results: Vec<TestResult> = uncompiled
         .into_iter()
         .map(|(suite, name)| TestResult {
@@ -166,7 +180,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
         );
         results.extend(found);
     }
-    eprintln!("std-tests: peak memory in use {} KiB of {MEMORY} (while `{}` ran)", most.kib, most.program);
+    eprintln!("std-tests: peak memory in use {} KiB of {} (while `{}` ran)", most.kib, options.memory, most.program);
     Ok((results, most))
 }
 

@@ -6,7 +6,7 @@
 
 use super::known;
 use super::libtest::Outcome;
-use super::{tally, Peak, TestResult, MEMORY, SUITES};
+use super::{tally, Options, Peak, TestResult, MEMORY, SUITES};
 use crate::project::Project;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -43,8 +43,13 @@ pub fn print(results: &[TestResult], pristine: bool) -> usize {
 }
 
 /// Writes the results document; returns its path.
-pub fn write(project: &Project, pristine: bool, results: &[TestResult], peak: &Peak, took: Duration) -> Result<PathBuf, String> {
-    let name = if pristine { "std-tests-pristine.md" } else { "std-tests.md" };
+pub fn write(project: &Project, options: &Options, results: &[TestResult], peak: &Peak, took: Duration) -> Result<PathBuf, String> {
+    let pristine = options.pristine;
+    let name = match (pristine, options.memory.as_str()) {
+        (true, _) => "std-tests-pristine.md".to_string(),
+        (false, MEMORY) if options.swap.is_none() => "std-tests.md".to_string(),
+        (false, memory) => format!("std-tests-{}.md", memory.to_lowercase()),
+    };
     let path = project.root.join("docs").join(name);
     let mut doc = String::new();
     let which = if pristine {
@@ -73,8 +78,11 @@ pub fn write(project: &Project, pristine: bool, results: &[TestResult], peak: &P
     }
     let _ = writeln!(
         doc,
-        "\nGuest RAM {MEMORY}; the most the kernel saw in use at once: {} KiB, while `{}` ran.",
-        peak.kib, peak.program
+        "\nGuest RAM {}{}; the most the kernel saw in use at once: {} KiB, while `{}` ran.",
+        options.memory,
+        options.swap.as_deref().map(|s| format!(", a swap disk of {s}")).unwrap_or_default(),
+        peak.kib,
+        peak.program
     );
     let _ = writeln!(doc, "\n## Failed\n");
     let failures: Vec<&TestResult> = results.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).collect();

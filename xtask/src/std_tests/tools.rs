@@ -33,15 +33,21 @@ pub fn disk(project: &Project) -> Result<PathBuf, String> {
 pub struct Boot<'a> {
     pub xous_run: &'a Path,
     pub disk: &'a Path,
+    /// xous-run's --memory, and --swap if any.
+    pub memory: &'a str,
+    pub swap: Option<&'a str>,
 }
 
 impl Boot<'_> {
-    /// `xous-run --memory M --disk DISK --env PATH=/bin`, to which the
+    /// `xous-run --memory M [--swap S] --disk DISK --env PATH=/bin`, to which the
     /// program and its arguments are added (a host's test programs have a
     /// `PATH`; std's tests read it).
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(self.xous_run);
-        cmd.args(["--memory", super::MEMORY, "--env", "PATH=/bin", "--disk"]).arg(self.disk);
+        cmd.args(["--memory", self.memory, "--env", "PATH=/bin", "--disk"]).arg(self.disk);
+        if let Some(swap) = self.swap {
+            cmd.args(["--swap", swap]);
+        }
         cmd
     }
 }
