@@ -47,6 +47,9 @@ struct Boot {
     seed: u64,
     /// Fuzzing time, or how long everything is held.
     seconds: u64,
+    /// With 16 MiB of RAM and a swap disk of this size: the hostile's and
+    /// the innocent's pages go out and come back while it runs.
+    swap: Option<&'static str>,
 }
 
 /// What a boot that passed reports.
@@ -62,6 +65,8 @@ struct Report {
     taken: Vec<String>,
     /// Processes of the hostile's the kernel ended (children running garbage).
     children_ended: usize,
+    /// The kernel's swap counts from its closing line (empty without swap).
+    swap: String,
 }
 
 /// The xous-run command line of a boot, for the record and to reproduce it.
@@ -107,6 +112,11 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
     if boot.mode == (Mode::Exhaust { net: true }) {
         args.push("net".into());
     }
+    if let Some(swap) = boot.swap {
+        let at = args.iter().position(|a| a == "--memory").expect("given above") + 1;
+        args[at] = "16M".into();
+        args.splice(0..0, ["--swap".to_string(), swap.to_string()]);
+    }
     let mut cmd = Command::new(&runner.xous_run);
     let started = Instant::now();
     let out = cmd.args(&args).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
@@ -140,11 +150,11 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
         Some(125) => return Err(failed("the kernel or a service crashed (xous-run exited 125)".into())),
         code => return Err(failed(format!("xous-run exited {code:?}"))),
     }
-    check_output(&stdout, &stderr, &name, boot.mode).map_err(failed)
+    check_output(&stdout, &stderr, &name, boot.mode, boot.swap.is_some()).map_err(failed)
 }
 
 /// Checks a boot's output; what it reports, or why it failed.
-fn check_output(stdout: &str, stderr: &str, name: &str, mode: Mode) -> Result<Report, String> {
+fn check_output(stdout: &str, stderr: &str, name: &str, mode: Mode, swapping: bool) -> Result<Report, String> {
     let line = |prefix: &str| stdout.lines().find(|l| l.starts_with(prefix)).map(str::to_string);
     let hostile = line("hostile: mode ").ok_or("the hostile process printed no summary (it died, or never finished)")?;
     let innocent = stdout.lines().find(|l| l.starts_with("innocent: ") && l.ends_with("all checks passed")).map(str::to_string);
@@ -181,7 +191,11 @@ fn check_output(stdout: &str, stderr: &str, name: &str, mode: Mode) -> Result<Re
     }
     let (calls, seconds) = parse_calls(&hostile).ok_or_else(|| format!("no syscall count in {hostile:?}"))?;
     let workers = hostile.split_once("/s), ").and_then(|(_, rest)| rest.split_once(';')).map_or(String::new(), |(w, _)| w.to_string());
-    Ok(Report { calls, seconds, innocent, workers, taken, children_ended: ended.len() })
+    let swap = stderr.lines().find_map(|l| l.split("; swap: ").nth(1)).map(|s| format!("swap: {s}")).unwrap_or_default();
+    if swapping && swap.is_empty() {
+        return Err("swap was not on (no swap counts in the kernel's closing line)".into());
+    }
+    Ok(Report { calls, seconds, innocent, workers, taken, children_ended: ended.len(), swap })
 }
 
 /// (syscalls, seconds) from `hostile: mode M, seed S, N syscalls in T s (...)`.
@@ -194,13 +208,26 @@ fn parse_calls(line: &str) -> Option<(u64, f64)> {
 
 /// `./x test`: a short fuzz boot (fixed seed).
 pub fn short_fuzz(project: &Project) -> Result<Passed, Failed> {
-    let report = run_boot(project, &Boot { mode: Mode::Fuzz, seed: CHECK_SEED, seconds: CHECK_FUZZ_SECONDS })?;
+    let report = run_boot(project, &Boot { mode: Mode::Fuzz, seed: CHECK_SEED, seconds: CHECK_FUZZ_SECONDS, swap: None })?;
     Ok(Passed::from(format!("{} hostile syscalls in {:.0} s; {}", report.calls, report.seconds, short(&report.innocent))))
+}
+
+/// `./x test`: the short fuzz boot with swap on (16 MiB of RAM, a swap disk).
+pub fn short_fuzz_swap(project: &Project) -> Result<Passed, Failed> {
+    let report = run_boot(project, &Boot { mode: Mode::Fuzz, seed: CHECK_SEED, seconds: CHECK_FUZZ_SECONDS, swap: Some("96M") })?;
+    Ok(Passed::from(format!("{} hostile syscalls in {:.0} s with swap; {}; {}", report.calls, report.seconds, short(&report.innocent), report.swap)))
+}
+
+/// `./x test`: the short exhaustion boot with swap on: the hostile takes RAM
+/// and the swap disk, and the innocent still gets memory.
+pub fn short_exhaustion_swap(project: &Project) -> Result<Passed, Failed> {
+    let report = run_boot(project, &Boot { mode: Mode::Exhaust { net: false }, seed: CHECK_SEED, seconds: CHECK_HOLD_SECONDS, swap: Some("32M") })?;
+    Ok(Passed::from(format!("{} kinds taken to their limit and held with swap; {}; {}", report.taken.len(), short(&report.innocent), report.swap)))
 }
 
 /// `./x test`: a short exhaustion boot, with sockets (fixed seed).
 pub fn short_exhaustion(project: &Project) -> Result<Passed, Failed> {
-    let report = run_boot(project, &Boot { mode: Mode::Exhaust { net: true }, seed: CHECK_SEED, seconds: CHECK_HOLD_SECONDS })?;
+    let report = run_boot(project, &Boot { mode: Mode::Exhaust { net: true }, seed: CHECK_SEED, seconds: CHECK_HOLD_SECONDS, swap: None })?;
     Ok(Passed::from(format!("{} kinds taken to their limit and held; {}", report.taken.len(), short(&report.innocent))))
 }
 
@@ -250,7 +277,7 @@ fn run_target(project: &Project, calls: u64, seconds: u64, seed: u64) -> Result<
     let (mut total, mut busy, mut boots, mut children) = (0u64, 0f64, 0u64, 0usize);
     while total < calls {
         let boot_seed = seed.wrapping_add(boots.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let report = run_boot(project, &Boot { mode: Mode::Fuzz, seed: boot_seed, seconds })?;
+        let report = run_boot(project, &Boot { mode: Mode::Fuzz, seed: boot_seed, seconds, swap: None })?;
         total += report.calls;
         busy += report.seconds;
         children += report.children_ended;
@@ -266,7 +293,7 @@ fn run_target(project: &Project, calls: u64, seconds: u64, seed: u64) -> Result<
     }
     for net in [false, true] {
         let boot_seed = seed.wrapping_add(boots.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let report = run_boot(project, &Boot { mode: Mode::Exhaust { net }, seed: boot_seed, seconds: 20 })?;
+        let report = run_boot(project, &Boot { mode: Mode::Exhaust { net }, seed: boot_seed, seconds: 20, swap: None })?;
         boots += 1;
         let with = if net { "with" } else { "without" };
         println!("exhaustion boot {with} the network service (seed {boot_seed:#x}), held 20 s: {}", short(&report.innocent));
@@ -295,7 +322,7 @@ mod tests {
 
     #[test]
     fn a_good_boot_passes_and_counts_its_calls() {
-        let report = check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), "kernel: process 10 (hostile-fuzz-51-30-16) terminated: illegal instruction\n", "hostile-fuzz-51-30-16", Mode::Fuzz).unwrap();
+        let report = check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), "kernel: process 10 (hostile-fuzz-51-30-16) terminated: illegal instruction\n", "hostile-fuzz-51-30-16", Mode::Fuzz, false).unwrap();
         assert_eq!((report.calls, report.seconds, report.children_ended), (525_465, 30.4, 1));
     }
 
@@ -303,20 +330,23 @@ mod tests {
     fn findings_silent_services_and_other_processes_ended_fail() {
         let name = "hostile-fuzz-51-30-16";
         let finding = HOSTILE.replace("memory 0", "memory 2");
-        assert!(check_output(&output(&finding, " log names ticktimer systime rng fs"), "", name, Mode::Fuzz).is_err());
-        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng"), "", name, Mode::Fuzz).unwrap_err().contains("stopped answering"));
+        assert!(check_output(&output(&finding, " log names ticktimer systime rng fs"), "", name, Mode::Fuzz, false).is_err());
+        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng"), "", name, Mode::Fuzz, false).unwrap_err().contains("stopped answering"));
+        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), "", name, Mode::Fuzz, true).unwrap_err().contains("swap was not on"));
+        let swapped = check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), "kernel: peak memory 1 KiB of 2 KiB; swap: 5 pages out, 4 back, 3 of zeros let go\n", name, Mode::Fuzz, true).unwrap();
+        assert_eq!(swapped.swap, "swap: 5 pages out, 4 back, 3 of zeros let go");
         let ended = "kernel: process 4 (ticktimer) terminated: store page fault\n";
-        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), ended, name, Mode::Fuzz).unwrap_err().contains("ended another process"));
+        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), ended, name, Mode::Fuzz, false).unwrap_err().contains("ended another process"));
         let no_innocent = output(HOSTILE, " log names ticktimer systime rng fs").replace("all checks passed", "FAILED");
-        assert!(check_output(&no_innocent, "", name, Mode::Fuzz).is_err());
+        assert!(check_output(&no_innocent, "", name, Mode::Fuzz, false).is_err());
     }
 
     #[test]
     fn an_exhaustion_take_without_an_error_fails() {
         let takes: String = (0..9).map(|i| format!("hostile: took thing {i}: 5, then OutOfMemory\n")).collect();
         let good = format!("{takes}{}", output(HOSTILE, " log names ticktimer systime rng fs"));
-        assert!(check_output(&good, "", "h", Mode::Exhaust { net: false }).is_ok());
+        assert!(check_output(&good, "", "h", Mode::Exhaust { net: false }, false).is_ok());
         let bad = good.replace("thing 3: 5, then OutOfMemory", "thing 3: 5, with no error");
-        assert!(check_output(&bad, "", "h", Mode::Exhaust { net: false }).unwrap_err().contains("without an error"));
+        assert!(check_output(&bad, "", "h", Mode::Exhaust { net: false }, false).unwrap_err().contains("without an error"));
     }
 }
