@@ -376,3 +376,51 @@ fn a_page_of_zeros_goes_lazy_without_a_slot_and_comes_back_zero() {
     k.read_user(t.pid, va + PAGE_SIZE, &mut back).unwrap();
     assert!(back.iter().all(|b| *b == 0));
 }
+
+#[test]
+fn dma_pins_stop_at_an_eighth_of_ram_and_free_pages_unpin() {
+    let mut k = swapping(64, 1024);
+    let t = process(&mut k, "hoarder");
+    let va = map(&mut k, t, 16);
+    let mut pinned = 0;
+    for i in 0..16 {
+        let r = call(&mut k, t, &[Syscall::VirtToPhys as usize, va + i * PAGE_SIZE]);
+        if r[0] == xous_abi::SyscallResult::Error as usize {
+            assert_eq!(r[1], Error::OutOfMemory as usize);
+            break;
+        }
+        pinned += 1;
+    }
+    assert_eq!((pinned, k.frames.pinned_by(t.pid)), (k.frames.reserve(), k.frames.reserve()), "an eighth of 64 frames");
+    let again = call(&mut k, t, &[Syscall::VirtToPhys as usize, va]);
+    assert_eq!(again[0], xous_abi::SyscallResult::Scalar1 as usize, "a page pinned already is answered");
+    assert_eq!(head(call(&mut k, t, &[Syscall::UnmapMemory as usize, va, 16 * PAGE_SIZE])), [0, 0]);
+    assert_eq!(k.frames.pinned_by(t.pid), 0, "freed frames are unpinned");
+}
+
+#[test]
+fn a_process_over_the_line_gets_its_own_pages_back_when_swap_is_full() {
+    // 64 frames of RAM, 48 slots: the hog fills both, and the reserve rule
+    // (mem/frames.rs) then refuses it new frames; a page of its own that
+    // went out still comes back (its slot frees).
+    let mut k = swapping(64, 48);
+    let hog = process(&mut k, "hog");
+    let va = map(&mut k, hog, 200);
+    let mut filled = 0;
+    for i in 0..200 {
+        k.fault(hog, Fault::StorePage, 0x1_0000, va + i * PAGE_SIZE);
+        if k.procs.get(hog.pid).is_none() {
+            break;
+        }
+        k.write_user(hog.pid, va + i * PAGE_SIZE, &pattern(hog.pid, i)).unwrap();
+        filled += 1;
+    }
+    assert!(k.procs.get(hog.pid).is_none() && last_line(&k).contains("out of memory backing"), "a new page is refused: {}", last_line(&k));
+    assert!(filled > 64 && filled < 200, "{filled}");
+    let mut k = swapping(64, 48);
+    let hog = process(&mut k, "hog");
+    let va = map(&mut k, hog, filled);
+    fill(&mut k, hog, va, filled);
+    assert_eq!(used_slots(&k), 48, "the swap device is full");
+    check(&mut k, hog, va, filled);
+}

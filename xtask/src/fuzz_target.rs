@@ -221,7 +221,7 @@ pub fn short_fuzz_swap(project: &Project) -> Result<Passed, Failed> {
 /// `./x test`: the short exhaustion boot with swap on: the hostile takes RAM
 /// and the swap disk, and the innocent still gets memory.
 pub fn short_exhaustion_swap(project: &Project) -> Result<Passed, Failed> {
-    let report = run_boot(project, &Boot { mode: Mode::Exhaust { net: false }, seed: CHECK_SEED, seconds: CHECK_HOLD_SECONDS, swap: Some("32M") })?;
+    let report = run_boot(project, &Boot { mode: Mode::Exhaust { net: false }, seed: CHECK_SEED, seconds: CHECK_HOLD_SECONDS, swap: Some("16M") })?;
     Ok(Passed::from(format!("{} kinds taken to their limit and held with swap; {}; {}", report.taken.len(), short(&report.innocent), report.swap)))
 }
 

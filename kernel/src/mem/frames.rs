@@ -65,6 +65,8 @@ pub struct Frames {
     peak: usize,
     /// By owner: how many frames it holds.
     owned: [u32; 256],
+    /// By owner: how many of its frames are pinned.
+    pinned: [u16; 256],
     /// Swap can still make room: the reserve rule is off (see above).
     pub elastic: bool,
 }
@@ -80,7 +82,7 @@ pub enum FrameError {
 impl Frames {
     /// Tracks nothing yet (all zero, so a static of it costs no image bytes).
     pub const fn empty() -> Frames {
-        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0, owned: [0; 256], elastic: false }
+        Frames { base: 0, count: 0, low: 0, record: None, head: [0; 2], free: [0; 2], peak: 0, owned: [0; 256], pinned: [0; 256], elastic: false }
     }
 
     /// Tracks one frame per word of `record` from `base`: the first `low`
@@ -101,7 +103,7 @@ impl Frames {
         let free = [0, 1].map(|p| end[p] - first[p]);
         let mut owned = [0; 256];
         owned[KERNEL as usize] = reserved.min(count) as u32;
-        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0, owned, elastic: false };
+        let mut f = Frames { base, count, low, record: Some(record), head, free, peak: 0, owned, pinned: [0; 256], elastic: false };
         f.peak = f.in_use();
         f
     }
@@ -116,6 +118,7 @@ impl Frames {
 
     /// Frame `i` becomes free: the first of its pool's list.
     fn push(&mut self, i: usize) {
+        self.unpin(i);
         let pool = self.pool(i);
         let next = self.head[pool];
         self.record()[i] = next << 8;
@@ -144,6 +147,11 @@ impl Frames {
         if owner != KERNEL && !self.elastic && self.free_count() <= self.reserve() && self.owned[owner as usize] as usize >= self.hoard() {
             return None;
         }
+        self.take_any(pool, owner)
+    }
+
+    /// As `take`, without the reserve rule.
+    fn take_any(&mut self, pool: usize, owner: Owner) -> Option<usize> {
         let i = self.head[pool].checked_sub(1)? as usize;
         let record = self.record();
         let next = record[i] >> 8;
@@ -195,6 +203,14 @@ impl Frames {
         self.take(HIGH, owner).or_else(|| self.take(LOW, owner))
     }
 
+    /// Takes any free frame for `owner`'s page coming back from swap: the
+    /// process holds no more memory than before (its slot is freed), so the
+    /// reserve rule does not apply; without it a process over the line could
+    /// never get its own pages back once the swap device is full.
+    pub fn alloc_returning(&mut self, owner: Owner) -> Option<usize> {
+        self.take_any(HIGH, owner).or_else(|| self.take_any(LOW, owner))
+    }
+
     /// Takes a free frame of the low pool (the kernel maps it directly).
     pub fn alloc_low(&mut self, owner: Owner) -> Option<usize> {
         self.take(LOW, owner)
@@ -208,16 +224,30 @@ impl Frames {
     /// Pins `pa`, a frame in use, or unpins it: swap never takes a pinned
     /// frame. Freeing or giving the frame away unpins it.
     pub fn set_pinned(&mut self, pa: usize, pinned: bool) {
-        if let Some(i) = self.index(pa).filter(|_| self.owner(pa).is_some_and(|o| o != FREE)) {
+        let Some(i) = self.index(pa).filter(|_| self.owner(pa).is_some_and(|o| o != FREE)) else { return };
+        if pinned && !self.is_pinned(pa) {
             let r = &mut self.record()[i];
-            *r = if pinned { *r | PINNED } else { *r & !PINNED };
+            *r |= PINNED;
+            let owner = *r as Owner as usize;
+            self.pinned[owner] += 1;
+        } else if !pinned {
+            self.unpin(i);
+        }
+    }
+
+    /// Frame `i` (in use) is not pinned any more.
+    fn unpin(&mut self, i: usize) {
+        let r = &mut self.record()[i];
+        if *r as Owner != FREE && *r & PINNED != 0 {
+            *r &= !PINNED;
+            let owner = *r as Owner as usize;
+            self.pinned[owner] -= 1;
         }
     }
 
     /// How many frames `owner` has pinned.
     pub fn pinned_by(&self, owner: Owner) -> usize {
-        let record = self.record.as_deref().unwrap_or(&[]);
-        record.iter().filter(|r| **r as Owner == owner && **r & PINNED != 0).count()
+        self.pinned[owner as usize] as usize
     }
 
     pub fn is_pinned(&self, pa: usize) -> bool {
@@ -231,6 +261,7 @@ impl Frames {
         if self.owner(pa) != Some(from) || from == FREE || to == FREE {
             return Err(FrameError::NotOwner);
         }
+        self.unpin(i);
         self.record()[i] = to as u32;
         self.owned[from as usize] -= 1;
         self.owned[to as usize] += 1;
@@ -261,6 +292,7 @@ impl Frames {
             }
         }
         self.owned[owner as usize] = 0;
+        self.pinned[owner as usize] = 0;
         n
     }
 }

@@ -131,8 +131,16 @@ pub fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize) -> 
     if !pte::is_leaf(e) || e & pte::U == 0 {
         return Err(Error::BadAddress);
     }
-    // A device may write it at any time from now on: it stays in RAM.
-    k.frames.set_pinned(pte::address(e), true);
+    // A device may write it at any time from now on: with swap, it stays in
+    // RAM, within the same limit as PIN (else one process could pin all of
+    // RAM this way, and swap could make room for no one).
+    let frame = pte::address(e);
+    if k.swap.on() && k.frames.owner(frame) == Some(pid) && !k.frames.is_pinned(frame) {
+        if k.frames.pinned_by(pid) >= k.frames.reserve() {
+            return Err(Error::OutOfMemory);
+        }
+        k.frames.set_pinned(frame, true);
+    }
     k.answered(t, SyscallResult::Scalar1, &[pte::address(e) + va % PAGE_SIZE])
 }
 

@@ -230,10 +230,8 @@ impl<P: Platform> Kernel<P> {
         }
         let slot = pte::swap_slot(e);
         let count = self.swap.slots.held(&mut self.hw, slot, pid).ok_or(PageInError::Forged)?;
-        if !self.make_room(1) {
-            return Err(PageInError::OutOfMemory);
-        }
-        let frame = self.frames.alloc(pid).ok_or(PageInError::OutOfMemory)?;
+        self.make_room(1);
+        let frame = self.frames.alloc_returning(pid).ok_or(PageInError::OutOfMemory)?;
         let mut tag = [0; seal::TAG_BYTES];
         let read = self.hw.swap_read(slot, frame, &mut tag);
         let seal = &self.swap.seal;

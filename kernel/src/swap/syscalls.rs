@@ -25,6 +25,7 @@ pub fn pin<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize, len: usize, 
     check_range(va, len)?;
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     if on != 0 {
+        // (Counting every page, pinned already or not: a bound, cheaply.)
         if k.frames.pinned_by(pid) + len / PAGE_SIZE > k.frames.reserve() {
             return Err(Error::OutOfMemory);
         }

@@ -11,8 +11,8 @@
 //! service runs), messages in flight (scalars to our own servers that
 //! nobody receives; after them the supervisor sends no message, so it
 //! never waits for room in its own full share), memory (mapped and backed
-//! page by page); while holding, two threads flood every service's queue
-//! with scalars.
+//! page by page, then heap it writes, which swap may send out); while
+//! holding, two threads flood every service's queue with scalars.
 
 use crate::services::{self, FS, LOG, NAMES, NET, RNG, SYSTIME, TICKTIMER};
 use crate::shared::STOP;
@@ -249,6 +249,24 @@ pub fn run(sup: &mut Worker, c: &Config) -> Line {
     };
     taken.add("memory KiB", pages * 4, Some(stopped));
 
+    // Then memory it only writes (swap may send it out), a heap's worth at
+    // a time, each page written so it is not zeros, until the kernel
+    // refuses: with swap, when the swap device is full too.
+    let mut heap = 0;
+    let stopped = loop {
+        let r = sup.call(Syscall::IncreaseHeap, &[64 * PAGE, flags::R | flags::W]);
+        if let Some(e) = error_of(r) {
+            break e;
+        }
+        for p in 0..64 {
+            // SAFETY: the kernel just gave us these pages, readable and
+            // writable, and nothing else here refers to them.
+            unsafe { core::ptr::write_volatile((r[1] + p * PAGE) as *mut usize, p + 1) };
+        }
+        heap += 64;
+    };
+    taken.add("heap KiB", heap * 4, Some(stopped));
+
     // Hold it all, the flooders at work, for the time asked.
     FLOOD.store(true, Ordering::Relaxed);
     let start = now();
@@ -266,6 +284,7 @@ pub fn run(sup: &mut Worker, c: &Config) -> Line {
     for region in &regions[..mapped] {
         sup.call(Syscall::UnmapMemory, &[*region, 64 * PAGE]);
     }
+    sup.call(Syscall::DecreaseHeap, &[heap * PAGE]);
     if let Some(cid) = services::connection(sup, FS) {
         for handle in &handles[..files] {
             services::fs_close(sup, cid, *handle as usize);
