@@ -7,8 +7,8 @@
 //! expects. Nothing is copied or read byte by byte, so booting costs what
 //! the page tables cost, not what the image weighs.
 //!
-//! An image stored in read-only memory (the Baochip-1x's RRAM) is mapped in
-//! place too, for its read-only segments: their code executes in place and
+//! An image stored in read-only memory (QEMU virt's flash, the Baochip-1x's
+//! RRAM: how both boot) is mapped in place too, for its read-only segments: their code executes in place and
 //! takes no RAM. A writable segment's pages, and any page whose bytes
 //! around the segment's are not the zeros the format promises (they cannot
 //! be zeroed there), are copied into fresh frames instead.
@@ -32,9 +32,9 @@ const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 /// Where the boot image lies (its first byte's physical address).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Stored {
-    /// In RAM, on frames the kernel owns: the frames of its segments become
-    /// the processes' own (the others stay the kernel's, for the caller to
-    /// free).
+    /// In RAM (QEMU's `-kernel` put it there), on frames the kernel owns:
+    /// the frames of its segments become the processes' own (the others
+    /// stay the kernel's, for the caller to free).
     Ram(usize),
     /// In read-only memory outside RAM, which no one owns and nothing frees.
     Rom(usize),

@@ -7,6 +7,8 @@ pub mod isa;
 #[cfg(target_arch = "riscv32")]
 pub mod boot;
 #[cfg(target_arch = "riscv32")]
+mod boot_rom;
+#[cfg(target_arch = "riscv32")]
 pub mod csr;
 #[cfg(target_arch = "riscv32")]
 pub mod hw;
