@@ -1,13 +1,29 @@
-//! QEMU `virt` (riscv32): RAM at 0x8000_0000, a 16550 UART, the SiFive test
-//! device for powering off with an exit code, a 10 MHz timebase.
+//! QEMU `virt` (riscv32): RAM at 0x8000_0000, parallel flash holding the
+//! boot image, a 16550 UART, the SiFive test device for powering off with an
+//! exit code, a 10 MHz timebase.
 
-/// Start of RAM; the boot image is loaded here (its header page first).
+/// Start of RAM. The kernel copies the head of the boot image (its header,
+/// the kernel, the process directory) here from flash and runs from here
+/// (boot.rs), so the image is built for this load address; the processes'
+/// read-only segments stay in flash and execute in place (loader.rs).
 pub const RAM_BASE: usize = 0x8000_0000;
-/// No read-only memory holds the boot image: QEMU loads it into RAM.
-pub const ROM: Option<(usize, usize)> = None;
 /// How much RAM follows RAM_BASE is QEMU's `-m` (xous-run's `--memory`);
 /// QEMU says it in the device tree it passes in a1 at reset (`-bios none`).
 pub const RAM_SIZE: crate::RamSize = crate::RamSize::DeviceTree;
+
+/// The first of the board's two CFI parallel flash banks (pflash0, QEMU's
+/// `-drive if=pflash,unit=0`), read-only for us: reads and instruction
+/// fetches see its bytes. Its backing file must be exactly FLASH_SIZE long.
+/// With `-bios none`, a pflash0 drive and no `-kernel`, QEMU's reset code
+/// jumps to its first byte in M-mode (a0 = hart, a1 = the device tree).
+pub const FLASH_BASE: usize = 0x2000_0000;
+pub const FLASH_SIZE: usize = 32 * 1024 * 1024;
+/// Where the boot image starts: the flash's first byte, so that the
+/// image's pages are pages of flash, which can be mapped in place.
+pub const BOOT_IMAGE: usize = FLASH_BASE;
+/// Read-only memory the boot image may be stored in (base, size): the
+/// kernel reads the image there at boot, and maps its pages into processes.
+pub const ROM: Option<(usize, usize)> = Some((FLASH_BASE, FLASH_SIZE));
 
 /// 16550 UART, the kernel's console.
 pub const UART: usize = 0x1000_0000;

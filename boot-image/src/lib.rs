@@ -1,15 +1,16 @@
 //! The boot image: the one file the host gives the machine.
 //!
-//! QEMU (`-bios none -kernel image.bin`) or a board's loader puts it at the
-//! start of RAM; the CPU runs offset 0, a jump over the header page to the
-//! kernel at 0x1000. After the kernel's memory come the process directory
+//! It is stored in the board's read-only memory (QEMU virt's flash, the
+//! Baochip-1x's RRAM), or QEMU's `-kernel` loads it at the start of RAM; the
+//! CPU runs offset 0, a jump over the header page to the kernel at 0x1000,
+//! which copies the image's head to RAM when it runs elsewhere. After the kernel's memory come the process directory
 //! and each initial process's data (parameter block and segment bytes, page
 //! by page). FORMAT.md describes every byte; [`layout`] holds the offsets.
 //!
 //! [`parse`] checks the structure (bounds with checked arithmetic, the
 //! header's CRC, user space, overlaps, names) before anything is used,
-//! allocates nothing and never panics, so the kernel runs it on the image in
-//! RAM; [`verify_data`] checks the CRC of every process's bytes, which the
+//! allocates nothing and never panics, so the kernel runs it on the image
+//! where it is stored; [`verify_data`] checks the CRC of every process's bytes, which the
 //! host tools do (the kernel maps those bytes in place and never reads them). The writer
 //! ([`write()`], feature `std`) is for the host tools.
 

@@ -34,8 +34,9 @@ pub trait Platform: PhysMem {
     fn device_service(&self, _pa: usize) -> Option<&'static str> {
         None
     }
-    /// Whether `pa` is in the board's read-only memory (the Baochip-1x's
-    /// RRAM, where the boot image is stored and its code runs in place).
+    /// Whether `pa` is in the board's read-only memory (QEMU's flash, the
+    /// Baochip-1x's RRAM: where the boot image is stored and its code runs
+    /// in place).
     fn is_rom(&self, pa: usize) -> bool;
     /// Writes one row (`xous_abi::platform::ROM_ROW` bytes) of that memory
     /// at `pa` through its controller; false if the board cannot.

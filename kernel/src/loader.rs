@@ -7,11 +7,16 @@
 //! expects. Nothing is copied or read byte by byte, so booting costs what
 //! the page tables cost, not what the image weighs.
 //!
-//! An image stored in read-only memory (the Baochip-1x's RRAM) is mapped in
-//! place too, for its read-only segments: their code executes in place and
-//! takes no RAM. A writable segment's pages, and any page whose bytes
-//! around the segment's are not the zeros the format promises (they cannot
-//! be zeroed there), are copied into fresh frames instead.
+//! An image stored in read-only memory (QEMU virt's flash, the Baochip-1x's
+//! RRAM: how both boot) is mapped in place too, for its read-only segments:
+//! their code executes in place and takes no RAM. A writable segment's
+//! pages are copied into fresh frames instead, and so is a page on which
+//! the segment's memory goes on past its stored bytes where the image's
+//! bytes are not the zeros the format promises (they cannot be zeroed
+//! there). The bytes on a segment's first and last page outside its memory
+//! are left as the image has them: they are no part of the program (as
+//! when an ELF file's pages are mapped), and are the process's own (each
+//! process's data takes whole image pages).
 
 use crate::kernel::{Kernel, Platform};
 use crate::mem::pte;
@@ -32,9 +37,9 @@ const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 /// Where the boot image lies (its first byte's physical address).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Stored {
-    /// In RAM, on frames the kernel owns: the frames of its segments become
-    /// the processes' own (the others stay the kernel's, for the caller to
-    /// free).
+    /// In RAM (QEMU's `-kernel` put it there), on frames the kernel owns:
+    /// the frames of its segments become the processes' own (the others
+    /// stay the kernel's, for the caller to free).
     Ram(usize),
     /// In read-only memory outside RAM, which no one owns and nothing frees.
     Rom(usize),
@@ -72,12 +77,13 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
         // The image guarantees segments never share a page, and that the
         // image pages holding a segment's bytes are its alone, at the same
         // offset within the page as in memory: those pages are mapped as
-        // they are, the pages after them are fresh. The bytes around the
-        // stored ones on the first and last of them are zeroed here (the
+        // they are, the pages after them are fresh. In RAM, the bytes around
+        // the stored ones on the first and last of them are zeroed here (the
         // format says they are zeros, but nothing checked it, and they are
-        // the start of .bss), a few KiB at most.
+        // the start of .bss), a few KiB at most; in ROM, see the top.
         let in_image = segment.image_pages();
         let (bytes_start, bytes_end) = (segment.offset as usize, segment.offset as usize + segment.file_size as usize);
+        let memory_end = segment.vaddr as usize + segment.mem_size as usize;
         let mut image_page = in_image.start;
         for page in segment.pages().step_by(PAGE_SIZE) {
             if image_page < in_image.end {
@@ -95,9 +101,12 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
                         // last page may end early; the rest reads as zeros).
                         let bytes = image.bytes().get(image_page..).unwrap_or(&[]);
                         let bytes = &bytes[..bytes.len().min(PAGE_SIZE)];
-                        let zero_around = |range: core::ops::Range<usize>| bytes.get(range).map_or(true, |b| b.iter().all(|&x| x == 0));
+                        // Where the segment's memory ends on this page:
+                        // from `tail` to there the process must read zeros.
+                        let memory_end = memory_end.saturating_sub(page).min(PAGE_SIZE);
+                        let zeros_after = bytes.get(tail..memory_end.max(tail)).map_or(true, |b| b.iter().all(|&x| x == 0));
                         let whole_page = bytes.len() == PAGE_SIZE;
-                        if !segment.is_writable() && whole_page && zero_around(0..head) && zero_around(tail..PAGE_SIZE) {
+                        if !segment.is_writable() && whole_page && zeros_after {
                             k.map_rom(pid, page, base + image_page, flags)?;
                         } else {
                             let frame = k.map_fresh(pid, page, flags)?;

@@ -281,7 +281,7 @@ pub const CHECKS: &[Check] = &[
         Boot::of(App("fs-protocol")).services(&[("fs-holder", AppBin("fs-protocol", "fs-holder"))]).stdout(&[Has("fs-protocol: all checks passed")])),
     Check::code("on QEMU: std process: children from ELF files on the disk with inherited, null and piped stdio, args, env, current_dir, PATH; pipes to, from and between children (1 MiB with back-pressure, end of data, BrokenPipe); exit codes, try_wait, kill, a faulting child; not-an-ELF, truncated, x86-64 and too-big files refused; current_exe started again; home_dir, split_paths/join_paths", crate::process_checks::std_process),
     Check::code("on QEMU: ./x shell: a session typed into xsh through a pseudo-terminal on a fresh disk: a pipe, > and >> and < redirections, mkdir -p, cp, ls, rm, cat, a program from /bin, exit codes ($? of false and of a missing program), cd and pwd, Ctrl-D leaves with exit 0", crate::shell::session),
-    Check::code("on QEMU: the kernel refuses a corrupted boot image", target_checks::malformed_image),
+    Check::code("on QEMU: the kernel refuses a corrupted boot image, in flash and in RAM", target_checks::malformed_image),
     Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
     // The dabao board: each program in a boot image signed into a UF2 file,
     // checked and started by the model of the Baochip-1x as boot1 does,

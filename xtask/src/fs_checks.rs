@@ -44,7 +44,7 @@ pub fn std_fs_beside_swap_disk(project: &Project) -> Result<Passed, Failed> {
     let disk = fresh_disk(project, "fs-beside-swap.img")?;
     let swap = ["--swap", "1M"];
     // 1 MiB is 2048 sectors: 227 slots of 9 (a page and its tag's sector).
-    let found = Has("kernel: swap disk of 227 pages");
+    let found = Has("kernel: swap on, 227 pages");
     let above = Launch::new(&program).disk(&disk).options(&swap).args(&["persist-write"]).run(project)?;
     above.expect(0, &[Has("fs: all checks passed")], &[found]).map_err(|f| Failed::from(format!("the disk above: {}", f.why)))?;
     let drive = format!("file={},format=raw,if=none,id=disk0", disk.display());

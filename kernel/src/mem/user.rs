@@ -98,7 +98,7 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// Maps `frame`, a page of read-only memory outside RAM (the boot image
-    /// stored in the Baochip-1x's RRAM), at `va` (which must be free) with
+    /// stored in QEMU's flash or the Baochip-1x's RRAM), at `va` (which must be free) with
     /// `flags`, which must not allow writing. No one owns such a page and
     /// nothing frees it; it cannot be lent or moved (lend.rs asks for RAM).
     pub fn map_rom(&mut self, pid: u8, va: usize, frame: usize, flags: u32) -> Result<(), Error> {

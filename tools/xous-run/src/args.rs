@@ -28,9 +28,10 @@ options:
                         available there yet
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
-  --memory SIZE         guest RAM, as QEMU's -m takes it (default $XOUS_RUN_MEMORY, else
-                        256M: what a test suite written for a host expects; the host
-                        gives QEMU only the pages the guest touches)
+  --memory SIZE         guest RAM, as QEMU's -m takes it, at least 1M (default
+                        $XOUS_RUN_MEMORY, else 256M: what a test suite written for a host
+                        expects; the host gives QEMU only the pages the guest touches).
+                        All of it is the kernel's to manage: the boot image stays in flash
   --icount              -icount shift=0,sleep=off -rtc clock=vm: guest time counts instructions (deterministic)
   --gdb                 start QEMU halted, waiting for a debugger on :1234
   --hostfwd RULE        forward a host port on 127.0.0.1 to the guest, QEMU's syntax
@@ -375,9 +376,18 @@ fn parse_hostfwd(text: &str) -> Result<String, String> {
     Ok(format!("{proto}:127.0.0.1:{host_port}-{guest_address}:{guest_port}"))
 }
 
-/// Guest RAM as QEMU's `-m` takes it (see `parse_size`).
+/// The least guest RAM: QEMU virt puts its device tree, from which the
+/// kernel learns how much RAM there is, in a 1 MiB block ending at most at
+/// RAM's end (on a 2 MiB boundary); with less RAM the block starts below
+/// RAM, and the tree is lost.
+const MEMORY_MIN: u64 = 1 << 20;
+
+/// Guest RAM as QEMU's `-m` takes it (see `parse_size`), at least MEMORY_MIN.
 fn parse_memory(text: &str) -> Result<Memory, String> {
     let bytes = parse_size("--memory", "32M", text)?;
+    if bytes < MEMORY_MIN {
+        return Err(format!("--memory {text}: QEMU needs at least 1M (its device tree takes a MiB of RAM)"));
+    }
     Ok(Memory { text: text.to_string(), bytes })
 }
 
@@ -500,6 +510,8 @@ mod tests {
         assert!(error("--timeout soon app").contains("not `soon`"));
         assert!(error("--memory lots app").contains("such as 32M"));
         assert!(error("--memory 0M app").contains("such as 32M"));
+        assert!(error("--memory 1023K app").contains("at least 1M"));
+        assert_eq!(run("--memory 1024K app").memory.bytes, 1 << 20);
         assert!(error("--env novalue app").contains("--env takes KEY=VALUE"));
         assert!(error("--service =x app").contains("--service takes NAME=PATH"));
         assert_eq!(error("--frobnicate app"), "unknown option `--frobnicate`");

@@ -1,6 +1,6 @@
 //! xous-run: the cargo runner for riscv32imac-unknown-xous-elf. It builds a
 //! boot image of the kernel, the core services and the program, boots it in
-//! QEMU (or, `--board dabao`, signs it into a UF2 file and boots that on the
+//! QEMU from the board's flash (or, `--board dabao`, signs it into a UF2 file and boots that on the
 //! model of the Baochip-1x), streams the console, and exits with the
 //! program's exit code (or one of its own, see `exit.rs`).
 
@@ -9,6 +9,7 @@ mod bundle;
 mod console;
 mod disk;
 mod exit;
+mod flash;
 mod qemu;
 mod stdin;
 mod swap;
@@ -143,8 +144,8 @@ fn fail(code: u8, why: &str) -> u8 {
     code
 }
 
-/// Where the image is: kept at `--image-out`, or a temporary file that is
-/// removed when the run ends.
+/// The file the machine boots: kept at `--image-out`, or a temporary file
+/// that is removed when the run ends.
 enum ImageFile {
     Kept(PathBuf),
     Temporary(NamedTempFile),
@@ -159,8 +160,9 @@ impl ImageFile {
     }
 }
 
-/// Finds the kernel and services, builds the image and writes it out; the
-/// image, the kernel, and each process's name and ELF.
+/// Finds the kernel and services, builds the image and writes out the
+/// file the machine boots; that file, the kernel, and each process's name
+/// and ELF.
 fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBuf)>), String> {
     let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
     let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?.for_board(options.board);
@@ -168,24 +170,20 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     let services = bundle::apply_overrides(bundle::leave_out(bundle.services()?, &options.without)?, &options.services);
     let processes = bundle::processes(&services, options)?;
     let bytes = match options.board {
-        Board::QemuVirt => {
-            let bytes = xous_image::build_image(board::qemu_virt::RAM_BASE as u32, &kernel, &processes).map_err(|e| e.to_string())?;
-            if bytes.len() as u64 >= options.memory.bytes {
-                let (len, memory) = (bytes.len(), &options.memory.text);
-                return Err(format!("the boot image ({len} bytes) does not fit in the guest's RAM (--memory {memory})"));
-            }
-            bytes
-        }
+        // Built to run at RAM_BASE, where the kernel copies its head; stored
+        // in flash (flash.rs).
+        Board::QemuVirt => xous_image::build_image(board::qemu_virt::RAM_BASE as u32, &kernel, &processes).map_err(|e| e.to_string())?,
         Board::Dabao => dabao_uf2(&kernel, &processes)?,
     };
-    let image = match &options.image_out {
-        Some(path) => {
-            std::fs::write(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            ImageFile::Kept(path.clone())
-        }
-        None => {
-            let suffix = if options.board == Board::Dabao { ".uf2" } else { ".img" };
-            let file = tempfile::Builder::new().prefix("xous-run-").suffix(suffix).tempfile();
+    if let Some(path) = &options.image_out {
+        std::fs::write(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    let image = match (&options.image_out, options.board) {
+        // QEMU boots a flash bank with the image in it, a file of its own.
+        (_, Board::QemuVirt) => ImageFile::Temporary(flash::with_image(&bytes)?),
+        (Some(path), Board::Dabao) => ImageFile::Kept(path.clone()),
+        (None, Board::Dabao) => {
+            let file = tempfile::Builder::new().prefix("xous-run-").suffix(".uf2").tempfile();
             let mut file = file.map_err(|e| format!("cannot create a temporary file for the image: {e}"))?;
             std::io::Write::write_all(&mut file, &bytes).map_err(|e| format!("cannot write the image: {e}"))?;
             ImageFile::Temporary(file)
@@ -195,8 +193,10 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     Ok((image, kernel, named))
 }
 
-// page_aligned puts the image where the board says it starts in RRAM.
+// page_aligned puts the image where the board says it starts in RRAM; on
+// QEMU it starts at the flash's first byte, as flash.rs writes it.
 const _: () = assert!(bao1x_image::layout::PAGE_ALIGNED_PAYLOAD == board::dabao::BOOT_IMAGE);
+const _: () = assert!(board::qemu_virt::BOOT_IMAGE == board::qemu_virt::FLASH_BASE);
 
 /// The boot image for the dabao board (flagged as run on the model), signed with the developer key into
 /// the UF2 file the chip's boot1, and the model, accept. The image is built

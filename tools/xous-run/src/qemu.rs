@@ -36,13 +36,12 @@ pub struct Machine<'a> {
     pub extra: &'a [String],
 }
 
-/// QEMU's arguments: the `virt` board with no firmware, the image as the
-/// "kernel" (loaded at the start of RAM, run from its first byte), serial on
-/// stdio, nothing else on the console.
-pub fn arguments(machine: &Machine, image: &Path) -> Vec<String> {
-    let mut args: Vec<String> =
-        ["-M", "virt", "-bios", "none", "-m", machine.memory, "-kernel"].iter().map(|s| s.to_string()).collect();
-    args.push(image.display().to_string());
+/// QEMU's arguments: the `virt` board with no firmware, booting from the
+/// flash bank in `flash` (the image at its first byte, run there: flash.rs),
+/// serial on stdio, nothing else on the console.
+pub fn arguments(machine: &Machine, flash: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["-M", "virt", "-bios", "none", "-m", machine.memory, "-drive"].iter().map(|s| s.to_string()).collect();
+    args.push(crate::flash::drive(flash));
     // Modern (virtio 1.x) register layout for every virtio-mmio device:
     // the drivers in services/virtio speak only that.
     // The CPU with the AES instructions (Zkne), as the Baochip-1x's has:
@@ -183,7 +182,7 @@ mod tests {
         let args = arguments(&machine, Path::new("/tmp/i.img")).join(" ");
         assert_eq!(
             args,
-            "-M virt -bios none -m 32M -kernel /tmp/i.img -cpu rv32,zkne=true -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device \
+            "-M virt -bios none -m 32M -drive if=pflash,unit=0,format=raw,readonly=on,file=/tmp/i.img -cpu rv32,zkne=true -display none -monitor none -serial stdio -global virtio-mmio.force-legacy=false -device virtio-rng-device \
              -netdev user,id=net0,restrict=off -device virtio-net-device,netdev=net0"
         );
         let extra = ["-d".to_string(), "int".to_string()];

@@ -1,22 +1,28 @@
 //! From reset to the first user instruction.
 //!
-//! The boot image's header jumps to `_start` (RAM base + 0x1000) in M-mode
-//! with the MMU off. The assembly below first copies the image's head
-//! (header, kernel, process directory) to RAM_BASE if it was started
-//! elsewhere (the Baochip-1x's boot1 starts it in RRAM), lets
-//! the board do what only M-mode can (machine/: on QEMU, open memory to S
-//! and U through the PMP and let S own its timer), hands every trap and
-//! interrupt to S-mode, and enters S-mode on a boot table that maps the first
-//! 4 MiB of RAM both where it is and at 0xff40_0000; it then jumps to the
-//! high address, where the kernel is linked, and calls `kmain` with the
-//! device tree's address (a1 from QEMU's reset code).
+//! The boot image is stored in the board's read-only memory and started
+//! there: QEMU's reset code jumps to the first byte of its flash, the
+//! Baochip-1x's boot1 to the image in RRAM. Its header jumps to `_start`
+//! (the image's second page) in M-mode with the MMU off. The assembly below
+//! copies the image's head (header page, kernel) to RAM_BASE, where the
+//! kernel was built to run (an image QEMU loaded into RAM there itself,
+//! with `-kernel`, is run where it is), lets the board do what only
+//! M-mode can (machine/: on QEMU, open memory to S and U through the PMP and
+//! let S own its timer), hands every trap and interrupt to S-mode, and
+//! enters S-mode on a boot table that maps the first 4 MiB of RAM both where
+//! it is and at 0xff40_0000; it then jumps to the high address, where the
+//! kernel is linked, and calls `kmain` with the device tree's address (a1
+//! from QEMU's reset code) and where the image is stored.
 //!
 //! `kmain` builds the kernel half (hw.rs), learns how much RAM there is,
-//! sets the frame record aside right after the boot image, looks for the
-//! board's swap device, starts the processes and frees the image.
+//! sets the frame record aside right after the kernel (or the whole image,
+//! in RAM), looks for the board's swap device, starts the processes from
+//! the image where it is stored (boot_rom.rs), and frees what of an image
+//! in RAM they do not use.
 
 use super::csr;
-use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, MEGAPAGE, ROM_WINDOW};
+use super::boot_rom::BootRom;
+use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, DIRECT_MAP_MAX, MEGAPAGE};
 use super::panic::crash;
 use crate::kernel::{Kernel, Platform, FIRST_KERNEL_SLOT};
 use crate::mem::frames::Frames;
@@ -29,7 +35,7 @@ use board::{RamSize, RAM_BASE};
 use xous_abi::memory::page_round_up;
 use core::arch::global_asm;
 
-/// The most a copied image head (header, kernel, directory) may take: the
+/// The most a copied image head (header page, kernel) may take: the
 /// board's RAM, or without a fixed size the kernel's first megapage.
 const HEAD_MAX: usize = match board::RAM_SIZE {
     RamSize::Fixed(bytes) => bytes,
@@ -49,11 +55,12 @@ _start:
     csrr    t0, mhartid
     bnez    t0, 3f
 
-    # The image may be stored elsewhere than where it was built to run (on
-    # the Baochip-1x, boot1 starts it in RRAM): then its head (header page,
-    # kernel, process directory) is copied to RAM_BASE and boot goes on in
-    # the copy; the processes' bytes stay where they are (loader.rs). a2
-    # says where the image is stored, for kmain. a0 and a1 are kept.
+    # The image is stored elsewhere than where it was built to run (in
+    # QEMU's flash, in the Baochip-1x's RRAM): its head (header page and
+    # kernel) is copied to RAM_BASE and boot goes on in the copy; the
+    # processes' bytes stay where they are (loader.rs). a2 says where the
+    # image is stored, for kmain. a0 is kept, and a1 (the device tree)
+    # unless the tree is moved.
     li      a2, {ram_base}
     la      t0, _start              # where we run now: the MMU is off
     li      t1, {ram_base} + 0x1000
@@ -61,19 +68,79 @@ _start:
     li      t2, 0x1000
     sub     t0, t0, t2              # the image's first byte
     mv      a2, t0
-    lw      t2, 0x28(t0)            # directory offset (header)
-    lw      t3, 0x10(t0)            # directory length (header)
-    add     t2, t2, t3              # the head's length, checked first (the
-    li      t3, 0x2000              # image is signed, but a head shorter
-    bltu    t2, t3, 3f              # than a kernel, or longer than RAM,
-    li      t3, {head_max}          # stops here rather than in a fault)
+    # t2: the head's length in RAM, the header page and the kernel's
+    # memory; t4: the bytes to copy, the header page and the kernel's bytes
+    # (its .bss is cleared below, and kmain reads the rest of the image
+    # where it is stored). Checked first: the image is signed, but a head
+    # shorter than a kernel, or longer than RAM, stops here, not in a fault.
+    lw      t2, {kernel_memory_size}(t0)
+    lw      t4, {kernel_file_size}(t0)
+    bgtu    t4, t2, 3f
+    li      t3, 0x1000
+    add     t2, t2, t3
+    add     t4, t4, t3
+    li      t3, 0x2000
+    bltu    t2, t3, 3f
+    li      t3, {head_max}
     bgtu    t2, t3, 3f
-    add     t2, t2, t0              # the head's end
+.if {device_tree}
+    # QEMU puts its device tree at the start of RAM when RAM is small
+    # (2 MiB: the 1 MiB it sets aside for the tree, below RAM's end, on a
+    # 2 MiB boundary), where the head goes. Then the tree moves first, to
+    # the page after the head (kmain reads it before that page is used),
+    # last word first: the two places may overlap.
+    li      t3, {ram_base}
+    sub     a3, a1, t3              # the tree's offset in RAM (below RAM:
+    bgeu    a3, t2, 8f              # a large one), clear of the head: stays
+    lbu     a3, 4(a1)               # its size, big-endian at byte 4
+    lbu     a4, 5(a1)
+    slli    a3, a3, 8
+    or      a3, a3, a4
+    lbu     a4, 6(a1)
+    slli    a3, a3, 8
+    or      a3, a3, a4
+    lbu     a4, 7(a1)
+    slli    a3, a3, 8
+    or      a3, a3, a4
+    li      a4, {tree_max}          # no tree is that large: stop
+    bgtu    a3, a4, 3f
+    addi    a3, a3, 3
+    andi    a3, a3, -4              # whole words
+    li      a4, {ram_base} + 0xfff
+    add     a4, a4, t2
+    srli    a4, a4, 12
+    slli    a4, a4, 12              # its new place: the page after the head
+    add     a5, a1, a3              # the source's end
+    add     a6, a4, a3              # the destination's end
+9:  bgeu    a1, a5, 10f
+    addi    a5, a5, -4
+    addi    a6, a6, -4
+    lw      a7, 0(a5)
+    sw      a7, 0(a6)
+    j       9b
+10: mv      a1, a4
+8:
+.endif
+    add     t2, t4, t0              # the end of the bytes to copy
     li      t1, {ram_base}
-7:  lw      t3, 0(t0)
+7:  lw      t3, 0(t0)               # 32 bytes a round (up to 28 past the
+    lw      t4, 4(t0)               # kernel's bytes: into its .bss, which
+    lw      t5, 8(t0)               # is cleared below)
+    lw      t6, 12(t0)
     sw      t3, 0(t1)
-    addi    t0, t0, 4
-    addi    t1, t1, 4
+    sw      t4, 4(t1)
+    sw      t5, 8(t1)
+    sw      t6, 12(t1)
+    lw      t3, 16(t0)
+    lw      t4, 20(t0)
+    lw      t5, 24(t0)
+    lw      t6, 28(t0)
+    sw      t3, 16(t1)
+    sw      t4, 20(t1)
+    sw      t5, 24(t1)
+    sw      t6, 28(t1)
+    addi    t0, t0, 32
+    addi    t1, t1, 32
     bltu    t0, t2, 7b
     fence.i
     la      t0, 5f
@@ -165,6 +232,10 @@ boot_root:
     to_high = const DIRECT_MAP.wrapping_sub(RAM_BASE),
     ram_base = const RAM_BASE,
     head_max = const HEAD_MAX,
+    kernel_file_size = const boot_image::layout::header::KERNEL_FILE_SIZE,
+    kernel_memory_size = const boot_image::layout::header::KERNEL_MEMORY_SIZE,
+    device_tree = const matches!(board::RAM_SIZE, RamSize::DeviceTree) as u32,
+    tree_max = const fdt::MAX_SIZE,
 );
 
 #[repr(C, align(16))]
@@ -184,23 +255,23 @@ fn address_of<T>(value: *const T) -> usize {
     value as usize
 }
 
+/// The kernel's own root table (boot's use only).
+fn kernel_root_table() -> &'static mut Table {
+    // SAFETY: boot runs alone, and each caller drops the reference before
+    // asking again; after boot no one touches the table.
+    unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_ROOT) }
+}
+
 /// Builds the kernel half of every address space, with the first `direct`
 /// bytes of RAM in the direct map, and switches to it.
 fn map_kernel(direct: usize) -> [u32; ENTRIES] {
     let global = pte::V | pte::G | pte::A | pte::D;
-    // SAFETY: boot runs alone; nothing holds a reference to the root table.
-    let root = unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_ROOT) };
+    let root = kernel_root_table();
     root.0[pte::vpn1(DEVICE_WINDOW)] = pte::entry(hw::window_table(), pte::V | pte::G);
     // The direct map: the kernel's own megapage executable, the rest not.
     for (i, offset) in (0..direct).step_by(MEGAPAGE).enumerate() {
         let exec = if i == 0 { pte::X } else { 0 };
         root.0[pte::vpn1(DIRECT_MAP + offset)] = pte::entry(RAM_BASE + offset, global | pte::R | pte::W | exec);
-    }
-    // The board's read-only memory (the boot image's store), readable only.
-    if let Some((base, size)) = board::ROM {
-        for offset in (0..size).step_by(MEGAPAGE) {
-            root.0[pte::vpn1(ROM_WINDOW + offset)] = pte::entry(base + offset, global | pte::R);
-        }
     }
     debug_assert_eq!(FIRST_KERNEL_SLOT, 0x3fc);
     csr::set_address_space(hw::virt_to_phys(address_of(root)), 0);
@@ -263,21 +334,18 @@ fn read_phys(hw: &mut Hw, base: usize, at: usize, out: &mut [u8]) -> bool {
 }
 
 /// The boot image, checked, and where it is stored: in RAM at RAM_BASE
-/// (QEMU loaded it there), or at `stored_at` in the board's read-only
-/// memory, read through the kernel's ROM window (boot1 started it there,
-/// and `_start` copied only its head to RAM).
-fn boot_image_at(hw: &Hw, stored_at: usize) -> (boot_image::Image<'static>, Stored) {
-    let (bytes, stored) = match board::ROM {
+/// (QEMU's `-kernel` loaded it there), or at `stored_at` in the board's
+/// read-only memory, mapped as `rom` (QEMU's reset code or boot1 started it
+/// there, and `_start` copied only its head to RAM).
+fn boot_image_at<'a>(hw: &Hw, stored_at: usize, rom: Option<&'a BootRom>) -> (boot_image::Image<'a>, Stored) {
+    let (bytes, stored) = match rom.map(BootRom::bytes) {
         _ if stored_at == RAM_BASE => {
             // SAFETY: the direct map covers these bytes; the boot image was
             // loaded at RAM_BASE; nothing writes them while they are read.
             (unsafe { core::slice::from_raw_parts(DIRECT_MAP as *const u8, hw.direct()) }, Stored::Ram(RAM_BASE))
         }
-        Some((base, size)) if (base..base + size).contains(&stored_at) && stored_at % PAGE_SIZE == 0 => {
-            // SAFETY: the ROM window maps the board's read-only memory
-            // whole (map_kernel), and nothing can write it.
-            let rom = unsafe { core::slice::from_raw_parts(ROM_WINDOW as *const u8, size) };
-            (&rom[stored_at - base..], Stored::Rom(stored_at))
+        Some((base, bytes)) if (base..base + bytes.len()).contains(&stored_at) && stored_at % PAGE_SIZE == 0 => {
+            (&bytes[stored_at - base..], Stored::Rom(stored_at))
         }
         _ => crash(format_args!("kernel: started at {stored_at:#x}: not RAM, nor a page of the board's read-only memory")),
     };
@@ -317,18 +385,20 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     // Read now: the tree is in RAM that becomes free frames.
     let mut swap_key = boot_entropy(&mut k.hw, device_tree);
     k.hw.aes32 = super::machine::HAS_AES32 || cpu_has(&mut k.hw, device_tree, b"zkne");
-    k.hw.set_direct(ram.min(hw::direct_map_limit()));
+    k.hw.set_direct(ram.min(DIRECT_MAP_MAX));
     k.kernel_root = map_kernel(k.hw.direct());
-    let (image, stored) = boot_image_at(&k.hw, stored_at);
+    let rom = BootRom::map(kernel_root_table());
+    let (image, stored) = boot_image_at(&k.hw, stored_at, rom.as_ref());
     // SAFETY: taking the address of a linker symbol.
     let kernel_end = hw::virt_to_phys(unsafe { address_of(&__kernel_end) });
     // What of the image is in RAM: all of it, or (stored in ROM) its head.
     let in_ram = match stored {
         Stored::Ram(_) => image.header().image_len as usize,
-        Stored::Rom(_) => (image.header().directory_offset + image.header().directory_len) as usize,
+        Stored::Rom(_) => boot_image::layout::KERNEL_OFFSET + image.header().kernel_memory_size as usize,
     };
     let image_end = RAM_BASE + page_round_up(in_ram);
-    // The frame record: one word per frame of RAM, right after the image.
+    // The frame record: one word per frame of RAM, right after what of
+    // the image is in RAM.
     let frames = ram / PAGE_SIZE;
     let record_end = image_end + page_round_up(frames * 4);
     if record_end - RAM_BASE > k.hw.direct() {
@@ -361,9 +431,14 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
         crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
     }
-    // The processes own their segments' image pages now; the rest of the
-    // image (header, directory, parameter blocks) is free. A page given to
-    // a process is no longer the kernel's, so `free` leaves it alone.
+    // The image is read no more (its pages in processes are theirs now).
+    if let Some(rom) = rom {
+        rom.unmap(kernel_root_table());
+    }
+    // An image in RAM: the processes own their segments' image pages now;
+    // the rest of the image (directory, parameter blocks) is free. A page
+    // given to a process is no longer the kernel's, so `free` leaves it
+    // alone. (An image stored in ROM left nothing in RAM past the kernel.)
     for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
         let _ = k.frames.free(frame, crate::mem::frames::KERNEL);
     }

@@ -13,11 +13,10 @@
 //!   page that shows any frame of RAM on demand;
 //! - 0xff40_0000..: the direct map, megapages over the first 12 MiB of RAM
 //!   (less if the machine has less); the kernel runs in its first 4 MiB,
-//!   where the boot image put it;
-//! - on a board with read-only memory holding the boot image (the
-//!   Baochip-1x's RRAM), 0xffc0_0000: that memory, read-only, and the direct
-//!   map stops below it.
-//! User space ends at 0xff00_0000, so all of it is out of reach.
+//!   where boot copied it.
+//! User space ends at 0xff00_0000, so all of it is out of reach. (The read-only
+//! memory the boot image is stored in is mapped only while boot reads the
+//! image, below the kernel half of the kernel's own table: boot.rs.)
 //!
 //! Why not map all of RAM: the kernel half is 16 MiB (the ABI gives user
 //! space everything below 0xff00_0000) and machines have more RAM than that
@@ -66,22 +65,6 @@ pub const DIRECT_MAP_MAX: usize = 0usize.wrapping_sub(DIRECT_MAP);
 const _: () = assert!(xous_abi::memory::BOOT_IMAGE_MAX <= DIRECT_MAP_MAX);
 /// The megapage of the direct map the kernel runs in.
 pub const MEGAPAGE: usize = 0x40_0000;
-/// Where the board's read-only memory (board::ROM, at most 4 MiB: the boot
-/// image's store on the Baochip-1x) appears, readable by the kernel only:
-/// the last megapage, which the direct map then leaves free.
-pub const ROM_WINDOW: usize = 0xffc0_0000;
-const _: () = assert!(match board::ROM {
-    Some((base, size)) => size <= MEGAPAGE && base % MEGAPAGE == 0,
-    None => true,
-});
-
-/// The most RAM the direct map may cover on this board.
-pub const fn direct_map_limit() -> usize {
-    match board::ROM {
-        Some(_) => ROM_WINDOW - DIRECT_MAP,
-        None => DIRECT_MAP_MAX,
-    }
-}
 
 #[repr(C, align(4096))]
 pub struct Table(pub [u32; ENTRIES]);

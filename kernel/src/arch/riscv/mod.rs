@@ -9,6 +9,8 @@ pub mod aes32;
 #[cfg(target_arch = "riscv32")]
 pub mod boot;
 #[cfg(target_arch = "riscv32")]
+mod boot_rom;
+#[cfg(target_arch = "riscv32")]
 pub mod csr;
 #[cfg(target_arch = "riscv32")]
 pub mod hw;
