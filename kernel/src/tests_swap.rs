@@ -422,5 +422,14 @@ fn a_process_over_the_line_gets_its_own_pages_back_when_swap_is_full() {
     let va = map(&mut k, hog, filled);
     fill(&mut k, hog, va, filled);
     assert_eq!(used_slots(&k), 48, "the swap device is full");
+    let free = k.frames.free_count();
     check(&mut k, hog, va, filled);
+    assert!(k.frames.free_count() >= free, "its pages came back at its own expense, not the reserve's: {} -> {}", free, k.frames.free_count());
+    // Another process still gets memory from the reserve: the hog grew by
+    // sending pages out while it was over the line, leaving the reserve free.
+    assert!(k.frames.free_count() >= k.frames.reserve(), "{} free", k.frames.free_count());
+    let other = process(&mut k, "other");
+    let ov = map(&mut k, other, 4);
+    fill(&mut k, other, ov, 4);
+    check(&mut k, other, ov, 4);
 }

@@ -71,7 +71,7 @@ impl<P: Platform> Kernel<P> {
     /// Maps a zeroed frame at `va` (which must be free) with `flags`.
     pub fn map_fresh(&mut self, pid: u8, va: usize, flags: u32) -> Result<usize, Error> {
         let space = self.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
-        self.make_room(1);
+        self.make_room(pid, 1);
         let frame = self.frames.alloc(pid).ok_or(Error::OutOfMemory)?;
         self.hw.zero(frame);
         if let Err(e) = space.map(&mut self.hw, &mut self.frames, va, frame, flags | pte::U, true) {

@@ -113,15 +113,19 @@ impl<P: Platform> Kernel<P> {
         Ok(())
     }
 
-    /// Makes `wanted` frames free, plus the watermark, by swapping pages
-    /// out if swap is on; whether `wanted` are free now.
-    pub fn make_room(&mut self, wanted: usize) -> bool {
+    /// Makes `wanted` frames free for `pid`, plus the watermark, by
+    /// swapping pages out if swap is on; whether `wanted` are free now. For
+    /// a process over the reserve rule's line (a quarter of RAM) the reserve
+    /// stays free too: it grows only by sending pages out, so when the swap
+    /// device fills, the others still find the reserve there.
+    pub fn make_room(&mut self, pid: Owner, wanted: usize) -> bool {
         if self.swap.on() {
+            let reserve = if self.frames.owned_by(pid) >= self.frames.hoard() { self.frames.reserve() } else { 0 };
             // While swap makes room the reserve rule (mem/frames.rs) is off;
             // with no slot left, or nothing it could take, it is back.
             self.frames.elastic = self.swap.slots.used() < self.swap.slots.total();
-            while self.frames.free_count() < wanted + WATERMARK {
-                if !self.evict_one() {
+            while self.frames.free_count() < wanted + reserve + WATERMARK {
+                if !self.evict_one(None) {
                     self.frames.elastic = false;
                     break;
                 }
@@ -133,11 +137,13 @@ impl<P: Platform> Kernel<P> {
     /// Moves the hand until one page has gone out; false if none could
     /// (two whole turns found nothing to take, no slot is free, or the
     /// device failed).
-    fn evict_one(&mut self) -> bool {
+    /// With `only`, pages of that process alone.
+    fn evict_one(&mut self, only: Option<Owner>) -> bool {
         let mut turns = 0;
         loop {
             let (pid, va) = self.swap.hand;
-            let space = self.procs.get(pid).map(|p| p.space).filter(|_| pid >= xous_abi::platform::FIRST_USER_PID);
+            let mine = only.is_none_or(|o| o == pid);
+            let space = self.procs.get(pid).map(|p| p.space).filter(|_| pid >= xous_abi::platform::FIRST_USER_PID && mine);
             let region = pte::vpn1(va);
             let Some(space) = space.filter(|_| region < FIRST_KERNEL_SLOT) else {
                 // On to the next process, from its first page.
@@ -230,7 +236,11 @@ impl<P: Platform> Kernel<P> {
         }
         let slot = pte::swap_slot(e);
         let count = self.swap.slots.held(&mut self.hw, slot, pid).ok_or(PageInError::Forged)?;
-        self.make_room(1);
+        self.make_room(pid, 1);
+        // A process over the reserve rule's line while no slot is free gets
+        // its page back past the rule, and gives one of its own pages in
+        // return (to the slot this one frees): the others' reserve stays.
+        let hoarding = !self.frames.elastic && self.frames.free_count() <= self.frames.reserve() && self.frames.owned_by(pid) >= self.frames.hoard();
         let frame = self.frames.alloc_returning(pid).ok_or(PageInError::OutOfMemory)?;
         let mut tag = [0; seal::TAG_BYTES];
         let read = self.hw.swap_read(slot, frame, &mut tag);
@@ -248,6 +258,14 @@ impl<P: Platform> Kernel<P> {
         self.hw.flush_tlb(pid, Some(va));
         self.swap.slots.free(&mut self.hw, slot, pid);
         self.swap.pages_in += 1;
+        if hoarding {
+            // Not the page just brought back (make_resident's range, if
+            // it called, covers it already).
+            let outer = self.swap.protect;
+            self.swap.protect = outer.or(Some((pid, va, va + PAGE_SIZE)));
+            self.evict_one(Some(pid));
+            self.swap.protect = outer;
+        }
         Ok(())
     }
 
