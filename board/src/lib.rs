@@ -13,6 +13,7 @@
 
 pub mod dabao;
 pub mod qemu_virt;
+pub mod virtio_mmio;
 #[cfg(feature = "dabao")]
 pub use dabao::*;
 #[cfg(not(feature = "dabao"))]

@@ -116,6 +116,17 @@ fn the_device_never_sees_a_page_as_it_was_written() {
     }
 }
 
+/// Memory pressure from elsewhere: `rounds` processes, each filling all of
+/// RAM's worth of pages and ending.
+fn pressure(k: &mut Kernel<FakePlatform>, rounds: usize) {
+    for _ in 0..rounds {
+        let f = process(k, "filler");
+        let fv = map(k, f, 64);
+        fill(k, f, fv, 64);
+        k.tear_down(f.pid);
+    }
+}
+
 /// Swaps out the first page of `va` (moving the hand until it goes), and
 /// gives the slot it went to.
 fn push_out(k: &mut Kernel<FakePlatform>, t: ThreadRef, va: usize) -> usize {
@@ -230,12 +241,7 @@ fn pinned_dma_and_lent_pages_stay_in_ram() {
     let phys = call(&mut k, t, &[Syscall::VirtToPhys as usize, va + PAGE_SIZE + 12]);
     assert_eq!(phys[0], xous_abi::SyscallResult::Scalar1 as usize);
     // Everything else goes out, many times over.
-    for _ in 0..6 {
-        let f = process(&mut k, "filler");
-        let fv = map(&mut k, f, 64);
-        fill(&mut k, f, fv, 64);
-        k.tear_down(f.pid);
-    }
+    pressure(&mut k, 6);
     for i in 0..2 {
         let e = k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, va + i * PAGE_SIZE);
         assert!(pte::is_valid(e), "page {i} stayed");
@@ -283,12 +289,7 @@ fn a_lent_page_is_never_taken_and_a_swapped_one_is_brought_back_to_lend() {
     k.read_user(server.pid, at, &mut seen).unwrap();
     assert!(seen == pattern(client.pid, 0), "the server sees the page as written");
     let before = k.swap.pages_out;
-    for _ in 0..4 {
-        let f = process(&mut k, "filler");
-        let fv = map(&mut k, f, 64);
-        fill(&mut k, f, fv, 64);
-        k.tear_down(f.pid);
-    }
+    pressure(&mut k, 4);
     assert!(k.swap.pages_out > before + 16, "RAM ran short meanwhile");
     for page in [va, va + PAGE_SIZE] {
         let e = k.procs.get(client.pid).unwrap().space.entry(&mut k.hw, page);
@@ -337,12 +338,7 @@ fn a_service_pinned_whole_never_goes_and_only_from_the_image() {
     let va = map(&mut k, log, 8);
     fill(&mut k, log, va, 8);
     let before = k.swap.pages_out;
-    for _ in 0..4 {
-        let f = process(&mut k, "filler");
-        let fv = map(&mut k, f, 64);
-        fill(&mut k, f, fv, 64);
-        k.tear_down(f.pid);
-    }
+    pressure(&mut k, 4);
     assert!(k.swap.pages_out > before + 16);
     for i in 0..8 {
         assert!(pte::is_valid(k.procs.get(log.pid).unwrap().space.entry(&mut k.hw, va + i * PAGE_SIZE)), "page {i} stayed");
@@ -360,12 +356,7 @@ fn a_page_of_zeros_goes_lazy_without_a_slot_and_comes_back_zero() {
     k.write_user(t.pid, va + PAGE_SIZE, &[7; 64]).unwrap();
     k.write_user(t.pid, va + PAGE_SIZE, &[0; 64]).unwrap();
     let before = (k.swap.pages_out, used_slots(&k));
-    for _ in 0..3 {
-        let f = process(&mut k, "filler");
-        let fv = map(&mut k, f, 64);
-        fill(&mut k, f, fv, 64);
-        k.tear_down(f.pid);
-    }
+    pressure(&mut k, 3);
     for page in [va, va + PAGE_SIZE] {
         let e = k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, page);
         assert!(pte::is_lazy(e) && e & (pte::R | pte::W) == pte::R | pte::W, "{e:#x}: lazy again, with its permissions");

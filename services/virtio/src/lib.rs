@@ -25,37 +25,16 @@ pub const NETWORK: u32 = 1;
 pub const BLOCK: u32 = 2;
 pub const ENTROPY: u32 = 4;
 
-const MAGIC: usize = 0x000;
-const VERSION: usize = 0x004;
-const DEVICE_ID: usize = 0x008;
-const DEVICE_FEATURES: usize = 0x010;
-const DEVICE_FEATURES_SEL: usize = 0x014;
-const DRIVER_FEATURES: usize = 0x020;
-const DRIVER_FEATURES_SEL: usize = 0x024;
-const QUEUE_SEL: usize = 0x030;
-const QUEUE_NUM_MAX: usize = 0x034;
-const QUEUE_NUM: usize = 0x038;
-const QUEUE_READY: usize = 0x044;
-const QUEUE_NOTIFY: usize = 0x050;
-const INTERRUPT_STATUS: usize = 0x060;
-const INTERRUPT_ACK: usize = 0x064;
-const STATUS: usize = 0x070;
-const QUEUE_DESC: usize = 0x080;
-const QUEUE_DRIVER: usize = 0x090;
-const QUEUE_DEVICE: usize = 0x0a0;
-/// The device-specific configuration space.
-const CONFIG: usize = 0x100;
-
-const ACKNOWLEDGE: u32 = 1;
-const DRIVER: u32 = 2;
-const DRIVER_OK: u32 = 4;
-const FEATURES_OK: u32 = 8;
+use board::virtio_mmio::{
+    ACKNOWLEDGE, CONFIG, DEVICE_FEATURES, DEVICE_FEATURES_SEL, DEVICE_ID, DRIVER, DRIVER_FEATURES, DRIVER_FEATURES_SEL, DRIVER_OK,
+    FEATURES_OK, INTERRUPT_ACK, INTERRUPT_STATUS, MAGIC, MAGIC_VALUE, MODERN, QUEUE_DESC, QUEUE_DEVICE, QUEUE_DRIVER, QUEUE_NOTIFY,
+    QUEUE_NUM, QUEUE_NUM_MAX, QUEUE_READY, QUEUE_SEL, STATUS, VERSION,
+};
 
 /// How many times `Transport::find` looks at the slots when some are busy.
 const PROBE_ROUNDS: usize = 100;
 
-/// VIRTIO_F_VERSION_1: the modern interface, which is all we speak.
-pub const FEATURE_VERSION_1: u64 = 1 << 32;
+pub use board::virtio_mmio::FEATURE_VERSION_1;
 
 #[derive(Debug)]
 pub enum VirtioError {
@@ -129,7 +108,7 @@ impl Transport {
                     }
                 };
                 let probe = Transport { regs, slot };
-                if probe.read(MAGIC) == 0x7472_6976 && probe.read(VERSION) == 2 && probe.read(DEVICE_ID) == kind {
+                if probe.read(MAGIC) == MAGIC_VALUE && probe.read(VERSION) == MODERN && probe.read(DEVICE_ID) == kind {
                     let features = probe.negotiate(wanted | FEATURE_VERSION_1)?;
                     return Ok((probe, features));
                 }

@@ -28,45 +28,18 @@ use crate::mem::PAGE_SIZE;
 use core::arch::asm;
 use core::ptr::{addr_of, addr_of_mut, read_volatile, write_volatile};
 
-// virtio-mmio registers: offsets in the device's page.
-const MAGIC: usize = 0x000;
-const VERSION: usize = 0x004;
-const DEVICE_ID: usize = 0x008;
-const DEVICE_FEATURES: usize = 0x010;
-const DEVICE_FEATURES_SEL: usize = 0x014;
-const DRIVER_FEATURES: usize = 0x020;
-const DRIVER_FEATURES_SEL: usize = 0x024;
-const QUEUE_SEL: usize = 0x030;
-const QUEUE_NUM_MAX: usize = 0x034;
-const QUEUE_NUM: usize = 0x038;
-const QUEUE_READY: usize = 0x044;
-const QUEUE_NOTIFY: usize = 0x050;
-const INTERRUPT_STATUS: usize = 0x060;
-const INTERRUPT_ACK: usize = 0x064;
-const STATUS: usize = 0x070;
-/// Physical addresses of the descriptor table, the available ring and the
-/// used ring: each a low word, then a high one.
-const QUEUE_DESC: usize = 0x080;
-const QUEUE_DRIVER: usize = 0x090;
-const QUEUE_DEVICE: usize = 0x0a0;
-/// Changes whenever the device changes its configuration.
-const CONFIG_GENERATION: usize = 0x0fc;
-/// virtio-blk's configuration opens with the capacity, in sectors (64 bits).
-const CAPACITY: usize = 0x100;
+use board::virtio_mmio::{
+    ACKNOWLEDGE, CONFIG, CONFIG_GENERATION, DEVICE_FEATURES, DEVICE_FEATURES_SEL, DEVICE_ID, DRIVER, DRIVER_FEATURES,
+    DRIVER_FEATURES_SEL, DRIVER_OK, FEATURES_OK, FEATURE_VERSION_1 as VERSION_1, INTERRUPT_ACK, INTERRUPT_STATUS, MAGIC,
+    MAGIC_VALUE as VIRT, MODERN, QUEUE_DESC, QUEUE_DEVICE, QUEUE_DRIVER, QUEUE_NOTIFY, QUEUE_NUM, QUEUE_NUM_MAX, QUEUE_READY,
+    QUEUE_SEL, STATUS, VERSION,
+};
 
-/// MAGIC's value ("virt"), VERSION's for the modern registers, the ID of a block device.
-const VIRT: u32 = 0x7472_6976;
-const MODERN: u32 = 2;
+/// virtio-blk's configuration opens with the capacity, in sectors (64 bits).
+const CAPACITY: usize = CONFIG;
+/// The ID of a block device.
 const BLOCK_DEVICE: u32 = 2;
 
-// Device status bits.
-const ACKNOWLEDGE: u32 = 1;
-const DRIVER: u32 = 2;
-const DRIVER_OK: u32 = 4;
-const FEATURES_OK: u32 = 8;
-
-/// VERSION_1: the modern interface, the one feature taken.
-const VERSION_1: u64 = 1 << 32;
 /// virtio-blk's RO: the disk is write-protected, of no use for swap.
 const READ_ONLY: u64 = 1 << 5;
 
