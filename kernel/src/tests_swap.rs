@@ -116,6 +116,12 @@ fn the_device_never_sees_a_page_as_it_was_written() {
     }
 }
 
+/// `t` maps a device page (the fake platform's first), as a driver does.
+fn drive_a_device(k: &mut Kernel<FakePlatform>, t: ThreadRef) {
+    let r = call(k, t, &[Syscall::MapMemory as usize, 0x1000_1000, 0, PAGE_SIZE, flags::R | flags::W]);
+    assert_eq!(r[0], xous_abi::SyscallResult::MemoryRange as usize, "{r:x?}");
+}
+
 /// Memory pressure from elsewhere: `rounds` processes, each filling all of
 /// RAM's worth of pages and ending.
 fn pressure(k: &mut Kernel<FakePlatform>, rounds: usize) {
@@ -234,6 +240,7 @@ fn a_device_error_keeps_the_page_in_ram() {
 fn pinned_dma_and_lent_pages_stay_in_ram() {
     let mut k = swapping(64, 1024);
     let t = process(&mut k, "driver");
+    drive_a_device(&mut k, t);
     let va = map(&mut k, t, 3);
     fill(&mut k, t, va, 3);
     let pin = [Syscall::PlatformSpecific as usize, platform::PIN, va, PAGE_SIZE, 1];
@@ -372,6 +379,7 @@ fn a_page_of_zeros_goes_lazy_without_a_slot_and_comes_back_zero() {
 fn dma_pins_stop_at_an_eighth_of_ram_and_free_pages_unpin() {
     let mut k = swapping(64, 1024);
     let t = process(&mut k, "hoarder");
+    drive_a_device(&mut k, t);
     let va = map(&mut k, t, 16);
     let mut pinned = 0;
     for i in 0..16 {
@@ -423,4 +431,16 @@ fn a_process_over_the_line_gets_its_own_pages_back_when_swap_is_full() {
     let ov = map(&mut k, other, 4);
     fill(&mut k, other, ov, 4);
     check(&mut k, other, ov, 4);
+}
+
+#[test]
+fn virt_to_phys_pins_only_for_a_driver() {
+    let mut k = swapping(64, 1024);
+    let loader = process(&mut k, "proc");
+    let va = map(&mut k, loader, 16);
+    for i in 0..16 {
+        let r = call(&mut k, loader, &[Syscall::VirtToPhys as usize, va + i * PAGE_SIZE]);
+        assert_eq!(r[0], xous_abi::SyscallResult::Scalar1 as usize, "backed, past any pin limit");
+    }
+    assert_eq!(k.frames.pinned_by(loader.pid), 0, "no device: nothing pinned, all of it may go to swap");
 }

@@ -68,6 +68,11 @@ impl Devices {
         };
     }
 
+    /// Whether `pid` drives a device (has a device page mapped).
+    pub fn drives_any(&self, pid: u8) -> bool {
+        self.owners.iter().filter_map(Slot::get).any(|m| m.pid == pid)
+    }
+
     pub fn release_all(&mut self, pid: u8) {
         for o in self.owners.iter_mut() {
             if o.get().is_some_and(|m| m.pid == pid) {

@@ -116,8 +116,9 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, phys: usize, virt: u
 /// VirtToPhys(address) -> Scalar1(physical address): for drivers, which
 /// hand devices the physical addresses of their buffers (virtio DMA). A
 /// page never touched is backed first, one swapped out brought back, and
-/// the page is pinned: a device may write it at any time, so swap never
-/// takes it. Errors: BadAddress (not mapped).
+/// for a process that drives a device the page is pinned: a device may
+/// write it at any time, so swap never takes it. Errors: BadAddress (not
+/// mapped), OutOfMemory (no frame, or a driver's pins at their limit).
 #[inline(never)]
 pub fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize) -> Handled {
     let pid = t.pid;
@@ -131,11 +132,13 @@ pub fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize) -> 
     if !pte::is_leaf(e) || e & pte::U == 0 {
         return Err(Error::BadAddress);
     }
-    // A device may write it at any time from now on: with swap, it stays in
-    // RAM, within the same limit as PIN (else one process could pin all of
-    // RAM this way, and swap could make room for no one).
+    // For a driver (a process with a device mapped), a device may write it
+    // at any time from now on: with swap, it stays in RAM, within the same
+    // limit as PIN (else one process could pin all of RAM this way, and
+    // swap could make room for no one). Others ask only to have the page
+    // backed (the process manager loading a program): it may go to swap.
     let frame = pte::address(e);
-    if k.swap.on() && k.frames.owner(frame) == Some(pid) && !k.frames.is_pinned(frame) {
+    if k.swap.on() && k.devices.drives_any(pid) && k.frames.owner(frame) == Some(pid) && !k.frames.is_pinned(frame) {
         if k.frames.pinned_by(pid) >= k.frames.reserve() {
             return Err(Error::OutOfMemory);
         }
