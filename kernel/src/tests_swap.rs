@@ -444,3 +444,24 @@ fn virt_to_phys_pins_only_for_a_driver() {
     }
     assert_eq!(k.frames.pinned_by(loader.pid), 0, "no device: nothing pinned, all of it may go to swap");
 }
+
+#[test]
+fn pages_told_before_a_device_is_mapped_are_pinned_when_it_is() {
+    // A driver may ask for its DMA pages' addresses before it maps its
+    // device (services/virtio's Blk::find does): they must not go to swap
+    // once it drives one.
+    let mut k = swapping(64, 1024);
+    let t = process(&mut k, "fs");
+    let va = map(&mut k, t, 2);
+    for i in 0..2 {
+        let r = call(&mut k, t, &[Syscall::VirtToPhys as usize, va + i * PAGE_SIZE]);
+        assert_eq!(r[0], xous_abi::SyscallResult::Scalar1 as usize);
+    }
+    assert_eq!(k.frames.pinned_by(t.pid), 0, "no device yet");
+    drive_a_device(&mut k, t);
+    assert_eq!(k.frames.pinned_by(t.pid), 2, "pinned when the device came");
+    pressure(&mut k, 3);
+    for i in 0..2 {
+        assert!(pte::is_valid(k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, va + i * PAGE_SIZE)), "page {i} stayed");
+    }
+}

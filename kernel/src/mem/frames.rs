@@ -44,6 +44,9 @@ pub const MAX_FRAMES: usize = (1 << 24) - 1;
 
 /// In a frame in use: pinned, never swapped out.
 const PINNED: u32 = 1 << 31;
+/// In a frame in use: its physical address was told to its owner
+/// (VirtToPhys), so a device may have it.
+const EXPOSED: u32 = 1 << 30;
 
 /// The most frames the reserve (see `reserve`) holds: 4 MiB.
 const RESERVE_MAX: usize = 1024;
@@ -248,6 +251,20 @@ impl Frames {
     /// How many frames `owner` has pinned.
     pub fn pinned_by(&self, owner: Owner) -> usize {
         self.pinned[owner as usize] as usize
+    }
+
+    /// Marks `pa`, a frame in use, as one whose address its owner was told.
+    pub fn set_exposed(&mut self, pa: usize) {
+        if let Some(i) = self.index(pa).filter(|_| self.owner(pa).is_some_and(|o| o != FREE)) {
+            self.record()[i] |= EXPOSED;
+        }
+    }
+
+    /// `owner`'s exposed frames not pinned yet.
+    pub fn exposed_unpinned(&self, owner: Owner) -> impl Iterator<Item = usize> + '_ {
+        let record = self.record.as_deref().unwrap_or(&[]);
+        let base = self.base;
+        record.iter().enumerate().filter(move |(_, r)| **r as Owner == owner && owner != FREE && **r & (EXPOSED | PINNED) == EXPOSED).map(move |(i, _)| base + i * PAGE_SIZE)
     }
 
     pub fn is_pinned(&self, pa: usize) -> bool {

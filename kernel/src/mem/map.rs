@@ -92,10 +92,35 @@ fn map_device<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, phys: usize, virt: u
     if pages().any(|pa| k.devices.owner(pa).is_some()) {
         return Err(Error::MemoryInUse);
     }
+    // From now on it drives a device, which may hold the addresses of the
+    // pages it asked VirtToPhys about before: with swap, they stay in RAM
+    // (within the pin limit; over it, no device).
+    if k.swap.on() {
+        let exposed = k.frames.exposed_unpinned(pid).count();
+        if k.frames.pinned_by(pid) + exposed > k.frames.reserve() {
+            return Err(Error::OutOfMemory);
+        }
+    }
     let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
     let virt = placement(k, pid, virt, size)?;
     if !k.devices.take(phys, phys + size, pid) {
         return Err(Error::OutOfMemory);
+    }
+    if k.swap.on() {
+        let mut pin = [0usize; 16];
+        loop {
+            let mut n = 0;
+            for (slot, pa) in pin.iter_mut().zip(k.frames.exposed_unpinned(pid)) {
+                *slot = pa;
+                n += 1;
+            }
+            if n == 0 {
+                break;
+            }
+            for pa in &pin[..n] {
+                k.frames.set_pinned(*pa, true);
+            }
+        }
     }
     for (i, pa) in pages().enumerate() {
         let va = virt + i * PAGE_SIZE;
@@ -136,8 +161,10 @@ pub fn virt_to_phys<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, va: usize) -> 
     // at any time from now on: with swap, it stays in RAM, within the same
     // limit as PIN (else one process could pin all of RAM this way, and
     // swap could make room for no one). Others ask only to have the page
-    // backed (the process manager loading a program): it may go to swap.
+    // backed (the process manager loading a program): it may go to swap,
+    // until the process maps a device (map_device pins what it was told).
     let frame = pte::address(e);
+    k.frames.set_exposed(frame);
     if k.swap.on() && k.devices.drives_any(pid) && k.frames.owner(frame) == Some(pid) && !k.frames.is_pinned(frame) {
         if k.frames.pinned_by(pid) >= k.frames.reserve() {
             return Err(Error::OutOfMemory);
