@@ -192,6 +192,14 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on QEMU: swap: a program touches four times the RAM (16 MiB in 4 MiB, a swap disk of 24 MiB) and gets every byte back; pages sealed with the CPU's AES instructions",
         Boot::of(App("swap")).args(&["fill", "16"]).options(&["--memory", "4M", "--swap", "24M"])
             .stdout(&[Has("swap: 16 MiB came back whole")]).stderr(&[Has("kernel: swap on, "), Has("the CPU's AES instructions"), Has(" pages out, ")])),
+    // The two test-apps that do not fit the Baochip-1x's 2 MiB without swap
+    // (README's dabao table), in 2 MiB of RAM for everything, with swap.
+    Check::boot("on QEMU: swap: std heap (a 2 MiB vector among mixed allocations) within 2 MiB of RAM, with a swap disk",
+        Boot::of(App("alloc")).options(&["--memory", "2M", "--swap", "32M"])
+            .stdout(&[Has("alloc: all checks passed")]).stderr(&[Has("of 2048 KiB; swap: ")])),
+    Check::boot("on QEMU: swap: std: 200 threads alive at once within 2 MiB of RAM, with a swap disk",
+        Boot::of(App("many-threads")).options(&["--memory", "2M", "--swap", "32M"])
+            .stdout(&[Has("many-threads: 200 joined, total 19900"), Has("many-threads: all checks passed")]).stderr(&[Has("of 2048 KiB; swap: ")])),
     Check::code("on QEMU: swap: the swap disk, read by the host while a program's 8 MiB are out, holds no 8 bytes of what the program wrote", crate::swap_checks::no_plaintext),
     Check::code("on QEMU: swap: a bit flipped by the host in every written slot of the swap disk ends the program at the first page it reads back, with the kernel's report 'swap page ... failed authentication'", crate::swap_checks::flipped_bits),
     Check::code("on QEMU: swap: a hostile process makes random syscalls and garbage requests with 16 MiB of RAM and a swap disk (its pages and the innocent's going out and back); the innocent std program passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz_swap),
