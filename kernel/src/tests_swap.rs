@@ -195,6 +195,24 @@ fn a_forged_tag_or_an_old_copy_of_a_slot_does_not_open() {
 }
 
 #[test]
+fn another_processs_sealed_page_copied_into_a_slot_does_not_open() {
+    // The device shows a's page (genuine, sealed by this kernel) in b's
+    // slot: the nonce holds the slot, so it is refused; a lives on.
+    let mut k = swapping(64, 1024);
+    let (a, b) = (process(&mut k, "a"), process(&mut k, "b"));
+    let (va, vb) = (map(&mut k, a, 1), map(&mut k, b, 1));
+    fill(&mut k, a, va, 1);
+    fill(&mut k, b, vb, 1);
+    let (sa, sb) = (push_out(&mut k, a, va), push_out(&mut k, b, vb));
+    assert_ne!(sa, sb);
+    k.hw.swap[sb] = k.hw.swap[sa].clone();
+    k.fault(b, Fault::LoadPage, 0x1_0000, vb);
+    assert!(k.procs.get(b.pid).is_none(), "b's page is forged: {}", last_line(&k));
+    assert!(last_line(&k).contains("failed authentication"));
+    check(&mut k, a, va, 1);
+}
+
+#[test]
 fn a_wiped_device_ends_just_the_processes_with_pages_there() {
     let mut k = swapping(64, 1024);
     let a = process(&mut k, "a");
@@ -464,4 +482,50 @@ fn pages_told_before_a_device_is_mapped_are_pinned_when_it_is() {
     for i in 0..2 {
         assert!(pte::is_valid(k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, va + i * PAGE_SIZE)), "page {i} stayed");
     }
+}
+
+#[test]
+fn a_program_bigger_than_ram_moves_to_its_child_without_coming_back_in() {
+    // A loader prepares a program of four times RAM (std's test programs
+    // are 5 MB, the Baochip-1x has 2 MiB) and starts it: the pages in swap
+    // move slot and all, the child reads every byte as the loader wrote it.
+    let mut k = swapping(64, 1024);
+    let loader = process(&mut k, "loader");
+    let pages = 4 * 64;
+    let va = map(&mut k, loader, pages);
+    fill(&mut k, loader, va, pages);
+    let out = used_slots(&k);
+    assert!(out >= pages - 64, "most of the program is in swap: {out}");
+    let pages_in = k.swap.pages_in;
+    let (dest, stack) = (0x1_0000, 0x7ffe_0000);
+    let r = call(&mut k, loader, &[Syscall::CreateProcess as usize, stack, 0x2_0000, va, pages * PAGE_SIZE, dest, dest, 0]);
+    assert_eq!(r[0], xous_abi::SyscallResult::NewProcess as usize, "{r:x?} {}", last_line(&k));
+    let child = r[1] as u8;
+    assert_eq!(k.swap.pages_in, pages_in, "nothing was read back to start it");
+    let mut held = 0;
+    for i in 0..pages {
+        let e = k.procs.get(child).unwrap().space.entry(&mut k.hw, dest + i * PAGE_SIZE);
+        if pte::is_swapped(e) {
+            assert!(k.swap.slots.held(&mut k.hw, pte::swap_slot(e), child).is_some(), "page {i}'s slot is the child's");
+            held += 1;
+        }
+    }
+    assert!(held >= out - 8, "{held} of {out} pages moved in swap");
+    assert_eq!(k.procs.get(loader.pid).unwrap().space.entry(&mut k.hw, va), 0, "the loader's pages are gone");
+    let c = ThreadRef { pid: child, tid: 1 };
+    for i in 0..pages {
+        let page = dest + i * PAGE_SIZE;
+        if !pte::is_valid(k.procs.get(child).unwrap().space.entry(&mut k.hw, page)) {
+            k.fault(c, Fault::LoadPage, dest, page);
+        }
+        let mut got = vec![0; PAGE_SIZE];
+        k.read_user(child, page, &mut got).unwrap();
+        assert!(got == pattern(loader.pid, i), "page {i} of the program is what the loader wrote");
+    }
+    assert!(k.frames.in_use() <= 64);
+    // The loader ending frees none of the child's slots; the child's does.
+    k.tear_down(loader.pid);
+    assert!(used_slots(&k) > 0);
+    k.tear_down(child);
+    assert_eq!(used_slots(&k), 0);
 }

@@ -64,17 +64,14 @@ pub fn create_process<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 
     }
     // The child is named after its parent: a copy, as the table changes.
     let (name, name_len) = (p.name, p.name_len);
-    k.make_resident(parent, pages, len, false)?;
     move_pages(k, parent, pages, len, None)?;
     let unheard = crate::exits::unheard_by(k, parent);
     let child = k.create_process_avoiding(core::str::from_utf8(&name[..name_len]).unwrap_or("?"), false, unheard)?;
     match prepare(k, parent, child, stack, stack_len, dest, len, entry, start) {
         Ok(cid) => {
-            // Preparing the child may have swapped some of the pages out
-            // again: a swapped page is sealed for its owner and address, so
-            // it moves only resident.
-            let moved = k.make_resident(parent, pages, len, false).and_then(|()| move_pages(k, parent, pages, len, Some((child, dest))));
-            if let Err(e) = moved {
+            // Pages that are in swap move as they are, slot and all
+            // (swap/seal.rs): a program bigger than RAM can be started.
+            if let Err(e) = move_pages(k, parent, pages, len, Some((child, dest))) {
                 k.tear_down(child);
                 return Err(e);
             }
@@ -98,16 +95,20 @@ fn move_pages<P: Platform>(k: &mut Kernel<P>, pid: u8, pages: usize, len: usize,
     let mut to = k.procs.get(child).ok_or(Error::ProcessNotFound)?.space.walk();
     for offset in (0..len).step_by(PAGE_SIZE) {
         let e = from.entry(&mut k.hw, pages + offset);
-        let frame = pte::address(e);
         if e == 0 {
             return Err(Error::BadAddress);
         }
-        if pte::is_held(e) || (frame != 0 && k.frames.owner(frame) != Some(pid)) {
+        // A swapped-out page is its slot; any other names its frame (or 0).
+        let (slot, frame) = if pte::is_swapped(e) { (Some(pte::swap_slot(e)), 0) } else { (None, pte::address(e)) };
+        let slot_not_mine = slot.is_some_and(|s| k.swap.slots.held(&mut k.hw, s, pid).is_none());
+        if pte::is_held(e) || slot_not_mine || (frame != 0 && k.frames.owner(frame) != Some(pid)) {
             return Err(Error::ShareViolation);
         }
         if into.is_some() {
             from.take(&mut k.hw, pages + offset);
-            if frame != 0 {
+            if let Some(slot) = slot {
+                k.swap.slots.hand_over(&mut k.hw, slot, pid, child);
+            } else if frame != 0 {
                 let _ = k.frames.transfer(frame, pid, child);
             }
             to.replace(&mut k.hw, dest + offset, e);

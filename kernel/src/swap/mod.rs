@@ -207,7 +207,7 @@ impl<P: Platform> Kernel<P> {
             return false;
         }
         let Some((slot, count)) = self.swap.slots.take(&mut self.hw, pid) else { return false };
-        let nonce = seal::nonce(slot, count, pid, va);
+        let nonce = seal::nonce(slot, count);
         let tag = seal.seal(seal::bytes(self.hw.table(frame)), &nonce);
         if !self.hw.swap_write(slot, frame, &tag) {
             // The page stays: back to what it was.
@@ -245,7 +245,7 @@ impl<P: Platform> Kernel<P> {
         let mut tag = [0; seal::TAG_BYTES];
         let read = self.hw.swap_read(slot, frame, &mut tag);
         let seal = &self.swap.seal;
-        let nonce = seal::nonce(slot, count, pid, va);
+        let nonce = seal::nonce(slot, count);
         if !read || !seal.open(seal::bytes(self.hw.table(frame)), &nonce, &tag) {
             // Never mapped, never seen: the frame goes back cleared. The
             // slot stays the page's, so a touch tries again (and ends the

@@ -3,13 +3,17 @@
 //! boot (arch/riscv/boot.rs: on QEMU the device tree's rng-seed, which
 //! QEMU fills from the host's random source).
 //!
-//! The 96-bit nonce is the slot, the slot's write count (slots.rs: never
+//! The 96-bit nonce is the slot and the slot's write count (slots.rs: never
 //! the same twice for a slot in one boot, so never the same nonce for the
-//! key) and the page's owner and address. Binding owner and address means
-//! a sealed page moved to another slot, or shown for another page or
-//! process, does not open; the count being kept on the chip means an old
-//! copy of the same slot does not either. GCM-SIV also stays safe if a
-//! nonce ever did repeat (it would only show that two pages were equal).
+//! key). Binding the slot means a sealed page copied into another slot does
+//! not open; the count being kept on the chip means an old copy of the same
+//! slot does not either. Which page of which process a slot holds is kept
+//! on the chip too (the page's table entry names the slot, the slot table
+//! its owner), so owner and address need not be in the nonce, and a
+//! swapped page can change hands without being read back (CreateProcess
+//! moves a program's pages to the child as they are). GCM-SIV also stays
+//! safe if a nonce ever did repeat (it would only show that two pages were
+//! equal).
 //! The page is sealed and opened in place, in its own frame, which the
 //! device then reads or has written: no copy.
 
@@ -45,12 +49,12 @@ macro_rules! with_cipher {
     };
 }
 
-/// The nonce of a page of `pid` at `va`, written to `slot` for the `count`th time.
-pub fn nonce(slot: usize, count: u32, pid: u8, va: usize) -> [u8; 12] {
+/// The nonce of a page written to `slot` for the `count`th time (the last
+/// four bytes stay zero).
+pub fn nonce(slot: usize, count: u32) -> [u8; 12] {
     let mut n = [0; 12];
     n[..4].copy_from_slice(&(slot as u32).to_le_bytes());
     n[4..8].copy_from_slice(&count.to_le_bytes());
-    n[8..].copy_from_slice(&((((va >> 12) as u32) << 8) | pid as u32).to_le_bytes());
     n
 }
 
@@ -112,19 +116,18 @@ mod tests {
         let seal = Seal::new(&[7; KEY_BYTES], false);
         let plain = page(1);
         let mut p = plain;
-        let n = nonce(3, 1, 5, 0x2000_1000);
+        let n = nonce(3, 1);
         let tag = seal.seal(&mut p, &n);
         assert_ne!(p, plain, "encrypted");
         assert!(p.windows(16).all(|w| !plain.windows(16).any(|q| q == w)), "no 16 bytes of the plaintext are left");
         let mut q = p;
         assert!(seal.open(&mut q, &n, &tag));
         assert_eq!(q, plain);
-        // One bit anywhere, another slot, count, owner or address, another
-        // key: none opens.
+        // One bit anywhere, another slot or count, another key: none opens.
         let mut flipped = p;
         flipped[4095] ^= 1;
         assert!(!seal.open(&mut flipped, &n, &tag));
-        for other in [nonce(4, 1, 5, 0x2000_1000), nonce(3, 2, 5, 0x2000_1000), nonce(3, 1, 6, 0x2000_1000), nonce(3, 1, 5, 0x2000_2000)] {
+        for other in [nonce(4, 1), nonce(3, 2), nonce(3 + (1 << 16), 1), nonce(3, 1 + (1 << 16))] {
             let mut q = p;
             assert!(!seal.open(&mut q, &other, &tag), "{other:?}");
         }
@@ -138,8 +141,8 @@ mod tests {
 
     #[test]
     fn nonces_differ_in_every_field() {
-        let n = nonce(0x0102_0304, 0x0506_0708, 0x09, 0x0abc_d000);
-        assert_eq!(n, [4, 3, 2, 1, 8, 7, 6, 5, 0x09, 0xcd, 0xab, 0x00]);
+        let n = nonce(0x0102_0304, 0x0506_0708);
+        assert_eq!(n, [4, 3, 2, 1, 8, 7, 6, 5, 0, 0, 0, 0]);
     }
 
     #[test]

@@ -100,6 +100,17 @@ impl Slots {
         }
     }
 
+    /// Gives `slot` from `from` to `to` (a swapped page moved to another
+    /// process); false, and nothing changed, if `from` does not hold it.
+    pub fn hand_over(&mut self, mem: &mut impl PhysMem, slot: usize, from: Owner, to: Owner) -> bool {
+        if to == FREE || self.held(mem, slot, from).is_none() {
+            return false;
+        }
+        let word = self.word(mem, slot);
+        *word = (*word & !0xff) | to as u32;
+        true
+    }
+
     /// Frees every slot `owner` holds (it ended).
     pub fn free_all(&mut self, mem: &mut impl PhysMem, owner: Owner) {
         if owner == FREE || self.used == 0 {
@@ -137,6 +148,20 @@ mod tests {
         assert_eq!(s.used(), 2, "only its holder frees a slot");
         s.free(&mut mem, 0, 5);
         assert_eq!(s.take(&mut mem, 7), Some((0, 2)), "the same slot, a new count: a new nonce");
+    }
+
+    #[test]
+    fn a_slot_changes_hands_with_its_count() {
+        let (mut mem, _, mut s) = setup(2);
+        assert_eq!(s.take(&mut mem, 5), Some((0, 1)));
+        assert!(!s.hand_over(&mut mem, 0, 6, 7), "only its holder gives it away");
+        assert!(!s.hand_over(&mut mem, 0, 5, FREE), "freeing is free's work");
+        assert!(s.hand_over(&mut mem, 0, 5, 7));
+        assert_eq!((s.held(&mut mem, 0, 5), s.held(&mut mem, 0, 7), s.used()), (None, Some(1), 1));
+        s.free_all(&mut mem, 5);
+        assert_eq!(s.used(), 1, "the old holder's end leaves it");
+        s.free_all(&mut mem, 7);
+        assert_eq!(s.used(), 0);
     }
 
     #[test]
