@@ -17,6 +17,15 @@ pub const RAM_BASE: usize = 0x6100_0000;
 /// The chip's SRAM.
 pub const RAM_SIZE: crate::RamSize = crate::RamSize::Fixed(2 * 1024 * 1024);
 
+/// Processes the kernel's tables hold at once (the ABI's limit is 64): a
+/// process takes at least 28 KiB of the 2 MiB (its tables, stack, saved
+/// registers), so 64 could never run, and each slot costs the kernel's
+/// SRAM whether used or not.
+pub const PROCESSES: usize = 32;
+/// Messages in flight in the whole system, the kernel's pool (42 bytes
+/// each); one process may hold a quarter of it.
+pub const MESSAGES: usize = 512;
+
 /// RRAM (non-volatile, executes in place).
 pub const RRAM_BASE: usize = 0x6000_0000;
 pub const RRAM_SIZE: usize = 4 * 1024 * 1024;

@@ -120,6 +120,13 @@ pub fn is_swap_disk_serial(serial: &[u8; 20]) -> bool {
 /// `time` counts at this rate.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
 
+/// Processes the kernel's tables hold at once: the ABI's limit.
+pub const PROCESSES: usize = 64;
+/// Messages in flight in the whole system, the kernel's pool: room for
+/// four processes of 255 threads each waiting for an answer (a `Barrier`
+/// holds every waiter's message in the ticktimer).
+pub const MESSAGES: usize = 1024;
+
 /// The board's name, as `xous-run --board` takes it.
 pub const NAME: &str = "qemu-virt";
 /// The goldfish RTC's interrupt.

@@ -29,10 +29,17 @@ use xous_abi::Error;
 /// The main thread's stack: reserved here, backed page by page when
 /// touched, with a guard page below it (a stack overflow, fault.rs).
 pub const MAIN_STACK_SIZE: usize = 1024 * 1024;
-/// Where the parameter block is mapped (read-only), at the bottom of the
-/// region MapMemory leaves alone.
-pub const PARAMS_BASE: usize = USER_STACK_TOP - MAIN_STACK_RESERVE;
 const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
+
+/// Where a parameter block of `len` bytes is mapped (read-only): right
+/// below the main stack's guard page, so that it shares the stack's 4 MiB
+/// of address space and its second-level page table (a table of its own
+/// cost every process 4 KiB of RAM). None if it would reach the interrupt
+/// stack's top (interrupt.rs), just under 2 MiB lower.
+pub fn params_base(len: usize) -> Option<usize> {
+    let below_guard = USER_STACK_TOP - MAIN_STACK_SIZE - PAGE_SIZE;
+    below_guard.checked_sub(page_round_up(len.max(1))).filter(|&base| base >= crate::interrupt::INTERRUPT_STACK_TOP)
+}
 
 /// Where the boot image lies (its first byte's physical address).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -122,18 +129,41 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
         }
     }
     let params_len = page_round_up(process.params.len().max(1));
-    for page in (PARAMS_BASE..PARAMS_BASE + params_len).step_by(PAGE_SIZE) {
+    let params = params_base(process.params.len()).ok_or(Error::OutOfMemory)?;
+    for page in (params..params + params_len).step_by(PAGE_SIZE) {
         k.map_fresh(pid, page, pte::R)?;
     }
-    k.write_user(pid, PARAMS_BASE, process.params)?;
+    k.write_user(pid, params, process.params)?;
     let bottom = USER_STACK_TOP - MAIN_STACK_SIZE;
     k.reserve(pid, bottom, MAIN_STACK_SIZE, pte::R | pte::W)?;
     // A guard page below it: never accessible, and never given to MapMemory.
     k.reserve(pid, bottom - PAGE_SIZE, PAGE_SIZE, 0)?;
-    let args = [process.eh_frame as usize, PARAMS_BASE, 0, 0];
+    let args = [process.eh_frame as usize, params, 0, 0];
     k.spawn_thread_on(pid, process.entry as usize, (bottom, USER_STACK_TOP), args)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod fuzz;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parameter_block_shares_the_stacks_page_table() {
+        let stack_region = pte::vpn1(USER_STACK_TOP - 1);
+        for len in [0, 1, PAGE_SIZE, PAGE_SIZE + 1, 64 * 1024, 1024 * 1024] {
+            let base = params_base(len).unwrap();
+            assert_eq!(base % PAGE_SIZE, 0);
+            assert_eq!((pte::vpn1(base), pte::vpn1(base + len.max(1) - 1)), (stack_region, stack_region), "{len} bytes");
+            // Below the guard page, which is below the stack.
+            assert!(base + page_round_up(len.max(1)) <= USER_STACK_TOP - MAIN_STACK_SIZE - PAGE_SIZE);
+        }
+        assert_eq!(params_base(2 * 1024 * 1024), None, "it would reach the interrupt stack");
+        // The interrupt stack is in the same 4 MiB, below the block.
+        let irq_stack = crate::interrupt::INTERRUPT_STACK_TOP - crate::interrupt::INTERRUPT_STACK_SIZE;
+        assert_eq!((pte::vpn1(irq_stack), pte::vpn1(crate::interrupt::INTERRUPT_STACK_TOP - 1)), (stack_region, stack_region));
+        assert!(irq_stack >= USER_STACK_TOP - MAIN_STACK_RESERVE, "in the region MapMemory leaves alone");
+    }
+}

@@ -13,7 +13,6 @@ use xous_abi::platform::{Ending, FAULT_EXIT_CODE, KILLED_EXIT_CODE};
 use xous_abi::Error;
 use crate::threads::{MoreThreads, BLOCKS, FIRST};
 use crate::tidset::TidSet;
-use xous_abi::limits::MAX_PROCESSES;
 
 pub mod create;
 
@@ -151,6 +150,11 @@ pub const DEFAULT_MAP_AREA: (usize, usize) = (xous_abi::memory::USER_MMAP_BASE, 
 /// Room left below the top of user memory for the main thread's stack and
 /// its parameter block (see loader.rs); MapMemory does not place things there.
 pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
+
+/// Processes the kernel's tables hold at once: the board's number (QEMU:
+/// the ABI's 64; the Baochip-1x, with 2 MiB: 32). PIDs run 1..=MAX_PROCESSES.
+pub const MAX_PROCESSES: usize = board::PROCESSES;
+const _: () = assert!(MAX_PROCESSES <= xous_abi::limits::MAX_PROCESSES);
 
 /// First PID of a user process (the ones below name the kernel or no one).
 pub use xous_abi::platform::FIRST_USER_PID as FIRST_PID;

@@ -8,7 +8,7 @@
 
 use crate::kernel::{Kernel, Platform};
 use crate::thread::ThreadState;
-use xous_abi::limits::MAX_PROCESSES;
+use crate::process::MAX_PROCESSES;
 use xous_abi::SyscallResult;
 
 /// A thread, named by its process and its slot: 1..=31 for threads, 0 for
@@ -193,7 +193,7 @@ impl<P: Platform> Kernel<P> {
     #[inline(never)]
     fn wake_all_retries(&mut self) {
         self.retries_waiting = false;
-        for pid in crate::process::FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
+        for pid in crate::process::FIRST_PID..=MAX_PROCESSES as u8 {
             let mut from = 1;
             while let Some(tid) = self.find_thread(pid, from, |s| s == ThreadState::Retry) {
                 self.set_state(ThreadRef { pid, tid }, ThreadState::Ready, Move::Back);

@@ -25,17 +25,21 @@ mod lend;
 pub mod message;
 pub mod server;
 
-/// Messages in flight in the whole system: room for four processes of 255
-/// threads each waiting for an answer (a `Barrier` holds every waiter's
-/// message in the ticktimer).
-pub const MAX_MESSAGES: usize = 1024;
+/// Messages in flight in the whole system: the board says how many
+/// (QEMU: 1024, room for four processes of 255 threads each waiting for an
+/// answer; the Baochip-1x: 512 of its 2 MiB).
+pub const MAX_MESSAGES: usize = board::MESSAGES;
 /// Messages one server may have waiting to be received.
 pub const QUEUE_DEPTH: usize = 32;
 /// Messages one process may have in the pool at once (queued, or received
 /// and waiting for their answer): a process that sends without end fills
 /// its own share, never the pool. Its blocking messages are at most one a
 /// thread; 64 more are for scalars and moves nobody has received yet.
-pub const PROCESS_MESSAGES: usize = xous_abi::limits::MAX_THREADS + 1 + 64;
+/// Never more than a quarter of the pool (on a board with a small one).
+pub const PROCESS_MESSAGES: usize = {
+    let all_threads = xous_abi::limits::MAX_THREADS + 1 + 64;
+    if all_threads < MAX_MESSAGES / 4 { all_threads } else { MAX_MESSAGES / 4 }
+};
 /// The last places of a queue, which a sender gets only while it has
 /// fewer than QUEUE_SHARE messages there: one that floods a server's queue
 /// fills it up to here, and others still get in.

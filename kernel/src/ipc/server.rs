@@ -132,7 +132,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
     k.ipc.clear_queue(index);
     k.ipc.remove_server(index);
     k.exits.forget(index);
-    for pid in FIRST_PID..=xous_abi::limits::MAX_PROCESSES as u8 {
+    for pid in FIRST_PID..=crate::process::MAX_PROCESSES as u8 {
         if let Some(p) = k.procs.get_mut(pid) {
             for c in p.connections.iter_mut().filter(|c| **c == index as u16 + 1) {
                 *c = 0;

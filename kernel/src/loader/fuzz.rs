@@ -14,7 +14,7 @@
 //! the processes gives back every frame.
 
 use crate::kernel::Kernel;
-use crate::loader::{load_all, Stored, PARAMS_BASE};
+use crate::loader::{load_all, params_base, Stored};
 use crate::mem::PAGE_SIZE;
 use crate::mem::frames::KERNEL;
 use crate::tests::{kernel_with_image, kernel_with_rom_image, FakePlatform};
@@ -136,7 +136,7 @@ fn loading_starts_each_process_whole_or_fails_cleanly() {
                         }
                     }
                     let mut params = vec![0u8; process.params.len()];
-                    assert_eq!(k.read_user(pid, PARAMS_BASE, &mut params), Ok(()));
+                    assert_eq!(k.read_user(pid, params_base(params.len()).unwrap(), &mut params), Ok(()));
                     assert_eq!(params, process.params);
                 }
                 Verdict::Accepted

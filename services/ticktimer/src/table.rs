@@ -14,14 +14,19 @@
 //! holds four full shares (a process's first 32 threads need no more room
 //! than the old per-process tables gave them, and the pool takes less
 //! memory than those did); should it be full, a request is refused the
-//! same way.
+//! same way. On a board with a smaller kernel message pool (the
+//! Baochip-1x's 512, board::MESSAGES) the pool is that size: no more
+//! requests can be held than the kernel lets be in flight, and a share is
+//! still a quarter of the pool.
 
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
-/// Entries one process may hold.
-pub const PER_PROCESS: usize = MAX_THREADS + 1;
-/// Entries all processes together may hold.
-pub const POOL: usize = 4 * PER_PROCESS;
+/// Entries one process may hold: a slot per thread, at most a quarter of
+/// the pool.
+pub const PER_PROCESS: usize = if MAX_THREADS + 1 < POOL / 4 { MAX_THREADS + 1 } else { POOL / 4 };
+/// Entries all processes together may hold: four full shares of 256, or
+/// what the board's kernel has messages for, if fewer.
+pub const POOL: usize = if board::MESSAGES < 4 * (MAX_THREADS + 1) { board::MESSAGES } else { 4 * (MAX_THREADS + 1) };
 /// One list per possible PID (1..=MAX_PROCESSES; 0 is never a sender).
 const LISTS: usize = MAX_PROCESSES + 1;
 /// No slot (the end of a list).
