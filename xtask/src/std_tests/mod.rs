@@ -31,6 +31,8 @@ usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] 
 pub const MEMORY: &str = "256M";
 /// A program that prints nothing for this long is stuck in its current test.
 const STALL: Duration = Duration::from_secs(120);
+/// The same for a test known to be slow (`known::Verdict::Slow`), run alone.
+const SLOW_STALL: Duration = Duration::from_secs(900);
 /// Tests per boot, named exactly on the command line (about 10 KB).
 const BATCH: usize = 200;
 
@@ -45,12 +47,14 @@ pub struct Options {
     /// Guest RAM, and a swap disk (xous-run's --memory and --swap).
     pub memory: String,
     pub swap: Option<String>,
+    /// Whether the tests known to take minutes run (not in `./x test`'s slice).
+    pub slow: bool,
 }
 
 impl Options {
     /// One suite (or all) of our std, as `./x test` runs it.
     pub fn suite(suite: Option<&str>) -> Options {
-        Options { suite: suite.map(String::from), filter: None, pristine: false, memory: MEMORY.into(), swap: None }
+        Options { suite: suite.map(String::from), filter: None, pristine: false, memory: MEMORY.into(), swap: None, slow: true }
     }
 }
 
@@ -115,13 +119,14 @@ pub fn run(project: &Project, options: &Options) -> Result<(), String> {
 /// For `./x test`: one suite of our std, on QEMU; the number of tests
 /// passed, or the failures nobody explained.
 pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (usize, String)> {
-    let options = Options::suite(Some(suite));
+    // The slice leaves the tests that take minutes to `./x std-tests`.
+    let options = Options { slow: false, ..Options::suite(Some(suite)) };
     let (results, _) = run_suites(project, &options).map_err(|e| (1, e))?;
     let (passed, failed, skipped) = tally(results.iter());
     let unexplained: Vec<String> = results
         .iter()
         .filter_map(|r| match &r.outcome {
-            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name, false).is_none() => {
+            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name, false, panic).is_none() => {
                 Some(format!("{} {}: {} -- {panic}", r.suite, r.program, r.name))
             }
             _ => None,
@@ -167,7 +172,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
     let mut most = Peak::default();
     for (suite, program) in programs {
         let start = Instant::now();
-        let (found, peak) = run_program(&boot, suite, &program, options.filter.as_deref(), options.pristine);
+        let (found, peak) = run_program(&boot, suite, &program, options);
         if peak > most.kib {
             most = Peak { kib: peak, program: program_name(&program) };
         }
@@ -181,6 +186,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
         results.extend(found);
     }
     eprintln!("std-tests: peak memory in use {} KiB of {} (while `{}` ran)", most.kib, options.memory, most.program);
+    let _ = std::fs::remove_file(&disk);
     Ok((results, most))
 }
 
@@ -234,26 +240,20 @@ fn program_name(path: &Path) -> String {
 /// Runs every test of one program: lists them, then runs them in batches
 /// (exact names); a test that hangs or takes the program down is recorded
 /// as failed, and the batch goes on from the test after it.
-fn run_program(boot: &tools::Boot, suite: &'static str, program: &Path, filter: Option<&str>, pristine: bool) -> (Vec<TestResult>, usize) {
+fn run_program(boot: &tools::Boot, suite: &'static str, program: &Path, options: &Options) -> (Vec<TestResult>, usize) {
     let mut peak = 0;
-    let results = run_program_tests(boot, suite, program, filter, pristine, &mut peak);
+    let results = run_program_tests(boot, suite, program, options, &mut peak);
     (results, peak)
 }
 
-fn run_program_tests(
-    boot: &tools::Boot,
-    suite: &'static str,
-    program: &Path,
-    filter: Option<&str>,
-    pristine: bool,
-    peak: &mut usize,
-) -> Vec<TestResult> {
+fn run_program_tests(boot: &tools::Boot, suite: &'static str, program: &Path, options: &Options, peak: &mut usize) -> Vec<TestResult> {
+    let (filter, pristine) = (options.filter.as_deref(), options.pristine);
     let name = program_name(program);
     let result = |test: &str, outcome| TestResult { suite, program: name.clone(), name: test.to_string(), outcome };
     let mut results: Vec<TestResult> = Vec::new();
     let Some(listed) = list_tests(boot, program) else {
         // Not a libtest program (or it cannot even list): judge it whole.
-        let (_, ending) = run_once(boot, program, &[]);
+        let (_, ending) = run_once(boot, program, &[], STALL);
         *peak = (*peak).max(ending.peak_kib.unwrap_or(0));
         let outcome = match ending.success {
             true => Outcome::Passed,
@@ -262,12 +262,22 @@ fn run_program_tests(
         results.push(result(&format!("{name} (whole program)"), outcome));
         return results;
     };
-    // Tests with a verdict that keeps them from running, if the program has them.
+    // Tests with a verdict that keeps them from running, if the program has
+    // them, and the slow ones, which run alone with a longer stall limit.
     let mut not_run: Vec<&str> = Vec::new();
+    let mut slow: Vec<String> = Vec::new();
     for (test, verdict) in known::of_program(suite, &name, pristine) {
         let outcome = match verdict {
             known::Verdict::Skip(why) => Outcome::Ignored(why.into()),
             known::Verdict::FailWithoutRunning(why) => Outcome::Failed(why.into()),
+            known::Verdict::Slow(why) if pristine || !options.slow => Outcome::Failed(format!("{}{why}", known::NOT_RUN)),
+            known::Verdict::Slow(_) => {
+                if listed.iter().any(|t| t == test) && filter.map_or(true, |f| test.contains(f)) {
+                    slow.push(test.to_string());
+                }
+                not_run.push(test);
+                continue;
+            }
             known::Verdict::Fails(_) => continue,
         };
         if !listed.iter().any(|t| t == test) {
@@ -283,10 +293,11 @@ fn run_program_tests(
         .into_iter()
         .filter(|t| !not_run.contains(&t.as_str()) && filter.map_or(true, |f| t.contains(f)))
         .collect();
-    for batch in wanted.chunks(BATCH) {
+    let batches = wanted.chunks(BATCH).map(|b| (b, STALL)).chain(slow.chunks(1).map(|b| (b, SLOW_STALL)));
+    for (batch, stall) in batches {
         let mut left: Vec<&String> = batch.iter().collect();
         while !left.is_empty() {
-            let (run, ending) = run_once(boot, program, &left);
+            let (run, ending) = run_once(boot, program, &left, stall);
             *peak = (*peak).max(ending.peak_kib.unwrap_or(0));
             let unfinished = run.unfinished.clone();
             for (test, outcome) in run.results {
@@ -297,7 +308,7 @@ fn run_program_tests(
             match unfinished {
                 Some(test) if !run.completed => {
                     let why = match ending.stalled {
-                        true => format!("hung: no output for {} s", STALL.as_secs()),
+                        true => format!("hung: no output for {} s", stall.as_secs()),
                         false => format!("took the program down: {}: {}", ending.describe(), ending.stderr_tail),
                     };
                     eprintln!("std-tests: {suite} {name}: {test}: {why}");
@@ -371,8 +382,8 @@ impl Ending {
 }
 
 /// One boot of `program` running exactly `tests` (all of them if none);
-/// stops it if it prints nothing for `STALL`.
-fn run_once(boot: &tools::Boot, program: &Path, tests: &[&String]) -> (Run, Ending) {
+/// stops it if it prints nothing for `stall`.
+fn run_once(boot: &tools::Boot, program: &Path, tests: &[&String], stall: Duration) -> (Run, Ending) {
     let mut cmd = boot.command();
     cmd.arg(program).args(["--test-threads", "1"]);
     if !tests.is_empty() {
@@ -408,7 +419,7 @@ fn run_once(boot: &tools::Boot, program: &Path, tests: &[&String]) -> (Run, Endi
     let mut partial = String::new();
     let mut stalled = false;
     loop {
-        match incoming.recv_timeout(STALL) {
+        match incoming.recv_timeout(stall) {
             Ok(chunk) => {
                 partial.push_str(&String::from_utf8_lossy(&chunk));
                 while let Some(end) = partial.find('\n') {

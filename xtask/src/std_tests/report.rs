@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// The reason to show for a failure: ours if written down, else the panic.
 fn failure_reason(r: &TestResult, panic: &str, pristine: bool) -> (bool, String) {
-    match known::failure_reason(r.suite, &r.program, &r.name, pristine) {
+    match known::failure_reason(r.suite, &r.program, &r.name, pristine, panic) {
         Some(why) => (true, why.to_string()),
         None => (false, panic.to_string()),
     }

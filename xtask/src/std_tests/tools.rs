@@ -3,7 +3,9 @@
 //! use: `sh`, `echo`, `env`, `mkdir`...), and room for the copy of the test
 //! program that xous-run puts there (`current_exe`). Made afresh for each
 //! `./x std-tests`; the boots of one run share it, as test programs on a
-//! host share its disk.
+//! host share its disk. Each run has its own (named after the xtask's
+//! process), so two runs in one tree (`./x test`'s slice beside a long
+//! `./x std-tests --memory 2M`) never format the other's disk.
 
 use crate::fs_checks::xous_fs;
 use crate::project::Project;
@@ -18,7 +20,7 @@ const TOOLS: [&str; 8] = ["sh", "echo", "env", "mkdir", "cat", "pwd", "true", "f
 pub fn disk(project: &Project) -> Result<PathBuf, String> {
     let toolbox = project.build_test_app("toolbox")?;
     let runner = runner::install(project)?;
-    let disk = project.root.join("target/std-tests/tools.img");
+    let disk = project.root.join(format!("target/std-tests/tools-{}.img", std::process::id()));
     std::fs::create_dir_all(disk.parent().expect("has a parent")).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&disk);
     xous_fs(&runner, &[&"format", &disk, &"--size", &"64M"])?;
