@@ -1,11 +1,12 @@
 //! The chip's physical address space as the model has it: RRAM (4 MiB,
 //! executes in place; a plain store only stages data for its controller,
 //! devices/rram.rs), SRAM (2 MiB), IFRAM (the two uncached 128 KiB banks
-//! that DMA uses) and the devices. An address nothing answers is an access fault
+//! that DMA uses) and the devices; on the baosec board also the UDMA SPI
+//! master with the PSRAM (`spim1`). An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
 use crate::code_pages::{self, CodePages};
-use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, rram, rram::RramController, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
+use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, rram, rram::RramController, ticktimer, ticktimer::Ticktimer, spim, spim::Spim, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
 pub const RRAM_LEN: usize = 4 << 20;
@@ -30,6 +31,11 @@ pub struct Bus {
     pub trng: Trng,
     pub uart2: Uart2,
     pub rram_controller: RramController,
+    /// The UDMA SPI master channel 1 and its PSRAM: the baosec board only.
+    pub spim1: Option<Spim>,
+    /// **Model-only** tamper hook: once the guest's console output holds
+    /// this text, one bit flips in each 4 KiB of PSRAM written so far.
+    pub psram_flip_on: Option<Vec<u8>>,
     /// The UDMA's control page, as written.
     udma_control: [u32; 16],
     /// The model's clock when the hart last reached for the bus.
@@ -54,6 +60,8 @@ impl Default for Bus {
             trng: Trng::default(),
             uart2: Uart2::default(),
             rram_controller: RramController::default(),
+            spim1: None,
+            psram_flip_on: None,
             udma_control: [0; 16],
             now: 0,
             touched: false,
@@ -217,6 +225,7 @@ impl Bus {
             timer0::BASE => Ok(self.timer0.read(offset, now)),
             trng::BASE => Ok(self.trng.read(offset)),
             rram::BASE => Ok(self.rram_controller.read(offset)),
+            spim::BASE if self.spim1.is_some() => Ok(self.spim1.as_ref().map_or(0, |s| s.read(offset))),
             uart2::BASE => {
                 self.uart2_receive();
                 Ok(self.uart2.read(offset))
@@ -235,6 +244,37 @@ impl Bus {
     fn dma_read(&self, addr: u32, len: u32) -> Result<Vec<u8>, BusError> {
         let (bytes, o) = self.bytes(memory_at(addr, len as usize).ok_or(BusError)?);
         Ok(bytes[o..o + len as usize].to_vec())
+    }
+
+    /// A store to the SPI master: its program runs; a model error faults
+    /// the store, with the reason on stderr.
+    fn spim_store(&mut self, offset: u32, word: u32) -> Result<(), BusError> {
+        let clock_on = self.udma_control[0] & spim::CLOCK_GATE_BIT != 0;
+        let Some(spim) = self.spim1.as_mut() else { return Err(BusError) };
+        let result = spim.write(offset, word, &mut self.ifram, clock_on);
+        for (addr, len) in std::mem::take(&mut spim.received) {
+            self.code.write_range(addr, len as usize);
+        }
+        result.map_err(|why| {
+            eprintln!("bao1x-emu: {why}");
+            BusError
+        })
+    }
+
+    /// The tamper hook: once the console's output (its last `sent` bytes
+    /// new) holds the text, flips a bit in each written 4 KiB of PSRAM.
+    fn maybe_flip_psram(&mut self, sent: usize) {
+        let Some(text) = self.psram_flip_on.as_ref() else { return };
+        let output = &self.uart2.output;
+        let from = output.len().saturating_sub(sent + text.len());
+        if !output[from..].windows(text.len()).any(|w| w == text.as_slice()) {
+            return;
+        }
+        self.psram_flip_on = None;
+        if let Some(spim) = self.spim1.as_mut() {
+            let n = spim.psram.flip_written_pages();
+            eprintln!("bao1x-emu: model-only tamper hook: a bit flipped in each of {n} written 4 KiB blocks of PSRAM");
+        }
     }
 
     /// Moves received bytes into memory for the receive in progress.
@@ -258,8 +298,10 @@ impl Bus {
                 if let Some(transmit) = self.uart2.write(offset, word) {
                     let bytes = self.dma_read(transmit.addr, transmit.len)?;
                     self.uart2.send(&bytes);
+                    self.maybe_flip_psram(bytes.len());
                 }
             }
+            spim::BASE if self.spim1.is_some() => self.spim_store(offset, word)?,
             uart2::UDMA_CONTROL => {
                 if let Some(register) = self.udma_control.get_mut(offset as usize / 4) {
                     *register = word;
