@@ -51,6 +51,10 @@ const CLOCK_DIVIDER: u8 = 1;
 /// How long a transfer may take, in `time` ticks: 1 KiB at 25 MHz takes
 /// about 0.35 ms; 100 ms means the device or the master is not there.
 const WAIT_LIMIT: u64 = board::TIMEBASE_HZ / 10;
+/// And at most this many polls, in case time does not run yet (`find`
+/// runs before the kernel sets the ticktimer up: its rate at reset is the
+/// chip's): a poll is a few register reads, so about 100 ms at 350 MHz.
+const POLL_LIMIT: u32 = 10_000_000;
 
 fn reg(channel: usize, register: usize) -> *mut u32 {
     (SPIM + channel + register) as *mut u32
@@ -226,8 +230,10 @@ impl SwapDisk {
         }
         arm(spim::CMD, PROGRAM, program.len() * 4, spim::CFG_SIZE_32);
         let deadline = super::now() + WAIT_LIMIT;
+        let mut polls = 0;
         while busy(spim::CMD) || busy(spim::TX) || busy(spim::RX) {
-            if super::now() > deadline {
+            polls += 1;
+            if polls > POLL_LIMIT || super::now() > deadline {
                 for channel in [spim::CMD, spim::TX, spim::RX] {
                     // SAFETY: as in `arm`: stops the channel.
                     unsafe { write_volatile(reg(channel, spim::CFG), spim::CFG_CLEAR) };
