@@ -49,9 +49,9 @@ usage: ./x <command>
   test [FILTER]
           run every test (or those whose name contains FILTER); the last line
           is `tests: N passed, M failed`
-  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
+  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--board baosec]
           build the standard library's own tests for the target and run them on
-          QEMU; writes docs/std-tests.md; the last line is
+          QEMU (or on the model of the baosec board); writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
   bench [kernel|sysroot|fs|net|emu|dabao|swap]
           measure into target/bench.json, and append the figures to
