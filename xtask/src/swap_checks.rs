@@ -5,8 +5,9 @@
 //! The kernel must never have written a page as it was, and must end the
 //! program with its one-line report at the first page that was altered.
 //! On the baosec board (the model of the chip, whose swap device is the
-//! board's PSRAM) the model's tamper hook flips the bits instead
-//! (BAO1X_EMU_PSRAM_FLIP_ON: when the program says it is ready).
+//! board's PSRAM) the model's hooks flip the bits, or write the PSRAM to a
+//! file for the host to read, when the program says it is ready
+//! (BAO1X_EMU_PSRAM_FLIP_ON, BAO1X_EMU_PSRAM_DUMP_ON: `bao1x-emu --help`).
 
 use crate::checks::{Failed, Passed};
 use crate::project::{Project, Std};
@@ -75,6 +76,37 @@ pub fn flipped_bits_baosec(project: &Project) -> Result<Passed, Failed> {
 {}", out.stderr)));
     }
     Ok(Passed::from(flipped.trim_start_matches("bao1x-emu: ").to_string()))
+}
+
+/// On baosec, the PSRAM, written to a file by the model while the
+/// program's canary is out, holds no 8 bytes of it; the program finds it
+/// intact afterwards.
+pub fn no_plaintext_baosec(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app_with("swap", Std::Ours)?;
+    let runner = crate::runner::install_baosec(project)?;
+    let dump = swap_file(project, "baosec-psram")?;
+    let _ = std::fs::remove_file(&dump);
+    let mut command = Command::new(&runner.xous_run);
+    command.args(["--board", "baosec", "--timeout", "240"]).arg(&program).args(["canary", BAOSEC_FILL_MIB]);
+    command.env("BAO1X_EMU_PSRAM_DUMP_ON", "swap: canary written").env("BAO1X_EMU_PSRAM_DUMP_TO", &dump);
+    let look = || {
+        let psram = std::fs::read(&dump).map_err(|e| format!("the model wrote no PSRAM dump ({}: {e})", dump.display()))?;
+        let found = CANARY.windows(8).find_map(|piece| psram.windows(8).position(|w| w == piece).map(|at| (piece, at)));
+        match found {
+            Some((piece, at)) => Err(Failed::from(format!("the PSRAM holds the program's plaintext {:?} at byte {at:#x}", String::from_utf8_lossy(piece)))),
+            None => Ok(format!("the {} MiB of PSRAM hold no 8 bytes of the canary", psram.len() >> 20)),
+        }
+    };
+    let outcome = run_answering(command, "swap: canary written", look);
+    let _ = std::fs::remove_file(&dump);
+    let (out, note) = outcome?;
+    expect(&out, 0, "swap: canary intact", None)?;
+    // The canary must have been out when the PSRAM was looked at.
+    let out_pages = out.stderr.split("KiB; swap: ").nth(1).and_then(|s| s.split(' ').next()?.parse::<usize>().ok()).unwrap_or(0);
+    if out_pages < 500 {
+        return Err(Failed::from(format!("only {out_pages} pages went out: the canary was not in the PSRAM\n--- stderr\n{}", out.stderr)));
+    }
+    Ok(Passed::from(format!("{note}; {out_pages} pages went out")))
 }
 
 struct Run {

@@ -33,9 +33,9 @@ pub struct Bus {
     pub rram_controller: RramController,
     /// The UDMA SPI master channel 1 and its PSRAM: the baosec board only.
     pub spim1: Option<Spim>,
-    /// **Model-only** tamper hook: once the guest's console output holds
-    /// this text, one bit flips in each 4 KiB of PSRAM written so far.
-    pub psram_flip_on: Option<Vec<u8>>,
+    /// **Model-only** test hook on the PSRAM, done once when the guest's
+    /// console output comes to hold its text.
+    pub psram_hook: Option<PsramHook>,
     /// The UDMA's control page, as written.
     udma_control: [u32; 16],
     /// The model's clock when the hart last reached for the bus.
@@ -61,13 +61,27 @@ impl Default for Bus {
             uart2: Uart2::default(),
             rram_controller: RramController::default(),
             spim1: None,
-            psram_flip_on: None,
+            psram_hook: None,
             udma_control: [0; 16],
             now: 0,
             touched: false,
             code: CodePages::default(),
         }
     }
+}
+
+/// A model-only test hook on the PSRAM (`bao1x-emu --help`).
+pub struct PsramHook {
+    /// The console text that sets it off.
+    pub on: Vec<u8>,
+    pub action: PsramAction,
+}
+
+pub enum PsramAction {
+    /// Flip one bit in each 4 KiB block written since power-on.
+    Flip,
+    /// Write the whole PSRAM to this host file.
+    Dump(std::path::PathBuf),
 }
 
 /// Memory (not a device) at `addr`: which array and the offset in it.
@@ -261,19 +275,33 @@ impl Bus {
         })
     }
 
-    /// The tamper hook: once the console's output (its last `sent` bytes
-    /// new) holds the text, flips a bit in each written 4 KiB of PSRAM.
-    fn maybe_flip_psram(&mut self, sent: usize) {
-        let Some(text) = self.psram_flip_on.as_ref() else { return };
+    /// The PSRAM hook, before `bytes` go out on the console: if the output
+    /// with them holds the hook's text, its action is done (before anyone
+    /// can read the text).
+    fn psram_hook(&mut self, bytes: &[u8]) {
+        let Some(hook) = self.psram_hook.as_ref() else { return };
+        let text = hook.on.as_slice();
         let output = &self.uart2.output;
-        let from = output.len().saturating_sub(sent + text.len());
-        if !output[from..].windows(text.len()).any(|w| w == text.as_slice()) {
+        let tail = &output[output.len().saturating_sub(text.len())..];
+        let seen: Vec<u8> = tail.iter().chain(bytes).copied().collect();
+        if !seen.windows(text.len()).any(|w| w == text) {
             return;
         }
-        self.psram_flip_on = None;
-        if let Some(spim) = self.spim1.as_mut() {
-            let n = spim.psram.flip_written_pages();
-            eprintln!("bao1x-emu: model-only tamper hook: a bit flipped in each of {n} written 4 KiB blocks of PSRAM");
+        let Some(hook) = self.psram_hook.take() else { return };
+        let Some(spim) = self.spim1.as_mut() else { return };
+        match hook.action {
+            PsramAction::Flip => {
+                let n = spim.psram.flip_written_pages();
+                eprintln!("bao1x-emu: model-only tamper hook: a bit flipped in each of {n} written 4 KiB blocks of PSRAM");
+            }
+            PsramAction::Dump(path) => {
+                let temporary = path.with_extension("partial");
+                let written = std::fs::write(&temporary, &spim.psram.bytes).and_then(|_| std::fs::rename(&temporary, &path));
+                match written {
+                    Ok(()) => eprintln!("bao1x-emu: model-only dump hook: the PSRAM written to {}", path.display()),
+                    Err(e) => eprintln!("bao1x-emu: model-only dump hook: cannot write {}: {e}", path.display()),
+                }
+            }
         }
     }
 
@@ -297,8 +325,8 @@ impl Bus {
             uart2::BASE => {
                 if let Some(transmit) = self.uart2.write(offset, word) {
                     let bytes = self.dma_read(transmit.addr, transmit.len)?;
+                    self.psram_hook(&bytes);
                     self.uart2.send(&bytes);
-                    self.maybe_flip_psram(bytes.len());
                 }
             }
             spim::BASE if self.spim1.is_some() => self.spim_store(offset, word)?,

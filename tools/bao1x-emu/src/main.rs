@@ -28,10 +28,12 @@ usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram F
               program or image over it; rows the guest writes through the
               RRAM controller are written through to FILE
 
-  Model-only test hook (no such thing on silicon): with
-  BAO1X_EMU_PSRAM_FLIP_ON=TEXT in the environment, on baosec, once the
-  guest's UART2 output holds TEXT, one bit flips in each 4 KiB block of
-  PSRAM written so far (the host's tamper test of encrypted swap).
+  Model-only test hooks (no such thing on silicon), on baosec, each done
+  once, when the guest's UART2 output comes to hold TEXT (before that text
+  is printed): BAO1X_EMU_PSRAM_FLIP_ON=TEXT flips one bit in each 4 KiB
+  block of PSRAM written so far (the tamper test of encrypted swap);
+  BAO1X_EMU_PSRAM_DUMP_ON=TEXT with BAO1X_EMU_PSRAM_DUMP_TO=FILE writes the
+  whole PSRAM to FILE (the test that it holds no plaintext).
 ";
 
 fn main() -> ExitCode {
@@ -57,6 +59,19 @@ fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
         }
     });
     receiver
+}
+
+/// The PSRAM hook the environment asks for, if any.
+fn psram_hook() -> Result<Option<bao1x_emu::bus::PsramHook>, String> {
+    use bao1x_emu::bus::{PsramAction, PsramHook};
+    let var = |name| std::env::var(name).ok().filter(|t: &String| !t.is_empty());
+    Ok(match (var("BAO1X_EMU_PSRAM_FLIP_ON"), var("BAO1X_EMU_PSRAM_DUMP_ON"), var("BAO1X_EMU_PSRAM_DUMP_TO")) {
+        (Some(_), Some(_), _) => return Err("BAO1X_EMU_PSRAM_FLIP_ON and BAO1X_EMU_PSRAM_DUMP_ON: one hook at a time".into()),
+        (Some(on), None, _) => Some(PsramHook { on: on.into_bytes(), action: PsramAction::Flip }),
+        (None, Some(on), Some(to)) => Some(PsramHook { on: on.into_bytes(), action: PsramAction::Dump(to.into()) }),
+        (None, Some(_), None) => return Err("BAO1X_EMU_PSRAM_DUMP_ON needs BAO1X_EMU_PSRAM_DUMP_TO=FILE".into()),
+        (None, None, _) => None,
+    })
 }
 
 fn run() -> Result<u8, String> {
@@ -95,7 +110,7 @@ fn run() -> Result<u8, String> {
     machine.cpu.trace_traps = trace;
     if baosec {
         machine.cpu.bus.spim1 = Some(Default::default());
-        machine.cpu.bus.psram_flip_on = std::env::var("BAO1X_EMU_PSRAM_FLIP_ON").ok().filter(|t| !t.is_empty()).map(String::into_bytes);
+        machine.cpu.bus.psram_hook = psram_hook()?;
     }
     if let Some(file) = &rram {
         machine.attach_rram_file(file)?;

@@ -176,7 +176,7 @@ fn on_dabao_there_is_no_spi_master() {
 #[test]
 fn the_tamper_hook_flips_a_bit_in_each_written_block_once_the_console_says_so() {
     let mut bus = baosec();
-    bus.psram_flip_on = Some(b"paged out".to_vec());
+    bus.psram_hook = Some(crate::bus::PsramHook { on: b"paged out".to_vec(), action: crate::bus::PsramAction::Flip });
     write(&mut bus, 0x1000, &[0; 200]).unwrap();
     write(&mut bus, 0x5000, &[0; 200]).unwrap();
     let before = bus.spim1.as_ref().unwrap().psram.bytes.clone();
@@ -188,5 +188,23 @@ fn the_tamper_hook_flips_a_bit_in_each_written_block_once_the_console_says_so() 
     let changed: Vec<usize> = (0..psram::SIZE).filter(|&i| before[i] != after[i]).collect();
     assert_eq!(changed.len(), 2, "one bit in each of the two written blocks: {changed:x?}");
     assert!(changed[0] / 4096 == 1 && changed[1] / 4096 == 5);
-    assert!(bus.psram_flip_on.is_none(), "once only");
+    assert!(bus.psram_hook.is_none(), "once only");
+}
+
+#[test]
+fn the_dump_hook_writes_the_psram_to_a_file_before_the_text_goes_out() {
+    let mut bus = baosec();
+    let file = std::env::temp_dir().join(format!("bao1x-emu-psram-{}.bin", std::process::id()));
+    bus.psram_hook = Some(crate::bus::PsramHook { on: b"out\n".to_vec(), action: crate::bus::PsramAction::Dump(file.clone()) });
+    write(&mut bus, 0x2000, b"sealed").unwrap();
+    for text in [&b"swap: paged o"[..], b"ut\n"] {
+        put(&mut bus, IFRAM_BASE, text);
+        for (register, value) in [(0x10, IFRAM_BASE), (0x14, text.len() as u32), (0x18, 1 << 4)] {
+            bus.store(crate::devices::uart2::BASE + register, 4, value).unwrap();
+        }
+    }
+    let dump = std::fs::read(&file).expect("dumped when the text, split over two transfers, was complete");
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(dump.len(), psram::SIZE);
+    assert_eq!(&dump[0x2000..0x2006], b"sealed");
 }
