@@ -7,8 +7,8 @@
 //! device for power-off and a console framed for xous-run.
 //!
 //! The baosec board (feature `baosec`) is this chip with a PSRAM to swap
-//! to (`dabao/psram.rs`). On both, swap's key comes from the TRNG
-//! (`dabao/trng_key.rs`).
+//! to (`dabao/psram.rs`); swap's key comes from the TRNG
+//! (`dabao/trng_key.rs`), read at boot only when there is a swap device.
 //!
 //! Board facts are in the `board` crate (board/src/dabao.rs, baosec.rs);
 //! which of them are checked on silicon, and which only on the model,
