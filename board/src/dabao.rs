@@ -142,6 +142,15 @@ pub mod trng {
     pub const BUFREADY: u32 = 1 << 28;
     /// SFR_AR_GEN: start generating.
     pub const START: u32 = 0x5A;
+    /// Raw mode's setup: SFR_CRSRC every source enable and select bit,
+    /// SFR_CRANA every analog source enabled and valid, SFR_OPT generating
+    /// continuously, and every SFR_CHAIN register all ones.
+    pub const ALL_SOURCES: u32 = 0xFFF;
+    pub const ALL_ANALOG: u32 = 0xFFFF;
+    pub const CONTINUOUS: u32 = 0x1_0000;
+    pub const CHAINS: usize = 4;
+    /// Polls of BUFREADY before a word is given up on: the source failed.
+    pub const PATIENCE: u32 = 1_000_000;
 }
 
 /// The RRAM controller (the kernel's: xous_abi::platform::ROM_WRITE): RRAM

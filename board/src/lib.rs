@@ -1,8 +1,9 @@
 //! The board: the one place that knows where things are on the machine we
 //! run on. The kernel, the services (drivers) and the runner use it.
 //!
-//! Two boards: QEMU `virt` (the default) and the Baochip-1x's dabao board
-//! (feature `dabao`). The crate's root re-exports the selected one, so code
+//! Three boards: QEMU `virt` (the default), the Baochip-1x's dabao board
+//! (feature `dabao`) and its baosec board (feature `baosec`: the dabao's
+//! chip and an SPI PSRAM). The crate's root re-exports the selected one, so code
 //! built for one board says `board::RAM_BASE`; host tools that serve both
 //! name them (`board::dabao::RAM_BASE`). What differs in *how* a device is
 //! driven lives with its driver (the kernel's `arch/riscv/machine`, a
@@ -11,10 +12,13 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod baosec;
 pub mod dabao;
 pub mod qemu_virt;
 pub mod virtio_mmio;
-#[cfg(feature = "dabao")]
+#[cfg(feature = "baosec")]
+pub use baosec::*;
+#[cfg(all(feature = "dabao", not(feature = "baosec")))]
 pub use dabao::*;
 #[cfg(not(feature = "dabao"))]
 pub use qemu_virt::*;

@@ -87,8 +87,12 @@ impl Launch {
 
     /// Boots it and waits for the end.
     pub fn run(&self, project: &Project) -> Result<Outcome, String> {
-        let dabao = self.options.windows(2).any(|w| w[0] == "--board" && w[1] == "dabao");
-        let runner = if dabao { runner::install_dabao(project)? } else { runner::install(project)? };
+        let board = self.options.windows(2).find(|w| w[0] == "--board").map(|w| w[1].as_str());
+        let runner = match board {
+            Some("dabao") => runner::install_dabao(project)?,
+            Some("baosec") => runner::install_baosec(project)?,
+            _ => runner::install(project)?,
+        };
         let mut cmd = Command::new(&runner.xous_run);
         cmd.args(["--timeout", &self.timeout]);
         for (name, path) in &self.services {

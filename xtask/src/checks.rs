@@ -333,8 +333,18 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on dabao: std fs on the chip's RRAM (its last MiB, written row by row through the RRAM controller): the whole API, every error kind, the working directory, four threads and another process writing at once, a full disk",
         Boot::of(App("fs")).options(DABAO).services(&[("fs-peer", App("fs"))]).stdout(&[Has("fs: all checks passed")])),
     Check::code("on dabao: std fs: synced files persist across two boots in the chip's RRAM (kept in a host file), and the filesystem keeps to its MiB", fs_checks::std_fs_persistence_dabao),
+    // The baosec board: the dabao's chip and 8 MiB of SPI PSRAM on the UDMA
+    // SPI master, which the kernel swaps to (kernel/src/arch/riscv/machine/
+    // dabao/psram.rs), with a key from the chip's TRNG.
+    Check::boot("on baosec (the model of the Baochip-1x with the board's 8 MiB SPI PSRAM on the UDMA SPI master): swap: a program touches 7 MiB, four times the 1,756 KiB of RAM free at boot, and gets every byte back; pages sealed with a key from the TRNG and the CPU's AES instructions",
+        Boot::of(App("swap")).options(BAOSEC).args(&["fill", "7"])
+            .stdout(&[Has("swap: 7 MiB came back whole")]).stderr(&[Has("kernel: swap on, 2040 pages"), Has("the CPU's AES instructions"), Has(" pages out, ")])),
+    Check::code("on baosec: swap: the PSRAM, read by the host (the model's dump hook) while a program's 6 MiB are out, holds no 8 bytes of what the program wrote", crate::swap_checks::no_plaintext_baosec),
+    Check::code("on baosec: swap: a bit flipped in every written 4 KiB of the PSRAM (the model's tamper hook) ends the program at the first page it reads back, with the kernel's report 'swap page ... failed authentication'; the system lives on to power off", crate::swap_checks::flipped_bits_baosec),
 ];
 
+/// xous-run's options for a boot on the baosec board.
+const BAOSEC: &[&str] = &["--board", "baosec"];
 /// xous-run's options for a boot on the dabao board.
 const DABAO: &[&str] = &["--board", "dabao"];
 

@@ -41,16 +41,17 @@ usage: ./x <command>
 
   setup   install packages, build the sysroot, link the `xous` toolchain (./x itself),
           then build and install the kernel, the services and xous-run
-  run [--board dabao]
+  run [--board dabao|baosec]
           boot the demo on QEMU: the kernel, the services and test-apps/demo; with
           --board dabao, on the model of the Baochip-1x (bao1x-emu), from a signed
-          UF2 image as the chip's boot1 starts it
+          UF2 image as the chip's boot1 starts it; --board baosec, the same with the
+          baosec board's 8 MiB SPI PSRAM, which the kernel swaps to
   test [FILTER]
           run every test (or those whose name contains FILTER); the last line
           is `tests: N passed, M failed`
-  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine]
+  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--board baosec]
           build the standard library's own tests for the target and run them on
-          QEMU; writes docs/std-tests.md; the last line is
+          QEMU (or on the model of the baosec board); writes docs/std-tests.md; the last line is
           `std-tests: N passed, M failed, K skipped`
   bench [kernel|sysroot|fs|net|emu|dabao|swap]
           measure into target/bench.json, and append the figures to
@@ -120,14 +121,15 @@ fn fail(message: &str) -> ! {
     std::process::exit(1);
 }
 
-/// `./x run`'s options: none, or `--board dabao` (the board's name for
-/// xous-run), else an error.
+/// `./x run`'s options: none, or `--board dabao` or `--board baosec` (the
+/// board's name for xous-run), else an error.
 fn parse_board(args: &[String]) -> Result<Option<&'static str>, String> {
     match args {
         [] => Ok(None),
         [option, board] if option == "--board" && board == "dabao" => Ok(Some("dabao")),
+        [option, board] if option == "--board" && board == "baosec" => Ok(Some("baosec")),
         [option, board] if option == "--board" && board == "qemu-virt" => Ok(None),
-        _ => Err(format!("usage: ./x run [--board dabao], not `./x run {}`", args.join(" "))),
+        _ => Err(format!("usage: ./x run [--board dabao|baosec], not `./x run {}`", args.join(" "))),
     }
 }
 
@@ -136,13 +138,17 @@ fn parse_board(args: &[String]) -> Result<Option<&'static str>, String> {
 /// and the services under QEMU (or on the model of the Baochip-1x) by
 /// xous-run.
 fn run(project: &Project, board: Option<&str>) -> Result<(), String> {
-    let runner = if board.is_some() { runner::install_dabao(project)? } else { runner::install(project)? };
+    let runner = match board {
+        Some("baosec") => runner::install_baosec(project)?,
+        Some(_) => runner::install_dabao(project)?,
+        None => runner::install(project)?,
+    };
     let demo = project.build_test_app("demo")?;
     let info = elf::inspect(&demo)?;
     println!("toolchain `xous`: {} ({})", project.toolchain.display(), project.rust_version()?);
     println!("test-apps/demo for {}: {info}", project::XOUS_TARGET);
     let board_args: Vec<&str> = board.map(|b| vec!["--board", b]).unwrap_or_default();
-    let on = if board.is_some() { " on the model of the Baochip-1x (dabao)" } else { "" };
+    let on = board.map(|b| format!(" on the model of the Baochip-1x ({b})")).unwrap_or_default();
     let command: Vec<String> = std::iter::once(runner.xous_run.display().to_string())
         .chain(board_args.iter().map(|a| a.to_string()))
         .chain(std::iter::once(demo.display().to_string()))

@@ -32,6 +32,11 @@ pub struct Runner {
     pub dabao_bundle: PathBuf,
     /// The kernel built for the dabao board.
     pub dabao_kernel: PathBuf,
+    /// The bundle for the baosec board (`runner-baosec`: its kernel, which
+    /// swaps to the board's PSRAM, and the dabao's services).
+    pub baosec_bundle: PathBuf,
+    /// The kernel built for the baosec board.
+    pub baosec_kernel: PathBuf,
     /// The installed model of the chip, beside xous-run.
     pub emulator: PathBuf,
 }
@@ -77,6 +82,8 @@ pub fn install(project: &Project) -> Result<Runner, String> {
         kernel: project.root.join("kernel/target/riscv32imac-unknown-none-elf/release/xous-kernel"),
         dabao_bundle: bundle.with_file_name("runner-dabao"),
         dabao_kernel: project.root.join("kernel/target/dabao/riscv32imac-unknown-none-elf/release/xous-kernel"),
+        baosec_bundle: bundle.with_file_name("runner-baosec"),
+        baosec_kernel: project.root.join("kernel/target/baosec/riscv32imac-unknown-none-elf/release/xous-kernel"),
         emulator: cargo_bin()?.join("bao1x-emu"),
         bundle,
     };
@@ -91,6 +98,24 @@ pub fn install_dabao(project: &Project) -> Result<Runner, String> {
     let runner = install(project)?;
     project.once("the dabao runner bundle", || build_and_copy_dabao(project, &runner))?;
     Ok(runner)
+}
+
+/// `install_dabao`, and the baosec board's bundle (`runner-baosec`): its
+/// kernel (feature `baosec`) with the dabao's services.
+pub fn install_baosec(project: &Project) -> Result<Runner, String> {
+    let runner = install_dabao(project)?;
+    project.once("the baosec runner bundle", || {
+        run(project.cargo().current_dir(project.root.join("kernel")).args([
+            "build", "--release", "--locked", "--quiet", "--features", "baosec", "--target-dir", "target/baosec",
+        ]))?;
+        fill_bundle(&runner.baosec_bundle, &runner.baosec_kernel, &dabao_services_built(project), DABAO_SERVICES)
+    })?;
+    Ok(runner)
+}
+
+/// Where the dabao board's services are built.
+fn dabao_services_built(project: &Project) -> PathBuf {
+    project.root.join("services/target/dabao").join(crate::project::XOUS_TARGET).join("release")
 }
 
 fn build_and_copy(project: &Project, runner: &Runner) -> Result<(), String> {
@@ -123,8 +148,7 @@ fn build_and_copy_dabao(project: &Project, runner: &Runner) -> Result<(), String
     }
     run(&mut services)?;
     run(project.cargo().current_dir(&project.root).args(["build", "--release", "--locked", "--quiet", "-p", "bao1x-emu"]))?;
-    let built = project.root.join("services/target/dabao").join(crate::project::XOUS_TARGET).join("release");
-    fill_bundle(&runner.dabao_bundle, &runner.dabao_kernel, &built, DABAO_SERVICES)?;
+    fill_bundle(&runner.dabao_bundle, &runner.dabao_kernel, &dabao_services_built(project), DABAO_SERVICES)?;
     copy_if_changed(&project.root.join("target/release/bao1x-emu"), &runner.emulator)
 }
 

@@ -4,6 +4,10 @@
 //! flips bits in it, or wipes it; then the program reads its memory back.
 //! The kernel must never have written a page as it was, and must end the
 //! program with its one-line report at the first page that was altered.
+//! On the baosec board (the model of the chip, whose swap device is the
+//! board's PSRAM) the model's hooks flip the bits, or write the PSRAM to a
+//! file for the host to read, when the program says it is ready
+//! (BAO1X_EMU_PSRAM_FLIP_ON, BAO1X_EMU_PSRAM_DUMP_ON: `bao1x-emu --help`).
 
 use crate::checks::{Failed, Passed};
 use crate::project::{Project, Std};
@@ -51,6 +55,60 @@ pub fn wiped(project: &Project) -> Result<Passed, Failed> {
     expect(&out, 255, "(swap) terminated: swap page 0x", Some("failed authentication")).map(|_| Passed::from(note))
 }
 
+/// What the program fills on the baosec board before the bits flip: three
+/// times its 2 MiB of RAM, so most of it is in the PSRAM.
+const BAOSEC_FILL_MIB: &str = "6";
+
+/// On baosec, a bit flipped in every written 4 KiB of the PSRAM (the
+/// model's tamper hook) ends the program at the first page it reads back.
+pub fn flipped_bits_baosec(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app_with("swap", Std::Ours)?;
+    let runner = crate::runner::install_baosec(project)?;
+    let mut command = Command::new(&runner.xous_run);
+    command.args(["--board", "baosec", "--timeout", "240"]).arg(&program).args(["tamper", BAOSEC_FILL_MIB]);
+    command.env("BAO1X_EMU_PSRAM_FLIP_ON", "swap: paged out");
+    let (out, _) = run_answering(command, "swap: paged out", || Ok("the model flipped a bit in each written 4 KiB of PSRAM".to_string()))?;
+    expect(&out, 255, "(swap) terminated: swap page 0x", Some("failed authentication"))?;
+    let flipped = out.stderr.lines().find(|l| l.contains("model-only tamper hook")).unwrap_or("").to_string();
+    if !out.stderr.contains("kernel: peak memory") {
+        return Err(Failed::from(format!("the system did not live on to power off after the program ended
+--- stderr
+{}", out.stderr)));
+    }
+    Ok(Passed::from(flipped.trim_start_matches("bao1x-emu: ").to_string()))
+}
+
+/// On baosec, the PSRAM, written to a file by the model while the
+/// program's canary is out, holds no 8 bytes of it; the program finds it
+/// intact afterwards.
+pub fn no_plaintext_baosec(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app_with("swap", Std::Ours)?;
+    let runner = crate::runner::install_baosec(project)?;
+    let dump = swap_file(project, "baosec-psram")?;
+    let _ = std::fs::remove_file(&dump);
+    let mut command = Command::new(&runner.xous_run);
+    command.args(["--board", "baosec", "--timeout", "240"]).arg(&program).args(["canary", BAOSEC_FILL_MIB]);
+    command.env("BAO1X_EMU_PSRAM_DUMP_ON", "swap: canary written").env("BAO1X_EMU_PSRAM_DUMP_TO", &dump);
+    let look = || {
+        let psram = std::fs::read(&dump).map_err(|e| format!("the model wrote no PSRAM dump ({}: {e})", dump.display()))?;
+        let found = CANARY.windows(8).find_map(|piece| psram.windows(8).position(|w| w == piece).map(|at| (piece, at)));
+        match found {
+            Some((piece, at)) => Err(Failed::from(format!("the PSRAM holds the program's plaintext {:?} at byte {at:#x}", String::from_utf8_lossy(piece)))),
+            None => Ok(format!("the {} MiB of PSRAM hold no 8 bytes of the canary", psram.len() >> 20)),
+        }
+    };
+    let outcome = run_answering(command, "swap: canary written", look);
+    let _ = std::fs::remove_file(&dump);
+    let (out, note) = outcome?;
+    expect(&out, 0, "swap: canary intact", None)?;
+    // The canary must have been out when the PSRAM was looked at.
+    let out_pages = out.stderr.split("KiB; swap: ").nth(1).and_then(|s| s.split(' ').next()?.parse::<usize>().ok()).unwrap_or(0);
+    if out_pages < 500 {
+        return Err(Failed::from(format!("only {out_pages} pages went out: the canary was not in the PSRAM\n--- stderr\n{}", out.stderr)));
+    }
+    Ok(Passed::from(format!("{note}; {out_pages} pages went out")))
+}
+
 struct Run {
     code: Option<i32>,
     stdout: String,
@@ -72,11 +130,17 @@ fn meddle(project: &Project, mode: &str, ready: &str, what: Meddle) -> Result<(R
     let program = project.build_test_app_with("swap", Std::Ours)?;
     let runner = crate::runner::install(project)?;
     let file = swap_file(project, mode)?;
-    let mut child = Command::new(&runner.xous_run)
-        .args(["--timeout", "240", "--memory", MEMORY, "--swap", SWAP, "--swap-file"])
-        .arg(&file)
-        .arg(&program)
-        .args([mode, FILL_MIB])
+    let mut command = Command::new(&runner.xous_run);
+    command.args(["--timeout", "240", "--memory", MEMORY, "--swap", SWAP, "--swap-file"]).arg(&file).arg(&program).args([mode, FILL_MIB]);
+    let outcome = run_answering(command, ready, || act(&file, what));
+    let _ = std::fs::remove_file(&file);
+    outcome
+}
+
+/// Runs `command`; when the program prints the line `ready`, does `act`,
+/// then answers it a line so it goes on. What came out, and `act`'s note.
+fn run_answering(mut command: Command, ready: &str, mut act: impl FnMut() -> Result<String, Failed>) -> Result<(Run, String), Failed> {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -99,13 +163,12 @@ fn meddle(project: &Project, mode: &str, ready: &str, what: Meddle) -> Result<(R
         }
         seen.push_str(&line);
         if line.trim_end() == ready {
-            note = act(&file, what)?;
+            note = act()?;
             stdin.write_all(b"go\n").map_err(|e| format!("cannot answer the program: {e}"))?;
         }
     }
     drop(stdin);
     let status = child.wait().map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&file);
     let run = Run { code: status.code(), stdout: seen, stderr: errors.join().unwrap_or_default() };
     if note.is_empty() {
         return Err(Failed::from(format!("the program never said {ready:?}\n--- stdout\n{}--- stderr\n{}", run.stdout, run.stderr)));

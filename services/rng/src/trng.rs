@@ -6,18 +6,12 @@
 //! raw-mode setup; they are checked on the model of the chip only, not on
 //! silicon.
 
-use board::trng::{BASE, BUFREADY, SFR_AR_GEN, SFR_BUF, SFR_CHAIN0, SFR_CRANA, SFR_CRSRC, SFR_OPT, SFR_SR, START};
+use board::trng::{
+    ALL_ANALOG, ALL_SOURCES, BASE, BUFREADY, CHAINS, CONTINUOUS, PATIENCE, SFR_AR_GEN, SFR_BUF, SFR_CHAIN0, SFR_CRANA, SFR_CRSRC, SFR_OPT, SFR_SR, START,
+};
 use xous_abi::memory::flags;
 use xous_rt::{error_of, syscall, Syscall};
 
-/// Every source enable and source select bit of SFR_CRSRC.
-const ALL_SOURCES: u32 = 0xFFF;
-/// Every analog source enabled and valid.
-const ALL_ANALOG: u32 = 0xFFFF;
-/// SFR_OPT: generate continuously.
-const CONTINUOUS: u32 = 0x1_0000;
-/// Polls of BUFREADY before a word is given up on: the source failed.
-const PATIENCE: u32 = 1_000_000;
 
 /// The TRNG's registers, mapped into this process, and the conditioning.
 pub struct Source {
@@ -35,7 +29,7 @@ impl Source {
         source.write(SFR_CRSRC, ALL_SOURCES);
         source.write(SFR_CRANA, ALL_ANALOG);
         source.write(SFR_OPT, CONTINUOUS);
-        for chain in 0..4 {
+        for chain in 0..CHAINS {
             source.write(SFR_CHAIN0 + 4 * chain, u32::MAX);
         }
         source.write(SFR_AR_GEN, START);

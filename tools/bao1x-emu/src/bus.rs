@@ -1,11 +1,12 @@
 //! The chip's physical address space as the model has it: RRAM (4 MiB,
 //! executes in place; a plain store only stages data for its controller,
 //! devices/rram.rs), SRAM (2 MiB), IFRAM (the two uncached 128 KiB banks
-//! that DMA uses) and the devices. An address nothing answers is an access fault
+//! that DMA uses) and the devices; on the baosec board also the UDMA SPI
+//! master with the PSRAM (`spim1`). An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
 use crate::code_pages::{self, CodePages};
-use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, rram, rram::RramController, ticktimer, ticktimer::Ticktimer, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
+use crate::devices::{duart::Duart, exit::ExitDevice, irqarray, irqarray::IrqArray, rram, rram::RramController, ticktimer, ticktimer::Ticktimer, spim, spim::Spim, timer0, timer0::Timer0, trng, trng::Trng, uart2, uart2::Uart2};
 
 pub const RRAM_BASE: u32 = 0x6000_0000;
 pub const RRAM_LEN: usize = 4 << 20;
@@ -30,6 +31,11 @@ pub struct Bus {
     pub trng: Trng,
     pub uart2: Uart2,
     pub rram_controller: RramController,
+    /// The UDMA SPI master channel 1 and its PSRAM: the baosec board only.
+    pub spim1: Option<Spim>,
+    /// **Model-only** test hook on the PSRAM, done once when the guest's
+    /// console output comes to hold its text.
+    pub psram_hook: Option<PsramHook>,
     /// The UDMA's control page, as written.
     udma_control: [u32; 16],
     /// The model's clock when the hart last reached for the bus.
@@ -54,12 +60,28 @@ impl Default for Bus {
             trng: Trng::default(),
             uart2: Uart2::default(),
             rram_controller: RramController::default(),
+            spim1: None,
+            psram_hook: None,
             udma_control: [0; 16],
             now: 0,
             touched: false,
             code: CodePages::default(),
         }
     }
+}
+
+/// A model-only test hook on the PSRAM (`bao1x-emu --help`).
+pub struct PsramHook {
+    /// The console text that sets it off.
+    pub on: Vec<u8>,
+    pub action: PsramAction,
+}
+
+pub enum PsramAction {
+    /// Flip one bit in each 4 KiB block written since power-on.
+    Flip,
+    /// Write the whole PSRAM to this host file.
+    Dump(std::path::PathBuf),
 }
 
 /// Memory (not a device) at `addr`: which array and the offset in it.
@@ -217,6 +239,7 @@ impl Bus {
             timer0::BASE => Ok(self.timer0.read(offset, now)),
             trng::BASE => Ok(self.trng.read(offset)),
             rram::BASE => Ok(self.rram_controller.read(offset)),
+            spim::BASE if self.spim1.is_some() => Ok(self.spim1.as_ref().map_or(0, |s| s.read(offset))),
             uart2::BASE => {
                 self.uart2_receive();
                 Ok(self.uart2.read(offset))
@@ -235,6 +258,51 @@ impl Bus {
     fn dma_read(&self, addr: u32, len: u32) -> Result<Vec<u8>, BusError> {
         let (bytes, o) = self.bytes(memory_at(addr, len as usize).ok_or(BusError)?);
         Ok(bytes[o..o + len as usize].to_vec())
+    }
+
+    /// A store to the SPI master: its program runs; a model error faults
+    /// the store, with the reason on stderr.
+    fn spim_store(&mut self, offset: u32, word: u32) -> Result<(), BusError> {
+        let clock_on = self.udma_control[0] & spim::CLOCK_GATE_BIT != 0;
+        let Some(spim) = self.spim1.as_mut() else { return Err(BusError) };
+        let result = spim.write(offset, word, &mut self.ifram, clock_on);
+        for (addr, len) in std::mem::take(&mut spim.received) {
+            self.code.write_range(addr, len as usize);
+        }
+        result.map_err(|why| {
+            eprintln!("bao1x-emu: {why}");
+            BusError
+        })
+    }
+
+    /// The PSRAM hook, before `bytes` go out on the console: if the output
+    /// with them holds the hook's text, its action is done (before anyone
+    /// can read the text).
+    fn psram_hook(&mut self, bytes: &[u8]) {
+        let Some(hook) = self.psram_hook.as_ref() else { return };
+        let text = hook.on.as_slice();
+        let output = &self.uart2.output;
+        let tail = &output[output.len().saturating_sub(text.len())..];
+        let seen: Vec<u8> = tail.iter().chain(bytes).copied().collect();
+        if !seen.windows(text.len()).any(|w| w == text) {
+            return;
+        }
+        let Some(hook) = self.psram_hook.take() else { return };
+        let Some(spim) = self.spim1.as_mut() else { return };
+        match hook.action {
+            PsramAction::Flip => {
+                let n = spim.psram.flip_written_pages();
+                eprintln!("bao1x-emu: model-only tamper hook: a bit flipped in each of {n} written 4 KiB blocks of PSRAM");
+            }
+            PsramAction::Dump(path) => {
+                let temporary = path.with_extension("partial");
+                let written = std::fs::write(&temporary, &spim.psram.bytes).and_then(|_| std::fs::rename(&temporary, &path));
+                match written {
+                    Ok(()) => eprintln!("bao1x-emu: model-only dump hook: the PSRAM written to {}", path.display()),
+                    Err(e) => eprintln!("bao1x-emu: model-only dump hook: cannot write {}: {e}", path.display()),
+                }
+            }
+        }
     }
 
     /// Moves received bytes into memory for the receive in progress.
@@ -257,9 +325,11 @@ impl Bus {
             uart2::BASE => {
                 if let Some(transmit) = self.uart2.write(offset, word) {
                     let bytes = self.dma_read(transmit.addr, transmit.len)?;
+                    self.psram_hook(&bytes);
                     self.uart2.send(&bytes);
                 }
             }
+            spim::BASE if self.spim1.is_some() => self.spim_store(offset, word)?,
             uart2::UDMA_CONTROL => {
                 if let Some(register) = self.udma_control.get_mut(offset as usize / 4) {
                     *register = word;

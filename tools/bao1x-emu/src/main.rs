@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: bao1x-emu [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.uf2
+usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.uf2
 
   runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
   linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
@@ -15,6 +15,9 @@ usage: bao1x-emu [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.
   stdin feeds UART2's receive. The run ends when the guest writes the
   model-only exit device (0x4008_1000): its value is the exit status (low 8
   bits).
+  --board B   dabao (default): the chip alone; baosec: the chip and the
+              board's 8 MiB SPI PSRAM on the UDMA SPI master channel 1
+              (0x5010_6000), chip select 1 (its NOR flash is not modelled)
   --limit N   stop after N instructions (default 10,000,000,000): status 124
   --stats     print instructions, time, rate and RRAM rows written on stderr
   --trace-traps print every trap (cause, pc, tval, mode) on stderr
@@ -24,6 +27,13 @@ usage: bao1x-emu [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.
   --rram FILE keep RRAM in FILE (created if missing): loaded first, then the
               program or image over it; rows the guest writes through the
               RRAM controller are written through to FILE
+
+  Model-only test hooks (no such thing on silicon), on baosec, each done
+  once, when the guest's UART2 output comes to hold TEXT (before that text
+  is printed): BAO1X_EMU_PSRAM_FLIP_ON=TEXT flips one bit in each 4 KiB
+  block of PSRAM written so far (the tamper test of encrypted swap);
+  BAO1X_EMU_PSRAM_DUMP_ON=TEXT with BAO1X_EMU_PSRAM_DUMP_TO=FILE writes the
+  whole PSRAM to FILE (the test that it holds no plaintext).
 ";
 
 fn main() -> ExitCode {
@@ -51,8 +61,22 @@ fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
     receiver
 }
 
+/// The PSRAM hook the environment asks for, if any.
+fn psram_hook() -> Result<Option<bao1x_emu::bus::PsramHook>, String> {
+    use bao1x_emu::bus::{PsramAction, PsramHook};
+    let var = |name| std::env::var(name).ok().filter(|t: &String| !t.is_empty());
+    Ok(match (var("BAO1X_EMU_PSRAM_FLIP_ON"), var("BAO1X_EMU_PSRAM_DUMP_ON"), var("BAO1X_EMU_PSRAM_DUMP_TO")) {
+        (Some(_), Some(_), _) => return Err("BAO1X_EMU_PSRAM_FLIP_ON and BAO1X_EMU_PSRAM_DUMP_ON: one hook at a time".into()),
+        (Some(on), None, _) => Some(PsramHook { on: on.into_bytes(), action: PsramAction::Flip }),
+        (None, Some(on), Some(to)) => Some(PsramHook { on: on.into_bytes(), action: PsramAction::Dump(to.into()) }),
+        (None, Some(_), None) => return Err("BAO1X_EMU_PSRAM_DUMP_ON needs BAO1X_EMU_PSRAM_DUMP_TO=FILE".into()),
+        (None, None, _) => None,
+    })
+}
+
 fn run() -> Result<u8, String> {
     let (mut limit, mut stats, mut path, mut rram, mut trace, mut step) = (10_000_000_000u64, false, None, None, false, false);
+    let mut baosec = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -61,6 +85,11 @@ fn run() -> Result<u8, String> {
                 limit = text.replace('_', "").parse().map_err(|_| format!("--limit takes a number, not `{text}`"))?;
             }
             "--stats" => stats = true,
+            "--board" => match args.next().as_deref() {
+                Some("dabao") => baosec = false,
+                Some("baosec") => baosec = true,
+                other => return Err(format!("--board takes dabao or baosec, not {other:?}")),
+            },
             "--trace-traps" => trace = true,
             "--step" => step = true,
             "--rram" => rram = Some(std::path::PathBuf::from(args.next().ok_or("--rram needs a file")?)),
@@ -79,6 +108,10 @@ fn run() -> Result<u8, String> {
     machine.cpu.bus.duart.echo = true;
     machine.cpu.bus.uart2.echo = true;
     machine.cpu.trace_traps = trace;
+    if baosec {
+        machine.cpu.bus.spim1 = Some(Default::default());
+        machine.cpu.bus.psram_hook = psram_hook()?;
+    }
     if let Some(file) = &rram {
         machine.attach_rram_file(file)?;
     }

@@ -10,7 +10,7 @@ pub const USAGE: &str = "\
 usage: xous-run [OPTIONS] PROGRAM.elf [ARGS...]
 
 Boots the kernel, the core services and PROGRAM in QEMU (riscv32 `virt`),
-or on the model of the Baochip-1x (`--board dabao`), and streams the console: the program's stdout to stdout; its stderr and the
+or on the model of the Baochip-1x (`--board dabao`, `--board baosec`), and streams the console: the program's stdout to stdout; its stderr and the
 kernel's messages to stderr. Everything after PROGRAM is its arguments
 (argv[0] is PROGRAM's file name). Meant as cargo's runner for
 riscv32imac-unknown-xous-elf.
@@ -26,6 +26,11 @@ options:
                         boot writes the image into it too, as boot1 would); --format,
                         --disk-readonly, --mirror-cwd, --swap and --swap-file are not
                         available there yet
+                        or baosec: the Baochip-1x's baosec board, run as dabao is, plus
+                        the board's 8 MiB SPI PSRAM (on the model's UDMA SPI master),
+                        which the kernel always swaps to, encrypted: swap is the
+                        board's fixed 8 MiB, so --swap and --swap-file are refused
+                        there too
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
   --memory SIZE         guest RAM, as QEMU's -m takes it, at least 1M (default
@@ -72,7 +77,8 @@ options:
   -h, --help            this text
 
 The runner bundle is $XOUS_RUNNER_HOME, else $XDG_DATA_HOME/xous/runner,
-else ~/.local/share/xous/runner (for --board dabao: runner-dabao beside it):
+else ~/.local/share/xous/runner (for --board dabao: runner-dabao beside it;
+for --board baosec: runner-baosec):
 kernel.elf, and services/ with one ELF per service and services/order
 listing their names in boot order.
 
@@ -91,6 +97,9 @@ pub enum Board {
     QemuVirt,
     /// The Baochip-1x's dabao board, on the model of the chip.
     Dabao,
+    /// The Baochip-1x's baosec board (the chip and an SPI PSRAM, which the
+    /// kernel swaps to), on the model of the chip.
+    Baosec,
 }
 
 impl Board {
@@ -98,7 +107,21 @@ impl Board {
         match text {
             t if t == board::qemu_virt::NAME => Ok(Board::QemuVirt),
             t if t == board::dabao::NAME => Ok(Board::Dabao),
-            other => Err(format!("no board `{other}`: qemu-virt or dabao")),
+            t if t == board::baosec::NAME => Ok(Board::Baosec),
+            other => Err(format!("no board `{other}`: qemu-virt, dabao or baosec")),
+        }
+    }
+
+    /// A board of the Baochip-1x, run on the model of the chip.
+    pub fn is_bao1x(self) -> bool {
+        matches!(self, Board::Dabao | Board::Baosec)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Board::QemuVirt => board::qemu_virt::NAME,
+            Board::Dabao => board::dabao::NAME,
+            Board::Baosec => board::baosec::NAME,
         }
     }
 }
@@ -286,13 +309,13 @@ pub fn parse_with(args: &[String], defaults: Defaults) -> Result<Invocation, Str
     if swap_file.is_some() && swap_file == disk {
         return Err("--swap-file cannot be the --disk".to_string());
     }
-    if board == Board::Dabao {
+    if board.is_bao1x() {
         let qemu_only = [
             ("--memory (the chip has 2 MiB of SRAM)", memory_given),
             ("--format", format),
             ("--disk-readonly", disk_readonly),
             ("--mirror-cwd", mirror_cwd),
-            ("--swap", swap_given),
+            ("--swap (baosec: its swap is the board's 8 MiB of PSRAM, always on)", swap_given),
             ("--swap-file", swap_file.is_some()),
             ("--hostfwd (no network)", !hostfwd.is_empty()),
             ("--icount (the model counts instructions always)", icount),
@@ -300,7 +323,7 @@ pub fn parse_with(args: &[String], defaults: Defaults) -> Result<Invocation, Str
             ("--qemu-arg", !qemu_args.is_empty()),
         ];
         if let Some((option, _)) = qemu_only.iter().find(|(_, given)| *given) {
-            return Err(format!("{option} is for QEMU: not available with --board dabao"));
+            return Err(format!("{option} is for QEMU: not available with --board {}", board.name()));
         }
         // $XOUS_RUN_SWAP, like $XOUS_RUN_MEMORY, is for QEMU only.
         swap = None;
@@ -468,8 +491,9 @@ mod tests {
     fn the_board_is_qemu_virt_unless_dabao_is_asked_for() {
         assert_eq!(run("app").board, Board::QemuVirt);
         assert_eq!(run("--board dabao app").board, Board::Dabao);
+        assert_eq!(run("--board baosec app").board, Board::Baosec);
         assert_eq!(run("--board=qemu-virt app").board, Board::QemuVirt);
-        assert_eq!(error("--board bao app"), "no board `bao`: qemu-virt or dabao");
+        assert_eq!(error("--board bao app"), "no board `bao`: qemu-virt, dabao or baosec");
         let args: Vec<String> = ["app"].map(String::from).to_vec();
         let Ok(Invocation::Run(o)) = parse_with(&args, Defaults { memory: Some("1G"), swap: Some("64M"), board: Board::Dabao }) else { panic!() };
         assert_eq!(o.board, Board::Dabao, "XOUS_RUN_BOARD's default; XOUS_RUN_MEMORY's and XOUS_RUN_SWAP's do not count as asked");
@@ -490,6 +514,10 @@ mod tests {
             let e = error(line);
             assert!(e.starts_with(option) && e.ends_with("is for QEMU: not available with --board dabao"), "{line}: {e}");
         }
+        // baosec's swap is the board's PSRAM: a swap disk is refused, saying so.
+        let e = error("--board baosec --swap 64M app");
+        assert!(e.contains("its swap is the board's 8 MiB of PSRAM") && e.ends_with("--board baosec"), "{e}");
+        assert!(error("--board baosec --memory 4M app").ends_with("not available with --board baosec"));
     }
 
     #[test]

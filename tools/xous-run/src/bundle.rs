@@ -35,17 +35,17 @@ impl Bundle {
         }
     }
 
-    /// The bundle built for `board`: for the dabao board the directory of
-    /// the same name with `-dabao` added (`runner-dabao`), beside it.
+    /// The bundle built for `board`: for a board of the Baochip-1x the
+    /// directory of the same name with the board's added (`runner-dabao`,
+    /// `runner-baosec`), beside it.
     pub fn for_board(self, board: Board) -> Bundle {
-        match board {
-            Board::QemuVirt => self,
-            Board::Dabao => {
-                let mut name = self.dir.file_name().unwrap_or_default().to_os_string();
-                name.push("-dabao");
-                Bundle { dir: self.dir.with_file_name(name) }
-            }
+        if !board.is_bao1x() {
+            return self;
         }
+        let mut name = self.dir.file_name().unwrap_or_default().to_os_string();
+        name.push("-");
+        name.push(board.name());
+        Bundle { dir: self.dir.with_file_name(name) }
     }
 
     /// The kernel to boot: `--kernel`, else the bundle's; it must exist.
@@ -137,7 +137,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
             path: path.clone(),
             args: match (name.as_str(), options.dns, options.board) {
                 (NET_SERVICE, Some(dns), _) => vec![name.clone(), "--dns".to_string(), dns.to_string()],
-                (TIME_SERVICE, _, Board::Dabao) => vec![name.clone(), "--unix-ms-at-boot".to_string(), unix_ms_now().to_string()],
+                (TIME_SERVICE, _, Board::Dabao | Board::Baosec) => vec![name.clone(), "--unix-ms-at-boot".to_string(), unix_ms_now().to_string()],
                 _ => vec![name.clone()],
             },
             env: Vec::new(),
@@ -201,6 +201,8 @@ mod tests {
     fn the_dabao_bundle_sits_beside_the_qemu_one() {
         let bundle = Bundle { dir: PathBuf::from("/d/xous/runner") };
         assert_eq!(bundle.for_board(Board::Dabao).dir, PathBuf::from("/d/xous/runner-dabao"));
+        let bundle = Bundle { dir: PathBuf::from("/d/xous/runner") };
+        assert_eq!(bundle.for_board(Board::Baosec).dir, PathBuf::from("/d/xous/runner-baosec"));
         let bundle = Bundle { dir: PathBuf::from("/d/xous/runner") };
         assert_eq!(bundle.for_board(Board::QemuVirt).dir, PathBuf::from("/d/xous/runner"));
     }

@@ -86,11 +86,11 @@ fn run() -> u8 {
             };
             (PathBuf::from(qemu::QEMU), qemu::arguments(&machine, image.path()))
         }
-        Board::Dabao => (emulator(), qemu::emulator_arguments(image.path(), options.disk.as_deref())),
+        Board::Dabao | Board::Baosec => (emulator(), qemu::emulator_arguments(options.board, image.path(), options.disk.as_deref())),
     };
     let machine_name = match options.board {
         Board::QemuVirt => "QEMU",
-        Board::Dabao => "bao1x-emu",
+        Board::Dabao | Board::Baosec => "bao1x-emu",
     };
     let symbols = symbols::Symbols::new(options.program.clone(), processes);
     let (end, crash) = match qemu::run(&program, &arguments, options.timeout, symbols) {
@@ -173,7 +173,7 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
         // Built to run at RAM_BASE, where the kernel copies its head; stored
         // in flash (flash.rs).
         Board::QemuVirt => xous_image::build_image(board::qemu_virt::RAM_BASE as u32, &kernel, &processes).map_err(|e| e.to_string())?,
-        Board::Dabao => dabao_uf2(&kernel, &processes)?,
+        Board::Dabao | Board::Baosec => dabao_uf2(&kernel, &processes)?,
     };
     if let Some(path) = &options.image_out {
         std::fs::write(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -181,8 +181,8 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     let image = match (&options.image_out, options.board) {
         // QEMU boots a flash bank with the image in it, a file of its own.
         (_, Board::QemuVirt) => ImageFile::Temporary(flash::with_image(&bytes)?),
-        (Some(path), Board::Dabao) => ImageFile::Kept(path.clone()),
-        (None, Board::Dabao) => {
+        (Some(path), Board::Dabao | Board::Baosec) => ImageFile::Kept(path.clone()),
+        (None, Board::Dabao | Board::Baosec) => {
             let file = tempfile::Builder::new().prefix("xous-run-").suffix(".uf2").tempfile();
             let mut file = file.map_err(|e| format!("cannot create a temporary file for the image: {e}"))?;
             std::io::Write::write_all(&mut file, &bytes).map_err(|e| format!("cannot write the image: {e}"))?;

@@ -15,9 +15,9 @@ pub enum Verdict {
     /// Run; expected to fail for this reason.
     Fails(&'static str),
     /// Passes, but takes minutes under QEMU (the reason says why): run alone
-    /// with a stall limit of 15 minutes by `./x std-tests`; counted as
-    /// failed without running in `./x test`'s slice, and in a run of the
-    /// std as shipped.
+    /// with a stall limit of 15 minutes by `./x std-tests` on QEMU; counted
+    /// as failed without running in `./x test`'s slice, on a board of the
+    /// chip, and in a run of the std as shipped.
     Slow(&'static str),
 }
 

@@ -22,10 +22,14 @@ use std::time::{Duration, Instant};
 
 pub const USAGE: &str = "\
 usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--memory SIZE] [--swap SIZE]
+                     [--board baosec]
   builds the library's own tests for the target and runs them on QEMU; the
   last line is `std-tests: N passed, M failed, K skipped`. --memory gives the
   guest that RAM (default 256M), --swap a swap disk of that size (as xous-run
-  takes them); a whole run with either writes docs/std-tests-<memory>.md";
+  takes them); a whole run with either writes docs/std-tests-<memory>.md.
+  --board baosec runs them on the model of the Baochip-1x's baosec board
+  instead (2 MiB of SRAM, swap to its 8 MiB PSRAM; no tools disk: its
+  filesystem is the chip's RRAM); a whole run writes docs/std-tests-baosec.md";
 
 /// Guest RAM for a test program (the biggest are about 5 MB of code).
 pub const MEMORY: &str = "256M";
@@ -49,12 +53,14 @@ pub struct Options {
     pub swap: Option<String>,
     /// Whether the tests known to take minutes run (not in `./x test`'s slice).
     pub slow: bool,
+    /// A board of the Baochip-1x instead of QEMU (xous-run's --board).
+    pub board: Option<String>,
 }
 
 impl Options {
     /// One suite (or all) of our std, as `./x test` runs it.
     pub fn suite(suite: Option<&str>) -> Options {
-        Options { suite: suite.map(String::from), filter: None, pristine: false, memory: MEMORY.into(), swap: None, slow: true }
+        Options { suite: suite.map(String::from), filter: None, pristine: false, memory: MEMORY.into(), swap: None, slow: true, board: None }
     }
 }
 
@@ -75,8 +81,15 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--pristine" => o.pristine = true,
             "--memory" => o.memory = value()?,
             "--swap" => o.swap = Some(value()?),
+            "--board" => match value()?.as_str() {
+                "baosec" => o.board = Some("baosec".into()),
+                other => return Err(format!("--board {other}: only baosec (the std tests do not fit the dabao's 2 MiB without swap)\n{USAGE}")),
+            },
             _ => return Err(format!("unknown argument `{arg}`\n{USAGE}")),
         }
+    }
+    if o.board.is_some() && (o.memory != MEMORY || o.swap.is_some()) {
+        return Err(format!("--board baosec has its own memory and swap: no --memory, no --swap\n{USAGE}"));
     }
     Ok(o)
 }
@@ -153,12 +166,13 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
     let (programs, uncompiled) = build(project, &suites, options.pristine)?;
     // A bundle given in $XOUS_RUNNER_HOME is used as it is (xous-run reads
     // it); otherwise the kernel and services of this tree are installed.
-    let xous_run = match std::env::var_os("XOUS_RUNNER_HOME") {
-        Some(_) => PathBuf::from("xous-run"),
-        None => runner::install(project)?.xous_run,
+    let xous_run = match (std::env::var_os("XOUS_RUNNER_HOME"), &options.board) {
+        (Some(_), _) => PathBuf::from("xous-run"),
+        (None, Some(_)) => runner::install_baosec(project)?.xous_run,
+        (None, None) => runner::install(project)?.xous_run,
     };
     let disk = tools::disk(project)?;
-    let boot = tools::Boot { xous_run: &xous_run, disk: &disk, memory: &options.memory, swap: options.swap.as_deref() };
+    let boot = tools::Boot { xous_run: &xous_run, disk: &disk, memory: &options.memory, swap: options.swap.as_deref(), board: options.board.as_deref() };
     let mut results: Vec<TestResult> = uncompiled
         .into_iter()
         .map(|(suite, name)| TestResult {
@@ -185,7 +199,8 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
         );
         results.extend(found);
     }
-    eprintln!("std-tests: peak memory in use {} KiB of {} (while `{}` ran)", most.kib, options.memory, most.program);
+    let ram = options.board.as_ref().map_or(options.memory.as_str(), |_| "2M");
+    eprintln!("std-tests: peak memory in use {} KiB of {ram} (while `{}` ran)", most.kib, most.program);
     let _ = std::fs::remove_file(&disk);
     Ok((results, most))
 }
@@ -270,7 +285,7 @@ fn run_program_tests(boot: &tools::Boot, suite: &'static str, program: &Path, op
         let outcome = match verdict {
             known::Verdict::Skip(why) => Outcome::Ignored(why.into()),
             known::Verdict::FailWithoutRunning(why) => Outcome::Failed(why.into()),
-            known::Verdict::Slow(why) if pristine || !options.slow => Outcome::Failed(format!("{}{why}", known::NOT_RUN)),
+            known::Verdict::Slow(why) if pristine || !options.slow || options.board.is_some() => Outcome::Failed(format!("{}{why}", known::NOT_RUN)),
             known::Verdict::Slow(_) => {
                 if listed.iter().any(|t| t == test) && filter.map_or(true, |f| test.contains(f)) {
                     slow.push(test.to_string());

@@ -47,6 +47,7 @@ pub fn write(project: &Project, options: &Options, results: &[TestResult], peak:
     let pristine = options.pristine;
     let name = match (pristine, options.memory.as_str()) {
         (true, _) => "std-tests-pristine.md".to_string(),
+        (false, _) if options.board.is_some() => "std-tests-baosec.md".to_string(),
         (false, MEMORY) if options.swap.is_none() => "std-tests.md".to_string(),
         (false, memory) => format!("std-tests-{}.md", memory.to_lowercase()),
     };
@@ -63,10 +64,11 @@ pub fn write(project: &Project, options: &Options, results: &[TestResult], peak:
     let _ = writeln!(
         doc,
         "Written by `./x std-tests{}` ({}; {:.0} min on 2 cores). Each test program ran under `xous-run` \
-         on QEMU with one test thread. Do not edit: run it again.\n",
-        if pristine { " --pristine" } else { "" },
+         {} with one test thread. Do not edit: run it again.\n",
+        if pristine { " --pristine" } else if options.board.is_some() { " --board baosec" } else { "" },
         project.rust_version().unwrap_or_default(),
-        took.as_secs_f64() / 60.0
+        took.as_secs_f64() / 60.0,
+        if options.board.is_some() { "on the model of the Baochip-1x's baosec board" } else { "on QEMU" }
     );
     let rate = if ran == 0 { 0.0 } else { 100.0 * passed as f64 / ran as f64 };
     let _ = writeln!(doc, "**{passed} passed, {failed} failed, {skipped} skipped: {rate:.2} % of the tests that ran passed.**\n");

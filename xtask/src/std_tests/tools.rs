@@ -38,6 +38,8 @@ pub struct Boot<'a> {
     /// xous-run's --memory, and --swap if any.
     pub memory: &'a str,
     pub swap: Option<&'a str>,
+    /// xous-run's --board, if not QEMU: then no --memory, --swap or --disk.
+    pub board: Option<&'a str>,
 }
 
 impl Boot<'_> {
@@ -46,6 +48,10 @@ impl Boot<'_> {
     /// `PATH`; std's tests read it).
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(self.xous_run);
+        if let Some(board) = self.board {
+            cmd.args(["--board", board, "--env", "PATH=/bin"]);
+            return cmd;
+        }
         cmd.args(["--memory", self.memory, "--env", "PATH=/bin", "--disk"]).arg(self.disk);
         if let Some(swap) = self.swap {
             cmd.args(["--swap", swap]);

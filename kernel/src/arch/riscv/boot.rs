@@ -299,8 +299,10 @@ fn ram_size(hw: &mut Hw, device_tree: usize) -> usize {
 }
 
 /// Entropy for swap's key, fresh at every boot: QEMU's device tree carries
-/// 32 bytes from the host's random source (`/chosen/rng-seed`); a board
-/// without a device tree has none yet.
+/// 32 bytes from the host's random source (`/chosen/rng-seed`). A board
+/// without a device tree gives it from its own device once a swap device
+/// is found (`machine::boot_entropy`: the Baochip-1x's TRNG,
+/// health-tested and conditioned).
 fn boot_entropy(hw: &mut Hw, device_tree: usize) -> Option<[u8; crate::swap::seal::KEY_BYTES]> {
     match board::RAM_SIZE {
         RamSize::DeviceTree if device_tree >= RAM_BASE && device_tree % 8 == 0 => {
@@ -417,6 +419,9 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     ));
     k.hw.find_swap_disk();
     if k.hw.swap_slots() > 0 {
+        if swap_key.is_none() {
+            swap_key = super::machine::boot_entropy();
+        }
         match swap_key.as_ref().map(|key| k.start_swap(key)) {
             Some(Ok(())) => k.report(format_args!("kernel: swap on, {} pages, sealed with a key new this boot and {}", k.swap.slots.total(), k.swap.sealed_with())),
             Some(Err(e)) => k.report(format_args!("kernel: swap disk of {} pages not used: {e:?}", k.hw.swap_slots())),

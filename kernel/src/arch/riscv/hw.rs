@@ -265,12 +265,16 @@ impl Platform for Hw {
         self.aes32 && super::aes32::Aes256Zkne::passes_known_answer()
     }
 
+    /// The page goes to the device from frame `pa`, which the driver
+    /// reaches at `va` (a device that cannot DMA from RAM copies it).
     fn swap_write(&mut self, slot: usize, pa: usize, tag: &[u8; 16]) -> bool {
-        self.swap.write(slot, pa, tag)
+        let va = self.reach(pa);
+        self.swap.write(slot, pa, va, tag)
     }
 
     fn swap_read(&mut self, slot: usize, pa: usize, tag: &mut [u8; 16]) -> bool {
-        self.swap.read(slot, pa, tag)
+        let va = self.reach(pa);
+        self.swap.read(slot, pa, va, tag)
     }
 
     /// The time counter stirred into a xorshift generator. Unpredictable

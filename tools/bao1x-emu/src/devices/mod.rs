@@ -4,7 +4,9 @@
 pub mod duart;
 pub mod exit;
 pub mod irqarray;
+pub mod psram;
 pub mod rram;
+pub mod spim;
 pub mod ticktimer;
 pub mod timer0;
 pub mod trng;

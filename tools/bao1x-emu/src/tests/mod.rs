@@ -9,6 +9,7 @@ mod blocks;
 mod boot;
 pub mod differential;
 mod programs;
+mod spim;
 mod units;
 
 use crate::{Machine, Outcome};

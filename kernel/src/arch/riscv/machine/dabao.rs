@@ -6,8 +6,13 @@
 //! in the model of the chip only (the boot image's MODEL flag), its exit
 //! device for power-off and a console framed for xous-run.
 //!
-//! Board facts are in the `board` crate (board/src/dabao.rs); which of
-//! them are checked on silicon, and which only on the model, docs/bao1x.md.
+//! The baosec board (feature `baosec`) is this chip with a PSRAM to swap
+//! to (`dabao/psram.rs`); swap's key comes from the TRNG
+//! (`dabao/trng_key.rs`), read at boot only when there is a swap device.
+//!
+//! Board facts are in the `board` crate (board/src/dabao.rs, baosec.rs);
+//! which of them are checked on silicon, and which only on the model,
+//! docs/bao1x.md.
 
 use super::Source;
 use crate::arch::riscv::hw::seen_at;
@@ -23,32 +28,47 @@ const UART_EVENTS: usize = seen_at(board::irqarray::page(uart2::BANK));
 const RRAM_CONTROLLER: usize = seen_at(board::rram_controller::BASE);
 const EXIT_DEVICE: usize = seen_at(board::EXIT_DEVICE);
 
-/// No device to swap to on this board (yet): the kernel does not swap here.
-pub struct SwapDisk;
+/// The swap device: the baosec board's PSRAM (`psram.rs`); none on the
+/// dabao board.
+#[cfg(feature = "baosec")]
+mod psram;
+#[cfg(feature = "baosec")]
+pub use psram::SwapDisk;
+#[cfg(not(feature = "baosec"))]
+pub use no_swap::SwapDisk;
 
-impl SwapDisk {
-    pub const fn none() -> SwapDisk {
-        SwapDisk
-    }
+mod trng_key;
+pub use trng_key::boot_entropy;
 
-    pub fn find() -> SwapDisk {
-        SwapDisk
-    }
+#[cfg(not(feature = "baosec"))]
+mod no_swap {
+    /// The dabao board has no external memory: the kernel does not swap.
+    pub struct SwapDisk;
 
-    pub fn holds(&self, _pa: usize) -> bool {
-        false
-    }
+    impl SwapDisk {
+        pub const fn none() -> SwapDisk {
+            SwapDisk
+        }
 
-    pub fn slots(&self) -> usize {
-        0
-    }
+        pub fn find() -> SwapDisk {
+            SwapDisk
+        }
 
-    pub fn write(&mut self, _slot: usize, _pa: usize, _tag: &[u8; 16]) -> bool {
-        false
-    }
+        pub fn holds(&self, _pa: usize) -> bool {
+            false
+        }
 
-    pub fn read(&mut self, _slot: usize, _pa: usize, _tag: &mut [u8; 16]) -> bool {
-        false
+        pub fn slots(&self) -> usize {
+            0
+        }
+
+        pub fn write(&mut self, _slot: usize, _pa: usize, _va: usize, _tag: &[u8; 16]) -> bool {
+            false
+        }
+
+        pub fn read(&mut self, _slot: usize, _pa: usize, _va: usize, _tag: &mut [u8; 16]) -> bool {
+            false
+        }
     }
 }
 

@@ -19,7 +19,10 @@
 //! - `after_satp_write()`: what the MMU needs after an address-space switch;
 //! - `SwapDisk`: the device the kernel swaps to, if the board has one:
 //!   `none()`, `find()` at boot, `holds(pa)` (its device page, which no
-//!   process may map), `slots()`, `write` and `read` (a page and its tag);
+//!   process may map), `slots()`, `write` and `read` (a page, at its
+//!   physical and kernel address, and its tag);
+//! - `boot_entropy()`: swap's key from a device of the board (a TRNG), for
+//!   boards whose key does not come in a device tree;
 //! - `EMULATES_CSRS` and `emulated_csr(csr)`: whether the CPU lacks counter
 //!   CSRs, and the value of one, which the kernel reads for user mode when
 //!   its `csrr` traps;

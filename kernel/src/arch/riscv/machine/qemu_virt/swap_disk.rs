@@ -276,8 +276,9 @@ impl SwapDisk {
         self.slots
     }
 
-    /// Writes the page at `pa` and `tag` to slot `slot`.
-    pub fn write(&mut self, slot: usize, pa: usize, tag: &[u8; TAG]) -> bool {
+    /// Writes the page at `pa` and `tag` to slot `slot` (the device reads
+    /// the frame itself: its kernel address is not needed).
+    pub fn write(&mut self, slot: usize, pa: usize, _va: usize, tag: &[u8; TAG]) -> bool {
         if slot >= self.slots {
             return false;
         }
@@ -293,7 +294,7 @@ impl SwapDisk {
     }
 
     /// Reads slot `slot` into the page at `pa` and `tag`.
-    pub fn read(&mut self, slot: usize, pa: usize, tag: &mut [u8; TAG]) -> bool {
+    pub fn read(&mut self, slot: usize, pa: usize, _va: usize, tag: &mut [u8; TAG]) -> bool {
         if slot >= self.slots {
             return false;
         }
