@@ -82,7 +82,7 @@ impl Check {
 pub const CHECKS: &[Check] = &[
     Check::code("host unit tests (abi, sysroot-builder, xtask) and target-spec drift", host_unit_tests),
     Check::code("kernel unit tests on the host", kernel_unit_tests),
-    Check::code("services' logic unit tests on the host (ticktimer, names, proc)", services_unit_tests),
+    Check::code("services' logic unit tests on the host (ticktimer, names, proc, log)", services_unit_tests),
     Check::code("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
     Check::code("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
@@ -397,7 +397,7 @@ fn kernel_unit_tests(project: &Project) -> Result<Passed, Failed> {
 fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("services"))
-        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "-p", "proc", "--target", crate::project::HOST_TARGET]);
+        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "-p", "proc", "-p", "log", "--target", crate::project::HOST_TARGET]);
     cargo_test(cmd)
 }
 

@@ -2,7 +2,8 @@
 //! stdout and stderr arrive as lent pages (opcode 1 and 2, `valid` = bytes)
 //! and go to the console's stdout and stderr channels, whole: a write is
 //! never truncated, only framed. Panic messages arrive as scalars (1000
-//! begins one, 1100 + n carries n bytes) and go to stderr.
+//! begins one, 1100 + n carries n bytes) and go to stderr in whole lines
+//! (`panic_text.rs`: so nothing else on the console cuts one).
 //!
 //! Nothing sent is lost at the end: the kernel powers off only once this
 //! server has received everything queued for it (DRAIN_AT_POWER_OFF), the
@@ -19,7 +20,9 @@
 
 mod input;
 
+use ::log::panic_text::PanicText;
 use xous_abi::console::Channel;
+use xous_abi::message::MessageSender;
 use xous_abi::platform::ExitNotice;
 use xous_abi::services::log;
 use xous_abi::message::kind;
@@ -34,6 +37,7 @@ fn main(_params: usize) -> usize {
         write(Channel::Kernel, b"log: the kernel will not wait for the log at power-off; the last output may be lost\n");
     }
     let mut input = input::Input::new();
+    let mut panic_text = PanicText::new();
     let myself = xous_rt::connect(log::SID).unwrap_or(0);
     if !input.start(myself) {
         write(Channel::Kernel, b"log: cannot claim the console's input; stdin reads see its end\n");
@@ -46,25 +50,33 @@ fn main(_params: usize) -> usize {
     loop {
         let message = server.receive();
         input.woken();
-        handle(&mut input, message);
+        handle(&mut input, &mut panic_text, message);
         while let Some(message) = server.try_receive() {
-            handle(&mut input, message);
+            handle(&mut input, &mut panic_text, message);
         }
         input.pump();
     }
 }
 
-fn handle(input: &mut input::Input, message: Envelope) {
+/// Panic text goes to stderr.
+fn to_stderr(bytes: &[u8]) {
+    write(Channel::Stderr, bytes);
+}
+
+fn handle(input: &mut input::Input, panic_text: &mut PanicText, message: Envelope) {
     if let Some(notice) = ExitNotice::from_envelope(message.sender, message.kind, message.id, message.args, log::PROCESS_ENDED) {
+        panic_text.before(notice.pid, &mut to_stderr);
         input.process_ended(notice.pid);
         return;
     }
+    let pid = MessageSender(message.sender).pid();
     match (message.kind, message.id) {
         (kind::BORROW | kind::MUTABLE_BORROW, log::STDOUT | log::STDERR) => {
             let channel = if message.id == log::STDOUT { Channel::Stdout } else { Channel::Stderr };
             let bytes = message.bytes();
             let valid = message.args[3];
             if valid <= bytes.len() {
+                panic_text.before(pid, &mut to_stderr);
                 write(channel, &bytes[..valid]);
             }
             reply(&message, 0, 0, 0);
@@ -75,7 +87,7 @@ fn handle(input: &mut input::Input, message: Envelope) {
             for (i, word) in message.args.iter().enumerate() {
                 text[i * 4..i * 4 + 4].copy_from_slice(&(*word as u32).to_le_bytes());
             }
-            write(Channel::Stderr, &text[..len]);
+            panic_text.append(pid, &text[..len], &mut to_stderr);
             reply(&message, 0, 0, 0);
         }
         (_, log::STDIN_READ | log::STDIN_IS_TERMINAL) => input.request(message),

@@ -1,7 +1,10 @@
 //! Splits the console stream (QEMU's serial output, framed by the kernel as
 //! `xous_abi::console` defines) into the runner's stdout and stderr, chunk by
 //! chunk as the pipe delivers it: each run of bytes for one destination is
-//! written as soon as the chunk is decoded, and both are flushed per chunk.
+//! written, and flushed, as soon as the chunk is decoded, so where both are
+//! one terminal it shows them in the stream's order (the runner's stdout is
+//! line-buffered: a prompt without a newline, kept back until the chunk's
+//! end, came out after the stderr line that followed it).
 //! It also keeps the first line of any Crash frame for the closing message,
 //! and says when the kernel's console starts receiving (`INPUT_READY`).
 
@@ -81,8 +84,6 @@ impl<O: Write, E: Write> Demux<O, E> {
             run.push(byte);
         }
         self.write(run_is_stdout, &run);
-        self.stdout.flush();
-        self.stderr.flush();
         if self.decoder.input_ready {
             if let Some(ready) = self.input_ready.take() {
                 let _ = ready.send(());
@@ -91,9 +92,12 @@ impl<O: Write, E: Write> Demux<O, E> {
     }
 
     fn write(&mut self, to_stdout: bool, bytes: &[u8]) {
-        match to_stdout {
-            true => self.stdout.write(bytes),
-            false => self.stderr.write(bytes),
+        if to_stdout {
+            self.stdout.write(bytes);
+            self.stdout.flush();
+        } else {
+            self.stderr.write(bytes);
+            self.stderr.flush();
         }
     }
 
@@ -168,6 +172,40 @@ mod tests {
             assert_eq!(out, [b"hello, ".as_slice(), &[SYNC], b"world\n"].concat(), "chunks of {size}");
             assert_eq!(err, b"early boot\nkernel: up\nwarning\n", "chunks of {size}");
             assert_eq!(crash, None);
+        }
+    }
+
+    /// One terminal behind both: stdout through a LineWriter (as the
+    /// runner's own stdout is), stderr straight.
+    #[derive(Clone, Default)]
+    struct Terminal(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Terminal {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_terminal_shows_both_channels_in_the_streams_order() {
+        // A shell's prompt (stdout, no newline), then its error (stderr),
+        // then stdout again, all in one chunk: the prompt must not wait in
+        // stdout's line buffer while the error goes out.
+        let mut stream = frame(Channel::Stdout, b"/home $ ");
+        stream.extend(frame(Channel::Stderr, b"xsh: nosuch: command not found\n"));
+        stream.extend(frame(Channel::Stdout, b"gave 127\n"));
+        for size in [1, 5, stream.len()] {
+            let terminal = Terminal::default();
+            let mut demux = Demux::new(io::LineWriter::new(terminal.clone()), terminal.clone());
+            for chunk in stream.chunks(size) {
+                demux.feed(chunk);
+            }
+            let shown = terminal.0.borrow().clone();
+            assert_eq!(String::from_utf8_lossy(&shown), "/home $ xsh: nosuch: command not found\ngave 127\n", "chunks of {size}");
         }
     }
 
