@@ -281,6 +281,16 @@ fn run_program_tests(boot: &tools::Boot, suite: &'static str, program: &Path, op
     // them, and the slow ones, which run alone with a longer stall limit.
     let mut not_run: Vec<&str> = Vec::new();
     let mut slow: Vec<String> = Vec::new();
+    if small_memory(options) {
+        for (test, why) in known::too_big_of_program(suite, &name) {
+            if listed.iter().any(|t| t == test) {
+                not_run.push(test);
+                if filter.map_or(true, |f| test.contains(f)) {
+                    results.push(result(test, Outcome::Failed(format!("{}{why}", known::NOT_RUN_SMALL))));
+                }
+            }
+        }
+    }
     for (test, verdict) in known::of_program(suite, &name, pristine) {
         let outcome = match verdict {
             known::Verdict::Skip(why) => Outcome::Ignored(why.into()),
@@ -350,6 +360,25 @@ fn run_program_tests(boot: &tools::Boot, suite: &'static str, program: &Path, op
         }
     }
     results
+}
+
+/// Whether the run has less RAM than known::SMALL_MEMORY_MIB: a board of
+/// the chip (2 MiB), or `--memory` below it.
+fn small_memory(options: &Options) -> bool {
+    options.board.is_some() || mib(&options.memory).is_some_and(|m| m < known::SMALL_MEMORY_MIB)
+}
+
+/// `--memory` as xous-run takes it (`2M`, `256M`, `1G`, or bytes), in MiB.
+fn mib(text: &str) -> Option<u64> {
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().ok()?;
+    match unit.to_ascii_uppercase().as_str() {
+        "" => Some(n >> 20),
+        "K" | "KB" | "KIB" => Some(n >> 10),
+        "M" | "MB" | "MIB" => Some(n),
+        "G" | "GB" | "GIB" => n.checked_mul(1024),
+        _ => None,
+    }
 }
 
 fn done(results: &[TestResult], test: &str) -> bool {
@@ -471,6 +500,18 @@ fn run_once(boot: &tools::Boot, program: &Path, tests: &[&String], stall: Durati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_memory_is_below_8_mib_or_a_board() {
+        let run = |memory: &str, board: Option<&str>| Options { memory: memory.into(), board: board.map(String::from), ..Options::suite(None) };
+        assert!(small_memory(&run("2M", None)));
+        assert!(small_memory(&run("4096K", None)));
+        assert!(!small_memory(&run("8M", None)));
+        assert!(!small_memory(&run("256M", None)));
+        assert!(!small_memory(&run("1G", None)));
+        assert!(small_memory(&run("256M", Some("baosec"))));
+        assert_eq!((mib("2097152"), mib("3x")), (Some(2), None));
+    }
 
     #[test]
     fn names_programs_without_their_hash() {
