@@ -49,9 +49,12 @@ usage: ./x <command>
   test [FILTER]
           run every test (or those whose name contains FILTER); the last line
           is `tests: N passed, M failed`
-  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--board baosec]
+  std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--memory SIZE]
+            [--swap SIZE] [--board baosec]
           build the standard library's own tests for the target and run them on
-          QEMU (or on the model of the baosec board); writes docs/std-tests.md; the last line is
+          QEMU (or on the model of the baosec board); --memory and --swap as xous-run
+          takes them (2M and 64M: the chip's RAM with a swap disk); a whole run writes
+          docs/std-tests.md (or -2m.md, -pristine.md); the last line is
           `std-tests: N passed, M failed, K skipped`
   bench [kernel|sysroot|fs|net|emu|dabao|swap]
           measure into target/bench.json, and append the figures to
@@ -59,7 +62,8 @@ usage: ./x <command>
           instructions per operation on QEMU, its size and lines, and the cold
           sysroot build; std::net against the host (net); the Baochip-1x model's
           instruction rate against QEMU's (emu); the SRAM the system takes on the
-          dabao board (dabao); naming a part measures only that part
+          dabao board (dabao); a 4 KiB page swapped out and back (swap); naming a
+          part measures only that part
   shell [--fresh]
           boot xsh, an interactive shell, on QEMU with a disk of programs (ls, cat,
           echo, mkdir, rm, cp, hello, the demo...): type commands with pipes and
