@@ -55,6 +55,11 @@ fn fill(k: &mut Kernel<FakePlatform>, t: ThreadRef, va: usize, pages: usize) {
 /// Each page of `t`'s is its pattern, read as the process reads: its
 /// fault first if it is not mapped, then the bytes.
 fn check(k: &mut Kernel<FakePlatform>, t: ThreadRef, va: usize, pages: usize) {
+    check_written_by(k, t, va, pages, t.pid);
+}
+
+/// The same for pages process `writer` filled (and handed to `t`).
+fn check_written_by(k: &mut Kernel<FakePlatform>, t: ThreadRef, va: usize, pages: usize, writer: u8) {
     for i in 0..pages {
         let page = va + i * PAGE_SIZE;
         let e = k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, page);
@@ -64,7 +69,7 @@ fn check(k: &mut Kernel<FakePlatform>, t: ThreadRef, va: usize, pages: usize) {
         assert!(pte::is_valid(k.procs.get(t.pid).unwrap().space.entry(&mut k.hw, page)), "page {i} came back");
         let mut got = vec![0; PAGE_SIZE];
         k.read_user(t.pid, page, &mut got).unwrap();
-        assert!(got == pattern(t.pid, i), "page {i} of process {} is what it wrote", t.pid);
+        assert!(got == pattern(writer, i), "page {i} of process {} is what process {writer} wrote", t.pid);
     }
 }
 
@@ -512,16 +517,7 @@ fn a_program_bigger_than_ram_moves_to_its_child_without_coming_back_in() {
     }
     assert!(held >= out - 8, "{held} of {out} pages moved in swap");
     assert_eq!(k.procs.get(loader.pid).unwrap().space.entry(&mut k.hw, va), 0, "the loader's pages are gone");
-    let c = ThreadRef { pid: child, tid: 1 };
-    for i in 0..pages {
-        let page = dest + i * PAGE_SIZE;
-        if !pte::is_valid(k.procs.get(child).unwrap().space.entry(&mut k.hw, page)) {
-            k.fault(c, Fault::LoadPage, dest, page);
-        }
-        let mut got = vec![0; PAGE_SIZE];
-        k.read_user(child, page, &mut got).unwrap();
-        assert!(got == pattern(loader.pid, i), "page {i} of the program is what the loader wrote");
-    }
+    check_written_by(&mut k, ThreadRef { pid: child, tid: 1 }, dest, pages, loader.pid);
     assert!(k.frames.in_use() <= 64);
     // The loader ending frees none of the child's slots; the child's does.
     k.tear_down(loader.pid);
