@@ -115,6 +115,16 @@ pub const ROM_ROW: usize = 32;
 /// is not the caller's RAM), OutOfMemory (over that limit, or no frame),
 /// AccessDenied (a whole process not from the boot image).
 pub const PIN: usize = 10;
+/// (address, length) -> Scalar1(pid): starts the boot image's on-demand
+/// process (`xous_abi::services::ON_DEMAND`) named by the `length` bytes
+/// of UTF-8 at `address`, if it has not been started: Scalar1 holds its
+/// new PID, or 0 if it was started before (whether it still runs or not:
+/// each starts at most once a boot). Only a process of the boot image may
+/// ask (the name server does, when a client first connects to one of the
+/// service's names). Errors: AccessDenied (the caller is not of the boot
+/// image), ProcessNotFound (the image has no on-demand process of that
+/// name), BadAddress, InvalidArgument (too long, not UTF-8), OutOfMemory.
+pub const START_SERVICE: usize = 11;
 
 /// The longest the kernel waits for the servers of [`DRAIN_AT_POWER_OFF`]
 /// (guest time, milliseconds) before it powers off anyway, saying so.

@@ -283,6 +283,36 @@ pub mod fs;
 pub mod net_poll;
 pub mod proc;
 
+/// A service of the boot image that starts when first asked for, not at
+/// boot: a program that never opens a file or a socket pays neither the
+/// filesystem's memory nor the network's (on the Baochip-1x, a tenth of
+/// the chip's RAM for the two of fs and proc).
+pub struct OnDemand {
+    /// Its process's name in the boot image (the runner bundle's name for
+    /// the service; the image writer marks that process ON_DEMAND).
+    pub process: &'static str,
+    /// The names it registers: the name server starts the process
+    /// (`platform::START_SERVICE`) when a client connects to one of them
+    /// before it is registered.
+    pub names: &'static [&'static str],
+}
+
+pub const ON_DEMAND: &[OnDemand] = &[
+    OnDemand { process: "fs", names: &[fs::NAME] },
+    OnDemand { process: "proc", names: &[proc::NAME] },
+    OnDemand { process: "net", names: &[net::NAME, net::DNS_NAME] },
+];
+
+/// The on-demand service that registers `name`, if any.
+pub fn on_demand_by_name(name: &str) -> Option<&'static OnDemand> {
+    ON_DEMAND.iter().find(|s| s.names.contains(&name))
+}
+
+/// Whether the boot image's process `process` is an on-demand service.
+pub fn is_on_demand(process: &str) -> bool {
+    ON_DEMAND.iter().any(|s| s.process == process)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -316,7 +316,7 @@ impl fmt::Display for ProcessError {
             NameLength { len } => write!(f, "name length {len} is not 1 to {NAME_MAX} bytes"),
             NamePadding => write!(f, "the name field has nonzero bytes after the name"),
             NameNotUtf8 => write!(f, "the name is not valid UTF-8"),
-            UnknownFlags { flags } => write!(f, "unknown flags {flags:#x} (only MAIN = 1 is defined)"),
+            UnknownFlags { flags } => write!(f, "flags {flags:#x}: only MAIN = 1 or ON_DEMAND = 2 (never both) are defined"),
             SecondMain { first } => write!(f, "is MAIN, but process {first} already is"),
             DataUnaligned { offset, len } => {
                 write!(f, "its data ({offset:#x}, {len:#x} bytes) is not whole pages")

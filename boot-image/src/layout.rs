@@ -74,7 +74,12 @@ pub mod entry {
 
     /// Flag bit 0: this process's exit ends the whole run with its exit code.
     pub const FLAG_MAIN: u32 = 1;
-    pub const FLAGS_ALL: u32 = FLAG_MAIN;
+    /// Flag bit 1: a service the kernel starts when another process of the
+    /// image asks for it (`xous_abi::platform::START_SERVICE`: the name
+    /// server does, when a client first connects to one of its names), not
+    /// at boot. Never with MAIN.
+    pub const FLAG_ON_DEMAND: u32 = 2;
+    pub const FLAGS_ALL: u32 = FLAG_MAIN | FLAG_ON_DEMAND;
 }
 
 /// One segment-table row.

@@ -16,7 +16,7 @@ pub struct Process<'a> {
     /// Its place in boot order, from 0.
     pub index: u32,
     pub name: &'a str,
-    /// `layout::entry::FLAG_MAIN` or 0.
+    /// `layout::entry::FLAG_MAIN`, `FLAG_ON_DEMAND` or 0.
     pub flags: u32,
     /// Where its first thread starts.
     pub entry: u32,
@@ -41,6 +41,11 @@ impl<'a> Process<'a> {
     /// True when this process's exit ends the whole run with its exit code.
     pub fn is_main(&self) -> bool {
         self.flags & entry::FLAG_MAIN != 0
+    }
+
+    /// True when the kernel starts it only when asked (`FLAG_ON_DEMAND`).
+    pub fn is_on_demand(&self) -> bool {
+        self.flags & entry::FLAG_ON_DEMAND != 0
     }
 
     /// Its loadable segments, in ascending address order.
@@ -102,7 +107,7 @@ pub(crate) fn read_process<'a>(image: &'a [u8], header: &Header, index: u32) -> 
     let name = read_name(record).map_err(|error| fail(Name::NONE, error))?;
     let fail = |error| fail(Name::new(name), error);
     let flags = field(entry::FLAGS);
-    if flags & !entry::FLAGS_ALL != 0 {
+    if flags & !entry::FLAGS_ALL != 0 || flags == entry::FLAGS_ALL {
         return Err(fail(ProcessError::UnknownFlags { flags }));
     }
 

@@ -37,6 +37,8 @@ pub struct ProcessSegment<'a> {
 pub struct ProcessInput<'a> {
     pub name: &'a str,
     pub main: bool,
+    /// Started when asked for, not at boot (`layout::entry::FLAG_ON_DEMAND`).
+    pub on_demand: bool,
     pub entry: u32,
     pub eh_frame: u32,
     /// Its argv, argv\[0\] included.
@@ -306,7 +308,7 @@ fn write_process(
     let data_len = out.len() - data_offset;
     let mut record = [0u8; entry::LEN];
     record[entry::NAME..entry::NAME + name.len()].copy_from_slice(name.as_bytes());
-    let flags = if process.main { entry::FLAG_MAIN } else { 0 };
+    let flags = if process.main { entry::FLAG_MAIN } else { 0 } | if process.on_demand { entry::FLAG_ON_DEMAND } else { 0 };
     let fields = [
         (entry::NAME_LEN, name.len()),
         (entry::FLAGS, flags as usize),

@@ -38,6 +38,14 @@ pub trait Platform: PhysMem {
     /// Baochip-1x's RRAM: where the boot image is stored and its code runs
     /// in place).
     fn is_rom(&self, pa: usize) -> bool;
+    /// Makes that memory readable by the kernel again (boot read the boot
+    /// image there, then let it go) and gives its bytes from physical
+    /// address `at` to its end, valid until `close_rom`; None if `at` is
+    /// not in it, or the board has none.
+    fn open_rom(&mut self, _at: usize) -> Option<&'static [u8]> {
+        None
+    }
+    fn close_rom(&mut self) {}
     /// Writes one row (`xous_abi::platform::ROM_ROW` bytes) of that memory
     /// at `pa` through its controller; false if the board cannot.
     fn rom_write_row(&mut self, pa: usize, row: &[u8; xous_abi::platform::ROM_ROW]) -> bool;
@@ -101,6 +109,8 @@ pub struct Kernel<P: Platform> {
     pub more_blocks: usize,
     /// Swap: the sealed pages on the swap device, and the clock (swap/mod.rs).
     pub swap: crate::swap::Swap,
+    /// The boot image's services not started yet (loader/on_demand.rs).
+    pub on_demand: crate::loader::on_demand::Pending,
     /// Host tests: every syscall takes the general path (ipc/fast.rs).
     #[cfg(test)]
     pub slow_path_only: bool,
@@ -124,6 +134,7 @@ impl<P: Platform> Kernel<P> {
             exits: crate::exits::Exits::new(),
             more_blocks: 0,
             swap: crate::swap::Swap::new(),
+            on_demand: crate::loader::on_demand::Pending::none(),
             #[cfg(test)]
             slow_path_only: false,
         }

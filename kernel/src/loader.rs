@@ -52,10 +52,13 @@ pub enum Stored {
     Rom(usize),
 }
 
-/// Starts every process of `image`, in boot order.
+/// Starts every process of `image`, in boot order, but those it leaves to
+/// be started on demand (on_demand.rs).
 pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image, stored: Stored) -> Result<(), (usize, Error)> {
     for (i, process) in image.processes().enumerate() {
-        load(k, image, &process, stored).map_err(|e| (i, e))?;
+        if !k.on_demand.defer(stored, i, process.is_on_demand()) {
+            load(k, image, &process, stored).map_err(|e| (i, e))?;
+        }
     }
     Ok(())
 }
@@ -142,6 +145,8 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
     k.spawn_thread_on(pid, process.entry as usize, (bottom, USER_STACK_TOP), args)?;
     Ok(())
 }
+
+pub mod on_demand;
 
 #[cfg(test)]
 mod fuzz;

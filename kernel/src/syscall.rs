@@ -168,6 +168,7 @@ fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
             platform::CONSOLE_INPUT => console::console_input(k, t, a[2], a[3]),
             platform::ROM_WRITE => crate::mem::rom::rom_write(k, t, a[2], a[3], a[4]),
             platform::PIN => crate::swap::syscalls::pin(k, t, a[2], a[3], a[4]),
+            platform::START_SERVICE => crate::loader::on_demand::start_service(k, t, a[2], a[3]),
             _ => Err(Error::InvalidArgument),
         },
         _ => Err(Error::UnhandledSyscall),

@@ -30,6 +30,10 @@ pub struct FakePlatform {
     /// whether it fails every request.
     pub swap: Vec<(Vec<u8>, [u8; 16])>,
     pub swap_broken: bool,
+    /// A boot image stored in read-only memory: where, its bytes; and
+    /// whether the kernel holds it open (`open_rom` .. `close_rom`).
+    pub rom_image: Option<(usize, &'static [u8])>,
+    pub rom_open: bool,
 }
 
 impl PhysMem for FakePlatform {
@@ -70,6 +74,14 @@ impl Platform for FakePlatform {
     /// 4 MiB of read-only memory below RAM, as the Baochip-1x's RRAM.
     fn is_rom(&self, pa: usize) -> bool {
         (0x6000_0000..0x6040_0000).contains(&pa)
+    }
+    fn open_rom(&mut self, at: usize) -> Option<&'static [u8]> {
+        let (base, bytes) = self.rom_image?;
+        self.rom_open = true;
+        bytes.get(at.checked_sub(base)?..)
+    }
+    fn close_rom(&mut self) {
+        self.rom_open = false;
     }
     /// Rows of it, written as they come (into the fake memory).
     fn rom_write_row(&mut self, pa: usize, row: &[u8; xous_abi::platform::ROM_ROW]) -> bool {
@@ -144,6 +156,7 @@ pub fn kernel_with_rom_image(image: &[u8], rom: usize, ram: usize) -> Box<Kernel
     for (i, page) in image.chunks(crate::mem::PAGE_SIZE).enumerate() {
         k.hw.write(rom + i * crate::mem::PAGE_SIZE, 0, page);
     }
+    k.hw.rom_image = Some((rom, Box::leak(image.to_vec().into_boxed_slice())));
     k
 }
 

@@ -69,6 +69,9 @@ pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
     image.arg("--kernel").arg(kernel).arg("--load-address").arg(format!("{:#x}", board::dabao::RAM_BASE));
     for service in DABAO_SERVICES {
         image.arg("--process").arg(format!("{service}={}", runner.dabao_bundle.join("services").join(service).display()));
+        if xous_abi::services::is_on_demand(service) {
+            image.arg("--on-demand");
+        }
     }
     image.arg("--process").arg(format!("{name}={}", request.program.display())).arg("--main").arg("-o").arg(&payload);
     output(&mut image)?;

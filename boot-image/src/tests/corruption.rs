@@ -150,7 +150,16 @@ fn name_and_flag_checks() {
         i[at] = 0xff;
     });
     assert_eq!(of_process(utf8, 1), P::NameNotUtf8);
-    assert_eq!(of_process(refused(|i| set_entry(i, 1, en::FLAGS, 2)), 1), P::UnknownFlags { flags: 2 });
+    assert_eq!(of_process(refused(|i| set_entry(i, 1, en::FLAGS, 4)), 1), P::UnknownFlags { flags: 4 });
+    let both = en::FLAG_MAIN | en::FLAG_ON_DEMAND;
+    assert_eq!(of_process(refused(|i| set_entry(i, 2, en::FLAGS, both)), 2), P::UnknownFlags { flags: both }, "a MAIN process started on demand");
+    // ON_DEMAND alone is a service's flag.
+    let mut image = sample();
+    set_entry(&mut image, 1, en::FLAGS, en::FLAG_ON_DEMAND);
+    reseal(&mut image);
+    let parsed = parse(&image).unwrap();
+    let flags: std::vec::Vec<(bool, bool)> = parsed.processes().map(|p| (p.is_on_demand(), p.is_main())).collect();
+    assert_eq!(flags, [(false, false), (true, false), (false, true)]);
     let second = refused(|i| set_entry(i, 0, en::FLAGS, en::FLAG_MAIN));
     assert_eq!(of_process(second, 2), P::SecondMain { first: 0 });
 }

@@ -58,6 +58,7 @@ pub fn sample() -> Vec<u8> {
         ProcessInput {
             name: "init",
             main: false,
+            on_demand: false,
             entry: 0x1_0000,
             eh_frame: 0,
             args: &["init"],
@@ -68,6 +69,7 @@ pub fn sample() -> Vec<u8> {
         ProcessInput {
             name: "log",
             main: false,
+            on_demand: false,
             entry: 0x1_0010,
             eh_frame: 0,
             args: &["log"],
@@ -78,6 +80,7 @@ pub fn sample() -> Vec<u8> {
         ProcessInput {
             name: "app",
             main: true,
+            on_demand: false,
             entry: 0x1_4000,
             eh_frame: 0x1_1000,
             args: &["app", "one", "two words"],

@@ -125,6 +125,7 @@ fn a_directory_larger_than_a_page_works() {
         .map(|name| ProcessInput {
             name,
             main: false,
+            on_demand: false,
             entry: 0x1_0000,
             eh_frame: 0,
             args: &[],

@@ -9,7 +9,7 @@ use std::string::ToString;
 use xous_abi::params::ParamsError;
 
 fn one_process<'a>(name: &'a str, args: &'a [&'a str], segments: &'a [ProcessSegment<'a>]) -> [ProcessInput<'a>; 1] {
-    [ProcessInput { name, main: true, entry: 0x1_0000, eh_frame: 0, args, env: &[], blocks: &[], segments }]
+    [ProcessInput { name, main: true, on_demand: false, entry: 0x1_0000, eh_frame: 0, args, env: &[], blocks: &[], segments }]
 }
 
 #[test]
@@ -30,6 +30,22 @@ fn kernel_segments_must_lie_after_the_header_page_within_4_mib() {
     assert_eq!(crate::parse(&image).unwrap().header().load_address, 0x4000_0000);
     let message = write(LOAD, &at(LOAD), &[]).unwrap_err().to_string();
     assert!(message.contains("kernel segment 0 (physical 0x80000000"), "{message}");
+}
+
+#[test]
+fn on_demand_is_written_as_its_flag() {
+    let text = kernel_text();
+    let code = [ProcessSegment { vaddr: 0x1_0000, mem_size: 0x2000, flags: crate::layout::segment::FLAG_R | crate::layout::segment::FLAG_X, bytes: &text }];
+    let mut processes = [one_process("fs", &["fs"], &code)[0], one_process("app", &["app"], &code)[0]];
+    processes[0].main = false;
+    processes[0].on_demand = true;
+    let image = write(LOAD, &sample_kernel(&text), &processes).unwrap();
+    let parsed = crate::parse(&image).unwrap();
+    let flags: std::vec::Vec<(&str, bool)> = parsed.processes().map(|p| (p.name, p.is_on_demand())).collect();
+    assert_eq!(flags, [("fs", true), ("app", false)]);
+    processes[1].on_demand = true;
+    let refused = write(LOAD, &sample_kernel(&text), &processes).unwrap_err().to_string();
+    assert!(refused.contains("never both"), "MAIN and on demand: {refused}");
 }
 
 #[test]
@@ -90,7 +106,7 @@ fn more_parameter_blocks_follow_args_and_env() {
     let kernel = sample_kernel(&text);
     let code = [ProcessSegment { vaddr: 0x1_0000, mem_size: 4, flags: R | X, bytes: &[0x6f, 0, 0, 0] }];
     let blocks = [(*b"Proc", &b"a working directory"[..]), (*b"Xtra", &[][..])];
-    let process = [ProcessInput { name: "app", main: true, entry: 0x1_0000, eh_frame: 0, args: &["app", "x"], env: &[("K", "v")], blocks: &blocks, segments: &code }];
+    let process = [ProcessInput { name: "app", main: true, on_demand: false, entry: 0x1_0000, eh_frame: 0, args: &["app", "x"], env: &[("K", "v")], blocks: &blocks, segments: &code }];
     let image = write(LOAD, &kernel, &process).expect("written");
     let parsed = crate::parse(&image).expect("parsed");
     let params = parsed.processes().next().expect("one process").params;

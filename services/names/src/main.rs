@@ -28,6 +28,10 @@
 //! of the system's services (the filesystem's, the network's) are only for
 //! their own SIDs, whoever registers them: no process can take one over.
 //!
+//! The boot image's on-demand services (the filesystem, the process
+//! manager, the network) start when a client first connects to one of
+//! their names (`starts.rs`).
+//!
 //! no_std: std's connect-by-name is a client of this service.
 #![no_std]
 #![no_main]
@@ -37,6 +41,7 @@ use xous_abi::error::Error;
 use xous_abi::services::names;
 use xous_rt::{reply, syscall, Envelope, Server, Syscall, SyscallResult};
 
+use ::names::starts::{Starts, Unregistered};
 use ::names::table::{Names, Waiters};
 use xous_abi::message::{kind, MessageSender};
 use xous_abi::platform::ExitNotice;
@@ -51,6 +56,7 @@ struct NameServer {
     /// Rounds left to retry waiters whose name is registered but whose
     /// server is not there yet.
     retry_rounds: u32,
+    starts: Starts,
 }
 
 fn main(_params: usize) -> usize {
@@ -58,7 +64,7 @@ fn main(_params: usize) -> usize {
     if xous_rt::watch_exits(names::SID, names::PROCESS_ENDED).is_err() {
         xous_rt::write(xous_abi::console::Channel::Stderr, b"names: cannot watch for process exits; dead processes' names stay\n");
     }
-    let mut state = NameServer { registry: Names::new(), waiting: Waiters::new(), retry_rounds: 0 };
+    let mut state = NameServer { registry: Names::new(), waiting: Waiters::new(), retry_rounds: 0, starts: Starts::new() };
     loop {
         let message = if state.retry_rounds > 0 {
             match server.try_receive() {
@@ -119,7 +125,11 @@ impl NameServer {
                         self.retry_rounds = SERVER_WAIT_ROUNDS;
                         self.wait(name, message);
                     }
-                    Err(NotConnected::Refused(names::NOT_FOUND)) if blocking => self.wait(name, message),
+                    Err(NotConnected::Refused(names::NOT_FOUND))
+                        if self.starts.unregistered(name, xous_rt::start_service) == Unregistered::Wait || blocking =>
+                    {
+                        self.wait(name, message)
+                    }
                     Err(NotConnected::NoServerYet) => answer(&mut message, names::NOT_FOUND, 0),
                     Err(NotConnected::Refused(code)) => answer(&mut message, code, 0),
                 }
@@ -134,6 +144,14 @@ impl NameServer {
         self.registry.remove_all_of(pid);
         while let Some(mut waiter) = self.waiting.take_of(pid) {
             answer(&mut waiter, names::NOT_FOUND, 0);
+        }
+        // An on-demand service that ended before it registered its names:
+        // no one waits for them in vain.
+        if let Some(service) = self.starts.ended(pid) {
+            let registry = &self.registry;
+            while let Some(mut waiter) = self.waiting.take_where(|name| service.names.iter().any(|n| n.as_bytes() == name) && !registry.contains(name)) {
+                answer(&mut waiter, names::NOT_FOUND, 0);
+            }
         }
     }
 
@@ -167,8 +185,14 @@ impl NameServer {
                 name_buf[..name.len()].copy_from_slice(name.as_bytes());
                 &name_buf[..name.len()]
             });
-            match name.map(|name| self.connect(name, sender)) {
-                Some(Ok(cid)) => xous_api::write_cid(page, cid),
+            match name.map(|name| (self.connect(name, sender), name)) {
+                Some((Ok(cid), _)) => xous_api::write_cid(page, cid),
+                Some((Err(NotConnected::Refused(names::NOT_FOUND)), name)) => {
+                    // Fails now (a Lookup never waits); the client's next
+                    // try finds the service if it is on demand.
+                    self.starts.unregistered(name, xous_rt::start_service);
+                    xous_api::write_failure(page)
+                }
                 _ => xous_api::write_failure(page),
             }
         };

@@ -22,15 +22,11 @@ pub struct Fs {
 }
 
 impl Fs {
-    /// Connects to the filesystem service if it runs (never waits: a
+    /// Connects to the filesystem service by name, which starts it if it
+    /// is on demand (never waits for one the system does not have: a
     /// system booted without one just cannot start programs).
     pub fn connect() -> Option<Fs> {
-        let sid = proto::SID.map(|w| w as usize);
-        let r = syscall(Syscall::TryConnect, &sid);
-        if r[0] != SyscallResult::ConnectionId as usize {
-            return None;
-        }
-        let cid = r[1];
+        let cid = xous_rt::try_connect_name(proto::NAME)?;
         let page = mem::map(4096, mem::RW)?;
         let buffer = mem::map(BUFFER, mem::RW)?;
         Some(Fs { cid, page, buffer })

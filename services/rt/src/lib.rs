@@ -285,6 +285,16 @@ pub fn pin_whole_process() -> Result<(), Error> {
     error_of(syscall(Syscall::PlatformSpecific, &[platform::PIN, 0, 0, 1])).map_or(Ok(()), Err)
 }
 
+/// Starts the boot image's on-demand service `process` (START_SERVICE):
+/// its PID, or 0 if it was started before.
+pub fn start_service(process: &str) -> Result<u8, Error> {
+    let r = syscall(Syscall::PlatformSpecific, &[platform::START_SERVICE, process.as_ptr() as usize, process.len()]);
+    match error_of(r) {
+        Some(e) => Err(e),
+        None => Ok(r[1] as u8),
+    }
+}
+
 /// Connects to the server `sid`, waiting until it exists; its connection id.
 pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
     let r = syscall(Syscall::Connect, &sid.map(|w| w as usize));
@@ -298,13 +308,27 @@ pub fn connect(sid: xous_abi::services::Sid) -> Result<usize, Error> {
 /// Registers `name` for the server at `sid` with the name server (our
 /// REGISTER request, see `xous_abi::services::names`); whether it was taken.
 pub fn register_name(name: &str, sid: xous_abi::services::Sid) -> bool {
+    name_request(xous_abi::services::names::REGISTER, name, sid).is_some()
+}
+
+/// Connects to the server registered as `name` through the name server,
+/// without waiting for a name no one has (TRY_CONNECT; the name server
+/// starts an on-demand service of the boot image and waits for it): the
+/// connection id.
+pub fn try_connect_name(name: &str) -> Option<usize> {
+    name_request(xous_abi::services::names::TRY_CONNECT, name, [0; 4])
+}
+
+/// Sends the name server request `opcode` for `name` (and `sid`) in a
+/// fresh page; the CID of its answer if it says OK.
+fn name_request(opcode: usize, name: &str, sid: xous_abi::services::Sid) -> Option<usize> {
     use xous_abi::services::names;
     if name.is_empty() || name.len() > names::NAME_MAX_LENGTH {
-        return false;
+        return None;
     }
     let r = syscall(Syscall::MapMemory, &[0, 0, 4096, xous_abi::memory::flags::R | xous_abi::memory::flags::W]);
     if r[0] != SyscallResult::MemoryRange as usize {
-        return false;
+        return None;
     }
     let page = r[1];
     // SAFETY: a fresh page of ours, mapped read-write, unmapped below.
@@ -315,12 +339,13 @@ pub fn register_name(name: &str, sid: xous_abi::services::Sid) -> bool {
         bytes[names::SID_AT + 4 * i..names::SID_AT + 4 * i + 4].copy_from_slice(&word.to_le_bytes());
     }
     let lend = xous_abi::message::InvokeType::LendMut as usize;
-    let ok = connect(names::SID).is_ok_and(|cid| {
-        let r = syscall(Syscall::SendMessage, &[cid, lend, names::REGISTER, page, 4096, 0, name.len()]);
-        r[0] == SyscallResult::MemoryReturned as usize && bytes[..4] == names::OK.to_le_bytes()
+    let answer = connect(names::SID).ok().and_then(|cid| {
+        let r = syscall(Syscall::SendMessage, &[cid, lend, opcode, page, 4096, 0, name.len()]);
+        let cid = u32::from_le_bytes([bytes[names::CID_AT], bytes[names::CID_AT + 1], bytes[names::CID_AT + 2], bytes[names::CID_AT + 3]]);
+        (r[0] == SyscallResult::MemoryReturned as usize && bytes[..4] == names::OK.to_le_bytes()).then_some(cid as usize)
     });
     syscall(Syscall::UnmapMemory, &[page, 4096]);
-    ok
+    answer
 }
 
 /// The 64-bit counters the kernel lets user mode read (scounteren). On RV32

@@ -39,13 +39,12 @@ struct Page([u8; 4096]);
 
 /// RAW_BENCH of `blocks` blocks; the number the service moved.
 fn raw(blocks: u64, write: bool) -> u64 {
-    let [a, b, c, d] = proto::SID.map(|w| w as usize);
-    let r = ecall([Syscall::Connect as usize, a, b, c, d, 0, 0, 0]);
-    assert_eq!(r[0], SyscallResult::ConnectionId as usize, "Connect: {r:?}");
+    // By name, as std connects (it starts the service on demand).
+    let cid: u32 = std::os::xous::services::connect(proto::NAME).expect("connect by name").into();
     let mut page = Page([0; 4096]);
     page.0[proto::A_AT..][..8].copy_from_slice(&blocks.to_le_bytes());
     page.0[proto::B_AT..][..8].copy_from_slice(&(write as u64).to_le_bytes());
-    let r = ecall([Syscall::SendMessage as usize, r[1], InvokeType::LendMut as usize, proto::RAW_BENCH, page.0.as_mut_ptr() as usize, 4096, 0, 0]);
+    let r = ecall([Syscall::SendMessage as usize, cid as usize, InvokeType::LendMut as usize, proto::RAW_BENCH, page.0.as_mut_ptr() as usize, 4096, 0, 0]);
     assert_eq!(r[0], SyscallResult::MemoryReturned as usize, "RAW_BENCH: {r:?}");
     let status = u32::from_le_bytes(page.0[proto::STATUS_AT..][..4].try_into().unwrap());
     assert_eq!(status, 0, "RAW_BENCH failed");

@@ -93,10 +93,10 @@ fn raw(cid: usize, at: SocketAddr, to_host: bool) -> f64 {
 fn main() {
     let tcp = SocketAddr::new(IpAddr::V4(HOST), env_port("HOST_TCP_PORT"));
     let udp_server = SocketAddr::new(IpAddr::V4(HOST), env_port("HOST_UDP_PORT"));
-    let [a, b, c, d] = net::SID.map(|w| w as usize);
-    let r = ecall([Syscall::Connect as usize, a, b, c, d, 0, 0, 0]);
-    assert_eq!(r[0], SyscallResult::ConnectionId as usize, "Connect: {r:?}");
-    let cid = r[1];
+    // By name, as std connects (it starts the service, one of those the
+    // boot image starts on demand).
+    let cid: u32 = std::os::xous::services::connect(net::NAME).expect("connect by name").into();
+    let cid = cid as usize;
 
     // Raw and std take turns, so that both see the same load on the host
     // (QEMU's user network runs there, in its own thread, and competes for

@@ -17,11 +17,11 @@ use xous_abi::{Syscall, SyscallResult};
 #[repr(C, align(4096))]
 struct Page([u8; 4096]);
 
+/// Connects by name, as std does (which starts the service: it is one
+/// the boot image starts on demand).
 fn connect() -> usize {
-    let [a, b, c, d] = proto::SID.map(|w| w as usize);
-    let r = ecall([Syscall::Connect as usize, a, b, c, d, 0, 0, 0]);
-    assert_eq!(r[0], SyscallResult::ConnectionId as usize, "Connect: {r:?}");
-    r[1]
+    let cid: u32 = std::os::xous::services::connect(proto::NAME).expect("connect by name").into();
+    cid as usize
 }
 
 /// A memory message; (result tag, offset, valid).

@@ -14,11 +14,11 @@ use xous_abi::{Syscall, SyscallResult};
 #[repr(C, align(4096))]
 struct Page([u8; 4096]);
 
+/// Connects by name, as std does (which starts the service: it is one
+/// the boot image starts on demand).
 fn connect() -> usize {
-    let [a, b, c, d] = net::SID.map(|w| w as usize);
-    let r = ecall([Syscall::Connect as usize, a, b, c, d, 0, 0, 0]);
-    assert_eq!(r[0], SyscallResult::ConnectionId as usize, "Connect: {r:?}");
-    r[1]
+    let cid: u32 = std::os::xous::services::connect(net::NAME).expect("connect by name").into();
+    cid as usize
 }
 
 /// A memory request; (result tag, offset, valid) and the page after it.

@@ -31,6 +31,8 @@ pub struct ProcessSpec {
     pub env: Vec<(String, String)>,
     /// Its exit ends the run (at most one process).
     pub main: bool,
+    /// A service started when first asked for, not at boot (never MAIN).
+    pub on_demand: bool,
     /// The working directory it starts in (`/` if none), given as std's
     /// `Proc` parameter block with console stdio, as the process manager
     /// gives a child's (`xous_abi::services::proc`).
@@ -97,6 +99,7 @@ pub fn build_image_with(load_address: u32, flags: u32, kernel: &Path, processes:
         .map(|(i, p)| ProcessInput {
             name: &p.name,
             main: p.main,
+            on_demand: p.on_demand,
             entry: executables[i].entry,
             eh_frame: executables[i].eh_frame,
             args: &args[i],

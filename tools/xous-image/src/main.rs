@@ -7,7 +7,7 @@ use xous_image::{build_image, ProcessSpec, BOARD_LOAD_ADDRESS};
 
 /// The help text; `{LOAD}` stands for the board's load address.
 const USAGE: &str = "\
-usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env KEY=VALUE]... [--main]]... -o IMAGE
+usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env KEY=VALUE]... [--main | --on-demand]]... -o IMAGE
        xous-image --show IMAGE
 
   --kernel PATH         the kernel ELF, linked to load at the load address + 0x1000
@@ -15,6 +15,8 @@ usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env
   --arg ARG             one more argument for the process named last
   --env KEY=VALUE       an environment variable for the process named last
   --main                the process named last is MAIN: its exit code ends the run
+  --on-demand           the process named last (a service) starts when first asked
+                        for (by the name server), not at boot
   --load-address ADDR   where the image is loaded (default {LOAD}: the board's RAM)
   -o, --output PATH     where to write the image
   --show IMAGE          check an image and print what it holds
@@ -77,7 +79,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--process" => {
                 let (name, path) = value()?.split_once('=').ok_or("--process takes NAME=PATH")?;
                 let args = vec![name.to_string()];
-                processes.push(ProcessSpec { name: name.into(), path: path.into(), args, env: vec![], main: false, cwd: None });
+                processes.push(ProcessSpec { name: name.into(), path: path.into(), args, env: vec![], main: false, on_demand: false, cwd: None });
             }
             "--arg" => {
                 let value = value()?.clone();
@@ -89,6 +91,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 last(&mut processes, arg)?.env.push(pair);
             }
             "--main" => last(&mut processes, arg)?.main = true,
+            "--on-demand" => last(&mut processes, arg)?.on_demand = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -134,7 +137,11 @@ fn show(path: &PathBuf) -> Result<(), String> {
         h.kernel_file_size, h.kernel_offset, h.kernel_memory_size, h.directory_offset
     );
     for process in image.processes() {
-        let main = if process.is_main() { " (MAIN)" } else { "" };
+        let main = match (process.is_main(), process.is_on_demand()) {
+            (true, _) => " (MAIN)",
+            (_, true) => " (on demand)",
+            _ => "",
+        };
         let argv = arguments(process.params);
         println!(
             "process {} `{}`{main}: entry {:#x}, eh_frame {:#x}, argv {argv:?}",
@@ -183,6 +190,7 @@ mod tests {
                 args: vec!["log".into()],
                 env: vec![],
                 main: false,
+                on_demand: false,
                 cwd: None
             }
         );

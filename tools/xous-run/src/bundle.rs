@@ -142,6 +142,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
             },
             env: Vec::new(),
             main: false,
+            on_demand: xous_abi::services::is_on_demand(name),
             cwd: None,
         })
         .collect();
@@ -153,6 +154,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
         args,
         env: options.env.clone(),
         main: true,
+        on_demand: false,
         cwd: options.guest_cwd.clone(),
     });
     Ok(list)

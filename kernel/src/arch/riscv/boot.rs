@@ -255,10 +255,12 @@ fn address_of<T>(value: *const T) -> usize {
     value as usize
 }
 
-/// The kernel's own root table (boot's use only).
-fn kernel_root_table() -> &'static mut Table {
-    // SAFETY: boot runs alone, and each caller drops the reference before
-    // asking again; after boot no one touches the table.
+/// The kernel's own root table: boot's, and after boot the boot image's
+/// (boot_rom.rs) while the kernel starts an on-demand service from it.
+pub(super) fn kernel_root_table() -> &'static mut Table {
+    // SAFETY: the kernel runs on one hart with interrupts off; boot and
+    // `boot_rom` are its only users, and each drops the reference before
+    // asking again.
     unsafe { &mut *core::ptr::addr_of_mut!(KERNEL_ROOT) }
 }
 
@@ -411,12 +413,14 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     let record = unsafe { core::slice::from_raw_parts_mut(hw::direct(image_end) as *mut u32, frames) };
     k.frames = Frames::new(RAM_BASE, k.hw.direct() / PAGE_SIZE, (record_end - RAM_BASE) / PAGE_SIZE, record);
     hw::console_input_start();
-    k.report(format_args!(
-        "kernel: booting {} processes; {} KiB RAM, {} KiB free",
-        image.processes().len(),
-        ram / 1024,
-        k.frames.free_count() * PAGE_SIZE / 1024
-    ));
+    // Which processes boot leaves to be asked for (loader/on_demand.rs).
+    let mut later = crate::loader::on_demand::Pending::none();
+    let deferred = image.processes().filter(|p| later.defer(stored, p.index as usize, p.is_on_demand())).count();
+    let (all, free_kib) = (image.processes().len(), k.frames.free_count() * PAGE_SIZE / 1024);
+    match deferred {
+        0 => k.report(format_args!("kernel: booting {all} processes; {} KiB RAM, {free_kib} KiB free", ram / 1024)),
+        _ => k.report(format_args!("kernel: booting {} processes, {deferred} more on demand; {} KiB RAM, {free_kib} KiB free", all - deferred, ram / 1024)),
+    }
     k.hw.find_swap_disk();
     if k.hw.swap_slots() > 0 {
         if swap_key.is_none() {

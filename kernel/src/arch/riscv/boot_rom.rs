@@ -11,9 +11,14 @@
 //! only, in the lower half of the kernel's own root table, for as long as
 //! a `BootRom` lives. No process sees it: a process's root table copies only
 //! the kernel half, and no process runs before it is gone.
+//!
+//! After boot the kernel reads the image once more for each on-demand
+//! service it starts (loader/on_demand.rs): `Reopened` maps the memory
+//! again and makes the kernel's own root table the current one (the
+//! caller's does not map it) until `close` switches back.
 
 use super::csr;
-use super::hw::{MEGAPAGE, Table};
+use super::hw::{self, MEGAPAGE, Table};
 use crate::kernel::FIRST_KERNEL_SLOT;
 use crate::mem::pte;
 
@@ -56,5 +61,35 @@ impl BootRom {
             root.0[pte::vpn1(self.base + offset)] = 0;
         }
         csr::flush_all();
+    }
+}
+
+/// The memory mapped again after boot, with the kernel's own root table
+/// current; `previous` is the satp to go back to.
+pub struct Reopened {
+    rom: BootRom,
+    previous: usize,
+}
+
+impl Reopened {
+    /// Maps the board's read-only memory and switches to the kernel's root
+    /// table (ASID 0, which no process has); None if the board has none.
+    pub fn open() -> Option<Reopened> {
+        let previous = csr::satp();
+        let root = super::boot::kernel_root_table();
+        let rom = BootRom::map(root)?;
+        csr::set_address_space(hw::virt_to_phys(root as *const Table as usize), 0);
+        Some(Reopened { rom, previous })
+    }
+
+    pub fn bytes(&self) -> (usize, &[u8]) {
+        self.rom.bytes()
+    }
+
+    /// Unmaps the memory and switches back to the address space that was
+    /// current at `open`.
+    pub fn close(self) {
+        self.rom.unmap(super::boot::kernel_root_table());
+        csr::set_address_space((self.previous & 0x3f_ffff) << 12, (self.previous >> 22) as u8);
     }
 }

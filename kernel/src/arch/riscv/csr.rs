@@ -28,6 +28,14 @@ pub fn enable_interrupts() {
     unsafe { asm!("csrs sie, {0}", in(reg) SIE_STIE | SIE_SEIE) };
 }
 
+/// The current satp: mode, ASID, root table.
+pub fn satp() -> usize {
+    let value: usize;
+    // SAFETY: reading satp has no side effects.
+    unsafe { asm!("csrr {0}, satp", out(reg) value) };
+    value
+}
+
 /// Switches to the address space with root table `root_pa`, ASID `asid`,
 /// unless it is the current one. No TLB flush where the TLB tells ASIDs
 /// apart (each address space has its own, and the kernel flushes an ASID

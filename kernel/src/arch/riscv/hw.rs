@@ -102,11 +102,13 @@ pub struct Hw {
     swap: machine::SwapDisk,
     /// The CPU has Zkne (the board says, or the device tree's ISA string).
     pub aes32: bool,
+    /// The read-only memory, mapped again between `open_rom` and `close_rom`.
+    rom: Option<super::boot_rom::Reopened>,
 }
 
 impl Hw {
     pub const fn new() -> Hw {
-        Hw { seed: 0, window: Window::new(), swap: machine::SwapDisk::none(), aes32: false }
+        Hw { seed: 0, window: Window::new(), swap: machine::SwapDisk::none(), aes32: false, rom: None }
     }
 
     /// Looks for the board's swap device (at boot, before any process runs).
@@ -233,6 +235,26 @@ impl Platform for Hw {
 
     fn is_rom(&self, pa: usize) -> bool {
         board::ROM.is_some_and(|(base, size)| (base..base + size).contains(&pa))
+    }
+
+    fn open_rom(&mut self, at: usize) -> Option<&'static [u8]> {
+        self.close_rom();
+        let rom = super::boot_rom::Reopened::open()?;
+        let (base, bytes) = rom.bytes();
+        let bytes = bytes.get(at.checked_sub(base)?..)?;
+        // SAFETY: the bytes stay mapped, and unchanged (read-only memory,
+        // written only through `rom_write_row`, which the kernel does not
+        // call meanwhile), until `close_rom` takes `self.rom`; the caller
+        // (loader/on_demand.rs) drops them before it calls `close_rom`.
+        let bytes = unsafe { core::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
+        self.rom = Some(rom);
+        Some(bytes)
+    }
+
+    fn close_rom(&mut self) {
+        if let Some(rom) = self.rom.take() {
+            rom.close();
+        }
     }
 
     fn rom_write_row(&mut self, pa: usize, row: &[u8; xous_abi::platform::ROM_ROW]) -> bool {

@@ -479,7 +479,7 @@ fn fuzz(sup: &mut Worker, c: &Config, start: f64) -> Line {
 /// Checks each service with a request whose answer is certain; the names of those that answered.
 fn services_answer(sup: &mut Worker) -> Line {
     use xous_abi::message::InvokeType;
-    use xous_abi::services::{names, rng, systime};
+    use xous_abi::services::{rng, systime};
     let mut line = Line::new();
     if let Some(cid) = services::reconnect(sup, services::LOG) {
         let text = b"hostile: the log service answers\n";
@@ -489,16 +489,8 @@ fn services_answer(sup: &mut Worker) -> Line {
             let _ = line.write_str(" log");
         }
     }
-    if let Some(cid) = services::reconnect(sup, services::NAMES) {
-        let page = sup.request();
-        page[..PAGE].fill(0);
-        let name = xous_abi::services::fs::NAME.as_bytes();
-        page[..name.len()].copy_from_slice(name);
-        page[names::LENGTH_AT..names::LENGTH_AT + 4].copy_from_slice(&(name.len() as u32).to_le_bytes());
-        let r = sup.call(Syscall::SendMessage, &[cid, InvokeType::LendMut as usize, names::TRY_CONNECT, sup.page, PAGE, 0, name.len()]);
-        if r[0] == SyscallResult::MemoryReturned as usize && sup.request()[..4] == names::OK.to_le_bytes() {
-            let _ = line.write_str(" names");
-        }
+    if services::try_connect_by_name(sup, xous_abi::services::fs::NAME.as_bytes()) {
+        let _ = line.write_str(" names");
     }
     let scalar2 = |sup: &mut Worker, s: usize, id: usize| {
         services::reconnect(sup, s).is_some_and(|cid| {

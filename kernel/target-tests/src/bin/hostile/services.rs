@@ -34,14 +34,35 @@ const NAMES_IN_HOME: [&[u8]; 10] = [b"a", b"b", b"c", b"d", b"dir", b"dir/e", b"
 /// CreateServerWithAddress), which is not that service.
 static PRESENT: AtomicUsize = AtomicUsize::new(0);
 
-/// Connects to every service there is, before any random call.
+/// Connects to every service there is, before any random call: by SID
+/// to those running, then by name to the boot image's on-demand services,
+/// which starts them (as a std program's first file or socket does), then
+/// by SID to those.
 pub fn discover(w: &mut Worker) {
-    for s in 0..FOREIGN_SIDS.len() {
-        PRESENT.fetch_or(1 << s, Ordering::Relaxed);
-        if reconnect(w, s).is_none() {
-            PRESENT.fetch_and(!(1 << s), Ordering::Relaxed);
+    let by_sid = |w: &mut Worker| {
+        for s in 0..FOREIGN_SIDS.len() {
+            PRESENT.fetch_or(1 << s, Ordering::Relaxed);
+            if reconnect(w, s).is_none() {
+                PRESENT.fetch_and(!(1 << s), Ordering::Relaxed);
+            }
         }
+    };
+    by_sid(w);
+    for service in xous_abi::services::ON_DEMAND {
+        try_connect_by_name(w, service.names[0].as_bytes());
     }
+    by_sid(w);
+}
+
+/// A TryConnect to `name` through the name server: whether it connected.
+pub fn try_connect_by_name(w: &mut Worker, name: &[u8]) -> bool {
+    let Some(cid) = reconnect(w, NAMES) else { return false };
+    let page = w.request();
+    page[..PAGE].fill(0);
+    page[..name.len()].copy_from_slice(name);
+    page[names::LENGTH_AT..names::LENGTH_AT + 4].copy_from_slice(&(name.len() as u32).to_le_bytes());
+    let r = w.call(Syscall::SendMessage, &[cid, InvokeType::LendMut as usize, names::TRY_CONNECT, w.page, PAGE, 0, name.len()]);
+    r[0] == SyscallResult::MemoryReturned as usize && w.request()[..4] == names::OK.to_le_bytes()
 }
 
 /// Whether service `s` was there when we started.
