@@ -119,8 +119,8 @@ impl<P: Platform> Kernel<P> {
 
 /// The top of the stack interrupt handlers run on (reserved at the first
 /// ClaimInterrupt, backed when touched), in the region MapMemory leaves
-/// alone: in the main stack's 4 MiB (the parameter block lies between
-/// them, loader.rs), so a driver pays no second-level table for it.
+/// alone: in the main stack's 4 MiB (below its guard page, loader.rs), so
+/// a driver pays no second-level table for it.
 pub const INTERRUPT_STACK_TOP: usize = 0x7fd0_0000;
 pub const INTERRUPT_STACK_SIZE: usize = 16 * 1024;
 

@@ -23,7 +23,7 @@ use crate::mem::pte;
 use crate::mem::PAGE_SIZE;
 use crate::process::MAIN_STACK_RESERVE;
 use boot_image::{Image, Process};
-use xous_abi::memory::{page_round_up, USER_STACK_TOP};
+use xous_abi::memory::USER_STACK_TOP;
 use xous_abi::Error;
 
 /// The main thread's stack: reserved here, backed page by page when
@@ -31,14 +31,17 @@ use xous_abi::Error;
 pub const MAIN_STACK_SIZE: usize = 1024 * 1024;
 const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 
-/// Where a parameter block of `len` bytes is mapped (read-only): right
-/// below the main stack's guard page, so that it shares the stack's 4 MiB
-/// of address space and its second-level page table (a table of its own
-/// cost every process 4 KiB of RAM). None if it would reach the interrupt
-/// stack's top (interrupt.rs), just under 2 MiB lower.
+/// The most of the main stack a parameter block may take.
+const PARAMS_MAX: usize = MAIN_STACK_SIZE / 4;
+
+/// Where a parameter block of `len` bytes goes: at the top of the main
+/// stack (16-byte aligned), which starts below it. So it shares the
+/// stack's first page, touched at once anyway (a page of its own cost every
+/// process 4 KiB), and its page table. The ABI gives std the block's
+/// address (a1) and lets it write there. None if it would take more than
+/// a quarter of the stack.
 pub fn params_base(len: usize) -> Option<usize> {
-    let below_guard = USER_STACK_TOP - MAIN_STACK_SIZE - PAGE_SIZE;
-    below_guard.checked_sub(page_round_up(len.max(1))).filter(|&base| base >= crate::interrupt::INTERRUPT_STACK_TOP)
+    (len <= PARAMS_MAX).then(|| (USER_STACK_TOP - len.max(1)) & !15)
 }
 
 /// Where the boot image lies (its first byte's physical address).
@@ -131,18 +134,19 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
             }
         }
     }
-    let params_len = page_round_up(process.params.len().max(1));
-    let params = params_base(process.params.len()).ok_or(Error::OutOfMemory)?;
-    for page in (params..params + params_len).step_by(PAGE_SIZE) {
-        k.map_fresh(pid, page, pte::R)?;
-    }
-    k.write_user(pid, params, process.params)?;
     let bottom = USER_STACK_TOP - MAIN_STACK_SIZE;
     k.reserve(pid, bottom, MAIN_STACK_SIZE, pte::R | pte::W)?;
     // A guard page below it: never accessible, and never given to MapMemory.
     k.reserve(pid, bottom - PAGE_SIZE, PAGE_SIZE, 0)?;
+    // The parameter block at the stack's top, on pages backed now; the
+    // first thread's stack starts right below it.
+    let params = params_base(process.params.len()).ok_or(Error::OutOfMemory)?;
+    for page in (params & !(PAGE_SIZE - 1)..USER_STACK_TOP).step_by(PAGE_SIZE) {
+        k.map_fresh(pid, page, pte::R | pte::W)?;
+    }
+    k.write_user(pid, params, process.params)?;
     let args = [process.eh_frame as usize, params, 0, 0];
-    k.spawn_thread_on(pid, process.entry as usize, (bottom, USER_STACK_TOP), args)?;
+    k.spawn_thread_on(pid, process.entry as usize, (bottom, params), args)?;
     Ok(())
 }
 
@@ -156,19 +160,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_parameter_block_shares_the_stacks_page_table() {
-        let stack_region = pte::vpn1(USER_STACK_TOP - 1);
-        for len in [0, 1, PAGE_SIZE, PAGE_SIZE + 1, 64 * 1024, 1024 * 1024] {
+    fn the_parameter_block_tops_the_main_stack() {
+        for len in [0, 1, 100, PAGE_SIZE, PAGE_SIZE + 1, 64 * 1024, PARAMS_MAX] {
             let base = params_base(len).unwrap();
-            assert_eq!(base % PAGE_SIZE, 0);
-            assert_eq!((pte::vpn1(base), pte::vpn1(base + len.max(1) - 1)), (stack_region, stack_region), "{len} bytes");
-            // Below the guard page, which is below the stack.
-            assert!(base + page_round_up(len.max(1)) <= USER_STACK_TOP - MAIN_STACK_SIZE - PAGE_SIZE);
+            assert_eq!(base % 16, 0, "{len} bytes: the stack below it starts aligned");
+            assert!(base + len <= USER_STACK_TOP && base + len.max(1) + 16 > USER_STACK_TOP, "{len} bytes: at the top");
+            assert!(base >= USER_STACK_TOP - MAIN_STACK_SIZE + 3 * MAIN_STACK_SIZE / 4 - 16, "{len} bytes: most of the stack is left");
         }
-        assert_eq!(params_base(2 * 1024 * 1024), None, "it would reach the interrupt stack");
-        // The interrupt stack is in the same 4 MiB, below the block.
+        assert_eq!(params_base(PARAMS_MAX + 1), None);
+        // The interrupt stack is in the same 4 MiB, below the main stack.
         let irq_stack = crate::interrupt::INTERRUPT_STACK_TOP - crate::interrupt::INTERRUPT_STACK_SIZE;
-        assert_eq!((pte::vpn1(irq_stack), pte::vpn1(crate::interrupt::INTERRUPT_STACK_TOP - 1)), (stack_region, stack_region));
+        assert_eq!((pte::vpn1(irq_stack), pte::vpn1(crate::interrupt::INTERRUPT_STACK_TOP - 1)), (pte::vpn1(USER_STACK_TOP - 1), pte::vpn1(USER_STACK_TOP - 1)));
+        assert!(crate::interrupt::INTERRUPT_STACK_TOP <= USER_STACK_TOP - MAIN_STACK_SIZE - PAGE_SIZE, "below the guard page");
         assert!(irq_stack >= USER_STACK_TOP - MAIN_STACK_RESERVE, "in the region MapMemory leaves alone");
     }
 }

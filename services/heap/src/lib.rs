@@ -25,11 +25,21 @@ use xous_rt::{syscall, Syscall, SyscallResult};
 const GROWTH: usize = 32 * 1024;
 
 /// Use as `#[global_allocator] static HEAP: Heap = Heap::new();`.
-pub struct Heap(LockedHeap);
+pub struct Heap {
+    heap: LockedHeap,
+    /// The least the heap grows by.
+    growth: usize,
+}
 
 impl Heap {
     pub const fn new() -> Heap {
-        Heap(LockedHeap::empty())
+        Heap::growing_by(GROWTH)
+    }
+
+    /// A heap that grows by at least `bytes` at a time (whole pages): for
+    /// a service whose heap stays small (the ticktimer's held requests).
+    pub const fn growing_by(bytes: usize) -> Heap {
+        Heap { heap: LockedHeap::empty(), growth: bytes }
     }
 }
 
@@ -44,12 +54,12 @@ fn increase_heap(bytes: usize) -> Option<(usize, usize)> {
 // is heap memory the kernel mapped for this process and nothing else uses.
 unsafe impl GlobalAlloc for Heap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let mut heap = self.0.lock();
+        let mut heap = self.heap.lock();
         loop {
             if let Ok(block) = heap.allocate_first_fit(layout) {
                 return block.as_ptr();
             }
-            let wanted = (layout.size() + layout.align() + 64).max(GROWTH).next_multiple_of(4096);
+            let wanted = (layout.size() + layout.align() + 64).max(self.growth).next_multiple_of(4096);
             let Some((start, bytes)) = increase_heap(wanted) else {
                 return core::ptr::null_mut();
             };
@@ -66,7 +76,7 @@ unsafe impl GlobalAlloc for Heap {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if let Some(block) = NonNull::new(ptr) {
             // SAFETY: `ptr` came from `alloc` with this layout (GlobalAlloc's contract).
-            unsafe { self.0.lock().deallocate(block, layout) };
+            unsafe { self.heap.lock().deallocate(block, layout) };
         }
     }
 }

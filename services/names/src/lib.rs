@@ -4,6 +4,8 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 pub mod starts;
 pub mod table;
 pub mod xous_api;

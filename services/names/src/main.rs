@@ -46,6 +46,10 @@ use ::names::table::{Names, Waiters};
 use xous_abi::message::{kind, MessageSender};
 use xous_abi::platform::ExitNotice;
 
+/// The tables' entries (table.rs), a page at a time as they are needed.
+#[global_allocator]
+static HEAP: service_heap::Heap = service_heap::Heap::growing_by(4096);
+
 /// How many times the name server yields while a connect waits for a
 /// registered name's server to be created.
 const SERVER_WAIT_ROUNDS: u32 = 10_000;

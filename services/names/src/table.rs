@@ -1,6 +1,8 @@
-//! The name server's two fixed-size tables: registered names, and connect
-//! requests waiting for a name (or its server) to appear. No heap: bounded,
-//! and full is an answer (TABLE_FULL / NAME_TAKEN), never a crash.
+//! The name server's two bounded tables: registered names, and connect
+//! requests waiting for a name (or its server) to appear. Each grows on
+//! the heap as it fills, up to its bound (an idle system pays for almost
+//! nothing); full, or no memory for one more, is an answer (TABLE_FULL /
+//! NAME_TAKEN), never a crash.
 //!
 //! Both are shared by every process, so each process has a share of each
 //! (a quarter): one that registers names or waits without end fills its
@@ -8,6 +10,7 @@
 //! there goes when it ends (its names, and its waiting requests, which
 //! are answered).
 
+use alloc::vec::Vec;
 use xous_abi::services::names::{LIMIT_REACHED, NAME_MAX_LENGTH, NAME_TAKEN, NOT_FOUND, OK, TABLE_FULL};
 
 pub const MAX_NAMES: usize = 64;
@@ -57,20 +60,21 @@ struct Entry {
 }
 
 pub struct Names {
-    entries: [Option<Entry>; MAX_NAMES],
+    /// At most MAX_NAMES.
+    entries: Vec<Entry>,
 }
 
 impl Names {
-    pub fn new() -> Names {
-        Names { entries: [None; MAX_NAMES] }
+    pub const fn new() -> Names {
+        Names { entries: Vec::new() }
     }
 
     fn entry(&mut self, name: &[u8]) -> Option<&mut Entry> {
-        self.entries.iter_mut().flatten().find(|e| e.name.is(name))
+        self.entries.iter_mut().find(|e| e.name.is(name))
     }
 
     pub fn contains(&self, name: &[u8]) -> bool {
-        self.entries.iter().flatten().any(|e| e.name.is(name))
+        self.entries.iter().any(|e| e.name.is(name))
     }
 
     /// The SID to connect a client of `name` to, or why not (NOT_FOUND,
@@ -100,62 +104,57 @@ impl Names {
         // A service's name is nobody's: it stays when the process that
         // registered it ends, and counts against no share.
         let owner = if RESERVED.iter().any(|(n, _)| n.as_bytes() == name) { 0 } else { owner };
-        if self.entries.iter().flatten().filter(|e| e.owner == owner).count() >= PROCESS_NAMES {
+        if self.entries.iter().filter(|e| e.owner == owner).count() >= PROCESS_NAMES {
             return TABLE_FULL;
         }
-        match self.entries.iter_mut().find(|e| e.is_none()) {
-            Some(slot) => {
-                *slot = Some(Entry { name: Name::new(name), owner, sid, connections_left: limit });
-                OK
-            }
-            None => TABLE_FULL,
+        if self.entries.len() >= MAX_NAMES || self.entries.try_reserve(1).is_err() {
+            return TABLE_FULL;
         }
+        self.entries.push(Entry { name: Name::new(name), owner, sid, connections_left: limit });
+        OK
     }
 
     /// Process `pid` ended: the names it registered go.
     pub fn remove_all_of(&mut self, pid: u8) {
-        for slot in self.entries.iter_mut().filter(|e| e.is_some_and(|e| e.owner == pid)) {
-            *slot = None;
-        }
+        self.entries.retain(|e| e.owner != pid);
     }
 }
 
 /// Connect requests waiting for their name: the request (`M`, the
 /// received message to answer) and the process that sent it.
 pub struct Waiters<M: Copy> {
-    entries: [Option<(Name, M, u8)>; MAX_WAITERS],
+    /// In the order they came; at most MAX_WAITERS.
+    entries: Vec<(Name, M, u8)>,
 }
 
 impl<M: Copy> Waiters<M> {
-    pub fn new() -> Waiters<M> {
-        Waiters { entries: [None; MAX_WAITERS] }
+    pub const fn new() -> Waiters<M> {
+        Waiters { entries: Vec::new() }
     }
 
     /// Holds `message` of process `pid` until `name` appears; gives it
     /// back if the table is full, or `pid` has its share of it.
     pub fn add(&mut self, name: &[u8], message: M, pid: u8) -> Result<(), M> {
-        if self.entries.iter().flatten().filter(|e| e.2 == pid).count() >= PROCESS_WAITERS {
+        if self.entries.iter().filter(|e| e.2 == pid).count() >= PROCESS_WAITERS {
             return Err(message);
         }
-        match self.entries.iter_mut().find(|e| e.is_none()) {
-            Some(slot) => {
-                *slot = Some((Name::new(name), message, pid));
-                Ok(())
-            }
-            None => Err(message),
+        if self.entries.len() >= MAX_WAITERS || self.entries.try_reserve(1).is_err() {
+            return Err(message);
         }
+        self.entries.push((Name::new(name), message, pid));
+        Ok(())
     }
 
-    /// One waiting request whose name satisfies `ready`, if any.
+    /// The oldest waiting request whose name satisfies `ready`, if any.
     pub fn take_where(&mut self, ready: impl Fn(&[u8]) -> bool) -> Option<M> {
-        let slot = self.entries.iter_mut().find(|e| e.as_ref().is_some_and(|(n, _, _)| ready(&n.bytes[..n.len])))?;
-        slot.take().map(|(_, message, _)| message)
+        let i = self.entries.iter().position(|(n, _, _)| ready(&n.bytes[..n.len]))?;
+        Some(self.entries.remove(i).1)
     }
 
-    /// One waiting request of process `pid`, if any (it ended).
+    /// The oldest waiting request of process `pid`, if any (it ended).
     pub fn take_of(&mut self, pid: u8) -> Option<M> {
-        let slot = self.entries.iter_mut().find(|e| e.is_some_and(|e| e.2 == pid))?;
-        slot.take().map(|(_, message, _)| message)
+        let i = self.entries.iter().position(|e| e.2 == pid)?;
+        Some(self.entries.remove(i).1)
     }
 }
 

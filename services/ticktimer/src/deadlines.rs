@@ -4,6 +4,10 @@
 //!
 //! Stored latest first, so the earliest is the last element and taking it
 //! moves nothing; inserting and removing shift the entries after the spot.
+//! The queue's memory grows as it fills (on the heap, up to N entries), so
+//! an idle system pays for none of it; no memory for one more is full.
+
+use alloc::vec::Vec;
 
 /// Which held request: a process and its slot in the table (table.rs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,9 +23,8 @@ struct Entry {
 }
 
 pub struct Deadlines<const N: usize> {
-    /// `entries[..len]`, deadlines falling; equal deadlines newest first.
-    entries: [Entry; N],
-    len: usize,
+    /// Deadlines falling; equal deadlines newest first. At most N.
+    entries: Vec<Entry>,
 }
 
 /// The queue is full.
@@ -30,63 +33,50 @@ pub struct Full;
 
 impl<const N: usize> Deadlines<N> {
     pub const fn new() -> Self {
-        Deadlines { entries: [Entry { at: 0, key: Key { pid: 0, slot: 0 } }; N], len: 0 }
+        Deadlines { entries: Vec::new() }
     }
 
     /// Adds `key`, due at `at`, after everything due at or before `at`.
     pub fn insert(&mut self, at: u64, key: Key) -> Result<(), Full> {
-        if self.len == N {
+        if self.entries.len() >= N || self.entries.try_reserve(1).is_err() {
             return Err(Full);
         }
         // Later deadlines stay in front; equal and earlier ones behind it.
-        let spot = self.entries[..self.len].partition_point(|e| e.at > at);
-        self.entries.copy_within(spot..self.len, spot + 1);
-        self.entries[spot] = Entry { at, key };
-        self.len += 1;
+        let spot = self.entries.partition_point(|e| e.at > at);
+        self.entries.insert(spot, Entry { at, key });
         Ok(())
     }
 
     /// Takes `key` out of the queue; whether it was there.
     pub fn remove(&mut self, key: Key) -> bool {
-        let Some(i) = self.entries[..self.len].iter().rposition(|e| e.key == key) else {
+        let Some(i) = self.entries.iter().rposition(|e| e.key == key) else {
             return false;
         };
-        self.entries.copy_within(i + 1..self.len, i);
-        self.len -= 1;
+        self.entries.remove(i);
         true
     }
 
     /// Takes every entry of process `pid` out, keeping the order of the rest.
     pub fn remove_process(&mut self, pid: u8) {
-        let mut kept = 0;
-        for i in 0..self.len {
-            if self.entries[i].key.pid != pid {
-                self.entries[kept] = self.entries[i];
-                kept += 1;
-            }
-        }
-        self.len = kept;
+        self.entries.retain(|e| e.key.pid != pid);
     }
 
     /// How many entries process `pid` has in the queue.
     pub fn count_for(&self, pid: u8) -> usize {
-        self.entries[..self.len].iter().filter(|e| e.key.pid == pid).count()
+        self.entries.iter().filter(|e| e.key.pid == pid).count()
     }
 
     /// The earliest deadline.
     pub fn earliest(&self) -> Option<u64> {
-        self.len.checked_sub(1).map(|last| self.entries[last].at)
+        self.entries.last().map(|e| e.at)
     }
 
     /// Takes the earliest entry if it is due at `now` (deadline <= now).
     pub fn pop_due(&mut self, now: u64) -> Option<Key> {
-        let last = self.len.checked_sub(1)?;
-        let entry = self.entries[last];
-        if entry.at > now {
+        if self.entries.last()?.at > now {
             return None;
         }
-        self.len = last;
-        Some(entry.key)
+        self.entries.pop().map(|e| e.key)
     }
 }
 
@@ -182,5 +172,15 @@ mod tests {
         q.insert(2, Key { pid: 3, slot: 0 }).unwrap();
         assert!(q.remove(Key { pid: 3, slot: 0 }));
         assert_eq!(q.pop_due(10), Some(Key { pid: 2, slot: 0 }));
+    }
+
+    #[test]
+    fn an_empty_queue_holds_no_memory_and_a_full_one_refuses() {
+        let mut q = Deadlines::<2>::new();
+        assert_eq!(q.entries.capacity(), 0);
+        q.insert(5, key(0)).unwrap();
+        q.insert(5, key(1)).unwrap();
+        assert_eq!(q.insert(1, key(2)), Err(Full), "N entries at most");
+        assert_eq!(q.pop_due(5), Some(key(0)));
     }
 }

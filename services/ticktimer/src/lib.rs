@@ -16,6 +16,8 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 pub mod deadlines;
 pub mod request;
 pub mod table;

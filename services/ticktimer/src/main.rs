@@ -59,6 +59,11 @@ use xous_abi::message::{kind, InvokeType};
 use xous_abi::services::ticktimer as op;
 use xous_rt::{error_of, reply, return_scalar, syscall, Server, Syscall};
 
+/// The held requests' slots and deadlines (lib.rs): a page at a time, as
+/// they are needed. The alarm handler allocates nothing.
+#[global_allocator]
+static HEAP: service_heap::Heap = service_heap::Heap::growing_by(4096);
+
 /// The connection to our own server that the interrupt handler sends on.
 static SELF_CONNECTION: AtomicUsize = AtomicUsize::new(0);
 

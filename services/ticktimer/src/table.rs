@@ -18,7 +18,12 @@
 //! Baochip-1x's 512, board::MESSAGES) the pool is that size: no more
 //! requests can be held than the kernel lets be in flight, and a share is
 //! still a quarter of the pool.
+//!
+//! The pool's slots are allocated as they are first needed (on the heap,
+//! never freed: a slot given back joins the free list), so an idle system
+//! pays for none of them; a slot that cannot be allocated is a full pool.
 
+use alloc::vec::Vec;
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
 
 /// Entries one process may hold: a slot per thread, at most a quarter of
@@ -67,7 +72,8 @@ struct Slot {
 }
 
 pub struct Table {
-    slots: [Slot; POOL],
+    /// The slots allocated so far (at most POOL).
+    slots: Vec<Slot>,
     /// The free list's first slot.
     free: u16,
     /// Per PID: its list's first and last slot, and its length.
@@ -78,21 +84,23 @@ pub struct Table {
 
 impl Table {
     pub const fn new() -> Table {
-        let mut slots = [Slot { entry: None, pid: 0, next: NONE }; POOL];
-        let mut i = 0;
-        while i + 1 < POOL {
-            slots[i].next = (i + 1) as u16;
-            i += 1;
-        }
-        Table { slots, free: 0, first: [NONE; LISTS], last: [NONE; LISTS], count: [0; LISTS] }
+        Table { slots: Vec::new(), free: NONE, first: [NONE; LISTS], last: [NONE; LISTS], count: [0; LISTS] }
     }
 
     /// Stores `entry` for `pid` after its others; its slot, `None` when
-    /// `pid` holds its share or the pool is full (or `pid` is out of range).
+    /// `pid` holds its share or the pool is full (POOL slots, or no memory
+    /// for another; or `pid` is out of range).
     pub fn add(&mut self, pid: u8, entry: Entry) -> Option<u16> {
         let p = pid as usize;
-        if p >= LISTS || self.count[p] as usize >= PER_PROCESS || self.free == NONE {
+        if p >= LISTS || self.count[p] as usize >= PER_PROCESS {
             return None;
+        }
+        if self.free == NONE {
+            if self.slots.len() >= POOL || self.slots.try_reserve(1).is_err() {
+                return None;
+            }
+            self.free = self.slots.len() as u16;
+            self.slots.push(Slot { entry: None, pid: 0, next: NONE });
         }
         let slot = self.free;
         let s = &mut self.slots[slot as usize];
@@ -181,6 +189,18 @@ mod tests {
         assert_eq!(Entry::Locking { sender: 8, mutex: 1 }.sender(), Some(8));
         assert_eq!(Entry::Waiting { sender: 9, condition: 1 }.sender(), Some(9));
         assert_eq!(Entry::Unlocked { mutex: 1, count: 1 }.sender(), None);
+    }
+
+    #[test]
+    fn slots_are_allocated_when_first_needed_and_then_reused() {
+        let mut t = Table::new();
+        assert_eq!(t.slots.capacity(), 0, "an idle table holds no memory");
+        let a = t.add(2, sleeping(1)).unwrap();
+        let b = t.add(3, sleeping(2)).unwrap();
+        assert_eq!(t.slots.len(), 2);
+        assert_eq!(t.remove(2, a), Some(sleeping(1)));
+        assert_eq!(t.add(4, sleeping(3)), Some(a), "the freed slot, not a new one");
+        assert_eq!((t.slots.len(), t.get(3, b)), (2, Some(sleeping(2))));
     }
 
     #[test]
