@@ -9,19 +9,28 @@
 /// The board's name, as `xous-run --board` takes it.
 pub const NAME: &str = "dabao";
 
-/// Start of SRAM. The kernel copies the head of the boot image (its header,
-/// the kernel, the process directory) here from RRAM and runs from here
-/// (boot.rs), so the image is built for this load address; the processes'
-/// read-only segments stay in RRAM and execute in place (loader.rs).
+/// Start of SRAM: the kernel's state, stack and page tables, and the
+/// processes' memory. The kernel's code and read-only data stay in RRAM,
+/// in the boot image, and execute in place there, as the processes'
+/// read-only segments do (loader.rs): see `KERNEL_IN_PLACE`.
 pub const RAM_BASE: usize = 0x6100_0000;
 /// The chip's SRAM.
 pub const RAM_SIZE: crate::RamSize = crate::RamSize::Fixed(2 * 1024 * 1024);
 
 /// Processes the kernel's tables hold at once (the ABI's limit is 64): a
-/// process takes at least 28 KiB of the 2 MiB (its tables, stack, saved
-/// registers), so 64 could never run, and each slot costs the kernel's
-/// SRAM whether used or not.
-pub const PROCESSES: usize = 32;
+/// process takes at least 24 KiB of the 2 MiB (its tables, stack, saved
+/// registers) and a std program far more, so 64 could never run, and each
+/// slot costs the kernel's SRAM (about 850 bytes) whether used or not.
+/// 24: the services and a program, and 16 children of it at once.
+pub const PROCESSES: usize = 24;
+/// Servers in the whole system (the ABI's limit is 128): each slot costs
+/// the kernel's SRAM (about 130 bytes: its queue, its receivers), and a
+/// few dozen processes have far fewer servers than 64 between them.
+pub const SERVERS: usize = 64;
+/// Pages of saved registers the kernel may add for processes' threads
+/// beyond each one's first 31 (32 threads a page); the run queue is
+/// sized for them (64 bytes a page).
+pub const MORE_THREAD_PAGES: usize = 16;
 /// Messages in flight in the whole system, the kernel's pool (42 bytes
 /// each); one process may hold a quarter of it.
 pub const MESSAGES: usize = 512;
@@ -41,6 +50,14 @@ pub const BOOT_IMAGE: usize = IMAGE_SLOT + 0x1000;
 /// Read-only memory the boot image may be stored in (base, size): the
 /// kernel maps it whole for itself, and maps its pages into processes.
 pub const ROM: Option<(usize, usize)> = Some((RRAM_BASE, RRAM_SIZE));
+/// The kernel executes in place: boot images are built for BOOT_IMAGE
+/// (`IMAGE_LOAD_ADDRESS`), where boot1 finds them, the kernel's code and
+/// read-only data at BOOT_IMAGE + 0x1000 in RRAM; its zero-initialised
+/// memory (state, stack, tables) is at RAM_BASE. Nothing of the image is
+/// copied to SRAM (its 2 MiB are the scarcest thing on the chip).
+pub const KERNEL_IN_PLACE: bool = true;
+/// Where boot images are built to run (the header's load address).
+pub const IMAGE_LOAD_ADDRESS: usize = BOOT_IMAGE;
 
 /// The CPU's clock (fclk / 2, fclk 700 MHz by default).
 pub const CPU_HZ: u64 = 350_000_000;

@@ -24,6 +24,12 @@ pub const BOOT_IMAGE: usize = FLASH_BASE;
 /// Read-only memory the boot image may be stored in (base, size): the
 /// kernel reads the image there at boot, and maps its pages into processes.
 pub const ROM: Option<(usize, usize)> = Some((FLASH_BASE, FLASH_SIZE));
+/// The kernel runs in RAM: boot copies the image's head (header, kernel)
+/// to RAM_BASE, where images are built to run (RAM is plentiful here, and
+/// QEMU's `-kernel` loads an image there).
+pub const KERNEL_IN_PLACE: bool = false;
+/// Where boot images are built to run (the header's load address).
+pub const IMAGE_LOAD_ADDRESS: usize = RAM_BASE;
 
 /// 16550 UART, the kernel's console.
 pub const UART: usize = 0x1000_0000;
@@ -126,6 +132,11 @@ pub const PROCESSES: usize = 64;
 /// four processes of 255 threads each waiting for an answer (a `Barrier`
 /// holds every waiter's message in the ticktimer).
 pub const MESSAGES: usize = 1024;
+/// Pages of saved registers the kernel may add for processes' threads
+/// beyond each one's first 31 (32 threads a page).
+pub const MORE_THREAD_PAGES: usize = 64;
+/// Servers in the whole system: the ABI's limit.
+pub const SERVERS: usize = 128;
 
 /// The board's name, as `xous-run --board` takes it.
 pub const NAME: &str = "qemu-virt";

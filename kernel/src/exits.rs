@@ -31,7 +31,7 @@ use crate::sched::{Move, ThreadRef};
 use crate::slot::Slot;
 use crate::syscall::{Handled, Outcome};
 use crate::process::MAX_PROCESSES;
-use xous_abi::limits::MAX_SERVERS;
+use crate::ipc::MAX_SERVERS;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::platform::{Ending, ExitNotice, KERNEL_PID};
 use xous_abi::services::Sid;

@@ -182,7 +182,7 @@ mod exhaustion {
         let mut k = kernel_with(512);
         let (hostile, innocent) = two(&mut k);
         let mut made = 0;
-        while made < xous_abi::limits::MAX_SERVERS {
+        while made < crate::ipc::MAX_SERVERS {
             let r = call(&mut k, hostile, &[Syscall::CreateServer as usize]);
             if r[0] != SyscallResult::NewServerId as usize {
                 assert_eq!(head(r), err(Error::OutOfMemory));
@@ -192,7 +192,7 @@ mod exhaustion {
             call(&mut k, hostile, &[Syscall::Disconnect as usize, r[5]]);
             made += 1;
         }
-        assert!(made < xous_abi::limits::MAX_SERVERS, "one process made every server");
+        assert!(made < crate::ipc::MAX_SERVERS, "one process made every server");
         assert!(server(&mut k, innocent, 7).is_some(), "another process still makes one");
     }
 

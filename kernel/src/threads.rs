@@ -25,8 +25,10 @@ pub const BLOCKS: usize = (MAX_THREADS + 1) / CONTEXTS_PER_PAGE - 1;
 const _: () = assert!((BLOCKS + 1) * CONTEXTS_PER_PAGE == MAX_THREADS + 1);
 
 /// Pages of saved registers beyond the first that all processes together
-/// may have: 64, room for 2048 more threads (eight processes of 255).
-pub const MORE_BLOCKS: usize = 64;
+/// may have (the board says: on QEMU 64, room for 2048 more threads, eight
+/// processes of 255; on the Baochip-1x 16, 512 more threads, more than its
+/// 2 MiB can give stacks to). The run queue has room for them all.
+pub const MORE_BLOCKS: usize = board::MORE_THREAD_PAGES;
 
 /// A record's words: state (two), stack bottom, give-way count.
 const RECORD_WORDS: usize = 4;

@@ -66,7 +66,7 @@ pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let payload = dir.join(format!("{name}.payload"));
     let mut image = std::process::Command::new(tools.join("xous-image"));
-    image.arg("--kernel").arg(kernel).arg("--load-address").arg(format!("{:#x}", board::dabao::RAM_BASE));
+    image.arg("--kernel").arg(kernel).arg("--load-address").arg(format!("{:#x}", board::dabao::IMAGE_LOAD_ADDRESS));
     for service in DABAO_SERVICES {
         image.arg("--process").arg(format!("{service}={}", runner.dabao_bundle.join("services").join(service).display()));
         if xous_abi::services::is_on_demand(service) {

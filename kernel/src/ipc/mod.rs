@@ -15,7 +15,6 @@ use crate::sched::ThreadRef;
 use crate::slot::Slot;
 use crate::tidset::TidSet;
 use core::num::{NonZeroU32, NonZeroU8};
-use xous_abi::limits::MAX_SERVERS;
 use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::Sid;
 
@@ -47,6 +46,10 @@ pub const QUEUE_RESERVE: usize = 8;
 pub const QUEUE_SHARE: usize = 2;
 /// Servers one process may own at once (the table is shared by all).
 pub const PROCESS_SERVERS: usize = MAX_SERVERS / 4;
+/// Servers in the whole system: as many as the board's kernel holds, at
+/// most the ABI's limit.
+pub const MAX_SERVERS: usize = board::SERVERS;
+const _: () = assert!(MAX_SERVERS <= xous_abi::limits::MAX_SERVERS);
 /// Connections one process may hold.
 pub const MAX_CONNECTIONS: usize = 32;
 

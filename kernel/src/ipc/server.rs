@@ -146,7 +146,7 @@ fn close_server<P: Platform>(k: &mut Kernel<P>, index: u8) {
 /// and keep the frames it lent to servers alive until they are returned.
 #[inline(never)]
 pub fn process_gone<P: Platform>(k: &mut Kernel<P>, pid: u8) {
-    for index in 0..xous_abi::limits::MAX_SERVERS as u8 {
+    for index in 0..crate::ipc::MAX_SERVERS as u8 {
         if k.ipc.server(index).is_some_and(|s| s.owner() == pid) {
             close_server(k, index);
         }

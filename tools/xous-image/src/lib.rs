@@ -78,6 +78,7 @@ pub fn build_image_with(load_address: u32, flags: u32, kernel: &Path, processes:
     let kernel_segments: Vec<KernelSegment> = kernel_exe
         .segments
         .iter()
+        .filter(|s| !is_memory_outside_image(load_address, s))
         .map(|s| KernelSegment { paddr: s.paddr, mem_size: s.mem_size, bytes: &s.bytes })
         .collect();
 
@@ -128,6 +129,16 @@ fn explain(error: WriteError, kernel: &Path, processes: &[ProcessSpec]) -> Error
         Some(path) => Error(format!("{}: {error}", path.display())),
         None => Error(format!("cannot build the boot image: {error}")),
     }
+}
+
+/// A kernel that executes in place from read-only memory (the
+/// Baochip-1x's) keeps its zero-initialised memory (state, stack, tables)
+/// in RAM, away from the image: a segment with no bytes to store outside
+/// the image's 4 MiB is no part of the image (the kernel clears it at
+/// boot; FORMAT.md).
+fn is_memory_outside_image(load_address: u32, s: &LoadSegment) -> bool {
+    let image = load_address as u64..load_address as u64 + boot_image::layout::KERNEL_WINDOW as u64;
+    s.bytes.is_empty() && !image.contains(&(s.paddr as u64))
 }
 
 fn process_segment(s: &LoadSegment) -> ProcessSegment<'_> {

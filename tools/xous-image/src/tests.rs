@@ -75,6 +75,31 @@ fn builds_what_the_parser_reads_back() {
     assert_eq!(strings(blocks[2].data).collect::<Vec<_>>(), ["app", "--flag"]);
 }
 
+/// A kernel that executes in place (the Baochip-1x's): its code in the
+/// image, built for where the image is stored in read-only memory, and its
+/// zero-initialised memory in RAM, which the image leaves out; a segment
+/// with bytes outside the image is still refused.
+#[test]
+fn a_kernel_executing_in_place_keeps_its_memory_out_of_the_image() {
+    let files = Files::new();
+    let (image_at, ram) = (0x6006_1000u32, 0x6100_0000u32);
+    let in_place = TestElf::new(0xffc6_2000)
+        .kernel_segment(0xffc6_2000, image_at + 0x1000, vec![0x13; 0x1800], 0x1800)
+        .kernel_segment(0xff40_0000, ram, vec![], 0x1_c000);
+    let kernel = files.write("kernel.elf", &in_place.to_bytes());
+    let app = files.write("app", &app_elf().to_bytes());
+    let bytes = build_image(image_at, &kernel, &[spec("app", app, true)]).unwrap();
+    let image = boot_image::parse(&bytes).unwrap();
+    let h = image.header();
+    assert_eq!((h.load_address, h.kernel_file_size, h.kernel_memory_size), (image_at, 0x1800, 0x2000), "the code alone");
+    let stored = TestElf::new(0xffc6_2000)
+        .kernel_segment(0xffc6_2000, image_at + 0x1000, vec![0x13; 0x1800], 0x1800)
+        .kernel_segment(0xff40_0000, ram, vec![1; 8], 0x1_c000);
+    let kernel = files.write("stored.elf", &stored.to_bytes());
+    let error = build_image(image_at, &kernel, &[]).unwrap_err().to_string();
+    assert!(error.contains("stored.elf: kernel segment 0 (physical 0x61000000"), "{error}");
+}
+
 #[test]
 fn the_kernel_must_start_at_its_first_byte() {
     let files = Files::new();

@@ -172,7 +172,7 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
     let bytes = match options.board {
         // Built to run at RAM_BASE, where the kernel copies its head; stored
         // in flash (flash.rs).
-        Board::QemuVirt => xous_image::build_image(board::qemu_virt::RAM_BASE as u32, &kernel, &processes).map_err(|e| e.to_string())?,
+        Board::QemuVirt => xous_image::build_image(board::qemu_virt::IMAGE_LOAD_ADDRESS as u32, &kernel, &processes).map_err(|e| e.to_string())?,
         Board::Dabao | Board::Baosec => dabao_uf2(&kernel, &processes)?,
     };
     if let Some(path) = &options.image_out {
@@ -206,7 +206,7 @@ fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec
     // MODEL: the kernel ends the run through the model's exit device and
     // frames its console for us (an image for silicon does neither).
     let model = boot_image::layout::flags::MODEL;
-    let image = xous_image::build_image_with(board::dabao::RAM_BASE as u32, model, kernel, processes).map_err(|e| e.to_string())?;
+    let image = xous_image::build_image_with(board::dabao::IMAGE_LOAD_ADDRESS as u32, model, kernel, processes).map_err(|e| e.to_string())?;
     let room = board::dabao::IMAGE_ROOM;
     if image.len() > room {
         return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", image.len() / 1024, room / 1024));

@@ -14,6 +14,12 @@
 //! kernel is linked, and calls `kmain` with the device tree's address (a1
 //! from QEMU's reset code) and where the image is stored.
 //!
+//! Where the kernel executes in place (board::KERNEL_IN_PLACE: the
+//! Baochip-1x, link_in_place.x), nothing is copied: its code stays in the
+//! image in RRAM, its zero-initialised memory is at RAM_BASE, and the boot
+//! table maps the RRAM's megapage where it is and at KERNEL_ROM (hw.rs),
+//! where the code is linked, besides RAM at 0xff40_0000.
+//!
 //! `kmain` builds the kernel half (hw.rs), learns how much RAM there is,
 //! sets the frame record aside right after the kernel (or the whole image,
 //! in RAM), looks for the board's swap device, starts the processes from
@@ -22,7 +28,7 @@
 
 use super::csr;
 use super::boot_rom::BootRom;
-use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, DIRECT_MAP_MAX, MEGAPAGE};
+use super::hw::{self, Hw, Table, DEVICE_WINDOW, DIRECT_MAP, DIRECT_MAP_MAX, KERNEL_TEXT_MEGAPAGE, KERNEL_TEXT_WINDOW, MEGAPAGE};
 use super::panic::crash;
 use crate::kernel::{Kernel, Platform, FIRST_KERNEL_SLOT};
 use crate::mem::frames::Frames;
@@ -42,6 +48,13 @@ const HEAD_MAX: usize = match board::RAM_SIZE {
     RamSize::DeviceTree => MEGAPAGE,
 };
 
+/// The kernel's code megapage's permissions: in RAM it is the direct map's
+/// first megapage too (read-write); in place, read-only memory.
+const TEXT_FLAGS: u32 = pte::V | pte::R | pte::X | pte::G | pte::A | pte::D | if board::KERNEL_IN_PLACE { 0 } else { pte::W };
+// Executing in place, the image and the kernel's code lie in the read-only
+// memory's one megapage, which the kernel maps whole at KERNEL_ROM.
+const _: () = assert!(!board::KERNEL_IN_PLACE || matches!(board::ROM, Some((_, size)) if size == MEGAPAGE));
+
 /// Bytes of the one kernel stack (boot, then every trap).
 pub const KERNEL_STACK_SIZE: usize = 16 * 1024;
 
@@ -54,6 +67,14 @@ _start:
     .option norelax
     csrr    t0, mhartid
     bnez    t0, 3f
+.if {in_place}
+    # The kernel executes in place (board::KERNEL_IN_PLACE): nothing is
+    # copied; the image is stored, and runs, a page before `_start`.
+    la      a2, _start
+    li      t0, 0x1000
+    sub     a2, a2, t0
+    j       5f
+.endif
 
     # The image is stored elsewhere than where it was built to run (in
     # QEMU's flash, in the Baochip-1x's RRAM): its head (header page and
@@ -156,20 +177,28 @@ _start:
     li      t0, 0x222               # S software, timer, external interrupts too
     csrw    mideleg, t0
 
-    la      t0, boot_root           # physical: the MMU is off
+    lui     t3, %hi(boot_root)      # its address in the direct map, made
+    addi    t3, t3, %lo(boot_root)  # physical (the MMU is off; code that
+    li      t1, {ram_offset}        # runs in place is not beside it)
+    sub     t3, t3, t1
+    mv      t0, t3
     li      t1, 4096                # zero it first: it is not part of the image
     add     t1, t1, t0
 6:  sw      zero, 0(t0)
     addi    t0, t0, 4
     bltu    t0, t1, 6b
-    la      t0, boot_root
-    li      t1, {boot_megapage}     # megapage RAM_BASE, V R W X G A D
-    li      t2, {here}
-    add     t2, t2, t0
-    sw      t1, 0(t2)               # the slot of RAM_BASE: where we run now
+    mv      t0, t3
+    li      t1, {ram_megapage}      # megapage RAM_BASE, V R W G A D
     li      t2, {high}
     add     t2, t2, t0
     sw      t1, 0(t2)               # the slot of 0xff40_0000
+    li      t1, {text_megapage}     # the kernel's code, V R X G A D (and W in RAM)
+    li      t2, {here}
+    add     t2, t2, t0
+    sw      t1, 0(t2)               # its slot where we run now
+    li      t2, {text_high}
+    add     t2, t2, t0
+    sw      t1, 0(t2)               # its slot where it is linked
     srli    a0, t0, 12
     li      t1, 0x80000000
     or      a0, a0, t1              # satp: Sv32, ASID 0, boot_root
@@ -184,7 +213,7 @@ _start:
 
 1:  csrw    satp, a0
     sfence.vma
-    li      t0, {to_high}           # 0xff40_0000 - RAM_BASE
+    li      t0, {to_high}           # where linked - where we run
     la      t1, 2f
     add     t1, t1, t0
     jr      t1
@@ -220,16 +249,21 @@ _start:
 
     .section .boot_root, "aw", @nobits
     .balign 4096
+    .global boot_root
 boot_root:
     .zero 4096
     "#,
     stack = sym KERNEL_STACK,
     stack_size = const KERNEL_STACK_SIZE,
     kmain = sym kmain,
-    boot_megapage = const pte::entry(RAM_BASE, pte::V | pte::RWX | pte::G | pte::A | pte::D),
-    here = const pte::vpn1(RAM_BASE) * 4,
+    in_place = const board::KERNEL_IN_PLACE as u32,
+    ram_offset = const DIRECT_MAP.wrapping_sub(RAM_BASE),
+    ram_megapage = const pte::entry(RAM_BASE, pte::V | pte::R | pte::W | pte::G | pte::A | pte::D),
+    text_megapage = const pte::entry(KERNEL_TEXT_MEGAPAGE, TEXT_FLAGS),
+    here = const pte::vpn1(KERNEL_TEXT_MEGAPAGE) * 4,
     high = const pte::vpn1(DIRECT_MAP) * 4,
-    to_high = const DIRECT_MAP.wrapping_sub(RAM_BASE),
+    text_high = const pte::vpn1(KERNEL_TEXT_WINDOW) * 4,
+    to_high = const KERNEL_TEXT_WINDOW.wrapping_sub(KERNEL_TEXT_MEGAPAGE),
     ram_base = const RAM_BASE,
     head_max = const HEAD_MAX,
     kernel_file_size = const boot_image::layout::header::KERNEL_FILE_SIZE,
@@ -249,6 +283,7 @@ static mut KERNEL_ROOT: Table = Table([0; ENTRIES]);
 
 extern "C" {
     static __kernel_end: u8;
+    static boot_root: u8;
 }
 
 fn address_of<T>(value: *const T) -> usize {
@@ -270,10 +305,14 @@ fn map_kernel(direct: usize) -> [u32; ENTRIES] {
     let global = pte::V | pte::G | pte::A | pte::D;
     let root = kernel_root_table();
     root.0[pte::vpn1(DEVICE_WINDOW)] = pte::entry(hw::window_table(), pte::V | pte::G);
-    // The direct map: the kernel's own megapage executable, the rest not.
+    // The direct map: the kernel's own megapage executable (where the
+    // kernel runs in RAM), the rest not.
     for (i, offset) in (0..direct).step_by(MEGAPAGE).enumerate() {
-        let exec = if i == 0 { pte::X } else { 0 };
+        let exec = if i == 0 && !board::KERNEL_IN_PLACE { pte::X } else { 0 };
         root.0[pte::vpn1(DIRECT_MAP + offset)] = pte::entry(RAM_BASE + offset, global | pte::R | pte::W | exec);
+    }
+    if board::KERNEL_IN_PLACE {
+        root.0[pte::vpn1(KERNEL_TEXT_WINDOW)] = pte::entry(KERNEL_TEXT_MEGAPAGE, TEXT_FLAGS);
     }
     debug_assert_eq!(FIRST_KERNEL_SLOT, 0x3fc);
     csr::set_address_space(hw::virt_to_phys(address_of(root)), 0);
@@ -381,9 +420,11 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     k.kernel_root = map_kernel(MEGAPAGE);
     k.hw.set_direct(MEGAPAGE);
     // The header's flags, before anything is printed (how the console is
-    // read depends on them): the head of the image is in RAM at RAM_BASE.
-    // SAFETY: the header page is at the start of the direct map.
-    let flags = unsafe { core::ptr::read_volatile((DIRECT_MAP + boot_image::layout::header::FLAGS) as *const u32) };
+    // read depends on them): the head of the image is in RAM at RAM_BASE,
+    // or, executing in place, where the image is stored.
+    let header = if board::KERNEL_IN_PLACE { KERNEL_TEXT_WINDOW + stored_at.wrapping_sub(KERNEL_TEXT_MEGAPAGE) } else { DIRECT_MAP };
+    // SAFETY: the header page is mapped there (the kernel's code follows it).
+    let flags = unsafe { core::ptr::read_volatile((header + boot_image::layout::header::FLAGS) as *const u32) };
     super::machine::image_flags(flags);
     let ram = ram_size(&mut k.hw, device_tree);
     // Read now: the tree is in RAM that becomes free frames.
@@ -395,12 +436,15 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     let (image, stored) = boot_image_at(&k.hw, stored_at, rom.as_ref());
     // SAFETY: taking the address of a linker symbol.
     let kernel_end = hw::virt_to_phys(unsafe { address_of(&__kernel_end) });
-    // What of the image is in RAM: all of it, or (stored in ROM) its head.
+    // What of the image is in RAM: all of it, or (stored in ROM) its head,
+    // or (the kernel executing in place) nothing; the kernel's memory
+    // reaches `kernel_end` in any case.
     let in_ram = match stored {
         Stored::Ram(_) => image.header().image_len as usize,
+        Stored::Rom(_) if board::KERNEL_IN_PLACE => 0,
         Stored::Rom(_) => boot_image::layout::KERNEL_OFFSET + image.header().kernel_memory_size as usize,
     };
-    let image_end = RAM_BASE + page_round_up(in_ram);
+    let image_end = (RAM_BASE + page_round_up(in_ram)).max(page_round_up(kernel_end));
     // The frame record: one word per frame of RAM, right after what of
     // the image is in RAM.
     let frames = ram / PAGE_SIZE;
@@ -451,5 +495,8 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     for frame in (kernel_end..image_end).step_by(PAGE_SIZE) {
         let _ = k.frames.free(frame, crate::mem::frames::KERNEL);
     }
+    // The boot table is used no more (map_kernel left it): its frame too.
+    // SAFETY: taking the address of a symbol of the assembly above.
+    let _ = k.frames.free(hw::virt_to_phys(unsafe { address_of(&boot_root) }), crate::mem::frames::KERNEL);
     super::trap::start()
 }

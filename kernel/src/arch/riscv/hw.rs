@@ -57,12 +57,25 @@ pub const FOUND_DEVICE: usize = 0xff10_0000;
 pub const FRAME_WINDOW: usize = 0xff20_0000;
 const _: () = assert!(DEVICE_WINDOW + board::KERNEL_DEVICES.len() * PAGE_SIZE <= FOUND_DEVICE);
 
-/// Where the direct map of RAM starts, and the most it can cover.
+/// Where the direct map of RAM starts, and the most it can cover (up to
+/// KERNEL_ROM where the kernel executes in place).
 pub const DIRECT_MAP: usize = 0xff40_0000;
-pub const DIRECT_MAP_MAX: usize = 0usize.wrapping_sub(DIRECT_MAP);
-// The boot image is read through the direct map: the ABI's limit on it
-// (which the image writer and parser hold images to) must fit.
-const _: () = assert!(xous_abi::memory::BOOT_IMAGE_MAX <= DIRECT_MAP_MAX);
+pub const DIRECT_MAP_MAX: usize = if board::KERNEL_IN_PLACE { KERNEL_ROM - DIRECT_MAP } else { 0usize.wrapping_sub(DIRECT_MAP) };
+// A boot image in RAM is read through the direct map: the ABI's limit on
+// it (which the image writer and parser hold images to) must fit.
+const _: () = assert!(board::KERNEL_IN_PLACE || xous_abi::memory::BOOT_IMAGE_MAX <= DIRECT_MAP_MAX);
+/// Where the kernel executes in place (board::KERNEL_IN_PLACE): the
+/// board's read-only memory from its base, one megapage, global,
+/// read-only and executable, in every address space.
+pub const KERNEL_ROM: usize = 0xffc0_0000;
+/// The megapage the kernel's code is in, physically: RAM_BASE's, or the
+/// read-only memory's where the kernel executes in place.
+pub const KERNEL_TEXT_MEGAPAGE: usize = match board::ROM {
+    Some((base, _)) if board::KERNEL_IN_PLACE => base,
+    _ => RAM_BASE,
+};
+/// Where the kernel's code is seen: the direct map, or KERNEL_ROM.
+pub const KERNEL_TEXT_WINDOW: usize = if board::KERNEL_IN_PLACE { KERNEL_ROM } else { DIRECT_MAP };
 /// The megapage of the direct map the kernel runs in.
 pub const MEGAPAGE: usize = 0x40_0000;
 
