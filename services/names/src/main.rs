@@ -129,11 +129,11 @@ impl NameServer {
                         self.retry_rounds = SERVER_WAIT_ROUNDS;
                         self.wait(name, message);
                     }
-                    Err(NotConnected::Refused(names::NOT_FOUND))
-                        if self.starts.unregistered(name, xous_rt::start_service) == Unregistered::Wait || blocking =>
-                    {
-                        self.wait(name, message)
-                    }
+                    Err(NotConnected::Refused(names::NOT_FOUND)) => match self.starts.unregistered(name, xous_rt::start_service) {
+                        Unregistered::Wait => self.wait(name, message),
+                        Unregistered::AsUsual if blocking => self.wait(name, message),
+                        Unregistered::AsUsual | Unregistered::Refused => answer(&mut message, names::NOT_FOUND, 0),
+                    },
                     Err(NotConnected::NoServerYet) => answer(&mut message, names::NOT_FOUND, 0),
                     Err(NotConnected::Refused(code)) => answer(&mut message, code, 0),
                 }

@@ -4,7 +4,8 @@
 //! way) until the service registers. If it ends before it registers, the
 //! connects waiting for its names are answered NOT_FOUND, so a program
 //! gets an error (std: "the filesystem service is not running") instead of
-//! waiting for ever.
+//! waiting for ever; so is a connect when the kernel had no memory to start
+//! the service (it is asked again at the next connect).
 
 use xous_abi::services::{OnDemand, ON_DEMAND};
 use xous_abi::Error;
@@ -29,6 +30,9 @@ pub enum Unregistered {
     /// As for any unknown name: a TryConnect is answered NOT_FOUND, a
     /// BlockingConnect waits.
     AsUsual,
+    /// Answered NOT_FOUND, blocking or not: the service could not start
+    /// now (no memory), and may at a later connect.
+    Refused,
 }
 
 const MAX: usize = 8;
@@ -59,6 +63,7 @@ impl Starts {
         if self.state[i] == State::NotAsked {
             self.state[i] = match start(ON_DEMAND[i].process) {
                 Ok(pid) if pid != 0 => State::Starting(pid),
+                Err(Error::OutOfMemory) => return Unregistered::Refused,
                 _ => State::Done,
             };
         }
@@ -107,8 +112,10 @@ mod tests {
         assert_eq!(starts.ended(7).map(|s| s.process), Some("net"));
         assert!(starts.ended(7).is_none(), "once");
         assert_eq!(starts.unregistered(net::NAME.as_bytes(), start(9)), Unregistered::AsUsual, "ended: not started again");
-        let refused = starts.unregistered(proc::NAME.as_bytes(), |_| Err(Error::ProcessNotFound));
-        assert_eq!(refused, Unregistered::AsUsual, "the image has no such process");
+        let short = starts.unregistered(proc::NAME.as_bytes(), |_| Err(Error::OutOfMemory));
+        assert_eq!(short, Unregistered::Refused, "no memory to start it: an error now");
+        let later = starts.unregistered(proc::NAME.as_bytes(), |_| Err(Error::ProcessNotFound));
+        assert_eq!(later, Unregistered::AsUsual, "asked again; the image has no such process");
         assert_eq!(asked.borrow().len(), 2);
     }
 }
