@@ -343,14 +343,33 @@ pub fn name_child<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, pid: usize, at: 
     if p.parent != t.pid {
         return Err(Error::ProcessNotChild);
     }
-    if len > NAME_LEN {
-        return Err(Error::InvalidArgument);
-    }
-    let mut bytes = [0; NAME_LEN];
-    k.read_user(t.pid, at, &mut bytes[..len])?;
-    let name = core::str::from_utf8(&bytes[..len]).map_err(|_| Error::InvalidArgument)?;
-    k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?.set_name(name);
+    let name = NameArg::read(k, t.pid, at, len)?;
+    k.procs.get_mut(pid).ok_or(Error::ProcessNotFound)?.set_name(name.as_str());
     Ok(Outcome::Ok)
+}
+
+/// A process name a syscall gives: `len` bytes of UTF-8 at `at` in the
+/// caller's memory, at most NAME_LEN.
+pub struct NameArg {
+    bytes: [u8; NAME_LEN],
+    len: usize,
+}
+
+impl NameArg {
+    /// Errors: InvalidArgument (too long, not UTF-8), BadAddress (not readable).
+    pub fn read<P: Platform>(k: &mut Kernel<P>, pid: u8, at: usize, len: usize) -> Result<NameArg, Error> {
+        if len > NAME_LEN {
+            return Err(Error::InvalidArgument);
+        }
+        let mut bytes = [0; NAME_LEN];
+        k.read_user(pid, at, &mut bytes[..len])?;
+        core::str::from_utf8(&bytes[..len]).map_err(|_| Error::InvalidArgument)?;
+        Ok(NameArg { bytes, len })
+    }
+
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 use super::{load, Stored};
 use crate::kernel::{Kernel, Platform};
-use crate::process::NAME_LEN;
+use crate::process::NameArg;
 use crate::sched::ThreadRef;
 use crate::syscall::Handled;
 use xous_abi::{Error, SyscallResult};
@@ -55,12 +55,8 @@ pub fn start_service<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, at: usize, le
     if !k.procs.get(t.pid).is_some_and(|p| p.from_image) {
         return Err(Error::AccessDenied);
     }
-    if len > NAME_LEN {
-        return Err(Error::InvalidArgument);
-    }
-    let mut bytes = [0; NAME_LEN];
-    k.read_user(t.pid, at, &mut bytes[..len])?;
-    let name = core::str::from_utf8(&bytes[..len]).map_err(|_| Error::InvalidArgument)?;
+    let name = NameArg::read(k, t.pid, at, len)?;
+    let name = name.as_str();
     let pending = k.on_demand;
     if pending.waiting | pending.started == 0 {
         return Err(Error::ProcessNotFound);
@@ -117,6 +113,14 @@ mod tests {
         write(LOAD, &kernel, &[process("names", false, false), process("fs", false, true), process("net", false, true), process("app", true, false)]).unwrap()
     }
 
+    /// A kernel booted from the image stored in read-only memory.
+    fn booted_from_rom() -> Box<Kernel<FakePlatform>> {
+        let bytes = image();
+        let mut k = kernel_with_rom_image(&bytes, ROM, 200);
+        load_all(&mut k, &boot_image::parse(&bytes).unwrap(), Stored::Rom(ROM)).unwrap();
+        k
+    }
+
     fn names_of(k: &Kernel<FakePlatform>) -> Vec<String> {
         k.procs.iter().map(|p| p.name().to_string()).collect()
     }
@@ -141,10 +145,7 @@ mod tests {
     /// every other request is an error that starts nothing.
     #[test]
     fn an_on_demand_service_starts_when_asked_and_only_once() {
-        let bytes = image();
-        let parsed = boot_image::parse(&bytes).unwrap();
-        let mut k = kernel_with_rom_image(&bytes, ROM, 200);
-        load_all(&mut k, &parsed, Stored::Rom(ROM)).unwrap();
+        let mut k = booted_from_rom();
         assert_eq!(names_of(&k), ["names", "app"], "fs and net wait");
         assert_eq!(k.on_demand.count(), 2);
         let t = asker(&mut k, b"fsnetapp\xffnothing");
@@ -184,10 +185,7 @@ mod tests {
     /// it may be asked again.
     #[test]
     fn a_service_that_finds_no_memory_may_be_asked_again() {
-        let bytes = image();
-        let parsed = boot_image::parse(&bytes).unwrap();
-        let mut k = kernel_with_rom_image(&bytes, ROM, 200);
-        load_all(&mut k, &parsed, Stored::Rom(ROM)).unwrap();
+        let mut k = booted_from_rom();
         let t = asker(&mut k, b"fs");
         let mut hoard = Vec::new();
         while let Some(frame) = k.frames.alloc(crate::mem::frames::KERNEL) {
