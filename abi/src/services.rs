@@ -293,14 +293,20 @@ pub struct OnDemand {
     pub process: &'static str,
     /// The names it registers: the name server starts the process
     /// (`platform::START_SERVICE`) when a client connects to one of them
-    /// before it is registered.
+    /// before it is registered. They are only for `sid` (the name
+    /// server's reserved names), whoever registers them.
     pub names: &'static [&'static str],
+    /// Its server's SID: only the boot image's process named `process`
+    /// may create a server there (CreateServerWithAddress answers anyone
+    /// else AccessDenied), so no program can stand in for a service that
+    /// has not started yet.
+    pub sid: Sid,
 }
 
 pub const ON_DEMAND: &[OnDemand] = &[
-    OnDemand { process: "fs", names: &[fs::NAME] },
-    OnDemand { process: "proc", names: &[proc::NAME] },
-    OnDemand { process: "net", names: &[net::NAME, net::DNS_NAME] },
+    OnDemand { process: "fs", names: &[fs::NAME], sid: fs::SID },
+    OnDemand { process: "proc", names: &[proc::NAME], sid: proc::SID },
+    OnDemand { process: "net", names: &[net::NAME, net::DNS_NAME], sid: net::SID },
 ];
 
 /// The on-demand service that registers `name`, if any.

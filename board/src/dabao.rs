@@ -32,8 +32,10 @@ pub const SERVERS: usize = 64;
 /// sized for them (64 bytes a page).
 pub const MORE_THREAD_PAGES: usize = 16;
 /// Messages in flight in the whole system, the kernel's pool (42 bytes
-/// each); one process may hold a quarter of it.
-pub const MESSAGES: usize = 512;
+/// each); one process may hold a quarter of it: 64 threads blocked in
+/// calls at once, each with a stack of its own on a 2 MiB chip. The
+/// ticktimer reserves a held request for each (28 bytes).
+pub const MESSAGES: usize = 256;
 
 /// RRAM (non-volatile, executes in place).
 pub const RRAM_BASE: usize = 0x6000_0000;

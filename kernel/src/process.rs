@@ -152,7 +152,7 @@ pub const DEFAULT_MAP_AREA: (usize, usize) = (xous_abi::memory::USER_MMAP_BASE, 
 pub const MAIN_STACK_RESERVE: usize = 0x0100_0000;
 
 /// Processes the kernel's tables hold at once: the board's number (QEMU:
-/// the ABI's 64; the Baochip-1x, with 2 MiB: 32). PIDs run 1..=MAX_PROCESSES.
+/// the ABI's 64; the Baochip-1x, with 2 MiB: 24). PIDs run 1..=MAX_PROCESSES.
 pub const MAX_PROCESSES: usize = board::PROCESSES;
 const _: () = assert!(MAX_PROCESSES <= xous_abi::limits::MAX_PROCESSES);
 

@@ -190,6 +190,27 @@ fn bad_buffers_and_connections_are_errors() {
     assert_eq!(head(forged), err(Error::InvalidArgument), "reply to nothing");
 }
 
+/// An on-demand service's SID is its own before it starts: only the boot
+/// image's process of that name creates a server there, not a program
+/// named so, nor another image process.
+#[test]
+fn an_on_demand_services_sid_is_kept_for_it() {
+    let mut k = kernel_with(64);
+    let process = |k: &mut Kernel<FakePlatform>, name: &str, from_image: bool| {
+        let pid = k.create_process(name, false).unwrap();
+        k.procs.get_mut(pid).unwrap().from_image = from_image;
+        ThreadRef { pid, tid: k.spawn_thread(pid, 0x1_0000, 0x7fff_f000, [0; 4]).unwrap() }
+    };
+    let (impostor, other, fs) = (process(&mut k, "fs", false), process(&mut k, "names", true), process(&mut k, "fs", true));
+    let [a, b, c, d] = xous_abi::services::fs::SID.map(|w| w as usize);
+    let create = |k: &mut Kernel<FakePlatform>, t| head(call(k, t, &[Syscall::CreateServerWithAddress as usize, a, b, c, d]));
+    assert_eq!(create(&mut k, impostor), err(Error::AccessDenied), "named fs, not from the image");
+    assert_eq!(create(&mut k, other), err(Error::AccessDenied), "from the image, another name");
+    assert_eq!(create(&mut k, fs)[0], SyscallResult::NewServerId as usize, "the service itself");
+    let [a, b, c, d] = xous_abi::services::proc::SID.map(|w| w as usize);
+    assert_eq!(head(call(&mut k, impostor, &[Syscall::CreateServerWithAddress as usize, a, b, c, d])), err(Error::AccessDenied), "proc's too");
+}
+
 #[test]
 fn a_full_queue_refuses_try_send_and_makes_send_wait() {
     let mut w = world();

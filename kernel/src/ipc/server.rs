@@ -16,11 +16,23 @@ use xous_abi::{Error, SyscallResult};
 /// CreateServerWithAddress(sid), CreateServer -> NewServerID(sid, cid): the
 /// creator is connected to its own server (what the published `xous` crate
 /// expects of both).
-/// Errors: ServerExists, OutOfMemory (server table or connections full).
+/// Errors: ServerExists, OutOfMemory (server table or connections full),
+/// AccessDenied (the SID of an on-demand service, `xous_abi::services::
+/// ON_DEMAND`, and the caller is not the boot image's process of that name:
+/// such a service starts after programs do, and its SID must still be its
+/// own when it does).
 #[inline(never)]
 pub fn create_server<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sid: Option<Sid>) -> Handled {
     let sid = match sid {
-        Some(sid) => sid,
+        Some(sid) => {
+            if let Some(service) = xous_abi::services::ON_DEMAND.iter().find(|s| s.sid == sid) {
+                let caller = k.procs.get(t.pid).ok_or(Error::ProcessNotFound)?;
+                if !caller.from_image || caller.name() != service.process {
+                    return Err(Error::AccessDenied);
+                }
+            }
+            sid
+        }
         None => random_sid(k),
     };
     if k.ipc.find_server(&sid).is_some() {

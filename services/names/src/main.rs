@@ -125,7 +125,14 @@ impl NameServer {
                 let blocking = message.id == names::BLOCKING_CONNECT;
                 match self.connect(name, message.sender) {
                     Ok(cid) => answer(&mut message, names::OK, cid),
-                    Err(NotConnected::NoServerYet) if blocking => {
+                    // Registered, no server yet: a service registers just
+                    // after it creates its server, so it comes soon; an
+                    // on-demand service's name (registered by anyone, for
+                    // its own SID) may be there before the service is
+                    // started, which it now is.
+                    Err(NotConnected::NoServerYet)
+                        if self.starts.unregistered(name, xous_rt::start_service) == Unregistered::Wait || blocking =>
+                    {
                         self.retry_rounds = SERVER_WAIT_ROUNDS;
                         self.wait(name, message);
                     }

@@ -53,8 +53,9 @@ impl Starts {
         Starts { state: [State::NotAsked; MAX] }
     }
 
-    /// A connect to `name` found it unregistered: starts its service the
-    /// first time (`start(process)` gives the new PID, 0 if it was started
+    /// A connect to `name` found no server for it (the name unregistered,
+    /// or registered for the service's own SID before the service was
+    /// started): starts its service the first time (`start(process)` gives the new PID, 0 if it was started
     /// before, or the kernel's error) and says what the connect does.
     pub fn unregistered(&mut self, name: &[u8], start: impl FnOnce(&str) -> Result<u8, Error>) -> Unregistered {
         let Some(i) = ON_DEMAND.iter().position(|s| s.names.iter().any(|n| n.as_bytes() == name)) else {

@@ -25,11 +25,11 @@ pub const PROCESS_WAITERS: usize = MAX_WAITERS / 4;
 /// one first, a connect by that name reaches the service. A process that
 /// registered the filesystem's name for a SID of its own before the
 /// filesystem did (it scans its disk first) took `std::fs` from everyone.
-const RESERVED: [(&str, [u32; 4]); 3] = [
-    (xous_abi::services::fs::NAME, xous_abi::services::fs::SID),
-    (xous_abi::services::net::NAME, xous_abi::services::net::SID),
-    (xous_abi::services::net::DNS_NAME, xous_abi::services::net::SID),
-];
+/// They are the names of the boot image's on-demand services
+/// (`xous_abi::services::ON_DEMAND`), whose SIDs the kernel keeps for them.
+fn reserved() -> impl Iterator<Item = (&'static str, [u32; 4])> {
+    xous_abi::services::ON_DEMAND.iter().flat_map(|s| s.names.iter().map(move |name| (*name, s.sid)))
+}
 
 #[derive(Clone, Copy)]
 struct Name {
@@ -98,16 +98,19 @@ impl Names {
     /// `limit` connections (None: any number); a result code for the
     /// client (TABLE_FULL also when `owner` has its share of the table).
     pub fn add(&mut self, name: &[u8], sid: [u32; 4], limit: Option<u32>, owner: u8) -> u32 {
-        if self.contains(name) || RESERVED.iter().any(|(n, s)| n.as_bytes() == name && *s != sid) {
+        if self.contains(name) || reserved().any(|(n, s)| n.as_bytes() == name && s != sid) {
             return NAME_TAKEN;
         }
         // A service's name is nobody's: it stays when the process that
-        // registered it ends, and counts against no share.
-        let owner = if RESERVED.iter().any(|(n, _)| n.as_bytes() == name) { 0 } else { owner };
-        if self.entries.iter().filter(|e| e.owner == owner).count() >= PROCESS_NAMES {
+        // registered it ends, and counts against no share, nor against the
+        // table's bound (an on-demand service registers after programs
+        // may have filled the table).
+        let owner = if reserved().any(|(n, _)| n.as_bytes() == name) { 0 } else { owner };
+        let ours = self.entries.iter().filter(|e| e.owner != 0);
+        if owner != 0 && (ours.clone().filter(|e| e.owner == owner).count() >= PROCESS_NAMES || ours.count() >= MAX_NAMES) {
             return TABLE_FULL;
         }
-        if self.entries.len() >= MAX_NAMES || self.entries.try_reserve(1).is_err() {
+        if self.entries.try_reserve(1).is_err() {
             return TABLE_FULL;
         }
         self.entries.push(Entry { name: Name::new(name), owner, sid, connections_left: limit });
@@ -188,6 +191,23 @@ mod tests {
         names.remove_all_of(9);
         assert_eq!(names.admit(fs), Ok(xous_abi::services::fs::SID), "and it stays when that process ends");
         assert_eq!(names.add(xous_abi::services::net::DNS_NAME.as_bytes(), [5; 4], None, 9), NAME_TAKEN);
+        let proc = xous_abi::services::proc::NAME.as_bytes();
+        assert_eq!(names.add(proc, [9; 4], None, 9), NAME_TAKEN, "the process manager's too");
+    }
+
+    /// Programs that fill the table before an on-demand service starts do
+    /// not keep it from registering its names.
+    #[test]
+    fn a_full_table_still_takes_the_services_names() {
+        let mut names = Names::new();
+        for pid in 10..10 + (MAX_NAMES / PROCESS_NAMES) as u8 {
+            for i in 0..PROCESS_NAMES {
+                assert_eq!(names.add(format!("{pid}-{i}").as_bytes(), [1, 2, 3, 4], None, pid), OK);
+            }
+        }
+        assert_eq!(names.add(b"one more", [1, 2, 3, 4], None, 40), TABLE_FULL);
+        assert_eq!(names.add(xous_abi::services::proc::NAME.as_bytes(), xous_abi::services::proc::SID, None, 5), OK);
+        assert_eq!(names.add(xous_abi::services::fs::NAME.as_bytes(), xous_abi::services::fs::SID, None, 6), OK);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //!
 //! Stored latest first, so the earliest is the last element and taking it
 //! moves nothing; inserting and removing shift the entries after the spot.
-//! The queue's memory grows as it fills (on the heap, up to N entries), so
-//! an idle system pays for none of it; no memory for one more is full.
+//! The queue lives on the heap, up to N entries; the service reserves all
+//! of it at start (`reserve_all`), so it is never short of memory later.
 
 use alloc::vec::Vec;
 
@@ -16,10 +16,25 @@ pub struct Key {
     pub slot: u16,
 }
 
+/// A deadline as two words (12 bytes an entry, not 16 with a u64's
+/// alignment: the queue is reserved whole, on a 2 MiB chip too).
 #[derive(Clone, Copy)]
 struct Entry {
-    at: u64,
+    at: [u32; 2],
     key: Key,
+}
+
+/// Bytes of memory an entry takes.
+pub const ENTRY_BYTES: usize = core::mem::size_of::<Entry>();
+
+impl Entry {
+    fn new(at: u64, key: Key) -> Entry {
+        Entry { at: [at as u32, (at >> 32) as u32], key }
+    }
+
+    fn at(&self) -> u64 {
+        (self.at[1] as u64) << 32 | self.at[0] as u64
+    }
 }
 
 pub struct Deadlines<const N: usize> {
@@ -36,14 +51,19 @@ impl<const N: usize> Deadlines<N> {
         Deadlines { entries: Vec::new() }
     }
 
+    /// Takes the memory for N entries now; false if there is not enough.
+    pub fn reserve_all(&mut self) -> bool {
+        self.entries.try_reserve_exact(N.saturating_sub(self.entries.len())).is_ok()
+    }
+
     /// Adds `key`, due at `at`, after everything due at or before `at`.
     pub fn insert(&mut self, at: u64, key: Key) -> Result<(), Full> {
         if self.entries.len() >= N || self.entries.try_reserve(1).is_err() {
             return Err(Full);
         }
         // Later deadlines stay in front; equal and earlier ones behind it.
-        let spot = self.entries.partition_point(|e| e.at > at);
-        self.entries.insert(spot, Entry { at, key });
+        let spot = self.entries.partition_point(|e| e.at() > at);
+        self.entries.insert(spot, Entry::new(at, key));
         Ok(())
     }
 
@@ -68,12 +88,12 @@ impl<const N: usize> Deadlines<N> {
 
     /// The earliest deadline.
     pub fn earliest(&self) -> Option<u64> {
-        self.entries.last().map(|e| e.at)
+        self.entries.last().map(|e| e.at())
     }
 
     /// Takes the earliest entry if it is due at `now` (deadline <= now).
     pub fn pop_due(&mut self, now: u64) -> Option<Key> {
-        if self.entries.last()?.at > now {
+        if self.entries.last()?.at() > now {
             return None;
         }
         self.entries.pop().map(|e| e.key)
@@ -175,12 +195,16 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_queue_holds_no_memory_and_a_full_one_refuses() {
-        let mut q = Deadlines::<2>::new();
-        assert_eq!(q.entries.capacity(), 0);
-        q.insert(5, key(0)).unwrap();
+    fn reserved_whole_it_never_allocates_again_and_refuses_past_n() {
+        let mut q = Deadlines::<3>::new();
+        assert!(q.reserve_all());
+        let (capacity, at) = (q.entries.capacity(), q.entries.as_ptr());
+        assert_eq!(capacity, 3);
+        q.insert(1 << 40, key(0)).unwrap();
         q.insert(5, key(1)).unwrap();
-        assert_eq!(q.insert(1, key(2)), Err(Full), "N entries at most");
-        assert_eq!(q.pop_due(5), Some(key(0)));
+        q.insert(5, key(2)).unwrap();
+        assert_eq!(q.insert(1, key(3)), Err(Full), "N entries at most");
+        assert_eq!((q.entries.capacity(), q.entries.as_ptr()), (capacity, at), "no allocation after the reservation");
+        assert_eq!(drain(&mut q, 1 << 40), [1, 2, 0], "a deadline past 32 bits keeps its place");
     }
 }

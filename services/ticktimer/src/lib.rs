@@ -30,6 +30,10 @@ use xous_abi::services::ticktimer::{BAD_REQUEST, OK, TABLE_FULL, TIMED_OUT, TIME
 
 pub use request::{decode, Decoded, Request};
 
+/// The memory `Ticktimer::reserve_all` takes: a slot and a deadline for
+/// each of the pool's held requests.
+pub const RESERVED_BYTES: usize = POOL * (table::SLOT_BYTES + deadlines::ENTRY_BYTES);
+
 /// A count of the `time` CSR.
 pub type Ticks = u64;
 pub const TICKS_PER_MS: Ticks = board::TIMEBASE_HZ / 1000;
@@ -66,6 +70,15 @@ impl Default for Ticktimer {
 impl Ticktimer {
     pub const fn new() -> Ticktimer {
         Ticktimer { table: Table::new(), deadlines: Deadlines::new() }
+    }
+
+    /// Takes the memory for the whole pool and deadline queue now; false
+    /// if there is not enough. The service does this at start: a request
+    /// refused later for want of memory would be TABLE_FULL, which std
+    /// reads as a lock granted (main.rs), so with the pool reserved std's
+    /// clients are never refused (they cannot fill it: table.rs).
+    pub fn reserve_all(&mut self) -> bool {
+        self.table.reserve_all() && self.deadlines.reserve_all()
     }
 
     /// Handles one request of `sender` at time `now`. Returns the answer

@@ -59,10 +59,13 @@ use xous_abi::message::{kind, InvokeType};
 use xous_abi::services::ticktimer as op;
 use xous_rt::{error_of, reply, return_scalar, syscall, Server, Syscall};
 
-/// The held requests' slots and deadlines (lib.rs): a page at a time, as
-/// they are needed. The alarm handler allocates nothing.
+/// The held requests' slots and deadlines (lib.rs), all reserved at start.
+/// The alarm handler allocates nothing.
 #[global_allocator]
-static HEAP: service_heap::Heap = service_heap::Heap::growing_by(4096);
+static HEAP: service_heap::Heap = service_heap::Heap::growing_by(POOL_BYTES);
+
+/// What `reserve_all` takes, and the allocator's own words, in one growth.
+const POOL_BYTES: usize = (ticktimer::RESERVED_BYTES + 128 + 4095) & !4095;
 
 /// The connection to our own server that the interrupt handler sends on.
 static SELF_CONNECTION: AtomicUsize = AtomicUsize::new(0);
@@ -129,6 +132,9 @@ fn main(_params: usize) -> usize {
     }
 
     let mut timer = Ticktimer::new();
+    if !timer.reserve_all() {
+        return fail("cannot take the memory for its table of held requests", xous_rt::Error::OutOfMemory);
+    }
     // The deadline the alarm is set for, if any.
     let mut armed: Option<Ticks> = None;
     // The answer to the message just handled, given with the next receive

@@ -19,9 +19,11 @@
 //! requests can be held than the kernel lets be in flight, and a share is
 //! still a quarter of the pool.
 //!
-//! The pool's slots are allocated as they are first needed (on the heap,
-//! never freed: a slot given back joins the free list), so an idle system
-//! pays for none of them; a slot that cannot be allocated is a full pool.
+//! The pool's slots live on the heap: the service reserves all of them at
+//! start (`reserve_all`: an answer TABLE_FULL for want of memory later
+//! would break std's locks, main.rs), and a slot is made when first used
+//! and joins the free list when given back. (Built on the stack and moved,
+//! a fixed table cost the service twice its size.)
 
 use alloc::vec::Vec;
 use xous_abi::limits::{MAX_PROCESSES, MAX_THREADS};
@@ -71,6 +73,9 @@ struct Slot {
     next: u16,
 }
 
+/// Bytes of memory a slot takes.
+pub const SLOT_BYTES: usize = core::mem::size_of::<Slot>();
+
 pub struct Table {
     /// The slots allocated so far (at most POOL).
     slots: Vec<Slot>,
@@ -85,6 +90,11 @@ pub struct Table {
 impl Table {
     pub const fn new() -> Table {
         Table { slots: Vec::new(), free: NONE, first: [NONE; LISTS], last: [NONE; LISTS], count: [0; LISTS] }
+    }
+
+    /// Takes the memory for all POOL slots now; false if there is not enough.
+    pub fn reserve_all(&mut self) -> bool {
+        self.slots.try_reserve_exact(POOL.saturating_sub(self.slots.len())).is_ok()
     }
 
     /// Stores `entry` for `pid` after its others; its slot, `None` when
@@ -192,9 +202,21 @@ mod tests {
     }
 
     #[test]
-    fn slots_are_allocated_when_first_needed_and_then_reused() {
+    fn the_reserved_pool_is_never_allocated_again_and_freed_slots_are_reused() {
         let mut t = Table::new();
-        assert_eq!(t.slots.capacity(), 0, "an idle table holds no memory");
+        assert!(t.reserve_all());
+        let (capacity, at) = (t.slots.capacity(), t.slots.as_ptr());
+        assert!(capacity >= POOL);
+        let mut held = Vec::new();
+        for pid in 2..6 {
+            held.extend((0..PER_PROCESS).map(|i| (pid, t.add(pid, sleeping(i)).unwrap())));
+        }
+        assert_eq!(t.add(7, sleeping(0)), None, "the pool is full");
+        assert_eq!((t.slots.capacity(), t.slots.as_ptr()), (capacity, at), "no allocation after the reservation");
+        for (pid, slot) in held {
+            t.remove(pid, slot);
+        }
+        let mut t = Table::new();
         let a = t.add(2, sleeping(1)).unwrap();
         let b = t.add(3, sleeping(2)).unwrap();
         assert_eq!(t.slots.len(), 2);

@@ -73,6 +73,8 @@ _start:
     la      a2, _start
     li      t0, 0x1000
     sub     a2, a2, t0
+    li      t0, {image}             # the image was built to run there only
+    bne     a2, t0, 3f
     j       5f
 .endif
 
@@ -257,6 +259,7 @@ boot_root:
     stack_size = const KERNEL_STACK_SIZE,
     kmain = sym kmain,
     in_place = const board::KERNEL_IN_PLACE as u32,
+    image = const board::IMAGE_LOAD_ADDRESS,
     ram_offset = const DIRECT_MAP.wrapping_sub(RAM_BASE),
     ram_megapage = const pte::entry(RAM_BASE, pte::V | pte::R | pte::W | pte::G | pte::A | pte::D),
     text_megapage = const pte::entry(KERNEL_TEXT_MEGAPAGE, TEXT_FLAGS),

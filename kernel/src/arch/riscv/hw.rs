@@ -254,7 +254,10 @@ impl Platform for Hw {
         self.close_rom();
         let rom = super::boot_rom::Reopened::open()?;
         let (base, bytes) = rom.bytes();
-        let bytes = bytes.get(at.checked_sub(base)?..)?;
+        let Some(bytes) = at.checked_sub(base).and_then(|offset| bytes.get(offset..)) else {
+            rom.close();
+            return None;
+        };
         // SAFETY: the bytes stay mapped, and unchanged (read-only memory,
         // written only through `rom_write_row`, which the kernel does not
         // call meanwhile), until `close_rom` takes `self.rom`; the caller
