@@ -309,11 +309,6 @@ pub const ON_DEMAND: &[OnDemand] = &[
     OnDemand { process: "net", names: &[net::NAME, net::DNS_NAME], sid: net::SID },
 ];
 
-/// The on-demand service that registers `name`, if any.
-pub fn on_demand_by_name(name: &str) -> Option<&'static OnDemand> {
-    ON_DEMAND.iter().find(|s| s.names.contains(&name))
-}
-
 /// Whether the boot image's process `process` is an on-demand service.
 pub fn is_on_demand(process: &str) -> bool {
     ON_DEMAND.iter().any(|s| s.process == process)
