@@ -336,7 +336,7 @@ pub const CHECKS: &[Check] = &[
     // The baosec board: the dabao's chip and 8 MiB of SPI PSRAM on the UDMA
     // SPI master, which the kernel swaps to (kernel/src/arch/riscv/machine/
     // dabao/psram.rs), with a key from the chip's TRNG.
-    Check::boot("on baosec (the model of the Baochip-1x with the board's 8 MiB SPI PSRAM on the UDMA SPI master): swap: a program touches 7 MiB, more than three times the 1,948 KiB of RAM free at boot, and gets every byte back; pages sealed with a key from the TRNG and the CPU's AES instructions",
+    Check::boot("on baosec (the model of the Baochip-1x with the board's 8 MiB SPI PSRAM on the UDMA SPI master): swap: a program touches 7 MiB, more than three times the 1,960 KiB of RAM free at boot, and gets every byte back; pages sealed with a key from the TRNG and the CPU's AES instructions",
         Boot::of(App("swap")).options(BAOSEC).args(&["fill", "7"])
             .stdout(&[Has("swap: 7 MiB came back whole")]).stderr(&[Has("kernel: swap on, 2040 pages"), Has("the CPU's AES instructions"), Has(" pages out, ")])),
     Check::boot("on baosec: std alloc's checks, a 2 MiB vector among them, within the chip's 2 MiB of RAM through the PSRAM's swap",
