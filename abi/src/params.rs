@@ -9,6 +9,11 @@
 //! All integers little-endian; `size` excludes the 8-byte block header.
 
 pub const APP_MAGIC: [u8; 4] = *b"AppP";
+/// The most bytes the parameter block of a boot image's process may have:
+/// the kernel puts it at the top of the process's 1 MiB main stack and
+/// leaves three quarters of the stack below it (the image writer refuses
+/// a larger one).
+pub const BOOT_BLOCK_MAX: usize = 256 * 1024;
 pub const ENV_MAGIC: [u8; 4] = *b"EnvB";
 pub const ARGS_MAGIC: [u8; 4] = *b"ArgL";
 

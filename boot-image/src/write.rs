@@ -86,6 +86,12 @@ pub enum WriteError {
         name: String,
         error: ParamsError,
     },
+    /// A parameter block over `xous_abi::params::BOOT_BLOCK_MAX` bytes.
+    ParamsTooLarge {
+        index: usize,
+        name: String,
+        len: usize,
+    },
     /// The image would pass 4 GiB.
     TooLarge,
     /// What the parser says about the result.
@@ -116,6 +122,11 @@ impl fmt::Display for WriteError {
                 write!(f, "process {index} (`{name}`): an argument, environment string or their count exceeds 65535")
             }
             Params { index, name, error } => write!(f, "process {index} (`{name}`): parameters: {error:?}"),
+            ParamsTooLarge { index, name, len } => write!(
+                f,
+                "process {index} (`{name}`): its arguments and environment take {len} bytes, more than the {} a process starts with",
+                params::BOOT_BLOCK_MAX
+            ),
             TooLarge => write!(f, "the image would be larger than 4 GiB"),
             Invalid(error) => write!(f, "{error}"),
         }
@@ -279,6 +290,9 @@ fn write_process(
     let data_offset = out.len();
     let encoded_len = params::encoded_len(process.args, process.env);
     let params_len = encoded_len + process.blocks.iter().map(|(_, data)| 8 + data.len()).sum::<usize>();
+    if params_len > params::BOOT_BLOCK_MAX {
+        return Err(WriteError::ParamsTooLarge { index, name: name.into(), len: params_len });
+    }
     out.resize(data_offset + params_len, 0);
     let params_error = |error| WriteError::Params { index, name: name.into(), error };
     let mut len = params::encode(process.args, process.env, &mut out[data_offset..]).map_err(params_error)?;

@@ -31,8 +31,10 @@ use xous_abi::Error;
 pub const MAIN_STACK_SIZE: usize = 1024 * 1024;
 const _: () = assert!(MAIN_STACK_SIZE + 2 * PAGE_SIZE < MAIN_STACK_RESERVE);
 
-/// The most of the main stack a parameter block may take.
-const PARAMS_MAX: usize = MAIN_STACK_SIZE / 4;
+/// The most of the main stack a parameter block may take (the ABI's
+/// limit, which the image writer holds images to).
+const PARAMS_MAX: usize = xous_abi::params::BOOT_BLOCK_MAX;
+const _: () = assert!(PARAMS_MAX <= MAIN_STACK_SIZE / 4);
 
 /// Where a parameter block of `len` bytes goes: at the top of the main
 /// stack (16-byte aligned), which starts below it. So it shares the

@@ -78,6 +78,14 @@ fn names_and_parameters_must_fit() {
     let args = [long_arg.as_str()];
     let refused = write(LOAD, &kernel, &one_process("app", &args, &code));
     assert!(matches!(refused, Err(WriteError::Params { index: 0, error: ParamsError::TooLong, .. })));
+    // Every string fits, the block does not: the kernel would have no room
+    // for it at the top of the main stack.
+    let strings: std::vec::Vec<std::string::String> = (0..5).map(|i| std::format!("{i}").repeat(60_000)).collect();
+    let args: std::vec::Vec<&str> = strings.iter().map(|s| s.as_str()).collect();
+    let refused = write(LOAD, &kernel, &one_process("app", &args, &code)).unwrap_err();
+    assert!(matches!(refused, WriteError::ParamsTooLarge { index: 0, len, .. } if len > xous_abi::params::BOOT_BLOCK_MAX), "{refused:?}");
+    assert!(refused.to_string().contains("more than the 262144 a process starts with"), "{refused}");
+    assert!(write(LOAD, &kernel, &one_process("app", &args[..4], &code)).is_ok(), "240 KB fit");
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn explain(error: WriteError, kernel: &Path, processes: &[ProcessSpec]) -> Error
         | WriteError::KernelSegmentOutOfRange { .. }
         | WriteError::KernelSegmentFileLargerThanMemory { .. }
         | WriteError::KernelSegmentsOverlap { .. } => Some(kernel),
-        WriteError::NameLength { index, .. } | WriteError::Params { index, .. } => process_path(*index),
+        WriteError::NameLength { index, .. } | WriteError::Params { index, .. } | WriteError::ParamsTooLarge { index, .. } => process_path(*index),
         WriteError::Invalid(ImageError::Process { index, .. }) => process_path(*index as usize),
         _ => None,
     };
