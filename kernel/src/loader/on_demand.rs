@@ -16,6 +16,9 @@ use crate::sched::ThreadRef;
 use crate::syscall::Handled;
 use xous_abi::{Error, SyscallResult};
 
+// A bit per process of an image.
+const _: () = assert!(boot_image::layout::MAX_PROCESSES <= 64);
+
 /// Which of the image's processes wait to be asked for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pending {
@@ -32,11 +35,16 @@ impl Pending {
         Pending { image_at: 0, waiting: 0, started: 0 }
     }
 
-    /// Whether boot leaves process `index` of an image stored as `stored`
-    /// for later, and if so notes it.
+    /// Whether boot leaves a process marked `on_demand` of an image stored
+    /// as `stored` for later.
+    pub fn defers(stored: Stored, on_demand: bool) -> bool {
+        on_demand && matches!(stored, Stored::Rom(_))
+    }
+
+    /// Notes process `index` as left for later if boot leaves it (`defers`).
     pub fn defer(&mut self, stored: Stored, index: usize, on_demand: bool) -> bool {
         let Stored::Rom(at) = stored else { return false };
-        if !on_demand || index >= 64 {
+        if !Self::defers(stored, on_demand) {
             return false;
         }
         self.image_at = at;
@@ -66,7 +74,7 @@ pub fn start_service<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, at: usize, le
         let image = boot_image::parse(bytes).map_err(|_| Error::ProcessNotFound)?;
         let process = image
             .processes()
-            .find(|p| p.name == name && p.is_on_demand() && (pending.waiting | pending.started) & (1 << p.index.min(63)) != 0)
+            .find(|p| p.name == name && (pending.waiting | pending.started) & (1 << p.index) != 0)
             .ok_or(Error::ProcessNotFound)?;
         let bit = 1u64 << process.index;
         if pending.started & bit != 0 {

@@ -461,8 +461,7 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
     k.frames = Frames::new(RAM_BASE, k.hw.direct() / PAGE_SIZE, (record_end - RAM_BASE) / PAGE_SIZE, record);
     hw::console_input_start();
     // Which processes boot leaves to be asked for (loader/on_demand.rs).
-    let mut later = crate::loader::on_demand::Pending::none();
-    let deferred = image.processes().filter(|p| later.defer(stored, p.index as usize, p.is_on_demand())).count();
+    let deferred = image.processes().filter(|p| crate::loader::on_demand::Pending::defers(stored, p.is_on_demand())).count();
     let (all, free_kib) = (image.processes().len(), k.frames.free_count() * PAGE_SIZE / 1024);
     match deferred {
         0 => k.report(format_args!("kernel: booting {all} processes; {} KiB RAM, {free_kib} KiB free", ram / 1024)),
