@@ -8,7 +8,7 @@
 //! or changes nothing and returns false, and the general path takes the
 //! call. The host tests run every message-passing test both ways.
 
-use super::fast_memory::{lend, return_memory};
+use super::fast_memory::{give_back, lend, return_memory};
 use super::Stage;
 use crate::kernel::{Kernel, Platform};
 use crate::sched::{change_state, Move, ThreadRef};
@@ -44,7 +44,7 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Opti
         n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], 1, a[2], 0).then_some(Next::Goes),
         n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], 2, a[2], a[3]).then_some(Next::Goes),
         n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a[1], a[2], a[3], a[4]).then_some(Next::Waits),
-        n if n == Syscall::ReplyAndReceiveNext as usize => reply_and_wait(k, t, &a).then_some(Next::Waits),
+        n if n == Syscall::ReplyAndReceiveNext as usize => reply_and_wait(k, t, a[1], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits),
         _ => None,
     }
 }
@@ -62,7 +62,7 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
     let Some(p) = k.procs.get_mut(t.pid) else { return false };
     let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_first_receiver(server) else { return false };
-    let Some(slot) = k.ipc.add(server, t, kind, id, [w0, w1, w2, w3], Stage::Delivered { server_va: 0 }) else { return false };
+    let Some(slot) = k.ipc.add_delivered(server, t, kind, id, [w0, w1, w2, w3], 0) else { return false };
     deliver(k, t, server, receiver, slot, kind, id, [w0, w1, w2, w3]);
     true
 }
@@ -95,11 +95,16 @@ fn scalar_reply<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, count
     if kind != InvokeType::BlockingScalar || orphaned || !in_first_page(sender) {
         return false;
     }
-    k.message_done(slot);
-    let tag = if count == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 };
-    k.wake(sender, Move::Front, tag, &[v0, v1][..count]);
+    k.live_message_done(slot, sender.pid);
+    k.wake(sender, Move::Front, scalar_tag(count), &[v0, v1][..count]);
     k.answer(t, SyscallResult::Ok, &[]);
     true
+}
+
+/// The tag of a scalar reply of `count` (1 or 2) words.
+#[inline(always)]
+fn scalar_tag(count: usize) -> SyscallResult {
+    if count == 1 { SyscallResult::Scalar1 } else { SyscallResult::Scalar2 }
 }
 
 /// ReceiveMessage(sid) with nothing queued (no message, no exit notice): the caller waits.
@@ -127,34 +132,47 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
     true
 }
 
-/// ReplyAndReceiveNext(sender, a0..a4, count) with a reply the calls above
-/// would make (a scalar reply of one or two words, or memory given back)
-/// and nothing queued for the server: the reply, then the caller waits to
-/// receive, as ReceiveMessage would have it. Everything that could refuse
-/// is checked before the reply; after it nothing can fail.
+/// ReplyAndReceiveNext(sender, rc, a1..a4, count) with a reply the calls
+/// above would make (a scalar reply of one or two words, or memory given
+/// back) and nothing queued for the server: the reply, then the caller
+/// waits to receive, as ReceiveMessage would have it. One check of the
+/// message serves both halves; everything that could refuse is checked
+/// before anything changes. The caller waits, so it gets no answer now
+/// (its next envelope is written when a message comes), and the sender
+/// takes the processor at once instead of going through the run queue:
+/// the general path's reply puts it first in the queue and the receive
+/// leaves the processor free, so it runs next there too.
 #[inline(never)]
-fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: &[usize; 8]) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, v0: usize, v1: usize, offset: usize, valid: usize, count: usize) -> bool {
     if !in_first_page(t) || k.procs.get(t.pid).is_none() {
         return false;
     }
-    let Some(slot) = k.ipc.awaiting_reply(a[1], t.pid) else { return false };
+    // Checks the server's owner is the caller, too.
+    let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
-    let (kind, stage, len, server) = (m.kind, m.stage, m.args[1], m.server);
-    if k.ipc.server(server).map(|s| s.owner()) != Some(t.pid) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
+    let (kind, stage, sender, orphaned, server, [addr, len, ..]) = (m.kind, m.stage, m.sender, m.orphaned, m.server, m.args);
+    if orphaned || !in_first_page(sender) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
         return false;
     }
-    let replied = match (kind.is_memory(), stage, a[7]) {
-        (true, Stage::Delivered { server_va }, _) => return_memory(k, t, a[1], server_va, len, a[5], a[6]),
-        (false, _, 1) => scalar_reply(k, t, a[1], 1, a[3], 0),
-        (false, _, 2) => scalar_reply(k, t, a[1], 2, a[3], a[4]),
-        _ => false,
+    let (tag, answer, words) = match (kind.is_memory(), stage, count) {
+        (true, Stage::Delivered { server_va }, _) => {
+            // The one step that may still refuse; it changes nothing then.
+            if !give_back(k, t, sender, server_va, addr, len) {
+                return false;
+            }
+            (SyscallResult::MemoryReturned, [offset, valid], 2)
+        }
+        (false, _, 1 | 2) if kind == InvokeType::BlockingScalar => (scalar_tag(count), [v0, v1], count),
+        _ => return false,
     };
-    if !replied {
-        return false;
+    // Nothing fails from here on. The caller is running, so its process is there.
+    if let Some(p) = k.procs.get_mut(t.pid) {
+        p.last_server = server;
+        change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
     }
-    let Some(p) = k.procs.get_mut(t.pid) else { return true };
-    p.last_server = server;
     k.ipc.add_receiver(server, t.tid);
-    change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
+    k.live_message_done(slot, sender.pid);
+    k.wake(sender, Move::Now, tag, &answer[..words]);
     true
 }

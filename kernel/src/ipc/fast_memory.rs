@@ -42,7 +42,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     let mut from = p.space.walk();
     let Some(server) = p.server_of(cid) else { return false };
     let Some(receiver) = k.ipc.waiting_first_receiver(server) else { return false };
-    if !k.ipc.has_room(server, t.pid) {
+    if !k.ipc.has_room_for_delivery(t.pid) {
         return false;
     }
     let Some(mut to) = k.procs.get(receiver.pid).map(|r| r.space.walk()) else { return false };
@@ -61,7 +61,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     }
     let Some(d) = free_run(k.hw.low_table(into), pages) else { return false };
     let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
-    let Some(slot) = k.ipc.add(server, t, kind, id, [addr, len, offset, valid], Stage::Delivered { server_va: at }) else { return false };
+    let Some(slot) = k.ipc.add_delivered(server, t, kind, id, [addr, len, offset, valid], at) else { return false };
     // Nothing fails from here on.
     for i in 0..pages {
         let e = k.hw.low_table(from)[s + i];
@@ -97,12 +97,26 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, 
     }
     let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
     let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
-    let (kind, stage, sender, args, orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
-    let (addr, len) = (args[0], args[1]);
-    let pages = len / PAGE_SIZE;
+    let (kind, stage, sender, [addr, len, ..], orphaned) = (m.kind, m.stage, m.sender, m.args, m.orphaned);
     if !kind.is_memory() || orphaned || stage != (Stage::Delivered { server_va: at }) || length != len || !in_first_page(sender) {
         return false;
     }
+    if !give_back(k, t, sender, at, addr, len) {
+        return false;
+    }
+    k.live_message_done(slot, sender.pid);
+    k.wake(sender, Move::Front, SyscallResult::MemoryReturned, &[offset, valid]);
+    k.answer(t, SyscallResult::Ok, &[]);
+    true
+}
+
+/// The pages of a lend from `sender` at `addr` (`len` bytes), mapped in
+/// the server `t`'s process at `at`, go back: the server's entries are
+/// cleared, the sender's get their access back. False, with nothing
+/// changed, unless each side's entries are one run of one page table.
+#[inline(always)]
+pub fn give_back<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sender: ThreadRef, at: usize, addr: usize, len: usize) -> bool {
+    let pages = len / PAGE_SIZE;
     let (Some(server), Some(owner)) = (k.procs.get(t.pid), k.procs.get(sender.pid)) else { return false };
     let (mut to, mut from) = (server.space.walk(), owner.space.walk());
     let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, at)) else { return false };
@@ -117,8 +131,5 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, 
     }
     flush_range(k, t.pid, at, len);
     flush_range(k, sender.pid, addr, len);
-    k.message_done(slot);
-    k.wake(sender, Move::Front, SyscallResult::MemoryReturned, &[offset, valid]);
-    k.answer(t, SyscallResult::Ok, &[]);
     true
 }

@@ -271,6 +271,17 @@ impl Ipc {
         }
     }
 
+    /// `release` of message `slot`, which the caller has just read: there,
+    /// sent by process `sender`, not orphaned (the fast path's replies).
+    #[inline(always)]
+    pub fn release_live(&mut self, slot: usize, sender: u8) {
+        debug_assert!(self.messages[slot].get().is_some_and(|m| !m.orphaned && m.sender.pid == sender));
+        self.messages[slot] = Slot::Empty;
+        self.free_slots[self.freed % MAX_MESSAGES] = slot as u16;
+        self.freed += 1;
+        self.in_flight[sender as usize] -= 1;
+    }
+
     /// The sender of message `slot` has ended: the message stays until its
     /// server answers, no longer counted against the sender's PID.
     pub fn orphan(&mut self, slot: usize) {
@@ -323,7 +334,32 @@ impl Ipc {
         if !self.has_room(server, sender.pid) {
             return None;
         }
-        self.in_flight[sender.pid as usize] += 1;
+        Some(self.insert(Message { server, sender, kind, id, args, stage, orphaned: false }))
+    }
+
+    /// The fast path's `add` of a message that goes straight to a waiting
+    /// receiver: its server's queue is empty then (a thread waits to
+    /// receive only while it is), so of `has_room` only the pool and the
+    /// sender's share of it are left to check (`has_room_for_delivery`).
+    #[inline(always)]
+    pub fn add_delivered(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4], server_va: usize) -> Option<usize> {
+        debug_assert_eq!(self.queued(server), 0, "a receiver waits only while its server's queue is empty");
+        if !self.has_room_for_delivery(sender.pid) {
+            return None;
+        }
+        Some(self.insert(Message { server, sender, kind, id, args, stage: Stage::Delivered { server_va }, orphaned: false }))
+    }
+
+    /// `has_room` for a server whose queue is empty.
+    #[inline(always)]
+    pub fn has_room_for_delivery(&self, pid: u8) -> bool {
+        !self.is_full() && (self.in_flight[pid as usize] as usize) < PROCESS_MESSAGES
+    }
+
+    /// Puts `m` in a free slot of the pool, which has one.
+    #[inline(always)]
+    fn insert(&mut self, m: Message) -> usize {
+        self.in_flight[m.sender.pid as usize] += 1;
         let slot = if self.freed > 0 {
             self.freed -= 1;
             // Always below MAX_MESSAGES; the mask (one instruction) tells
@@ -333,8 +369,8 @@ impl Ipc {
             self.fresh += 1;
             self.fresh - 1
         };
-        self.messages[slot] = Slot::Full(Message { server, sender, kind, id, args, stage, orphaned: false });
-        Some(slot)
+        self.messages[slot] = Slot::Full(m);
+        slot
     }
 
     /// A thread of `server`'s owner waiting in ReceiveMessage for it, if
@@ -456,6 +492,14 @@ impl<P: Platform> Kernel<P> {
     #[inline(always)]
     pub fn message_done(&mut self, slot: usize) {
         self.ipc.release(slot);
+        self.wake_retries();
+    }
+
+    /// `message_done` for a reply of the fast path, which has read the
+    /// message (`Ipc::release_live`).
+    #[inline(always)]
+    pub fn live_message_done(&mut self, slot: usize, sender: u8) {
+        self.ipc.release_live(slot, sender);
         self.wake_retries();
     }
 }
