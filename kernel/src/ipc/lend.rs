@@ -104,10 +104,27 @@ pub fn returned_entry(e: u32) -> u32 {
 }
 
 /// Whether a sender's entry can be lent as is (mapped, user-readable,
-/// writable for a mutable lend, not lent already).
+/// writable for a mutable lend, not lent already). One mask and one
+/// compare, as the fast path checks it for every page: a valid entry
+/// with R is a leaf, and a valid one is held (lent or borrowed) exactly
+/// when one of its two software bits is set (the host test
+/// `lendable_entry_is_the_rule_spelled_out` holds it to the rule).
 #[inline(always)]
 pub fn lendable_entry(e: u32, needs_write: bool) -> bool {
-    pte::is_leaf(e) && !pte::is_held(e) && e & pte::U != 0 && e & pte::R != 0 && (!needs_write || e & pte::W != 0)
+    let want = pte::V | pte::R | pte::U | if needs_write { pte::W } else { 0 };
+    e & (want | pte::LENT_READ_ONLY | pte::BORROWED) == want
+}
+
+#[cfg(test)]
+#[test]
+fn lendable_entry_is_the_rule_spelled_out() {
+    // Every combination of the low ten bits (flags and software bits).
+    for e in 0..1u32 << 10 {
+        for needs_write in [false, true] {
+            let rule = pte::is_leaf(e) && !pte::is_held(e) && e & pte::U != 0 && e & pte::R != 0 && (!needs_write || e & pte::W != 0);
+            assert_eq!(lendable_entry(e | 0x1234_5 << 10, needs_write), rule, "{e:#x} {needs_write}");
+        }
+    }
 }
 
 /// The entry a server gets for a lent (borrowed) or moved frame.
