@@ -163,6 +163,26 @@ impl<P: Platform> Kernel<P> {
         true
     }
 
+    /// The fast path's switch: the calling thread `t`, which runs and has
+    /// just stopped being ready (its new state written by the caller),
+    /// gives the processor to `next` (an id below 32, waiting until now),
+    /// which becomes ready and runs. The same as `set_state(t, ..,
+    /// Move::Off)` then `set_state(next, Ready, Move::Now)`, without asking
+    /// what runs: only the running thread can make a syscall (the host
+    /// tests' callers run too, `tests::runs`, and the run queue's rule is
+    /// checked after every syscall there).
+    #[inline(always)]
+    pub fn hand_over(&mut self, t: ThreadRef, next: ThreadRef) {
+        debug_assert_eq!(self.current, Some(t), "the caller runs");
+        debug_assert_ne!(self.procs.get(t.pid).map(|p| p.threads[t.tid as usize]), Some(ThreadState::Ready));
+        if let Some(p) = self.procs.get_mut(next.pid) {
+            let state = &mut p.threads[next.tid as usize % crate::thread::CONTEXTS_PER_PAGE];
+            debug_assert_ne!(*state, ThreadState::Ready, "{next:?} waited");
+            *state = ThreadState::Ready;
+            self.current = Some(next);
+        }
+    }
+
     /// Process `pid` has left the table, and its threads' states with it:
     /// none of them may stay queued or current. The one change of the run
     /// queue besides `set_state`, `next_thread` (and its copy in the trap

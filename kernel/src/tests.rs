@@ -219,6 +219,7 @@ fn booted() -> (Box<Kernel<FakePlatform>>, ThreadRef) {
 /// and the trap path's: the caller's callee-saved registers (gp, tp, s0-s11),
 /// which stay in the processor through a syscall, are not touched in its slot.
 pub fn trap(k: &mut Kernel<FakePlatform>, t: ThreadRef) {
+    runs(k, t);
     let regs = k.context(t);
     regs[reg::PC] = regs[reg::PC].wrapping_add(4);
     let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
@@ -227,6 +228,21 @@ pub fn trap(k: &mut Kernel<FakePlatform>, t: ThreadRef) {
     check_run_queue(k);
     if k.procs.get(t.pid).is_some() {
         assert_eq!(CALLEE_SAVED.map(|r| k.context(t)[r]), kept, "syscall {} touched callee-saved registers of {t:?}", a[0]);
+    }
+}
+
+/// The caller of a syscall runs, as on the processor (where only the
+/// running thread can `ecall`, which the fast path relies on): a ready
+/// thread a test names takes the processor, and the one running goes
+/// first in the run queue. (A thread that is not ready is left as it is:
+/// tests of calls the kernel must refuse make them.)
+pub fn runs(k: &mut Kernel<FakePlatform>, t: ThreadRef) {
+    if k.current != Some(t) && k.procs.get(t.pid).is_some() && k.thread_state(t) == ThreadState::Ready {
+        k.queue.take_out(t);
+        if let Some(c) = k.current {
+            k.queue.push_front(c);
+        }
+        k.current = Some(t);
     }
 }
 

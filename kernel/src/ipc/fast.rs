@@ -75,12 +75,14 @@ fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id:
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn deliver<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, server: u8, receiver: ThreadRef, slot: usize, kind: InvokeType, id: usize, words: [usize; 4]) {
-    k.set_state(t, ThreadState::AwaitingReply(slot as u16), Move::Off);
+    if let Some(p) = k.procs.get_mut(t.pid) {
+        p.threads[t.tid as usize % crate::thread::CONTEXTS_PER_PAGE] = ThreadState::AwaitingReply(slot as u16);
+    }
     k.ipc.remove_receiver(server, receiver.tid);
     let sender = MessageSender::new(t.pid, server, slot as u16).0;
     let [w0, w1, w2, w3] = words;
     k.answer(receiver, SyscallResult::MessageEnvelope, &[sender, kind.envelope_kind(), id, w0, w1, w2, w3]);
-    k.set_state(receiver, ThreadState::Ready, Move::Now);
+    k.hand_over(t, receiver);
 }
 
 /// ReturnScalar1/2(sender, values) to a sender that waits for it.
@@ -145,7 +147,7 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, v0: usize, v1: usize, offset: usize, valid: usize, count: usize) -> bool {
-    if !in_first_page(t) || k.procs.get(t.pid).is_none() {
+    if !in_first_page(t) {
         return false;
     }
     // Checks the server's owner is the caller, too.
@@ -169,10 +171,11 @@ fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, v0:
     // Nothing fails from here on. The caller is running, so its process is there.
     if let Some(p) = k.procs.get_mut(t.pid) {
         p.last_server = server;
-        change_state(&mut p.threads[t.tid as usize], &mut k.queue, &mut k.current, t, ThreadState::Receiving(server), Move::Off);
+        p.threads[t.tid as usize % crate::thread::CONTEXTS_PER_PAGE] = ThreadState::Receiving(server);
     }
     k.ipc.add_receiver(server, t.tid);
     k.live_message_done(slot, sender.pid);
-    k.wake(sender, Move::Now, tag, &answer[..words]);
+    k.answer(sender, tag, &answer[..words]);
+    k.hand_over(t, sender);
     true
 }
