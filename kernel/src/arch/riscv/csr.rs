@@ -21,6 +21,8 @@ macro_rules! read_csr {
 read_csr!(scause, "scause");
 read_csr!(stval, "stval");
 read_csr!(sstatus, "sstatus");
+// In the kernel: the saved-register slot of the thread that trapped (trap.rs).
+read_csr!(sscratch, "sscratch");
 
 /// Enables the timer and external interrupts (taken while a user thread runs).
 pub fn enable_interrupts() {

@@ -1,11 +1,12 @@
 //! Entering and leaving the kernel.
 //!
 //! While a user thread runs, `sscratch` holds the kernel-virtual address of
-//! its saved-register slot (pc, then x1..x31). `trap_entry` saves the user
-//! registers there, switches to the kernel stack and calls `trap_syscall`
-//! (an `ecall`: its a0..a7 are passed on in their registers, its pc is
-//! moved past the `ecall` first) or `trap_other`; either says which slot to
-//! load next; `resume` loads it and `sret`s.
+//! its saved-register slot (pc, then x1..x31), and while the kernel handles
+//! its trap too. `trap_entry` saves the user registers there, switches to
+//! the kernel stack and calls `trap_syscall` (an `ecall`: its a0..a7 are
+//! passed on in their registers, its pc is moved past the `ecall` first) or
+//! `trap_other`; either says which slot to load next; `resume` loads it and
+//! `sret`s.
 //!
 //! A syscall saves and loads only what the kernel's Rust code may change:
 //! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc. The
@@ -40,6 +41,7 @@ trap_entry:
     .endr
     csrr    t5, sscratch
     sw      t5, 124(t6)
+    csrw    sscratch, t6
     csrr    t5, sepc
     csrr    t4, scause
     li      t3, 8
@@ -47,8 +49,11 @@ trap_entry:
     # A syscall: it returns past the ecall; a0..a7 still hold its words.
     addi    t5, t5, 4
     sw      t5, 0(t6)
-    la      sp, {stack} + {stack_size} - 16
-    sw      t6, 0(sp)
+    la      sp, {stack} + {stack_size}
+    # GetThreadId and GetProcessId (32, 33) have a function of their own.
+    addi    t3, a0, -32
+    sltiu   t3, t3, 2
+    bnez    t3, 5f
     call    {syscall}
     beqz    a1, 2f
     .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
@@ -86,10 +91,14 @@ resume:
     la      sp, {stack} + {stack_size}
     call    {other}
     j       resume
+
+5:  call    {identity}
+    j       3b
     "#,
     stack = sym KERNEL_STACK,
     stack_size = const KERNEL_STACK_SIZE,
     syscall = sym trap_syscall,
+    identity = sym trap_identity,
     other = sym trap_other,
 );
 
@@ -116,25 +125,19 @@ pub fn start() -> ! {
     unsafe { resume(context) }
 }
 
-/// Called by `trap_entry` for an `ecall`, with the caller's a0..a7 as they
-/// were and the caller's saved-register slot (its pc already past the
-/// `ecall`). Returns in its low word the slot to load next, plus 1 when it
-/// is the slot of the caller, which needs only its caller-saved registers
-/// loaded; in its high word the slot to save the caller's callee-saved
-/// registers into first, or 0 (see the module's comment).
+/// Called by `trap_entry` for an `ecall` but the identity calls, with the
+/// caller's a0..a7 as they were; `sscratch` holds the caller's
+/// saved-register slot (its pc already past the `ecall`). Returns in its
+/// low word the slot to load next, plus 1 when it is the slot of the
+/// caller, which needs only its caller-saved registers loaded; in its high
+/// word the slot to save the caller's callee-saved registers into first,
+/// or 0 (see the module's comment).
 #[allow(clippy::too_many_arguments)]
-extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize, a7: usize, context: usize) -> u64 {
+extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize, a7: usize) -> u64 {
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
-    if let Some(answer) = syscall::identity(t, a0) {
-        // SAFETY: `context` is the caller's saved-register slot, in the
-        // direct map, which trap_entry just filled; nothing else refers to
-        // it while the trap runs.
-        let regs = unsafe { &mut *(context as *mut [u32; CONTEXT_WORDS]) };
-        regs[reg::A0..reg::A0 + 8].copy_from_slice(&answer);
-        return (context | 1) as u64;
-    }
+    let context = csr::sscratch();
     let next = syscall::offered(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
     if next == Next::Goes || (next == Next::Look && k.current == Some(t) && k.halted.is_none()) {
         // The caller goes on, in its own address space.
@@ -144,6 +147,24 @@ extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize
     // slot first, unless its process is gone.
     let save = if next == Next::Waits || k.procs.anchors(t.pid).is_some() { context } else { 0 };
     ((save as u64) << 32) | run_next(k) as u64
+}
+
+/// Called by `trap_entry` for GetThreadId and GetProcessId (`call`), which
+/// answer from the caller alone; a function of their own, so that they keep
+/// nothing on the stack and the other calls do not pass them on the way.
+/// Returns the caller's slot (`sscratch`), plus 1: it goes on.
+extern "C" fn trap_identity(call: usize) -> usize {
+    // SAFETY: kmain initialised the state; the trap runs alone.
+    let k = unsafe { kernel() };
+    let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
+    let answer = syscall::identity(t, call).unwrap_or_default();
+    let context = csr::sscratch();
+    // SAFETY: `context` is the caller's saved-register slot, in the direct
+    // map, which trap_entry just filled; nothing else refers to it while
+    // the trap runs.
+    let regs = unsafe { &mut *(context as *mut [u32; CONTEXT_WORDS]) };
+    regs[reg::A0..reg::A0 + 8].copy_from_slice(&answer);
+    context | 1
 }
 
 /// Called by `trap_entry` for an interrupt or a fault (scause `cause`),
