@@ -350,7 +350,8 @@ impl Ipc {
         Some(self.insert(Message { server, sender, kind, id, args, stage: Stage::Delivered { server_va }, orphaned: false }))
     }
 
-    /// `has_room` for a server whose queue is empty.
+    /// `has_room` for a server whose queue is empty: room in the pool,
+    /// within `pid`'s share of it (the part of `has_room` about the pool).
     #[inline(always)]
     pub fn has_room_for_delivery(&self, pid: u8) -> bool {
         !self.is_full() && (self.in_flight[pid as usize] as usize) < PROCESS_MESSAGES
@@ -433,8 +434,7 @@ impl Ipc {
     pub fn has_room(&self, server: u8, pid: u8) -> bool {
         let queued = self.queued(server);
         queued < QUEUE_DEPTH
-            && !self.is_full()
-            && (self.in_flight[pid as usize] as usize) < PROCESS_MESSAGES
+            && self.has_room_for_delivery(pid)
             && (queued < QUEUE_DEPTH - QUEUE_RESERVE || self.queued_by(server, pid) < QUEUE_SHARE)
     }
 
