@@ -1,9 +1,10 @@
 //! The Baochip-1x on its baosec board: everything of the dabao board (the
 //! chip: re-exported from `dabao`), plus 8 MiB of SPI PSRAM on the UDMA
-//! SPI master channel 1, chip select 1, which the kernel swaps to (the
-//! board's 8 MiB SPI NOR flash on chip select 0 is not used yet). Facts and
-//! their sources: docs/bao1x.md ("The baosec board's PSRAM"); the model is
-//! `bao1x-emu --board baosec`.
+//! SPI master channel 1, chip select 1, which the kernel swaps to, and
+//! 8 MiB of SPI NOR flash on chip select 0, the program store the kernel
+//! reads programs larger than the RRAM from. Facts and their sources:
+//! docs/bao1x.md ("The baosec board's PSRAM", "... NOR flash"); the model
+//! is `bao1x-emu --board baosec`.
 
 pub use crate::dabao::*;
 
@@ -74,6 +75,18 @@ pub mod psram {
     pub const RESET: u8 = 0x99;
     /// Read ID's second byte: the die passed its test ("known good die").
     pub const KNOWN_GOOD_DIE: u8 = 0x5D;
+}
+
+/// The NOR flash on SPI master channel 1's chip select 0: serial
+/// commands; a read runs on across pages. The kernel only reads it.
+pub mod nor {
+    pub const CS: u32 = 0;
+    pub const SIZE: usize = 8 * 1024 * 1024;
+    pub const READ: u8 = 0x03;
+    /// JEDEC identification: manufacturer, memory type, capacity; no address.
+    pub const READ_ID: u8 = 0x9F;
+    pub const RESET_ENABLE: u8 = 0x66;
+    pub const RESET: u8 = 0x99;
 }
 
 /// The IFRAM page (reachable by the UDMA) the kernel stages swap transfers

@@ -49,6 +49,13 @@ pub enum ImageError {
         stored: u32,
         computed: u32,
     },
+    /// The program store's digest table is not in the directory after the
+    /// segment tables (or is there with no store), or the store is larger
+    /// than `layout::store::MAX_PAGES`.
+    StoreDigests {
+        pages: u32,
+        offset: u32,
+    },
     KernelOffset {
         found: u32,
     },
@@ -201,6 +208,12 @@ pub enum SegmentError {
     BytesOverlap {
         offset: u32,
     },
+    /// Its bytes are in the program store, but not inside it (or it stores none).
+    BytesOutsideStore {
+        offset: u32,
+        file_size: u32,
+        store_pages: u32,
+    },
 }
 
 /// A process name kept by value, so an error can name the process without
@@ -269,6 +282,12 @@ impl fmt::Display for ImageError {
             HeaderCrc { stored, computed } => write!(
                 f,
                 "the header and directory are corrupt: CRC-32 {computed:#010x}, the header says {stored:#010x}"
+            ),
+            StoreDigests { pages, offset } => write!(
+                f,
+                "the program store's digest table ({pages} pages' digests at {offset:#x}) is not in the process directory \
+                 after the segment tables, 4-byte aligned, for a store of at most {} pages",
+                crate::layout::store::MAX_PAGES
             ),
             KernelOffset { found } => write!(f, "the kernel offset is {found:#x}, but the kernel must start at 0x1000"),
             KernelMemoryUnaligned { memory_size } => {
@@ -361,7 +380,7 @@ impl fmt::Display for SegmentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use SegmentError::*;
         match *self {
-            UnknownFlags { flags } => write!(f, "unknown flags {flags:#x} (R = 1, W = 2, X = 4)"),
+            UnknownFlags { flags } => write!(f, "unknown flags {flags:#x} (R = 1, W = 2, X = 4, STORE = 8)"),
             Empty => write!(f, "its memory size is 0"),
             FileLargerThanMemory { file_size, mem_size } => {
                 write!(f, "its file size {file_size:#x} exceeds its memory size {mem_size:#x}")
@@ -387,6 +406,10 @@ impl fmt::Display for SegmentError {
             BytesOverlap { offset } => write!(
                 f,
                 "its bytes at {offset:#x} share an image page with the parameter block or the previous segment"
+            ),
+            BytesOutsideStore { offset, file_size, store_pages } => write!(
+                f,
+                "its bytes in the program store ({offset:#x}, {file_size:#x} bytes) are none, or not inside the store's {store_pages} pages"
             ),
         }
     }

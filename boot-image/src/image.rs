@@ -26,6 +26,10 @@ pub struct Header {
     pub crc: u32,
     /// `layout::flags`.
     pub flags: u32,
+    /// Pages of the program store the image's segments use (0: none).
+    pub store_pages: u32,
+    /// Where the digest table of those pages is (in the directory).
+    pub store_digests: u32,
 }
 
 /// A validated boot image.
@@ -44,6 +48,15 @@ impl<'a> Image<'a> {
     /// `parse` was given more (the rest of RAM, say).
     pub fn bytes(&self) -> &'a [u8] {
         self.bytes
+    }
+
+    /// The SHA-256 digest page `page` of the program store must have.
+    pub fn store_digest(&self, page: usize) -> Option<&'a [u8; crate::layout::store::DIGEST_LEN]> {
+        if page >= self.header.store_pages as usize {
+            return None;
+        }
+        let at = self.header.store_digests as usize + page * crate::layout::store::DIGEST_LEN;
+        self.bytes.get(at..at + crate::layout::store::DIGEST_LEN)?.try_into().ok()
     }
 
     /// The initial processes, in boot order.

@@ -40,12 +40,27 @@ pub mod header {
     pub const CRC: usize = 0x2c;
     pub const LOAD_ADDRESS: usize = 0x30;
     pub const FLAGS: usize = 0x34;
+    /// Pages of the board's program store the image uses (0: none).
+    pub const STORE_PAGES: usize = 0x38;
+    /// Where the store's digest table is (in the directory; 0 with no store).
+    pub const STORE_DIGESTS: usize = 0x3c;
     /// Bytes of the header proper.
-    pub const LEN: usize = 0x38;
+    pub const LEN: usize = 0x40;
 }
 
-/// One process-directory entry; the directory starts with `process count`
-/// of them, back to back.
+/// The program store: pages outside the image (the baosec board's NOR
+/// flash), where a process's segment bytes may lie when the image's
+/// memory is too small for them. Each page is checked against its SHA-256
+/// digest, which the image holds, before the kernel maps it.
+pub mod store {
+    /// Bytes of one page's digest (SHA-256) in the digest table.
+    pub const DIGEST_LEN: usize = 32;
+    /// The most pages a store may have (4 GiB; the baosec board's has
+    /// 2,048): a page-table entry names a store page where it would name a
+    /// frame (the kernel's pte.rs).
+    pub const MAX_PAGES: u32 = 1 << 20;
+}
+
 /// The header's flags.
 pub mod flags {
     /// The image runs on a model of the machine under a runner (xous-run
@@ -56,6 +71,8 @@ pub mod flags {
     pub const ALL: u32 = MODEL;
 }
 
+/// One process-directory entry; the directory starts with `process count`
+/// of them, back to back.
 pub mod entry {
     pub const NAME_LEN: usize = 0x00;
     /// `NAME_MAX` bytes: the name, then zeros.
@@ -94,7 +111,10 @@ pub mod segment {
     pub const FLAG_R: u32 = 1;
     pub const FLAG_W: u32 = 2;
     pub const FLAG_X: u32 = 4;
-    pub const FLAGS_ALL: u32 = FLAG_R | FLAG_W | FLAG_X;
+    /// The segment's bytes are in the program store (`offset` is a byte
+    /// offset there), not in the image.
+    pub const FLAG_STORE: u32 = 8;
+    pub const FLAGS_ALL: u32 = FLAG_R | FLAG_W | FLAG_X | FLAG_STORE;
 }
 
 /// The little-endian u32 at `at`, if `bytes` holds it.

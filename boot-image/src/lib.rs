@@ -36,7 +36,7 @@ pub use parse::{parse, verify_data};
 pub use process::{Process, Processes};
 pub use segment::{Segment, Segments};
 #[cfg(any(test, feature = "std"))]
-pub use write::{reseal, write, write_with, KernelSegment, ProcessInput, ProcessSegment, WriteError};
+pub use write::{reseal, write, write_split, write_with, KernelSegment, ProcessInput, ProcessSegment, WriteError, Written};
 
 #[cfg(test)]
 mod tests;

@@ -42,7 +42,8 @@ pub fn parse(bytes: &[u8]) -> Result<Image<'_>, ImageError> {
 
     check_kernel(&header)?;
     check_directory_placement(&header)?;
-    check_processes(bytes, &header)?;
+    let tables_end = check_processes(bytes, &header)?;
+    check_store(&header, tables_end)?;
     Ok(Image { bytes, header })
 }
 
@@ -82,6 +83,8 @@ fn read_header(bytes: &[u8]) -> Result<Header, ImageError> {
         directory_len: field(header::DIRECTORY_LEN),
         process_count: field(header::PROCESS_COUNT),
         crc: field(header::CRC),
+        store_pages: field(header::STORE_PAGES),
+        store_digests: field(header::STORE_DIGESTS),
     })
 }
 
@@ -139,9 +142,26 @@ fn check_directory_placement(header: &Header) -> Result<(), ImageError> {
     Ok(())
 }
 
+/// The program store's digest table: one digest a page, in the directory
+/// after the segment tables (so the CRC covers it); none without a store.
+fn check_store(header: &Header, tables_end: usize) -> Result<(), ImageError> {
+    let (pages, offset) = (header.store_pages, header.store_digests);
+    let bad = ImageError::StoreDigests { pages, offset };
+    if pages == 0 {
+        return if offset == 0 { Ok(()) } else { Err(bad) };
+    }
+    let directory_end = header.directory_offset as usize + header.directory_len as usize;
+    let end = (pages as usize).checked_mul(layout::store::DIGEST_LEN).and_then(|len| (offset as usize).checked_add(len));
+    let inside = end.is_some_and(|end| end <= directory_end);
+    if pages > layout::store::MAX_PAGES || (offset as usize) < tables_end || !offset.is_multiple_of(4) || !inside {
+        return Err(bad);
+    }
+    Ok(())
+}
+
 /// Each process on its own, then: data areas and segment tables in boot
-/// order without overlap, one MAIN at most.
-fn check_processes(bytes: &[u8], header: &Header) -> Result<(), ImageError> {
+/// order without overlap, one MAIN at most. Where the last table ends.
+fn check_processes(bytes: &[u8], header: &Header) -> Result<usize, ImageError> {
     let directory_end = header.directory_offset as usize + header.directory_len as usize;
     let mut data_bound = directory_end;
     let mut table_bound = header.directory_offset as usize + header.process_count as usize * entry::LEN;
@@ -166,7 +186,7 @@ fn check_processes(bytes: &[u8], header: &Header) -> Result<(), ImageError> {
             main = Some(index);
         }
     }
-    Ok(())
+    Ok(table_bound)
 }
 
 /// Checks the CRC of every process's data (its parameter block and segment

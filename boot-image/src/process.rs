@@ -33,6 +33,8 @@ pub struct Process<'a> {
     pub params: &'a [u8],
     pub segment_table_offset: u32,
     pub segment_count: u32,
+    /// The program store's size (the header's), for its segments' checks.
+    store_pages: u32,
     rows: &'a [u8],
     image: &'a [u8],
 }
@@ -54,7 +56,7 @@ impl<'a> Process<'a> {
     }
 
     fn data_area(&self) -> DataArea {
-        DataArea { offset: self.data_offset as usize, len: self.data.len() }
+        DataArea { offset: self.data_offset as usize, len: self.data.len(), store_pages: self.store_pages }
     }
 }
 
@@ -153,6 +155,7 @@ pub(crate) fn read_process<'a>(image: &'a [u8], header: &Header, index: u32) -> 
         params,
         segment_table_offset: table_offset,
         segment_count,
+        store_pages: header.store_pages,
         rows,
         image,
     };

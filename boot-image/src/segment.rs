@@ -8,8 +8,8 @@ use core::ops::Range;
 use xous_abi::memory::{is_user_page_range, PAGE_SIZE};
 
 /// A segment: `mem_size` bytes of the process's address space at `vaddr`,
-/// the first `file_size` of them stored at `offset` in the image (the rest
-/// zero).
+/// the first `file_size` of them stored at `offset` in the image, or in the
+/// program store with `FLAG_STORE` (the rest zero).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Segment<'a> {
     pub vaddr: u32,
@@ -20,7 +20,8 @@ pub struct Segment<'a> {
     /// Where the stored bytes start in the image (0 when none are stored);
     /// `offset % 4096 == vaddr % 4096`, so whole image pages can be mapped.
     pub offset: u32,
-    /// The stored bytes: `file_size` of them.
+    /// The stored bytes: `file_size` of them (none here when they are in
+    /// the program store).
     pub bytes: &'a [u8],
 }
 
@@ -37,19 +38,36 @@ impl Segment<'_> {
         self.flags & segment::FLAG_X != 0
     }
 
+    /// Whether its bytes are in the program store, not the image.
+    pub fn is_in_store(&self) -> bool {
+        self.flags & segment::FLAG_STORE != 0
+    }
+
     /// The whole pages of the address space the segment touches.
     pub fn pages(&self) -> Range<usize> {
         let end = self.vaddr as usize + self.mem_size as usize;
         page_round_down(self.vaddr as usize)..end.next_multiple_of(PAGE_SIZE)
     }
 
-    /// The whole image pages holding its stored bytes (empty when none are).
+    /// The whole image pages holding its stored bytes (empty when none are,
+    /// or they are in the program store).
     pub fn image_pages(&self) -> Range<usize> {
-        if self.file_size == 0 {
+        if self.file_size == 0 || self.is_in_store() {
             return 0..0;
         }
         let end = self.offset as usize + self.file_size as usize;
         page_round_down(self.offset as usize)..end.next_multiple_of(PAGE_SIZE)
+    }
+
+    /// The program store's pages holding its bytes, by number (empty
+    /// unless it is in the store). They are its alone; the bytes around
+    /// its own on the first and last are zeros, which their digests hold.
+    pub fn store_pages(&self) -> Range<usize> {
+        if !self.is_in_store() {
+            return 0..0;
+        }
+        let end = self.offset as usize + self.file_size as usize;
+        self.offset as usize / PAGE_SIZE..end.div_ceil(PAGE_SIZE)
     }
 
     pub(crate) fn contains(&self, address: u32) -> bool {
@@ -62,6 +80,8 @@ impl Segment<'_> {
 pub(crate) struct DataArea {
     pub offset: usize,
     pub len: usize,
+    /// Pages of the program store (the header's).
+    pub store_pages: u32,
 }
 
 /// Reads and checks one 20-byte row, whose bytes must lie in `data`.
@@ -87,6 +107,9 @@ pub(crate) fn read_segment<'a>(
     if !end.is_some_and(|end| is_user_page_range(start, end - start)) {
         return Err(SegmentError::NotUserSpace { vaddr, mem_size });
     }
+    if file_size == 0 && flags & segment::FLAG_STORE != 0 {
+        return Err(SegmentError::BytesOutsideStore { offset, file_size, store_pages: data.store_pages });
+    }
     if file_size == 0 {
         if offset != 0 {
             return Err(SegmentError::OffsetWithoutBytes { offset });
@@ -95,6 +118,13 @@ pub(crate) fn read_segment<'a>(
     }
     if offset as usize % PAGE_SIZE != vaddr as usize % PAGE_SIZE {
         return Err(SegmentError::OffsetMismatch { offset, vaddr });
+    }
+    if flags & segment::FLAG_STORE != 0 {
+        let store_len = data.store_pages as usize * PAGE_SIZE;
+        if (offset as usize).checked_add(file_size as usize).is_none_or(|end| end > store_len) {
+            return Err(SegmentError::BytesOutsideStore { offset, file_size, store_pages: data.store_pages });
+        }
+        return Ok(Segment { vaddr, mem_size, file_size, flags, offset, bytes: &[] });
     }
     let outside = SegmentError::BytesOutsideData {
         offset,

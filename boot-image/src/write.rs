@@ -9,6 +9,7 @@ use crate::error::ImageError;
 use crate::layout::{self, entry, header, read_u32, segment, HEADER_PAGE_LEN, NAME_MAX};
 use core::fmt;
 use std::string::String;
+use sha2::Digest;
 use std::vec::Vec;
 use xous_abi::memory::{is_page_aligned, PAGE_SIZE};
 use xous_abi::params::{self, ParamsError};
@@ -50,6 +51,18 @@ pub struct ProcessInput<'a> {
     pub blocks: &'a [([u8; 4], &'a [u8])],
     /// In ascending address order, as an ELF file lists them.
     pub segments: &'a [ProcessSegment<'a>],
+    /// Its segments' bytes go to the program store (the board's external
+    /// flash), not the image: for a program larger than the image's memory.
+    pub in_store: bool,
+}
+
+/// An image and the program store its processes' bytes went to (empty
+/// when none did): the store goes to the board's external flash, from
+/// its first byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub image: Vec<u8>,
+    pub store: Vec<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +107,9 @@ pub enum WriteError {
     },
     /// The image would pass 4 GiB.
     TooLarge,
+    /// A process's bytes go to the program store, but the caller asked
+    /// for the image alone (`write`, `write_with`): use `write_split`.
+    StoreNotKept,
     /// What the parser says about the result.
     Invalid(ImageError),
 }
@@ -128,6 +144,7 @@ impl fmt::Display for WriteError {
                 params::BOOT_BLOCK_MAX
             ),
             TooLarge => write!(f, "the image would be larger than 4 GiB"),
+            StoreNotKept => write!(f, "a process's bytes go to the program store, which this writer does not return"),
             Invalid(error) => write!(f, "{error}"),
         }
     }
@@ -143,6 +160,17 @@ pub fn write(load_address: u32, kernel: &[KernelSegment], processes: &[ProcessIn
 
 /// `write`, with the header's `flags` (`layout::flags`).
 pub fn write_with(load_address: u32, flags: u32, kernel: &[KernelSegment], processes: &[ProcessInput]) -> Result<Vec<u8>, WriteError> {
+    let written = write_split(load_address, flags, kernel, processes)?;
+    if !written.store.is_empty() {
+        return Err(WriteError::StoreNotKept);
+    }
+    Ok(written.image)
+}
+
+/// `write_with`, for processes whose bytes may go to the program store
+/// (`ProcessInput::in_store`): the image, with the store's digest table
+/// in its directory, and the store.
+pub fn write_split(load_address: u32, flags: u32, kernel: &[KernelSegment], processes: &[ProcessInput]) -> Result<Written, WriteError> {
     if !is_page_aligned(load_address as usize) {
         return Err(WriteError::LoadAddressUnaligned { address: load_address });
     }
@@ -150,23 +178,36 @@ pub fn write_with(load_address: u32, flags: u32, kernel: &[KernelSegment], proce
     let directory_offset = layout::KERNEL_OFFSET + kernel_memory_size;
     let entries_len = processes.len() * entry::LEN;
     let tables_len: usize = processes.iter().map(|p| p.segments.len() * segment::LEN).sum();
+    // The store's pages, laid out first: the digest table's size is in
+    // the directory's.
+    let store = lay_out_store(processes);
+    let store_pages = store.bytes.len() / PAGE_SIZE;
+    let digests_offset = if store_pages == 0 { 0 } else { directory_offset + entries_len + tables_len };
+    let directory_len = entries_len + tables_len + store_pages * layout::store::DIGEST_LEN;
 
     let mut out = std::vec![0; layout::HEADER_PAGE_LEN];
     out.extend_from_slice(&kernel_bytes);
-    out.resize(directory_offset + entries_len + tables_len, 0);
+    out.resize(directory_offset + directory_len, 0);
     pad_to_page(&mut out);
 
     let mut entry_at = directory_offset;
     let mut table_at = directory_offset + entries_len;
     for (index, process) in processes.iter().enumerate() {
-        let record = write_process(&mut out, index, process, table_at)?;
+        let store_offsets = store.offsets.get(&index).map(Vec::as_slice);
+        let record = write_process(&mut out, index, process, table_at, store_offsets)?;
         out[entry_at..entry_at + entry::LEN].copy_from_slice(&record);
         entry_at += entry::LEN;
         table_at += process.segments.len() * segment::LEN;
     }
+    for (page, bytes) in store.bytes.chunks(PAGE_SIZE).enumerate() {
+        let at = digests_offset + page * layout::store::DIGEST_LEN;
+        out[at..at + layout::store::DIGEST_LEN].copy_from_slice(&sha2::Sha256::digest(bytes));
+    }
 
     let fields = [
-        (header::DIRECTORY_LEN, entries_len + tables_len),
+        (header::DIRECTORY_LEN, directory_len),
+        (header::STORE_PAGES, store_pages),
+        (header::STORE_DIGESTS, digests_offset),
         (header::IMAGE_LEN, out.len()),
         (header::KERNEL_OFFSET, layout::KERNEL_OFFSET),
         (header::KERNEL_FILE_SIZE, kernel_bytes.len()),
@@ -182,13 +223,43 @@ pub fn write_with(load_address: u32, flags: u32, kernel: &[KernelSegment], proce
     out[header::JUMP..header::JUMP + 4].copy_from_slice(&layout::JUMP_TO_KERNEL.to_le_bytes());
     out[header::MAGIC..header::MAGIC + 8].copy_from_slice(&layout::MAGIC);
     out[header::VERSION..header::VERSION + 4].copy_from_slice(&layout::VERSION.to_le_bytes());
-    let directory = directory_offset..directory_offset + entries_len + tables_len;
+    let directory = directory_offset..directory_offset + directory_len;
     let crc = header_crc(&out[..layout::HEADER_PAGE_LEN], &out[directory]);
     out[header::CRC..header::CRC + 4].copy_from_slice(&crc.to_le_bytes());
 
     let image = crate::parse(&out).map_err(WriteError::Invalid)?;
     crate::verify_data(&image).map_err(WriteError::Invalid)?;
-    Ok(out)
+    Ok(Written { image: out, store: store.bytes })
+}
+
+/// The program store: the bytes of every segment of the processes that
+/// go there, each on pages of its own at its address's offset within a
+/// page, zeros around; and where each segment's bytes start, by process
+/// index (None for a segment that stores nothing).
+struct StoreLayout {
+    bytes: Vec<u8>,
+    offsets: std::collections::BTreeMap<usize, Vec<Option<usize>>>,
+}
+
+fn lay_out_store(processes: &[ProcessInput]) -> StoreLayout {
+    let mut layout = StoreLayout { bytes: Vec::new(), offsets: Default::default() };
+    for (index, process) in processes.iter().enumerate().filter(|(_, p)| p.in_store) {
+        let offsets = process
+            .segments
+            .iter()
+            .map(|s| {
+                (!s.bytes.is_empty()).then(|| {
+                    let offset = layout.bytes.len() + s.vaddr as usize % PAGE_SIZE;
+                    layout.bytes.resize(offset, 0);
+                    layout.bytes.extend_from_slice(s.bytes);
+                    pad_to_page(&mut layout.bytes);
+                    offset
+                })
+            })
+            .collect();
+        layout.offsets.insert(index, offsets);
+    }
+    layout
 }
 
 /// The CRC the header stores: its page with the CRC field read as zero, then
@@ -275,13 +346,15 @@ fn flatten_kernel(load_address: u32, segments: &[KernelSegment]) -> Result<(Vec<
 }
 
 /// Appends the process's data (parameter block, then each segment's bytes
-/// on pages of their own), writes its segment table at `table_at`, and
-/// returns its directory entry.
+/// on pages of their own, unless `in_store` gives where they are in the
+/// program store), writes its segment table at `table_at`, and returns its
+/// directory entry.
 fn write_process(
     out: &mut Vec<u8>,
     index: usize,
     process: &ProcessInput,
     table_at: usize,
+    in_store: Option<&[Option<usize>]>,
 ) -> Result<[u8; entry::LEN], WriteError> {
     let name = process.name;
     if name.is_empty() || name.len() > NAME_MAX {
@@ -302,7 +375,10 @@ fn write_process(
     pad_to_page(out);
 
     for (row_index, s) in process.segments.iter().enumerate() {
-        let offset = if s.bytes.is_empty() {
+        let store_offset = in_store.and_then(|offsets| offsets[row_index]);
+        let offset = if let Some(offset) = store_offset {
+            offset
+        } else if s.bytes.is_empty() {
             0
         } else {
             let offset = out.len() + s.vaddr as usize % PAGE_SIZE;
@@ -315,7 +391,8 @@ fn write_process(
         put(out, at + segment::VADDR, s.vaddr as usize)?;
         put(out, at + segment::MEM_SIZE, s.mem_size as usize)?;
         put(out, at + segment::FILE_SIZE, s.bytes.len())?;
-        put(out, at + segment::FLAGS, s.flags as usize)?;
+        let store_flag = if store_offset.is_some() { segment::FLAG_STORE } else { 0 };
+        put(out, at + segment::FLAGS, (s.flags | store_flag) as usize)?;
         put(out, at + segment::OFFSET, offset)?;
     }
 

@@ -87,7 +87,7 @@ impl<P: Platform> Kernel<P> {
                 }
                 return;
             }
-            if (pte::is_cold(entry) || pte::is_swapped(entry)) && entry & wanted != 0 {
+            if (pte::is_cold(entry) || pte::is_swapped(entry) || pte::is_stored(entry)) && entry & wanted != 0 {
                 // A page that does not come back ends the process (with its report).
                 if self.page_in_or_end(t.pid, page) == Err(Error::OutOfMemory) {
                     self.end_for_fault(t.pid, format_args!("out of memory bringing back {address:#010x}"));

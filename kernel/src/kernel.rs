@@ -76,6 +76,17 @@ pub trait Platform: PhysMem {
     fn swap_read(&mut self, _slot: usize, _pa: usize, _tag: &mut [u8; 16]) -> bool {
         false
     }
+    /// Pages of the board's program store (0: it has none): external
+    /// flash holding programs larger than the read-only memory
+    /// (swap/store.rs).
+    fn store_pages(&self) -> usize {
+        0
+    }
+    /// Reads program store page `page` into the page at `pa`, waiting for
+    /// the device; false if it failed.
+    fn store_read(&mut self, _page: usize, _pa: usize) -> bool {
+        false
+    }
 }
 
 /// First root-table slot of the kernel's half (0xff00_0000 and up).
@@ -152,7 +163,14 @@ impl<P: Platform> Kernel<P> {
     /// is (and with swap, how many pages went out and came back).
     pub fn report_peak_memory(&mut self) {
         let (peak, total) = (self.frames.peak() * PAGE_SIZE / 1024, self.frames.total() * PAGE_SIZE / 1024);
-        if self.swap.on() {
+        let store = &self.swap.store;
+        let (read, dropped) = (store.pages_in, store.dropped);
+        if self.swap.on() && store.pages() > 0 {
+            let (out, back, zeros) = (self.swap.pages_out, self.swap.pages_in, self.swap.zero_pages);
+            self.report(format_args!(
+                "kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back, {zeros} of zeros let go; program store: {read} pages read, {dropped} let go"
+            ));
+        } else if self.swap.on() {
             let (out, back, zeros) = (self.swap.pages_out, self.swap.pages_in, self.swap.zero_pages);
             self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back, {zeros} of zeros let go"));
         } else {

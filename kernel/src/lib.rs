@@ -57,6 +57,8 @@ mod tests_stack;
 #[cfg(test)]
 mod tests_swap;
 #[cfg(test)]
+mod tests_store;
+#[cfg(test)]
 mod tests_threads;
 
 #[allow(unsafe_code)]

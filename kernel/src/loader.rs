@@ -60,6 +60,16 @@ pub enum Stored {
 /// Starts every process of `image`, in boot order, but those it leaves to
 /// be started on demand (on_demand.rs).
 pub fn load_all<P: Platform>(k: &mut Kernel<P>, image: &Image, stored: Stored) -> Result<(), (usize, Error)> {
+    // The program store, if the image uses one and the board has it: its
+    // digests are read from the image where it is stored, so only an image
+    // in read-only memory (which stays there) can use it.
+    let header = image.header();
+    let pages = header.store_pages as usize;
+    if let Stored::Rom(base) = stored {
+        if pages > 0 && pages <= k.hw.store_pages() {
+            k.swap.store.open(base + header.store_digests as usize, pages);
+        }
+    }
     for (i, process) in image.processes().enumerate() {
         if !k.on_demand.defer(stored, i, process.is_on_demand()) {
             load(k, image, &process, stored).map_err(|e| (i, e))?;
@@ -88,6 +98,10 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
         }
         if segment.is_executable() {
             flags |= pte::X;
+        }
+        if segment.is_in_store() {
+            from_store(k, pid, &segment, flags)?;
+            continue;
         }
         // The image guarantees segments never share a page, and that the
         // image pages holding a segment's bytes are its alone, at the same
@@ -149,6 +163,31 @@ fn populate<P: Platform>(k: &mut Kernel<P>, pid: u8, image: &Image, process: &Pr
     k.write_user(pid, params, process.params)?;
     let args = [process.eh_frame as usize, params, 0, 0];
     k.spawn_thread_on(pid, process.entry as usize, (bottom, params), args)?;
+    Ok(())
+}
+
+/// A segment whose bytes are in the program store (swap/store.rs): each
+/// of its pages there is mapped as that store page, read at the first
+/// touch; the pages after them are fresh. Unavailable if the board has no
+/// store, or a smaller one than the image's.
+fn from_store<P: Platform>(k: &mut Kernel<P>, pid: u8, segment: &boot_image::Segment, flags: u32) -> Result<(), Error> {
+    let in_store = segment.store_pages();
+    if in_store.end > k.swap.store.pages() {
+        return Err(Error::Unavailable);
+    }
+    let space = k.procs.get(pid).ok_or(Error::ProcessNotFound)?.space;
+    let memory = segment.pages();
+    let stored_end = memory.start + in_store.len() * PAGE_SIZE;
+    let mut walk = space.walk();
+    for (page, store_page) in (memory.start..stored_end).step_by(PAGE_SIZE).zip(in_store.clone()) {
+        walk.set(&mut k.hw, &mut k.frames, page, pte::stored(store_page, flags | pte::U)).map_err(crate::mem::user::map_error)?;
+    }
+    for page in (stored_end..memory.end).step_by(PAGE_SIZE) {
+        k.map_fresh(pid, page, flags)?;
+    }
+    if flags & pte::W == 0 {
+        k.swap.store.add_range(pid, memory.start, stored_end, in_store.start);
+    }
     Ok(())
 }
 

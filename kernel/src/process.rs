@@ -313,6 +313,7 @@ impl<P: Platform> Kernel<P> {
         self.take_off_process(pid);
         self.frames.free_all(pid);
         self.swap.slots.free_all(&mut self.hw, pid);
+        self.swap.store.forget_all(pid);
         self.hw.flush_tlb(pid, None);
         Some(p.main)
     }

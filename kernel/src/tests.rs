@@ -34,6 +34,10 @@ pub struct FakePlatform {
     /// whether the kernel holds it open (`open_rom` .. `close_rom`).
     pub rom_image: Option<(usize, &'static [u8])>,
     pub rom_open: bool,
+    /// The program store's bytes (whole pages; none: no store), and how
+    /// many pages were read from it.
+    pub store: Vec<u8>,
+    pub store_reads: usize,
 }
 
 impl PhysMem for FakePlatform {
@@ -120,6 +124,15 @@ impl Platform for FakePlatform {
         }
         *tag = *t;
         !self.swap_broken
+    }
+    fn store_pages(&self) -> usize {
+        self.store.len() / crate::mem::PAGE_SIZE
+    }
+    fn store_read(&mut self, page: usize, pa: usize) -> bool {
+        let Some(bytes) = self.store.get(page * crate::mem::PAGE_SIZE..(page + 1) * crate::mem::PAGE_SIZE) else { return false };
+        self.mem.write(pa, 0, &bytes.to_vec());
+        self.store_reads += 1;
+        true
     }
     fn entropy(&mut self) -> u32 {
         self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);

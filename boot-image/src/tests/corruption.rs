@@ -235,7 +235,10 @@ fn entry_point_and_eh_frame_checks() {
 
 #[test]
 fn segment_field_checks() {
-    assert_eq!(of_segment(refused(|i| set_row(i, 2, 0, sg::FLAGS, 8)), 2, 0), S::UnknownFlags { flags: 8 });
+    assert_eq!(of_segment(refused(|i| set_row(i, 2, 0, sg::FLAGS, 16)), 2, 0), S::UnknownFlags { flags: 16 });
+    // Bytes said to be in the program store of an image that has none.
+    let no_store = refused(|i| set_row(i, 2, 0, sg::FLAGS, sg::FLAG_R | sg::FLAG_STORE));
+    assert!(matches!(of_segment(no_store, 2, 0), S::BytesOutsideStore { store_pages: 0, .. }));
     assert_eq!(of_segment(refused(|i| set_row(i, 2, 2, sg::MEM_SIZE, 0)), 2, 2), S::Empty);
     let larger = refused(|i| set_row(i, 2, 2, sg::FILE_SIZE, 0x300));
     assert_eq!(of_segment(larger, 2, 2), S::FileLargerThanMemory { file_size: 0x300, mem_size: 0x2b4 });

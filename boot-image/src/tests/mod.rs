@@ -5,6 +5,7 @@
 mod corruption;
 mod fuzz;
 mod round_trip;
+mod store;
 mod writer;
 
 use crate::layout::{entry, header, read_u32, segment};
@@ -64,6 +65,7 @@ pub fn sample() -> Vec<u8> {
             args: &["init"],
             env: &[],
             blocks: &[],
+            in_store: false,
             segments: &init,
         },
         ProcessInput {
@@ -75,6 +77,7 @@ pub fn sample() -> Vec<u8> {
             args: &["log"],
             env: &[],
             blocks: &[],
+            in_store: false,
             segments: &log,
         },
         ProcessInput {
@@ -86,6 +89,7 @@ pub fn sample() -> Vec<u8> {
             args: &["app", "one", "two words"],
             env: &[("RUST_BACKTRACE", "1")],
             blocks: &[],
+            in_store: false,
             segments: &app,
         },
     ];

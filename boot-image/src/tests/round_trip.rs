@@ -131,6 +131,7 @@ fn a_directory_larger_than_a_page_works() {
             args: &[],
             env: &[],
             blocks: &[],
+            in_store: false,
             segments: &segments,
         })
         .collect();

@@ -9,7 +9,7 @@ use std::string::ToString;
 use xous_abi::params::ParamsError;
 
 fn one_process<'a>(name: &'a str, args: &'a [&'a str], segments: &'a [ProcessSegment<'a>]) -> [ProcessInput<'a>; 1] {
-    [ProcessInput { name, main: true, on_demand: false, entry: 0x1_0000, eh_frame: 0, args, env: &[], blocks: &[], segments }]
+    [ProcessInput { name, main: true, on_demand: false, entry: 0x1_0000, eh_frame: 0, args, env: &[], blocks: &[], in_store: false, segments }]
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn more_parameter_blocks_follow_args_and_env() {
     let kernel = sample_kernel(&text);
     let code = [ProcessSegment { vaddr: 0x1_0000, mem_size: 4, flags: R | X, bytes: &[0x6f, 0, 0, 0] }];
     let blocks = [(*b"Proc", &b"a working directory"[..]), (*b"Xtra", &[][..])];
-    let process = [ProcessInput { name: "app", main: true, on_demand: false, entry: 0x1_0000, eh_frame: 0, args: &["app", "x"], env: &[("K", "v")], blocks: &blocks, segments: &code }];
+    let process = [ProcessInput { name: "app", main: true, on_demand: false, entry: 0x1_0000, eh_frame: 0, args: &["app", "x"], env: &[("K", "v")], blocks: &blocks, in_store: false, segments: &code }];
     let image = write(LOAD, &kernel, &process).expect("written");
     let parsed = crate::parse(&image).expect("parsed");
     let params = parsed.processes().next().expect("one process").params;

@@ -74,7 +74,7 @@ fn image(rng: &mut Rng) -> Option<Vec<u8>> {
             let entry = executable.vaddr + rng.below(executable.mem_size as usize) as u32 & !1;
             let eh_frame = if rng.one_in(2) { 0 } else { rows[i][rng.below(rows[i].len())].vaddr };
             let args = &args[..rng.below(args.len() + 1)];
-            ProcessInput { name: names[i], main: i + 1 == count, on_demand: false, entry, eh_frame, args, env: &env[..rng.below(3)], blocks: &[], segments: &rows[i] }
+            ProcessInput { name: names[i], main: i + 1 == count, on_demand: false, entry, eh_frame, args, env: &env[..rng.below(3)], blocks: &[], in_store: false, segments: &rows[i] }
         })
         .collect();
     write(LOAD, &kernel, &processes).ok()

@@ -117,7 +117,7 @@ mod tests {
             ProcessSegment { vaddr: 0x1_0000, mem_size: 0x1800, flags: FLAG_R | FLAG_X, bytes: &text },
             ProcessSegment { vaddr: 0x2_0000, mem_size: 0x3000, flags: FLAG_R | FLAG_W, bytes: &data },
         ];
-        let process = |name, main, on_demand| ProcessInput { name, main, on_demand, entry: 0x1_0000, eh_frame: 0, args: &[], env: &[], blocks: &[], segments: &segments };
+        let process = |name, main, on_demand| ProcessInput { name, main, on_demand, entry: 0x1_0000, eh_frame: 0, args: &[], env: &[], blocks: &[], in_store: false, segments: &segments };
         write(LOAD, &kernel, &[process("names", false, false), process("fs", false, true), process("net", false, true), process("app", true, false)]).unwrap()
     }
 

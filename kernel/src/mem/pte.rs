@@ -8,7 +8,9 @@
 //! two more states: `COLD`, a resident page made invalid so that its next
 //! touch shows it is in use (the chip's MMU never sets A), and `SWAPPED`, a
 //! page whose contents are in a slot of the swap device (the slot number
-//! where the frame's would be).
+//! where the frame's would be). And with a program store (swap/store.rs)
+//! `STORED`: a page of a program whose contents are that store's page (its
+//! number where the frame's would be), not read yet or dropped again.
 
 pub const V: u32 = 1 << 0;
 pub const R: u32 = 1 << 1;
@@ -41,6 +43,8 @@ pub const BORROWED: u32 = 1 << 9;
 /// (the slot number in the address bits). R/W/X/U are kept in both.
 pub const COLD: u32 = A;
 pub const SWAPPED: u32 = D;
+/// Both: the page is in the program store.
+pub const STORED: u32 = A | D;
 const STATE: u32 = V | LAZY | GUARD | COLD | SWAPPED;
 
 /// Entries per table (4 KiB / 4 bytes).
@@ -103,6 +107,22 @@ pub fn is_swapped(entry: u32) -> bool {
     entry & STATE == SWAPPED
 }
 
+/// A page whose contents are program store page `store_page(entry)`.
+pub fn is_stored(entry: u32) -> bool {
+    entry & STATE == STORED
+}
+
+/// An entry for a page held by program store page `page`, with `entry`'s
+/// permissions.
+pub fn stored(page: usize, entry: u32) -> u32 {
+    ((page as u32) << 10) | (entry & (RWX | U)) | STORED
+}
+
+/// The program store page a stored entry names.
+pub fn store_page(entry: u32) -> usize {
+    (entry >> 10) as usize
+}
+
 /// An entry for a page swapped out to `slot`, with `entry`'s permissions.
 pub fn swapped(slot: usize, entry: u32) -> u32 {
     ((slot as u32) << 10) | (entry & (RWX | U)) | SWAPPED
@@ -154,5 +174,9 @@ mod tests {
         // Lent away and guard entries keep A and D from the valid entry
         // they came from: they are neither cold nor swapped.
         assert!(!is_cold((valid & !V) | LENT_AWAY) && !is_swapped((valid & !V) | GUARD));
+        let kept = stored(0xf_ffff, valid);
+        assert!(is_stored(kept) && !is_cold(kept) && !is_swapped(kept) && !is_valid(kept) && !is_reserved(kept) && !is_held(kept));
+        assert_eq!((store_page(kept), kept & (RWX | U)), (0xf_ffff, R | W | U));
+        assert!(!is_stored(out) && !is_stored(cold) && !is_stored(valid) && !is_stored((valid & !V) | LENT_AWAY));
     }
 }

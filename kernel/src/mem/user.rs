@@ -52,12 +52,16 @@ impl<P: Platform> Kernel<P> {
     /// Unmaps `[va, va + len)` in `pid`'s space, freeing the frames it owns there.
     pub fn release(&mut self, pid: u8, va: usize, len: usize) {
         let Some(space) = self.procs.get(pid).map(|p| p.space) else { return };
+        // What is mapped here next is not the program store's.
+        self.swap.store.forget(pid, va, va + len);
         let mut walk = space.walk();
         for page in (va..va + len).step_by(PAGE_SIZE) {
             if let Some(old) = walk.take(&mut self.hw, page) {
                 let frame = pte::address(old);
                 if pte::is_swapped(old) {
                     self.release_swapped(pid, old);
+                } else if pte::is_stored(old) {
+                    // Nothing of it is in RAM.
                 } else if frame != 0 && self.frames.owner(frame) == Some(pid as Owner) {
                     let _ = self.frames.free(frame, pid);
                 } else if pte::is_valid(old) && !self.frames.contains(frame) {

@@ -101,7 +101,9 @@ fn move_pages<P: Platform>(k: &mut Kernel<P>, pid: u8, pages: usize, len: usize,
         // A swapped-out page is its slot; any other names its frame (or 0).
         let (slot, frame) = if pte::is_swapped(e) { (Some(pte::swap_slot(e)), 0) } else { (None, pte::address(e)) };
         let slot_not_mine = slot.is_some_and(|s| k.swap.slots.held(&mut k.hw, s, pid).is_none());
-        if pte::is_held(e) || slot_not_mine || (frame != 0 && k.frames.owner(frame) != Some(pid)) {
+        // A page of the program store is the program's code or data, not
+        // pages a parent builds a child from.
+        if pte::is_held(e) || pte::is_stored(e) || slot_not_mine || (frame != 0 && k.frames.owner(frame) != Some(pid)) {
             return Err(Error::ShareViolation);
         }
         if into.is_some() {

@@ -34,6 +34,7 @@
 
 pub mod seal;
 pub mod slots;
+pub mod store;
 pub mod syscalls;
 
 use crate::kernel::{Kernel, Platform, FIRST_KERNEL_SLOT};
@@ -51,6 +52,8 @@ pub const WATERMARK: usize = 8;
 pub struct Swap {
     seal: Seal,
     pub slots: Slots,
+    /// The program store: pages of programs kept in the board's flash.
+    pub store: store::Store,
     /// The clock's hand: the next page it looks at.
     hand: (Owner, usize),
     /// Pages being made resident together: the hand passes them by.
@@ -71,11 +74,16 @@ pub enum PageInError {
     Unreadable,
     /// The slot's contents are not what was written (the tag does not verify).
     Forged,
+    /// A program store page is not what the boot image says (its digest
+    /// does not match).
+    Mismatch,
+    /// The program store did not give the page.
+    StoreUnreadable,
 }
 
 impl Swap {
     pub const fn new() -> Swap {
-        Swap { seal: Seal::Off, slots: Slots::new(), hand: (0, 0), protect: None, pages_out: 0, pages_in: 0, zero_pages: 0 }
+        Swap { seal: Seal::Off, slots: Slots::new(), store: store::Store::new(), hand: (0, 0), protect: None, pages_out: 0, pages_in: 0, zero_pages: 0 }
     }
 
     /// Whether pages can be swapped out (a device and a key).
@@ -172,6 +180,9 @@ impl<P: Platform> Kernel<P> {
                 self.hw.flush_tlb(pid, Some(va));
                 continue;
             }
+            if self.store_drop(pid, va, table, e) {
+                return true;
+            }
             return self.page_out(pid, va, table, e);
         }
     }
@@ -222,10 +233,14 @@ impl<P: Platform> Kernel<P> {
         true
     }
 
-    /// Brings back page `va` of `pid` if it is swapped out or cold.
+    /// Brings back page `va` of `pid` if it is swapped out, cold, or in
+    /// the program store.
     pub fn page_in(&mut self, pid: Owner, va: usize) -> Result<(), PageInError> {
         let Some(space) = self.procs.get(pid).map(|p| p.space) else { return Ok(()) };
         let e = space.entry(&mut self.hw, va);
+        if pte::is_stored(e) {
+            return self.store_page_in(pid, va, e);
+        }
         if pte::is_cold(e) {
             space.walk().replace(&mut self.hw, va, pte::warmed(e));
             self.hw.flush_tlb(pid, Some(va));
@@ -298,8 +313,13 @@ impl<P: Platform> Kernel<P> {
             Ok(()) => Ok(()),
             Err(PageInError::OutOfMemory) => Err(Error::OutOfMemory),
             Err(lost) => {
-                let why = if lost == PageInError::Forged { "failed authentication" } else { "could not be read" };
-                self.end_for_fault(pid, format_args!("swap page {va:#010x} {why}"));
+                let (what, why) = match lost {
+                    PageInError::Forged => ("swap", "failed authentication"),
+                    PageInError::Mismatch => ("program store", "does not match its digest in the boot image"),
+                    PageInError::StoreUnreadable => ("program store", "could not be read"),
+                    _ => ("swap", "could not be read"),
+                };
+                self.end_for_fault(pid, format_args!("{what} page {va:#010x} {why}"));
                 Err(Error::ProcessNotFound)
             }
         }

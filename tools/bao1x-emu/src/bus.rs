@@ -2,7 +2,7 @@
 //! executes in place; a plain store only stages data for its controller,
 //! devices/rram.rs), SRAM (2 MiB), IFRAM (the two uncached 128 KiB banks
 //! that DMA uses) and the devices; on the baosec board also the UDMA SPI
-//! master with the PSRAM (`spim1`). An address nothing answers is an access fault
+//! master with the NOR flash and the PSRAM (`spim1`). An address nothing answers is an access fault
 //! for the guest, never a crash of the model.
 
 use crate::code_pages::{self, CodePages};
@@ -31,7 +31,7 @@ pub struct Bus {
     pub trng: Trng,
     pub uart2: Uart2,
     pub rram_controller: RramController,
-    /// The UDMA SPI master channel 1 and its PSRAM: the baosec board only.
+    /// The UDMA SPI master channel 1, its NOR flash and PSRAM: the baosec board only.
     pub spim1: Option<Spim>,
     /// **Model-only** test hook on the PSRAM, done once when the guest's
     /// console output comes to hold its text.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "\
-usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram FILE] PROGRAM.elf|IMAGE.uf2
+usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram FILE] [--flash FILE] PROGRAM.elf|IMAGE.uf2
 
   runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
   linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
@@ -15,9 +15,10 @@ usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram F
   stdin feeds UART2's receive. The run ends when the guest writes the
   model-only exit device (0x4008_1000): its value is the exit status (low 8
   bits).
-  --board B   dabao (default): the chip alone; baosec: the chip and the
-              board's 8 MiB SPI PSRAM on the UDMA SPI master channel 1
-              (0x5010_6000), chip select 1 (its NOR flash is not modelled)
+  --board B   dabao (default): the chip alone; baosec: the chip and, on
+              the UDMA SPI master channel 1 (0x5010_6000), the board's
+              8 MiB SPI NOR flash (chip select 0) and 8 MiB SPI PSRAM
+              (chip select 1)
   --limit N   stop after N instructions (default 10,000,000,000): status 124
   --stats     print instructions, time, rate and RRAM rows written on stderr
   --trace-traps print every trap (cause, pc, tval, mode) on stderr
@@ -27,6 +28,9 @@ usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram F
   --rram FILE keep RRAM in FILE (created if missing): loaded first, then the
               program or image over it; rows the guest writes through the
               RRAM controller are written through to FILE
+  --flash FILE on baosec, the NOR flash's contents (at most 8 MiB) from
+              address 0; the rest, or all of it without FILE, reads 0xFF
+              (erased). Read only: the model never writes FILE
 
   Model-only test hooks (no such thing on silicon), on baosec, each done
   once, when the guest's UART2 output comes to hold TEXT (before that text
@@ -76,7 +80,7 @@ fn psram_hook() -> Result<Option<bao1x_emu::bus::PsramHook>, String> {
 
 fn run() -> Result<u8, String> {
     let (mut limit, mut stats, mut path, mut rram, mut trace, mut step) = (10_000_000_000u64, false, None, None, false, false);
-    let mut baosec = false;
+    let (mut baosec, mut flash) = (false, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -93,6 +97,7 @@ fn run() -> Result<u8, String> {
             "--trace-traps" => trace = true,
             "--step" => step = true,
             "--rram" => rram = Some(std::path::PathBuf::from(args.next().ok_or("--rram needs a file")?)),
+            "--flash" => flash = Some(std::path::PathBuf::from(args.next().ok_or("--flash needs a file")?)),
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return Ok(0);
@@ -109,8 +114,14 @@ fn run() -> Result<u8, String> {
     machine.cpu.bus.uart2.echo = true;
     machine.cpu.trace_traps = trace;
     if baosec {
-        machine.cpu.bus.spim1 = Some(Default::default());
+        let mut spim = bao1x_emu::devices::spim::Spim::default();
+        if let Some(file) = &flash {
+            spim.nor = bao1x_emu::devices::nor::Nor::from_file(file)?;
+        }
+        machine.cpu.bus.spim1 = Some(spim);
         machine.cpu.bus.psram_hook = psram_hook()?;
+    } else if flash.is_some() {
+        return Err("--flash: the dabao board has no NOR flash (--board baosec)".into());
     }
     if let Some(file) = &rram {
         machine.attach_rram_file(file)?;

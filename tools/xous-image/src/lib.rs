@@ -37,6 +37,10 @@ pub struct ProcessSpec {
     /// `Proc` parameter block with console stdio, as the process manager
     /// gives a child's (`xous_abi::services::proc`).
     pub cwd: Option<String>,
+    /// Its segments' bytes go to the program store (the board's external
+    /// flash), not the image: a program larger than the board's read-only
+    /// memory (`build_image_split`).
+    pub in_store: bool,
 }
 
 /// The `Proc` block of a process started in `cwd` with the console as its
@@ -73,6 +77,16 @@ pub fn build_image(load_address: u32, kernel: &Path, processes: &[ProcessSpec]) 
 /// `build_image`, with the header's flags (`boot_image::layout::flags`:
 /// MODEL for a run on a model of the machine under xous-run).
 pub fn build_image_with(load_address: u32, flags: u32, kernel: &Path, processes: &[ProcessSpec]) -> Result<Vec<u8>, Error> {
+    let written = build_image_split(load_address, flags, kernel, processes)?;
+    if !written.store.is_empty() {
+        return Err(Error(format!("cannot build the boot image: {}", WriteError::StoreNotKept)));
+    }
+    Ok(written.image)
+}
+
+/// `build_image_with`, for processes whose bytes may go to the program
+/// store (`ProcessSpec::in_store`): the image and the store.
+pub fn build_image_split(load_address: u32, flags: u32, kernel: &Path, processes: &[ProcessSpec]) -> Result<boot_image::Written, Error> {
     let kernel_exe = read_elf(kernel)?;
     check_kernel_entry(load_address, kernel, &kernel_exe)?;
     let kernel_segments: Vec<KernelSegment> = kernel_exe
@@ -107,10 +121,11 @@ pub fn build_image_with(load_address: u32, flags: u32, kernel: &Path, processes:
             env: &env[i],
             blocks: &blocks[i],
             segments: &segments[i],
+            in_store: p.in_store,
         })
         .collect();
 
-    boot_image::write_with(load_address, flags, &kernel_segments, &inputs).map_err(|e| explain(e, kernel, processes))
+    boot_image::write_split(load_address, flags, &kernel_segments, &inputs).map_err(|e| explain(e, kernel, processes))
 }
 
 /// Puts the writer's error in terms of the file it is about.

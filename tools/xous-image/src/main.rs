@@ -79,7 +79,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "--process" => {
                 let (name, path) = value()?.split_once('=').ok_or("--process takes NAME=PATH")?;
                 let args = vec![name.to_string()];
-                processes.push(ProcessSpec { name: name.into(), path: path.into(), args, env: vec![], main: false, on_demand: false, cwd: None });
+                processes.push(ProcessSpec { name: name.into(), path: path.into(), args, env: vec![], main: false, on_demand: false, cwd: None, in_store: false });
             }
             "--arg" => {
                 let value = value()?.clone();
@@ -191,7 +191,8 @@ mod tests {
                 env: vec![],
                 main: false,
                 on_demand: false,
-                cwd: None
+                cwd: None,
+                in_store: false
             }
         );
         assert_eq!(processes[1].args, ["app", "x"]);

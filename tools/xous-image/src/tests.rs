@@ -43,7 +43,7 @@ impl Files {
 }
 
 fn spec(name: &str, path: PathBuf, main: bool) -> ProcessSpec {
-    ProcessSpec { name: name.into(), path, args: vec![name.into(), "--flag".into()], env: vec![], main, on_demand: false, cwd: None }
+    ProcessSpec { name: name.into(), path, args: vec![name.into(), "--flag".into()], env: vec![], main, on_demand: false, cwd: None, in_store: false }
 }
 
 #[test]

@@ -144,6 +144,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
             main: false,
             on_demand: xous_abi::services::is_on_demand(name),
             cwd: None,
+            in_store: false,
         })
         .collect();
     let mut args = vec![file_name.to_string()];
@@ -156,6 +157,7 @@ pub fn processes(services: &[(String, PathBuf)], options: &Options) -> Result<Ve
         main: true,
         on_demand: false,
         cwd: options.guest_cwd.clone(),
+        in_store: false,
     });
     Ok(list)
 }

@@ -44,7 +44,7 @@ fn run() -> u8 {
         Ok(plan) => plan,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
     };
-    let (image, kernel, processes) = match prepare(&options) {
+    let (image, flash, kernel, processes) = match prepare(&options) {
         Ok(prepared) => prepared,
         Err(why) => return fail(exit::NOT_PREPARED, &why),
     };
@@ -86,7 +86,10 @@ fn run() -> u8 {
             };
             (PathBuf::from(qemu::QEMU), qemu::arguments(&machine, image.path()))
         }
-        Board::Dabao | Board::Baosec => (emulator(), qemu::emulator_arguments(options.board, image.path(), options.disk.as_deref())),
+        Board::Dabao | Board::Baosec => {
+            let flash = flash.as_ref().map(|f| f.path());
+            (emulator(), qemu::emulator_arguments(options.board, image.path(), options.disk.as_deref(), flash))
+        }
     };
     let machine_name = match options.board {
         Board::QemuVirt => "QEMU",
@@ -160,20 +163,28 @@ impl ImageFile {
     }
 }
 
+/// What `prepare` made: the file the machine boots, the baosec board's
+/// flash (a temporary file) when the program is kept there, the kernel,
+/// and each process's name and ELF.
+type Prepared = (ImageFile, Option<NamedTempFile>, PathBuf, Vec<(String, PathBuf)>);
+
 /// Finds the kernel and services, builds the image and writes out the
-/// file the machine boots; that file, the kernel, and each process's name
-/// and ELF.
-fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBuf)>), String> {
+/// file the machine boots.
+fn prepare(options: &Options) -> Result<Prepared, String> {
     let from_env = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
     let bundle = Bundle::locate(from_env("XOUS_RUNNER_HOME"), from_env("XDG_DATA_HOME"), from_env("HOME"))?.for_board(options.board);
     let kernel = bundle.kernel(options.kernel.as_deref())?;
     let services = bundle::apply_overrides(bundle::leave_out(bundle.services()?, &options.without)?, &options.services);
-    let processes = bundle::processes(&services, options)?;
-    let bytes = match options.board {
+    let mut processes = bundle::processes(&services, options)?;
+    let (bytes, store) = match options.board {
         // Built to run at RAM_BASE, where the kernel copies its head; stored
         // in flash (flash.rs).
-        Board::QemuVirt => xous_image::build_image(board::qemu_virt::IMAGE_LOAD_ADDRESS as u32, &kernel, &processes).map_err(|e| e.to_string())?,
-        Board::Dabao | Board::Baosec => dabao_uf2(&kernel, &processes)?,
+        Board::QemuVirt => (xous_image::build_image(board::qemu_virt::IMAGE_LOAD_ADDRESS as u32, &kernel, &processes).map_err(|e| e.to_string())?, Vec::new()),
+        Board::Dabao | Board::Baosec => dabao_uf2(&kernel, &mut processes, options.board == Board::Baosec)?,
+    };
+    let flash = match store.is_empty() {
+        true => None,
+        false => Some(flash_file(&store, options.image_out.as_deref())?),
     };
     if let Some(path) = &options.image_out {
         std::fs::write(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -190,7 +201,20 @@ fn prepare(options: &Options) -> Result<(ImageFile, PathBuf, Vec<(String, PathBu
         }
     };
     let named = processes.into_iter().map(|p| (p.name, p.path)).collect();
-    Ok((image, kernel, named))
+    Ok((image, flash, kernel, named))
+}
+
+/// The baosec board's NOR flash holding the program store, for the model
+/// (`bao1x-emu --flash`); with `--image-out PATH`, kept at PATH.flash too.
+fn flash_file(store: &[u8], image_out: Option<&Path>) -> Result<NamedTempFile, String> {
+    let file = tempfile::Builder::new().prefix("xous-run-flash-").suffix(".bin").tempfile();
+    let mut file = file.map_err(|e| format!("cannot create a temporary file for the board's flash: {e}"))?;
+    std::io::Write::write_all(&mut file, store).map_err(|e| format!("cannot write the board's flash: {e}"))?;
+    if let Some(path) = image_out {
+        let kept = path.with_extension("flash");
+        std::fs::write(&kept, store).map_err(|e| format!("cannot write {}: {e}", kept.display()))?;
+    }
+    Ok(file)
 }
 
 // page_aligned puts the image where the board says it starts in RRAM; on
@@ -202,18 +226,38 @@ const _: () = assert!(board::qemu_virt::BOOT_IMAGE == board::qemu_virt::FLASH_BA
 /// the UF2 file the chip's boot1, and the model, accept. The image is built
 /// for SRAM, where the kernel copies its head, and placed on a page of RRAM
 /// (board::dabao::BOOT_IMAGE), where the processes' code runs in place.
-fn dabao_uf2(kernel: &Path, processes: &[xous_image::ProcessSpec]) -> Result<Vec<u8>, String> {
+/// With `store` (the baosec board), a program too large for the RRAM goes
+/// to the board's NOR flash instead (the program store, which the image
+/// holds the digests of): the image, and the flash's bytes (none if the
+/// program fits).
+fn dabao_uf2(kernel: &Path, processes: &mut [xous_image::ProcessSpec], store: bool) -> Result<(Vec<u8>, Vec<u8>), String> {
     // MODEL: the kernel ends the run through the model's exit device and
     // frames its console for us (an image for silicon does neither).
     let model = boot_image::layout::flags::MODEL;
-    let image = xous_image::build_image_with(board::dabao::IMAGE_LOAD_ADDRESS as u32, model, kernel, processes).map_err(|e| e.to_string())?;
+    let build = |processes: &[xous_image::ProcessSpec]| {
+        xous_image::build_image_split(board::dabao::IMAGE_LOAD_ADDRESS as u32, model, kernel, processes).map_err(|e| e.to_string())
+    };
     let room = board::dabao::IMAGE_ROOM;
+    let mut written = build(processes)?;
+    if written.image.len() > room && store {
+        if let Some(program) = processes.iter_mut().find(|p| p.main) {
+            program.in_store = true;
+        }
+        written = build(processes)?;
+        let flash = board::baosec::nor::SIZE;
+        if written.store.len() > flash {
+            return Err(format!("the program ({} KiB) is larger than the board's flash ({} KiB)", written.store.len() / 1024, flash / 1024));
+        }
+    }
+    let (image, flash) = (written.image, written.store);
     if image.len() > room {
-        return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", image.len() / 1024, room / 1024));
+        let elsewhere = if store { ", with the program in the board's flash" } else { " (the baosec board keeps a larger program in its flash)" };
+        return Err(format!("the boot image ({} KiB{elsewhere}) is larger than the RRAM before the filesystem's disk ({} KiB)", image.len() / 1024, room / 1024));
     }
     let payload = bao1x_image::page_aligned(&image);
     let options = bao1x_image::SignOptions::default();
-    bao1x_image::build_uf2(&payload, &bao1x_image::developer_key(), options).map_err(|e| format!("cannot sign the image: {e}"))
+    let uf2 = bao1x_image::build_uf2(&payload, &bao1x_image::developer_key(), options).map_err(|e| format!("cannot sign the image: {e}"))?;
+    Ok((uf2, flash))
 }
 
 fn explain_gdb(kernel: &Path, program: &Path) {

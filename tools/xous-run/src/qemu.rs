@@ -95,10 +95,13 @@ pub struct StartError(pub String);
 /// The model of the Baochip-1x: its arguments to boot `uf2` on `board` (a
 /// board of the chip) as the chip's boot1 would, with no limit on instructions a run may take, and the
 /// chip's RRAM kept in the file `rram` if one is named.
-pub fn emulator_arguments(board: crate::args::Board, uf2: &Path, rram: Option<&Path>) -> Vec<String> {
+pub fn emulator_arguments(board: crate::args::Board, uf2: &Path, rram: Option<&Path>, flash: Option<&Path>) -> Vec<String> {
     let mut args = vec!["--board".to_string(), board.name().to_string(), "--limit".to_string(), "1000000000000000".to_string()];
     if let Some(file) = rram {
         args.extend(["--rram".to_string(), file.display().to_string()]);
+    }
+    if let Some(file) = flash {
+        args.extend(["--flash".to_string(), file.display().to_string()]);
     }
     args.push(uf2.display().to_string());
     args
@@ -173,9 +176,10 @@ mod tests {
     #[test]
     fn the_models_command_line() {
         use crate::args::Board;
-        assert_eq!(emulator_arguments(Board::Dabao, Path::new("a.uf2"), None).join(" "), "--board dabao --limit 1000000000000000 a.uf2");
-        assert_eq!(emulator_arguments(Board::Dabao, Path::new("a.uf2"), Some(Path::new("r.bin"))).join(" "), "--board dabao --limit 1000000000000000 --rram r.bin a.uf2");
-        assert_eq!(emulator_arguments(Board::Baosec, Path::new("a.uf2"), None).join(" "), "--board baosec --limit 1000000000000000 a.uf2");
+        assert_eq!(emulator_arguments(Board::Dabao, Path::new("a.uf2"), None, None).join(" "), "--board dabao --limit 1000000000000000 a.uf2");
+        assert_eq!(emulator_arguments(Board::Dabao, Path::new("a.uf2"), Some(Path::new("r.bin")), None).join(" "), "--board dabao --limit 1000000000000000 --rram r.bin a.uf2");
+        assert_eq!(emulator_arguments(Board::Baosec, Path::new("a.uf2"), None, None).join(" "), "--board baosec --limit 1000000000000000 a.uf2");
+        assert_eq!(emulator_arguments(Board::Baosec, Path::new("a.uf2"), None, Some(Path::new("f.bin"))).join(" "), "--board baosec --limit 1000000000000000 --flash f.bin a.uf2");
     }
 
     #[test]

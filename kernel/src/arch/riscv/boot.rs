@@ -482,9 +482,16 @@ extern "C" fn kmain(device_tree: usize, stored_at: usize) -> ! {
         key.fill(0);
         core::hint::black_box(key);
     }
+    let store = image.header().store_pages as usize;
+    if store > k.hw.store_pages() {
+        k.report(format_args!("kernel: the image keeps {store} pages of programs in a program store, and this board has {} (the baosec board's flash has 2048)", k.hw.store_pages()));
+    }
     if let Err((index, e)) = loader::load_all(k, &image, stored) {
         let name = image.processes().nth(index).map_or("?", |p| p.name);
         crash(format_args!("kernel: cannot start process {index} ({name}): {e:?}"));
+    }
+    if k.swap.store.pages() > 0 {
+        k.report(format_args!("kernel: program store on, {store} pages in the board's flash, each checked against its digest in the image when read"));
     }
     // The image is read no more (its pages in processes are theirs now).
     if let Some(rom) = rom {

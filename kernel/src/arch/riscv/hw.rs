@@ -315,6 +315,15 @@ impl Platform for Hw {
         self.swap.read(slot, pa, va, tag)
     }
 
+    fn store_pages(&self) -> usize {
+        self.swap.store_pages()
+    }
+
+    fn store_read(&mut self, page: usize, pa: usize) -> bool {
+        let va = self.reach(pa);
+        self.swap.store_read(page, va)
+    }
+
     /// The time counter stirred into a xorshift generator. Unpredictable
     /// enough to keep server IDs from colliding; not for secrets (the TRNG
     /// service is).

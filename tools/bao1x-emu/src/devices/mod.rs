@@ -4,6 +4,7 @@
 pub mod duart;
 pub mod exit;
 pub mod irqarray;
+pub mod nor;
 pub mod psram;
 pub mod rram;
 pub mod spim;

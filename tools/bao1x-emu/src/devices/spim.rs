@@ -1,30 +1,33 @@
 //! The UDMA SPI master, channel 1 (0x5010_6000), with the baosec board's
-//! PSRAM on its chip select 1 (`--board baosec` only). Three DMA channels,
-//! each SADDR, SIZE, CFG: RX at 0x00, TX at 0x10, and at 0x20 the command
-//! channel, through which the master takes its program: 32-bit words, the
-//! opcode in bits 31:28 (the encodings of the PULP udma_spim the chip
-//! uses, as Xous's bao1x HAL writes them; docs/bao1x.md). TX_DATA takes
-//! its bytes from the TX channel, RX_DATA puts the bytes it receives in
-//! the RX channel's buffer; a command waiting for a channel that has no
-//! bytes left stalls until the driver arms it. SADDR reads 0 when a
-//! channel is done (drivers poll it). Buffers must be in IFRAM (the UDMA
-//! reaches nothing else on the chip), and the peripheral's clock must be
-//! ungated (the UDMA control page's CG register, bit 5).
+//! NOR flash on its chip select 0 and PSRAM on chip select 1 (`--board
+//! baosec` only). Three DMA channels, each SADDR, SIZE, CFG: RX at 0x00,
+//! TX at 0x10, and at 0x20 the command channel, through which the master
+//! takes its program: 32-bit words, the opcode in bits 31:28 (the
+//! encodings of the PULP udma_spim the chip uses, as Xous's bao1x HAL
+//! writes them; docs/bao1x.md). TX_DATA takes its bytes from the TX
+//! channel, RX_DATA puts the bytes it receives in the RX channel's buffer;
+//! a command waiting for a channel that has no bytes left stalls until the
+//! driver arms it. SADDR reads 0 when a channel is done (drivers poll it).
+//! Buffers must be in IFRAM (the UDMA reaches nothing else on the chip),
+//! and the peripheral's clock must be ungated (the UDMA control page's CG
+//! register, bit 5).
 //!
 //! Modelled: CFG, SOT, SEND_CMD (8 bits), DUMMY (whole bytes), WAIT (for
 //! cycles), TX_DATA and RX_DATA (8-bit words, one-bit SPI), EOT; transfers
 //! finish at once. Anything else (quad mode, SEND_ADDR, repeat, RX_CHECK,
-//! full duplex, event waits, chip selects other than the PSRAM's, 16- or
-//! 32-bit data channels) is a model error naming it: the store that
-//! started it faults, and the master is reset.
+//! full duplex, event waits, chip selects 2 and 3, 16- or 32-bit data
+//! channels) is a model error naming it: the store that started it
+//! faults, and the master is reset.
 
 use crate::bus::{IFRAM_BASE, IFRAM_LEN};
+use crate::devices::nor::Nor;
 use crate::devices::psram::Psram;
 
 pub const BASE: u32 = 0x5010_6000;
 /// CG bit of this channel in the UDMA control page's clock-gate register.
 pub const CLOCK_GATE_BIT: u32 = 1 << 5;
-/// The chip select the PSRAM is on (the NOR flash is on 0: not modelled).
+/// The chip selects of the NOR flash and the PSRAM.
+pub const NOR_CS: u32 = 0;
 pub const PSRAM_CS: u32 = 1;
 
 const CFG_EN: u32 = 1 << 4;
@@ -100,6 +103,7 @@ enum Moving {
 
 #[derive(Default)]
 pub struct Spim {
+    pub nor: Nor,
     pub psram: Psram,
     rx: Channel,
     tx: Channel,
@@ -161,6 +165,7 @@ impl Spim {
     fn reset(&mut self) {
         (self.rx.left, self.tx.left, self.cmd.left, self.moving) = (0, 0, 0, None);
         self.selected = None;
+        self.nor.deselect();
         self.psram.deselect();
     }
 
@@ -213,11 +218,12 @@ impl Spim {
                 if let Some(open) = self.selected {
                     return Err(format!("SOT (chip select {cs}) while chip select {open} is still low: EOT first"));
                 }
-                if cs != PSRAM_CS {
-                    return Err(format!("chip select {cs}: only the PSRAM on chip select {PSRAM_CS} is modelled (the NOR flash is on 0)"));
+                match cs {
+                    NOR_CS => self.nor.select(),
+                    PSRAM_CS => self.psram.select(),
+                    _ => return Err(format!("chip select {cs}: nothing is on it (the NOR flash is on {NOR_CS}, the PSRAM on {PSRAM_CS})")),
                 }
                 self.selected = Some(cs);
-                self.psram.select();
             }
             0x2 if quad => return Err("SEND_CMD in quad mode is not modelled".into()),
             0x2 => {
@@ -247,6 +253,7 @@ impl Spim {
             0x7 => self.moving = Some(Moving::Rx((word & 0xFFFF) + 1)),
             0x9 => {
                 self.selected = None;
+                self.nor.deselect();
                 self.psram.deselect();
             }
             0x8 | 0xA => return Err("repeated commands (RPT, RPT_END) are not modelled".into()),
@@ -258,16 +265,18 @@ impl Spim {
     }
 
     fn send(&mut self, byte: u8) -> Result<(), String> {
-        if self.selected.is_none() {
-            return Err("data sent with no chip select low (SOT first)".into());
+        match self.selected {
+            None => Err("data sent with no chip select low (SOT first)".into()),
+            Some(NOR_CS) => self.nor.send(byte),
+            Some(_) => self.psram.send(byte),
         }
-        self.psram.send(byte)
     }
 
     fn receive(&mut self) -> Result<u8, String> {
-        if self.selected.is_none() {
-            return Err("data received with no chip select low (SOT first)".into());
+        match self.selected {
+            None => Err("data received with no chip select low (SOT first)".into()),
+            Some(NOR_CS) => self.nor.receive(),
+            Some(_) => self.psram.receive(),
         }
-        self.psram.receive()
     }
 }

@@ -8,6 +8,7 @@
 mod blocks;
 mod boot;
 pub mod differential;
+mod nor;
 mod programs;
 mod spim;
 mod units;

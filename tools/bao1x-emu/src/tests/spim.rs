@@ -6,56 +6,56 @@
 use crate::bus::{Bus, BusError, IFRAM_BASE, SRAM_BASE};
 use crate::devices::{psram, spim};
 
-const CMD: u32 = IFRAM_BASE + 0x1000;
-const TX: u32 = IFRAM_BASE + 0x2000;
-const RX: u32 = IFRAM_BASE + 0x3000;
-const UDMA_CONTROL: u32 = 0x5010_0000;
+pub(super) const CMD: u32 = IFRAM_BASE + 0x1000;
+pub(super) const TX: u32 = IFRAM_BASE + 0x2000;
+pub(super) const RX: u32 = IFRAM_BASE + 0x3000;
+pub(super) const UDMA_CONTROL: u32 = 0x5010_0000;
 
 // Command words (the PULP udma_spim encodings).
-const SOT_CS1: u32 = 0x1000_0001;
-const EOT: u32 = 0x9000_0000;
-fn send_cmd(byte: u8) -> u32 {
+pub(super) const SOT_CS1: u32 = 0x1000_0001;
+pub(super) const EOT: u32 = 0x9000_0000;
+pub(super) fn send_cmd(byte: u8) -> u32 {
     0x2000_0000 | 7 << 16 | byte as u32
 }
-fn tx_data(n: u32) -> u32 {
+pub(super) fn tx_data(n: u32) -> u32 {
     0x6000_0000 | 7 << 16 | (n - 1)
 }
-fn rx_data(n: u32) -> u32 {
+pub(super) fn rx_data(n: u32) -> u32 {
     0x7000_0000 | 7 << 16 | (n - 1)
 }
 
-fn baosec() -> Bus {
+pub(super) fn baosec() -> Bus {
     let mut bus = Bus::default();
     bus.spim1 = Some(Default::default());
     bus.store(UDMA_CONTROL, 4, spim::CLOCK_GATE_BIT).unwrap();
     bus
 }
 
-fn put(bus: &mut Bus, at: u32, bytes: &[u8]) {
+pub(super) fn put(bus: &mut Bus, at: u32, bytes: &[u8]) {
     for (i, b) in bytes.iter().enumerate() {
         bus.store(at + i as u32, 1, *b as u32).unwrap();
     }
 }
 
-fn get(bus: &mut Bus, at: u32, n: usize) -> Vec<u8> {
+pub(super) fn get(bus: &mut Bus, at: u32, n: usize) -> Vec<u8> {
     (0..n).map(|i| bus.load(at + i as u32, 1).unwrap() as u8).collect()
 }
 
 /// Arms channel `bank` (0 RX, 0x10 TX, 0x20 commands) on `n` bytes at `at`.
-fn arm(bus: &mut Bus, bank: u32, at: u32, n: u32, size: u32) -> Result<(), BusError> {
+pub(super) fn arm(bus: &mut Bus, bank: u32, at: u32, n: u32, size: u32) -> Result<(), BusError> {
     bus.store(spim::BASE + bank, 4, at)?;
     bus.store(spim::BASE + bank + 4, 4, n)?;
     bus.store(spim::BASE + bank + 8, 4, 1 << 4 | size)
 }
 
 /// Runs a command program (the TX and RX channels armed first, as drivers do).
-fn program(bus: &mut Bus, words: &[u32]) -> Result<(), BusError> {
+pub(super) fn program(bus: &mut Bus, words: &[u32]) -> Result<(), BusError> {
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     put(bus, CMD, &bytes);
     arm(bus, 0x20, CMD, bytes.len() as u32, 2 << 1)
 }
 
-fn write(bus: &mut Bus, addr: u32, data: &[u8]) -> Result<(), BusError> {
+pub(super) fn write(bus: &mut Bus, addr: u32, data: &[u8]) -> Result<(), BusError> {
     let mut tx = addr.to_be_bytes()[1..].to_vec();
     tx.extend_from_slice(data);
     put(bus, TX, &tx);
@@ -63,7 +63,7 @@ fn write(bus: &mut Bus, addr: u32, data: &[u8]) -> Result<(), BusError> {
     program(bus, &[SOT_CS1, send_cmd(0x02), tx_data(tx.len() as u32), EOT])
 }
 
-fn read(bus: &mut Bus, op: u8, addr: u32, n: u32) -> Result<Vec<u8>, BusError> {
+pub(super) fn read(bus: &mut Bus, op: u8, addr: u32, n: u32) -> Result<Vec<u8>, BusError> {
     let mut tx = addr.to_be_bytes()[1..].to_vec();
     if op == 0x0B {
         tx.push(0xFF);
@@ -127,7 +127,7 @@ fn bad_sequences_fault_the_store_and_reset_the_master() {
     let cases: &[(&str, &[u32])] = &[
         ("data with chip select high", &[send_cmd(0x03)]),
         ("SOT twice", &[SOT_CS1, SOT_CS1]),
-        ("the flash's chip select", &[0x1000_0000]),
+        ("chip select 2, where nothing is", &[0x1000_0002]),
         ("quad command", &[SOT_CS1, 0x2800_0000 | 7 << 16 | 0xEB]),
         ("enter quad mode", &[SOT_CS1, send_cmd(0x35)]),
         ("unknown PSRAM command", &[SOT_CS1, send_cmd(0x42)]),

@@ -67,7 +67,7 @@ fn damaged_executables_are_refused_or_build_a_valid_image() {
         }
         let segments: Vec<ProcessSegment> =
             exe.segments.iter().map(|s| ProcessSegment { vaddr: s.vaddr, mem_size: s.mem_size, flags: s.flags, bytes: &s.bytes }).collect();
-        let process = ProcessInput { name: "app", main: true, on_demand: false, entry: exe.entry, eh_frame: exe.eh_frame, args: &["app"], env: &[], blocks: &[], segments: &segments };
+        let process = ProcessInput { name: "app", main: true, on_demand: false, entry: exe.entry, eh_frame: exe.eh_frame, args: &["app"], env: &[], blocks: &[], in_store: false, segments: &segments };
         let Ok(image) = write(0x8000_0000, &kernel, &[process]) else { return Verdict::Refused };
         let parsed = parse(&image).expect("the writer's images parse");
         let process = parsed.processes().next().expect("one process");

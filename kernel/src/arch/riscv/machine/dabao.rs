@@ -61,6 +61,14 @@ mod no_swap {
         pub fn slots(&self) -> usize {
             0
         }
+        /// No program store on this board.
+        pub fn store_pages(&self) -> usize {
+            0
+        }
+
+        pub fn store_read(&mut self, _page: usize, _va: usize) -> bool {
+            false
+        }
 
         pub fn write(&mut self, _slot: usize, _pa: usize, _va: usize, _tag: &[u8; 16]) -> bool {
             false

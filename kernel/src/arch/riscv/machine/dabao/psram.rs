@@ -1,6 +1,8 @@
 //! The baosec board's swap device: its 8 MiB SPI PSRAM on the UDMA SPI
 //! master channel 1 (chip select 1), driven by the kernel, polled, one
 //! transfer at a time (the kernel swaps synchronously, with interrupts off).
+//! The same master's chip select 0 is the board's 8 MiB NOR flash, the
+//! program store (swap/store.rs), which the kernel only reads, the same way.
 //!
 //! The UDMA reaches only IFRAM, so every transfer is staged in the kernel's
 //! IFRAM page (board::SWAP_BUFFER): the master's program (command words) at
@@ -20,7 +22,7 @@
 
 use crate::arch::riscv::hw::seen_at;
 use crate::mem::PAGE_SIZE;
-use board::{psram, spim};
+use board::{nor, psram, spim};
 use core::ptr::{read_volatile, write_volatile};
 
 const SPIM: usize = seen_at(spim::BASE);
@@ -91,9 +93,10 @@ unsafe fn copy_words(from: usize, to: usize, len: usize) {
     }
 }
 
-/// The PSRAM, or none (`slots` 0).
+/// The PSRAM, or none (`slots` 0); and the NOR flash, or none (`store_pages` 0).
 pub struct SwapDisk {
     slots: usize,
+    store_pages: usize,
     /// A transfer did not finish in time: the master was stopped and the
     /// device is out of use.
     broken: bool,
@@ -101,33 +104,37 @@ pub struct SwapDisk {
 
 impl SwapDisk {
     pub const fn none() -> SwapDisk {
-        SwapDisk { slots: 0, broken: false }
+        SwapDisk { slots: 0, store_pages: 0, broken: false }
     }
 
     /// Ungates the master's clock, sets its SPI clock, resets the PSRAM
     /// and reads its ID: a device that answers "known good die" is the swap
-    /// device.
+    /// device. Then the NOR flash: one that answers its JEDEC ID (neither
+    /// all zeros nor all ones: nothing there) is the program store.
     pub fn find() -> SwapDisk {
+        let mut disk = Self::find_psram();
+        if !disk.broken && disk.reset(nor::CS) && disk.transfer(nor::CS, nor::READ_ID, None, 3) {
+            // SAFETY: the RX bytes the transfer just wrote.
+            let id: [u8; 3] = core::array::from_fn(|i| unsafe { read_volatile(stage(RX + i)) });
+            if id != [0; 3] && id != [0xff; 3] {
+                disk.store_pages = nor::SIZE / PAGE_SIZE;
+            }
+        }
+        disk
+    }
+
+    fn find_psram() -> SwapDisk {
         // SAFETY: the UDMA's control page, the kernel's; one bit is added.
         unsafe {
             let gates = (UDMA + board::udma::CLOCK_GATE) as *mut u32;
             write_volatile(gates, read_volatile(gates) | spim::CLOCK_GATE_BIT);
         }
-        let mut disk = SwapDisk { slots: 0, broken: false };
-        let reset = [
-            spim::config(CLOCK_DIVIDER),
-            spim::sot(psram::CS),
-            spim::send_cmd(psram::RESET_ENABLE),
-            spim::EOT,
-            spim::sot(psram::CS),
-            spim::send_cmd(psram::RESET),
-            spim::EOT,
-        ];
-        if !disk.run(&reset, None, None) {
-            return SwapDisk::none();
+        let mut disk = SwapDisk::none();
+        if !disk.reset(psram::CS) {
+            return disk;
         }
         let mut id = [0u8; 4];
-        if disk.read_bytes(psram::READ_ID, 0, 4) {
+        if disk.transfer(psram::CS, psram::READ_ID, Some(0), 4) {
             for (i, byte) in id.iter_mut().enumerate() {
                 // SAFETY: the RX bytes the transfer just wrote.
                 *byte = unsafe { read_volatile(stage(RX + i)) };
@@ -147,6 +154,33 @@ impl SwapDisk {
         self.slots
     }
 
+    pub fn store_pages(&self) -> usize {
+        self.store_pages
+    }
+
+    /// Reads program store page `page` (the NOR flash's bytes from `4096 *
+    /// page`) into the frame the kernel sees at `va`.
+    pub fn store_read(&mut self, page: usize, va: usize) -> bool {
+        if page >= self.store_pages {
+            return false;
+        }
+        for part in 0..PAGE_SIZE / BURST {
+            if !self.transfer(nor::CS, nor::READ, Some(page * PAGE_SIZE + part * BURST), BURST) {
+                return false;
+            }
+            // SAFETY: as in `read`.
+            unsafe { copy_words(STAGE + RX, va + part * BURST, BURST) };
+        }
+        true
+    }
+
+    /// Sets the SPI clock and resets the device on chip select `cs`.
+    fn reset(&mut self, cs: u32) -> bool {
+        // Both parts take the same reset: 0x66, then 0x99.
+        const _: () = assert!(psram::RESET_ENABLE == nor::RESET_ENABLE && psram::RESET == nor::RESET);
+        let reset = [spim::config(CLOCK_DIVIDER), spim::sot(cs), spim::send_cmd(psram::RESET_ENABLE), spim::EOT, spim::sot(cs), spim::send_cmd(psram::RESET), spim::EOT];
+        self.run(&reset, None, None)
+    }
     /// Writes the page (seen by the kernel at `va`) and `tag` to `slot`.
     pub fn write(&mut self, slot: usize, _pa: usize, va: usize, tag: &[u8; TAG]) -> bool {
         if slot >= self.slots {
@@ -173,13 +207,13 @@ impl SwapDisk {
             return false;
         }
         for part in 0..PAGE_SIZE / BURST {
-            if !self.read_bytes(psram::READ, slot * PAGE_SIZE + part * BURST, BURST) {
+            if !self.transfer(psram::CS, psram::READ, Some(slot * PAGE_SIZE + part * BURST), BURST) {
                 return false;
             }
             // SAFETY: as in `write`: the RX bytes, into the frame.
             unsafe { copy_words(STAGE + RX, va + part * BURST, BURST) };
         }
-        if !self.read_bytes(psram::READ, TAGS + slot * TAG, TAG) {
+        if !self.transfer(psram::CS, psram::READ, Some(TAGS + slot * TAG), TAG) {
             return false;
         }
         for (i, byte) in tag.iter_mut().enumerate() {
@@ -196,11 +230,17 @@ impl SwapDisk {
         self.run(&program, Some(3 + len), None)
     }
 
-    /// Command `op` at `addr`, then `len` bytes into the RX bytes.
-    fn read_bytes(&mut self, op: u8, addr: usize, len: usize) -> bool {
-        self.stage_address(addr);
-        let program = [spim::sot(psram::CS), spim::send_cmd(op), spim::tx_data(3), spim::rx_data(len as u32), spim::EOT];
-        self.run(&program, Some(3), Some(len))
+    /// Command `op` to the device on chip select `cs`, with `addr` if
+    /// given, then `len` bytes into the RX bytes.
+    fn transfer(&mut self, cs: u32, op: u8, addr: Option<usize>, len: usize) -> bool {
+        let rx = spim::rx_data(len as u32);
+        match addr {
+            Some(addr) => {
+                self.stage_address(addr);
+                self.run(&[spim::sot(cs), spim::send_cmd(op), spim::tx_data(3), rx, spim::EOT], Some(3), Some(len))
+            }
+            None => self.run(&[spim::sot(cs), spim::send_cmd(op), rx, spim::EOT], None, Some(len)),
+        }
     }
 
     /// The 24-bit address, most significant byte first, just before TX_DATA.

@@ -276,6 +276,15 @@ impl SwapDisk {
         self.slots
     }
 
+    /// No program store on this board.
+    pub fn store_pages(&self) -> usize {
+        0
+    }
+
+    pub fn store_read(&mut self, _page: usize, _va: usize) -> bool {
+        false
+    }
+
     /// Writes the page at `pa` and `tag` to slot `slot` (the device reads
     /// the frame itself: its kernel address is not needed).
     pub fn write(&mut self, slot: usize, pa: usize, _va: usize, tag: &[u8; TAG]) -> bool {
