@@ -343,6 +343,11 @@ pub const CHECKS: &[Check] = &[
         Boot::of(App("alloc")).options(BAOSEC).stdout(&[Has("alloc: all checks passed")]).stderr(&[Has(" pages out, ")])),
     Check::code("on baosec: swap: the PSRAM, read by the host (the model's dump hook) while a program's 6 MiB are out, holds no 8 bytes of what the program wrote", crate::swap_checks::no_plaintext_baosec),
     Check::code("on baosec: swap: a bit flipped in every written 4 KiB of the PSRAM (the model's tamper hook) ends the program at the first page it reads back, with the kernel's report 'swap page ... failed authentication'; the system lives on to power off", crate::swap_checks::flipped_bits_baosec),
+    // The program store: a program too large for the RRAM's room for the
+    // boot image keeps its bytes in the board's NOR flash, each page checked
+    // against its digest in the image (kernel/src/swap/store.rs).
+    Check::code("on baosec: a program of 3 MiB, larger than the RRAM's room for the boot image, runs from the board's NOR flash (the program store): every byte read twice as built, each page checked against its SHA-256 digest in the image", crate::swap_checks::program_store_baosec),
+    Check::code("on baosec: a bit flipped in every 4 KiB of the NOR flash (the model's tamper hook) ends the program at the first page it reads from there, with the kernel's report '... does not match its digest in the boot image'; the system lives on to power off", crate::swap_checks::store_tamper_baosec),
 ];
 
 /// xous-run's options for a boot on the baosec board.

@@ -8,6 +8,11 @@
 //! board's PSRAM) the model's hooks flip the bits, or write the PSRAM to a
 //! file for the host to read, when the program says it is ready
 //! (BAO1X_EMU_PSRAM_FLIP_ON, BAO1X_EMU_PSRAM_DUMP_ON: `bao1x-emu --help`).
+//! Also the program store's checks on baosec (kernel/src/swap/store.rs:
+//! read-only pages come from the board's NOR flash and go back to it when
+//! RAM is short): test-apps/big, larger than the RRAM's room for the boot
+//! image, runs from the flash; with the model's hook on the flash
+//! (BAO1X_EMU_NOR_FLIP_ON) the kernel ends it at the first altered page.
 
 use crate::checks::{Failed, Passed};
 use crate::project::{Project, Std};
@@ -107,6 +112,77 @@ pub fn no_plaintext_baosec(project: &Project) -> Result<Passed, Failed> {
         return Err(Failed::from(format!("only {out_pages} pages went out: the canary was not in the PSRAM\n--- stderr\n{}", out.stderr)));
     }
     Ok(Passed::from(format!("{note}; {out_pages} pages went out")))
+}
+
+/// The 3 MiB of test-apps/big's read-only data, in 4 KiB pages.
+const BIG_PAGES: u64 = 768;
+
+/// On baosec, test-apps/big (3 MiB of read-only data: the boot image with
+/// it would not fit the RRAM) runs from the board's NOR flash: every byte
+/// read twice as built, and more pages read from the flash than the store
+/// holds (pages let go when RAM was short came back).
+pub fn program_store_baosec(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app_with("big", Std::Ours)?;
+    let runner = crate::runner::install_baosec(project)?;
+    let mut command = Command::new(&runner.xous_run);
+    command.args(["--board", "baosec", "--timeout", "240"]).arg(&program).arg("check");
+    let out = run_to_end(command)?;
+    let failed = |why: &str| Failed::from(format!("{why}: exit {:?}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr));
+    if out.code != Some(0) || !out.stdout.contains("big: 3 MiB of read-only data read twice, as built") {
+        return Err(failed("the program did not read its 3 MiB back as built"));
+    }
+    // "kernel: program store on, S pages in the board's flash, ..."
+    let held = number_after(&out.stderr, "kernel: program store on, ").ok_or_else(|| failed("the kernel did not say the program store is on"))?;
+    // "kernel: peak memory ...; program store: N pages read, M let go"
+    let peak = out.stderr.lines().find(|l| l.starts_with("kernel: peak memory")).ok_or_else(|| failed("no closing peak memory line"))?;
+    let read = number_after(peak, "program store: ").ok_or_else(|| failed("the closing line has no program store figures"))?;
+    let dropped = number_after(peak, " pages read, ").ok_or_else(|| failed("the closing line has no pages let go"))?;
+    if read <= BIG_PAGES || read <= held || dropped == 0 {
+        return Err(failed(&format!(
+            "{read} store pages read and {dropped} let go: wanted more than the {BIG_PAGES} pages of the data and the {held} of the store read (some read twice), and some let go"
+        )));
+    }
+    Ok(Passed::from(format!("{held} pages in the flash; {read} read from it, {dropped} let go when RAM was short")))
+}
+
+/// On baosec, a bit flipped in every 4 KiB of the NOR flash's program
+/// store (the model's tamper hook, once test-apps/big has said it is
+/// ready) ends the program at the first page it reads from there, with the
+/// kernel's report; the system lives on to power off.
+pub fn store_tamper_baosec(project: &Project) -> Result<Passed, Failed> {
+    let program = project.build_test_app_with("big", Std::Ours)?;
+    let runner = crate::runner::install_baosec(project)?;
+    let mut command = Command::new(&runner.xous_run);
+    command.args(["--board", "baosec", "--timeout", "240"]).arg(&program).arg("tamper");
+    command.env("BAO1X_EMU_NOR_FLIP_ON", "big: ready");
+    let out = run_to_end(command)?;
+    let failed = |why: &str| Failed::from(format!("{why}: exit {:?}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr));
+    if !out.stdout.contains("big: ready") {
+        return Err(failed("the program never said it was ready"));
+    }
+    let flipped = out.stderr.lines().find(|l| l.contains("model-only tamper hook")).ok_or_else(|| failed("the model's hook on the flash did not act"))?;
+    let report = out.stderr.lines().find(|l| l.contains("(big) terminated: program store page 0x") && l.contains("does not match its digest in the boot image"));
+    let report = report.ok_or_else(|| failed("no kernel report of a store page that does not match its digest"))?;
+    if out.code != Some(255) {
+        return Err(failed("the program did not end as a faulted process (exit 255)"));
+    }
+    if !out.stderr.contains("kernel: peak memory") {
+        return Err(failed("the system did not live on to power off after the program ended"));
+    }
+    Ok(Passed::from(format!("{}; {}", flipped.trim_start_matches("bao1x-emu: "), report.trim_start_matches("kernel: "))))
+}
+
+/// The number just after `before` in `text`.
+fn number_after(text: &str, before: &str) -> Option<u64> {
+    let rest = &text[text.find(before)? + before.len()..];
+    rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse().ok()
+}
+
+/// Runs `command` with nothing on stdin, to its end.
+fn run_to_end(mut command: Command) -> Result<Run, Failed> {
+    let out = command.stdin(Stdio::null()).output().map_err(|e| format!("cannot run xous-run: {e}"))?;
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    Ok(Run { code: out.status.code(), stdout: text(&out.stdout), stderr: text(&out.stderr) })
 }
 
 struct Run {
@@ -223,4 +299,20 @@ fn overwrite(file: &Path, at: usize, bytes: &[u8]) -> Result<(), String> {
     use std::io::{Seek, SeekFrom};
     let mut f = std::fs::OpenOptions::new().write(true).open(file).map_err(|e| format!("{}: {e}", file.display()))?;
     f.seek(SeekFrom::Start(at as u64)).and_then(|_| f.write_all(bytes)).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_after;
+
+    #[test]
+    fn reads_the_program_stores_figures_from_the_kernels_lines() {
+        let boot = "kernel: program store on, 811 pages in the board's flash, each checked against its digest in the image when read";
+        assert_eq!(number_after(boot, "kernel: program store on, "), Some(811));
+        let peak = "kernel: peak memory 1764 KiB of 2048 KiB; swap: 10 pages out, 3 back, 14 of zeros let go; program store: 1573 pages read, 1200 let go";
+        assert_eq!(number_after(peak, "program store: "), Some(1573));
+        assert_eq!(number_after(peak, " pages read, "), Some(1200));
+        assert_eq!(number_after(peak, "no such text"), None);
+        assert_eq!(number_after("program store: none", "program store: "), None);
+    }
 }

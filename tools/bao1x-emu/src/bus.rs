@@ -33,9 +33,9 @@ pub struct Bus {
     pub rram_controller: RramController,
     /// The UDMA SPI master channel 1, its NOR flash and PSRAM: the baosec board only.
     pub spim1: Option<Spim>,
-    /// **Model-only** test hook on the PSRAM, done once when the guest's
-    /// console output comes to hold its text.
-    pub psram_hook: Option<PsramHook>,
+    /// **Model-only** test hook on the PSRAM or the NOR flash, done once
+    /// when the guest's console output comes to hold its text.
+    pub test_hook: Option<TestHook>,
     /// The UDMA's control page, as written.
     udma_control: [u32; 16],
     /// The model's clock when the hart last reached for the bus.
@@ -61,7 +61,7 @@ impl Default for Bus {
             uart2: Uart2::default(),
             rram_controller: RramController::default(),
             spim1: None,
-            psram_hook: None,
+            test_hook: None,
             udma_control: [0; 16],
             now: 0,
             touched: false,
@@ -70,18 +70,21 @@ impl Default for Bus {
     }
 }
 
-/// A model-only test hook on the PSRAM (`bao1x-emu --help`).
-pub struct PsramHook {
+/// A model-only test hook on the baosec board's memories (`bao1x-emu --help`).
+pub struct TestHook {
     /// The console text that sets it off.
     pub on: Vec<u8>,
-    pub action: PsramAction,
+    pub action: HookAction,
 }
 
-pub enum PsramAction {
-    /// Flip one bit in each 4 KiB block written since power-on.
-    Flip,
+pub enum HookAction {
+    /// Flip one bit in each 4 KiB block of PSRAM written since power-on.
+    FlipPsram,
     /// Write the whole PSRAM to this host file.
-    Dump(std::path::PathBuf),
+    DumpPsram(std::path::PathBuf),
+    /// Flip one bit in each 4 KiB page of the NOR flash that `--flash`'s
+    /// file supplied (the model's copy; never the file).
+    FlipNor,
 }
 
 /// Memory (not a device) at `addr`: which array and the offset in it.
@@ -275,11 +278,11 @@ impl Bus {
         })
     }
 
-    /// The PSRAM hook, before `bytes` go out on the console: if the output
+    /// The test hook, before `bytes` go out on the console: if the output
     /// with them holds the hook's text, its action is done (before anyone
     /// can read the text).
-    fn psram_hook(&mut self, bytes: &[u8]) {
-        let Some(hook) = self.psram_hook.as_ref() else { return };
+    fn test_hook(&mut self, bytes: &[u8]) {
+        let Some(hook) = self.test_hook.as_ref() else { return };
         let text = hook.on.as_slice();
         let output = &self.uart2.output;
         let tail = &output[output.len().saturating_sub(text.len())..];
@@ -287,20 +290,24 @@ impl Bus {
         if !seen.windows(text.len()).any(|w| w == text) {
             return;
         }
-        let Some(hook) = self.psram_hook.take() else { return };
+        let Some(hook) = self.test_hook.take() else { return };
         let Some(spim) = self.spim1.as_mut() else { return };
         match hook.action {
-            PsramAction::Flip => {
+            HookAction::FlipPsram => {
                 let n = spim.psram.flip_written_pages();
                 eprintln!("bao1x-emu: model-only tamper hook: a bit flipped in each of {n} written 4 KiB blocks of PSRAM");
             }
-            PsramAction::Dump(path) => {
+            HookAction::DumpPsram(path) => {
                 let temporary = path.with_extension("partial");
                 let written = std::fs::write(&temporary, &spim.psram.bytes).and_then(|_| std::fs::rename(&temporary, &path));
                 match written {
                     Ok(()) => eprintln!("bao1x-emu: model-only dump hook: the PSRAM written to {}", path.display()),
                     Err(e) => eprintln!("bao1x-emu: model-only dump hook: cannot write {}: {e}", path.display()),
                 }
+            }
+            HookAction::FlipNor => {
+                let n = spim.nor.flip_supplied_pages();
+                eprintln!("bao1x-emu: model-only tamper hook: a bit flipped in each of {n} 4 KiB pages of the NOR flash that --flash supplied (the model's copy; the file is unchanged)");
             }
         }
     }
@@ -325,7 +332,7 @@ impl Bus {
             uart2::BASE => {
                 if let Some(transmit) = self.uart2.write(offset, word) {
                     let bytes = self.dma_read(transmit.addr, transmit.len)?;
-                    self.psram_hook(&bytes);
+                    self.test_hook(&bytes);
                     self.uart2.send(&bytes);
                 }
             }

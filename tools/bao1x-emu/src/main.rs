@@ -32,12 +32,15 @@ usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram F
               address 0; the rest, or all of it without FILE, reads 0xFF
               (erased). Read only: the model never writes FILE
 
-  Model-only test hooks (no such thing on silicon), on baosec, each done
-  once, when the guest's UART2 output comes to hold TEXT (before that text
-  is printed): BAO1X_EMU_PSRAM_FLIP_ON=TEXT flips one bit in each 4 KiB
-  block of PSRAM written so far (the tamper test of encrypted swap);
+  Model-only test hooks (no such thing on silicon), on baosec, one at a
+  time, done once, when the guest's UART2 output comes to hold TEXT (before
+  that text is printed): BAO1X_EMU_PSRAM_FLIP_ON=TEXT flips one bit in each
+  4 KiB block of PSRAM written so far (the tamper test of encrypted swap);
   BAO1X_EMU_PSRAM_DUMP_ON=TEXT with BAO1X_EMU_PSRAM_DUMP_TO=FILE writes the
-  whole PSRAM to FILE (the test that it holds no plaintext).
+  whole PSRAM to FILE (the test that it holds no plaintext);
+  BAO1X_EMU_NOR_FLIP_ON=TEXT (with --flash FILE) flips one bit in each
+  4 KiB page of the NOR flash that FILE supplied, in the model's copy only,
+  never in FILE (the tamper test of the program store).
 ";
 
 fn main() -> ExitCode {
@@ -65,16 +68,24 @@ fn stdin_bytes() -> std::sync::mpsc::Receiver<u8> {
     receiver
 }
 
-/// The PSRAM hook the environment asks for, if any.
-fn psram_hook() -> Result<Option<bao1x_emu::bus::PsramHook>, String> {
-    use bao1x_emu::bus::{PsramAction, PsramHook};
-    let var = |name| std::env::var(name).ok().filter(|t: &String| !t.is_empty());
-    Ok(match (var("BAO1X_EMU_PSRAM_FLIP_ON"), var("BAO1X_EMU_PSRAM_DUMP_ON"), var("BAO1X_EMU_PSRAM_DUMP_TO")) {
-        (Some(_), Some(_), _) => return Err("BAO1X_EMU_PSRAM_FLIP_ON and BAO1X_EMU_PSRAM_DUMP_ON: one hook at a time".into()),
-        (Some(on), None, _) => Some(PsramHook { on: on.into_bytes(), action: PsramAction::Flip }),
-        (None, Some(on), Some(to)) => Some(PsramHook { on: on.into_bytes(), action: PsramAction::Dump(to.into()) }),
-        (None, Some(_), None) => return Err("BAO1X_EMU_PSRAM_DUMP_ON needs BAO1X_EMU_PSRAM_DUMP_TO=FILE".into()),
-        (None, None, _) => None,
+/// The test hook the environment asks for, if any (one at a time). `flash`:
+/// whether `--flash` gave the NOR flash a file (the NOR hook needs one).
+fn test_hook(flash: bool) -> Result<Option<bao1x_emu::bus::TestHook>, String> {
+    use bao1x_emu::bus::{HookAction, TestHook};
+    let var = |name: &str| std::env::var(name).ok().filter(|t| !t.is_empty());
+    let names = ["BAO1X_EMU_PSRAM_FLIP_ON", "BAO1X_EMU_PSRAM_DUMP_ON", "BAO1X_EMU_NOR_FLIP_ON"];
+    let asked: Vec<&str> = names.into_iter().filter(|name| var(name).is_some()).collect();
+    if asked.len() > 1 {
+        return Err(format!("{}: one hook at a time", asked.join(" and ")));
+    }
+    let hook = |on: String, action| Some(TestHook { on: on.into_bytes(), action });
+    Ok(match (var(names[0]), var(names[1]), var("BAO1X_EMU_PSRAM_DUMP_TO"), var(names[2])) {
+        (Some(on), _, _, _) => hook(on, HookAction::FlipPsram),
+        (_, Some(on), Some(to), _) => hook(on, HookAction::DumpPsram(to.into())),
+        (_, Some(_), None, _) => return Err("BAO1X_EMU_PSRAM_DUMP_ON needs BAO1X_EMU_PSRAM_DUMP_TO=FILE".into()),
+        (_, _, _, Some(_)) if !flash => return Err("BAO1X_EMU_NOR_FLIP_ON needs --flash FILE: the hook flips bits in what the file supplied".into()),
+        (_, _, _, Some(on)) => hook(on, HookAction::FlipNor),
+        (None, None, _, None) => None,
     })
 }
 
@@ -119,7 +130,7 @@ fn run() -> Result<u8, String> {
             spim.nor = bao1x_emu::devices::nor::Nor::from_file(file)?;
         }
         machine.cpu.bus.spim1 = Some(spim);
-        machine.cpu.bus.psram_hook = psram_hook()?;
+        machine.cpu.bus.test_hook = test_hook(flash.is_some())?;
     } else if flash.is_some() {
         return Err("--flash: the dabao board has no NOR flash (--board baosec)".into());
     }

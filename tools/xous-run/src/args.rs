@@ -30,7 +30,9 @@ options:
                         the board's 8 MiB SPI PSRAM (on the model's UDMA SPI master),
                         which the kernel always swaps to, encrypted: swap is the
                         board's fixed 8 MiB, so --swap and --swap-file are refused
-                        there too
+                        there too; a PROGRAM too large for the RRAM is kept in the
+                        board's 8 MiB NOR flash and read a page at a time, each
+                        page checked against its digest in the image
   --env KEY=VALUE       set an environment variable for the program (repeatable)
   --timeout SECONDS     stop QEMU after this long
   --memory SIZE         guest RAM, as QEMU's -m takes it, at least 1M (default
@@ -73,7 +75,8 @@ options:
   --service NAME=PATH   use PATH for service NAME, or add it after the others (repeatable)
   --without NAME        leave the bundle's service NAME out of this run, for a program
                         that drives a device NAME would own (repeatable)
-  --image-out PATH      keep the boot image at PATH
+  --image-out PATH      keep the boot image at PATH (on baosec, a program kept in the
+                        board's flash: that too, beside it, with the extension .flash)
   -h, --help            this text
 
 The runner bundle is $XOUS_RUNNER_HOME, else $XDG_DATA_HOME/xous/runner,

@@ -205,7 +205,8 @@ fn prepare(options: &Options) -> Result<Prepared, String> {
 }
 
 /// The baosec board's NOR flash holding the program store, for the model
-/// (`bao1x-emu --flash`); with `--image-out PATH`, kept at PATH.flash too.
+/// (`bao1x-emu --flash`); with `--image-out PATH`, kept beside it too,
+/// with the extension `.flash`.
 fn flash_file(store: &[u8], image_out: Option<&Path>) -> Result<NamedTempFile, String> {
     let file = tempfile::Builder::new().prefix("xous-run-flash-").suffix(".bin").tempfile();
     let mut file = file.map_err(|e| format!("cannot create a temporary file for the board's flash: {e}"))?;

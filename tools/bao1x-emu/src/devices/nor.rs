@@ -15,6 +15,10 @@
 //! wraps to 0, which no driver should count on). Quad and QPI commands are
 //! refused by name.
 //!
+//! Model-only: `flip_supplied_pages` flips one bit in each 4 KiB page the
+//! file supplied (the model's copy; the file is never written), for the
+//! host's tamper test of the program store.
+//!
 //! Which part: Xous accepts four JEDEC IDs on this board, two of them 8 MiB
 //! parts; the model answers XTX's XT25Q64F (docs/bao1x.md says why).
 
@@ -26,6 +30,8 @@ pub const SIZE: usize = 8 << 20;
 pub const JEDEC_ID: [u8; 3] = [0x0B, 0x60, 0x17];
 /// An erased byte.
 const ERASED: u8 = 0xFF;
+/// The flash's 4 KiB sector, the unit of the program store.
+const PAGE: usize = 4096;
 
 /// Where the device is in a transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +56,8 @@ enum State {
 
 pub struct Nor {
     bytes: Vec<u8>,
+    /// How many bytes from 0 the file (or the contents given) supplied.
+    supplied: usize,
     state: State,
     /// 0x66 came in the last transaction: 0x99 resets.
     reset_enabled: bool,
@@ -60,7 +68,7 @@ pub struct Nor {
 impl Default for Nor {
     /// A blank (erased) part.
     fn default() -> Nor {
-        Nor { bytes: vec![ERASED; SIZE], state: State::Deselected, reset_enabled: false, resets: 0 }
+        Nor { bytes: vec![ERASED; SIZE], supplied: 0, state: State::Deselected, reset_enabled: false, resets: 0 }
     }
 }
 
@@ -72,6 +80,7 @@ impl Nor {
         }
         let mut nor = Nor::default();
         nor.bytes[..contents.len()].copy_from_slice(contents);
+        nor.supplied = contents.len();
         Ok(nor)
     }
 
@@ -89,6 +98,20 @@ impl Nor {
     /// The array as it stands (for tests).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// **Model-only** (no such thing on the board): flips one bit in each
+    /// 4 KiB page that the file supplied, a last partial page within its
+    /// supplied bytes; how many pages. The file is never written.
+    pub fn flip_supplied_pages(&mut self) -> usize {
+        let pages = self.supplied.div_ceil(PAGE);
+        for page in 0..pages {
+            let start = page * PAGE;
+            let len = (self.supplied - start).min(PAGE);
+            let at = start + (100 + page % 3000) % len;
+            self.bytes[at] ^= 1 << (page % 8);
+        }
+        pages
     }
 
     /// Chip select goes low.

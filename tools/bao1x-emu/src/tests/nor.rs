@@ -2,10 +2,11 @@
 //! through the bus as a driver would: reads that run on across pages and
 //! sectors, fast read, the JEDEC ID, status, reset, contents from a file
 //! (erased past it), and every command it refuses a fault of the store
-//! that started it, the master usable after.
+//! that started it, the master usable after; and the model-only tamper
+//! hook that flips a bit in each page the file supplied.
 
 use super::spim::{arm, baosec, get, program, put, read, rx_data, send_cmd, tx_data, write, EOT, RX, TX};
-use crate::bus::{Bus, BusError};
+use crate::bus::{Bus, BusError, HookAction, TestHook, IFRAM_BASE};
 use crate::devices::nor::{self, Nor};
 
 const SOT_CS0: u32 = 0x1000_0000;
@@ -188,4 +189,67 @@ fn chip_select_0_is_the_flash_and_1_still_the_psram() {
     assert_eq!(nor(&bus).bytes()[..5], *b"flash", "the PSRAM's write did not reach the flash");
     let id = transaction(&mut bus, 0x9F, &[], 3).unwrap();
     assert_eq!(id, nor::JEDEC_ID, "0x9F on chip select 0 is the flash's ID, with no address bytes");
+}
+
+/// The guest prints `text` on UART2 (from IFRAM's first page, which the
+/// SPI master's buffers above do not use).
+fn console(bus: &mut Bus, text: &[u8]) {
+    put(bus, IFRAM_BASE, text);
+    for (register, value) in [(0x10, IFRAM_BASE), (0x14, text.len() as u32), (0x18, 1 << 4)] {
+        bus.store(crate::devices::uart2::BASE + register, 4, value).unwrap();
+    }
+}
+
+/// The places where `before` and `after` differ, each with its changed bits.
+fn changes(before: &[u8], after: &[u8]) -> Vec<(usize, u8)> {
+    before.iter().zip(after).enumerate().filter(|(_, (b, a))| b != a).map(|(i, (b, a))| (i, b ^ a)).collect()
+}
+
+#[test]
+fn the_tamper_hook_flips_a_bit_in_each_page_the_file_supplied_once_the_console_says_so_and_never_the_file() {
+    let file = temporary("tamper");
+    let contents = pattern_bytes(3 * 4096);
+    std::fs::write(&file, &contents).unwrap();
+    let mut bus = baosec();
+    bus.spim1.as_mut().unwrap().nor = Nor::from_file(&file).unwrap();
+    bus.test_hook = Some(TestHook { on: b"big: ready".to_vec(), action: HookAction::FlipNor });
+    console(&mut bus, b"big: re");
+    assert_eq!(nor(&bus).bytes()[..contents.len()], contents, "not before the whole text");
+    console(&mut bus, b"ady\n");
+    let after = nor(&bus).bytes().to_vec();
+    let on_disk = std::fs::read(&file);
+    let _ = std::fs::remove_file(&file);
+    let changed = changes(&contents, &after[..contents.len()]);
+    assert_eq!(changed.len(), 3, "one byte in each of the three pages: {changed:x?}");
+    for (page, (at, bits)) in changed.iter().enumerate() {
+        assert_eq!(at / 4096, page, "{changed:x?}");
+        assert_eq!(bits.count_ones(), 1, "one bit at {at:#x}");
+    }
+    assert!(after[contents.len()..].iter().all(|b| *b == 0xFF), "nothing past the file");
+    assert_eq!(on_disk.unwrap(), contents, "the file is never written");
+    let (at, _) = changed[1];
+    assert_eq!(flash_read(&mut bus, 0x03, at as u32, 1).unwrap(), [after[at]], "a read sees the flipped bit");
+    assert!(bus.test_hook.is_none(), "once only");
+    console(&mut bus, b"big: ready\n");
+    assert_eq!(nor(&bus).bytes(), &after[..], "nothing more the second time");
+}
+
+#[test]
+fn a_last_partial_page_is_flipped_within_the_file_and_a_part_with_no_file_has_nothing_to_flip() {
+    for len in [1, 50, 4096 + 99, 4096 + 101, 8192 + 3000] {
+        let contents = pattern_bytes(len);
+        let mut part = Nor::with_contents(&contents).unwrap();
+        let before = part.bytes().to_vec();
+        assert_eq!(part.flip_supplied_pages(), len.div_ceil(4096), "{len} bytes");
+        let changed = changes(&before, part.bytes());
+        assert_eq!(changed.len(), len.div_ceil(4096), "{len} bytes: {changed:x?}");
+        assert!(changed.iter().all(|(at, bits)| *at < len && bits.count_ones() == 1), "{len} bytes: {changed:x?}");
+    }
+    let mut blank = Nor::default();
+    assert_eq!(blank.flip_supplied_pages(), 0);
+    assert!(blank.bytes().iter().all(|b| *b == 0xFF));
+    let mut bus = with_flash(&[]);
+    bus.test_hook = Some(TestHook { on: b"ready".to_vec(), action: HookAction::FlipNor });
+    console(&mut bus, b"ready");
+    assert!(bus.test_hook.is_none() && nor(&bus).bytes().iter().all(|b| *b == 0xFF), "done, and nothing to flip");
 }

@@ -176,7 +176,7 @@ fn on_dabao_there_is_no_spi_master() {
 #[test]
 fn the_tamper_hook_flips_a_bit_in_each_written_block_once_the_console_says_so() {
     let mut bus = baosec();
-    bus.psram_hook = Some(crate::bus::PsramHook { on: b"paged out".to_vec(), action: crate::bus::PsramAction::Flip });
+    bus.test_hook = Some(crate::bus::TestHook { on: b"paged out".to_vec(), action: crate::bus::HookAction::FlipPsram });
     write(&mut bus, 0x1000, &[0; 200]).unwrap();
     write(&mut bus, 0x5000, &[0; 200]).unwrap();
     let before = bus.spim1.as_ref().unwrap().psram.bytes.clone();
@@ -188,14 +188,14 @@ fn the_tamper_hook_flips_a_bit_in_each_written_block_once_the_console_says_so() 
     let changed: Vec<usize> = (0..psram::SIZE).filter(|&i| before[i] != after[i]).collect();
     assert_eq!(changed.len(), 2, "one bit in each of the two written blocks: {changed:x?}");
     assert!(changed[0] / 4096 == 1 && changed[1] / 4096 == 5);
-    assert!(bus.psram_hook.is_none(), "once only");
+    assert!(bus.test_hook.is_none(), "once only");
 }
 
 #[test]
 fn the_dump_hook_writes_the_psram_to_a_file_before_the_text_goes_out() {
     let mut bus = baosec();
     let file = std::env::temp_dir().join(format!("bao1x-emu-psram-{}.bin", std::process::id()));
-    bus.psram_hook = Some(crate::bus::PsramHook { on: b"out\n".to_vec(), action: crate::bus::PsramAction::Dump(file.clone()) });
+    bus.test_hook = Some(crate::bus::TestHook { on: b"out\n".to_vec(), action: crate::bus::HookAction::DumpPsram(file.clone()) });
     write(&mut bus, 0x2000, b"sealed").unwrap();
     for text in [&b"swap: paged o"[..], b"ut\n"] {
         put(&mut bus, IFRAM_BASE, text);

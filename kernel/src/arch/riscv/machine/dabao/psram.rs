@@ -161,14 +161,18 @@ impl SwapDisk {
     /// Reads program store page `page` (the NOR flash's bytes from `4096 *
     /// page`) into the frame the kernel sees at `va`.
     pub fn store_read(&mut self, page: usize, va: usize) -> bool {
-        if page >= self.store_pages {
-            return false;
-        }
+        page < self.store_pages && self.read_page(nor::CS, page * PAGE_SIZE, va)
+    }
+
+    /// Reads the page at `addr` of the device on chip select `cs` into the
+    /// frame the kernel sees at `va`, a burst at a time.
+    fn read_page(&mut self, cs: u32, addr: usize, va: usize) -> bool {
         for part in 0..PAGE_SIZE / BURST {
-            if !self.transfer(nor::CS, nor::READ, Some(page * PAGE_SIZE + part * BURST), BURST) {
+            if !self.transfer(cs, psram::READ, Some(addr + part * BURST), BURST) {
                 return false;
             }
-            // SAFETY: as in `read`.
+            // SAFETY: `va` is the frame's page, mapped for the kernel (hw.rs
+            // `reach`); the RX bytes, into it.
             unsafe { copy_words(STAGE + RX, va + part * BURST, BURST) };
         }
         true
@@ -176,8 +180,8 @@ impl SwapDisk {
 
     /// Sets the SPI clock and resets the device on chip select `cs`.
     fn reset(&mut self, cs: u32) -> bool {
-        // Both parts take the same reset: 0x66, then 0x99.
-        const _: () = assert!(psram::RESET_ENABLE == nor::RESET_ENABLE && psram::RESET == nor::RESET);
+        // Both parts take the same reset (0x66, then 0x99) and serial read.
+        const _: () = assert!(psram::RESET_ENABLE == nor::RESET_ENABLE && psram::RESET == nor::RESET && psram::READ == nor::READ);
         let reset = [spim::config(CLOCK_DIVIDER), spim::sot(cs), spim::send_cmd(psram::RESET_ENABLE), spim::EOT, spim::sot(cs), spim::send_cmd(psram::RESET), spim::EOT];
         self.run(&reset, None, None)
     }
@@ -206,12 +210,8 @@ impl SwapDisk {
         if slot >= self.slots {
             return false;
         }
-        for part in 0..PAGE_SIZE / BURST {
-            if !self.transfer(psram::CS, psram::READ, Some(slot * PAGE_SIZE + part * BURST), BURST) {
-                return false;
-            }
-            // SAFETY: as in `write`: the RX bytes, into the frame.
-            unsafe { copy_words(STAGE + RX, va + part * BURST, BURST) };
+        if !self.read_page(psram::CS, slot * PAGE_SIZE, va) {
+            return false;
         }
         if !self.transfer(psram::CS, psram::READ, Some(TAGS + slot * TAG), TAG) {
             return false;
