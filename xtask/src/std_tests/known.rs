@@ -82,14 +82,55 @@ const SMALL_MEMORY: &[(&str, &str, &str, &str)] = &{
     all
 };
 
+/// How the failure of a test not run on the baosec board for want of memory begins.
+pub const NOT_RUN_BOARD: &str = "not run on the baosec board (2 MiB of RAM and 8 MiB of swap in all): ";
+
+const SORT_MILLION: &str = "sorts 1,100,000 elements (4.4 MB of i32, 8.8 MB of u64) and checks them against a \
+    copy, with the stable sort's scratch as large again: more than the board's 10 MiB of RAM and swap together; \
+    on the model (2026-12-06) each ended in an allocation failure or 'out of memory backing' after minutes of \
+    swapping; all pass at 2 MiB of RAM with 64 MiB of swap on QEMU (docs/std-tests-2m.md)";
+
+/// `sort::tests::stable::correct_TYPE_PATTERN` for each pattern.
+macro_rules! sort_million {
+    ($ty:literal: $($pattern:literal),*) => {
+        [$(("alloc", "alloctests", concat!("sort::tests::stable::correct_", $ty, "_", $pattern), SORT_MILLION),)*]
+    };
+}
+
+/// (suite, program, test, why): tests that need more memory than the
+/// baosec board has at all, RAM and the PSRAM's swap together; a run on
+/// the board counts them as failed without running them (each would
+/// swap for minutes before the allocation fails).
+const BOARD_MEMORY: &[(&str, &str, &str, &str)] = &{
+    let i32s = sort_million!("i32": "all_equal", "ascending", "descending", "narrow", "pipe_organ", "random", "random_d1024",
+        "random_d2", "random_d20", "random_d311", "random_d4", "random_d8", "random_s50", "random_s95", "random_z1",
+        "random_z1_03", "random_z2", "saw_mixed", "saw_mixed_range");
+    let u64s = sort_million!("u64": "ascending", "descending", "random", "random_d2", "random_d20", "random_s95", "random_z1", "saw_mixed");
+    let mut all = [i32s[0]; 27];
+    let mut i = 0;
+    while i < i32s.len() {
+        all[i] = i32s[i];
+        i += 1;
+    }
+    while i < all.len() {
+        all[i] = u64s[i - i32s.len()];
+        i += 1;
+    }
+    all
+};
+
 /// Why `test` is not run with less than SMALL_MEMORY_MIB of RAM, if it is not.
 pub fn too_big(suite: &str, program: &str, test: &str) -> Option<&'static str> {
     SMALL_MEMORY.iter().find(|(s, p, t, _)| *s == suite && *p == program && *t == test).map(|(_, _, _, why)| *why)
 }
 
-/// The tests of `program` that a small-memory run leaves out.
-pub fn too_big_of_program<'a>(suite: &'a str, program: &'a str) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
-    SMALL_MEMORY.iter().filter(move |(s, p, _, _)| *s == suite && *p == program).map(|(_, _, t, why)| (*t, *why))
+/// The tests of `program` that a small-memory run leaves out (with
+/// `board`, a run on the baosec board, those it has not the memory for
+/// too), each with the start of its failure's text and why.
+pub fn too_big_of_program<'a>(suite: &'a str, program: &'a str, board: bool) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> + 'a {
+    let small = SMALL_MEMORY.iter().map(|e| (NOT_RUN_SMALL, e));
+    let board = BOARD_MEMORY.iter().filter(move |_| board).map(|e| (NOT_RUN_BOARD, e));
+    small.chain(board).filter(move |(_, (s, p, _, _))| *s == suite && *p == program).map(|(lead, (_, _, t, why))| (*t, lead, *why))
 }
 
 // Failures of the library as shipped only (`./x std-tests --pristine`),
@@ -174,6 +215,9 @@ pub fn failure_reason(suite: &str, program: &str, test: &str, pristine: bool, fa
     if failure.starts_with(NOT_RUN_SMALL) {
         return too_big(suite, program, test);
     }
+    if failure.starts_with(NOT_RUN_BOARD) {
+        return BOARD_MEMORY.iter().find(|(s, p, t, _)| *s == suite && *p == program && *t == test).map(|(_, _, _, why)| *why);
+    }
     match verdict(suite, program, test, pristine) {
         Some(Fails(why) | FailWithoutRunning(why)) => Some(why),
         Some(Slow(why)) if failure.starts_with(NOT_RUN) => Some(why),
@@ -203,10 +247,22 @@ mod tests {
         assert_eq!(too_big("std", "std", "fs::tests::read_large_dir"), Some(LARGE_DIR_SMALL));
         let sort = ("alloc", "alloctests", "sort::tests::unstable::correct_1k_saw_mixed");
         assert_eq!(too_big(sort.0, sort.1, sort.2), Some(SORT_1K));
-        assert_eq!(too_big_of_program("alloc", "alloctests").count(), 17);
+        assert_eq!(too_big_of_program("alloc", "alloctests", false).count(), 17);
         assert_eq!(failure_reason(sort.0, sort.1, sort.2, false, &format!("{NOT_RUN_SMALL}{SORT_1K}")), Some(SORT_1K));
         assert_eq!(failure_reason(sort.0, sort.1, sort.2, false, "hung: no output for 120 s"), None, "run and failed: new");
         assert_eq!(too_big("alloc", "alloctests", "sort::tests::stable::correct_i32_random"), None);
+    }
+
+    #[test]
+    fn on_the_board_the_million_element_sorts_are_left_out_too_and_explained() {
+        let left_out: Vec<_> = too_big_of_program("alloc", "alloctests", true).collect();
+        assert_eq!(left_out.len(), 17 + 27);
+        let i32_random = left_out.iter().find(|(t, _, _)| *t == "sort::tests::stable::correct_i32_random").expect("left out on the board");
+        assert_eq!((i32_random.1, i32_random.2), (NOT_RUN_BOARD, SORT_MILLION));
+        assert!(left_out.iter().any(|(t, lead, _)| *t == "sort::tests::stable::correct_u64_saw_mixed" && *lead == NOT_RUN_BOARD));
+        let test = "sort::tests::stable::correct_u64_random";
+        assert_eq!(failure_reason("alloc", "alloctests", test, false, &format!("{NOT_RUN_BOARD}{SORT_MILLION}")), Some(SORT_MILLION));
+        assert_eq!(failure_reason("alloc", "alloctests", test, false, "memory allocation of 8800000 bytes failed"), None, "run and failed: new");
     }
 
     #[test]

@@ -282,11 +282,11 @@ fn run_program_tests(boot: &tools::Boot, suite: &'static str, program: &Path, op
     let mut not_run: Vec<&str> = Vec::new();
     let mut slow: Vec<String> = Vec::new();
     if small_memory(options) {
-        for (test, why) in known::too_big_of_program(suite, &name) {
+        for (test, lead, why) in known::too_big_of_program(suite, &name, options.board.is_some()) {
             if listed.iter().any(|t| t == test) {
                 not_run.push(test);
                 if filter.map_or(true, |f| test.contains(f)) {
-                    results.push(result(test, Outcome::Failed(format!("{}{why}", known::NOT_RUN_SMALL))));
+                    results.push(result(test, Outcome::Failed(format!("{lead}{why}"))));
                 }
             }
         }
