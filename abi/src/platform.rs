@@ -119,7 +119,9 @@ pub const PIN: usize = 10;
 /// process (`xous_abi::services::ON_DEMAND`) named by the `length` bytes
 /// of UTF-8 at `address`, if it has not been started: Scalar1 holds its
 /// new PID, or 0 if it was started before (whether it still runs or not:
-/// each starts at most once a boot). Only a process of the boot image may
+/// each starts at most once a boot; or a process of the image of that
+/// name runs, as every process of an image kept in RAM does from boot).
+/// Only a process of the boot image may
 /// ask (the name server does, when a client first connects to one of the
 /// service's names). Errors: AccessDenied (the caller is not of the boot
 /// image), ProcessNotFound (the image has no on-demand process of that

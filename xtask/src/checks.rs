@@ -319,6 +319,11 @@ pub const CHECKS: &[Check] = &[
         Boot::of(App("args-env")).options(DABAO).args(&["a", "b c"]).env(&["GREETING=hello world", "EMPTY="])
             .stdout(&[Has("args-env: all checks passed")])),
     Check::code("on dabao: std random: HashMap keys from the entropy service (the chip's TRNG), different on every run", target_checks::std_random_dabao),
+    // The board has no network: the name server knows the image has no
+    // network service, so std's sockets get an error rather than a connect
+    // that waits for ever (services/names/src/starts.rs, std-xous 0048).
+    Check::boot("on dabao: std::net with no network on the board: a connect, a listener, a UDP socket and a name lookup each answer Unsupported \"no network\" at once",
+        Boot::of(App("no-network")).options(DABAO).stdout(&[Has("no-network: all checks passed")])),
     // The console's input on the chip: UART2's received bytes, read by the
     // kernel, their event (irqarray bank 5) the log service's interrupt.
     Check::boot("on dabao: stdin through a pipe (UART2's receive): lines (UTF-8, an empty one, the last without newline), then the end; not a terminal",

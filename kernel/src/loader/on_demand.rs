@@ -65,6 +65,12 @@ pub fn start_service<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, at: usize, le
     }
     let name = NameArg::read(k, t.pid, at, len)?;
     let name = name.as_str();
+    // Started at boot (an image in RAM starts everything then): as good
+    // as started before. So ProcessNotFound means the image has no such
+    // process, and its names will never be registered by it.
+    if k.procs.iter().any(|p| p.from_image && p.name() == name) {
+        return k.answered(t, SyscallResult::Scalar1, &[0]);
+    }
     let pending = k.on_demand;
     if pending.waiting | pending.started == 0 {
         return Err(Error::ProcessNotFound);
@@ -172,7 +178,7 @@ mod tests {
         assert_eq!(start(&mut k, t, at, 2), [SyscallResult::Scalar1 as usize, 0], "asked again: started before");
         k.terminate(fs, 0);
         assert_eq!(start(&mut k, t, at, 2), [SyscallResult::Scalar1 as usize, 0], "ended: not started twice");
-        assert_eq!(start(&mut k, t, at + 5, 3), err(Error::ProcessNotFound), "the program is not on demand");
+        assert_eq!(start(&mut k, t, at + 5, 3), [SyscallResult::Scalar1 as usize, 0], "the program is not on demand: it runs");
         assert_eq!(start(&mut k, t, at + 9, 7), err(Error::ProcessNotFound), "no such process");
         assert_eq!(start(&mut k, t, at + 8, 1), err(Error::InvalidArgument), "not UTF-8");
         assert_eq!(start(&mut k, t, at, 65), err(Error::InvalidArgument), "longer than a name");
@@ -217,7 +223,8 @@ mod tests {
         let mut k = kernel_with_image(&bytes, 200);
         load_all(&mut k, &parsed, Stored::Ram(LOAD as usize)).unwrap();
         assert_eq!(names_of(&k), ["names", "fs", "net", "app"]);
-        let t = asker(&mut k, b"fs");
-        assert_eq!(start(&mut k, t, 0x3000_0000, 2), err(Error::ProcessNotFound));
+        let t = asker(&mut k, b"fsdb");
+        assert_eq!(start(&mut k, t, 0x3000_0000, 2), [SyscallResult::Scalar1 as usize, 0], "started at boot: as good as before");
+        assert_eq!(start(&mut k, t, 0x3000_0002, 2), err(Error::ProcessNotFound), "the image has no such process");
     }
 }

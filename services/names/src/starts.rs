@@ -5,7 +5,10 @@
 //! connects waiting for its names are answered NOT_FOUND, so a program
 //! gets an error (std: "the filesystem service is not running") instead of
 //! waiting for ever; so is a connect when the kernel had no memory to start
-//! the service (it is asked again at the next connect).
+//! the service (it is asked again at the next connect), and every connect,
+//! blocking too, to the names of a service the image does not have (no
+//! network on the Baochip-1x's boards: std's sockets get an error instead
+//! of a connect that waits for ever).
 
 use xous_abi::services::{OnDemand, ON_DEMAND};
 use xous_abi::Error;
@@ -17,9 +20,11 @@ enum State {
     /// Started by us, as PID `pid`; its names are not all registered yet,
     /// or it runs.
     Starting(u8),
-    /// Asked for, and not (or no longer) ours to wait for: the image has
-    /// no such process, someone else started it, or it ended.
+    /// Asked for, and not (or no longer) ours to wait for: someone else
+    /// started it, or it ended.
     Done,
+    /// The image has no such process: its names will not come.
+    Absent,
 }
 
 /// What a connect to a name no one has registered does.
@@ -31,7 +36,8 @@ pub enum Unregistered {
     /// BlockingConnect waits.
     AsUsual,
     /// Answered NOT_FOUND, blocking or not: the service could not start
-    /// now (no memory), and may at a later connect.
+    /// now (no memory), and may at a later connect; or the image has no
+    /// such service.
     Refused,
 }
 
@@ -65,11 +71,13 @@ impl Starts {
             self.state[i] = match start(ON_DEMAND[i].process) {
                 Ok(pid) if pid != 0 => State::Starting(pid),
                 Err(Error::OutOfMemory) => return Unregistered::Refused,
+                Err(Error::ProcessNotFound) => State::Absent,
                 _ => State::Done,
             };
         }
         match self.state[i] {
             State::Starting(_) => Unregistered::Wait,
+            State::Absent => Unregistered::Refused,
             _ => Unregistered::AsUsual,
         }
     }
@@ -116,7 +124,21 @@ mod tests {
         let short = starts.unregistered(proc::NAME.as_bytes(), |_| Err(Error::OutOfMemory));
         assert_eq!(short, Unregistered::Refused, "no memory to start it: an error now");
         let later = starts.unregistered(proc::NAME.as_bytes(), |_| Err(Error::ProcessNotFound));
-        assert_eq!(later, Unregistered::AsUsual, "asked again; the image has no such process");
+        assert_eq!(later, Unregistered::Refused, "asked again; the image has no such process");
         assert_eq!(asked.borrow().len(), 2);
+    }
+
+    #[test]
+    fn the_names_of_a_service_the_image_lacks_are_refused_for_good() {
+        let mut starts = Starts::new();
+        let mut asked = 0;
+        let absent = |asked: &mut u32| {
+            *asked += 1;
+            Err(Error::ProcessNotFound)
+        };
+        assert_eq!(starts.unregistered(net::NAME.as_bytes(), |_| absent(&mut asked)), Unregistered::Refused);
+        assert_eq!(starts.unregistered(net::DNS_NAME.as_bytes(), |_| absent(&mut asked)), Unregistered::Refused, "its other name too");
+        assert_eq!(starts.unregistered(net::NAME.as_bytes(), |_| absent(&mut asked)), Unregistered::Refused, "and again");
+        assert_eq!(asked, 1, "the kernel is asked once");
     }
 }
