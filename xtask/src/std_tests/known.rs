@@ -208,12 +208,21 @@ pub fn skip_reason(suite: &str, program: &str, test: &str, pristine: bool) -> Op
 /// How the failure of a slow test that was not run begins.
 pub const NOT_RUN: &str = "not run here: ";
 
+/// What std's sockets answer where the system runs no network service
+/// (std-xous 0048), which a board's tests of `net::` fail with.
+const NO_NETWORK_ERROR: &str = "no network: this system runs no network service";
+const NO_NETWORK: &str = "the board has no network, so its image has no network service: std's sockets and name \
+    lookups answer Unsupported \"no network\" (std-xous 0048; README, the dabao table); these pass on QEMU";
+
 /// Why `test`, which failed with `failure`, is known to fail, if it is. A
 /// slow test is explained only where it was not run: when it runs, it
 /// must pass.
 pub fn failure_reason(suite: &str, program: &str, test: &str, pristine: bool, failure: &str) -> Option<&'static str> {
     if failure.starts_with(NOT_RUN_SMALL) {
         return too_big(suite, program, test);
+    }
+    if suite == "std" && test.starts_with("net::") && failure.contains(NO_NETWORK_ERROR) {
+        return Some(NO_NETWORK);
     }
     if failure.starts_with(NOT_RUN_BOARD) {
         return BOARD_MEMORY.iter().find(|(s, p, t, _)| *s == suite && *p == program && *t == test).map(|(_, _, _, why)| *why);
@@ -263,6 +272,14 @@ mod tests {
         let test = "sort::tests::stable::correct_u64_random";
         assert_eq!(failure_reason("alloc", "alloctests", test, false, &format!("{NOT_RUN_BOARD}{SORT_MILLION}")), Some(SORT_MILLION));
         assert_eq!(failure_reason("alloc", "alloctests", test, false, "memory allocation of 8800000 bytes failed"), None, "run and failed: new");
+    }
+
+    #[test]
+    fn a_net_test_failing_for_want_of_a_network_is_explained() {
+        let failure = format!("received error for `TcpListener::bind(&addr)`: {NO_NETWORK_ERROR}");
+        assert_eq!(failure_reason("std", "std", "net::tcp::tests::connect_loopback", false, &failure), Some(NO_NETWORK));
+        assert_eq!(failure_reason("std", "std", "net::tcp::tests::connect_loopback", false, "connection refused"), None, "another failure: new");
+        assert_eq!(failure_reason("std", "std", "fs::tests::copy_file_ok", false, &failure), None, "not a test of net");
     }
 
     #[test]
