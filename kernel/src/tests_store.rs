@@ -178,3 +178,44 @@ fn a_board_without_the_store_does_not_start_the_program() {
     k.hw.store = store[..PAGE_SIZE].to_vec();
     assert_eq!(load_all(&mut k, &parsed, Stored::Rom(ROM)), Err((1, Error::Unavailable)), "a store smaller than the image's");
 }
+
+#[test]
+fn a_program_over_its_share_with_swap_full_still_gets_its_code() {
+    let (mut k, _, app) = booted(64, 8);
+    // The program takes all it can: its data pages, written, fill the RAM
+    // it may hold and the swap device's eight slots.
+    let r = call(&mut k, app, &[Syscall::MapMemory as usize, 0, 0, 128 * PAGE_SIZE, flags::R | flags::W]);
+    assert_eq!(r[0], xous_abi::SyscallResult::MemoryRange as usize, "{r:x?}");
+    let mut filled = 0;
+    for i in 0..128 {
+        let page = r[1] + i * PAGE_SIZE;
+        let full = k.swap.slots.used() == 8 && k.frames.owned_by(app.pid) >= k.frames.hoard() && k.frames.free_count() <= k.frames.reserve();
+        if full {
+            break;
+        }
+        k.fault(app, Fault::StorePage, TEXT, page);
+        if k.procs.get(app.pid).is_none() || !pte::is_valid(entry(&mut k, app, page)) {
+            break;
+        }
+        k.write_user(app.pid, page, &[i as u8 | 1; 64]).unwrap();
+        filled += 1;
+    }
+    assert!(k.procs.get(app.pid).is_some(), "{}", last_line(&k));
+    assert!(filled < 128 && k.swap.slots.used() == 8 && k.frames.owned_by(app.pid) >= k.frames.hoard(), "over its share, swap full: {filled} pages");
+    let held = k.frames.owned_by(app.pid);
+    // Its code is still in the store: each page comes in past the rule
+    // (it cannot go on without it), and the program gives one of its own
+    // back for it where it can: the code page before, which costs nothing
+    // to let go. So it holds one page more than its share, not more.
+    for i in 0..TEXT_PAGES {
+        let page = TEXT + i * PAGE_SIZE;
+        k.fault(app, Fault::InstructionPage, page, page);
+        assert!(k.procs.get(app.pid).is_some(), "code page {i}: {}", last_line(&k));
+        assert!(pte::is_valid(entry(&mut k, app, page)), "code page {i}");
+        assert!(k.frames.owned_by(app.pid) <= held + 1, "code page {i}: {} frames, it held {held}", k.frames.owned_by(app.pid));
+        let mut got = vec![0; PAGE_SIZE];
+        k.read_user(app.pid, page, &mut got).unwrap();
+        assert!(got == text()[i * PAGE_SIZE..(i + 1) * PAGE_SIZE], "code page {i} as built");
+    }
+    assert!(k.swap.store.dropped > 0, "code pages let go for the next");
+}

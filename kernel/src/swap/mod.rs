@@ -65,6 +65,16 @@ pub struct Swap {
     pub zero_pages: u64,
 }
 
+/// What became of a page the clock sent out.
+enum Out {
+    /// It left RAM.
+    Gone,
+    /// No slot was free for it.
+    NoSlot,
+    /// The device failed (the page stays), or there is no swap.
+    Failed,
+}
+
 /// Why a page could not be brought back.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PageInError {
@@ -183,7 +193,13 @@ impl<P: Platform> Kernel<P> {
             if self.store_drop(pid, va, table, e) {
                 return true;
             }
-            return self.page_out(pid, va, table, e);
+            match self.page_out(pid, va, table, e) {
+                Out::Gone => return true,
+                // The device is full: a page that goes for nothing (zeros,
+                // the program store's) may still come round.
+                Out::NoSlot => continue,
+                Out::Failed => return false,
+            }
         }
     }
 
@@ -201,7 +217,7 @@ impl<P: Platform> Kernel<P> {
 
     /// Seals cold page `va` of `pid` (entry `e` in `table`) into a free
     /// slot, writes it out, and frees its frame.
-    fn page_out(&mut self, pid: Owner, va: usize, table: usize, e: u32) -> bool {
+    fn page_out(&mut self, pid: Owner, va: usize, table: usize, e: u32) -> Out {
         let frame = pte::address(e);
         if self.hw.table(frame).iter().all(|w| *w == 0) {
             // Nothing to keep (memory committed but never written, or
@@ -211,26 +227,26 @@ impl<P: Platform> Kernel<P> {
             self.hw.flush_tlb(pid, Some(va));
             let _ = self.frames.free(frame, pid);
             self.swap.zero_pages += 1;
-            return true;
+            return Out::Gone;
         }
         let seal = &self.swap.seal;
         if !self.swap.on() {
-            return false;
+            return Out::Failed;
         }
-        let Some((slot, count)) = self.swap.slots.take(&mut self.hw, pid) else { return false };
+        let Some((slot, count)) = self.swap.slots.take(&mut self.hw, pid) else { return Out::NoSlot };
         let nonce = seal::nonce(slot, count);
         let tag = seal.seal(seal::bytes(self.hw.table(frame)), &nonce);
         if !self.hw.swap_write(slot, frame, &tag) {
             // The page stays: back to what it was.
             seal.open(seal::bytes(self.hw.table(frame)), &nonce, &tag);
             self.swap.slots.free(&mut self.hw, slot, pid);
-            return false;
+            return Out::Failed;
         }
         self.hw.low_table(table)[pte::vpn0(va)] = pte::swapped(slot, e);
         self.hw.flush_tlb(pid, Some(va));
         let _ = self.frames.free(frame, pid);
         self.swap.pages_out += 1;
-        true
+        Out::Gone
     }
 
     /// Brings back page `va` of `pid` if it is swapped out, cold, or in
@@ -252,10 +268,7 @@ impl<P: Platform> Kernel<P> {
         let slot = pte::swap_slot(e);
         let count = self.swap.slots.held(&mut self.hw, slot, pid).ok_or(PageInError::Forged)?;
         self.make_room(pid, 1);
-        // A process over the reserve rule's line while no slot is free gets
-        // its page back past the rule, and gives one of its own pages in
-        // return (to the slot this one frees): the others' reserve stays.
-        let hoarding = !self.frames.elastic && self.frames.free_count() <= self.frames.reserve() && self.frames.owned_by(pid) >= self.frames.hoard();
+        let hoarding = self.hoarding(pid);
         let frame = self.frames.alloc_returning(pid).ok_or(PageInError::OutOfMemory)?;
         let mut tag = [0; seal::TAG_BYTES];
         let read = self.hw.swap_read(slot, frame, &mut tag);
@@ -274,14 +287,26 @@ impl<P: Platform> Kernel<P> {
         self.swap.slots.free(&mut self.hw, slot, pid);
         self.swap.pages_in += 1;
         if hoarding {
-            // Not the page just brought back (make_resident's range, if
-            // it called, covers it already).
-            let outer = self.swap.protect;
-            self.swap.protect = outer.or(Some((pid, va, va + PAGE_SIZE)));
-            self.evict_one(Some(pid));
-            self.swap.protect = outer;
+            self.give_one_back(pid, va);
         }
         Ok(())
+    }
+
+    /// Whether `pid` is over the reserve rule's line while no slot is free:
+    /// it then gets a page of its own back past the rule (`alloc_returning`),
+    /// and gives one of its pages in return (`give_one_back`), so the
+    /// others' reserve stays.
+    fn hoarding(&self, pid: Owner) -> bool {
+        !self.frames.elastic && self.frames.free_count() <= self.frames.reserve() && self.frames.owned_by(pid) >= self.frames.hoard()
+    }
+
+    /// Sends one of `pid`'s pages out, not `va`, which just came back
+    /// (make_resident's range, if it called, covers it already).
+    fn give_one_back(&mut self, pid: Owner, va: usize) {
+        let outer = self.swap.protect;
+        self.swap.protect = outer.or(Some((pid, va, va + PAGE_SIZE)));
+        self.evict_one(Some(pid));
+        self.swap.protect = outer;
     }
 
     /// Makes every page of `[va, va + len)` of `pid` that is swapped out or

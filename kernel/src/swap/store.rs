@@ -103,7 +103,10 @@ impl<P: Platform> Kernel<P> {
         let expected = self.store_digest(page).ok_or(PageInError::Mismatch)?;
         let space = self.procs.get(pid).map(|p| p.space).ok_or(PageInError::OutOfMemory)?;
         self.make_room(pid, 1);
-        let frame = self.frames.alloc(pid).ok_or(PageInError::OutOfMemory)?;
+        // The program's own code and data, which it cannot go on without:
+        // past the reserve rule as a swapped page is (swap/mod.rs).
+        let hoarding = self.hoarding(pid);
+        let frame = self.frames.alloc_returning(pid).ok_or(PageInError::OutOfMemory)?;
         let read = self.hw.store_read(page, frame);
         if !read || Sha256::digest(&super::seal::bytes(self.hw.table(frame))[..])[..] != expected[..] {
             // Never mapped, never seen: the frame goes back cleared, and the
@@ -116,6 +119,9 @@ impl<P: Platform> Kernel<P> {
         space.walk().replace(&mut self.hw, va, pte::entry(frame, (e & (pte::RWX | pte::U)) | pte::V | pte::A | pte::D));
         self.hw.flush_tlb(pid, Some(va));
         self.swap.store.pages_in += 1;
+        if hoarding {
+            self.give_one_back(pid, va);
+        }
         Ok(())
     }
 
