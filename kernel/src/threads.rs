@@ -30,6 +30,16 @@ const _: () = assert!((BLOCKS + 1) * CONTEXTS_PER_PAGE == MAX_THREADS + 1);
 /// 2 MiB can give stacks to). The run queue has room for them all.
 pub const MORE_BLOCKS: usize = board::MORE_THREAD_PAGES;
 
+/// Threads one process may have alive at once: every one of them may wait
+/// in a call (a lock, a condition) at the same time, so no more than its
+/// share of the message pool (ipc::PROCESS_MESSAGES). Else the threads
+/// waiting at a barrier could hold the whole share, and the one that would
+/// wake them could not send (on the Baochip-1x, 64: std's tests with 100
+/// threads waited for ever; now the 65th spawn is refused). On QEMU all
+/// 255 ids.
+pub const LIVE_THREADS: usize = if crate::ipc::PROCESS_MESSAGES < MAX_THREADS { crate::ipc::PROCESS_MESSAGES } else { MAX_THREADS };
+const _: () = assert!(LIVE_THREADS <= crate::ipc::PROCESS_MESSAGES && LIVE_THREADS >= 32);
+
 /// A record's words: state (two), stack bottom, give-way count.
 const RECORD_WORDS: usize = 4;
 const STATE: usize = 0;
@@ -217,6 +227,9 @@ impl<P: Platform> Kernel<P> {
     /// are taken (or the system's pages, MORE_BLOCKS), OutOfMemory when no
     /// frame is left for a new page.
     pub fn free_thread_slot(&mut self, pid: u8) -> Result<u8, Error> {
+        if self.live_threads(pid) >= LIVE_THREADS {
+            return Err(Error::ThreadNotAvailable);
+        }
         if let Some(tid) = self.find_thread(pid, 1, |s| s == ThreadState::Free) {
             return Ok(tid);
         }

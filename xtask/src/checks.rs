@@ -346,6 +346,12 @@ pub const CHECKS: &[Check] = &[
             .stdout(&[Has("swap: 7 MiB came back whole")]).stderr(&[Has("kernel: swap on, 2040 pages"), Has("the CPU's AES instructions"), Has(" pages out, ")])),
     Check::boot("on baosec: std alloc's checks, a 2 MiB vector among them, within the chip's 2 MiB of RAM through the PSRAM's swap",
         Boot::of(App("alloc")).options(BAOSEC).stdout(&[Has("alloc: all checks passed")]).stderr(&[Has(" pages out, ")])),
+    // The chip's kernel has 256 messages in flight, a quarter a process: a
+    // process may have as many threads as can all wait in a call at once
+    // (kernel/src/threads.rs LIVE_THREADS); before, 100 threads at a
+    // barrier waited for ever.
+    Check::boot("on baosec: a process has at most 64 threads on the chip: of 100 asked for, the 64th spawn is refused with an error (the threads waiting at a barrier could otherwise hold every message the process may send, and wait for ever)",
+        Boot::of(App("many-threads")).options(BAOSEC).args(&["100"]).exit(1).stdout(&[Has("many-threads: spawn 64 refused: no thread slot free")])),
     Check::code("on baosec: swap: the PSRAM, read by the host (the model's dump hook) while a program's 6 MiB are out, holds no 8 bytes of what the program wrote", crate::swap_checks::no_plaintext_baosec),
     Check::code("on baosec: swap: a bit flipped in every written 4 KiB of the PSRAM (the model's tamper hook) ends the program at the first page it reads back, with the kernel's report 'swap page ... failed authentication'; the system lives on to power off", crate::swap_checks::flipped_bits_baosec),
     // The program store: a program too large for the RRAM's room for the
