@@ -116,7 +116,7 @@ pub fn tally<'a>(results: impl Iterator<Item = &'a TestResult>) -> (usize, usize
 pub fn run(project: &Project, options: &Options) -> Result<(), String> {
     let started = Instant::now();
     let (results, peak) = run_suites(project, options)?;
-    let unexplained = report::print(&results, options.pristine);
+    let unexplained = report::print(&results, options.pristine, options.board.is_some());
     if options.filter.is_none() && options.suite.is_none() {
         let path = report::write(project, options, &results, &peak, started.elapsed())?;
         eprintln!("std-tests: results written to {}", path.display());
@@ -139,7 +139,7 @@ pub fn check_suite(project: &Project, suite: &str) -> Result<(usize, String), (u
     let unexplained: Vec<String> = results
         .iter()
         .filter_map(|r| match &r.outcome {
-            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name, false, panic).is_none() => {
+            Outcome::Failed(panic) if known::failure_reason(r.suite, &r.program, &r.name, false, options.board.is_some(), panic).is_none() => {
                 Some(format!("{} {}: {} -- {panic}", r.suite, r.program, r.name))
             }
             _ => None,

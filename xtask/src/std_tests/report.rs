@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The reason to show for a failure: ours if written down, else the panic.
-fn failure_reason(r: &TestResult, panic: &str, pristine: bool) -> (bool, String) {
-    match known::failure_reason(r.suite, &r.program, &r.name, pristine, panic) {
+fn failure_reason(r: &TestResult, panic: &str, pristine: bool, board: bool) -> (bool, String) {
+    match known::failure_reason(r.suite, &r.program, &r.name, pristine, board, panic) {
         Some(why) => (true, why.to_string()),
         None => (false, panic.to_string()),
     }
@@ -22,11 +22,11 @@ fn failure_reason(r: &TestResult, panic: &str, pristine: bool) -> (bool, String)
 
 /// Prints the per-suite counts and the failures; returns how many failures
 /// have no written reason.
-pub fn print(results: &[TestResult], pristine: bool) -> usize {
+pub fn print(results: &[TestResult], pristine: bool, board: bool) -> usize {
     let mut unexplained = 0;
     for r in results {
         if let Outcome::Failed(panic) = &r.outcome {
-            let (known, why) = failure_reason(r, panic, pristine);
+            let (known, why) = failure_reason(r, panic, pristine, board);
             unexplained += usize::from(!known);
             let mark = if known { "known" } else { "NEW" };
             println!("FAILED ({mark}) {} {}: {} -- {why}", r.suite, r.program, r.name);
@@ -78,14 +78,11 @@ pub fn write(project: &Project, options: &Options, results: &[TestResult], peak:
         let (p, f, s) = tally(mine.into_iter());
         let _ = writeln!(doc, "| {suite} (`{package}`) | {p} | {f} | {s} |");
     }
-    let _ = writeln!(
-        doc,
-        "\nGuest RAM {}{}; the most the kernel saw in use at once: {} KiB, while `{}` ran.",
-        options.memory,
-        options.swap.as_deref().map(|s| format!(", a swap disk of {s}")).unwrap_or_default(),
-        peak.kib,
-        peak.program
-    );
+    let memory = match options.board.is_some() {
+        true => "The board's 2 MiB of SRAM, its 8 MiB PSRAM as swap, programs larger than the RRAM in its NOR flash".to_string(),
+        false => format!("Guest RAM {}{}", options.memory, options.swap.as_deref().map(|s| format!(", a swap disk of {s}")).unwrap_or_default()),
+    };
+    let _ = writeln!(doc, "\n{memory}; the most the kernel saw in use at once: {} KiB, while `{}` ran.", peak.kib, peak.program);
     let _ = writeln!(doc, "\n## Failed\n");
     let failures: Vec<&TestResult> = results.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).collect();
     if failures.is_empty() {
@@ -93,7 +90,7 @@ pub fn write(project: &Project, options: &Options, results: &[TestResult], peak:
     }
     for r in failures {
         let Outcome::Failed(panic) = &r.outcome else { continue };
-        let (_, why) = failure_reason(r, panic, pristine);
+        let (_, why) = failure_reason(r, panic, pristine, options.board.is_some());
         let _ = writeln!(doc, "- {} `{}` `{}`: {}", r.suite, r.program, r.name, why.replace('\n', " "));
     }
     let _ = writeln!(doc, "\n## Skipped\n");
