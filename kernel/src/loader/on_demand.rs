@@ -65,14 +65,17 @@ pub fn start_service<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, at: usize, le
     }
     let name = NameArg::read(k, t.pid, at, len)?;
     let name = name.as_str();
-    // Started at boot (an image in RAM starts everything then): as good
-    // as started before. So ProcessNotFound means the image has no such
-    // process, and its names will never be registered by it.
-    if k.procs.iter().any(|p| p.from_image && p.name() == name) {
-        return k.answered(t, SyscallResult::Scalar1, &[0]);
-    }
     let pending = k.on_demand;
     if pending.waiting | pending.started == 0 {
+        // Nothing waits to be asked for: an image kept in RAM started
+        // every process at boot, so one of that name that runs is as good
+        // as started before. ProcessNotFound then means the image has no
+        // such process, and its names will never be registered by it.
+        // (Only here: in an image in read-only memory the program may
+        // bear a service's name, and only its on-demand processes count.)
+        if k.procs.iter().any(|p| p.from_image && p.name() == name) {
+            return k.answered(t, SyscallResult::Scalar1, &[0]);
+        }
         return Err(Error::ProcessNotFound);
     }
     let image = k.hw.open_rom(pending.image_at).ok_or(Error::ProcessNotFound);
@@ -178,7 +181,7 @@ mod tests {
         assert_eq!(start(&mut k, t, at, 2), [SyscallResult::Scalar1 as usize, 0], "asked again: started before");
         k.terminate(fs, 0);
         assert_eq!(start(&mut k, t, at, 2), [SyscallResult::Scalar1 as usize, 0], "ended: not started twice");
-        assert_eq!(start(&mut k, t, at + 5, 3), [SyscallResult::Scalar1 as usize, 0], "the program is not on demand: it runs");
+        assert_eq!(start(&mut k, t, at + 5, 3), err(Error::ProcessNotFound), "the program is not on demand (it may bear a service's name)");
         assert_eq!(start(&mut k, t, at + 9, 7), err(Error::ProcessNotFound), "no such process");
         assert_eq!(start(&mut k, t, at + 8, 1), err(Error::InvalidArgument), "not UTF-8");
         assert_eq!(start(&mut k, t, at, 65), err(Error::InvalidArgument), "longer than a name");

@@ -158,6 +158,8 @@ impl<P: Platform> Kernel<P> {
     /// With `only`, pages of that process alone.
     fn evict_one(&mut self, only: Option<Owner>) -> bool {
         let mut turns = 0;
+        // No slot was free: from then on only store pages may go.
+        let mut full = false;
         loop {
             let (pid, va) = self.swap.hand;
             let mine = only.is_none_or(|o| o == pid);
@@ -193,12 +195,18 @@ impl<P: Platform> Kernel<P> {
             if self.store_drop(pid, va, table, e) {
                 return true;
             }
+            if full {
+                continue;
+            }
             match self.page_out(pid, va, table, e) {
                 Out::Gone => return true,
-                // The device is full: a page that goes for nothing (zeros,
-                // the program store's) may still come round.
-                Out::NoSlot => continue,
-                Out::Failed => return false,
+                // The device is full: a read-only page of the program store,
+                // which goes for nothing, may still come round. (Not a page
+                // of zeros: made lazy now, it could find no frame when
+                // touched, and memory a process was given would be refused
+                // it at a touch.)
+                Out::NoSlot if self.swap.store.pages() > 0 => full = true,
+                Out::NoSlot | Out::Failed => return false,
             }
         }
     }
