@@ -263,7 +263,7 @@ impl<P: Platform> Kernel<P> {
         let Some(space) = self.procs.get(pid).map(|p| p.space) else { return Ok(()) };
         let e = space.entry(&mut self.hw, va);
         if pte::is_stored(e) {
-            return self.store_page_in(pid, va, e);
+            return self.store_page_in(pid, space, va, e);
         }
         if pte::is_cold(e) {
             space.walk().replace(&mut self.hw, va, pte::warmed(e));

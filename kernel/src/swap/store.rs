@@ -20,6 +20,7 @@ use super::PageInError;
 use crate::kernel::{Kernel, Platform};
 use crate::mem::frames::Owner;
 use crate::mem::pte;
+use crate::mem::space::Space;
 use crate::mem::PAGE_SIZE;
 use boot_image::layout::store::DIGEST_LEN;
 use sha2::{Digest, Sha256};
@@ -97,11 +98,11 @@ impl Store {
 
 impl<P: Platform> Kernel<P> {
     /// Reads the store page that stored entry `e` names into a fresh frame
-    /// and maps it at `va` of `pid` if its digest matches.
-    pub(super) fn store_page_in(&mut self, pid: Owner, va: usize, e: u32) -> Result<(), PageInError> {
+    /// and maps it at `va` of `pid` (address space `space`) if its digest
+    /// matches.
+    pub(super) fn store_page_in(&mut self, pid: Owner, space: Space, va: usize, e: u32) -> Result<(), PageInError> {
         let page = pte::store_page(e);
         let expected = self.store_digest(page).ok_or(PageInError::Mismatch)?;
-        let space = self.procs.get(pid).map(|p| p.space).ok_or(PageInError::OutOfMemory)?;
         self.make_room(pid, 1);
         // The program's own code and data, which it cannot go on without:
         // past the reserve rule as a swapped page is (swap/mod.rs).
