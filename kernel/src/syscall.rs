@@ -94,12 +94,25 @@ pub fn offered<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> N
     Next::Look
 }
 
+/// `offered` for the calls of the fast path's `Route::Other`: the trap path
+/// sends a round trip's calls (the other routes) to functions of their own
+/// (arch/riscv/fast_trap.rs), which end in `general` when the fast path
+/// refuses.
+#[inline(always)]
+pub fn offered_other<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
+    if let Some(next) = fast::other(k, t, a) {
+        return next;
+    }
+    general(k, t);
+    Next::Look
+}
+
 /// Every other syscall, read from `t`'s saved a0..a7 (so the words need
 /// not be kept in registers through the fast path). Each handler is a
 /// function of its own, never inlined here, so a call pays only for the
 /// registers its own handler needs.
 #[inline(never)]
-fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
+pub fn general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef) {
     let regs = k.context(t);
     let a: [usize; 8] = core::array::from_fn(|i| regs[reg::A0 + i] as usize);
     let sid = |i: usize| -> Sid { [a[i] as u32, a[i + 1] as u32, a[i + 2] as u32, a[i + 3] as u32] };

@@ -5,8 +5,8 @@
 //! (ReplyAndReceiveNext, seL4's ReplyRecv), which saves a whole trap.
 //! (Lends and their ReturnMemory: fast_memory.rs.) Each function either does the whole
 //! call, with the same effect as the general path (message.rs) in that case,
-//! or changes nothing and returns false, and the general path takes the
-//! call. The host tests run every message-passing test both ways.
+//! or changes nothing and says so (false, None), and the general path takes
+//! the call. The host tests run every message-passing test both ways.
 
 use super::fast_memory::{give_back, lend, return_memory};
 use super::Stage;
@@ -27,6 +27,33 @@ pub fn in_first_page(t: ThreadRef) -> bool {
     (t.tid as usize) < crate::thread::CONTEXTS_PER_PAGE
 }
 
+/// The calls the fast path serves, told apart by a0 (the call) and a2
+/// (a message's kind): the two calls of a round trip each way, and the
+/// rest. One list, for `call` here and for the trap path, which goes from
+/// this decision straight to the function with the words in the registers
+/// they came in (arch/riscv/fast_trap.rs).
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Route {
+    /// SendMessage of a BlockingScalar: `blocking_scalar`.
+    Scalar,
+    /// Any other SendMessage: `lend` (which takes Lend and LendMut).
+    Lend,
+    /// ReplyAndReceiveNext: `reply_and_wait`.
+    ReplyAndWait,
+    /// Everything else: `other`.
+    Other,
+}
+
+#[inline(always)]
+pub fn route(call: usize, kind: usize) -> Route {
+    match call {
+        n if n == Syscall::SendMessage as usize && kind == InvokeType::BlockingScalar as usize => Route::Scalar,
+        n if n == Syscall::SendMessage as usize => Route::Lend,
+        n if n == Syscall::ReplyAndReceiveNext as usize => Route::ReplyAndWait,
+        _ => Route::Other,
+    }
+}
+
 /// Does syscall `a` of thread `t` if it is one of the cases above; `None`
 /// if it is not, and nothing changed. The words go on in registers.
 #[inline(always)]
@@ -35,36 +62,45 @@ pub fn call<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Opti
     if k.slow_path_only {
         return None;
     }
+    let next = match route(a[0], a[2]) {
+        Route::Scalar => blocking_scalar(k, t, a[1], a[3], a[4], a[5], a[6], a[7]),
+        Route::Lend => lend(k, t, a[1], a[2], a[3], a[4], a[5], a[6], a[7]),
+        Route::ReplyAndWait => reply_and_wait(k, t, a[1], a[3], a[4], a[5], a[6], a[7]),
+        Route::Other => return other(k, t, a),
+    };
+    next.map(|_| Next::Waits)
+}
+
+/// `call` for `Route::Other`: the replies on their own and a receive with
+/// nothing queued.
+#[inline(always)]
+pub fn other<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Option<Next> {
     match a[0] {
-        n if n == Syscall::SendMessage as usize && a[2] == InvokeType::BlockingScalar as usize => {
-            blocking_scalar(k, t, a[1], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits)
-        }
-        n if n == Syscall::SendMessage as usize => lend(k, t, a[1], a[2], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits),
         n if n == Syscall::ReturnMemory as usize => return_memory(k, t, a[1], a[2], a[3], a[4], a[5]).then_some(Next::Goes),
         n if n == Syscall::ReturnScalar1 as usize => scalar_reply(k, t, a[1], 1, a[2], 0).then_some(Next::Goes),
         n if n == Syscall::ReturnScalar2 as usize => scalar_reply(k, t, a[1], 2, a[2], a[3]).then_some(Next::Goes),
         n if n == Syscall::ReceiveMessage as usize => receive_and_wait(k, t, a[1], a[2], a[3], a[4]).then_some(Next::Waits),
-        n if n == Syscall::ReplyAndReceiveNext as usize => reply_and_wait(k, t, a[1], a[3], a[4], a[5], a[6], a[7]).then_some(Next::Waits),
         _ => None,
     }
 }
 
 /// SendMessage(cid, BlockingScalar, ...) to a server a thread waits on:
 /// the message goes into that thread's registers, and it runs in the
-/// sender's place while the sender waits for the reply.
-#[inline(never)]
+/// sender's place while the sender waits for the reply. Returns that
+/// thread (as the other calls of a round trip do the thread they hand the
+/// processor to), or None with nothing changed.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id: usize, w0: usize, w1: usize, w2: usize, w3: usize) -> bool {
+pub fn blocking_scalar<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, id: usize, w0: usize, w1: usize, w2: usize, w3: usize) -> Option<ThreadRef> {
     let kind = InvokeType::BlockingScalar;
     if !in_first_page(t) {
-        return false;
+        return None;
     }
-    let Some(p) = k.procs.get_mut(t.pid) else { return false };
-    let Some(server) = p.server_of(cid) else { return false };
-    let Some(receiver) = k.ipc.waiting_first_receiver(server) else { return false };
-    let Some(slot) = k.ipc.add_delivered(server, t, kind, id, [w0, w1, w2, w3], 0) else { return false };
+    let server = k.procs.get_mut(t.pid)?.server_of(cid)?;
+    let receiver = k.ipc.waiting_first_receiver(server)?;
+    let slot = k.ipc.add_delivered(server, t, kind, id, [w0, w1, w2, w3], 0)?;
     deliver(k, t, server, receiver, slot, kind, id, [w0, w1, w2, w3]);
-    true
+    Some(receiver)
 }
 
 /// The end of every fast send: message `slot` of `server` (queued by the
@@ -144,29 +180,30 @@ fn receive_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, s0: usize, s1:
 /// takes the processor at once instead of going through the run queue:
 /// the general path's reply puts it first in the queue and the receive
 /// leaves the processor free, so it runs next there too.
-#[inline(never)]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, v0: usize, v1: usize, offset: usize, valid: usize, count: usize) -> bool {
+pub fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, v0: usize, v1: usize, offset: usize, valid: usize, count: usize) -> Option<ThreadRef> {
     if !in_first_page(t) {
-        return false;
+        return None;
     }
     // Checks the server's owner is the caller, too.
-    let Some(slot) = k.ipc.awaiting_reply(word, t.pid) else { return false };
-    let Some(m) = k.ipc.messages[slot].as_ref() else { return false };
+    let slot = k.ipc.awaiting_reply(word, t.pid)?;
+    let m = k.ipc.messages[slot].as_ref()?;
     let (kind, stage, sender, orphaned, server, [addr, len, ..]) = (m.kind, m.stage, m.sender, m.orphaned, m.server, m.args);
     if orphaned || !in_first_page(sender) || k.ipc.oldest_queued(server).is_some() || k.exits.has_notice(server) {
-        return false;
+        return None;
     }
-    let (tag, answer, words) = match (kind.is_memory(), stage, count) {
+    let (tag, answer) = match (kind.is_memory(), stage, count) {
         (true, Stage::Delivered { server_va }, _) => {
             // The one step that may still refuse; it changes nothing then.
             if !give_back(k, t, sender, server_va, addr, len) {
-                return false;
+                return None;
             }
-            (SyscallResult::MemoryReturned, [offset, valid], 2)
+            (SyscallResult::MemoryReturned, [offset, valid])
         }
-        (false, _, 1 | 2) if kind == InvokeType::BlockingScalar => (scalar_tag(count), [v0, v1], count),
-        _ => return false,
+        (false, _, 1) if kind == InvokeType::BlockingScalar => (SyscallResult::Scalar1, [v0, 0]),
+        (false, _, 2) if kind == InvokeType::BlockingScalar => (SyscallResult::Scalar2, [v0, v1]),
+        _ => return None,
     };
     // Nothing fails from here on. The caller is running, so its process is there.
     if let Some(p) = k.procs.get_mut(t.pid) {
@@ -175,7 +212,8 @@ fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, v0:
     }
     k.ipc.add_receiver(server, t.tid);
     k.live_message_done(slot, sender.pid);
-    k.answer(sender, tag, &answer[..words]);
+    // (A one-word answer is the word and zeros: two words always.)
+    k.answer(sender, tag, &answer);
     k.hand_over(t, sender);
-    true
+    Some(sender)
 }

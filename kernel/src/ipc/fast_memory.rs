@@ -22,46 +22,47 @@ use xous_abi::SyscallResult;
 
 /// SendMessage(cid, Lend/LendMut, id, addr, len, offset, valid) to a server
 /// a thread waits on: the frames are mapped into the server, the sender's
-/// entries marked, and the receiver runs in the sender's place.
-#[inline(never)]
+/// entries marked, and the receiver runs in the sender's place (returned;
+/// None, with nothing changed, when the fast path does not take it).
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usize, id: usize, addr: usize, len: usize, offset: usize, valid: usize) -> bool {
+pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usize, id: usize, addr: usize, len: usize, offset: usize, valid: usize) -> Option<ThreadRef> {
     if !in_first_page(t) {
-        return false;
+        return None;
     }
     let kind = match kind {
         n if n == InvokeType::LendMut as usize => InvokeType::LendMut,
         n if n == InvokeType::Lend as usize => InvokeType::Lend,
-        _ => return false,
+        _ => return None,
     };
     let pages = len / PAGE_SIZE;
     if check_range(addr, len).is_err() {
-        return false;
+        return None;
     }
-    let Some(p) = k.procs.get(t.pid) else { return false };
+    let p = k.procs.get(t.pid)?;
     let mut from = p.space.walk();
-    let Some(server) = p.server_of(cid) else { return false };
-    let Some(receiver) = k.ipc.waiting_first_receiver(server) else { return false };
+    let server = p.server_of(cid)?;
+    let receiver = k.ipc.waiting_first_receiver(server)?;
     if !k.ipc.has_room_for_delivery(t.pid) {
-        return false;
+        return None;
     }
-    let Some(mut to) = k.procs.get(receiver.pid).map(|r| r.space.walk()) else { return false };
+    let mut to = k.procs.get(receiver.pid)?.space.walk();
     // The sender's entries, all lendable, in one table; the lowest room in
     // the server's message region, in its first table. Page tables are in
     // the direct map: each access below is a load or a store.
-    let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, USER_MESSAGE_BASE)) else { return false };
+    let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, USER_MESSAGE_BASE)) else { return None };
     let s = pte::vpn0(addr);
     if s + pages > ENTRIES {
-        return false;
+        return None;
     }
     for e in &k.hw.low_table(from)[s..s + pages] {
         if !lendable_entry(*e, kind == InvokeType::LendMut) || !k.frames.contains(pte::address(*e)) {
-            return false;
+            return None;
         }
     }
-    let Some(d) = free_run(k.hw.low_table(into), pages) else { return false };
+    let d = free_run(k.hw.low_table(into), pages)?;
     let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
-    let Some(slot) = k.ipc.add_delivered(server, t, kind, id, [addr, len, offset, valid], at) else { return false };
+    let slot = k.ipc.add_delivered(server, t, kind, id, [addr, len, offset, valid], at)?;
     // Nothing fails from here on.
     for i in 0..pages {
         let e = k.hw.low_table(from)[s + i];
@@ -71,7 +72,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     flush_range(k, receiver.pid, at, len);
     flush_range(k, t.pid, addr, len);
     super::fast::deliver(k, t, server, receiver, slot, kind, id, [at, len, offset, valid]);
-    true
+    Some(receiver)
 }
 
 /// The first index of `n` empty entries in a row in `table`.

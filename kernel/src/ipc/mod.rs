@@ -19,7 +19,7 @@ use xous_abi::message::{InvokeType, MessageSender};
 use xous_abi::services::Sid;
 
 pub mod fast;
-mod fast_memory;
+pub mod fast_memory;
 mod lend;
 pub mod message;
 pub mod server;

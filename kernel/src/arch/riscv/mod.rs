@@ -20,3 +20,5 @@ pub mod machine;
 pub mod panic;
 #[cfg(target_arch = "riscv32")]
 pub mod trap;
+#[cfg(target_arch = "riscv32")]
+mod fast_trap;

@@ -4,9 +4,9 @@
 //! its saved-register slot (pc, then x1..x31), and while the kernel handles
 //! its trap too. `trap_entry` saves the user registers there, switches to
 //! the kernel stack and calls `trap_syscall` (an `ecall`: its a0..a7 are
-//! passed on in their registers, its pc is moved past the `ecall` first) or
-//! `trap_other`; either says which slot to load next; `resume` loads it and
-//! `sret`s.
+//! passed on in their registers, its pc is moved past the `ecall` first),
+//! `trap_identity` (GetThreadId, GetProcessId) or `trap_other`; each says
+//! which slot to load next; `resume` loads it and `sret`s.
 //!
 //! A syscall saves and loads only what the kernel's Rust code may change:
 //! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc. The
@@ -17,8 +17,11 @@
 //! whole slot is loaded. So the kernel must not read or write a syscall
 //! caller's callee-saved registers in its slot while it handles the call
 //! (none of the syscalls does; faults and interrupts save everything).
+//! An identity call saves less still: its answer replaces a0..a7, which
+//! are neither saved nor loaded, and its pc goes straight back to `sepc`.
 
 use super::boot::{kernel, KERNEL_STACK, KERNEL_STACK_SIZE};
+use super::fast_trap;
 use super::csr;
 use super::hw;
 use super::machine::{self, Source};
@@ -26,6 +29,7 @@ use crate::fault::Fault;
 use crate::kernel::Kernel;
 use crate::sched::PowerOff;
 use crate::thread::{reg, CONTEXTS_PER_PAGE, CONTEXT_WORDS};
+use crate::ipc::fast::{self, Route};
 use crate::syscall::{self, Next};
 use core::arch::global_asm;
 
@@ -36,24 +40,29 @@ global_asm!(
     .global trap_entry
 trap_entry:
     csrrw   t6, sscratch, t6
-    .irp n, 1, 2, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30
+    # First what Rust code may change but for a0..a7, which the identity
+    # calls answer in and the others save below.
+    .irp n, 1, 2, 5, 6, 7, 28, 29, 30
     sw      x\n, 4*\n(t6)
     .endr
     csrr    t5, sscratch
     sw      t5, 124(t6)
     csrw    sscratch, t6
-    csrr    t5, sepc
     csrr    t4, scause
     li      t3, 8
     bne     t4, t3, 4f
-    # A syscall: it returns past the ecall; a0..a7 still hold its words.
-    addi    t5, t5, 4
-    sw      t5, 0(t6)
     la      sp, {stack} + {stack_size}
     # GetThreadId and GetProcessId (32, 33) have a function of their own.
     addi    t3, a0, -32
     sltiu   t3, t3, 2
     bnez    t3, 5f
+    # Any other syscall: it returns past the ecall; a0..a7 still hold its words.
+    .irp n, 10, 11, 12, 13, 14, 15, 16, 17
+    sw      x\n, 4*\n(t6)
+    .endr
+    csrr    t5, sepc
+    addi    t5, t5, 4
+    sw      t5, 0(t6)
     call    {syscall}
     beqz    a1, 2f
     .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
@@ -83,8 +92,9 @@ resume:
     sret
 
     # An interrupt or a fault: everything is saved, the next slot loaded whole.
-4:  sw      t5, 0(t6)
-    .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+4:  csrr    t5, sepc
+    sw      t5, 0(t6)
+    .irp n, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
     sw      x\n, 4*\n(t6)
     .endr
     mv      a0, t4
@@ -92,8 +102,21 @@ resume:
     call    {other}
     j       resume
 
+    # An identity call: the answer's two words come back in a0 and a1, the
+    # other six are zero; the caller goes on past its ecall, its slot
+    # untouched but for the registers saved above.
 5:  call    {identity}
-    j       3b
+    .irp n, 12, 13, 14, 15, 16, 17
+    li      x\n, 0
+    .endr
+    csrr    t6, sscratch
+    csrr    t5, sepc
+    addi    t5, t5, 4
+    csrw    sepc, t5
+    .irp n, 1, 2, 5, 6, 7, 28, 29, 30, 31
+    lw      x\n, 4*\n(t6)
+    .endr
+    sret
     "#,
     stack = sym KERNEL_STACK,
     stack_size = const KERNEL_STACK_SIZE,
@@ -131,14 +154,43 @@ pub fn start() -> ! {
 /// low word the slot to load next, plus 1 when it is the slot of the
 /// caller, which needs only its caller-saved registers loaded; in its high
 /// word the slot to save the caller's callee-saved registers into first,
-/// or 0 (see the module's comment).
+/// or 0 (see the module's comment). A round trip's calls go on to
+/// functions of their own with the words where they are (fast_trap.rs).
 #[allow(clippy::too_many_arguments)]
 extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize, a7: usize) -> u64 {
+    match fast::route(a0, a2) {
+        Route::Scalar => fast_trap::scalar(a0, a1, a2, a3, a4, a5, a6, a7),
+        Route::Lend => fast_trap::lend(a0, a1, a2, a3, a4, a5, a6, a7),
+        Route::ReplyAndWait => fast_trap::reply_and_wait(a0, a1, a2, a3, a4, a5, a6, a7),
+        Route::Other => other_syscall(a0, a1, a2, a3, a4, a5, a6, a7),
+    }
+}
+
+/// `trap_syscall` for `Route::Other`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn other_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize, a7: usize) -> u64 {
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
+    let next = syscall::offered_other(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
+    after_syscall(k, t, next)
+}
+
+/// Syscall `a` (a0..a7, saved in the caller's slot) of the running thread,
+/// on the general path: what a fast function does when the fast path
+/// refuses the call.
+#[inline(never)]
+pub(super) fn general_syscall(k: &mut Kernel<hw::Hw>) -> u64 {
+    let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
+    syscall::general(k, t);
+    after_syscall(k, t, Next::Look)
+}
+
+/// What `trap_syscall` returns once syscall `t` made is done and left it `next`.
+#[inline(always)]
+fn after_syscall(k: &mut Kernel<hw::Hw>, t: crate::sched::ThreadRef, next: Next) -> u64 {
     let context = csr::sscratch();
-    let next = syscall::offered(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
     if next == Next::Goes || (next == Next::Look && k.current == Some(t) && k.halted.is_none()) {
         // The caller goes on, in its own address space.
         return (context | 1) as u64;
@@ -149,22 +201,29 @@ extern "C" fn trap_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize
     ((save as u64) << 32) | run_next(k) as u64
 }
 
+/// What `trap_syscall` returns when the fast path handed the processor
+/// from the caller, which waits now, to thread `next` (`k.current`): its
+/// slot, once in its address space, and the caller's to save into.
+#[inline(always)]
+pub(super) fn handed_over(k: &mut Kernel<hw::Hw>, next: crate::sched::ThreadRef) -> u64 {
+    let save = (csr::sscratch() as u64) << 32;
+    // run_next, knowing the thread.
+    if let (None, Some(anchors), true) = (k.halted, k.procs.anchors(next.pid), fast::in_first_page(next)) {
+        return save | (hw::direct(anchors.contexts) + enter_first(anchors, next)) as u64;
+    }
+    save | run_next_slow(k) as u64
+}
+
 /// Called by `trap_entry` for GetThreadId and GetProcessId (`call`), which
 /// answer from the caller alone; a function of their own, so that they keep
-/// nothing on the stack and the other calls do not pass them on the way.
-/// Returns the caller's slot (`sscratch`), plus 1: it goes on.
-extern "C" fn trap_identity(call: usize) -> usize {
+/// nothing on the stack and save and load only the registers this function
+/// may change. Returns a0 and a1 of the answer (the rest are zeros).
+extern "C" fn trap_identity(call: usize) -> u64 {
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
-    let answer = syscall::identity(t, call).unwrap_or_default();
-    let context = csr::sscratch();
-    // SAFETY: `context` is the caller's saved-register slot, in the direct
-    // map, which trap_entry just filled; nothing else refers to it while
-    // the trap runs.
-    let regs = unsafe { &mut *(context as *mut [u32; CONTEXT_WORDS]) };
-    regs[reg::A0..reg::A0 + 8].copy_from_slice(&answer);
-    context | 1
+    let [a0, a1, ..] = syscall::identity(t, call).unwrap_or_default();
+    ((a1 as u64) << 32) | a0 as u64
 }
 
 /// Called by `trap_entry` for an interrupt or a fault (scause `cause`),
