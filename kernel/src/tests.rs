@@ -50,6 +50,9 @@ impl PhysMem for FakePlatform {
     fn read(&mut self, pa: usize, offset: usize, out: &mut [u8]) {
         self.mem.read(pa, offset, out)
     }
+    fn low_tables(&mut self, a: usize, b: usize) -> Option<(&mut [u32; ENTRIES], &mut [u32; ENTRIES])> {
+        self.mem.low_tables(a, b)
+    }
 }
 
 impl Platform for FakePlatform {

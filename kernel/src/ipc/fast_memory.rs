@@ -50,24 +50,27 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     // The sender's entries, all lendable, in one table; the lowest room in
     // the server's message region, in its first table. Page tables are in
     // the direct map: each access below is a load or a store.
+    // (One table on both sides, a process lending to itself from its own
+    // message region's table, is left to the general path.)
     let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, USER_MESSAGE_BASE)) else { return None };
+    let (from, into) = k.hw.low_tables(from, into)?;
     let s = pte::vpn0(addr);
-    if s + pages > ENTRIES {
-        return None;
-    }
-    for e in &k.hw.low_table(from)[s..s + pages] {
-        if !lendable_entry(*e, kind == InvokeType::LendMut) || !k.frames.contains(pte::address(*e)) {
+    let from = from.get_mut(s..s + pages)?;
+    let needs_write = kind == InvokeType::LendMut;
+    for e in from.iter() {
+        if !lendable_entry(*e, needs_write) || !k.frames.holds_entry(*e) {
             return None;
         }
     }
-    let d = free_run(k.hw.low_table(into), pages)?;
+    let d = free_run(into, pages)?;
     let at = USER_MESSAGE_BASE + d * PAGE_SIZE;
-    let slot = k.ipc.add_delivered(server, t, kind, id, [addr, len, offset, valid], at)?;
     // Nothing fails from here on.
-    for i in 0..pages {
-        let e = k.hw.low_table(from)[s + i];
-        k.hw.low_table(into)[d + i] = server_entry(e, kind);
-        k.hw.low_table(from)[s + i] = lent_entry(e, kind);
+    let slot = k.ipc.add_delivered_with_room(server, t, kind, id, [addr, len, offset, valid], at);
+    // One loop for each kind, with its entries' bits worked out before it.
+    let into = &mut into[d..d + pages];
+    match kind {
+        InvokeType::LendMut => map_run(from, into, InvokeType::LendMut),
+        _ => map_run(from, into, InvokeType::Lend),
     }
     flush_range(k, receiver.pid, at, len);
     flush_range(k, t.pid, addr, len);
@@ -75,17 +78,30 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     Some(receiver)
 }
 
-/// The first index of `n` empty entries in a row in `table`.
+/// The first index of `n` (at least 1) empty entries in a row in `table`.
+/// Each window that holds an entry is skipped past its last one, so an
+/// empty region costs a load and a compare an entry.
 #[inline(always)]
-fn free_run(table: &[u32], n: usize) -> Option<usize> {
-    let mut run = 0;
-    for (i, e) in table.iter().enumerate() {
-        run = if *e == 0 { run + 1 } else { 0 };
-        if run == n {
-            return Some(i + 1 - n);
+fn free_run(table: &[u32; ENTRIES], n: usize) -> Option<usize> {
+    let mut start = 0;
+    while start + n <= ENTRIES {
+        match table[start..start + n].iter().rposition(|e| *e != 0) {
+            None => return Some(start),
+            Some(last) => start += last + 1,
         }
     }
     None
+}
+
+/// Maps the frames of the sender's entries `from` into the server's
+/// entries `into` (free, as many), and marks the sender's lent as `kind`.
+#[inline(always)]
+fn map_run(from: &mut [u32], into: &mut [u32], kind: InvokeType) {
+    for (f, i) in from.iter_mut().zip(into) {
+        let e = *f;
+        *i = server_entry(e, kind);
+        *f = lent_entry(e, kind);
+    }
 }
 
 /// ReturnMemory(sender, addr, len, offset, valid) of a lend whose entries

@@ -347,7 +347,15 @@ impl Ipc {
         if !self.has_room_for_delivery(sender.pid) {
             return None;
         }
-        Some(self.insert(Message { server, sender, kind, id, args, stage: Stage::Delivered { server_va }, orphaned: false }))
+        Some(self.add_delivered_with_room(server, sender, kind, id, args, server_va))
+    }
+
+    /// `add_delivered` once `has_room_for_delivery` said yes (the fast
+    /// lend asks before it changes anything, and not again).
+    #[inline(always)]
+    pub fn add_delivered_with_room(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4], server_va: usize) -> usize {
+        debug_assert!(self.has_room_for_delivery(sender.pid));
+        self.insert(Message { server, sender, kind, id, args, stage: Stage::Delivered { server_va }, orphaned: false })
     }
 
     /// `has_room` for a server whose queue is empty: room in the pool,

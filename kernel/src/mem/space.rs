@@ -27,6 +27,10 @@ pub trait PhysMem {
     fn low_table(&mut self, pa: usize) -> &mut [u32; ENTRIES] {
         self.table(pa)
     }
+    /// Two different frames of the low pool as page tables at once (None
+    /// when `a` is `b`): a loop over both sides of a lend reads and writes
+    /// each through its own reference.
+    fn low_tables(&mut self, a: usize, b: usize) -> Option<(&mut [u32; ENTRIES], &mut [u32; ENTRIES])>;
     /// Fills the page at `pa` with zeros.
     fn zero(&mut self, pa: usize) {
         self.table(pa).fill(0);
@@ -266,6 +270,15 @@ pub mod fake {
             assert_eq!(pa % PAGE_SIZE, 0);
             // Fresh pages hold garbage, as real RAM would.
             self.pages.entry(pa).or_insert_with(|| Box::new([0xa5a5_a5a5; ENTRIES]))
+        }
+        fn low_tables(&mut self, a: usize, b: usize) -> Option<(&mut [u32; ENTRIES], &mut [u32; ENTRIES])> {
+            if a == b {
+                return None;
+            }
+            self.table(a);
+            self.table(b);
+            let [x, y] = self.pages.get_disjoint_mut([&a, &b]);
+            Some((x?, y?))
         }
         fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]) {
             assert!(offset + bytes.len() <= PAGE_SIZE);

@@ -192,6 +192,16 @@ impl PhysMem for Hw {
         unsafe { &mut *(direct(pa) as *mut [u32; ENTRIES]) }
     }
 
+    #[inline(always)]
+    fn low_tables(&mut self, a: usize, b: usize) -> Option<(&mut [u32; ENTRIES], &mut [u32; ENTRIES])> {
+        if a == b {
+            return None;
+        }
+        // SAFETY: as `low_table`; two different frames, so the two
+        // references do not overlap.
+        unsafe { Some((&mut *(direct(a) as *mut [u32; ENTRIES]), &mut *(direct(b) as *mut [u32; ENTRIES]))) }
+    }
+
     fn write(&mut self, pa: usize, offset: usize, bytes: &[u8]) {
         assert!(offset + bytes.len() <= PAGE_SIZE);
         let va = self.reach(pa);
