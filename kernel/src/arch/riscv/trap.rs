@@ -9,7 +9,10 @@
 //! which slot to load next; `resume` loads it and `sret`s.
 //!
 //! A syscall saves and loads only what the kernel's Rust code may change:
-//! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc. The
+//! the caller-saved registers (ra, sp, t0-t6, a0-a7) and the pc; its
+//! words a0..a7 reach the slot only when the general path needs them
+//! there (`keep_words`: a call the fast path takes leaves its caller
+//! waiting, and the answer that wakes it replaces a0..a7 whole). The
 //! callee-saved ones (s0-s11) and gp, tp stay in their registers through
 //! the Rust code, which preserves them (gp and tp it never uses). When the
 //! same thread goes on, nothing more is done; when another thread runs
@@ -56,10 +59,9 @@ trap_entry:
     addi    t3, a0, -32
     sltiu   t3, t3, 2
     bnez    t3, 5f
-    # Any other syscall: it returns past the ecall; a0..a7 still hold its words.
-    .irp n, 10, 11, 12, 13, 14, 15, 16, 17
-    sw      x\n, 4*\n(t6)
-    .endr
+    # Any other syscall: it returns past the ecall; a0..a7 still hold its
+    # words, which go into the slot only if the fast path does not take
+    # the call (fast_trap.rs).
     csrr    t5, sepc
     addi    t5, t5, 4
     sw      t5, 0(t6)
@@ -173,18 +175,36 @@ fn other_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usiz
     // SAFETY: kmain initialised the state; the trap runs alone.
     let k = unsafe { kernel() };
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
-    let next = syscall::offered_other(k, t, [a0, a1, a2, a3, a4, a5, a6, a7]);
+    let a = [a0, a1, a2, a3, a4, a5, a6, a7];
+    keep_words(a);
+    let next = syscall::offered_other(k, t, a);
     after_syscall(k, t, next)
 }
 
-/// Syscall `a` (a0..a7, saved in the caller's slot) of the running thread,
-/// on the general path: what a fast function does when the fast path
-/// refuses the call.
+/// The running thread's syscall on the general path, its words in its slot
+/// (`keep_words`): what a fast function does when the fast path refuses
+/// the call.
 #[inline(never)]
 pub(super) fn general_syscall(k: &mut Kernel<hw::Hw>) -> u64 {
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
     syscall::general(k, t);
     after_syscall(k, t, Next::Look)
+}
+
+/// Puts syscall words `a` into the caller's slot (a0..a7), which
+/// `trap_entry` left as it was: the general path reads them there, and a
+/// call made again (`Outcome::Retry`) needs them. A call the fast path
+/// takes needs them nowhere: its caller waits, and whatever wakes it
+/// writes all of a0..a7.
+#[inline(always)]
+pub(super) fn keep_words(a: [usize; 8]) {
+    let context = csr::sscratch();
+    // SAFETY: `sscratch` is the caller's saved-register slot, in the direct
+    // map; nothing else refers to it while the trap runs.
+    let regs = unsafe { &mut *(context as *mut [u32; CONTEXT_WORDS]) };
+    for (r, w) in regs[reg::A0..reg::A0 + 8].iter_mut().zip(a) {
+        *r = w as u32;
+    }
 }
 
 /// What `trap_syscall` returns once syscall `t` made is done and left it `next`.
