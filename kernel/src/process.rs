@@ -193,6 +193,13 @@ impl ProcessTable {
         (a.contexts != 0).then_some(a)
     }
 
+    /// Process `pid`'s address space, from `anchors` (no look at the
+    /// process itself: the fast path's walks of page tables start here).
+    #[inline(always)]
+    pub fn space(&self, pid: u8) -> Option<crate::mem::space::Space> {
+        self.anchors(pid).map(|a| crate::mem::space::Space { root: a.root, owner: pid })
+    }
+
     fn index(pid: u8) -> Option<usize> {
         (pid >= FIRST_PID && pid as usize <= MAX_PROCESSES).then_some(pid as usize)
     }

@@ -46,7 +46,7 @@ pub fn lend<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, cid: usize, kind: usiz
     if !k.ipc.has_room_for_delivery(t.pid) {
         return None;
     }
-    let mut to = k.procs.get(receiver.pid)?.space.walk();
+    let mut to = k.procs.space(receiver.pid)?.walk();
     // The sender's entries, all lendable, in one table; the lowest room in
     // the server's message region, in its first table. Page tables are in
     // the direct map: each access below is a load or a store.
@@ -134,8 +134,8 @@ pub fn return_memory<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize, 
 #[inline(always)]
 pub fn give_back<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, sender: ThreadRef, at: usize, addr: usize, len: usize) -> bool {
     let pages = len / PAGE_SIZE;
-    let (Some(server), Some(owner)) = (k.procs.get(t.pid), k.procs.get(sender.pid)) else { return false };
-    let (mut to, mut from) = (server.space.walk(), owner.space.walk());
+    let (Some(server), Some(owner)) = (k.procs.space(t.pid), k.procs.space(sender.pid)) else { return false };
+    let (mut to, mut from) = (server.walk(), owner.walk());
     let (Some(from), Some(into)) = (from.table(&mut k.hw, addr), to.table(&mut k.hw, at)) else { return false };
     let (s, d) = (pte::vpn0(addr), pte::vpn0(at));
     if s + pages > ENTRIES || d + pages > ENTRIES {

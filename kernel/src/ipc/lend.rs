@@ -72,8 +72,8 @@ pub fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usiz
     if len > FLUSH_PAGES_MAX * PAGE_SIZE {
         k.hw.flush_tlb(pid, None);
     } else {
-        for page in (va..va + len).step_by(PAGE_SIZE) {
-            k.hw.flush_tlb(pid, Some(page));
+        for i in 0..len.div_ceil(PAGE_SIZE) {
+            k.hw.flush_tlb(pid, Some(va + i * PAGE_SIZE));
         }
     }
 }
