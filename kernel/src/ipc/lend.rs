@@ -71,6 +71,9 @@ pub fn check_lendable<P: Platform>(k: &mut Kernel<P>, pid: u8, addr: usize, len:
 pub fn flush_range<P: Platform>(k: &mut Kernel<P>, pid: u8, va: usize, len: usize) {
     if len > FLUSH_PAGES_MAX * PAGE_SIZE {
         k.hw.flush_tlb(pid, None);
+    } else if len == PAGE_SIZE {
+        // The most common lend, without the loop.
+        k.hw.flush_tlb(pid, Some(va));
     } else {
         for i in 0..len.div_ceil(PAGE_SIZE) {
             k.hw.flush_tlb(pid, Some(va + i * PAGE_SIZE));

@@ -65,7 +65,7 @@ trap_entry:
     csrr    t5, sepc
     addi    t5, t5, 4
     sw      t5, 0(t6)
-    call    {syscall}
+    jal     {syscall}
     beqz    a1, 2f
     .irp n, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
     sw      x\n, 4*\n(a1)
@@ -75,13 +75,13 @@ trap_entry:
 
     .global resume
 resume:
+    csrw    sscratch, a0
     lw      t5, 0(a0)
     csrw    sepc, t5
-    mv      t6, a0
-    csrw    sscratch, t6
-    .irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-    lw      x\n, 4*\n(t6)
+    .irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    lw      x\n, 4*\n(a0)
     .endr
+    lw      a0, 40(a0)
     sret
 
 3:  andi    t6, a0, -2
@@ -101,13 +101,13 @@ resume:
     .endr
     mv      a0, t4
     la      sp, {stack} + {stack_size}
-    call    {other}
+    jal     {other}
     j       resume
 
     # An identity call: the answer's two words come back in a0 and a1, the
     # other six are zero; the caller goes on past its ecall, its slot
     # untouched but for the registers saved above.
-5:  call    {identity}
+5:  jal     {identity}
     .irp n, 12, 13, 14, 15, 16, 17
     li      x\n, 0
     .endr
