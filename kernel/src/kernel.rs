@@ -162,19 +162,19 @@ impl<P: Platform> Kernel<P> {
     /// The closing line: the most RAM that was in use at once, of all there
     /// is (and with swap, how many pages went out and came back).
     pub fn report_peak_memory(&mut self) {
+        use core::fmt::Write;
         let (peak, total) = (self.frames.peak() * PAGE_SIZE / 1024, self.frames.total() * PAGE_SIZE / 1024);
-        let store = &self.swap.store;
-        let (read, dropped) = (store.pages_in, store.dropped);
-        if self.swap.on() && store.pages() > 0 {
+        let mut line = crate::console::Line::new();
+        let _ = write!(line, "kernel: peak memory {peak} KiB of {total} KiB");
+        if self.swap.on() {
             let (out, back, zeros) = (self.swap.pages_out, self.swap.pages_in, self.swap.zero_pages);
-            self.report(format_args!(
-                "kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back, {zeros} of zeros let go; program store: {read} pages read, {dropped} let go"
-            ));
-        } else if self.swap.on() {
-            let (out, back, zeros) = (self.swap.pages_out, self.swap.pages_in, self.swap.zero_pages);
-            self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB; swap: {out} pages out, {back} back, {zeros} of zeros let go"));
-        } else {
-            self.report(format_args!("kernel: peak memory {peak} KiB of {total} KiB"));
+            let _ = write!(line, "; swap: {out} pages out, {back} back, {zeros} of zeros let go");
+            let store = &self.swap.store;
+            if store.pages() > 0 {
+                let _ = write!(line, "; program store: {} pages read, {} let go", store.pages_in, store.dropped);
+            }
         }
+        line.push_newline();
+        self.hw.console(Channel::Kernel, line.as_bytes());
     }
 }

@@ -351,9 +351,11 @@ impl Ipc {
     }
 
     /// `add_delivered` once `has_room_for_delivery` said yes (the fast
-    /// lend asks before it changes anything, and not again).
+    /// lend asks before it changes anything, and not again). Only after
+    /// that question, with nothing taken from the pool since: else the
+    /// sender's share and the pool overflow.
     #[inline(always)]
-    pub fn add_delivered_with_room(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4], server_va: usize) -> usize {
+    pub(crate) fn add_delivered_with_room(&mut self, server: u8, sender: ThreadRef, kind: InvokeType, id: usize, args: [usize; 4], server_va: usize) -> usize {
         debug_assert!(self.has_room_for_delivery(sender.pid));
         self.insert(Message { server, sender, kind, id, args, stage: Stage::Delivered { server_va }, orphaned: false })
     }

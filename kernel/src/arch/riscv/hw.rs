@@ -194,7 +194,8 @@ impl PhysMem for Hw {
 
     #[inline(always)]
     fn low_tables(&mut self, a: usize, b: usize) -> Option<(&mut [u32; ENTRIES], &mut [u32; ENTRIES])> {
-        if a == b {
+        // Whole frames, and two of them (else None: no overlap, ever).
+        if a == b || (a | b) % PAGE_SIZE != 0 {
             return None;
         }
         // SAFETY: as `low_table`; two different frames, so the two

@@ -199,8 +199,9 @@ pub(super) fn general_syscall(k: &mut Kernel<hw::Hw>) -> u64 {
 #[inline(always)]
 pub(super) fn keep_words(a: [usize; 8]) {
     let context = csr::sscratch();
-    // SAFETY: `sscratch` is the caller's saved-register slot, in the direct
-    // map; nothing else refers to it while the trap runs.
+    // SAFETY: `sscratch` is the saved-register slot of the caller
+    // (`k.current`, the thread that trapped), in the direct map; the
+    // reference ends here, before anything else takes the slot.
     let regs = unsafe { &mut *(context as *mut [u32; CONTEXT_WORDS]) };
     for (r, w) in regs[reg::A0..reg::A0 + 8].iter_mut().zip(a) {
         *r = w as u32;
