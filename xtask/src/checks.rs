@@ -89,6 +89,7 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     Check::code("test-apps/hello builds for the target", hello_builds),
     Check::code("bao1x: ./x image --board dabao hello: a signed UF2 that passes boot1's checks and that the model of the chip boots and runs as silicon would (plain console text, no model-only exit device: the kernel sleeps at the end); a flipped payload byte and a truncated file refused", crate::image::check),
+    Check::code("bao1x: ./x image --board baosec big: a program of 3 MiB, larger than the RRAM, goes to the board's NOR flash in the same UF2 file (blocks at 0x7000_0000, after the signed image); boot1's checks pass, and the model boots the file alone and big reads its data twice as built, each page from the flash checked against its digest", crate::image::check_baosec),
     Check::code("a crate outside the repository builds with cargo +xous", outside_crate_builds),
     Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op),
     Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip),

@@ -1,20 +1,32 @@
-//! `./x image --board dabao PROGRAM.elf`: the dabao kernel (the one the
-//! model runs; the image's header leaves its MODEL flag clear, so it uses
-//! no model-only device and prints plain text), the dabao board's services
-//! and a program in one boot image (tools/xous-image, for the chip's SRAM,
-//! where the kernel copies its head from RRAM), signed into a UF2 file the
-//! Baochip-1x's boot1 accepts (tools/bao1x-image), then checked as boot1
-//! checks it. docs/bao1x.md says what of it is untested on silicon.
+//! `./x image --board dabao|baosec PROGRAM.elf`: the board's kernel (the
+//! one the model runs; the image's header leaves its MODEL flag clear, so
+//! it uses no model-only device and prints plain text), the dabao board's
+//! services and a program in one boot image (tools/xous-image, for the
+//! chip's SRAM, where the kernel copies its head from RRAM), signed into a
+//! UF2 file the Baochip-1x's boot1 accepts (tools/bao1x-image), then
+//! checked as boot1 checks it. On the baosec board a program too large for
+//! the RRAM goes to the board's NOR flash (the program store, docs/swap.md):
+//! the same file carries its bytes in blocks at 0x7000_0000, which boot1
+//! writes to the external flash. docs/bao1x.md says what of it is untested
+//! on silicon.
 
 use crate::project::{output, Project};
 use crate::runner::{self, DABAO_SERVICES};
 use std::path::{Path, PathBuf};
 
-pub const USAGE: &str = "usage: ./x image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]";
+pub const USAGE: &str = "usage: ./x image --board dabao|baosec PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]";
+
+/// The boards `./x image` makes images for: both carry the Baochip-1x.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Board {
+    Dabao,
+    Baosec,
+}
 
 /// What `./x image` was asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Request {
+    pub board: Board,
     pub program: PathBuf,
     pub key: Option<PathBuf>,
     pub output: Option<PathBuf>,
@@ -34,30 +46,45 @@ pub fn parse(args: &[String]) -> Result<Request, String> {
             other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
         }
     }
-    match board.as_deref() {
-        Some("dabao") => {}
-        Some(other) => return Err(format!("no images for board `{other}`: only `dabao` (QEMU virt boots through xous-run)")),
-        None => return Err(format!("--board is required (dabao)\n{USAGE}")),
-    }
+    let board = match board.as_deref() {
+        Some("dabao") => Board::Dabao,
+        Some("baosec") => Board::Baosec,
+        Some(other) => return Err(format!("no images for board `{other}`: only `dabao` and `baosec` (QEMU virt boots through xous-run)")),
+        None => return Err(format!("--board is required (dabao or baosec)\n{USAGE}")),
+    };
     let program = program.ok_or(format!("PROGRAM.elf is required\n{USAGE}"))?;
-    Ok(Request { program, key, output: out })
+    Ok(Request { board, program, key, output: out })
 }
 
 pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
     let request = parse(args)?;
     let uf2 = build(project, &request)?;
     println!("{}", verify(project, &uf2, request.key.as_deref())?.trim_end());
-    println!(
-        "note: README.md (\"Running on a dabao\") says how to flash it. Signed with the developer key \
-         (no --key), its first boot switches the chip to developer mode for good and erases the chip's secrets."
-    );
+    match (request.board, &request.key) {
+        (Board::Baosec, None) => println!(
+            "note: signed with the developer key (no --key), which baosec boards have revoked at the factory: \
+             a baosec refuses this file (the model of the chip takes it). Sign with a key the board holds (--key)."
+        ),
+        _ => println!(
+            "note: README.md (\"Running on a dabao\") says how to flash it. Signed with the developer key \
+             (no --key), its first boot switches the chip to developer mode for good and erases the chip's secrets."
+        ),
+    }
     Ok(())
 }
 
 /// Builds the UF2 file and returns its path (default `target/bao1x/NAME.uf2`).
 pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
-    let runner = runner::install_dabao(project)?;
-    let kernel = &runner.dabao_kernel;
+    let (kernel, bundle) = match request.board {
+        Board::Dabao => {
+            let runner = runner::install_dabao(project)?;
+            (runner.dabao_kernel, runner.dabao_bundle)
+        }
+        Board::Baosec => {
+            let runner = runner::install_baosec(project)?;
+            (runner.baosec_kernel, runner.baosec_bundle)
+        }
+    };
     let tools = tools(project)?;
     let name = request.program.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
         format!("{}: not a UTF-8 file name", request.program.display())
@@ -65,26 +92,45 @@ pub fn build(project: &Project, request: &Request) -> Result<PathBuf, String> {
     let dir = project.root.join("target/bao1x");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let payload = dir.join(format!("{name}.payload"));
-    let mut image = std::process::Command::new(tools.join("xous-image"));
-    image.arg("--kernel").arg(kernel).arg("--load-address").arg(format!("{:#x}", board::dabao::IMAGE_LOAD_ADDRESS));
-    for service in DABAO_SERVICES {
-        image.arg("--process").arg(format!("{service}={}", runner.dabao_bundle.join("services").join(service).display()));
-        if xous_abi::services::is_on_demand(service) {
-            image.arg("--on-demand");
+    let store = dir.join(format!("{name}.store"));
+    let image = |in_store: bool| -> Result<usize, String> {
+        let mut image = std::process::Command::new(tools.join("xous-image"));
+        image.arg("--kernel").arg(&kernel).arg("--load-address").arg(format!("{:#x}", board::dabao::IMAGE_LOAD_ADDRESS));
+        for service in DABAO_SERVICES {
+            image.arg("--process").arg(format!("{service}={}", bundle.join("services").join(service).display()));
+            if xous_abi::services::is_on_demand(service) {
+                image.arg("--on-demand");
+            }
         }
-    }
-    image.arg("--process").arg(format!("{name}={}", request.program.display())).arg("--main").arg("-o").arg(&payload);
-    output(&mut image)?;
-    let len = std::fs::metadata(&payload).map_err(|e| format!("cannot read {}: {e}", payload.display()))?.len() as usize;
+        image.arg("--process").arg(format!("{name}={}", request.program.display())).arg("--main").arg("-o").arg(&payload);
+        if in_store {
+            image.arg("--in-store").arg("--store-out").arg(&store);
+        }
+        output(&mut image)?;
+        Ok(std::fs::metadata(&payload).map_err(|e| format!("cannot read {}: {e}", payload.display()))?.len() as usize)
+    };
     let room = board::dabao::IMAGE_ROOM;
+    let mut len = image(false)?;
+    // The baosec board keeps a program the RRAM cannot hold in its flash.
+    let in_store = len > room && request.board == Board::Baosec;
+    if in_store {
+        len = image(true)?;
+    }
     if len > room {
-        return Err(format!("the boot image ({} KiB) is larger than the RRAM before the filesystem's disk ({} KiB)", len / 1024, room / 1024));
+        let elsewhere = match request.board {
+            Board::Baosec => ", with the program in the board's flash",
+            Board::Dabao => " (the baosec board keeps a larger program in its flash)",
+        };
+        return Err(format!("the boot image ({} KiB{elsewhere}) is larger than the RRAM before the filesystem's disk ({} KiB)", len / 1024, room / 1024));
     }
     let uf2 = request.output.clone().unwrap_or_else(|| dir.join(format!("{name}.uf2")));
     let mut sign = std::process::Command::new(tools.join("bao1x-image"));
     // On the page after the signature block (board::dabao::BOOT_IMAGE),
     // where the processes' code runs in place.
     sign.arg("sign").arg(&payload).arg("--page-aligned").arg("-o").arg(&uf2);
+    if in_store {
+        sign.arg("--flash").arg(&store);
+    }
     if let Some(key) = &request.key {
         sign.arg("--key").arg(key);
     }
@@ -122,7 +168,7 @@ pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::
     let dir = project.root.join("target/test/bao1x");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let uf2 = dir.join("hello.uf2");
-    build(project, &Request { program: hello, key: None, output: Some(uf2.clone()) })?;
+    build(project, &Request { board: Board::Dabao, program: hello, key: None, output: Some(uf2.clone()) })?;
     let accepted = verify(project, &uf2, None)?;
     let file = std::fs::read(&uf2).map_err(|e| format!("cannot read {}: {e}", uf2.display()))?;
     let damaged = |name: &str, bytes: &[u8], expected: &str| -> Result<(), String> {
@@ -161,6 +207,42 @@ fn boot_on_model(project: &Project, uf2: &Path) -> Result<String, String> {
     Ok(format!("the model booted it: hello printed plain text, then the kernel slept ({LIMIT} instructions)"))
 }
 
+/// The check of `./x test` for the baosec board: a UF2 of test-apps/big
+/// (3 MiB of data, more than the RRAM's room for the boot image) carries
+/// the program in blocks for the board's NOR flash after the signed image;
+/// boot1's checks pass, and the model boots the file alone (no `--flash`:
+/// the flash's bytes come from the file, as boot1 writes them) and big
+/// reads its data twice as built, each page of it from the flash checked
+/// against its digest in the signed image.
+pub fn check_baosec(project: &Project) -> Result<crate::checks::Passed, crate::checks::Failed> {
+    const LIMIT: &str = "800000000";
+    let big = project.build_test_app("big")?;
+    let dir = project.root.join("target/test/bao1x");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let uf2 = dir.join("big-baosec.uf2");
+    build(project, &Request { board: Board::Baosec, program: big, key: None, output: Some(uf2.clone()) })?;
+    let accepted = verify(project, &uf2, None)?;
+    if !accepted.contains("bytes for the external flash at 0x7000_0000") {
+        return Err(format!("the file carries nothing for the flash: {accepted}").into());
+    }
+    let emulator = runner::install_baosec(project)?.emulator;
+    let out = std::process::Command::new(&emulator).args(["--board", "baosec", "--limit", LIMIT]).arg(&uf2).output();
+    let out = out.map_err(|e| format!("cannot run {}: {e}", emulator.display()))?;
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = stdout.contains("big: 3 MiB of read-only data read twice, as built");
+    let store = stdout.lines().chain(stderr.lines()).find(|l| l.starts_with("kernel: program store on, ")).unwrap_or("");
+    if !said || store.is_empty() || out.status.code() != Some(124) {
+        return Err(format!(
+            "on the model: big's line {}, the kernel's program store line {}, status {:?} (124 expected: an image for silicon never ends the run)\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            if said { "printed" } else { "missing" },
+            if store.is_empty() { "missing" } else { "printed" },
+            out.status.code()
+        )
+        .into());
+    }
+    Ok(format!("{}; the model booted the file alone: {store}; big read its 3 MiB twice as built", accepted.trim()).into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,9 +254,10 @@ mod tests {
     #[test]
     fn takes_a_board_a_program_a_key_and_an_output() {
         let request = parse(&args("--board dabao hello --key k.pem -o out.uf2")).unwrap();
-        assert_eq!(request, Request { program: "hello".into(), key: Some("k.pem".into()), output: Some("out.uf2".into()) });
+        assert_eq!(request, Request { board: Board::Dabao, program: "hello".into(), key: Some("k.pem".into()), output: Some("out.uf2".into()) });
+        assert_eq!(parse(&args("--board baosec big")).unwrap().board, Board::Baosec);
         assert!(parse(&args("hello")).unwrap_err().starts_with("--board is required"));
-        assert!(parse(&args("--board qemu hello")).unwrap_err().contains("only `dabao`"));
+        assert!(parse(&args("--board qemu hello")).unwrap_err().contains("only `dabao` and `baosec`"));
         assert!(parse(&args("--board dabao")).unwrap_err().starts_with("PROGRAM.elf is required"));
         assert!(parse(&args("--board dabao a b")).unwrap_err().starts_with("unexpected argument `b`"));
         assert!(parse(&args("--board dabao a --bogus")).unwrap_err().starts_with("unknown option"));

@@ -69,12 +69,14 @@ usage: ./x <command>
           echo, mkdir, rm, cp, hello, the demo...): type commands with pipes and
           redirections, Ctrl-D leaves; the disk (target/shell/disk.img) is kept
           between sessions, --fresh formats it
-  image --board dabao PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]
+  image --board dabao|baosec PROGRAM.elf [--key KEY.pem] [-o OUT.uf2]
           the kernel for the chip, the dabao board's services and PROGRAM signed into
           a UF2 file that the Baochip-1x's boot1 accepts (Baremetal at 0x6006_0000,
           Ed25519ph with the public developer key or KEY), then checked as boot1 does;
-          default output target/bao1x/PROGRAM.uf2. Flashing: README.md; what is
-          untested on silicon: docs/bao1x.md
+          default output target/bao1x/PROGRAM.uf2. --board baosec: the baosec board's
+          kernel (PSRAM swap), and a PROGRAM too large for the RRAM goes to the board's
+          NOR flash (the program store), in the same file's blocks at 0x7000_0000.
+          Flashing: README.md; what is untested on silicon: docs/bao1x.md
   fs-soak [CUTS]
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;

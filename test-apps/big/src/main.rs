@@ -6,9 +6,10 @@
 //! first touch, mapping it only if it matches its SHA-256 digest in the
 //! boot image.
 //!
-//! - `big check`: reads every byte against the pattern, twice (the first
-//!   pass, larger than the chip's 2 MiB of RAM, has pushed the early pages
-//!   out by the second), and says so; exit 1 naming the first wrong byte;
+//! - `big check` (or `big` alone, as `./x image --board baosec` runs it):
+//!   reads every byte against the pattern, twice (the first pass, larger
+//!   than the chip's 2 MiB of RAM, has pushed the early pages out by the
+//!   second), and says so; exit 1 naming the first wrong byte;
 //! - `big tamper`: touches the first page, says `big: ready` (the model's
 //!   tamper hook flips a bit in each page of the flash then), and reads
 //!   everything: the kernel must end it at the first page it reads from
@@ -42,7 +43,8 @@ fn main() -> ExitCode {
     // really loaded from the segment.
     let data = std::hint::black_box(DATA);
     match std::env::args().nth(1).as_deref() {
-        Some("check") => {
+        // (No argument: what an image for the chip runs, `./x image`.)
+        Some("check") | None => {
             for pass in ["first pass", "second pass"] {
                 if let Some(at) = first_wrong(data) {
                     return wrong(data, at, pass);
@@ -64,7 +66,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         _ => {
-            eprintln!("usage: big check|tamper");
+            eprintln!("usage: big [check|tamper]");
             ExitCode::from(2)
         }
     }

@@ -54,10 +54,19 @@ impl Machine {
     /// the image with the developer key (the key every dabao accepts),
     /// refuses a bad one with boot1's reason, and hands over as boot1 does:
     /// M mode, MMU off, every trap delegated to S mode, a0 = 0x6009_FD00.
+    /// Blocks for the external flash (0x7000_0000 on) go to the baosec
+    /// board's NOR flash, as boot1 writes them there.
     pub fn boot_uf2(&mut self, uf2: &[u8]) -> Result<(), String> {
-        let image = bao1x_image::uf2::read(uf2).map_err(|e| format!("boot1 refuses the image: {e}"))?;
+        let contents = bao1x_image::uf2::read_contents(uf2).map_err(|e| format!("boot1 refuses the image: {e}"))?;
+        let image = contents.image;
         bao1x_image::check_image(&image, &[bao1x_image::KeySlot::DEVELOPER])
             .map_err(|e| format!("boot1 refuses the image: {e}"))?;
+        if !contents.flash.is_empty() {
+            let Some(spim) = self.cpu.bus.spim1.as_mut() else {
+                return Err(format!("the file writes {} bytes to the external flash, which the dabao board lacks (--board baosec)", contents.flash.len()));
+            };
+            spim.nor = crate::devices::nor::Nor::with_contents(&contents.flash)?;
+        }
         self.cpu.bus.preload(IMAGE_BASE, &image)?;
         self.cpu.memory_changed();
         let cpu = &mut self.cpu;

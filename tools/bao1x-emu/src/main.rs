@@ -11,7 +11,8 @@ usage: bao1x-emu [--board dabao|baosec] [--limit N] [--stats] [--step] [--rram F
 
   runs PROGRAM on the model of the Baochip-1x: an ELF is loaded where it is
   linked and entered in M mode; a .uf2 file is checked as boot1 checks it and
-  entered with boot1's hand-off state. The DUART and UART2 print on stdout;
+  entered with boot1's hand-off state (its blocks for the external flash, at
+  0x7000_0000 on, go to the NOR flash on baosec). The DUART and UART2 print on stdout;
   stdin feeds UART2's receive. The run ends when the guest writes the
   model-only exit device (0x4008_1000): its value is the exit status (low 8
   bits).
@@ -138,6 +139,9 @@ fn run() -> Result<u8, String> {
         machine.attach_rram_file(file)?;
     }
     if path.ends_with(".uf2") {
+        if flash.is_some() && bao1x_image::uf2::read_contents(&bytes).is_ok_and(|c| !c.flash.is_empty()) {
+            return Err(format!("{path} writes the NOR flash itself: give it without --flash"));
+        }
         machine.boot_uf2(&bytes)
     } else {
         machine.load_elf(&bytes)

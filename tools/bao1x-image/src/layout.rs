@@ -15,6 +15,11 @@ pub const IMAGE_BASE: u32 = 0x6006_0000;
 pub const RRAM_STORAGE_END: u32 = RRAM_BASE + 0x3D_A000;
 /// The most an image at `IMAGE_BASE` can hold, signature block included.
 pub const IMAGE_MAX_LEN: usize = (RRAM_STORAGE_END - IMAGE_BASE) as usize;
+/// Where UF2 blocks for the external SPI flash are addressed (its XIP
+/// window): boot1 writes blocks from here to the flash, at their offset.
+pub const FLASH_BASE: u32 = 0x7000_0000;
+/// The most the UF2 file may put there: the baosec board's 8 MiB NOR flash.
+pub const FLASH_MAX_LEN: usize = 8 * 1024 * 1024;
 
 /// Where `page_aligned` puts a payload: the first page after the block.
 pub const PAGE_ALIGNED_PAYLOAD: usize = IMAGE_BASE as usize + 0x1000;

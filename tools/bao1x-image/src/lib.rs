@@ -14,7 +14,7 @@ pub mod verify;
 pub use ed25519_dalek::SigningKey;
 pub use keys::{developer_key, read_signing_key, KeySlot};
 pub use sign::{sign, SignOptions};
-pub use verify::{check_image, check_uf2, Accepted};
+pub use verify::{check_image, check_uf2, check_uf2_contents, Accepted};
 
 use std::fmt;
 
@@ -56,7 +56,17 @@ pub fn page_aligned(payload: &[u8]) -> Vec<u8> {
 
 /// The UF2 file of `payload` signed with `key`, for 0x6006_0000.
 pub fn build_uf2(payload: &[u8], key: &SigningKey, options: SignOptions) -> Result<Vec<u8>, String> {
-    Ok(uf2::write(&sign(payload, key, options)?))
+    build_uf2_with_flash(payload, &[], key, options)
+}
+
+/// `build_uf2`, with `flash` for the baosec board's external flash from its
+/// start (blocks at `layout::FLASH_BASE`; not signed: the image holds the
+/// digests of what it needs from there).
+pub fn build_uf2_with_flash(payload: &[u8], flash: &[u8], key: &SigningKey, options: SignOptions) -> Result<Vec<u8>, String> {
+    if flash.len() > layout::FLASH_MAX_LEN {
+        return Err(format!("{} bytes for the flash, more than its {} MiB", flash.len(), layout::FLASH_MAX_LEN >> 20));
+    }
+    Ok(uf2::write_with_flash(&sign(payload, key, options)?, flash))
 }
 
 #[cfg(test)]

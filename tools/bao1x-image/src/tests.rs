@@ -225,3 +225,34 @@ fn a_page_aligned_payload_starts_on_the_page_after_the_block() {
     let image = crate::sign(&moved, &crate::developer_key(), crate::SignOptions::default()).unwrap();
     assert_eq!(&image[0x1000..], &payload[..]);
 }
+
+#[test]
+fn a_file_for_the_baosec_board_carries_the_flash_after_the_image() {
+    let contents_refusal = |r: Result<uf2::Contents, Refusal>| r.unwrap_err().to_string();
+    let flash: Vec<u8> = (0..3 * 4096 + 100).map(|i| (i * 7 + i / 4096) as u8).collect();
+    let file = build_uf2_with_flash(&payload(), &flash, &developer_key(), SignOptions::default()).unwrap();
+    let image_blocks = signed_uf2().len() / 512;
+    assert_eq!(file.len() / 512, image_blocks + flash.len().div_ceil(256), "the flash's blocks follow the image's");
+    let contents = uf2::read_contents(&file).unwrap();
+    assert_eq!(contents.image, uf2::read(&signed_uf2()).unwrap(), "the same image, signed the same");
+    assert_eq!(&contents.flash[..flash.len()], &flash[..]);
+    assert!(contents.flash[flash.len()..].iter().all(|&b| b == 0), "the last block is padded with zeros");
+    let (accepted, flashed) = check_uf2_contents(&file, &dev()).unwrap();
+    assert_eq!((accepted.key, flashed), (KeySlot::DEVELOPER, contents.flash.len()));
+    // The first flash block is at 0x7000_0000 and numbered after the image.
+    let word = |block: usize, at: usize| u32::from_le_bytes(file[block * 512 + at..block * 512 + at + 4].try_into().unwrap());
+    assert_eq!((word(image_blocks, u::TARGET_ADDR), word(image_blocks, u::BLOCK_NO)), (0x7000_0000, image_blocks as u32));
+    // A file for the dabao (no flash) must not silently lose the flash's bytes.
+    assert!(refusal_text(check_uf2(&file, &dev())).contains("also writes 12544 bytes to the external flash"));
+    // The flash's blocks too must run from its start without a gap, and stay within 8 MiB.
+    let mut gap = file.clone();
+    set_block_word(&mut gap, image_blocks + 1, u::TARGET_ADDR, 0x7000_0000 + 512);
+    assert!(contents_refusal(uf2::read_contents(&gap)).contains("the flash's bytes so far ends at 0x70000100"));
+    let mut far = file.clone();
+    set_block_word(&mut far, image_blocks, u::TARGET_ADDR, 0x7080_0000);
+    assert!(contents_refusal(uf2::read_contents(&far)).contains("outside the image slot 0x60060000..0x603da000 and the external flash 0x70000000..0x70800000"));
+    // Flash blocks alone are no image.
+    let only_flash = uf2::write_with_flash(&[], &flash);
+    assert!(contents_refusal(uf2::read_contents(&only_flash)).contains("no block writes the image at 0x60060000"));
+    assert!(build_uf2_with_flash(&payload(), &vec![0; 8 * 1024 * 1024 + 1], &developer_key(), SignOptions::default()).unwrap_err().contains("more than its 8 MiB"));
+}

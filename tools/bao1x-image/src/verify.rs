@@ -98,7 +98,15 @@ pub fn check_image(image: &[u8], keys: &[KeySlot]) -> Result<Accepted, Refusal> 
     )))
 }
 
-/// Reads a UF2 file into its image and checks that as boot1 does.
+/// Reads a UF2 file into its image and checks that as boot1 does (a file
+/// that also writes the external flash is refused: `check_uf2_contents`).
 pub fn check_uf2(file: &[u8], keys: &[KeySlot]) -> Result<Accepted, Refusal> {
     check_image(&crate::uf2::read(file)?, keys)
+}
+
+/// `check_uf2` for a file that may also write the external flash: what
+/// boot1 accepts, and how many bytes go to the flash.
+pub fn check_uf2_contents(file: &[u8], keys: &[KeySlot]) -> Result<(Accepted, usize), Refusal> {
+    let contents = crate::uf2::read_contents(file)?;
+    Ok((check_image(&contents.image, keys)?, contents.flash.len()))
 }

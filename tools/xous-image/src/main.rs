@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xous_image::{build_image, ProcessSpec, BOARD_LOAD_ADDRESS};
+use xous_image::{build_image_split, ProcessSpec, BOARD_LOAD_ADDRESS};
 
 /// The help text; `{LOAD}` stands for the board's load address.
 const USAGE: &str = "\
-usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env KEY=VALUE]... [--main | --on-demand]]... -o IMAGE
+usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env KEY=VALUE]... [--main | --on-demand] [--in-store]]... -o IMAGE [--store-out STORE]
        xous-image --show IMAGE
 
   --kernel PATH         the kernel ELF, linked to load at the load address + 0x1000
@@ -17,8 +17,12 @@ usage: xous-image --kernel KERNEL.elf [--process NAME=PATH [--arg ARG]... [--env
   --main                the process named last is MAIN: its exit code ends the run
   --on-demand           the process named last (a service) starts when first asked
                         for (by the name server), not at boot
+  --in-store            the segments of the process named last go to the program
+                        store (the baosec board's NOR flash: docs/swap.md), the
+                        image keeps the SHA-256 of each of their pages
   --load-address ADDR   where the image is loaded (default {LOAD}: the board's RAM)
   -o, --output PATH     where to write the image
+  --store-out PATH      where to write the program store's bytes (with --in-store)
   --show IMAGE          check an image and print what it holds
 ";
 
@@ -28,7 +32,7 @@ fn usage() -> String {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
-    Build { kernel: PathBuf, processes: Vec<ProcessSpec>, load_address: u32, output: PathBuf },
+    Build { kernel: PathBuf, processes: Vec<ProcessSpec>, load_address: u32, output: PathBuf, store: Option<PathBuf> },
     Show(PathBuf),
     Help,
 }
@@ -48,9 +52,14 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Show(path) => show(&path),
-        Command::Build { kernel, processes, load_address, output } => {
-            build_image(load_address, &kernel, &processes).map_err(|e| e.to_string()).and_then(|image| {
-                std::fs::write(&output, image).map_err(|e| format!("cannot write {}: {e}", output.display()))
+        Command::Build { kernel, processes, load_address, output, store } => {
+            build_image_split(load_address, 0, &kernel, &processes).map_err(|e| e.to_string()).and_then(|written| {
+                let write = |path: &PathBuf, bytes: &[u8]| std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()));
+                write(&output, &written.image)?;
+                match &store {
+                    Some(path) => write(path, &written.store),
+                    None => Ok(()),
+                }
             })
         }
     };
@@ -64,7 +73,7 @@ fn main() -> ExitCode {
 }
 
 fn parse_args(args: &[String]) -> Result<Command, String> {
-    let (mut kernel, mut output, mut show) = (None, None, None);
+    let (mut kernel, mut output, mut show, mut store) = (None, None, None, None);
     let mut load_address = BOARD_LOAD_ADDRESS;
     let mut processes: Vec<ProcessSpec> = Vec::new();
     let mut args = args.iter();
@@ -74,6 +83,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             "-h" | "--help" => return Ok(Command::Help),
             "--kernel" => kernel = Some(PathBuf::from(value()?)),
             "-o" | "--output" => output = Some(PathBuf::from(value()?)),
+            "--store-out" => store = Some(PathBuf::from(value()?)),
             "--show" => show = Some(PathBuf::from(value()?)),
             "--load-address" => load_address = parse_address(value()?)?,
             "--process" => {
@@ -92,13 +102,21 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             }
             "--main" => last(&mut processes, arg)?.main = true,
             "--on-demand" => last(&mut processes, arg)?.on_demand = true,
+            "--in-store" => last(&mut processes, arg)?.in_store = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
+    }
+    let in_store = processes.iter().any(|p| p.in_store);
+    if in_store != store.is_some() {
+        return Err(match in_store {
+            true => "--in-store needs --store-out STORE: where the program store's bytes go".into(),
+            false => "--store-out: no process is --in-store".into(),
+        });
     }
     match (show, kernel, output) {
         (Some(image), None, None) if processes.is_empty() => Ok(Command::Show(image)),
         (Some(_), _, _) => Err("--show takes no other option".into()),
-        (None, Some(kernel), Some(output)) => Ok(Command::Build { kernel, processes, load_address, output }),
+        (None, Some(kernel), Some(output)) => Ok(Command::Build { kernel, processes, load_address, output, store }),
         (None, None, _) => Err("--kernel is required".into()),
         (None, Some(_), None) => Err("-o IMAGE is required".into()),
     }
@@ -180,8 +198,8 @@ mod tests {
             "--kernel k.elf --process log=l.elf --process app=a.elf --arg x --env K=V=W --main -o i.bin",
         ))
         .unwrap();
-        let Command::Build { kernel, processes, load_address, output } = command else { panic!("{command:?}") };
-        assert_eq!((kernel, output, load_address), ("k.elf".into(), "i.bin".into(), 0x8000_0000));
+        let Command::Build { kernel, processes, load_address, output, store } = command else { panic!("{command:?}") };
+        assert_eq!((kernel, output, load_address, store), ("k.elf".into(), "i.bin".into(), 0x8000_0000, None));
         assert_eq!(
             processes[0],
             ProcessSpec {
@@ -198,6 +216,13 @@ mod tests {
         assert_eq!(processes[1].args, ["app", "x"]);
         assert_eq!(processes[1].env, [("K".to_string(), "V=W".to_string())]);
         assert!(processes[1].main);
+        let stored = parse_args(&args("--kernel k --process app=a.elf --main --in-store -o i --store-out s")).unwrap();
+        let Command::Build { processes, store, .. } = stored else { panic!("{stored:?}") };
+        assert!(processes[0].in_store && processes[0].main);
+        assert_eq!(store, Some("s".into()));
+        assert!(parse_args(&args("--kernel k --process app=a.elf --in-store -o i")).unwrap_err().contains("--in-store needs --store-out"));
+        assert!(parse_args(&args("--kernel k --process app=a.elf -o i --store-out s")).unwrap_err().contains("no process is --in-store"));
+        assert!(parse_args(&args("--in-store")).unwrap_err().contains("give --process NAME=PATH first"));
     }
 
     #[test]

@@ -34,3 +34,19 @@ fn a_damaged_image_is_refused_with_boot1s_reason() {
     let uf2 = build_uf2(&payload(), &other, SignOptions::default()).unwrap();
     assert!(Machine::default().boot_uf2(&uf2).unwrap_err().contains("none of boot1's keys"));
 }
+
+#[test]
+fn a_files_flash_blocks_fill_the_baosec_boards_nor_flash_and_a_dabao_refuses_them() {
+    let flash: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    let uf2 = bao1x_image::build_uf2_with_flash(&payload(), &flash, &developer_key(), SignOptions::default()).unwrap();
+    let mut baosec = Machine::default();
+    baosec.cpu.bus.spim1 = Some(crate::devices::spim::Spim::default());
+    baosec.boot_uf2(&uf2).unwrap();
+    let nor = baosec.cpu.bus.spim1.as_ref().unwrap().nor.bytes();
+    assert_eq!(&nor[..flash.len()], &flash[..], "the flash's bytes from address 0");
+    assert!(nor[flash.len()..5120].iter().all(|&b| b == 0), "the last block's padding");
+    assert!(nor[5120..].iter().all(|&b| b == 0xff), "erased after them");
+    assert_eq!(baosec.run(100), Outcome::Exit(BOOT1_A0));
+    let why = Machine::default().boot_uf2(&uf2).unwrap_err();
+    assert!(why.contains("writes 5120 bytes to the external flash, which the dabao board lacks"), "{why}");
+}
