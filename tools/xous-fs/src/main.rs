@@ -27,6 +27,8 @@ commands:
                                `-`: stdout)
   put IMAGE HOSTFILE PATH      copy a host file into the image, replacing a file at PATH
                                (PATH a directory or ending in /: into it)
+  ln [-s] IMAGE TARGET PATH    give the file TARGET a second name PATH (a hard link: one
+                               file, its bytes stored once); -s: PATH a symbolic link to TARGET
   mkdir [-p] IMAGE PATH        make a directory (-p: and its missing parents; one that
                                exists is fine)
   rm [-r] IMAGE PATH           remove a file, a symbolic link or an empty directory
@@ -223,6 +225,13 @@ fn run(args: &[OsString]) -> Result<u8, Failure> {
             let p = positional(&words, 3, 3, "put IMAGE HOSTFILE PATH")?;
             let mut fs = xous_fs::mount(Path::new(&p[0]), true)?;
             ops::put(&mut fs, Path::new(&p[1]), &bytes(&p[2]))?;
+            Ok(0)
+        }
+        "ln" => {
+            let words = split(rest, &["-s"])?;
+            let p = positional(&words, 3, 3, "ln [-s] IMAGE TARGET PATH")?;
+            let mut fs = xous_fs::mount(Path::new(&p[0]), true)?;
+            ops::link(&mut fs, &bytes(&p[1]), &bytes(&p[2]), words.flags.iter().any(|f| f == "-s"))?;
             Ok(0)
         }
         "mkdir" => {

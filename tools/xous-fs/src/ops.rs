@@ -202,6 +202,20 @@ fn fill(fs: &mut Fs<Image>, n: u32, file: &mut std::fs::File, host: &Path) -> Re
     }
 }
 
+/// Gives the file `target` the name `path` too (a hard link: one file,
+/// two names), or with `symbolic` makes `path` a symbolic link to
+/// `target` (which need not exist).
+pub fn link(fs: &mut Fs<Image>, target: &[u8], path: &[u8], symbolic: bool) -> Result<(), String> {
+    let now = crate::now();
+    let made = match symbolic {
+        true => fs.symlink(target, path, now),
+        false => fs.hard_link(target, path, now),
+    };
+    let made = made.map_err(|e| fail(path, e));
+    let synced = fs.sync().map_err(|e| fail(path, e));
+    made.and(synced)
+}
+
 /// Makes directory `path`; with `parents`, the missing ones above it too,
 /// and one that exists already is fine.
 pub fn mkdir(fs: &mut Fs<Image>, path: &[u8], parents: bool) -> Result<(), String> {

@@ -250,3 +250,28 @@ fn usage_errors_and_help() {
     assert!(!img.exists(), "bad usage touches nothing");
     assert!(refused(&[&"ls", &Path::new("/no/such/image")]).contains("cannot open /no/such/image"));
 }
+
+#[test]
+fn a_file_takes_second_names_without_a_second_copy_and_symbolic_links_point_at_names() {
+    let s = Scratch::new();
+    let img = s.path("disk.img");
+    expect(0, &[&"format", &img, &"--size", &"1M"]);
+    expect(0, &[&"mkdir", &img, &"/bin"]);
+    // 600 KiB into a 1 MiB image: a second copy would not fit, a second name does.
+    let program = s.host_file("toolbox", &pattern(600 * 1024, 9));
+    expect(0, &[&"put", &img, &program, &"/bin/sh"]);
+    for name in ["echo", "cat", "env"] {
+        expect(0, &[&"ln", &img, &"/bin/sh", &format!("/bin/{name}")]);
+    }
+    expect(0, &[&"ln", &"-s", &img, &"/bin/sh", &"/sh"]);
+    let out = s.path("out");
+    expect(0, &[&"get", &img, &"/bin/cat", &out]);
+    assert_eq!(std::fs::read(&out).unwrap(), pattern(600 * 1024, 9), "the second name reads the same bytes");
+    assert_eq!(expect(0, &[&"ls", &img, &"/"]), format!("d {:>12}  bin/\nl {:>12}  sh -> /bin/sh\n", "", 7));
+    assert!(refused(&[&"ln", &img, &"/bin/sh", &"/bin/echo"]).contains("/bin/echo: it exists already"));
+    assert!(refused(&[&"ln", &img, &"/bin/none", &"/bin/x"]).contains("no such file"));
+    assert!(refused(&[&"ln", &img, &"/bin", &"/b"]).contains("/b:"), "a directory takes no second name");
+    assert!(refused(&[&"put", &img, &program, &"/bin/copy"]).contains("no space left in the image"), "no room for the bytes twice");
+    let checked = expect(0, &[&"check", &img]);
+    assert!(checked.contains("no damage found") && checked.contains("1 symbolic link"), "{checked}");
+}

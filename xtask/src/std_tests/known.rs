@@ -228,9 +228,6 @@ const NO_NETWORK_ERROR: &str = "no network: this system runs no network service"
 const NO_NETWORK: &str = "the board has no network, so its image has no network service: std's sockets and name \
     lookups answer Unsupported \"no network\" (std-xous 0048; README, the dabao table); these pass on QEMU";
 
-const NO_PROGRAMS: &str = "spawns programs (test-apps/toolbox's), which `./x std-tests` gives on QEMU on a disk of \
-    their own; the board's filesystem is the RRAM's last MiB, which holds none of them (\"no such program\"); these \
-    pass on QEMU";
 const NOT_ON_FS: &str = "needs the program's own file (`current_exe`), which xous-run copies to QEMU's disk; the \
     board's filesystem is the RRAM's last MiB, smaller than std's test programs; passes on QEMU";
 const THREAD_LIMIT: &str = "spawns 100 threads that all wait on one channel: on the Baochip-1x a process has at most \
@@ -242,11 +239,11 @@ const THREAD_LIMIT_ANY: &str = "has more threads alive at once than the 64 a pro
     kernel/src/threads.rs): a spawn is refused; passes on QEMU";
 
 /// (suite, program, start of the test's name, why): failures of a run on
-/// the board, for what the board has not (a network, programs on its
-/// filesystem, room for 100 threads a process); elsewhere these must pass.
+/// the board, for what the board has not (a network, room in its
+/// filesystem for a test program, room for 100 threads a process);
+/// elsewhere these must pass.
 const BOARD_FAILS: &[(&str, &str, &str, &str)] = &[
     ("std", "std", "net::", NO_NETWORK),
-    ("std", "std", "process::tests::", NO_PROGRAMS),
     ("std", "process_spawning", "issue_15149", NOT_ON_FS),
     ("std", "env", "test_self_exe_path", NOT_ON_FS),
     ("std", "sync", "mpsc_sync::shared_chan_stress", THREAD_LIMIT),
@@ -333,9 +330,10 @@ mod tests {
 
     #[test]
     fn what_the_board_lacks_explains_failures_on_the_board_only() {
+        // The tools are on the board's filesystem now: its process tests must pass there too.
         let refused = "called `Result::unwrap()` on an `Err` value: Error { kind: NotFound, message: \"no such program\" }";
-        assert_eq!(failure_reason("std", "std", "process::tests::smoke", false, true, refused), Some(NO_PROGRAMS));
-        assert_eq!(failure_reason("std", "std", "process::tests::smoke", false, false, refused), None, "on QEMU it must pass");
+        assert_eq!(failure_reason("std", "std", "process::tests::smoke", false, true, refused), None);
+        assert_eq!(failure_reason("std", "process_spawning", "issue_15149", false, true, "no such file"), Some(NOT_ON_FS));
         assert_eq!(failure_reason("std", "std", "net::udp::tests::bind_error", false, true, "left: Unsupported"), Some(NO_NETWORK));
         assert_eq!(failure_reason("std", "sync", "mpsc_sync::shared_chan_stress", false, true, "failed to spawn thread"), Some(THREAD_LIMIT));
         assert_eq!(failure_reason("std", "env", "test_self_exe_path", false, true, "assertion failed: path.is_ok()"), Some(NOT_ON_FS));

@@ -28,8 +28,8 @@ usage: ./x std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] 
   guest that RAM (default 256M), --swap a swap disk of that size (as xous-run
   takes them); a whole run with either writes docs/std-tests-<memory>.md.
   --board baosec runs them on the model of the Baochip-1x's baosec board
-  instead (2 MiB of SRAM, swap to its 8 MiB PSRAM; no tools disk: its
-  filesystem is the chip's RRAM); a whole run writes docs/std-tests-baosec.md";
+  instead (2 MiB of SRAM, swap to its 8 MiB PSRAM; the tools are in its
+  filesystem, the RRAM's last MiB); a whole run writes docs/std-tests-baosec.md";
 
 /// Guest RAM for a test program (the biggest are about 5 MB of code).
 pub const MEMORY: &str = "256M";
@@ -171,7 +171,7 @@ pub fn run_suites(project: &Project, options: &Options) -> Result<(Vec<TestResul
         (None, Some(_)) => runner::install_baosec(project)?.xous_run,
         (None, None) => runner::install(project)?.xous_run,
     };
-    let disk = tools::disk(project)?;
+    let disk = tools::disk(project, options.board.is_some())?;
     let boot = tools::Boot { xous_run: &xous_run, disk: &disk, memory: &options.memory, swap: options.swap.as_deref(), board: options.board.as_deref() };
     let mut results: Vec<TestResult> = uncompiled
         .into_iter()

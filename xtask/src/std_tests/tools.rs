@@ -6,6 +6,11 @@
 //! host share its disk. Each run has its own (named after the xtask's
 //! process), so two runs in one tree (`./x test`'s slice beside a long
 //! `./x std-tests --memory 2M`) never format the other's disk.
+//!
+//! On a board the disk is the chip's RRAM in a file (xous-run --disk), whose
+//! last MiB is the filesystem's: there the toolbox is stored once and its
+//! other names are hard links to it (eight copies would not fit the MiB),
+//! and the test programs themselves, larger than the MiB, are not copied.
 
 use crate::fs_checks::xous_fs;
 use crate::project::Project;
@@ -16,17 +21,32 @@ use std::process::Command;
 /// The names std's process tests start the toolbox under.
 const TOOLS: [&str; 8] = ["sh", "echo", "env", "mkdir", "cat", "pwd", "true", "false"];
 
-/// The disk image, made now.
-pub fn disk(project: &Project) -> Result<PathBuf, String> {
+/// The disk image, made now: for QEMU (`board` false) a disk of 64 MiB,
+/// for the board its RRAM.
+pub fn disk(project: &Project, board: bool) -> Result<PathBuf, String> {
     let toolbox = project.build_test_app("toolbox")?;
     let runner = runner::install(project)?;
-    let disk = project.root.join(format!("target/std-tests/tools-{}.img", std::process::id()));
+    let name = if board { "rram" } else { "img" };
+    let disk = project.root.join(format!("target/std-tests/tools-{}.{name}", std::process::id()));
     std::fs::create_dir_all(disk.parent().expect("has a parent")).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&disk);
-    xous_fs(&runner, &[&"format", &disk, &"--size", &"64M"])?;
-    xous_fs(&runner, &[&"mkdir", &"-p", &disk, &"/bin"])?;
-    for tool in TOOLS {
-        xous_fs(&runner, &[&"put", &disk, &toolbox, &format!("/bin/{tool}")])?;
+    let fs = if board { disk.with_extension("fs") } else { disk.clone() };
+    let size = if board { format!("{}K", board::dabao::DISK_SIZE / 1024) } else { "64M".to_string() };
+    xous_fs(&runner, &[&"format", &fs, &"--size", &size])?;
+    xous_fs(&runner, &[&"mkdir", &"-p", &fs, &"/bin"])?;
+    xous_fs(&runner, &[&"put", &fs, &toolbox, &"/bin/sh"])?;
+    for tool in &TOOLS[1..] {
+        xous_fs(&runner, &[&"ln", &fs, &"/bin/sh", &format!("/bin/{tool}")])?;
+    }
+    if board {
+        // The chip's 4 MiB of RRAM, the filesystem at its place (the boot
+        // image goes in at each boot, as boot1 writes it).
+        let bytes = std::fs::read(&fs).map_err(|e| format!("cannot read {}: {e}", fs.display()))?;
+        let _ = std::fs::remove_file(&fs);
+        let mut rram = vec![0u8; board::dabao::RRAM_SIZE];
+        let at = board::dabao::DISK - board::dabao::RRAM_BASE;
+        rram[at..at + bytes.len()].copy_from_slice(&bytes);
+        std::fs::write(&disk, rram).map_err(|e| format!("cannot write {}: {e}", disk.display()))?;
     }
     Ok(disk)
 }
@@ -38,18 +58,20 @@ pub struct Boot<'a> {
     /// xous-run's --memory, and --swap if any.
     pub memory: &'a str,
     pub swap: Option<&'a str>,
-    /// xous-run's --board, if not QEMU: then no --memory, --swap or --disk.
+    /// xous-run's --board, if not QEMU: then no --memory or --swap, and the
+    /// disk is the chip's RRAM.
     pub board: Option<&'a str>,
 }
 
 impl Boot<'_> {
-    /// `xous-run --memory M [--swap S] --disk DISK --env PATH=/bin`, to which the
+    /// `xous-run --memory M [--swap S] --disk DISK --env PATH=/bin` (on a
+    /// board `xous-run --board B --env PATH=/bin --disk RRAM`), to which the
     /// program and its arguments are added (a host's test programs have a
     /// `PATH`; std's tests read it).
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(self.xous_run);
         if let Some(board) = self.board {
-            cmd.args(["--board", board, "--env", "PATH=/bin"]);
+            cmd.args(["--board", board, "--env", "PATH=/bin", "--disk"]).arg(self.disk);
             return cmd;
         }
         cmd.args(["--memory", self.memory, "--env", "PATH=/bin", "--disk"]).arg(self.disk);
