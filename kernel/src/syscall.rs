@@ -87,24 +87,20 @@ pub fn identity(t: ThreadRef, call: usize) -> Option<[u32; 8]> {
 /// general path.
 #[inline(always)]
 pub fn offered<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
-    if let Some(next) = fast::call(k, t, a) {
-        return next;
-    }
-    general(k, t);
-    Next::Look
+    let fast = fast::call(k, t, a);
+    or_general(k, t, fast)
 }
 
-/// `offered` for the calls of the fast path's `Route::Other`: the trap path
-/// sends a round trip's calls (the other routes) to functions of their own
-/// (arch/riscv/fast_trap.rs), which end in `general` when the fast path
-/// refuses.
+/// What the fast path made of `t`'s call (`fast`), or if it did not take
+/// it, the general path's. The trap path sends a round trip's calls to
+/// functions of their own (arch/riscv/fast_trap.rs) and the rest here with
+/// `fast::other`.
 #[inline(always)]
-pub fn offered_other<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, a: [usize; 8]) -> Next {
-    if let Some(next) = fast::other(k, t, a) {
-        return next;
-    }
-    general(k, t);
-    Next::Look
+pub fn or_general<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, fast: Option<Next>) -> Next {
+    fast.unwrap_or_else(|| {
+        general(k, t);
+        Next::Look
+    })
 }
 
 /// Every other syscall, read from `t`'s saved a0..a7 (so the words need

@@ -177,7 +177,8 @@ fn other_syscall(a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usiz
     let Some(t) = k.current else { kernel_fault(ECALL_FROM_USER, 0) };
     let a = [a0, a1, a2, a3, a4, a5, a6, a7];
     keep_words(a);
-    let next = syscall::offered_other(k, t, a);
+    let fast = fast::other(k, t, a);
+    let next = syscall::or_general(k, t, fast);
     after_syscall(k, t, next)
 }
 
