@@ -68,7 +68,10 @@ pub fn list(fs: &mut Fs<Image>, path: &[u8]) -> Result<Vec<Listed>, String> {
     let attr = fs.attr(n).map_err(|e| fail(path, e))?;
     if attr.kind != KIND_DIR {
         let target = fs.read_link(path).ok().filter(|_| attr.kind == KIND_SYMLINK);
-        if target.is_none() || path.ends_with(b"/") {
+        // A link to a directory lists the directory, as `ls` does; one to
+        // anything else (or to nothing) is listed as itself.
+        let to_dir = target.is_some() && fs.resolve(path).ok().and_then(|n| fs.attr(n).ok()).is_some_and(|a| a.kind == KIND_DIR);
+        if !to_dir || path.ends_with(b"/") {
             let name = path.rsplit(|&b| b == b'/').find(|n| !n.is_empty()).unwrap_or(path).to_vec();
             return Ok(vec![Listed { kind: attr.kind, size: attr.size, name, target }]);
         }

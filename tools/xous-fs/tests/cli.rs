@@ -268,10 +268,13 @@ fn a_file_takes_second_names_without_a_second_copy_and_symbolic_links_point_at_n
     expect(0, &[&"get", &img, &"/bin/cat", &out]);
     assert_eq!(std::fs::read(&out).unwrap(), pattern(600 * 1024, 9), "the second name reads the same bytes");
     assert_eq!(expect(0, &[&"ls", &img, &"/"]), format!("d {:>12}  bin/\nl {:>12}  sh -> /bin/sh\n", "", 7));
+    assert_eq!(expect(0, &[&"ls", &img, &"/sh"]), format!("l {:>12}  sh -> /bin/sh\n", 7), "a link to a file is listed as itself");
+    expect(0, &[&"ln", &"-s", &img, &"/bin", &"/d"]);
+    assert!(expect(0, &[&"ls", &img, &"/d"]).contains("  cat\n"), "a link to a directory lists the directory");
     assert!(refused(&[&"ln", &img, &"/bin/sh", &"/bin/echo"]).contains("/bin/echo: it exists already"));
     assert!(refused(&[&"ln", &img, &"/bin/none", &"/bin/x"]).contains("no such file"));
     assert!(refused(&[&"ln", &img, &"/bin", &"/b"]).contains("/b:"), "a directory takes no second name");
     assert!(refused(&[&"put", &img, &program, &"/bin/copy"]).contains("no space left in the image"), "no room for the bytes twice");
     let checked = expect(0, &[&"check", &img]);
-    assert!(checked.contains("no damage found") && checked.contains("1 symbolic link"), "{checked}");
+    assert!(checked.contains("no damage found") && checked.contains("2 symbolic links"), "{checked}");
 }
