@@ -84,7 +84,7 @@ pub const CHECKS: &[Check] = &[
     Check::code("kernel unit tests on the host", kernel_unit_tests),
     Check::code("services' logic unit tests on the host (ticktimer, names, proc, log)", services_unit_tests),
     Check::code("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
-    Check::code("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices: 10,000 cases each, no panic", crate::fuzz_host::check),
+    Check::code("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices, UF2 files: 10,000 cases each, no panic", crate::fuzz_host::check),
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
     Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     Check::code("test-apps/hello builds for the target", hello_builds),

@@ -15,7 +15,7 @@ pub const CHECK_CASES: u64 = 10_000;
 
 /// Where the targets are: a workspace and the crates of it to test.
 const WORKSPACES: &[(&str, &[&str])] = &[
-    (".", &["-p", "xous-abi", "-p", "boot-image", "-p", "xous-image", "--lib"]),
+    (".", &["-p", "xous-abi", "-p", "boot-image", "-p", "xous-image", "-p", "bao1x-image", "--lib"]),
     ("kernel", &["--lib", "--target", HOST_TARGET]),
     ("services", &["--lib", "-p", "fs", "-p", "names", "--target", HOST_TARGET]),
 ];

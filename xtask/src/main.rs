@@ -88,7 +88,7 @@ usage: ./x <command>
           program using each of 100 most downloaded crates for the target instead
   fuzz [--host-cases N] [--calls N] [--seconds S] [--seed X] [--host-only | --target-only]
           fuzz every parser of outside input on the host (boot image, ELF, device
-          tree, filesystem images, rkyv names, ...): N cases each (default 1,000,000);
+          tree, filesystem images, rkyv names, UF2 files, ...): N cases each (default 1,000,000);
           then on QEMU a hostile process makes random syscalls and garbage requests
           beside an innocent std program, boot after boot (S seconds each, default
           150) until N hostile syscalls (default 10,000,000), and takes all it can

@@ -6,6 +6,8 @@ use crate::layout::{sigblock as sb, uf2 as u, IMAGE_BASE, IMAGE_MAX_LEN};
 use crate::*;
 use ed25519_dalek::SigningKey;
 
+mod fuzz;
+
 fn payload() -> Vec<u8> {
     (0..5000u32).map(|i| (i * 7 + 3) as u8).collect()
 }
