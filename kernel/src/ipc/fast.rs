@@ -201,8 +201,7 @@ pub fn reply_and_wait<P: Platform>(k: &mut Kernel<P>, t: ThreadRef, word: usize,
             }
             (SyscallResult::MemoryReturned, [offset, valid])
         }
-        (false, _, 1) if kind == InvokeType::BlockingScalar => (SyscallResult::Scalar1, [v0, 0]),
-        (false, _, 2) if kind == InvokeType::BlockingScalar => (SyscallResult::Scalar2, [v0, v1]),
+        (false, _, 1 | 2) if kind == InvokeType::BlockingScalar => (scalar_tag(count), [v0, if count == 2 { v1 } else { 0 }]),
         _ => return None,
     };
     // Nothing fails from here on. The caller is running, so its process is there.
