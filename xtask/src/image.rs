@@ -158,18 +158,36 @@ fn tools(project: &Project) -> Result<PathBuf, String> {
     Ok(project.root.join("target/release"))
 }
 
+/// `./x image --board BOARD` of test-apps/`app` into target/test/bao1x/`file`,
+/// for a check: the file, and what `bao1x-image verify` says of it.
+fn image_for_check(project: &Project, board: Board, app: &str, file: &str) -> Result<(PathBuf, String), String> {
+    let program = project.build_test_app(app)?;
+    let dir = project.root.join("target/test/bao1x");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let uf2 = dir.join(file);
+    build(project, &Request { board, program, key: None, output: Some(uf2.clone()) })?;
+    let accepted = verify(project, &uf2, None)?;
+    Ok((uf2, accepted))
+}
+
+/// The model of the chip on `board` booting `uf2` for `limit` instructions
+/// (an image for silicon never writes the model's exit device, so a run
+/// ends at the limit, status 124): stdout, stderr, status.
+fn run_on_model(project: &Project, board: &str, uf2: &Path, limit: &str) -> Result<(String, String, Option<i32>), String> {
+    let emulator = runner::install_dabao(project)?.emulator;
+    let out = std::process::Command::new(&emulator).args(["--board", board, "--limit", limit]).arg(uf2).output();
+    let out = out.map_err(|e| format!("cannot run {}: {e}", emulator.display()))?;
+    Ok((String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code()))
+}
+
 /// The check of `./x test`: a UF2 of test-apps/hello signed with the
 /// developer key passes boot1's checks, and the model of the chip boots it
 /// as boot1 would and runs hello (which then sleeps for good: the image is
 /// for silicon, so the kernel never writes the model's exit device); the same file with one
 /// payload byte flipped, or its last block cut off, is refused.
 pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::Failed> {
-    let hello = project.build_test_app("hello")?;
-    let dir = project.root.join("target/test/bao1x");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let uf2 = dir.join("hello.uf2");
-    build(project, &Request { board: Board::Dabao, program: hello, key: None, output: Some(uf2.clone()) })?;
-    let accepted = verify(project, &uf2, None)?;
+    let (uf2, accepted) = image_for_check(project, Board::Dabao, "hello", "hello.uf2")?;
+    let dir = uf2.parent().expect("in target/test/bao1x");
     let file = std::fs::read(&uf2).map_err(|e| format!("cannot read {}: {e}", uf2.display()))?;
     let damaged = |name: &str, bytes: &[u8], expected: &str| -> Result<(), String> {
         let path = dir.join(name);
@@ -185,26 +203,15 @@ pub fn check(project: &Project) -> Result<crate::checks::Passed, crate::checks::
     flipped[8 * 512 + 32 + 100] ^= 0x20;
     damaged("hello-flipped.uf2", &flipped, "bad signature: the Ed25519ph signature")?;
     damaged("hello-truncated.uf2", &file[..file.len() - 512], "truncated")?;
-    let ran = boot_on_model(project, &uf2)?;
-    Ok(format!("{} blocks; {}; {ran}", file.len() / 512, accepted.trim()).into())
-}
-
-/// Boots `uf2` on the model for 50 million instructions: hello must have
-/// printed its line in plain text (no console frames), and the run must
-/// end at that limit (status 124): an image for silicon never writes the
-/// model's exit device.
-fn boot_on_model(project: &Project, uf2: &Path) -> Result<String, String> {
+    // hello must print its lines in plain text (no console frames).
     const LIMIT: &str = "50000000";
-    let emulator = runner::install_dabao(project)?.emulator;
-    let out = std::process::Command::new(&emulator).args(["--limit", LIMIT]).arg(uf2).output();
-    let out = out.map_err(|e| format!("cannot run {}: {e}", emulator.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let (said, status) = (stdout.contains("Hello from Rust std on Xous!\nargs: [\"hello\"]"), out.status.code());
+    let (stdout, stderr, status) = run_on_model(project, "dabao", &uf2, LIMIT)?;
+    let said = stdout.contains("Hello from Rust std on Xous!\nargs: [\"hello\"]");
     if !said || status != Some(124) {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("on the model: hello's lines in plain text {}, status {status:?} (124 expected)\nstdout:\n{stdout}\nstderr:\n{stderr}", if said { "printed" } else { "missing" }));
+        return Err(format!("on the model: hello's lines in plain text {}, status {status:?} (124 expected)\nstdout:\n{stdout}\nstderr:\n{stderr}", if said { "printed" } else { "missing" }).into());
     }
-    Ok(format!("the model booted it: hello printed plain text, then the kernel slept ({LIMIT} instructions)"))
+    let ran = format!("the model booted it: hello printed plain text, then the kernel slept ({LIMIT} instructions)");
+    Ok(format!("{} blocks; {}; {ran}", file.len() / 512, accepted.trim()).into())
 }
 
 /// The check of `./x test` for the baosec board: a UF2 of test-apps/big
@@ -215,28 +222,18 @@ fn boot_on_model(project: &Project, uf2: &Path) -> Result<String, String> {
 /// reads its data twice as built, each page of it from the flash checked
 /// against its digest in the signed image.
 pub fn check_baosec(project: &Project) -> Result<crate::checks::Passed, crate::checks::Failed> {
-    const LIMIT: &str = "800000000";
-    let big = project.build_test_app("big")?;
-    let dir = project.root.join("target/test/bao1x");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let uf2 = dir.join("big-baosec.uf2");
-    build(project, &Request { board: Board::Baosec, program: big, key: None, output: Some(uf2.clone()) })?;
-    let accepted = verify(project, &uf2, None)?;
+    let (uf2, accepted) = image_for_check(project, Board::Baosec, "big", "big-baosec.uf2")?;
     if !accepted.contains("bytes for the external flash at 0x7000_0000") {
         return Err(format!("the file carries nothing for the flash: {accepted}").into());
     }
-    let emulator = runner::install_baosec(project)?.emulator;
-    let out = std::process::Command::new(&emulator).args(["--board", "baosec", "--limit", LIMIT]).arg(&uf2).output();
-    let out = out.map_err(|e| format!("cannot run {}: {e}", emulator.display()))?;
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let (stdout, stderr, status) = run_on_model(project, "baosec", &uf2, "800000000")?;
     let said = stdout.contains("big: 3 MiB of read-only data read twice, as built");
     let store = stdout.lines().chain(stderr.lines()).find(|l| l.starts_with("kernel: program store on, ")).unwrap_or("");
-    if !said || store.is_empty() || out.status.code() != Some(124) {
+    if !said || store.is_empty() || status != Some(124) {
         return Err(format!(
-            "on the model: big's line {}, the kernel's program store line {}, status {:?} (124 expected: an image for silicon never ends the run)\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            "on the model: big's line {}, the kernel's program store line {}, status {status:?} (124 expected: an image for silicon never ends the run)\nstdout:\n{stdout}\nstderr:\n{stderr}",
             if said { "printed" } else { "missing" },
             if store.is_empty() { "missing" } else { "printed" },
-            out.status.code()
         )
         .into());
     }
