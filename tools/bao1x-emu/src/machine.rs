@@ -65,6 +65,9 @@ impl Machine {
             let Some(spim) = self.cpu.bus.spim1.as_mut() else {
                 return Err(format!("the file writes {} bytes to the external flash, which the dabao board lacks (--board baosec)", contents.flash.len()));
             };
+            if spim.nor.supplied() > 0 {
+                return Err("the file writes the NOR flash itself: give it without --flash".into());
+            }
             spim.nor = crate::devices::nor::Nor::with_contents(&contents.flash)?;
         }
         self.cpu.bus.preload(IMAGE_BASE, &image)?;

@@ -139,9 +139,6 @@ fn run() -> Result<u8, String> {
         machine.attach_rram_file(file)?;
     }
     if path.ends_with(".uf2") {
-        if flash.is_some() && bao1x_image::uf2::read_contents(&bytes).is_ok_and(|c| !c.flash.is_empty()) {
-            return Err(format!("{path} writes the NOR flash itself: give it without --flash"));
-        }
         machine.boot_uf2(&bytes)
     } else {
         machine.load_elf(&bytes)

@@ -95,6 +95,11 @@ impl Nor {
         Nor::with_contents(&contents).map_err(|why| format!("{name}: {why}"))
     }
 
+    /// How many bytes from address 0 a file (or contents given) supplied.
+    pub fn supplied(&self) -> usize {
+        self.supplied
+    }
+
     /// The array as it stands (for tests).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

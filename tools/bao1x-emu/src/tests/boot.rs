@@ -49,4 +49,10 @@ fn a_files_flash_blocks_fill_the_baosec_boards_nor_flash_and_a_dabao_refuses_the
     assert_eq!(baosec.run(100), Outcome::Exit(BOOT1_A0));
     let why = Machine::default().boot_uf2(&uf2).unwrap_err();
     assert!(why.contains("writes 5120 bytes to the external flash, which the dabao board lacks"), "{why}");
+    // A flash given by file as well: one of them, said so.
+    let mut both = Machine::default();
+    let mut spim = crate::devices::spim::Spim::default();
+    spim.nor = crate::devices::nor::Nor::with_contents(&[1, 2, 3]).unwrap();
+    both.cpu.bus.spim1 = Some(spim);
+    assert!(both.boot_uf2(&uf2).unwrap_err().contains("give it without --flash"));
 }
