@@ -27,6 +27,18 @@ pub const BUILDS: [TargetBuild; 2] = [
     TargetBuild { target: BARE_TARGET, package: "alloc", what: "core, alloc" },
 ];
 
+/// What a toolchain is built for: both targets, or for the pristine one
+/// (`xous-upstream`, std as shipped, which only std programs are built
+/// with, to hold ours against it) the std target alone: the bare target's
+/// core and alloc would be the overlaid toolchain's again, the overlay
+/// leaving them as they are.
+pub fn builds(pristine: bool) -> &'static [TargetBuild] {
+    match pristine {
+        true => &BUILDS[..1],
+        false => &BUILDS,
+    }
+}
+
 /// Flags the standard library is always compiled with. `force-unstable-if-unmarked`
 /// lets stable user crates link it; embedded bitcode lets them use LTO.
 const RUSTFLAGS: &str = "-Zforce-unstable-if-unmarked -Cembed-bitcode=yes";
@@ -135,11 +147,12 @@ impl Workspace {
         cmd
     }
 
-    /// Builds every target at once (two cargos share the two cores better
-    /// than one after the other: each spends a long stretch on `core` alone).
-    pub fn build_all(&self) -> Result<Vec<Built>> {
+    /// Builds every target of `builds` at once (two cargos share the two
+    /// cores better than one after the other: each spends a long stretch on
+    /// `core` alone).
+    pub fn build_all(&self, builds: &'static [TargetBuild]) -> Result<Vec<Built>> {
         let mut running: Vec<(&TargetBuild, Child)> = Vec::new();
-        for build in &BUILDS {
+        for build in builds {
             let log = self.log(build.target);
             let stderr = std::fs::File::create(&log)
                 .context(|| format!("cannot create {}", log.display()))?;

@@ -25,7 +25,7 @@ mod tree;
 mod vendor;
 mod version;
 
-use cargo_build::{Workspace, BUILDS};
+use cargo_build::Workspace;
 use error::{bail, Result};
 use manifest::Manifest;
 use overlay::Overlay;
@@ -190,7 +190,8 @@ fn build(o: &Options) -> Result<()> {
         }))?),
     };
     let arms = arms_dir.as_deref().map(crate_arms::Arms::load).transpose()?;
-    let mut targets: Vec<&str> = BUILDS.iter().map(|b| b.target).collect();
+    let builds = cargo_build::builds(o.pristine);
+    let mut targets: Vec<&str> = builds.iter().map(|b| b.target).collect();
     // The arms are part of what the toolchain's rustc does: a change to them
     // changes the key, and with it the version cargo keys its builds on.
     let arms_key = arms.as_ref().map(|a| format!("crate-arms {}", a.sha256));
@@ -211,12 +212,12 @@ fn build(o: &Options) -> Result<()> {
         progress.stage("copy the library source and apply the overlay", || {
             sync_source(&library, &ws.library, overlay.as_ref())
         })?;
-        let built = progress.stage("build the target libraries (both targets at once)", || {
-            for b in &BUILDS {
+        let built = progress.stage("build the target libraries", || {
+            for b in builds {
                 eprintln!("  {} for {} (package `{}`)", b.what, b.target, b.package);
             }
             ws.prepare()?;
-            ws.build_all()
+            ws.build_all(builds)
         })?;
         progress.stage("assemble the toolchain", || {
             let staging = toolchain::staging_dir(&dest)?;
@@ -257,9 +258,9 @@ fn build(o: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Lists, per target, the crates the toolchain holds.
+/// Lists, per target it was built for, the crates the toolchain holds.
 fn print_contents(manifest: &Manifest) {
-    for b in &BUILDS {
+    for b in &cargo_build::BUILDS {
         let dir = toolchain::target_lib_dir(b.target);
         let crates: Vec<&str> = manifest
             .rlibs
@@ -268,7 +269,9 @@ fn print_contents(manifest: &Manifest) {
             .filter_map(|name| name.strip_suffix(".rlib"))
             .map(|name| name.rsplit_once('-').map_or(name, |(krate, _)| krate))
             .collect();
-        eprintln!("  {}: {} crates: {}", b.target, crates.len(), crates.join(" "));
+        if !crates.is_empty() {
+            eprintln!("  {}: {} crates: {}", b.target, crates.len(), crates.join(" "));
+        }
     }
 }
 
