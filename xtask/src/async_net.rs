@@ -8,7 +8,7 @@
 //! host use no arm and pass there.
 
 use crate::checks::{Failed, Passed};
-use crate::test_app::{armed, build};
+use crate::test_app::{armed, build, HOST_DIR};
 use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
 use crate::runner;
 use std::process::Command;
@@ -62,7 +62,7 @@ fn on_target(project: &Project, app: &App) -> Result<Passed, Failed> {
 
 /// The same program for the host with the same cargo: no arm, and it passes.
 fn on_host(project: &Project, app: &App) -> Result<Passed, Failed> {
-    let (program, _) = build(project, app.name, HOST_TARGET, &format!("{}-host", app.name))?;
+    let (program, _) = build(project, app.name, HOST_TARGET, HOST_DIR)?;
     let armed = armed(&program, app.armed)?;
     if !armed.is_empty() {
         return Err(format!("host builds used armed copies of {armed:?}").into());

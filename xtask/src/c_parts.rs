@@ -6,7 +6,7 @@
 //! runs there.
 
 use crate::checks::{Failed, Passed};
-use crate::test_app::{armed, build};
+use crate::test_app::{armed, build, HOST_DIR};
 use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
 use crate::runner;
 use std::path::Path;
@@ -79,7 +79,7 @@ pub fn on_target(project: &Project) -> Result<Passed, Failed> {
 /// settings (no build script saw one) and arms leave them alone, and the
 /// program passes there.
 pub fn on_host(project: &Project) -> Result<Passed, Failed> {
-    let (program, _) = build(project, "c-parts", HOST_TARGET, "c-parts-host")?;
+    let (program, _) = build(project, "c-parts", HOST_TARGET, HOST_DIR)?;
     let armed = armed(&program, ARMED)?;
     if !armed.is_empty() {
         return Err(format!("host builds used armed copies of {armed:?}").into());

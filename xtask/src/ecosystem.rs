@@ -609,13 +609,13 @@ pub fn small_crates(project: &Project) -> Result<Passed, Failed> {
 /// applied (no armed copy among the sources rustc read).
 pub fn small_crates_host(project: &Project) -> Result<Passed, Failed> {
     let dir = project.root.join("test-apps/ecosystem-small");
-    let target_dir = project.root.join("test-apps/target/ecosystem-small-host");
+    let target_dir = project.root.join("test-apps/target").join(crate::test_app::HOST_DIR);
     run(project
         .cargo()
         .current_dir(&dir)
-        .args(["build", "--release", "--locked", "--quiet", "--target", HOST_TARGET, "--target-dir"])
+        .args(["build", "--locked", "--quiet", "--target", HOST_TARGET, "--target-dir"])
         .arg(&target_dir))?;
-    let armed = armed_sources(&target_dir.join(HOST_TARGET).join("release/deps"))?;
+    let armed = armed_sources(&target_dir.join(HOST_TARGET).join("debug/deps"))?;
     match armed.is_empty() {
         true => Ok(Passed::from("no crate built from an armed copy".to_string())),
         false => Err(format!("host builds used armed copies: {}", armed.join(", ")).into()),

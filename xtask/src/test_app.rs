@@ -6,6 +6,11 @@
 use crate::project::Project;
 use std::path::{Path, PathBuf};
 
+/// The target directory (under test-apps/target) of every host build of
+/// the crates.io stacks: their common crates are built once, and no armed
+/// copy may be among any of its sources.
+pub const HOST_DIR: &str = "ecosystem-host";
+
 /// Builds test-apps/`app` (a debug build, as `cargo test` makes) for
 /// `target` into its own target directory `test-apps/target/<target_dir>`;
 /// the program and cargo's stderr.
