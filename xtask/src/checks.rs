@@ -11,8 +11,10 @@ use crate::elf;
 use crate::fs_checks;
 use crate::project::{output, run, Project, Std, XOUS_TARGET};
 use crate::target_checks::{self, Boot, Program::{App, AppBin, Kernel}};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// What a check that passed reports: a note, and how many tests it ran.
@@ -46,6 +48,8 @@ type CheckFn = fn(&Project) -> Result<Passed, Failed>;
 pub struct Check {
     pub name: &'static str,
     how: How,
+    /// Runs with no other check beside it (lanes.rs).
+    alone: bool,
 }
 
 enum How {
@@ -55,11 +59,16 @@ enum How {
 
 impl Check {
     const fn boot(name: &'static str, boot: Boot) -> Check {
-        Check { name, how: How::Boot(boot) }
+        Check { name, how: How::Boot(boot), alone: false }
     }
 
     const fn code(name: &'static str, check: CheckFn) -> Check {
-        Check { name, how: How::Code(check) }
+        Check { name, how: How::Code(check), alone: false }
+    }
+
+    /// The same check, run with no other beside it.
+    const fn alone(self) -> Check {
+        Check { alone: true, ..self }
     }
 
     /// The boot this check is, if it is one.
@@ -85,14 +94,18 @@ pub const CHECKS: &[Check] = &[
     Check::code("services' logic unit tests on the host (ticktimer, names, proc, log)", services_unit_tests),
     Check::code("the filesystem's format on the host: operations, errors, a full device, power cuts at every write", fs_unit_tests),
     Check::code("host fuzzing: boot image, boot loading, ELF, device tree, filesystem images, rkyv names, parameter blocks, console stream, exit notices, UF2 files: 10,000 cases each, no panic", crate::fuzz_host::check),
+    // The longest check (three minutes on a fresh machine, half of it one
+    // QEMU), early: the checks after it run in the other lane beside it.
+    Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
     Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     Check::code("test-apps/hello builds for the target", hello_builds),
     Check::code("bao1x: ./x image --board dabao hello: a signed UF2 that passes boot1's checks and that the model of the chip boots and runs as silicon would (plain console text, no model-only exit device: the kernel sleeps at the end); a flipped payload byte and a truncated file refused", crate::image::check),
     Check::code("bao1x: ./x image --board baosec big: a program of 3 MiB, larger than the RRAM, goes to the board's NOR flash in the same UF2 file (blocks at 0x7000_0000, after the signed image); boot1's checks pass, and the model boots the file alone and big reads its data twice as built, each page from the flash checked against its digest", crate::image::check_baosec),
     Check::code("a crate outside the repository builds with cargo +xous", outside_crate_builds),
-    Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op),
-    Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip),
+    // Both run the sysroot builder on the toolchain's own directory.
+    Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op).alone(),
+    Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip).alone(),
     Check::boot("on QEMU: a no_std program's exit code comes back through xous-run",
         Boot::of(Kernel("exit-code")).exit(7).stdout(&[Has("exit-code: leaving with 7")])),
     Check::boot("on QEMU: memory, thread and identity syscalls with their errors",
@@ -291,7 +304,6 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: std process: children from ELF files on the disk with inherited, null and piped stdio, args, env, current_dir, PATH; pipes to, from and between children (1 MiB with back-pressure, end of data, BrokenPipe); exit codes, try_wait, kill, a faulting child; not-an-ELF, truncated, x86-64 and too-big files refused; current_exe started again; home_dir, split_paths/join_paths", crate::process_checks::std_process),
     Check::code("on QEMU: ./x shell: a session typed into xsh through a pseudo-terminal on a fresh disk: a pipe, > and >> and < redirections, mkdir -p, cp, ls, rm, cat, a program from /bin, exit codes ($? of false and of a missing program), cd and pwd, Ctrl-D leaves with exit 0", crate::shell::session),
     Check::code("on QEMU: the kernel refuses a corrupted boot image, in flash and in RAM", target_checks::malformed_image),
-    Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
     // The dabao board: each program in a boot image signed into a UF2 file,
     // checked and started by the model of the Baochip-1x as boot1 does,
     // the image copied from RRAM to SRAM, on timer0, the interrupt CSRs,
@@ -367,28 +379,58 @@ const BAOSEC: &[&str] = &["--board", "baosec"];
 /// xous-run's options for a boot on the dabao board.
 const DABAO: &[&str] = &["--board", "dabao"];
 
-/// Runs every check, or with `filter` only those whose name contains it.
-pub fn run_all(project: &Project, filter: Option<&str>) -> Result<(), String> {
-    let (mut passed, mut failed) = (0, 0);
+/// `./x test [--jobs N] [FILTER]`: every check (or those whose name
+/// contains FILTER), N at a time (by default one per core, at most two).
+pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
+    let (lanes, filter) = parse(args)?;
+    run_all(project, filter, lanes)
+}
+
+fn parse(args: &[String]) -> Result<(usize, Option<&str>), String> {
+    let usage = || format!("usage: ./x test [--jobs N] [FILTER] (got {args:?})");
+    match args {
+        [flag, n, rest @ ..] if flag == "--jobs" => {
+            let lanes = n.parse().ok().filter(|&n| n > 0).ok_or_else(usage)?;
+            match rest {
+                [] => Ok((lanes, None)),
+                [filter] => Ok((lanes, Some(filter.as_str()))),
+                _ => Err(usage()),
+            }
+        }
+        [] => Ok((crate::lanes::default_lanes(), None)),
+        [filter] if !filter.starts_with("--") => Ok((crate::lanes::default_lanes(), Some(filter.as_str()))),
+        _ => Err(usage()),
+    }
+}
+
+/// Runs every check, or with `filter` only those whose name contains it,
+/// `lanes` at a time (lanes.rs); each is reported as it finishes.
+pub fn run_all(project: &Project, filter: Option<&str>, lanes: usize) -> Result<(), String> {
     let chosen: Vec<&Check> = CHECKS.iter().filter(|check| filter.map_or(true, |f| check.name.contains(f))).collect();
     if chosen.is_empty() {
         return Err(format!("no check's name contains `{}`", filter.unwrap_or_default()));
     }
-    for check in chosen {
+    let tally = Mutex::new((0, 0));
+    crate::lanes::side_by_side(&chosen, lanes, |check| check.alone, |check| {
         let name = check.name;
         eprintln!("x test: {name} ...");
         let start = Instant::now();
-        match check.run(project) {
+        // A check that panics fails; the others go on.
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| check.run(project)))
+            .unwrap_or_else(|panic| Err(Failed::from(format!("the check panicked: {}", panic_text(&*panic)))));
+        let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+        match outcome {
             Ok(ok) => {
-                passed += ok.tests;
+                tally.0 += ok.tests;
                 println!("test {name} ... ok ({:.1} s) {}", start.elapsed().as_secs_f64(), ok.note);
             }
             Err(failure) => {
-                failed += failure.tests;
+                tally.1 += failure.tests;
                 println!("test {name} ... FAILED\n{}", failure.why);
             }
         }
-    }
+    });
+    let (passed, failed) = tally.into_inner().unwrap_or_else(PoisonError::into_inner);
     println!("tests: {passed} passed, {failed} failed");
     if failed == 0 {
         Ok(())
@@ -397,17 +439,24 @@ pub fn run_all(project: &Project, filter: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// A panic's message, when it is text.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str)).unwrap_or("(not text)")
+}
+
 fn host_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(&project.root).args(["test", "--release", "--locked", "--workspace"]);
     cargo_test(cmd)
 }
 
-/// The kernel's hardware-independent logic, built for the host.
+/// The kernel's hardware-independent logic, built for the host (optimised,
+/// with overflow checks and debug assertions: the fuzz targets' build).
 fn kernel_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("kernel"))
-        .args(["test", "--locked", "--lib", "--target", crate::project::HOST_TARGET]);
+        .args(["test", "--locked", "--lib", "--target", crate::project::HOST_TARGET])
+        .args(crate::project::CHECKED);
     cargo_test(cmd)
 }
 
@@ -416,7 +465,8 @@ fn kernel_unit_tests(project: &Project) -> Result<Passed, Failed> {
 fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("services"))
-        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "-p", "proc", "-p", "log", "--target", crate::project::HOST_TARGET]);
+        .args(["test", "--locked", "--lib", "-p", "ticktimer", "-p", "names", "-p", "proc", "-p", "log", "--target", crate::project::HOST_TARGET])
+        .args(crate::project::CHECKED);
     cargo_test(cmd)
 }
 
@@ -425,7 +475,8 @@ fn services_unit_tests(project: &Project) -> Result<Passed, Failed> {
 fn fs_unit_tests(project: &Project) -> Result<Passed, Failed> {
     let mut cmd = project.cargo();
     cmd.current_dir(project.root.join("services"))
-        .args(["test", "--locked", "--lib", "-p", "fs", "--target", crate::project::HOST_TARGET]);
+        .args(["test", "--locked", "--lib", "-p", "fs", "--target", crate::project::HOST_TARGET])
+        .args(crate::project::CHECKED);
     cargo_test(cmd)
 }
 
@@ -571,7 +622,7 @@ fn second_setup_is_a_no_op(project: &Project) -> Result<Passed, Failed> {
     let modified = || std::fs::metadata(&manifest).and_then(|m| m.modified()).map_err(|e| e.to_string());
     let before = modified()?;
     let overlay = project.root.join("library/std-xous");
-    let log = output(Command::new(&project.builder).arg("build").arg("--overlay").arg(&overlay))?;
+    let log = output(crate::project::yielding(&project.builder).arg("build").arg("--overlay").arg(&overlay))?;
     if !log.contains("is up to date") || modified()? != before {
         return Err(format!("the builder did not treat the toolchain as up to date:\n{log}").into());
     }
@@ -585,7 +636,7 @@ fn archive_round_trip(project: &Project) -> Result<Passed, Failed> {
     let _ = std::fs::remove_dir_all(&scratch);
     let archive = scratch.join("xous-sysroot.tar.gz");
     let overlay = project.root.join("library/std-xous");
-    output(Command::new(&project.builder).arg("build").arg("--overlay").arg(&overlay).arg("--archive").arg(&archive))?;
+    output(crate::project::yielding(&project.builder).arg("build").arg("--overlay").arg(&overlay).arg("--archive").arg(&archive))?;
     let installed = scratch.join("installed");
     output(Command::new(&project.builder).arg("install").arg(&archive).arg("--toolchain-dir").arg(&installed))?;
     let target_dir = scratch.join("target");
@@ -619,6 +670,19 @@ mod tests {
         }
         for row in CHECKS.iter().filter_map(Check::boot_row).filter(|row| row.stds == target_checks::Stds::Both) {
             assert!(!matches!(row.program, Kernel(_)), "a no_std program has no std to swap");
+        }
+    }
+
+    #[test]
+    fn test_takes_jobs_and_a_filter() {
+        let args = |text: &str| text.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let lanes = crate::lanes::default_lanes();
+        assert_eq!(parse(&args("")), Ok((lanes, None)));
+        assert_eq!(parse(&args("dabao")), Ok((lanes, Some("dabao"))));
+        assert_eq!(parse(&args("--jobs 1")), Ok((1, None)));
+        assert_eq!(parse(&args("--jobs 3 fs")), Ok((3, Some("fs"))));
+        for bad in ["--jobs", "--jobs 0", "--jobs two", "--jobs 1 a b", "a b", "--lanes"] {
+            assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");
         }
     }
 }

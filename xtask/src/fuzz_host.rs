@@ -1,7 +1,9 @@
 //! The host half of `./x fuzz`: every fuzz target of a parser of outside
 //! input (the `fuzz` test modules beside each parser, built on
 //! tools/fuzz-kit), run in an optimised build that keeps overflow checks
-//! and debug assertions, with a given number of cases each, and summed up.
+//! and debug assertions (`project::CHECKED`, the build the kernel's and the
+//! services' unit tests run in too), with a given number of cases each, and
+//! summed up.
 //! `./x test` runs a short slice of the same (`check`).
 
 use crate::checks::{Failed, Passed};
@@ -84,9 +86,8 @@ fn run_seeded(project: &Project, cases: u64, seed: u64) -> Result<(String, usize
     for (dir, args) in WORKSPACES {
         let mut cmd = project.cargo();
         cmd.current_dir(project.root.join(dir))
-            .args(["test", "--locked", "--profile", "fuzz"])
-            .args(["--config", "profile.fuzz.inherits=\"release\""])
-            .args(["--config", "profile.fuzz.overflow-checks=true", "--config", "profile.fuzz.debug-assertions=true"])
+            .args(["test", "--locked"])
+            .args(crate::project::CHECKED)
             .args(*args)
             .args(["fuzz::", "--", "--nocapture"])
             .env("XOUS_FUZZ_CASES", cases.to_string())

@@ -22,6 +22,7 @@ use crate::checks::{Failed, Passed};
 use crate::project::Project;
 use crate::runner;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// A default `./x fuzz` makes at least this many hostile syscalls.
@@ -87,9 +88,11 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
         Mode::Exhaust { net: false } => ("exhaust", true, "32M", boot.seconds + 12),
         Mode::Exhaust { net: true } => ("exhaust", false, "64M", boot.seconds + 12),
     };
-    // One image per boot of this run: QEMU locks it, so two runs at once
-    // (a `./x fuzz` beside a `./x test`) must not share one.
-    let disk = project.root.join(format!("target/test/fuzz-disk-{}-{:x}.img", std::process::id(), boot.seed));
+    // One image per boot: QEMU locks it, so two boots at once (a `./x fuzz`
+    // beside a `./x test`, or two of `./x test`'s checks side by side, all
+    // with the same seed) must not share one.
+    static BOOTS: AtomicU32 = AtomicU32::new(0);
+    let disk = project.root.join(format!("target/test/fuzz-disk-{}-{}.img", std::process::id(), BOOTS.fetch_add(1, Relaxed)));
     std::fs::create_dir_all(disk.parent().expect("has a parent")).map_err(|e| e.to_string())?;
     // A fresh blank disk (all zeros: formatted by the filesystem at boot).
     let file = std::fs::File::create(&disk).map_err(|e| format!("cannot create {}: {e}", disk.display()))?;
@@ -129,7 +132,7 @@ fn run_boot(project: &Project, boot: &Boot) -> Result<Report, String> {
     let failed = |why: String| {
         // The whole output is kept; the hostile's own lines about a fault
         // or a finding are shown with the ends of both streams.
-        let kept = project.root.join(format!("target/test/fuzz-failed-{:x}", boot.seed));
+        let kept = project.root.join(format!("target/test/fuzz-failed-{name}{}", if boot.swap.is_some() { "-swap" } else { "" }));
         let _ = std::fs::write(kept.with_extension("stdout"), &stdout);
         let _ = std::fs::write(kept.with_extension("stderr"), &stderr);
         let tail = |text: &str| text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");

@@ -20,6 +20,7 @@ mod fuzz_host;
 mod fuzz_target;
 mod image;
 mod kernel_bench;
+mod lanes;
 mod net_bench;
 mod net_host;
 mod process_checks;
@@ -46,9 +47,10 @@ usage: ./x <command>
           --board dabao, on the model of the Baochip-1x (bao1x-emu), from a signed
           UF2 image as the chip's boot1 starts it; --board baosec, the same with the
           baosec board's 8 MiB SPI PSRAM, which the kernel swaps to
-  test [FILTER]
-          run every test (or those whose name contains FILTER); the last line
-          is `tests: N passed, M failed`
+  test [--jobs N] [FILTER]
+          run every test (or those whose name contains FILTER), two checks side
+          by side on a machine of two cores or more (--jobs 1: one at a time);
+          the last line is `tests: N passed, M failed`
   std-tests [--suite core|alloc|std|test] [--filter NAME] [--pristine] [--memory SIZE]
             [--swap SIZE] [--board baosec]
           build the standard library's own tests for the target and run them on
@@ -106,7 +108,7 @@ fn main() {
             println!("kernel, services and xous-run installed: {} and {}", r.bundle.display(), r.xous_run.display())
         }),
         Some("run") => parse_board(&args[1..]).and_then(|board| run(&project, board)),
-        Some("test") => checks::run_all(&project, args.get(1).map(String::as_str)),
+        Some("test") => checks::command(&project, &args[1..]),
         Some("bench") => bench::run(&project, args.get(1).map(String::as_str)),
         Some("image") => image::command(&project, &args[1..]),
         Some("fs-soak") => fs_soak::run(&project, args.get(1).map(String::as_str)),

@@ -3,10 +3,10 @@
 //! runs at most once per `./x` command: nothing changes the sources while
 //! one runs, so asking again (one boot after another) costs no cargo run.
 
-use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub const XOUS_TARGET: &str = "riscv32imac-unknown-xous-elf";
 /// What the kernel's host tests are built for.
@@ -22,8 +22,10 @@ pub struct Project {
     /// Built by `./x` only for the commands that use it (setup, test,
     /// bench): `./x run` and the others do without.
     upstream: Option<PathBuf>,
-    /// What this command has built or installed already (see `once`).
-    done: RefCell<HashSet<String>>,
+    /// What this command has built or installed already (see `once`): one
+    /// flag per piece of work, each behind its own lock, since `./x test`
+    /// runs checks side by side and two may ask for the same build at once.
+    done: Mutex<HashMap<String, Arc<Mutex<bool>>>>,
 }
 
 /// Which standard library a target program is built against.
@@ -57,18 +59,20 @@ impl Project {
             toolchain: var("XOUS_TOOLCHAIN")?,
             builder: var("XOUS_SYSROOT_BUILDER")?,
             upstream: std::env::var_os("XOUS_UPSTREAM_TOOLCHAIN").filter(|v| !v.is_empty()).map(PathBuf::from),
-            done: RefCell::new(HashSet::new()),
+            done: Mutex::new(HashMap::new()),
         })
     }
 
     /// Runs `work` the first time `what` is asked for in this command; after
-    /// it succeeded once, asking again does nothing.
+    /// it succeeded once, asking again does nothing. A second caller while
+    /// the work runs waits for it (and does it again only if it failed).
     pub fn once(&self, what: &str, work: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
-        if self.done.borrow().contains(what) {
-            return Ok(());
+        let flag = self.done.lock().unwrap_or_else(PoisonError::into_inner).entry(what.to_string()).or_default().clone();
+        let mut done = flag.lock().unwrap_or_else(PoisonError::into_inner);
+        if !*done {
+            work()?;
+            *done = true;
         }
-        work()?;
-        self.done.borrow_mut().insert(what.to_string());
         Ok(())
     }
 
@@ -124,10 +128,42 @@ impl Project {
     }
 }
 
-/// `cargo` of a linked toolchain directory, with its compiler.
+/// cargo's arguments for an optimised build that keeps overflow checks and
+/// debug assertions (profile `checked`, defined here rather than in each
+/// workspace): the host tests of the kernel and the services and the host
+/// fuzz targets are built with it, so one build serves both. Many codegen
+/// units and no debug information: these builds are for running tests, and
+/// the kernel's release profile (one unit, full debug information) is for
+/// its image.
+pub const CHECKED: &[&str] = &[
+    "--profile",
+    "checked",
+    "--config",
+    "profile.checked.inherits=\"release\"",
+    "--config",
+    "profile.checked.overflow-checks=true",
+    "--config",
+    "profile.checked.debug-assertions=true",
+    "--config",
+    "profile.checked.codegen-units=16",
+    "--config",
+    "profile.checked.debug=false",
+];
+
+/// `cargo` of a linked toolchain directory, with its compiler, yielding
+/// the processor (see `yielding`).
 fn cargo_of(toolchain: &Path) -> Command {
-    let mut cmd = Command::new(toolchain.join("bin/cargo"));
+    let mut cmd = yielding(&toolchain.join("bin/cargo"));
     cmd.env("RUSTC", toolchain.join("bin/rustc")).env("RUSTDOC", toolchain.join("bin/rustdoc"));
+    cmd
+}
+
+/// A command that yields the processor to everything else (`nice -n 10`):
+/// `./x test` runs checks side by side, and a build for one must not slow
+/// the system another check is running on QEMU.
+pub fn yielding(program: &Path) -> Command {
+    let mut cmd = Command::new("nice");
+    cmd.args(["-n", "10"]).arg(program);
     cmd
 }
 

@@ -215,7 +215,7 @@ fn build(project: &Project, suites: &[(&'static str, &'static str)], pristine: b
     // a third of the time of all four on a fresh machine); the builder keeps
     // a work directory per set, since cargo unifies features over the
     // packages it builds.
-    let mut cmd = Command::new(&project.builder);
+    let mut cmd = crate::project::yielding(&project.builder);
     cmd.arg("tests");
     if suites.len() < SUITES.len() {
         cmd.args(suites.iter().map(|(_, package)| *package));
