@@ -5,7 +5,10 @@
 //! with `net`, socket2 and hyper on mio) and test-apps/smol-echo (smol:
 //! async-io on polling, async-process, async-fs), echo servers and clients
 //! on 127.0.0.1 on QEMU. The same programs built by the same cargo for the
-//! host use no arm and pass there.
+//! host use no arm and pass there (`./x ecosystem --host`: three host
+//! builds of these stacks take a minute of CPU that `./x test` leaves to it;
+//! its own host builds, test-apps/ecosystem-small's and c-parts', show the
+//! same of the toolchain).
 
 use crate::checks::{Failed, Passed};
 use crate::test_app::{armed, build, HOST_DIR};
@@ -76,24 +79,33 @@ pub fn mio_on_target(project: &Project) -> Result<Passed, Failed> {
     on_target(project, &MIO)
 }
 
-pub fn mio_on_host(project: &Project) -> Result<Passed, Failed> {
-    on_host(project, &MIO)
-}
-
 pub fn smol_on_target(project: &Project) -> Result<Passed, Failed> {
     on_target(project, &SMOL)
-}
-
-pub fn smol_on_host(project: &Project) -> Result<Passed, Failed> {
-    on_host(project, &SMOL)
 }
 
 pub fn tokio_on_target(project: &Project) -> Result<Passed, Failed> {
     on_target(project, &TOKIO)
 }
 
-pub fn tokio_on_host(project: &Project) -> Result<Passed, Failed> {
-    on_host(project, &TOKIO)
+/// `./x ecosystem --host`: each app built for the host and run there; one
+/// line each, then `ecosystem --host: N of 3 pass`.
+pub fn all_on_host(project: &Project) -> Result<(), String> {
+    let mut passed = 0;
+    for app in [&MIO, &TOKIO, &SMOL] {
+        eprintln!("x ecosystem: {} for the host ...", app.name);
+        match on_host(project, app) {
+            Ok(ok) => {
+                passed += 1;
+                println!("ecosystem --host {}: ok ({})", app.name, ok.note);
+            }
+            Err(failed) => println!("ecosystem --host {}: FAILED\n{}", app.name, failed.why),
+        }
+    }
+    println!("ecosystem --host: {passed} of 3 pass");
+    match passed {
+        3 => Ok(()),
+        _ => Err(format!("{} of 3 host programs failed", 3 - passed)),
+    }
 }
 
 /// How long the host waits for the guest at each step (a bound on a hang,

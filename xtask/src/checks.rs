@@ -48,8 +48,6 @@ type CheckFn = fn(&Project) -> Result<Passed, Failed>;
 pub struct Check {
     pub name: &'static str,
     how: How,
-    /// Runs with no other check beside it (lanes.rs).
-    alone: bool,
 }
 
 enum How {
@@ -59,16 +57,11 @@ enum How {
 
 impl Check {
     const fn boot(name: &'static str, boot: Boot) -> Check {
-        Check { name, how: How::Boot(boot), alone: false }
+        Check { name, how: How::Boot(boot) }
     }
 
     const fn code(name: &'static str, check: CheckFn) -> Check {
-        Check { name, how: How::Code(check), alone: false }
-    }
-
-    /// The same check, run with no other beside it.
-    const fn alone(self) -> Check {
-        Check { alone: true, ..self }
+        Check { name, how: How::Code(check) }
     }
 
     /// The boot this check is, if it is one.
@@ -97,15 +90,18 @@ pub const CHECKS: &[Check] = &[
     // The longest check (three minutes on a fresh machine, half of it one
     // QEMU), early: the checks after it run in the other lane beside it.
     Check::code("on QEMU: the standard library's own unit and integration tests (./x std-tests --suite std), every failure explained", std_suite),
+    // The longest boot (40 s of the model at work), early for the same reason;
+    // the baosec board's other checks are at the end.
+    Check::boot("on baosec: std alloc's checks, a 2 MiB vector among them, within the chip's 2 MiB of RAM through the PSRAM's swap",
+        Boot::of(App("alloc")).options(BAOSEC).stdout(&[Has("alloc: all checks passed")]).stderr(&[Has(" pages out, ")])),
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
     Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     Check::code("test-apps/hello builds for the target", hello_builds),
     Check::code("bao1x: ./x image --board dabao hello: a signed UF2 that passes boot1's checks and that the model of the chip boots and runs as silicon would (plain console text, no model-only exit device: the kernel sleeps at the end); a flipped payload byte and a truncated file refused", crate::image::check),
     Check::code("bao1x: ./x image --board baosec big: a program of 3 MiB, larger than the RRAM, goes to the board's NOR flash in the same UF2 file (blocks at 0x7000_0000, after the signed image); boot1's checks pass, and the model boots the file alone and big reads its data twice as built, each page from the flash checked against its digest", crate::image::check_baosec),
     Check::code("a crate outside the repository builds with cargo +xous", outside_crate_builds),
-    // Both run the sysroot builder on the toolchain's own directory.
-    Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op).alone(),
-    Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip).alone(),
+    Check::code("a second setup rebuilds nothing", second_setup_is_a_no_op),
+    Check::code("prebuilt sysroot archive: write, install, build with it", archive_round_trip),
     Check::boot("on QEMU: a no_std program's exit code comes back through xous-run",
         Boot::of(Kernel("exit-code")).exit(7).stdout(&[Has("exit-code: leaving with 7")])),
     Check::boot("on QEMU: memory, thread and identity syscalls with their errors",
@@ -225,11 +221,8 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: ecosystem: test-apps/c-parts, crates with C parts: ring and psm compiled by the toolchain's RISC-V C compiler; rustls (ring) TLS 1.3 and 1.2 handshakes and 64 KiB each way over 127.0.0.1, a wrong trust anchor refused; stacker on grown stacks", crate::c_parts::on_target),
     Check::code("ecosystem: test-apps/c-parts built for the host by the xous toolchain's cargo: the host's C compiler, no crate arm, the program passes", crate::c_parts::on_host),
     Check::code("on QEMU: ecosystem: test-apps/mio-echo, mio (net, os-poll) through its crate arm on the network service's poll: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, a Waker from another thread, a poll timeout, UDP", crate::async_net::mio_on_target),
-    Check::code("ecosystem: test-apps/mio-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::mio_on_host),
     Check::code("on QEMU: ecosystem: test-apps/tokio-echo, tokio (rt-multi-thread, net, time, io-util, macros) through the crate arms of tokio, socket2 and mio: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, TcpSocket and socket2 options kept until listen/connect, UDP shared between tasks, timers, hyper serving HTTP/1.1 requests to a hyper client and to hyper-util's pooled client (HttpConnector)", crate::async_net::tokio_on_target),
-    Check::code("ecosystem: test-apps/tokio-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::tokio_on_host),
     Check::code("on QEMU: ecosystem: test-apps/smol-echo, smol through the crate arms of async-io, polling, rustix and async-process: an echo server task and 4 concurrent clients (48 KiB each) on 127.0.0.1, a read losing to a timer, timers and intervals, UDP echoed by a task, a child process fed and read through async pipes with its exit code, child | child through into_stdio, Command::output, async-fs; polling directly (oneshot, modify, delete, notify from another thread, edge mode as supports_edge says)", crate::async_net::smol_on_target),
-    Check::code("ecosystem: test-apps/smol-echo built for the host by the xous toolchain's cargo: no crate arm, the program passes", crate::async_net::smol_on_host),
     Check::code("on QEMU: ecosystem: test-apps/tokio-echo's hyper server answers an HTTP request from the host through xous-run's --hostfwd on 127.0.0.1", crate::async_net::hyper_from_host),
     Check::code("cargo +xous test of a crate outside the repository, passing and failing, and reading its own files with xous-run --mirror-cwd", outside_crate_tests),
     Check::code("on QEMU: the same std programs built with the pristine std (xous-upstream)", target_checks::std_contract_on_upstream),
@@ -357,8 +350,6 @@ pub const CHECKS: &[Check] = &[
     Check::boot("on baosec (the model of the Baochip-1x with the board's 8 MiB SPI PSRAM on the UDMA SPI master): swap: a program touches 7 MiB, more than three times the 1,960 KiB of RAM free at boot, and gets every byte back; pages sealed with a key from the TRNG and the CPU's AES instructions",
         Boot::of(App("swap")).options(BAOSEC).args(&["fill", "7"])
             .stdout(&[Has("swap: 7 MiB came back whole")]).stderr(&[Has("kernel: swap on, 2040 pages"), Has("the CPU's AES instructions"), Has(" pages out, ")])),
-    Check::boot("on baosec: std alloc's checks, a 2 MiB vector among them, within the chip's 2 MiB of RAM through the PSRAM's swap",
-        Boot::of(App("alloc")).options(BAOSEC).stdout(&[Has("alloc: all checks passed")]).stderr(&[Has(" pages out, ")])),
     // The chip's kernel has 256 messages in flight, a quarter a process: a
     // process may have as many threads as can all wait in a call at once
     // (kernel/src/threads.rs LIVE_THREADS); before, 100 threads at a
@@ -411,7 +402,7 @@ pub fn run_all(project: &Project, filter: Option<&str>, lanes: usize) -> Result<
         return Err(format!("no check's name contains `{}`", filter.unwrap_or_default()));
     }
     let tally = Mutex::new((0, 0));
-    crate::lanes::side_by_side(&chosen, lanes, |check| check.alone, |check| {
+    crate::lanes::side_by_side(&chosen, lanes, |check| {
         let name = check.name;
         eprintln!("x test: {name} ...");
         let start = Instant::now();
@@ -617,7 +608,12 @@ fn run_outside_tests(scratch: &Path) -> Result<Passed, Failed> {
     Ok(Passed::from("3 tests pass on QEMU; a test reading its crate's files passes with --mirror-cwd (and not without); with a failing one added, cargo exits non-zero".to_string()))
 }
 
+/// The two checks that run the sysroot builder on the toolchain's own
+/// directory take turns (./x test runs checks side by side).
+static TOOLCHAIN_DIR: Mutex<()> = Mutex::new(());
+
 fn second_setup_is_a_no_op(project: &Project) -> Result<Passed, Failed> {
+    let _turn = TOOLCHAIN_DIR.lock().unwrap_or_else(PoisonError::into_inner);
     let manifest = project.toolchain.join("manifest.toml");
     let modified = || std::fs::metadata(&manifest).and_then(|m| m.modified()).map_err(|e| e.to_string());
     let before = modified()?;
@@ -632,6 +628,7 @@ fn second_setup_is_a_no_op(project: &Project) -> Result<Passed, Failed> {
 /// `--archive` from the current toolchain, `install` into a scratch
 /// toolchain directory, and hello built against that installed sysroot.
 fn archive_round_trip(project: &Project) -> Result<Passed, Failed> {
+    let _turn = TOOLCHAIN_DIR.lock().unwrap_or_else(PoisonError::into_inner);
     let scratch = project.root.join("target/test/archive");
     let _ = std::fs::remove_dir_all(&scratch);
     let archive = scratch.join("xous-sysroot.tar.gz");

@@ -194,6 +194,12 @@ pub fn command(project: &Project, args: &[String]) -> Result<(), String> {
         runner::install(project)?;
         return crate::top_crates::command(project, &cache_dir()?);
     }
+    if args.iter().any(|a| a == "--host") {
+        if args.len() > 1 {
+            return Err("--host takes no crate names: it builds test-apps' mio, tokio and smol programs for the host".to_string());
+        }
+        return crate::async_net::all_on_host(project);
+    }
     if let Some(unknown) = args.iter().find(|a| !SUITES.iter().any(|s| s.krate == a.as_str())) {
         let names: Vec<&str> = SUITES.iter().map(|s| s.krate).collect();
         return Err(format!("no suite `{unknown}`; there are: {}", names.join(" ")));

@@ -83,10 +83,12 @@ usage: ./x <command>
           power cuts on the filesystem (default 500): QEMU killed at random moments
           of a write workload, every synced file checked after each reboot;
           writes docs/fs-soak.md
-  ecosystem [CRATE...] | --builds
+  ecosystem [CRATE...] | --builds | --host
           run crates.io crates' own test suites on QEMU (cargo +xous test, xous-run
           as the runner; sources at pinned versions in ~/.cache/xous/ecosystem);
-          a full run writes its results into docs/ecosystem.md. --builds: build a
+          a full run writes its results into docs/ecosystem.md. --host: build
+          test-apps' mio, tokio and smol programs for the host with the same
+          toolchain and run them (no crate arm applies). --builds: build a
           program using each of 100 most downloaded crates for the target instead
   fuzz [--host-cases N] [--calls N] [--seconds S] [--seed X] [--host-only | --target-only]
           fuzz every parser of outside input on the host (boot image, ELF, device
