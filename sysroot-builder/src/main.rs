@@ -217,7 +217,10 @@ fn build(o: &Options) -> Result<()> {
                 eprintln!("  {} for {} (package `{}`)", b.what, b.target, b.package);
             }
             ws.prepare()?;
-            ws.build_all(builds)
+            // Versioned as the library tests' builds are, which then reuse
+            // this one (test_build.rs).
+            let id = manifest::library_key(&compiler.verbose_version, &compiler.release, &overlay_sha256);
+            ws.versioned(&id, "the toolchain's build of the library")?.build_all(builds)
         })?;
         progress.stage("assemble the toolchain", || {
             let staging = toolchain::staging_dir(&dest)?;
@@ -286,12 +289,16 @@ fn tests(o: &Options) -> Result<()> {
     }
     let mut progress = Progress::new(3);
     let (compiler, library, overlay) = progress.stage("check compiler, library source and overlay", || inputs(o))?;
-    let work = match &o.work_dir {
-        Some(dir) => absolute(dir)?,
-        None => user_dir("XDG_CACHE_HOME", ".cache")?.join("std-tests").join(test_work_name(o.name(), &packages)),
+    // By default the tests build from the toolchain's own copy of the source,
+    // in a target directory that starts as a copy of the toolchain's, where
+    // its build of the library is: only the test programs are new
+    // (test_build.rs). With --work-dir, all in that directory.
+    let (work, toolchain_work) = match &o.work_dir {
+        Some(dir) => (absolute(dir)?, None),
+        None => (user_dir("XDG_CACHE_HOME", ".cache")?.join("std-tests").join(test_work_name(o.name(), &packages)), Some(o.work_dir()?)),
     };
     let ws = Workspace {
-        library: work.join("library"),
+        library: toolchain_work.as_ref().unwrap_or(&work).join("library"),
         vendor: work.join("vendor"),
         work: work.clone(),
         rustc: compiler.path.clone(),
@@ -306,9 +313,15 @@ fn tests(o: &Options) -> Result<()> {
     })?;
     let host_rustlib = compiler.sysroot.join("lib/rustlib").join(&compiler.host);
     let overlay_sha256 = overlay.as_ref().map_or("none".to_string(), |o| o.sha256.clone());
-    let key = manifest::cache_key(&compiler.verbose_version, &compiler.release, &overlay_sha256, &[cargo_build::XOUS_TARGET]);
+    let key = manifest::library_key(&compiler.verbose_version, &compiler.release, &overlay_sha256);
+    let target_dir = work.join("target");
+    if let Some(toolchain_work) = &toolchain_work {
+        test_build::seed(&toolchain_work.join(format!("target-{}", cargo_build::XOUS_TARGET)), &target_dir, &key)?;
+        // The source copy each set of tests had of its own before.
+        let _ = std::fs::remove_dir_all(work.join("library"));
+    }
     let programs = progress.stage(&format!("build the sysroot and the test programs of {}", packages.join(" ")), || {
-        test_build::build(&ws, &host_rustlib, &packages, &key)
+        test_build::build(&ws, &target_dir, &host_rustlib, &packages, &key)
     })?;
     for p in &programs {
         println!("{}\t{}\t{}\t{}", p.package, p.kind, p.name, p.path.display());
@@ -320,8 +333,8 @@ fn tests(o: &Options) -> Result<()> {
 /// The work directory's name for building `packages`' tests: the
 /// toolchain's name for all of them, with the packages after it for fewer.
 /// Cargo unifies features over the packages it builds, so building std's
-/// tests alone and then all four in one directory would rebuild
-/// everything each time; `./x test` builds std's alone (a third of the
+/// tests alone and then all four in one target directory would rebuild
+/// std's each time (a minute); `./x test` builds std's alone (a third of the
 /// time of all four) and `./x std-tests` all four, each in its own.
 fn test_work_name(name: &str, packages: &[String]) -> String {
     if packages.len() == test_build::PACKAGES.len() {

@@ -44,6 +44,14 @@ pub fn cache_key(verbose_version: &str, library_release: &str, overlay_sha256: &
     hex(&hasher.finalize())
 }
 
+/// What a build of the library from one source with one compiler is
+/// versioned as (the id its rustc adds to `-vV`, which cargo keys every
+/// build on): the toolchain's build and the library tests' builds share
+/// it, so the tests reuse the toolchain's build of the library.
+pub fn library_key(verbose_version: &str, library_release: &str, overlay_sha256: &str) -> String {
+    cache_key(verbose_version, library_release, overlay_sha256, &[crate::cargo_build::XOUS_TARGET])
+}
+
 impl Manifest {
     pub fn render(&self) -> String {
         let mut out = String::from("# Written by sysroot-builder; describes this toolchain.\n");

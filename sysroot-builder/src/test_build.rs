@@ -6,8 +6,11 @@
 //! sysroot (the harness's `test` crate comes from there). The two must be
 //! the very same builds, or rustc sees two different `core`s. So both come
 //! from one cargo target directory: first the `sysroot` package, assembled
-//! into a private sysroot, then the tests with a rustc pointed at it. The
-//! toolchain build's own directory is left alone.
+//! into a private sysroot, then the tests with a rustc pointed at it. That
+//! directory starts as a copy of the toolchain's (`seed`), built from the
+//! same copy of the source and versioned alike: the `sysroot` package is
+//! already built there, and only the test programs are new (a minute of two
+//! cores less on a fresh machine).
 
 use crate::cargo_build::{make_executable, rlibs_from_messages, tail, Workspace, XOUS_TARGET};
 use crate::error::{bail, Context, Result};
@@ -36,24 +39,18 @@ pub struct TestProgram {
 /// them linked against the std they were first built with. Both builds see
 /// the same `-vV`, or cargo would give their `std`s different hashes and the
 /// tests would load two of them.
-pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String], sysroot_id: &str) -> Result<Vec<TestProgram>> {
-    let target_dir = ws.work.join("target");
+pub fn build(ws: &Workspace, target_dir: &Path, host_rustlib: &Path, packages: &[String], sysroot_id: &str) -> Result<Vec<TestProgram>> {
     let sysroot = ws.work.join("sysroot");
-    std::fs::create_dir_all(ws.work.join("bin")).context(|| "cannot create bin/".to_string())?;
-    let write_wrapper = |name: &str, sysroot: Option<&Path>| -> Result<PathBuf> {
-        let path = ws.work.join("bin").join(name);
-        let script = toolchain::wrapper_script(&ws.rustc, sysroot, Some(sysroot_id), "the tests' own build of the library");
-        std::fs::write(&path, script).context(|| format!("cannot write {}", path.display()))?;
-        make_executable(&path)?;
-        Ok(path)
-    };
-    let plain = Workspace { rustc: write_wrapper("rustc-for-sysroot", None)?, ..ws.clone() };
+    let plain = ws.versioned(sysroot_id, "the library's build")?;
     let mut build = plain.cargo(&["build", "-Zavoid-dev-deps", "-p", "sysroot"], XOUS_TARGET);
-    build.arg("--target-dir").arg(&target_dir);
+    build.arg("--target-dir").arg(target_dir);
     let messages = run(ws, build, "the sysroot for the tests")?;
     let rlibs = rlibs_from_messages(messages.as_bytes())?;
     assemble_sysroot(&sysroot, host_rustlib, &rlibs)?;
-    let wrapper = write_wrapper("rustc", Some(&sysroot))?;
+    let wrapper = ws.work.join("bin/rustc");
+    let script = toolchain::wrapper_script(&ws.rustc, Some(&sysroot), Some(sysroot_id), "the tests' own build of the library");
+    std::fs::write(&wrapper, script).context(|| format!("cannot write {}", wrapper.display()))?;
+    make_executable(&wrapper)?;
 
     let tests = Workspace { rustc: wrapper, ..ws.clone() };
     // `sysroot` too: cargo then resolves std's features exactly as for the
@@ -65,7 +62,7 @@ pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String], sysroot_i
         args.extend(["-p", p.as_str()]);
     }
     let mut cmd = tests.cargo(&args, XOUS_TARGET);
-    cmd.arg("--target-dir").arg(&target_dir);
+    cmd.arg("--target-dir").arg(target_dir);
     let (messages, success) = run_keep_going(&tests, cmd)?;
     ws.check_no_c_calls()?;
     let programs = programs_from_messages(&messages);
@@ -77,6 +74,33 @@ pub fn build(ws: &Workspace, host_rustlib: &Path, packages: &[String], sysroot_i
         bail!("building the test programs failed; last lines of {}:\n{}", log.display(), tail(&log, 40));
     }
     Ok(programs.into_iter().chain(failed).collect())
+}
+
+/// The file in a seeded target directory naming the build it was copied from.
+const SEEDED: &str = "seeded-from";
+
+/// Makes `target_dir` a copy of the toolchain's cargo target directory
+/// `from` (its build of the library, which cargo finds fresh there), unless
+/// it was copied from the build of the library versioned `key` already.
+pub fn seed(from: &Path, target_dir: &Path, key: &str) -> Result<()> {
+    let stamp = target_dir.join(SEEDED);
+    if std::fs::read_to_string(&stamp).is_ok_and(|k| k == key) || !from.is_dir() {
+        return Ok(());
+    }
+    if target_dir.exists() {
+        std::fs::remove_dir_all(target_dir).context(|| format!("cannot clear {}", target_dir.display()))?;
+    }
+    // `cp -a` keeps the times cargo compares with the sources'.
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(target_dir)
+        .status()
+        .context(|| "cannot run cp".to_string())?;
+    if !status.success() {
+        bail!("copying {} to {} failed ({status})", from.display(), target_dir.display());
+    }
+    std::fs::write(&stamp, key).context(|| format!("cannot write {}", stamp.display()))
 }
 
 fn run(ws: &Workspace, cmd: std::process::Command, what: &str) -> Result<String> {
@@ -189,6 +213,29 @@ pub fn programs_from_messages(messages: &str) -> Vec<TestProgram> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_directory_is_seeded_once_per_build_of_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("toolchain-target"), dir.path().join("tests-target"));
+        std::fs::create_dir_all(from.join("release")).unwrap();
+        std::fs::write(from.join("release/libstd.rlib"), "first").unwrap();
+        let read = || std::fs::read_to_string(to.join("release/libstd.rlib")).unwrap();
+        seed(&from, &to, "key-1").unwrap();
+        assert_eq!(read(), "first");
+        // Built on since: the same key keeps what the tests built.
+        std::fs::write(to.join("release/test-program"), "built").unwrap();
+        seed(&from, &to, "key-1").unwrap();
+        assert!(to.join("release/test-program").exists());
+        // A new build of the library: copied anew, the old programs gone.
+        std::fs::write(from.join("release/libstd.rlib"), "second").unwrap();
+        seed(&from, &to, "key-2").unwrap();
+        assert_eq!(read(), "second");
+        assert!(!to.join("release/test-program").exists());
+        // No toolchain build to copy (an installed archive): left as it is.
+        seed(&dir.path().join("none"), &to, "key-3").unwrap();
+        assert_eq!(read(), "second");
+    }
 
     #[test]
     fn finds_the_test_executables() {
