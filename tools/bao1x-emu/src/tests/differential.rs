@@ -161,6 +161,8 @@ fn on_qemu(body: &str, seed: u64) -> String {
         .arg(&elf)
         .output()
         .expect("qemu-system-riscv32 (Debian's qemu-system-misc, which ./x installs) runs");
+    // The scratch directory goes, as model_elf's does (they piled up in /tmp).
+    let _ = std::fs::remove_dir_all(elf.parent().unwrap());
     assert!(out.status.success(), "QEMU failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
