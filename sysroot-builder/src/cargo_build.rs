@@ -79,13 +79,14 @@ impl Workspace {
         self.work.join(format!("build-{target}.log"))
     }
 
-    /// The same workspace with its rustc behind a wrapper (in `bin/`) that
-    /// adds `id` to what it prints for `-vV` (`manifest::library_key`).
-    pub fn versioned(&self, id: &str, what: &str) -> Result<Workspace> {
+    /// The same workspace with its rustc behind a wrapper `bin/NAME` that
+    /// adds `id` to what it prints for `-vV` (`manifest::library_key`) and,
+    /// given one, compiles against `sysroot`.
+    pub fn versioned(&self, name: &str, sysroot: Option<&Path>, id: &str, what: &str) -> Result<Workspace> {
         let bin = self.work.join("bin");
         std::fs::create_dir_all(&bin).context(|| format!("cannot create {}", bin.display()))?;
-        let wrapper = bin.join("rustc-for-sysroot");
-        write(&wrapper, crate::toolchain::wrapper_script(&self.rustc, None, Some(id), what).as_bytes())?;
+        let wrapper = bin.join(name);
+        write(&wrapper, crate::toolchain::wrapper_script(&self.rustc, sysroot, Some(id), what).as_bytes())?;
         make_executable(&wrapper)?;
         Ok(Workspace { rustc: wrapper, ..self.clone() })
     }

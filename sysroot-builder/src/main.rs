@@ -220,7 +220,7 @@ fn build(o: &Options) -> Result<()> {
             // Versioned as the library tests' builds are, which then reuse
             // this one (test_build.rs).
             let id = manifest::library_key(&compiler.verbose_version, &compiler.release, &overlay_sha256);
-            ws.versioned(&id, "the toolchain's build of the library")?.build_all(builds)
+            ws.versioned("rustc-for-sysroot", None, &id, "the toolchain's build of the library")?.build_all(builds)
         })?;
         progress.stage("assemble the toolchain", || {
             let staging = toolchain::staging_dir(&dest)?;

@@ -12,7 +12,7 @@
 //! already built there, and only the test programs are new (a minute of two
 //! cores less on a fresh machine).
 
-use crate::cargo_build::{make_executable, rlibs_from_messages, tail, Workspace, XOUS_TARGET};
+use crate::cargo_build::{rlibs_from_messages, tail, Workspace, XOUS_TARGET};
 use crate::error::{bail, Context, Result};
 use crate::toolchain;
 use std::io::BufReader;
@@ -41,18 +41,13 @@ pub struct TestProgram {
 /// tests would load two of them.
 pub fn build(ws: &Workspace, target_dir: &Path, host_rustlib: &Path, packages: &[String], sysroot_id: &str) -> Result<Vec<TestProgram>> {
     let sysroot = ws.work.join("sysroot");
-    let plain = ws.versioned(sysroot_id, "the library's build")?;
+    let plain = ws.versioned("rustc-for-sysroot", None, sysroot_id, "the library's build")?;
     let mut build = plain.cargo(&["build", "-Zavoid-dev-deps", "-p", "sysroot"], XOUS_TARGET);
     build.arg("--target-dir").arg(target_dir);
     let messages = run(ws, build, "the sysroot for the tests")?;
     let rlibs = rlibs_from_messages(messages.as_bytes())?;
     assemble_sysroot(&sysroot, host_rustlib, &rlibs)?;
-    let wrapper = ws.work.join("bin/rustc");
-    let script = toolchain::wrapper_script(&ws.rustc, Some(&sysroot), Some(sysroot_id), "the tests' own build of the library");
-    std::fs::write(&wrapper, script).context(|| format!("cannot write {}", wrapper.display()))?;
-    make_executable(&wrapper)?;
-
-    let tests = Workspace { rustc: wrapper, ..ws.clone() };
+    let tests = ws.versioned("rustc", Some(&sysroot), sysroot_id, "the tests' own build of the library")?;
     // `sysroot` too: cargo then resolves std's features exactly as for the
     // sysroot above, so the std it links is the one the sysroot holds.
     // `--keep-going`: a program that does not compile (std's own unit tests

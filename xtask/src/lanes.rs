@@ -34,27 +34,41 @@ pub fn side_by_side<T: Sync>(items: &[T], lanes: usize, work: impl Fn(&T) + Sync
 mod tests {
     use super::*;
     use std::sync::Mutex;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
-    /// Items 0..n: the order they started in, and the most that ran at once.
+    /// Items 0..n, each noting that it started and how many ran at once;
+    /// item 0 waits (up to 10 s) for a second item to start, so with two
+    /// lanes or more two items run side by side whatever the timing. Every
+    /// item that ran, sorted, and the most that ran at once.
     fn run(lanes: usize, n: usize) -> (Vec<usize>, usize) {
         let (now, most, started) = (AtomicUsize::new(0), AtomicUsize::new(0), Mutex::new(Vec::new()));
         let items: Vec<usize> = (0..n).collect();
         side_by_side(&items, lanes, |&i| {
             started.lock().unwrap().push(i);
             most.fetch_max(now.fetch_add(1, Relaxed) + 1, Relaxed);
-            std::thread::sleep(Duration::from_millis(20));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while i == 0 && lanes > 1 && started.lock().unwrap().len() < 2.min(n) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             now.fetch_sub(1, Relaxed);
         });
-        (started.into_inner().unwrap(), most.into_inner())
+        let mut ran = started.into_inner().unwrap();
+        ran.sort();
+        (ran, most.into_inner())
     }
 
     #[test]
-    fn items_start_in_order_and_run_at_most_lanes_at_once() {
-        let (started, most) = run(2, 6);
-        assert_eq!(started, [0, 1, 2, 3, 4, 5]);
-        assert_eq!(most, 2, "two lanes, six items of 20 ms: two run side by side");
-        assert_eq!(run(1, 4), (vec![0, 1, 2, 3], 1));
+    fn every_item_runs_once_and_at_most_lanes_at_once() {
+        assert_eq!(run(2, 6), ((0..6).collect(), 2), "two lanes: item 0 waited for another beside it");
+        assert_eq!(run(1, 4), ((0..4).collect(), 1));
         assert_eq!(run(3, 0), (vec![], 0));
+    }
+
+    #[test]
+    fn items_are_taken_in_order() {
+        // One lane takes them one after the other, in the table's order.
+        let order = Mutex::new(Vec::new());
+        side_by_side(&[0, 1, 2, 3], 1, |&i| order.lock().unwrap().push(i));
+        assert_eq!(order.into_inner().unwrap(), [0, 1, 2, 3]);
     }
 }

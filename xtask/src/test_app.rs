@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const HOST_DIR: &str = "ecosystem-host";
 
 /// Builds test-apps/`app` (a debug build, as `cargo test` makes) for
-/// `target` into its own target directory `test-apps/target/<target_dir>`;
+/// `target` into the target directory `test-apps/target/<target_dir>`;
 /// the program and cargo's stderr.
 pub fn build(project: &Project, app: &str, target: &str, target_dir: &str) -> Result<(PathBuf, String), String> {
     let dir = project.root.join("test-apps").join(app);
