@@ -1,11 +1,11 @@
-//! The std part of `./x bench`: what std's locks and sleep cost on our
+//! The std part of `./x bench`: what std's locks, sleep and clock cost on our
 //! kernel and services, counted in retired instructions (`instret`, exact
 //! under `xous-run --icount`) and, for sleep, in guest time. Prints
 //! `bench: NAME=VALUE` lines for xtask.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Retired instructions so far (user mode may read the counter).
 fn instret() -> u64 {
@@ -103,6 +103,19 @@ fn condvar_pingpong() -> u64 {
     per
 }
 
+/// One `Instant::now()`: what every timeout, every `elapsed()` and an async
+/// runtime's every turn of its loop pays.
+fn instant_now() -> u64 {
+    let mut last = Instant::now();
+    let start = instret();
+    for _ in 0..ROUNDS {
+        let now = Instant::now();
+        assert!(now >= last, "Instant went back");
+        last = now;
+    }
+    (instret() - start) / ROUNDS
+}
+
 /// How much later than asked `sleep(1 ms)` returns, in microseconds (the
 /// worst of 20).
 fn sleep_overshoot_us() -> u64 {
@@ -133,4 +146,5 @@ fn main() {
     println!("bench: mutex_contended={}", mutex_contended());
     println!("bench: condvar_pingpong={}", condvar_pingpong());
     println!("bench: sleep_1ms_overshoot_us={}", sleep_overshoot_us());
+    println!("bench: instant_now={}", instant_now());
 }
