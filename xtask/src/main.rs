@@ -148,12 +148,13 @@ fn parse_board(args: &[String]) -> Result<Option<&'static str>, String> {
 /// and the services under QEMU (or on the model of the Baochip-1x) by
 /// xous-run.
 fn run(project: &Project, board: Option<&str>) -> Result<(), String> {
-    let runner = match board {
-        Some("baosec") => runner::install_baosec(project)?,
-        Some(_) => runner::install_dabao(project)?,
-        None => runner::install(project)?,
+    // The demo needs only the toolchain: it builds beside the runner bundle.
+    let install = || match board {
+        Some("baosec") => runner::install_baosec(project),
+        Some(_) => runner::install_dabao(project),
+        None => runner::install(project),
     };
-    let demo = project.build_test_app("demo")?;
+    let (demo, runner) = project::both(|| project.build_test_app("demo"), install)?;
     let info = elf::inspect(&demo)?;
     println!("toolchain `xous`: {} ({})", project.toolchain.display(), project.rust_version()?);
     println!("test-apps/demo for {}: {info}", project::XOUS_TARGET);

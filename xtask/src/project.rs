@@ -167,6 +167,20 @@ pub fn yielding(program: &Path) -> Command {
     cmd
 }
 
+/// Runs `a` and `b` side by side (for builds that need nothing of each
+/// other); both run to their end, and the first error, if any, is returned.
+pub fn both<A, B>(a: impl FnOnce() -> Result<A, String> + Send, b: impl FnOnce() -> Result<B, String>) -> Result<(A, B), String>
+where
+    A: Send,
+{
+    std::thread::scope(|scope| {
+        let first = scope.spawn(a);
+        let second = b();
+        let first = first.join().unwrap_or_else(|_| Err("a build beside another panicked".to_string()));
+        Ok((first?, second?))
+    })
+}
+
 /// Runs a command, inheriting its output; an error names it and its status.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;

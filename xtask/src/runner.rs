@@ -122,11 +122,20 @@ fn build_and_copy(project: &Project, runner: &Runner) -> Result<(), String> {
     let quiet_build = |dir: &Path| {
         run(project.cargo().current_dir(dir).args(["build", "--release", "--locked", "--quiet"]))
     };
-    quiet_build(&project.root.join("kernel"))?;
-    quiet_build(&project.root.join("services"))?;
-    run(project.cargo().current_dir(&project.root).args([
-        "build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs",
-    ]))?;
+    // The host tools and the target's kernel and services need nothing of
+    // each other: built side by side, the two cores stay busy through each
+    // build's stretches of one crate (the kernel is one codegen unit; the
+    // tools end in links), 30 s sooner on a fresh machine.
+    let tools = || {
+        run(project.cargo().current_dir(&project.root).args([
+            "build", "--release", "--locked", "--quiet", "-p", "xous-run", "-p", "xous-image", "-p", "xous-fs",
+        ]))
+    };
+    let target = || {
+        quiet_build(&project.root.join("kernel"))?;
+        quiet_build(&project.root.join("services"))
+    };
+    crate::project::both(tools, target)?;
     let built = project.root.join("services/target").join(crate::project::XOUS_TARGET).join("release");
     fill_bundle(&runner.bundle, &runner.kernel, &built, SERVICES)?;
     copy_if_changed(&project.root.join("target/release/xous-run"), &runner.xous_run)?;
