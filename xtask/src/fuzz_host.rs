@@ -1,9 +1,9 @@
 //! The host half of `./x fuzz`: every fuzz target of a parser of outside
 //! input (the `fuzz` test modules beside each parser, built on
 //! tools/fuzz-kit), run in an optimised build that keeps overflow checks
-//! and debug assertions (`project::CHECKED`, the build the kernel's and the
-//! services' unit tests run in too), with a given number of cases each, and
-//! summed up.
+//! and debug assertions (the build each workspace's host unit tests run in
+//! too: `project::CHECKED` for the kernel and the services, `release` for
+//! the host tools), with a given number of cases each, and summed up.
 //! `./x test` runs a short slice of the same (`check`).
 
 use crate::checks::{Failed, Passed};
@@ -15,11 +15,14 @@ const CHECK_SEED: u64 = 0x5eed_0f7e57;
 /// Cases per target in `./x test`'s slice.
 pub const CHECK_CASES: u64 = 10_000;
 
-/// Where the targets are: a workspace and the crates of it to test.
-const WORKSPACES: &[(&str, &[&str])] = &[
-    (".", &["-p", "xous-abi", "-p", "boot-image", "-p", "xous-image", "-p", "bao1x-image", "--lib"]),
-    ("kernel", &["--lib", "--target", HOST_TARGET]),
-    ("services", &["--lib", "-p", "fs", "-p", "names", "--target", HOST_TARGET]),
+/// Where the targets are: a workspace, the crates of it to test and the
+/// profile, each the build its host unit tests run in, so fuzzing builds
+/// nothing of its own (the host tools' parsers keep overflow checks and
+/// debug assertions in `release`: the root Cargo.toml).
+const WORKSPACES: &[(&str, &[&str], &[&str])] = &[
+    (".", &["--workspace", "--lib"], &["--release"]),
+    ("kernel", &["--lib", "--target", HOST_TARGET], crate::project::CHECKED),
+    ("services", &["--lib", "-p", "fs", "-p", "names", "--target", HOST_TARGET], crate::project::CHECKED),
 ];
 
 /// Cases per target of a long run (`./x fuzz`).
@@ -83,11 +86,11 @@ pub fn check(project: &Project) -> Result<Passed, Failed> {
 fn run_seeded(project: &Project, cases: u64, seed: u64) -> Result<(String, usize), String> {
     let start = Instant::now();
     let mut lines = Vec::new();
-    for (dir, args) in WORKSPACES {
+    for (dir, args, profile) in WORKSPACES {
         let mut cmd = project.cargo();
         cmd.current_dir(project.root.join(dir))
             .args(["test", "--locked"])
-            .args(crate::project::CHECKED)
+            .args(*profile)
             .args(*args)
             .args(["fuzz::", "--", "--nocapture"])
             .env("XOUS_FUZZ_CASES", cases.to_string())

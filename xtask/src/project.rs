@@ -130,7 +130,7 @@ impl Project {
 
 /// cargo's arguments for an optimised build that keeps overflow checks and
 /// debug assertions (profile `checked`, defined here rather than in each
-/// workspace): the host tests of the kernel and the services and the host
+/// workspace): the host tests of the kernel and the services and their
 /// fuzz targets are built with it, so one build serves both. Many codegen
 /// units and no debug information: these builds are for running tests, and
 /// the kernel's release profile (one unit, full debug information) is for

@@ -10,9 +10,11 @@
 //! It sits between the console's stderr channel and the runner's stderr:
 //! bytes pass through at once; only complete lines are looked at.
 
+use object::{Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, SymbolKind};
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The longest line looked at; longer ones pass through unread.
 const LINE_MAX: usize = 300;
@@ -22,7 +24,50 @@ pub struct Symbols {
     program: PathBuf,
     processes: HashMap<String, PathBuf>,
     /// Loaded on first use; None when the file has no usable DWARF.
-    loaded: HashMap<PathBuf, Option<addr2line::Loader>>,
+    loaded: HashMap<PathBuf, Option<Elf>>,
+}
+
+/// What one ELF file says of addresses: its DWARF, and its symbol table's
+/// functions, by start address.
+struct Elf {
+    dwarf: addr2line::Context<gimli::EndianArcSlice<gimli::RunTimeEndian>>,
+    functions: Vec<(u64, String)>,
+}
+
+impl Elf {
+    /// The ELF at `path` (32- or 64-bit), if it can be read and has DWARF
+    /// that parses. Compressed debug sections read as absent (the linker
+    /// leaves them uncompressed unless asked).
+    fn load(path: &Path) -> Option<Elf> {
+        let data = std::fs::read(path).ok()?;
+        let file = object::File::parse(&*data).ok()?;
+        let endian = if file.is_little_endian() { gimli::RunTimeEndian::Little } else { gimli::RunTimeEndian::Big };
+        let section = |id: gimli::SectionId| -> Result<_, gimli::Error> {
+            let bytes = match file.section_by_name(id.name()) {
+                Some(section) if section.compressed_file_range().is_ok_and(|r| r.format == object::CompressionFormat::None) => {
+                    section.data().unwrap_or(&[])
+                }
+                _ => &[],
+            };
+            Ok(gimli::EndianArcSlice::new(Arc::from(bytes), endian))
+        };
+        let dwarf = addr2line::Context::from_dwarf(gimli::Dwarf::load(section).ok()?).ok()?;
+        let mut functions: Vec<(u64, String)> = file
+            .symbol_table()
+            .into_iter()
+            .flat_map(|table| table.symbols())
+            .filter(|symbol| symbol.kind() == SymbolKind::Text && symbol.address() != 0)
+            .filter_map(|symbol| Some((symbol.address(), symbol.name().ok()?.to_string())))
+            .collect();
+        functions.sort();
+        Some(Elf { dwarf, functions })
+    }
+
+    /// The name of the function symbol at or last before `address`.
+    fn symbol(&self, address: u64) -> Option<&str> {
+        let after = self.functions.partition_point(|(start, _)| *start <= address);
+        after.checked_sub(1).map(|i| self.functions[i].1.as_str())
+    }
 }
 
 impl Symbols {
@@ -55,13 +100,13 @@ impl Symbols {
     /// `function` then `at file:line:column` for `address` in `elf`, for
     /// each function inlined there, innermost first.
     fn describe(&mut self, elf: &PathBuf, address: u64, indent: &str) -> Vec<String> {
-        let loader = self.loaded.entry(elf.clone()).or_insert_with(|| addr2line::Loader::new(elf).ok());
-        let Some(loader) = loader else { return Vec::new() };
+        let loaded = self.loaded.entry(elf.clone()).or_insert_with(|| Elf::load(elf));
+        let Some(loaded) = loaded else { return Vec::new() };
         // The symbol table's name: the full path, where debug information
         // built with `debug = "line-tables-only"` has only the last part.
-        let symbol = loader.find_symbol(address).map(|s| strip_hash(&addr2line::demangle_auto(s.into(), None)).to_string());
+        let symbol = loaded.symbol(address).map(|s| strip_hash(&addr2line::demangle_auto(s.into(), None)).to_string());
         let mut frames = Vec::new();
-        if let Ok(mut found) = loader.find_frames(address) {
+        if let Ok(mut found) = loaded.dwarf.find_frames(address).skip_all_loads() {
             while let Ok(Some(frame)) = found.next() {
                 let name = frame.function.as_ref().and_then(|f| f.demangle().ok().map(|n| strip_hash(&n).to_string()));
                 frames.push((name, frame.location.map(|l| at_line(indent, &l))));
@@ -70,7 +115,7 @@ impl Symbols {
         if frames.is_empty() {
             // No function entries for the address: the symbol and the line
             // table's file and line.
-            let at = loader.find_location(address).ok().flatten().map(|l| at_line(indent, &l));
+            let at = loaded.dwarf.find_location(address).ok().flatten().map(|l| at_line(indent, &l));
             frames.push((None, at));
         }
         // The last frame is the function the address is in (the others
@@ -228,7 +273,6 @@ mod tests {
         // This very test program, whose ELF has DWARF (test profile); the
         // address is the one the ELF gives `strip_hash` (the program is
         // position-independent, so not the running one).
-        use object::{Object, ObjectSymbol};
         let me = std::env::current_exe().unwrap();
         let data = std::fs::read(&me).unwrap();
         let file = object::File::parse(&*data).unwrap();
