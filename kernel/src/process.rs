@@ -280,10 +280,18 @@ impl<P: Platform> Kernel<P> {
     }
 
     /// As `end_for_fault`, with exit code `code` (a stack overflow's).
+    /// The line names the process's parent, if it has one: a parent may
+    /// rename its child, so the name alone does not say whose it was. The
+    /// name is written with its control characters escaped: it is the
+    /// process's (or its parent's) choice, and no process may put raw bytes
+    /// on the console through it.
     pub fn end_faulted(&mut self, pid: u8, code: u32, why: core::fmt::Arguments) {
-        let (name, len) = self.procs.get(pid).map_or(([0; NAME_LEN], 0), |p| (p.name, p.name_len));
-        let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
-        self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}"));
+        let (name, len, parent) = self.procs.get(pid).map_or(([0; NAME_LEN], 0, 0), |p| (p.name, p.name_len, p.parent));
+        let name = core::str::from_utf8(&name[..len]).unwrap_or("?").escape_debug();
+        match parent {
+            0 => self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}")),
+            parent => self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}; a child of process {parent}")),
+        }
         self.end(pid, code, Ending::Faulted);
     }
 

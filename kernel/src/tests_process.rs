@@ -328,3 +328,26 @@ fn a_parent_names_its_child_and_no_one_else_can() {
     assert_eq!(name(&mut k, t, child, 15), [0, 0]);
     assert_eq!(k.procs.get(child as u8).unwrap().name(), "process-child\u{e9}");
 }
+
+#[test]
+fn a_faulting_childs_report_names_its_parent_and_escapes_its_name() {
+    let (mut k, t) = parent();
+    let child = create(&mut k, t, request())[1];
+    // A name a hostile parent might give: another's, with a control
+    // character and an escape sequence for a terminal.
+    let given = "fs\u{1b}[2J\u{7}";
+    k.write_user(t.pid, RECORD + 0x100, given.as_bytes()).unwrap();
+    let r = call(&mut k, t, &[Syscall::PlatformSpecific as usize, platform::NAME_CHILD, child, RECORD + 0x100, given.len()]);
+    assert_eq!(head(r), [0, 0]);
+    k.fault(ThreadRef { pid: child as u8, tid: 1 }, crate::fault::Fault::LoadPage, 0x1_0000, 0x10);
+    assert!(k.procs.get(child as u8).is_none(), "the fault ended the child");
+    let (_, line) = k.hw.console.last().unwrap();
+    let line = String::from_utf8_lossy(line);
+    assert!(line.starts_with(&format!("kernel: process {child} (fs\\u{{1b}}[2J\\u{{7}}) terminated: load page fault")), "{line}");
+    assert!(line.trim_end().ends_with(&format!("; a child of process {}", t.pid)), "{line}");
+    assert!(!line.bytes().any(|b| b.is_ascii_control() && b != b'\n'), "no raw control bytes: {line:?}");
+    // A process without a parent is reported as before.
+    k.fault(t, crate::fault::Fault::LoadPage, 0x1_0000, 0x10);
+    let (_, line) = k.hw.console.last().unwrap();
+    assert!(!String::from_utf8_lossy(line).contains("child of"), "{line:?}");
+}

@@ -174,9 +174,13 @@ fn check_output(stdout: &str, stderr: &str, name: &str, mode: Mode, swapping: bo
         return Err(format!("a service stopped answering: {}", line("hostile: services answer").unwrap_or_default()));
     }
     // The kernel ends a process with a line on its channel: only the
-    // hostile's own (children running garbage) may be ended.
+    // hostile's own may be ended, itself or its children running garbage
+    // (which it may have renamed: the kernel's line names the parent).
+    let pid = hostile.split_once(", pid ").and_then(|(_, rest)| rest.split_once(',')).map(|(pid, _)| pid.to_string());
+    let pid = pid.ok_or_else(|| format!("no pid in the hostile's summary: {hostile}"))?;
     let ended: Vec<&str> = stderr.lines().filter(|l| l.contains("kernel: process") && l.contains("terminated")).collect();
-    let others: Vec<&&str> = ended.iter().filter(|l| !l.contains(&format!("({name})"))).collect();
+    let child = format!("; a child of process {pid}");
+    let others: Vec<&&str> = ended.iter().filter(|l| !l.contains(&format!("({name})")) && !l.trim_end().ends_with(&child)).collect();
     if !others.is_empty() {
         return Err(format!("the kernel ended another process: {}", others.iter().map(|l| l.trim()).collect::<Vec<_>>().join("\n")));
     }
@@ -201,7 +205,7 @@ fn check_output(stdout: &str, stderr: &str, name: &str, mode: Mode, swapping: bo
     Ok(Report { calls, seconds, innocent, workers, taken, children_ended: ended.len(), swap })
 }
 
-/// (syscalls, seconds) from `hostile: mode M, seed S, N syscalls in T s (...)`.
+/// (syscalls, seconds) from `hostile: mode M, pid P, seed S, N syscalls in T s (...)`.
 fn parse_calls(line: &str) -> Option<(u64, f64)> {
     let (before, after) = line.split_once(" syscalls in ")?;
     let calls = before.rsplit(' ').next()?.parse().ok()?;
@@ -315,7 +319,7 @@ fn run_target(project: &Project, calls: u64, seconds: u64, seed: u64) -> Result<
 mod tests {
     use super::*;
 
-    const HOSTILE: &str = "hostile: mode fuzz, seed 0x51, 525465 syscalls in 30.4 s (17292/s), 16 workers, 0 stuck for 2 s (0 replaced), 0 still waiting at the end, 1084 children made; findings: memory 0, answers 0, unanswered 0";
+    const HOSTILE: &str = "hostile: mode fuzz, pid 9, seed 0x51, 525465 syscalls in 30.4 s (17292/s), 16 workers, 0 stuck for 2 s (0 replaced), 0 still waiting at the end, 1084 children made; findings: memory 0, answers 0, unanswered 0";
 
     fn output(hostile: &str, services: &str) -> String {
         format!(
@@ -340,6 +344,11 @@ mod tests {
         assert_eq!(swapped.swap, "swap: 5 pages out, 4 back, 3 of zeros let go");
         let ended = "kernel: process 4 (ticktimer) terminated: store page fault\n";
         assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), ended, name, Mode::Fuzz, false).unwrap_err().contains("ended another process"));
+        // A child the hostile renamed is still its own; another's child is not.
+        let renamed = "kernel: process 11 (p\\u{1c}q) terminated: instruction page fault at pc 0x000108d6; a child of process 9\n";
+        assert_eq!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), renamed, name, Mode::Fuzz, false).unwrap().children_ended, 1);
+        let anothers = "kernel: process 11 (fs) terminated: instruction page fault at pc 0x000108d6; a child of process 8\n";
+        assert!(check_output(&output(HOSTILE, " log names ticktimer systime rng fs"), anothers, name, Mode::Fuzz, false).unwrap_err().contains("ended another process"));
         let no_innocent = output(HOSTILE, " log names ticktimer systime rng fs").replace("all checks passed", "FAILED");
         assert!(check_output(&no_innocent, "", name, Mode::Fuzz, false).is_err());
     }

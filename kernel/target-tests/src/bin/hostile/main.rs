@@ -366,7 +366,7 @@ fn main(params: usize) -> usize {
     let mode = if c.mode == Mode::Fuzz { "fuzz" } else { "exhaust" };
     let _ = write!(
         line,
-        "hostile: mode {mode}, seed {:#x}, {calls} syscalls in {:.1} s ({:.0}/s), {}; findings: memory {}, answers {}, unanswered {}",
+        "hostile: mode {mode}, pid {me}, seed {:#x}, {calls} syscalls in {:.1} s ({:.0}/s), {}; findings: memory {}, answers {}, unanswered {}",
         c.seed,
         elapsed,
         calls as f64 / elapsed,
