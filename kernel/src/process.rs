@@ -246,6 +246,24 @@ impl ProcessTable {
     }
 }
 
+/// A name as written in the kernel's lines: its control characters as
+/// `\u{..}` escapes, everything else as it is (`str::escape_debug` would
+/// also escape quotes and, for its Unicode tables, cost the image 6 KiB).
+struct ControlsEscaped<'a>(&'a str);
+
+impl core::fmt::Display for ControlsEscaped<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        use core::fmt::Write;
+        for c in self.0.chars() {
+            match c.is_control() {
+                true => write!(f, "\\u{{{:x}}}", c as u32)?,
+                false => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<P: Platform> Kernel<P> {
     /// A new process with an empty address space and no threads.
     pub fn create_process(&mut self, name: &str, main: bool) -> Result<u8, Error> {
@@ -287,7 +305,7 @@ impl<P: Platform> Kernel<P> {
     /// on the console through it.
     pub fn end_faulted(&mut self, pid: u8, code: u32, why: core::fmt::Arguments) {
         let (name, len, parent) = self.procs.get(pid).map_or(([0; NAME_LEN], 0, 0), |p| (p.name, p.name_len, p.parent));
-        let name = core::str::from_utf8(&name[..len]).unwrap_or("?").escape_debug();
+        let name = ControlsEscaped(core::str::from_utf8(&name[..len]).unwrap_or("?"));
         match parent {
             0 => self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}")),
             parent => self.report(format_args!("kernel: process {pid} ({name}) terminated: {why}; a child of process {parent}")),
