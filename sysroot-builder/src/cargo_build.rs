@@ -48,7 +48,8 @@ const RUSTFLAGS: &str = "-Zforce-unstable-if-unmarked -Cembed-bitcode=yes";
 pub struct Workspace {
     /// The overlaid copy of `library/`.
     pub library: PathBuf,
-    /// The pristine source's `vendor/` (read in place).
+    /// The crate sources cargo reads for crates.io: links to the pristine
+    /// source's `vendor/` and, for the tests, a few more (vendor.rs).
     pub vendor: PathBuf,
     /// Scratch space: cargo home, target dirs, logs, the C-compiler guard.
     pub work: PathBuf,

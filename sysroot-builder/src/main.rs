@@ -204,13 +204,14 @@ fn build(o: &Options) -> Result<()> {
         let work = o.work_dir()?;
         let ws = Workspace {
             library: work.join("library"),
-            vendor: library.join("vendor"),
+            vendor: work.join("vendor"),
             work: work.clone(),
             rustc: compiler.path.clone(),
             cargo: compiler.path.with_file_name("cargo"),
         };
         progress.stage("copy the library source and apply the overlay", || {
-            sync_source(&library, &ws.library, overlay.as_ref())
+            sync_source(&library, &ws.library, overlay.as_ref())?;
+            vendor::link_shipped(&library.join("vendor"), &ws.vendor)
         })?;
         let built = progress.stage("build the target libraries", || {
             for b in builds {
@@ -297,9 +298,11 @@ fn tests(o: &Options) -> Result<()> {
         Some(dir) => (absolute(dir)?, None),
         None => (user_dir("XDG_CACHE_HOME", ".cache")?.join("std-tests").join(test_work_name(o.name(), &packages)), Some(o.work_dir()?)),
     };
+    let shared = toolchain_work.as_ref().unwrap_or(&work);
     let ws = Workspace {
-        library: toolchain_work.as_ref().unwrap_or(&work).join("library"),
-        vendor: work.join("vendor"),
+        library: shared.join("library"),
+        // The toolchain's own links, with the tests' crates added (vendor.rs).
+        vendor: shared.join("vendor"),
         work: work.clone(),
         rustc: compiler.path.clone(),
         cargo: compiler.path.with_file_name("cargo"),
@@ -308,7 +311,7 @@ fn tests(o: &Options) -> Result<()> {
         sync_source(&library, &ws.library, overlay.as_ref())?;
         let lock = std::fs::read_to_string(ws.library.join("Cargo.lock"))
             .map_err(|e| error::Error::msg(format!("cannot read the library's Cargo.lock: {e}")))?;
-        vendor::merge(&library.join("vendor"), &work.join("vendor-extra"), &ws.vendor, &ws.cargo, &lock)?;
+        vendor::add_extras(&library.join("vendor"), &work.join("vendor-extra"), &ws.vendor, &ws.cargo, &lock)?;
         ws.prepare()
     })?;
     let host_rustlib = compiler.sysroot.join("lib/rustlib").join(&compiler.host);
@@ -317,8 +320,9 @@ fn tests(o: &Options) -> Result<()> {
     let target_dir = work.join("target");
     if let Some(toolchain_work) = &toolchain_work {
         test_build::seed(&toolchain_work.join(format!("target-{}", cargo_build::XOUS_TARGET)), &target_dir, &key)?;
-        // The source copy each set of tests had of its own before.
+        // The source copy and crate links each set of tests had of its own before.
         let _ = std::fs::remove_dir_all(work.join("library"));
+        let _ = std::fs::remove_dir_all(work.join("vendor"));
     }
     let programs = progress.stage(&format!("build the sysroot and the test programs of {}", packages.join(" ")), || {
         test_build::build(&ws, &target_dir, &host_rustlib, &packages, &key)

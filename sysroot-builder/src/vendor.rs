@@ -1,15 +1,18 @@
-//! The crate sources the library's own tests build from. The library source
+//! The crate sources cargo reads instead of crates.io. The library source
 //! ships a `vendor/` with every crate the standard library needs, but not
 //! the few its tests need besides (std's dev-dependencies `rand` and
 //! `rand_xorshift`, and the crates `compiler_builtins`' optional C build
-//! names, which cargo must resolve even unused). For the tests we build
-//! from a merged directory: a link to each shipped crate, plus those few,
+//! names, which cargo must resolve even unused). Both builds read one
+//! directory of links in the toolchain's work directory: the toolchain's
+//! build links the shipped crates there, and the tests add those few,
 //! fetched once from crates.io by `cargo vendor` at exactly the versions of
 //! the library's `Cargo.lock` (cargo checks their checksums against it).
 //!
-//! The sysroot the tests link against is built from this same directory,
-//! so both see identical sources (a crate built from two places would be
-//! two crates to rustc).
+//! One directory, because cargo keys a crate's build on the path it was
+//! read from: the tests' build, in a copy of the toolchain's target
+//! directory (test_build.rs), then finds the toolchain's build of every
+//! shipped crate, and of std, fresh; from a second directory it built them
+//! all again (40 s of CPU, std on the way to every test program).
 
 use crate::error::{bail, Context, Result};
 use std::path::Path;
@@ -39,26 +42,36 @@ pub fn pinned_extras(cargo_lock: &str) -> Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// Makes `merged` hold every crate of `shipped` (as links) and the extras
-/// (fetched into `fetched` by `cargo` once, and kept there).
-pub fn merge(shipped: &Path, fetched: &Path, merged: &Path, cargo: &Path, cargo_lock: &str) -> Result<()> {
+/// Makes `dir` hold a link to each crate of `shipped`, and nothing else
+/// (the toolchain's build, which starts from scratch).
+pub fn link_shipped(shipped: &Path, dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    link_missing(shipped, dir)
+}
+
+/// Adds to `dir` the shipped crates it lacks, then the extras (fetched into
+/// `fetched` by `cargo` once, and kept there). A crate already in `dir`
+/// keeps its link: the shipped one wins over a fetched one of that name.
+pub fn add_extras(shipped: &Path, fetched: &Path, dir: &Path, cargo: &Path, cargo_lock: &str) -> Result<()> {
     let extras = pinned_extras(cargo_lock)?;
     let have_all = extras.iter().all(|(n, v)| fetched.join(format!("{n}-{v}")).is_dir());
     if !have_all {
         fetch(fetched, cargo, &extras)?;
     }
-    if merged.exists() {
-        std::fs::remove_dir_all(merged).context(|| format!("cannot clear {}", merged.display()))?;
-    }
-    std::fs::create_dir_all(merged).context(|| format!("cannot create {}", merged.display()))?;
-    for dir in [shipped, fetched] {
-        for entry in std::fs::read_dir(dir).context(|| format!("cannot list {}", dir.display()))? {
-            let entry = entry.context(|| format!("cannot list {}", dir.display()))?;
-            let link = merged.join(entry.file_name());
-            if entry.path().is_dir() && !link.exists() {
-                std::os::unix::fs::symlink(entry.path(), &link)
-                    .context(|| format!("cannot link {}", link.display()))?;
-            }
+    link_missing(shipped, dir)?;
+    link_missing(fetched, dir)
+}
+
+/// Links each crate directory of `from` into `dir` that `dir` lacks.
+fn link_missing(from: &Path, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).context(|| format!("cannot create {}", dir.display()))?;
+    for entry in std::fs::read_dir(from).context(|| format!("cannot list {}", from.display()))? {
+        let entry = entry.context(|| format!("cannot list {}", from.display()))?;
+        let link = dir.join(entry.file_name());
+        if entry.path().is_dir() && std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(entry.path(), &link).context(|| format!("cannot link {}", link.display()))?;
         }
     }
     Ok(())
@@ -142,15 +155,25 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
     }
 
     #[test]
-    fn merges_shipped_and_fetched_crates_as_links() {
+    fn the_tests_add_their_crates_to_the_toolchains_links() {
         let dir = tempfile::tempdir().unwrap();
-        let (shipped, fetched, merged) = (dir.path().join("s"), dir.path().join("f"), dir.path().join("m"));
-        for d in ["s/libc-0.2.1", "s/rand-0.9.2", "f/rand-0.9.2", "f/rand_core-0.9.3", "f/rand_xorshift-0.4.0", "f/cc-1.2.0", "f/shlex-1.3.0"] {
+        let (shipped, fetched, links) = (dir.path().join("s"), dir.path().join("f"), dir.path().join("m"));
+        for d in ["s/libc-0.2.1", "s/rand-0.9.2", "f/rand-0.9.2", "f/rand_core-0.9.3", "f/rand_xorshift-0.4.0", "f/cc-1.2.0", "f/shlex-1.3.0", "m/stale-1.0.0"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
         }
-        merge(&shipped, &fetched, &merged, Path::new("/nonexistent/cargo"), LOCK).unwrap();
-        assert_eq!(std::fs::read_link(merged.join("libc-0.2.1")).unwrap(), shipped.join("libc-0.2.1"));
-        assert_eq!(std::fs::read_link(merged.join("rand-0.9.2")).unwrap(), shipped.join("rand-0.9.2"), "shipped first");
-        assert_eq!(std::fs::read_link(merged.join("shlex-1.3.0")).unwrap(), fetched.join("shlex-1.3.0"));
+        link_shipped(&shipped, &links).unwrap();
+        assert!(!links.join("stale-1.0.0").exists(), "the toolchain's build starts the directory afresh");
+        assert!(!links.join("shlex-1.3.0").exists());
+        let libc = std::fs::symlink_metadata(links.join("libc-0.2.1")).unwrap().modified().unwrap();
+        add_extras(&shipped, &fetched, &links, Path::new("/nonexistent/cargo"), LOCK).unwrap();
+        assert_eq!(std::fs::read_link(links.join("libc-0.2.1")).unwrap(), shipped.join("libc-0.2.1"));
+        assert_eq!(std::fs::symlink_metadata(links.join("libc-0.2.1")).unwrap().modified().unwrap(), libc, "the toolchain's link is kept as it was");
+        assert_eq!(std::fs::read_link(links.join("rand-0.9.2")).unwrap(), shipped.join("rand-0.9.2"), "shipped first");
+        assert_eq!(std::fs::read_link(links.join("shlex-1.3.0")).unwrap(), fetched.join("shlex-1.3.0"));
+        // Without the toolchain's directory (a --work-dir of its own), the tests make it whole.
+        let own = dir.path().join("own");
+        add_extras(&shipped, &fetched, &own, Path::new("/nonexistent/cargo"), LOCK).unwrap();
+        assert_eq!(std::fs::read_link(own.join("libc-0.2.1")).unwrap(), shipped.join("libc-0.2.1"));
+        assert_eq!(std::fs::read_link(own.join("cc-1.2.0")).unwrap(), fetched.join("cc-1.2.0"));
     }
 }
