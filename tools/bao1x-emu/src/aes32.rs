@@ -47,28 +47,44 @@ const fn build_sboxes() -> ([u8; 256], [u8; 256]) {
 
 const SBOXES: ([u8; 256], [u8; 256]) = build_sboxes();
 
-/// The instruction `funct7` names (bs in its top two bits), applied to rs1
-/// and rs2; None if `funct7` is not one of the four.
+/// For each of the four instructions (in `table`'s order), the column of
+/// each input byte before its rotation: S(b) alone or through MixColumns
+/// (or the inverses). One table for the interpreter and the compiled code
+/// (jit/compile.rs), which indexes it by address: so a static.
+pub static COLUMNS: [[u32; 256]; 4] = build_columns();
+
+const fn build_columns() -> [[u32; 256]; 4] {
+    let (forward, inverse) = SBOXES;
+    let mut columns = [[0u32; 256]; 4];
+    let mut b = 0;
+    while b < 256 {
+        let (s, i) = (forward[b], inverse[b]);
+        columns[0][b] = s as u32;
+        columns[1][b] = u32::from_le_bytes([gf_mul(s, 2), s, s, gf_mul(s, 3)]);
+        columns[2][b] = i as u32;
+        columns[3][b] = u32::from_le_bytes([gf_mul(i, 0x0E), gf_mul(i, 0x09), gf_mul(i, 0x0D), gf_mul(i, 0x0B)]);
+        b += 1;
+    }
+    columns
+}
+
+/// The table of COLUMNS for the instruction `funct7` names (bs in its top
+/// two bits: aes32esi, esmi, dsi, dsmi), or None if it is not one of them.
+pub fn table(funct7: u32) -> Option<&'static [u32; 256]> {
+    match funct7 & 0x1F {
+        0x11 => Some(&COLUMNS[0]),
+        0x13 => Some(&COLUMNS[1]),
+        0x15 => Some(&COLUMNS[2]),
+        0x17 => Some(&COLUMNS[3]),
+        _ => None,
+    }
+}
+
+/// The instruction `funct7` names, applied to rs1 and rs2; None if
+/// `funct7` is not one of the four.
 pub fn execute(funct7: u32, rs1: u32, rs2: u32) -> Option<u32> {
     let shift = (funct7 >> 5) * 8;
-    let byte = (rs2 >> shift) as u8;
-    let column = match funct7 & 0x1F {
-        // aes32esi: SubBytes.
-        0x11 => SBOXES.0[byte as usize] as u32,
-        // aes32esmi: SubBytes, then this byte's column of MixColumns.
-        0x13 => {
-            let s = SBOXES.0[byte as usize];
-            u32::from_le_bytes([gf_mul(s, 2), s, s, gf_mul(s, 3)])
-        }
-        // aes32dsi: InvSubBytes.
-        0x15 => SBOXES.1[byte as usize] as u32,
-        // aes32dsmi: InvSubBytes, then this byte's column of InvMixColumns.
-        0x17 => {
-            let s = SBOXES.1[byte as usize];
-            u32::from_le_bytes([gf_mul(s, 0x0E), gf_mul(s, 0x09), gf_mul(s, 0x0D), gf_mul(s, 0x0B)])
-        }
-        _ => return None,
-    };
+    let column = table(funct7)?[(rs2 >> shift) as u8 as usize];
     Some(rs1 ^ column.rotate_left(shift))
 }
 

@@ -2,7 +2,7 @@
 //! code runs the block's ops on the guest registers in place
 //! ([rdi + 4*n]) and returns (instructions run << 32 | next pc) in rax.
 //! What it cannot do exactly as run_block.rs would, it leaves: at such an
-//! op (a division, an AES instruction, a `Slow` op, a load outside SRAM
+//! op (a division, a `Slow` op, a load outside SRAM
 //! and RRAM, a store outside SRAM or to a page holding decoded code, a
 //! misaligned access, a page not in the checked data translations) it
 //! returns with that op's pc and the count before it, and the interpreter
@@ -107,6 +107,7 @@ pub fn compile(ops: &[Op], va: u32, translated: bool) -> Option<Vec<u8>> {
                 ended = true;
                 break;
             }
+            Kind::Aes => aes(&mut asm, op),
             _ => compute(&mut asm, op, pc),
         }
     }
@@ -140,7 +141,7 @@ fn most_used(ops: &[Op]) -> Vec<u8> {
 
 /// The ops compiled here; the others are left to the interpreter.
 fn supported(kind: Kind) -> bool {
-    !matches!(kind, Kind::Div | Kind::Divu | Kind::Rem | Kind::Remu | Kind::Aes | Kind::Slow)
+    !matches!(kind, Kind::Div | Kind::Divu | Kind::Rem | Kind::Remu | Kind::Slow)
 }
 
 fn invert(cond: Cond) -> Cond {
@@ -249,6 +250,29 @@ fn store(asm: &mut Asm, op: &Op, translated: bool, exit: Label) {
     asm.jump_if(Cond::NotEqual, exit);
     asm.load_guest(EAX, op.rs2);
     asm.store_rsi(size);
+}
+
+/// An AES32 instruction by its table (aes32.rs's COLUMNS, as the
+/// interpreter does): rd = rs1 ^ (table[byte bs of rs2] rotated left by
+/// 8 bs). The swap's cipher is made of them: compiled, its blocks run
+/// here from end to end instead of in the interpreter from the first one.
+fn aes(asm: &mut Asm, op: &Op) {
+    let table = crate::aes32::table(op.imm).expect("decode.rs makes Aes of the four instructions only");
+    let shift = (op.imm >> 5) as u8 * 8;
+    asm.load_guest(ECX, op.rs2);
+    if shift != 0 {
+        asm.shift_imm(Shift::Right, ECX, shift);
+    }
+    asm.zero_extend_byte(ECX, ECX);
+    asm.mov_imm64(EDX, table.as_ptr() as u64);
+    asm.load_eax_rdx_rcx4();
+    if shift != 0 {
+        asm.shift_imm(Shift::RotateLeft, EAX, shift);
+    }
+    asm.alu_guest(Alu::Xor, EAX, op.rs1);
+    if op.rd != 0 {
+        asm.store_guest(op.rd, EAX);
+    }
 }
 
 /// The computing ops: rd (never x0 here: decode.rs made those Nop) from

@@ -1,6 +1,7 @@
 //! Just enough of an x86-64 assembler for jit/compile.rs: 32-bit
 //! arithmetic on eax/ecx/edx, the guest's registers as [rdi + 4*n],
 //! memory as [base + rdx], the data-page tables as [rbx + rdx*8 + disp],
+//! a table of words as [rdx + rcx*4],
 //! jumps to labels patched when the code is done.
 //! Encodings from the Intel manual's opcode tables.
 
@@ -33,8 +34,10 @@ impl Alu {
     }
 }
 
+/// The /digit of each shift and rotation in the 0xC1 and 0xD3 groups.
 #[derive(Clone, Copy)]
 pub enum Shift {
+    RotateLeft = 0,
     Left = 4,
     Right = 5,
     Arithmetic = 7,
@@ -219,6 +222,22 @@ impl Asm {
     /// Shift by cl (the count masked to 5 bits by the CPU, as RISC-V does).
     pub fn shift_cl(&mut self, kind: Shift, dst: u8) {
         self.bytes(&[0xD3, 0xC0 | (kind as u8) << 3 | dst]);
+    }
+
+    /// movzx dst, the low byte of src (both eax, ecx or edx: no REX).
+    pub fn zero_extend_byte(&mut self, dst: u8, src: u8) {
+        self.bytes(&[0x0F, 0xB6, 0xC0 | dst << 3 | src]);
+    }
+
+    /// mov dst64, value (dst one of eax, ecx, edx).
+    pub fn mov_imm64(&mut self, dst: u8, value: u64) {
+        self.bytes(&[0x48, 0xB8 + dst]);
+        self.bytes(&value.to_le_bytes());
+    }
+
+    /// mov eax, [rdx + rcx*4]: a word of the table at rdx, indexed by rcx.
+    pub fn load_eax_rdx_rcx4(&mut self) {
+        self.bytes(&[0x8B, 0x04, 0x8A]);
     }
 
     /// dst = 1 if `cond` else 0 (after a cmp).

@@ -198,3 +198,31 @@ fn an_interrupt_due_in_the_middle_of_a_block_is_taken_before_the_same_instructio
     assert_eq!(a0, 20, "20 additions in 20 clocks, then the interrupt");
     assert_eq!(mepc, SRAM_BASE + 4 * 20, "taken before the 21st addition, inside the block");
 }
+
+/// A loop that starts with AES32 instructions (aes32esmi a1, a1, a2, bs 1;
+/// aes32dsmi a2, a2, a1, bs 3; addi a0, a0, -1; bnez a0, back): compiled at
+/// once, it runs as stepping runs it, and compiled: the swap's cipher is
+/// such blocks, which the compiler once left to the interpreter whole.
+#[test]
+fn a_loop_of_aes32_instructions_is_compiled_and_runs_as_stepping_runs_it() {
+    const AES32ESMI_A1_A1_A2_BS1: u32 = 0x66C5_85B3;
+    const AES32DSMI_A2_A2_A1_BS3: u32 = 0xEEB6_0633;
+    const ADDI_A0_MINUS_1: u32 = 0xFFF5_0513;
+    const BNEZ_A0_BACK_12: u32 = 0xFE05_1AE3;
+    let run = |hot: Option<u32>| {
+        let mut m = Machine::default();
+        m.cpu.jit.hot = hot;
+        let at = SRAM_BASE + 0x2000;
+        put(&mut m, at, &[AES32ESMI_A1_A1_A2_BS1, AES32DSMI_A2_A2_A1_BS3, ADDI_A0_MINUS_1, BNEZ_A0_BACK_12, LOOP]);
+        m.cpu.pc = at;
+        (m.cpu.x[10], m.cpu.x[11], m.cpu.x[12]) = (1000, 0x0123_4567, 0x89AB_CDEF);
+        assert_eq!(m.run(4000), Outcome::Limit);
+        m
+    };
+    let (compiled, stepped) = (run(Some(0)), run(None));
+    assert_eq!(state(&compiled, true), state(&stepped, true));
+    assert_eq!((compiled.cpu.x[10], compiled.cpu.pc), (0, SRAM_BASE + 0x2010), "1,000 rounds, then at the `j .`");
+    if cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+        assert_eq!(compiled.cpu.jit.compiled_blocks(), 1, "the loop's block is compiled");
+    }
+}
