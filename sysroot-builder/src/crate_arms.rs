@@ -275,6 +275,7 @@ fn armed_source(arm: &Arm, krate: &str, version: &str, source: &Path, cache: &Pa
             .context(|| format!("cannot create the directory of {}", to.display()))?;
         std::fs::write(&to, bytes).context(|| format!("cannot write {}", to.display()))?;
     }
+    backdate(&staging, source)?;
     std::fs::write(staging.join(".armed"), format!("{}\n", arm.name)).context(|| "cannot mark the copy".to_string())?;
     // Another compile may have made it meanwhile: then keep theirs.
     if std::fs::rename(&staging, &dest).is_err() {
@@ -284,6 +285,26 @@ fn armed_source(arm: &Arm, krate: &str, version: &str, source: &Path, cache: &Pa
         }
     }
     Ok(dest)
+}
+
+/// Gives every file of the copy at `staging` the time the crate as
+/// downloaded at `source` was written. The copy is made inside the first
+/// compile that needs it, after cargo noted when that compile began; files
+/// newer than that would make cargo find the crate stale at the next build
+/// and compile it and all that depends on it again, once.
+fn backdate(staging: &Path, source: &Path) -> Result<()> {
+    let downloaded = source.join("Cargo.toml.orig");
+    let time = std::fs::metadata(&downloaded)
+        .and_then(|m| m.modified())
+        .context(|| format!("cannot read the time of {}", downloaded.display()))?;
+    for (relative, full) in list_files(staging)? {
+        std::fs::File::options()
+            .write(true)
+            .open(&full)
+            .and_then(|f| f.set_modified(time))
+            .context(|| format!("cannot set the time of {relative}"))?;
+    }
+    Ok(())
 }
 
 /// `$XDG_CACHE_HOME/xous/crate-arms` (or under `~/.cache`).
@@ -386,5 +407,32 @@ mod tests {
         assert!(arm_for(&dir.path().join("arms"), "demo", "2.0.0").is_err());
         std::fs::write(source.join("src/lib.rs"), "fn b() {}\n").unwrap();
         assert!(arm.changes(&source).is_err(), "a diff that does not match is refused");
+    }
+
+    #[test]
+    fn the_copy_is_no_newer_than_the_crate_as_downloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let arm_dir = dir.path().join("arms/demo");
+        std::fs::create_dir_all(arm_dir.join("patches")).unwrap();
+        std::fs::create_dir_all(arm_dir.join("files/src")).unwrap();
+        std::fs::write(arm_dir.join("ARM"), "crate = demo\nversions = >=1.0.0, <2\nchecked = 1.0.0\n").unwrap();
+        std::fs::write(arm_dir.join("files/src/xous.rs"), "// xous\n").unwrap();
+        std::fs::write(
+            arm_dir.join("patches/0001.diff"),
+            "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,1 +1,2 @@\n fn a() {}\n+mod xous;\n",
+        )
+        .unwrap();
+        let source = dir.path().join("demo-1.0.0");
+        std::fs::create_dir_all(source.join("src")).unwrap();
+        std::fs::write(source.join("src/lib.rs"), "fn a() {}\n").unwrap();
+        std::fs::write(source.join("Cargo.toml.orig"), "").unwrap();
+        let downloaded = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+        std::fs::File::options().write(true).open(source.join("Cargo.toml.orig")).unwrap().set_modified(downloaded).unwrap();
+        let arm = arm_for(&dir.path().join("arms"), "demo", "1.0.0").unwrap();
+        let copy = armed_source(&arm, "demo", "1.0.0", &source, &dir.path().join("cache")).unwrap();
+        for file in ["src/lib.rs", "src/xous.rs", "Cargo.toml.orig"] {
+            let time = std::fs::metadata(copy.join(file)).unwrap().modified().unwrap();
+            assert_eq!(time, downloaded, "{file}: copied, patched and new files all dated as the download");
+        }
     }
 }

@@ -87,6 +87,42 @@ pub fn tokio_on_target(project: &Project) -> Result<Passed, Failed> {
     on_target(project, &TOKIO)
 }
 
+/// A user's second `cargo build` compiles nothing, also after a first one
+/// that made an arm's copy: test-apps/mio-echo (mio through its arm) built
+/// twice, with an arms cache and a target directory of its own, both empty
+/// at first. (The copy made inside the first compile was newer than cargo's
+/// note of when that compile began: the next build compiled mio and its
+/// dependents again.)
+pub fn second_build_compiles_nothing(project: &Project) -> Result<Passed, Failed> {
+    let scratch = project.root.join("target/armed-twice");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let build = || -> Result<Vec<String>, String> {
+        let out = project
+            .cargo()
+            .current_dir(project.root.join("test-apps").join(MIO.name))
+            .args(["build", "--locked", "--target", XOUS_TARGET, "--target-dir"])
+            .arg(scratch.join("target"))
+            .env("XDG_CACHE_HOME", scratch.join("cache"))
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("test-apps/{} does not build:\n{stderr}", MIO.name));
+        }
+        Ok(stderr.lines().map(str::trim).filter(|l| l.starts_with("Compiling ")).map(String::from).collect())
+    };
+    let (first, second) = (build(), build());
+    let _ = std::fs::remove_dir_all(&scratch);
+    let (first, second) = (first?, second?);
+    if !first.iter().any(|l| l.starts_with("Compiling mio ")) {
+        return Err(format!("the first build did not compile mio: {first:?}").into());
+    }
+    if !second.is_empty() {
+        return Err(format!("the second build compiled again: {second:?}").into());
+    }
+    Ok(Passed::from(format!("the first build compiled {} crates (mio from its arm), the second none", first.len())))
+}
+
 /// `./x ecosystem --host`: each app built for the host and run there; one
 /// line each, then `ecosystem --host: N of 3 pass`.
 pub fn all_on_host(project: &Project) -> Result<(), String> {
