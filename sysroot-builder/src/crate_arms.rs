@@ -379,8 +379,10 @@ mod tests {
         assert!(Arm::load(&old).is_err(), "an arm that is not there");
     }
 
-    #[test]
-    fn an_arm_applies_to_a_published_copy_and_leaves_the_source_alone() {
+    /// A directory holding `arms/demo` (an arm for demo 1.x: a new file
+    /// src/xous.rs and a diff adding `mod xous;` to src/lib.rs) and the
+    /// published crate `demo-1.0.0`; the directory and the crate's path.
+    fn demo_arm_and_crate() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let arm_dir = dir.path().join("arms/demo");
         std::fs::create_dir_all(arm_dir.join("patches")).unwrap();
@@ -396,6 +398,12 @@ mod tests {
         std::fs::create_dir_all(source.join("src")).unwrap();
         std::fs::write(source.join("src/lib.rs"), "fn a() {}\n").unwrap();
         std::fs::write(source.join("Cargo.toml.orig"), "").unwrap();
+        (dir, source)
+    }
+
+    #[test]
+    fn an_arm_applies_to_a_published_copy_and_leaves_the_source_alone() {
+        let (dir, source) = demo_arm_and_crate();
         let arm = arm_for(&dir.path().join("arms"), "demo", "1.0.0").unwrap();
         let copy = armed_source(&arm, "demo", "1.0.0", &source, &dir.path().join("cache")).unwrap();
         assert_eq!(std::fs::read_to_string(copy.join("src/lib.rs")).unwrap(), "fn a() {}\nmod xous;\n");
@@ -411,21 +419,7 @@ mod tests {
 
     #[test]
     fn the_copy_is_no_newer_than_the_crate_as_downloaded() {
-        let dir = tempfile::tempdir().unwrap();
-        let arm_dir = dir.path().join("arms/demo");
-        std::fs::create_dir_all(arm_dir.join("patches")).unwrap();
-        std::fs::create_dir_all(arm_dir.join("files/src")).unwrap();
-        std::fs::write(arm_dir.join("ARM"), "crate = demo\nversions = >=1.0.0, <2\nchecked = 1.0.0\n").unwrap();
-        std::fs::write(arm_dir.join("files/src/xous.rs"), "// xous\n").unwrap();
-        std::fs::write(
-            arm_dir.join("patches/0001.diff"),
-            "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,1 +1,2 @@\n fn a() {}\n+mod xous;\n",
-        )
-        .unwrap();
-        let source = dir.path().join("demo-1.0.0");
-        std::fs::create_dir_all(source.join("src")).unwrap();
-        std::fs::write(source.join("src/lib.rs"), "fn a() {}\n").unwrap();
-        std::fs::write(source.join("Cargo.toml.orig"), "").unwrap();
+        let (dir, source) = demo_arm_and_crate();
         let downloaded = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
         std::fs::File::options().write(true).open(source.join("Cargo.toml.orig")).unwrap().set_modified(downloaded).unwrap();
         let arm = arm_for(&dir.path().join("arms"), "demo", "1.0.0").unwrap();
