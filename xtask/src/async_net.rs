@@ -11,7 +11,7 @@
 //! same of the toolchain).
 
 use crate::checks::{Failed, Passed};
-use crate::test_app::{armed, build, HOST_DIR};
+use crate::test_app::{armed, build, build_in, HOST_DIR};
 use crate::project::{Project, HOST_TARGET, XOUS_TARGET};
 use crate::runner;
 use std::process::Command;
@@ -96,19 +96,9 @@ pub fn tokio_on_target(project: &Project) -> Result<Passed, Failed> {
 pub fn second_build_compiles_nothing(project: &Project) -> Result<Passed, Failed> {
     let scratch = project.root.join("target/armed-twice");
     let _ = std::fs::remove_dir_all(&scratch);
+    let (target_dir, cache) = (scratch.join("target"), scratch.join("cache"));
     let build = || -> Result<Vec<String>, String> {
-        let out = project
-            .cargo()
-            .current_dir(project.root.join("test-apps").join(MIO.name))
-            .args(["build", "--locked", "--target", XOUS_TARGET, "--target-dir"])
-            .arg(scratch.join("target"))
-            .env("XDG_CACHE_HOME", scratch.join("cache"))
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() {
-            return Err(format!("test-apps/{} does not build:\n{stderr}", MIO.name));
-        }
+        let (_, stderr) = build_in(project, MIO.name, XOUS_TARGET, &target_dir, &[("XDG_CACHE_HOME", &cache)])?;
         Ok(stderr.lines().map(str::trim).filter(|l| l.starts_with("Compiling ")).map(String::from).collect())
     };
     let (first, second) = (build(), build());

@@ -67,18 +67,19 @@ pub struct Boot {
     pub stds: Stds,
     /// xous-run's stdin (/dev/null unless said).
     pub stdin: Input,
-    /// xous-run's `--timeout`, in seconds: a stall limit, far above the
-    /// boot's time alone, since the other lane's work shares the cores.
-    pub stall_limit: u32,
+    /// xous-run's `--timeout`, in seconds, where Launch's default is too
+    /// short: a stall limit, far above the boot's time alone, since the
+    /// other lane's work shares the cores.
+    pub stall_limit: Option<u32>,
 }
 
 impl Boot {
     /// `program` with the whole bundle and nothing else, exit 0 expected.
     pub const fn of(program: Program) -> Boot {
-        Boot { program, services: &[], args: &[], env: &[], options: &[], disk: None, code: 0, stdout: &[], stderr: &[], stds: Stds::Ours, stdin: Input::Null, stall_limit: 60 }
+        Boot { program, services: &[], args: &[], env: &[], options: &[], disk: None, code: 0, stdout: &[], stderr: &[], stds: Stds::Ours, stdin: Input::Null, stall_limit: None }
     }
     pub const fn stall_limit(self, seconds: u32) -> Boot {
-        Boot { stall_limit: seconds, ..self }
+        Boot { stall_limit: Some(seconds), ..self }
     }
     pub const fn services(self, services: &'static [(&'static str, Program)]) -> Boot {
         Boot { services, ..self }
@@ -114,7 +115,10 @@ impl Boot {
 
     /// Builds what the row names on `std`, boots it and checks what came out.
     pub fn check(&self, project: &Project, std: Std) -> Result<Passed, Failed> {
-        let mut launch = Launch::new(&self.program.build(project, std)?).args(self.args).options(self.options).stdin(self.stdin).timeout(self.stall_limit.to_string());
+        let mut launch = Launch::new(&self.program.build(project, std)?).args(self.args).options(self.options).stdin(self.stdin);
+        if let Some(seconds) = self.stall_limit {
+            launch = launch.timeout(seconds.to_string());
+        }
         for (name, program) in self.services {
             launch = launch.service(name, program.build(project, std)?);
         }

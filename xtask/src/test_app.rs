@@ -15,15 +15,18 @@ pub const HOST_DIR: &str = "ecosystem-host";
 /// `target` into the target directory `test-apps/target/<target_dir>`;
 /// the program and cargo's stderr.
 pub fn build(project: &Project, app: &str, target: &str, target_dir: &str) -> Result<(PathBuf, String), String> {
+    build_in(project, app, target, &project.root.join("test-apps/target").join(target_dir), &[])
+}
+
+/// The same into `target_dir`, with `env` set for cargo.
+pub fn build_in(project: &Project, app: &str, target: &str, target_dir: &Path, env: &[(&str, &Path)]) -> Result<(PathBuf, String), String> {
     let dir = project.root.join("test-apps").join(app);
-    let target_dir = project.root.join("test-apps/target").join(target_dir);
-    let out = project
-        .cargo()
-        .current_dir(&dir)
-        .args(["build", "--locked", "--target", target, "--target-dir"])
-        .arg(&target_dir)
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut cargo = project.cargo();
+    cargo.current_dir(&dir).args(["build", "--locked", "--target", target, "--target-dir"]).arg(target_dir);
+    for (name, value) in env {
+        cargo.env(name, value);
+    }
+    let out = cargo.output().map_err(|e| format!("cannot run cargo: {e}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
         return Err(format!("test-apps/{app} does not build for {target}:\n{stderr}"));
