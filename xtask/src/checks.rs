@@ -95,13 +95,6 @@ pub const CHECKS: &[Check] = &[
     // board's other checks are at the end.
     Check::boot("on baosec: std alloc's checks, a 2 MiB vector among them, within the chip's 2 MiB of RAM through the PSRAM's swap",
         Boot::of(App("alloc")).options(BAOSEC).stall_limit(300).stdout(&[Has("alloc: all checks passed")]).stderr(&[Has(" pages out, ")])),
-    // Builds for the most part (crates.io crates for the target and the
-    // host): beside the std suite's QEMU, which often waits on its disk,
-    // they keep the other core busy.
-    Check::code("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc, signal-hook, console, parking_lot), real results, random bytes differing between boots", crate::ecosystem::small_crates),
-    Check::code("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
-    Check::code("on QEMU: ecosystem: test-apps/c-parts, crates with C parts: ring and psm compiled by the toolchain's RISC-V C compiler; rustls (ring) TLS 1.3 and 1.2 handshakes and 64 KiB each way over 127.0.0.1, a wrong trust anchor refused; stacker on grown stacks", crate::c_parts::on_target),
-    Check::code("ecosystem: test-apps/c-parts built for the host by the xous toolchain's cargo: the host's C compiler, no crate arm, the program passes", crate::c_parts::on_host),
     Check::code("on QEMU: a hostile process makes random syscalls and garbage requests to every service from 16 threads for 20 s; an innocent std program beside it (files, sleep, clocks, locks, threads, stdout) passes every check, nothing crashes or hangs", crate::fuzz_target::short_fuzz),
     Check::code("on QEMU: a hostile process takes all it can of threads, servers, connections, names, files, sockets, messages, exit watches and memory, floods every service's queue, and holds it all: each take ends in an error for it, and an innocent std program beside it passes every check", crate::fuzz_target::short_exhaustion),
     Check::code("test-apps/hello builds for the target", hello_builds),
@@ -224,9 +217,10 @@ pub const CHECKS: &[Check] = &[
     Check::code("on QEMU: swap: a hostile process takes all it can with swap on (memory backed through VirtToPhys, which pins pages only for a driver, and heap it writes, until RAM and the swap disk are full) and holds it; the innocent std program beside it still gets memory and passes every check", crate::fuzz_target::short_exhaustion_swap),
     Check::code("on QEMU: swap: the swap disk wiped by the host mid-run ends the program with the same report; the console, pinned, still speaks", crate::swap_checks::wiped),
     Check::code("on QEMU: std random: HashMap keys from the entropy service, different on every run", target_checks::std_random),
-    // Long and QEMU alone, ahead of the table's short last checks, so that
-    // the two lanes end together.
-    Check::code("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", fs_checks::std_fs_power_cuts),
+    Check::code("on QEMU: ecosystem: crates.io crates unmodified through the toolchain's crate arms (getrandom 0.1/0.2/0.3/0.4, rand, uuid, ahash, tempfile, filetime, page_size, atty, is-terminal, errno, home, dirs, ctrlc, signal-hook, console, parking_lot), real results, random bytes differing between boots", crate::ecosystem::small_crates),
+    Check::code("ecosystem: the same crates built for the host with the xous toolchain use no crate arm", crate::ecosystem::small_crates_host),
+    Check::code("on QEMU: ecosystem: test-apps/c-parts, crates with C parts: ring and psm compiled by the toolchain's RISC-V C compiler; rustls (ring) TLS 1.3 and 1.2 handshakes and 64 KiB each way over 127.0.0.1, a wrong trust anchor refused; stacker on grown stacks", crate::c_parts::on_target),
+    Check::code("ecosystem: test-apps/c-parts built for the host by the xous toolchain's cargo: the host's C compiler, no crate arm, the program passes", crate::c_parts::on_host),
     Check::code("ecosystem: a second cargo build compiles nothing, also after a first that made an arm's copy (test-apps/mio-echo, empty arms cache)", crate::async_net::second_build_compiles_nothing),
     Check::code("on QEMU: ecosystem: test-apps/mio-echo, mio (net, os-poll) through its crate arm on the network service's poll: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, a Waker from another thread, a poll timeout, UDP", crate::async_net::mio_on_target),
     Check::code("on QEMU: ecosystem: test-apps/tokio-echo, tokio (rt-multi-thread, net, time, io-util, macros) through the crate arms of tokio, socket2 and mio: an echo server and 4 concurrent clients (48 KiB each) on 127.0.0.1, TcpSocket and socket2 options kept until listen/connect, UDP shared between tasks, timers, hyper serving HTTP/1.1 requests to a hyper client and to hyper-util's pooled client (HttpConnector)", crate::async_net::tokio_on_target),
@@ -296,6 +290,7 @@ pub const CHECKS: &[Check] = &[
         Boot::of(App("fs")).disk("fs-walk.img").services(&[("fs-peer", App("fs"))]).stdout(&[Has("fs: all checks passed")])),
     Check::code("on QEMU: std fs: synced files persist across two boots on one disk image; a third boot, write-protected, reads them and refuses every change with ReadOnlyFilesystem", fs_checks::std_fs_persistence),
     Check::code("on QEMU: std fs: disks not ours (16 MiB of random bytes; ours with both superblocks damaged) refused, unchanged, every call's error naming why, one line from xous-run; --format; files in and out with xous-fs", fs_checks::std_fs_refused_disks),
+    Check::code("on QEMU: std fs: 20 power cuts (QEMU killed at random moments of a write workload), every synced file whole after each reboot", fs_checks::std_fs_power_cuts),
     Check::code("on QEMU: std fs beside the kernel's swap disk (xous-run --swap): the kernel finds it by its serial and keeps it, the filesystem service takes its own disk, in a lower or a higher virtio-mmio slot, and the files persist", fs_checks::std_fs_beside_swap_disk),
     // The filesystem service spoken to with raw syscalls, beside fs-holder,
     // a process that holds files open and ends.
@@ -409,29 +404,7 @@ pub fn run_all(project: &Project, filter: Option<&str>, lanes: usize) -> Result<
         return Err(format!("no check's name contains `{}`", filter.unwrap_or_default()));
     }
     let tally = Mutex::new((0, 0));
-    std::thread::scope(|scope| {
-        // The whole table asks for the std as shipped at once, beside its
-        // first checks (see `Project::upstream`); a filtered run builds it
-        // only if one of its checks asks. An error here is the asking
-        // checks' to report.
-        if filter.is_none() {
-            scope.spawn(|| project.upstream());
-        }
-        run_checks(project, &chosen, lanes, &tally);
-    });
-    let (passed, failed) = tally.into_inner().unwrap_or_else(PoisonError::into_inner);
-    println!("tests: {passed} passed, {failed} failed");
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(format!("{failed} test(s) failed"))
-    }
-}
-
-/// Runs `chosen`, `lanes` at a time, each reported as it finishes and
-/// counted in `tally` (passed, failed).
-fn run_checks(project: &Project, chosen: &[&Check], lanes: usize, tally: &Mutex<(usize, usize)>) {
-    crate::lanes::side_by_side(chosen, lanes, |check| {
+    crate::lanes::side_by_side(&chosen, lanes, |check| {
         let name = check.name;
         eprintln!("x test: {name} ...");
         let start = Instant::now();
@@ -450,6 +423,13 @@ fn run_checks(project: &Project, chosen: &[&Check], lanes: usize, tally: &Mutex<
             }
         }
     });
+    let (passed, failed) = tally.into_inner().unwrap_or_else(PoisonError::into_inner);
+    println!("tests: {passed} passed, {failed} failed");
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failed} test(s) failed"))
+    }
 }
 
 /// A panic's message, when it is text.

@@ -19,9 +19,9 @@ pub struct Project {
     /// The sysroot-builder binary `./x` built and ran.
     pub builder: PathBuf,
     /// The linked `xous-upstream` toolchain: the same, with no overlay.
-    /// `./x setup` builds it; any other command when it first asks
-    /// (`upstream`), so `./x run` never waits for it.
-    upstream: Mutex<Option<PathBuf>>,
+    /// Built by `./x` only for the commands that use it (setup, test,
+    /// bench): `./x run` and the others do without.
+    upstream: Option<PathBuf>,
     /// What this command has built or installed already (see `once`): one
     /// flag per piece of work, each behind its own lock, since `./x test`
     /// runs checks side by side and two may ask for the same build at once.
@@ -58,7 +58,7 @@ impl Project {
             root: Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ is in the root").to_path_buf(),
             toolchain: var("XOUS_TOOLCHAIN")?,
             builder: var("XOUS_SYSROOT_BUILDER")?,
-            upstream: Mutex::new(std::env::var_os("XOUS_UPSTREAM_TOOLCHAIN").filter(|v| !v.is_empty()).map(PathBuf::from)),
+            upstream: std::env::var_os("XOUS_UPSTREAM_TOOLCHAIN").filter(|v| !v.is_empty()).map(PathBuf::from),
             done: Mutex::new(HashMap::new()),
         })
     }
@@ -88,32 +88,11 @@ impl Project {
         cargo_of(&self.toolchain)
     }
 
-    /// The `xous-upstream` toolchain: built (or found up to date) by the
-    /// sysroot builder the first time this command asks, at a build's low
-    /// priority, and linked for `cargo +xous-upstream` where rustup is.
-    /// `./x test` asks as it starts, beside its first checks: the library's
-    /// build keeps one core busy for long stretches (crates built one after
-    /// another), which the checks' builds fill.
-    pub fn upstream(&self) -> Result<PathBuf, String> {
-        self.once("the std as shipped", || {
-            if self.upstream.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
-                return Ok(());
-            }
-            eprintln!("x: the std as shipped (toolchain xous-upstream), which this command holds ours against:");
-            let built = yielding(&self.builder)
-                .args(["build", "--pristine", "--print-toolchain-dir"])
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .map_err(|e| format!("cannot run {}: {e}", self.builder.display()))?;
-            if !built.status.success() {
-                return Err(format!("the sysroot builder could not build the std as shipped ({})", built.status));
-            }
-            let dir = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
-            link_toolchain("xous-upstream", &dir)?;
-            *self.upstream.lock().unwrap_or_else(PoisonError::into_inner) = Some(dir);
-            Ok(())
-        })?;
-        Ok(self.upstream.lock().unwrap_or_else(PoisonError::into_inner).clone().expect("set by the first ask"))
+    /// The `xous-upstream` toolchain, if this command's `./x` built it.
+    pub fn upstream(&self) -> Result<&PathBuf, String> {
+        self.upstream.as_ref().ok_or_else(|| {
+            "the std as shipped (toolchain xous-upstream) is not set up for this command: ./x builds it for setup, test and bench".to_string()
+        })
     }
 
     /// Builds one of test-apps/ (release) and returns the path of its ELF.
@@ -131,12 +110,12 @@ impl Project {
     /// path of the ELF named like the package.
     pub fn build_test_app_with(&self, name: &str, std: Std) -> Result<PathBuf, String> {
         let (toolchain, target_dir) = match std {
-            Std::Ours => (self.toolchain.clone(), "target"),
+            Std::Ours => (&self.toolchain, "target"),
             Std::Shipped => (self.upstream()?, "target-upstream"),
         };
         let dir = self.root.join("test-apps");
         self.once(&format!("test-apps/{name} on {}", std.toolchain_name()), || {
-            run(cargo_of(&toolchain).current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))
+            run(cargo_of(toolchain).current_dir(&dir).args(["build", "--release", "--locked", "--quiet", "-p", name, "--target-dir", target_dir]))
         })?;
         Ok(dir.join(target_dir).join(XOUS_TARGET).join("release").join(name))
     }
@@ -177,17 +156,6 @@ fn cargo_of(toolchain: &Path) -> Command {
     let mut cmd = yielding(&toolchain.join("bin/cargo"));
     cmd.env("RUSTC", toolchain.join("bin/rustc")).env("RUSTDOC", toolchain.join("bin/rustdoc"));
     cmd
-}
-
-/// `rustup toolchain link NAME DIR`, as `./x setup` does, when rustup is
-/// there (without it `cargo +NAME` is not available anyway).
-fn link_toolchain(name: &str, dir: &Path) -> Result<(), String> {
-    match Command::new("rustup").args(["toolchain", "link", name]).arg(dir).output() {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!("rustup toolchain link {name} {} failed: {}", dir.display(), String::from_utf8_lossy(&out.stderr).trim())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("cannot run rustup: {e}")),
-    }
 }
 
 /// A command that yields the processor to everything else (`nice -n 10`):
