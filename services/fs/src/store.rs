@@ -52,6 +52,8 @@ pub struct Store<D> {
     used: Bitmap,
     fresh: Bitmap,
     next: u32,
+    /// Written to the device since its last FLUSH that succeeded.
+    unflushed: bool,
     /// The current state's superblock (its sequence is the durable one's).
     pub sb: Superblock,
 }
@@ -70,6 +72,7 @@ impl<D: BlockDevice> Store<D> {
             used: Bitmap::new(bits),
             fresh: Bitmap::new(bits),
             next: SUPERBLOCKS,
+            unflushed: false,
             sb,
         };
         for b in 0..SUPERBLOCKS {
@@ -228,13 +231,19 @@ impl<D: BlockDevice> Store<D> {
         self.dirty >= self.dirty_blocks
     }
 
-    /// Makes the current state durable (see the module's header).
+    /// Makes the current state durable (see the module's header). With
+    /// nothing changed and everything written flushed, it asks nothing of
+    /// the device: a FLUSH is a round trip to the medium (the host's
+    /// fdatasync under QEMU) that the sync of an unchanged file, or an
+    /// open that creates nothing, need not pay. A flush that failed is
+    /// tried again by the next commit.
     pub fn commit(&mut self) -> Result<()> {
         if self.dirty > 0 {
             // A damaged superblock may carry the last sequence number: a
             // wrap to 0 would let the older superblock, whose blocks this
             // commit reuses, win the next mount. Nothing is written then.
             let sequence = self.sb.sequence.checked_add(1).ok_or(FsError::Io)?;
+            self.unflushed = true;
             for (&block, cached) in self.cache.iter_mut().filter(|(_, c)| c.dirty) {
                 if cached.meta != 0 {
                     layout::seal(&mut cached.data);
@@ -252,7 +261,10 @@ impl<D: BlockDevice> Store<D> {
             self.committed = self.used.clone();
             self.fresh.clear_all();
         }
-        self.device.flush()?;
+        if self.unflushed {
+            self.device.flush()?;
+            self.unflushed = false;
+        }
         Ok(())
     }
 }

@@ -523,3 +523,52 @@ fn a_write_larger_than_the_cache_keeps_the_cache_bounded() {
     assert_eq!(read_file(&mut fs, b"/big"), data);
 }
 
+
+/// The RAM device, counting the FLUSHes asked of it; the one numbered
+/// `fail_at` (counting from 1) fails.
+#[derive(Clone)]
+struct Flushes {
+    disk: RamDevice,
+    flushes: usize,
+    fail_at: usize,
+}
+
+impl block::BlockDevice for Flushes {
+    fn block_count(&self) -> u32 {
+        self.disk.block_count()
+    }
+    fn read(&mut self, block: u32, into: &mut block::Block) -> Result<(), block::BlockError> {
+        self.disk.read(block, into)
+    }
+    fn write(&mut self, block: u32, from: &block::Block) -> Result<(), block::BlockError> {
+        self.disk.write(block, from)
+    }
+    fn flush(&mut self) -> Result<(), block::BlockError> {
+        self.flushes += 1;
+        if self.flushes == self.fail_at { Err(block::BlockError::Device) } else { Ok(()) }
+    }
+}
+
+#[test]
+fn a_sync_with_nothing_new_asks_nothing_of_the_device_unless_a_flush_failed() {
+    let mut fs = Fs::mount(Flushes { disk: RamDevice::new(256), flushes: 0, fail_at: 0 }, NOW).expect("formats");
+    fs.create_dir(b"/a", NOW).unwrap();
+    fs.sync().unwrap();
+    let after_change = fs.device().flushes;
+    // Nothing changed since: no FLUSH (each is a round trip to the medium).
+    fs.sync().unwrap();
+    fs.lookup(b"/a", true).unwrap();
+    fs.sync().unwrap();
+    assert_eq!(fs.device().flushes, after_change, "syncs with nothing to commit flushed");
+    // A commit whose last FLUSH (the one after the superblock's write)
+    // failed is not known durable: the next sync flushes again, though
+    // nothing changed in between.
+    fs.create_dir(b"/b", NOW).unwrap();
+    fs.device().fail_at = after_change + 2;
+    assert_eq!(fs.sync(), Err(FsError::Io));
+    assert_eq!(fs.device().flushes, after_change + 2, "the data's flush, then the superblock's");
+    fs.sync().unwrap();
+    assert_eq!(fs.device().flushes, after_change + 3, "the failed flush was not tried again");
+    fs.sync().unwrap();
+    assert_eq!(fs.device().flushes, after_change + 3);
+}
