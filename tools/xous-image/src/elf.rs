@@ -106,7 +106,7 @@ fn eh_frame_address(header: &FileHeader32<LE>, bytes: &[u8]) -> Result<u32, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_elf::TestElf;
+    use test_elf::TestElf;
 
     #[test]
     fn reads_segments_entry_and_eh_frame() {

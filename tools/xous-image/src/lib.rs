@@ -4,8 +4,6 @@
 //! Every error names the file (or the process) it is about.
 
 mod elf;
-#[cfg(any(test, feature = "test-elf"))]
-pub mod test_elf;
 
 pub use elf::{read_executable, Executable, LoadSegment};
 

@@ -2,7 +2,7 @@
 //! comes out of `boot_image::parse`, and each refusal names its file.
 
 use super::*;
-use crate::test_elf::TestElf;
+use test_elf::TestElf;
 use boot_image::layout::segment::{FLAG_R, FLAG_W, FLAG_X};
 use std::fs;
 use xous_abi::params::{blocks, strings};

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-use xous_image::test_elf::TestElf;
+use test_elf::TestElf;
 
 const R: u32 = boot_image::layout::segment::FLAG_R;
 const X: u32 = boot_image::layout::segment::FLAG_X;

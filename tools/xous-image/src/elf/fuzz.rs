@@ -9,7 +9,7 @@
 //! the same bytes, or be refused by the writer with a reason.
 
 use super::read_executable;
-use crate::test_elf::TestElf;
+use test_elf::TestElf;
 use boot_image::layout::segment::{FLAG_R, FLAG_W, FLAG_X};
 use boot_image::{parse, write, KernelSegment, ProcessInput, ProcessSegment};
 use fuzz_kit::{Field, Mutator, Verdict};

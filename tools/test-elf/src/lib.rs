@@ -1,5 +1,5 @@
-//! A tiny writer of ELF32 little-endian RISC-V executables, for tests (this
-//! crate's, and xous-run's through the `test-elf` feature): a file header,
+//! A tiny writer of ELF32 little-endian RISC-V executables, for the tests
+//! of xous-image and xous-run (a dev-dependency of both): a file header,
 //! program headers, the segments' bytes, and, when asked, the section headers
 //! naming `.eh_frame`. Just enough for what the image builder reads.
 
